@@ -1,0 +1,46 @@
+# ipraktik: the two commands are `make run` and `make test`; both install what is missing first.
+SHELL := /bin/bash
+BUILD_DIR := build
+JOBS ?= $(shell nproc)
+# Integration tests mostly wait on servers, so run more programs than there are cores.
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
+
+.PHONY: all deps build test test-asan run stop bench fmt fmt-check clean
+
+all: build
+
+deps:
+	@deploy/deps.sh
+
+$(BUILD_DIR)/build.ninja: CMakeLists.txt CMakePresets.json
+	cmake --preset default
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) -j $(TEST_JOBS) --output-on-failure
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer, in build-asan/.
+test-asan: deps
+	cmake --preset asan
+	cmake --build build-asan -j $(JOBS)
+	ctest --test-dir build-asan -j $(TEST_JOBS) --output-on-failure
+
+run: build
+	@deploy/local/stack.sh run
+
+stop:
+	@deploy/local/stack.sh stop
+
+bench: deps
+	cmake --preset default
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target benchmarks
+	@tests/bench/run.sh $(BUILD_DIR)
+
+fmt:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+	@cd proto && node_modules/.bin/buf format -w
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan

@@ -1,0 +1,12 @@
+# Every third-party package the build uses, all from Debian (see deploy/debian-packages.txt).
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)               # module mode: Debian ships no protobuf-config.cmake
+find_package(gRPC CONFIG REQUIRED)            # gRPC::grpc++ gRPC::grpc++_reflection gRPC::grpc_cpp_plugin
+find_package(prometheus-cpp CONFIG REQUIRED)  # prometheus-cpp::core prometheus-cpp::pull
+find_package(rabbitmq-c CONFIG REQUIRED)      # rabbitmq::rabbitmq (its version variable is wrong: no check)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)  # PkgConfig::HIREDIS
+find_package(absl CONFIG REQUIRED)            # absl::status absl::statusor absl::strings
+if(IPRAKTIK_BUILD_TESTS)
+  find_package(GTest REQUIRED)                # GTest::gtest_main GTest::gmock
+endif()

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# A private RabbitMQ node on loopback under DIR, never the machine's own broker.
+#   rabbitmq.sh start DIR PORT   AMQP on PORT; management PORT+1, Erlang distribution PORT+2,
+#                                a private epmd PORT+3, Prometheus PORT+4
+#   rabbitmq.sh stop DIR         graceful stop (SIGTERM), then the private epmd
+#   rabbitmq.sh kill DIR         SIGKILL the broker (crash tests); epmd stays for a restart
+#   rabbitmq.sh ctl DIR ARGS...  rabbitmqctl against this node
+# The system scripts in /usr/sbin switch to the rabbitmq user and its cookie, so this calls the
+# scripts in /usr/lib/rabbitmq/bin with HOME and every path pointed into DIR.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/common.sh"
+
+usage() { die "usage: rabbitmq.sh start DIR PORT | stop DIR | kill DIR | ctl DIR ARGS..."; }
+[[ $# -ge 2 ]] || usage
+command=$1
+dir=$(instance_dir "$command" "$2") || exit 0
+[[ -n $dir ]] || exit 0
+shift 2
+bin=/usr/lib/rabbitmq/bin
+pidfile=$dir/rabbitmq.pid
+
+# The ports are recorded at start so that stop, kill and ctl need only the folder.
+load_env() {
+  [[ -f $dir/env ]] || die "rabbitmq: no instance in $dir (start it first)"
+  set -a
+  source "$dir/env"
+  set +a
+}
+
+write_env() {
+  local port=$1
+  cat >"$dir/env" <<ENV
+HOME=$dir
+RABBITMQ_PORT=$port
+RABBITMQ_MANAGEMENT_PORT=$((port + 1))
+RABBITMQ_DIST_PORT=$((port + 2))
+ERL_EPMD_PORT=$((port + 3))
+RABBITMQ_PROMETHEUS_PORT=$((port + 4))
+ERL_EPMD_ADDRESS=127.0.0.1
+RABBITMQ_NODENAME=ipraktik$port@localhost
+RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+RABBITMQ_NODE_PORT=$port
+RABBITMQ_CONF_ENV_FILE=$dir/rabbitmq-env.conf
+RABBITMQ_CONFIG_FILE=$dir/rabbitmq.conf
+RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins
+RABBITMQ_MNESIA_BASE=$dir/mnesia
+RABBITMQ_LOG_BASE=$dir/log
+RABBITMQ_PID_FILE=$pidfile
+RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+ENV
+}
+
+health() {
+  curl -sf -u guest:guest "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/health/checks/alarms"
+}
+
+case $command in
+start)
+  [[ $# -eq 1 ]] || usage
+  [[ -x $bin/rabbitmq-server ]] || die "rabbitmq-server is not installed (run: make deps)"
+  if [[ ! -f $dir/env ]]; then
+    write_env "$1"
+  fi
+  load_env
+  [[ $RABBITMQ_PORT == "$1" ]] || die "rabbitmq: $dir was created for port $RABBITMQ_PORT, not $1"
+  if pid_alive "$pidfile"; then
+    echo "rabbitmq already running in $dir (pid $(cat "$pidfile"))"
+    exit 0
+  fi
+  for p in $RABBITMQ_PORT $RABBITMQ_MANAGEMENT_PORT $RABBITMQ_DIST_PORT $RABBITMQ_PROMETHEUS_PORT; do
+    port_is_free "$p" || die "rabbitmq: port $p on 127.0.0.1 is taken by another process"
+  done
+  mkdir -p "$dir/mnesia" "$dir/log"
+  : >"$dir/rabbitmq-env.conf"
+  echo '[rabbitmq_management,rabbitmq_prometheus].' >"$dir/enabled_plugins"
+  cat >"$dir/rabbitmq.conf" <<CONF
+listeners.tcp.1 = 127.0.0.1:$RABBITMQ_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $RABBITMQ_MANAGEMENT_PORT
+prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = $RABBITMQ_PROMETHEUS_PORT
+loopback_users = none
+log.file.level = warning
+log.console = false
+CONF
+  # A private cookie: the machine's own broker (if any) keeps its own.
+  if [[ ! -f $dir/.erlang.cookie ]]; then
+    head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$dir/.erlang.cookie"
+    chmod 400 "$dir/.erlang.cookie"
+  fi
+  setsid "$bin/rabbitmq-server" >"$dir/log/console.log" 2>&1 </dev/null &
+  if ! wait_until 60 "rabbitmq health" health; then
+    tail -20 "$dir/log/console.log" >&2 || true
+    die "rabbitmq on port $RABBITMQ_PORT did not become healthy within 60 s; see $dir/log"
+  fi
+  watch_owner "$here/rabbitmq.sh" "$dir"
+  echo "rabbitmq ready on 127.0.0.1:$RABBITMQ_PORT (management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT, guest/guest)"
+  ;;
+stop)
+  load_env
+  stop_pid "$pidfile" TERM 30
+  epmd -kill >/dev/null 2>&1 || true  # the private epmd outlives the broker
+  ;;
+kill)
+  load_env
+  stop_pid "$pidfile" KILL 5
+  ;;
+ctl)
+  load_env
+  exec "$bin/rabbitmqctl" "$@"
+  ;;
+*) usage ;;
+esac

@@ -1,0 +1,196 @@
+#include "local_servers.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace ipraktik::testing {
+namespace {
+
+bool PortIsFree(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int reuse = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+  bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return free;
+}
+
+// Below the kernel's ephemeral range (32768+), so outgoing connections never take these ports.
+int FindFreePorts(int count) {
+  std::random_device seed;
+  std::mt19937 random(seed());
+  std::uniform_int_distribution<int> base(20000, 32000 - count);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    int first = base(random);
+    bool all_free = true;
+    for (int port = first; port < first + count && all_free; ++port) all_free = PortIsFree(port);
+    if (all_free) return first;
+  }
+  throw std::runtime_error("no free block of loopback ports found");
+}
+
+std::string ShellQuote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+std::filesystem::path MakeTempDir(const std::string& kind) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/ipraktik-" + kind + "-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("cannot create a temporary folder for " + kind);
+  }
+  return pattern;
+}
+
+bool CurrentTestProgramFailed() {
+  const auto* unit_test = ::testing::UnitTest::GetInstance();
+  return unit_test != nullptr && unit_test->Failed();
+}
+
+}  // namespace
+
+std::filesystem::path SourceDir() {
+  if (const char* dir = std::getenv("IPRAKTIK_SOURCE_DIR"); dir && *dir) return dir;
+  return IPRAKTIK_DEFAULT_SOURCE_DIR;
+}
+
+std::filesystem::path BinaryDir() {
+  if (const char* dir = std::getenv("IPRAKTIK_BINARY_DIR"); dir && *dir) return dir;
+  return IPRAKTIK_DEFAULT_BINARY_DIR;
+}
+
+std::string RunCommand(const std::string& command) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
+  std::string output;
+  std::array<char, 4096> buffer{};
+  while (size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
+  int status = ::pclose(pipe);
+  if (status != 0) {
+    throw std::runtime_error("command failed (status " + std::to_string(status) + "): " + command +
+                             "\n" + output);
+  }
+  return output;
+}
+
+LocalServer::LocalServer(std::string kind, int ports_needed,
+                         std::vector<std::string> extra_start_args)
+    : kind_(std::move(kind)), extra_start_args_(std::move(extra_start_args)), dir_(MakeTempDir(kind_)) {
+  // Another test program may take the ports between the check and the start: try a few blocks.
+  for (int attempt = 1;; ++attempt) {
+    port_ = FindFreePorts(ports_needed);
+    try {
+      Start();
+      return;
+    } catch (const std::runtime_error&) {
+      if (attempt == 3) throw;
+      Kill();
+    }
+  }
+}
+
+LocalServer::~LocalServer() {
+  try {
+    // Test data is thrown away: kill at once, then let stop clean up what outlives the server.
+    Kill();
+    Stop();
+  } catch (const std::exception& error) {
+    std::cerr << "stopping " << kind_ << " failed: " << error.what() << "\n";
+  }
+  if (CurrentTestProgramFailed()) {
+    std::cerr << kind_ << " files kept for inspection in " << dir_ << "\n";
+  } else {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+std::string LocalServer::address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+void LocalServer::RunScript(const std::vector<std::string>& args) const {
+  std::string command = "IPRAKTIK_OWNER_PID=" + std::to_string(::getpid()) + " " +
+                        ShellQuote((SourceDir() / "deploy/local" / (kind_ + ".sh")).string());
+  for (const auto& arg : args) command += " " + ShellQuote(arg);
+  RunCommand(command + " 2>&1");
+}
+
+void LocalServer::Start() {
+  std::vector<std::string> args = {"start", dir_.string(), std::to_string(port_)};
+  args.insert(args.end(), extra_start_args_.begin(), extra_start_args_.end());
+  RunScript(args);
+}
+
+void LocalServer::Stop() { RunScript({"stop", dir_.string()}); }
+
+void LocalServer::Kill() { RunScript({"kill", dir_.string()}); }
+
+void LocalServer::Restart() {
+  Stop();
+  Start();
+}
+
+RedisServer::RedisServer() : LocalServer("redis", 1) {}
+
+RabbitMqServer::RabbitMqServer() : LocalServer("rabbitmq", 5) {}
+
+std::string RabbitMqServer::url() const {
+  return "amqp://guest:guest@127.0.0.1:" + std::to_string(port()) + "/";
+}
+
+std::string RabbitMqServer::Ctl(const std::vector<std::string>& args) const {
+  std::string command = ShellQuote((SourceDir() / "deploy/local/rabbitmq.sh").string()) + " ctl " +
+                        ShellQuote(dir().string());
+  for (const auto& arg : args) command += " " + ShellQuote(arg);
+  return RunCommand(command + " 2>&1");
+}
+
+SmtpServer::SmtpServer(bool tls)
+    : LocalServer("smtp", 1, tls ? std::vector<std::string>{"--tls"} : std::vector<std::string>{}) {}
+
+std::string SmtpServer::url() const { return "smtp://127.0.0.1:" + std::to_string(port()); }
+
+std::vector<std::string> SmtpServer::Messages() const {
+  std::vector<std::filesystem::directory_entry> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir() / "mail" / "new")) {
+    files.push_back(entry);
+  }
+  // Maildir names begin with the delivery time in seconds; the write time orders within one.
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.last_write_time(), a.path()) < std::pair(b.last_write_time(), b.path());
+  });
+  std::vector<std::string> messages;
+  for (const auto& file : files) {
+    std::ifstream in(file.path(), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    messages.push_back(text.str());
+  }
+  return messages;
+}
+
+}  // namespace ipraktik::testing
