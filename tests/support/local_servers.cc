@@ -89,7 +89,8 @@ std::string RunCommand(const std::string& command) {
   if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
   std::string output;
   std::array<char, 4096> buffer{};
-  while (size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
+  while (size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
+    output.append(buffer.data(), n);
   int status = ::pclose(pipe);
   if (status != 0) {
     throw std::runtime_error("command failed (status " + std::to_string(status) + "): " + command +
@@ -100,7 +101,9 @@ std::string RunCommand(const std::string& command) {
 
 LocalServer::LocalServer(std::string kind, int ports_needed,
                          std::vector<std::string> extra_start_args)
-    : kind_(std::move(kind)), extra_start_args_(std::move(extra_start_args)), dir_(MakeTempDir(kind_)) {
+    : kind_(std::move(kind)),
+      extra_start_args_(std::move(extra_start_args)),
+      dir_(MakeTempDir(kind_)) {
   // Another test program may take the ports between the check and the start: try a few blocks.
   for (int attempt = 1;; ++attempt) {
     port_ = FindFreePorts(ports_needed);
@@ -170,7 +173,8 @@ std::string RabbitMqServer::Ctl(const std::vector<std::string>& args) const {
 }
 
 SmtpServer::SmtpServer(bool tls)
-    : LocalServer("smtp", 1, tls ? std::vector<std::string>{"--tls"} : std::vector<std::string>{}) {}
+    : LocalServer("smtp", 1, tls ? std::vector<std::string>{"--tls"} : std::vector<std::string>{}) {
+}
 
 std::string SmtpServer::url() const { return "smtp://127.0.0.1:" + std::to_string(port()); }
 
