@@ -1,0 +1,339 @@
+#include "ipraktik/store/connection.h"
+
+#include <hiredis/hiredis.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "metrics.h"
+
+namespace ipraktik::store {
+namespace {
+
+Reply FromHiredis(const redisReply& reply) {
+  switch (reply.type) {
+    case REDIS_REPLY_STRING:
+      return Reply::String(std::string(reply.str, reply.len));
+    case REDIS_REPLY_STATUS:
+      return Reply::Status(std::string(reply.str, reply.len));
+    case REDIS_REPLY_ERROR:
+      return Reply::Error(std::string(reply.str, reply.len));
+    case REDIS_REPLY_INTEGER:
+      return Reply::Integer(reply.integer);
+    case REDIS_REPLY_ARRAY: {
+      std::vector<Reply> elements;
+      elements.reserve(reply.elements);
+      for (std::size_t i = 0; i < reply.elements; ++i) {
+        elements.push_back(FromHiredis(*reply.element[i]));
+      }
+      return Reply::Array(std::move(elements));
+    }
+    default:
+      return Reply::Nil();
+  }
+}
+
+// The metric label for a command: its name in upper case, bounded so that a mistaken argument
+// cannot create unbounded label values.
+std::string CommandLabel(std::string_view name) {
+  std::string label;
+  for (char c : name.substr(0, 24)) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) return "OTHER";
+    label += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return label.empty() ? "OTHER" : label;
+}
+
+bool IsLoading(const Reply& reply) {
+  return reply.is_error() && reply.str().starts_with("LOADING");
+}
+
+bool IsDeadline(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+}  // namespace
+
+struct Connection::Context {
+  ~Context() {
+    if (raw != nullptr) redisFree(raw);
+  }
+  redisContext* raw = nullptr;
+};
+
+Pipeline& Pipeline::Add(std::initializer_list<std::string_view> args) {
+  commands_.emplace_back(args.begin(), args.end());
+  return *this;
+}
+
+Pipeline& Pipeline::Add(const std::vector<std::string>& args) {
+  commands_.push_back(args);
+  return *this;
+}
+
+Script::Script(std::string source) : source_(std::move(source)) {}
+
+std::optional<std::string> Script::sha() const {
+  std::lock_guard lock(mutex_);
+  return sha_;
+}
+
+void Script::set_sha(std::string sha) const {
+  std::lock_guard lock(mutex_);
+  sha_ = std::move(sha);
+}
+
+Connection::Connection(Options options)
+    : Connection(options, std::make_shared<ConnectionMetrics>(options.registry)) {}
+
+Connection::Connection(Options options, std::shared_ptr<ConnectionMetrics> metrics)
+    : options_(std::move(options)),
+      metrics_(std::move(metrics)),
+      context_(std::make_unique<Context>()) {}
+
+Connection::~Connection() = default;
+
+bool Connection::connected() const { return context_->raw != nullptr && context_->raw->err == 0; }
+
+void Connection::Disconnect() {
+  if (context_->raw != nullptr) {
+    redisFree(context_->raw);
+    context_->raw = nullptr;
+  }
+}
+
+// A broken context is rebuilt from scratch rather than with redisReconnect: a fresh context
+// carries nothing over from the broken one (half-read replies, buffered commands), and the
+// command timeout has to be set on the new socket either way.
+absl::Status Connection::Connect() {
+  Disconnect();
+  const std::string where = absl::StrCat(options_.host, ":", options_.port);
+  redisContext* raw = redisConnectWithTimeout(options_.host.c_str(), options_.port,
+                                              absl::ToTimeval(options_.connect_timeout));
+  if (raw == nullptr) {
+    metrics_->RecordConnectFailure();
+    return absl::UnavailableError(absl::StrCat("redis ", where, ": cannot allocate a context"));
+  }
+  context_->raw = raw;
+  if (raw->err != 0 || redisSetTimeout(raw, absl::ToTimeval(options_.command_timeout)) != 0 ||
+      redisEnableKeepAlive(raw) != 0) {
+    const std::string error = raw->errstr;
+    Disconnect();
+    metrics_->RecordConnectFailure();
+    return absl::UnavailableError(absl::StrCat("redis ", where, ": ", error));
+  }
+  // AUTH and SELECT go straight through hiredis: they belong to this connection attempt and must
+  // not recurse into the retrying Run.
+  auto setup = [&](std::initializer_list<std::string_view> args) -> absl::Status {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+    for (std::string_view arg : args) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    auto* reply = static_cast<redisReply*>(
+        redisCommandArgv(raw, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+    if (reply == nullptr) {
+      return absl::UnavailableError(absl::StrCat("redis ", where, ": ", raw->errstr));
+    }
+    const Reply converted = FromHiredis(*reply);
+    freeReplyObject(reply);
+    return converted.ToStatus();
+  };
+  absl::Status status;
+  if (!options_.password.empty()) status = setup({"AUTH", options_.password});
+  if (status.ok() && options_.database != 0) {
+    status = setup({"SELECT", absl::StrCat(options_.database)});
+  }
+  if (!status.ok()) {
+    Disconnect();
+    metrics_->RecordConnectFailure();
+    return status;
+  }
+  if (ever_connected_) {
+    ++reconnects_;
+    metrics_->RecordReconnect();
+  }
+  ever_connected_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Connection::EnsureConnected() {
+  if (context_->raw == nullptr || context_->raw->err != 0) return Connect();
+  // Between commands nothing may arrive, so a readable or hung-up socket means the server closed
+  // the connection (a restart, a timeout, a kill): reconnect before sending rather than learn
+  // it from a failed command that could then not be retried safely.
+  pollfd descriptor{.fd = context_->raw->fd, .events = POLLIN | POLLRDHUP, .revents = 0};
+  if (poll(&descriptor, 1, 0) != 0) return Connect();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Reply>> Connection::RunOnce(
+    std::span<const std::vector<std::string_view>> commands, bool& sent) {
+  sent = false;
+  if (absl::Status status = EnsureConnected(); !status.ok()) return status;
+  redisContext* raw = context_->raw;
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  for (const std::vector<std::string_view>& command : commands) {
+    argv.clear();
+    lengths.clear();
+    for (std::string_view arg : command) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    if (redisAppendCommandArgv(raw, static_cast<int>(argv.size()), argv.data(), lengths.data()) !=
+        REDIS_OK) {
+      const std::string error = raw->errstr;
+      Disconnect();
+      return absl::UnavailableError(absl::StrCat("redis: ", error));
+    }
+  }
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    sent = true;
+    void* reply = nullptr;
+    errno = 0;
+    if (redisGetReply(raw, &reply) != REDIS_OK || reply == nullptr) {
+      const bool timed_out = raw->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+      const std::string error =
+          raw->err == REDIS_ERR_EOF ? "the server closed the connection" : raw->errstr;
+      // The stream may hold a late reply now: never read from this context again.
+      Disconnect();
+      const std::string where = absl::StrCat(options_.host, ":", options_.port);
+      if (timed_out) {
+        return absl::DeadlineExceededError(absl::StrCat(
+            "redis ", where, ": no reply within ", absl::FormatDuration(options_.command_timeout)));
+      }
+      return absl::UnavailableError(absl::StrCat("redis ", where, ": ", error));
+    }
+    replies.push_back(FromHiredis(*static_cast<redisReply*>(reply)));
+    freeReplyObject(reply);
+  }
+  return replies;
+}
+
+absl::StatusOr<std::vector<Reply>> Connection::Run(
+    std::span<const std::vector<std::string_view>> commands, Retry retry,
+    std::string_view metric_command) {
+  absl::Duration backoff = options_.retry_backoff;
+  const int attempts = std::max(1, options_.max_attempts);
+  absl::StatusOr<std::vector<Reply>> result;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    bool sent = false;
+    const absl::Time start = absl::Now();
+    result = RunOnce(commands, sent);
+    const absl::Duration latency = absl::Now() - start;
+    if (result.ok()) {
+      bool any_error = false;
+      bool all_loading = !result->empty();
+      for (const Reply& reply : *result) {
+        any_error = any_error || reply.is_error();
+        all_loading = all_loading && IsLoading(reply);
+      }
+      metrics_->RecordCommand(metric_command,
+                              any_error ? CommandResult::kErrorReply : CommandResult::kOk, latency);
+      // A server still loading its data after a restart executed nothing: try again.
+      if (!all_loading || attempt == attempts) return result;
+    } else {
+      metrics_->RecordCommand(
+          metric_command,
+          IsDeadline(result.status()) ? CommandResult::kTimeout : CommandResult::kUnavailable,
+          latency);
+      if (sent && retry == Retry::kNever) {
+        return absl::Status(result.status().code(),
+                            absl::StrCat(result.status().message(),
+                                         " (the command may or may not have been executed)"));
+      }
+      if (attempt == attempts) return result;
+    }
+    std::this_thread::sleep_for(absl::ToChronoNanoseconds(backoff));
+    backoff *= 2;
+  }
+  return result;
+}
+
+absl::StatusOr<Reply> Connection::RunCommand(const std::vector<std::string_view>& command,
+                                             Retry retry) {
+  if (command.empty()) return absl::InvalidArgumentError("redis: empty command");
+  absl::StatusOr<std::vector<Reply>> replies =
+      Run(std::span(&command, 1), retry, CommandLabel(command.front()));
+  if (!replies.ok()) return replies.status();
+  return std::move(replies->front());
+}
+
+absl::StatusOr<Reply> Connection::Command(std::initializer_list<std::string_view> args,
+                                          Retry retry) {
+  absl::StatusOr<Reply> reply = RunCommand(std::vector<std::string_view>(args), retry);
+  if (reply.ok() && reply->is_error()) return reply->ToStatus();
+  return reply;
+}
+
+absl::StatusOr<Reply> Connection::Command(const std::vector<std::string>& args, Retry retry) {
+  absl::StatusOr<Reply> reply =
+      RunCommand(std::vector<std::string_view>(args.begin(), args.end()), retry);
+  if (reply.ok() && reply->is_error()) return reply->ToStatus();
+  return reply;
+}
+
+absl::StatusOr<std::vector<Reply>> Connection::Execute(const Pipeline& pipeline, Retry retry) {
+  if (pipeline.empty()) return std::vector<Reply>();
+  std::vector<std::vector<std::string_view>> commands;
+  commands.reserve(pipeline.size());
+  for (const std::vector<std::string>& command : pipeline.commands()) {
+    if (command.empty()) return absl::InvalidArgumentError("redis: empty command in a pipeline");
+    commands.emplace_back(command.begin(), command.end());
+  }
+  return Run(commands, retry, "PIPELINE");
+}
+
+absl::Status Connection::LoadScript(const Script& script) {
+  absl::StatusOr<Reply> sha = Command({"SCRIPT", "LOAD", script.source()}, Retry::kIdempotent);
+  if (!sha.ok()) return sha.status();
+  if (!sha->is_string()) {
+    return absl::InternalError(
+        absl::StrCat("redis: SCRIPT LOAD answered ", sha->DebugString(), " instead of a SHA1"));
+  }
+  script.set_sha(sha->str());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Reply> Connection::Eval(const Script& script, const std::vector<std::string>& keys,
+                                       const std::vector<std::string>& args, Retry retry) {
+  std::optional<std::string> sha = script.sha();
+  if (!sha.has_value()) {
+    if (absl::Status status = LoadScript(script); !status.ok()) return status;
+    sha = script.sha();
+  }
+  const std::string key_count = absl::StrCat(keys.size());
+  for (int round = 0;; ++round) {
+    std::vector<std::string_view> command = {"EVALSHA", *sha, key_count};
+    command.insert(command.end(), keys.begin(), keys.end());
+    command.insert(command.end(), args.begin(), args.end());
+    absl::StatusOr<Reply> reply = RunCommand(command, retry);
+    if (!reply.ok()) return reply;
+    // NOSCRIPT: this server does not know the script (it restarted, or its cache was flushed).
+    // Nothing ran, so loading it and running it again is safe for any script.
+    if (reply->is_error() && reply->str().starts_with("NOSCRIPT") && round == 0) {
+      if (absl::Status status = LoadScript(script); !status.ok()) return status;
+      sha = script.sha();
+      continue;
+    }
+    if (reply->is_error()) return reply->ToStatus();
+    return reply;
+  }
+}
+
+absl::Status Connection::Ping() {
+  absl::StatusOr<Reply> reply = Command({"PING"}, Retry::kIdempotent);
+  return reply.ok() ? absl::OkStatus() : reply.status();
+}
+
+}  // namespace ipraktik::store

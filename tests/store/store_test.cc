@@ -1,0 +1,354 @@
+// The store against a real redis-server: replies, pipelines, timeouts, reconnection after a
+// graceful restart and after SIGKILL, scripts reloaded after NOSCRIPT, and atomic Lua updates
+// from many threads through the pool.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ipraktik/store/connection.h"
+#include "ipraktik/store/keys.h"
+#include "ipraktik/store/pool.h"
+#include "local_servers.h"
+#include "prometheus/registry.h"
+
+namespace ipraktik::store {
+namespace {
+
+using ::ipraktik::testing::RedisServer;
+
+// Moves amount from KEYS[1] to KEYS[2]; refuses bad input before writing anything.
+const char kTransferLua[] = R"lua(
+local amount = tonumber(ARGV[1])
+if not amount or amount <= 0 or amount ~= math.floor(amount) then
+  return redis.error_reply('INVALID_ARGUMENT amount must be a positive whole number')
+end
+local balance = tonumber(redis.call('GET', KEYS[1]) or '0')
+if balance < amount then
+  return redis.error_reply('FAILED_PRECONDITION insufficient funds')
+end
+redis.call('DECRBY', KEYS[1], amount)
+redis.call('INCRBY', KEYS[2], amount)
+return balance - amount
+)lua";
+
+std::string Account(int i) { return TenantKeys::For("bank")->Key("account", absl::StrCat(i)); }
+
+class StoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = std::make_unique<RedisServer>(); }
+  static void TearDownTestSuite() { server_.reset(); }
+
+  void SetUp() override { ASSERT_TRUE(Connection(Opts()).Command({"FLUSHALL"}).ok()); }
+
+  static Options Opts() {
+    Options options;
+    options.port = server_->port();
+    return options;
+  }
+
+  static std::unique_ptr<RedisServer> server_;
+};
+
+std::unique_ptr<RedisServer> StoreTest::server_;
+
+TEST_F(StoreTest, ReadsEveryReplyType) {
+  Connection redis(Opts());
+  EXPECT_EQ(*redis.Command({"SET", "k", "v"}), Reply::Status("OK"));
+  EXPECT_EQ(*redis.Command({"GET", "k"}, Retry::kIdempotent), Reply::String("v"));
+  EXPECT_EQ(*redis.Command({"GET", "missing"}), Reply::Nil());
+  EXPECT_EQ(*redis.Command({"INCR", "n"}), Reply::Integer(1));
+  const std::string binary("a\0b", 3);
+  ASSERT_TRUE(redis.Command({"SET", "bin", binary}).ok());
+  EXPECT_EQ(redis.Command({"GET", "bin"})->str(), binary);
+
+  absl::StatusOr<Reply> wrong_type = redis.Command({"INCR", "k"});
+  EXPECT_EQ(wrong_type.status().code(), absl::StatusCode::kInternal);
+
+  Script nested("return {1, 'a', {2, false}}");
+  absl::StatusOr<Reply> array = redis.Eval(nested, {}, {});
+  ASSERT_TRUE(array.ok()) << array.status();
+  EXPECT_EQ(*array, Reply::Array({Reply::Integer(1), Reply::String("a"),
+                                  Reply::Array({Reply::Integer(2), Reply::Nil()})}));
+}
+
+TEST_F(StoreTest, PipelineAnswersEveryCommandInOrderAndKeepsErrorsPerCommand) {
+  Connection redis(Opts());
+  Pipeline pipeline;
+  for (int i = 0; i < 1000; ++i) pipeline.Add({"SET", absl::StrCat("p", i), absl::StrCat(i)});
+  pipeline.Add({"SET", "text", "x"}).Add({"INCR", "text"});  // an error in the middle
+  for (int i = 0; i < 1000; ++i) pipeline.Add({"GET", absl::StrCat("p", i)});
+  absl::StatusOr<std::vector<Reply>> replies = redis.Execute(pipeline, Retry::kIdempotent);
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  ASSERT_EQ(replies->size(), 2002u);
+  EXPECT_TRUE((*replies)[1001].is_error());
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_EQ((*replies)[i], Reply::Status("OK"));
+    EXPECT_EQ((*replies)[1002 + i], Reply::String(absl::StrCat(i)));
+  }
+}
+
+TEST_F(StoreTest, ACommandThatOutlivesItsTimeoutFailsAndTheConnectionRecovers) {
+  Options options = Opts();
+  options.command_timeout = absl::Milliseconds(200);
+  Connection redis(options);
+  ASSERT_TRUE(redis.Ping().ok());
+  absl::StatusOr<Reply> blocked = redis.Command({"BLPOP", "empty-list", "5"});
+  EXPECT_EQ(blocked.status().code(), absl::StatusCode::kDeadlineExceeded) << blocked.status();
+  // The late reply of BLPOP must never be read as the answer to a later command.
+  EXPECT_EQ(*redis.Command({"SET", "after", "1"}), Reply::Status("OK"));
+  EXPECT_EQ(*redis.Command({"GET", "after"}), Reply::String("1"));
+  EXPECT_EQ(redis.reconnects(), 1);
+}
+
+TEST_F(StoreTest, AnUnreachableServerFailsFastWithUnavailable) {
+  Options options;
+  options.port = 1;  // nothing listens there
+  options.max_attempts = 2;
+  Connection redis(options);
+  absl::Status status = redis.Ping();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_FALSE(redis.connected());
+}
+
+TEST_F(StoreTest, ReconnectsAfterAGracefulRestart) {
+  Connection redis(Opts());
+  ASSERT_TRUE(redis.Command({"SET", "kept", "yes"}).ok());
+  ASSERT_TRUE(redis.Command({"INCR", "counter"}).ok());
+  server_->Restart();
+  // Not idempotent, so it could not be retried blindly: it succeeds because the connection
+  // notices the closed socket before sending.
+  absl::StatusOr<Reply> incremented = redis.Command({"INCR", "counter"});
+  ASSERT_TRUE(incremented.ok()) << incremented.status();
+  EXPECT_EQ(*incremented, Reply::Integer(2));  // the AOF kept the first increment
+  EXPECT_EQ(*redis.Command({"GET", "kept"}), Reply::String("yes"));
+  EXPECT_EQ(redis.reconnects(), 1);
+}
+
+TEST_F(StoreTest, ReconnectsAfterTheServerWasKilled) {
+  Options options = Opts();
+  options.max_attempts = 2;
+  Connection redis(options);
+  ASSERT_TRUE(redis.Command({"SET", "k", "v"}).ok());
+  server_->Kill();
+  absl::Status down = redis.Ping();
+  EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
+  server_->Start();
+  EXPECT_TRUE(redis.Ping().ok());
+  EXPECT_EQ(*redis.Command({"INCR", "after-kill"}), Reply::Integer(1));
+  EXPECT_GE(redis.reconnects(), 1);
+}
+
+TEST_F(StoreTest, ScriptsAreLoadedOnceAndReloadedAfterNoScript) {
+  Connection redis(Opts());
+  Script script("return redis.call('INCR', KEYS[1])");
+  EXPECT_FALSE(script.sha().has_value());
+  EXPECT_EQ(*redis.Eval(script, {"runs"}, {}), Reply::Integer(1));
+  ASSERT_TRUE(script.sha().has_value());
+  const std::string sha = *script.sha();
+
+  ASSERT_TRUE(redis.Command({"SCRIPT", "FLUSH"}).ok());
+  EXPECT_EQ(*redis.Eval(script, {"runs"}, {}), Reply::Integer(2));
+  EXPECT_EQ(*redis.Command({"SCRIPT", "EXISTS", sha}), Reply::Array({Reply::Integer(1)}));
+
+  // A restarted server has an empty script cache; the connection also has to reconnect first.
+  server_->Restart();
+  EXPECT_EQ(*redis.Eval(script, {"runs"}, {}), Reply::Integer(3));
+  server_->Kill();
+  server_->Start();
+  absl::StatusOr<Reply> after_kill = redis.Eval(script, {"fresh"}, {});
+  ASSERT_TRUE(after_kill.ok()) << after_kill.status();
+  EXPECT_EQ(*after_kill, Reply::Integer(1));
+}
+
+TEST_F(StoreTest, AScriptThatRefusesBadInputChangesNothing) {
+  Pool redis(Opts());
+  ASSERT_TRUE(redis.Command({"SET", Account(1), "100"}).ok());
+  ASSERT_TRUE(redis.Command({"SET", Account(2), "0"}).ok());
+  Script transfer(kTransferLua);
+
+  absl::StatusOr<Reply> negative = redis.Eval(transfer, {Account(1), Account(2)}, {"-5"});
+  EXPECT_EQ(negative.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(negative.status().message(), "amount must be a positive whole number");
+  absl::StatusOr<Reply> too_much = redis.Eval(transfer, {Account(1), Account(2)}, {"101"});
+  EXPECT_EQ(too_much.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*redis.Command({"GET", Account(1)}), Reply::String("100"));
+  EXPECT_EQ(*redis.Command({"GET", Account(2)}), Reply::String("0"));
+
+  EXPECT_EQ(*redis.Eval(transfer, {Account(1), Account(2)}, {"30"}), Reply::Integer(70));
+  EXPECT_EQ(*redis.Command({"GET", Account(2)}), Reply::String("30"));
+}
+
+// Runs transfers between random accounts from many threads, each thread per_thread of them or
+// until stop is set; returns how many succeeded.
+int RunTransfers(Pool& redis, const Script& transfer, int threads, int per_thread, int accounts,
+                 std::atomic<int>& unavailable, const std::atomic<bool>& stop) {
+  std::atomic<int> succeeded = 0;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      std::mt19937 random(t);
+      std::uniform_int_distribution<int> account(0, accounts - 1);
+      std::uniform_int_distribution<int> amount(1, 40);
+      for (int i = 0; i < per_thread && !stop; ++i) {
+        int from = account(random);
+        int to = account(random);
+        while (to == from) to = account(random);
+        absl::StatusOr<Reply> moved =
+            redis.Eval(transfer, {Account(from), Account(to)}, {absl::StrCat(amount(random))});
+        if (moved.ok()) {
+          ++succeeded;
+        } else if (moved.status().code() == absl::StatusCode::kUnavailable ||
+                   moved.status().code() == absl::StatusCode::kDeadlineExceeded) {
+          ++unavailable;
+        } else {
+          EXPECT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition) << moved.status();
+        }
+      }
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  return succeeded;
+}
+
+std::int64_t TotalBalance(Pool& redis, int accounts) {
+  std::int64_t total = 0;
+  for (int i = 0; i < accounts; ++i) {
+    absl::StatusOr<Reply> balance = redis.Command({"GET", Account(i)}, Retry::kIdempotent);
+    EXPECT_TRUE(balance.ok()) << balance.status();
+    const std::int64_t value = std::stoll(balance->str());
+    EXPECT_GE(value, 0) << Account(i);
+    total += value;
+  }
+  return total;
+}
+
+// Ten accounts of 100 each, shared by the threads through a pool of four connections.
+class TransferTest : public StoreTest {
+ protected:
+  static constexpr int kAccounts = 10;
+
+  void SetUp() override {
+    StoreTest::SetUp();
+    Options options = Opts();
+    options.pool_size = 4;
+    redis_ = std::make_unique<Pool>(options);
+    for (int i = 0; i < kAccounts; ++i) {
+      ASSERT_TRUE(redis_->Command({"SET", Account(i), "100"}).ok());
+    }
+  }
+
+  std::unique_ptr<Pool> redis_;
+  Script transfer_{kTransferLua};
+};
+
+TEST_F(TransferTest, ConcurrentTransfersThroughThePoolKeepTheTotal) {
+  std::atomic<int> unavailable = 0;
+  const std::atomic<bool> never = false;
+  const int succeeded = RunTransfers(*redis_, transfer_, 8, 300, kAccounts, unavailable, never);
+  EXPECT_EQ(unavailable, 0);
+  EXPECT_GT(succeeded, 0);
+  EXPECT_EQ(TotalBalance(*redis_, kAccounts), 100 * kAccounts);
+}
+
+TEST_F(TransferTest, TransfersCutOffByARestartNeverHalfHappen) {
+  std::atomic<int> unavailable = 0;
+  std::atomic<bool> stop = false;
+  int succeeded = 0;
+  std::thread restarter([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server_->Restart();
+    // Let the transfers go on against the restarted server for a while.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+  });
+  succeeded = RunTransfers(*redis_, transfer_, 4, 1'000'000, kAccounts, unavailable, stop);
+  restarter.join();
+  EXPECT_GT(succeeded, 0);
+  RecordProperty("transfers_succeeded", succeeded);
+  RecordProperty("transfers_unavailable", unavailable.load());
+  // Whatever failed around the restart, each transfer happened completely or not at all.
+  EXPECT_EQ(TotalBalance(*redis_, kAccounts), 100 * kAccounts);
+}
+
+TEST_F(StoreTest, PoolLendsEachConnectionToOneCallerAtATime) {
+  Options options = Opts();
+  options.pool_size = 1;
+  options.acquire_timeout = absl::Milliseconds(100);
+  Pool redis(options);
+  {
+    absl::StatusOr<Pool::Lease> held = redis.Acquire();
+    ASSERT_TRUE(held.ok());
+    ASSERT_TRUE((*held)->Command({"CLIENT", "SETNAME", "first"}).ok());
+    absl::StatusOr<Pool::Lease> second = redis.Acquire();
+    EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  }
+  absl::StatusOr<Pool::Lease> again = redis.Acquire();
+  ASSERT_TRUE(again.ok());
+  // The same connection came back (the pool holds one).
+  EXPECT_EQ(*(*again)->Command({"CLIENT", "GETNAME"}), Reply::String("first"));
+}
+
+TEST_F(StoreTest, PoolWaitsForAConnectionToComeBack) {
+  Options options = Opts();
+  options.pool_size = 1;
+  Pool redis(options);
+  std::optional<Pool::Lease> held(*redis.Acquire());
+  std::atomic<bool> pinged = false;
+  std::thread waiter([&] {
+    EXPECT_TRUE(redis.Ping().ok());
+    pinged = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(pinged);
+  held.reset();
+  waiter.join();
+  EXPECT_TRUE(pinged);
+}
+
+double CounterValue(prometheus::Registry& registry, const std::string& name,
+                    const std::map<std::string, std::string>& labels) {
+  for (const prometheus::MetricFamily& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      bool matches = true;
+      for (const auto& [key, value] : labels) {
+        bool found = false;
+        for (const prometheus::ClientMetric::Label& label : metric.label) {
+          found = found || (label.name == key && label.value == value);
+        }
+        matches = matches && found;
+      }
+      if (matches) return metric.counter.value;
+    }
+  }
+  return -1;
+}
+
+TEST_F(StoreTest, RecordsCommandsErrorsAndReconnects) {
+  prometheus::Registry registry;
+  Options options = Opts();
+  options.registry = &registry;
+  Pool redis(options);
+  ASSERT_TRUE(redis.Command({"SET", "k", "v"}).ok());
+  ASSERT_TRUE(redis.Command({"get", "k"}).ok());
+  ASSERT_FALSE(redis.Command({"INCR", "k"}).ok());
+  server_->Restart();
+  ASSERT_TRUE(redis.Ping().ok());
+  EXPECT_EQ(CounterValue(registry, "ipraktik_redis_commands_total",
+                         {{"command", "GET"}, {"result", "ok"}}),
+            1);
+  EXPECT_EQ(CounterValue(registry, "ipraktik_redis_commands_total",
+                         {{"command", "INCR"}, {"result", "error_reply"}}),
+            1);
+  EXPECT_EQ(CounterValue(registry, "ipraktik_redis_reconnects_total", {}), 1);
+}
+
+}  // namespace
+}  // namespace ipraktik::store
