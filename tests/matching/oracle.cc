@@ -1,0 +1,181 @@
+#include "oracle.h"
+
+#include <lemon/network_simplex.h>
+#include <lemon/preflow.h>
+#include <lemon/smart_graph.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ipraktik::matching::testing {
+namespace {
+
+struct Edge {
+  int intern;
+  int host;
+  std::int64_t rank;
+  bool cross;
+};
+
+// The usable (intern, host) pairs after the rules and pins, with what pins fix beforehand.
+struct Reduced {
+  std::vector<Edge> edges;
+  std::vector<std::int64_t> places;  // per host, after pins
+  Objective pinned;
+};
+
+Reduced Reduce(const Instance& instance) {
+  std::unordered_map<std::string, int> host_of, intern_of;
+  for (int h = 0; h < static_cast<int>(instance.hosts.size()); ++h)
+    host_of[instance.hosts[h].id] = h;
+  for (int i = 0; i < static_cast<int>(instance.interns.size()); ++i) {
+    intern_of[instance.interns[i].id] = i;
+  }
+  std::set<std::pair<int, int>> forbidden;
+  for (const Pair& pair : instance.forbidden) {
+    if (intern_of.count(pair.intern) && host_of.count(pair.host)) {
+      forbidden.emplace(intern_of[pair.intern], host_of[pair.host]);
+    }
+  }
+  std::map<int, int> pinned;  // intern -> host
+  for (const Pair& pin : instance.pinned) pinned[intern_of.at(pin.intern)] = host_of.at(pin.host);
+
+  Reduced reduced;
+  for (const Host& host : instance.hosts) reduced.places.push_back(host.capacity);
+  for (auto [intern, host] : pinned) --reduced.places[host];
+  for (int i = 0; i < static_cast<int>(instance.interns.size()); ++i) {
+    const Intern& intern = instance.interns[i];
+    std::set<int> seen;
+    for (const Wish& wish : intern.wishes) {
+      auto found = host_of.find(wish.host);
+      if (found == host_of.end() || !seen.insert(found->second).second) continue;
+      const Host& host = instance.hosts[found->second];
+      if (host.organization == intern.organization || forbidden.count({i, found->second})) continue;
+      const bool cross = host.sector != intern.sector;
+      auto pin = pinned.find(i);
+      if (pin != pinned.end()) {
+        if (pin->second == found->second) {
+          ++reduced.pinned.matched;
+          reduced.pinned.total_rank += wish.rank;
+          reduced.pinned.cross_sector += cross ? 1 : 0;
+        }
+        continue;
+      }
+      if (reduced.places[found->second] <= 0) continue;
+      reduced.edges.push_back({i, found->second, wish.rank, cross});
+    }
+  }
+  return reduced;
+}
+
+double Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+}  // namespace
+
+OracleRun SolveWithLemon(const Instance& instance) {
+  using Graph = lemon::SmartDigraph;
+  OracleRun run;
+  const auto build_start = std::chrono::steady_clock::now();
+  Reduced reduced = Reduce(instance);
+  const int interns = static_cast<int>(instance.interns.size());
+  const int hosts = static_cast<int>(instance.hosts.size());
+  const std::int64_t scale = interns + 1;
+
+  Graph graph;
+  graph.reserveNode(interns + hosts + 2);
+  graph.reserveArc(static_cast<int>(reduced.edges.size()) + interns + hosts);
+  const Graph::Node source = graph.addNode(), sink = graph.addNode();
+  std::vector<Graph::Node> intern_node(interns), host_node(hosts);
+  for (auto& node : intern_node) node = graph.addNode();
+  for (auto& node : host_node) node = graph.addNode();
+  Graph::ArcMap<std::int64_t> capacity(graph), cost(graph);
+  for (int i = 0; i < interns; ++i) {
+    Graph::Arc arc = graph.addArc(source, intern_node[i]);
+    capacity[arc] = 1;
+    cost[arc] = 0;
+  }
+  std::vector<Graph::Arc> wish_arcs;
+  wish_arcs.reserve(reduced.edges.size());
+  for (const Edge& edge : reduced.edges) {
+    Graph::Arc arc = graph.addArc(intern_node[edge.intern], host_node[edge.host]);
+    capacity[arc] = 1;
+    cost[arc] = edge.rank * scale - (edge.cross ? 1 : 0);
+    wish_arcs.push_back(arc);
+  }
+  for (int h = 0; h < hosts; ++h) {
+    Graph::Arc arc = graph.addArc(host_node[h], sink);
+    capacity[arc] = std::max<std::int64_t>(0, reduced.places[h]);
+    cost[arc] = 0;
+  }
+  run.build_ms = Since(build_start);
+
+  const auto solve_start = std::chrono::steady_clock::now();
+  lemon::Preflow<Graph, Graph::ArcMap<std::int64_t>> largest(graph, capacity, source, sink);
+  largest.runMinCut();
+  const std::int64_t placed = largest.flowValue();
+  lemon::NetworkSimplex<Graph, std::int64_t, std::int64_t> simplex(graph);
+  simplex.upperMap(capacity).costMap(cost).stSupply(source, sink, placed);
+  if (simplex.run() != decltype(simplex)::OPTIMAL) {
+    throw std::runtime_error("LEMON NetworkSimplex found no optimal flow");
+  }
+  run.objective = reduced.pinned;
+  for (std::size_t e = 0; e < wish_arcs.size(); ++e) {
+    if (simplex.flow(wish_arcs[e]) > 0) {
+      ++run.objective.matched;
+      run.objective.total_rank += reduced.edges[e].rank;
+      run.objective.cross_sector += reduced.edges[e].cross ? 1 : 0;
+    }
+  }
+  run.solve_ms = Since(solve_start);
+  return run;
+}
+
+Objective SolveByBruteForce(const Instance& instance) {
+  Reduced reduced = Reduce(instance);
+  const int interns = static_cast<int>(instance.interns.size());
+  std::vector<std::vector<const Edge*>> options(interns);
+  for (const Edge& edge : reduced.edges) options[edge.intern].push_back(&edge);
+  std::vector<std::int64_t> load(instance.hosts.size(), 0);
+  Objective best, current;
+  bool found = false;
+  auto better = [](const Objective& a, const Objective& b) {
+    if (a.matched != b.matched) return a.matched > b.matched;
+    if (a.total_rank != b.total_rank) return a.total_rank < b.total_rank;
+    return a.cross_sector > b.cross_sector;
+  };
+  auto search = [&](auto&& self, int intern) -> void {
+    if (intern == interns) {
+      if (!found || better(current, best)) best = current;
+      found = true;
+      return;
+    }
+    self(self, intern + 1);  // unplaced
+    for (const Edge* edge : options[intern]) {
+      if (load[edge->host] >= reduced.places[edge->host]) continue;
+      ++load[edge->host];
+      ++current.matched;
+      current.total_rank += edge->rank;
+      current.cross_sector += edge->cross ? 1 : 0;
+      self(self, intern + 1);
+      --load[edge->host];
+      --current.matched;
+      current.total_rank -= edge->rank;
+      current.cross_sector -= edge->cross ? 1 : 0;
+    }
+  };
+  search(search, 0);
+  best.matched += reduced.pinned.matched;
+  best.total_rank += reduced.pinned.total_rank;
+  best.cross_sector += reduced.pinned.cross_sector;
+  return best;
+}
+
+}  // namespace ipraktik::matching::testing
