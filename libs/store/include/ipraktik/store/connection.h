@@ -32,7 +32,7 @@ struct Options {
   std::string host = "127.0.0.1";
   int port = 6379;
   // AUTH password (empty: none) and database number, sent again after every reconnect.
-  std::string password;
+  std::string password{};
   int database = 0;
   // Bounds on establishing a connection and on waiting for each reply (also while sending).
   absl::Duration connect_timeout = absl::Seconds(1);

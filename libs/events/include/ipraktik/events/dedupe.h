@@ -1,0 +1,64 @@
+#pragma once
+
+// Consumer-side dedupe by event id. The bus delivers at least once (a redelivery after a lost
+// ack, an outbox entry published twice by two relay replicas), so each consumer keeps a record
+// of the events it has processed, one key per event with a retention TTL:
+//   ipraktik:{<tenant>}:processed:<consumer>:<event id>
+// The retention must be longer than any event can take to be redelivered (days, not minutes).
+//
+// A change in Redis and its record in one atomic step (a duplicate changes nothing):
+//   static const events::EventScript kCountPlacement(R"lua(
+//     redis.call('HINCRBY', KEYS[1], 'placements', 1)
+//     return 1
+//   )lua");
+//   events::ProcessedEvents processed(redis, "evaluation.placements");
+//   auto outcome = processed.Apply(kCountPlacement, envelope, {round_key}, {});
+//   if (outcome.ok() && outcome->duplicate) { /* ack: done before */ }
+//
+// A side effect outside Redis (an e-mail): MarkProcessed first, Forget if the effect failed, so
+// a concurrent duplicate cannot do it twice.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/events/event_script.h"
+#include "ipraktik/store/pool.h"
+
+namespace ipraktik::events {
+
+class ProcessedEvents {
+ public:
+  // consumer names the consumer ([a-z0-9._-]+, e.g. "notification.placement-mail"): each keeps
+  // its own record. redis must outlive this object.
+  ProcessedEvents(store::Pool& redis, std::string consumer,
+                  absl::Duration retention = absl::Hours(24 * 7));
+
+  // The record key of an event; INVALID_ARGUMENT for a bad tenant, event id or consumer name.
+  absl::StatusOr<std::string> Key(const Envelope& event) const;
+
+  // Records the event as processed: true when this call did, false when it already was.
+  // Exactly one of any number of concurrent callers gets true.
+  absl::StatusOr<bool> MarkProcessed(const Envelope& event);
+  absl::StatusOr<bool> IsProcessed(const Envelope& event);
+  // Removes the record, so a redelivery processes the event again.
+  absl::Status Forget(const Envelope& event);
+
+  // Runs the script's change with keys and args and records the event, atomically; a duplicate
+  // runs nothing (outcome.duplicate). The keys must belong to the event's tenant.
+  absl::StatusOr<ScriptOutcome> Apply(const EventScript& script, const Envelope& event,
+                                      std::vector<std::string> keys, std::vector<std::string> args);
+
+  const std::string& consumer() const { return consumer_; }
+  absl::Duration retention() const { return retention_; }
+
+ private:
+  store::Pool& redis_;
+  std::string consumer_;
+  absl::Duration retention_;
+};
+
+}  // namespace ipraktik::events

@@ -1,0 +1,80 @@
+#pragma once
+
+// The event envelope (ipraktik.v1.Envelope, proto/ipraktik/v1/event.proto): building one with a
+// fresh id and time, and reading one from the wire with every field checked, so a consumer can
+// dead-letter a malformed message with a reason that names what is wrong.
+//
+//   v1::ParticipantRegistered payload = ...;
+//   auto envelope = events::BuildEnvelope({.type = "registration.participant.registered",
+//                                          .tenant = tenant, .correlation_id = correlation_id},
+//                                         payload);
+//   ...
+//   auto received = events::ParseEnvelope(message_body);        // INVALID_ARGUMENT if malformed
+//   auto placement = events::UnpackPayload<v1::PlacementMade>(*received);
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "ipraktik/v1/event.pb.h"
+
+namespace google::protobuf {
+class Message;
+}
+
+namespace ipraktik::events {
+
+using Envelope = ::ipraktik::v1::Envelope;
+
+// What the producer says about an event; BuildEnvelope adds the id and the time.
+struct EventInfo {
+  // What happened, dot-separated, lower case, past tense: "registration.participant.registered".
+  // It is the routing key on the bus.
+  std::string type{};
+  std::string tenant{};
+  // From the request that caused the event (may be empty).
+  std::string correlation_id{};
+  // Bumped on an incompatible change of the payload's schema for this type.
+  std::uint32_t schema_version = 1;
+};
+
+// A new envelope: a random UUID v4 id, occurred_at, and payload packed into the Any.
+// INVALID_ARGUMENT when info would make an envelope ValidateEnvelope refuses.
+absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info,
+                                       const google::protobuf::Message& payload,
+                                       absl::Time occurred_at = absl::Now());
+
+// A random (version 4) UUID in canonical lower-case form, from the kernel's random source.
+std::string NewEventId();
+
+// OK, or INVALID_ARGUMENT listing every malformed field as a field violation (libs/errors):
+//   id              a canonical UUID (8-4-4-4-12 hex digits)
+//   type            1 to 255 characters, two or more dot-separated [a-z0-9_] words
+//   tenant          a valid tenant (store::ValidateTenant)
+//   occurred_at     set, after 1970, with valid nanos
+//   correlation_id  empty or up to 128 printable ASCII characters
+//   schema_version  1 or more
+//   payload         set, with a type URL that names a message
+absl::Status ValidateEnvelope(const Envelope& envelope);
+
+// Parses and validates bytes from the wire: INVALID_ARGUMENT when they are not an envelope or not
+// a valid one.
+absl::StatusOr<Envelope> ParseEnvelope(std::string_view bytes);
+
+absl::Time OccurredAt(const Envelope& envelope);
+
+// Unpacks the payload into message; INVALID_ARGUMENT when the payload holds another type or does
+// not parse.
+absl::Status UnpackPayloadTo(const Envelope& envelope, google::protobuf::Message& message);
+
+template <typename Payload>
+absl::StatusOr<Payload> UnpackPayload(const Envelope& envelope) {
+  Payload payload;
+  if (absl::Status status = UnpackPayloadTo(envelope, payload); !status.ok()) return status;
+  return payload;
+}
+
+}  // namespace ipraktik::events

@@ -1,0 +1,80 @@
+#pragma once
+
+// A service's Lua state change, run in one atomic step together with the event bookkeeping
+// around it:
+//   - dedupe of the event being consumed: when the call names a dedupe key, the body runs only
+//     if that key does not exist yet, and the key is set (with a retention TTL) when it succeeded;
+//   - the events the change produces: appended (XADD) to the tenant's outbox stream when the body
+//     succeeded, where the outbox relay (libs/outbox) picks them up.
+// "Succeeded" means the body returned anything but redis.error_reply(...). A Redis script is
+// atomic but not transactional: writes done before a runtime error stay. So a body checks its
+// input first and writes last, and refuses with an error reply whose first word is a status code
+// (store::ErrorReplyToStatus), e.g. `return redis.error_reply('FAILED_PRECONDITION round closed')`.
+//
+// The body sees its own KEYS and ARGV only, exactly as the caller passed them (the wrapper takes
+// its trailing keys and arguments off first). It may call skip_events() to emit nothing, e.g.
+// when a repeated request turned out to change nothing.
+//
+// Services rarely call RunEventScript directly: ProcessedEvents::Apply (dedupe.h) consumes an
+// event once, outbox::Outbox::Commit (libs/outbox) stores a change with its events.
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/store/connection.h"
+#include "ipraktik/store/pool.h"
+#include "ipraktik/store/reply.h"
+
+namespace ipraktik::events {
+
+// The fields of an outbox stream entry: the envelope's id, its type, and the serialized envelope.
+inline constexpr std::string_view kEntryIdField = "id";
+inline constexpr std::string_view kEntryTypeField = "type";
+inline constexpr std::string_view kEntryEnvelopeField = "envelope";
+
+class EventScript {
+ public:
+  explicit EventScript(std::string_view body);
+  EventScript(const EventScript&) = delete;
+  EventScript& operator=(const EventScript&) = delete;
+
+  const store::Script& script() const { return script_; }
+
+ private:
+  store::Script script_;
+};
+
+// Every member has a default, so designated initializers may leave any out.
+struct EventScriptCall {
+  std::vector<std::string> keys{};
+  std::vector<std::string> args{};
+  // Dedupe (empty: none): the body runs only when this key does not exist, and it is set for
+  // dedupe_ttl when the body succeeded.
+  std::string dedupe_key{};
+  absl::Duration dedupe_ttl = absl::Hours(24 * 7);
+  // Events appended to stream_key when the body succeeded; each must be valid and belong to
+  // the tenant of stream_key.
+  std::string stream_key{};
+  std::span<const Envelope> events{};
+};
+
+struct ScriptOutcome {
+  // The dedupe key existed: nothing ran, reply is nil.
+  bool duplicate = false;
+  // What the body returned.
+  store::Reply reply{};
+};
+
+// Runs the script. Every key (the body's, the dedupe key, the stream key) must belong to one
+// tenant, so that all of them share a hash slot (INVALID_ARGUMENT otherwise). A body's error
+// reply becomes a status (store::ErrorReplyToStatus). A deduplicated call is retried after a
+// broken connection (running it twice changes nothing); one without dedupe is not.
+absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScript& script,
+                                             const EventScriptCall& call);
+
+}  // namespace ipraktik::events

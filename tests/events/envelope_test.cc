@@ -1,0 +1,142 @@
+// Envelopes: built with a fresh id and time, parsed back, and refused with every malformed field
+// named when they are wrong.
+#include "ipraktik/events/envelope.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <set>
+
+#include "ipraktik/errors/errors.h"
+#include "ipraktik/v1/placement_events.pb.h"
+
+namespace ipraktik::events {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+v1::InternPlaced Placement() {
+  v1::InternPlaced placed;
+  placed.set_placement_id("pl-1");
+  placed.mutable_intern()->set_name("Mette");
+  placed.set_revision(3);
+  return placed;
+}
+
+EventInfo Info() {
+  return {.type = "matching.intern.placed", .tenant = "kk", .correlation_id = "req-42"};
+}
+
+std::vector<std::string> ViolatedFields(const absl::Status& status) {
+  std::vector<std::string> fields;
+  for (const errors::FieldViolation& violation : errors::FieldViolationsOf(status)) {
+    fields.push_back(violation.field);
+  }
+  return fields;
+}
+
+TEST(EnvelopeTest, BuildsAValidEnvelopeThatParsesBack) {
+  const absl::Time at = absl::FromUnixMillis(1'790'000'000'123);
+  absl::StatusOr<Envelope> built = BuildEnvelope(Info(), Placement(), at);
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_EQ(built->type(), "matching.intern.placed");
+  EXPECT_EQ(built->tenant(), "kk");
+  EXPECT_EQ(built->correlation_id(), "req-42");
+  EXPECT_EQ(built->schema_version(), 1u);
+  EXPECT_EQ(OccurredAt(*built), at);
+  EXPECT_EQ(built->payload().type_url(), "type.googleapis.com/ipraktik.v1.InternPlaced");
+
+  absl::StatusOr<Envelope> parsed = ParseEnvelope(built->SerializeAsString());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->id(), built->id());
+  absl::StatusOr<v1::InternPlaced> payload = UnpackPayload<v1::InternPlaced>(*parsed);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  EXPECT_EQ(payload->placement_id(), "pl-1");
+  EXPECT_EQ(payload->intern().name(), "Mette");
+}
+
+TEST(EnvelopeTest, IdsAreRandomVersion4Uuids) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 10'000; ++i) {
+    const std::string id = NewEventId();
+    ASSERT_EQ(id.size(), 36u);
+    EXPECT_EQ(id[8], '-');
+    EXPECT_EQ(id[14], '4') << id;                                          // version
+    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;  // variant
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 10'000u);
+}
+
+TEST(EnvelopeTest, RefusesToBuildAnEnvelopeThatWouldBeMalformed) {
+  absl::StatusOr<Envelope> built =
+      BuildEnvelope({.type = "Placed!", .tenant = "k}k", .schema_version = 0}, Placement());
+  EXPECT_EQ(built.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ViolatedFields(built.status()),
+              UnorderedElementsAre("type", "tenant", "schema_version"));
+}
+
+TEST(EnvelopeTest, NamesEveryMalformedField) {
+  Envelope envelope;  // nothing set
+  absl::Status status = ValidateEnvelope(envelope);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ViolatedFields(status), UnorderedElementsAre("id", "type", "tenant", "occurred_at",
+                                                           "schema_version", "payload"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("malformed event envelope"));
+
+  absl::StatusOr<Envelope> good = BuildEnvelope(Info(), Placement());
+  ASSERT_TRUE(good.ok());
+  struct Case {
+    std::string field;
+    std::function<void(Envelope&)> spoil;
+  };
+  const std::vector<Case> cases = {
+      {"id", [](Envelope& e) { e.set_id("not-a-uuid"); }},
+      {"id", [](Envelope& e) { e.set_id("0123456789abcdef0123456789abcdef0123"); }},
+      {"type", [](Envelope& e) { e.set_type("placed"); }},
+      {"type", [](Envelope& e) { e.set_type("matching..placed"); }},
+      {"type", [](Envelope& e) { e.set_type("matching.*"); }},
+      {"type", [](Envelope& e) { e.set_type("a." + std::string(254, 'b')); }},
+      {"tenant", [](Envelope& e) { e.set_tenant("kk}:{other"); }},
+      {"occurred_at", [](Envelope& e) { e.mutable_occurred_at()->set_nanos(-1); }},
+      {"occurred_at", [](Envelope& e) { e.mutable_occurred_at()->set_seconds(0); }},
+      {"correlation_id", [](Envelope& e) { e.set_correlation_id("has space"); }},
+      {"correlation_id", [](Envelope& e) { e.set_correlation_id(std::string(129, 'x')); }},
+      {"schema_version", [](Envelope& e) { e.set_schema_version(0); }},
+      {"payload", [](Envelope& e) { e.clear_payload(); }},
+      {"payload.type_url", [](Envelope& e) { e.mutable_payload()->set_type_url("nothing"); }},
+  };
+  for (const Case& c : cases) {
+    Envelope spoiled = *good;
+    c.spoil(spoiled);
+    absl::Status refused = ValidateEnvelope(spoiled);
+    EXPECT_THAT(ViolatedFields(refused), ElementsAre(c.field)) << refused;
+    // A consumer reading it off the wire gets the same verdict.
+    EXPECT_EQ(ParseEnvelope(spoiled.SerializeAsString()).status(), refused);
+  }
+}
+
+TEST(EnvelopeTest, RefusesBytesThatAreNoEnvelope) {
+  absl::StatusOr<Envelope> parsed = ParseEnvelope("\xff\xff\xff garbage");
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ViolatedFields(parsed.status()), ElementsAre("envelope"));
+  // Empty bytes parse as an empty message, which is then refused field by field.
+  EXPECT_EQ(ParseEnvelope("").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(EnvelopeTest, UnpackingTheWrongPayloadTypeIsAnError) {
+  absl::StatusOr<Envelope> envelope = BuildEnvelope(Info(), Placement());
+  ASSERT_TRUE(envelope.ok());
+  absl::StatusOr<v1::InternUnmatched> wrong = UnpackPayload<v1::InternUnmatched>(*envelope);
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(wrong.status().message()), HasSubstr("ipraktik.v1.InternPlaced"));
+  envelope->mutable_payload()->set_value("\xff\xff");
+  EXPECT_EQ(UnpackPayload<v1::InternPlaced>(*envelope).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ipraktik::events
