@@ -1,0 +1,246 @@
+// The server library seen from a client: a ProbeService served by GrpcServer answers with the
+// tenant, correlation id and deadline the library read, fails with rich error details, is
+// counted in the RED metrics, reports its health, and drains in-flight calls on shutdown.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/support/error_details.h"
+#include "ipraktik/errors/errors.h"
+#include "ipraktik/server/call_context.h"
+#include "ipraktik/server/grpc_server.h"
+#include "ipraktik/server/status.h"
+#include "probe.grpc.pb.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
+
+namespace ipraktik::server {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ProbeReply;
+using test::ProbeRequest;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+const DeadlinePolicy kPolicy{.default_timeout = 10s, .max_timeout = 60s};
+
+class ProbeServiceImpl : public test::ProbeService::CallbackService {
+  // The generated base also declares the synchronous Probe; without this, -Woverloaded-virtual
+  // (on in ipraktik::options) reports the callback override as hiding it.
+  using test::ProbeService::CallbackService::Probe;
+
+  grpc::ServerUnaryReactor* Probe(grpc::CallbackServerContext* context, const ProbeRequest* request,
+                                  ProbeReply* reply) override {
+    auto start = std::chrono::system_clock::now();
+    auto call = ReadCallContext(*context, kPolicy);
+    if (!call.ok()) return FinishUnary(context, call.status());
+    if (request->bad_fields_size() > 0) {
+      errors::Violations violations;
+      for (const auto& field : request->bad_fields()) violations.Add(field, "is wrong");
+      return FinishUnary(context, violations.ToStatus());
+    }
+    if (!request->missing_round().empty()) {
+      return FinishUnary(context, errors::NotFound("round", request->missing_round()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(request->delay_ms()));
+    reply->set_tenant(call->tenant);
+    reply->set_correlation_id(call->correlation_id);
+    reply->set_deadline_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(call->deadline - start).count());
+    return FinishUnary(context, absl::OkStatus());
+  }
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = GrpcServer::Start({.address = "127.0.0.1:0", .metrics = &registry_},
+                                    {{"ipraktik.test.ProbeService", &service_}});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = test::ProbeService::NewStub(channel_);
+  }
+
+  grpc::Status Probe(const ProbeRequest& request, ProbeReply& reply,
+                     std::optional<std::chrono::milliseconds> timeout = 5s,
+                     std::string tenant = "holstebro", std::string correlation_id = "") {
+    grpc::ClientContext context;
+    if (timeout) context.set_deadline(std::chrono::system_clock::now() + *timeout);
+    if (!tenant.empty()) context.AddMetadata("x-ipraktik-tenant", tenant);
+    if (!correlation_id.empty()) context.AddMetadata("x-correlation-id", correlation_id);
+    auto status = stub_->Probe(&context, request, &reply);
+    auto echoed = context.GetServerInitialMetadata().find("x-correlation-id");
+    if (echoed != context.GetServerInitialMetadata().end()) {
+      echoed_correlation_id_ = std::string(echoed->second.data(), echoed->second.size());
+    }
+    return status;
+  }
+
+  // grpc.health.v1.Health/Check by hand: the request is field 1 (service name), the reply's
+  // field 1 the status (1 SERVING, 2 NOT_SERVING). Returns -code when the call fails.
+  int Health(const std::string& service) {
+    std::string request;
+    if (!service.empty()) {
+      request = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+    }
+    grpc::Slice slice(request);
+    grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
+    grpc::GenericStub stub(channel_);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 5s);
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request_buffer,
+                   &response_buffer, [&done](grpc::Status status) { done.set_value(status); });
+    auto status = done.get_future().get();
+    if (!status.ok()) return -status.error_code();
+    std::vector<grpc::Slice> slices;
+    EXPECT_TRUE(response_buffer.Dump(&slices).ok());
+    std::string response;
+    for (const auto& part : slices) response.append(part.begin(), part.end());
+    return response.size() == 2 && response[0] == '\x08' ? response[1] : 0;
+  }
+
+  std::string MetricsText() { return prometheus::TextSerializer().Serialize(registry_.Collect()); }
+
+  prometheus::Registry registry_;
+  ProbeServiceImpl service_;
+  std::unique_ptr<GrpcServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<test::ProbeService::Stub> stub_;
+  std::string echoed_correlation_id_;
+};
+
+TEST_F(ServerTest, HandlersSeeTheCallersTenantAndCorrelationId) {
+  ProbeReply reply;
+  auto status = Probe({}, reply, 5s, "holstebro", "kald-42");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.tenant(), "holstebro");
+  EXPECT_EQ(reply.correlation_id(), "kald-42");
+  EXPECT_EQ(echoed_correlation_id_, "kald-42");
+}
+
+TEST_F(ServerTest, AMissingCorrelationIdIsGeneratedAndEchoed) {
+  ProbeReply reply;
+  ASSERT_TRUE(Probe({}, reply).ok());
+  EXPECT_THAT(reply.correlation_id(), MatchesRegex("[0-9a-f]{32}"));
+  EXPECT_EQ(echoed_correlation_id_, reply.correlation_id());
+}
+
+TEST_F(ServerTest, AMissingTenantIsABadRequestNamingTheHeader) {
+  ProbeReply reply;
+  auto status = Probe({}, reply, 5s, /*tenant=*/"");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("x-ipraktik-tenant"));
+  google::rpc::Status rich;
+  ASSERT_TRUE(grpc::ExtractErrorDetails(status, &rich).ok());
+  ASSERT_EQ(rich.details_size(), 1);
+  google::rpc::BadRequest request;
+  ASSERT_TRUE(rich.details(0).UnpackTo(&request));
+  ASSERT_EQ(request.field_violations_size(), 1);
+  EXPECT_EQ(request.field_violations(0).field(), "x-ipraktik-tenant");
+}
+
+TEST_F(ServerTest, DomainFailuresReachTheClientWithTheirDetails) {
+  ProbeRequest bad;
+  bad.add_bad_fields("application.wishes[2]");
+  bad.add_bad_fields("application.purpose");
+  ProbeReply reply;
+  auto status = Probe(bad, reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  auto back = FromGrpcStatus(status);
+  EXPECT_THAT(errors::FieldViolationsOf(back),
+              ::testing::ElementsAre(errors::FieldViolation{"application.wishes[2]", "is wrong"},
+                                     errors::FieldViolation{"application.purpose", "is wrong"}));
+
+  ProbeRequest missing;
+  missing.set_missing_round("r-7");
+  status = Probe(missing, reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(errors::ResourceOf(FromGrpcStatus(status))->name, "r-7");
+}
+
+TEST_F(ServerTest, DeadlinesFollowThePolicy) {
+  ProbeReply reply;
+  ASSERT_TRUE(Probe({}, reply, 2s).ok());
+  EXPECT_LE(reply.deadline_ms(), 2000);
+  EXPECT_GT(reply.deadline_ms(), 1000);
+  ASSERT_TRUE(Probe({}, reply, std::nullopt).ok());  // no client deadline: the default, 10 s
+  EXPECT_LE(reply.deadline_ms(), 10000);
+  EXPECT_GT(reply.deadline_ms(), 9000);
+  ASSERT_TRUE(Probe({}, reply, 1h).ok());  // capped at 60 s
+  EXPECT_LE(reply.deadline_ms(), 60000);
+  EXPECT_GT(reply.deadline_ms(), 59000);
+}
+
+TEST_F(ServerTest, CallsAreCountedPerMethodAndCode) {
+  ProbeReply reply;
+  ASSERT_TRUE(Probe({}, reply).ok());
+  ASSERT_TRUE(Probe({}, reply).ok());
+  ProbeRequest bad;
+  bad.add_bad_fields("x");
+  ASSERT_FALSE(Probe(bad, reply).ok());
+
+  auto text = MetricsText();
+  const std::string labels = "grpc_method=\"Probe\",grpc_service=\"ipraktik.test.ProbeService\"";
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{" + labels + "} 3"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\"," + labels + "} 2"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code=\"INVALID_ARGUMENT\"," + labels +
+                              "} 1"));
+  EXPECT_THAT(
+      text, HasSubstr("grpc_server_errors_total{grpc_code=\"INVALID_ARGUMENT\"," + labels + "} 1"));
+  EXPECT_THAT(text, Not(HasSubstr("grpc_server_errors_total{grpc_code=\"OK\"")));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_count{" + labels + "} 3"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_in_flight 0"));
+}
+
+TEST_F(ServerTest, HealthIsServingUntilSwitchedOff) {
+  EXPECT_EQ(Health(""), 1);
+  EXPECT_EQ(Health("ipraktik.test.ProbeService"), 1);
+  EXPECT_EQ(Health("no.such.Service"), -grpc::StatusCode::NOT_FOUND);
+  server_->SetServing(false);
+  EXPECT_EQ(Health(""), 2);
+  EXPECT_EQ(Health("ipraktik.test.ProbeService"), 2);
+  server_->SetServing(true);
+  EXPECT_EQ(Health(""), 1);
+}
+
+TEST_F(ServerTest, ShutdownLetsCallsUnderWayFinish) {
+  ProbeRequest slow;
+  slow.set_delay_ms(500);
+  auto pending = std::async(std::launch::async, [&] {
+    ProbeReply reply;
+    return Probe(slow, reply);
+  });
+  // Wait until the call is under way.
+  for (int i = 0; i < 200 && MetricsText().find("grpc_server_in_flight 1") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  server_->Shutdown(5s);
+  auto status = pending.get();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  // No new calls once shut down.
+  ProbeReply reply;
+  EXPECT_EQ(Probe({}, reply, 2s).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST(GrpcServerTest, ATakenPortIsAClearError) {
+  auto first = GrpcServer::Start({.address = "127.0.0.1:0"}, {});
+  ASSERT_TRUE(first.ok());
+  auto address = "127.0.0.1:" + std::to_string((*first)->port());
+  auto second = GrpcServer::Start({.address = address}, {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr(address));
+}
+
+}  // namespace
+}  // namespace ipraktik::server
