@@ -1,0 +1,81 @@
+#pragma once
+
+// The transactional outbox, writing side: a service's change and the events describing it are
+// stored in one atomic Lua script (the change plus an XADD of each envelope to the tenant's
+// outbox stream ipraktik:{<tenant>}:outbox), so an event is never published for a change that was
+// not stored, and never lost for one that was. The relay (relay.h) publishes the stream.
+//
+//   static const events::EventScript kRegister(R"lua(
+//     if redis.call('EXISTS', KEYS[1]) == 1 then
+//       return redis.error_reply('ALREADY_EXISTS participant ' .. ARGV[1])
+//     end
+//     redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[2])
+//     return 1
+//   )lua");
+//   outbox::Outbox outbox(redis);
+//   auto registered = events::BuildEnvelope({.type = "registration.participant.registered",
+//                                            .tenant = tenant, .correlation_id = cid}, payload);
+//   auto outcome = outbox.Commit(kRegister, tenant, {.keys = {participant_key},
+//                                                    .args = {id, name},
+//                                                    .events = {*registered}});
+//
+// A consumer that emits (consumes event E, changes state, emits F) also sets processed and
+// consumed: the change, E's dedupe record and F are then one atomic step, and a redelivered E
+// changes nothing (outcome->duplicate).
+
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ipraktik/events/dedupe.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/events/event_script.h"
+#include "ipraktik/store/keys.h"
+#include "ipraktik/store/pool.h"
+
+namespace ipraktik::outbox {
+
+// Every tenant that ever had an outbox entry. Outside any hash tag (it spans tenants), so it is
+// written after the script, not in it; the relay also SCANs for outbox streams it misses.
+inline constexpr std::string_view kTenantRegistryKey = "ipraktik:outbox:tenants";
+
+// ipraktik:{<tenant>}:outbox, the stream of a tenant's unpublished events.
+std::string StreamKey(const store::TenantKeys& keys);
+// ipraktik:{<tenant>}:outbox:dead, entries the relay could not read (with the reason).
+std::string DeadLetterKey(const store::TenantKeys& keys);
+
+// Every member has a default, so designated initializers may leave any out.
+struct Change {
+  std::vector<std::string> keys{};
+  std::vector<std::string> args{};
+  // Appended to the tenant's outbox when the script succeeds (and did not call skip_events()).
+  std::vector<events::Envelope> events{};
+  // Both set: the change applies at most once per consumed event id.
+  events::ProcessedEvents* processed = nullptr;
+  const events::Envelope* consumed = nullptr;
+};
+
+class Outbox {
+ public:
+  // redis must outlive this object. Thread-safe.
+  explicit Outbox(store::Pool& redis);
+
+  // Runs script's body with change.keys and change.args and appends change.events to the outbox
+  // of tenant, atomically (events::RunEventScript says what the body may do). Every key and
+  // event must belong to tenant. The body's error reply comes back as a status.
+  absl::StatusOr<events::ScriptOutcome> Commit(const events::EventScript& script,
+                                               std::string_view tenant, const Change& change);
+
+ private:
+  // Adds tenant to kTenantRegistryKey, once per process and tenant.
+  void Register(const std::string& tenant);
+
+  store::Pool& redis_;
+  std::mutex mutex_;
+  std::set<std::string> registered_;
+};
+
+}  // namespace ipraktik::outbox
