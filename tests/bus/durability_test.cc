@@ -1,0 +1,173 @@
+// Publisher confirms against a real broker: what Publish confirmed survives a broker restart,
+// graceful or a crash; an unroutable mandatory message fails loudly; batches are confirmed.
+
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "bus_testing.h"
+
+namespace ipraktik::bus::testing {
+namespace {
+
+using ipraktik::testing::RabbitMqServer;
+
+class DurabilityTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { broker_ = std::make_unique<RabbitMqServer>(); }
+  static void TearDownTestSuite() { broker_.reset(); }
+
+  static Admin MakeAdmin() {
+    auto admin = Admin::Create(TestConnection(*broker_, "durability-admin"));
+    EXPECT_TRUE(admin.ok()) << admin.status();
+    return *std::move(admin);
+  }
+  static Publisher MakePublisher(std::vector<QueueSpec> queues = {},
+                                 prometheus::Registry* registry = nullptr) {
+    PublisherOptions options;
+    options.connection = TestConnection(*broker_, "durability-publisher");
+    options.connection.metrics = registry;
+    options.queues = std::move(queues);
+    auto publisher = Publisher::Create(std::move(options));
+    EXPECT_TRUE(publisher.ok()) << publisher.status();
+    return *std::move(publisher);
+  }
+
+  // Publishes `count` confirmed messages to a fresh queue, restarts the broker with `restart`,
+  // and takes them all back, in order.
+  void ExpectSurvives(const std::string& queue, const std::function<void()>& restart) {
+    QueueSpec spec = TestQueue(queue, {"test." + queue + ".#"});
+    {
+      Admin admin = MakeAdmin();
+      ASSERT_TRUE(admin.Declare({&spec, 1}).ok());
+    }
+    // RabbitMQ 3.10.8 loses a quorum queue declared less than a second or so before a crash
+    // (with its messages, and it stays unavailable after the restart): seen on this machine
+    // with no client of ours involved. Services declare their queues long before, so the test
+    // gives the broker that time too.
+    std::this_thread::sleep_for(3s);
+    Publisher publisher = MakePublisher({spec});
+    constexpr int kCount = 20;
+    for (int i = 0; i < kCount; ++i) {
+      ASSERT_TRUE(publisher.Publish(Event("test." + queue + ".created", std::to_string(i))).ok());
+    }
+    publisher.Close();
+
+    restart();
+
+    Admin admin = MakeAdmin();
+    // After a crash the broker answers before the quorum queue has recovered its log (about
+    // ten seconds here); until then it reports no messages.
+    std::uint32_t ready = 0;
+    WaitFor(
+        [&] {
+          auto info = admin.InspectQueue(queue);
+          ready = info.ok() ? info->messages : 0;
+          return ready == kCount;
+        },
+        60s);
+    EXPECT_EQ(ready, static_cast<std::uint32_t>(kCount));
+    for (int i = 0; i < kCount; ++i) {
+      auto taken = admin.Take(queue);
+      ASSERT_TRUE(taken.ok()) << taken.status();
+      ASSERT_TRUE(taken->has_value()) << "message " << i << " lost";
+      const Delivery& delivery = **taken;
+      EXPECT_EQ(delivery.message_id, std::to_string(i));
+      EXPECT_EQ(delivery.body, "payload of " + std::to_string(i));
+      EXPECT_EQ(delivery.routing_key, "test." + queue + ".created");
+      EXPECT_EQ(delivery.correlation_id, "corr-" + std::to_string(i));
+      EXPECT_EQ(delivery.content_type, "application/x-protobuf");
+    }
+    auto empty = admin.Take(queue);
+    ASSERT_TRUE(empty.ok()) << empty.status();
+    EXPECT_FALSE(empty->has_value());
+  }
+
+  static std::unique_ptr<RabbitMqServer> broker_;
+};
+
+std::unique_ptr<RabbitMqServer> DurabilityTest::broker_;
+
+TEST_F(DurabilityTest, UnroutableMandatoryPublishFailsLoudly) {
+  Publisher publisher = MakePublisher();
+  absl::Status status = publisher.Publish(Event("nobody.listens.here", "lost"));
+  EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
+  EXPECT_NE(status.message().find("nobody.listens.here"), absl::string_view::npos) << status;
+
+  // Without mandatory the broker drops it silently, as AMQP says: confirmed, not an error.
+  EXPECT_TRUE(publisher.Publish(Event("nobody.listens.here", "dropped", false)).ok());
+
+  // A batch with one unroutable message fails as a whole.
+  QueueSpec spec = TestQueue("routable", {"test.routable"});
+  Publisher declaring = MakePublisher({spec});
+  std::vector<Message> batch = {Event("test.routable", "a"), Event("nobody.else", "b"),
+                                Event("test.routable", "c")};
+  EXPECT_TRUE(absl::IsFailedPrecondition(declaring.PublishBatch(batch)));
+  // The publisher is still usable afterwards.
+  EXPECT_TRUE(declaring.Publish(Event("test.routable", "d")).ok());
+}
+
+TEST_F(DurabilityTest, PublishToMissingExchangeIsNotFoundAndThePublisherRecovers) {
+  Publisher publisher = MakePublisher();
+  Message message = Event("anything", "x");
+  message.exchange = "no.such.exchange";
+  EXPECT_TRUE(absl::IsNotFound(publisher.Publish(message)));
+  EXPECT_TRUE(publisher.Publish(Event("anything", "y", false)).ok());
+}
+
+TEST_F(DurabilityTest, BatchIsConfirmedAsAWholeAndCounted) {
+  prometheus::Registry registry;
+  QueueSpec spec = TestQueue("batched", {"test.batched"});
+  Publisher publisher = MakePublisher({spec}, &registry);
+  std::vector<Message> batch;
+  for (int i = 0; i < 1000; ++i) batch.push_back(Event("test.batched", std::to_string(i)));
+  ASSERT_TRUE(publisher.PublishBatch(batch).ok());
+  ASSERT_TRUE(publisher.PublishBatch(batch).ok());
+
+  Admin admin = MakeAdmin();
+  auto info = admin.InspectQueue("batched");
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->messages, 2000u);
+  EXPECT_EQ(*admin.Purge("batched"), 2000u);
+
+  std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  EXPECT_NE(text.find("ipraktik_bus_published_messages_total 2000"), std::string::npos) << text;
+  EXPECT_NE(text.find("ipraktik_bus_confirmed_messages_total 2000"), std::string::npos) << text;
+}
+
+TEST_F(DurabilityTest, InspectingAMissingQueueIsNotFoundAndCreatesNothing) {
+  Admin admin = MakeAdmin();
+  EXPECT_TRUE(absl::IsNotFound(admin.InspectQueue("never.declared").status()));
+  EXPECT_TRUE(absl::IsNotFound(admin.InspectQueue("never.declared").status()));
+}
+
+TEST_F(DurabilityTest, DeclaringIsIdempotentAndConflictsAreRefused) {
+  Admin admin = MakeAdmin();
+  QueueSpec spec = TestQueue("declared.twice", {"test.declared"});
+  ASSERT_TRUE(admin.Declare({&spec, 1}).ok());
+  ASSERT_TRUE(admin.Declare({&spec, 1}).ok());
+  for (const auto& name : RetryQueueNames(spec)) {
+    EXPECT_TRUE(admin.InspectQueue(name).ok()) << name;
+  }
+  EXPECT_TRUE(admin.InspectQueue(DeadLetterQueueName(spec.name)).ok());
+
+  QueueSpec changed = spec;
+  changed.delivery_limit = spec.delivery_limit + 1;
+  EXPECT_TRUE(absl::IsFailedPrecondition(admin.Declare({&changed, 1})));
+}
+
+TEST_F(DurabilityTest, ConfirmedMessagesSurviveAGracefulBrokerRestart) {
+  ExpectSurvives("survives.stop", [] {
+    broker_->Stop();
+    broker_->Start();
+  });
+}
+
+TEST_F(DurabilityTest, ConfirmedMessagesSurviveABrokerCrash) {
+  ExpectSurvives("survives.kill", [] {
+    broker_->Kill();
+    broker_->Start();
+  });
+}
+
+}  // namespace
+}  // namespace ipraktik::bus::testing
