@@ -79,8 +79,10 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Serve(const std::string& addre
 
 Metrics::~Metrics() {
   // Stop serving before the registry goes: a scrape must not see half-destroyed metrics.
-  exposer_.reset();
+  StopServing();
 }
+
+void Metrics::StopServing() { exposer_.reset(); }
 
 std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   using prometheus::MetricType;

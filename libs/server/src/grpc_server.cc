@@ -1,5 +1,6 @@
 #include "ipraktik/server/grpc_server.h"
 
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -13,6 +14,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   // Both are process-wide switches that apply to servers built afterwards; they are idempotent.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // Links the grpc.health.v1 schema in, so that reflection can describe the health service.
+  grpc::health::v1::HealthCheckRequest::descriptor();
 
   std::unique_ptr<GrpcServer> server(new GrpcServer());
   grpc::ServerBuilder builder;

@@ -51,6 +51,13 @@ SignalWatcher::StopRequest SignalWatcher::Wait() {
   return *request_;
 }
 
+std::optional<SignalWatcher::StopRequest> SignalWatcher::WaitFor(
+    std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  stopped_.wait_for(lock, timeout, [this] { return request_.has_value(); });
+  return request_;
+}
+
 void SignalWatcher::Stop(std::string reason) {
   std::lock_guard lock(mutex_);
   if (request_) return;

@@ -36,6 +36,9 @@ class Metrics {
   prometheus::Registry& registry() { return *registry_; }
   // The port /metrics is served on (the chosen one when the address asked for port 0).
   int port() const { return port_; }
+  // Closes the endpoint; the registry stays. Stopping can take up to 2 s (the HTTP server's
+  // poll interval), so a shutdown may do it while other work goes on.
+  void StopServing();
 
  private:
   Metrics() = default;

@@ -38,6 +38,8 @@ class SignalWatcher {
 
   // Blocks until the first signal arrives or Stop() is called.
   StopRequest Wait();
+  // The same, but gives up after timeout (nullopt): a pause that a signal cuts short.
+  std::optional<StopRequest> WaitFor(std::chrono::milliseconds timeout);
   // Ends Wait() as a signal would, e.g. when a background part failed for good.
   void Stop(std::string reason);
   // Called (on the watcher's thread) for every signal after the first, e.g. to exit at once

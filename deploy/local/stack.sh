@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# The whole ipraktik system on this machine, for `make run` and `make stop`:
+#   stack.sh run      private Redis, RabbitMQ and SMTP sink, then every service from build/bin;
+#                     waits until each answers its gRPC health check, prints the addresses and
+#                     serves until Ctrl-C (or `stack.sh stop`), then stops everything cleanly
+#   stack.sh stop     stops a running stack from another terminal (or what a killed one left)
+#   stack.sh status   what is running
+# Everything lives under one folder (default var/local: data, logs, pid files, e-mails) and
+# listens on loopback only; the machine's own services are never touched.
+#
+# Environment (all optional):
+#   IPRAKTIK_STACK_DIR          the folder (default <repo>/var/local)
+#   IPRAKTIK_STACK_BIN          where the programs are (default <repo>/build/bin)
+#   IPRAKTIK_STACK_PORT_OFFSET  added to every port below, to run a second stack beside one
+#   IPRAKTIK_STACK_WAIT         seconds a service may take to become healthy (default 40)
+# Ports: Redis 7379, RabbitMQ 7672 (management 7673, distribution 7674, epmd 7675, Prometheus
+# 7676), SMTP 7025; gRPC 7101-7105 and metrics 9101-9105 for registration, matching,
+# matching-worker, notification, evaluation.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+source "$here/common.sh"
+
+dir=${IPRAKTIK_STACK_DIR:-$root/var/local}
+bin=${IPRAKTIK_STACK_BIN:-$root/build/bin}
+offset=${IPRAKTIK_STACK_PORT_OFFSET:-0}
+health_wait=${IPRAKTIK_STACK_WAIT:-40}
+buf=$root/proto/node_modules/.bin/buf
+
+services=(registration matching matching-worker notification evaluation)
+redis_port=$((7379 + offset))
+rabbitmq_port=$((7672 + offset))
+smtp_port=$((7025 + offset))
+grpc_port() { echo $((7101 + offset + $1)); }
+metrics_port() { echo $((9101 + offset + $1)); }
+amqp_url="amqp://guest:guest@127.0.0.1:$rabbitmq_port/"
+
+say() { echo "ipraktik: $*"; }
+
+usage() { die "usage: stack.sh run | stop | status"; }
+
+service_pidfile() { echo "$dir/pids/$1.pid"; }
+service_log() { echo "$dir/logs/$1.log"; }
+
+start_service() {
+  local name=$1 index=$2
+  local extra=()
+  [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port")
+  # setsid: Ctrl-C in the terminal reaches this script only, which stops the services in order.
+  # The stack's own IPRAKTIK_STACK_* settings are not the service's.
+  env -u IPRAKTIK_STACK_DIR -u IPRAKTIK_STACK_BIN -u IPRAKTIK_STACK_PORT_OFFSET \
+    -u IPRAKTIK_STACK_WAIT \
+    IPRAKTIK_GRPC_ADDRESS="127.0.0.1:$(grpc_port "$index")" \
+    IPRAKTIK_METRICS_ADDRESS="127.0.0.1:$(metrics_port "$index")" \
+    IPRAKTIK_REDIS_ADDRESS="127.0.0.1:$redis_port" \
+    IPRAKTIK_AMQP_URL="$amqp_url" \
+    "${extra[@]}" \
+    setsid "$bin/ipraktik-$name" >"$(service_log "$name")" 2>&1 </dev/null &
+  echo $! >"$(service_pidfile "$name")"
+}
+
+healthy() {
+  local port=$1
+  if [[ -x $buf ]]; then
+    local answer
+    answer=$(timeout 5 "$buf" curl --protocol grpc --http2-prior-knowledge \
+      "http://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null) || return 1
+    [[ $answer == *'"SERVING"'* ]]
+  else
+    # Without buf (make deps installs it), the service's own "serving" log line has to do.
+    grep -q '"msg":"serving"' "$(service_log "$2")"
+  fi
+}
+
+# Waits until the service answers SERVING; fails at once when the process exits.
+wait_healthy() {
+  local name=$1 index=$2 pid
+  pid=$(cat "$(service_pidfile "$name")")
+  local deadline=$((SECONDS + health_wait))
+  until healthy "$(grpc_port "$index")" "$name"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      local status=0
+      wait "$pid" || status=$?
+      report_failure "$name" "exited with status $status before it became healthy"
+      return 1
+    fi
+    if ((SECONDS >= deadline)); then
+      report_failure "$name" "did not answer its health check within ${health_wait} s"
+      return 1
+    fi
+    sleep 0.3
+  done
+}
+
+report_failure() {
+  local name=$1 what=$2 log
+  log=$(service_log "$name")
+  {
+    echo "ipraktik: $name $what. The end of its log ($log):"
+    tail -n 15 "$log" | sed 's/^/    /'
+  } >&2
+}
+
+stop_services() {
+  local name pidfile
+  for name in "${services[@]}"; do
+    pidfile=$(service_pidfile "$name")
+    pid_alive "$pidfile" && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  for name in "${services[@]}"; do
+    pidfile=$(service_pidfile "$name")
+    [[ -f $pidfile ]] || continue
+    local pid
+    pid=$(cat "$pidfile")
+    # The services bound their own shutdown at 9 s; SIGKILL only if one hangs beyond that.
+    local deadline=$((SECONDS + 15))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -KILL "$pid" 2>/dev/null || true
+      say "$name did not stop within 15 s and was killed; see $(service_log "$name")"
+    else
+      local status=0
+      wait "$pid" 2>/dev/null || status=$?
+      # 127: not our child (a stack.sh that died left it); its status is unknown here.
+      if ((status != 0 && status != 127)); then
+        say "$name stopped with exit status $status; see $(service_log "$name")"
+      fi
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+stop_servers() {
+  "$here/smtp.sh" stop "$dir/smtp" &
+  "$here/rabbitmq.sh" stop "$dir/rabbitmq" >/dev/null 2>&1 &
+  "$here/redis.sh" stop "$dir/redis" &
+  wait
+}
+
+stop_all() {
+  trap '' INT TERM
+  say "stopping (services first, then SMTP, RabbitMQ and Redis)..."
+  stop_services
+  stop_servers
+  rm -f "$dir/stack.pid"
+  say "stopped"
+}
+
+check_ports() {
+  local index port
+  for index in "${!services[@]}"; do
+    for port in "$(grpc_port "$index")" "$(metrics_port "$index")"; do
+      port_is_free "$port" || die "port $port (${services[$index]}) on 127.0.0.1 is taken by \
+another process; stop it, or set IPRAKTIK_STACK_PORT_OFFSET"
+    done
+  done
+}
+
+print_addresses() {
+  local rel=${dir#"$root"/} index
+  echo
+  echo "ipraktik is running. Stop it with Ctrl-C here, or 'make stop' in another terminal."
+  echo
+  printf '  %-16s %-18s %s\n' service gRPC metrics
+  for index in "${!services[@]}"; do
+    printf '  %-16s %-18s %s\n' "${services[$index]}" "127.0.0.1:$(grpc_port "$index")" \
+      "http://127.0.0.1:$(metrics_port "$index")/metrics"
+  done
+  echo
+  echo "  Redis      127.0.0.1:$redis_port (data in $rel/redis/data)"
+  echo "  RabbitMQ   $amqp_url"
+  echo "             management http://127.0.0.1:$((rabbitmq_port + 1)) (guest/guest)"
+  echo "  SMTP       127.0.0.1:$smtp_port: e-mails land in $rel/smtp/mail/new/, one file each"
+  echo "  logs       $rel/logs/<service>.log (JSON lines)"
+  echo
+  echo "  try: proto/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\"
+  echo "         --list-methods http://127.0.0.1:$(grpc_port 0)"
+  echo
+}
+
+run() {
+  mkdir -p "$dir/logs" "$dir/pids"
+  if pid_alive "$dir/stack.pid"; then
+    die "a stack is already running from $dir (pid $(cat "$dir/stack.pid")); stop it with 'make stop'"
+  fi
+  local name
+  for name in "${services[@]}"; do
+    [[ -x $bin/ipraktik-$name ]] || die "$bin/ipraktik-$name is missing: run 'make build'"
+  done
+  check_ports
+  echo $$ >"$dir/stack.pid"
+  trap 'stop_all; exit 0' INT TERM
+  trap 'rm -f "$dir/stack.pid"' EXIT
+
+  "$here/redis.sh" start "$dir/redis" "$redis_port" || { stop_all; exit 1; }
+  "$here/smtp.sh" start "$dir/smtp" "$smtp_port" || { stop_all; exit 1; }
+  say "starting rabbitmq (a few seconds)..."
+  "$here/rabbitmq.sh" start "$dir/rabbitmq" "$rabbitmq_port" || { stop_all; exit 1; }
+
+  local index
+  for index in "${!services[@]}"; do start_service "${services[$index]}" "$index"; done
+  for index in "${!services[@]}"; do
+    wait_healthy "${services[$index]}" "$index" || { stop_all; exit 1; }
+  done
+  print_addresses
+
+  # Serve until a signal. A service that dies is reported once; the others keep running.
+  local reported=() owner=${IPRAKTIK_OWNER_PID:-}
+  while true; do
+    sleep 1 &
+    wait $! || true
+    for name in "${services[@]}"; do
+      [[ " ${reported[*]} " == *" $name "* ]] && continue
+      if ! pid_alive "$(service_pidfile "$name")"; then
+        report_failure "$name" "stopped unexpectedly"
+        reported+=("$name")
+      fi
+    done
+    # The test harness sets IPRAKTIK_OWNER_PID: the stack does not outlive the test.
+    if [[ -n $owner ]] && ! kill -0 "$owner" 2>/dev/null; then
+      stop_all
+      exit 0
+    fi
+  done
+}
+
+stop() {
+  if pid_alive "$dir/stack.pid"; then
+    local pid
+    pid=$(cat "$dir/stack.pid")
+    say "asking the stack (pid $pid) to stop..."
+    kill -TERM "$pid"
+    # The stack removes its pid file when it has stopped everything (its parent may not have
+    # reaped it yet, so the process itself can linger as a zombie).
+    wait_until 60 "stack exit" bash -c "[[ ! -e '$dir/stack.pid' ]] || ! kill -0 $pid" ||
+      die "the stack (pid $pid) did not stop within 60 s; see $dir/logs"
+    say "stopped"
+    return 0
+  fi
+  # No running stack.sh: stop whatever a killed one left behind.
+  [[ -d $dir ]] || { say "nothing is running"; return 0; }
+  stop_services
+  stop_servers
+  rm -f "$dir/stack.pid"
+  say "stopped"
+}
+
+status() {
+  local index name
+  if pid_alive "$dir/stack.pid"; then
+    say "stack running (pid $(cat "$dir/stack.pid")) from $dir"
+  else
+    say "no stack running from $dir"
+  fi
+  for index in "${!services[@]}"; do
+    name=${services[$index]}
+    if pid_alive "$(service_pidfile "$name")"; then
+      echo "  $name: running, gRPC 127.0.0.1:$(grpc_port "$index")"
+    fi
+  done
+}
+
+[[ $# -eq 1 ]] || usage
+case $1 in
+run) run ;;
+stop) stop ;;
+status) status ;;
+*) usage ;;
+esac

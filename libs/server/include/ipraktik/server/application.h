@@ -1,0 +1,131 @@
+#pragma once
+
+// The process skeleton every ipraktik service binary shares, so that a service's main.cc only
+// names the service and its own parts:
+//
+//   class Registration : public server::Service {
+//     void ReadSettings(config::Reader& reader) override { ...service settings... }
+//     absl::Status Start(server::Application& app) override {
+//       handlers_ = std::make_unique<RegistrationHandlers>(app.redis(), app.logger(), ...);
+//       app.AddGrpcService("ipraktik.v1.RegistrationService", handlers_.get());
+//       app.OnShutdown("relay", [this] { relay_->Stop(); });
+//       return absl::OkStatus();
+//     }
+//   };
+//   int main(int argc, char** argv) {
+//     Registration service;
+//     return server::RunService(argc, argv, {.name = "registration", ...}, service);
+//   }
+//
+// RunService: reads the settings (exit 2 naming every bad variable; --help lists them), makes
+// the logger and the /metrics endpoint, connects to Redis and RabbitMQ (retrying for
+// IPRAKTIK_CONNECT_TIMEOUT, then exit 1 saying which is unreachable), calls Service::Start,
+// serves gRPC (health, reflection, metrics), and on SIGTERM/SIGINT shuts down gracefully:
+// health NOT_SERVING, no new calls, in-flight calls get IPRAKTIK_SHUTDOWN_GRACE, then the
+// shutdown steps run (last registered first), then Redis closes; exit 0. A shutdown that takes
+// longer than IPRAKTIK_SHUTDOWN_TIMEOUT ends the process with exit code 1.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "grpcpp/support/config.h"
+#include "ipraktik/bus/options.h"
+#include "ipraktik/config/config.h"
+#include "ipraktik/logging/logger.h"
+#include "ipraktik/server/call_context.h"
+#include "ipraktik/server/grpc_server.h"
+#include "ipraktik/store/pool.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace ipraktik::server {
+
+// What a service binary is; the defaults of its addresses differ per service.
+struct ServiceSpec {
+  std::string name;         // "registration": the logs' service field, the program's identity
+  std::string description;  // one line for --help
+  std::string default_grpc_address;     // e.g. "127.0.0.1:7101"
+  std::string default_metrics_address;  // e.g. "127.0.0.1:9101"
+};
+
+// The settings every service reads (IPRAKTIK_GRPC_ADDRESS, ...; see docs/operations.md).
+struct ServerSettings {
+  config::HostPort grpc_address;
+  config::HostPort metrics_address;
+  logging::Level log_level = logging::Level::kInfo;
+  GrpcServerOptions grpc;  // address and metrics are filled in by RunService
+  DeadlinePolicy deadlines;
+  std::chrono::milliseconds shutdown_grace{5'000};
+  std::chrono::milliseconds shutdown_timeout{9'000};
+  std::chrono::milliseconds connect_timeout{10'000};
+  store::Options redis;  // host, port, password, pool size; the rest store's defaults
+  std::string amqp_url;
+};
+
+ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spec);
+
+class Application;
+
+// What a service adds to the skeleton. A plain Service adds nothing: the process serves health
+// checks, reflection and metrics only.
+class Service {
+ public:
+  virtual ~Service() = default;
+  // Reads the service's own settings. Also called for --help, where nothing is connected.
+  virtual void ReadSettings(config::Reader& /*reader*/) {}
+  // Builds handlers and background work once Redis and RabbitMQ answer, before gRPC serves.
+  // An error stops the start-up (exit 1) after running the shutdown steps registered so far.
+  virtual absl::Status Start(Application& /*app*/) { return absl::OkStatus(); }
+};
+
+class Application {
+ public:
+  const ServiceSpec& spec() const { return spec_; }
+  const ServerSettings& settings() const { return settings_; }
+  const logging::Logger& logger() const { return logger_; }
+  // The process's metrics registry (served at /metrics).
+  prometheus::Registry& metrics() { return metrics_; }
+  // Redis, already answering PING; thread-safe.
+  store::Pool& redis() { return redis_; }
+  // How to reach RabbitMQ (already known to answer), for the bus's publishers, consumers and
+  // admin, with this service's logger and metrics; name shows in the management UI.
+  bus::ConnectionOptions BusConnection(std::string_view name) const;
+  // The deadlines handlers give ReadCallContext.
+  const DeadlinePolicy& deadlines() const { return settings_.deadlines; }
+
+  // Serves service (not owned; it must outlive the application) under its full gRPC name,
+  // which is also its health check name. Only during Service::Start.
+  void AddGrpcService(std::string name, grpc::Service* service);
+  // A step of the shutdown, run after the gRPC server stopped, last registered first.
+  void OnShutdown(std::string name, std::function<void()> step);
+  // The health status of the server and every service (e.g. NOT_SERVING while a dependency is
+  // down); only after start-up.
+  void SetServing(bool serving);
+  // Shuts the process down as SIGTERM would, but with exit code 1: for a background part that
+  // failed for good. Thread-safe.
+  void RequestShutdown(std::string reason);
+
+  struct Parts;  // what RunService builds; defined in application.cc
+  explicit Application(Parts& parts);
+
+ private:
+  Parts& parts_;
+  const ServiceSpec& spec_;
+  const ServerSettings& settings_;
+  const logging::Logger& logger_;
+  prometheus::Registry& metrics_;
+  store::Pool& redis_;
+};
+
+// The whole life of a service process; returns main's exit code (0 after a clean shutdown,
+// 1 when start-up or shutdown failed, 2 for bad settings or arguments).
+int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service);
+
+}  // namespace ipraktik::server

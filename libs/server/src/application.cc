@@ -1,0 +1,323 @@
+#include "ipraktik/server/application.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <future>
+#include <iostream>
+#include <mutex>
+#include <optional>
+
+#include "ipraktik/bus/admin.h"
+#include "ipraktik/errors/errors.h"
+#include "ipraktik/metrics/metrics.h"
+#include "ipraktik/server/shutdown.h"
+
+namespace ipraktik::server {
+namespace {
+
+using namespace std::chrono_literals;
+using Milliseconds = std::chrono::milliseconds;
+
+double Seconds(std::chrono::steady_clock::duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+
+// Calls attempt until it succeeds, the time runs out, or a signal asks to stop (then nullopt).
+// Pauses grow from 100 ms to 1 s; the first failure is logged, so a slow dependency is visible.
+std::optional<absl::Status> RetryUntil(Milliseconds timeout, std::string_view what,
+                                       const std::function<absl::Status()>& attempt,
+                                       SignalWatcher& signals, const logging::Logger& logger) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  Milliseconds pause = 100ms;
+  for (int attempts = 1;; ++attempts) {
+    absl::Status status = attempt();
+    if (status.ok() || std::chrono::steady_clock::now() + pause > deadline) return status;
+    if (attempts == 1) {
+      logger.Warning("waiting for a dependency",
+                     {{"dependency", what}, {"error", std::string(status.message())}});
+    }
+    if (signals.WaitFor(pause)) return std::nullopt;
+    pause = std::min(pause * 2, Milliseconds(1s));
+  }
+}
+
+std::string SettingsSummary(const std::vector<config::SettingInfo>& settings) {
+  std::string summary;
+  for (const auto& setting : settings) {
+    if (!summary.empty()) summary += ' ';
+    summary += setting.name + "=" + setting.value;
+  }
+  return summary;
+}
+
+int PrintHelp(const char* program, const ServiceSpec& spec, Service& service) {
+  // Read from an empty environment: the help shows the defaults, whatever is set here.
+  config::Reader reader(config::Environment({}));
+  ReadServerSettings(reader, spec);
+  service.ReadSettings(reader);
+  std::cout << program << ": " << spec.description << "\n\n"
+            << "Every setting comes from an environment variable; an empty one counts as unset.\n"
+            << "Durations are written like 500ms, 10s, 2m, 1h30m.\n\n"
+            << config::FormatHelp(reader.settings());
+  return 0;
+}
+
+}  // namespace
+
+ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spec) {
+  ServerSettings settings;
+  settings.grpc_address =
+      reader.Address("IPRAKTIK_GRPC_ADDRESS", spec.default_grpc_address,
+                     "Where the gRPC API, health checks and reflection listen (port 0: any free "
+                     "port, logged at start-up).");
+  settings.metrics_address =
+      reader.Address("IPRAKTIK_METRICS_ADDRESS", spec.default_metrics_address,
+                     "Where Prometheus scrapes http://<address>/metrics (port 0: any free port).");
+  auto level = reader.Choice("IPRAKTIK_LOG_LEVEL", "info", {"debug", "info", "warning", "error"},
+                             "The least important log lines written (JSON lines on stderr).");
+  settings.log_level = logging::ParseLevel(level).value_or(logging::Level::kInfo);
+
+  auto redis = reader.Address("IPRAKTIK_REDIS_ADDRESS", "127.0.0.1:7379", "Redis.");
+  settings.redis.host = redis.host;
+  settings.redis.port = redis.port;
+  settings.redis.password = reader.Secret("IPRAKTIK_REDIS_PASSWORD", "Redis AUTH password.");
+  settings.redis.pool_size = static_cast<int>(reader.Int(
+      "IPRAKTIK_REDIS_POOL_SIZE", 8, 1, 256, "Most Redis connections the process opens."));
+  settings.amqp_url = reader
+                          .Url("IPRAKTIK_AMQP_URL", "amqp://guest:guest@127.0.0.1:7672/", {"amqp"},
+                               "RabbitMQ: amqp://user:password@host:port/vhost.")
+                          .text;
+  settings.connect_timeout =
+      reader.Duration("IPRAKTIK_CONNECT_TIMEOUT", 10s, 0s, 10min,
+                      "How long start-up keeps trying Redis and RabbitMQ before it gives up.");
+
+  settings.grpc.max_message_bytes =
+      static_cast<int>(reader.Int("IPRAKTIK_GRPC_MAX_MESSAGE_BYTES", 16 << 20, 1 << 10, 1 << 30,
+                                  "Largest gRPC request or response, in bytes."));
+  settings.grpc.keepalive_time =
+      reader.Duration("IPRAKTIK_GRPC_KEEPALIVE_TIME", 60s, 1s, 24h,
+                      "How often the server pings an idle client connection.");
+  settings.grpc.keepalive_timeout =
+      reader.Duration("IPRAKTIK_GRPC_KEEPALIVE_TIMEOUT", 20s, 1s, 10min,
+                      "How long a ping may go unanswered before the connection is dropped.");
+  settings.deadlines.default_timeout =
+      reader.Duration("IPRAKTIK_DEFAULT_DEADLINE", 10s, 100ms, 1h,
+                      "Time a call may take when the client set no deadline.");
+  settings.deadlines.max_timeout =
+      reader.Duration("IPRAKTIK_MAX_DEADLINE", 60s, 100ms, 1h,
+                      "Cap on the time a call may take, whatever the client's deadline.");
+  if (settings.deadlines.default_timeout > settings.deadlines.max_timeout) {
+    reader.AddError("IPRAKTIK_DEFAULT_DEADLINE", "must not exceed IPRAKTIK_MAX_DEADLINE");
+  }
+
+  settings.shutdown_grace =
+      reader.Duration("IPRAKTIK_SHUTDOWN_GRACE", 5s, 0s, 5min,
+                      "At SIGTERM/SIGINT: how long calls under way may take to finish.");
+  settings.shutdown_timeout =
+      reader.Duration("IPRAKTIK_SHUTDOWN_TIMEOUT", 9s, 1s, 10min,
+                      "At SIGTERM/SIGINT: the whole shutdown's limit; past it the process exits "
+                      "with code 1.");
+  if (settings.shutdown_grace >= settings.shutdown_timeout) {
+    reader.AddError("IPRAKTIK_SHUTDOWN_GRACE", "must be shorter than IPRAKTIK_SHUTDOWN_TIMEOUT");
+  }
+  return settings;
+}
+
+struct Application::Parts {
+  Parts(const ServiceSpec& spec_in, ServerSettings& settings_in, logging::Logger& logger_in,
+        prometheus::Registry& metrics_in, store::Pool& redis_in, SignalWatcher& signals_in)
+      : spec(spec_in),
+        settings(settings_in),
+        logger(logger_in),
+        metrics(metrics_in),
+        redis(redis_in),
+        signals(signals_in) {}
+
+  const ServiceSpec& spec;
+  ServerSettings& settings;
+  logging::Logger& logger;
+  prometheus::Registry& metrics;
+  store::Pool& redis;
+  SignalWatcher& signals;
+  ShutdownSteps steps;
+  std::vector<ServiceRegistration> services;
+  std::atomic<bool> failed{false};
+  std::mutex mutex;
+  GrpcServer* server = nullptr;
+};
+
+Application::Application(Parts& parts)
+    : parts_(parts),
+      spec_(parts.spec),
+      settings_(parts.settings),
+      logger_(parts.logger),
+      metrics_(parts.metrics),
+      redis_(parts.redis) {}
+
+bus::ConnectionOptions Application::BusConnection(std::string_view name) const {
+  bus::ConnectionOptions options;
+  options.url = settings_.amqp_url;
+  options.connection_name = spec_.name + "-" + std::string(name);
+  options.logger = logger_;
+  options.metrics = &metrics_;
+  return options;
+}
+
+void Application::AddGrpcService(std::string name, grpc::Service* service) {
+  std::lock_guard lock(parts_.mutex);
+  parts_.services.push_back({std::move(name), service});
+}
+
+void Application::OnShutdown(std::string name, std::function<void()> step) {
+  parts_.steps.Add(std::move(name), std::move(step));
+}
+
+void Application::SetServing(bool serving) {
+  std::lock_guard lock(parts_.mutex);
+  if (parts_.server != nullptr) parts_.server->SetServing(serving);
+}
+
+void Application::RequestShutdown(std::string reason) {
+  logger_.Error("shutting down after a failure", {{"reason", reason}});
+  parts_.failed = true;
+  parts_.signals.Stop(std::move(reason));
+}
+
+int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service) {
+  // First of all, before any thread exists (see SignalWatcher).
+  SignalWatcher signals;
+  const char* program = argc > 0 ? argv[0] : spec.name.c_str();
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg(argv[i]);
+    if (arg == "--help" || arg == "-h") return PrintHelp(program, spec, service);
+    std::cerr << program << ": unknown argument '" << arg
+              << "': settings come from IPRAKTIK_* environment variables (see --help)\n";
+    return 2;
+  }
+
+  config::Reader reader(config::Environment::FromProcess());
+  ServerSettings settings = ReadServerSettings(reader, spec);
+  service.ReadSettings(reader);
+  logging::Logger logger(spec.name, settings.log_level);
+  if (absl::Status status = reader.Finish(); !status.ok()) {
+    for (const auto& violation : errors::FieldViolationsOf(status)) {
+      logger.Error("invalid setting",
+                   {{"variable", violation.field}, {"problem", violation.description}});
+    }
+    logger.Error("not started: fix the settings named above (the program's --help lists them)");
+    return 2;
+  }
+  for (const auto& name : reader.UnreadVariables()) {
+    logger.Warning("unknown setting ignored (misspelt?)", {{"variable", name}});
+  }
+  auto summary = SettingsSummary(reader.settings());
+  logger.Info("starting", {{"settings", summary}});
+  signals.OnRepeatedSignal([&logger](int signal) {
+    logger.Warning("second signal during shutdown: exiting at once");
+    std::_Exit(128 + signal);
+  });
+
+  auto metrics = metrics::Metrics::Serve(settings.metrics_address.ToString());
+  if (!metrics.ok()) {
+    logger.Error("not started", {{"error", std::string(metrics.status().message())}});
+    return 1;
+  }
+  prometheus::Registry& registry = (*metrics)->registry();
+
+  settings.redis.registry = &registry;
+  auto redis = std::make_unique<store::Pool>(settings.redis);
+  auto redis_status = RetryUntil(
+      settings.connect_timeout, "redis", [&] { return redis->Ping(); }, signals, logger);
+  if (!redis_status) {
+    logger.Info("stopped during start-up");
+    return 0;
+  }
+  if (!redis_status->ok()) {
+    logger.Error("not started: Redis does not answer",
+                 {{"address", settings.redis.host + ":" + std::to_string(settings.redis.port)},
+                  {"error", std::string(redis_status->message())}});
+    return 1;
+  }
+
+  Application::Parts parts(spec, settings, logger, registry, *redis, signals);
+  Application app(parts);
+  auto bus_status = RetryUntil(
+      settings.connect_timeout, "rabbitmq",
+      [&] {
+        // Declaring the events exchange proves the broker answers and lets publishers rely
+        // on the exchange.
+        auto options = app.BusConnection("startup");
+        options.connect_timeout = 2s;
+        options.rpc_timeout = 2s;
+        options.reconnect.max = 500ms;
+        auto admin = bus::Admin::Create(std::move(options));
+        if (!admin.ok()) return admin.status();
+        return admin->Declare({});
+      },
+      signals, logger);
+  if (!bus_status) {
+    logger.Info("stopped during start-up");
+    return 0;
+  }
+  if (!bus_status->ok()) {
+    logger.Error("not started: RabbitMQ does not answer",
+                 {{"url", config::ParseUrl(settings.amqp_url).value_or(config::Url{}).Redacted()},
+                  {"error", std::string(bus_status->message())}});
+    return 1;
+  }
+
+  if (absl::Status status = service.Start(app); !status.ok()) {
+    logger.Error("not started", {{"error", std::string(status.message())}});
+    parts.steps.Run(logger);
+    return 1;
+  }
+  settings.grpc.address = settings.grpc_address.ToString();
+  settings.grpc.metrics = &registry;
+  std::unique_ptr<GrpcServer> server;
+  {
+    std::lock_guard lock(parts.mutex);
+    auto started = GrpcServer::Start(settings.grpc, parts.services);
+    if (!started.ok()) {
+      logger.Error("not started", {{"error", std::string(started.status().message())}});
+      parts.steps.Run(logger);
+      return 1;
+    }
+    server = std::move(*started);
+    parts.server = server.get();
+  }
+  logger.Info("serving", {{"grpc_address", settings.grpc.address},
+                          {"grpc_port", server->port()},
+                          {"metrics_port", (*metrics)->port()}});
+
+  auto stop = signals.Wait();
+  auto shutdown_start = std::chrono::steady_clock::now();
+  logger.Info("shutting down", {{"reason", stop.reason}});
+  {
+    Watchdog watchdog(settings.shutdown_timeout, [&] {
+      auto step = parts.steps.current();
+      logger.Error("shutdown took too long: exiting",
+                   {{"timeout_seconds", Seconds(settings.shutdown_timeout)},
+                    {"step", step.empty() ? "gRPC server or connections" : step}});
+    });
+    // Closing the /metrics endpoint can take up to 2 s; it runs beside the rest.
+    auto metrics_stopped = std::async(std::launch::async, [&] { (*metrics)->StopServing(); });
+    server->Shutdown(settings.shutdown_grace);
+    {
+      std::lock_guard lock(parts.mutex);
+      parts.server = nullptr;
+    }
+    logger.Info("gRPC server stopped",
+                {{"seconds", Seconds(std::chrono::steady_clock::now() - shutdown_start)}});
+    parts.steps.Run(logger);
+    server.reset();
+    redis.reset();
+    metrics_stopped.get();
+    metrics->reset();
+  }
+  logger.Info("stopped", {{"seconds", Seconds(std::chrono::steady_clock::now() - shutdown_start)},
+                          {"exit_code", parts.failed ? 1 : 0}});
+  return parts.failed ? 1 : 0;
+}
+
+}  // namespace ipraktik::server

@@ -1,0 +1,180 @@
+// Every service binary, started as it is deployed (settings from the environment) against a
+// private Redis and RabbitMQ: it answers the gRPC health check SERVING, lists its services
+// through reflection, serves process and RED metrics on /metrics, and exits 0 on SIGTERM within
+// 10 s. Also: bad settings stop it with exit code 2 naming the variable, an unreachable Redis or
+// RabbitMQ with exit code 1 saying which, and docs/operations.md documents every setting.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <sstream>
+
+#include "child_process.h"
+#include "local_servers.h"
+
+namespace ipraktik::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+
+const std::vector<std::string> kServices = {"registration", "matching", "matching-worker",
+                                            "notification", "evaluation"};
+
+// One Redis, RabbitMQ and SMTP sink for the whole program.
+class Servers : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    redis = std::make_unique<RedisServer>();
+    rabbit = std::make_unique<RabbitMqServer>();
+    smtp = std::make_unique<SmtpServer>();
+  }
+  void TearDown() override {
+    smtp.reset();
+    rabbit.reset();
+    redis.reset();
+  }
+  std::unique_ptr<RedisServer> redis;
+  std::unique_ptr<RabbitMqServer> rabbit;
+  std::unique_ptr<SmtpServer> smtp;
+};
+
+// gtest owns the environment and deletes it at the end.
+Servers* const servers = dynamic_cast<Servers*>(::testing::AddGlobalTestEnvironment(new Servers));
+
+class ServicesTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // The environment a deployment would give the service, with any port free for gRPC and
+  // metrics (the service logs which it took).
+  static std::map<std::string, std::string> Environment() {
+    return {{"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
+            {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
+            {"IPRAKTIK_REDIS_ADDRESS", servers->redis->address()},
+            {"IPRAKTIK_AMQP_URL", servers->rabbit->url()},
+            {"IPRAKTIK_SMTP_URL", servers->smtp->url()}};
+  }
+
+  std::unique_ptr<ChildProcess> Start(const std::string& service,
+                                      const std::map<std::string, std::string>& environment) {
+    auto log = servers->redis->dir() / (service + "-" + std::to_string(++runs_) + ".log");
+    return std::make_unique<ChildProcess>(BinaryDir() / "bin" / ("ipraktik-" + service),
+                                          std::vector<std::string>{}, environment, log);
+  }
+
+  static int PortFromLog(const std::string& log, const std::string& key) {
+    std::smatch match;
+    if (!std::regex_search(log, match, std::regex("\"" + key + "\":([0-9]+)"))) return 0;
+    return std::stoi(match[1]);
+  }
+
+  static inline int runs_ = 0;
+};
+
+TEST_P(ServicesTest, ServesHealthReflectionAndMetricsAndStopsOnSigterm) {
+  const std::string& service = GetParam();
+  auto process = Start(service, Environment());
+  ASSERT_TRUE(process->WaitForOutput("\"msg\":\"serving\"", 30s)) << process->Output();
+  int grpc_port = PortFromLog(process->Output(), "grpc_port");
+  int metrics_port = PortFromLog(process->Output(), "metrics_port");
+  ASSERT_GT(grpc_port, 0);
+  ASSERT_GT(metrics_port, 0);
+  std::string server = "http://127.0.0.1:" + std::to_string(grpc_port);
+
+  EXPECT_THAT(BufCurl({server + "/grpc.health.v1.Health/Check"}), HasSubstr("\"SERVING\""));
+  auto services = BufCurl({"--list-services", server});
+  EXPECT_THAT(services, HasSubstr("grpc.health.v1.Health"));
+  EXPECT_THAT(services, HasSubstr("grpc.reflection.v1alpha.ServerReflection"));
+
+  auto metrics =
+      RunCommand("curl -sf http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics");
+  EXPECT_THAT(metrics, ContainsRegex("process_cpu_seconds_total [0-9]"));
+  EXPECT_THAT(metrics, ContainsRegex("process_resident_memory_bytes [1-9]"));
+  EXPECT_THAT(metrics, ContainsRegex("process_open_fds [1-9]"));
+  EXPECT_THAT(metrics, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Check\","
+                                 "grpc_service=\"grpc.health.v1.Health\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("grpc_server_handling_seconds_bucket{grpc_method=\"Check\""));
+
+  auto start = std::chrono::steady_clock::now();
+  process->Signal(SIGTERM);
+  auto status = process->WaitFor(10s);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(status.has_value()) << service << " still runs 10 s after SIGTERM\n"
+                                  << process->Output();
+  EXPECT_TRUE(WIFEXITED(*status)) << process->Output();
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << process->Output();
+  EXPECT_THAT(process->Output(), HasSubstr("\"msg\":\"stopped\""));
+  std::cout << service << " exited " << took.count() << " s after SIGTERM\n";
+  RecordProperty("sigterm_to_exit_seconds", std::to_string(took.count()));
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryService, ServicesTest, ::testing::ValuesIn(kServices),
+                         [](const auto& test) {
+                           auto name = test.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+class ServiceStartupTest : public ServicesTest {};
+
+TEST_F(ServiceStartupTest, BadSettingsStopItWithCode2NamingEachVariable) {
+  auto environment = Environment();
+  environment["IPRAKTIK_GRPC_ADDRESS"] = "nowhere";
+  environment["IPRAKTIK_SHUTDOWN_GRACE"] = "5";
+  auto process = Start("registration", environment);
+  auto status = process->WaitFor(10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  EXPECT_THAT(process->Output(), HasSubstr("\"variable\":\"IPRAKTIK_GRPC_ADDRESS\""));
+  EXPECT_THAT(process->Output(), HasSubstr("'nowhere' is not host:port"));
+  EXPECT_THAT(process->Output(), HasSubstr("\"variable\":\"IPRAKTIK_SHUTDOWN_GRACE\""));
+}
+
+TEST_F(ServiceStartupTest, AnUnreachableRedisStopsItWithCode1) {
+  auto environment = Environment();
+  environment["IPRAKTIK_REDIS_ADDRESS"] = "127.0.0.1:1";
+  environment["IPRAKTIK_CONNECT_TIMEOUT"] = "1s";
+  auto process = Start("matching", environment);
+  auto status = process->WaitFor(20s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_THAT(process->Output(), HasSubstr("not started: Redis does not answer"));
+  EXPECT_THAT(process->Output(), HasSubstr("127.0.0.1:1"));
+}
+
+TEST_F(ServiceStartupTest, AnUnreachableRabbitMqStopsItWithCode1) {
+  auto environment = Environment();
+  environment["IPRAKTIK_AMQP_URL"] = "amqp://guest:secret@127.0.0.1:1/";
+  environment["IPRAKTIK_CONNECT_TIMEOUT"] = "1s";
+  auto process = Start("notification", environment);
+  auto status = process->WaitFor(30s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 1);
+  EXPECT_THAT(process->Output(), HasSubstr("not started: RabbitMQ does not answer"));
+  EXPECT_THAT(process->Output(), Not(HasSubstr("secret")));
+}
+
+TEST_F(ServiceStartupTest, OperationsDocsListEverySetting) {
+  std::ifstream in(SourceDir() / "docs/operations.md");
+  std::stringstream docs;
+  docs << in.rdbuf();
+  for (const auto& service : kServices) {
+    auto help = RunCommand((BinaryDir() / "bin" / ("ipraktik-" + service)).string() + " --help");
+    std::regex setting("(IPRAKTIK_[A-Z_]+)  \\(");
+    int found = 0;
+    for (std::sregex_iterator it(help.begin(), help.end(), setting), end; it != end; ++it) {
+      ++found;
+      EXPECT_THAT(docs.str(), HasSubstr("`" + (*it)[1].str() + "`"))
+          << (*it)[1] << " (read by ipraktik-" << service << ") is not in docs/operations.md";
+    }
+    EXPECT_GT(found, 10) << help;
+  }
+}
+
+}  // namespace
+}  // namespace ipraktik::testing

@@ -1,0 +1,109 @@
+// deploy/local/stack.sh, as `make run` and `make stop` use it: the whole stack comes up with
+// every service healthy and its addresses printed, and `stack.sh stop` from elsewhere brings
+// it all down. It runs on ports shifted by IPRAKTIK_STACK_PORT_OFFSET in a temporary folder, so
+// it runs beside a real `make run`.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "child_process.h"
+#include "local_servers.h"
+
+namespace ipraktik::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+// Every port the stack uses at offset 0 (see stack.sh).
+std::vector<int> StackPorts() {
+  std::vector<int> ports = {7025, 7379, 7672, 7673, 7674, 7675, 7676};
+  for (int i = 0; i < 5; ++i) {
+    ports.push_back(7101 + i);
+    ports.push_back(9101 + i);
+  }
+  return ports;
+}
+
+// An offset that puts every port of the stack where nothing listens, below the kernel's
+// ephemeral range.
+int FreeOffset() {
+  std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> offsets(10000, 22000);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int offset = offsets(random);
+    bool free = true;
+    for (int port : StackPorts()) free = free && !SomethingListensOn(port + offset);
+    if (free) return offset;
+  }
+  throw std::runtime_error("no free set of ports for the stack");
+}
+
+TEST(StackTest, RunBringsEverythingUpAndStopBringsItDown) {
+  char pattern[] = "/tmp/ipraktik-stack-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  std::filesystem::path dir(pattern);
+  int offset = FreeOffset();
+  std::map<std::string, std::string> environment = {
+      {"IPRAKTIK_STACK_DIR", dir.string()},
+      {"IPRAKTIK_STACK_BIN", (BinaryDir() / "bin").string()},
+      {"IPRAKTIK_STACK_PORT_OFFSET", std::to_string(offset)},
+      // Should this test die, the stack stops by itself.
+      {"IPRAKTIK_OWNER_PID", std::to_string(::getpid())}};
+  auto script = SourceDir() / "deploy/local/stack.sh";
+  ChildProcess stack(script, {"run"}, environment,
+                     dir.parent_path() / (dir.filename().string() + ".out"));
+
+  ASSERT_TRUE(stack.WaitForOutput("ipraktik is running", 120s)) << stack.Output();
+  auto output = stack.Output();
+  auto grpc = [&](int i) { return std::to_string(7101 + offset + i); };
+  EXPECT_THAT(output, HasSubstr("registration     127.0.0.1:" + grpc(0)));
+  EXPECT_THAT(output, HasSubstr("evaluation       127.0.0.1:" + grpc(4)));
+  EXPECT_THAT(output, HasSubstr("http://127.0.0.1:" + std::to_string(9101 + offset) + "/metrics"));
+  EXPECT_THAT(output, HasSubstr("management http://127.0.0.1:" + std::to_string(7673 + offset)));
+  EXPECT_THAT(output, HasSubstr("e-mails land in " + (dir / "smtp/mail/new/").string()));
+
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(BufCurl({"http://127.0.0.1:" + grpc(i) + "/grpc.health.v1.Health/Check"}),
+                HasSubstr("\"SERVING\""));
+  }
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "smtp/mail/new"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "logs/notification.log"));
+
+  // `make stop` from another terminal.
+  std::string with_environment;
+  for (const auto& [name, value] : environment) with_environment += name + "='" + value + "' ";
+  auto stopped = RunCommand(with_environment + script.string() + " stop 2>&1");
+  EXPECT_THAT(stopped, HasSubstr("stopped"));
+  auto status = stack.WaitFor(60s);
+  ASSERT_TRUE(status.has_value()) << stack.Output();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << stack.Output();
+  for (int port : StackPorts()) {
+    EXPECT_FALSE(SomethingListensOn(port + offset)) << "port " << port + offset << " still open";
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "stack.pid"));
+  // Each service reported a clean stop in its log.
+  for (std::string service :
+       {"registration", "matching", "matching-worker", "notification", "evaluation"}) {
+    std::ifstream log(dir / "logs" / (service + ".log"));
+    std::stringstream content;
+    content << log.rdbuf();
+    std::string text = content.str();
+    EXPECT_THAT(text, HasSubstr("\"msg\":\"stopped\"")) << service;
+    EXPECT_THAT(text, HasSubstr("\"exit_code\":0")) << service;
+  }
+
+  if (!::testing::Test::HasFailure()) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::remove(dir.parent_path() / (dir.filename().string() + ".out"));
+  }
+}
+
+}  // namespace
+}  // namespace ipraktik::testing
