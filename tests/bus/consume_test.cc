@@ -73,19 +73,18 @@ class ConsumeTest : public ::testing::Test {
 
 std::unique_ptr<RabbitMqServer> ConsumeTest::broker_;
 
-// First in this program: it forks, which is only safe while the process has a single thread.
-TEST_F(ConsumeTest, MessageOfAKilledConsumerIsRedeliveredToAnother) {
-  QueueSpec spec = TestQueue("work.killed", {"test.killed"});
-  Publish(spec, {Event("test.killed", "job-1")});
-
+// Runs a consumer in a child process that reports the message it got and then never acks it,
+// and SIGKILLs it: a consumer crashing while holding a message. Returns the message id, or ""
+// when no message came within the timeout. Forking is only safe while this process has a
+// single thread: the tests that use it run first, before any consumer thread was started.
+std::string ConsumeAndDie(const ConsumerOptions& options, std::chrono::milliseconds timeout) {
   int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
+  if (::pipe(fds) != 0) return "";
   pid_t child = ::fork();
-  ASSERT_GE(child, 0);
+  if (child < 0) return "";
   if (child == 0) {
-    // The doomed consumer: tells the parent it holds the message, then never acks it.
     ::close(fds[0]);
-    auto consumer = Consumer::Create(Options(spec), [&](const Delivery& delivery) {
+    auto consumer = Consumer::Create(options, [&](const Delivery& delivery) {
       std::string line = delivery.message_id + "\n";
       [[maybe_unused]] ssize_t n = ::write(fds[1], line.data(), line.size());
       for (;;) ::pause();
@@ -95,17 +94,25 @@ TEST_F(ConsumeTest, MessageOfAKilledConsumerIsRedeliveredToAnother) {
     ::_exit(1);
   }
   ::close(fds[1]);
+  std::string id;
   pollfd readable{fds[0], POLLIN, 0};
-  ASSERT_EQ(::poll(&readable, 1, 30'000), 1) << "the child consumer never got the message";
-  char buffer[64] = {};
-  ssize_t n = ::read(fds[0], buffer, sizeof buffer - 1);
+  if (::poll(&readable, 1, static_cast<int>(timeout.count())) == 1) {
+    char buffer[128] = {};
+    ssize_t n = ::read(fds[0], buffer, sizeof buffer - 1);
+    if (n > 1) id.assign(buffer, static_cast<std::size_t>(n) - 1);
+  }
   ::close(fds[0]);
-  ASSERT_GT(n, 0);
-  EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(n)), "job-1\n");
   ::kill(child, SIGKILL);
   int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  ::waitpid(child, &status, 0);
+  return id;
+}
+
+TEST_F(ConsumeTest, MessageOfAKilledConsumerIsRedeliveredToAnother) {
+  QueueSpec spec = TestQueue("work.killed", {"test.killed"});
+  Publish(spec, {Event("test.killed", "job-1")});
+
+  ASSERT_EQ(ConsumeAndDie(Options(spec), 30s), "job-1");
 
   RunningConsumer survivor(Options(spec), [](const Delivery&) { return Outcome::Ack(); });
   ASSERT_TRUE(WaitFor([&] { return survivor.SeenCount() >= 1; }, 30s));
@@ -119,6 +126,31 @@ TEST_F(ConsumeTest, MessageOfAKilledConsumerIsRedeliveredToAnother) {
 
   Admin admin = MakeAdmin();
   EXPECT_EQ(Ready(admin, spec.name), 0u);
+}
+
+TEST_F(ConsumeTest, MessageThatKeepsCrashingConsumersEndsInTheDeadLetterQueue) {
+  QueueSpec spec = TestQueue("work.poison", {"test.poison"});
+  spec.delivery_limit = 2;
+  Publish(spec, {Event("test.poison", "poison"), Event("test.poison", "fine")});
+
+  // Each crash returns the message to the queue; past the delivery limit the broker moves it
+  // to the dead-letter queue by itself.
+  int crashes = 0;
+  for (; crashes < 6; ++crashes) {
+    std::string id = ConsumeAndDie(Options(spec), 5s);
+    if (id != "poison") break;
+  }
+  EXPECT_EQ(crashes, 3);  // delivered 1 + delivery_limit times
+
+  Admin admin = MakeAdmin();
+  std::optional<Delivery> dead = TakeEventually(admin, DeadLetterQueueName(spec.name));
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_EQ(dead->message_id, "poison");
+  EXPECT_EQ(dead->headers.at("x-first-death-reason"), "delivery_limit");
+  // The message behind it was not held up for good: it is still there for a healthy consumer.
+  std::optional<Delivery> fine = TakeEventually(admin, spec.name);
+  ASSERT_TRUE(fine.has_value());
+  EXPECT_EQ(fine->message_id, "fine");
 }
 
 TEST_F(ConsumeTest, FailingMessageIsRetriedWithBackoffThenDeadLetteredWithTheReason) {

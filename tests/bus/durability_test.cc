@@ -134,6 +134,27 @@ TEST_F(DurabilityTest, BatchIsConfirmedAsAWholeAndCounted) {
   EXPECT_NE(text.find("ipraktik_bus_confirmed_messages_total 2000"), std::string::npos) << text;
 }
 
+TEST_F(DurabilityTest, IdlePublisherWhoseConnectionTheBrokerDroppedPublishesAgain) {
+  prometheus::Registry registry;
+  QueueSpec spec = TestQueue("after.idle", {"test.after.idle"});
+  PublisherOptions options;
+  options.connection = TestConnection(*broker_, "idle-publisher");
+  options.connection.heartbeat = std::chrono::seconds(1);
+  options.connection.metrics = &registry;
+  options.queues = {spec};
+  auto publisher = Publisher::Create(std::move(options));
+  ASSERT_TRUE(publisher.ok());
+  ASSERT_TRUE(publisher->Publish(Event("test.after.idle", "before")).ok());
+  // Idle for several heartbeat intervals: the broker closes the silent connection.
+  std::this_thread::sleep_for(4s);
+  ASSERT_TRUE(publisher->Publish(Event("test.after.idle", "after")).ok());
+  std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  EXPECT_NE(text.find(R"(ipraktik_bus_reconnects_total{role="publisher"} 1)"), std::string::npos)
+      << text;
+  Admin admin = MakeAdmin();
+  EXPECT_EQ(admin.InspectQueue(spec.name)->messages, 2u);
+}
+
 TEST_F(DurabilityTest, InspectingAMissingQueueIsNotFoundAndCreatesNothing) {
   Admin admin = MakeAdmin();
   EXPECT_TRUE(absl::IsNotFound(admin.InspectQueue("never.declared").status()));

@@ -12,8 +12,8 @@
 namespace ipraktik::bus::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using ipraktik::testing::RabbitMqServer;
+using ::testing::HasSubstr;
 
 class RecoveryTest : public ::testing::Test {
  protected:
@@ -63,7 +63,8 @@ class RecoveryTest : public ::testing::Test {
       for (int i = 0; i < kMessages; ++i) {
         std::string id = queue + "-" + std::to_string(i);
         absl::Status status = publisher->Publish(Event("test." + queue, id));
-        (status.ok() ? confirmed : failed).push_back(id + (status.ok() ? "" : " " + status.ToString()));
+        (status.ok() ? confirmed : failed)
+            .push_back(id + (status.ok() ? "" : " " + status.ToString()));
         published = i + 1;
         std::this_thread::sleep_for(20ms);
       }

@@ -125,6 +125,9 @@ struct Publisher::Impl {
   absl::Status PublishOnce(Connection& connection, std::span<const Message> messages,
                            Clock::time_point deadline) {
     ConfirmTracker tracker(next_tag, messages.size());
+    // An idle publisher services no heartbeats, so the broker may have closed the connection
+    // since the last publish: find out (and answer a due heartbeat) before sending.
+    if (absl::Status status = DrainReady(connection, tracker); !status.ok()) return status;
     for (std::size_t i = 0; i < messages.size(); ++i) {
       const Message& message = messages[i];
       internal::TableBuilder headers;
