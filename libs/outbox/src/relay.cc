@@ -163,12 +163,12 @@ void Relay::Loop() {
     absl::Duration pause = absl::ZeroDuration();
     if (!published.ok()) {
       if (++failures == 1) {
-        logger_.Warning("outbox relay cannot reach redis; backing off",
+        logger_.Warning("outbox relay pass failed; backing off",
                         {{"error", std::string(published.status().message())}});
       }
       pause = std::max(options_.poll_interval, BackoffAfter(failures));
     } else {
-      if (failures > 0) logger_.Info("outbox relay reaches redis again");
+      if (failures > 0) logger_.Info("outbox relay passes succeed again");
       failures = 0;
       if (*published == 0) pause = options_.poll_interval;
     }

@@ -7,12 +7,12 @@
 // The retention must be longer than any event can take to be redelivered (days, not minutes).
 //
 // A change in Redis and its record in one atomic step (a duplicate changes nothing):
-//   static const events::EventScript kCountPlacement(R"lua(
+//   events::EventScript count_placement(R"lua(        // e.g. a member of the repository
 //     redis.call('HINCRBY', KEYS[1], 'placements', 1)
 //     return 1
 //   )lua");
 //   events::ProcessedEvents processed(redis, "evaluation.placements");
-//   auto outcome = processed.Apply(kCountPlacement, envelope, {round_key}, {});
+//   auto outcome = processed.Apply(count_placement, envelope, {round_key}, {});
 //   if (outcome.ok() && outcome->duplicate) { /* ack: done before */ }
 //
 // A side effect outside Redis (an e-mail): MarkProcessed first, Forget if the effect failed, so

@@ -5,7 +5,7 @@
 // outbox stream ipraktik:{<tenant>}:outbox), so an event is never published for a change that was
 // not stored, and never lost for one that was. The relay (relay.h) publishes the stream.
 //
-//   static const events::EventScript kRegister(R"lua(
+//   events::EventScript register_(R"lua(               // a member of the repository
 //     if redis.call('EXISTS', KEYS[1]) == 1 then
 //       return redis.error_reply('ALREADY_EXISTS participant ' .. ARGV[1])
 //     end
@@ -15,7 +15,7 @@
 //   outbox::Outbox outbox(redis);
 //   auto registered = events::BuildEnvelope({.type = "registration.participant.registered",
 //                                            .tenant = tenant, .correlation_id = cid}, payload);
-//   auto outcome = outbox.Commit(kRegister, tenant, {.keys = {participant_key},
+//   auto outcome = outbox.Commit(register_, tenant, {.keys = {participant_key},
 //                                                    .args = {id, name},
 //                                                    .events = {*registered}});
 //

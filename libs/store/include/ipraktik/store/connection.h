@@ -71,7 +71,7 @@ class Pipeline {
 // A Lua script. Run with EVALSHA: Redis compiles it once (SCRIPT LOAD the first time a
 // connection runs it) and only its SHA1 travels afterwards; when Redis lost its script cache (a
 // restart, SCRIPT FLUSH) the NOSCRIPT reply makes the connection load it again and retry.
-// Thread-safe; declare each script once (e.g. a static const) and share it.
+// Thread-safe; declare each script once (e.g. a member of the repository using it) and share it.
 class Script {
  public:
   explicit Script(std::string source);

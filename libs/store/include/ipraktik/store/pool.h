@@ -8,8 +8,8 @@
 //   auto reply = redis.Command({"HGET", keys->Key("participant", id), "name"},
 //   store::Retry::kIdempotent);
 //
-//   static const store::Script kTransfer(R"lua(...)lua");
-//   auto moved = redis.Eval(kTransfer, {from, to}, {"25"});
+//   store::Script transfer(R"lua(...)lua");          // once, e.g. a member of the repository
+//   auto moved = redis.Eval(transfer, {from, to}, {"25"});
 //
 // Several commands on one connection (e.g. WATCH/MULTI/EXEC, or a reply that must come from the
 // same connection): hold a lease, auto lease = redis.Acquire(); (*lease)->Command(...).
