@@ -24,7 +24,12 @@ if ((${#missing[@]})); then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [[ ! -x $root/proto/node_modules/.bin/buf ]]; then
-  echo "Installing buf into proto/node_modules"
-  (cd "$root/proto" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm tools, each folder with its own package-lock.json: buf for the protos, the Kubernetes
+# schemas for the manifests.
+for folder in proto k8s; do
+  if [[ ! -f $root/$folder/node_modules/.package-lock.json ]] ||
+    [[ $root/$folder/package-lock.json -nt $root/$folder/node_modules/.package-lock.json ]]; then
+    echo "Installing npm tools into $folder/node_modules"
+    (cd "$root/$folder" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
