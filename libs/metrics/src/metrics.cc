@@ -1,14 +1,19 @@
 #include "ipraktik/metrics/metrics.h"
 
+#include <netdb.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 #include "prometheus/exposer.h"
 
@@ -59,6 +64,33 @@ double OpenFileDescriptors() {
   return count > 0 ? count - 1 : 0;
 }
 
+// Where to connect to reach a server bound to address ("host:port"): the host itself, or
+// loopback for a wildcard.
+std::string LocalHostFor(const std::string& address) {
+  auto colon = address.rfind(':');
+  std::string host = address.substr(0, colon == std::string::npos ? 0 : colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::") return "::1";
+  return host;
+}
+
+void ConnectAndClose(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return;
+  for (addrinfo* candidate = found; candidate != nullptr; candidate = candidate->ai_next) {
+    int fd = ::socket(candidate->ai_family, candidate->ai_socktype | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    bool connected = ::connect(fd, candidate->ai_addr, candidate->ai_addrlen) == 0;
+    ::close(fd);
+    if (connected) break;
+  }
+  ::freeaddrinfo(found);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Serve(const std::string& address) {
@@ -74,6 +106,7 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Serve(const std::string& addre
   metrics->exposer_->RegisterCollectable(metrics->process_);
   auto ports = metrics->exposer_->GetListeningPorts();
   metrics->port_ = ports.empty() ? 0 : ports.front();
+  metrics->wake_host_ = LocalHostFor(address);
   return metrics;
 }
 
@@ -82,7 +115,21 @@ Metrics::~Metrics() {
   StopServing();
 }
 
-void Metrics::StopServing() { exposer_.reset(); }
+void Metrics::StopServing() {
+  if (exposer_ == nullptr) return;
+  // The HTTP server notices that it should stop only when its poll of the listening socket
+  // returns, which takes up to 2 s; a connection makes the poll return at once.
+  std::atomic<bool> stopped = false;
+  std::thread waker([this, &stopped] {
+    while (!stopped) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      ConnectAndClose(wake_host_, port_);
+    }
+  });
+  exposer_.reset();
+  stopped = true;
+  waker.join();
+}
 
 std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   using prometheus::MetricType;

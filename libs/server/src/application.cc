@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <future>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -300,8 +299,6 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
                    {{"timeout_seconds", Seconds(settings.shutdown_timeout)},
                     {"step", step.empty() ? "gRPC server or connections" : step}});
     });
-    // Closing the /metrics endpoint can take up to 2 s; it runs beside the rest.
-    auto metrics_stopped = std::async(std::launch::async, [&] { (*metrics)->StopServing(); });
     server->Shutdown(settings.shutdown_grace);
     {
       std::lock_guard lock(parts.mutex);
@@ -312,7 +309,6 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
     parts.steps.Run(logger);
     server.reset();
     redis.reset();
-    metrics_stopped.get();
     metrics->reset();
   }
   logger.Info("stopped", {{"seconds", Seconds(std::chrono::steady_clock::now() - shutdown_start)},

@@ -36,8 +36,7 @@ class Metrics {
   prometheus::Registry& registry() { return *registry_; }
   // The port /metrics is served on (the chosen one when the address asked for port 0).
   int port() const { return port_; }
-  // Closes the endpoint; the registry stays. Stopping can take up to 2 s (the HTTP server's
-  // poll interval), so a shutdown may do it while other work goes on.
+  // Closes the endpoint; the registry stays. Also done by the destructor.
   void StopServing();
 
  private:
@@ -47,6 +46,7 @@ class Metrics {
   std::shared_ptr<prometheus::Collectable> process_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;
+  std::string wake_host_;
 };
 
 // The standard process_* metrics of this process, read from /proc at every scrape:
