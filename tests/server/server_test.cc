@@ -171,7 +171,8 @@ TEST_F(ServerTest, DomainFailuresReachTheClientWithTheirDetails) {
 TEST_F(ServerTest, DeadlinesFollowThePolicy) {
   ProbeReply reply;
   ASSERT_TRUE(Probe({}, reply, 2s).ok());
-  EXPECT_LE(reply.deadline_ms(), 2000);
+  // The client's deadline travels as a timeout that gRPC may round up a little.
+  EXPECT_LE(reply.deadline_ms(), 2100);
   EXPECT_GT(reply.deadline_ms(), 1000);
   ASSERT_TRUE(Probe({}, reply, std::nullopt).ok());  // no client deadline: the default, 10 s
   EXPECT_LE(reply.deadline_ms(), 10000);
