@@ -8,6 +8,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)  # PkgConfig::HIREDIS
 find_package(absl CONFIG REQUIRED)            # absl::status absl::statusor absl::strings
 find_package(simdjson CONFIG REQUIRED)        # simdjson::simdjson (the matching engine's JSON reader)
+find_package(CURL REQUIRED)                   # CURL::libcurl (notification: SMTP)
+find_package(OpenSSL REQUIRED)                # OpenSSL::Crypto (notification: SHA-256 message ids)
 if(IPRAKTIK_BUILD_TESTS)
   find_package(GTest REQUIRED)                # GTest::gtest_main GTest::gmock
   pkg_check_modules(LEMON REQUIRED IMPORTED_TARGET lemon)  # PkgConfig::LEMON: matching oracle, tests/benchmarks only

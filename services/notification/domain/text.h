@@ -1,0 +1,31 @@
+#pragma once
+
+// The words messages are made of that do not belong in templates: dates, sectors and the
+// reasons a matching gives, in Danish and English.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/model.h"
+
+namespace ipraktik::notification {
+
+// "mandag den 7. september 2026" / "Monday 7 September 2026"
+std::string FormatLongDate(Date date, Language language);
+// Runs of consecutive days as ranges: "mandag 7. – onsdag 9. september 2026",
+// "Monday 7 – Wednesday 9 September 2026"; several runs joined with "og" / "and".
+std::string FormatDays(const std::vector<Date>& days, Language language);
+// "kommune", "region", "stat", "privat virksomhed" / "municipality", "region", "state", "private
+// company"; "" when unspecified.
+const char* SectorText(Sector sector, Language language);
+// The reason an intern was not placed, in plain words, from the matching's reason code; falls
+// back to the matching's own (English) words, or a general sentence.
+std::string UnmatchedReasonText(std::string_view reason_code, std::string_view reason,
+                                Language language);
+// The first word of a name, for greetings ("Kære Henrik").
+std::string FirstName(std::string_view name);
+// Lines of a multi-line text, trailing spaces removed (for <br>-separated HTML).
+std::vector<std::string> TextLines(std::string_view text);
+
+}  // namespace ipraktik::notification
