@@ -2,7 +2,7 @@
 
 // Programs under test as child processes: started with a chosen environment, their output in a
 // file, stopped with a signal, their exit awaited with a time limit. For the service smoke test
-// and the local stack test.
+// the local stack test and the services' own integration tests.
 
 #include <sys/types.h>
 
