@@ -1,12 +1,83 @@
-// ipraktik-registration. The process skeleton (settings, logs, metrics, Redis, RabbitMQ, gRPC
-// health and reflection, graceful shutdown) is libs/server's; the service's own parts plug in
-// through a server::Service subclass.
+// ipraktik-registration: the registration API (RegistrationService) on the shared process
+// skeleton of libs/server, with the outbox relay that publishes its events to RabbitMQ.
+#include <memory>
+
+#include "ipraktik/bus/publisher.h"
+#include "ipraktik/outbox/outbox.h"
+#include "ipraktik/outbox/relay.h"
 #include "ipraktik/server/application.h"
+#include "registrar.h"
+#include "registration_repository.h"
+#include "registration_service.h"
+
+namespace {
+
+using namespace ipraktik;
+
+class Registration : public server::Service {
+ public:
+  void ReadSettings(config::Reader& reader) override {
+    approval_base_url_ = reader.String(
+        "IPRAKTIK_APPROVAL_BASE_URL", "https://ipraktik.dk/godkend/",
+        "Start of the personal link a manager approves an application through; the tenant and "
+        "a secret token follow it.");
+    time_zone_ = reader.String("IPRAKTIK_TIME_ZONE", "Europe/Copenhagen",
+                               "Time zone of the days deadlines and retention count in.");
+  }
+
+  absl::Status Start(server::Application& app) override {
+    outbox_ = std::make_unique<outbox::Outbox>(app.redis());
+    repository_ = std::make_unique<registration::RegistrationRepository>(app.redis(), *outbox_);
+    registrar_ = std::make_unique<registration::Registrar>(
+        *repository_, registration::RegistrarOptions{.approval_base_url = approval_base_url_,
+                                                     .time_zone = time_zone_,
+                                                     .metrics = &app.metrics()});
+    service_ = std::make_unique<registration::RegistrationServiceImpl>(*registrar_, app.logger(),
+                                                                       app.deadlines());
+    app.AddGrpcService("ipraktik.v1.RegistrationService", service_.get());
+
+    // The relay's thread is the only user of this publisher (rabbitmq-c is not thread-safe).
+    bus::PublisherOptions publisher_options;
+    publisher_options.connection = app.BusConnection("outbox");
+    auto publisher = bus::Publisher::Create(std::move(publisher_options));
+    if (!publisher.ok()) return publisher.status();
+    publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
+    relay_ = std::make_unique<outbox::Relay>(
+        app.redis(),
+        [this](const events::Envelope& event, std::string_view serialized) {
+          bus::Message message;
+          message.routing_key = event.type();
+          message.type = event.type();
+          message.message_id = event.id();
+          message.correlation_id = event.correlation_id();
+          message.body = std::string(serialized);
+          return publisher_->Publish(message);
+        },
+        app.logger(), outbox::RelayOptions{.registry = &app.metrics()});
+    relay_->Start();
+    app.OnShutdown("outbox relay", [this] {
+      relay_->Stop();
+      publisher_->Close();
+    });
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string approval_base_url_;
+  std::string time_zone_;
+  std::unique_ptr<outbox::Outbox> outbox_;
+  std::unique_ptr<registration::RegistrationRepository> repository_;
+  std::unique_ptr<registration::Registrar> registrar_;
+  std::unique_ptr<registration::RegistrationServiceImpl> service_;
+  std::unique_ptr<bus::Publisher> publisher_;
+  std::unique_ptr<outbox::Relay> relay_;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  // No domain parts yet: the process serves health checks, reflection and metrics.
-  ipraktik::server::Service service;
-  return ipraktik::server::RunService(
+  Registration service;
+  return server::RunService(
       argc, argv,
       {.name = "registration",
        .description = "Registration: programmes, rounds, workplaces, host offers and interns' "

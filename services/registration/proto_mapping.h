@@ -1,0 +1,69 @@
+#pragma once
+
+// The API messages (proto/ipraktik/v1/registration.proto) to and from the domain's values. The
+// store keeps each record as its API message without the bookkeeping fields (etag and times),
+// which SetBookkeeping fills in from the stored record when it is read.
+
+#include "domain/model.h"
+#include "ipraktik/v1/common.pb.h"
+#include "ipraktik/v1/registration.pb.h"
+#include "registration_repository.h"
+
+namespace google::protobuf {
+class Message;
+}
+
+namespace ipraktik::registration {
+
+namespace v1 = ::ipraktik::v1;
+
+// An all-zero message is an unset date; anything out of range becomes an invalid one.
+Date ToDomain(const v1::Date& date);
+v1::Date ToProto(Date date);
+
+Sector ToDomain(v1::Sector sector);
+v1::Sector ToProto(Sector sector);
+Language ToDomain(v1::Language language);
+v1::Language ToProto(Language language);
+RoundState ToDomain(v1::RoundState state);  // unspecified: draft
+v1::RoundState ToProto(RoundState state);
+HostOfferState ToDomain(v1::HostOfferState state);  // unspecified: draft
+v1::HostOfferState ToProto(HostOfferState state);
+ApprovalState ToDomain(v1::ApprovalState state);  // unspecified: not required
+v1::ApprovalState ToProto(ApprovalState state);
+
+Programme ToDomain(const v1::Programme& programme);
+v1::Programme ToProto(const Programme& programme);
+Round ToDomain(const v1::Round& round);
+v1::Round ToProto(const Round& round);
+Workplace ToDomain(const v1::Workplace& workplace);
+v1::Workplace ToProto(const Workplace& workplace);
+Participant ToDomain(const v1::Participant& participant);
+v1::Participant ToProto(const Participant& participant);
+HostOffer ToDomain(const v1::HostOffer& offer);
+v1::HostOffer ToProto(const HostOffer& offer);
+CriteriaWish ToDomain(const v1::CriteriaWish& criteria);
+v1::CriteriaWish ToProto(const CriteriaWish& criteria);
+Application ToDomain(const v1::Application& application);
+v1::Application ToProto(const Application& application);
+
+// The etag of a stored version.
+std::string Etag(std::int64_t version);
+
+// Sets etag, create_time and update_time (where the message has them) from the record.
+void SetBookkeeping(const StoredRecord& record, google::protobuf::Message& message);
+// Clears them, e.g. before a message is stored or compared.
+void ClearBookkeeping(google::protobuf::Message& message);
+
+// The stored message of a record, with its bookkeeping set; INTERNAL when it does not parse.
+template <typename Message>
+absl::StatusOr<Message> ParseRecord(const StoredRecord& record) {
+  Message message;
+  if (!message.ParseFromString(record.data)) {
+    return absl::InternalError("a stored record does not parse as " + message.GetTypeName());
+  }
+  SetBookkeeping(record, message);
+  return message;
+}
+
+}  // namespace ipraktik::registration

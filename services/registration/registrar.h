@@ -1,0 +1,168 @@
+#pragma once
+
+// What the registration API does, call by call, as a plain class: API messages in and out, no
+// gRPC. The gRPC handlers (registration_service.h) only read the caller from the metadata and
+// pass messages through, so tests and the import can drive the same code.
+//
+// Every write follows one pattern: read the records it depends on, decide with the domain rules
+// (domain/), and commit a repository Transaction that re-checks what was read (versions, a
+// round's state, an e-mail's owner) atomically with the writes and the outbox events. When a
+// concurrent change got there first, the whole read-decide-commit runs again, so rules are
+// always decided on current data and every refusal carries the domain's rich error details.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "domain/model.h"
+#include "ipraktik/v1/registration.pb.h"
+#include "registration_repository.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace ipraktik::registration {
+
+namespace v1 = ::ipraktik::v1;
+
+// Who a call acts for (from the request metadata, libs/server).
+struct Caller {
+  std::string tenant;
+  std::string correlation_id;
+};
+
+struct RegistrarOptions {
+  // The manager's personal link is approval_base_url + "<tenant>/<token>".
+  std::string approval_base_url = "https://ipraktik.dk/godkend/";
+  // Days (deadlines, retention) are Danish days.
+  std::string time_zone = "Europe/Copenhagen";
+  // The current time; tests move it.
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // Counters of sign-ups, imports, erasures and transaction retries when set; must outlive the
+  // registrar.
+  prometheus::Registry* metrics = nullptr;
+};
+
+class RegistrarMetrics;
+class SnapshotExport;
+
+class Registrar {
+ public:
+  // repository must outlive the registrar. Thread-safe.
+  Registrar(RegistrationRepository& repository, RegistrarOptions options);
+  ~Registrar();
+  Registrar(const Registrar&) = delete;
+  Registrar& operator=(const Registrar&) = delete;
+
+  absl::StatusOr<v1::CreateProgrammeResponse> CreateProgramme(
+      const Caller& caller, const v1::CreateProgrammeRequest& request);
+  absl::StatusOr<v1::GetProgrammeResponse> GetProgramme(const Caller& caller,
+                                                        const v1::GetProgrammeRequest& request);
+  absl::StatusOr<v1::ListProgrammesResponse> ListProgrammes(
+      const Caller& caller, const v1::ListProgrammesRequest& request);
+  absl::StatusOr<v1::UpdateProgrammeResponse> UpdateProgramme(
+      const Caller& caller, const v1::UpdateProgrammeRequest& request);
+
+  absl::StatusOr<v1::CreateRoundResponse> CreateRound(const Caller& caller,
+                                                      const v1::CreateRoundRequest& request);
+  absl::StatusOr<v1::GetRoundResponse> GetRound(const Caller& caller,
+                                                const v1::GetRoundRequest& request);
+  absl::StatusOr<v1::ListRoundsResponse> ListRounds(const Caller& caller,
+                                                    const v1::ListRoundsRequest& request);
+  absl::StatusOr<v1::UpdateRoundResponse> UpdateRound(const Caller& caller,
+                                                      const v1::UpdateRoundRequest& request);
+  absl::StatusOr<v1::TransitionRoundResponse> TransitionRound(
+      const Caller& caller, const v1::TransitionRoundRequest& request);
+
+  absl::StatusOr<v1::CreateWorkplaceResponse> CreateWorkplace(
+      const Caller& caller, const v1::CreateWorkplaceRequest& request);
+  absl::StatusOr<v1::GetWorkplaceResponse> GetWorkplace(const Caller& caller,
+                                                        const v1::GetWorkplaceRequest& request);
+  absl::StatusOr<v1::ListWorkplacesResponse> ListWorkplaces(
+      const Caller& caller, const v1::ListWorkplacesRequest& request);
+  absl::StatusOr<v1::UpdateWorkplaceResponse> UpdateWorkplace(
+      const Caller& caller, const v1::UpdateWorkplaceRequest& request);
+
+  absl::StatusOr<v1::RegisterParticipantResponse> RegisterParticipant(
+      const Caller& caller, const v1::RegisterParticipantRequest& request);
+  absl::StatusOr<v1::GetParticipantResponse> GetParticipant(
+      const Caller& caller, const v1::GetParticipantRequest& request);
+  absl::StatusOr<v1::ListParticipantsResponse> ListParticipants(
+      const Caller& caller, const v1::ListParticipantsRequest& request);
+  absl::StatusOr<v1::UpdateParticipantResponse> UpdateParticipant(
+      const Caller& caller, const v1::UpdateParticipantRequest& request);
+  absl::StatusOr<v1::EraseParticipantResponse> EraseParticipant(
+      const Caller& caller, const v1::EraseParticipantRequest& request);
+  absl::StatusOr<v1::ApplyRetentionResponse> ApplyRetention(
+      const Caller& caller, const v1::ApplyRetentionRequest& request);
+
+  absl::StatusOr<v1::CreateHostOfferResponse> CreateHostOffer(
+      const Caller& caller, const v1::CreateHostOfferRequest& request);
+  absl::StatusOr<v1::GetHostOfferResponse> GetHostOffer(const Caller& caller,
+                                                        const v1::GetHostOfferRequest& request);
+  absl::StatusOr<v1::ListHostOffersResponse> ListHostOffers(
+      const Caller& caller, const v1::ListHostOffersRequest& request);
+  absl::StatusOr<v1::UpdateHostOfferResponse> UpdateHostOffer(
+      const Caller& caller, const v1::UpdateHostOfferRequest& request);
+  absl::StatusOr<v1::PublishHostOfferResponse> PublishHostOffer(
+      const Caller& caller, const v1::PublishHostOfferRequest& request);
+  absl::StatusOr<v1::WithdrawHostOfferResponse> WithdrawHostOffer(
+      const Caller& caller, const v1::WithdrawHostOfferRequest& request);
+
+  absl::StatusOr<v1::SignUpResponse> SignUp(const Caller& caller, const v1::SignUpRequest& request);
+  absl::StatusOr<v1::GetApplicationResponse> GetApplication(
+      const Caller& caller, const v1::GetApplicationRequest& request);
+  absl::StatusOr<v1::ListApplicationsResponse> ListApplications(
+      const Caller& caller, const v1::ListApplicationsRequest& request);
+  absl::StatusOr<v1::UpdateApplicationResponse> UpdateApplication(
+      const Caller& caller, const v1::UpdateApplicationRequest& request);
+  absl::StatusOr<v1::LookupApprovalResponse> LookupApproval(
+      const Caller& caller, const v1::LookupApprovalRequest& request);
+  absl::StatusOr<v1::DecideApprovalResponse> DecideApproval(
+      const Caller& caller, const v1::DecideApprovalRequest& request);
+
+  // The bulk import, one request message at a time. Start checks the round (it must take
+  // sign-ups); ImportRows signs up each row and adds to summary what happened to it.
+  absl::Status StartImport(const Caller& caller, std::string_view round_id);
+  void ImportRows(const Caller& caller, std::string_view round_id,
+                  const google::protobuf::RepeatedPtrField<v1::ImportRow>& rows,
+                  v1::ImportSignUpsResponse& summary);
+
+  // The snapshot export of a closed round (snapshot_export.h), and its outcome for the metrics.
+  absl::StatusOr<std::unique_ptr<SnapshotExport>> StartExport(
+      const Caller& caller, const v1::ExportRoundSnapshotRequest& request);
+  void RecordExport(bool completed);
+
+  RegistrationRepository& repository() { return repository_; }
+  // The Danish day and the time now.
+  absl::CivilDay Today() const;
+  Date TodayDate() const;
+  absl::Time Now() const { return options_.clock(); }
+
+ private:
+  struct SignUpOutcome;
+  struct Erasure;
+
+  absl::StatusOr<SignUpOutcome> SignUpPerson(
+      const Caller& caller, const KeySpace& keys, const std::string& round_id,
+      const v1::Participant& participant_in, const v1::Application& application_in,
+      const std::string& request_id, const std::string& fingerprint, const std::string& etag);
+  absl::StatusOr<std::string> FindOrCreateWorkplace(const KeySpace& keys,
+                                                    const v1::Workplace& workplace);
+  absl::StatusOr<Erasure> Erase(const Caller& caller, const KeySpace& keys,
+                                const std::string& participant_id, bool validate_only);
+
+  RegistrationRepository& repository_;
+  RegistrarOptions options_;
+  absl::TimeZone time_zone_;
+  std::unique_ptr<RegistrarMetrics> metrics_;
+};
+
+}  // namespace ipraktik::registration

@@ -1,0 +1,229 @@
+#include "registration_service.h"
+
+#include <memory>
+
+#include "ipraktik/server/status.h"
+#include "snapshot_export.h"
+
+namespace ipraktik::registration {
+namespace {
+
+Caller CallerOf(const server::CallContext& call) {
+  return {.tenant = call.tenant, .correlation_id = call.correlation_id};
+}
+
+bool IsServerFault(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Reads the import stream: the first message names the round (checked once), every message's
+// rows are signed up as they arrive.
+class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequest> {
+ public:
+  ImportReactor(Registrar& registrar, server::CallContext call, v1::ImportSignUpsResponse* summary,
+                logging::Logger logger)
+      : registrar_(registrar),
+        call_(std::move(call)),
+        summary_(summary),
+        logger_(std::move(logger)) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client finished sending
+      logger_.Info("import finished", {{"round_id", round_id_},
+                                       {"rows", summary_->rows_received()},
+                                       {"created", summary_->applications_created()},
+                                       {"updated", summary_->applications_updated()},
+                                       {"failed", summary_->rows_failed()}});
+      Finish(grpc::Status::OK);
+      return;
+    }
+    Caller caller = CallerOf(call_);
+    if (first_) {
+      first_ = false;
+      round_id_ = request_.round_id();
+      if (absl::Status status = registrar_.StartImport(caller, round_id_); !status.ok()) {
+        Finish(server::ToGrpcStatus(status));
+        return;
+      }
+    }
+    registrar_.ImportRows(caller, round_id_, request_.rows(), *summary_);
+    request_.Clear();
+    StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  Registrar& registrar_;
+  server::CallContext call_;
+  v1::ImportSignUpsResponse* summary_;
+  logging::Logger logger_;
+  v1::ImportSignUpsRequest request_;
+  std::string round_id_;
+  bool first_ = true;
+};
+
+// Writes the snapshot; the next message is produced when the previous one was sent.
+class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnapshotResponse> {
+ public:
+  ExportReactor(Registrar& registrar, absl::StatusOr<std::unique_ptr<SnapshotExport>> exporter,
+                logging::Logger logger)
+      : registrar_(registrar), logger_(std::move(logger)) {
+    if (!exporter.ok()) {
+      End(exporter.status());
+      return;
+    }
+    exporter_ = *std::move(exporter);
+    WriteNext();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      End(absl::CancelledError("the client went away during the export"));
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNext() {
+    auto next = exporter_->Next();
+    if (!next.ok()) {
+      End(next.status());
+    } else if (!next->has_value()) {
+      End(absl::OkStatus());
+    } else {
+      message_ = **std::move(next);
+      ++messages_;
+      StartWrite(&message_);
+    }
+  }
+
+  void End(const absl::Status& status) {
+    registrar_.RecordExport(status.ok());
+    if (!status.ok() && exporter_ != nullptr) {
+      logger_.Warning("snapshot export failed",
+                      {{"error", std::string(status.message())}, {"messages_sent", messages_}});
+    }
+    Finish(server::ToGrpcStatus(status));
+  }
+
+  Registrar& registrar_;
+  logging::Logger logger_;
+  std::unique_ptr<SnapshotExport> exporter_;
+  v1::ExportRoundSnapshotResponse message_;
+  int messages_ = 0;
+};
+
+}  // namespace
+
+RegistrationServiceImpl::RegistrationServiceImpl(Registrar& registrar, logging::Logger logger,
+                                                 server::DeadlinePolicy deadlines)
+    : registrar_(registrar), logger_(std::move(logger)), deadlines_(deadlines) {}
+
+void RegistrationServiceImpl::LogFailure(const absl::Status& status,
+                                         const server::CallContext& call,
+                                         std::string_view method) const {
+  if (!IsServerFault(status)) return;
+  logger_.WithTenant(call.tenant)
+      .WithCorrelationId(call.correlation_id)
+      .Error("call failed", {{"method", method},
+                             {"code", absl::StatusCodeToString(status.code())},
+                             {"error", std::string(status.message())}});
+}
+
+template <typename Request, typename Response>
+RegistrationServiceImpl::Reactor* RegistrationServiceImpl::Unary(
+    Context* context, const Request* request, Response* response,
+    absl::StatusOr<Response> (Registrar::*method)(const Caller&, const Request&)) {
+  auto call = server::ReadCallContext(*context, deadlines_);
+  if (!call.ok()) return server::FinishUnary(context, call.status());
+  absl::StatusOr<Response> result = (registrar_.*method)(CallerOf(*call), *request);
+  if (!result.ok()) {
+    LogFailure(result.status(), *call, Request::descriptor()->name());
+    return server::FinishUnary(context, result.status());
+  }
+  *response = *std::move(result);
+  return server::FinishUnary(context, absl::OkStatus());
+}
+
+#define IPRAKTIK_UNARY(Method)                                             \
+  RegistrationServiceImpl::Reactor* RegistrationServiceImpl::Method(       \
+      Context* c, const v1::Method##Request* q, v1::Method##Response* r) { \
+    return Unary(c, q, r, &Registrar::Method);                             \
+  }
+
+IPRAKTIK_UNARY(CreateProgramme)
+IPRAKTIK_UNARY(GetProgramme)
+IPRAKTIK_UNARY(ListProgrammes)
+IPRAKTIK_UNARY(UpdateProgramme)
+IPRAKTIK_UNARY(CreateRound)
+IPRAKTIK_UNARY(GetRound)
+IPRAKTIK_UNARY(ListRounds)
+IPRAKTIK_UNARY(UpdateRound)
+IPRAKTIK_UNARY(TransitionRound)
+IPRAKTIK_UNARY(CreateWorkplace)
+IPRAKTIK_UNARY(GetWorkplace)
+IPRAKTIK_UNARY(ListWorkplaces)
+IPRAKTIK_UNARY(UpdateWorkplace)
+IPRAKTIK_UNARY(RegisterParticipant)
+IPRAKTIK_UNARY(GetParticipant)
+IPRAKTIK_UNARY(ListParticipants)
+IPRAKTIK_UNARY(UpdateParticipant)
+IPRAKTIK_UNARY(EraseParticipant)
+IPRAKTIK_UNARY(ApplyRetention)
+IPRAKTIK_UNARY(CreateHostOffer)
+IPRAKTIK_UNARY(GetHostOffer)
+IPRAKTIK_UNARY(ListHostOffers)
+IPRAKTIK_UNARY(UpdateHostOffer)
+IPRAKTIK_UNARY(PublishHostOffer)
+IPRAKTIK_UNARY(WithdrawHostOffer)
+IPRAKTIK_UNARY(SignUp)
+IPRAKTIK_UNARY(GetApplication)
+IPRAKTIK_UNARY(ListApplications)
+IPRAKTIK_UNARY(UpdateApplication)
+IPRAKTIK_UNARY(LookupApproval)
+IPRAKTIK_UNARY(DecideApproval)
+
+#undef IPRAKTIK_UNARY
+
+grpc::ServerReadReactor<v1::ImportSignUpsRequest>* RegistrationServiceImpl::ImportSignUps(
+    Context* context, v1::ImportSignUpsResponse* response) {
+  auto call = server::ReadCallContext(*context, deadlines_);
+  if (!call.ok()) {
+    // A reactor that fails at once: the stream is refused before any row is read.
+    class Refused final : public grpc::ServerReadReactor<v1::ImportSignUpsRequest> {
+     public:
+      explicit Refused(const absl::Status& status) { Finish(server::ToGrpcStatus(status)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused(call.status());
+  }
+  auto logger = logger_.WithTenant(call->tenant).WithCorrelationId(call->correlation_id);
+  return new ImportReactor(registrar_, *std::move(call), response, std::move(logger));
+}
+
+grpc::ServerWriteReactor<v1::ExportRoundSnapshotResponse>*
+RegistrationServiceImpl::ExportRoundSnapshot(Context* context,
+                                             const v1::ExportRoundSnapshotRequest* request) {
+  auto call = server::ReadCallContext(*context, deadlines_);
+  if (!call.ok()) return new ExportReactor(registrar_, call.status(), logger_);
+  auto logger = logger_.WithTenant(call->tenant).WithCorrelationId(call->correlation_id);
+  return new ExportReactor(registrar_, registrar_.StartExport(CallerOf(*call), *request),
+                           std::move(logger));
+}
+
+}  // namespace ipraktik::registration

@@ -1,0 +1,169 @@
+#include "registration_harness.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "google/rpc/status.pb.h"
+#include "grpcpp/create_channel.h"
+
+namespace ipraktik::registration::testing {
+
+using namespace std::chrono_literals;
+
+InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServer& redis,
+                                             const std::string& amqp_url, TestClock& clock) {
+  store::Options options;
+  options.port = redis.port();
+  options.pool_size = 16;
+  options.registry = &metrics_;
+  redis_ = std::make_unique<store::Pool>(options);
+  outbox_ = std::make_unique<outbox::Outbox>(*redis_);
+  repository_ = std::make_unique<RegistrationRepository>(*redis_, *outbox_);
+  registrar_ = std::make_unique<Registrar>(
+      *repository_, RegistrarOptions{.approval_base_url = "https://ipraktik.test/godkend/",
+                                     .time_zone = "Europe/Copenhagen",
+                                     .clock = [&clock] { return clock.Now(); },
+                                     .metrics = &metrics_});
+  logging::Logger logger("registration-test", logging::Level::kWarning);
+  service_ =
+      std::make_unique<RegistrationServiceImpl>(*registrar_, logger, server::DeadlinePolicy{});
+  auto server = server::GrpcServer::Start({.address = "127.0.0.1:0", .metrics = &metrics_},
+                                          {{"ipraktik.v1.RegistrationService", service_.get()}});
+  if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));
+  server_ = *std::move(server);
+
+  bus::PublisherOptions publisher_options;
+  publisher_options.connection.url = amqp_url;
+  publisher_options.connection.connection_name = "registration-test-outbox";
+  publisher_options.connection.logger = logger;
+  auto publisher = bus::Publisher::Create(std::move(publisher_options));
+  if (!publisher.ok()) throw std::runtime_error(std::string(publisher.status().message()));
+  publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
+  relay_ = std::make_unique<outbox::Relay>(
+      *redis_,
+      [this](const events::Envelope& event, std::string_view serialized) {
+        bus::Message message;
+        message.routing_key = event.type();
+        message.type = event.type();
+        message.message_id = event.id();
+        message.body = std::string(serialized);
+        return publisher_->Publish(message);
+      },
+      logger, outbox::RelayOptions{.poll_interval = absl::Milliseconds(10)});
+  relay_->Start();
+}
+
+InProcessRegistration::~InProcessRegistration() {
+  server_->Shutdown(1s);
+  relay_->Stop();
+}
+
+std::unique_ptr<v1::RegistrationService::Stub> InProcessRegistration::NewStub() const {
+  return v1::RegistrationService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+}
+
+std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& tenant,
+                                                const std::string& correlation_id) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + 30s);
+  if (!tenant.empty()) context->AddMetadata("x-ipraktik-tenant", tenant);
+  if (!correlation_id.empty()) context->AddMetadata("x-correlation-id", correlation_id);
+  return context;
+}
+
+namespace {
+
+google::rpc::Status Details(const grpc::Status& status) {
+  google::rpc::Status details;
+  details.ParseFromString(status.error_details());
+  return details;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> FieldErrors(const grpc::Status& status) {
+  std::map<std::string, std::string> errors;
+  google::rpc::Status details = Details(status);
+  for (const auto& detail : details.details()) {
+    google::rpc::BadRequest bad_request;
+    if (detail.UnpackTo(&bad_request)) {
+      for (const auto& violation : bad_request.field_violations()) {
+        errors[violation.field()] = violation.description();
+      }
+    }
+  }
+  return errors;
+}
+
+std::string ErrorReason(const grpc::Status& status) {
+  google::rpc::Status details = Details(status);
+  for (const auto& detail : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (detail.UnpackTo(&info)) return info.reason();
+  }
+  return "";
+}
+
+std::vector<std::string> PreconditionTypes(const grpc::Status& status) {
+  std::vector<std::string> types;
+  google::rpc::Status details = Details(status);
+  for (const auto& detail : details.details()) {
+    google::rpc::PreconditionFailure failure;
+    if (detail.UnpackTo(&failure)) {
+      for (const auto& violation : failure.violations()) types.push_back(violation.type());
+    }
+  }
+  return types;
+}
+
+EventTap::EventTap(const std::string& amqp_url, std::string queue) : queue_(std::move(queue)) {
+  bus::ConnectionOptions options;
+  options.url = amqp_url;
+  options.connection_name = "registration-test-tap";
+  auto admin = bus::Admin::Create(options);
+  if (!admin.ok()) throw std::runtime_error(std::string(admin.status().message()));
+  admin_.emplace(*std::move(admin));
+  bus::QueueSpec spec;
+  spec.name = queue_;
+  spec.bindings = {"registration.#"};
+  std::vector<bus::QueueSpec> specs = {spec};
+  if (absl::Status status = admin_->Declare(specs); !status.ok()) {
+    throw std::runtime_error(std::string(status.message()));
+  }
+}
+
+void EventTap::Drain() {
+  while (true) {
+    auto delivery = admin_->Take(queue_);
+    if (!delivery.ok() || !delivery->has_value()) return;
+    auto envelope = events::ParseEnvelope((*delivery)->body);
+    EXPECT_TRUE(envelope.ok()) << envelope.status();
+    if (envelope.ok()) {
+      EXPECT_EQ((*delivery)->routing_key, envelope->type());
+      received_.push_back(*std::move(envelope));
+    }
+  }
+}
+
+std::vector<events::Envelope> EventTap::WaitFor(
+    const std::string& type, std::size_t count,
+    const std::function<bool(const events::Envelope&)>& match, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<events::Envelope> found;
+  while (true) {
+    Drain();
+    found.clear();
+    std::set<std::string> ids;  // at-least-once delivery: count each event once
+    for (const auto& event : received_) {
+      if (event.type() == type && (!match || match(event)) && ids.insert(event.id()).second) {
+        found.push_back(event);
+      }
+    }
+    if (found.size() >= count || std::chrono::steady_clock::now() > deadline) return found;
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+}  // namespace ipraktik::registration::testing

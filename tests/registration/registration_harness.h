@@ -1,0 +1,108 @@
+#pragma once
+
+// The registration service served in-process for tests: the same Registrar, repository, outbox
+// relay and gRPC handlers the binary wires up, on a real gRPC server (libs/server) in front of
+// real Redis and RabbitMQ, called through a real gRPC client. The clock is the test's.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "google/rpc/error_details.pb.h"
+#include "grpcpp/client_context.h"
+#include "ipraktik/bus/admin.h"
+#include "ipraktik/bus/publisher.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/logging/logger.h"
+#include "ipraktik/outbox/outbox.h"
+#include "ipraktik/outbox/relay.h"
+#include "ipraktik/server/grpc_server.h"
+#include "ipraktik/store/pool.h"
+#include "ipraktik/v1/registration.grpc.pb.h"
+#include "local_servers.h"
+#include "prometheus/registry.h"
+#include "registrar.h"
+#include "registration_repository.h"
+#include "registration_service.h"
+
+namespace ipraktik::registration::testing {
+
+namespace v1 = ::ipraktik::v1;
+
+// A clock tests can set and move.
+class TestClock {
+ public:
+  explicit TestClock(absl::Time now) : now_(now) {}
+  absl::Time Now() const {
+    std::lock_guard lock(mutex_);
+    return now_;
+  }
+  void Set(absl::Time now) {
+    std::lock_guard lock(mutex_);
+    now_ = now;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  absl::Time now_;
+};
+
+class InProcessRegistration {
+ public:
+  InProcessRegistration(const ipraktik::testing::RedisServer& redis, const std::string& amqp_url,
+                        TestClock& clock);
+  ~InProcessRegistration();
+
+  std::unique_ptr<v1::RegistrationService::Stub> NewStub() const;
+  Registrar& registrar() { return *registrar_; }
+  store::Pool& redis() { return *redis_; }
+  prometheus::Registry& metrics() { return metrics_; }
+  int port() const { return server_->port(); }
+
+ private:
+  prometheus::Registry metrics_;
+  std::unique_ptr<store::Pool> redis_;
+  std::unique_ptr<outbox::Outbox> outbox_;
+  std::unique_ptr<RegistrationRepository> repository_;
+  std::unique_ptr<Registrar> registrar_;
+  std::unique_ptr<RegistrationServiceImpl> service_;
+  std::unique_ptr<server::GrpcServer> server_;
+  std::unique_ptr<bus::Publisher> publisher_;
+  std::unique_ptr<outbox::Relay> relay_;
+};
+
+// A client context for tenant (none when empty), with a deadline.
+std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& tenant,
+                                                const std::string& correlation_id = "");
+
+// The BadRequest field violations of a failed call: field path -> description.
+std::map<std::string, std::string> FieldErrors(const grpc::Status& status);
+// The ErrorInfo reason and the PreconditionFailure types of a failed call.
+std::string ErrorReason(const grpc::Status& status);
+std::vector<std::string> PreconditionTypes(const grpc::Status& status);
+
+// Reads the registration events that arrive on RabbitMQ through a queue bound to
+// "registration.#" (declared by the constructor, so declare it before the events are produced).
+class EventTap {
+ public:
+  EventTap(const std::string& amqp_url, std::string queue);
+  // Waits until count events of type that pass match have arrived (checking every event that
+  // arrived so far, also for earlier calls) and returns them; fewer after the timeout.
+  std::vector<events::Envelope> WaitFor(
+      const std::string& type, std::size_t count,
+      const std::function<bool(const events::Envelope&)>& match = {},
+      std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+ private:
+  void Drain();
+  std::optional<bus::Admin> admin_;
+  std::string queue_;
+  std::vector<events::Envelope> received_;
+};
+
+}  // namespace ipraktik::registration::testing
