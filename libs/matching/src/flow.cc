@@ -1,8 +1,12 @@
 #include "src/flow.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "src/radix_heap.h"
 
@@ -11,18 +15,26 @@ namespace {
 
 // ---- 1. The largest assignment -------------------------------------------------------------
 
-// Augmenting paths from each unplaced intern, depth first, each host entered at most once per
-// round (Pothen-Fan), with a lookahead that first tries a wished host with a free place. Host
-// loads only grow, so the lookahead pointer of an intern never needs to go back.
+// First every intern takes its best wished host with a free place. Then augmenting paths are
+// searched from the other end, from each host with a free place towards any unplaced intern:
+// in crowded rounds nearly every host is full and unplaced interns are everywhere, so these
+// searches end after a few steps, where searches from the interns would wander through the
+// whole crowded region looking for one of the rare free places. Depth first, with a lookahead
+// that first tries an unplaced intern wishing for the host. A search that fails proves that the
+// hosts it reached can never again lie on an augmenting path (their wishers are all placed, with
+// hosts that lead only back into the set), so they are dead for all later searches. Interns
+// once placed stay placed, so the lookahead pointer of a host never needs to go back.
 class LargestAssignment {
  public:
   explicit LargestAssignment(const FlowGraph& graph)
       : graph_(graph),
         mate_edge_(graph.interns, kNone),
-        lookahead_(graph.offsets.begin(), graph.offsets.end() - 1),
+        slot_of_(graph.interns, kNone),
         slot_begin_(graph.hosts + 1, 0),
         load_(graph.hosts, 0),
-        visited_(graph.hosts, 0) {
+        visited_(graph.hosts, 0),
+        dead_(graph.hosts, 0),
+        wishers_begin_(graph.hosts + 1, 0) {
     for (std::uint32_t h = 0; h < graph.hosts; ++h) {
       slot_begin_[h + 1] = slot_begin_[h] + graph.capacity[h];
     }
@@ -30,23 +42,27 @@ class LargestAssignment {
   }
 
   void Run(const Progress& progress) {
-    std::vector<std::uint32_t> unplaced;
     for (std::uint32_t i = 0; i < graph_.interns; ++i) {
-      if (graph_.offsets[i] < graph_.offsets[i + 1]) unplaced.push_back(i);
-    }
-    const double total = std::max<double>(1.0, static_cast<double>(unplaced.size()));
-    std::uint32_t round = 0;
-    while (!unplaced.empty()) {
-      ++round;
-      std::size_t kept = 0;
-      for (std::uint32_t intern : unplaced) {
-        if (!Augment(intern, round)) unplaced[kept++] = intern;
+      for (std::uint32_t e = graph_.offsets[i]; e < graph_.offsets[i + 1]; ++e) {
+        const std::uint32_t host = graph_.host[e];
+        if (load_[host] < graph_.capacity[host]) {
+          Place(i, e, slot_begin_[host] + load_[host]++);
+          break;
+        }
       }
-      bool progressed = kept < unplaced.size();
-      unplaced.resize(kept);
-      if (progress) progress("cardinality", 1.0 - static_cast<double>(kept) / total);
-      if (!progressed) break;
     }
+    BuildWishers();
+    std::uint32_t search = 0;
+    for (std::uint32_t h = 0; h < graph_.hosts; ++h) {
+      while (load_[h] < graph_.capacity[h] && !dead_[h] && Augment(h, ++search)) {
+      }
+      if (progress && h % 4096 == 0) {
+        progress("cardinality", static_cast<double>(h) / static_cast<double>(graph_.hosts));
+      }
+    }
+    if (progress) progress("cardinality", 1.0);
+    wishers_ = {};
+    lookahead_ = {};
   }
 
   const std::vector<std::uint32_t>& mate_edge() const { return mate_edge_; }
@@ -58,76 +74,99 @@ class LargestAssignment {
 
  private:
   struct Frame {
-    std::uint32_t node;
-    std::uint32_t cursor;  // intern: next edge; host: next slot
-    std::uint32_t via;     // host: the edge it was entered by; intern: the slot it leaves
-    bool is_host;
+    std::uint32_t host;
+    std::uint32_t cursor;  // next wisher
+    std::uint32_t via;     // the intern placed here who moves down, or kNone for the root
   };
 
-  bool Augment(std::uint32_t root, std::uint32_t round) {
-    const auto& offsets = graph_.offsets;
-    stack_.clear();
-    stack_.push_back({root, offsets[root], kNone, false});
-    while (!stack_.empty()) {
-      Frame& frame = stack_.back();
-      if (!frame.is_host) {
-        const std::uint32_t intern = frame.node;
-        const std::uint32_t end = offsets[intern + 1];
-        for (std::uint32_t& ahead = lookahead_[intern]; ahead < end; ++ahead) {
-          std::uint32_t host = graph_.host[ahead];
-          if (load_[host] < graph_.capacity[host]) {
-            Apply(ahead, host);
-            return true;
-          }
-        }
-        bool entered = false;
-        while (frame.cursor < end) {
-          std::uint32_t edge = frame.cursor++;
-          std::uint32_t host = graph_.host[edge];
-          if (visited_[host] == round) continue;
-          visited_[host] = round;
-          stack_.push_back({host, slot_begin_[host], edge, true});
-          entered = true;
-          break;
-        }
-        if (!entered) stack_.pop_back();
-      } else {
-        const std::uint32_t host = frame.node;
-        if (frame.cursor < slot_begin_[host] + load_[host]) {
-          std::uint32_t slot = frame.cursor++;
-          std::uint32_t next = slots_[slot];
-          stack_.push_back({next, graph_.offsets[next], slot, false});
-        } else {
-          stack_.pop_back();
-        }
+  // The interns wishing for each host, in intern order.
+  void BuildWishers() {
+    for (std::uint32_t host : graph_.host) ++wishers_begin_[host + 1];
+    for (std::uint32_t h = 0; h < graph_.hosts; ++h) wishers_begin_[h + 1] += wishers_begin_[h];
+    wishers_.resize(graph_.host.size());
+    lookahead_.assign(wishers_begin_.begin(), wishers_begin_.end() - 1);
+    std::vector<std::uint32_t> fill = lookahead_;
+    for (std::uint32_t i = 0; i < graph_.interns; ++i) {
+      for (std::uint32_t e = graph_.offsets[i]; e < graph_.offsets[i + 1]; ++e) {
+        wishers_[fill[graph_.host[e]]++] = i;
       }
     }
+  }
+
+  std::uint32_t EdgeTo(std::uint32_t intern, std::uint32_t host) const {
+    std::uint32_t e = graph_.offsets[intern];
+    while (graph_.host[e] != host) ++e;
+    return e;
+  }
+
+  // Frames are hosts: the root has a free place; every other host was entered through an intern
+  // placed with it who wishes for the host of the frame below.
+  bool Augment(std::uint32_t root, std::uint32_t search) {
+    stack_.clear();
+    reached_.clear();
+    visited_[root] = search;
+    reached_.push_back(root);
+    stack_.push_back({root, wishers_begin_[root], kNone});
+    while (!stack_.empty()) {
+      Frame& frame = stack_.back();
+      const std::uint32_t host = frame.host;
+      const std::uint32_t end = wishers_begin_[host + 1];
+      for (std::uint32_t& ahead = lookahead_[host]; ahead < end; ++ahead) {
+        if (mate_edge_[wishers_[ahead]] == kNone) {
+          Apply(wishers_[ahead]);
+          return true;
+        }
+      }
+      bool entered = false;
+      while (frame.cursor < end) {
+        const std::uint32_t intern = wishers_[frame.cursor++];
+        const std::uint32_t next = graph_.host[mate_edge_[intern]];
+        if (visited_[next] == search || dead_[next]) continue;
+        visited_[next] = search;
+        reached_.push_back(next);
+        stack_.push_back({next, wishers_begin_[next], intern});
+        entered = true;
+        break;
+      }
+      if (!entered) stack_.pop_back();
+    }
+    for (std::uint32_t host : reached_) dead_[host] = 1;
     return false;
   }
 
-  // The stack is intern, host, intern, ..., intern; the last intern takes a free place at
-  // free_host and every intern before it takes the place of the one after it.
-  void Apply(std::uint32_t last_edge, std::uint32_t free_host) {
-    std::size_t top = stack_.size() - 1;
-    Place(stack_[top].node, last_edge, slot_begin_[free_host] + load_[free_host]++);
-    for (std::size_t index = top; index >= 2; index -= 2) {
-      Place(stack_[index - 2].node, stack_[index - 1].via, stack_[index].via);
+  // Each intern of the path moves to the host of the frame below; the unplaced intern takes the
+  // place the last one leaves, and the root gains one.
+  void Apply(std::uint32_t unplaced) {
+    const std::uint32_t root = stack_.front().host;
+    std::uint32_t free_slot = slot_begin_[root] + load_[root]++;
+    for (std::size_t k = 1; k < stack_.size(); ++k) {
+      const std::uint32_t intern = stack_[k].via;
+      const std::uint32_t left = slot_of_[intern];
+      Place(intern, EdgeTo(intern, stack_[k - 1].host), free_slot);
+      free_slot = left;
     }
+    Place(unplaced, EdgeTo(unplaced, stack_.back().host), free_slot);
   }
 
   void Place(std::uint32_t intern, std::uint32_t edge, std::uint32_t slot) {
     mate_edge_[intern] = edge;
+    slot_of_[intern] = slot;
     slots_[slot] = intern;
   }
 
   const FlowGraph& graph_;
   std::vector<std::uint32_t> mate_edge_;
-  std::vector<std::uint32_t> lookahead_;
+  std::vector<std::uint32_t> slot_of_;
   std::vector<std::uint32_t> slot_begin_;
   std::vector<std::uint32_t> load_;
-  std::vector<std::uint32_t> visited_;
+  std::vector<std::uint32_t> visited_;  // the search that last reached the host
+  std::vector<std::uint8_t> dead_;      // reached by a failed search
   std::vector<std::uint32_t> slots_;
+  std::vector<std::uint32_t> wishers_begin_;
+  std::vector<std::uint32_t> wishers_;
+  std::vector<std::uint32_t> lookahead_;  // per host: next wisher to check for being unplaced
   std::vector<Frame> stack_;
+  std::vector<std::uint32_t> reached_;
 };
 
 // ---- 2. One part: a transportation problem whose demand must all be routed -------------------
@@ -135,37 +174,39 @@ class LargestAssignment {
 struct TransportInput {
   std::uint32_t left = 0;
   std::uint32_t right = 0;
-  std::vector<std::uint32_t> offsets;   // left + 1; each left node's edges by cost
+  std::vector<std::uint32_t> offsets;   // left + 1; each left node's edges, cheapest first
   std::vector<std::uint32_t> target;    // per edge: right node
-  std::vector<std::uint32_t> key;       // per edge
+  std::vector<std::uint32_t> key;       // per edge: rank << 1 | cross
   std::vector<std::uint32_t> demand;    // per left node: units that must be routed
   std::vector<std::uint32_t> capacity;  // per right node
+  std::vector<std::int64_t> sink_cost;  // per right node, <= 0 (empty: all 0)
 };
 
-// Successive shortest paths in phases (primal-dual). Nodes: left 0..L-1, right L..L+R-1, and the
-// sink T = L+R that every right node with room leads to. Potentials psi keep every residual
-// arc's reduced cost cost(u,v) + psi(u) - psi(v) at or above zero; psi(T) stays 0.
+// What an edge costs in a stage: its rank, or 1 for a placement that is not cross-sector.
+enum class Criterion { kRank, kSameSector };
+
+// Successive shortest paths in phases (primal-dual). Nodes: left 0..L-1, right L..L+R-1, the
+// sink T = L+R that every right node with room leads to, and a virtual source S that leads to
+// every left node with demand left. Potentials psi keep every residual arc's reduced
+// cost cost(u,v) + psi(u) - psi(v) at or above zero. Each phase is one Dijkstra from S that
+// finds the distance D of T, then depth-first searches on the arcs of reduced cost zero route
+// every shortest augmenting path they find.
 class Transport {
  public:
-  Transport(TransportInput input, std::int64_t scale)
+  Transport(TransportInput input, Criterion criterion)
       : in_(std::move(input)),
-        scale_(scale),
+        criterion_(criterion),
+        exact_dead_marks_(criterion == Criterion::kSameSector),
         sink_(in_.left + in_.right),
         used_(in_.target.size(), 0),
         slot_begin_(in_.right + 1, 0),
         load_(in_.right, 0),
-        psi_(sink_ + 1, 0),
-        dist_(sink_ + 1, 0),
-        seen_(sink_ + 1, 0),
-        done_(sink_ + 1, 0),
-        dead_(sink_ + 1, 0),
-        cursor_stamp_(sink_ + 1, 0),
-        cursor_(sink_ + 1, 0),
-        on_path_(sink_ + 1, 0) {
+        nodes_(sink_ + 1) {
     for (std::uint32_t r = 0; r < in_.right; ++r) {
       slot_begin_[r + 1] = slot_begin_[r] + in_.capacity[r];
     }
     slots_.resize(slot_begin_[in_.right]);
+    if (in_.sink_cost.empty()) in_.sink_cost.assign(in_.right, 0);
   }
 
   absl::Status Solve(const Progress& progress, std::string_view phase_name) {
@@ -180,38 +221,75 @@ class Transport {
     while (!sources_.empty()) {
       if (progress) progress(phase_name, static_cast<double>(routed) / static_cast<double>(total));
       std::int64_t distance = 0;
-      if (auto status = ShortestDistances(distance); !status.ok()) return status;
-      for (std::uint32_t node : settled_) psi_[node] += dist_[node] - distance;
-      routed += RouteAlongShortestPaths();
+      if (auto status = Distances(distance); !status.ok()) return status;
+      // psi += min(d, D) - D on settled nodes; the others keep theirs (shifted by the common D).
+      for (std::uint32_t node : settled_) nodes_[node].psi += nodes_[node].dist - distance;
+      source_level_ -= distance;
+      KeepAdmissibleCandidates();
+      routed += Route();
       std::size_t kept = 0;
       for (std::uint32_t l : sources_) {
         if (demand_left_[l] > 0) sources_[kept++] = l;
       }
       sources_.resize(kept);
+      kept = 0;
     }
     if (progress) progress(phase_name, 1.0);
     return absl::OkStatus();
   }
-
+  const TransportInput& input() const { return in_; }
   bool used(std::uint32_t edge) const { return used_[edge] != 0; }
-  std::int64_t left_potential(std::uint32_t l) const { return psi_[l]; }
-  std::int64_t right_potential(std::uint32_t r) const { return psi_[in_.left + r]; }
-  std::int64_t sink_potential() const { return psi_[sink_]; }
+  // Potentials of left, right and T (= left + right) nodes.
+  std::int64_t potential(std::uint32_t node) const { return nodes_[node].psi; }
+  std::int64_t Cost(std::uint32_t edge) const {
+    return criterion_ == Criterion::kRank ? static_cast<std::int64_t>(in_.key[edge] >> 1)
+                                          : 1 - static_cast<std::int64_t>(in_.key[edge] & 1);
+  }
+  // Reduced costs of the arc left -> right of an edge and of the arc right -> T.
+  std::int64_t Reduced(std::uint32_t left, std::uint32_t edge) const {
+    return Cost(edge) + nodes_[left].psi - nodes_[in_.left + in_.target[edge]].psi;
+  }
+  std::int64_t ReducedToSink(std::uint32_t r) const {
+    return in_.sink_cost[r] + nodes_[in_.left + r].psi - nodes_[sink_].psi;
+  }
 
  private:
   struct Slot {
     std::uint32_t left;
     std::uint32_t edge;
   };
+  // Everything a search touches per node, together: one cache line instead of six.
+  struct Node {
+    std::int64_t psi = 0;
+    std::int64_t dist = 0;
+    std::uint32_t seen = 0;         // the phase dist belongs to
+    std::uint32_t done = 0;         // the phase the node was settled in
+    std::uint32_t dead = 0;         // the pass the node was found to lead nowhere in
+    std::uint32_t cursor_pass = 0;  // the pass the cursor belongs to
+    std::uint32_t cursor = 0;
+    // A settled left node's candidate arcs for this phase: candidates_[begin, end).
+    std::uint32_t candidates_phase = 0;
+    std::uint32_t candidates_begin = 0;
+    std::uint32_t candidates_end = 0;
+    std::uint8_t on_path = 0;
+    std::uint8_t blocked = 0;  // a search passed over an arc back into the path
+  };
 
-  std::int64_t Cost(std::uint32_t edge) const { return EdgeCost(in_.key[edge], scale_); }
   bool IsLeft(std::uint32_t node) const { return node < in_.left; }
 
-  // Each left node takes its cheapest edges while their right nodes have room and stops at the
-  // first that has none; with psi(left) = -(cost of the last edge taken, or of the first edge),
-  // psi(right) = psi(T) = 0, every reduced cost is then at or above zero.
+  void Use(std::uint32_t l, std::uint32_t e) {
+    const std::uint32_t r = in_.target[e];
+    slots_[slot_begin_[r] + load_[r]++] = {l, e};
+    used_[e] = 1;
+  }
+
+  // Right nodes start at psi = -sink_cost (so their arcs to T cost 0 reduced). Each left node
+  // takes its cheapest edges (by cost + sink cost) while their right nodes have room and stops at
+  // the first that has none; psi(left) = -(that effective cost of the last edge taken, or of
+  // the first edge). Every reduced cost is then at or above zero.
   absl::Status WarmStart() {
     demand_left_ = in_.demand;
+    for (std::uint32_t r = 0; r < in_.right; ++r) nodes_[in_.left + r].psi = -in_.sink_cost[r];
     for (std::uint32_t l = 0; l < in_.left; ++l) {
       const std::uint32_t begin = in_.offsets[l], end = in_.offsets[l + 1];
       if (begin == end) {
@@ -220,186 +298,390 @@ class Transport {
       }
       std::uint32_t last = begin;
       for (std::uint32_t e = begin; e < end && demand_left_[l] > 0; ++e) {
-        std::uint32_t r = in_.target[e];
-        if (load_[r] >= in_.capacity[r]) break;
-        slots_[slot_begin_[r] + load_[r]++] = {l, e};
-        used_[e] = 1;
+        if (load_[in_.target[e]] >= in_.capacity[in_.target[e]]) break;
+        Use(l, e);
         --demand_left_[l];
         last = e;
       }
-      psi_[l] = -Cost(last);
+      nodes_[l].psi = -(Cost(last) + in_.sink_cost[in_.target[last]]);
     }
     return absl::OkStatus();
   }
 
   void Relax(std::uint32_t node, std::int64_t distance) {
-    if (seen_[node] != phase_ || distance < dist_[node]) {
-      seen_[node] = phase_;
-      dist_[node] = distance;
+    Node& n = nodes_[node];
+    if (n.seen != phase_ || distance < n.dist) {
+      n.seen = phase_;
+      n.dist = distance;
       heap_.Push(static_cast<std::uint64_t>(distance), node);
     }
   }
 
-  // Dijkstra from all unfinished sources (through a virtual source whose potential is the largest
-  // of theirs) until the sink is reached at `distance`.
-  absl::Status ShortestDistances(std::int64_t& distance) {
-    ++phase_;
-    heap_.Clear();
-    settled_.clear();
-    std::int64_t top = psi_[sources_.front()];
-    for (std::uint32_t l : sources_) top = std::max(top, psi_[l]);
-    for (std::uint32_t l : sources_) Relax(l, top - psi_[l]);
-    while (!heap_.empty()) {
-      auto [key, node] = heap_.Pop();
-      if (done_[node] == phase_) continue;
-      done_[node] = phase_;
-      const std::int64_t d = static_cast<std::int64_t>(key);
-      if (node == sink_) {
-        distance = d;
-        return absl::OkStatus();
+  // After the potential update, keeps of each settled left node's candidate arcs those of
+  // reduced cost zero: the searches of all passes in this phase then scan only those.
+  void KeepAdmissibleCandidates() {
+    std::uint32_t kept = 0;
+    for (std::uint32_t node : settled_) {
+      if (!IsLeft(node)) continue;
+      Node& n = nodes_[node];
+      const std::uint32_t begin = n.candidates_begin, end = n.candidates_end;
+      n.candidates_begin = kept;
+      for (std::uint32_t k = begin; k < end; ++k) {
+        const std::uint32_t e = candidates_[k];
+        if (Cost(e) + n.psi - nodes_[in_.left + in_.target[e]].psi == 0) candidates_[kept++] = e;
       }
-      settled_.push_back(node);
-      const std::int64_t psi = psi_[node];
-      if (IsLeft(node)) {
-        for (std::uint32_t e = in_.offsets[node]; e < in_.offsets[node + 1]; ++e) {
-          if (used_[e]) continue;
-          const std::uint32_t next = in_.left + in_.target[e];
-          if (done_[next] == phase_) continue;
-          const std::int64_t reduced = Cost(e) + psi - psi_[next];
-          if (reduced < 0) return NegativeReducedCost();
-          Relax(next, d + reduced);
-        }
-      } else {
-        const std::uint32_t r = node - in_.left;
-        for (std::uint32_t s = slot_begin_[r]; s < slot_begin_[r] + load_[r]; ++s) {
-          const Slot slot = slots_[s];
-          if (done_[slot.left] == phase_) continue;
-          const std::int64_t reduced = -Cost(slot.edge) + psi - psi_[slot.left];
-          if (reduced < 0) return NegativeReducedCost();
-          Relax(slot.left, d + reduced);
-        }
-        if (load_[r] < in_.capacity[r]) {
-          const std::int64_t reduced = psi - psi_[sink_];
-          if (reduced < 0) return NegativeReducedCost();
-          Relax(sink_, d + reduced);
-        }
-      }
+      n.candidates_end = kept;
     }
-    return absl::InternalError("a part's demand cannot be routed");
+    candidates_.resize(kept);
+  }
+
+  // A left node the Dijkstra did not settle (it lies at distance D) gets its list of arcs of
+  // reduced cost zero when a search first reaches it in the phase.
+  void ListAdmissible(std::uint32_t l) {
+    Node& n = nodes_[l];
+    n.candidates_phase = phase_;
+    n.candidates_begin = static_cast<std::uint32_t>(candidates_.size());
+    for (std::uint32_t e = in_.offsets[l]; e < in_.offsets[l + 1]; ++e) {
+      if (Cost(e) + n.psi - nodes_[in_.left + in_.target[e]].psi == 0) candidates_.push_back(e);
+    }
+    n.candidates_end = static_cast<std::uint32_t>(candidates_.size());
+  }
+
+  // The virtual source's potential this phase: the largest of the sources', so that every arc
+  // S -> source has a reduced cost at or above zero.
+  std::int64_t SourceLevel() const {
+    std::int64_t top = nodes_[sources_.front()].psi;
+    for (std::uint32_t l : sources_) top = std::max(top, nodes_[l].psi);
+    return top;
   }
 
   static absl::Status NegativeReducedCost() {
     return absl::InternalError("negative reduced cost: the potentials lost optimality");
   }
 
-  // Depth-first searches on the arcs of reduced cost zero from the sources settled in this phase;
-  // every path found is a shortest augmenting path. A node whose arcs are exhausted is dead for
-  // the phase. Returns the units routed.
-  std::uint64_t RouteAlongShortestPaths() {
-    std::uint64_t routed = 0;
-    for (std::uint32_t source : sources_) {
-      if (done_[source] != phase_) continue;  // farther than the sink this phase
-      while (demand_left_[source] > 0 && dead_[source] != phase_ && FindPath(source)) {
-        ApplyPath();
-        --demand_left_[source];
-        ++routed;
+  // Dijkstra from S until T is settled at `distance`.
+  absl::Status Distances(std::int64_t& distance) {
+    ++phase_;
+    heap_.Clear();
+    settled_.clear();
+    candidates_.clear();
+    const std::int64_t top = SourceLevel();
+    for (std::uint32_t l : sources_) Relax(l, top - nodes_[l].psi);
+    source_level_ = top;
+    bool reached = false;
+    while (!heap_.empty()) {
+      auto [key, node] = heap_.Pop();
+      Node& n = nodes_[node];
+      if (n.done == phase_) continue;
+      n.done = phase_;
+      const std::int64_t d = static_cast<std::int64_t>(key);
+      if (node == sink_) {
+        distance = d;
+        reached = true;
+        break;
+      }
+      settled_.push_back(node);
+      const std::int64_t psi = n.psi;
+      if (IsLeft(node)) {
+        // Left nodes have the long edge lists (hosts in part A). Remember the edges that are
+        // tight so far (d + reduced at most the target's distance): only they can end up of
+        // reduced cost zero, and the searches then scan these few instead of the whole list.
+        n.candidates_phase = phase_;
+        n.candidates_begin = static_cast<std::uint32_t>(candidates_.size());
+        for (std::uint32_t e = in_.offsets[node]; e < in_.offsets[node + 1]; ++e) {
+          if (used_[e]) continue;
+          const std::uint32_t next = in_.left + in_.target[e];
+          const Node& m = nodes_[next];
+          const std::int64_t reduced = Cost(e) + psi - m.psi;
+          if (reduced < 0) return NegativeReducedCost();
+          const std::int64_t through = d + reduced;
+          if (m.seen != phase_ || through <= m.dist) candidates_.push_back(e);
+          if (m.done != phase_) Relax(next, through);
+        }
+        n.candidates_end = static_cast<std::uint32_t>(candidates_.size());
+      } else {
+        const std::uint32_t r = node - in_.left;
+        for (std::uint32_t s = slot_begin_[r]; s < slot_begin_[r] + load_[r]; ++s) {
+          const Slot slot = slots_[s];
+          const Node& m = nodes_[slot.left];
+          if (m.done == phase_) continue;
+          const std::int64_t reduced = -Cost(slot.edge) + psi - m.psi;
+          if (reduced < 0) return NegativeReducedCost();
+          Relax(slot.left, d + reduced);
+        }
+        if (load_[r] < in_.capacity[r]) {
+          const std::int64_t reduced = in_.sink_cost[r] + psi - nodes_[sink_].psi;
+          if (reduced < 0) return NegativeReducedCost();
+          Relax(sink_, d + reduced);
+        }
       }
     }
-    return routed;
+    if (reached) return absl::OkStatus();
+    return absl::InternalError("a part's demand cannot be routed");
   }
 
-  bool FindPath(std::uint32_t source) {
+  // Depth-first searches on the arcs of reduced cost zero. Paths routed in one pass open new
+  // zero-cost arcs (their reverses), so passes repeat, with fresh dead marks, while they route
+  // something: cheaper than a new phase for the same D. A node whose arcs are exhausted is dead
+  // for the pass.
+  //
+  // From the sources at the virtual source's level (after the update, every source at distance
+  // at most D sits at it) towards T.
+  // Two ways to treat a node whose arcs are exhausted. Exact: it is dead for the phase only if
+  // no arc was passed over because it led back into the path ("blocked"); dead nodes then stay
+  // dead (augmenting changes arcs only at path nodes, which no dead node leads to) and one pass
+  // per phase routes all the zero-cost graph holds, but blocked nodes are searched again. Eager:
+  // every exhausted node is dead for the pass, and passes repeat while they route something.
+  // Eager wins on the wide zero-cost plateaus of stage 1, exact on the narrow graphs of stage 2.
+  std::uint64_t Route() {
+    std::uint64_t routed = 0;
+    for (;;) {
+      ++pass_;
+      std::uint64_t routed_in_pass = 0;
+      for (std::uint32_t source : sources_) {
+        if (nodes_[source].psi != source_level_) continue;
+        while (demand_left_[source] > 0 && nodes_[source].dead != pass_ && FindPath(source)) {
+          ApplyPath();
+          --demand_left_[source];
+          ++routed_in_pass;
+        }
+      }
+      routed += routed_in_pass;
+      if (exact_dead_marks_ || routed_in_pass == 0) return routed;
+    }
+  }
+
+  // Grows path_ from start along admissible arcs until one reaches T.
+  bool FindPath(std::uint32_t start) {
     path_.clear();
-    path_.push_back(source);
-    on_path_[source] = 1;
+    path_.push_back(start);
+    nodes_[start].on_path = 1;
+    nodes_[start].blocked = 0;
     while (!path_.empty()) {
       const std::uint32_t node = path_.back();
       const std::uint32_t next = NextAdmissible(node);
-      if (next == sink_) return true;
+      if (next == kFound) return true;
       if (next == kNone) {
-        dead_[node] = phase_;
-        on_path_[node] = 0;
+        Node& n = nodes_[node];
+        n.on_path = 0;
         path_.pop_back();
-        if (!path_.empty()) ++cursor_[path_.back()];
+        if (n.blocked && exact_dead_marks_) {
+          n.cursor_pass = 0;  // look at all its arcs again next time
+          if (!path_.empty()) nodes_[path_.back()].blocked = 1;
+        } else {
+          n.dead = pass_;
+        }
+        if (!path_.empty()) ++nodes_[path_.back()].cursor;
         continue;
       }
-      on_path_[next] = 1;
+      nodes_[next].on_path = 1;
+      nodes_[next].blocked = 0;
       path_.push_back(next);
     }
     return false;
   }
 
-  // The next arc of reduced cost zero out of node, from its cursor on. The cursor of a left node
-  // is an edge; of a right node 0 means "try the sink", s > 0 means slot s-1.
-  std::uint32_t NextAdmissible(std::uint32_t node) {
-    if (cursor_stamp_[node] != phase_) {
-      cursor_stamp_[node] = phase_;
-      cursor_[node] = IsLeft(node) ? in_.offsets[node] : 0;
+  static constexpr std::uint32_t kFound = kNone - 1;
+
+  std::uint32_t& CursorOf(std::uint32_t node, std::uint32_t start) {
+    Node& n = nodes_[node];
+    if (n.cursor_pass != pass_) {
+      n.cursor_pass = pass_;
+      n.cursor = start;
     }
-    std::uint32_t& cursor = cursor_[node];
-    const std::int64_t psi = psi_[node];
+    return n.cursor;
+  }
+
+  // Whether a search may step to node from `from`; a step refused because node is on the path
+  // marks `from` blocked.
+  bool Open(Node& from, const Node& node) {
+    if (node.on_path) {
+      from.blocked = 1;
+      return false;
+    }
+    return node.dead != pass_;
+  }
+
+  // A left node's cursor is an edge; a right node's 0 means "try T", s > 0 slot s-1.
+  std::uint32_t NextAdmissible(std::uint32_t node) {
+    Node& n = nodes_[node];
+    const std::int64_t psi = n.psi;
     if (IsLeft(node)) {
-      for (const std::uint32_t end = in_.offsets[node + 1]; cursor < end; ++cursor) {
-        if (used_[cursor]) continue;
-        const std::uint32_t next = in_.left + in_.target[cursor];
-        if (dead_[next] == phase_ || on_path_[next]) continue;
-        if (Cost(cursor) + psi - psi_[next] == 0) return next;
+      if (n.candidates_phase != phase_) ListAdmissible(node);
+      std::uint32_t& cursor = CursorOf(node, n.candidates_begin);
+      for (; cursor < n.candidates_end; ++cursor) {
+        const std::uint32_t e = candidates_[cursor];
+        if (used_[e]) continue;
+        const std::uint32_t next = in_.left + in_.target[e];
+        const Node& m = nodes_[next];
+        if (Cost(e) + psi - m.psi == 0 && Open(n, m)) return next;
       }
       return kNone;
     }
     const std::uint32_t r = node - in_.left;
+    std::uint32_t& cursor = CursorOf(node, 0);
     if (cursor == 0) {
-      if (load_[r] < in_.capacity[r] && psi == psi_[sink_]) return sink_;
+      if (load_[r] < in_.capacity[r] && in_.sink_cost[r] + psi == nodes_[sink_].psi) {
+        return kFound;
+      }
       cursor = 1;
     }
     for (; cursor <= load_[r]; ++cursor) {
       const Slot slot = slots_[slot_begin_[r] + cursor - 1];
-      if (dead_[slot.left] == phase_ || on_path_[slot.left]) continue;
-      if (-Cost(slot.edge) + psi - psi_[slot.left] == 0) return slot.left;
+      const Node& m = nodes_[slot.left];
+      if (-Cost(slot.edge) + psi - m.psi == 0 && Open(n, m)) return slot.left;
     }
     return kNone;
   }
 
   // path_ = l0 r0 l1 r1 ... lk rk: l_m takes edge cursor(l_m) to r_m, r_m (m < k) gives its slot
   // cursor(r_m) - 1, held by l_{m+1}, to l_m, and r_k takes l_k in a free slot.
+  // The edge a left node's cursor points at.
+  std::uint32_t CursorEdge(std::uint32_t l) const { return candidates_[nodes_[l].cursor]; }
+
   void ApplyPath() {
     const std::size_t pairs = path_.size() / 2;
-    {
-      const std::uint32_t l = path_[2 * pairs - 2];
-      const std::uint32_t r = path_[2 * pairs - 1] - in_.left;
-      slots_[slot_begin_[r] + load_[r]++] = {l, cursor_[l]};
-      used_[cursor_[l]] = 1;
-    }
+    const std::uint32_t last = path_[2 * pairs - 2];
+    const std::uint32_t last_right = path_[2 * pairs - 1] - in_.left;
+    const std::uint32_t last_edge = CursorEdge(last);
+    slots_[slot_begin_[last_right] + load_[last_right]++] = {last, last_edge};
+    used_[last_edge] = 1;
     for (std::size_t m = pairs - 1; m-- > 0;) {
       const std::uint32_t l = path_[2 * m];
       const std::uint32_t right_node = path_[2 * m + 1];
-      Slot& slot = slots_[slot_begin_[right_node - in_.left] + cursor_[right_node] - 1];
+      Slot& slot = slots_[slot_begin_[right_node - in_.left] + nodes_[right_node].cursor - 1];
       used_[slot.edge] = 0;
-      slot = {l, cursor_[l]};
-      used_[cursor_[l]] = 1;
+      slot = {l, CursorEdge(l)};
+      used_[slot.edge] = 1;
     }
-    for (std::uint32_t node : path_) on_path_[node] = 0;
+    for (std::uint32_t node : path_) {
+      nodes_[node].on_path = 0;
+      // Their arcs changed; exact dead marks need all of them looked at again.
+      if (exact_dead_marks_) nodes_[node].cursor_pass = 0;
+    }
   }
 
   TransportInput in_;
-  std::int64_t scale_;
+  Criterion criterion_;
+  bool exact_dead_marks_;
   std::uint32_t sink_;
   std::vector<std::uint8_t> used_;
-  std::vector<std::uint32_t> slot_begin_;
+  std::vector<std::uint32_t> slot_begin_;  // per right node: its placed left nodes
   std::vector<std::uint32_t> load_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> demand_left_;
-  std::vector<std::uint32_t> sources_;
-  std::vector<std::int64_t> psi_;
-  std::vector<std::int64_t> dist_;
-  std::vector<std::uint32_t> seen_, done_, dead_, cursor_stamp_;
-  std::vector<std::uint32_t> cursor_;
-  std::vector<std::uint8_t> on_path_;
+  std::vector<std::uint32_t> sources_;  // left nodes with demand left
+  std::vector<Node> nodes_;
   std::vector<std::uint32_t> settled_;
+  std::vector<std::uint32_t> candidates_;  // this phase's candidate arcs of settled left nodes
   std::vector<std::uint32_t> path_;
   RadixHeap heap_;
   std::uint32_t phase_ = 0;
+  std::uint32_t pass_ = 0;  // of the depth-first searches; dead marks and cursors are per pass
+  std::int64_t source_level_ = 0;  // the virtual source's potential in this phase
 };
+
+// One part solved lexicographically: stage 1 minimises the total rank; stage 2, among the
+// assignments of least total rank, minimises the placements that are not cross-sector.
+//
+// By complementary slackness with stage 1's optimal potentials psi1, the assignments of least
+// total rank are exactly the feasible ones in which every arc of non-zero reduced cost is where
+// stage 1 has it: an edge below zero is used, above zero unused; a right node whose arc to T is
+// below zero is full, above zero empty. Stage 2 solves the problem left when those are fixed,
+// on the edges of reduced cost zero; "must be full" becomes a reward M per unit on the arc to T
+// (M above any difference stage 2 can make).
+//
+// Potentials for the combined cost rank * scale - cross: scale * psi1 + psi', with psi' = psi2,
+// minus 1 on right nodes and T (the 1 - cross of stage 2 is -cross plus 1 per unit routed, and
+// every unit crosses exactly one edge). Free arcs then have the reduced cost of stage 2; every
+// other arc has a stage-1 reduced cost of at least 1 in size, which scale * 1 outweighs once
+// scale exceeds the spread of psi' plus M.
+struct PartSolution {
+  std::vector<std::uint8_t> used;            // per edge of the part
+  std::vector<std::int64_t> rank_potential;  // psi1 per node (left, right, T)
+  std::vector<std::int64_t> tie_potential;   // psi' per node
+  std::int64_t reward = 0;                   // M
+};
+
+absl::StatusOr<PartSolution> SolvePart(TransportInput input, const Progress& progress,
+                                       std::string_view name) {
+  PartSolution solution;
+  Transport rank_stage(std::move(input), Criterion::kRank);
+  if (auto status = rank_stage.Solve(progress, name); !status.ok()) return status;
+  const TransportInput& in = rank_stage.input();
+  const std::uint32_t nodes = in.left + in.right + 1;
+  solution.rank_potential.resize(nodes);
+  for (std::uint32_t node = 0; node < nodes; ++node) {
+    solution.rank_potential[node] = rank_stage.potential(node);
+  }
+
+  // Fix what stage 1's reduced costs decide.
+  const std::size_t edges = in.target.size();
+  solution.used.assign(edges, 0);
+  TransportInput tie;
+  tie.left = in.left;
+  tie.right = in.right;
+  tie.demand = in.demand;
+  tie.capacity = in.capacity;
+  std::vector<std::int8_t> edge_sign(edges);
+  for (std::uint32_t l = 0; l < in.left; ++l) {
+    for (std::uint32_t e = in.offsets[l]; e < in.offsets[l + 1]; ++e) {
+      const std::int64_t reduced = rank_stage.Reduced(l, e);
+      edge_sign[e] = reduced < 0 ? -1 : reduced > 0 ? 1 : 0;
+      if (reduced < 0) {
+        if (!rank_stage.used(e)) return absl::InternalError("stage 1 is not optimal");
+        solution.used[e] = 1;
+        --tie.demand[l];
+        --tie.capacity[in.target[e]];
+      } else if (reduced > 0 && rank_stage.used(e)) {
+        return absl::InternalError("stage 1 is not optimal");
+      }
+    }
+  }
+  std::uint64_t free_demand = 0;
+  for (std::uint32_t d : tie.demand) free_demand += d;
+  solution.reward = static_cast<std::int64_t>(free_demand) + 2;
+  tie.sink_cost.assign(in.right, 0);
+  for (std::uint32_t r = 0; r < in.right; ++r) {
+    const std::int64_t reduced = rank_stage.ReducedToSink(r);
+    if (reduced > 0) tie.capacity[r] = 0;                  // empty in every optimum
+    if (reduced < 0) tie.sink_cost[r] = -solution.reward;  // full in every optimum
+  }
+  // Free edges, each left node's cheapest first by cost + sink cost (four classes).
+  std::vector<std::uint32_t> origin;
+  tie.offsets.reserve(in.left + 1);
+  tie.offsets.push_back(0);
+  for (std::uint32_t l = 0; l < in.left; ++l) {
+    for (int wanted = 0; wanted < 4; ++wanted) {
+      for (std::uint32_t e = in.offsets[l]; e < in.offsets[l + 1]; ++e) {
+        const std::uint32_t r = in.target[e];
+        if (edge_sign[e] != 0 || tie.capacity[r] == 0) continue;
+        const int kind = (tie.sink_cost[r] < 0 ? 0 : 2) + ((in.key[e] & 1) ? 0 : 1);
+        if (kind != wanted) continue;
+        tie.target.push_back(r);
+        tie.key.push_back(in.key[e]);
+        origin.push_back(e);
+      }
+    }
+    tie.offsets.push_back(static_cast<std::uint32_t>(tie.target.size()));
+  }
+  Transport tie_stage(std::move(tie), Criterion::kSameSector);
+  if (auto status = tie_stage.Solve(progress, name); !status.ok()) return status;
+  for (std::size_t k = 0; k < origin.size(); ++k) {
+    if (tie_stage.used(static_cast<std::uint32_t>(k))) solution.used[origin[k]] = 1;
+  }
+  solution.tie_potential.resize(nodes);
+  for (std::uint32_t node = 0; node < nodes; ++node) {
+    solution.tie_potential[node] = tie_stage.potential(node) - (node < in.left ? 0 : 1);
+  }
+  return solution;
+}
+
+std::int64_t Spread(const std::vector<std::int64_t>& values) {
+  if (values.empty()) return 0;
+  auto [low, high] = std::minmax_element(values.begin(), values.end());
+  return *high - *low;
+}
 
 }  // namespace
 
@@ -442,40 +724,38 @@ absl::StatusOr<FlowSolution> SolveFlow(const FlowGraph& graph, const Progress& p
         }
       }
     }
-    // C: placed interns outside D; they keep a place in every largest assignment.
     for (std::uint32_t i = 0; i < interns; ++i) in_c[i] = !in_d[i] && mate[i] != kNone;
   }
   const auto& in_a = solution.host_cover;
 
-  // 2a. Part C: every intern of C placed with a host outside A.
+  // 2a. Part C: every intern of C placed with a host outside A. Left = interns, right = hosts.
   std::vector<std::uint32_t> c_interns;
-  std::vector<std::uint32_t> local_host(hosts, kNone);  // host -> right node of part C / left of A
+  std::vector<std::uint32_t> local_host(hosts, kNone);
   std::vector<std::uint32_t> c_edge_origin;
   TransportInput c_part;
-  {
-    for (std::uint32_t h = 0; h < hosts; ++h) {
-      if (!in_a[h]) {
-        local_host[h] = c_part.right++;
-        c_part.capacity.push_back(graph.capacity[h]);
-      }
+  for (std::uint32_t h = 0; h < hosts; ++h) {
+    if (!in_a[h]) {
+      local_host[h] = c_part.right++;
+      c_part.capacity.push_back(graph.capacity[h]);
     }
-    c_part.offsets.push_back(0);
-    for (std::uint32_t i = 0; i < interns; ++i) {
-      if (!in_c[i]) continue;
-      c_interns.push_back(i);
-      for (std::uint32_t e = graph.offsets[i]; e < graph.offsets[i + 1]; ++e) {
-        if (in_a[graph.host[e]]) continue;
-        c_part.target.push_back(local_host[graph.host[e]]);
-        c_part.key.push_back(graph.key[e]);
-        c_edge_origin.push_back(e);
-      }
-      c_part.offsets.push_back(static_cast<std::uint32_t>(c_part.target.size()));
-      c_part.demand.push_back(1);
-    }
-    c_part.left = static_cast<std::uint32_t>(c_interns.size());
   }
-  Transport c_solver(std::move(c_part), graph.scale);
-  if (auto status = c_solver.Solve(progress, "placed interns"); !status.ok()) return status;
+  c_part.offsets.push_back(0);
+  for (std::uint32_t i = 0; i < interns; ++i) {
+    if (!in_c[i]) continue;
+    c_interns.push_back(i);
+    for (std::uint32_t e = graph.offsets[i]; e < graph.offsets[i + 1]; ++e) {
+      if (in_a[graph.host[e]]) continue;
+      c_part.target.push_back(local_host[graph.host[e]]);
+      c_part.key.push_back(graph.key[e]);
+      c_edge_origin.push_back(e);
+    }
+    c_part.offsets.push_back(static_cast<std::uint32_t>(c_part.target.size()));
+    c_part.demand.push_back(1);
+  }
+  c_part.left = static_cast<std::uint32_t>(c_interns.size());
+  const std::uint32_t c_left = c_part.left;
+  auto c_solved = SolvePart(std::move(c_part), progress, "placed interns");
+  if (!c_solved.ok()) return c_solved.status();
 
   // 2b. Part A: every place of A filled from D. Left = hosts of A, right = interns of D; each
   // host's edges sorted by cost, then by intern.
@@ -534,52 +814,75 @@ absl::StatusOr<FlowSolution> SolveFlow(const FlowGraph& graph, const Progress& p
     }
     a_part.capacity.assign(a_part.right, 1);
   }
-  Transport a_solver(std::move(a_part), graph.scale);
-  if (auto status = a_solver.Solve(progress, "filled hosts"); !status.ok()) return status;
-
-  // 3. Read the assignment off and build the certificate.
+  const std::uint32_t a_left = a_part.left;
+  auto a_solved = SolvePart(std::move(a_part), progress, "filled hosts");
+  if (!a_solved.ok()) return a_solved.status();
+  // 3. Read the assignment off.
   auto intern_of_edge = [&](std::uint32_t e) {
     return static_cast<std::uint32_t>(
         std::upper_bound(graph.offsets.begin(), graph.offsets.end(), e) - graph.offsets.begin() -
         1);
   };
-  for (const auto* part : {&c_edge_origin, &a_edge_origin}) {
-    const Transport& solver = part == &c_edge_origin ? c_solver : a_solver;
-    for (std::size_t k = 0; k < part->size(); ++k) {
-      if (solver.used(static_cast<std::uint32_t>(k))) {
-        solution.intern_edge[intern_of_edge((*part)[k])] = (*part)[k];
-      }
-    }
+  for (std::size_t k = 0; k < c_edge_origin.size(); ++k) {
+    if (c_solved->used[k])
+      solution.intern_edge[intern_of_edge(c_edge_origin[k])] = c_edge_origin[k];
+  }
+  for (std::size_t k = 0; k < a_edge_origin.size(); ++k) {
+    if (a_solved->used[k])
+      solution.intern_edge[intern_of_edge(a_edge_origin[k])] = a_edge_origin[k];
   }
 
-  // Prices outside A come from part C: price = psi(T) - psi(host). Prices in A are part A's
-  // host potentials shifted by the smallest sigma that keeps them >= 0, makes every C intern
-  // still prefer its own host over any host of A, and lifts the threshold above every C intern.
+  // 4. The certificate in combined units: potential = scale * psi1 + psi'.
+  const std::int64_t spread = std::max(Spread(c_solved->tie_potential) + c_solved->reward,
+                                       Spread(a_solved->tie_potential) + a_solved->reward);
+  const std::int64_t scale = std::max(graph.scale, spread + 4);
+  solution.scale = scale;
+  auto combined = [&](const PartSolution& part,
+                      std::uint32_t node) -> absl::StatusOr<std::int64_t> {
+    const long double wide = static_cast<long double>(scale) * part.rank_potential[node];
+    if (std::abs(wide) > 0x1p60L) return absl::InternalError("potentials exceed 64 bits");
+    return scale * part.rank_potential[node] + part.tie_potential[node];
+  };
+  const std::uint32_t c_sink = c_left + static_cast<std::uint32_t>(hosts - a_hosts.size());
+  const std::uint32_t a_sink = a_left + static_cast<std::uint32_t>(d_interns.size());
+
+  // Prices outside A come from part C: price = pi(T) - pi(host). Prices in A are part A's host
+  // potentials shifted by the smallest sigma that keeps them >= 0, makes every C intern still
+  // prefer its own host over any host of A, and lifts the threshold above every C intern.
+  auto c_sink_potential = combined(*c_solved, c_sink);
+  if (!c_sink_potential.ok()) return c_sink_potential.status();
   for (std::uint32_t h = 0; h < hosts; ++h) {
-    if (!in_a[h]) {
-      solution.host_price[h] = c_solver.sink_potential() - c_solver.right_potential(local_host[h]);
-    }
+    if (in_a[h]) continue;
+    auto host_potential = combined(*c_solved, c_left + local_host[h]);
+    if (!host_potential.ok()) return host_potential.status();
+    solution.host_price[h] = *c_sink_potential - *host_potential;
   }
-  std::int64_t sigma = std::numeric_limits<std::int64_t>::min();
+  std::vector<std::int64_t> a_potential(a_hosts.size());
   for (std::uint32_t l = 0; l < a_hosts.size(); ++l) {
-    sigma = std::max(sigma, -a_solver.left_potential(l));
+    auto potential = combined(*a_solved, l);
+    if (!potential.ok()) return potential.status();
+    a_potential[l] = *potential;
   }
+  auto a_sink_potential = combined(*a_solved, a_sink);
+  if (!a_sink_potential.ok()) return a_sink_potential.status();
+  std::int64_t sigma = std::numeric_limits<std::int64_t>::min();
+  for (std::int64_t potential : a_potential) sigma = std::max(sigma, -potential);
   for (std::uint32_t i : c_interns) {
     const std::uint32_t own = solution.intern_edge[i];
     const std::int64_t best =
-        EdgeCost(graph.key[own], graph.scale) + solution.host_price[graph.host[own]];
-    sigma = std::max(sigma, best - a_solver.sink_potential());
+        EdgeCost(graph.key[own], scale) + solution.host_price[graph.host[own]];
+    sigma = std::max(sigma, best - *a_sink_potential);
     for (std::uint32_t e = graph.offsets[i]; e < graph.offsets[i + 1]; ++e) {
       if (!in_a[graph.host[e]]) continue;
-      const std::int64_t psi = a_solver.left_potential(local_host[graph.host[e]]);
-      sigma = std::max(sigma, best - EdgeCost(graph.key[e], graph.scale) - psi);
+      sigma = std::max(
+          sigma, best - EdgeCost(graph.key[e], scale) - a_potential[local_host[graph.host[e]]]);
     }
   }
   if (sigma == std::numeric_limits<std::int64_t>::min()) sigma = 0;
   for (std::uint32_t l = 0; l < a_hosts.size(); ++l) {
-    solution.host_price[a_hosts[l]] = a_solver.left_potential(l) + sigma;
+    solution.host_price[a_hosts[l]] = a_potential[l] + sigma;
   }
-  solution.threshold = a_solver.sink_potential() + sigma;
+  solution.threshold = *a_sink_potential + sigma;
   return solution;
 }
 

@@ -11,11 +11,13 @@
 //    only with hosts outside A. So the largest assignments are exactly: fill A from D, and place
 //    all of C outside A; the two parts are independent.
 // 2. Each part is a transportation problem whose demand must be fully routed (C's interns; A's
-//    places), solved exactly by successive shortest paths in phases (primal-dual): one Dijkstra
-//    on reduced costs from all unfinished sources, then as many shortest augmenting paths as the
-//    zero-reduced-cost graph holds. Every search succeeds, so no time goes into searches from
-//    interns that stay unplaced.
-// 3. The two parts' potentials combine into one certificate (result.h, Certificate).
+//    places), solved exactly in two stages, each by successive shortest paths in phases
+//    (primal-dual): one Dijkstra on reduced costs from all unfinished sources, then as many
+//    shortest augmenting paths as the zero-reduced-cost graph holds. Stage 1 minimises the
+//    total rank; stage 2 maximises cross-sector placements on the edges stage 1's potentials
+//    leave free. Small integer costs per stage keep the phases few. Every search succeeds, so
+//    no time goes into searches from interns that stay unplaced.
+// 3. The potentials of both stages and both parts combine into one certificate (result.h).
 
 #include <cstdint>
 #include <functional>
@@ -49,6 +51,7 @@ struct FlowSolution {
   std::vector<std::int64_t> host_price;    // per host
   std::vector<std::uint8_t> host_cover;    // per host: in the vertex cover (full in every optimum)
   std::int64_t threshold = 0;
+  std::int64_t scale = 1;  // of the prices' cost rank * scale - cross; at least FlowGraph::scale
 };
 
 using Progress = std::function<void(std::string_view phase, double fraction)>;

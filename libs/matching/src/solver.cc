@@ -225,6 +225,7 @@ absl::StatusOr<Result> Solve(const Instance& instance, const SolveOptions& optio
   std::vector<std::int64_t> host_price(round.hosts, 0);
   std::vector<std::uint8_t> host_cover(round.hosts, 0);
   std::int64_t threshold = 0;
+  std::int64_t scale = round.scale;
   {
     FlowGraph graph = BuildFlowGraph(round);
     if (progress) progress("prepare", 1.0);
@@ -243,6 +244,7 @@ absl::StatusOr<Result> Solve(const Instance& instance, const SolveOptions& optio
     host_price = std::move(flow->host_price);
     host_cover = std::move(flow->host_cover);
     threshold = flow->threshold;
+    scale = flow->scale;
   }
   if (progress) progress("report", 0.0);
 
@@ -293,7 +295,6 @@ absl::StatusOr<Result> Solve(const Instance& instance, const SolveOptions& optio
       }
     }
   }
-
   // Dropped wishes by intern id, then host id, then rank.
   result.dropped_wishes.reserve(round.drops.size());
   for (const Round::Drop& drop : round.drops) {
@@ -325,7 +326,7 @@ absl::StatusOr<Result> Solve(const Instance& instance, const SolveOptions& optio
   // with it may carry a positive price while below its free places (the flow caps places at
   // wishers); price 0 proves the same there, since nobody else wishes for it.
   Certificate& certificate = result.certificate;
-  certificate.scale = round.scale;
+  certificate.scale = scale;
   certificate.threshold = threshold;
   for (std::uint32_t h : OrderById(instance.hosts)) {
     if (round.free_places[h] <= 0) continue;
@@ -333,7 +334,6 @@ absl::StatusOr<Result> Solve(const Instance& instance, const SolveOptions& optio
     if (price > 0 && placed_by_optimisation[h] < round.free_places[h]) price = 0;
     certificate.hosts.push_back({instance.hosts[h].id, price, host_cover[h] != 0});
   }
-
   if (progress) progress("report", 1.0);
   summary.solve_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
