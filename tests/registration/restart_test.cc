@@ -1,0 +1,201 @@
+// The real ipraktik-registration binary, restarted under load: whatever it acknowledged before a
+// crash (SIGKILL) or a graceful stop (SIGTERM) is there after the restart, every event of it
+// reaches RabbitMQ (the outbox outlives the process), and a retried request is still answered
+// from its request id.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <regex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "child_process.h"
+#include "grpcpp/create_channel.h"
+#include "ipraktik/v1/registration_events.pb.h"
+#include "registration_harness.h"
+
+namespace ipraktik::registration::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::SizeIs;
+using Stub = v1::RegistrationService::Stub;
+
+v1::Date DaysFromNow(int days) {
+  absl::CivilDay day = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + days;
+  v1::Date date;
+  date.set_year(static_cast<int>(day.year()));
+  date.set_month(day.month());
+  date.set_day(day.day());
+  return date;
+}
+
+class RestartTest : public ::testing::Test {
+ protected:
+  RestartTest() : events_(rabbit_.url(), "registration-restart-events") {}
+
+  void Start() {
+    auto log = redis_.dir() / absl::StrCat("registration-", ++starts_, ".log");
+    process_ = std::make_unique<ipraktik::testing::ChildProcess>(
+        ipraktik::testing::BinaryDir() / "bin" / "ipraktik-registration",
+        std::vector<std::string>{},
+        std::map<std::string, std::string>{{"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
+                                           {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
+                                           {"IPRAKTIK_REDIS_ADDRESS", redis_.address()},
+                                           {"IPRAKTIK_AMQP_URL", rabbit_.url()}},
+        log);
+    ASSERT_TRUE(process_->WaitForOutput("\"msg\":\"serving\"", 30s)) << process_->Output();
+    std::smatch match;
+    std::string output = process_->Output();
+    ASSERT_TRUE(std::regex_search(output, match, std::regex("\"grpc_port\":([0-9]+)")));
+    stub_ = v1::RegistrationService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + match[1].str(), grpc::InsecureChannelCredentials()));
+  }
+
+  template <typename Request, typename Response>
+  Response Ok(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+              const Request& request) {
+    Response response;
+    auto context = ContextFor("restart");
+    grpc::Status status = (stub_.get()->*method)(context.get(), request, &response);
+    EXPECT_TRUE(status.ok()) << Request::descriptor()->name() << ": " << status.error_message();
+    return response;
+  }
+
+  v1::SignUpRequest SignUpRequest(int i) {
+    v1::SignUpRequest request;
+    request.set_round_id(round_.round_id());
+    request.set_request_id(absl::StrCat("form-", i));
+    v1::Participant* participant = request.mutable_participant();
+    participant->set_name(absl::StrCat("Praktikant ", i));
+    participant->set_email(absl::StrCat("praktikant", i, "@holstebro.dk"));
+    participant->set_job_title("Økonomisk konsulent");
+    participant->set_workplace_id(intern_workplace_.workplace_id());
+    participant->set_consent(true);
+    v1::Application* application = request.mutable_application();
+    application->set_purpose("Prøve kræfter med helt andre opgaver og dele gode løsninger.");
+    *application->add_available_days() = round_.window_start();
+    application->add_wishes()->set_host_offer_id(offer_.host_offer_id());
+    return request;
+  }
+
+  void MakeRound() {
+    v1::CreateProgrammeRequest programme;
+    programme.mutable_programme()->set_name("Lynpraktik i Holstebro");
+    auto programme_id = Ok(&Stub::CreateProgramme, programme).programme().programme_id();
+    v1::CreateRoundRequest round;
+    round.mutable_round()->set_programme_id(programme_id);
+    round.mutable_round()->set_name("Lynpraktik, november");
+    *round.mutable_round()->mutable_signup_deadline() = DaysFromNow(30);
+    *round.mutable_round()->mutable_window_start() = DaysFromNow(40);
+    *round.mutable_round()->mutable_window_end() = DaysFromNow(41);
+    round.mutable_round()->set_max_wishes(2);
+    round.mutable_round()->add_allowed_host_sectors(v1::SECTOR_MUNICIPAL);
+    round_ = Ok(&Stub::CreateRound, round).round();
+    v1::CreateWorkplaceRequest kantine;
+    kantine.mutable_workplace()->set_name("Rådhusets kantine");
+    kantine.mutable_workplace()->set_sector(v1::SECTOR_MUNICIPAL);
+    kantine.mutable_workplace()->set_region("Midtjylland");
+    kantine.mutable_workplace()->set_municipality("Holstebro");
+    auto host = Ok(&Stub::CreateWorkplace, kantine).workplace();
+    v1::CreateWorkplaceRequest koekken = kantine;
+    koekken.mutable_workplace()->set_name("Det Gode Køkken");
+    intern_workplace_ = Ok(&Stub::CreateWorkplace, koekken).workplace();
+    v1::RegisterParticipantRequest contact;
+    contact.mutable_participant()->set_name("Lotte Lind");
+    contact.mutable_participant()->set_email("lotte.lind@holstebro.dk");
+    contact.mutable_participant()->set_job_title("Økonomisk konsulent");
+    contact.mutable_participant()->set_workplace_id(host.workplace_id());
+    contact.mutable_participant()->set_consent(true);
+    auto lotte = Ok(&Stub::RegisterParticipant, contact).participant();
+    v1::CreateHostOfferRequest offer;
+    v1::HostOffer* o = offer.mutable_host_offer();
+    o->set_round_id(round_.round_id());
+    o->set_workplace_id(host.workplace_id());
+    o->set_title("Køkkenet på rådhuset");
+    o->set_description("Lav mad til rådhusets ansatte på en anden måde end du er vant til.");
+    o->set_capacity(5);
+    *o->add_days() = round_.window_start();
+    o->set_address("Kirkestræde 11, 7500 Holstebro");
+    o->add_fields("køkken");
+    o->set_contact_participant_id(lotte.participant_id());
+    offer_ = Ok(&Stub::CreateHostOffer, offer).host_offer();
+    v1::PublishHostOfferRequest publish;
+    publish.set_host_offer_id(offer_.host_offer_id());
+    Ok(&Stub::PublishHostOffer, publish);
+    v1::TransitionRoundRequest open;
+    open.set_round_id(round_.round_id());
+    open.set_state(v1::ROUND_STATE_OPEN);
+    round_ = Ok(&Stub::TransitionRound, open).round();
+  }
+
+  std::map<std::string, std::string> Applications() {
+    std::map<std::string, std::string> etags;
+    v1::ListApplicationsRequest list;
+    list.set_round_id(round_.round_id());
+    list.set_page_size(500);
+    auto listed = Ok(&Stub::ListApplications, list);
+    for (const auto& application : listed.applications()) {
+      etags[application.application_id()] = application.etag();
+    }
+    return etags;
+  }
+
+  ipraktik::testing::RedisServer redis_;
+  ipraktik::testing::RabbitMqServer rabbit_;
+  EventTap events_;
+  std::unique_ptr<ipraktik::testing::ChildProcess> process_;
+  std::unique_ptr<Stub> stub_;
+  int starts_ = 0;
+  v1::Round round_;
+  v1::Workplace intern_workplace_;
+  v1::HostOffer offer_;
+};
+
+TEST_F(RestartTest, NothingAcknowledgedIsLostAcrossACrashAndAGracefulRestart) {
+  Start();
+  MakeRound();
+  std::map<std::string, v1::SignUpResponse> acknowledged;
+  for (int i = 0; i < 40; ++i) {
+    auto response = Ok(&Stub::SignUp, SignUpRequest(i));
+    acknowledged[response.application().application_id()] = response;
+  }
+  // A crash straight after the last acknowledgement, relay or not.
+  process_->Signal(SIGKILL);
+  process_->WaitFor(10s);
+  Start();
+  auto after_crash = Applications();
+  ASSERT_THAT(after_crash, SizeIs(40));
+  for (const auto& [id, response] : acknowledged) {
+    EXPECT_EQ(after_crash[id], response.application().etag());
+  }
+  // A retry of an acknowledged sign-up is answered from its request id, not stored again.
+  auto retried = Ok(&Stub::SignUp, SignUpRequest(7));
+  EXPECT_EQ(retried.application().etag(), "1");
+
+  for (int i = 40; i < 60; ++i) Ok(&Stub::SignUp, SignUpRequest(i));
+  process_->Signal(SIGTERM);
+  auto status = process_->WaitFor(10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << process_->Output();
+  Start();
+  EXPECT_THAT(Applications(), SizeIs(60));
+
+  // Every stored sign-up reached RabbitMQ, including those the crashed process had not
+  // published yet.
+  auto submitted = events_.WaitFor("registration.application.submitted", 60, {}, 60s);
+  EXPECT_THAT(submitted, SizeIs(60));
+  std::set<std::string> ids;
+  for (const auto& event : submitted) {
+    ids.insert(events::UnpackPayload<v1::ApplicationSubmitted>(event)->application_id());
+  }
+  EXPECT_EQ(ids.size(), 60u);
+  process_->Signal(SIGTERM);
+  process_->WaitFor(10s);
+}
+
+}  // namespace
+}  // namespace ipraktik::registration::testing
