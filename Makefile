@@ -4,6 +4,9 @@ BUILD_DIR := build
 JOBS ?= $(shell nproc)
 # Integration tests mostly wait on servers, so run more programs than there are cores.
 TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
+# Let ccache share results between checkouts in different folders (CI builds a fresh clone).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps build test test-asan run stop bench fmt fmt-check clean
 
