@@ -201,6 +201,8 @@ class Transport {
         used_(in_.target.size(), 0),
         slot_begin_(in_.right + 1, 0),
         load_(in_.right, 0),
+        psi_(sink_ + 1, 0),
+        labels_(sink_ + 1),
         nodes_(sink_ + 1) {
     for (std::uint32_t r = 0; r < in_.right; ++r) {
       slot_begin_[r + 1] = slot_begin_[r] + in_.capacity[r];
@@ -223,9 +225,8 @@ class Transport {
       std::int64_t distance = 0;
       if (auto status = Distances(distance); !status.ok()) return status;
       // psi += min(d, D) - D on settled nodes; the others keep theirs (shifted by the common D).
-      for (std::uint32_t node : settled_) nodes_[node].psi += nodes_[node].dist - distance;
+      for (std::uint32_t node : settled_) psi_[node] += labels_[node].dist - distance;
       source_level_ -= distance;
-      KeepAdmissibleCandidates();
       routed += Route();
       std::size_t kept = 0;
       for (std::uint32_t l : sources_) {
@@ -240,17 +241,17 @@ class Transport {
   const TransportInput& input() const { return in_; }
   bool used(std::uint32_t edge) const { return used_[edge] != 0; }
   // Potentials of left, right and T (= left + right) nodes.
-  std::int64_t potential(std::uint32_t node) const { return nodes_[node].psi; }
+  std::int64_t potential(std::uint32_t node) const { return psi_[node]; }
   std::int64_t Cost(std::uint32_t edge) const {
     return criterion_ == Criterion::kRank ? static_cast<std::int64_t>(in_.key[edge] >> 1)
                                           : 1 - static_cast<std::int64_t>(in_.key[edge] & 1);
   }
   // Reduced costs of the arc left -> right of an edge and of the arc right -> T.
   std::int64_t Reduced(std::uint32_t left, std::uint32_t edge) const {
-    return Cost(edge) + nodes_[left].psi - nodes_[in_.left + in_.target[edge]].psi;
+    return Cost(edge) + psi_[left] - psi_[in_.left + in_.target[edge]];
   }
   std::int64_t ReducedToSink(std::uint32_t r) const {
-    return in_.sink_cost[r] + nodes_[in_.left + r].psi - nodes_[sink_].psi;
+    return in_.sink_cost[r] + psi_[in_.left + r] - psi_[sink_];
   }
 
  private:
@@ -258,16 +259,18 @@ class Transport {
     std::uint32_t left;
     std::uint32_t edge;
   };
-  // Everything a search touches per node, together: one cache line instead of six.
-  struct Node {
-    std::int64_t psi = 0;
+  // Per node, what Dijkstra touches (potentials apart: they are read most, so they get their
+  // own dense array) and what the depth-first searches touch.
+  struct Label {
     std::int64_t dist = 0;
-    std::uint32_t seen = 0;         // the phase dist belongs to
-    std::uint32_t done = 0;         // the phase the node was settled in
+    std::uint32_t seen = 0;  // the phase dist belongs to
+    std::uint32_t done = 0;  // the phase the node was settled in
+  };
+  struct Node {
     std::uint32_t dead = 0;         // the pass the node was found to lead nowhere in
     std::uint32_t cursor_pass = 0;  // the pass the cursor belongs to
     std::uint32_t cursor = 0;
-    // A settled left node's candidate arcs for this phase: candidates_[begin, end).
+    // A left node's arcs of reduced cost zero in this phase: candidates_[begin, end).
     std::uint32_t candidates_phase = 0;
     std::uint32_t candidates_begin = 0;
     std::uint32_t candidates_end = 0;
@@ -289,7 +292,7 @@ class Transport {
   // the first edge). Every reduced cost is then at or above zero.
   absl::Status WarmStart() {
     demand_left_ = in_.demand;
-    for (std::uint32_t r = 0; r < in_.right; ++r) nodes_[in_.left + r].psi = -in_.sink_cost[r];
+    for (std::uint32_t r = 0; r < in_.right; ++r) psi_[in_.left + r] = -in_.sink_cost[r];
     for (std::uint32_t l = 0; l < in_.left; ++l) {
       const std::uint32_t begin = in_.offsets[l], end = in_.offsets[l + 1];
       if (begin == end) {
@@ -303,13 +306,13 @@ class Transport {
         --demand_left_[l];
         last = e;
       }
-      nodes_[l].psi = -(Cost(last) + in_.sink_cost[in_.target[last]]);
+      psi_[l] = -(Cost(last) + in_.sink_cost[in_.target[last]]);
     }
     return absl::OkStatus();
   }
 
   void Relax(std::uint32_t node, std::int64_t distance) {
-    Node& n = nodes_[node];
+    Label& n = labels_[node];
     if (n.seen != phase_ || distance < n.dist) {
       n.seen = phase_;
       n.dist = distance;
@@ -317,32 +320,16 @@ class Transport {
     }
   }
 
-  // After the potential update, keeps of each settled left node's candidate arcs those of
-  // reduced cost zero: the searches of all passes in this phase then scan only those.
-  void KeepAdmissibleCandidates() {
-    std::uint32_t kept = 0;
-    for (std::uint32_t node : settled_) {
-      if (!IsLeft(node)) continue;
-      Node& n = nodes_[node];
-      const std::uint32_t begin = n.candidates_begin, end = n.candidates_end;
-      n.candidates_begin = kept;
-      for (std::uint32_t k = begin; k < end; ++k) {
-        const std::uint32_t e = candidates_[k];
-        if (Cost(e) + n.psi - nodes_[in_.left + in_.target[e]].psi == 0) candidates_[kept++] = e;
-      }
-      n.candidates_end = kept;
-    }
-    candidates_.resize(kept);
-  }
-
-  // A left node the Dijkstra did not settle (it lies at distance D) gets its list of arcs of
-  // reduced cost zero when a search first reaches it in the phase.
+  // Left nodes have the long edge lists (hosts in part A). A left node gets the list of its
+  // arcs of reduced cost zero when a search first reaches it in the phase; the searches of all
+  // passes then scan only those. (The potentials do not change within a phase.)
   void ListAdmissible(std::uint32_t l) {
     Node& n = nodes_[l];
+    const std::int64_t psi = psi_[l];
     n.candidates_phase = phase_;
     n.candidates_begin = static_cast<std::uint32_t>(candidates_.size());
     for (std::uint32_t e = in_.offsets[l]; e < in_.offsets[l + 1]; ++e) {
-      if (Cost(e) + n.psi - nodes_[in_.left + in_.target[e]].psi == 0) candidates_.push_back(e);
+      if (Cost(e) + psi - psi_[in_.left + in_.target[e]] == 0) candidates_.push_back(e);
     }
     n.candidates_end = static_cast<std::uint32_t>(candidates_.size());
   }
@@ -350,8 +337,8 @@ class Transport {
   // The virtual source's potential this phase: the largest of the sources', so that every arc
   // S -> source has a reduced cost at or above zero.
   std::int64_t SourceLevel() const {
-    std::int64_t top = nodes_[sources_.front()].psi;
-    for (std::uint32_t l : sources_) top = std::max(top, nodes_[l].psi);
+    std::int64_t top = psi_[sources_.front()];
+    for (std::uint32_t l : sources_) top = std::max(top, psi_[l]);
     return top;
   }
 
@@ -366,12 +353,12 @@ class Transport {
     settled_.clear();
     candidates_.clear();
     const std::int64_t top = SourceLevel();
-    for (std::uint32_t l : sources_) Relax(l, top - nodes_[l].psi);
+    for (std::uint32_t l : sources_) Relax(l, top - psi_[l]);
     source_level_ = top;
     bool reached = false;
     while (!heap_.empty()) {
       auto [key, node] = heap_.Pop();
-      Node& n = nodes_[node];
+      Label& n = labels_[node];
       if (n.done == phase_) continue;
       n.done = phase_;
       const std::int64_t d = static_cast<std::int64_t>(key);
@@ -381,36 +368,27 @@ class Transport {
         break;
       }
       settled_.push_back(node);
-      const std::int64_t psi = n.psi;
+      const std::int64_t psi = psi_[node];
       if (IsLeft(node)) {
-        // Left nodes have the long edge lists (hosts in part A). Remember the edges that are
-        // tight so far (d + reduced at most the target's distance): only they can end up of
-        // reduced cost zero, and the searches then scan these few instead of the whole list.
-        n.candidates_phase = phase_;
-        n.candidates_begin = static_cast<std::uint32_t>(candidates_.size());
         for (std::uint32_t e = in_.offsets[node]; e < in_.offsets[node + 1]; ++e) {
           if (used_[e]) continue;
           const std::uint32_t next = in_.left + in_.target[e];
-          const Node& m = nodes_[next];
-          const std::int64_t reduced = Cost(e) + psi - m.psi;
+          if (labels_[next].done == phase_) continue;
+          const std::int64_t reduced = Cost(e) + psi - psi_[next];
           if (reduced < 0) return NegativeReducedCost();
-          const std::int64_t through = d + reduced;
-          if (m.seen != phase_ || through <= m.dist) candidates_.push_back(e);
-          if (m.done != phase_) Relax(next, through);
+          Relax(next, d + reduced);
         }
-        n.candidates_end = static_cast<std::uint32_t>(candidates_.size());
       } else {
         const std::uint32_t r = node - in_.left;
         for (std::uint32_t s = slot_begin_[r]; s < slot_begin_[r] + load_[r]; ++s) {
           const Slot slot = slots_[s];
-          const Node& m = nodes_[slot.left];
-          if (m.done == phase_) continue;
-          const std::int64_t reduced = -Cost(slot.edge) + psi - m.psi;
+          if (labels_[slot.left].done == phase_) continue;
+          const std::int64_t reduced = -Cost(slot.edge) + psi - psi_[slot.left];
           if (reduced < 0) return NegativeReducedCost();
           Relax(slot.left, d + reduced);
         }
         if (load_[r] < in_.capacity[r]) {
-          const std::int64_t reduced = in_.sink_cost[r] + psi - nodes_[sink_].psi;
+          const std::int64_t reduced = in_.sink_cost[r] + psi - psi_[sink_];
           if (reduced < 0) return NegativeReducedCost();
           Relax(sink_, d + reduced);
         }
@@ -431,7 +409,7 @@ class Transport {
   // no arc was passed over because it led back into the path ("blocked"); dead nodes then stay
   // dead (augmenting changes arcs only at path nodes, which no dead node leads to) and one pass
   // per phase routes all the zero-cost graph holds, but blocked nodes are searched again. Eager:
-  // every exhausted node is dead for the pass, and passes repeat while they route something.
+  // every exhausted node is dead for the pass, and passes repeat while they route enough.
   // Eager wins on the wide zero-cost plateaus of stage 1, exact on the narrow graphs of stage 2.
   std::uint64_t Route() {
     std::uint64_t routed = 0;
@@ -439,7 +417,7 @@ class Transport {
       ++pass_;
       std::uint64_t routed_in_pass = 0;
       for (std::uint32_t source : sources_) {
-        if (nodes_[source].psi != source_level_) continue;
+        if (psi_[source] != source_level_) continue;
         while (demand_left_[source] > 0 && nodes_[source].dead != pass_ && FindPath(source)) {
           ApplyPath();
           --demand_left_[source];
@@ -447,7 +425,9 @@ class Transport {
         }
       }
       routed += routed_in_pass;
-      if (exact_dead_marks_ || routed_in_pass == 0) return routed;
+      // Later passes find few paths for a whole exploration each; past the point where a pass
+      // adds under 2 %, the next phase's Dijkstra (which settles far fewer nodes) is cheaper.
+      if (exact_dead_marks_ || routed_in_pass * 50 <= routed) return routed;
     }
   }
 
@@ -505,7 +485,7 @@ class Transport {
   // A left node's cursor is an edge; a right node's 0 means "try T", s > 0 slot s-1.
   std::uint32_t NextAdmissible(std::uint32_t node) {
     Node& n = nodes_[node];
-    const std::int64_t psi = n.psi;
+    const std::int64_t psi = psi_[node];
     if (IsLeft(node)) {
       if (n.candidates_phase != phase_) ListAdmissible(node);
       std::uint32_t& cursor = CursorOf(node, n.candidates_begin);
@@ -513,23 +493,23 @@ class Transport {
         const std::uint32_t e = candidates_[cursor];
         if (used_[e]) continue;
         const std::uint32_t next = in_.left + in_.target[e];
-        const Node& m = nodes_[next];
-        if (Cost(e) + psi - m.psi == 0 && Open(n, m)) return next;
+        if (Cost(e) + psi - psi_[next] == 0 && Open(n, nodes_[next])) return next;
       }
       return kNone;
     }
     const std::uint32_t r = node - in_.left;
     std::uint32_t& cursor = CursorOf(node, 0);
     if (cursor == 0) {
-      if (load_[r] < in_.capacity[r] && in_.sink_cost[r] + psi == nodes_[sink_].psi) {
+      if (load_[r] < in_.capacity[r] && in_.sink_cost[r] + psi == psi_[sink_]) {
         return kFound;
       }
       cursor = 1;
     }
     for (; cursor <= load_[r]; ++cursor) {
       const Slot slot = slots_[slot_begin_[r] + cursor - 1];
-      const Node& m = nodes_[slot.left];
-      if (-Cost(slot.edge) + psi - m.psi == 0 && Open(n, m)) return slot.left;
+      if (-Cost(slot.edge) + psi - psi_[slot.left] == 0 && Open(n, nodes_[slot.left])) {
+        return slot.left;
+      }
     }
     return kNone;
   }
@@ -571,6 +551,8 @@ class Transport {
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> demand_left_;
   std::vector<std::uint32_t> sources_;  // left nodes with demand left
+  std::vector<std::int64_t> psi_;
+  std::vector<Label> labels_;
   std::vector<Node> nodes_;
   std::vector<std::uint32_t> settled_;
   std::vector<std::uint32_t> candidates_;  // this phase's candidate arcs of settled left nodes
@@ -785,31 +767,44 @@ absl::StatusOr<FlowSolution> SolveFlow(const FlowGraph& graph, const Progress& p
     }
     for (std::uint32_t l = 0; l < a_part.left; ++l) a_part.offsets[l + 1] += a_part.offsets[l];
     const std::uint32_t edges = a_part.offsets[a_part.left];
-    // Sort word: cost order (rank, then cross-sector first) above the local intern. Flipping the
-    // cross bit of the key turns key order into cost order.
-    std::vector<std::uint64_t> order(edges);
-    std::vector<std::uint32_t> fill(a_part.offsets.begin(), a_part.offsets.end() - 1);
+    // Each host's edges by cost (rank, then cross-sector first), then by intern: a stable
+    // counting sort of the D interns' edges by cost class (key ^ 1 orders as cost does), then a
+    // stable distribution into the hosts.
+    std::uint32_t classes = 0;
     for (std::uint32_t i : d_interns) {
       for (std::uint32_t e = graph.offsets[i]; e < graph.offsets[i + 1]; ++e) {
-        order[fill[local_host[graph.host[e]]]++] =
-            static_cast<std::uint64_t>(graph.key[e] ^ 1u) << 32 | local_intern[i];
+        classes = std::max(classes, (graph.key[e] ^ 1u) + 1);
       }
     }
+    std::vector<std::uint32_t> class_begin(classes + 1, 0);
+    for (std::uint32_t i : d_interns) {
+      for (std::uint32_t e = graph.offsets[i]; e < graph.offsets[i + 1]; ++e) {
+        ++class_begin[(graph.key[e] ^ 1u) + 1];
+      }
+    }
+    for (std::uint32_t c = 0; c < classes; ++c) class_begin[c + 1] += class_begin[c];
+    // Graph edges (and their local interns) in cost-class, intern order.
+    std::vector<std::uint32_t> by_class(edges), by_class_intern(edges);
+    for (std::uint32_t i : d_interns) {
+      for (std::uint32_t e = graph.offsets[i]; e < graph.offsets[i + 1]; ++e) {
+        const std::uint32_t k = class_begin[graph.key[e] ^ 1u]++;
+        by_class[k] = e;
+        by_class_intern[k] = local_intern[i];
+      }
+    }
+    class_begin = {};
     a_part.target.resize(edges);
     a_part.key.resize(edges);
     a_edge_origin.resize(edges);
+    std::vector<std::uint32_t> fill(a_part.offsets.begin(), a_part.offsets.end() - 1);
+    for (std::uint32_t n = 0; n < edges; ++n) {
+      const std::uint32_t e = by_class[n];
+      const std::uint32_t k = fill[local_host[graph.host[e]]]++;
+      a_part.target[k] = by_class_intern[n];
+      a_part.key[k] = graph.key[e];
+      a_edge_origin[k] = e;
+    }
     for (std::uint32_t l = 0; l < a_part.left; ++l) {
-      auto begin = order.begin() + a_part.offsets[l], end = order.begin() + a_part.offsets[l + 1];
-      std::sort(begin, end);
-      for (std::uint32_t k = a_part.offsets[l]; k < a_part.offsets[l + 1]; ++k) {
-        a_part.key[k] = static_cast<std::uint32_t>(order[k] >> 32) ^ 1u;
-        a_part.target[k] = static_cast<std::uint32_t>(order[k]);
-        // The origin edge: the intern's edge to this host (an intern wishes a host once).
-        const std::uint32_t intern = d_interns[a_part.target[k]];
-        std::uint32_t e = graph.offsets[intern];
-        while (graph.host[e] != a_hosts[l]) ++e;
-        a_edge_origin[k] = e;
-      }
       a_part.demand.push_back(graph.capacity[a_hosts[l]]);
     }
     a_part.capacity.assign(a_part.right, 1);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -50,9 +51,16 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
   round.hosts = static_cast<std::uint32_t>(instance.hosts.size());
   round.scale = static_cast<std::int64_t>(round.interns) + 1;
 
+  // Host ids copied side by side: ten million lookups then compare against a few megabytes of
+  // ids instead of reaching into every Host record.
+  std::string host_ids;
+  for (const Host& host : instance.hosts) host_ids += host.id;
   absl::flat_hash_map<std::string_view, std::uint32_t> host_index;
   host_index.reserve(round.hosts);
-  for (std::uint32_t h = 0; h < round.hosts; ++h) host_index.emplace(instance.hosts[h].id, h);
+  for (std::size_t h = 0, at = 0; h < round.hosts; at += instance.hosts[h++].id.size()) {
+    host_index.emplace(std::string_view(host_ids).substr(at, instance.hosts[h].id.size()),
+                       static_cast<std::uint32_t>(h));
+  }
   absl::flat_hash_map<std::string_view, std::uint32_t> intern_index;
   if (!instance.pinned.empty() || !instance.forbidden.empty()) {
     intern_index.reserve(round.interns);
@@ -64,6 +72,15 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
     auto it = index.find(id);
     return it == index.end() ? kNone : it->second;
   };
+  // Organisations as numbers, so that the own-organisation rule compares numbers per wish.
+  absl::flat_hash_map<std::string_view, std::uint32_t> organization_index;
+  auto organization_of = [&](const std::string& name) {
+    return organization_index.emplace(name, organization_index.size()).first->second;
+  };
+  std::vector<std::uint32_t> host_organization(round.hosts);
+  for (std::uint32_t h = 0; h < round.hosts; ++h) {
+    host_organization[h] = organization_of(instance.hosts[h].organization);
+  }
   absl::flat_hash_set<std::pair<std::uint32_t, std::uint32_t>> forbidden;
   for (const Pair& pair : instance.forbidden) {
     std::uint32_t i = find(intern_index, pair.intern), h = find(host_index, pair.host);
@@ -82,6 +99,9 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
   for (std::uint32_t i = 0; i < round.interns; ++i) {
     const Intern& intern = instance.interns[i];
     const std::size_t first = round.host.size();
+    const auto own_organization = organization_index.find(intern.organization);
+    const std::uint32_t organization =
+        own_organization == organization_index.end() ? kNone : own_organization->second;
     for (std::uint32_t w = 0; w < intern.wishes.size(); ++w) {
       const Wish& wish = intern.wishes[w];
       round.longest_list = std::max(round.longest_list, wish.rank);
@@ -91,7 +111,7 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
         reason = DropReason::kUnknownHost;
       } else if (last_wished_by[h] == i) {
         reason = DropReason::kDuplicateWish;
-      } else if (instance.hosts[h].organization == intern.organization) {
+      } else if (host_organization[h] == organization) {
         reason = DropReason::kOwnOrganization;
       } else if (!forbidden.empty() && forbidden.contains(std::make_pair(i, h))) {
         reason = DropReason::kForbidden;
@@ -200,11 +220,25 @@ FlowGraph BuildFlowGraph(const Round& round) {
   return graph;
 }
 
+// Record indices in id order (byte order, as std::string compares). Sorts on the first eight
+// bytes as one big-endian number and compares whole ids only between equal prefixes: a million
+// ids sort several times faster than with string comparisons alone.
 std::vector<std::uint32_t> OrderById(const auto& records) {
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed(records.size());
+  for (std::uint32_t i = 0; i < records.size(); ++i) {
+    const std::string& id = records[i].id;
+    std::uint64_t prefix = 0;
+    for (std::size_t b = 0; b < 8; ++b) {
+      prefix = prefix << 8 | (b < id.size() ? static_cast<unsigned char>(id[b]) : 0u);
+    }
+    keyed[i] = {prefix, i};
+  }
+  std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return records[a.second].id < records[b.second].id;
+  });
   std::vector<std::uint32_t> order(records.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return records[a].id < records[b].id; });
+  for (std::size_t k = 0; k < keyed.size(); ++k) order[k] = keyed[k].second;
   return order;
 }
 
