@@ -73,6 +73,70 @@ std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& tenant,
   return context;
 }
 
+v1::Date Day(int year, int month, int day) {
+  v1::Date date;
+  date.set_year(year);
+  date.set_month(month);
+  date.set_day(day);
+  return date;
+}
+
+LocalRound MakeLocalRound(v1::RegistrationService::Stub& stub, const std::string& tenant,
+                          const v1::Date& signup_deadline, const v1::Date& window_start,
+                          const v1::Date& window_end) {
+  using Stub = v1::RegistrationService::Stub;
+  LocalRound local;
+  v1::CreateProgrammeRequest programme;
+  programme.mutable_programme()->set_name("Holstebro Kommunes lynpraktik");
+  auto programme_id =
+      MustCall(stub, &Stub::CreateProgramme, programme, tenant).programme().programme_id();
+  v1::CreateRoundRequest round;
+  round.mutable_round()->set_programme_id(programme_id);
+  round.mutable_round()->set_name("Lynpraktik");
+  *round.mutable_round()->mutable_signup_deadline() = signup_deadline;
+  *round.mutable_round()->mutable_window_start() = window_start;
+  *round.mutable_round()->mutable_window_end() = window_end;
+  round.mutable_round()->set_max_wishes(3);
+  round.mutable_round()->add_allowed_host_sectors(v1::SECTOR_MUNICIPAL);
+  local.round = MustCall(stub, &Stub::CreateRound, round, tenant).round();
+  v1::CreateWorkplaceRequest kantine;
+  kantine.mutable_workplace()->set_name("Rådhusets kantine");
+  kantine.mutable_workplace()->set_sector(v1::SECTOR_MUNICIPAL);
+  kantine.mutable_workplace()->set_region("Midtjylland");
+  kantine.mutable_workplace()->set_municipality("Holstebro");
+  auto host = MustCall(stub, &Stub::CreateWorkplace, kantine, tenant).workplace();
+  v1::CreateWorkplaceRequest koekken = kantine;
+  koekken.mutable_workplace()->set_name("Det Gode Køkken");
+  local.intern_workplace = MustCall(stub, &Stub::CreateWorkplace, koekken, tenant).workplace();
+  v1::RegisterParticipantRequest contact;
+  contact.mutable_participant()->set_name("Lotte Lind");
+  contact.mutable_participant()->set_email("lotte.lind@holstebro.dk");
+  contact.mutable_participant()->set_job_title("Økonomisk konsulent");
+  contact.mutable_participant()->set_workplace_id(host.workplace_id());
+  contact.mutable_participant()->set_consent(true);
+  auto lotte = MustCall(stub, &Stub::RegisterParticipant, contact, tenant).participant();
+  v1::CreateHostOfferRequest offer;
+  v1::HostOffer* o = offer.mutable_host_offer();
+  o->set_round_id(local.round.round_id());
+  o->set_workplace_id(host.workplace_id());
+  o->set_title("Køkkenet på rådhuset");
+  o->set_description("Lav mad til rådhusets ansatte på en anden måde end du er vant til.");
+  o->set_capacity(20);
+  *o->add_days() = window_start;
+  o->set_address("Kirkestræde 11, 7500 Holstebro");
+  o->add_fields("køkken");
+  o->set_contact_participant_id(lotte.participant_id());
+  auto created = MustCall(stub, &Stub::CreateHostOffer, offer, tenant).host_offer();
+  v1::PublishHostOfferRequest publish;
+  publish.set_host_offer_id(created.host_offer_id());
+  local.offer = MustCall(stub, &Stub::PublishHostOffer, publish, tenant).host_offer();
+  v1::TransitionRoundRequest open;
+  open.set_round_id(local.round.round_id());
+  open.set_state(v1::ROUND_STATE_OPEN);
+  local.round = MustCall(stub, &Stub::TransitionRound, open, tenant).round();
+  return local;
+}
+
 namespace {
 
 google::rpc::Status Details(const grpc::Status& status) {

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
 #include "ipraktik/bus/admin.h"
 #include "ipraktik/bus/publisher.h"
 #include "ipraktik/events/envelope.h"
@@ -79,6 +80,34 @@ class InProcessRegistration {
 // A client context for tenant (none when empty), with a deadline.
 std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& tenant,
                                                 const std::string& correlation_id = "");
+
+// Calls method for tenant; a failed call fails the test (and returns an empty response).
+template <typename Request, typename Response>
+Response MustCall(v1::RegistrationService::Stub& stub,
+                  grpc::Status (v1::RegistrationService::Stub::*method)(grpc::ClientContext*,
+                                                                        const Request&, Response*),
+                  const Request& request, const std::string& tenant) {
+  Response response;
+  auto context = ContextFor(tenant);
+  grpc::Status status = (stub.*method)(context.get(), request, &response);
+  EXPECT_TRUE(status.ok()) << Request::descriptor()->name() << ": " << status.error_message();
+  return response;
+}
+
+v1::Date Day(int year, int month, int day);
+
+// A round of the kind Holstebro ran inside the municipality: a programme, its round (open, one
+// to three wishes, municipal hosts), the town hall's canteen with one published offer (contact
+// Lotte Lind) and "Det Gode Køkken", where the interns come from. Made through stub; a failed
+// call fails the test.
+struct LocalRound {
+  v1::Round round;
+  v1::Workplace intern_workplace;
+  v1::HostOffer offer;
+};
+LocalRound MakeLocalRound(v1::RegistrationService::Stub& stub, const std::string& tenant,
+                          const v1::Date& signup_deadline, const v1::Date& window_start,
+                          const v1::Date& window_end);
 
 // The BadRequest field violations of a failed call: field path -> description.
 std::map<std::string, std::string> FieldErrors(const grpc::Status& status);

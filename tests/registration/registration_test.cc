@@ -32,14 +32,6 @@ absl::Time At(int year, int month, int day) {
   return absl::FromCivil(absl::CivilSecond(year, month, day, 10, 0, 0), absl::UTCTimeZone());
 }
 
-v1::Date Day(int year, int month, int day) {
-  v1::Date date;
-  date.set_year(year);
-  date.set_month(month);
-  date.set_day(day);
-  return date;
-}
-
 // One Redis and RabbitMQ, one event queue and one in-process service for the whole program.
 struct Shared {
   ipraktik::testing::RedisServer redis;
@@ -74,10 +66,7 @@ class RegistrationTest : public ::testing::Test {
   template <typename Request, typename Response>
   Response Ok(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
               const Request& request, const std::string& tenant = "aarhus") {
-    Response response;
-    grpc::Status status = Call(method, request, response, tenant);
-    EXPECT_TRUE(status.ok()) << Request::descriptor()->name() << ": " << status.error_message();
-    return response;
+    return MustCall(*stub_, method, request, tenant);
   }
 
   // A call that must fail: its status.

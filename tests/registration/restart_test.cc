@@ -58,11 +58,7 @@ class RestartTest : public ::testing::Test {
   template <typename Request, typename Response>
   Response Ok(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
               const Request& request) {
-    Response response;
-    auto context = ContextFor("restart");
-    grpc::Status status = (stub_.get()->*method)(context.get(), request, &response);
-    EXPECT_TRUE(status.ok()) << Request::descriptor()->name() << ": " << status.error_message();
-    return response;
+    return MustCall(*stub_, method, request, "restart");
   }
 
   v1::SignUpRequest SignUpRequest(int i) {
@@ -83,53 +79,11 @@ class RestartTest : public ::testing::Test {
   }
 
   void MakeRound() {
-    v1::CreateProgrammeRequest programme;
-    programme.mutable_programme()->set_name("Lynpraktik i Holstebro");
-    auto programme_id = Ok(&Stub::CreateProgramme, programme).programme().programme_id();
-    v1::CreateRoundRequest round;
-    round.mutable_round()->set_programme_id(programme_id);
-    round.mutable_round()->set_name("Lynpraktik, november");
-    *round.mutable_round()->mutable_signup_deadline() = DaysFromNow(30);
-    *round.mutable_round()->mutable_window_start() = DaysFromNow(40);
-    *round.mutable_round()->mutable_window_end() = DaysFromNow(41);
-    round.mutable_round()->set_max_wishes(2);
-    round.mutable_round()->add_allowed_host_sectors(v1::SECTOR_MUNICIPAL);
-    round_ = Ok(&Stub::CreateRound, round).round();
-    v1::CreateWorkplaceRequest kantine;
-    kantine.mutable_workplace()->set_name("Rådhusets kantine");
-    kantine.mutable_workplace()->set_sector(v1::SECTOR_MUNICIPAL);
-    kantine.mutable_workplace()->set_region("Midtjylland");
-    kantine.mutable_workplace()->set_municipality("Holstebro");
-    auto host = Ok(&Stub::CreateWorkplace, kantine).workplace();
-    v1::CreateWorkplaceRequest koekken = kantine;
-    koekken.mutable_workplace()->set_name("Det Gode Køkken");
-    intern_workplace_ = Ok(&Stub::CreateWorkplace, koekken).workplace();
-    v1::RegisterParticipantRequest contact;
-    contact.mutable_participant()->set_name("Lotte Lind");
-    contact.mutable_participant()->set_email("lotte.lind@holstebro.dk");
-    contact.mutable_participant()->set_job_title("Økonomisk konsulent");
-    contact.mutable_participant()->set_workplace_id(host.workplace_id());
-    contact.mutable_participant()->set_consent(true);
-    auto lotte = Ok(&Stub::RegisterParticipant, contact).participant();
-    v1::CreateHostOfferRequest offer;
-    v1::HostOffer* o = offer.mutable_host_offer();
-    o->set_round_id(round_.round_id());
-    o->set_workplace_id(host.workplace_id());
-    o->set_title("Køkkenet på rådhuset");
-    o->set_description("Lav mad til rådhusets ansatte på en anden måde end du er vant til.");
-    o->set_capacity(5);
-    *o->add_days() = round_.window_start();
-    o->set_address("Kirkestræde 11, 7500 Holstebro");
-    o->add_fields("køkken");
-    o->set_contact_participant_id(lotte.participant_id());
-    offer_ = Ok(&Stub::CreateHostOffer, offer).host_offer();
-    v1::PublishHostOfferRequest publish;
-    publish.set_host_offer_id(offer_.host_offer_id());
-    Ok(&Stub::PublishHostOffer, publish);
-    v1::TransitionRoundRequest open;
-    open.set_round_id(round_.round_id());
-    open.set_state(v1::ROUND_STATE_OPEN);
-    round_ = Ok(&Stub::TransitionRound, open).round();
+    auto local =
+        MakeLocalRound(*stub_, "restart", DaysFromNow(30), DaysFromNow(40), DaysFromNow(41));
+    round_ = local.round;
+    intern_workplace_ = local.intern_workplace;
+    offer_ = local.offer;
   }
 
   std::map<std::string, std::string> Applications() {

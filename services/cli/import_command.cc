@@ -1,0 +1,191 @@
+// `ipraktik import`: a sign-up form's CSV export into a round, through the streaming
+// RegistrationService.ImportSignUps call. Rows the file itself gets wrong (a date that is no
+// date, a missing field) are reported here; the others go to the service, which reports what
+// its rules refuse. Every problem is listed with its line number; the good rows are imported.
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "args.h"
+#include "command.h"
+#include "csv.h"
+#include "grpcpp/create_channel.h"
+#include "ipraktik/v1/registration.grpc.pb.h"
+#include "progress.h"
+#include "sign_up_csv.h"
+
+namespace ipraktik::cli {
+namespace {
+
+constexpr std::string_view kUsage =
+    R"(usage: ipraktik import --tenant TENANT --round ROUND_ID [options] FILE.csv
+
+Signs up every row of a sign-up form's CSV export for the round: a person already signed up
+(same e-mail) is updated. Bad rows are listed with their line numbers; the rest is imported.
+Use - as FILE to read standard input.
+
+Options:
+  --tenant TENANT       the programme owner (default: $IPRAKTIK_TENANT)
+  --round ROUND_ID      the round to sign up for (it must be open)
+  --server HOST:PORT    the registration service (default: $IPRAKTIK_REGISTRATION_ADDRESS,
+                        else 127.0.0.1:7101)
+  --batch-size N        rows per message (1-1000, default 200)
+  --dry-run             only read the file and report its problems
+  --help                this text
+
+Columns (header row, any order, English or Danish names): name/navn, email/e-mail,
+phone/telefon, job_title/stilling, language/sprog (da|en), consent/samtykke (ja|nej),
+workplace/arbejdsplads, sector/sektor (kommunal|regional|statslig|privat), region,
+municipality/kommune, purpose/formål, available_days/dage (2026-09-07;2026-09-08),
+wish_1, wish_2, ... / ønske_1, ... (a host offer id, or criteria such as
+"fagområde=ledelse; region=Hovedstaden"), swap_email, swap_name, manager_name, manager_email.
+
+Exit codes: 0 every row imported, 1 some rows failed (listed), 2 bad arguments,
+3 nothing imported (the file's header is wrong, or the service refused or is unreachable).
+)";
+
+int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
+  auto args = Args::Parse(
+      raw_args,
+      {{"tenant"}, {"round"}, {"server"}, {"batch-size"}, {"dry-run", false}, {"help", false}});
+  if (!args.ok()) {
+    io.err << "ipraktik import: " << args.status().message() << "\n\n" << kUsage;
+    return kExitUsage;
+  }
+  if (args->Flag("help")) {
+    io.out << kUsage;
+    return kExitOk;
+  }
+  std::string tenant =
+      args->Value("tenant").value_or(io.environment.Get("IPRAKTIK_TENANT").value_or(""));
+  std::string round_id = args->Value("round").value_or("");
+  std::string server = args->Value("server").value_or(
+      io.environment.Get("IPRAKTIK_REGISTRATION_ADDRESS").value_or("127.0.0.1:7101"));
+  int batch_size = 200;
+  if (auto text = args->Value("batch-size");
+      text && (!absl::SimpleAtoi(*text, &batch_size) || batch_size < 1 || batch_size > 1000)) {
+    io.err << "ipraktik import: --batch-size must be a number from 1 to 1000\n";
+    return kExitUsage;
+  }
+  const bool dry_run = args->Flag("dry-run");
+  std::vector<std::string> missing;
+  if (tenant.empty()) missing.push_back("--tenant (or IPRAKTIK_TENANT)");
+  if (round_id.empty() && !dry_run) missing.push_back("--round");
+  if (args->positional().size() != 1) missing.push_back("one CSV file");
+  if (!missing.empty()) {
+    io.err << "ipraktik import: missing " << absl::StrJoin(missing, ", ") << "\n\n" << kUsage;
+    return kExitUsage;
+  }
+
+  const std::string& path = args->positional()[0];
+  std::ifstream file;
+  std::uint64_t total_bytes = 0;
+  if (path != "-") {
+    file.open(path, std::ios::binary | std::ios::ate);
+    if (!file) {
+      io.err << "ipraktik import: cannot read " << path << "\n";
+      return kExitUsage;
+    }
+    total_bytes = static_cast<std::uint64_t>(file.tellg());
+    file.seekg(0);
+  }
+  CsvReader reader(path == "-" ? std::cin : file);
+  auto header = reader.Next();
+  if (!header.ok() || !header->has_value()) {
+    io.err << "ipraktik import: " << (header.ok() ? "the file is empty" : header.status().message())
+           << "\n";
+    return kExitFailed;
+  }
+  auto csv = SignUpCsv::FromHeader(**header);
+  if (!csv.ok()) {
+    io.err << "ipraktik import: " << csv.status().message() << "\n";
+    return kExitFailed;
+  }
+
+  std::unique_ptr<v1::RegistrationService::Stub> stub;
+  grpc::ClientContext context;
+  v1::ImportSignUpsResponse summary;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportSignUpsRequest>> writer;
+  if (!dry_run) {
+    stub = v1::RegistrationService::NewStub(
+        grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+    context.AddMetadata("x-ipraktik-tenant", tenant);
+    writer = stub->ImportSignUps(&context, &summary);
+  }
+
+  std::vector<RowProblem> problems;
+  std::int64_t rows = 0;
+  std::int64_t sent = 0;
+  bool stream_broken = false;
+  Progress progress(io.err, io.err_is_terminal, "rows sent", total_bytes);
+  v1::ImportSignUpsRequest message;
+  message.set_round_id(round_id);
+  auto flush = [&] {
+    if (dry_run || stream_broken) return;
+    if (!writer->Write(message)) stream_broken = true;  // Finish() says why
+    sent += message.rows_size();
+    message.Clear();
+    progress.Update(sent, reader.bytes_read());
+  };
+  while (!stream_broken) {
+    auto record = reader.Next();
+    if (!record.ok()) {
+      problems.push_back({0, "", std::string(record.status().message())});
+      break;
+    }
+    if (!record->has_value()) break;
+    ++rows;
+    if (auto row = csv->ToRow(**record, problems)) {
+      *message.add_rows() = *std::move(row);
+      if (message.rows_size() >= batch_size) flush();
+    }
+  }
+  if (message.rows_size() > 0 || (sent == 0 && !dry_run)) flush();
+  progress.Done();
+
+  if (!dry_run) {
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    if (!status.ok()) {
+      io.err << "ipraktik import: the import failed, nothing more was imported: "
+             << status.error_message() << "\n";
+      return kExitFailed;
+    }
+    for (const auto& error : summary.errors()) {
+      problems.push_back({error.line(), error.field(), error.description()});
+    }
+  }
+  std::stable_sort(problems.begin(), problems.end(),
+                   [](const RowProblem& a, const RowProblem& b) { return a.line < b.line; });
+  std::set<std::int64_t> failed_lines;
+  for (const RowProblem& problem : problems) {
+    failed_lines.insert(problem.line);
+    io.out << "line " << problem.line << ": " << (problem.field.empty() ? "" : problem.field + ": ")
+           << problem.description << "\n";
+  }
+  const auto failed = static_cast<std::int64_t>(failed_lines.size());
+  if (dry_run) {
+    io.out << rows << " rows read, " << failed << " with problems (dry run: nothing imported)\n";
+  } else {
+    io.out << "imported " << summary.applications_created() + summary.applications_updated()
+           << " of " << rows << " rows (" << summary.applications_created() << " new, "
+           << summary.applications_updated() << " updated), " << failed << " failed\n";
+  }
+  return failed > 0 ? kExitPartly : kExitOk;
+}
+
+}  // namespace
+
+Command ImportCommand() {
+  return {.name = "import",
+          .summary = "sign up every row of a sign-up form's CSV export for a round",
+          .run = Run};
+}
+
+}  // namespace ipraktik::cli
