@@ -1,32 +1,43 @@
-// ipraktik-notification. The process skeleton (settings, logs, metrics, Redis, RabbitMQ, gRPC
-// health and reflection, graceful shutdown) is libs/server's; the service's own parts plug in
-// through a server::Service subclass.
+// ipraktik-notification: e-mails every participant about their placement, once, in their
+// language. The process skeleton (settings, logs, metrics, Redis, RabbitMQ, gRPC health and
+// reflection, graceful shutdown) is libs/server's; the service's parts are NotificationApp.
+#include <memory>
+
 #include "ipraktik/server/application.h"
+#include "notification_app.h"
 
 namespace {
 
-class Notification : public ipraktik::server::Service {
+using namespace ipraktik;
+
+class Notification : public server::Service {
  public:
-  void ReadSettings(ipraktik::config::Reader& reader) override {
-    smtp_ = reader.Url("IPRAKTIK_SMTP_URL", "smtp://127.0.0.1:7025", {"smtp", "smtps"},
-                       "The SMTP server e-mails are sent through: smtp://[user:password@]host:port "
-                       "(smtps: TLS from the start).");
+  void ReadSettings(config::Reader& reader) override {
+    settings_ = notification::ReadNotificationSettings(reader);
   }
 
-  absl::Status Start(ipraktik::server::Application& app) override {
-    app.logger().Info("e-mails go to", {{"smtp", smtp_.Redacted()}});
+  absl::Status Start(server::Application& app) override {
+    auto started = notification::NotificationApp::Start(
+        settings_, app.redis(), [&app](std::string_view name) { return app.BusConnection(name); },
+        &app.metrics(), app.logger(), app.deadlines(), [] { return absl::Now(); });
+    if (!started.ok()) return started.status();
+    app_ = *std::move(started);
+    app.AddGrpcService("ipraktik.v1.NotificationService", app_->service());
+    app.OnShutdown("notification", [this] { app_->Stop(); });
     return absl::OkStatus();
   }
 
  private:
-  ipraktik::config::Url smtp_;
+  notification::NotificationSettings settings_;
+  std::unique_ptr<notification::NotificationApp> app_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  notification::InitSmtpLibrary();
   Notification service;
-  return ipraktik::server::RunService(
+  return server::RunService(
       argc, argv,
       {.name = "notification",
        .description = "Notification: e-mails every participant about their placement, once, in "

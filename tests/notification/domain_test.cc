@@ -581,9 +581,16 @@ TEST_F(EditableTemplates, ATypoIsAnErrorNamingTheFileAndVariable) {
 
 TEST(Delivery, SmtpOutcomes) {
   EXPECT_EQ(JudgeSmtpAttempt({.accepted = true, .reply_code = 250}).verdict, Verdict::kSent);
-  EXPECT_EQ(JudgeSmtpAttempt({.reply_code = 550}).verdict, Verdict::kPermanent);
-  EXPECT_EQ(JudgeSmtpAttempt({.reply_code = 553, .handed_over = true}).verdict,
+  EXPECT_EQ(JudgeSmtpAttempt({.stage = SmtpStage::kRecipient, .reply_code = 550}).verdict,
             Verdict::kPermanent);
+  EXPECT_EQ(
+      JudgeSmtpAttempt({.stage = SmtpStage::kData, .reply_code = 554, .handed_over = true}).verdict,
+      Verdict::kPermanent);
+  // Refusals of our own setup (authentication, the sender) are not the message's fault.
+  EXPECT_EQ(JudgeSmtpAttempt({.stage = SmtpStage::kSession, .reply_code = 535}).reason,
+            "server_setup");
+  EXPECT_EQ(JudgeSmtpAttempt({.stage = SmtpStage::kSender, .reply_code = 553}).verdict,
+            Verdict::kRetry);
   EXPECT_EQ(JudgeSmtpAttempt({.reply_code = 451}).verdict, Verdict::kRetry);
   EXPECT_EQ(JudgeSmtpAttempt({.reply_code = 0}).verdict, Verdict::kRetry);
   EXPECT_EQ(JudgeSmtpAttempt({.reply_code = 354}).verdict, Verdict::kRetry);

@@ -9,8 +9,12 @@ namespace ipraktik::notification {
 
 Judgement JudgeSmtpAttempt(const SmtpAttempt& attempt) {
   if (attempt.accepted) return {Verdict::kSent, ""};
-  if (attempt.reply_code >= 500 && attempt.reply_code < 600)
-    return {Verdict::kPermanent, "rejected"};
+  if (attempt.reply_code >= 500 && attempt.reply_code < 600) {
+    bool about_the_message =
+        attempt.stage == SmtpStage::kRecipient || attempt.stage == SmtpStage::kData;
+    if (about_the_message) return {Verdict::kPermanent, "rejected"};
+    return {Verdict::kRetry, "server_setup"};
+  }
   if (attempt.reply_code >= 400 && attempt.reply_code < 500) return {Verdict::kRetry, "transient"};
   // No refusal came: the connection broke, timed out, or never opened. After the whole body went
   // out the server may have stored the message, so sending it again could be a duplicate.

@@ -13,8 +13,17 @@
 
 namespace ipraktik::notification {
 
+// Where an SMTP transaction stopped.
+enum class SmtpStage {
+  kSession,    // connecting, greeting, EHLO, STARTTLS, AUTH
+  kSender,     // MAIL FROM
+  kRecipient,  // RCPT TO
+  kData,       // DATA and the message body
+};
+
 // What happened in one SMTP transaction, as the transport saw it.
 struct SmtpAttempt {
+  SmtpStage stage = SmtpStage::kSession;
   // The server answered 250 to the end of the message body.
   bool accepted = false;
   // The last reply code the server sent (0: none, e.g. it could not be reached).
@@ -35,10 +44,13 @@ enum class Verdict {
 
 struct Judgement {
   Verdict verdict = Verdict::kRetry;
-  // The recorded reason: "", "transient", "rejected", "no_answer".
+  // The recorded reason: "", "transient", "server_setup", "rejected", "no_answer".
   std::string reason{};
 };
 
+// A 5xx refusal of this recipient or this message is permanent. A 5xx before that (AUTH,
+// STARTTLS, the sender address) is about our setup, not the message: it is retried (until the
+// attempts run out) so that fixing the setup delivers everything.
 Judgement JudgeSmtpAttempt(const SmtpAttempt& attempt);
 
 // A token bucket: `rate` sends per second on average, bursts of up to `burst`. Not thread-safe

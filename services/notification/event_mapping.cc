@@ -1,0 +1,220 @@
+#include "event_mapping.h"
+
+#include <chrono>
+
+#include "google/protobuf/util/time_util.h"
+
+namespace ipraktik::notification {
+namespace {
+
+Date DateFromProto(const v1::Date& date) {
+  return Date{std::chrono::year(date.year()),
+              std::chrono::month(static_cast<unsigned>(date.month())),
+              std::chrono::day(static_cast<unsigned>(date.day()))};
+}
+
+std::vector<Date> DaysFrom(const google::protobuf::RepeatedPtrField<v1::Date>& days) {
+  std::vector<Date> out;
+  for (const auto& day : days) out.push_back(DateFromProto(day));
+  return out;
+}
+
+Sector SectorFromProto(v1::Sector sector) {
+  switch (sector) {
+    case v1::SECTOR_MUNICIPAL:
+      return Sector::kMunicipal;
+    case v1::SECTOR_REGIONAL:
+      return Sector::kRegional;
+    case v1::SECTOR_STATE:
+      return Sector::kState;
+    case v1::SECTOR_PRIVATE:
+      return Sector::kPrivate;
+    default:
+      return Sector::kUnspecified;
+  }
+}
+
+Person PersonFromProto(const v1::PersonCard& card) {
+  return {.participant_id = card.participant_id(),
+          .name = card.name(),
+          .email = card.email(),
+          .phone = card.phone(),
+          .job_title = card.job_title(),
+          .workplace_name = card.workplace_name(),
+          .workplace_sector = SectorFromProto(card.workplace_sector()),
+          .language = FromProto(card.language())};
+}
+
+HostOffer OfferFromProto(const v1::HostOfferCard& card) {
+  return {.host_offer_id = card.host_offer_id(),
+          .title = card.title(),
+          .workplace_name = card.workplace_name(),
+          .sector = SectorFromProto(card.sector()),
+          .description = card.description(),
+          .address = card.address(),
+          .municipality = card.municipality(),
+          .region = card.region(),
+          .contact = PersonFromProto(card.contact())};
+}
+
+Round RoundFromProto(const v1::RoundCard& card) {
+  return {.programme_id = card.programme_id(), .round_id = card.round_id(), .name = card.name()};
+}
+
+VisitingIntern VisitorFromProto(const v1::VisitingIntern& visitor) {
+  return {.intern = PersonFromProto(visitor.intern()),
+          .purpose = visitor.purpose(),
+          .days = DaysFrom(visitor.days()),
+          .placement_id = visitor.placement_id()};
+}
+
+google::protobuf::Timestamp Timestamp(absl::Time time) {
+  return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(time));
+}
+
+v1::DeliveryState StateToProto(const std::string& state) {
+  if (state == kStateSent) return v1::DELIVERY_STATE_SENT;
+  if (state == kStateFailed) return v1::DELIVERY_STATE_FAILED;
+  if (state == kStateUnconfirmed) return v1::DELIVERY_STATE_UNCONFIRMED;
+  if (state == kStateRetrying) return v1::DELIVERY_STATE_RETRYING;
+  if (state.empty()) return v1::DELIVERY_STATE_UNSPECIFIED;
+  return v1::DELIVERY_STATE_PENDING;  // pending, sending, handed_over
+}
+
+}  // namespace
+
+Language FromProto(v1::Language language) {
+  return language == v1::LANGUAGE_ENGLISH ? Language::kEnglish : Language::kDanish;
+}
+
+v1::Language ToProto(Language language) {
+  return language == Language::kEnglish ? v1::LANGUAGE_ENGLISH : v1::LANGUAGE_DANISH;
+}
+
+v1::MessageKind ToProto(MessageKind kind) {
+  switch (kind) {
+    case MessageKind::kInternPlaced:
+      return v1::MESSAGE_KIND_INTERN_PLACED;
+    case MessageKind::kInternMoved:
+      return v1::MESSAGE_KIND_INTERN_MOVED;
+    case MessageKind::kInternUnmatched:
+      return v1::MESSAGE_KIND_INTERN_UNMATCHED;
+    case MessageKind::kHostInterns:
+      return v1::MESSAGE_KIND_HOST_INTERNS;
+    case MessageKind::kHostCancellation:
+      return v1::MESSAGE_KIND_HOST_CANCELLATION;
+    case MessageKind::kInternReminder:
+      return v1::MESSAGE_KIND_INTERN_REMINDER;
+    case MessageKind::kHostReminder:
+      return v1::MESSAGE_KIND_HOST_REMINDER;
+    case MessageKind::kEvaluationInvitation:
+      return v1::MESSAGE_KIND_EVALUATION_INVITATION;
+  }
+  return v1::MESSAGE_KIND_UNSPECIFIED;
+}
+
+std::optional<MessageKind> FromProto(v1::MessageKind kind) {
+  for (MessageKind candidate : kAllMessageKinds) {
+    if (ToProto(candidate) == kind) return candidate;
+  }
+  return std::nullopt;
+}
+
+InternPlaced FromProto(const v1::InternPlaced& event) {
+  return {.round = RoundFromProto(event.round()),
+          .intern = PersonFromProto(event.intern()),
+          .purpose = event.purpose(),
+          .host_offer = OfferFromProto(event.host_offer()),
+          .days = DaysFrom(event.days()),
+          .rank = event.rank(),
+          .moved = event.change() == v1::PLACEMENT_CHANGE_MOVED,
+          .placement_id = event.placement_id(),
+          .revision = event.revision()};
+}
+
+InternUnmatched FromProto(const v1::InternUnmatched& event) {
+  return {.round = RoundFromProto(event.round()),
+          .intern = PersonFromProto(event.intern()),
+          .reason_code = event.reason_code(),
+          .reason = event.reason(),
+          .placement_id = event.placement_id(),
+          .revision = event.revision(),
+          .placement_cancelled = event.placement_cancelled()};
+}
+
+HostInternsAssigned FromProto(const v1::HostInternsAssigned& event) {
+  HostInternsAssigned out{.round = RoundFromProto(event.round()),
+                          .host_offer = OfferFromProto(event.host_offer()),
+                          .revision = event.revision()};
+  for (const auto& visitor : event.interns()) out.interns.push_back(VisitorFromProto(visitor));
+  for (const auto& visitor : event.cancelled()) out.cancelled.push_back(VisitorFromProto(visitor));
+  return out;
+}
+
+EvaluationInvitation FromProto(const v1::EvaluationInvitationRequested& event) {
+  EvaluationInvitation out{.round = RoundFromProto(event.round()),
+                           .participant = PersonFromProto(event.participant()),
+                           .role = event.role() == v1::EVALUATION_ROLE_HOST
+                                       ? EvaluationRole::kHost
+                                       : EvaluationRole::kIntern,
+                           .form_url = event.form_url(),
+                           .invitation_id = event.invitation_id(),
+                           .host_workplace_name = event.host_workplace_name()};
+  if (event.has_respond_by() && event.respond_by().year() > 0) {
+    out.respond_by = DateFromProto(event.respond_by());
+  }
+  return out;
+}
+
+TenantSettings FromProto(const v1::NotificationSettings& settings) {
+  return {.sender_name = settings.sender_name(),
+          .sender_address = settings.sender_address(),
+          .reply_to = settings.reply_to(),
+          .signature_da = settings.signature_da(),
+          .signature_en = settings.signature_en(),
+          .reminder_days_before = settings.reminder_days_before(),
+          .programme_url = settings.programme_url(),
+          .local_programme_info_da = settings.local_programme_info_da(),
+          .local_programme_info_en = settings.local_programme_info_en()};
+}
+
+v1::NotificationSettings ToProto(const TenantSettings& settings) {
+  v1::NotificationSettings out;
+  out.set_sender_name(settings.sender_name);
+  out.set_sender_address(settings.sender_address);
+  out.set_reply_to(settings.reply_to);
+  out.set_signature_da(settings.signature_da);
+  out.set_signature_en(settings.signature_en);
+  out.set_reminder_days_before(settings.reminder_days_before);
+  out.set_programme_url(settings.programme_url);
+  out.set_local_programme_info_da(settings.local_programme_info_da);
+  out.set_local_programme_info_en(settings.local_programme_info_en);
+  return out;
+}
+
+v1::Delivery ToProto(const DeliveryRecord& record) {
+  v1::Delivery out;
+  out.set_message_id(record.message_id);
+  out.set_event_id(record.event_id);
+  out.set_event_type(record.event_type);
+  if (auto kind = ParseMessageKind(record.kind)) out.set_kind(ToProto(*kind));
+  out.set_round_id(record.round_id);
+  out.set_participant_id(record.participant_id);
+  out.set_recipient_email(record.recipient_email);
+  out.set_recipient_name(record.recipient_name);
+  out.set_language(record.language == "en" ? v1::LANGUAGE_ENGLISH : v1::LANGUAGE_DANISH);
+  out.set_subject(record.subject);
+  out.set_state(StateToProto(record.state));
+  out.set_attempts(record.attempts);
+  out.set_failure_reason(record.failure_reason);
+  out.set_last_error(record.last_error);
+  out.set_smtp_code(record.smtp_code);
+  *out.mutable_created_at() = Timestamp(record.created_at);
+  *out.mutable_updated_at() = Timestamp(record.updated_at);
+  if (record.sent_at) *out.mutable_sent_at() = Timestamp(*record.sent_at);
+  out.set_resends(record.resends);
+  out.set_rfc822_message_id(record.rfc822_message_id);
+  return out;
+}
+
+}  // namespace ipraktik::notification

@@ -1,0 +1,226 @@
+#include "notification_app.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace ipraktik::notification {
+namespace {
+
+absl::Duration FromChrono(std::chrono::milliseconds duration) {
+  return absl::Milliseconds(duration.count());
+}
+
+bus::Message MessageFor(const events::Envelope& envelope) {
+  bus::Message message;
+  message.routing_key = envelope.type();
+  message.type = envelope.type();
+  message.message_id = envelope.id();
+  message.correlation_id = envelope.correlation_id();
+  message.body = envelope.SerializeAsString();
+  return message;
+}
+
+}  // namespace
+
+std::vector<std::string> NotificationBindings() {
+  return {kInternPlacedType,    kInternUnmatchedType,      kHostInternsAssignedType,
+          kResultPublishedType, kEvaluationInvitationType, kReminderDueType,
+          kResendRequestedType};
+}
+
+NotificationSettings ReadNotificationSettings(config::Reader& reader) {
+  NotificationSettings settings;
+  config::Url smtp = reader.Url(
+      "IPRAKTIK_SMTP_URL", "smtp://127.0.0.1:7025", {"smtp", "smtps"},
+      "The SMTP server e-mails are sent through: smtp://[user:password@]host:port[/helo-name] "
+      "(smtps: TLS from the start).");
+  settings.smtp.url = smtp.text;
+  settings.smtp.user = reader.String("IPRAKTIK_SMTP_USER", smtp.user,
+                                     "SMTP user name (AUTH); empty: no authentication.");
+  std::string password = reader.Secret("IPRAKTIK_SMTP_PASSWORD", "SMTP password (AUTH).");
+  settings.smtp.password = password.empty() ? smtp.password : password;
+  std::string starttls = reader.Choice(
+      "IPRAKTIK_SMTP_STARTTLS", "try", {"off", "try", "required"},
+      "STARTTLS on smtp:// URLs: required for a real relay (with a user it is always required).");
+  settings.smtp.starttls = starttls == "off"        ? StartTls::kOff
+                           : starttls == "required" ? StartTls::kRequired
+                                                    : StartTls::kTry;
+  settings.smtp.ca_file =
+      reader.String("IPRAKTIK_SMTP_CA_FILE", "",
+                    "PEM file of the CA that signs the SMTP server's certificate "
+                    "(empty: the system's CAs).");
+  auto timeout =
+      reader.Duration("IPRAKTIK_SMTP_TIMEOUT", std::chrono::seconds(60), std::chrono::seconds(1),
+                      std::chrono::minutes(10), "Longest time one SMTP transaction may take.");
+  settings.smtp.timeout = timeout;
+  settings.smtp.connect_timeout = std::min(timeout, std::chrono::milliseconds(10'000));
+
+  settings.templates = reader.String(
+      "IPRAKTIK_NOTIFICATION_TEMPLATES", IPRAKTIK_NOTIFICATION_DEFAULT_TEMPLATES,
+      "Folder of the message templates (<language>/<kind>.subject|.txt|.html); read at run time.");
+  TenantSettings& defaults = settings.notifier.defaults;
+  defaults.sender_name = reader.String("IPRAKTIK_NOTIFICATION_SENDER_NAME", "Innovationspraktikken",
+                                       "Default From name (a tenant's settings override it).");
+  defaults.sender_address =
+      reader.String("IPRAKTIK_NOTIFICATION_SENDER_ADDRESS", "ipraktik@ipraktik.invalid",
+                    "Default From address (and SMTP envelope sender).");
+  defaults.reply_to = reader.String("IPRAKTIK_NOTIFICATION_REPLY_TO", "",
+                                    "Default Reply-To address (empty: none).");
+  defaults.signature_da =
+      reader.String("IPRAKTIK_NOTIFICATION_SIGNATURE_DA", "Venlig hilsen\nInnovationspraktikken",
+                    "Default Danish signature (\\n for a line break).");
+  defaults.signature_en = reader.String("IPRAKTIK_NOTIFICATION_SIGNATURE_EN",
+                                        "Kind regards\nThe Innovation Internship team",
+                                        "Default English signature (\\n for a line break).");
+  for (std::string* signature : {&defaults.signature_da, &defaults.signature_en}) {
+    *signature = absl::StrJoin(absl::StrSplit(*signature, "\\n"), "\n");
+  }
+  defaults.programme_url = reader.String("IPRAKTIK_NOTIFICATION_PROGRAMME_URL", "",
+                                         "Default link to the programme's pages (empty: none).");
+  defaults.reminder_days_before = static_cast<int>(
+      reader.Int("IPRAKTIK_NOTIFICATION_REMINDER_DAYS", 3, 1, 60,
+                 "Default number of days before the first day that the reminder goes out."));
+  std::string reminder_time = reader.String("IPRAKTIK_NOTIFICATION_REMINDER_TIME", "09:00",
+                                            "Local time of day reminders go out (HH:MM).");
+  std::vector<std::string> parts = absl::StrSplit(reminder_time, ':');
+  int hours = 0;
+  int minutes = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &hours) ||
+      !absl::SimpleAtoi(parts[1], &minutes) || hours < 0 || hours > 23 || minutes < 0 ||
+      minutes > 59) {
+    reader.AddError("IPRAKTIK_NOTIFICATION_REMINDER_TIME",
+                    absl::StrCat("'", reminder_time, "' is not a time of day like 09:00"));
+  }
+  settings.notifier.reminder_time_of_day = absl::Hours(hours) + absl::Minutes(minutes);
+  settings.reminder_poll =
+      FromChrono(reader.Duration("IPRAKTIK_NOTIFICATION_REMINDER_POLL", std::chrono::seconds(30),
+                                 std::chrono::milliseconds(50), std::chrono::hours(1),
+                                 "How often due reminders are looked for."));
+  std::string zone = reader.String("IPRAKTIK_TIME_ZONE", "Europe/Copenhagen",
+                                   "Time zone of the days and of the Date header.");
+  if (!absl::LoadTimeZone(zone, &settings.notifier.time_zone)) {
+    reader.AddError("IPRAKTIK_TIME_ZONE", absl::StrCat("'", zone, "' is not a known time zone"));
+  }
+  settings.notifier.send_rate =
+      static_cast<double>(reader.Int("IPRAKTIK_NOTIFICATION_SEND_RATE", 50, 0, 100'000,
+                                     "Most e-mails sent per second by one replica (0: no limit)."));
+  settings.notifier.send_burst = static_cast<int>(reader.Int(
+      "IPRAKTIK_NOTIFICATION_SEND_BURST", 10, 1, 100'000, "E-mails that may go out at once."));
+  settings.senders = static_cast<int>(reader.Int("IPRAKTIK_NOTIFICATION_SENDERS", 4, 1, 64,
+                                                 "E-mails sent in parallel (SMTP connections)."));
+  settings.notifier.lease = FromChrono(reader.Duration(
+      "IPRAKTIK_NOTIFICATION_LEASE", std::chrono::minutes(2), std::chrono::seconds(1),
+      std::chrono::hours(1),
+      "How long a sender holds a message; another takes it over after that (longer than "
+      "IPRAKTIK_SMTP_TIMEOUT)."));
+  settings.queue = reader.String("IPRAKTIK_NOTIFICATION_QUEUE", "notification.events",
+                                 "The service's RabbitMQ queue.");
+  settings.retry.max_attempts = static_cast<int>(
+      reader.Int("IPRAKTIK_NOTIFICATION_RETRY_ATTEMPTS", 12, 1, 100,
+                 "Attempts per event before transient failures are final (gave_up)."));
+  settings.retry.initial_delay = reader.Duration(
+      "IPRAKTIK_NOTIFICATION_RETRY_DELAY", std::chrono::seconds(5), std::chrono::milliseconds(10),
+      std::chrono::hours(1), "Delay before the first retry; doubles for each further one.");
+  settings.retry.multiplier = 2.0;
+  settings.retry.max_delay = reader.Duration(
+      "IPRAKTIK_NOTIFICATION_RETRY_MAX_DELAY", std::chrono::minutes(15),
+      std::chrono::milliseconds(10), std::chrono::hours(6), "Longest delay between retries.");
+  settings.notifier.max_attempts = settings.retry.max_attempts;
+  settings.retention = FromChrono(reader.Duration(
+      "IPRAKTIK_NOTIFICATION_RETENTION", std::chrono::hours(24 * 400), std::chrono::minutes(1),
+      std::chrono::hours(24 * 3650), "How long delivery records and their events are kept."));
+  if (settings.notifier.lease <= FromChrono(settings.smtp.timeout)) {
+    reader.AddError("IPRAKTIK_NOTIFICATION_LEASE", "must be longer than IPRAKTIK_SMTP_TIMEOUT");
+  }
+  return settings;
+}
+
+absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
+    const NotificationSettings& settings, store::Pool& redis,
+    std::function<bus::ConnectionOptions(std::string_view name)> connection,
+    prometheus::Registry* metrics, logging::Logger logger, server::DeadlinePolicy deadlines,
+    Clock clock) {
+  std::unique_ptr<NotificationApp> app(new NotificationApp());
+  app->logger_ = logger;
+  app->templates_ = std::make_unique<TemplateStore>(settings.templates);
+  if (auto status = app->templates_->Check(); !status.ok()) return status;
+  InitSmtpLibrary();
+  app->smtp_ = std::make_unique<SmtpPool>(settings.smtp, settings.senders);
+  app->repository_ = std::make_unique<DeliveryRepository>(redis, settings.retention);
+  app->metrics_ = std::make_unique<NotificationMetrics>(metrics);
+  app->notifier_ =
+      std::make_unique<Notifier>(settings.notifier, *app->repository_, *app->templates_,
+                                 *app->smtp_, *app->metrics_, logger, clock);
+
+  bus::QueueSpec queue{
+      .name = settings.queue, .bindings = NotificationBindings(), .retry = settings.retry};
+  for (auto* publisher : {&app->publisher_, &app->scheduler_publisher_}) {
+    bus::PublisherOptions options;
+    options.connection = connection(publisher == &app->publisher_ ? "resend" : "reminders");
+    // Declared by the publishers too, so that a resend or reminder is kept even before the
+    // consumer first declared the queue.
+    options.queues = {queue};
+    auto created = bus::Publisher::Create(std::move(options));
+    if (!created.ok()) return created.status();
+    *publisher = std::make_unique<bus::Publisher>(*std::move(created));
+  }
+  NotificationApp* self = app.get();
+  app->scheduler_ = std::make_unique<ReminderScheduler>(
+      *app->repository_,
+      [self](const events::Envelope& envelope) {
+        return self->scheduler_publisher_->Publish(MessageFor(envelope));
+      },
+      settings.reminder_poll, clock, logger);
+  app->service_ = std::make_unique<NotificationServiceImpl>(
+      *app->notifier_, *app->repository_,
+      [self](const events::Envelope& envelope) {
+        std::lock_guard lock(self->publisher_mutex_);
+        return self->publisher_->Publish(MessageFor(envelope));
+      },
+      logger, deadlines, clock);
+
+  bus::ConsumerOptions consumer_options;
+  consumer_options.connection = connection("consumer");
+  consumer_options.queue = queue;
+  consumer_options.handler_threads = settings.senders;
+  consumer_options.prefetch = settings.senders * 2;
+  auto consumer = bus::Consumer::Create(
+      std::move(consumer_options),
+      [self](const bus::Delivery& delivery) { return self->notifier_->Handle(delivery); });
+  if (!consumer.ok()) return consumer.status();
+  app->consumer_ = std::make_unique<bus::Consumer>(*std::move(consumer));
+  app->consumer_thread_ = std::thread([self] {
+    absl::Status status = self->consumer_->Run();
+    if (!status.ok()) {
+      self->logger_.Error("the consumer stopped for good", {{"error", status.ToString()}});
+    }
+  });
+  app->scheduler_thread_ =
+      std::jthread([self](std::stop_token stop) { self->scheduler_->Run(stop); });
+  logger.Info("sending e-mails", {{"smtp", settings.smtp.url},
+                                  {"queue", settings.queue},
+                                  {"senders", settings.senders},
+                                  {"templates", settings.templates.string()}});
+  return app;
+}
+
+bool NotificationApp::Consuming() const { return consumer_ && consumer_->Running(); }
+
+void NotificationApp::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (scheduler_thread_.joinable()) {
+    scheduler_thread_.request_stop();
+    scheduler_thread_.join();
+  }
+  if (consumer_) consumer_->Stop();
+  if (consumer_thread_.joinable()) consumer_thread_.join();
+  if (publisher_) publisher_->Close();
+  if (scheduler_publisher_) scheduler_publisher_->Close();
+}
+
+NotificationApp::~NotificationApp() { Stop(); }
+
+}  // namespace ipraktik::notification

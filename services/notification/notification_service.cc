@@ -1,0 +1,269 @@
+#include "notification_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "domain/mime.h"
+#include "event_mapping.h"
+#include "ipraktik/errors/errors.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/server/status.h"
+#include "ipraktik/v1/notification_events.pb.h"
+
+namespace ipraktik::notification {
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+// Wraps a payload as the envelope the publishing service would have sent, for a preview.
+template <typename Payload>
+absl::StatusOr<events::Envelope> PreviewEnvelope(const std::string& type, const std::string& tenant,
+                                                 const Payload& payload, absl::Time now) {
+  return events::BuildEnvelope({.type = type, .tenant = tenant}, payload, now);
+}
+
+void ToProto(const ComposedMessage& message, v1::RenderedMessage& out) {
+  out.set_kind(ToProto(message.kind));
+  out.set_participant_id(message.recipient.participant_id);
+  out.set_recipient_email(message.recipient.email);
+  out.set_recipient_name(message.recipient.name);
+  out.set_language(ToProto(message.language));
+  out.set_subject(message.text.subject);
+  out.set_text_body(message.text.text);
+  out.set_html_body(message.text.html);
+  for (std::size_t i = 0; i < message.attachments.size(); ++i) {
+    auto* calendar = out.add_calendars();
+    calendar->set_file_name(message.attachments[i].file_name);
+    calendar->set_method(CalendarMethodName(message.calendars[i].method));
+    calendar->set_content(message.attachments[i].content);
+  }
+  out.set_mime(message.mime);
+}
+
+absl::Status CheckSettings(const TenantSettings& settings) {
+  errors::Violations violations;
+  if (!settings.sender_address.empty() && !LooksLikeMailAddress(settings.sender_address)) {
+    violations.Add("settings.sender_address", "is not an e-mail address");
+  }
+  if (!settings.reply_to.empty() && !LooksLikeMailAddress(settings.reply_to)) {
+    violations.Add("settings.reply_to", "is not an e-mail address");
+  }
+  if (settings.reminder_days_before < 0 || settings.reminder_days_before > 60) {
+    violations.Add("settings.reminder_days_before", "must be 0 (the default) to 60 days");
+  }
+  for (const auto& [field, value] : {std::pair{"settings.sender_name", &settings.sender_name},
+                                     std::pair{"settings.signature_da", &settings.signature_da},
+                                     std::pair{"settings.signature_en", &settings.signature_en}}) {
+    if (value->size() > 2000) violations.Add(field, "is longer than 2000 characters");
+  }
+  if (settings.sender_name.find_first_of("\r\n") != std::string::npos) {
+    violations.Add("settings.sender_name", "must be one line");
+  }
+  return violations.ToStatus("invalid notification settings");
+}
+
+}  // namespace
+
+NotificationServiceImpl::NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository,
+                                                 EventPublisher publish, logging::Logger logger,
+                                                 server::DeadlinePolicy deadlines, Clock clock)
+    : notifier_(notifier),
+      repository_(repository),
+      publish_(std::move(publish)),
+      logger_(std::move(logger)),
+      deadlines_(deadlines),
+      clock_(std::move(clock)) {}
+
+template <typename Request, typename Response>
+NotificationServiceImpl::Reactor* NotificationServiceImpl::Unary(
+    Context* context, const Request& request, Response& response,
+    absl::Status (NotificationServiceImpl::*method)(const server::CallContext&, const Request&,
+                                                    Response&)) {
+  auto call = server::ReadCallContext(*context, deadlines_);
+  if (!call.ok()) return server::FinishUnary(context, call.status());
+  absl::Status status = (this->*method)(*call, request, response);
+  if (!status.ok() && (status.code() == absl::StatusCode::kInternal ||
+                       status.code() == absl::StatusCode::kUnavailable)) {
+    logger_.WithTenant(call->tenant)
+        .WithCorrelationId(call->correlation_id)
+        .Error("call failed",
+               {{"method", Request::descriptor()->name()}, {"error", status.ToString()}});
+  }
+  return server::FinishUnary(context, status);
+}
+
+NotificationServiceImpl::Reactor* NotificationServiceImpl::PreviewMessages(
+    Context* context, const v1::PreviewMessagesRequest* request,
+    v1::PreviewMessagesResponse* response) {
+  return Unary(context, *request, *response, &NotificationServiceImpl::Preview);
+}
+NotificationServiceImpl::Reactor* NotificationServiceImpl::ListDeliveries(
+    Context* context, const v1::ListDeliveriesRequest* request,
+    v1::ListDeliveriesResponse* response) {
+  return Unary(context, *request, *response, &NotificationServiceImpl::List);
+}
+NotificationServiceImpl::Reactor* NotificationServiceImpl::GetDelivery(
+    Context* context, const v1::GetDeliveryRequest* request, v1::GetDeliveryResponse* response) {
+  return Unary(context, *request, *response, &NotificationServiceImpl::Get);
+}
+NotificationServiceImpl::Reactor* NotificationServiceImpl::ResendMessage(
+    Context* context, const v1::ResendMessageRequest* request,
+    v1::ResendMessageResponse* response) {
+  return Unary(context, *request, *response, &NotificationServiceImpl::Resend);
+}
+NotificationServiceImpl::Reactor* NotificationServiceImpl::GetNotificationSettings(
+    Context* context, const v1::GetNotificationSettingsRequest* request,
+    v1::GetNotificationSettingsResponse* response) {
+  return Unary(context, *request, *response, &NotificationServiceImpl::GetSettings);
+}
+NotificationServiceImpl::Reactor* NotificationServiceImpl::UpdateNotificationSettings(
+    Context* context, const v1::UpdateNotificationSettingsRequest* request,
+    v1::UpdateNotificationSettingsResponse* response) {
+  return Unary(context, *request, *response, &NotificationServiceImpl::UpdateSettings);
+}
+
+absl::Status NotificationServiceImpl::Preview(const server::CallContext& call,
+                                              const v1::PreviewMessagesRequest& request,
+                                              v1::PreviewMessagesResponse& response) {
+  PreviewRequest preview{.tenant = call.tenant, .participant_id = request.participant_id()};
+  if (request.kind() != v1::MESSAGE_KIND_UNSPECIFIED) preview.kind = FromProto(request.kind());
+  if (request.language() != v1::LANGUAGE_UNSPECIFIED) {
+    preview.language = FromProto(request.language());
+  }
+  const absl::Time now = clock_();
+  absl::StatusOr<events::Envelope> envelope;
+  switch (request.source_case()) {
+    case v1::PreviewMessagesRequest::kInternPlaced:
+      envelope = PreviewEnvelope(kInternPlacedType, call.tenant, request.intern_placed(), now);
+      break;
+    case v1::PreviewMessagesRequest::kInternUnmatched:
+      envelope =
+          PreviewEnvelope(kInternUnmatchedType, call.tenant, request.intern_unmatched(), now);
+      break;
+    case v1::PreviewMessagesRequest::kHostInternsAssigned:
+      envelope = PreviewEnvelope(kHostInternsAssignedType, call.tenant,
+                                 request.host_interns_assigned(), now);
+      break;
+    case v1::PreviewMessagesRequest::kEvaluationInvitationRequested:
+      envelope = PreviewEnvelope(kEvaluationInvitationType, call.tenant,
+                                 request.evaluation_invitation_requested(), now);
+      break;
+    case v1::PreviewMessagesRequest::kMessageId:
+      preview.message_id = request.message_id();
+      break;
+    case v1::PreviewMessagesRequest::SOURCE_NOT_SET:
+      return errors::InvalidArgument(
+          {{"source",
+            "name an event (intern_placed, intern_unmatched, host_interns_assigned, "
+            "evaluation_invitation_requested) or a message_id"}});
+  }
+  if (preview.message_id.empty()) {
+    if (!envelope.ok()) return envelope.status();
+    preview.envelope = *std::move(envelope);
+  }
+  auto messages = notifier_.Preview(preview);
+  if (!messages.ok()) {
+    if (messages.status().code() == absl::StatusCode::kNotFound && !preview.message_id.empty()) {
+      return errors::NotFound("message", preview.message_id,
+                              std::string(messages.status().message()));
+    }
+    return messages.status();
+  }
+  for (const auto& message : *messages) ToProto(message, *response.add_messages());
+  return absl::OkStatus();
+}
+
+absl::Status NotificationServiceImpl::List(const server::CallContext& call,
+                                           const v1::ListDeliveriesRequest& request,
+                                           v1::ListDeliveriesResponse& response) {
+  errors::Violations violations;
+  if (request.round_id().empty() && request.participant_id().empty() && !request.failed_only()) {
+    violations.Add("round_id", "set round_id, participant_id or failed_only");
+  }
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    violations.Add("page_size",
+                   absl::StrCat("must be 0 (default ", kDefaultPageSize, ") to ", kMaxPageSize));
+  }
+  if (!request.page_token().empty() &&
+      request.page_token().find_first_not_of("0123456789") != std::string::npos) {
+    violations.Add("page_token", "is not a token a previous page returned");
+  }
+  if (auto status = violations.ToStatus("invalid delivery query"); !status.ok()) return status;
+  auto page = repository_.List(call.tenant,
+                               {.round_id = request.round_id(),
+                                .participant_id = request.participant_id(),
+                                .failed_only = request.failed_only()},
+                               request.page_size() == 0 ? kDefaultPageSize : request.page_size(),
+                               request.page_token());
+  if (!page.ok()) return page.status();
+  for (const auto& record : page->records) *response.add_deliveries() = ToProto(record);
+  response.set_next_page_token(page->next_page_token);
+  return absl::OkStatus();
+}
+
+absl::Status NotificationServiceImpl::Get(const server::CallContext& call,
+                                          const v1::GetDeliveryRequest& request,
+                                          v1::GetDeliveryResponse& response) {
+  if (request.message_id().empty()) {
+    return errors::InvalidArgument({{"message_id", "is required"}});
+  }
+  auto record = repository_.Get(call.tenant, request.message_id());
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) return errors::NotFound("message", request.message_id());
+  *response.mutable_delivery() = ToProto(**record);
+  return absl::OkStatus();
+}
+
+absl::Status NotificationServiceImpl::Resend(const server::CallContext& call,
+                                             const v1::ResendMessageRequest& request,
+                                             v1::ResendMessageResponse& response) {
+  if (request.message_id().empty()) {
+    return errors::InvalidArgument({{"message_id", "is required"}});
+  }
+  auto record = repository_.RequestResend(call.tenant, request.message_id(), clock_());
+  if (!record.ok()) {
+    if (record.status().code() == absl::StatusCode::kNotFound) {
+      return errors::NotFound("message", request.message_id());
+    }
+    return record.status();
+  }
+  v1::ResendRequested payload;
+  payload.set_message_id(request.message_id());
+  payload.set_resend(record->resends);
+  auto envelope = events::BuildEnvelope(
+      {.type = kResendRequestedType, .tenant = call.tenant, .correlation_id = call.correlation_id},
+      payload, clock_());
+  if (!envelope.ok()) return envelope.status();
+  if (auto status = publish_(*envelope); !status.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the resend was recorded but could not be queued: ", status.ToString()));
+  }
+  logger_.WithTenant(call.tenant)
+      .WithCorrelationId(call.correlation_id)
+      .Info("resend requested",
+            {{"message_id", request.message_id()}, {"resend", record->resends}});
+  *response.mutable_delivery() = ToProto(*record);
+  return absl::OkStatus();
+}
+
+absl::Status NotificationServiceImpl::GetSettings(const server::CallContext& call,
+                                                  const v1::GetNotificationSettingsRequest&,
+                                                  v1::GetNotificationSettingsResponse& response) {
+  auto stored = repository_.GetSettings(call.tenant);
+  if (!stored.ok()) return stored.status();
+  *response.mutable_settings() = ToProto(*stored);
+  *response.mutable_effective() = ToProto(Merge(notifier_.defaults(), *stored));
+  return absl::OkStatus();
+}
+
+absl::Status NotificationServiceImpl::UpdateSettings(
+    const server::CallContext& call, const v1::UpdateNotificationSettingsRequest& request,
+    v1::UpdateNotificationSettingsResponse& response) {
+  TenantSettings settings = FromProto(request.settings());
+  if (auto status = CheckSettings(settings); !status.ok()) return status;
+  if (auto status = repository_.PutSettings(call.tenant, settings); !status.ok()) return status;
+  *response.mutable_settings() = ToProto(settings);
+  *response.mutable_effective() = ToProto(Merge(notifier_.defaults(), settings));
+  return absl::OkStatus();
+}
+
+}  // namespace ipraktik::notification

@@ -1,0 +1,83 @@
+#pragma once
+
+// The gRPC face of the notification service (ipraktik.v1.NotificationService, callback API):
+// preview, delivery status, resend and tenant settings. Each handler reads the caller's tenant
+// from the metadata (libs/server) and answers from the Notifier and the repository. A resend is
+// published to the service's own queue, so it is sent by the same consumer with the same
+// once-only record, rate limit and retries as every other message.
+
+#include <functional>
+#include <mutex>
+
+#include "delivery_repository.h"
+#include "ipraktik/logging/logger.h"
+#include "ipraktik/server/call_context.h"
+#include "ipraktik/v1/notification.grpc.pb.h"
+#include "notifier.h"
+
+namespace ipraktik::notification {
+
+// Publishes an envelope on the events exchange (thread-safe); OK once the broker confirmed.
+using EventPublisher = std::function<absl::Status(const events::Envelope& envelope)>;
+
+class NotificationServiceImpl final : public v1::NotificationService::CallbackService {
+ public:
+  NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository,
+                          EventPublisher publish, logging::Logger logger,
+                          server::DeadlinePolicy deadlines, Clock clock);
+
+  using Base = v1::NotificationService::CallbackService;
+  using Base::GetDelivery;
+  using Base::GetNotificationSettings;
+  using Base::ListDeliveries;
+  using Base::PreviewMessages;
+  using Base::ResendMessage;
+  using Base::UpdateNotificationSettings;
+  using Context = grpc::CallbackServerContext;
+  using Reactor = grpc::ServerUnaryReactor;
+
+  Reactor* PreviewMessages(Context* context, const v1::PreviewMessagesRequest* request,
+                           v1::PreviewMessagesResponse* response) override;
+  Reactor* ListDeliveries(Context* context, const v1::ListDeliveriesRequest* request,
+                          v1::ListDeliveriesResponse* response) override;
+  Reactor* GetDelivery(Context* context, const v1::GetDeliveryRequest* request,
+                       v1::GetDeliveryResponse* response) override;
+  Reactor* ResendMessage(Context* context, const v1::ResendMessageRequest* request,
+                         v1::ResendMessageResponse* response) override;
+  Reactor* GetNotificationSettings(Context* context,
+                                   const v1::GetNotificationSettingsRequest* request,
+                                   v1::GetNotificationSettingsResponse* response) override;
+  Reactor* UpdateNotificationSettings(Context* context,
+                                      const v1::UpdateNotificationSettingsRequest* request,
+                                      v1::UpdateNotificationSettingsResponse* response) override;
+
+ private:
+  template <typename Request, typename Response>
+  Reactor* Unary(Context* context, const Request& request, Response& response,
+                 absl::Status (NotificationServiceImpl::*method)(const server::CallContext&,
+                                                                 const Request&, Response&));
+
+  absl::Status Preview(const server::CallContext& call, const v1::PreviewMessagesRequest& request,
+                       v1::PreviewMessagesResponse& response);
+  absl::Status List(const server::CallContext& call, const v1::ListDeliveriesRequest& request,
+                    v1::ListDeliveriesResponse& response);
+  absl::Status Get(const server::CallContext& call, const v1::GetDeliveryRequest& request,
+                   v1::GetDeliveryResponse& response);
+  absl::Status Resend(const server::CallContext& call, const v1::ResendMessageRequest& request,
+                      v1::ResendMessageResponse& response);
+  absl::Status GetSettings(const server::CallContext& call,
+                           const v1::GetNotificationSettingsRequest& request,
+                           v1::GetNotificationSettingsResponse& response);
+  absl::Status UpdateSettings(const server::CallContext& call,
+                              const v1::UpdateNotificationSettingsRequest& request,
+                              v1::UpdateNotificationSettingsResponse& response);
+
+  Notifier& notifier_;
+  DeliveryRepository& repository_;
+  EventPublisher publish_;
+  logging::Logger logger_;
+  server::DeadlinePolicy deadlines_;
+  Clock clock_;
+};
+
+}  // namespace ipraktik::notification

@@ -1,0 +1,583 @@
+#include "notifier.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "domain/ids.h"
+#include "domain/mime.h"
+#include "event_mapping.h"
+#include "ipraktik/v1/evaluation_events.pb.h"
+#include "ipraktik/v1/notification_events.pb.h"
+#include "ipraktik/v1/placement_events.pb.h"
+
+namespace ipraktik::notification {
+namespace {
+
+std::string ReminderIdForIntern(const std::string& placement_id) {
+  return "intern:" + placement_id;
+}
+std::string ReminderIdForHost(const std::string& host_offer_id) { return "host:" + host_offer_id; }
+
+std::vector<PlannedMessage> Select(std::vector<PlannedMessage> messages,
+                                   std::optional<MessageKind> kind,
+                                   const std::string& participant_id) {
+  std::vector<PlannedMessage> selected;
+  for (auto& message : messages) {
+    if (kind && message.kind != *kind) continue;
+    if (!participant_id.empty() && message.recipient.participant_id != participant_id) continue;
+    selected.push_back(std::move(message));
+  }
+  return selected;
+}
+
+template <typename Payload>
+absl::StatusOr<Payload> Unpack(const events::Envelope& envelope) {
+  return events::UnpackPayload<Payload>(envelope);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- metrics
+
+NotificationMetrics::NotificationMetrics(prometheus::Registry* registry) : registry_(registry) {
+  if (registry_ == nullptr) return;
+  latency_ = &prometheus::BuildHistogram()
+                  .Name("ipraktik_notification_send_seconds")
+                  .Help("Time of one SMTP transaction that the server accepted")
+                  .Register(*registry_)
+                  .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1,
+                                                                   0.25, 0.5, 1, 2.5, 5, 10, 30});
+  lag_ = &prometheus::BuildHistogram()
+              .Name("ipraktik_notification_queue_lag_seconds")
+              .Help("Time from an event's occurrence to the notification service taking it up")
+              .Register(*registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries{0.1, 0.5, 1, 5, 15, 60, 300, 900,
+                                                               3600, 4 * 3600, 24 * 3600});
+  duplicates_ = &prometheus::BuildCounter()
+                     .Name("ipraktik_notification_duplicates_skipped_total")
+                     .Help("Messages not sent because their record showed them done or being sent")
+                     .Register(*registry_)
+                     .Add({});
+}
+
+void NotificationMetrics::Sent(MessageKind kind, absl::Duration latency) {
+  if (registry_ == nullptr) return;
+  prometheus::BuildCounter()
+      .Name("ipraktik_notification_emails_sent_total")
+      .Help("E-mails the SMTP server accepted, by kind")
+      .Register(*registry_)
+      .Add({{"kind", MessageKindName(kind)}})
+      .Increment();
+  latency_->Observe(absl::ToDoubleSeconds(latency));
+}
+
+void NotificationMetrics::Failed(const std::string& reason) {
+  if (registry_ == nullptr) return;
+  prometheus::BuildCounter()
+      .Name("ipraktik_notification_emails_failed_total")
+      .Help("E-mails given up on, by reason (bad_address, rejected, gave_up, template, no_answer)")
+      .Register(*registry_)
+      .Add({{"reason", reason}})
+      .Increment();
+}
+
+void NotificationMetrics::Retried(const std::string& reason) {
+  if (registry_ == nullptr) return;
+  prometheus::BuildCounter()
+      .Name("ipraktik_notification_emails_retried_total")
+      .Help("Sends that failed for now and will be tried again, by reason")
+      .Register(*registry_)
+      .Add({{"reason", reason}})
+      .Increment();
+}
+
+void NotificationMetrics::Duplicate() {
+  if (duplicates_ != nullptr) duplicates_->Increment();
+}
+
+void NotificationMetrics::QueueLag(absl::Duration lag) {
+  if (lag_ != nullptr) lag_->Observe(absl::ToDoubleSeconds(std::max(lag, absl::ZeroDuration())));
+}
+
+// ---------------------------------------------------------------- send gate
+
+SendGate::SendGate(double rate, int burst, Clock clock)
+    : limiter_(rate, burst), clock_(std::move(clock)) {}
+
+bool SendGate::Wait(const std::stop_token& stop) {
+  absl::Duration wait;
+  {
+    std::lock_guard lock(mutex_);
+    wait = limiter_.Reserve(clock_());
+  }
+  // Sleep in short steps so that a shutdown is not held up by a long queue of sends.
+  while (wait > absl::ZeroDuration()) {
+    if (stop.stop_requested()) return false;
+    absl::Duration step = std::min(wait, absl::Milliseconds(100));
+    absl::SleepFor(step);
+    wait -= step;
+  }
+  return !stop.stop_requested();
+}
+
+// ---------------------------------------------------------------- notifier
+
+Notifier::Notifier(NotifierOptions options, DeliveryRepository& repository,
+                   const TemplateStore& templates, SmtpPool& smtp, NotificationMetrics& metrics,
+                   logging::Logger logger, Clock clock)
+    : options_(std::move(options)),
+      repository_(repository),
+      templates_(templates),
+      smtp_(smtp),
+      metrics_(metrics),
+      logger_(std::move(logger)),
+      clock_(std::move(clock)),
+      gate_(options_.send_rate, options_.send_burst, clock_) {
+  std::random_device random;
+  instance_ =
+      absl::StrCat(absl::Hex(random(), absl::kZeroPad8), absl::Hex(random(), absl::kZeroPad8));
+}
+
+std::string Notifier::NewOwner() { return absl::StrCat(instance_, ":", claims_.fetch_add(1)); }
+
+absl::StatusOr<TenantSettings> Notifier::EffectiveSettings(const std::string& tenant) {
+  auto stored = repository_.GetSettings(tenant);
+  if (!stored.ok()) return stored.status();
+  return Merge(options_.defaults, *stored);
+}
+
+absl::Status Notifier::RememberTenant(const std::string& tenant) {
+  {
+    std::lock_guard lock(tenants_mutex_);
+    if (known_tenants_.contains(tenant)) return absl::OkStatus();
+  }
+  if (auto status = repository_.RememberTenant(tenant); !status.ok()) return status;
+  std::lock_guard lock(tenants_mutex_);
+  known_tenants_.insert(tenant);
+  return absl::OkStatus();
+}
+
+absl::Status Notifier::ScheduleReminder(const std::string& tenant, const std::string& reminder_id,
+                                        const events::Envelope& source,
+                                        const std::vector<Date>& days, std::int64_t revision,
+                                        MessageKind kind, const TenantSettings& settings) {
+  auto due = ReminderTime(days, settings.reminder_days_before, options_.reminder_time_of_day,
+                          options_.time_zone, events::OccurredAt(source));
+  if (!due) return repository_.CancelReminder(tenant, reminder_id, revision);
+  return repository_.ScheduleReminder(tenant, {.reminder_id = reminder_id,
+                                               .source_event_id = source.id(),
+                                               .revision = revision,
+                                               .kind = MessageKindName(kind),
+                                               .due = *due});
+}
+
+absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envelope,
+                                                   bool schedule_reminders,
+                                                   std::optional<MessageKind> preview_kind,
+                                                   std::optional<Language> language) {
+  const std::string& tenant = envelope.tenant();
+  auto settings = EffectiveSettings(tenant);
+  if (!settings.ok()) return settings.status();
+  Plan plan;
+  plan.context = {.tenant = tenant,
+                  .event_id = envelope.id(),
+                  .event_time = events::OccurredAt(envelope),
+                  .settings = *settings,
+                  .language_override = language};
+  const std::string& type = envelope.type();
+  const bool reminder_preview =
+      preview_kind == MessageKind::kInternReminder || preview_kind == MessageKind::kHostReminder;
+
+  if (type == kInternPlacedType) {
+    auto payload = Unpack<v1::InternPlaced>(envelope);
+    if (!payload.ok()) return payload.status();
+    InternPlaced event = FromProto(*payload);
+    if (schedule_reminders) {
+      auto status =
+          ScheduleReminder(tenant, ReminderIdForIntern(event.placement_id), envelope, event.days,
+                           event.revision, MessageKind::kInternReminder, *settings);
+      if (!status.ok()) return status;
+    }
+    if (reminder_preview) {
+      plan.messages.push_back(
+          PlanInternReminder(event, plan.context, settings->reminder_days_before));
+    } else {
+      plan.messages = PlanMessages(event, plan.context);
+    }
+  } else if (type == kInternUnmatchedType) {
+    auto payload = Unpack<v1::InternUnmatched>(envelope);
+    if (!payload.ok()) return payload.status();
+    InternUnmatched event = FromProto(*payload);
+    if (schedule_reminders) {
+      auto status = repository_.CancelReminder(tenant, ReminderIdForIntern(event.placement_id),
+                                               event.revision);
+      if (!status.ok()) return status;
+    }
+    plan.messages = PlanMessages(event, plan.context);
+  } else if (type == kHostInternsAssignedType) {
+    auto payload = Unpack<v1::HostInternsAssigned>(envelope);
+    if (!payload.ok()) return payload.status();
+    HostInternsAssigned event = FromProto(*payload);
+    if (schedule_reminders) {
+      std::vector<Date> days;
+      for (const auto& visitor : event.interns) {
+        days.insert(days.end(), visitor.days.begin(), visitor.days.end());
+      }
+      auto status =
+          ScheduleReminder(tenant, ReminderIdForHost(event.host_offer.host_offer_id), envelope,
+                           days, event.revision, MessageKind::kHostReminder, *settings);
+      if (!status.ok()) return status;
+    }
+    if (reminder_preview) {
+      if (auto reminder = PlanHostReminder(event, plan.context, settings->reminder_days_before)) {
+        plan.messages.push_back(*std::move(reminder));
+      }
+    } else {
+      plan.messages = PlanMessages(event, plan.context);
+    }
+  } else if (type == kEvaluationInvitationType) {
+    auto payload = Unpack<v1::EvaluationInvitationRequested>(envelope);
+    if (!payload.ok()) return payload.status();
+    plan.messages = PlanMessages(FromProto(*payload), plan.context);
+  } else if (type == kReminderDueType) {
+    return PlanReminder(envelope, language);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the notification service sends no e-mail for ", envelope.type()));
+  }
+  return plan;
+}
+
+absl::StatusOr<Notifier::Plan> Notifier::PlanReminder(const events::Envelope& envelope,
+                                                      std::optional<Language> language) {
+  auto due = Unpack<v1::ReminderDue>(envelope);
+  if (!due.ok()) return due.status();
+  auto stored = repository_.LoadEvent(envelope.tenant(), due->source_event_id());
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) {
+    return absl::NotFoundError(absl::StrCat("the event ", due->source_event_id(), " of reminder ",
+                                            due->reminder_id(), " is no longer kept"));
+  }
+  auto source = events::ParseEnvelope(**stored);
+  if (!source.ok()) return source.status();
+  auto settings = EffectiveSettings(envelope.tenant());
+  if (!settings.ok()) return settings.status();
+  Plan plan;
+  // The reminder's own event identifies its messages; the placement event gives the content.
+  plan.context = {.tenant = envelope.tenant(),
+                  .event_id = envelope.id(),
+                  .event_time = events::OccurredAt(envelope),
+                  .settings = *settings,
+                  .language_override = language};
+  const absl::Time now = clock_();
+  if (source->type() == kInternPlacedType) {
+    auto payload = Unpack<v1::InternPlaced>(*source);
+    if (!payload.ok()) return payload.status();
+    InternPlaced event = FromProto(*payload);
+    plan.messages.push_back(
+        PlanInternReminder(event, plan.context, DaysUntil(event.days, now, options_.time_zone)));
+  } else if (source->type() == kHostInternsAssignedType) {
+    auto payload = Unpack<v1::HostInternsAssigned>(*source);
+    if (!payload.ok()) return payload.status();
+    HostInternsAssigned event = FromProto(*payload);
+    std::vector<Date> days;
+    for (const auto& visitor : event.interns) {
+      days.insert(days.end(), visitor.days.begin(), visitor.days.end());
+    }
+    if (auto reminder =
+            PlanHostReminder(event, plan.context, DaysUntil(days, now, options_.time_zone))) {
+      plan.messages.push_back(*std::move(reminder));
+    }
+  }
+  return plan;
+}
+
+Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageContext& context,
+                                   const events::Envelope& envelope, const bus::Delivery& delivery,
+                                   std::string& reason) {
+  const std::string& tenant = context.tenant;
+  const std::string message_id = MessageIdFor(planned.Key(context));
+  const Language language = planned.LanguageIn(context);
+  DeliveryRecord fields{.message_id = message_id,
+                        .event_id = context.event_id,
+                        .event_type = envelope.type(),
+                        .kind = MessageKindName(planned.kind),
+                        .subject_key = planned.subject_key,
+                        .round_id = planned.round_id,
+                        .participant_id = planned.recipient.participant_id,
+                        .recipient_email = planned.recipient.email,
+                        .recipient_name = planned.recipient.name,
+                        .language = LanguageCode(language)};
+  const std::string owner = NewOwner();
+  auto claim = repository_.ClaimMessage(tenant, fields, owner, clock_(), options_.lease);
+  if (!claim.ok()) {
+    reason = absl::StrCat("claiming message ", message_id, ": ", claim.status().ToString());
+    return Result::kRetry;
+  }
+  if (claim->result == Claim::Result::kDone) {
+    metrics_.Duplicate();
+    return Result::kDone;
+  }
+  if (claim->result == Claim::Result::kBusy) {
+    metrics_.Duplicate();
+    reason = absl::StrCat("message ", message_id, " is being sent by another sender");
+    return Result::kBusy;
+  }
+  const bool last_attempt = delivery.attempt >= options_.max_attempts;
+  auto finish = [&](Finish outcome) {
+    if (auto status = repository_.FinishMessage(tenant, message_id, owner, outcome, clock_());
+        !status.ok()) {
+      logger_.Warning("could not record a message's outcome",
+                      {{"message_id", message_id}, {"error", status.ToString()}});
+    }
+  };
+  // Transient trouble: tried again later, or given up on the last attempt.
+  auto transient = [&](const std::string& why, const std::string& error, int code,
+                       const std::string& subject) {
+    reason = error;
+    if (last_attempt) {
+      finish({.state = kStateFailed,
+              .failure_reason = "gave_up",
+              .last_error = error,
+              .smtp_code = code,
+              .subject = subject});
+      metrics_.Failed("gave_up");
+      return Result::kDone;
+    }
+    finish({.state = kStateRetrying,
+            .failure_reason = why,
+            .last_error = error,
+            .smtp_code = code,
+            .subject = subject});
+    metrics_.Retried(why);
+    return Result::kRetry;
+  };
+
+  auto composed =
+      Compose(planned, context, templates_, claim->resend, clock_(), options_.time_zone);
+  if (!composed.ok()) {
+    logger_.Error("a message does not render",
+                  {{"message_id", message_id}, {"error", composed.status().ToString()}});
+    return transient("template", composed.status().ToString(), 0, "");
+  }
+  const std::string& subject = composed->text.subject;
+  if (!LooksLikeMailAddress(planned.recipient.email)) {
+    finish(
+        {.state = kStateFailed,
+         .failure_reason = "bad_address",
+         .last_error = absl::StrCat("\"", planned.recipient.email, "\" is not an e-mail address"),
+         .subject = subject,
+         .rfc822_message_id = composed->rfc822_message_id});
+    metrics_.Failed("bad_address");
+    return Result::kDone;
+  }
+  if (!LooksLikeMailAddress(context.settings.sender_address)) {
+    return transient("server_setup",
+                     absl::StrCat("the sender address \"", context.settings.sender_address,
+                                  "\" is not an e-mail address (tenant settings)"),
+                     0, subject);
+  }
+  if (!gate_.Wait(delivery.stop)) {
+    finish({.state = kStateRetrying,
+            .failure_reason = "transient",
+            .last_error = "the service stopped before sending",
+            .subject = subject});
+    reason = "stopping";
+    return Result::kRetry;
+  }
+
+  const absl::Time started = clock_();
+  SmtpAttempt attempt;
+  {
+    auto connection = smtp_.Acquire();
+    attempt = connection->Send(
+        context.settings.sender_address, planned.recipient.email, composed->mime, [&] {
+          return repository_.MarkHandedOver(tenant, message_id, owner, clock_(), options_.lease);
+        });
+  }
+  Judgement judgement = JudgeSmtpAttempt(attempt);
+  if (judgement.verdict == Verdict::kRetry) {
+    return transient(judgement.reason, attempt.error, attempt.reply_code, subject);
+  }
+  static constexpr const char* kFinalStates[] = {kStateSent, kStateFailed, kStateUnconfirmed};
+  const bool sent = judgement.verdict == Verdict::kSent;
+  finish({.state = kFinalStates[sent                                       ? 0
+                                : judgement.verdict == Verdict::kPermanent ? 1
+                                                                           : 2],
+          .failure_reason = judgement.reason,
+          .last_error = sent ? std::string() : attempt.error,
+          .smtp_code = attempt.reply_code,
+          .subject = subject,
+          .rfc822_message_id = composed->rfc822_message_id});
+  if (sent) {
+    metrics_.Sent(planned.kind, clock_() - started);
+  } else {
+    metrics_.Failed(judgement.reason);
+    logger_.WithTenant(tenant).Warning(
+        "an e-mail was given up on",
+        {{"message_id", message_id}, {"reason", judgement.reason}, {"error", attempt.error}});
+  }
+  return Result::kDone;
+}
+
+bus::Outcome Notifier::Handle(const bus::Delivery& delivery) {
+  auto envelope = events::ParseEnvelope(delivery.body);
+  if (!envelope.ok()) return bus::Outcome::DeadLetter(envelope.status().ToString());
+  metrics_.QueueLag(clock_() - events::OccurredAt(*envelope));
+  const std::string& tenant = envelope->tenant();
+  const std::string& type = envelope->type();
+  logging::Logger logger = logger_.WithTenant(tenant).WithCorrelationId(envelope->correlation_id());
+
+  if (type == kResultPublishedType) {
+    auto payload = Unpack<v1::MatchingResultPublished>(*envelope);
+    if (!payload.ok()) return bus::Outcome::DeadLetter(payload.status().ToString());
+    logger.Info("matching result published",
+                {{"round_id", payload->round().round_id()}, {"notified", payload->notified()}});
+    return bus::Outcome::Ack();
+  }
+  if (auto status = RememberTenant(tenant); !status.ok()) {
+    return bus::Outcome::Retry(status.ToString());
+  }
+
+  // A stale placement event (a newer revision was seen) sends nothing.
+  std::optional<std::pair<std::string, std::pair<std::string, std::int64_t>>> revision;
+  if (type == kInternPlacedType) {
+    auto payload = Unpack<v1::InternPlaced>(*envelope);
+    if (payload.ok()) revision = {"placement", {payload->placement_id(), payload->revision()}};
+  } else if (type == kInternUnmatchedType) {
+    auto payload = Unpack<v1::InternUnmatched>(*envelope);
+    if (payload.ok()) revision = {"placement", {payload->placement_id(), payload->revision()}};
+  } else if (type == kHostInternsAssignedType) {
+    auto payload = Unpack<v1::HostInternsAssigned>(*envelope);
+    if (payload.ok()) {
+      revision = {"host", {payload->host_offer().host_offer_id(), payload->revision()}};
+    }
+  } else if (type == kReminderDueType) {
+    auto payload = Unpack<v1::ReminderDue>(*envelope);
+    if (payload.ok()) {
+      auto [scope, id] = std::pair<std::string, std::string>{
+          payload->reminder_id().substr(0, payload->reminder_id().find(':')),
+          payload->reminder_id().substr(payload->reminder_id().find(':') + 1)};
+      revision = {scope == "host" ? "host" : "placement", {id, payload->revision()}};
+    }
+  }
+  if (revision) {
+    auto accepted = repository_.AcceptRevision(tenant, revision->first, revision->second.first,
+                                               revision->second.second);
+    if (!accepted.ok()) return bus::Outcome::Retry(accepted.status().ToString());
+    if (!*accepted) {
+      logger.Info("a newer revision was seen: nothing to send",
+                  {{"event_id", envelope->id()}, {"type", type}});
+      return bus::Outcome::Ack();
+    }
+  }
+
+  events::Envelope source = *envelope;
+  absl::StatusOr<Plan> plan;
+  std::string only_message;
+  if (type == kResendRequestedType) {
+    auto payload = Unpack<v1::ResendRequested>(*envelope);
+    if (!payload.ok()) return bus::Outcome::DeadLetter(payload.status().ToString());
+    auto record = repository_.Get(tenant, payload->message_id());
+    if (!record.ok()) return bus::Outcome::Retry(record.status().ToString());
+    if (!record->has_value()) {
+      return bus::Outcome::DeadLetter("no message " + payload->message_id());
+    }
+    auto stored = repository_.LoadEvent(tenant, (*record)->event_id);
+    if (!stored.ok()) return bus::Outcome::Retry(stored.status().ToString());
+    if (!stored->has_value()) {
+      return bus::Outcome::DeadLetter("the event of message " + payload->message_id() +
+                                      " is no longer kept");
+    }
+    auto original = events::ParseEnvelope(**stored);
+    if (!original.ok()) return bus::Outcome::DeadLetter(original.status().ToString());
+    source = *original;
+    only_message = payload->message_id();
+    plan = PlanEvent(source, false, std::nullopt, std::nullopt);
+  } else {
+    if (auto status = repository_.SaveEvent(tenant, envelope->id(), delivery.body); !status.ok()) {
+      return bus::Outcome::Retry(status.ToString());
+    }
+    plan = PlanEvent(*envelope, true, std::nullopt, std::nullopt);
+  }
+  if (!plan.ok()) {
+    if (plan.status().code() == absl::StatusCode::kInvalidArgument ||
+        plan.status().code() == absl::StatusCode::kNotFound) {
+      return bus::Outcome::DeadLetter(plan.status().ToString());
+    }
+    return bus::Outcome::Retry(plan.status().ToString());
+  }
+
+  int retries = 0;
+  int busy = 0;
+  std::string reason;
+  for (const auto& message : plan->messages) {
+    if (!only_message.empty() && MessageIdFor(message.Key(plan->context)) != only_message) continue;
+    if (delivery.stop.stop_requested()) return bus::Outcome::Retry("stopping");
+    std::string why;
+    switch (Deliver(message, plan->context, source, delivery, why)) {
+      case Result::kDone:
+        break;
+      case Result::kRetry:
+        ++retries;
+        reason = why;
+        break;
+      case Result::kBusy:
+        ++busy;
+        if (reason.empty()) reason = why;
+        break;
+    }
+  }
+  if (retries > 0) return bus::Outcome::Retry(absl::StrCat(retries, " message(s): ", reason));
+  // Another sender holds a message (or did until it died): come back when its claim ran out.
+  if (busy > 0 && delivery.attempt < options_.max_attempts) {
+    return bus::Outcome::Retry(reason);
+  }
+  return bus::Outcome::Ack();
+}
+
+absl::StatusOr<std::vector<ComposedMessage>> Notifier::Preview(const PreviewRequest& request) {
+  events::Envelope envelope = request.envelope;
+  std::string only_message;
+  if (!request.message_id.empty()) {
+    auto record = repository_.Get(request.tenant, request.message_id);
+    if (!record.ok()) return record.status();
+    if (!record->has_value()) return absl::NotFoundError("no message " + request.message_id);
+    auto stored = repository_.LoadEvent(request.tenant, (*record)->event_id);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) {
+      return absl::NotFoundError("the event of message " + request.message_id +
+                                 " is no longer kept");
+    }
+    auto parsed = events::ParseEnvelope(**stored);
+    if (!parsed.ok()) return parsed.status();
+    envelope = *parsed;
+    only_message = request.message_id;
+  }
+  auto plan = PlanEvent(envelope, false, request.kind, request.language);
+  if (!plan.ok()) return plan.status();
+  std::vector<PlannedMessage> messages;
+  if (!only_message.empty()) {
+    for (auto& message : plan->messages) {
+      if (MessageIdFor(message.Key(plan->context)) == only_message) {
+        messages.push_back(std::move(message));
+      }
+    }
+  } else {
+    messages = Select(std::move(plan->messages), request.kind, request.participant_id);
+  }
+  std::vector<ComposedMessage> composed;
+  for (const auto& message : messages) {
+    auto rendered = Compose(message, plan->context, templates_, 0, clock_(), options_.time_zone);
+    if (!rendered.ok()) return rendered.status();
+    composed.push_back(*std::move(rendered));
+  }
+  return composed;
+}
+
+}  // namespace ipraktik::notification

@@ -1,0 +1,160 @@
+#pragma once
+
+// The consumer side of the notification service: each event from the bus becomes the e-mails
+// it asks for, each sent once. Per message: claim its record in Redis (a redelivered event, a
+// restarted service or a second replica finds it claimed or done), render it, wait for the send
+// rate, send it over SMTP recording the hand-over just before the end of data, and record the
+// outcome. Transient failures make the bus retry the event later (other messages go on);
+// permanent ones are recorded and not retried. Also answers previews (the same planning and
+// rendering, without sending).
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "delivery_repository.h"
+#include "domain/compose.h"
+#include "domain/delivery.h"
+#include "domain/templates.h"
+#include "ipraktik/bus/message.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/logging/logger.h"
+#include "smtp_transport.h"
+
+namespace prometheus {
+class Registry;
+class Counter;
+class Histogram;
+}  // namespace prometheus
+
+namespace ipraktik::notification {
+
+// Routing keys (Envelope.type) the service consumes.
+inline constexpr char kInternPlacedType[] = "matching.intern.placed";
+inline constexpr char kInternUnmatchedType[] = "matching.intern.unmatched";
+inline constexpr char kHostInternsAssignedType[] = "matching.host.interns_assigned";
+inline constexpr char kResultPublishedType[] = "matching.result.published";
+inline constexpr char kEvaluationInvitationType[] = "evaluation.invitation.requested";
+inline constexpr char kReminderDueType[] = "notification.reminder.due";
+inline constexpr char kResendRequestedType[] = "notification.resend.requested";
+
+using Clock = std::function<absl::Time()>;
+
+struct NotifierOptions {
+  // The tenant settings' defaults (IPRAKTIK_NOTIFICATION_*).
+  TenantSettings defaults{};
+  // How long a claim holds a message before another sender may take it over: longer than any
+  // SMTP transaction (the SMTP timeout) with a margin.
+  absl::Duration lease = absl::Minutes(2);
+  // The local time of day reminders go out.
+  absl::Duration reminder_time_of_day = absl::Hours(9);
+  absl::TimeZone time_zone = absl::UTCTimeZone();
+  // The bus's attempts per event: on the last one a transient failure is final ("gave_up").
+  int max_attempts = 10;
+  // Sends per second (0: unlimited) and the burst allowed.
+  double send_rate = 0;
+  int send_burst = 10;
+};
+
+// The metrics the issue asks for, registered once per process.
+class NotificationMetrics {
+ public:
+  explicit NotificationMetrics(prometheus::Registry* registry);
+  void Sent(MessageKind kind, absl::Duration latency);
+  void Failed(const std::string& reason);
+  void Retried(const std::string& reason);
+  void Duplicate();
+  void QueueLag(absl::Duration lag);
+
+ private:
+  prometheus::Registry* registry_;
+  prometheus::Histogram* latency_ = nullptr;
+  prometheus::Histogram* lag_ = nullptr;
+  prometheus::Counter* duplicates_ = nullptr;
+};
+
+// The send rate limit shared by all sending threads.
+class SendGate {
+ public:
+  SendGate(double rate, int burst, Clock clock);
+  // Waits for this send's turn; false when stop was requested meanwhile.
+  bool Wait(const std::stop_token& stop);
+
+ private:
+  std::mutex mutex_;
+  SendRateLimiter limiter_;
+  Clock clock_;
+};
+
+// One message as a preview shows it.
+struct PreviewRequest {
+  std::string tenant{};
+  // The event to render, or empty with message_id set.
+  events::Envelope envelope{};
+  std::string message_id{};
+  std::optional<MessageKind> kind{};
+  std::string participant_id{};
+  std::optional<Language> language{};
+};
+
+class Notifier {
+ public:
+  Notifier(NotifierOptions options, DeliveryRepository& repository, const TemplateStore& templates,
+           SmtpPool& smtp, NotificationMetrics& metrics, logging::Logger logger, Clock clock);
+
+  // The bus handler: what to do with one delivery.
+  bus::Outcome Handle(const bus::Delivery& delivery);
+
+  // Renders without sending.
+  absl::StatusOr<std::vector<ComposedMessage>> Preview(const PreviewRequest& request);
+
+  // The tenant's settings over the defaults.
+  absl::StatusOr<TenantSettings> EffectiveSettings(const std::string& tenant);
+  const TenantSettings& defaults() const { return options_.defaults; }
+
+ private:
+  enum class Result { kDone, kRetry, kBusy };
+  struct Plan {
+    MessageContext context;
+    std::vector<PlannedMessage> messages;
+  };
+
+  // Plans the messages of an event (preview_kind: a reminder's preview; language: a preview in
+  // another language). Schedules or cancels its reminders when asked.
+  absl::StatusOr<Plan> PlanEvent(const events::Envelope& envelope, bool schedule_reminders,
+                                 std::optional<MessageKind> preview_kind,
+                                 std::optional<Language> language);
+  absl::StatusOr<Plan> PlanReminder(const events::Envelope& envelope,
+                                    std::optional<Language> language);
+  absl::Status ScheduleReminder(const std::string& tenant, const std::string& reminder_id,
+                                const events::Envelope& source, const std::vector<Date>& days,
+                                std::int64_t revision, MessageKind kind,
+                                const TenantSettings& settings);
+  Result Deliver(const PlannedMessage& planned, const MessageContext& context,
+                 const events::Envelope& envelope, const bus::Delivery& delivery,
+                 std::string& reason);
+  absl::Status RememberTenant(const std::string& tenant);
+  std::string NewOwner();
+
+  NotifierOptions options_;
+  DeliveryRepository& repository_;
+  const TemplateStore& templates_;
+  SmtpPool& smtp_;
+  NotificationMetrics& metrics_;
+  logging::Logger logger_;
+  Clock clock_;
+  SendGate gate_;
+  std::string instance_;
+  std::atomic<std::uint64_t> claims_{0};
+  std::mutex tenants_mutex_;
+  std::set<std::string> known_tenants_;
+};
+
+}  // namespace ipraktik::notification

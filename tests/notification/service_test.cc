@@ -1,0 +1,634 @@
+// The notification service against real Redis, RabbitMQ and SMTP servers (in-process, so a test
+// can run two replicas and read the metrics): every kind of message arrives with the right
+// content, attachment and encoding (decoded by Python's email and icalendar packages), in the
+// participant's language; re-matches send updates and cancellations; a redelivered event and two
+// replicas still send each e-mail once; SMTP down for a while, then up: everything arrives once;
+// a bad address ends as a permanent failure; preview, status queries, resend and STARTTLS.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <atomic>
+#include <set>
+
+#include "ipraktik/server/grpc_server.h"
+#include "ipraktik/store/pool.h"
+#include "ipraktik/v1/notification.grpc.pb.h"
+#include "notification_app.h"
+#include "notification_testing.h"
+
+namespace ipraktik::notification {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+using namespace testing;  // notification_testing.h
+using ipraktik::testing::RabbitMqServer;
+using ipraktik::testing::RedisServer;
+using ipraktik::testing::SmtpServer;
+
+class Servers : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    redis = std::make_unique<RedisServer>();
+    rabbit = std::make_unique<RabbitMqServer>();
+    smtp = std::make_unique<SmtpServer>();
+    tls_smtp = std::make_unique<SmtpServer>(/*tls=*/true);
+  }
+  void TearDown() override {
+    tls_smtp.reset();
+    smtp.reset();
+    rabbit.reset();
+    redis.reset();
+  }
+  std::unique_ptr<RedisServer> redis;
+  std::unique_ptr<RabbitMqServer> rabbit;
+  std::unique_ptr<SmtpServer> smtp;
+  std::unique_ptr<SmtpServer> tls_smtp;
+};
+
+Servers* const servers = dynamic_cast<Servers*>(::testing::AddGlobalTestEnvironment(new Servers));
+
+absl::TimeZone Copenhagen() {
+  absl::TimeZone zone;
+  absl::LoadTimeZone("Europe/Copenhagen", &zone);
+  return zone;
+}
+
+// IPRAKTIK_TEST_LOG_LEVEL=debug shows what the service does.
+logging::Level LogLevel() {
+  const char* level = std::getenv("IPRAKTIK_TEST_LOG_LEVEL");
+  return level ? logging::ParseLevel(level).value_or(logging::Level::kWarning)
+               : logging::Level::kWarning;
+}
+
+absl::CivilDay Today() { return absl::ToCivilDay(absl::Now(), Copenhagen()); }
+
+class NotificationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static int tests = 0;
+    tenant_ = "t" + std::to_string(++tests) + "-" + std::to_string(::getpid());
+    settings_.smtp.url = servers->smtp->url();
+    settings_.smtp.timeout = std::chrono::seconds(5);
+    settings_.templates = ipraktik::testing::SourceDir() / "services/notification/templates";
+    settings_.notifier.defaults = {.sender_name = "Innovationspraktikken",
+                                   .sender_address = "ipraktik@coi.example",
+                                   .signature_da = "Venlig hilsen\nSekretariatet",
+                                   .signature_en = "Kind regards\nThe secretariat",
+                                   .reminder_days_before = 3};
+    settings_.notifier.lease = absl::Seconds(10);
+    settings_.notifier.time_zone = Copenhagen();
+    settings_.notifier.send_rate = 0;
+    settings_.senders = 3;
+    settings_.queue = "notification.test-" + tenant_;
+    settings_.retry = {.max_attempts = 30,
+                       .initial_delay = std::chrono::milliseconds(200),
+                       .multiplier = 1.5,
+                       .max_delay = std::chrono::milliseconds(1000)};
+    settings_.notifier.max_attempts = settings_.retry.max_attempts;
+    settings_.reminder_poll = absl::Milliseconds(100);
+    redis_ = std::make_unique<store::Pool>(
+        store::Options{.host = "127.0.0.1", .port = servers->redis->port(), .pool_size = 8});
+    bus::PublisherOptions publisher_options;
+    publisher_options.connection = Connection("test-publisher");
+    auto publisher = bus::Publisher::Create(std::move(publisher_options));
+    ASSERT_TRUE(publisher.ok()) << publisher.status();
+    publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
+  }
+
+  void TearDown() override {
+    server_.reset();
+    apps_.clear();
+  }
+
+  bus::ConnectionOptions Connection(std::string_view name) const {
+    bus::ConnectionOptions options;
+    options.url = servers->rabbit->url();
+    options.connection_name = "notification-test-" + std::string(name);
+    options.logger = logging::Logger("notification-test", logging::Level::kWarning);
+    return options;
+  }
+
+  // Starts a replica (the first one also serves gRPC).
+  NotificationApp& StartApp() {
+    auto app = NotificationApp::Start(
+        settings_, *redis_, [this](std::string_view name) { return Connection(name); }, &registry_,
+        logging::Logger("notification", LogLevel()), {}, [] { return absl::Now(); });
+    EXPECT_TRUE(app.ok()) << app.status();
+    apps_.push_back(*std::move(app));
+    EXPECT_TRUE(Eventually([&] { return apps_.back()->Consuming(); }));
+    if (!server_) {
+      auto server = server::GrpcServer::Start(
+          {.address = "127.0.0.1:0"},
+          {{"ipraktik.v1.NotificationService", apps_.front()->service()}});
+      EXPECT_TRUE(server.ok()) << server.status();
+      server_ = *std::move(server);
+      stub_ = v1::NotificationService::NewStub(grpc::CreateChannel(
+          "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+    }
+    return *apps_.back();
+  }
+
+  std::unique_ptr<grpc::ClientContext> Call() const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("x-ipraktik-tenant", tenant_);
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return context;
+  }
+
+  std::string Email(const std::string& who) const { return who + "@" + tenant_ + ".example"; }
+
+  template <typename Payload>
+  events::Envelope Send(const std::string& type, const Payload& payload,
+                        absl::Time occurred_at = absl::Now()) {
+    events::Envelope envelope = Envelope(type, tenant_, payload, occurred_at);
+    Publish(*publisher_, envelope);
+    return envelope;
+  }
+
+  std::vector<v1::Delivery> Deliveries(const v1::ListDeliveriesRequest& request) {
+    std::vector<v1::Delivery> all;
+    v1::ListDeliveriesRequest page = request;
+    for (;;) {
+      v1::ListDeliveriesResponse response;
+      auto status = stub_->ListDeliveries(Call().get(), page, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      all.insert(all.end(), response.deliveries().begin(), response.deliveries().end());
+      if (!status.ok() || response.next_page_token().empty()) return all;
+      page.set_page_token(response.next_page_token());
+    }
+  }
+
+  std::vector<v1::Delivery> RoundDeliveries(const std::string& round_id, bool failed_only = false) {
+    v1::ListDeliveriesRequest request;
+    request.set_round_id(round_id);
+    request.set_failed_only(failed_only);
+    return Deliveries(request);
+  }
+
+  std::string Metrics() {
+    prometheus::TextSerializer serializer;
+    return serializer.Serialize(registry_.Collect());
+  }
+
+  std::string tenant_;
+  NotificationSettings settings_;
+  prometheus::Registry registry_;
+  std::unique_ptr<store::Pool> redis_;
+  std::unique_ptr<bus::Publisher> publisher_;
+  std::vector<std::unique_ptr<NotificationApp>> apps_;
+  std::unique_ptr<server::GrpcServer> server_;
+  std::unique_ptr<v1::NotificationService::Stub> stub_;
+};
+
+const Json* Find(const std::vector<Json>& messages, const std::string& kind) {
+  for (const auto& message : messages) {
+    if (message["kind"] == kind) return &message;
+  }
+  return nullptr;
+}
+
+TEST_F(NotificationTest, EveryMessageArrivesWithItsContentAttachmentAndEncoding) {
+  StartApp();
+  v1::UpdateNotificationSettingsRequest update;
+  update.mutable_settings()->set_sender_name(
+      "Innovationspraktikken, Center for Offentlig Innovation");
+  update.mutable_settings()->set_sender_address("praktik@coi.example");
+  update.mutable_settings()->set_reply_to("sekretariat@coi.example");
+  update.mutable_settings()->set_signature_da(
+      "Med venlig hilsen\nSekretariatet for Innovationspraktikken");
+  update.mutable_settings()->set_signature_en(
+      "Kind regards\nThe Innovation Internship secretariat");
+  update.mutable_settings()->set_local_programme_info_en(
+      "Aarhus runs a local programme in spring.");
+  v1::UpdateNotificationSettingsResponse updated;
+  ASSERT_TRUE(stub_->UpdateNotificationSettings(Call().get(), update, &updated).ok());
+  EXPECT_EQ(updated.effective().reminder_days_before(), 3);  // the default applies
+
+  const auto first_day = Today() + 30;
+  auto intern = PersonCard("p-soren", "Søren Ærø Åberg", Email("soren"));
+  auto offer = OfferCard("h-via", Email("lene"));
+  auto placed = PlacedEvent("r1", intern, offer, Days(first_day, 3), "pl-soren");
+  Send(kInternPlacedType, placed);
+  v1::HostInternsAssigned assigned;
+  *assigned.mutable_round() = RoundCard("r1");
+  *assigned.mutable_host_offer() = offer;
+  *assigned.add_interns() = Visitor(placed);
+  assigned.set_revision(1);
+  Send(kHostInternsAssignedType, assigned);
+  v1::InternUnmatched unmatched;
+  *unmatched.mutable_round() = RoundCard("r1");
+  *unmatched.mutable_intern() =
+      PersonCard("p-emma", "Emma O'Brien", Email("emma"), v1::LANGUAGE_ENGLISH);
+  unmatched.set_reason_code("all_wished_hosts_full");
+  unmatched.set_placement_id("pl-emma");
+  unmatched.set_revision(1);
+  Send(kInternUnmatchedType, unmatched);
+  v1::EvaluationInvitationRequested invitation;
+  *invitation.mutable_round() = RoundCard("r1");
+  *invitation.mutable_participant() = intern;
+  invitation.set_role(v1::EVALUATION_ROLE_INTERN);
+  invitation.set_form_url("https://evaluering.example/f/abc?s=1&t=2");
+  invitation.set_invitation_id("inv-soren");
+  invitation.set_host_workplace_name("Socialforvaltningen");
+  Send(kEvaluationInvitationType, invitation);
+
+  ASSERT_TRUE(
+      Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 4; }));
+  Json all = ReceivedMail(*servers->smtp);
+  auto to_soren = MailTo(all, Email("soren"));
+  ASSERT_EQ(to_soren.size(), 2u);
+  const Json* placement = Find(to_soren, "intern_placed");
+  ASSERT_NE(placement, nullptr);
+  const Json& mail = *placement;
+  EXPECT_EQ(mail["defects"].size(), 0u) << mail["defects"];
+  EXPECT_EQ(mail["subject"],
+            "Du skal i innovationspraktik hos Socialforvaltningen, Københavns Kommune");
+  EXPECT_EQ(mail["to"], "Søren Ærø Åberg <" + Email("soren") + ">");
+  EXPECT_EQ(mail["from"],
+            "\"Innovationspraktikken, Center for Offentlig Innovation\" <praktik@coi.example>");
+  EXPECT_THAT(mail["reply_to"].get<std::string>(), HasSubstr("<sekretariat@coi.example>"));
+  EXPECT_THAT(mail["message_id"].get<std::string>(),
+              AllOf(StartsWith("<"), HasSubstr(".0@coi.example>")));
+  EXPECT_EQ(mail["mime_version"], "1.0");
+  EXPECT_EQ(mail["structure"]["type"], "multipart/mixed");
+  EXPECT_EQ(mail["structure"]["parts"][0]["type"], "multipart/alternative");
+  EXPECT_EQ(mail["structure"]["parts"][0]["parts"][0]["type"], "text/plain");
+  EXPECT_EQ(mail["structure"]["parts"][0]["parts"][1]["type"], "text/html");
+  EXPECT_EQ(mail["structure"]["parts"][1]["type"], "text/calendar");
+  std::string text = mail["text"];
+  EXPECT_THAT(text,
+              AllOf(HasSubstr("Kære Søren"), HasSubstr("Bernstorffsgade 17, 1592 København V"),
+                    HasSubstr("Lene Krogh Jæppesen, Videndelingskonsulent"),
+                    HasSubstr("lære af jeres værktøjer"), HasSubstr("Afstem forventningerne"),
+                    HasSubstr("Med venlig hilsen\nSekretariatet for Innovationspraktikken")));
+  EXPECT_THAT(mail["html"].get<std::string>(), HasSubstr("Kære Søren"));
+  ASSERT_EQ(mail["calendars"].size(), 1u);
+  const Json& calendar = mail["calendars"][0];
+  EXPECT_EQ(calendar["method"], "REQUEST");
+  EXPECT_EQ(calendar["method_parameter"], "REQUEST");
+  EXPECT_EQ(calendar["file_name"], "innovationspraktik.ics");
+  const Json& event = calendar["events"][0];
+  EXPECT_EQ(event["uid"], "placement-pl-soren." + tenant_ + "@ipraktik");
+  EXPECT_EQ(event["sequence"], 1);
+  EXPECT_EQ(event["dtstart"], absl::FormatCivilTime(first_day));
+  EXPECT_EQ(event["dtend"], absl::FormatCivilTime(first_day + 3));
+  EXPECT_EQ(event["status"], "CONFIRMED");
+  EXPECT_EQ(event["location"], "Bernstorffsgade 17, 1592 København V");
+  EXPECT_THAT(event["attendee"].get<std::string>(), HasSubstr(Email("soren")));
+
+  const Json* evaluation = Find(to_soren, "evaluation_invitation");
+  ASSERT_NE(evaluation, nullptr);
+  EXPECT_EQ((*evaluation)["subject"], "Hvordan gik innovationspraktikken?");
+  EXPECT_THAT((*evaluation)["text"].get<std::string>(),
+              AllOf(HasSubstr("https://evaluering.example/f/abc?s=1&t=2"),
+                    HasSubstr("hos Socialforvaltningen")));
+  EXPECT_EQ((*evaluation)["structure"]["type"], "multipart/alternative");
+
+  auto to_lene = MailTo(all, Email("lene"));
+  ASSERT_EQ(to_lene.size(), 1u);
+  EXPECT_EQ(to_lene[0]["kind"], "host_interns");
+  EXPECT_EQ(to_lene[0]["subject"],
+            "En innovationspraktikant kommer til Socialforvaltningen, Københavns Kommune");
+  EXPECT_THAT(to_lene[0]["text"].get<std::string>(),
+              AllOf(HasSubstr("Kære Lene"), HasSubstr("Søren Ærø Åberg, Kriminalassistent"),
+                    HasSubstr("Formål: Se hvordan en forvaltning deler viden")));
+  ASSERT_EQ(to_lene[0]["calendars"].size(), 1u);
+  EXPECT_EQ(to_lene[0]["calendars"][0]["events"][0]["uid"], event["uid"]);  // the same invitation
+
+  auto to_emma = MailTo(all, Email("emma"));
+  ASSERT_EQ(to_emma.size(), 1u);
+  EXPECT_EQ(to_emma[0]["subject"],
+            "We could not find an internship for you in Innovationspraktik 2026, uge 37");
+  EXPECT_EQ(to_emma[0]["to"], "Emma O'Brien <" + Email("emma") + ">");
+  EXPECT_THAT(to_emma[0]["text"].get<std::string>(),
+              AllOf(HasSubstr("Dear Emma"), HasSubstr("ranked them as high as you"),
+                    HasSubstr("Apply again in a later round"),
+                    HasSubstr("Aarhus runs a local programme in spring."),
+                    HasSubstr("Kind regards\nThe Innovation Internship secretariat")));
+  EXPECT_EQ(to_emma[0]["calendars"].size(), 0u);
+
+  // Each delivery is recorded as sent, with its subject.
+  auto deliveries = RoundDeliveries("r1");
+  ASSERT_EQ(deliveries.size(), 4u);
+  for (const auto& delivery : deliveries) {
+    EXPECT_EQ(delivery.state(), v1::DELIVERY_STATE_SENT) << delivery.DebugString();
+    EXPECT_EQ(delivery.attempts(), 1);
+    EXPECT_FALSE(delivery.subject().empty());
+  }
+  std::string metrics = Metrics();
+  EXPECT_THAT(metrics,
+              AllOf(HasSubstr("ipraktik_notification_emails_sent_total{kind=\"intern_placed\"} 1"),
+                    HasSubstr("ipraktik_notification_send_seconds_count 4"),
+                    HasSubstr("ipraktik_notification_queue_lag_seconds_count")));
+}
+
+TEST_F(NotificationTest, AReMatchUpdatesTheAffectedAndCancelsTheLostHostsInvitation) {
+  StartApp();
+  const auto first_day = Today() + 40;
+  auto intern = PersonCard("p-anna", "Anna Ørsted", Email("anna"));
+  auto old_host = OfferCard("h-old", Email("oldhost"));
+  auto new_host = OfferCard("h-new", Email("newhost"));
+  new_host.set_workplace_name("Dragør Kommune");
+  auto placed = PlacedEvent("r2", intern, old_host, Days(first_day, 2), "pl-anna");
+  Send(kInternPlacedType, placed);
+  v1::HostInternsAssigned assigned;
+  *assigned.mutable_round() = RoundCard("r2");
+  *assigned.mutable_host_offer() = old_host;
+  *assigned.add_interns() = Visitor(placed);
+  assigned.set_revision(1);
+  Send(kHostInternsAssignedType, assigned);
+  ASSERT_TRUE(
+      Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 2; }));
+
+  // The re-match moves Anna: she gets an update, the old host a cancellation, the new host the
+  // invitation; nobody else hears anything.
+  auto moved = PlacedEvent("r2", intern, new_host, Days(first_day + 1, 2), "pl-anna", 2);
+  Send(kInternPlacedType, moved);
+  v1::HostInternsAssigned lost;
+  *lost.mutable_round() = RoundCard("r2");
+  *lost.mutable_host_offer() = old_host;
+  *lost.add_cancelled() = Visitor(placed);
+  lost.set_revision(2);
+  Send(kHostInternsAssignedType, lost);
+  v1::HostInternsAssigned gained;
+  *gained.mutable_round() = RoundCard("r2");
+  *gained.mutable_host_offer() = new_host;
+  *gained.add_interns() = Visitor(moved);
+  gained.set_revision(1);
+  Send(kHostInternsAssignedType, gained);
+  // A late copy of the first placement (an older revision) changes nothing.
+  Send(kInternPlacedType, placed);
+  ASSERT_TRUE(
+      Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 5; }));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+
+  Json all = ReceivedMail(*servers->smtp);
+  auto to_anna = MailTo(all, Email("anna"));
+  ASSERT_EQ(to_anna.size(), 2u);
+  const Json* update = Find(to_anna, "intern_moved");
+  ASSERT_NE(update, nullptr);
+  EXPECT_EQ((*update)["subject"], "Ændring: din innovationspraktik er nu hos Dragør Kommune");
+  const Json& updated_event = (*update)["calendars"][0]["events"][0];
+  EXPECT_EQ((*update)["calendars"][0]["method"], "REQUEST");
+  EXPECT_EQ(updated_event["uid"], "placement-pl-anna." + tenant_ + "@ipraktik");
+  EXPECT_EQ(updated_event["sequence"], 2);
+  EXPECT_EQ(updated_event["dtstart"], absl::FormatCivilTime(first_day + 1));
+
+  auto to_old = MailTo(all, Email("oldhost"));
+  ASSERT_EQ(to_old.size(), 2u);
+  const Json* cancellation = Find(to_old, "host_cancellation");
+  ASSERT_NE(cancellation, nullptr);
+  EXPECT_EQ(
+      (*cancellation)["subject"],
+      "Aflyst: Anna Ørsted kommer ikke i praktik hos Socialforvaltningen, Københavns Kommune");
+  const Json& cancel = (*cancellation)["calendars"][0];
+  EXPECT_EQ(cancel["method"], "CANCEL");
+  EXPECT_EQ(cancel["method_parameter"], "CANCEL");
+  EXPECT_EQ(cancel["events"][0]["status"], "CANCELLED");
+  EXPECT_EQ(cancel["events"][0]["uid"], "placement-pl-anna." + tenant_ + "@ipraktik");
+  const Json* invitation = Find(to_old, "host_interns");
+  ASSERT_NE(invitation, nullptr);
+  EXPECT_GT(cancel["events"][0]["sequence"].get<int>(),
+            (*invitation)["calendars"][0]["events"][0]["sequence"].get<int>());
+
+  auto to_new = MailTo(all, Email("newhost"));
+  ASSERT_EQ(to_new.size(), 1u);
+  EXPECT_EQ(to_new[0]["kind"], "host_interns");
+}
+
+TEST_F(NotificationTest, ARedeliveredEventAndTwoReplicasSendEachEmailOnce) {
+  StartApp();
+  StartApp();  // a second replica on the same queue
+  std::vector<events::Envelope> envelopes;
+  for (int i = 0; i < 20; ++i) {
+    auto intern = PersonCard("p-" + std::to_string(i), "Praktikant Nr. " + std::to_string(i),
+                             Email("intern" + std::to_string(i)));
+    envelopes.push_back(Envelope(kInternPlacedType, tenant_,
+                                 PlacedEvent("r3", intern, OfferCard("h-x", Email("host")),
+                                             Days(Today() + 50, 1), "pl-" + std::to_string(i))));
+  }
+  // Every event three times, interleaved, as a broker redelivering and a relay republishing would.
+  for (int copy = 0; copy < 3; ++copy) {
+    for (const auto& envelope : envelopes) Publish(*publisher_, envelope);
+  }
+  ASSERT_TRUE(
+      Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 20; }));
+  // Give duplicates every chance to arrive.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::map<std::string, int> per_recipient;
+  for (const auto& message : MailTo(ReceivedMail(*servers->smtp), tenant_ + ".example")) {
+    ++per_recipient[message["to"].get<std::string>()];
+  }
+  EXPECT_EQ(per_recipient.size(), 20u);
+  for (const auto& [to, count] : per_recipient) EXPECT_EQ(count, 1) << to;
+  EXPECT_THAT(Metrics(), HasSubstr("ipraktik_notification_duplicates_skipped_total"));
+}
+
+TEST_F(NotificationTest, SmtpDownForAWhileThenUpEverythingArrivesOnce) {
+  StartApp();
+  servers->smtp->Stop();
+  for (int i = 0; i < 6; ++i) {
+    auto intern = PersonCard("p-d" + std::to_string(i), "Dorte Ødegård " + std::to_string(i),
+                             Email("down" + std::to_string(i)));
+    Send(kInternPlacedType, PlacedEvent("r4", intern, OfferCard("h-y", Email("host")),
+                                        Days(Today() + 60, 2), "pl-d" + std::to_string(i)));
+  }
+  // The sends fail and are retried: the records say so.
+  ASSERT_TRUE(Eventually([&] {
+    auto deliveries = RoundDeliveries("r4");
+    if (deliveries.size() != 6) return false;
+    for (const auto& delivery : deliveries) {
+      if (delivery.state() != v1::DELIVERY_STATE_RETRYING || delivery.attempts() < 2) return false;
+    }
+    return true;
+  }));
+  EXPECT_EQ(RoundDeliveries("r4")[0].failure_reason(), "transient");
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  servers->smtp->Start();
+  ASSERT_TRUE(
+      Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 6; }));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::map<std::string, int> per_recipient;
+  for (const auto& message : MailTo(ReceivedMail(*servers->smtp), tenant_ + ".example")) {
+    ++per_recipient[message["to"].get<std::string>()];
+  }
+  EXPECT_EQ(per_recipient.size(), 6u);
+  for (const auto& [to, count] : per_recipient) EXPECT_EQ(count, 1) << to;
+  for (const auto& delivery : RoundDeliveries("r4")) {
+    EXPECT_EQ(delivery.state(), v1::DELIVERY_STATE_SENT);
+  }
+  EXPECT_THAT(Metrics(),
+              HasSubstr("ipraktik_notification_emails_retried_total{reason=\"transient\"}"));
+}
+
+TEST_F(NotificationTest, ABadAddressIsAPermanentFailureAndCanBeResentAfterwards) {
+  StartApp();
+  auto bad = PersonCard("p-bad", "Bente Bad", "bente.at.kommune.dk");
+  Send(kInternPlacedType,
+       PlacedEvent("r5", bad, OfferCard("h-z", Email("zhost")), Days(Today() + 70, 1), "pl-bad"));
+  auto good = PersonCard("p-good", "Gitte God", Email("gitte"));
+  Send(kInternPlacedType,
+       PlacedEvent("r5", good, OfferCard("h-z", Email("zhost")), Days(Today() + 70, 1), "pl-good"));
+  ASSERT_TRUE(Eventually([&] { return RoundDeliveries("r5", true).size() == 1; }));
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("gitte")) == 1; }));
+  auto failed = RoundDeliveries("r5", true);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].state(), v1::DELIVERY_STATE_FAILED);
+  EXPECT_EQ(failed[0].failure_reason(), "bad_address");
+  EXPECT_EQ(failed[0].participant_id(), "p-bad");
+  EXPECT_THAT(failed[0].last_error(), HasSubstr("bente.at.kommune.dk"));
+  EXPECT_THAT(Metrics(),
+              HasSubstr("ipraktik_notification_emails_failed_total{reason=\"bad_address\"} 1"));
+  // Not retried: the attempt count stays.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  v1::GetDeliveryRequest get;
+  get.set_message_id(failed[0].message_id());
+  v1::GetDeliveryResponse got;
+  ASSERT_TRUE(stub_->GetDelivery(Call().get(), get, &got).ok());
+  EXPECT_EQ(got.delivery().attempts(), 1);
+
+  // Status by participant, and failed only across rounds.
+  v1::ListDeliveriesRequest by_participant;
+  by_participant.set_participant_id("p-good");
+  auto gittes = Deliveries(by_participant);
+  ASSERT_EQ(gittes.size(), 1u);
+  EXPECT_EQ(gittes[0].state(), v1::DELIVERY_STATE_SENT);
+  EXPECT_EQ(gittes[0].recipient_email(), Email("gitte"));
+  v1::ListDeliveriesRequest failed_only;
+  failed_only.set_failed_only(true);
+  EXPECT_EQ(Deliveries(failed_only).size(), 1u);
+
+  // A coordinator resends Gitte's message: it arrives again, as a new message.
+  v1::ResendMessageRequest resend;
+  resend.set_message_id(gittes[0].message_id());
+  v1::ResendMessageResponse resent;
+  ASSERT_TRUE(stub_->ResendMessage(Call().get(), resend, &resent).ok());
+  EXPECT_EQ(resent.delivery().resends(), 1);
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("gitte")) == 2; }));
+  auto gitte_mail = MailTo(ReceivedMail(*servers->smtp), Email("gitte"));
+  std::set<std::string> ids;
+  for (const auto& message : gitte_mail) ids.insert(message["message_id"].get<std::string>());
+  EXPECT_EQ(ids.size(), 2u);
+  EXPECT_TRUE(ids.contains("<" + gittes[0].message_id() + ".1@coi.example>"));
+  ASSERT_TRUE(Eventually([&] {
+    auto again = Deliveries(by_participant);
+    return again.size() == 1 && again[0].state() == v1::DELIVERY_STATE_SENT &&
+           again[0].resends() == 1 && again[0].attempts() == 2;
+  }));
+  // Resending an unknown message is NOT_FOUND.
+  resend.set_message_id("no-such-message");
+  EXPECT_EQ(stub_->ResendMessage(Call().get(), resend, &resent).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(NotificationTest, PreviewRendersWithoutSendingInEitherLanguage) {
+  StartApp();
+  const int before = static_cast<int>(servers->smtp->Messages().size());
+  v1::PreviewMessagesRequest request;
+  *request.mutable_intern_placed() =
+      PlacedEvent("r6", PersonCard("p-eng", "Erik Ås", Email("erik"), v1::LANGUAGE_ENGLISH),
+                  OfferCard("h-p", Email("phost")), Days(Today() + 80, 3), "pl-eng");
+  v1::PreviewMessagesResponse response;
+  ASSERT_TRUE(stub_->PreviewMessages(Call().get(), request, &response).ok());
+  ASSERT_EQ(response.messages_size(), 1);
+  const auto& english = response.messages(0);
+  EXPECT_EQ(english.kind(), v1::MESSAGE_KIND_INTERN_PLACED);
+  EXPECT_EQ(english.language(), v1::LANGUAGE_ENGLISH);
+  EXPECT_EQ(english.subject(),
+            "Your innovation internship: Socialforvaltningen, Københavns Kommune");
+  EXPECT_THAT(english.text_body(), HasSubstr("Dear Erik"));
+  ASSERT_EQ(english.calendars_size(), 1);
+  EXPECT_EQ(english.calendars(0).method(), "REQUEST");
+  EXPECT_THAT(english.mime(), HasSubstr("\r\nSubject: =?UTF-8?B?"));
+
+  request.set_language(v1::LANGUAGE_DANISH);
+  ASSERT_TRUE(stub_->PreviewMessages(Call().get(), request, &response).ok());
+  EXPECT_THAT(response.messages(0).text_body(), HasSubstr("Kære Erik"));
+
+  request.set_kind(v1::MESSAGE_KIND_INTERN_REMINDER);
+  request.clear_language();
+  ASSERT_TRUE(stub_->PreviewMessages(Call().get(), request, &response).ok());
+  ASSERT_EQ(response.messages_size(), 1);
+  EXPECT_EQ(response.messages(0).subject(),
+            "Coming up: your internship at Socialforvaltningen, Københavns Kommune in 3 days");
+
+  v1::PreviewMessagesRequest empty;
+  EXPECT_EQ(stub_->PreviewMessages(Call().get(), empty, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(static_cast<int>(servers->smtp->Messages().size()), before);
+  EXPECT_TRUE(RoundDeliveries("r6").empty());
+}
+
+TEST_F(NotificationTest, RemindersGoOutTheConfiguredDaysBefore) {
+  settings_.notifier.reminder_time_of_day = absl::ZeroDuration();  // midnight: due at once
+  StartApp();
+  v1::UpdateNotificationSettingsRequest update;
+  update.mutable_settings()->set_reminder_days_before(2);
+  v1::UpdateNotificationSettingsResponse updated;
+  ASSERT_TRUE(stub_->UpdateNotificationSettings(Call().get(), update, &updated).ok());
+  // Placed yesterday, two days before the internship: the reminder is due today at 00:00.
+  auto intern = PersonCard("p-rem", "Rikke Ærenlund", Email("rikke"));
+  auto offer = OfferCard("h-rem", Email("remhost"));
+  auto placed = PlacedEvent("r7", intern, offer, Days(Today() + 2, 2), "pl-rem");
+  Send(kInternPlacedType, placed, absl::Now() - absl::Hours(30));
+  v1::HostInternsAssigned assigned;
+  *assigned.mutable_round() = RoundCard("r7");
+  *assigned.mutable_host_offer() = offer;
+  *assigned.add_interns() = Visitor(placed);
+  assigned.set_revision(1);
+  Send(kHostInternsAssignedType, assigned, absl::Now() - absl::Hours(30));
+  // A placement far ahead gets its reminder later, not now.
+  Send(kInternPlacedType,
+       PlacedEvent("r7", PersonCard("p-later", "Lars Senere", Email("lars")), offer,
+                   Days(Today() + 20, 1), "pl-later"),
+       absl::Now() - absl::Hours(30));
+
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("rikke")) == 2; }));
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("remhost")) == 2; }));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  Json all = ReceivedMail(*servers->smtp);
+  auto to_rikke = MailTo(all, Email("rikke"));
+  const Json* reminder = Find(to_rikke, "intern_reminder");
+  ASSERT_NE(reminder, nullptr);
+  EXPECT_EQ((*reminder)["subject"],
+            "Snart praktik: Socialforvaltningen, Københavns Kommune om 2 dage");
+  EXPECT_THAT((*reminder)["text"].get<std::string>(),
+              HasSubstr("Har du talt med Lene Krogh Jæppesen"));
+  auto to_host = MailTo(all, Email("remhost"));
+  EXPECT_NE(Find(to_host, "host_reminder"), nullptr);
+  EXPECT_EQ(MailTo(all, Email("lars")).size(), 1u);               // the placement only
+  EXPECT_EQ(CountContaining(*servers->smtp, Email("rikke")), 2);  // once, however often polled
+}
+
+TEST_F(NotificationTest, StartTlsWithAuthenticationConfigurable) {
+  // The TLS sink requires STARTTLS; the service trusts its self-signed certificate.
+  settings_.smtp.url = servers->tls_smtp->url();
+  settings_.smtp.starttls = StartTls::kRequired;
+  settings_.smtp.ca_file = servers->tls_smtp->certificate().string();
+  StartApp();
+  Send(kInternPlacedType,
+       PlacedEvent("r8", PersonCard("p-tls", "Tina Tåsinge", Email("tina")),
+                   OfferCard("h-t", Email("thost")), Days(Today() + 90, 1), "pl-tls"));
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->tls_smtp, Email("tina")) == 1; }));
+  auto mail = MailTo(ReceivedMail(*servers->tls_smtp), Email("tina"));
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_EQ(mail[0]["to"], "Tina Tåsinge <" + Email("tina") + ">");
+
+  // Without the CA the certificate is refused: a transient failure, retried, nothing sent.
+  SmtpConnection untrusted({.url = servers->tls_smtp->url(), .starttls = StartTls::kRequired});
+  SmtpAttempt attempt = untrusted.Send("a@coi.example", Email("nobody"), "Subject: x\r\n\r\nx\r\n",
+                                       [] { return absl::OkStatus(); });
+  EXPECT_FALSE(attempt.accepted);
+  EXPECT_EQ(JudgeSmtpAttempt(attempt).verdict, Verdict::kRetry) << attempt.error;
+}
+
+}  // namespace
+}  // namespace ipraktik::notification
