@@ -629,18 +629,22 @@ absl::StatusOr<PartSolution> SolvePart(TransportInput input, const Progress& pro
     if (reduced > 0) tie.capacity[r] = 0;                  // empty in every optimum
     if (reduced < 0) tie.sink_cost[r] = -solution.reward;  // full in every optimum
   }
-  // Free edges, each left node's cheapest first by cost + sink cost (four classes).
+  // Free edges, each left node's cheapest first by cost + sink cost (four classes), gathered
+  // per left node in one pass over its edges.
   std::vector<std::uint32_t> origin;
   tie.offsets.reserve(in.left + 1);
   tie.offsets.push_back(0);
+  std::vector<std::uint32_t> by_kind[4];
   for (std::uint32_t l = 0; l < in.left; ++l) {
-    for (int wanted = 0; wanted < 4; ++wanted) {
-      for (std::uint32_t e = in.offsets[l]; e < in.offsets[l + 1]; ++e) {
-        const std::uint32_t r = in.target[e];
-        if (edge_sign[e] != 0 || tie.capacity[r] == 0) continue;
-        const int kind = (tie.sink_cost[r] < 0 ? 0 : 2) + ((in.key[e] & 1) ? 0 : 1);
-        if (kind != wanted) continue;
-        tie.target.push_back(r);
+    for (auto& kind : by_kind) kind.clear();
+    for (std::uint32_t e = in.offsets[l]; e < in.offsets[l + 1]; ++e) {
+      const std::uint32_t r = in.target[e];
+      if (edge_sign[e] != 0 || tie.capacity[r] == 0) continue;
+      by_kind[(tie.sink_cost[r] < 0 ? 0 : 2) + ((in.key[e] & 1) ? 0 : 1)].push_back(e);
+    }
+    for (const auto& kind : by_kind) {
+      for (std::uint32_t e : kind) {
+        tie.target.push_back(in.target[e]);
         tie.key.push_back(in.key[e]);
         origin.push_back(e);
       }

@@ -140,12 +140,16 @@ absl::Status ForEachField(od::value value, const Place& place, OnField&& on_fiel
   return absl::OkStatus();
 }
 
+// With `count`, first counts the elements (one quick structural pass) so the caller can reserve.
 template <typename OnElement>
 absl::Status ForEachElement(od::value value, const Place& place, std::string_view field,
-                            OnElement&& on_element) {
+                            OnElement&& on_element, std::size_t* count = nullptr) {
   od::array array;
   if (auto error = value.get_array().get(array)) {
     return place.Error(field, Cat("expected an array; ", JsonProblem(error)));
+  }
+  if (count != nullptr) {
+    if (auto error = array.count_elements().get(*count)) return place.Error(field, error);
   }
   std::size_t index = 0;
   for (auto element_result : array) {
@@ -344,17 +348,26 @@ absl::StatusOr<Instance> ReadInstance(const PaddedText& text) {
         has_round = true;
         return ReadString(field, place, key, instance.round);
       }
+      std::size_t count = 0;
       if (key == "hosts") {
         has_hosts = true;
-        return ForEachElement(field, place, key, [&](std::size_t index, od::value host) {
-          return ReadHost(host, index, instance.hosts.emplace_back());
-        });
+        return ForEachElement(
+            field, place, key,
+            [&](std::size_t index, od::value host) {
+              if (index == 0) instance.hosts.reserve(count);
+              return ReadHost(host, index, instance.hosts.emplace_back());
+            },
+            &count);
       }
       if (key == "interns") {
         has_interns = true;
-        return ForEachElement(field, place, key, [&](std::size_t index, od::value intern) {
-          return ReadIntern(intern, index, scratch, instance.interns.emplace_back());
-        });
+        return ForEachElement(
+            field, place, key,
+            [&](std::size_t index, od::value intern) {
+              if (index == 0) instance.interns.reserve(count);
+              return ReadIntern(intern, index, scratch, instance.interns.emplace_back());
+            },
+            &count);
       }
       if (key == "pinned" || key == "forbidden") {
         auto& pairs = key == "pinned" ? instance.pinned : instance.forbidden;

@@ -21,7 +21,16 @@ class Writer {
     return *this;
   }
   Writer& String(std::string_view text) {
-    logging::AppendJsonString(out_, text);
+    // Ids rarely need escaping; those that do go through the shared escaper.
+    for (unsigned char c : text) {
+      if (c < 0x20 || c == '"' || c == '\\') {
+        logging::AppendJsonString(out_, text);
+        return *this;
+      }
+    }
+    out_ += '"';
+    out_ += text;
+    out_ += '"';
     return *this;
   }
   Writer& Int(std::int64_t value) {
