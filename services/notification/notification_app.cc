@@ -165,6 +165,8 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
     auto created = bus::Publisher::Create(std::move(options));
     if (!created.ok()) return created.status();
     *publisher = std::make_unique<bus::Publisher>(*std::move(created));
+    // Connecting declares the queue: once Start returns, events for the service are kept.
+    if (auto status = (*publisher)->Connect(); !status.ok()) return status;
   }
   NotificationApp* self = app.get();
   app->scheduler_ = std::make_unique<ReminderScheduler>(

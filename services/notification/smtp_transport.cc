@@ -24,20 +24,18 @@ std::size_t ReadBody(char* buffer, std::size_t size, std::size_t count, void* us
   auto& upload = *static_cast<Upload*>(user);
   const std::size_t room = size * count;
   const std::size_t left = upload.message->size() - upload.offset;
-  if (left > 0) {
-    std::size_t n = std::min(room, left);
-    std::memcpy(buffer, upload.message->data() + upload.offset, n);
-    upload.offset += n;
-    return n;
-  }
-  // The body is all with libcurl; returning 0 makes it send the end-of-data dot. Last chance to
-  // record that from here on the server may hold the message.
-  if (!upload.handed_over) {
+  // The last bytes of the body are about to go to libcurl, which sends the end-of-data dot
+  // right after them (it knows the size, so it may not ask again): last chance to record that
+  // from here on the server may hold the message.
+  if (left <= room && !upload.handed_over) {
     if (*upload.before_end_of_data) upload.hook_status = (*upload.before_end_of_data)();
     if (!upload.hook_status.ok()) return CURL_READFUNC_ABORT;
     upload.handed_over = true;
   }
-  return 0;
+  std::size_t n = std::min(room, left);
+  std::memcpy(buffer, upload.message->data() + upload.offset, n);
+  upload.offset += n;
+  return n;
 }
 
 }  // namespace

@@ -46,9 +46,9 @@ class SmtpConnection {
   SmtpConnection& operator=(const SmtpConnection&) = delete;
 
   // Sends message (complete, CRLF line ends) from `from` to `to`. before_end_of_data runs once,
-  // after the last byte of the body was handed to libcurl and before the end-of-data dot is
-  // sent; when it fails, the transaction is aborted (the server discards the message) and the
-  // attempt reports the hook's error with handed_over = false.
+  // just before the last bytes of the body are handed to libcurl (which sends the end-of-data
+  // dot right after them); when it fails, the transaction is aborted (the server discards the
+  // message) and the attempt reports the hook's error with handed_over = false.
   SmtpAttempt Send(const std::string& from, const std::string& to, const std::string& message,
                    const std::function<absl::Status()>& before_end_of_data);
 
