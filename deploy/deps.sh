@@ -24,12 +24,15 @@ if ((${#missing[@]})); then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm tools, each folder with its own package-lock.json: buf for the protos, the Kubernetes
-# schemas for the manifests.
-for folder in proto k8s; do
-  if [[ ! -f $root/$folder/node_modules/.package-lock.json ]] ||
-    [[ $root/$folder/package-lock.json -nt $root/$folder/node_modules/.package-lock.json ]]; then
-    echo "Installing npm tools into $folder/node_modules"
-    (cd "$root/$folder" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-done
+# npm tools: buf for the protos (pinned exactly in proto/package.json; its lock file would list
+# platform packages this machine's registry does not carry, so none is kept), and the Kubernetes
+# schemas for the manifests (k8s/package-lock.json).
+install_npm_tools() {
+  local folder=$1 marker=$2
+  shift 2
+  [[ -e $root/$folder/$marker ]] && return 0
+  echo "Installing npm tools into $folder/node_modules"
+  (cd "$root/$folder" && npm "$@" --no-audit --no-fund --loglevel=error)
+}
+install_npm_tools proto node_modules/.bin/buf install --package-lock=false
+install_npm_tools k8s node_modules/kubernetes-models/package.json ci
