@@ -313,13 +313,11 @@ absl::Status DeliveryRepository::MarkHandedOver(const std::string& tenant,
 
 absl::Status DeliveryRepository::FinishMessage(const std::string& tenant,
                                                const std::string& message_id,
+                                               const std::string& round_id,
                                                const std::string& owner, const Finish& finish,
                                                absl::Time now) {
   auto keys = KeysFor(tenant);
   if (!keys.ok()) return keys.status();
-  auto record = Get(tenant, message_id);
-  if (!record.ok()) return record.status();
-  std::string round_id = *record ? (*record)->round_id : std::string();
   auto reply = redis_.Eval(
       scripts_->finish, {keys->Message(message_id), keys->Failed(), keys->RoundFailed(round_id)},
       {owner, Millis(now), Millis(retention_), finish.state, finish.failure_reason,

@@ -109,9 +109,10 @@ class DeliveryRepository {
   // PRECONDITION when the claim was lost.
   absl::Status MarkHandedOver(const std::string& tenant, const std::string& message_id,
                               const std::string& owner, absl::Time now, absl::Duration lease);
-  // Records the outcome (only while `owner` holds the claim).
+  // Records the outcome (only while `owner` holds the claim); round_id is the record's.
   absl::Status FinishMessage(const std::string& tenant, const std::string& message_id,
-                             const std::string& owner, const Finish& finish, absl::Time now);
+                             const std::string& round_id, const std::string& owner,
+                             const Finish& finish, absl::Time now);
   // A coordinator's resend: the record goes back to pending with its resend count raised.
   // NOT_FOUND for an unknown message, FAILED_PRECONDITION while it is being sent.
   absl::StatusOr<DeliveryRecord> RequestResend(const std::string& tenant,

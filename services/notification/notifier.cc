@@ -330,7 +330,8 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
   }
   const bool last_attempt = delivery.attempt >= options_.max_attempts;
   auto finish = [&](Finish outcome) {
-    if (auto status = repository_.FinishMessage(tenant, message_id, owner, outcome, clock_());
+    if (auto status = repository_.FinishMessage(tenant, message_id, planned.round_id, owner,
+                                                outcome, clock_());
         !status.ok()) {
       logger_.Warning("could not record a message's outcome",
                       {{"message_id", message_id}, {"error", status.ToString()}});
