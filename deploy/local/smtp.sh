@@ -3,11 +3,12 @@
 # (DIR/mail/new/), where a test or a person can read it.
 #   smtp.sh start DIR PORT [--tls]   with --tls, STARTTLS is offered and required (self-signed)
 #   smtp.sh stop DIR
+#   smtp.sh kill DIR                 stop at once (SIGKILL), for crash tests
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/common.sh"
 
-usage() { die "usage: smtp.sh start DIR PORT [--tls] | stop DIR"; }
+usage() { die "usage: smtp.sh start DIR PORT [--tls] | stop DIR | kill DIR"; }
 [[ $# -ge 2 ]] || usage
 command=$1
 dir=$(instance_dir "$command" "$2") || exit 0
@@ -51,5 +52,6 @@ start)
   echo "smtp ready on 127.0.0.1:$port (messages in $dir/mail/new)"
   ;;
 stop) stop_pid "$pidfile" TERM 5 ;;
+kill) stop_pid "$pidfile" KILL 5 ;;
 *) usage ;;
 esac
