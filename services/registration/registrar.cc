@@ -7,6 +7,7 @@
 #include "domain/text.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
+#include "record_cache.h"
 #include "registrar_events.h"
 #include "registrar_metrics.h"
 #include "registrar_support.h"
@@ -50,7 +51,8 @@ std::string WorkplaceNameKey(const KeySpace& keys, const v1::Workplace& workplac
 Registrar::Registrar(RegistrationRepository& repository, RegistrarOptions options)
     : repository_(repository),
       options_(std::move(options)),
-      metrics_(std::make_unique<RegistrarMetrics>(options_.metrics)) {
+      metrics_(std::make_unique<RegistrarMetrics>(options_.metrics)),
+      cache_(std::make_unique<RecordCache>()) {
   if (!absl::LoadTimeZone(options_.time_zone, &time_zone_)) {
     // Without tzdata: Danish standard time, which is off by an hour only around midnight in
     // summer.

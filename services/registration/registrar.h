@@ -50,6 +50,7 @@ struct RegistrarOptions {
   prometheus::Registry* metrics = nullptr;
 };
 
+class RecordCache;
 class RegistrarMetrics;
 class SnapshotExport;
 
@@ -163,6 +164,8 @@ class Registrar {
   RegistrarOptions options_;
   absl::TimeZone time_zone_;
   std::unique_ptr<RegistrarMetrics> metrics_;
+  // Rounds, programmes, workplaces and offers for the sign-up path (record_cache.h).
+  std::unique_ptr<RecordCache> cache_;
 };
 
 }  // namespace ipraktik::registration

@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "domain/rules.h"
 #include "domain/text.h"
+#include "record_cache.h"
 #include "registrar.h"
 #include "registrar_events.h"
 #include "registrar_metrics.h"
@@ -28,62 +29,92 @@ struct ApplicationInputs {
   std::optional<Loaded<v1::Participant>> participant;
   std::optional<Loaded<v1::Application>> application;
   std::map<std::string, Loaded<v1::HostOffer>> offers;  // the wished ones that exist
+  std::optional<std::string> replay;                    // the stored result of the request id
 };
 
-// Reads the round, the intern's workplace, the wished offers and (by e-mail or id) the
-// participant with their application in the round.
+// Reads the round with its programme, the intern's workplace, the wished offers, and (by e-mail)
+// the participant with their application in the round, plus the stored result of request_key.
+// With a cache, the rarely changing records come from it when they can, so a warm sign-up costs
+// one round trip; the transaction checks their versions (AddApplicationWrites).
 absl::StatusOr<ApplicationInputs> ReadApplicationInputs(
-    RegistrationRepository& repository, const KeySpace& keys, const std::string& round_id,
-    const std::string& email, const std::string& workplace_id, const std::vector<Wish>& wishes) {
-  ApplicationInputs inputs;
-  Reads first;
-  std::size_t round_at = first.Record(keys.Round(round_id));
-  std::size_t owner_at = first.Value(keys.EmailIndex(email));
-  std::size_t workplace_at = first.Record(keys.Workplace(workplace_id));
-  std::vector<std::pair<std::string, std::size_t>> offer_at;
-  std::set<std::string> seen;
-  for (const Wish& wish : wishes) {
-    if (wish.criteria || wish.host_offer_id.empty() || !seen.insert(wish.host_offer_id).second) {
-      continue;
+    RegistrationRepository& repository, RecordCache* cache, const KeySpace& keys,
+    const std::string& round_id, const std::string& email, const std::string& workplace_id,
+    const std::vector<Wish>& wishes, const std::string& request_key) {
+  std::map<std::string, std::optional<StoredRecord>> records;
+  Reads reads;
+  std::vector<std::pair<std::string, std::size_t>> pending;
+  auto want = [&](const std::string& key) {
+    if (records.contains(key)) return;
+    if (cache != nullptr) {
+      if (auto hit = cache->Get(key)) {
+        records.emplace(key, *std::move(hit));
+        return;
+      }
     }
-    offer_at.emplace_back(wish.host_offer_id, first.Record(keys.HostOffer(wish.host_offer_id)));
+    records.emplace(key, std::nullopt);
+    pending.emplace_back(key, reads.Record(key));
+  };
+  const std::string round_key = keys.Round(round_id);
+  want(round_key);
+  want(keys.Workplace(workplace_id));
+  for (const Wish& wish : wishes) {
+    if (!wish.criteria && !wish.host_offer_id.empty()) want(keys.HostOffer(wish.host_offer_id));
   }
-  auto read = repository.Read(first);
+  // The round's programme, when the round is known already.
+  std::string programme_id;
+  if (records[round_key]) {
+    auto round = ParseRecord<v1::Round>(*records[round_key]);
+    if (!round.ok()) return round.status();
+    programme_id = round->programme_id();
+    want(keys.Programme(programme_id));
+  }
+  std::size_t person_at = reads.Person(keys, email, round_id, request_key);
+  auto read = repository.Read(reads);
   if (!read.ok()) return read.status();
-  auto round = ToLoaded<v1::Round>(read->Record(round_at));
+  for (const auto& [key, position] : pending) {
+    records[key] = read->Record(position);
+    if (cache != nullptr && records[key]) cache->Put(key, *records[key]);
+  }
+  pending.clear();
+  PersonInRound person = read->Person(person_at);
+
+  ApplicationInputs inputs;
+  inputs.replay = person.request;
+  auto round = ToLoaded<v1::Round>(records[round_key]);
   if (!round.ok()) return round.status();
   inputs.round = *std::move(round);
-  auto workplace = ToLoaded<v1::Workplace>(read->Record(workplace_at));
-  if (!workplace.ok()) return workplace.status();
-  inputs.workplace = *std::move(workplace);
-  for (const auto& [id, position] : offer_at) {
-    auto offer = ToLoaded<v1::HostOffer>(read->Record(position));
-    if (!offer.ok()) return offer.status();
-    if (*offer) inputs.offers.emplace(id, **std::move(offer));
-  }
   if (!inputs.round) return inputs;
-
-  Reads second;
-  std::size_t programme_at = second.Record(keys.Programme(inputs.round->message.programme_id()));
-  std::optional<std::size_t> participant_at;
-  std::optional<std::size_t> application_at;
-  if (auto owner = read->Value(owner_at)) {
-    participant_at = second.Record(keys.Participant(*owner));
-    application_at = second.Record(keys.Application(ApplicationId(round_id, *owner)));
+  if (programme_id.empty()) {  // a cold round: its programme takes a second round trip
+    programme_id = inputs.round->message.programme_id();
+    const std::string programme_key = keys.Programme(programme_id);
+    std::optional<StoredRecord> record =
+        cache != nullptr ? cache->Get(programme_key) : std::nullopt;
+    if (!record) {
+      auto fetched = repository.Get(programme_key);
+      if (!fetched.ok()) return fetched.status();
+      record = *std::move(fetched);
+      if (cache != nullptr && record) cache->Put(programme_key, *record);
+    }
+    records[programme_key] = std::move(record);
   }
-  auto more = repository.Read(second);
-  if (!more.ok()) return more.status();
-  auto programme = ToLoaded<v1::Programme>(more->Record(programme_at));
+  auto programme = ToLoaded<v1::Programme>(records[keys.Programme(programme_id)]);
   if (!programme.ok()) return programme.status();
   inputs.programme = *std::move(programme);
-  if (participant_at) {
-    auto participant = ToLoaded<v1::Participant>(more->Record(*participant_at));
-    if (!participant.ok()) return participant.status();
-    inputs.participant = *std::move(participant);
-    auto application = ToLoaded<v1::Application>(more->Record(*application_at));
-    if (!application.ok()) return application.status();
-    inputs.application = *std::move(application);
+  auto workplace = ToLoaded<v1::Workplace>(records[keys.Workplace(workplace_id)]);
+  if (!workplace.ok()) return workplace.status();
+  inputs.workplace = *std::move(workplace);
+  for (const Wish& wish : wishes) {
+    if (wish.criteria || wish.host_offer_id.empty()) continue;
+    auto offer = ToLoaded<v1::HostOffer>(records[keys.HostOffer(wish.host_offer_id)]);
+    if (!offer.ok()) return offer.status();
+    if (*offer) inputs.offers.emplace(wish.host_offer_id, **std::move(offer));
   }
+  auto participant = ToLoaded<v1::Participant>(person.participant);
+  if (!participant.ok()) return participant.status();
+  inputs.participant = *std::move(participant);
+  auto application = ToLoaded<v1::Application>(person.application);
+  if (!application.ok()) return application.status();
+  inputs.application = *std::move(application);
   return inputs;
 }
 
@@ -149,10 +180,12 @@ void AddApplicationWrites(Transaction& transaction, const KeySpace& keys,
                           const ApplicationInputs& inputs) {
   const v1::Application& application = plan.message;
   const std::string& id = application.application_id();
-  transaction.ExpectField(keys.Round(application.round_id()), "state", {"open"});
+  // The records the rules were decided on (perhaps from the cache) are still those versions.
+  transaction.ExpectVersion(keys.Round(application.round_id()), inputs.round->record.version);
+  transaction.ExpectVersion(keys.Programme(inputs.round->message.programme_id()),
+                            inputs.programme->record.version);
   for (const auto& [offer_id, offer] : inputs.offers) {
-    (void)offer;
-    transaction.ExpectField(keys.HostOffer(offer_id), "state", {"published"});
+    transaction.ExpectVersion(keys.HostOffer(offer_id), offer.record.version);
   }
   transaction.ExpectVersion(keys.Application(id), previous ? previous->record.version : 0);
   transaction.PutRecord(keys.Application(id), plan.record);
@@ -248,87 +281,96 @@ absl::StatusOr<Registrar::SignUpOutcome> Registrar::SignUpPerson(
                          .replayed = true};
   };
 
+  // One decision: on records from the cache where it has them, or all read now.
+  auto decide = [&](RecordCache* cache) -> absl::StatusOr<std::optional<SignUpOutcome>> {
+    auto inputs = ReadApplicationInputs(repository_, cache, keys, round_id, participant.email,
+                                        participant.workplace_id, application.wishes,
+                                        request_id.empty() ? "" : request_key);
+    if (!inputs.ok()) return inputs.status();
+    auto replay = ReplayOf(inputs->replay, request_id, fingerprint);
+    if (!replay.ok()) return replay.status();
+    if (replay->has_value()) return replay_outcome(**replay);
+    if (!inputs->round) return errors::NotFound("round", round_id);
+    if (!inputs->programme) {
+      return absl::InternalError("round " + round_id + " belongs to no programme");
+    }
+    Violations violations;
+    Workplace workplace = inputs->workplace ? ToDomain(inputs->workplace->message) : Workplace{};
+    CheckParticipant(participant, inputs->workplace ? &workplace : nullptr,
+                     FieldPath("participant"), violations);
+    CheckApplicationInputs(application, *inputs, participant.email, participant.workplace_id,
+                           violations);
+    if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
+    if (absl::Status status = AllowsSignUp(ToDomain(inputs->round->message), TodayDate());
+        !status.ok()) {
+      return status;
+    }
+    if (!etag.empty()) {
+      if (!inputs->application) {
+        return CheckEtag(etag, 0, "application", ApplicationId(round_id, "?"));
+      }
+      if (absl::Status status = CheckEtag(etag, inputs->application->record.version, "application",
+                                          inputs->application->message.application_id());
+          !status.ok()) {
+        return status;
+      }
+    }
+    const absl::Time now = Now();
+    ParticipantPlan person = PlanParticipant(participant, inputs->participant, now);
+    application.round_id = round_id;
+    application.participant_id = person.message.participant_id();
+    application.id = ApplicationId(round_id, application.participant_id);
+    ApplicationPlan plan = PlanApplication(application, *inputs, inputs->application, now);
+
+    Transaction transaction(keys);
+    if (!request_id.empty()) {
+      transaction.Dedupe(request_key, fingerprint,
+                         SignUpResult(application.participant_id, application.id, plan.created));
+    }
+    transaction.ExpectVersion(keys.Workplace(participant.workplace_id),
+                              inputs->workplace->record.version);
+    AddParticipantWrites(transaction, keys, person);
+    AddApplicationWrites(transaction, keys, plan, inputs->application, *inputs);
+    if (person.created) {
+      v1::ParticipantRegistered registered;
+      *registered.mutable_participant() = PersonCard(person.message, &inputs->workplace->message);
+      registered.set_workplace_id(participant.workplace_id);
+      auto event = MakeEvent(caller, kParticipantRegistered, registered);
+      if (!event.ok()) return event.status();
+      transaction.Emit(*std::move(event));
+    }
+    auto submitted = SubmittedEvent(caller, plan, person.message, &inputs->workplace->message,
+                                    options_.approval_base_url);
+    if (!submitted.ok()) return submitted.status();
+    transaction.Emit(*std::move(submitted));
+
+    auto committed = repository_.Commit(transaction);
+    if (!committed.ok()) return committed.status();
+    switch (committed->kind) {
+      case CommitResult::Kind::kRetry:
+        cache_->Evict(committed->conflict_key);
+        return std::nullopt;
+      case CommitResult::Kind::kDuplicate:
+        return replay_outcome(committed->duplicate_result);
+      case CommitResult::Kind::kCommitted:
+        break;
+    }
+    return SignUpOutcome{.participant = std::move(person.message),
+                         .application = std::move(plan.message),
+                         .created = plan.created,
+                         .replayed = false};
+  };
+
   return Optimistically<SignUpOutcome>(
       [&]() -> absl::StatusOr<std::optional<SignUpOutcome>> {
-        auto replay = Replay(repository_, request_key, request_id, fingerprint);
-        if (!replay.ok()) return replay.status();
-        if (replay->has_value()) return replay_outcome(**replay);
-
-        auto inputs = ReadApplicationInputs(repository_, keys, round_id, participant.email,
-                                            participant.workplace_id, application.wishes);
-        if (!inputs.ok()) return inputs.status();
-        if (!inputs->round) return errors::NotFound("round", round_id);
-        if (!inputs->programme) {
-          return absl::InternalError("round " + round_id + " belongs to no programme");
+        auto decided = decide(cache_.get());
+        // A refusal is never based on cached records alone: decide again on fresh ones.
+        if (!decided.ok() && (decided.status().code() == absl::StatusCode::kInvalidArgument ||
+                              decided.status().code() == absl::StatusCode::kFailedPrecondition ||
+                              decided.status().code() == absl::StatusCode::kNotFound)) {
+          decided = decide(nullptr);
         }
-        Violations violations;
-        Workplace workplace =
-            inputs->workplace ? ToDomain(inputs->workplace->message) : Workplace{};
-        CheckParticipant(participant, inputs->workplace ? &workplace : nullptr,
-                         FieldPath("participant"), violations);
-        CheckApplicationInputs(application, *inputs, participant.email, participant.workplace_id,
-                               violations);
-        if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
-        if (absl::Status status = AllowsSignUp(ToDomain(inputs->round->message), TodayDate());
-            !status.ok()) {
-          return status;
-        }
-        if (!etag.empty()) {
-          if (!inputs->application) {
-            return CheckEtag(etag, 0, "application", ApplicationId(round_id, "?"));
-          }
-          if (absl::Status status =
-                  CheckEtag(etag, inputs->application->record.version, "application",
-                            inputs->application->message.application_id());
-              !status.ok()) {
-            return status;
-          }
-        }
-        const absl::Time now = Now();
-        ParticipantPlan person = PlanParticipant(participant, inputs->participant, now);
-        application.round_id = round_id;
-        application.participant_id = person.message.participant_id();
-        application.id = ApplicationId(round_id, application.participant_id);
-        ApplicationPlan plan = PlanApplication(application, *inputs, inputs->application, now);
-
-        Transaction transaction(keys);
-        if (!request_id.empty()) {
-          transaction.Dedupe(
-              request_key, fingerprint,
-              SignUpResult(application.participant_id, application.id, plan.created));
-        }
-        transaction.ExpectVersion(keys.Workplace(participant.workplace_id),
-                                  inputs->workplace->record.version);
-        AddParticipantWrites(transaction, keys, person);
-        AddApplicationWrites(transaction, keys, plan, inputs->application, *inputs);
-        if (person.created) {
-          v1::ParticipantRegistered registered;
-          *registered.mutable_participant() =
-              PersonCard(person.message, &inputs->workplace->message);
-          registered.set_workplace_id(participant.workplace_id);
-          auto event = MakeEvent(caller, kParticipantRegistered, registered);
-          if (!event.ok()) return event.status();
-          transaction.Emit(*std::move(event));
-        }
-        auto submitted = SubmittedEvent(caller, plan, person.message, &inputs->workplace->message,
-                                        options_.approval_base_url);
-        if (!submitted.ok()) return submitted.status();
-        transaction.Emit(*std::move(submitted));
-
-        auto committed = repository_.Commit(transaction);
-        if (!committed.ok()) return committed.status();
-        switch (committed->kind) {
-          case CommitResult::Kind::kRetry:
-            return std::nullopt;
-          case CommitResult::Kind::kDuplicate:
-            return replay_outcome(committed->duplicate_result);
-          case CommitResult::Kind::kCommitted:
-            break;
-        }
-        return SignUpOutcome{.participant = std::move(person.message),
-                             .application = std::move(plan.message),
-                             .created = plan.created,
-                             .replayed = false};
+        return decided;
       },
       [this] { metrics_->Retry(); });
 }
@@ -431,9 +473,9 @@ absl::StatusOr<v1::UpdateApplicationResponse> Registrar::UpdateApplication(
                                                     keys->Participant(application.participant_id),
                                                     "participant", application.participant_id);
         if (!person.ok()) return person.status();
-        auto inputs =
-            ReadApplicationInputs(repository_, *keys, application.round_id, person->message.email(),
-                                  person->message.workplace_id(), application.wishes);
+        auto inputs = ReadApplicationInputs(repository_, nullptr, *keys, application.round_id,
+                                            person->message.email(), person->message.workplace_id(),
+                                            application.wishes, "");
         if (!inputs.ok()) return inputs.status();
         if (!inputs->round || !inputs->programme || !inputs->application) return std::nullopt;
         Violations checked;

@@ -265,8 +265,13 @@ absl::StatusOr<std::optional<std::string>> Replay(RegistrationRepository& reposi
   reads.Value(request_key);
   auto read = repository.Read(reads);
   if (!read.ok()) return read.status();
-  auto stored = read->Value(0);
-  if (!stored) return std::optional<std::string>();
+  return ReplayOf(read->Value(0), request_id, fingerprint);
+}
+
+absl::StatusOr<std::optional<std::string>> ReplayOf(const std::optional<std::string>& stored,
+                                                    const std::string& request_id,
+                                                    const std::string& fingerprint) {
+  if (request_id.empty() || !stored) return std::optional<std::string>();
   auto newline = stored->find('\n');
   if (newline == std::string::npos || stored->substr(0, newline) != fingerprint) {
     return errors::AlreadyExists("request", request_id,

@@ -183,6 +183,10 @@ absl::StatusOr<std::optional<std::string>> Replay(RegistrationRepository& reposi
                                                   const std::string& request_key,
                                                   const std::string& request_id,
                                                   const std::string& fingerprint);
+// The same for a request key's value read already (nullopt: none stored).
+absl::StatusOr<std::optional<std::string>> ReplayOf(const std::optional<std::string>& stored,
+                                                    const std::string& request_id,
+                                                    const std::string& fingerprint);
 
 }  // namespace ipraktik::registration
 

@@ -110,6 +110,19 @@ if request_key then redis.call('SET', request_key, request_value, 'PX', request_
 return {'ok'}
 )lua";
 
+// Reads a person's records in a round by e-mail. KEYS: the e-mail index, the request key (when
+// ARGV[3] is '1'). ARGV: the prefixes of participant and application keys (the application key
+// of a participant p in the round is ARGV[2] .. p). The keys read by id share the tenant's hash
+// tag with the declared ones, so the script stays within one Redis Cluster slot.
+constexpr std::string_view kPersonScript = R"lua(
+local request = false
+if ARGV[3] == '1' then request = redis.call('GET', KEYS[2]) end
+local owner = redis.call('GET', KEYS[1])
+if not owner then return {request, false, {}, {}} end
+return {request, owner, redis.call('HGETALL', ARGV[1] .. owner),
+        redis.call('HGETALL', ARGV[2] .. owner)}
+)lua";
+
 std::int64_t ParseInt(std::string_view text) {
   std::int64_t value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
@@ -178,6 +191,28 @@ std::size_t Reads::Value(std::string key) {
 std::size_t Reads::Members(std::string key) {
   pipeline_.Add({"SMEMBERS", key});
   return pipeline_.size() - 1;
+}
+
+std::size_t Reads::Person(const KeySpace& keys, std::string_view email, std::string_view round_id,
+                          const std::string& request_key) {
+  std::string application_prefix = keys.Application(
+      absl::StrCat("app-", absl::string_view(round_id.data(), round_id.size()), "."));
+  pipeline_.Add({"EVAL", kPersonScript, "2", keys.EmailIndex(email),
+                 request_key.empty() ? keys.Request("none", "none") : request_key,
+                 keys.Participant(""), application_prefix, request_key.empty() ? "0" : "1"});
+  return pipeline_.size() - 1;
+}
+
+PersonInRound ReadResults::Person(std::size_t position) const {
+  PersonInRound person;
+  const auto& parts = replies_.at(position).elements();
+  if (parts.size() != 4) return person;
+  if (parts[0].is_string()) person.request = parts[0].str();
+  if (!parts[1].is_string()) return person;
+  person.participant_id = parts[1].str();
+  if (!parts[2].elements().empty()) person.participant = RecordFromHash(parts[2]);
+  if (!parts[3].elements().empty()) person.application = RecordFromHash(parts[3]);
+  return person;
 }
 
 std::optional<StoredRecord> ReadResults::Record(std::size_t position) const {
@@ -357,7 +392,10 @@ absl::StatusOr<CommitResult> RegistrationRepository::Commit(const Transaction& t
                                outcome->reply.DebugString());
   }
   const std::string& kind = elements[0].str();
-  if (kind == "retry") return CommitResult{.kind = CommitResult::Kind::kRetry};
+  if (kind == "retry") {
+    return CommitResult{.kind = CommitResult::Kind::kRetry,
+                        .conflict_key = elements.size() > 1 ? elements[1].str() : ""};
+  }
   if (kind == "duplicate") {
     return CommitResult{.kind = CommitResult::Kind::kDuplicate,
                         .duplicate_result = elements.size() > 1 ? elements[1].str() : ""};

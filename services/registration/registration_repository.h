@@ -94,12 +94,25 @@ struct StoredRecord {
   std::string Field(std::string_view name) const;
 };
 
+// A person's records in one round, found by e-mail address in one step (ReadResults::Person).
+struct PersonInRound {
+  std::optional<std::string> request;  // the stored result of the request id, when one was given
+  std::optional<std::string> participant_id;
+  std::optional<StoredRecord> participant;
+  std::optional<StoredRecord> application;
+};
+
 // Reads sent together in one round trip. Each call returns the position of its result.
 class Reads {
  public:
   std::size_t Record(std::string key);   // a StoredRecord (HGETALL)
   std::size_t Value(std::string key);    // a string (GET)
   std::size_t Members(std::string key);  // a set's members (SMEMBERS)
+  // The participant with this (normalized) e-mail address and their application in the round,
+  // and the stored result of request_key (empty: none), read by one script: the participant's
+  // id is only known inside Redis.
+  std::size_t Person(const KeySpace& keys, std::string_view email, std::string_view round_id,
+                     const std::string& request_key);
 
   const store::Pipeline& pipeline() const { return pipeline_; }
   bool empty() const { return pipeline_.empty(); }
@@ -115,6 +128,7 @@ class ReadResults {
   std::optional<StoredRecord> Record(std::size_t position) const;
   std::optional<std::string> Value(std::size_t position) const;
   std::vector<std::string> Members(std::size_t position) const;
+  PersonInRound Person(std::size_t position) const;
 
  private:
   std::vector<store::Reply> replies_;
@@ -194,6 +208,8 @@ struct CommitResult {
   Kind kind = Kind::kCommitted;
   // kDuplicate: the result the first request stored.
   std::string duplicate_result{};
+  // kRetry: the key whose check failed (so a cached copy of it can be dropped).
+  std::string conflict_key{};
 };
 
 class RegistrationRepository {

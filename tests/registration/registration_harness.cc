@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
 
@@ -79,6 +81,11 @@ v1::Date Day(int year, int month, int day) {
   date.set_month(month);
   date.set_day(day);
   return date;
+}
+
+v1::Date DaysFromToday(int days) {
+  absl::CivilDay day = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + days;
+  return Day(static_cast<int>(day.year()), day.month(), day.day());
 }
 
 LocalRound MakeLocalRound(v1::RegistrationService::Stub& stub, const std::string& tenant,

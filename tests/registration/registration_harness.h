@@ -95,6 +95,8 @@ Response MustCall(v1::RegistrationService::Stub& stub,
 }
 
 v1::Date Day(int year, int month, int day);
+// The day `days` days after today (UTC), for rounds against the real clock.
+v1::Date DaysFromToday(int days);
 
 // A round of the kind Holstebro ran inside the municipality: a programme, its round (open, one
 // to three wishes, municipal hosts), the town hall's canteen with one published offer (contact

@@ -24,15 +24,6 @@ using namespace std::chrono_literals;
 using ::testing::SizeIs;
 using Stub = v1::RegistrationService::Stub;
 
-v1::Date DaysFromNow(int days) {
-  absl::CivilDay day = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + days;
-  v1::Date date;
-  date.set_year(static_cast<int>(day.year()));
-  date.set_month(day.month());
-  date.set_day(day.day());
-  return date;
-}
-
 class RestartTest : public ::testing::Test {
  protected:
   RestartTest() : events_(rabbit_.url(), "registration-restart-events") {}
@@ -80,7 +71,7 @@ class RestartTest : public ::testing::Test {
 
   void MakeRound() {
     auto local =
-        MakeLocalRound(*stub_, "restart", DaysFromNow(30), DaysFromNow(40), DaysFromNow(41));
+        MakeLocalRound(*stub_, "restart", DaysFromToday(30), DaysFromToday(40), DaysFromToday(41));
     round_ = local.round;
     intern_workplace_ = local.intern_workplace;
     offer_ = local.offer;

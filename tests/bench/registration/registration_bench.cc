@@ -1,0 +1,292 @@
+// Sign-up load on the real ipraktik-registration binary (private Redis and RabbitMQ, loopback),
+// from an asynchronous gRPC client (callback API): sign-ups per second and their p50/p99
+// latency, beside the rate of the gRPC health check measured the same way in the same run, and
+// the latency at a paced 1,000 sign-ups per second (measured from each call's scheduled start,
+// so a stall is not hidden by the calls it delays).
+//
+//   registration_bench [--seconds N] [--in-flight N] [--paced-rate N]
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "child_process.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "ipraktik/v1/registration.grpc.pb.h"
+#include "local_servers.h"
+#include "registration_harness.h"
+
+namespace ipraktik::registration::bench {
+
+using testing::DaysFromToday;
+using testing::LocalRound;
+using testing::MakeLocalRound;
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+namespace v1 = ::ipraktik::v1;
+using Stub = v1::RegistrationService::Stub;
+
+constexpr char kTenant[] = "bench";
+
+// Thrown so that the servers and the service this program started are stopped on the way out.
+[[noreturn]] void Fail(const std::string& what) { throw std::runtime_error(what); }
+
+// Latencies and outcomes of one phase; thread-safe.
+class Recorder {
+ public:
+  void Record(Clock::duration latency, bool ok) {
+    std::lock_guard lock(mutex_);
+    if (!ok) {
+      ++errors_;
+      return;
+    }
+    latencies_.push_back(std::chrono::duration<double, std::milli>(latency).count());
+  }
+
+  struct Summary {
+    std::size_t calls = 0;
+    std::size_t errors = 0;
+    double per_second = 0;
+    double p50_ms = 0;
+    double p99_ms = 0;
+  };
+
+  Summary Summarize(Clock::duration elapsed) {
+    std::lock_guard lock(mutex_);
+    Summary summary;
+    summary.calls = latencies_.size();
+    summary.errors = errors_;
+    summary.per_second =
+        static_cast<double>(latencies_.size()) / std::chrono::duration<double>(elapsed).count();
+    if (!latencies_.empty()) {
+      std::sort(latencies_.begin(), latencies_.end());
+      auto at = [&](double q) {
+        return latencies_[std::min(latencies_.size() - 1,
+                                   static_cast<std::size_t>(q * latencies_.size()))];
+      };
+      summary.p50_ms = at(0.50);
+      summary.p99_ms = at(0.99);
+    }
+    return summary;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<double> latencies_;
+  std::size_t errors_ = 0;
+};
+
+// Starts one asynchronous call; done(ok) runs on a gRPC thread when it finished.
+using StartCall = std::function<void(std::function<void(bool ok)> done)>;
+
+// Keeps in_flight calls going for the duration (closed loop). Calls finishing after the
+// measured window are not counted.
+Recorder::Summary Unpaced(const StartCall& start, int in_flight, Clock::duration warm_up,
+                          Clock::duration duration) {
+  Recorder recorder;
+  std::atomic<bool> measuring{false};
+  std::atomic<bool> stopping{false};
+  std::atomic<int> outstanding{0};
+  std::mutex mutex;
+  std::condition_variable idle;
+  std::function<void()> launch = [&] {
+    ++outstanding;
+    auto sent = Clock::now();
+    start([&, sent](bool ok) {
+      if (measuring) recorder.Record(Clock::now() - sent, ok);
+      if (!stopping) launch();
+      if (--outstanding == 0) {
+        std::lock_guard lock(mutex);
+        idle.notify_all();
+      }
+    });
+  };
+  for (int i = 0; i < in_flight; ++i) launch();
+  std::this_thread::sleep_for(warm_up);
+  measuring = true;
+  auto begin = Clock::now();
+  std::this_thread::sleep_for(duration);
+  measuring = false;
+  auto elapsed = Clock::now() - begin;
+  stopping = true;
+  std::unique_lock lock(mutex);
+  idle.wait(lock, [&] { return outstanding == 0; });
+  return recorder.Summarize(elapsed);
+}
+
+// Starts calls at a fixed rate whatever their latency (open loop); the latency of each counts
+// from its scheduled start.
+Recorder::Summary Paced(const StartCall& start, int rate, Clock::duration duration) {
+  Recorder recorder;
+  std::atomic<int> outstanding{0};
+  const auto interval = std::chrono::duration_cast<Clock::duration>(1s) / rate;
+  auto begin = Clock::now();
+  long sent = 0;
+  while (true) {
+    auto scheduled = begin + sent * interval;
+    if (scheduled - begin >= duration) break;
+    std::this_thread::sleep_until(scheduled);
+    ++outstanding;
+    start([&, scheduled](bool ok) {
+      recorder.Record(Clock::now() - scheduled, ok);
+      --outstanding;
+    });
+    ++sent;
+  }
+  while (outstanding > 0) std::this_thread::sleep_for(1ms);
+  return recorder.Summarize(Clock::now() - begin);
+}
+
+void Print(const std::string& what, const Recorder::Summary& summary) {
+  std::printf("%-44s %8.0f calls/s  p50 %6.2f ms  p99 %6.2f ms  (%zu calls, %zu errors)\n",
+              what.c_str(), summary.per_second, summary.p50_ms, summary.p99_ms, summary.calls,
+              summary.errors);
+  std::fflush(stdout);
+}
+
+int Main(int argc, char** argv) {
+  int seconds = 10;
+  int in_flight = 64;
+  int paced_rate = 1000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string_view flag = argv[i];
+    int* target = flag == "--seconds"      ? &seconds
+                  : flag == "--in-flight"  ? &in_flight
+                  : flag == "--paced-rate" ? &paced_rate
+                                           : nullptr;
+    if (target == nullptr || !absl::SimpleAtoi(argv[i + 1], target) || *target <= 0) {
+      Fail("usage: registration_bench [--seconds N] [--in-flight N] [--paced-rate N]");
+    }
+  }
+
+  ipraktik::testing::RedisServer redis;
+  ipraktik::testing::RabbitMqServer rabbit;
+  ipraktik::testing::ChildProcess service(
+      ipraktik::testing::BinaryDir() / "bin" / "ipraktik-registration", {},
+      {
+          {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
+          {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
+          {"IPRAKTIK_REDIS_ADDRESS", redis.address()},
+          {"IPRAKTIK_AMQP_URL", rabbit.url()},
+          {"IPRAKTIK_LOG_LEVEL", "info"},
+      },
+      redis.dir() / "registration.log");
+  if (!service.WaitForOutput("\"msg\":\"serving\"", 30s)) Fail("service: " + service.Output());
+  std::smatch port;
+  std::string log = service.Output();
+  if (!std::regex_search(log, port, std::regex("\"grpc_port\":([0-9]+)"))) Fail(log);
+  const std::string address = "127.0.0.1:" + port[1].str();
+
+  // One channel per direction of work would hide contention the service has; one channel is
+  // what a partner's client has.
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  auto stub = v1::RegistrationService::NewStub(channel);
+  grpc::GenericStub generic(channel);
+  // The round the sign-ups go to: open, one published offer, and the interns' own workplace.
+  LocalRound round =
+      MakeLocalRound(*stub, kTenant, DaysFromToday(30), DaysFromToday(40), DaysFromToday(41));
+  if (round.round.round_id().empty() || round.offer.host_offer_id().empty()) {
+    Fail("could not set up the round");
+  }
+
+  StartCall health = [&](std::function<void(bool)> done) {
+    struct Call {
+      grpc::ClientContext context;
+      grpc::ByteBuffer request;
+      grpc::ByteBuffer response;
+    };
+    auto call = std::make_shared<Call>();
+    // An empty HealthCheckRequest (the server's overall health): one empty slice, since a buffer
+    // without slices is no message at all.
+    grpc::Slice empty("");
+    call->request = grpc::ByteBuffer(&empty, 1);
+    generic.UnaryCall(&call->context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                      &call->request, &call->response,
+                      [call, done](grpc::Status status) { done(status.ok()); });
+  };
+  std::atomic<long> next_person{0};
+  StartCall sign_up = [&](std::function<void(bool)> done) {
+    struct Call {
+      grpc::ClientContext context;
+      v1::SignUpRequest request;
+      v1::SignUpResponse response;
+    };
+    auto call = std::make_shared<Call>();
+    call->context.AddMetadata("x-ipraktik-tenant", kTenant);
+    long person = next_person++;
+    v1::SignUpRequest& request = call->request;
+    request.set_round_id(round.round.round_id());
+    request.set_request_id(absl::StrCat("bench-", person));
+    v1::Participant* participant = request.mutable_participant();
+    participant->set_name(absl::StrCat("Praktikant ", person));
+    participant->set_email(absl::StrCat("praktikant", person, "@fm.dk"));
+    participant->set_job_title("Fuldmægtig");
+    participant->set_workplace_id(round.intern_workplace.workplace_id());
+    participant->set_consent(true);
+    v1::Application* application = request.mutable_application();
+    application->set_purpose("Se hvordan de kommunale rammer virker i praksis hos en kommune.");
+    *application->add_available_days() = round.round.window_start();
+    application->add_wishes()->set_host_offer_id(round.offer.host_offer_id());
+    application->add_wishes()->mutable_criteria()->set_field("køkken");
+    stub->async()->SignUp(
+        &call->context, &call->request, &call->response, [call, done](grpc::Status status) {
+          if (!status.ok()) {
+            std::fprintf(stderr, "sign-up failed: %s\n", status.error_message().c_str());
+          }
+          done(status.ok());
+        });
+  };
+
+  const auto duration = std::chrono::seconds(seconds);
+  std::printf("registration: %d s per phase, %d calls in flight, paced phase at %d/s\n", seconds,
+              in_flight, paced_rate);
+  auto health_result = Unpaced(health, in_flight, 2s, duration);
+  Print("grpc.health.v1.Health/Check, unpaced", health_result);
+  auto sign_up_result = Unpaced(sign_up, in_flight, 2s, duration);
+  Print("RegistrationService/SignUp, unpaced", sign_up_result);
+  auto paced_result = Paced(sign_up, paced_rate, duration);
+  Print(absl::StrCat("RegistrationService/SignUp, paced at ", paced_rate, "/s"), paced_result);
+
+  double share = 100.0 * sign_up_result.per_second / health_result.per_second;
+  std::printf("sign-up rate / health check rate: %.0f%% (goal: at least 40%%)\n", share);
+  std::printf("p99 at %d sign-ups/s: %.2f ms (goal: under 10 ms)\n", paced_rate,
+              paced_result.p99_ms);
+  service.Signal(SIGTERM);
+  service.WaitFor(10s);
+  bool errors = health_result.errors + sign_up_result.errors + paced_result.errors > 0;
+  return errors ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace ipraktik::registration::bench
+
+int main(int argc, char** argv) {
+  try {
+    return ipraktik::registration::bench::Main(argc, argv);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "registration_bench: %s\n", error.what());
+    return 1;
+  }
+}
