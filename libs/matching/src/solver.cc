@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "src/flow.h"
+#include "src/id_table.h"
 #include "src/text.h"
 
 namespace ipraktik::matching {
@@ -42,6 +45,21 @@ struct Round {
 
 std::uint32_t Key(std::uint32_t rank, bool cross) { return rank << 1 | (cross ? 1u : 0u); }
 
+// Id equality without a call to memcmp for short ids (the usual case): ten million lookups per
+// national round.
+struct IdEqual {
+  bool operator()(std::string_view a, std::string_view b) const {
+    if (a.size() != b.size()) return false;
+    if (a.size() > 24) return a == b;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+};
+using IdIndex =
+    absl::flat_hash_map<std::string_view, std::uint32_t, absl::Hash<std::string_view>, IdEqual>;
+
 absl::StatusOr<Round> ApplyRules(const Instance& instance) {
   Round round;
   if (instance.interns.size() >= kNone / 2 || instance.hosts.size() >= kNone / 2) {
@@ -51,39 +69,36 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
   round.hosts = static_cast<std::uint32_t>(instance.hosts.size());
   round.scale = static_cast<std::int64_t>(round.interns) + 1;
 
-  // Host ids copied side by side: ten million lookups then compare against a few megabytes of
-  // ids instead of reaching into every Host record.
-  std::string host_ids;
-  for (const Host& host : instance.hosts) host_ids += host.id;
-  absl::flat_hash_map<std::string_view, std::uint32_t> host_index;
-  host_index.reserve(round.hosts);
-  for (std::size_t h = 0, at = 0; h < round.hosts; at += instance.hosts[h++].id.size()) {
-    host_index.emplace(std::string_view(host_ids).substr(at, instance.hosts[h].id.size()),
-                       static_cast<std::uint32_t>(h));
-  }
-  absl::flat_hash_map<std::string_view, std::uint32_t> intern_index;
+  const IdTable host_index(round.hosts,
+                           [&](std::size_t h) -> std::string_view { return instance.hosts[h].id; });
+  std::optional<IdTable> intern_index;
   if (!instance.pinned.empty() || !instance.forbidden.empty()) {
-    intern_index.reserve(round.interns);
-    for (std::uint32_t i = 0; i < round.interns; ++i) {
-      intern_index.emplace(instance.interns[i].id, i);
-    }
+    intern_index.emplace(round.interns,
+                         [&](std::size_t i) -> std::string_view { return instance.interns[i].id; });
   }
-  auto find = [](const auto& index, std::string_view id) {
-    auto it = index.find(id);
-    return it == index.end() ? kNone : it->second;
+  auto find = [](const IdTable& index, std::string_view id) {
+    const std::uint32_t found = index.Find(id);
+    return found == IdTable::kMissing ? kNone : found;
   };
   // Organisations as numbers, so that the own-organisation rule compares numbers per wish.
-  absl::flat_hash_map<std::string_view, std::uint32_t> organization_index;
+  IdIndex organization_index;
   auto organization_of = [&](const std::string& name) {
     return organization_index.emplace(name, organization_index.size()).first->second;
   };
-  std::vector<std::uint32_t> host_organization(round.hosts);
+  // What each wish needs of its host, packed: one cache line fetch per wish instead of three.
+  struct HostFacts {
+    std::uint32_t organization;
+    std::uint32_t last_wisher;  // the last intern whose wish for the host was seen
+    Sector sector;
+  };
+  std::vector<HostFacts> host_facts(round.hosts);
   for (std::uint32_t h = 0; h < round.hosts; ++h) {
-    host_organization[h] = organization_of(instance.hosts[h].organization);
+    host_facts[h] = {organization_of(instance.hosts[h].organization), kNone,
+                     instance.hosts[h].sector};
   }
   absl::flat_hash_set<std::pair<std::uint32_t, std::uint32_t>> forbidden;
   for (const Pair& pair : instance.forbidden) {
-    std::uint32_t i = find(intern_index, pair.intern), h = find(host_index, pair.host);
+    std::uint32_t i = find(*intern_index, pair.intern), h = find(host_index, pair.host);
     if (i != kNone && h != kNone) forbidden.emplace(i, h);
   }
 
@@ -95,7 +110,6 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
   round.host.reserve(total_wishes);
   round.key.reserve(total_wishes);
   round.wished_by.assign(round.hosts, 0);
-  std::vector<std::uint32_t> last_wished_by(round.hosts, kNone);
   for (std::uint32_t i = 0; i < round.interns; ++i) {
     const Intern& intern = instance.interns[i];
     const std::size_t first = round.host.size();
@@ -109,20 +123,24 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
       DropReason reason;
       if (h == kNone) {
         reason = DropReason::kUnknownHost;
-      } else if (last_wished_by[h] == i) {
+        round.drops.push_back({i, w, reason});
+        continue;
+      }
+      HostFacts& facts = host_facts[h];
+      if (facts.last_wisher == i) {
         reason = DropReason::kDuplicateWish;
-      } else if (host_organization[h] == organization) {
+      } else if (facts.organization == organization) {
         reason = DropReason::kOwnOrganization;
       } else if (!forbidden.empty() && forbidden.contains(std::make_pair(i, h))) {
         reason = DropReason::kForbidden;
       } else {
-        last_wished_by[h] = i;
+        facts.last_wisher = i;
         round.host.push_back(h);
-        round.key.push_back(Key(wish.rank, instance.hosts[h].sector != intern.sector));
+        round.key.push_back(Key(wish.rank, facts.sector != intern.sector));
         ++round.wished_by[h];
         continue;
       }
-      if (h != kNone) last_wished_by[h] = i;
+      facts.last_wisher = i;
       round.drops.push_back({i, w, reason});
     }
     // Cheapest first: by rank, and within a rank cross-sector first. Ranks already ascend.
@@ -149,7 +167,7 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
   }
   round.pinned_edge.assign(round.interns, kNone);
   for (const Pair& pin : instance.pinned) {
-    const std::uint32_t i = find(intern_index, pin.intern), h = find(host_index, pin.host);
+    const std::uint32_t i = find(*intern_index, pin.intern), h = find(host_index, pin.host);
     auto refuse = [&](PinRefusal reason) {
       round.refused_pins.push_back({pin.intern, pin.host, reason});
     };
