@@ -9,12 +9,15 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -317,6 +320,33 @@ TEST_F(OutboxTest, AFailingPublisherLosesNothingAndKeepsTheOrder) {
   auto sequences = FirstPublications(bus.published());
   EXPECT_EQ(sequences["kk"], OneTo(50));
   EXPECT_EQ(sequences["odense"], OneTo(50));
+  EXPECT_EQ(StreamLength("kk"), 0);
+}
+
+TEST_F(OutboxTest, ABatchPublisherGetsWholeBatchesAndARefusedBatchComesAgain) {
+  Produce("kk", 1, 50);
+  FakeBus bus;
+  std::mutex mutex;
+  std::vector<std::size_t> sizes;
+  int calls = 0;
+  PublishBatch publish = [&](std::span<const Envelope> batch,
+                             std::span<const std::string_view> serialized) {
+    std::lock_guard lock(mutex);
+    if (++calls == 2) return absl::UnavailableError("broker away");
+    sizes.push_back(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      EXPECT_TRUE(bus.Send(batch[i], serialized[i]).ok());
+    }
+    return absl::OkStatus();
+  };
+  Relay relay(*redis_, publish, Quiet(), FastRelay("a"));
+  relay.Start();
+  ASSERT_TRUE(WaitUntil([&] { return FirstPublications(bus.published())["kk"].size() == 50; }));
+  relay.Stop();
+  EXPECT_EQ(FirstPublications(bus.published())["kk"], OneTo(50));
+  EXPECT_EQ(bus.published().size(), 50u);  // the refused batch was not published in part
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(*std::max_element(sizes.begin(), sizes.end()), 20u);
   EXPECT_EQ(StreamLength("kk"), 0);
 }
 

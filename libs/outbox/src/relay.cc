@@ -134,6 +134,12 @@ Relay::Relay(store::Pool& redis, Publish publish, logging::Logger logger, RelayO
   options_.batches_per_pass = std::max(1, options_.batches_per_pass);
 }
 
+Relay::Relay(store::Pool& redis, PublishBatch publish_batch, logging::Logger logger,
+             RelayOptions options)
+    : Relay(redis, Publish(), std::move(logger), std::move(options)) {
+  publish_batch_ = std::move(publish_batch);
+}
+
 Relay::~Relay() { Stop(); }
 
 void Relay::Start() {
@@ -394,6 +400,51 @@ absl::Status Relay::PublishOne(const events::Envelope& event, std::string_view s
   }
 }
 
+absl::StatusOr<absl::Status> Relay::PublishWhole(const std::string& tenant,
+                                                 const std::vector<Entry>& entries,
+                                                 std::vector<std::string>& done) {
+  std::vector<events::Envelope> batch;
+  std::vector<std::string_view> serialized;
+  std::vector<std::string> ids;
+  for (const Entry& entry : entries) {
+    auto bytes = entry.fields.find(events::kEntryEnvelopeField);
+    absl::StatusOr<events::Envelope> event = bytes == entry.fields.end()
+                                                 ? absl::InvalidArgumentError("no envelope field")
+                                                 : events::ParseEnvelope(bytes->second);
+    if (!event.ok() || event->tenant() != tenant) {
+      const std::string reason =
+          event.ok() ? absl::StrCat("event of tenant ", event->tenant(), " in this outbox")
+                     : std::string(event.status().message());
+      if (absl::Status s = DeadLetter(tenant, entry, reason); !s.ok()) return s;
+      continue;
+    }
+    batch.push_back(*std::move(event));
+    serialized.push_back(bytes->second);
+    ids.push_back(entry.id);
+  }
+  if (batch.empty()) return absl::OkStatus();
+  absl::Status sent;
+  // The callback is the service's code: an exception must not end the relay thread.
+  try {
+    sent = publish_batch_(batch, serialized);
+  } catch (const std::exception& error) {
+    sent = absl::InternalError(absl::StrCat("outbox publish callback threw: ", error.what()));
+  } catch (...) {
+    sent = absl::InternalError("outbox publish callback threw");
+  }
+  if (!sent.ok()) {
+    metrics_->Failed();
+    logger_.WithTenant(tenant).Warning("outbox batch publish failed; retrying after a backoff",
+                                       {{"events", static_cast<std::int64_t>(batch.size())},
+                                        {"first_event_id", batch.front().id()},
+                                        {"error", std::string(sent.message())}});
+    return sent;
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) metrics_->Published();
+  done.insert(done.end(), ids.begin(), ids.end());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::size_t> Relay::PublishTenant(const std::string& tenant) {
   const std::string stream = StreamKey(*store::TenantKeys::For(tenant));
   absl::StatusOr<bool> held = HoldLease(tenant);
@@ -413,7 +464,15 @@ absl::StatusOr<std::size_t> Relay::PublishTenant(const std::string& tenant) {
 
     std::vector<std::string> done;
     std::optional<absl::Status> failure;
-    for (const Entry& entry : *entries) {
+    if (publish_batch_) {
+      absl::StatusOr<absl::Status> sent = PublishWhole(tenant, *entries, done);
+      if (!sent.ok()) return sent.status();
+      if (!sent->ok()) failure = *std::move(sent);
+      published += done.size();
+    }
+    std::span<const Entry> one_by_one =
+        publish_batch_ ? std::span<const Entry>() : std::span<const Entry>(*entries);
+    for (const Entry& entry : one_by_one) {
       auto bytes = entry.fields.find(events::kEntryEnvelopeField);
       if (bytes == entry.fields.end()) {
         if (absl::Status s = DeadLetter(tenant, entry, "no envelope field"); !s.ok()) return s;
