@@ -2,6 +2,7 @@
 // skeleton of libs/server, with the outbox relay that publishes its events to RabbitMQ.
 #include <memory>
 
+#include "bus_publishing.h"
 #include "ipraktik/bus/publisher.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/outbox/relay.h"
@@ -42,18 +43,9 @@ class Registration : public server::Service {
     auto publisher = bus::Publisher::Create(std::move(publisher_options));
     if (!publisher.ok()) return publisher.status();
     publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
-    relay_ = std::make_unique<outbox::Relay>(
-        app.redis(),
-        [this](const events::Envelope& event, std::string_view serialized) {
-          bus::Message message;
-          message.routing_key = event.type();
-          message.type = event.type();
-          message.message_id = event.id();
-          message.correlation_id = event.correlation_id();
-          message.body = std::string(serialized);
-          return publisher_->Publish(message);
-        },
-        app.logger(), outbox::RelayOptions{.registry = &app.metrics()});
+    relay_ = std::make_unique<outbox::Relay>(app.redis(), registration::PublishToBus(*publisher_),
+                                             app.logger(),
+                                             outbox::RelayOptions{.registry = &app.metrics()});
     relay_->Start();
     app.OnShutdown("outbox relay", [this] {
       relay_->Stop();

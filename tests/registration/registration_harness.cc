@@ -6,6 +6,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "bus_publishing.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
 
@@ -43,16 +44,8 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   if (!publisher.ok()) throw std::runtime_error(std::string(publisher.status().message()));
   publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
   relay_ = std::make_unique<outbox::Relay>(
-      *redis_,
-      [this](const events::Envelope& event, std::string_view serialized) {
-        bus::Message message;
-        message.routing_key = event.type();
-        message.type = event.type();
-        message.message_id = event.id();
-        message.body = std::string(serialized);
-        return publisher_->Publish(message);
-      },
-      logger, outbox::RelayOptions{.poll_interval = absl::Milliseconds(10)});
+      *redis_, PublishToBus(*publisher_), logger,
+      outbox::RelayOptions{.poll_interval = absl::Milliseconds(10)});
   relay_->Start();
 }
 
