@@ -14,7 +14,7 @@
 #   IPRAKTIK_STACK_PORT_OFFSET  added to every port below, to run a second stack beside one
 #   IPRAKTIK_STACK_WAIT         seconds a service may take to become healthy (default 40)
 # Ports: Redis 7379, RabbitMQ 7672 (management 7673, distribution 7674, epmd 7675, Prometheus
-# 7676), SMTP 7025; gRPC 7101-7105 and metrics 9101-9105 for registration, matching,
+# 7676), SMTP 7025, Prometheus 7090; gRPC 7101-7105 and metrics 9101-9105 for registration, matching,
 # matching-worker, notification, evaluation.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,6 +31,7 @@ services=(registration matching matching-worker notification evaluation)
 redis_port=$((7379 + offset))
 rabbitmq_port=$((7672 + offset))
 smtp_port=$((7025 + offset))
+prometheus_port=$((7090 + offset))
 grpc_port() { echo $((7101 + offset + $1)); }
 metrics_port() { echo $((9101 + offset + $1)); }
 amqp_url="amqp://guest:guest@127.0.0.1:$rabbitmq_port/"
@@ -131,6 +132,7 @@ stop_services() {
 }
 
 stop_servers() {
+  "$here/prometheus.sh" stop "$dir/prometheus" &
   "$here/smtp.sh" stop "$dir/smtp" &
   "$here/rabbitmq.sh" stop "$dir/rabbitmq" >/dev/null 2>&1 &
   "$here/redis.sh" stop "$dir/redis" &
@@ -139,7 +141,7 @@ stop_servers() {
 
 stop_all() {
   trap '' INT TERM
-  say "stopping (services first, then SMTP, RabbitMQ and Redis)..."
+  say "stopping (services first, then Prometheus, SMTP, RabbitMQ and Redis)..."
   stop_services
   stop_servers
   rm -f "$dir/stack.pid"
@@ -171,6 +173,7 @@ print_addresses() {
   echo "  RabbitMQ   $amqp_url"
   echo "             management http://127.0.0.1:$((rabbitmq_port + 1)) (guest/guest)"
   echo "  SMTP       127.0.0.1:$smtp_port: e-mails land in $rel/smtp/mail/new/, one file each"
+  echo "  Prometheus http://127.0.0.1:$prometheus_port (alerts: /alerts; rules in deploy/prometheus)"
   echo "  logs       $rel/logs/<service>.log (JSON lines)"
   echo
   echo "  try: proto/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\"
@@ -202,6 +205,12 @@ run() {
   for index in "${!services[@]}"; do
     wait_healthy "${services[$index]}" "$index" || { stop_all; exit 1; }
   done
+  local targets=("rabbitmq=127.0.0.1:$((rabbitmq_port + 4))")
+  for index in "${!services[@]}"; do
+    targets+=("ipraktik-${services[$index]}=127.0.0.1:$(metrics_port "$index")")
+  done
+  "$here/prometheus.sh" start "$dir/prometheus" "$prometheus_port" "${targets[@]}" ||
+    { stop_all; exit 1; }
   print_addresses
 
   # Serve until a signal. A service that dies is reported once; the others keep running.
