@@ -1,0 +1,486 @@
+#include "ipraktik/jobs/job_store.h"
+
+#include <charconv>
+#include <map>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/events/event_script.h"
+#include "ipraktik/outbox/outbox.h"
+#include "ipraktik/store/keys.h"
+#include "ipraktik/store/pool.h"
+
+namespace ipraktik::jobs {
+namespace {
+
+constexpr std::string_view kSupersededMessage = "superseded: a newer claim owns the job";
+// Snapshot parts of a request that never became a job are garbage after this.
+constexpr int kOrphanSnapshotSeconds = 24 * 3600;
+constexpr int kRequestIdSeconds = 24 * 3600;
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+
+struct JobKeys {
+  std::string job, input, snapshot, active, round_jobs;
+  std::string Result(std::int64_t fence) const { return absl::StrCat(result_prefix, fence); }
+  std::string result_prefix;
+};
+
+JobKeys KeysOf(const store::TenantKeys& keys, std::string_view job_id,
+               std::string_view round_id = {}) {
+  JobKeys k;
+  k.job = keys.Key("matching_job", job_id);
+  k.input = keys.Key("matching_job_input", job_id);
+  k.snapshot = keys.Key("matching_job_snapshot", job_id);
+  k.result_prefix = keys.Key("matching_job_result", absl::StrCat(std::string(job_id), ":"));
+  if (!round_id.empty()) {
+    k.active = keys.Key("matching_round_active", round_id);
+    k.round_jobs = keys.Key("matching_round_jobs", round_id);
+  }
+  return k;
+}
+
+std::string Micros(absl::Time t) { return absl::StrCat(absl::ToUnixMicros(t)); }
+
+absl::Time TimeField(const std::map<std::string, std::string>& fields, const std::string& name) {
+  auto it = fields.find(name);
+  std::int64_t micros = 0;
+  if (it == fields.end() || !absl::SimpleAtoi(it->second, &micros) || micros == 0) {
+    return absl::InfinitePast();
+  }
+  return absl::FromUnixMicros(micros);
+}
+
+std::int64_t IntField(const std::map<std::string, std::string>& fields, const std::string& name) {
+  auto it = fields.find(name);
+  std::int64_t value = 0;
+  if (it != fields.end()) (void)absl::SimpleAtoi(it->second, &value);
+  return value;
+}
+
+std::string StringField(const std::map<std::string, std::string>& fields, const std::string& name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? std::string() : it->second;
+}
+
+absl::StatusOr<JobRecord> RecordFromHash(std::string_view job_id, const store::Reply& reply) {
+  if (!reply.is_array() || reply.elements().empty()) {
+    return absl::NotFoundError(absl::StrCat("matching job ", std::string(job_id), " not found"));
+  }
+  std::map<std::string, std::string> fields;
+  const auto& elements = reply.elements();
+  for (std::size_t i = 0; i + 1 < elements.size(); i += 2) {
+    fields[elements[i].str()] = elements[i + 1].str();
+  }
+  JobRecord job;
+  job.job_id = std::string(job_id);
+  job.round_id = StringField(fields, "round_id");
+  job.preview = IntField(fields, "preview") != 0;
+  job.rematch = IntField(fields, "rematch") != 0;
+  job.state = static_cast<v1::MatchingJobState>(IntField(fields, "state"));
+  job.phase = StringField(fields, "phase");
+  (void)absl::SimpleAtod(StringField(fields, "progress"), &job.progress);
+  job.failure_reason = StringField(fields, "failure_reason");
+  job.attempts = static_cast<int>(IntField(fields, "attempts"));
+  job.fence = IntField(fields, "fence");
+  job.snapshot_revision = IntField(fields, "snapshot_revision");
+  job.snapshot_parts = static_cast<int>(IntField(fields, "snapshot_parts"));
+  job.result_parts = static_cast<int>(IntField(fields, "result_parts"));
+  job.requested_at = TimeField(fields, "requested_at");
+  job.started_at = TimeField(fields, "started_at");
+  job.finished_at = TimeField(fields, "finished_at");
+  job.published_at = TimeField(fields, "published_at");
+  job.correlation_id = StringField(fields, "correlation_id");
+  if (auto summary = fields.find("summary"); summary != fields.end()) {
+    if (!job.summary.ParseFromString(summary->second)) {
+      return absl::DataLossError(
+          absl::StrCat("matching job ", std::string(job_id), ": unreadable summary"));
+    }
+  }
+  return job;
+}
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const std::int64_t micros = absl::ToUnixMicros(t);
+  out->set_seconds(micros / 1'000'000);
+  out->set_nanos(static_cast<std::int32_t>(micros % 1'000'000) * 1000);
+}
+
+template <typename Message>
+absl::StatusOr<Message> ParseStored(const absl::StatusOr<store::Reply>& reply,
+                                    std::string_view what) {
+  if (!reply.ok()) return reply.status();
+  if (reply->is_nil()) return absl::NotFoundError(absl::StrCat(std::string(what), " not found"));
+  Message message;
+  if (!message.ParseFromString(reply->str())) {
+    return absl::DataLossError(absl::StrCat(std::string(what), " is not readable"));
+  }
+  return message;
+}
+
+// KEYS: job, input, snapshot, active, round_jobs, request
+// ARGV: job_id, round_id, preview, rematch, snapshot_parts, snapshot_revision, requested_at,
+//       correlation_id, input bytes, request ttl, whether there is a request id, job key prefix
+constexpr std::string_view kCreateLua = R"lua(
+    if ARGV[11] == '1' then
+      local earlier = redis.call('GET', KEYS[6])
+      if earlier then skip_events() return {'existing', earlier} end
+    end
+    local active = redis.call('GET', KEYS[4])
+    if active then
+      local state = tonumber(redis.call('HGET', ARGV[12] .. active, 'state') or '0')
+      if state == 1 or state == 2 then skip_events() return {'existing', active} end
+    end
+    redis.call('HSET', KEYS[1], 'round_id', ARGV[2], 'preview', ARGV[3], 'rematch', ARGV[4],
+               'state', 1, 'attempts', 0, 'fence', 0, 'snapshot_parts', ARGV[5],
+               'snapshot_revision', ARGV[6], 'requested_at', ARGV[7], 'correlation_id', ARGV[8],
+               'progress', 0, 'result_parts', 0)
+    redis.call('SET', KEYS[2], ARGV[9])
+    redis.call('PERSIST', KEYS[3])
+    redis.call('SET', KEYS[4], ARGV[1])
+    redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1])
+    if ARGV[11] == '1' then redis.call('SET', KEYS[6], ARGV[1], 'EX', ARGV[10]) end
+    return {'created', ARGV[1]}
+  )lua";
+
+// KEYS: job. ARGV: worker, now. Returns {'finished'} or {'claimed', fence}.
+constexpr std::string_view kClaimLua = R"lua(
+    if redis.call('EXISTS', KEYS[1]) == 0 then
+      return redis.error_reply('NOT_FOUND matching job not found')
+    end
+    local state = tonumber(redis.call('HGET', KEYS[1], 'state'))
+    if state == 3 or state == 4 then return {'finished'} end
+    local fence = redis.call('HINCRBY', KEYS[1], 'fence', 1)
+    redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+    redis.call('HSET', KEYS[1], 'state', 2, 'worker', ARGV[1], 'started_at', ARGV[2],
+               'phase', 'claimed', 'progress', 0)
+    return {'claimed', fence}
+  )lua";
+
+// KEYS: job, [list]. ARGV: fence, mode ('progress' | 'append'), phase/part, fraction.
+constexpr std::string_view kFencedLua = R"lua(
+    local state = tonumber(redis.call('HGET', KEYS[1], 'state') or '0')
+    if state ~= 2 or redis.call('HGET', KEYS[1], 'fence') ~= ARGV[1] then
+      return redis.error_reply('FAILED_PRECONDITION superseded: a newer claim owns the job')
+    end
+    if ARGV[2] == 'progress' then
+      redis.call('HSET', KEYS[1], 'phase', ARGV[3], 'progress', ARGV[4])
+      return 1
+    end
+    return redis.call('RPUSH', KEYS[2], ARGV[3])
+  )lua";
+
+// KEYS: job, active, result(fence). ARGV: fence, final state (3|4), summary or reason,
+// finished_at, result prefix, job_id.
+constexpr std::string_view kFinishLua = R"lua(
+    local state = tonumber(redis.call('HGET', KEYS[1], 'state') or '0')
+    if state == 0 then return redis.error_reply('NOT_FOUND matching job not found') end
+    if state == tonumber(ARGV[2]) then skip_events() return 'duplicate' end
+    if state ~= 2 or redis.call('HGET', KEYS[1], 'fence') ~= ARGV[1] then
+      return redis.error_reply('FAILED_PRECONDITION superseded: a newer claim owns the job')
+    end
+    local fence = tonumber(ARGV[1])
+    for older = 1, fence - 1 do redis.call('DEL', ARGV[5] .. older) end
+    if ARGV[2] == '3' then
+      redis.call('HSET', KEYS[1], 'state', 3, 'summary', ARGV[3], 'finished_at', ARGV[4],
+                 'result_fence', fence, 'result_parts', redis.call('LLEN', KEYS[3]),
+                 'phase', 'done', 'progress', 1)
+    else
+      redis.call('DEL', KEYS[3])
+      redis.call('HSET', KEYS[1], 'state', 4, 'failure_reason', ARGV[3], 'finished_at', ARGV[4],
+                 'phase', 'failed')
+    end
+    if redis.call('GET', KEYS[2]) == ARGV[6] then redis.call('DEL', KEYS[2]) end
+    return 'finished'
+  )lua";
+
+// KEYS: job. ARGV: now. 1 = marked now, 0 = it already was.
+constexpr std::string_view kPublishLua = R"lua(
+    local state = tonumber(redis.call('HGET', KEYS[1], 'state') or '0')
+    if state == 0 then return redis.error_reply('NOT_FOUND matching job not found') end
+    if state ~= 3 then
+      return redis.error_reply('FAILED_PRECONDITION only a finished (done) job can be published')
+    end
+    if redis.call('HEXISTS', KEYS[1], 'published_at') == 1 then return 0 end
+    redis.call('HSET', KEYS[1], 'published_at', ARGV[1])
+    return 1
+  )lua";
+
+}  // namespace
+
+struct JobStore::Scripts {
+  events::EventScript create{kCreateLua};
+  store::Script claim{std::string(kClaimLua)};
+  store::Script fenced{std::string(kFencedLua)};
+  events::EventScript finish{kFinishLua};
+  store::Script publish{std::string(kPublishLua)};
+};
+
+bool IsSuperseded(const absl::Status& status) {
+  return absl::IsFailedPrecondition(status) && absl::StartsWith(status.message(), "superseded");
+}
+
+v1::MatchingJob JobRecord::ToProto() const {
+  v1::MatchingJob job;
+  job.set_job_id(job_id);
+  job.set_round_id(round_id);
+  job.set_preview(preview);
+  job.set_rematch(rematch);
+  job.set_state(state);
+  job.set_phase(phase);
+  job.set_progress(progress);
+  job.set_failure_reason(failure_reason);
+  job.set_attempts(attempts);
+  job.set_snapshot_revision(snapshot_revision);
+  if (requested_at != absl::InfinitePast()) SetTimestamp(requested_at, job.mutable_requested_at());
+  if (started_at != absl::InfinitePast()) SetTimestamp(started_at, job.mutable_started_at());
+  if (finished_at != absl::InfinitePast()) SetTimestamp(finished_at, job.mutable_finished_at());
+  if (published_at != absl::InfinitePast()) SetTimestamp(published_at, job.mutable_published_at());
+  if (state == v1::MATCHING_JOB_STATE_DONE) *job.mutable_summary() = summary;
+  return job;
+}
+
+JobStore::JobStore(store::Pool& redis, outbox::Outbox& outbox)
+    : redis_(redis), outbox_(outbox), scripts_(std::make_unique<Scripts>()) {}
+
+JobStore::~JobStore() = default;
+JobStore::JobStore(JobStore&&) noexcept = default;
+
+absl::Status JobStore::AppendSnapshotPart(std::string_view tenant, std::string_view job_id,
+                                          const v1::ExportRoundSnapshotResponse& part) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  const std::string key = KeysOf(*keys, job_id).snapshot;
+  store::Pipeline pipeline;
+  pipeline.Add({"RPUSH", key, part.SerializeAsString()});
+  pipeline.Add({"EXPIRE", key, absl::StrCat(kOrphanSnapshotSeconds)});
+  auto replies = redis_.Execute(pipeline);
+  if (!replies.ok()) return replies.status();
+  for (const store::Reply& reply : *replies) {
+    if (absl::Status status = reply.ToStatus(); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CreateOutcome> JobStore::Create(std::string_view tenant, const NewJob& job) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  const v1::MatchingJobInput& input = job.input;
+  const JobKeys k = KeysOf(*keys, job.job_id, input.round_id());
+  // Every key of a script must be a tenant key: without a request id the slot holds one that is
+  // never written (ARGV[11] says whether to use it).
+  const std::string request_key = keys->Key("matching_request", job.request_id);
+
+  v1::MatchingJobRequested requested;
+  requested.set_job_id(job.job_id);
+  requested.set_round_id(input.round_id());
+  auto envelope = events::BuildEnvelope({.type = std::string(kJobRequestedEvent),
+                                         .tenant = std::string(tenant),
+                                         .correlation_id = job.correlation_id},
+                                        requested);
+  if (!envelope.ok()) return envelope.status();
+
+  const absl::Time now = absl::Now();
+  auto outcome = outbox_.Commit(
+      scripts_->create, tenant,
+      {.keys = {k.job, k.input, k.snapshot, k.active, k.round_jobs, request_key},
+       .args = {job.job_id, input.round_id(), input.preview() ? "1" : "0", job.rematch ? "1" : "0",
+                absl::StrCat(input.snapshot_parts()), absl::StrCat(input.snapshot_revision()),
+                Micros(now), job.correlation_id, input.SerializeAsString(),
+                absl::StrCat(kRequestIdSeconds), job.request_id.empty() ? "0" : "1",
+                KeysOf(*keys, "").job},
+       .events = {*envelope}});
+  if (!outcome.ok()) return outcome.status();
+  const auto& reply = outcome->reply.elements();
+  if (reply.size() != 2) return absl::InternalError("matching job create: unexpected reply");
+  const bool existing = reply[0].str() == "existing";
+  if (existing) {
+    // The new snapshot is not needed: the job that exists has its own.
+    (void)redis_.Command({"DEL", k.snapshot}, store::Retry::kIdempotent);
+  }
+  auto record = Get(tenant, reply[1].str());
+  if (!record.ok()) return record.status();
+  return CreateOutcome{.job = *std::move(record), .existing = existing};
+}
+
+absl::StatusOr<JobRecord> JobStore::Get(std::string_view tenant, std::string_view job_id) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command({"HGETALL", KeysOf(*keys, job_id).job}, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  return RecordFromHash(job_id, *reply);
+}
+
+absl::StatusOr<JobPage> JobStore::List(std::string_view tenant, std::string_view round_id,
+                                       int page_size, std::string_view page_token) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  if (page_size <= 0) page_size = kDefaultPageSize;
+  page_size = std::min(page_size, kMaxPageSize);
+  std::int64_t offset = 0;
+  if (!page_token.empty() && (!absl::SimpleAtoi(std::string(page_token), &offset) || offset < 0)) {
+    return absl::InvalidArgumentError("page_token: not a token this service gave out");
+  }
+  const JobKeys k = KeysOf(*keys, "", round_id);
+  auto ids = redis_.Command({"ZREVRANGE", k.round_jobs, absl::StrCat(offset),
+                             absl::StrCat(offset + page_size)},  // one more: is there a next page?
+                            store::Retry::kIdempotent);
+  if (!ids.ok()) return ids.status();
+  JobPage page;
+  const auto& elements = ids->elements();
+  const std::size_t shown = std::min<std::size_t>(elements.size(), page_size);
+  if (shown == 0) return page;
+  store::Pipeline pipeline;
+  for (std::size_t i = 0; i < shown; ++i) {
+    pipeline.Add({"HGETALL", KeysOf(*keys, elements[i].str()).job});
+  }
+  auto hashes = redis_.Execute(pipeline, store::Retry::kIdempotent);
+  if (!hashes.ok()) return hashes.status();
+  for (std::size_t i = 0; i < shown; ++i) {
+    auto record = RecordFromHash(elements[i].str(), (*hashes)[i]);
+    if (record.ok()) page.jobs.push_back(*std::move(record));
+  }
+  if (elements.size() > shown) page.next_page_token = absl::StrCat(offset + page_size);
+  return page;
+}
+
+absl::StatusOr<v1::MatchingJobInput> JobStore::Input(std::string_view tenant,
+                                                     std::string_view job_id) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return ParseStored<v1::MatchingJobInput>(
+      redis_.Command({"GET", KeysOf(*keys, job_id).input}, store::Retry::kIdempotent),
+      absl::StrCat("input of matching job ", std::string(job_id)));
+}
+
+absl::StatusOr<v1::GetMatchingResultResponse> JobStore::ResultPart(std::string_view tenant,
+                                                                   std::string_view job_id,
+                                                                   int index) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  const JobKeys k = KeysOf(*keys, job_id);
+  auto fence = redis_.Command({"HGET", k.job, "result_fence"}, store::Retry::kIdempotent);
+  if (!fence.ok()) return fence.status();
+  if (fence->is_nil()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("matching job ", std::string(job_id), " has no result"));
+  }
+  std::int64_t result_fence = 0;
+  (void)absl::SimpleAtoi(fence->str(), &result_fence);
+  return ParseStored<v1::GetMatchingResultResponse>(
+      redis_.Command({"LINDEX", k.Result(result_fence), absl::StrCat(index)},
+                     store::Retry::kIdempotent),
+      absl::StrCat("result part ", index, " of matching job ", std::string(job_id)));
+}
+
+absl::StatusOr<bool> JobStore::MarkPublished(std::string_view tenant, std::string_view job_id) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Eval(scripts_->publish, {KeysOf(*keys, job_id).job}, {Micros(absl::Now())},
+                           store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  return reply->integer() == 1;
+}
+
+absl::StatusOr<JobClaim> JobStore::Claim(std::string_view tenant, std::string_view job_id,
+                                         std::string_view worker) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  // Not retried after a broken connection: a second run would claim twice (harmless, but the
+  // attempt count would lie); the bus redelivers the message instead.
+  auto reply = redis_.Eval(scripts_->claim, {KeysOf(*keys, job_id).job},
+                           {std::string(worker), Micros(absl::Now())});
+  if (!reply.ok()) return reply.status();
+  JobClaim claim;
+  const auto& elements = reply->elements();
+  claim.already_finished = !elements.empty() && elements[0].str() == "finished";
+  if (!claim.already_finished && elements.size() == 2) claim.fence = elements[1].integer();
+  auto record = Get(tenant, job_id);
+  if (!record.ok()) return record.status();
+  claim.job = *std::move(record);
+  return claim;
+}
+
+absl::StatusOr<v1::ExportRoundSnapshotResponse> JobStore::SnapshotPart(std::string_view tenant,
+                                                                       std::string_view job_id,
+                                                                       int index) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return ParseStored<v1::ExportRoundSnapshotResponse>(
+      redis_.Command({"LINDEX", KeysOf(*keys, job_id).snapshot, absl::StrCat(index)},
+                     store::Retry::kIdempotent),
+      absl::StrCat("snapshot part ", index, " of matching job ", std::string(job_id)));
+}
+
+absl::Status JobStore::ReportProgress(std::string_view tenant, std::string_view job_id,
+                                      std::int64_t fence, std::string_view phase, double fraction) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply =
+      redis_.Eval(scripts_->fenced, {KeysOf(*keys, job_id).job},
+                  {absl::StrCat(fence), "progress", std::string(phase), absl::StrCat(fraction)},
+                  store::Retry::kIdempotent);
+  return reply.status();
+}
+
+absl::Status JobStore::AppendResultPart(std::string_view tenant, std::string_view job_id,
+                                        std::int64_t fence,
+                                        const v1::GetMatchingResultResponse& part) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  const JobKeys k = KeysOf(*keys, job_id);
+  // Not retried: a repeated RPUSH would store the part twice. A failed append fails the
+  // attempt, and the next attempt writes under its own fence.
+  auto reply = redis_.Eval(scripts_->fenced, {k.job, k.Result(fence)},
+                           {absl::StrCat(fence), "append", part.SerializeAsString(), ""});
+  return reply.status();
+}
+
+absl::Status JobStore::FinishAs(std::string_view tenant, std::string_view job_id,
+                                std::int64_t fence, v1::MatchingJobState state,
+                                const v1::MatchingSummary& summary, std::string_view reason) {
+  auto record = Get(tenant, job_id);
+  if (!record.ok()) return record.status();
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  const JobKeys k = KeysOf(*keys, job_id, record->round_id);
+
+  v1::MatchingJobFinished finished;
+  finished.set_job_id(std::string(job_id));
+  finished.set_round_id(record->round_id);
+  finished.set_preview(record->preview);
+  finished.set_state(state);
+  finished.set_failure_reason(std::string(reason));
+  if (state == v1::MATCHING_JOB_STATE_DONE) *finished.mutable_summary() = summary;
+  auto envelope = events::BuildEnvelope({.type = std::string(kJobFinishedEvent),
+                                         .tenant = std::string(tenant),
+                                         .correlation_id = record->correlation_id},
+                                        finished);
+  if (!envelope.ok()) return envelope.status();
+
+  const std::string detail =
+      state == v1::MATCHING_JOB_STATE_DONE ? summary.SerializeAsString() : std::string(reason);
+  auto outcome =
+      outbox_.Commit(scripts_->finish, tenant,
+                     {.keys = {k.job, k.active, k.Result(fence)},
+                      .args = {absl::StrCat(fence), absl::StrCat(static_cast<int>(state)), detail,
+                               Micros(absl::Now()), k.result_prefix, std::string(job_id)},
+                      .events = {*envelope}});
+  return outcome.status();
+}
+
+absl::Status JobStore::Finish(std::string_view tenant, std::string_view job_id, std::int64_t fence,
+                              const v1::MatchingSummary& summary) {
+  return FinishAs(tenant, job_id, fence, v1::MATCHING_JOB_STATE_DONE, summary, {});
+}
+
+absl::Status JobStore::Fail(std::string_view tenant, std::string_view job_id, std::int64_t fence,
+                            std::string_view reason) {
+  return FinishAs(tenant, job_id, fence, v1::MATCHING_JOB_STATE_FAILED, {}, reason);
+}
+
+}  // namespace ipraktik::jobs
