@@ -2,11 +2,9 @@
 // skeleton of libs/server, with the outbox relay that publishes its events to RabbitMQ.
 #include <memory>
 
-#include "bus_publishing.h"
-#include "ipraktik/bus/publisher.h"
 #include "ipraktik/outbox/outbox.h"
-#include "ipraktik/outbox/relay.h"
 #include "ipraktik/server/application.h"
+#include "ipraktik/server/outbox_relay.h"
 #include "registrar.h"
 #include "registration_repository.h"
 #include "registration_service.h"
@@ -36,22 +34,7 @@ class Registration : public server::Service {
     service_ = std::make_unique<registration::RegistrationServiceImpl>(*registrar_, app.logger(),
                                                                        app.deadlines());
     app.AddGrpcService("ipraktik.v1.RegistrationService", service_.get());
-
-    // The relay's thread is the only user of this publisher (rabbitmq-c is not thread-safe).
-    bus::PublisherOptions publisher_options;
-    publisher_options.connection = app.BusConnection("outbox");
-    auto publisher = bus::Publisher::Create(std::move(publisher_options));
-    if (!publisher.ok()) return publisher.status();
-    publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
-    relay_ = std::make_unique<outbox::Relay>(app.redis(), registration::PublishToBus(*publisher_),
-                                             app.logger(),
-                                             outbox::RelayOptions{.registry = &app.metrics()});
-    relay_->Start();
-    app.OnShutdown("outbox relay", [this] {
-      relay_->Stop();
-      publisher_->Close();
-    });
-    return absl::OkStatus();
+    return server::StartOutboxRelay(app);
   }
 
  private:
@@ -61,8 +44,6 @@ class Registration : public server::Service {
   std::unique_ptr<registration::RegistrationRepository> repository_;
   std::unique_ptr<registration::Registrar> registrar_;
   std::unique_ptr<registration::RegistrationServiceImpl> service_;
-  std::unique_ptr<bus::Publisher> publisher_;
-  std::unique_ptr<outbox::Relay> relay_;
 };
 
 }  // namespace

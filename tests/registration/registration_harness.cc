@@ -6,9 +6,9 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
-#include "bus_publishing.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
+#include "ipraktik/server/outbox_relay.h"
 
 namespace ipraktik::registration::testing {
 
@@ -44,7 +44,7 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   if (!publisher.ok()) throw std::runtime_error(std::string(publisher.status().message()));
   publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
   relay_ = std::make_unique<outbox::Relay>(
-      *redis_, PublishToBus(*publisher_), logger,
+      *redis_, server::PublishToBus(*publisher_), logger,
       outbox::RelayOptions{.poll_interval = absl::Milliseconds(10)});
   relay_->Start();
 }
