@@ -16,6 +16,7 @@
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
+#include "eventually.h"
 #include "local_servers.h"
 
 namespace ipraktik::notification::testing {
@@ -133,16 +134,7 @@ inline std::vector<Json> MailTo(const Json& all, const std::string& to) {
   return selected;
 }
 
-// Polls until predicate holds (true) or timeout passes (false).
-inline bool Eventually(const std::function<bool()>& predicate,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return predicate();
-}
+using ::ipraktik::testing::Eventually;
 
 // How many messages the SMTP server received for recipients whose address contains `address`
 // (the X-RcptTo line the sink adds holds the SMTP envelope recipient; cheap: no decoding).
