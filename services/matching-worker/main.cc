@@ -1,12 +1,98 @@
-// ipraktik-matching-worker. The process skeleton (settings, logs, metrics, Redis, RabbitMQ, gRPC
-// health and reflection, graceful shutdown) is libs/server's; the service's own parts plug in
-// through a server::Service subclass.
+// ipraktik-matching-worker: takes matching jobs off the work queue (any number of workers share
+// it), runs the engine and stores the result, on the shared process skeleton of libs/server,
+// with the outbox relay that publishes its "matching.job.finished" events.
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "ipraktik/bus/consumer.h"
+#include "ipraktik/jobs/job_queue.h"
+#include "ipraktik/jobs/job_store.h"
+#include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/application.h"
+#include "ipraktik/server/outbox_relay.h"
+#include "job_handler.h"
+
+namespace {
+
+using namespace ipraktik;
+
+std::string DefaultWorkerId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host[0] != '\0' ? host : "worker", "-", getpid());
+}
+
+class MatchingWorker : public server::Service {
+ public:
+  void ReadSettings(config::Reader& reader) override {
+    handler_options_.worker_id =
+        reader.String("IPRAKTIK_MATCHING_WORKER_ID", DefaultWorkerId(),
+                      "This worker's name in job records and logs (default: host name and pid).");
+    retry_ = jobs::ReadJobRetryPolicy(reader);
+    handler_options_.max_attempts = retry_.max_attempts;
+    threads_ = static_cast<int>(
+        reader.Int("IPRAKTIK_MATCHING_WORKER_THREADS", 1, 1, 64,
+                   "Jobs one worker process runs at once (the engine uses one core per job)."));
+    handler_options_.items_per_part = static_cast<int>(
+        reader.Int("IPRAKTIK_MATCHING_RESULT_PART_ITEMS", 5'000, 1, 100'000,
+                   "List items (assignments, unmatched interns, ...) per stored result part."));
+    handler_options_.hold_after_claim = reader.Duration(
+        "IPRAKTIK_MATCHING_WORKER_HOLD", std::chrono::milliseconds(0), std::chrono::milliseconds(0),
+        std::chrono::minutes(10),
+        "Fault injection for tests: how long a claimed job waits before the work starts.");
+  }
+
+  absl::Status Start(server::Application& app) override {
+    outbox_ = std::make_unique<outbox::Outbox>(app.redis());
+    jobs_ = std::make_unique<jobs::JobStore>(app.redis(), *outbox_);
+    handler_options_.registry = &app.metrics();
+    handler_ =
+        std::make_unique<matching_worker::JobHandler>(*jobs_, app.logger(), handler_options_);
+    if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
+
+    bus::ConsumerOptions options;
+    options.connection = app.BusConnection("jobs");
+    options.queue = jobs::JobQueue(retry_);
+    options.handler_threads = threads_;
+    options.prefetch = threads_;
+    auto consumer = bus::Consumer::Create(
+        std::move(options), [this](const bus::Delivery& d) { return handler_->Handle(d); });
+    if (!consumer.ok()) return consumer.status();
+    consumer_ = std::make_unique<bus::Consumer>(*std::move(consumer));
+    consumer_thread_ = std::thread([this, &app] {
+      absl::Status status = consumer_->Run();
+      if (!status.ok()) app.RequestShutdown(absl::StrCat("job consumer: ", status.ToString()));
+    });
+    app.OnShutdown("job consumer", [this] {
+      consumer_->Stop();
+      if (consumer_thread_.joinable()) consumer_thread_.join();
+    });
+    app.logger().Info("taking matching jobs", {{"queue", jobs::kJobQueue},
+                                               {"worker", handler_options_.worker_id},
+                                               {"threads", threads_}});
+    return absl::OkStatus();
+  }
+
+ private:
+  matching_worker::JobHandlerOptions handler_options_;
+  bus::RetryPolicy retry_;
+  int threads_ = 1;
+  std::unique_ptr<outbox::Outbox> outbox_;
+  std::unique_ptr<jobs::JobStore> jobs_;
+  std::unique_ptr<matching_worker::JobHandler> handler_;
+  std::unique_ptr<bus::Consumer> consumer_;
+  std::thread consumer_thread_;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  // No domain parts yet: the process serves health checks, reflection and metrics.
-  ipraktik::server::Service service;
-  return ipraktik::server::RunService(
+  MatchingWorker service;
+  return server::RunService(
       argc, argv,
       {.name = "matching-worker",
        .description =

@@ -1,0 +1,54 @@
+#pragma once
+
+// What a matching worker does with one message of the job queue: claim the job (a new fence),
+// read its input and stored snapshot part by part, run the engine, store the result parts and
+// finish the job, reporting progress on the way. A job another worker took over, or one that is
+// already finished, is acked without effect; a failure is retried by the bus, and the last
+// attempt marks the job FAILED with the reason before the message goes to the dead-letter queue.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "ipraktik/bus/message.h"
+#include "ipraktik/jobs/job_store.h"
+#include "ipraktik/logging/logger.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace ipraktik::matching_worker {
+
+struct JobHandlerOptions {
+  std::string worker_id;
+  // The job queue's attempts: the handler fails the job on the last one.
+  int max_attempts = 5;
+  // List items per stored result part.
+  int items_per_part = 5'000;
+  std::chrono::milliseconds progress_interval{500};
+  // Fault injection for tests: hold a claimed job this long before working on it.
+  std::chrono::milliseconds hold_after_claim{0};
+  prometheus::Registry* registry = nullptr;
+};
+
+class JobHandler {
+ public:
+  // jobs must outlive the handler. Thread-safe.
+  JobHandler(jobs::JobStore& jobs, logging::Logger logger, JobHandlerOptions options);
+  ~JobHandler();
+
+  bus::Outcome Handle(const bus::Delivery& delivery);
+
+ private:
+  struct Metrics;
+  absl::Status Run(std::string_view tenant, const jobs::JobClaim& claim,
+                   const logging::Logger& logger, std::int64_t& matched);
+
+  jobs::JobStore& jobs_;
+  logging::Logger logger_;
+  JobHandlerOptions options_;
+  std::unique_ptr<Metrics> metrics_;
+};
+
+}  // namespace ipraktik::matching_worker
