@@ -71,6 +71,24 @@ TEST(EnvelopeTest, IdsAreRandomVersion4Uuids) {
   EXPECT_EQ(ids.size(), 10'000u);
 }
 
+TEST(EnvelopeTest, NameBasedIdsAreStableValidAndDistinct) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 10'000; ++i) {
+    const std::string id = EventIdFor("job-7/intern.placed/p-" + std::to_string(i));
+    EXPECT_EQ(id[14], '8') << id;  // version 8: name-based, own hash
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 10'000u);
+  EXPECT_EQ(EventIdFor("job-7/intern.placed/p-1"), EventIdFor("job-7/intern.placed/p-1"));
+  // A fixed value: the id must not change between builds or machines.
+  EXPECT_EQ(EventIdFor("job-7/intern.placed/p-1"), "e59de937-446c-8085-8c3a-35e86daec2b2");
+
+  auto built = BuildEnvelope(
+      {.type = "matching.intern.placed", .tenant = "kk", .id = EventIdFor("x")}, Placement());
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_EQ(built->id(), EventIdFor("x"));
+}
+
 TEST(EnvelopeTest, RefusesToBuildAnEnvelopeThatWouldBeMalformed) {
   absl::StatusOr<Envelope> built =
       BuildEnvelope({.type = "Placed!", .tenant = "k}k", .schema_version = 0}, Placement());

@@ -65,16 +65,12 @@ std::string PayloadTypeName(const Envelope& envelope) {
 
 }  // namespace
 
-std::string NewEventId() {
-  std::array<unsigned char, 16> bytes{};
-  // 16 bytes from an initialised pool never come back short; the fallback is for kernels
-  // without getrandom (before Linux 3.17).
-  if (getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
-    std::random_device device;
-    for (unsigned char& byte : bytes) byte = static_cast<unsigned char>(device());
-  }
-  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
-  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+namespace {
+
+// The canonical text of a UUID of the given version (RFC 4122 variant).
+std::string FormatUuid(std::array<unsigned char, 16> bytes, unsigned version) {
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | (version << 4));
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string id;
   id.reserve(36);
@@ -84,6 +80,37 @@ std::string NewEventId() {
     id += kDigits[bytes[i] & 0x0f];
   }
   return id;
+}
+
+}  // namespace
+
+std::string NewEventId() {
+  std::array<unsigned char, 16> bytes{};
+  // 16 bytes from an initialised pool never come back short; the fallback is for kernels
+  // without getrandom (before Linux 3.17).
+  if (getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+    std::random_device device;
+    for (unsigned char& byte : bytes) byte = static_cast<unsigned char>(device());
+  }
+  return FormatUuid(bytes, 4);
+}
+
+std::string EventIdFor(std::string_view name) {
+  // Two FNV-1a hashes with different offset bases: stable across builds and machines, which is
+  // all a name-based id needs (it is not a security boundary).
+  std::array<unsigned char, 16> bytes{};
+  std::uint64_t first = 0xcbf29ce484222325ULL;
+  std::uint64_t second = 0x84222325cbf29ce4ULL;
+  for (unsigned char c : name) {
+    first = (first ^ c) * 0x100000001b3ULL;
+    second = (second ^ c) * 0x100000001b3ULL;
+    second ^= second >> 29;
+  }
+  for (int i = 0; i < 8; ++i) {
+    bytes[static_cast<std::size_t>(i)] = static_cast<unsigned char>(first >> (8 * i));
+    bytes[static_cast<std::size_t>(8 + i)] = static_cast<unsigned char>(second >> (8 * i));
+  }
+  return FormatUuid(bytes, 8);
 }
 
 absl::Status ValidateEnvelope(const Envelope& envelope) {
@@ -123,7 +150,7 @@ absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info,
                                        const google::protobuf::Message& payload,
                                        absl::Time occurred_at) {
   Envelope envelope;
-  envelope.set_id(NewEventId());
+  envelope.set_id(info.id.empty() ? NewEventId() : info.id);
   envelope.set_type(info.type);
   envelope.set_tenant(info.tenant);
   envelope.set_correlation_id(info.correlation_id);

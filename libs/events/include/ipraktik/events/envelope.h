@@ -29,7 +29,7 @@ namespace ipraktik::events {
 
 using Envelope = ::ipraktik::v1::Envelope;
 
-// What the producer says about an event; BuildEnvelope adds the id and the time.
+// What the producer says about an event; BuildEnvelope adds the time (and a fresh id).
 struct EventInfo {
   // What happened, dot-separated, lower case, past tense: "registration.participant.registered".
   // It is the routing key on the bus.
@@ -39,6 +39,9 @@ struct EventInfo {
   std::string correlation_id{};
   // Bumped on an incompatible change of the payload's schema for this type.
   std::uint32_t schema_version = 1;
+  // Empty: a new random id. Set (EventIdFor) when a repeated attempt must produce the same
+  // event, so consumers' dedupe sees it once.
+  std::string id{};
 };
 
 // A new envelope: a random UUID v4 id, occurred_at, and payload packed into the Any.
@@ -49,6 +52,9 @@ absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info,
 
 // A random (version 4) UUID in canonical lower-case form, from the kernel's random source.
 std::string NewEventId();
+// A UUID (version 8, name-based) derived from name alone: the same name gives the same id on
+// every machine, e.g. EventIdFor("job-7/intern.placed/p-3").
+std::string EventIdFor(std::string_view name);
 
 // OK, or INVALID_ARGUMENT listing every malformed field as a field violation (libs/errors):
 //   id              a canonical UUID (8-4-4-4-12 hex digits)
