@@ -1,0 +1,186 @@
+#include "publication.h"
+
+#include <set>
+#include <tuple>
+
+namespace ipraktik::matching_service {
+namespace {
+
+using Days = std::vector<std::tuple<int, int, int>>;
+
+Days DaysOf(const google::protobuf::RepeatedPtrField<v1::Date>& dates) {
+  Days days;
+  for (const v1::Date& d : dates) days.emplace_back(d.year(), d.month(), d.day());
+  return days;
+}
+
+// The interns of an offer's list and their days: what decides whether a host hears again.
+std::map<std::string, Days> Roster(
+    const google::protobuf::RepeatedPtrField<v1::VisitingIntern>& list) {
+  std::map<std::string, Days> roster;
+  for (const v1::VisitingIntern& intern : list) {
+    roster[intern.intern().participant_id()] = DaysOf(intern.days());
+  }
+  return roster;
+}
+
+}  // namespace
+
+std::string PlacementId(const std::string& round_id, const std::string& participant_id) {
+  return round_id + "/" + participant_id;
+}
+
+Publication ComparePublication(const PublicationInput& input) {
+  Publication out;
+  const std::string& round_id = input.round.round_id();
+  // Each offer's new list, built from the assignments.
+  std::map<std::string, std::vector<v1::VisitingIntern>> new_lists;
+
+  const auto told = [&](const std::string& participant) -> const v1::Placement* {
+    auto it = input.told_interns.find(participant);
+    return it == input.told_interns.end() ? nullptr : &it->second;
+  };
+  const auto card = [&](const std::string& participant) {
+    auto it = input.interns.find(participant);
+    return it == input.interns.end() ? InternCard{} : it->second;
+  };
+
+  for (const v1::MatchedPair& pair : input.assignments) {
+    const std::string& participant = pair.participant_id();
+    const InternCard intern = card(participant);
+    const std::string placement_id = PlacementId(round_id, participant);
+    v1::VisitingIntern visiting;
+    *visiting.mutable_intern() = intern.person;
+    visiting.set_purpose(intern.purpose);
+    *visiting.mutable_days() = pair.days();
+    visiting.set_placement_id(placement_id);
+    new_lists[pair.host_offer_id()].push_back(visiting);
+    ++out.placed;
+
+    const v1::Placement* before = told(participant);
+    const bool same = before != nullptr && before->host_offer_id() == pair.host_offer_id() &&
+                      DaysOf(before->days()) == DaysOf(pair.days());
+    if (same) continue;
+    const bool moved = before != nullptr && !before->host_offer_id().empty();
+    v1::Placement record;
+    record.set_participant_id(participant);
+    record.set_host_offer_id(pair.host_offer_id());
+    *record.mutable_days() = pair.days();
+    record.set_rank(pair.rank());
+    record.set_placement_id(placement_id);
+    record.set_revision(before == nullptr ? 1 : before->revision() + 1);
+    record.set_job_id(input.job_id);
+    out.placements.push_back(record);
+
+    PublicationEvent event{.type = kInternPlacedEvent,
+                           .name = input.job_id + "/placed/" + participant,
+                           .placed = {},
+                           .unmatched = {},
+                           .host = {}};
+    v1::InternPlaced& placed = event.placed;
+    *placed.mutable_round() = input.round;
+    *placed.mutable_intern() = intern.person;
+    placed.set_purpose(intern.purpose);
+    if (auto offer = input.offers.find(pair.host_offer_id()); offer != input.offers.end()) {
+      *placed.mutable_host_offer() = offer->second;
+    }
+    *placed.mutable_days() = pair.days();
+    placed.set_rank(pair.rank());
+    placed.set_change(moved ? v1::PLACEMENT_CHANGE_MOVED : v1::PLACEMENT_CHANGE_NEW);
+    placed.set_placement_id(placement_id);
+    placed.set_revision(record.revision());
+    out.events.push_back(std::move(event));
+    ++out.notified;
+  }
+
+  for (const v1::UnmatchedIntern& unmatched : input.unmatched) {
+    const std::string& participant = unmatched.participant_id();
+    ++out.unplaced;
+    const v1::Placement* before = told(participant);
+    const bool had_place = before != nullptr && !before->host_offer_id().empty();
+    // Told "no place" before and still without one: nothing new to say.
+    if (before != nullptr && !had_place) continue;
+    v1::Placement record;
+    record.set_participant_id(participant);
+    record.set_placement_id(PlacementId(round_id, participant));
+    record.set_revision(before == nullptr ? 1 : before->revision() + 1);
+    record.set_job_id(input.job_id);
+    record.set_reason_code(unmatched.reason_code());
+    out.placements.push_back(record);
+
+    PublicationEvent event{.type = kInternUnmatchedEvent,
+                           .name = input.job_id + "/unmatched/" + participant,
+                           .placed = {},
+                           .unmatched = {},
+                           .host = {}};
+    v1::InternUnmatched& message = event.unmatched;
+    *message.mutable_round() = input.round;
+    *message.mutable_intern() = card(participant).person;
+    message.set_reason_code(unmatched.reason_code());
+    message.set_reason(unmatched.reason());
+    message.set_placement_id(record.placement_id());
+    message.set_revision(record.revision());
+    message.set_placement_cancelled(had_place);
+    out.events.push_back(std::move(event));
+    ++out.notified;
+  }
+
+  // Interns told before who are in neither list withdrew or were erased: they are not written
+  // to, but their hosts lose them (below). Their record says so, so a later re-match knows.
+  std::set<std::string> present;
+  for (const auto& pair : input.assignments) present.insert(pair.participant_id());
+  for (const auto& unmatched : input.unmatched) present.insert(unmatched.participant_id());
+  for (const auto& [participant, before] : input.told_interns) {
+    if (present.contains(participant) || before.reason_code() == "withdrawn") continue;
+    v1::Placement record;
+    record.set_participant_id(participant);
+    record.set_placement_id(before.placement_id());
+    record.set_revision(before.revision() + 1);
+    record.set_job_id(input.job_id);
+    record.set_reason_code("withdrawn");
+    out.placements.push_back(record);
+  }
+
+  // Hosts: every offer that has interns now or had some before.
+  std::set<std::string> offers;
+  for (const auto& [offer, list] : new_lists) offers.insert(offer);
+  for (const auto& [offer, message] : input.told_hosts) {
+    if (!message.interns().empty()) offers.insert(offer);
+  }
+  for (const std::string& offer : offers) {
+    const v1::HostInternsAssigned* before = nullptr;
+    if (auto it = input.told_hosts.find(offer); it != input.told_hosts.end()) before = &it->second;
+    google::protobuf::RepeatedPtrField<v1::VisitingIntern> now;
+    for (auto& intern : new_lists[offer]) *now.Add() = intern;
+    const auto new_roster = Roster(now);
+    if (before != nullptr && Roster(before->interns()) == new_roster) continue;
+
+    v1::HostInternsAssigned message;
+    *message.mutable_round() = input.round;
+    if (auto card_it = input.offers.find(offer); card_it != input.offers.end()) {
+      *message.mutable_host_offer() = card_it->second;
+    } else if (before != nullptr) {
+      *message.mutable_host_offer() = before->host_offer();  // the offer was withdrawn
+    } else {
+      message.mutable_host_offer()->set_host_offer_id(offer);
+    }
+    *message.mutable_interns() = now;
+    if (before != nullptr) {
+      for (const v1::VisitingIntern& lost : before->interns()) {
+        if (!new_roster.contains(lost.intern().participant_id())) *message.add_cancelled() = lost;
+      }
+    }
+    message.set_revision(before == nullptr ? 1 : before->revision() + 1);
+    out.host_lists.push_back(message);
+    PublicationEvent event{.type = kHostInternsAssignedEvent,
+                           .name = input.job_id + "/host/" + offer,
+                           .placed = {},
+                           .unmatched = {},
+                           .host = message};
+    out.events.push_back(std::move(event));
+    ++out.notified;
+  }
+  return out;
+}
+
+}  // namespace ipraktik::matching_service

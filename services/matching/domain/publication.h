@@ -1,0 +1,70 @@
+#pragma once
+
+// What a publication tells whom: the pure comparison of a matching result with what the
+// participants were told before (nothing, for a first publication). Per intern: a new place, a
+// moved place, a place taken away, or no place found, and nothing for those whose placement
+// stands; per host offer whose interns changed: the complete new list with the interns it lost.
+// docs/matching-service.md has the table. No Redis, RabbitMQ or gRPC: the records and events are
+// plain messages.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ipraktik/v1/matching.pb.h"
+#include "ipraktik/v1/placement_events.pb.h"
+
+namespace ipraktik::matching_service {
+
+// An intern as the snapshot of the job describes them.
+struct InternCard {
+  v1::PersonCard person;
+  std::string purpose;
+};
+
+// Everything the comparison reads. Maps are keyed by participant id / host offer id.
+struct PublicationInput {
+  std::string job_id;
+  v1::RoundCard round;
+  std::map<std::string, InternCard> interns;        // every intern of the job's snapshot
+  std::map<std::string, v1::HostOfferCard> offers;  // every host offer of the snapshot
+  std::vector<v1::MatchedPair> assignments;
+  std::vector<v1::UnmatchedIntern> unmatched;
+  // What the last publication told: the placement of each intern, and each offer's last
+  // HostInternsAssigned message (its current list of interns).
+  std::map<std::string, v1::Placement> told_interns;
+  std::map<std::string, v1::HostInternsAssigned> told_hosts;
+};
+
+// One event to publish: its type (routing key), a name its id derives from (the same
+// publication computed again gives the same names), and the payload.
+struct PublicationEvent {
+  std::string type;
+  std::string name;
+  v1::InternPlaced placed;        // type matching.intern.placed
+  v1::InternUnmatched unmatched;  // type matching.intern.unmatched
+  v1::HostInternsAssigned host;   // type matching.host.interns_assigned
+};
+
+// What changes. Records are only the changed ones; `notified` counts the people e-mailed.
+struct Publication {
+  std::vector<v1::Placement> placements;            // new records of interns
+  std::vector<v1::HostInternsAssigned> host_lists;  // new lists of host offers
+  std::vector<PublicationEvent> events;
+  std::int64_t notified = 0;
+  std::int64_t placed = 0;
+  std::int64_t unplaced = 0;
+};
+
+inline constexpr char kInternPlacedEvent[] = "matching.intern.placed";
+inline constexpr char kInternUnmatchedEvent[] = "matching.intern.unmatched";
+inline constexpr char kHostInternsAssignedEvent[] = "matching.host.interns_assigned";
+inline constexpr char kResultPublishedEvent[] = "matching.result.published";
+
+// Stable for one intern in one round across re-matches (calendar UIDs derive from it).
+std::string PlacementId(const std::string& round_id, const std::string& participant_id);
+
+Publication ComparePublication(const PublicationInput& input);
+
+}  // namespace ipraktik::matching_service

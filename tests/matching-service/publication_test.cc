@@ -1,0 +1,169 @@
+// What a publication tells whom: everyone the first time; after a re-match only the interns
+// whose placement changed and the hosts whose list changed, with cancellations for what was lost.
+#include "publication.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+namespace ipraktik::matching_service {
+namespace {
+
+v1::MatchedPair Pair(const std::string& intern, const std::string& host, int day = 14) {
+  v1::MatchedPair pair;
+  pair.set_participant_id(intern);
+  pair.set_host_offer_id(host);
+  pair.set_rank(1);
+  v1::Date* date = pair.add_days();
+  date->set_year(2026);
+  date->set_month(9);
+  date->set_day(day);
+  return pair;
+}
+
+v1::UnmatchedIntern Unmatched(const std::string& intern) {
+  v1::UnmatchedIntern unmatched;
+  unmatched.set_participant_id(intern);
+  unmatched.set_reason_code("all_wished_hosts_full");
+  unmatched.set_reason("all wished hosts are full");
+  return unmatched;
+}
+
+PublicationInput Input(std::string job_id) {
+  PublicationInput input;
+  input.job_id = std::move(job_id);
+  input.round.set_round_id("r-37");
+  for (const char* id : {"anna", "bo", "cy", "dan"}) {
+    input.interns[id].person.set_participant_id(id);
+    input.interns[id].person.set_name(std::string("Name of ") + id);
+    input.interns[id].purpose = "learn";
+  }
+  for (const char* id : {"h-1", "h-2"}) input.offers[id].set_host_offer_id(id);
+  return input;
+}
+
+// Applies a publication's records as the service stores them.
+void Remember(const Publication& publication, PublicationInput& next) {
+  for (const auto& placement : publication.placements) {
+    next.told_interns[placement.participant_id()] = placement;
+  }
+  for (const auto& list : publication.host_lists) {
+    next.told_hosts[list.host_offer().host_offer_id()] = list;
+  }
+}
+
+std::map<std::string, int> Types(const Publication& publication) {
+  std::map<std::string, int> types;
+  for (const auto& event : publication.events) ++types[event.type];
+  return types;
+}
+
+TEST(Publication, TheFirstTellsEveryone) {
+  PublicationInput input = Input("job-1");
+  input.assignments = {Pair("anna", "h-1"), Pair("bo", "h-1"), Pair("cy", "h-2")};
+  input.unmatched = {Unmatched("dan")};
+  Publication publication = ComparePublication(input);
+  EXPECT_EQ(Types(publication), (std::map<std::string, int>{{kInternPlacedEvent, 3},
+                                                            {kInternUnmatchedEvent, 1},
+                                                            {kHostInternsAssignedEvent, 2}}));
+  EXPECT_EQ(publication.notified, 6);
+  EXPECT_EQ(publication.placements.size(), 4u);
+  for (const auto& event : publication.events) {
+    if (event.type == kInternPlacedEvent) {
+      EXPECT_EQ(event.placed.change(), v1::PLACEMENT_CHANGE_NEW);
+      EXPECT_EQ(event.placed.revision(), 1);
+      EXPECT_EQ(event.placed.placement_id(), "r-37/" + event.placed.intern().participant_id());
+      EXPECT_EQ(event.placed.purpose(), "learn");
+    }
+    if (event.type == kHostInternsAssignedEvent &&
+        event.host.host_offer().host_offer_id() == "h-1") {
+      EXPECT_EQ(event.host.interns_size(), 2);
+      EXPECT_EQ(event.host.cancelled_size(), 0);
+    }
+    if (event.type == kInternUnmatchedEvent) {
+      EXPECT_FALSE(event.unmatched.placement_cancelled());
+      EXPECT_EQ(event.unmatched.reason_code(), "all_wished_hosts_full");
+    }
+  }
+  // The same publication computed again names the same events.
+  Publication again = ComparePublication(input);
+  ASSERT_EQ(again.events.size(), publication.events.size());
+  for (std::size_t i = 0; i < again.events.size(); ++i) {
+    EXPECT_EQ(again.events[i].name, publication.events[i].name);
+  }
+}
+
+TEST(Publication, ARematchTellsOnlyThoseWhosePlacementChanged) {
+  PublicationInput first = Input("job-1");
+  first.assignments = {Pair("anna", "h-1"), Pair("bo", "h-1"), Pair("cy", "h-2")};
+  first.unmatched = {Unmatched("dan")};
+  PublicationInput second = Input("job-2");
+  Remember(ComparePublication(first), second);
+
+  // h-1 declined bo; bo moves to h-2, dan is still without a place; anna and cy stay.
+  second.assignments = {Pair("anna", "h-1"), Pair("bo", "h-2"), Pair("cy", "h-2")};
+  second.unmatched = {Unmatched("dan")};
+  Publication publication = ComparePublication(second);
+  std::map<std::string, const PublicationEvent*> by_subject;
+  for (const auto& event : publication.events) {
+    by_subject[event.type == kHostInternsAssignedEvent
+                   ? event.host.host_offer().host_offer_id()
+                   : (event.type == kInternPlacedEvent
+                          ? event.placed.intern().participant_id()
+                          : event.unmatched.intern().participant_id())] = &event;
+  }
+  EXPECT_EQ(by_subject.size(), 3u) << "bo, h-1 and h-2 only";
+  ASSERT_TRUE(by_subject.contains("bo"));
+  EXPECT_EQ(by_subject["bo"]->placed.change(), v1::PLACEMENT_CHANGE_MOVED);
+  EXPECT_EQ(by_subject["bo"]->placed.revision(), 2);
+  ASSERT_TRUE(by_subject.contains("h-1"));
+  EXPECT_EQ(by_subject["h-1"]->host.interns_size(), 1);
+  ASSERT_EQ(by_subject["h-1"]->host.cancelled_size(), 1);
+  EXPECT_EQ(by_subject["h-1"]->host.cancelled(0).intern().participant_id(), "bo");
+  EXPECT_EQ(by_subject["h-1"]->host.revision(), 2);
+  ASSERT_TRUE(by_subject.contains("h-2"));
+  EXPECT_EQ(by_subject["h-2"]->host.interns_size(), 2);
+  EXPECT_EQ(publication.notified, 3);
+}
+
+TEST(Publication, APlaceTakenAwayIsCancelledAndAWithdrawnInternLeavesTheirHost) {
+  PublicationInput first = Input("job-1");
+  first.assignments = {Pair("anna", "h-1"), Pair("bo", "h-2")};
+  PublicationInput second = Input("job-2");
+  Remember(ComparePublication(first), second);
+  // anna loses her place; bo withdrew (not in the new result at all).
+  second.unmatched = {Unmatched("anna")};
+  Publication publication = ComparePublication(second);
+  int cancelled_hosts = 0;
+  for (const auto& event : publication.events) {
+    if (event.type == kInternUnmatchedEvent) {
+      EXPECT_EQ(event.unmatched.intern().participant_id(), "anna");
+      EXPECT_TRUE(event.unmatched.placement_cancelled());
+      EXPECT_EQ(event.unmatched.revision(), 2);
+    }
+    if (event.type == kHostInternsAssignedEvent) {
+      ++cancelled_hosts;
+      EXPECT_EQ(event.host.interns_size(), 0);
+      EXPECT_EQ(event.host.cancelled_size(), 1);
+    }
+    EXPECT_NE(event.type, kInternPlacedEvent);
+  }
+  EXPECT_EQ(cancelled_hosts, 2);
+  bool bo_withdrawn = false;
+  for (const auto& placement : publication.placements) {
+    bo_withdrawn |= placement.participant_id() == "bo" && placement.reason_code() == "withdrawn";
+  }
+  EXPECT_TRUE(bo_withdrawn);
+
+  // Publishing the same state again tells nobody anything.
+  PublicationInput third = Input("job-3");
+  third.told_interns = second.told_interns;
+  third.told_hosts = second.told_hosts;
+  Remember(publication, third);
+  third.unmatched = {Unmatched("anna")};
+  EXPECT_TRUE(ComparePublication(third).events.empty());
+}
+
+}  // namespace
+}  // namespace ipraktik::matching_service
