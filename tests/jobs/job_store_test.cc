@@ -13,6 +13,7 @@
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/keys.h"
 #include "ipraktik/store/pool.h"
+#include "ipraktik/v1/placement_events.pb.h"
 #include "local_servers.h"
 
 namespace ipraktik::jobs {
@@ -104,6 +105,7 @@ TEST_F(JobStoreTest, CreatesAQueuedJobWithItsRequestEvent) {
 
 TEST_F(JobStoreTest, ASecondRequestWhileOneIsActiveGetsThatJob) {
   ASSERT_TRUE(CreateJob("aarhus", "job-1", "round-1").ok());
+  EXPECT_EQ((*jobs_->ActiveJob("aarhus", "round-1"))->job_id, "job-1");
   auto second = CreateJob("aarhus", "job-2", "round-1");
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_TRUE(second->existing);
@@ -117,6 +119,7 @@ TEST_F(JobStoreTest, ASecondRequestWhileOneIsActiveGetsThatJob) {
   auto claim = jobs_->Claim("aarhus", "job-1", "w1");
   ASSERT_TRUE(claim.ok());
   ASSERT_TRUE(jobs_->Finish("aarhus", "job-1", claim->fence, {}).ok());
+  EXPECT_FALSE(jobs_->ActiveJob("aarhus", "round-1")->has_value());
   auto later = CreateJob("aarhus", "job-4", "round-1");
   ASSERT_TRUE(later.ok());
   EXPECT_FALSE(later->existing);
@@ -195,11 +198,21 @@ TEST_F(JobStoreTest, AJobFinishesOnceWithOneEvent) {
   EXPECT_TRUE(again->already_finished);
   EXPECT_EQ(jobs_->Get("aarhus", "job-1")->attempts, 1);
 
-  auto published = jobs_->MarkPublished("aarhus", "job-1");
-  ASSERT_TRUE(published.ok());
+  EXPECT_FALSE(jobs_->PublishedJob("aarhus", "round-1")->has_value());
+  v1::MatchingResultPublished result;
+  result.set_job_id("job-1");
+  auto event =
+      events::BuildEnvelope({.type = "matching.result.published", .tenant = "aarhus"}, result);
+  ASSERT_TRUE(event.ok());
+  auto published = jobs_->MarkPublished("aarhus", "job-1", {&*event, 1});
+  ASSERT_TRUE(published.ok()) << published.status();
   EXPECT_TRUE(*published);
-  EXPECT_FALSE(*jobs_->MarkPublished("aarhus", "job-1"));
+  EXPECT_FALSE(*jobs_->MarkPublished("aarhus", "job-1", {&*event, 1}));
+  EXPECT_EQ(OutboxEvents("aarhus", "matching.result.published").size(), 1u) << "once";
   EXPECT_TRUE(jobs_->Get("aarhus", "job-1")->ToProto().has_published_at());
+  auto round_published = jobs_->PublishedJob("aarhus", "round-1");
+  ASSERT_TRUE(round_published.ok() && round_published->has_value());
+  EXPECT_EQ((*round_published)->job_id, "job-1");
 }
 
 TEST_F(JobStoreTest, AFailedJobKeepsItsReason) {

@@ -198,15 +198,16 @@ constexpr std::string_view kFinishLua = R"lua(
     return 'finished'
   )lua";
 
-// KEYS: job. ARGV: now. 1 = marked now, 0 = it already was.
+// KEYS: job, round published pointer. ARGV: now, job_id. 1 = marked now, 0 = it already was.
 constexpr std::string_view kPublishLua = R"lua(
     local state = tonumber(redis.call('HGET', KEYS[1], 'state') or '0')
     if state == 0 then return redis.error_reply('NOT_FOUND matching job not found') end
     if state ~= 3 then
       return redis.error_reply('FAILED_PRECONDITION only a finished (done) job can be published')
     end
-    if redis.call('HEXISTS', KEYS[1], 'published_at') == 1 then return 0 end
+    if redis.call('HEXISTS', KEYS[1], 'published_at') == 1 then skip_events() return 0 end
     redis.call('HSET', KEYS[1], 'published_at', ARGV[1])
+    redis.call('SET', KEYS[2], ARGV[2])
     return 1
   )lua";
 
@@ -217,7 +218,7 @@ struct JobStore::Scripts {
   store::Script claim{std::string(kClaimLua)};
   store::Script fenced{std::string(kFencedLua)};
   events::EventScript finish{kFinishLua};
-  store::Script publish{std::string(kPublishLua)};
+  events::EventScript publish{kPublishLua};
 };
 
 bool IsSuperseded(const absl::Status& status) {
@@ -377,13 +378,48 @@ absl::StatusOr<v1::GetMatchingResultResponse> JobStore::ResultPart(std::string_v
       absl::StrCat("result part ", index, " of matching job ", std::string(job_id)));
 }
 
-absl::StatusOr<bool> JobStore::MarkPublished(std::string_view tenant, std::string_view job_id) {
+absl::StatusOr<bool> JobStore::MarkPublished(std::string_view tenant, std::string_view job_id,
+                                             std::span<const events::Envelope> events) {
+  auto record = Get(tenant, job_id);
+  if (!record.ok()) return record.status();
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto reply = redis_.Eval(scripts_->publish, {KeysOf(*keys, job_id).job}, {Micros(absl::Now())},
-                           store::Retry::kIdempotent);
-  if (!reply.ok()) return reply.status();
-  return reply->integer() == 1;
+  auto outcome = outbox_.Commit(
+      scripts_->publish, tenant,
+      {.keys = {KeysOf(*keys, job_id).job, keys->Key("matching_round_published", record->round_id)},
+       .args = {Micros(absl::Now()), std::string(job_id)},
+       .events = {events.begin(), events.end()}});
+  if (!outcome.ok()) return outcome.status();
+  return outcome->reply.integer() == 1;
+}
+
+absl::StatusOr<std::optional<JobRecord>> JobStore::ActiveJob(std::string_view tenant,
+                                                             std::string_view round_id) const {
+  return JobBehind(tenant, "matching_round_active", round_id, /*only_active=*/true);
+}
+
+absl::StatusOr<std::optional<JobRecord>> JobStore::PublishedJob(std::string_view tenant,
+                                                                std::string_view round_id) const {
+  return JobBehind(tenant, "matching_round_published", round_id, /*only_active=*/false);
+}
+
+absl::StatusOr<std::optional<JobRecord>> JobStore::JobBehind(std::string_view tenant,
+                                                             std::string_view pointer,
+                                                             std::string_view round_id,
+                                                             bool only_active) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto id = redis_.Command({"GET", keys->Key(pointer, round_id)}, store::Retry::kIdempotent);
+  if (!id.ok()) return id.status();
+  if (id->is_nil()) return std::nullopt;
+  auto record = Get(tenant, id->str());
+  if (absl::IsNotFound(record.status())) return std::nullopt;
+  if (!record.ok()) return record.status();
+  if (only_active && record->state != v1::MATCHING_JOB_STATE_QUEUED &&
+      record->state != v1::MATCHING_JOB_STATE_RUNNING) {
+    return std::nullopt;
+  }
+  return *std::move(record);
 }
 
 absl::StatusOr<JobClaim> JobStore::Claim(std::string_view tenant, std::string_view job_id,

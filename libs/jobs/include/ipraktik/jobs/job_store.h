@@ -16,6 +16,7 @@
 //                                                   parts written under one claim's fence
 //   ipraktik:{t}:matching_round_active:<round> STRING the round's queued or running job
 //   ipraktik:{t}:matching_round_jobs:<round>   ZSET  the round's jobs by request time
+//   ipraktik:{t}:matching_round_published:<round> STRING the round's last published job
 //
 // Fencing: every Claim increments the job's fence and returns it. Progress, result parts and
 // Finish carry the fence; a worker whose job was taken over (its claim is no longer the newest)
@@ -25,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "ipraktik/events/envelope.h"
 #include "ipraktik/v1/matching.pb.h"
 #include "ipraktik/v1/matching_events.pb.h"
 #include "ipraktik/v1/registration.pb.h"
@@ -134,8 +137,16 @@ class JobStore {
   absl::StatusOr<v1::GetMatchingResultResponse> ResultPart(std::string_view tenant,
                                                            std::string_view job_id,
                                                            int index) const;
-  // Marks a DONE job published (once: false when it already was).
-  absl::StatusOr<bool> MarkPublished(std::string_view tenant, std::string_view job_id);
+  // The round's queued or running job, if any.
+  absl::StatusOr<std::optional<JobRecord>> ActiveJob(std::string_view tenant,
+                                                     std::string_view round_id) const;
+  // The round's last published job, if any.
+  absl::StatusOr<std::optional<JobRecord>> PublishedJob(std::string_view tenant,
+                                                        std::string_view round_id) const;
+  // Marks a DONE job published, makes it the round's published job and appends events to the
+  // outbox, atomically and once: false (and no events) when it already was published.
+  absl::StatusOr<bool> MarkPublished(std::string_view tenant, std::string_view job_id,
+                                     std::span<const events::Envelope> events = {});
 
   // --- the matching workers ---
 
@@ -162,6 +173,10 @@ class JobStore {
 
  private:
   struct Scripts;
+  absl::StatusOr<std::optional<JobRecord>> JobBehind(std::string_view tenant,
+                                                     std::string_view pointer,
+                                                     std::string_view round_id,
+                                                     bool only_active) const;
   absl::Status FinishAs(std::string_view tenant, std::string_view job_id, std::int64_t fence,
                         v1::MatchingJobState state, const v1::MatchingSummary& summary,
                         std::string_view reason);
