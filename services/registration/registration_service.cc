@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "ipraktik/server/status.h"
+#include "ipraktik/server/unary.h"
 #include "snapshot_export.h"
 
 namespace ipraktik::registration {
@@ -10,19 +11,6 @@ namespace {
 
 Caller CallerOf(const server::CallContext& call) {
   return {.tenant = call.tenant, .correlation_id = call.correlation_id};
-}
-
-bool IsServerFault(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kDataLoss:
-      return true;
-    default:
-      return false;
-  }
 }
 
 // Reads the import stream: the first message names the round (checked once), every message's
@@ -134,30 +122,14 @@ RegistrationServiceImpl::RegistrationServiceImpl(Registrar& registrar, logging::
                                                  server::DeadlinePolicy deadlines)
     : registrar_(registrar), logger_(std::move(logger)), deadlines_(deadlines) {}
 
-void RegistrationServiceImpl::LogFailure(const absl::Status& status,
-                                         const server::CallContext& call,
-                                         std::string_view method) const {
-  if (!IsServerFault(status)) return;
-  logger_.WithTenant(call.tenant)
-      .WithCorrelationId(call.correlation_id)
-      .Error("call failed", {{"method", method},
-                             {"code", absl::StatusCodeToString(status.code())},
-                             {"error", std::string(status.message())}});
-}
-
 template <typename Request, typename Response>
 RegistrationServiceImpl::Reactor* RegistrationServiceImpl::Unary(
     Context* context, const Request* request, Response* response,
     absl::StatusOr<Response> (Registrar::*method)(const Caller&, const Request&)) {
-  auto call = server::ReadCallContext(*context, deadlines_);
-  if (!call.ok()) return server::FinishUnary(context, call.status());
-  absl::StatusOr<Response> result = (registrar_.*method)(CallerOf(*call), *request);
-  if (!result.ok()) {
-    LogFailure(result.status(), *call, Request::descriptor()->name());
-    return server::FinishUnary(context, result.status());
-  }
-  *response = *std::move(result);
-  return server::FinishUnary(context, absl::OkStatus());
+  return server::ServeUnary(context, deadlines_, logger_, Request::descriptor()->name(), response,
+                            [&](const server::CallContext& call) {
+                              return (registrar_.*method)(CallerOf(call), *request);
+                            });
 }
 
 #define IPRAKTIK_UNARY(Method)                                             \

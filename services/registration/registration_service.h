@@ -129,9 +129,6 @@ class RegistrationServiceImpl final : public v1::RegistrationService::CallbackSe
   template <typename Request, typename Response>
   Reactor* Unary(Context* context, const Request* request, Response* response,
                  absl::StatusOr<Response> (Registrar::*method)(const Caller&, const Request&));
-  // Logs what the caller cannot fix (internal errors, an unreachable store).
-  void LogFailure(const absl::Status& status, const server::CallContext& call,
-                  std::string_view method) const;
 
   Registrar& registrar_;
   logging::Logger logger_;
