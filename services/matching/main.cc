@@ -1,12 +1,117 @@
-// ipraktik-matching. The process skeleton (settings, logs, metrics, Redis, RabbitMQ, gRPC health
-// and reflection, graceful shutdown) is libs/server's; the service's own parts plug in through
-// a server::Service subclass.
+// ipraktik-matching: the matching API (MatchingService) on the shared process skeleton of
+// libs/server: it copies round snapshots from the registration service, queues jobs for the
+// matching workers, publishes finished results (at once for jobs that are not previews), and
+// runs the outbox relay that publishes its events.
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "coordinator.h"
+#include "grpcpp/create_channel.h"
+#include "ipraktik/bus/consumer.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/jobs/job_queue.h"
+#include "ipraktik/jobs/job_store.h"
+#include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/application.h"
+#include "ipraktik/server/outbox_relay.h"
+#include "matching_repository.h"
+#include "matching_service.h"
+#include "snapshot_client.h"
+
+namespace {
+
+using namespace ipraktik;
+
+constexpr char kFinishedQueue[] = "matching.job-finished";
+
+class Matching : public server::Service {
+ public:
+  void ReadSettings(config::Reader& reader) override {
+    registration_ = reader.Address("IPRAKTIK_REGISTRATION_ADDRESS", "127.0.0.1:7101",
+                                   "The registration service (round snapshots come from it).");
+    retry_ = jobs::ReadJobRetryPolicy(reader);
+    options_.publication_batch = static_cast<int>(
+        reader.Int("IPRAKTIK_MATCHING_PUBLICATION_BATCH", 500, 1, 10'000,
+                   "People whose records and events a publication stores in one atomic step."));
+  }
+
+  absl::Status Start(server::Application& app) override {
+    outbox_ = std::make_unique<outbox::Outbox>(app.redis());
+    jobs_ = std::make_unique<jobs::JobStore>(app.redis(), *outbox_);
+    repository_ = std::make_unique<matching_service::MatchingRepository>(app.redis(), *outbox_);
+    options_.registry = &app.metrics();
+    coordinator_ = std::make_unique<matching_service::Coordinator>(
+        *jobs_, *repository_,
+        matching_service::RegistrationSnapshots(
+            grpc::CreateChannel(registration_.ToString(), grpc::InsecureChannelCredentials())),
+        app.logger(), options_);
+    service_ = std::make_unique<matching_service::MatchingServiceImpl>(*coordinator_, app.logger(),
+                                                                       app.deadlines());
+    app.AddGrpcService("ipraktik.v1.MatchingService", service_.get());
+    // The relay's publisher declares the work queue: a job requested before any worker ran is
+    // kept.
+    if (absl::Status relay = server::StartOutboxRelay(app, {jobs::JobQueue(retry_)}); !relay.ok()) {
+      return relay;
+    }
+    return StartFinishedConsumer(app);
+  }
+
+ private:
+  // Publishes each job that finished and is not a preview.
+  absl::Status StartFinishedConsumer(server::Application& app) {
+    bus::ConsumerOptions options;
+    options.connection = app.BusConnection("job-finished");
+    options.queue = {.name = kFinishedQueue,
+                     .bindings = {std::string(jobs::kJobFinishedEvent)},
+                     .retry = retry_};
+    auto consumer = bus::Consumer::Create(std::move(options), [this](const bus::Delivery& d) {
+      auto envelope = events::ParseEnvelope(d.body);
+      v1::MatchingJobFinished finished;
+      if (!envelope.ok()) return bus::Outcome::DeadLetter(std::string(envelope.status().message()));
+      if (!envelope->payload().UnpackTo(&finished)) {
+        return bus::Outcome::DeadLetter("the payload is not a MatchingJobFinished");
+      }
+      const matching_service::Caller caller{
+          .tenant = envelope->tenant(),
+          .correlation_id = envelope->correlation_id(),
+          .deadline = std::chrono::system_clock::now() + std::chrono::minutes(30)};
+      absl::Status published = coordinator_->OnJobFinished(caller, finished);
+      if (!published.ok()) return bus::Outcome::Retry(std::string(published.message()));
+      return bus::Outcome::Ack();
+    });
+    if (!consumer.ok()) return consumer.status();
+    consumer_ = std::make_unique<bus::Consumer>(*std::move(consumer));
+    consumer_thread_ = std::thread([this, &app] {
+      absl::Status status = consumer_->Run();
+      if (!status.ok())
+        app.RequestShutdown(absl::StrCat("job-finished consumer: ", status.ToString()));
+    });
+    app.OnShutdown("job-finished consumer", [this] {
+      consumer_->Stop();
+      if (consumer_thread_.joinable()) consumer_thread_.join();
+    });
+    return absl::OkStatus();
+  }
+
+  config::HostPort registration_;
+  bus::RetryPolicy retry_;
+  matching_service::CoordinatorOptions options_;
+  std::unique_ptr<outbox::Outbox> outbox_;
+  std::unique_ptr<jobs::JobStore> jobs_;
+  std::unique_ptr<matching_service::MatchingRepository> repository_;
+  std::unique_ptr<matching_service::Coordinator> coordinator_;
+  std::unique_ptr<matching_service::MatchingServiceImpl> service_;
+  std::unique_ptr<bus::Consumer> consumer_;
+  std::thread consumer_thread_;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  // No domain parts yet: the process serves health checks, reflection and metrics.
-  ipraktik::server::Service service;
-  return ipraktik::server::RunService(
+  Matching service;
+  return server::RunService(
       argc, argv,
       {.name = "matching",
        .description =

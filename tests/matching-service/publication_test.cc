@@ -45,17 +45,25 @@ PublicationInput Input(std::string job_id) {
 
 // Applies a publication's records as the service stores them.
 void Remember(const Publication& publication, PublicationInput& next) {
-  for (const auto& placement : publication.placements) {
-    next.told_interns[placement.participant_id()] = placement;
+  for (const auto& change : publication.changes) {
+    if (change.placement) next.told_interns[change.placement->participant_id()] = *change.placement;
+    if (change.host_list) {
+      next.told_hosts[change.host_list->host_offer().host_offer_id()] = *change.host_list;
+    }
   }
-  for (const auto& list : publication.host_lists) {
-    next.told_hosts[list.host_offer().host_offer_id()] = list;
+}
+
+std::vector<PublicationEvent> Events(const Publication& publication) {
+  std::vector<PublicationEvent> events;
+  for (const auto& change : publication.changes) {
+    if (change.event) events.push_back(*change.event);
   }
+  return events;
 }
 
 std::map<std::string, int> Types(const Publication& publication) {
   std::map<std::string, int> types;
-  for (const auto& event : publication.events) ++types[event.type];
+  for (const auto& event : Events(publication)) ++types[event.type];
   return types;
 }
 
@@ -68,8 +76,8 @@ TEST(Publication, TheFirstTellsEveryone) {
                                                             {kInternUnmatchedEvent, 1},
                                                             {kHostInternsAssignedEvent, 2}}));
   EXPECT_EQ(publication.notified, 6);
-  EXPECT_EQ(publication.placements.size(), 4u);
-  for (const auto& event : publication.events) {
+  EXPECT_EQ(publication.changes.size(), 6u);
+  for (const auto& event : Events(publication)) {
     if (event.type == kInternPlacedEvent) {
       EXPECT_EQ(event.placed.change(), v1::PLACEMENT_CHANGE_NEW);
       EXPECT_EQ(event.placed.revision(), 1);
@@ -87,11 +95,10 @@ TEST(Publication, TheFirstTellsEveryone) {
     }
   }
   // The same publication computed again names the same events.
-  Publication again = ComparePublication(input);
-  ASSERT_EQ(again.events.size(), publication.events.size());
-  for (std::size_t i = 0; i < again.events.size(); ++i) {
-    EXPECT_EQ(again.events[i].name, publication.events[i].name);
-  }
+  auto again = Events(ComparePublication(input));
+  auto first = Events(publication);
+  ASSERT_EQ(again.size(), first.size());
+  for (std::size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].name, first[i].name);
 }
 
 TEST(Publication, ARematchTellsOnlyThoseWhosePlacementChanged) {
@@ -105,25 +112,25 @@ TEST(Publication, ARematchTellsOnlyThoseWhosePlacementChanged) {
   second.assignments = {Pair("anna", "h-1"), Pair("bo", "h-2"), Pair("cy", "h-2")};
   second.unmatched = {Unmatched("dan")};
   Publication publication = ComparePublication(second);
-  std::map<std::string, const PublicationEvent*> by_subject;
-  for (const auto& event : publication.events) {
+  std::map<std::string, PublicationEvent> by_subject;
+  for (const auto& event : Events(publication)) {
     by_subject[event.type == kHostInternsAssignedEvent
                    ? event.host.host_offer().host_offer_id()
                    : (event.type == kInternPlacedEvent
                           ? event.placed.intern().participant_id()
-                          : event.unmatched.intern().participant_id())] = &event;
+                          : event.unmatched.intern().participant_id())] = event;
   }
   EXPECT_EQ(by_subject.size(), 3u) << "bo, h-1 and h-2 only";
   ASSERT_TRUE(by_subject.contains("bo"));
-  EXPECT_EQ(by_subject["bo"]->placed.change(), v1::PLACEMENT_CHANGE_MOVED);
-  EXPECT_EQ(by_subject["bo"]->placed.revision(), 2);
+  EXPECT_EQ(by_subject["bo"].placed.change(), v1::PLACEMENT_CHANGE_MOVED);
+  EXPECT_EQ(by_subject["bo"].placed.revision(), 2);
   ASSERT_TRUE(by_subject.contains("h-1"));
-  EXPECT_EQ(by_subject["h-1"]->host.interns_size(), 1);
-  ASSERT_EQ(by_subject["h-1"]->host.cancelled_size(), 1);
-  EXPECT_EQ(by_subject["h-1"]->host.cancelled(0).intern().participant_id(), "bo");
-  EXPECT_EQ(by_subject["h-1"]->host.revision(), 2);
+  EXPECT_EQ(by_subject["h-1"].host.interns_size(), 1);
+  ASSERT_EQ(by_subject["h-1"].host.cancelled_size(), 1);
+  EXPECT_EQ(by_subject["h-1"].host.cancelled(0).intern().participant_id(), "bo");
+  EXPECT_EQ(by_subject["h-1"].host.revision(), 2);
   ASSERT_TRUE(by_subject.contains("h-2"));
-  EXPECT_EQ(by_subject["h-2"]->host.interns_size(), 2);
+  EXPECT_EQ(by_subject["h-2"].host.interns_size(), 2);
   EXPECT_EQ(publication.notified, 3);
 }
 
@@ -136,7 +143,7 @@ TEST(Publication, APlaceTakenAwayIsCancelledAndAWithdrawnInternLeavesTheirHost) 
   second.unmatched = {Unmatched("anna")};
   Publication publication = ComparePublication(second);
   int cancelled_hosts = 0;
-  for (const auto& event : publication.events) {
+  for (const auto& event : Events(publication)) {
     if (event.type == kInternUnmatchedEvent) {
       EXPECT_EQ(event.unmatched.intern().participant_id(), "anna");
       EXPECT_TRUE(event.unmatched.placement_cancelled());
@@ -151,8 +158,9 @@ TEST(Publication, APlaceTakenAwayIsCancelledAndAWithdrawnInternLeavesTheirHost) 
   }
   EXPECT_EQ(cancelled_hosts, 2);
   bool bo_withdrawn = false;
-  for (const auto& placement : publication.placements) {
-    bo_withdrawn |= placement.participant_id() == "bo" && placement.reason_code() == "withdrawn";
+  for (const auto& change : publication.changes) {
+    bo_withdrawn |= change.placement && change.placement->participant_id() == "bo" &&
+                    change.placement->reason_code() == "withdrawn" && !change.event;
   }
   EXPECT_TRUE(bo_withdrawn);
 
@@ -162,7 +170,7 @@ TEST(Publication, APlaceTakenAwayIsCancelledAndAWithdrawnInternLeavesTheirHost) 
   third.told_hosts = second.told_hosts;
   Remember(publication, third);
   third.unmatched = {Unmatched("anna")};
-  EXPECT_TRUE(ComparePublication(third).events.empty());
+  EXPECT_TRUE(Events(ComparePublication(third)).empty());
 }
 
 }  // namespace

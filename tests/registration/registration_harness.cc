@@ -182,7 +182,9 @@ std::vector<std::string> PreconditionTypes(const grpc::Status& status) {
   return types;
 }
 
-EventTap::EventTap(const std::string& amqp_url, std::string queue) : queue_(std::move(queue)) {
+EventTap::EventTap(const std::string& amqp_url, std::string queue,
+                   std::vector<std::string> bindings)
+    : queue_(std::move(queue)) {
   bus::ConnectionOptions options;
   options.url = amqp_url;
   options.connection_name = "registration-test-tap";
@@ -191,7 +193,7 @@ EventTap::EventTap(const std::string& amqp_url, std::string queue) : queue_(std:
   admin_.emplace(*std::move(admin));
   bus::QueueSpec spec;
   spec.name = queue_;
-  spec.bindings = {"registration.#"};
+  spec.bindings = std::move(bindings);
   std::vector<bus::QueueSpec> specs = {spec};
   if (absl::Status status = admin_->Declare(specs); !status.ok()) {
     throw std::runtime_error(std::string(status.message()));

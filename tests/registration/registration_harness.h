@@ -117,11 +117,12 @@ std::map<std::string, std::string> FieldErrors(const grpc::Status& status);
 std::string ErrorReason(const grpc::Status& status);
 std::vector<std::string> PreconditionTypes(const grpc::Status& status);
 
-// Reads the registration events that arrive on RabbitMQ through a queue bound to
-// "registration.#" (declared by the constructor, so declare it before the events are produced).
+// Reads the events that arrive on RabbitMQ through a queue bound to bindings (declared by the
+// constructor, so declare it before the events are produced).
 class EventTap {
  public:
-  EventTap(const std::string& amqp_url, std::string queue);
+  EventTap(const std::string& amqp_url, std::string queue,
+           std::vector<std::string> bindings = {"registration.#"});
   // Waits until count events of type that pass match have arrived (checking every event that
   // arrived so far, also for earlier calls) and returns them; fewer after the timeout.
   std::vector<events::Envelope> WaitFor(

@@ -70,8 +70,6 @@ Publication ComparePublication(const PublicationInput& input) {
     record.set_placement_id(placement_id);
     record.set_revision(before == nullptr ? 1 : before->revision() + 1);
     record.set_job_id(input.job_id);
-    out.placements.push_back(record);
-
     PublicationEvent event{.type = kInternPlacedEvent,
                            .name = input.job_id + "/placed/" + participant,
                            .placed = {},
@@ -89,7 +87,8 @@ Publication ComparePublication(const PublicationInput& input) {
     placed.set_change(moved ? v1::PLACEMENT_CHANGE_MOVED : v1::PLACEMENT_CHANGE_NEW);
     placed.set_placement_id(placement_id);
     placed.set_revision(record.revision());
-    out.events.push_back(std::move(event));
+    out.changes.push_back(
+        {.placement = std::move(record), .host_list = {}, .event = std::move(event)});
     ++out.notified;
   }
 
@@ -106,7 +105,6 @@ Publication ComparePublication(const PublicationInput& input) {
     record.set_revision(before == nullptr ? 1 : before->revision() + 1);
     record.set_job_id(input.job_id);
     record.set_reason_code(unmatched.reason_code());
-    out.placements.push_back(record);
 
     PublicationEvent event{.type = kInternUnmatchedEvent,
                            .name = input.job_id + "/unmatched/" + participant,
@@ -121,7 +119,8 @@ Publication ComparePublication(const PublicationInput& input) {
     message.set_placement_id(record.placement_id());
     message.set_revision(record.revision());
     message.set_placement_cancelled(had_place);
-    out.events.push_back(std::move(event));
+    out.changes.push_back(
+        {.placement = std::move(record), .host_list = {}, .event = std::move(event)});
     ++out.notified;
   }
 
@@ -138,7 +137,7 @@ Publication ComparePublication(const PublicationInput& input) {
     record.set_revision(before.revision() + 1);
     record.set_job_id(input.job_id);
     record.set_reason_code("withdrawn");
-    out.placements.push_back(record);
+    out.changes.push_back({.placement = std::move(record), .host_list = {}, .event = {}});
   }
 
   // Hosts: every offer that has interns now or had some before.
@@ -171,13 +170,13 @@ Publication ComparePublication(const PublicationInput& input) {
       }
     }
     message.set_revision(before == nullptr ? 1 : before->revision() + 1);
-    out.host_lists.push_back(message);
     PublicationEvent event{.type = kHostInternsAssignedEvent,
                            .name = input.job_id + "/host/" + offer,
                            .placed = {},
                            .unmatched = {},
                            .host = message};
-    out.events.push_back(std::move(event));
+    out.changes.push_back(
+        {.placement = {}, .host_list = std::move(message), .event = std::move(event)});
     ++out.notified;
   }
   return out;

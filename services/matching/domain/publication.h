@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,11 +48,17 @@ struct PublicationEvent {
   v1::HostInternsAssigned host;   // type matching.host.interns_assigned
 };
 
-// What changes. Records are only the changed ones; `notified` counts the people e-mailed.
+// One changed record (of an intern or of a host offer) and the event that tells its person, if
+// any: stored together, so a publication cut short and run again tells each person once.
+struct PublicationChange {
+  std::optional<v1::Placement> placement;
+  std::optional<v1::HostInternsAssigned> host_list;
+  std::optional<PublicationEvent> event;
+};
+
+// What changes. `notified` counts the people e-mailed.
 struct Publication {
-  std::vector<v1::Placement> placements;            // new records of interns
-  std::vector<v1::HostInternsAssigned> host_lists;  // new lists of host offers
-  std::vector<PublicationEvent> events;
+  std::vector<PublicationChange> changes;
   std::int64_t notified = 0;
   std::int64_t placed = 0;
   std::int64_t unplaced = 0;

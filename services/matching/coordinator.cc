@@ -1,0 +1,497 @@
+#include "coordinator.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "ipraktik/errors/errors.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/v1/placement_events.pb.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+#include "publication.h"
+
+namespace ipraktik::matching_service {
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+
+// Ids of other services' resources: what any of them may be, no more.
+void CheckId(errors::Violations& violations, std::string_view field, const std::string& value) {
+  if (value.empty()) {
+    violations.Add(std::string(field), "is required");
+  } else if (value.size() > 128) {
+    violations.Add(std::string(field), "is longer than 128 characters");
+  } else if (std::any_of(value.begin(), value.end(),
+                         [](unsigned char c) { return c <= ' ' || c == 0x7f || c == '|'; })) {
+    violations.Add(std::string(field), "contains spaces, control characters or '|'");
+  }
+}
+
+void CheckPaging(errors::Violations& violations, int page_size) {
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    violations.Add("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
+  }
+}
+
+absl::StatusOr<events::Envelope> Event(const Caller& caller, std::string type, std::string name,
+                                       const google::protobuf::Message& payload) {
+  return events::BuildEnvelope({.type = std::move(type),
+                                .tenant = caller.tenant,
+                                .correlation_id = caller.correlation_id,
+                                .schema_version = 1,
+                                .id = events::EventIdFor(name)},
+                               payload);
+}
+
+}  // namespace
+
+struct Coordinator::Metrics {
+  explicit Metrics(prometheus::Registry* registry) {
+    if (registry == nullptr) return;
+    auto& requests = prometheus::BuildCounter()
+                         .Name("ipraktik_matching_requests_total")
+                         .Help("Matching requests, by whether they started a job")
+                         .Register(*registry);
+    started = &requests.Add({{"result", "started"}});
+    joined = &requests.Add({{"result", "already_running"}});
+    auto& publications = prometheus::BuildCounter()
+                             .Name("ipraktik_matching_publications_total")
+                             .Help("Publications of matching results, by outcome")
+                             .Register(*registry);
+    published = &publications.Add({{"result", "published"}});
+    repeated = &publications.Add({{"result", "already_published"}});
+    notified = &prometheus::BuildCounter()
+                    .Name("ipraktik_matching_notified_total")
+                    .Help("People told about a new or changed placement by publications")
+                    .Register(*registry)
+                    .Add({});
+  }
+  static void Add(prometheus::Counter* counter, double value = 1) {
+    if (counter != nullptr) counter->Increment(value);
+  }
+  prometheus::Counter* started = nullptr;
+  prometheus::Counter* joined = nullptr;
+  prometheus::Counter* published = nullptr;
+  prometheus::Counter* repeated = nullptr;
+  prometheus::Counter* notified = nullptr;
+};
+
+Coordinator::Coordinator(jobs::JobStore& jobs, MatchingRepository& repository,
+                         SnapshotSource snapshots, logging::Logger logger,
+                         CoordinatorOptions options)
+    : jobs_(jobs),
+      repository_(repository),
+      snapshots_(std::move(snapshots)),
+      logger_(std::move(logger)),
+      options_(options),
+      metrics_(std::make_unique<Metrics>(options.registry)) {}
+
+Coordinator::~Coordinator() = default;
+
+absl::StatusOr<jobs::JobRecord> Coordinator::FindJob(const Caller& caller,
+                                                     const std::string& job_id) const {
+  auto job = jobs_.Get(caller.tenant, job_id);
+  if (absl::IsNotFound(job.status())) return errors::NotFound("matching job", job_id);
+  return job;
+}
+
+absl::StatusOr<v1::RequestMatchingResponse> Coordinator::RequestMatching(
+    const Caller& caller, const v1::RequestMatchingRequest& request) {
+  errors::Violations violations;
+  CheckId(violations, "round_id", request.round_id());
+  if (!request.request_id().empty()) CheckId(violations, "request_id", request.request_id());
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+  const std::string& round_id = request.round_id();
+
+  v1::RequestMatchingResponse response;
+  auto active = jobs_.ActiveJob(caller.tenant, round_id);
+  if (!active.ok()) return active.status();
+  if (active->has_value()) {
+    Metrics::Add(metrics_->joined);
+    *response.mutable_job() = (*active)->ToProto();
+    response.set_already_running(true);
+    return response;
+  }
+
+  jobs::NewJob job{.job_id = events::NewEventId(),
+                   .request_id = request.request_id(),
+                   .correlation_id = caller.correlation_id};
+  v1::MatchingJobInput& input = job.input;
+  input.set_job_id(job.job_id);
+  input.set_round_id(round_id);
+  input.set_preview(request.preview());
+  int parts = 0;
+  absl::Status copied =
+      snapshots_(caller, round_id, [&](const v1::ExportRoundSnapshotResponse& part) {
+        if (part.has_header()) {
+          *input.mutable_round() = part.header().round();
+          input.set_snapshot_revision(part.header().revision());
+        }
+        ++parts;
+        return jobs_.AppendSnapshotPart(caller.tenant, job.job_id, part);
+      });
+  if (!copied.ok()) return copied;
+  input.set_snapshot_parts(parts);
+
+  auto rules = repository_.Rules(caller.tenant, round_id);
+  if (!rules.ok()) return rules.status();
+  for (auto& rule : *rules) *input.add_rules() = std::move(rule);
+  auto withdrawn = repository_.Withdrawn(caller.tenant, round_id);
+  if (!withdrawn.ok()) return withdrawn.status();
+  for (auto& participant : *withdrawn) input.add_withdrawn_participant_ids(std::move(participant));
+  auto published = jobs_.PublishedJob(caller.tenant, round_id);
+  if (!published.ok()) return published.status();
+  if (published->has_value()) {
+    // A re-match: what the last publication told stands where it still can.
+    job.rematch = true;
+    auto placements = repository_.Placements(caller.tenant, round_id);
+    if (!placements.ok()) return placements.status();
+    for (auto& [participant, placement] : *placements) {
+      if (!placement.host_offer_id().empty()) *input.add_published() = std::move(placement);
+    }
+  }
+
+  auto created = jobs_.Create(caller.tenant, job);
+  if (!created.ok()) return created.status();
+  Metrics::Add(created->existing ? metrics_->joined : metrics_->started);
+  *response.mutable_job() = created->job.ToProto();
+  response.set_already_running(created->existing);
+  logger_.WithTenant(caller.tenant)
+      .WithCorrelationId(caller.correlation_id)
+      .Info(created->existing ? "matching already requested" : "matching requested",
+            {{"job_id", created->job.job_id},
+             {"round_id", round_id},
+             {"preview", request.preview()},
+             {"rematch", job.rematch},
+             {"snapshot_parts", parts}});
+  return response;
+}
+
+absl::StatusOr<v1::GetMatchingJobResponse> Coordinator::GetMatchingJob(
+    const Caller& caller, const v1::GetMatchingJobRequest& request) {
+  errors::Violations violations;
+  CheckId(violations, "job_id", request.job_id());
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+  auto job = FindJob(caller, request.job_id());
+  if (!job.ok()) return job.status();
+  v1::GetMatchingJobResponse response;
+  *response.mutable_job() = job->ToProto();
+  return response;
+}
+
+absl::StatusOr<v1::ListMatchingJobsResponse> Coordinator::ListMatchingJobs(
+    const Caller& caller, const v1::ListMatchingJobsRequest& request) {
+  errors::Violations violations;
+  CheckId(violations, "round_id", request.round_id());
+  CheckPaging(violations, request.page_size());
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+  auto page =
+      jobs_.List(caller.tenant, request.round_id(), request.page_size(), request.page_token());
+  if (absl::IsInvalidArgument(page.status())) {
+    return errors::InvalidArgument({{"page_token", "is not a token this service gave out"}});
+  }
+  if (!page.ok()) return page.status();
+  v1::ListMatchingJobsResponse response;
+  for (const auto& job : page->jobs) *response.add_jobs() = job.ToProto();
+  response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
+absl::StatusOr<jobs::JobRecord> Coordinator::ResultOf(const Caller& caller,
+                                                      const v1::GetMatchingResultRequest& request) {
+  errors::Violations violations;
+  CheckId(violations, "job_id", request.job_id());
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+  auto job = FindJob(caller, request.job_id());
+  if (!job.ok()) return job.status();
+  if (job->state != v1::MATCHING_JOB_STATE_DONE) {
+    return errors::FailedPrecondition(
+        "JOB_NOT_DONE", absl::StrCat("matching_job/", job->job_id),
+        job->state == v1::MATCHING_JOB_STATE_FAILED
+            ? absl::StrCat("the job failed: ", job->failure_reason)
+            : "the job has no result yet (see its state and progress)");
+  }
+  return job;
+}
+
+absl::StatusOr<v1::GetMatchingResultResponse> Coordinator::ResultPart(const Caller& caller,
+                                                                      const jobs::JobRecord& job,
+                                                                      int index) {
+  auto part = jobs_.ResultPart(caller.tenant, job.job_id, index);
+  if (!part.ok()) return part.status();
+  if (index == 0) *part->mutable_job() = job.ToProto();
+  return part;
+}
+
+absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishMatching(
+    const Caller& caller, const v1::PublishMatchingRequest& request) {
+  errors::Violations violations;
+  CheckId(violations, "job_id", request.job_id());
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+  return Publish(caller, request.job_id());
+}
+
+absl::Status Coordinator::OnJobFinished(const Caller& caller,
+                                        const v1::MatchingJobFinished& finished) {
+  if (finished.preview() || finished.state() != v1::MATCHING_JOB_STATE_DONE) {
+    return absl::OkStatus();
+  }
+  auto published = Publish(caller, finished.job_id());
+  // A newer publication of the round won: this result is stale and stays unpublished.
+  if (absl::IsFailedPrecondition(published.status())) {
+    logger_.WithTenant(caller.tenant)
+        .Warning(
+            "finished job not published",
+            {{"job_id", finished.job_id()}, {"reason", std::string(published.status().message())}});
+    return absl::OkStatus();
+  }
+  return published.status();
+}
+
+absl::StatusOr<v1::PublishMatchingResponse> Coordinator::Publish(const Caller& caller,
+                                                                 const std::string& job_id) {
+  auto job = FindJob(caller, job_id);
+  if (!job.ok()) return job.status();
+  v1::PublishMatchingResponse response;
+  if (job->published_at != absl::InfinitePast()) {
+    Metrics::Add(metrics_->repeated);
+    *response.mutable_job() = job->ToProto();
+    response.set_already_published(true);
+    return response;
+  }
+  if (job->state != v1::MATCHING_JOB_STATE_DONE) {
+    return errors::FailedPrecondition("JOB_NOT_DONE", absl::StrCat("matching_job/", job_id),
+                                      "only a finished (done) job can be published");
+  }
+  const std::string holder = events::NewEventId();
+  auto leased = repository_.AcquirePublishing(caller.tenant, job->round_id, holder,
+                                              options_.publishing_lease);
+  if (!leased.ok()) return leased.status();
+  if (!*leased) {
+    return errors::WithReason(
+        absl::AbortedError("a publication of this round is under way; try again shortly"),
+        "PUBLICATION_UNDER_WAY");
+  }
+  auto result = PublishLocked(caller, *job);
+  (void)repository_.ReleasePublishing(caller.tenant, job->round_id, holder);
+  return result;
+}
+
+absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Caller& caller,
+                                                                       const jobs::JobRecord& job) {
+  const std::string& round_id = job.round_id;
+  auto newest = jobs_.PublishedJob(caller.tenant, round_id);
+  if (!newest.ok()) return newest.status();
+  if (newest->has_value() && (*newest)->job_id != job.job_id &&
+      (*newest)->requested_at > job.requested_at) {
+    return errors::FailedPrecondition(
+        "NEWER_PUBLICATION", absl::StrCat("round/", round_id),
+        absl::StrCat("job ", (*newest)->job_id, " was requested later and is already published"));
+  }
+
+  // What the job matched: the cards from its snapshot, the result, what was told before.
+  PublicationInput input;
+  input.job_id = job.job_id;
+  for (int i = 0; i < job.snapshot_parts; ++i) {
+    auto part = jobs_.SnapshotPart(caller.tenant, job.job_id, i);
+    if (!part.ok()) return part.status();
+    if (part->has_header()) input.round = part->header().round();
+    for (const auto& offer : part->host_offers())
+      input.offers[offer.host_offer_id()] = offer.card();
+    for (const auto& application : part->applications()) {
+      if (application.continued()) continue;
+      InternCard& intern = input.interns[application.intern().participant_id()];
+      intern.person = application.intern();
+      intern.purpose = application.purpose();
+    }
+  }
+  for (int i = 0; i < job.result_parts; ++i) {
+    auto part = jobs_.ResultPart(caller.tenant, job.job_id, i);
+    if (!part.ok()) return part.status();
+    for (auto& pair : *part->mutable_assignments()) input.assignments.push_back(std::move(pair));
+    for (auto& unmatched : *part->mutable_unmatched())
+      input.unmatched.push_back(std::move(unmatched));
+  }
+  auto told_interns = repository_.Placements(caller.tenant, round_id);
+  if (!told_interns.ok()) return told_interns.status();
+  input.told_interns = *std::move(told_interns);
+  auto told_hosts = repository_.HostLists(caller.tenant, round_id);
+  if (!told_hosts.ok()) return told_hosts.status();
+  input.told_hosts = *std::move(told_hosts);
+
+  const Publication publication = ComparePublication(input);
+
+  // In batches: each batch's records and their events are one atomic step, so a publication
+  // cut short and run again finds those people told already and tells only the rest.
+  const auto batch = static_cast<std::size_t>(std::max(options_.publication_batch, 1));
+  for (std::size_t begin = 0; begin < publication.changes.size(); begin += batch) {
+    const std::size_t end = std::min(publication.changes.size(), begin + batch);
+    std::vector<v1::Placement> placements;
+    std::vector<v1::HostInternsAssigned> host_lists;
+    std::vector<events::Envelope> envelopes;
+    for (std::size_t i = begin; i < end; ++i) {
+      const PublicationChange& change = publication.changes[i];
+      if (change.placement) placements.push_back(*change.placement);
+      if (change.host_list) host_lists.push_back(*change.host_list);
+      if (!change.event) continue;
+      const PublicationEvent& event = *change.event;
+      const google::protobuf::Message& payload =
+          event.type == kInternPlacedEvent
+              ? static_cast<const google::protobuf::Message&>(event.placed)
+          : event.type == kInternUnmatchedEvent
+              ? static_cast<const google::protobuf::Message&>(event.unmatched)
+              : static_cast<const google::protobuf::Message&>(event.host);
+      auto envelope = Event(caller, event.type, event.name, payload);
+      if (!envelope.ok()) return envelope.status();
+      envelopes.push_back(*std::move(envelope));
+    }
+    absl::Status applied = repository_.ApplyPublicationBatch(caller.tenant, round_id, placements,
+                                                             host_lists, envelopes);
+    if (!applied.ok()) return applied;
+  }
+
+  v1::MatchingResultPublished result;
+  *result.mutable_round() = input.round;
+  result.set_job_id(job.job_id);
+  result.set_interns(static_cast<std::int32_t>(publication.placed + publication.unplaced));
+  result.set_placed(static_cast<std::int32_t>(publication.placed));
+  result.set_unmatched(static_cast<std::int32_t>(publication.unplaced));
+  result.set_notified(static_cast<std::int32_t>(publication.notified));
+  auto final_event =
+      Event(caller, kResultPublishedEvent, absl::StrCat(job.job_id, "/published"), result);
+  if (!final_event.ok()) return final_event.status();
+  auto marked = jobs_.MarkPublished(caller.tenant, job.job_id, {&*final_event, 1});
+  if (!marked.ok()) return marked.status();
+
+  auto updated = jobs_.Get(caller.tenant, job.job_id);
+  if (!updated.ok()) return updated.status();
+  v1::PublishMatchingResponse response;
+  *response.mutable_job() = updated->ToProto();
+  response.set_already_published(!*marked);
+  response.set_notified(static_cast<std::int32_t>(publication.notified));
+  Metrics::Add(*marked ? metrics_->published : metrics_->repeated);
+  Metrics::Add(metrics_->notified, static_cast<double>(publication.notified));
+  logger_.WithTenant(caller.tenant)
+      .WithCorrelationId(caller.correlation_id)
+      .Info("matching published", {{"job_id", job.job_id},
+                                   {"round_id", round_id},
+                                   {"placed", publication.placed},
+                                   {"unmatched", publication.unplaced},
+                                   {"notified", publication.notified}});
+  return response;
+}
+
+absl::StatusOr<v1::SetPairRuleResponse> Coordinator::SetPairRule(
+    const Caller& caller, const v1::SetPairRuleRequest& request) {
+  const v1::PairRule& rule = request.rule();
+  errors::Violations violations;
+  if (!request.has_rule()) violations.Add("rule", "is required");
+  CheckId(violations, "rule.round_id", rule.round_id());
+  CheckId(violations, "rule.participant_id", rule.participant_id());
+  CheckId(violations, "rule.host_offer_id", rule.host_offer_id());
+  if (rule.kind() != v1::PAIR_RULE_KIND_PIN && rule.kind() != v1::PAIR_RULE_KIND_FORBID) {
+    violations.Add("rule.kind", "must be PAIR_RULE_KIND_PIN or PAIR_RULE_KIND_FORBID");
+  }
+  if (rule.note().size() > 500) violations.Add("rule.note", "is longer than 500 characters");
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+  if (absl::Status status = repository_.SetRule(caller.tenant, rule); !status.ok()) return status;
+  v1::SetPairRuleResponse response;
+  *response.mutable_rule() = rule;
+  return response;
+}
+
+absl::StatusOr<v1::DeletePairRuleResponse> Coordinator::DeletePairRule(
+    const Caller& caller, const v1::DeletePairRuleRequest& request) {
+  errors::Violations violations;
+  CheckId(violations, "round_id", request.round_id());
+  CheckId(violations, "participant_id", request.participant_id());
+  CheckId(violations, "host_offer_id", request.host_offer_id());
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+  auto deleted = repository_.DeleteRule(caller.tenant, request.round_id(), request.participant_id(),
+                                        request.host_offer_id());
+  if (!deleted.ok()) return deleted.status();
+  if (!*deleted) {
+    return errors::NotFound("pair rule",
+                            absl::StrCat(request.participant_id(), "|", request.host_offer_id()));
+  }
+  return v1::DeletePairRuleResponse();
+}
+
+absl::StatusOr<v1::ListPairRulesResponse> Coordinator::ListPairRules(
+    const Caller& caller, const v1::ListPairRulesRequest& request) {
+  errors::Violations violations;
+  CheckId(violations, "round_id", request.round_id());
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+  auto rules = repository_.Rules(caller.tenant, request.round_id());
+  if (!rules.ok()) return rules.status();
+  v1::ListPairRulesResponse response;
+  for (auto& rule : *rules) *response.add_rules() = std::move(rule);
+  return response;
+}
+
+absl::StatusOr<v1::RecordPlacementChangeResponse> Coordinator::RecordPlacementChange(
+    const Caller& caller, const v1::RecordPlacementChangeRequest& request) {
+  errors::Violations violations;
+  CheckId(violations, "round_id", request.round_id());
+  CheckId(violations, "participant_id", request.participant_id());
+  if (request.kind() != v1::PLACEMENT_CHANGE_KIND_HOST_DECLINED &&
+      request.kind() != v1::PLACEMENT_CHANGE_KIND_INTERN_WITHDREW) {
+    violations.Add("kind", "must be PLACEMENT_CHANGE_KIND_HOST_DECLINED or _INTERN_WITHDREW");
+  }
+  if (request.note().size() > 500) violations.Add("note", "is longer than 500 characters");
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+
+  if (request.kind() == v1::PLACEMENT_CHANGE_KIND_INTERN_WITHDREW) {
+    if (absl::Status status =
+            repository_.AddWithdrawn(caller.tenant, request.round_id(), request.participant_id());
+        !status.ok()) {
+      return status;
+    }
+    return v1::RecordPlacementChangeResponse();
+  }
+  auto placements = repository_.Placements(caller.tenant, request.round_id());
+  if (!placements.ok()) return placements.status();
+  auto placement = placements->find(request.participant_id());
+  if (placement == placements->end() || placement->second.host_offer_id().empty()) {
+    return errors::FailedPrecondition(
+        "NOT_PLACED", absl::StrCat("participant/", request.participant_id()),
+        "the intern has no published placement in this round, so no host can decline them");
+  }
+  v1::PairRule rule;
+  rule.set_round_id(request.round_id());
+  rule.set_participant_id(request.participant_id());
+  rule.set_host_offer_id(placement->second.host_offer_id());
+  rule.set_kind(v1::PAIR_RULE_KIND_FORBID);
+  rule.set_note(request.note().empty() ? "host declined" : request.note());
+  if (absl::Status status = repository_.SetRule(caller.tenant, rule); !status.ok()) return status;
+  return v1::RecordPlacementChangeResponse();
+}
+
+absl::StatusOr<v1::ListPlacementsResponse> Coordinator::ListPlacements(
+    const Caller& caller, const v1::ListPlacementsRequest& request) {
+  errors::Violations violations;
+  CheckId(violations, "round_id", request.round_id());
+  CheckPaging(violations, request.page_size());
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+  auto placements = repository_.Placements(caller.tenant, request.round_id());
+  if (!placements.ok()) return placements.status();
+  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  // The token is the last participant id of the previous page (the records are ordered by it).
+  auto it = request.page_token().empty() ? placements->begin()
+                                         : placements->upper_bound(request.page_token());
+  v1::ListPlacementsResponse response;
+  for (; it != placements->end() && response.placements_size() < page_size; ++it) {
+    *response.add_placements() = it->second;
+  }
+  if (it != placements->end() && response.placements_size() > 0) {
+    response.set_next_page_token(
+        response.placements(response.placements_size() - 1).participant_id());
+  }
+  return response;
+}
+
+}  // namespace ipraktik::matching_service

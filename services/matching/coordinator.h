@@ -1,0 +1,97 @@
+#pragma once
+
+// What each MatchingService call does, without gRPC: validating the request, copying the
+// round's snapshot and creating the job, the pair rules and placement changes, and publishing a
+// job's result (compare with what was told before, store the records and their events in
+// batches, then mark the job published with its final event). The gRPC handlers
+// (matching_service.h) and the job-finished consumer call it.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ipraktik/jobs/job_store.h"
+#include "ipraktik/logging/logger.h"
+#include "ipraktik/v1/matching.pb.h"
+#include "ipraktik/v1/registration.pb.h"
+#include "matching_repository.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace ipraktik::matching_service {
+
+// Who asks, as the handlers read it from the call.
+struct Caller {
+  std::string tenant;
+  std::string correlation_id;
+  std::chrono::system_clock::time_point deadline;
+};
+
+using SnapshotSink = std::function<absl::Status(const v1::ExportRoundSnapshotResponse&)>;
+// Streams the round's snapshot from the registration service into sink, part by part.
+using SnapshotSource = std::function<absl::Status(const Caller& caller, const std::string& round_id,
+                                                  const SnapshotSink& sink)>;
+
+struct CoordinatorOptions {
+  // Placement records and events stored (and published) together in one step.
+  int publication_batch = 500;
+  absl::Duration publishing_lease = absl::Minutes(10);
+  prometheus::Registry* registry = nullptr;
+};
+
+class Coordinator {
+ public:
+  // Everything must outlive the coordinator. Thread-safe.
+  Coordinator(jobs::JobStore& jobs, MatchingRepository& repository, SnapshotSource snapshots,
+              logging::Logger logger, CoordinatorOptions options = {});
+  ~Coordinator();
+
+  absl::StatusOr<v1::RequestMatchingResponse> RequestMatching(
+      const Caller& caller, const v1::RequestMatchingRequest& request);
+  absl::StatusOr<v1::GetMatchingJobResponse> GetMatchingJob(
+      const Caller& caller, const v1::GetMatchingJobRequest& request);
+  absl::StatusOr<v1::ListMatchingJobsResponse> ListMatchingJobs(
+      const Caller& caller, const v1::ListMatchingJobsRequest& request);
+  // The job record and how many stored result parts follow (ResultPart reads each).
+  absl::StatusOr<jobs::JobRecord> ResultOf(const Caller& caller,
+                                           const v1::GetMatchingResultRequest& request);
+  absl::StatusOr<v1::GetMatchingResultResponse> ResultPart(const Caller& caller,
+                                                           const jobs::JobRecord& job, int index);
+  absl::StatusOr<v1::PublishMatchingResponse> PublishMatching(
+      const Caller& caller, const v1::PublishMatchingRequest& request);
+  absl::StatusOr<v1::SetPairRuleResponse> SetPairRule(const Caller& caller,
+                                                      const v1::SetPairRuleRequest& request);
+  absl::StatusOr<v1::DeletePairRuleResponse> DeletePairRule(
+      const Caller& caller, const v1::DeletePairRuleRequest& request);
+  absl::StatusOr<v1::ListPairRulesResponse> ListPairRules(const Caller& caller,
+                                                          const v1::ListPairRulesRequest& request);
+  absl::StatusOr<v1::RecordPlacementChangeResponse> RecordPlacementChange(
+      const Caller& caller, const v1::RecordPlacementChangeRequest& request);
+  absl::StatusOr<v1::ListPlacementsResponse> ListPlacements(
+      const Caller& caller, const v1::ListPlacementsRequest& request);
+
+  // A job finished (the matching.job.finished event): a job that is not a preview is published.
+  absl::Status OnJobFinished(const Caller& caller, const v1::MatchingJobFinished& finished);
+
+ private:
+  struct Metrics;
+  // NOT_FOUND naming the job when the tenant has no such job.
+  absl::StatusOr<jobs::JobRecord> FindJob(const Caller& caller, const std::string& job_id) const;
+  absl::StatusOr<v1::PublishMatchingResponse> Publish(const Caller& caller,
+                                                      const std::string& job_id);
+  absl::StatusOr<v1::PublishMatchingResponse> PublishLocked(const Caller& caller,
+                                                            const jobs::JobRecord& job);
+
+  jobs::JobStore& jobs_;
+  MatchingRepository& repository_;
+  SnapshotSource snapshots_;
+  logging::Logger logger_;
+  CoordinatorOptions options_;
+  std::unique_ptr<Metrics> metrics_;
+};
+
+}  // namespace ipraktik::matching_service

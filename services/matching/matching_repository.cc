@@ -1,0 +1,187 @@
+#include "matching_repository.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "ipraktik/events/event_script.h"
+#include "ipraktik/store/keys.h"
+
+namespace ipraktik::matching_service {
+namespace {
+
+// KEYS: placements, host lists. ARGV: n placements, then (participant, bytes) pairs, then
+// (offer, bytes) pairs.
+constexpr std::string_view kApplyLua = R"lua(
+  local n = tonumber(ARGV[1])
+  local i = 2
+  for _ = 1, n do
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    i = i + 2
+  end
+  while i <= #ARGV do
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+    i = i + 2
+  end
+  return 1
+)lua";
+
+// KEYS: lease. ARGV: holder.
+constexpr std::string_view kReleaseLua = R"lua(
+  if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+  return 0
+)lua";
+
+std::string RuleField(std::string_view participant, std::string_view offer) {
+  return absl::StrCat(std::string(participant), "|", std::string(offer));
+}
+
+template <typename Message>
+absl::StatusOr<std::map<std::string, Message>> ReadHash(store::Pool& redis,
+                                                        const std::string& key) {
+  auto reply = redis.Command({"HGETALL", key}, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  std::map<std::string, Message> out;
+  const auto& elements = reply->elements();
+  for (std::size_t i = 0; i + 1 < elements.size(); i += 2) {
+    Message message;
+    if (!message.ParseFromString(elements[i + 1].str())) {
+      return absl::DataLossError(
+          absl::StrCat("unreadable record ", elements[i].str(), " in ", key));
+    }
+    out.emplace(elements[i].str(), std::move(message));
+  }
+  return out;
+}
+
+}  // namespace
+
+struct MatchingRepository::Scripts {
+  events::EventScript apply{kApplyLua};
+  store::Script release{std::string(kReleaseLua)};
+};
+
+MatchingRepository::MatchingRepository(store::Pool& redis, outbox::Outbox& outbox)
+    : redis_(redis), outbox_(outbox), scripts_(std::make_unique<Scripts>()) {}
+
+MatchingRepository::~MatchingRepository() = default;
+
+absl::Status MatchingRepository::SetRule(std::string_view tenant, const v1::PairRule& rule) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return redis_
+      .Command({"HSET", keys->Key("matching_rules", rule.round_id()),
+                RuleField(rule.participant_id(), rule.host_offer_id()), rule.SerializeAsString()},
+               store::Retry::kIdempotent)
+      .status();
+}
+
+absl::StatusOr<bool> MatchingRepository::DeleteRule(std::string_view tenant,
+                                                    std::string_view round_id,
+                                                    std::string_view participant_id,
+                                                    std::string_view host_offer_id) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command(
+      {"HDEL", keys->Key("matching_rules", round_id), RuleField(participant_id, host_offer_id)},
+      store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  return reply->integer() > 0;
+}
+
+absl::StatusOr<std::vector<v1::PairRule>> MatchingRepository::Rules(
+    std::string_view tenant, std::string_view round_id) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto rules = ReadHash<v1::PairRule>(redis_, keys->Key("matching_rules", round_id));
+  if (!rules.ok()) return rules.status();
+  std::vector<v1::PairRule> out;
+  for (auto& [field, rule] : *rules) out.push_back(std::move(rule));  // ordered by the field
+  return out;
+}
+
+absl::Status MatchingRepository::AddWithdrawn(std::string_view tenant, std::string_view round_id,
+                                              std::string_view participant_id) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return redis_
+      .Command({"SADD", keys->Key("matching_withdrawn", round_id), participant_id},
+               store::Retry::kIdempotent)
+      .status();
+}
+
+absl::StatusOr<std::vector<std::string>> MatchingRepository::Withdrawn(
+    std::string_view tenant, std::string_view round_id) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command({"SMEMBERS", keys->Key("matching_withdrawn", round_id)},
+                              store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> out;
+  for (const auto& element : reply->elements()) out.push_back(element.str());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, v1::Placement>> MatchingRepository::Placements(
+    std::string_view tenant, std::string_view round_id) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return ReadHash<v1::Placement>(redis_, keys->Key("matching_placements", round_id));
+}
+
+absl::StatusOr<std::map<std::string, v1::HostInternsAssigned>> MatchingRepository::HostLists(
+    std::string_view tenant, std::string_view round_id) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return ReadHash<v1::HostInternsAssigned>(redis_, keys->Key("matching_host_lists", round_id));
+}
+
+absl::Status MatchingRepository::ApplyPublicationBatch(
+    std::string_view tenant, std::string_view round_id, std::span<const v1::Placement> placements,
+    std::span<const v1::HostInternsAssigned> host_lists, std::span<const events::Envelope> events) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  std::vector<std::string> args;
+  args.reserve(1 + 2 * (placements.size() + host_lists.size()));
+  args.push_back(absl::StrCat(placements.size()));
+  for (const v1::Placement& placement : placements) {
+    args.push_back(placement.participant_id());
+    args.push_back(placement.SerializeAsString());
+  }
+  for (const v1::HostInternsAssigned& list : host_lists) {
+    args.push_back(list.host_offer().host_offer_id());
+    args.push_back(list.SerializeAsString());
+  }
+  auto outcome = outbox_.Commit(scripts_->apply, tenant,
+                                {.keys = {keys->Key("matching_placements", round_id),
+                                          keys->Key("matching_host_lists", round_id)},
+                                 .args = std::move(args),
+                                 .events = {events.begin(), events.end()}});
+  return outcome.status();
+}
+
+absl::StatusOr<bool> MatchingRepository::AcquirePublishing(std::string_view tenant,
+                                                           std::string_view round_id,
+                                                           std::string_view holder,
+                                                           absl::Duration ttl) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command({"SET", keys->Key("matching_publishing", round_id), holder, "NX",
+                               "PX", absl::StrCat(absl::ToInt64Milliseconds(ttl))});
+  if (!reply.ok()) return reply.status();
+  return !reply->is_nil();
+}
+
+absl::Status MatchingRepository::ReleasePublishing(std::string_view tenant,
+                                                   std::string_view round_id,
+                                                   std::string_view holder) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return redis_
+      .Eval(scripts_->release, {keys->Key("matching_publishing", round_id)}, {std::string(holder)},
+            store::Retry::kIdempotent)
+      .status();
+}
+
+}  // namespace ipraktik::matching_service

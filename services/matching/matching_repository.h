@@ -1,0 +1,71 @@
+#pragma once
+
+// The matching service's own records in Redis (the jobs are libs/jobs'): a round's pair rules,
+// withdrawn interns, and what its publications told each intern and each host offer.
+//
+//   ipraktik:{t}:matching_rules:<round>       HASH "<participant>|<offer>" -> PairRule
+//   ipraktik:{t}:matching_withdrawn:<round>   SET  participant ids
+//   ipraktik:{t}:matching_placements:<round>  HASH participant -> Placement
+//   ipraktik:{t}:matching_host_lists:<round>  HASH offer -> the last HostInternsAssigned
+//   ipraktik:{t}:matching_publishing:<round>  STRING a publication under way (a lease)
+
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/outbox/outbox.h"
+#include "ipraktik/store/pool.h"
+#include "ipraktik/v1/matching.pb.h"
+#include "ipraktik/v1/placement_events.pb.h"
+
+namespace ipraktik::matching_service {
+
+class MatchingRepository {
+ public:
+  // redis and outbox must outlive the repository. Thread-safe.
+  MatchingRepository(store::Pool& redis, outbox::Outbox& outbox);
+  ~MatchingRepository();
+
+  absl::Status SetRule(std::string_view tenant, const v1::PairRule& rule);
+  // false when there was no such rule.
+  absl::StatusOr<bool> DeleteRule(std::string_view tenant, std::string_view round_id,
+                                  std::string_view participant_id, std::string_view host_offer_id);
+  // Ordered by participant, then host offer.
+  absl::StatusOr<std::vector<v1::PairRule>> Rules(std::string_view tenant,
+                                                  std::string_view round_id) const;
+
+  absl::Status AddWithdrawn(std::string_view tenant, std::string_view round_id,
+                            std::string_view participant_id);
+  absl::StatusOr<std::vector<std::string>> Withdrawn(std::string_view tenant,
+                                                     std::string_view round_id) const;
+
+  absl::StatusOr<std::map<std::string, v1::Placement>> Placements(std::string_view tenant,
+                                                                  std::string_view round_id) const;
+  absl::StatusOr<std::map<std::string, v1::HostInternsAssigned>> HostLists(
+      std::string_view tenant, std::string_view round_id) const;
+
+  // Stores records and appends their events to the outbox, atomically.
+  absl::Status ApplyPublicationBatch(std::string_view tenant, std::string_view round_id,
+                                     std::span<const v1::Placement> placements,
+                                     std::span<const v1::HostInternsAssigned> host_lists,
+                                     std::span<const events::Envelope> events);
+
+  // A lease on publishing the round, so two publications never interleave. false when another
+  // holder has it.
+  absl::StatusOr<bool> AcquirePublishing(std::string_view tenant, std::string_view round_id,
+                                         std::string_view holder, absl::Duration ttl);
+  absl::Status ReleasePublishing(std::string_view tenant, std::string_view round_id,
+                                 std::string_view holder);
+
+ private:
+  struct Scripts;
+  store::Pool& redis_;
+  outbox::Outbox& outbox_;
+  std::unique_ptr<Scripts> scripts_;
+};
+
+}  // namespace ipraktik::matching_service

@@ -1,0 +1,68 @@
+#pragma once
+
+// The gRPC face of the matching service (ipraktik.v1.MatchingService, callback API): each
+// handler reads the caller from the metadata (libs/server) and hands the request to the
+// Coordinator. The result streams the job's stored parts, one message at a time.
+
+#include "coordinator.h"
+#include "ipraktik/logging/logger.h"
+#include "ipraktik/server/call_context.h"
+#include "ipraktik/v1/matching.grpc.pb.h"
+
+namespace ipraktik::matching_service {
+
+class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
+ public:
+  // coordinator must outlive the service.
+  MatchingServiceImpl(Coordinator& coordinator, logging::Logger logger,
+                      server::DeadlinePolicy deadlines);
+
+  // The generated base also declares each method's synchronous form; without these, overriding
+  // the callback forms would hide them (-Woverloaded-virtual).
+  using Base = v1::MatchingService::CallbackService;
+  using Base::DeletePairRule;
+  using Base::GetMatchingJob;
+  using Base::GetMatchingResult;
+  using Base::ListMatchingJobs;
+  using Base::ListPairRules;
+  using Base::ListPlacements;
+  using Base::PublishMatching;
+  using Base::RecordPlacementChange;
+  using Base::RequestMatching;
+  using Base::SetPairRule;
+
+  using Context = grpc::CallbackServerContext;
+  using Reactor = grpc::ServerUnaryReactor;
+
+  Reactor* RequestMatching(Context* c, const v1::RequestMatchingRequest* q,
+                           v1::RequestMatchingResponse* r) override;
+  Reactor* GetMatchingJob(Context* c, const v1::GetMatchingJobRequest* q,
+                          v1::GetMatchingJobResponse* r) override;
+  Reactor* ListMatchingJobs(Context* c, const v1::ListMatchingJobsRequest* q,
+                            v1::ListMatchingJobsResponse* r) override;
+  grpc::ServerWriteReactor<v1::GetMatchingResultResponse>* GetMatchingResult(
+      Context* c, const v1::GetMatchingResultRequest* q) override;
+  Reactor* PublishMatching(Context* c, const v1::PublishMatchingRequest* q,
+                           v1::PublishMatchingResponse* r) override;
+  Reactor* SetPairRule(Context* c, const v1::SetPairRuleRequest* q,
+                       v1::SetPairRuleResponse* r) override;
+  Reactor* DeletePairRule(Context* c, const v1::DeletePairRuleRequest* q,
+                          v1::DeletePairRuleResponse* r) override;
+  Reactor* ListPairRules(Context* c, const v1::ListPairRulesRequest* q,
+                         v1::ListPairRulesResponse* r) override;
+  Reactor* RecordPlacementChange(Context* c, const v1::RecordPlacementChangeRequest* q,
+                                 v1::RecordPlacementChangeResponse* r) override;
+  Reactor* ListPlacements(Context* c, const v1::ListPlacementsRequest* q,
+                          v1::ListPlacementsResponse* r) override;
+
+ private:
+  template <typename Request, typename Response>
+  Reactor* Unary(Context* context, const Request* request, Response* response,
+                 absl::StatusOr<Response> (Coordinator::*method)(const Caller&, const Request&));
+
+  Coordinator& coordinator_;
+  logging::Logger logger_;
+  server::DeadlinePolicy deadlines_;
+};
+
+}  // namespace ipraktik::matching_service

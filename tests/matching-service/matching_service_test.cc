@@ -1,0 +1,519 @@
+// The matching service end to end: the registration service (served in-process, real gRPC), the
+// matching service and two matching workers as processes, real Redis and RabbitMQ. Coordinators
+// preview, publish (once), pin, forbid, honour swaps, record a host's decline and re-match, and
+// only the people whose placement changed hear again (the placement events on the bus are what
+// the notification service e-mails).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "child_process.h"
+#include "eventually.h"
+#include "grpcpp/create_channel.h"
+#include "ipraktik/v1/matching.grpc.pb.h"
+#include "ipraktik/v1/placement_events.pb.h"
+#include "local_servers.h"
+#include "registration_harness.h"
+
+namespace ipraktik::matching_service {
+namespace {
+
+using ::ipraktik::registration::testing::ContextFor;
+using ::ipraktik::registration::testing::DaysFromToday;
+using ::ipraktik::registration::testing::EventTap;
+using ::ipraktik::registration::testing::FieldErrors;
+using ::ipraktik::registration::testing::InProcessRegistration;
+using ::ipraktik::registration::testing::MustCall;
+using ::ipraktik::registration::testing::TestClock;
+using ::ipraktik::testing::ChildProcess;
+using ::ipraktik::testing::Eventually;
+using namespace std::chrono_literals;
+using RegistrationStub = v1::RegistrationService::Stub;
+
+// A round in a tenant of its own: three host workplaces each with one offer (the contact is a
+// participant of that workplace), and a ministry the interns come from.
+struct World {
+  std::string tenant;
+  std::string round_id;
+  std::map<std::string, std::string> workplace;    // "a", "b", "c", "ministry" -> id
+  std::map<std::string, std::string> offer;        // "a", "b", "c" -> host offer id
+  std::map<std::string, std::string> participant;  // e-mail local part -> participant id
+};
+
+class MatchingServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = std::make_unique<ipraktik::testing::RedisServer>();
+    rabbit_ = std::make_unique<ipraktik::testing::RabbitMqServer>();
+    clock_ = std::make_unique<TestClock>(absl::Now());
+    registration_ = std::make_unique<InProcessRegistration>(*redis_, rabbit_->url(), *clock_);
+    tap_ = std::make_unique<EventTap>(
+        rabbit_->url(), "test.placements",
+        std::vector<std::string>{"matching.intern.#", "matching.host.#", "matching.result.#"});
+    const std::map<std::string, std::string> common = {
+        {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
+        {"IPRAKTIK_REDIS_ADDRESS", redis_->address()},
+        {"IPRAKTIK_AMQP_URL", rabbit_->url()},
+        {"IPRAKTIK_MATCHING_JOB_ATTEMPTS", "3"},
+        {"IPRAKTIK_MATCHING_JOB_RETRY_DELAY", "100ms"}};
+    auto matching_env = common;
+    matching_env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
+    matching_env["IPRAKTIK_REGISTRATION_ADDRESS"] =
+        absl::StrCat("127.0.0.1:", registration_->port());
+    matching_ = Start("ipraktik-matching", matching_env, "matching.log");
+    std::smatch port;
+    const std::string log = matching_->Output();
+    ASSERT_TRUE(std::regex_search(log, port, std::regex("\"grpc_port\":([0-9]+)"))) << log;
+    matching_stub_ = v1::MatchingService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port[1].str()), grpc::InsecureChannelCredentials()));
+    for (const char* name : {"w1", "w2"}) {
+      auto worker_env = common;
+      worker_env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
+      worker_env["IPRAKTIK_MATCHING_WORKER_ID"] = name;
+      // Long enough for a second request to find the job still running.
+      worker_env["IPRAKTIK_MATCHING_WORKER_HOLD"] = "700ms";
+      workers_.push_back(Start("ipraktik-matching-worker", worker_env, absl::StrCat(name, ".log")));
+    }
+  }
+
+  static void TearDownTestSuite() {
+    workers_.clear();
+    matching_.reset();
+    tap_.reset();
+    registration_.reset();
+    rabbit_.reset();
+    redis_.reset();
+  }
+
+  static std::unique_ptr<ChildProcess> Start(const std::string& program,
+                                             const std::map<std::string, std::string>& env,
+                                             const std::string& log) {
+    auto process =
+        std::make_unique<ChildProcess>(ipraktik::testing::BinaryDir() / "bin" / program,
+                                       std::vector<std::string>{}, env, redis_->dir() / log);
+    EXPECT_TRUE(process->WaitForOutput("\"serving\"", 30s)) << process->Output();
+    return process;
+  }
+
+  void SetUp() override { stub_ = registration_->NewStub(); }
+
+  World MakeWorld() {
+    World world;
+    world.tenant = absl::StrCat("m", ++worlds_);
+    const std::string& t = world.tenant;
+    v1::CreateProgrammeRequest programme;
+    programme.mutable_programme()->set_name("Innovationspraktik");
+    auto programme_id = MustCall(*stub_, &RegistrationStub::CreateProgramme, programme, t)
+                            .programme()
+                            .programme_id();
+    v1::CreateRoundRequest round;
+    round.mutable_round()->set_programme_id(programme_id);
+    round.mutable_round()->set_name("Uge 37");
+    *round.mutable_round()->mutable_signup_deadline() = DaysFromToday(20);
+    *round.mutable_round()->mutable_window_start() = DaysFromToday(30);
+    *round.mutable_round()->mutable_window_end() = DaysFromToday(32);
+    round.mutable_round()->set_max_wishes(3);
+    for (auto sector : {v1::SECTOR_MUNICIPAL, v1::SECTOR_STATE}) {
+      round.mutable_round()->add_allowed_host_sectors(sector);
+    }
+    world.round_id = MustCall(*stub_, &RegistrationStub::CreateRound, round, t).round().round_id();
+
+    for (const auto& [key, name] :
+         std::map<std::string, std::string>{{"a", "Aarhus Kommune"},
+                                            {"b", "Billund Kommune"},
+                                            {"c", "Christiansø"},
+                                            {"ministry", "Finansministeriet"}}) {
+      v1::CreateWorkplaceRequest workplace;
+      workplace.mutable_workplace()->set_name(name);
+      workplace.mutable_workplace()->set_sector(key == "ministry" ? v1::SECTOR_STATE
+                                                                  : v1::SECTOR_MUNICIPAL);
+      workplace.mutable_workplace()->set_region("Midtjylland");
+      workplace.mutable_workplace()->set_municipality("Aarhus");
+      world.workplace[key] = MustCall(*stub_, &RegistrationStub::CreateWorkplace, workplace, t)
+                                 .workplace()
+                                 .workplace_id();
+    }
+    for (const auto& [key, contact] :
+         std::map<std::string, std::string>{{"a", "anna"}, {"b", "bo"}, {"c", "carl"}}) {
+      v1::RegisterParticipantRequest person;
+      person.mutable_participant()->set_name(contact);
+      person.mutable_participant()->set_email(contact + "@" + key + ".example");
+      person.mutable_participant()->set_job_title("Leder");
+      person.mutable_participant()->set_workplace_id(world.workplace[key]);
+      person.mutable_participant()->set_consent(true);
+      world.participant[contact] =
+          MustCall(*stub_, &RegistrationStub::RegisterParticipant, person, t)
+              .participant()
+              .participant_id();
+      v1::CreateHostOfferRequest offer;
+      v1::HostOffer* o = offer.mutable_host_offer();
+      o->set_round_id(world.round_id);
+      o->set_workplace_id(world.workplace[key]);
+      o->set_title("Praktik hos " + contact);
+      o->set_description("Følg hverdagen og stil spørgsmål.");
+      o->set_capacity(key == "c" ? 2 : 1);
+      *o->add_days() = DaysFromToday(30);
+      o->set_address("Rådhuspladsen 2, 8000 Aarhus");
+      o->add_fields("ledelse");
+      o->set_contact_participant_id(world.participant[contact]);
+      auto created = MustCall(*stub_, &RegistrationStub::CreateHostOffer, offer, t).host_offer();
+      v1::PublishHostOfferRequest publish;
+      publish.set_host_offer_id(created.host_offer_id());
+      world.offer[key] = MustCall(*stub_, &RegistrationStub::PublishHostOffer, publish, t)
+                             .host_offer()
+                             .host_offer_id();
+    }
+    Transition(world, v1::ROUND_STATE_OPEN);
+    return world;
+  }
+
+  void Transition(const World& world, v1::RoundState state) {
+    v1::TransitionRoundRequest request;
+    request.set_round_id(world.round_id);
+    request.set_state(state);
+    MustCall(*stub_, &RegistrationStub::TransitionRound, request, world.tenant);
+  }
+
+  // Signs up name (from workplace) with wishes naming offers "a", "b", "c".
+  void SignUp(World& world, const std::string& name, const std::string& workplace,
+              const std::vector<std::string>& wishes, const std::string& swap_with = "") {
+    v1::SignUpRequest request;
+    request.set_round_id(world.round_id);
+    v1::Participant* person = request.mutable_participant();
+    person->set_name(name);
+    person->set_email(name + "@" + workplace + ".example");
+    person->set_job_title("Kontorchef");
+    person->set_workplace_id(world.workplace[workplace]);
+    person->set_consent(true);
+    v1::Application* application = request.mutable_application();
+    application->set_purpose("Lære hvordan en anden organisation leder forandring i praksis.");
+    *application->add_available_days() = DaysFromToday(30);
+    for (const auto& wish : wishes) application->add_wishes()->set_host_offer_id(world.offer[wish]);
+    if (!swap_with.empty()) {
+      application->mutable_swap_request()->set_email(swap_with);
+      application->mutable_swap_request()->set_name("partner");
+    }
+    auto response = MustCall(*stub_, &RegistrationStub::SignUp, request, world.tenant);
+    world.participant[name] = response.participant().participant_id();
+  }
+
+  template <typename Request, typename Response>
+  grpc::Status Call(const World& world,
+                    grpc::Status (v1::MatchingService::Stub::*method)(grpc::ClientContext*,
+                                                                      const Request&, Response*),
+                    const Request& request, Response* response) {
+    auto context = ContextFor(world.tenant);
+    return (matching_stub_.get()->*method)(context.get(), request, response);
+  }
+
+  v1::MatchingJob Request(const World& world, bool preview, bool* already_running = nullptr) {
+    v1::RequestMatchingRequest request;
+    request.set_round_id(world.round_id);
+    request.set_preview(preview);
+    v1::RequestMatchingResponse response;
+    grpc::Status status =
+        Call(world, &v1::MatchingService::Stub::RequestMatching, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    if (already_running != nullptr) *already_running = response.already_running();
+    return response.job();
+  }
+
+  v1::MatchingJob Job(const World& world, const std::string& job_id) {
+    v1::GetMatchingJobRequest request;
+    request.set_job_id(job_id);
+    v1::GetMatchingJobResponse response;
+    EXPECT_TRUE(Call(world, &v1::MatchingService::Stub::GetMatchingJob, request, &response).ok());
+    return response.job();
+  }
+
+  v1::MatchingJob WaitDone(const World& world, const std::string& job_id, bool published = false) {
+    v1::MatchingJob job;
+    EXPECT_TRUE(Eventually([&] {
+      job = Job(world, job_id);
+      return job.state() == v1::MATCHING_JOB_STATE_FAILED ||
+             (job.state() == v1::MATCHING_JOB_STATE_DONE && (!published || job.has_published_at()));
+    })) << job.DebugString();
+    EXPECT_EQ(job.state(), v1::MATCHING_JOB_STATE_DONE) << job.failure_reason();
+    return job;
+  }
+
+  // participant name -> host key ("a", "b", "c"), and the whole stream's parts.
+  struct Result {
+    std::map<std::string, std::string> placed;
+    std::map<std::string, v1::MatchedPair> pairs;
+    std::map<std::string, std::string> unmatched;  // name -> reason code
+    std::vector<v1::RefusedPin> refused;
+    v1::MatchingSummary summary;
+  };
+  Result ResultOf(const World& world, const std::string& job_id) {
+    std::map<std::string, std::string> name_of;
+    for (const auto& [name, id] : world.participant) name_of[id] = name;
+    std::map<std::string, std::string> key_of;
+    for (const auto& [key, id] : world.offer) key_of[id] = key;
+    v1::GetMatchingResultRequest request;
+    request.set_job_id(job_id);
+    auto context = ContextFor(world.tenant);
+    auto reader = matching_stub_->GetMatchingResult(context.get(), request);
+    Result result;
+    v1::GetMatchingResultResponse part;
+    while (reader->Read(&part)) {
+      if (part.has_summary()) result.summary = part.summary();
+      for (const auto& pair : part.assignments()) {
+        result.placed[name_of[pair.participant_id()]] = key_of[pair.host_offer_id()];
+        result.pairs[name_of[pair.participant_id()]] = pair;
+      }
+      for (const auto& u : part.unmatched())
+        result.unmatched[name_of[u.participant_id()]] = u.reason_code();
+      for (const auto& r : part.refused_pins()) result.refused.push_back(r);
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return result;
+  }
+
+  v1::PublishMatchingResponse Publish(const World& world, const std::string& job_id) {
+    v1::PublishMatchingRequest request;
+    request.set_job_id(job_id);
+    v1::PublishMatchingResponse response;
+    grpc::Status status =
+        Call(world, &v1::MatchingService::Stub::PublishMatching, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  // The placement events of world's tenant that arrived so far, by type, after the result of
+  // job_id was published (the last event a publication emits).
+  std::map<std::string, std::vector<events::Envelope>> EventsUpTo(const World& world,
+                                                                  const std::string& job_id) {
+    const auto of_world = [&](const events::Envelope& e) { return e.tenant() == world.tenant; };
+    auto published = tap_->WaitFor(
+        "matching.result.published", 1,
+        [&](const events::Envelope& e) {
+          v1::MatchingResultPublished payload;
+          return of_world(e) && e.payload().UnpackTo(&payload) && payload.job_id() == job_id;
+        },
+        30s);
+    EXPECT_EQ(published.size(), 1u) << "job " << job_id << " was not published";
+    std::map<std::string, std::vector<events::Envelope>> by_type;
+    for (const char* type : {"matching.intern.placed", "matching.intern.unmatched",
+                             "matching.host.interns_assigned", "matching.result.published"}) {
+      by_type[type] = tap_->WaitFor(type, 100'000, of_world, 0ms);
+    }
+    return by_type;
+  }
+
+  static inline std::unique_ptr<ipraktik::testing::RedisServer> redis_;
+  static inline std::unique_ptr<ipraktik::testing::RabbitMqServer> rabbit_;
+  static inline std::unique_ptr<TestClock> clock_;
+  static inline std::unique_ptr<InProcessRegistration> registration_;
+  static inline std::unique_ptr<EventTap> tap_;
+  static inline std::unique_ptr<ChildProcess> matching_;
+  static inline std::vector<std::unique_ptr<ChildProcess>> workers_;
+  static inline std::unique_ptr<v1::MatchingService::Stub> matching_stub_;
+  static inline int worlds_ = 0;
+  std::unique_ptr<RegistrationStub> stub_;
+};
+
+// i3 can only go to a, i4 only to b: the most interns are placed when i1 takes c; i2 or i3 could
+// take a, and i3 does, as that crosses sectors (i2 is municipal like the host).
+TEST_F(MatchingServiceTest, APreviewSendsNothingAndPublishingItTellsEveryoneOnce) {
+  World world = MakeWorld();
+  SignUp(world, "i1", "ministry", {"a", "c"});
+  SignUp(world, "i2", "c", {"a", "b"});
+  SignUp(world, "i3", "ministry", {"a"});
+  SignUp(world, "i4", "ministry", {"b"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+
+  v1::MatchingJob job = Request(world, /*preview=*/true);
+  EXPECT_TRUE(job.preview());
+  job = WaitDone(world, job.job_id());
+  Result result = ResultOf(world, job.job_id());
+  EXPECT_EQ(result.placed,
+            (std::map<std::string, std::string>{{"i1", "c"}, {"i3", "a"}, {"i4", "b"}}));
+  EXPECT_EQ(result.unmatched["i2"], "all_wished_hosts_full");
+  EXPECT_EQ(result.summary.matched(), 3);
+  EXPECT_EQ(result.summary.interns(), 4);
+  EXPECT_FALSE(job.has_published_at());
+  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(tap_->WaitFor(
+                      "matching.intern.placed", 1,
+                      [&](const events::Envelope& e) { return e.tenant() == world.tenant; }, 0ms)
+                  .empty())
+      << "a preview tells nobody";
+
+  v1::PublishMatchingResponse published = Publish(world, job.job_id());
+  EXPECT_FALSE(published.already_published());
+  EXPECT_EQ(published.notified(), 7);  // 4 interns, 3 hosts
+  auto events = EventsUpTo(world, job.job_id());
+  EXPECT_EQ(events["matching.intern.placed"].size(), 3u);
+  EXPECT_EQ(events["matching.intern.unmatched"].size(), 1u);
+  EXPECT_EQ(events["matching.host.interns_assigned"].size(), 3u);
+
+  v1::PublishMatchingResponse again = Publish(world, job.job_id());
+  EXPECT_TRUE(again.already_published());
+  std::this_thread::sleep_for(1s);
+  auto after = EventsUpTo(world, job.job_id());
+  EXPECT_EQ(after["matching.intern.placed"].size(), 3u) << "publishing twice publishes once";
+  EXPECT_EQ(after["matching.result.published"].size(), 1u);
+
+  v1::ListPlacementsRequest list;
+  list.set_round_id(world.round_id);
+  list.set_page_size(2);
+  v1::ListPlacementsResponse page;
+  ASSERT_TRUE(Call(world, &v1::MatchingService::Stub::ListPlacements, list, &page).ok());
+  EXPECT_EQ(page.placements_size(), 2);
+  EXPECT_FALSE(page.next_page_token().empty());
+}
+
+TEST_F(MatchingServiceTest, AHostDeclinesAndTheRematchTellsOnlyThePeopleItChanges) {
+  World world = MakeWorld();
+  SignUp(world, "i1", "ministry", {"a", "c"});
+  SignUp(world, "i2", "c", {"a", "b"});
+  SignUp(world, "i3", "ministry", {"a"});
+  SignUp(world, "i4", "ministry", {"b"});
+  SignUp(world, "i5", "ministry", {"c"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+
+  // Not a preview: published as soon as it is done.
+  v1::MatchingJob first = Request(world, /*preview=*/false);
+  first = WaitDone(world, first.job_id(), /*published=*/true);
+  auto before = EventsUpTo(world, first.job_id());
+  ASSERT_EQ(before["matching.intern.placed"].size(), 4u);  // i1 c, i3 a, i4 b, i5 c
+
+  // Carl at c declines i1; i1 has nowhere else to go (a is i3's).
+  v1::RecordPlacementChangeRequest decline;
+  decline.set_round_id(world.round_id);
+  decline.set_participant_id(world.participant["i1"]);
+  decline.set_kind(v1::PLACEMENT_CHANGE_KIND_HOST_DECLINED);
+  v1::RecordPlacementChangeResponse declined;
+  ASSERT_TRUE(
+      Call(world, &v1::MatchingService::Stub::RecordPlacementChange, decline, &declined).ok());
+
+  v1::MatchingJob second = Request(world, /*preview=*/false);
+  EXPECT_TRUE(second.rematch());
+  second = WaitDone(world, second.job_id(), /*published=*/true);
+  Result result = ResultOf(world, second.job_id());
+  EXPECT_TRUE(result.pairs["i3"].kept());
+  EXPECT_TRUE(result.pairs["i5"].kept());
+  EXPECT_EQ(result.summary.kept(), 3);
+  EXPECT_EQ(result.unmatched.count("i1"), 1u);
+
+  auto after = EventsUpTo(world, second.job_id());
+  EXPECT_EQ(after["matching.intern.placed"].size(), 4u) << "nobody is placed anew";
+  const auto& unmatched = after["matching.intern.unmatched"];
+  ASSERT_EQ(unmatched.size(), 2u);  // i2 after the first publication, i1 now
+  v1::InternUnmatched i1;
+  ASSERT_TRUE(unmatched.back().payload().UnpackTo(&i1));
+  EXPECT_EQ(i1.intern().participant_id(), world.participant["i1"]);
+  EXPECT_TRUE(i1.placement_cancelled());
+  const auto& hosts = after["matching.host.interns_assigned"];
+  ASSERT_EQ(hosts.size(), 4u);  // a, b, c, then c again
+  v1::HostInternsAssigned c;
+  ASSERT_TRUE(hosts.back().payload().UnpackTo(&c));
+  EXPECT_EQ(c.host_offer().host_offer_id(), world.offer["c"]);
+  ASSERT_EQ(c.cancelled_size(), 1);
+  EXPECT_EQ(c.cancelled(0).intern().participant_id(), world.participant["i1"]);
+  EXPECT_EQ(c.interns_size(), 1);
+  EXPECT_EQ(c.revision(), 2);
+}
+
+TEST_F(MatchingServiceTest, PinsAndForbidsAreHonouredAndABadPinIsRefusedWithItsReason) {
+  World world = MakeWorld();
+  SignUp(world, "i1", "ministry", {"a", "c"});
+  SignUp(world, "i2", "c", {"a", "b"});
+  SignUp(world, "i3", "ministry", {"a"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+  const auto rule = [&](const std::string& intern, const std::string& offer,
+                        v1::PairRuleKind kind) {
+    v1::SetPairRuleRequest request;
+    request.mutable_rule()->set_round_id(world.round_id);
+    request.mutable_rule()->set_participant_id(world.participant[intern]);
+    request.mutable_rule()->set_host_offer_id(offer);
+    request.mutable_rule()->set_kind(kind);
+    v1::SetPairRuleResponse response;
+    return Call(world, &v1::MatchingService::Stub::SetPairRule, request, &response);
+  };
+  ASSERT_TRUE(rule("i1", world.offer["a"], v1::PAIR_RULE_KIND_PIN).ok());
+  ASSERT_TRUE(rule("i2", world.offer["b"], v1::PAIR_RULE_KIND_FORBID).ok());
+  ASSERT_TRUE(rule("i3", world.offer["c"], v1::PAIR_RULE_KIND_PIN).ok());  // not wished
+  grpc::Status bad = rule("i3", "", v1::PAIR_RULE_KIND_UNSPECIFIED);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(FieldErrors(bad).contains("rule.host_offer_id"));
+  EXPECT_TRUE(FieldErrors(bad).contains("rule.kind"));
+
+  v1::MatchingJob job = WaitDone(world, Request(world, true).job_id());
+  Result result = ResultOf(world, job.job_id());
+  EXPECT_EQ(result.placed["i1"], "a");
+  EXPECT_TRUE(result.pairs["i1"].pinned());
+  EXPECT_EQ(result.unmatched.count("i2"), 1u) << "a is pinned to i1 and b is forbidden";
+  EXPECT_EQ(result.unmatched.count("i3"), 1u);
+  ASSERT_EQ(result.refused.size(), 1u);
+  EXPECT_EQ(result.refused[0].reason_code(), "not_wished");
+}
+
+TEST_F(MatchingServiceTest, TwoLeadersWhoAskedToSwapAreSwapped) {
+  World world = MakeWorld();
+  // anna leads a, bo leads b; each asked to intern with the other.
+  SignUp(world, "anna", "a", {"c"}, "bo@b.example");
+  SignUp(world, "bo", "b", {"c"}, "anna@a.example");
+  SignUp(world, "i1", "ministry", {"c"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+  v1::MatchingJob job = WaitDone(world, Request(world, true).job_id());
+  Result result = ResultOf(world, job.job_id());
+  EXPECT_EQ(result.placed["anna"], "b");
+  EXPECT_EQ(result.placed["bo"], "a");
+  EXPECT_TRUE(result.pairs["anna"].swap());
+  EXPECT_EQ(result.placed["i1"], "c");
+  EXPECT_EQ(result.summary.swaps(), 1);
+}
+
+TEST_F(MatchingServiceTest, ASecondRequestWhileOneRunsGetsTheSameJob) {
+  World world = MakeWorld();
+  SignUp(world, "i1", "ministry", {"a"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+  bool first_running = true;
+  v1::MatchingJob first = Request(world, true, &first_running);
+  EXPECT_FALSE(first_running);
+  bool second_running = false;
+  v1::MatchingJob second = Request(world, true, &second_running);
+  EXPECT_TRUE(second_running);
+  EXPECT_EQ(second.job_id(), first.job_id());
+  WaitDone(world, first.job_id());
+
+  v1::ListMatchingJobsRequest list;
+  list.set_round_id(world.round_id);
+  v1::ListMatchingJobsResponse jobs;
+  ASSERT_TRUE(Call(world, &v1::MatchingService::Stub::ListMatchingJobs, list, &jobs).ok());
+  ASSERT_EQ(jobs.jobs_size(), 1);
+  EXPECT_EQ(jobs.jobs(0).attempts(), 1) << "one result";
+}
+
+TEST_F(MatchingServiceTest, RefusesRequestsItCannotServeWithAClearError) {
+  World world = MakeWorld();  // the round is open: sign-up is not over
+  v1::RequestMatchingRequest request;
+  request.set_round_id(world.round_id);
+  v1::RequestMatchingResponse response;
+  grpc::Status open = Call(world, &v1::MatchingService::Stub::RequestMatching, request, &response);
+  EXPECT_EQ(open.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << open.error_message();
+
+  request.set_round_id("");
+  grpc::Status empty = Call(world, &v1::MatchingService::Stub::RequestMatching, request, &response);
+  EXPECT_EQ(empty.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(FieldErrors(empty).contains("round_id"));
+
+  v1::GetMatchingJobRequest get;
+  get.set_job_id("no-such-job");
+  v1::GetMatchingJobResponse job;
+  EXPECT_EQ(Call(world, &v1::MatchingService::Stub::GetMatchingJob, get, &job).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace ipraktik::matching_service
