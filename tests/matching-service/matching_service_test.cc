@@ -71,8 +71,9 @@ class MatchingServiceTest : public ::testing::Test {
     std::smatch port;
     const std::string log = matching_->Output();
     ASSERT_TRUE(std::regex_search(log, port, std::regex("\"grpc_port\":([0-9]+)"))) << log;
-    matching_stub_ = v1::MatchingService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port[1].str()), grpc::InsecureChannelCredentials()));
+    matching_address_ = absl::StrCat("127.0.0.1:", port[1].str());
+    matching_stub_ = v1::MatchingService::NewStub(
+        grpc::CreateChannel(matching_address_, grpc::InsecureChannelCredentials()));
     for (const char* name : {"w1", "w2"}) {
       auto worker_env = common;
       worker_env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
@@ -317,6 +318,7 @@ class MatchingServiceTest : public ::testing::Test {
   static inline std::unique_ptr<ChildProcess> matching_;
   static inline std::vector<std::unique_ptr<ChildProcess>> workers_;
   static inline std::unique_ptr<v1::MatchingService::Stub> matching_stub_;
+  static inline std::string matching_address_;
   static inline int worlds_ = 0;
   std::unique_ptr<RegistrationStub> stub_;
 };
@@ -513,6 +515,43 @@ TEST_F(MatchingServiceTest, RefusesRequestsItCannotServeWithAClearError) {
   v1::GetMatchingJobResponse job;
   EXPECT_EQ(Call(world, &v1::MatchingService::Stub::GetMatchingJob, get, &job).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(MatchingServiceTest, ACoordinatorMatchesAndReadsTheResultWithTheCommandLine) {
+  World world = MakeWorld();
+  SignUp(world, "i1", "ministry", {"a", "c"});
+  SignUp(world, "i2", "c", {"a"});
+  SignUp(world, "i3", "ministry", {"a"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+  const std::map<std::string, std::string> env = {{"IPRAKTIK_TENANT", world.tenant},
+                                                  {"IPRAKTIK_MATCHING_ADDRESS", matching_address_}};
+  const auto run = [&](std::vector<std::string> args, const std::string& log) {
+    ChildProcess cli(ipraktik::testing::BinaryDir() / "bin" / "ipraktik", args, env,
+                     redis_->dir() / log);
+    auto status = cli.WaitFor(60s);
+    EXPECT_TRUE(status.has_value());
+    return std::pair{status.value_or(-1), cli.Output()};
+  };
+  auto [requested, request_output] =
+      run({"match", "request", "--round", world.round_id, "--preview", "--wait"}, "cli-1.log");
+  EXPECT_EQ(requested, 0) << request_output;
+  EXPECT_NE(request_output.find("2 of 3 interns placed"), std::string::npos) << request_output;
+  std::smatch job;
+  ASSERT_TRUE(std::regex_search(request_output, job, std::regex("job ([0-9a-f-]{36})")));
+
+  auto [read, result_output] = run({"match", "result", job[1].str()}, "cli-2.log");
+  EXPECT_EQ(read, 0) << result_output;
+  EXPECT_NE(result_output.find("unmatched interns:"), std::string::npos) << result_output;
+  EXPECT_NE(result_output.find(world.participant["i2"] + ": all wished hosts are full"),
+            std::string::npos)
+      << result_output;
+  EXPECT_NE(result_output.find("recruit more here"), std::string::npos) << result_output;
+
+  auto [refused, refused_output] =
+      run({"match", "pin", "--round", world.round_id, "--intern", "p"}, "cli-3.log");
+  EXPECT_EQ(refused, 3 << 8) << refused_output;  // the wait status of exit code 3
+  EXPECT_NE(refused_output.find("rule.host_offer_id: is required"), std::string::npos)
+      << refused_output;
 }
 
 }  // namespace
