@@ -47,6 +47,7 @@ start_service() {
   local name=$1 index=$2
   local extra=()
   [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port")
+  [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)")
   # setsid: Ctrl-C in the terminal reaches this script only, which stops the services in order.
   # The stack's own IPRAKTIK_STACK_* settings are not the service's.
   env -u IPRAKTIK_STACK_DIR -u IPRAKTIK_STACK_BIN -u IPRAKTIK_STACK_PORT_OFFSET \
