@@ -1,0 +1,369 @@
+// Matching jobs through the whole system: N rounds of realistic size signed up through the
+// registration service, then all requested at once (not as previews) from the matching service
+// and worked off by two matching workers; timed from each request to its
+// "matching.result.published" event. Beside it, the engine's own solve time for the same rounds
+// (the job summaries' solve_ms): the ratio is what the services, the queue, the snapshot copy,
+// storage and publication add.
+//
+//   matching_service_bench [--rounds N] [--interns I] [--hosts H] [--wishes W]
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "child_process.h"
+#include "grpcpp/create_channel.h"
+#include "ipraktik/bus/admin.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/v1/matching.grpc.pb.h"
+#include "ipraktik/v1/placement_events.pb.h"
+#include "ipraktik/v1/registration.grpc.pb.h"
+#include "local_servers.h"
+
+namespace {
+
+using namespace ipraktik;
+using Clock = std::chrono::steady_clock;
+using ipraktik::testing::ChildProcess;
+
+constexpr const char* kRegions[] = {"Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland",
+                                    "Nordjylland"};
+constexpr v1::Sector kSectors[] = {v1::SECTOR_MUNICIPAL, v1::SECTOR_REGIONAL, v1::SECTOR_STATE,
+                                   v1::SECTOR_PRIVATE};
+
+struct Options {
+  int rounds = 10;
+  int interns = 1000;
+  int hosts = 0;  // default interns / 5
+  int wishes = 5;
+};
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "matching_service_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void Check(const grpc::Status& status, const std::string& what) {
+  if (!status.ok()) Fail(what + ": " + status.error_message());
+}
+
+std::unique_ptr<grpc::ClientContext> Context(const std::string& tenant) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata("x-ipraktik-tenant", tenant);
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+  return context;
+}
+
+v1::Date DaysFromToday(int days) {
+  const absl::CivilDay day = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + days;
+  v1::Date date;
+  date.set_year(static_cast<int>(day.year()));
+  date.set_month(day.month());
+  date.set_day(day.day());
+  return date;
+}
+
+std::unique_ptr<ChildProcess> Start(const std::string& program,
+                                    std::map<std::string, std::string> env,
+                                    const std::filesystem::path& log, int* grpc_port) {
+  env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
+  env["IPRAKTIK_METRICS_ADDRESS"] = "127.0.0.1:0";
+  auto process = std::make_unique<ChildProcess>(ipraktik::testing::BinaryDir() / "bin" / program,
+                                                std::vector<std::string>{}, env, log);
+  if (!process->WaitForOutput("\"serving\"", std::chrono::seconds(60))) {
+    Fail(program + " did not start:\n" + process->Output());
+  }
+  std::smatch port;
+  const std::string output = process->Output();
+  if (grpc_port != nullptr) {
+    if (!std::regex_search(output, port, std::regex("\"grpc_port\":([0-9]+)"))) Fail(output);
+    *grpc_port = std::stoi(port[1].str());
+  }
+  return process;
+}
+
+// One round in a tenant of its own: hosts in five regions with skewed popularity, interns who
+// wish mostly within their region; signed up through the import stream.
+std::string MakeRound(v1::RegistrationService::Stub& registration, const std::string& tenant,
+                      const Options& options, std::mt19937_64& random) {
+  v1::CreateProgrammeRequest programme;
+  programme.mutable_programme()->set_name("Innovationspraktik");
+  v1::CreateProgrammeResponse programme_created;
+  Check(registration.CreateProgramme(Context(tenant).get(), programme, &programme_created),
+        "CreateProgramme");
+  v1::CreateRoundRequest round;
+  round.mutable_round()->set_programme_id(programme_created.programme().programme_id());
+  round.mutable_round()->set_name("Uge 37");
+  *round.mutable_round()->mutable_signup_deadline() = DaysFromToday(20);
+  *round.mutable_round()->mutable_window_start() = DaysFromToday(30);
+  *round.mutable_round()->mutable_window_end() = DaysFromToday(34);
+  round.mutable_round()->set_max_wishes(options.wishes);
+  for (v1::Sector sector : kSectors) round.mutable_round()->add_allowed_host_sectors(sector);
+  v1::CreateRoundResponse round_created;
+  Check(registration.CreateRound(Context(tenant).get(), round, &round_created), "CreateRound");
+  const std::string round_id = round_created.round().round_id();
+
+  // Host workplaces: one per offer, each with its contact.
+  std::vector<std::pair<std::string, int>> offers;  // id, region
+  for (int h = 0; h < options.hosts; ++h) {
+    const int region = h % 5;
+    v1::CreateWorkplaceRequest workplace;
+    workplace.mutable_workplace()->set_name(absl::StrCat("Vært ", h));
+    workplace.mutable_workplace()->set_sector(kSectors[h % 4]);
+    workplace.mutable_workplace()->set_region(kRegions[region]);
+    workplace.mutable_workplace()->set_municipality(absl::StrCat("Kommune ", h % 98));
+    v1::CreateWorkplaceResponse workplace_created;
+    Check(registration.CreateWorkplace(Context(tenant).get(), workplace, &workplace_created),
+          "CreateWorkplace");
+    v1::RegisterParticipantRequest contact;
+    contact.mutable_participant()->set_name(absl::StrCat("Kontakt ", h));
+    contact.mutable_participant()->set_email(absl::StrCat("kontakt", h, "@vaert.example"));
+    contact.mutable_participant()->set_job_title("Leder");
+    contact.mutable_participant()->set_workplace_id(workplace_created.workplace().workplace_id());
+    contact.mutable_participant()->set_consent(true);
+    v1::RegisterParticipantResponse contact_created;
+    Check(registration.RegisterParticipant(Context(tenant).get(), contact, &contact_created),
+          "RegisterParticipant");
+    v1::CreateHostOfferRequest offer;
+    v1::HostOffer* o = offer.mutable_host_offer();
+    o->set_round_id(round_id);
+    o->set_workplace_id(workplace_created.workplace().workplace_id());
+    o->set_title(absl::StrCat("Praktik ", h));
+    o->set_description("Følg hverdagen og stil spørgsmål.");
+    o->set_capacity(1 + static_cast<int>(random() % 6));
+    for (int d = 30; d < 33; ++d) *o->add_days() = DaysFromToday(d);
+    o->set_address("Rådhuspladsen 1");
+    o->add_fields("ledelse");
+    o->set_contact_participant_id(contact_created.participant().participant_id());
+    v1::CreateHostOfferResponse offer_created;
+    Check(registration.CreateHostOffer(Context(tenant).get(), offer, &offer_created),
+          "CreateHostOffer");
+    v1::PublishHostOfferRequest publish;
+    publish.set_host_offer_id(offer_created.host_offer().host_offer_id());
+    v1::PublishHostOfferResponse published;
+    Check(registration.PublishHostOffer(Context(tenant).get(), publish, &published),
+          "PublishHostOffer");
+    offers.emplace_back(published.host_offer().host_offer_id(), region);
+  }
+  v1::TransitionRoundRequest open;
+  open.set_round_id(round_id);
+  open.set_state(v1::ROUND_STATE_OPEN);
+  v1::TransitionRoundResponse opened;
+  Check(registration.TransitionRound(Context(tenant).get(), open, &opened), "open the round");
+
+  // Popularity: Zipf over the offers (exponent 0.7), by region.
+  std::vector<std::vector<std::pair<double, int>>> by_region(5);
+  for (int h = 0; h < options.hosts; ++h) {
+    by_region[static_cast<std::size_t>(offers[static_cast<std::size_t>(h)].second)].emplace_back(
+        1.0 / std::pow(h + 1.0, 0.7), h);
+  }
+  const auto pick = [&](int region) {
+    const auto& candidates = by_region[static_cast<std::size_t>(region)];
+    double total = 0;
+    for (const auto& [weight, h] : candidates) total += weight;
+    double x = std::uniform_real_distribution<double>(0, total)(random);
+    for (const auto& [weight, h] : candidates) {
+      if ((x -= weight) <= 0) return h;
+    }
+    return candidates.back().second;
+  };
+  auto context = Context(tenant);
+  v1::ImportSignUpsResponse imported;
+  auto writer = registration.ImportSignUps(context.get(), &imported);
+  v1::ImportSignUpsRequest batch;
+  batch.set_round_id(round_id);
+  for (int i = 0; i < options.interns; ++i) {
+    const int region = static_cast<int>(random() % 5);
+    v1::ImportRow* row = batch.add_rows();
+    row->set_line(i + 2);
+    row->mutable_participant()->set_name(absl::StrCat("Praktikant ", i));
+    row->mutable_participant()->set_email(absl::StrCat("p", i, "@org", i % 50, ".example"));
+    row->mutable_participant()->set_job_title("Fuldmægtig");
+    row->mutable_participant()->set_consent(true);
+    row->mutable_workplace()->set_name(absl::StrCat("Organisation ", i % 50));
+    row->mutable_workplace()->set_sector(kSectors[i % 4]);
+    row->mutable_workplace()->set_region(kRegions[region]);
+    row->mutable_workplace()->set_municipality(absl::StrCat("By ", i % 50));
+    v1::Application* application = row->mutable_application();
+    application->set_purpose("Lære hvordan en anden organisation arbejder med innovation.");
+    *application->add_available_days() = DaysFromToday(30 + static_cast<int>(random() % 3));
+    std::vector<int> chosen;
+    for (int tries = 0; static_cast<int>(chosen.size()) < options.wishes && tries < 50; ++tries) {
+      const int h = (random() % 5 == 0) ? pick(static_cast<int>(random() % 5)) : pick(region);
+      if (std::find(chosen.begin(), chosen.end(), h) == chosen.end()) chosen.push_back(h);
+    }
+    for (int h : chosen) {
+      application->add_wishes()->set_host_offer_id(offers[static_cast<std::size_t>(h)].first);
+    }
+    if (batch.rows_size() == 500 || i + 1 == options.interns) {
+      if (!writer->Write(batch)) break;
+      batch.clear_rows();
+    }
+  }
+  writer->WritesDone();
+  Check(writer->Finish(), "ImportSignUps");
+  if (imported.rows_failed() > 0) {
+    Fail(absl::StrCat(imported.rows_failed(), " rows failed, e.g. ", imported.errors(0).field(),
+                      ": ", imported.errors(0).description()));
+  }
+  v1::TransitionRoundRequest close = open;
+  close.set_state(v1::ROUND_STATE_CLOSED);
+  v1::TransitionRoundResponse closed;
+  Check(registration.TransitionRound(Context(tenant).get(), close, &closed), "close the round");
+  return round_id;
+}
+
+double Percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  const auto index =
+      static_cast<std::size_t>(std::ceil(p * static_cast<double>(values.size()))) - 1;
+  return values[std::min(index, values.size() - 1)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const int value = std::atoi(argv[i + 1]);
+    if (flag == "--rounds")
+      options.rounds = value;
+    else if (flag == "--interns")
+      options.interns = value;
+    else if (flag == "--hosts")
+      options.hosts = value;
+    else if (flag == "--wishes")
+      options.wishes = value;
+    else
+      Fail("unknown option " + flag);
+  }
+  if (options.hosts == 0) options.hosts = std::max(options.interns / 5, 1);
+
+  ipraktik::testing::RedisServer redis;
+  ipraktik::testing::RabbitMqServer rabbit;
+  const std::map<std::string, std::string> common = {{"IPRAKTIK_REDIS_ADDRESS", redis.address()},
+                                                     {"IPRAKTIK_AMQP_URL", rabbit.url()}};
+  int registration_port = 0;
+  auto registration_process =
+      Start("ipraktik-registration", common, redis.dir() / "registration.log", &registration_port);
+  auto matching_env = common;
+  matching_env["IPRAKTIK_REGISTRATION_ADDRESS"] = absl::StrCat("127.0.0.1:", registration_port);
+  int matching_port = 0;
+  auto matching_process =
+      Start("ipraktik-matching", matching_env, redis.dir() / "matching.log", &matching_port);
+  std::vector<std::unique_ptr<ChildProcess>> workers;
+  for (int w = 0; w < 2; ++w) {
+    auto env = common;
+    env["IPRAKTIK_MATCHING_WORKER_ID"] = absl::StrCat("bench-", w);
+    int unused = 0;
+    workers.push_back(Start("ipraktik-matching-worker", env,
+                            redis.dir() / absl::StrCat("worker-", w, ".log"), &unused));
+  }
+  auto registration = v1::RegistrationService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", registration_port), grpc::InsecureChannelCredentials()));
+  auto matching = v1::MatchingService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", matching_port), grpc::InsecureChannelCredentials()));
+
+  std::printf("%d rounds of %d interns, %d host offers, %d wishes each; 2 matching workers\n",
+              options.rounds, options.interns, options.hosts, options.wishes);
+  std::mt19937_64 random(42);
+  std::vector<std::pair<std::string, std::string>> rounds;  // tenant, round
+  const auto signup_start = Clock::now();
+  for (int r = 0; r < options.rounds; ++r) {
+    const std::string tenant = absl::StrCat("bench", r);
+    rounds.emplace_back(tenant, MakeRound(*registration, tenant, options, random));
+    std::fprintf(stderr, "\rsigned up round %d of %d", r + 1, options.rounds);
+  }
+  std::fprintf(stderr, "\n");
+  std::printf("sign-up of every round (registration API and import): %.1f s\n",
+              std::chrono::duration<double>(Clock::now() - signup_start).count());
+
+  bus::ConnectionOptions connection;
+  connection.url = rabbit.url();
+  auto admin = bus::Admin::Create(connection);
+  if (!admin.ok()) Fail(std::string(admin.status().message()));
+  std::vector<bus::QueueSpec> tap = {
+      {.name = "bench.published", .bindings = {"matching.result.published"}, .retry = {}}};
+  if (auto status = admin->Declare(tap); !status.ok()) Fail(std::string(status.message()));
+
+  // Every round at once, as when many municipalities close their rounds on the same day.
+  std::map<std::string, Clock::time_point> requested;  // job id -> when
+  std::map<std::string, std::string> tenant_of;
+  const auto start = Clock::now();
+  for (const auto& [tenant, round_id] : rounds) {
+    v1::RequestMatchingRequest request;
+    request.set_round_id(round_id);
+    v1::RequestMatchingResponse response;
+    const auto at = Clock::now();
+    Check(matching->RequestMatching(Context(tenant).get(), request, &response), "RequestMatching");
+    requested[response.job().job_id()] = at;
+    tenant_of[response.job().job_id()] = tenant;
+  }
+  const double request_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::map<std::string, Clock::time_point> published;
+  while (published.size() < requested.size()) {
+    auto delivery = admin->Take("bench.published");
+    if (!delivery.ok()) Fail(std::string(delivery.status().message()));
+    if (!delivery->has_value()) {
+      if (Clock::now() - start > std::chrono::minutes(30)) Fail("jobs did not finish in 30 min");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    auto envelope = events::ParseEnvelope((*delivery)->body);
+    v1::MatchingResultPublished event;
+    if (envelope.ok() && envelope->payload().UnpackTo(&event) &&
+        requested.contains(event.job_id())) {
+      published.emplace(event.job_id(), Clock::now());
+    }
+  }
+  const double wall =
+      std::chrono::duration<double>(
+          std::max_element(published.begin(), published.end(),
+                           [](const auto& a, const auto& b) { return a.second < b.second; })
+              ->second -
+          start)
+          .count();
+
+  std::vector<double> latencies;
+  std::vector<double> solves;
+  std::int64_t placed = 0;
+  for (const auto& [job_id, at] : requested) {
+    latencies.push_back(std::chrono::duration<double, std::milli>(published[job_id] - at).count());
+    v1::GetMatchingJobRequest get;
+    get.set_job_id(job_id);
+    v1::GetMatchingJobResponse job;
+    Check(matching->GetMatchingJob(Context(tenant_of[job_id]).get(), get, &job), "GetMatchingJob");
+    solves.push_back(job.job().summary().solve_ms());
+    placed += job.job().summary().matched();
+  }
+  double latency_sum = 0;
+  for (double l : latencies) latency_sum += l;
+  double solve_sum = 0;
+  for (double s : solves) solve_sum += s;
+  const double n = static_cast<double>(latencies.size());
+  std::printf("requests (snapshot copied, job queued): %.2f s for %zu rounds\n", request_seconds,
+              latencies.size());
+  std::printf("all %zu jobs published after %.2f s: %.1f jobs per minute (%lld interns placed)\n",
+              latencies.size(), wall, n / wall * 60.0, static_cast<long long>(placed));
+  std::printf("request -> published event: p50 %.0f ms, max %.0f ms, mean %.0f ms\n",
+              Percentile(latencies, 0.5), Percentile(latencies, 1.0), latency_sum / n);
+  std::printf("engine solve per round: mean %.1f ms (sum %.0f ms)\n", solve_sum / n, solve_sum);
+  std::printf(
+      "overhead: mean request->published / mean engine solve = %.1f; "
+      "engine share of 2 workers' wall time = %.1f %%\n",
+      latency_sum / std::max(solve_sum, 1e-9), solve_sum / 1000.0 / (2 * wall) * 100.0);
+  return 0;
+}
