@@ -339,6 +339,14 @@ int main(int argc, char** argv) {
 
   std::vector<double> latencies;
   std::vector<double> solves;
+  // Where the time goes, from the job records: waiting for a worker, the worker's part
+  // (snapshot read, engine, result stored), publication (compare, records and events stored).
+  double queued_ms = 0;
+  double working_ms = 0;
+  double publishing_ms = 0;
+  const auto millis = [](const google::protobuf::Timestamp& t) {
+    return static_cast<double>(t.seconds()) * 1e3 + t.nanos() / 1e6;
+  };
   std::int64_t placed = 0;
   for (const auto& [job_id, at] : requested) {
     latencies.push_back(std::chrono::duration<double, std::milli>(published[job_id] - at).count());
@@ -347,6 +355,9 @@ int main(int argc, char** argv) {
     v1::GetMatchingJobResponse job;
     Check(matching->GetMatchingJob(Context(tenant_of[job_id]).get(), get, &job), "GetMatchingJob");
     solves.push_back(job.job().summary().solve_ms());
+    queued_ms += millis(job.job().started_at()) - millis(job.job().requested_at());
+    working_ms += millis(job.job().finished_at()) - millis(job.job().started_at());
+    publishing_ms += millis(job.job().published_at()) - millis(job.job().finished_at());
     placed += job.job().summary().matched();
   }
   double latency_sum = 0;
@@ -361,6 +372,9 @@ int main(int argc, char** argv) {
   std::printf("request -> published event: p50 %.0f ms, max %.0f ms, mean %.0f ms\n",
               Percentile(latencies, 0.5), Percentile(latencies, 1.0), latency_sum / n);
   std::printf("engine solve per round: mean %.1f ms (sum %.0f ms)\n", solve_sum / n, solve_sum);
+  std::printf("per job, mean: queued %.0f ms, worker (snapshot read, solve, result stored) %.0f ms, "
+              "finished -> published %.0f ms\n",
+              queued_ms / n, working_ms / n, publishing_ms / n);
   std::printf(
       "overhead: mean request->published / mean engine solve = %.1f; "
       "engine share of 2 workers' wall time = %.1f %%\n",
