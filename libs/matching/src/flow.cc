@@ -508,7 +508,6 @@ class Transport {
     }
     for (; cursor <= load_[r]; ++cursor) {
       const Slot slot = slots_[slot_begin_[r] + cursor - 1];
-      if (getenv("ONLYSETTLED") && labels_[slot.left].done != phase_) continue;
       if (-Cost(slot.edge) + psi - psi_[slot.left] == 0 && Open(n, nodes_[slot.left])) {
         return slot.left;
       }
