@@ -197,28 +197,34 @@ absl::Status Relay::RefreshTenants() {
   for (const store::Reply& member : members->elements()) {
     if (store::ValidateTenant(member.str()).ok()) tenants_.insert(member.str());
   }
-  const absl::Time now = absl::Now();
-  if (now - last_scan_ < options_.rescan_interval) return absl::OkStatus();
   // The registry is written after the commit script, so a crash in between leaves a stream it
-  // does not name. On a cluster this SCAN would have to visit every master.
-  std::string cursor = "0";
-  do {
-    absl::StatusOr<store::Reply> page = redis_.Command(
-        {"SCAN", cursor, "MATCH", "ipraktik:{*}:outbox", "COUNT", "1000", "TYPE", "stream"},
-        store::Retry::kIdempotent);
-    if (!page.ok()) return page.status();
-    if (page->elements().size() != 2) return absl::InternalError("redis: unexpected SCAN reply");
-    cursor = page->elements()[0].str();
-    for (const store::Reply& key : page->elements()[1].elements()) {
-      std::optional<std::string> tenant = store::TenantOfKey(key.str());
-      if (!tenant.has_value() || tenants_.contains(*tenant)) continue;
-      logger_.Info("outbox relay found a tenant missing from the registry", {{"tenant", *tenant}});
-      tenants_.insert(*tenant);
-      // Repairs the registry; a failure only means the next scan finds it again.
-      (void)redis_.Command({"SADD", kTenantRegistryKey, *tenant}, store::Retry::kIdempotent);
-    }
-  } while (cursor != "0");
-  last_scan_ = now;
+  // does not name: a SCAN of the keyspace finds those. One page per pass: a whole keyspace
+  // scanned back to back (a page of 1,000 keys after another) stalled a service's own Redis
+  // calls for 250 ms at 165,000 keys on 2 cores; spread over passes it is not measurable.
+  // On a cluster this SCAN would have to visit every master.
+  const absl::Time now = absl::Now();
+  if (scan_cursor_.empty()) {
+    if (now - last_scan_ < options_.rescan_interval) return absl::OkStatus();
+    scan_cursor_ = "0";
+  }
+  absl::StatusOr<store::Reply> page = redis_.Command(
+      {"SCAN", scan_cursor_, "MATCH", "ipraktik:{*}:outbox", "COUNT", "1000", "TYPE", "stream"},
+      store::Retry::kIdempotent);
+  if (!page.ok()) return page.status();
+  if (page->elements().size() != 2) return absl::InternalError("redis: unexpected SCAN reply");
+  for (const store::Reply& key : page->elements()[1].elements()) {
+    std::optional<std::string> tenant = store::TenantOfKey(key.str());
+    if (!tenant.has_value() || tenants_.contains(*tenant)) continue;
+    logger_.Info("outbox relay found a tenant missing from the registry", {{"tenant", *tenant}});
+    tenants_.insert(*tenant);
+    // Repairs the registry; a failure only means the next scan finds it again.
+    (void)redis_.Command({"SADD", kTenantRegistryKey, *tenant}, store::Retry::kIdempotent);
+  }
+  scan_cursor_ = page->elements()[0].str();
+  if (scan_cursor_ == "0") {
+    scan_cursor_.clear();  // the scan is complete
+    last_scan_ = now;
+  }
   return absl::OkStatus();
 }
 

@@ -73,7 +73,8 @@ struct RelayOptions {
   absl::Duration poll_interval = absl::Milliseconds(100);
   // How long a tenant stays with a replica that stopped renewing its lease (a crash).
   absl::Duration lease_ttl = absl::Seconds(15);
-  // How often to SCAN for outbox streams missing from the registry.
+  // How often a keyspace SCAN (one page of 1,000 keys per pass) starts looking for outbox
+  // streams missing from the registry.
   absl::Duration rescan_interval = absl::Seconds(30);
   // Backoff after a failed publish (per tenant) or an unreachable Redis (whole relay).
   absl::Duration initial_backoff = absl::Milliseconds(100);
@@ -152,6 +153,7 @@ class Relay {
   std::set<std::string> leases_;
   std::map<std::string, Backoff> backoff_;
   absl::Time last_scan_ = absl::InfinitePast();
+  std::string scan_cursor_;  // of the keyspace scan under way, one page per pass; empty: none
 
   std::mutex mutex_;
   std::condition_variable wake_;
