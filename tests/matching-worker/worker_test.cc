@@ -104,6 +104,16 @@ class WorkerTest : public ::testing::Test {
     publisher_.reset();
   }
 
+  // Publishes as another client would. A Publisher is not thread-safe and the relay's thread
+  // owns publisher_, so the test publishes on its own connection.
+  void PublishDirectly(const bus::Message& message) {
+    bus::PublisherOptions options;
+    options.connection = Connection();
+    auto publisher = bus::Publisher::Create(std::move(options));
+    ASSERT_TRUE(publisher.ok()) << publisher.status();
+    ASSERT_TRUE(publisher->Publish(message).ok());
+  }
+
   ChildProcess& StartWorker(const std::string& name, std::string hold = "0s") {
     std::map<std::string, std::string> environment = {
         {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
@@ -314,7 +324,7 @@ TEST_F(WorkerTest, ADuplicatedJobMessageIsHandledOnce) {
   message.routing_key = std::string(jobs::kJobRequestedEvent);
   message.body = envelope->SerializeAsString();
   message.message_id = envelope->id();
-  ASSERT_TRUE(publisher_->Publish(message).ok());
+  PublishDirectly(message);
   ASSERT_TRUE(Eventually([&] {
     auto queue = admin_->InspectQueue(jobs::kJobQueue);
     return queue.ok() && queue->messages == 0;
@@ -332,7 +342,7 @@ TEST_F(WorkerTest, AMalformedMessageIsDeadLetteredAndTheWorkerGoesOn) {
   garbage.routing_key = std::string(jobs::kJobRequestedEvent);
   garbage.body = "not an envelope";
   garbage.message_id = "garbage-1";
-  ASSERT_TRUE(publisher_->Publish(garbage).ok());
+  PublishDirectly(garbage);
   std::optional<bus::Delivery> dead;
   ASSERT_TRUE(Eventually([&] {
     auto taken = admin_->Take(bus::DeadLetterQueueName(jobs::kJobQueue));
