@@ -1,9 +1,9 @@
 #include "src/flow.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <utility>
@@ -197,19 +197,20 @@ class Transport {
   Transport(TransportInput input, Criterion criterion)
       : in_(std::move(input)),
         criterion_(criterion),
-        exact_dead_marks_(criterion == Criterion::kSameSector),
+        exact_by_default_(criterion == Criterion::kSameSector),
         sink_(in_.left + in_.right),
         used_(in_.target.size(), 0),
-        slot_begin_(in_.right + 1, 0),
-        load_(in_.right, 0),
-        psi_(sink_ + 1, 0),
-        labels_(sink_ + 1),
         nodes_(sink_ + 1) {
-    for (std::uint32_t r = 0; r < in_.right; ++r) {
-      slot_begin_[r + 1] = slot_begin_[r] + in_.capacity[r];
-    }
-    slots_.resize(slot_begin_[in_.right]);
     if (in_.sink_cost.empty()) in_.sink_cost.assign(in_.right, 0);
+    std::uint32_t slot = 0;
+    for (std::uint32_t r = 0; r < in_.right; ++r) {
+      Node& node = nodes_[in_.left + r];
+      node.begin = node.end = slot;
+      node.capacity = in_.capacity[r];
+      node.sink_cost = in_.sink_cost[r];
+      slot += in_.capacity[r];
+    }
+    slots_.resize(slot);
   }
 
   absl::Status Solve(const Progress& progress, std::string_view phase_name) {
@@ -226,15 +227,30 @@ class Transport {
       std::int64_t distance = 0;
       if (auto status = Distances(distance); !status.ok()) return status;
       // psi += min(d, D) - D on settled nodes; the others keep theirs (shifted by the common D).
-      for (std::uint32_t node : settled_) psi_[node] += labels_[node].dist - distance;
+      for (std::uint32_t settled : settled_) {
+        Node& node = nodes_[settled];
+        if (node.dist == distance) continue;
+        node.psi += node.dist - distance;
+        // Only a left node's own potential falling makes its unused edges newly admissible.
+        node.listed = 0;
+      }
       source_level_ -= distance;
-      routed += Route();
+      std::uint64_t routed_in_phase = Route();
+      if (routed_in_phase == 0) {
+        // Dijkstra found a shortest path, so a kept list missed an arc. That would be a bug;
+        // listing everything afresh recovers from it instead of looping.
+        ForgetCandidates();
+        routed_in_phase = Route();
+        if (routed_in_phase == 0) {
+          return absl::InternalError("no augmenting path where Dijkstra found one");
+        }
+      }
+      routed += routed_in_phase;
       std::size_t kept = 0;
       for (std::uint32_t l : sources_) {
         if (demand_left_[l] > 0) sources_[kept++] = l;
       }
       sources_.resize(kept);
-      kept = 0;
     }
     if (progress) progress(phase_name, 1.0);
     return absl::OkStatus();
@@ -242,50 +258,54 @@ class Transport {
   const TransportInput& input() const { return in_; }
   bool used(std::uint32_t edge) const { return used_[edge] != 0; }
   // Potentials of left, right and T (= left + right) nodes.
-  std::int64_t potential(std::uint32_t node) const { return psi_[node]; }
+  std::int64_t potential(std::uint32_t node) const { return nodes_[node].psi; }
   std::int64_t Cost(std::uint32_t edge) const {
     return criterion_ == Criterion::kRank ? static_cast<std::int64_t>(in_.key[edge] >> 1)
                                           : 1 - static_cast<std::int64_t>(in_.key[edge] & 1);
   }
   // Reduced costs of the arc left -> right of an edge and of the arc right -> T.
   std::int64_t Reduced(std::uint32_t left, std::uint32_t edge) const {
-    return Cost(edge) + psi_[left] - psi_[in_.left + in_.target[edge]];
+    return Cost(edge) + nodes_[left].psi - nodes_[in_.left + in_.target[edge]].psi;
   }
   std::int64_t ReducedToSink(std::uint32_t r) const {
-    return in_.sink_cost[r] + psi_[in_.left + r] - psi_[sink_];
+    return in_.sink_cost[r] + nodes_[in_.left + r].psi - nodes_[sink_].psi;
   }
 
  private:
-  struct Slot {
-    std::uint32_t left;
-    std::uint32_t edge;
-  };
-  // Per node, what Dijkstra touches (potentials apart: they are read most, so they get their
-  // own dense array) and what the depth-first searches touch.
-  struct Label {
-    std::int64_t dist = 0;
-    std::uint32_t seen = 0;  // the phase dist belongs to
-    std::uint32_t done = 0;  // the phase the node was settled in
-  };
-  struct Node {
+  // Everything the searches read of a node sits in one cache line: a national round has a
+  // million nodes, and the searches are bound by the misses on them, not by arithmetic.
+  struct alignas(64) Node {
+    std::int64_t psi = 0;           // potential
+    std::int64_t dist = 0;          // Dijkstra's label
+    std::int64_t sink_cost = 0;     // right nodes: cost of the arc to T
+    std::uint32_t seen = 0;         // the phase dist belongs to
+    std::uint32_t done = 0;         // the phase the node was settled in
     std::uint32_t dead = 0;         // the pass the node was found to lead nowhere in
     std::uint32_t cursor_pass = 0;  // the pass the cursor belongs to
     std::uint32_t cursor = 0;
-    // A left node's arcs of reduced cost zero in this phase: candidates_[begin, end).
-    std::uint32_t candidates_phase = 0;
-    std::uint32_t candidates_begin = 0;
-    std::uint32_t candidates_end = 0;
+    // Left nodes: candidates_[begin, end), a superset of the admissible arcs while listed.
+    // Right nodes: slots_[begin, end) hold the placed left nodes, of capacity in all.
+    std::uint32_t begin = 0;
+    std::uint32_t end = 0;
+    std::uint32_t capacity = 0;
     std::uint8_t on_path = 0;
     std::uint8_t blocked = 0;  // a search passed over an arc back into the path
+    std::uint8_t listed = 0;
+  };
+  // A placement, or an edge a left node may take, with what the searches need of it inline.
+  struct Slot {
+    std::uint32_t left;
+    std::uint32_t edge;
+    std::int64_t cost;
+  };
+  struct Candidate {
+    std::uint32_t edge;
+    std::uint32_t next;  // the right node
+    std::int64_t cost;
   };
 
   bool IsLeft(std::uint32_t node) const { return node < in_.left; }
-
-  void Use(std::uint32_t l, std::uint32_t e) {
-    const std::uint32_t r = in_.target[e];
-    slots_[slot_begin_[r] + load_[r]++] = {l, e};
-    used_[e] = 1;
-  }
+  std::uint32_t RightNode(std::uint32_t edge) const { return in_.left + in_.target[edge]; }
 
   // Right nodes start at psi = -sink_cost (so their arcs to T cost 0 reduced). Each left node
   // takes its cheapest edges (by cost + sink cost) while their right nodes have room and stops at
@@ -293,7 +313,7 @@ class Transport {
   // the first edge). Every reduced cost is then at or above zero.
   absl::Status WarmStart() {
     demand_left_ = in_.demand;
-    for (std::uint32_t r = 0; r < in_.right; ++r) psi_[in_.left + r] = -in_.sink_cost[r];
+    for (std::uint32_t r = 0; r < in_.right; ++r) nodes_[in_.left + r].psi = -in_.sink_cost[r];
     for (std::uint32_t l = 0; l < in_.left; ++l) {
       const std::uint32_t begin = in_.offsets[l], end = in_.offsets[l + 1];
       if (begin == end) {
@@ -302,44 +322,56 @@ class Transport {
       }
       std::uint32_t last = begin;
       for (std::uint32_t e = begin; e < end && demand_left_[l] > 0; ++e) {
-        if (load_[in_.target[e]] >= in_.capacity[in_.target[e]]) break;
-        Use(l, e);
+        Node& right = nodes_[RightNode(e)];
+        if (right.end - right.begin >= right.capacity) break;
+        slots_[right.end++] = {l, e, Cost(e)};
+        used_[e] = 1;
         --demand_left_[l];
         last = e;
       }
-      psi_[l] = -(Cost(last) + in_.sink_cost[in_.target[last]]);
+      nodes_[l].psi = -(Cost(last) + in_.sink_cost[in_.target[last]]);
     }
     return absl::OkStatus();
   }
 
-  void Relax(std::uint32_t node, std::int64_t distance) {
-    Label& n = labels_[node];
-    if (n.seen != phase_ || distance < n.dist) {
-      n.seen = phase_;
-      n.dist = distance;
-      heap_.Push(static_cast<std::uint64_t>(distance), node);
+  void Relax(std::uint32_t index, Node& node, std::int64_t distance) {
+    if (node.seen != phase_ || distance < node.dist) {
+      node.seen = phase_;
+      node.dist = distance;
+      heap_.Push(static_cast<std::uint64_t>(distance), index);
     }
   }
 
-  // Left nodes have the long edge lists (hosts in part A). A left node gets the list of its
-  // arcs of reduced cost zero when a search first reaches it in the phase; the searches of all
-  // passes then scan only those. (The potentials do not change within a phase.)
+  // Left nodes have the long edge lists (hosts in part A), and scanning one costs a random read
+  // per edge, so a left node's candidates are listed when a search first reaches it and kept
+  // across phases until its own potential changes. The list holds every edge of reduced cost at
+  // or below zero: the admissible arcs and the used edges, the only ones that can become
+  // admissible while the node's potential stays (by being freed on a path; a right node's
+  // potential only ever falls, which makes the arcs into it dearer).
   void ListAdmissible(std::uint32_t l) {
     Node& n = nodes_[l];
-    const std::int64_t psi = psi_[l];
-    n.candidates_phase = phase_;
-    n.candidates_begin = static_cast<std::uint32_t>(candidates_.size());
+    n.listed = 1;
+    n.begin = static_cast<std::uint32_t>(candidates_.size());
     for (std::uint32_t e = in_.offsets[l]; e < in_.offsets[l + 1]; ++e) {
-      if (Cost(e) + psi - psi_[in_.left + in_.target[e]] == 0) candidates_.push_back(e);
+      const std::uint32_t next = RightNode(e);
+      const std::int64_t cost = Cost(e);
+      if (cost + n.psi - nodes_[next].psi <= 0) candidates_.push_back({e, next, cost});
     }
-    n.candidates_end = static_cast<std::uint32_t>(candidates_.size());
+    n.end = static_cast<std::uint32_t>(candidates_.size());
+  }
+
+  // Replaced lists leave their old entries behind; past one entry per edge, start afresh (the
+  // listing cost stays linear in what is listed).
+  void ForgetCandidates() {
+    candidates_.clear();
+    for (std::uint32_t l = 0; l < in_.left; ++l) nodes_[l].listed = 0;
   }
 
   // The virtual source's potential this phase: the largest of the sources', so that every arc
   // S -> source has a reduced cost at or above zero.
   std::int64_t SourceLevel() const {
-    std::int64_t top = psi_[sources_.front()];
-    for (std::uint32_t l : sources_) top = std::max(top, psi_[l]);
+    std::int64_t top = nodes_[sources_.front()].psi;
+    for (std::uint32_t l : sources_) top = std::max(top, nodes_[l].psi);
     return top;
   }
 
@@ -352,73 +384,69 @@ class Transport {
     ++phase_;
     heap_.Clear();
     settled_.clear();
-    candidates_.clear();
+    if (candidates_.size() > in_.target.size()) ForgetCandidates();
     const std::int64_t top = SourceLevel();
-    for (std::uint32_t l : sources_) Relax(l, top - psi_[l]);
+    for (std::uint32_t l : sources_) Relax(l, nodes_[l], top - nodes_[l].psi);
     source_level_ = top;
-    bool reached = false;
+    const std::int64_t sink_psi = nodes_[sink_].psi;
     while (!heap_.empty()) {
-      auto [key, node] = heap_.Pop();
-      Label& n = labels_[node];
-      if (n.done == phase_) continue;
-      n.done = phase_;
+      auto [key, index] = heap_.Pop();
+      Node& node = nodes_[index];
+      if (node.done == phase_) continue;
+      node.done = phase_;
       const std::int64_t d = static_cast<std::int64_t>(key);
-      if (node == sink_) {
+      if (index == sink_) {
         distance = d;
-        reached = true;
-        break;
+        return absl::OkStatus();
       }
-      settled_.push_back(node);
-      const std::int64_t psi = psi_[node];
-      if (IsLeft(node)) {
-        for (std::uint32_t e = in_.offsets[node]; e < in_.offsets[node + 1]; ++e) {
+      settled_.push_back(index);
+      if (IsLeft(index)) {
+        for (std::uint32_t e = in_.offsets[index]; e < in_.offsets[index + 1]; ++e) {
           if (used_[e]) continue;
-          const std::uint32_t next = in_.left + in_.target[e];
-          if (labels_[next].done == phase_) continue;
-          const std::int64_t reduced = Cost(e) + psi - psi_[next];
+          const std::uint32_t next = RightNode(e);
+          Node& right = nodes_[next];
+          if (right.done == phase_) continue;
+          const std::int64_t reduced = Cost(e) + node.psi - right.psi;
           if (reduced < 0) return NegativeReducedCost();
-          Relax(next, d + reduced);
+          Relax(next, right, d + reduced);
         }
       } else {
-        const std::uint32_t r = node - in_.left;
-        for (std::uint32_t s = slot_begin_[r]; s < slot_begin_[r] + load_[r]; ++s) {
+        for (std::uint32_t s = node.begin; s < node.end; ++s) {
           const Slot slot = slots_[s];
-          if (labels_[slot.left].done == phase_) continue;
-          const std::int64_t reduced = -Cost(slot.edge) + psi - psi_[slot.left];
+          Node& left = nodes_[slot.left];
+          if (left.done == phase_) continue;
+          const std::int64_t reduced = -slot.cost + node.psi - left.psi;
           if (reduced < 0) return NegativeReducedCost();
-          Relax(slot.left, d + reduced);
+          Relax(slot.left, left, d + reduced);
         }
-        if (load_[r] < in_.capacity[r]) {
-          const std::int64_t reduced = in_.sink_cost[r] + psi - psi_[sink_];
+        if (node.end - node.begin < node.capacity) {
+          const std::int64_t reduced = node.sink_cost + node.psi - sink_psi;
           if (reduced < 0) return NegativeReducedCost();
-          Relax(sink_, d + reduced);
+          Relax(sink_, nodes_[sink_], d + reduced);
         }
       }
     }
-    if (reached) return absl::OkStatus();
     return absl::InternalError("a part's demand cannot be routed");
   }
 
-  // Depth-first searches on the arcs of reduced cost zero. Paths routed in one pass open new
-  // zero-cost arcs (their reverses), so passes repeat, with fresh dead marks, while they route
-  // something: cheaper than a new phase for the same D. A node whose arcs are exhausted is dead
-  // for the pass.
-  //
-  // From the sources at the virtual source's level (after the update, every source at distance
-  // at most D sits at it) towards T.
+  // Depth-first searches on the arcs of reduced cost zero, from the sources at the virtual
+  // source's level (after the update, every source at distance at most D sits at it) towards T.
   // Two ways to treat a node whose arcs are exhausted. Exact: it is dead for the phase only if
   // no arc was passed over because it led back into the path ("blocked"); dead nodes then stay
   // dead (augmenting changes arcs only at path nodes, which no dead node leads to) and one pass
-  // per phase routes all the zero-cost graph holds, but blocked nodes are searched again. Eager:
-  // every exhausted node is dead for the pass, and passes repeat while they route enough.
-  // Eager wins on the wide zero-cost plateaus of stage 1, exact on the narrow graphs of stage 2.
+  // routes all the zero-cost graph holds, but blocked nodes are searched again. Eager: every
+  // exhausted node is dead for the pass; paths routed open new zero-cost arcs (their reverses),
+  // so passes repeat while they route much. Eager wins on the wide zero-cost plateaus of stage
+  // 1, exact on the narrow graphs of stage 2; stage 1 ends each phase with one exact pass, which
+  // routes the few paths left far more cheaply than a phase of Dijkstra and searches would.
   std::uint64_t Route() {
     std::uint64_t routed = 0;
+    exact_ = exact_by_default_;
     for (;;) {
       ++pass_;
       std::uint64_t routed_in_pass = 0;
       for (std::uint32_t source : sources_) {
-        if (psi_[source] != source_level_) continue;
+        if (nodes_[source].psi != source_level_) continue;
         while (demand_left_[source] > 0 && nodes_[source].dead != pass_ && FindPath(source)) {
           ApplyPath();
           --demand_left_[source];
@@ -426,9 +454,9 @@ class Transport {
         }
       }
       routed += routed_in_pass;
-      // Later passes find few paths for a whole exploration each; past the point where a pass
-      // adds under 2 %, the next phase's Dijkstra (which settles far fewer nodes) is cheaper.
-      if (exact_dead_marks_ || routed_in_pass * 50 <= routed) return routed;
+      if (exact_) return routed;
+      // Once an eager pass adds under a fifth, finish with an exact one.
+      if (routed_in_pass * 5 <= routed) exact_ = true;
     }
   }
 
@@ -439,18 +467,18 @@ class Transport {
     nodes_[start].on_path = 1;
     nodes_[start].blocked = 0;
     while (!path_.empty()) {
-      const std::uint32_t node = path_.back();
-      const std::uint32_t next = NextAdmissible(node);
+      const std::uint32_t index = path_.back();
+      const std::uint32_t next = NextAdmissible(index);
       if (next == kFound) return true;
       if (next == kNone) {
-        Node& n = nodes_[node];
-        n.on_path = 0;
+        Node& node = nodes_[index];
+        node.on_path = 0;
         path_.pop_back();
-        if (n.blocked && exact_dead_marks_) {
-          n.cursor_pass = 0;  // look at all its arcs again next time
+        if (node.blocked && exact_) {
+          node.cursor_pass = 0;  // look at all its arcs again next time
           if (!path_.empty()) nodes_[path_.back()].blocked = 1;
         } else {
-          n.dead = pass_;
+          node.dead = pass_;
         }
         if (!path_.empty()) ++nodes_[path_.back()].cursor;
         continue;
@@ -464,99 +492,91 @@ class Transport {
 
   static constexpr std::uint32_t kFound = kNone - 1;
 
-  std::uint32_t& CursorOf(std::uint32_t node, std::uint32_t start) {
-    Node& n = nodes_[node];
-    if (n.cursor_pass != pass_) {
-      n.cursor_pass = pass_;
-      n.cursor = start;
+  std::uint32_t& CursorOf(Node& node, std::uint32_t start) {
+    if (node.cursor_pass != pass_) {
+      node.cursor_pass = pass_;
+      node.cursor = start;
     }
-    return n.cursor;
+    return node.cursor;
   }
 
-  // Whether a search may step to node from `from`; a step refused because node is on the path
+  // Whether a search may step to `to` from `from`; a step refused because `to` is on the path
   // marks `from` blocked.
-  bool Open(Node& from, const Node& node) {
-    if (node.on_path) {
+  bool Open(Node& from, const Node& to) {
+    if (to.on_path) {
       from.blocked = 1;
       return false;
     }
-    return node.dead != pass_;
+    return to.dead != pass_;
   }
 
-  // A left node's cursor is an edge; a right node's 0 means "try T", s > 0 slot s-1.
-  std::uint32_t NextAdmissible(std::uint32_t node) {
-    Node& n = nodes_[node];
-    const std::int64_t psi = psi_[node];
-    if (IsLeft(node)) {
-      if (n.candidates_phase != phase_) ListAdmissible(node);
-      std::uint32_t& cursor = CursorOf(node, n.candidates_begin);
-      for (; cursor < n.candidates_end; ++cursor) {
-        const std::uint32_t e = candidates_[cursor];
-        if (used_[e]) continue;
-        const std::uint32_t next = in_.left + in_.target[e];
-        if (Cost(e) + psi - psi_[next] == 0 && Open(n, nodes_[next])) return next;
+  // A left node's cursor is a candidate; a right node's 0 means "try T", s > 0 its slot s-1.
+  std::uint32_t NextAdmissible(std::uint32_t index) {
+    if (IsLeft(index)) {
+      if (!nodes_[index].listed) ListAdmissible(index);
+      Node& node = nodes_[index];
+      std::uint32_t& cursor = CursorOf(node, node.begin);
+      for (; cursor < node.end; ++cursor) {
+        const Candidate candidate = candidates_[cursor];
+        Node& right = nodes_[candidate.next];
+        if (candidate.cost + node.psi - right.psi != 0 || used_[candidate.edge]) continue;
+        if (Open(node, right)) return candidate.next;
       }
       return kNone;
     }
-    const std::uint32_t r = node - in_.left;
+    Node& node = nodes_[index];
     std::uint32_t& cursor = CursorOf(node, 0);
     if (cursor == 0) {
-      if (load_[r] < in_.capacity[r] && in_.sink_cost[r] + psi == psi_[sink_]) {
+      if (node.end - node.begin < node.capacity && node.sink_cost + node.psi == nodes_[sink_].psi) {
         return kFound;
       }
       cursor = 1;
     }
-    for (; cursor <= load_[r]; ++cursor) {
-      const Slot slot = slots_[slot_begin_[r] + cursor - 1];
-      if (-Cost(slot.edge) + psi - psi_[slot.left] == 0 && Open(n, nodes_[slot.left])) {
-        return slot.left;
-      }
+    for (; cursor <= node.end - node.begin; ++cursor) {
+      const Slot slot = slots_[node.begin + cursor - 1];
+      Node& left = nodes_[slot.left];
+      if (-slot.cost + node.psi - left.psi == 0 && Open(node, left)) return slot.left;
     }
     return kNone;
   }
 
-  // path_ = l0 r0 l1 r1 ... lk rk: l_m takes edge cursor(l_m) to r_m, r_m (m < k) gives its slot
-  // cursor(r_m) - 1, held by l_{m+1}, to l_m, and r_k takes l_k in a free slot.
-  // The edge a left node's cursor points at.
-  std::uint32_t CursorEdge(std::uint32_t l) const { return candidates_[nodes_[l].cursor]; }
-
+  // path_ = l0 r0 l1 r1 ... lk rk: l_m takes its cursor's candidate edge to r_m, r_m (m < k)
+  // gives its slot cursor(r_m) - 1, held by l_{m+1}, to l_m, and r_k takes l_k in a free slot.
   void ApplyPath() {
     const std::size_t pairs = path_.size() / 2;
     const std::uint32_t last = path_[2 * pairs - 2];
-    const std::uint32_t last_right = path_[2 * pairs - 1] - in_.left;
-    const std::uint32_t last_edge = CursorEdge(last);
-    slots_[slot_begin_[last_right] + load_[last_right]++] = {last, last_edge};
-    used_[last_edge] = 1;
+    Node& last_right = nodes_[path_[2 * pairs - 1]];
+    const Candidate taken = candidates_[nodes_[last].cursor];
+    slots_[last_right.end++] = {last, taken.edge, taken.cost};
+    used_[taken.edge] = 1;
     for (std::size_t m = pairs - 1; m-- > 0;) {
       const std::uint32_t l = path_[2 * m];
-      const std::uint32_t right_node = path_[2 * m + 1];
-      Slot& slot = slots_[slot_begin_[right_node - in_.left] + nodes_[right_node].cursor - 1];
+      const Node& right = nodes_[path_[2 * m + 1]];
+      Slot& slot = slots_[right.begin + right.cursor - 1];
       used_[slot.edge] = 0;
-      slot = {l, CursorEdge(l)};
-      used_[slot.edge] = 1;
+      const Candidate candidate = candidates_[nodes_[l].cursor];
+      slot = {l, candidate.edge, candidate.cost};
+      used_[candidate.edge] = 1;
     }
-    for (std::uint32_t node : path_) {
-      nodes_[node].on_path = 0;
+    for (std::uint32_t index : path_) {
+      nodes_[index].on_path = 0;
       // Their arcs changed; exact dead marks need all of them looked at again.
-      if (exact_dead_marks_) nodes_[node].cursor_pass = 0;
+      if (exact_) nodes_[index].cursor_pass = 0;
     }
   }
 
   TransportInput in_;
   Criterion criterion_;
-  bool exact_dead_marks_;
+  bool exact_by_default_;
+  bool exact_ = false;  // the dead marks of the current pass
   std::uint32_t sink_;
   std::vector<std::uint8_t> used_;
-  std::vector<std::uint32_t> slot_begin_;  // per right node: its placed left nodes
-  std::vector<std::uint32_t> load_;
+  std::vector<Node> nodes_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> demand_left_;
   std::vector<std::uint32_t> sources_;  // left nodes with demand left
-  std::vector<std::int64_t> psi_;
-  std::vector<Label> labels_;
-  std::vector<Node> nodes_;
   std::vector<std::uint32_t> settled_;
-  std::vector<std::uint32_t> candidates_;  // this phase's candidate arcs of settled left nodes
+  std::vector<Candidate> candidates_;
   std::vector<std::uint32_t> path_;
   RadixHeap heap_;
   std::uint32_t phase_ = 0;
