@@ -307,29 +307,54 @@ class Transport {
   bool IsLeft(std::uint32_t node) const { return node < in_.left; }
   std::uint32_t RightNode(std::uint32_t edge) const { return in_.left + in_.target[edge]; }
 
-  // Right nodes start at psi = -sink_cost (so their arcs to T cost 0 reduced). Each left node
-  // takes its cheapest edges (by cost + sink cost) while their right nodes have room and stops at
-  // the first that has none; psi(left) = -(that effective cost of the last edge taken, or of
-  // the first edge). Every reduced cost is then at or above zero.
+  // Right nodes start at psi = -sink_cost, so that their arcs to T cost 0 reduced; an edge's
+  // effective cost is its cost plus its right node's sink cost. Left nodes take edges in rounds
+  // of rising effective cost: in each round every left node still taking takes all its edges of
+  // that cost whose right nodes have room. One that meets a full right node, or its demand,
+  // stops there. So an edge is taken before any of a dearer round (a host gets the interns who
+  // ranked it first before another takes them as a second choice), and psi(left) = -(the
+  // effective cost of its last round) keeps every reduced cost at or above zero: its edges of
+  // cheaper rounds are all used, its unused ones cost at least that.
   absl::Status WarmStart() {
     demand_left_ = in_.demand;
     for (std::uint32_t r = 0; r < in_.right; ++r) nodes_[in_.left + r].psi = -in_.sink_cost[r];
+    auto effective = [&](std::uint32_t e) { return Cost(e) + in_.sink_cost[in_.target[e]]; };
+    std::vector<std::uint32_t> taking, next_edge(in_.offsets.begin(), in_.offsets.end() - 1);
     for (std::uint32_t l = 0; l < in_.left; ++l) {
       const std::uint32_t begin = in_.offsets[l], end = in_.offsets[l + 1];
       if (begin == end) {
         if (in_.demand[l] > 0) return absl::InternalError("a part has demand without an edge");
         continue;
       }
-      std::uint32_t last = begin;
-      for (std::uint32_t e = begin; e < end && demand_left_[l] > 0; ++e) {
-        Node& right = nodes_[RightNode(e)];
-        if (right.end - right.begin >= right.capacity) break;
-        slots_[right.end++] = {l, e, Cost(e)};
-        used_[e] = 1;
-        --demand_left_[l];
-        last = e;
+      nodes_[l].psi = -effective(begin);
+      if (in_.demand[l] > 0) taking.push_back(l);
+    }
+    while (!taking.empty()) {
+      std::int64_t round = std::numeric_limits<std::int64_t>::max();
+      for (std::uint32_t l : taking) round = std::min(round, effective(next_edge[l]));
+      std::size_t kept = 0;
+      for (std::uint32_t l : taking) {
+        const std::uint32_t end = in_.offsets[l + 1];
+        std::uint32_t& e = next_edge[l];
+        if (effective(e) != round) {
+          taking[kept++] = l;
+          continue;
+        }
+        bool stopped = false;
+        for (; e < end && effective(e) == round; ++e) {
+          Node& right = nodes_[RightNode(e)];
+          if (right.end - right.begin >= right.capacity || demand_left_[l] == 0) {
+            stopped = true;
+            continue;
+          }
+          slots_[right.end++] = {l, e, Cost(e)};
+          used_[e] = 1;
+          --demand_left_[l];
+          nodes_[l].psi = -round;
+        }
+        if (!stopped && demand_left_[l] > 0 && e < end) taking[kept++] = l;
       }
-      nodes_[l].psi = -(Cost(last) + in_.sink_cost[in_.target[last]]);
+      taking.resize(kept);
     }
     return absl::OkStatus();
   }
