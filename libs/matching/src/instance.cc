@@ -1,8 +1,9 @@
 #include "ipraktik/matching/instance.h"
 
+#include <cstdint>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
+#include "src/id_table.h"
 #include "src/text.h"
 
 namespace ipraktik::matching {
@@ -38,18 +39,16 @@ bool IsKnownSector(Sector sector) {
 
 // Ids must be unique within their kind; the message points at both records.
 absl::Status CheckIdsUnique(std::string_view kind, std::size_t count, const auto& id_of) {
-  absl::flat_hash_map<std::string_view, std::size_t> first_index;
-  first_index.reserve(count);
+  const IdTable first_index(count, id_of);  // keeps the first of equal ids
   for (std::size_t i = 0; i < count; ++i) {
     std::string_view id = id_of(i);
     if (id.empty()) {
       return absl::InvalidArgumentError(
           Cat(RecordName(kind, i, id), ": field \"id\": missing or empty"));
     }
-    auto [it, inserted] = first_index.emplace(id, i);
-    if (!inserted) {
-      return absl::InvalidArgumentError(Cat(
-          RecordName(kind, i, id), ": field \"id\": duplicate of ", kind, "[", it->second, "]"));
+    if (const std::uint32_t first = first_index.Find(id); first != i) {
+      return absl::InvalidArgumentError(
+          Cat(RecordName(kind, i, id), ": field \"id\": duplicate of ", kind, "[", first, "]"));
     }
   }
   return absl::OkStatus();
