@@ -278,20 +278,24 @@ class Transport {
     std::int64_t psi = 0;           // potential
     std::int64_t dist = 0;          // Dijkstra's label
     std::int64_t sink_cost = 0;     // right nodes: cost of the arc to T
-    std::uint32_t seen = 0;         // the phase dist belongs to
-    std::uint32_t done = 0;         // the phase the node was settled in
+    std::uint32_t seen = 0;         // the phase dist (and settled) belong to
     std::uint32_t dead = 0;         // the pass the node was found to lead nowhere in
     std::uint32_t cursor_pass = 0;  // the pass the cursor belongs to
     std::uint32_t cursor = 0;
     // Left nodes: candidates_[begin, end), a superset of the admissible arcs while listed.
-    // Right nodes: slots_[begin, end) hold the placed left nodes, of capacity in all.
+    // Right nodes: slots_[begin, end) hold the placed left nodes, of capacity in all; the
+    // first of them is also kept here (interns have one place: no second miss to reach it).
     std::uint32_t begin = 0;
     std::uint32_t end = 0;
     std::uint32_t capacity = 0;
+    std::uint32_t first_left = 0;
+    std::int32_t first_cost = 0;
     std::uint8_t on_path = 0;
     std::uint8_t blocked = 0;  // a search passed over an arc back into the path
     std::uint8_t listed = 0;
+    std::uint8_t settled = 0;  // by Dijkstra, in phase seen
   };
+  static_assert(sizeof(Node) == 64);
   // A placement, or an edge a left node may take, with what the searches need of it inline.
   struct Slot {
     std::uint32_t left;
@@ -305,6 +309,25 @@ class Transport {
   };
 
   bool IsLeft(std::uint32_t node) const { return node < in_.left; }
+  bool Settled(const Node& node) const { return node.seen == phase_ && node.settled; }
+
+  // The left node in slot s of a right node, and the cost of its edge.
+  struct Placed {
+    std::uint32_t left;
+    std::int64_t cost;
+  };
+  Placed PlacedAt(const Node& right, std::uint32_t s) const {
+    if (s == right.begin) return {right.first_left, right.first_cost};
+    return {slots_[s].left, slots_[s].cost};
+  }
+  void Place(Node& right, std::uint32_t s, std::uint32_t left, std::uint32_t edge,
+             std::int64_t cost) {
+    slots_[s] = {left, edge, cost};
+    if (s == right.begin) {
+      right.first_left = left;
+      right.first_cost = static_cast<std::int32_t>(cost);  // a rank, or 0 or 1
+    }
+  }
   std::uint32_t RightNode(std::uint32_t edge) const { return in_.left + in_.target[edge]; }
 
   // Right nodes start at psi = -sink_cost, so that their arcs to T cost 0 reduced; an edge's
@@ -347,7 +370,7 @@ class Transport {
             stopped = true;
             continue;
           }
-          slots_[right.end++] = {l, e, Cost(e)};
+          Place(right, right.end++, l, e, Cost(e));
           used_[e] = 1;
           --demand_left_[l];
           nodes_[l].psi = -round;
@@ -360,8 +383,9 @@ class Transport {
   }
 
   void Relax(std::uint32_t index, Node& node, std::int64_t distance) {
-    if (node.seen != phase_ || distance < node.dist) {
+    if (node.seen != phase_ || (!node.settled && distance < node.dist)) {
       node.seen = phase_;
+      node.settled = 0;
       node.dist = distance;
       heap_.Push(static_cast<std::uint64_t>(distance), index);
     }
@@ -417,8 +441,8 @@ class Transport {
     while (!heap_.empty()) {
       auto [key, index] = heap_.Pop();
       Node& node = nodes_[index];
-      if (node.done == phase_) continue;
-      node.done = phase_;
+      if (Settled(node)) continue;
+      node.settled = 1;
       const std::int64_t d = static_cast<std::int64_t>(key);
       if (index == sink_) {
         distance = d;
@@ -430,19 +454,19 @@ class Transport {
           if (used_[e]) continue;
           const std::uint32_t next = RightNode(e);
           Node& right = nodes_[next];
-          if (right.done == phase_) continue;
+          if (Settled(right)) continue;
           const std::int64_t reduced = Cost(e) + node.psi - right.psi;
           if (reduced < 0) return NegativeReducedCost();
           Relax(next, right, d + reduced);
         }
       } else {
         for (std::uint32_t s = node.begin; s < node.end; ++s) {
-          const Slot slot = slots_[s];
-          Node& left = nodes_[slot.left];
-          if (left.done == phase_) continue;
-          const std::int64_t reduced = -slot.cost + node.psi - left.psi;
+          const Placed placed = PlacedAt(node, s);
+          Node& left = nodes_[placed.left];
+          if (Settled(left)) continue;
+          const std::int64_t reduced = -placed.cost + node.psi - left.psi;
           if (reduced < 0) return NegativeReducedCost();
-          Relax(slot.left, left, d + reduced);
+          Relax(placed.left, left, d + reduced);
         }
         if (node.end - node.begin < node.capacity) {
           const std::int64_t reduced = node.sink_cost + node.psi - sink_psi;
@@ -558,9 +582,9 @@ class Transport {
       cursor = 1;
     }
     for (; cursor <= node.end - node.begin; ++cursor) {
-      const Slot slot = slots_[node.begin + cursor - 1];
-      Node& left = nodes_[slot.left];
-      if (-slot.cost + node.psi - left.psi == 0 && Open(node, left)) return slot.left;
+      const Placed placed = PlacedAt(node, node.begin + cursor - 1);
+      Node& left = nodes_[placed.left];
+      if (-placed.cost + node.psi - left.psi == 0 && Open(node, left)) return placed.left;
     }
     return kNone;
   }
@@ -572,15 +596,15 @@ class Transport {
     const std::uint32_t last = path_[2 * pairs - 2];
     Node& last_right = nodes_[path_[2 * pairs - 1]];
     const Candidate taken = candidates_[nodes_[last].cursor];
-    slots_[last_right.end++] = {last, taken.edge, taken.cost};
+    Place(last_right, last_right.end++, last, taken.edge, taken.cost);
     used_[taken.edge] = 1;
     for (std::size_t m = pairs - 1; m-- > 0;) {
       const std::uint32_t l = path_[2 * m];
-      const Node& right = nodes_[path_[2 * m + 1]];
-      Slot& slot = slots_[right.begin + right.cursor - 1];
-      used_[slot.edge] = 0;
+      Node& right = nodes_[path_[2 * m + 1]];
+      const std::uint32_t s = right.begin + right.cursor - 1;
+      used_[slots_[s].edge] = 0;
       const Candidate candidate = candidates_[nodes_[l].cursor];
-      slot = {l, candidate.edge, candidate.cost};
+      Place(right, s, l, candidate.edge, candidate.cost);
       used_[candidate.edge] = 1;
     }
     for (std::uint32_t index : path_) {

@@ -13,8 +13,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 #include <ctime>
+#include <limits>
 #include <string>
 #include <string_view>
 
