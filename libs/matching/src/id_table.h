@@ -17,6 +17,8 @@ namespace ipraktik::matching {
 class IdTable {
  public:
   static constexpr std::uint32_t kMissing = 0xffffffffu;
+  // How far ahead a sequential pass over ids starts the fetch of a slot.
+  static constexpr std::size_t kAhead = 8;
 
   // ids must stay alive and unchanged while the table is used. The first of equal ids wins.
   template <typename IdOf>
@@ -27,10 +29,11 @@ class IdTable {
     mask_ = capacity - 1;
     ids_.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
+      if (i + kAhead < count) Prefetch(id_of(i + kAhead));
       const std::string_view id = id_of(i);
       ids_.push_back(id);
-      if (Find(id) != kMissing) continue;
       const std::uint64_t hash = Hash(id);
+      if (Find(id, hash) != kMissing) continue;
       std::size_t at = hash & mask_;
       while (slots_[at].size_plus_one != 0) at = (at + 1) & mask_;
       Slot& slot = slots_[at];
@@ -41,8 +44,16 @@ class IdTable {
     }
   }
 
-  std::uint32_t Find(std::string_view id) const {
+  std::uint32_t Find(std::string_view id) const { return Find(id, Prefetch(id)); }
+
+  // A lookup in two steps, so that a caller can start the memory fetches of many ids before it
+  // needs the first answer: Prefetch returns the id's hash for Find.
+  std::uint64_t Prefetch(std::string_view id) const {
     const std::uint64_t hash = Hash(id);
+    __builtin_prefetch(&slots_[hash & mask_]);
+    return hash;
+  }
+  std::uint32_t Find(std::string_view id, std::uint64_t hash) const {
     for (std::size_t at = hash & mask_;; at = (at + 1) & mask_) {
       const Slot& slot = slots_[at];
       if (slot.size_plus_one == 0) return kMissing;

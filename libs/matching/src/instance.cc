@@ -41,6 +41,7 @@ bool IsKnownSector(Sector sector) {
 absl::Status CheckIdsUnique(std::string_view kind, std::size_t count, const auto& id_of) {
   const IdTable first_index(count, id_of);  // keeps the first of equal ids
   for (std::size_t i = 0; i < count; ++i) {
+    if (i + IdTable::kAhead < count) first_index.Prefetch(id_of(i + IdTable::kAhead));
     std::string_view id = id_of(i);
     if (id.empty()) {
       return absl::InvalidArgumentError(
