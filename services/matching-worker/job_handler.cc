@@ -92,6 +92,17 @@ bus::Outcome JobHandler::Handle(const bus::Delivery& delivery) {
     logger.Info("matching job already finished", {{"job_id", job_id}});
     return bus::Outcome::Ack();
   }
+  // Every start claims the job, and every attempt the handler asked for is one start; the
+  // starts beyond those ended without an outcome. A round that keeps killing its workers would
+  // otherwise come back until the broker dead-letters it, and stay RUNNING for the coordinator.
+  const int stops = claim->job.attempts - delivery.attempt;
+  if (stops >= options_.max_stops) {
+    return FailForGood(tenant, job_id, claim->fence,
+                       absl::StrCat("the job stopped its worker ", stops,
+                                    " times without finishing (killed, out of memory or cut off "
+                                    "from the broker mid-job); it is not tried again"),
+                       logger);
+  }
   logger.Info("matching job claimed", {{"job_id", job_id},
                                        {"round_id", claim->job.round_id},
                                        {"attempt", claim->job.attempts},
@@ -130,9 +141,15 @@ bus::Outcome JobHandler::Handle(const bus::Delivery& delivery) {
                    {{"job_id", job_id}, {"attempt", delivery.attempt}, {"error", reason}});
     return bus::Outcome::Retry(reason);
   }
+  return FailForGood(tenant, job_id, claim->fence, reason, logger);
+}
+
+bus::Outcome JobHandler::FailForGood(std::string_view tenant, const std::string& job_id,
+                                     std::int64_t fence, const std::string& reason,
+                                     const logging::Logger& logger) {
   metrics_->Count("failed");
   logger.Error("matching job failed for good", {{"job_id", job_id}, {"error", reason}});
-  if (absl::Status failed = jobs_.Fail(tenant, job_id, claim->fence, reason); !failed.ok()) {
+  if (absl::Status failed = jobs_.Fail(tenant, job_id, fence, reason); !failed.ok()) {
     if (jobs::IsSuperseded(failed)) return bus::Outcome::Ack();
     // The job stays visible as running; the retry tries to record the failure again.
     return bus::Outcome::Retry(absl::StrCat(reason, "; recording the failure: ", failed.message()));

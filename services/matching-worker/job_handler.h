@@ -24,6 +24,10 @@ struct JobHandlerOptions {
   std::string worker_id;
   // The job queue's attempts: the handler fails the job on the last one.
   int max_attempts = 5;
+  // Starts of a job that ended without an outcome (the worker killed, out of memory, or cut off
+  // from the broker mid-job) before the job fails for good. Below the work queue's delivery
+  // limit, so that the job is marked failed rather than left running when the broker gives up.
+  int max_stops = 5;
   // List items per stored result part.
   int items_per_part = 5'000;
   std::chrono::milliseconds progress_interval{500};
@@ -44,6 +48,9 @@ class JobHandler {
   struct Metrics;
   absl::Status Run(std::string_view tenant, const jobs::JobClaim& claim,
                    const logging::Logger& logger, std::int64_t& matched);
+  // Records the job FAILED with the reason and dead-letters its message.
+  bus::Outcome FailForGood(std::string_view tenant, const std::string& job_id, std::int64_t fence,
+                           const std::string& reason, const logging::Logger& logger);
 
   jobs::JobStore& jobs_;
   logging::Logger logger_;

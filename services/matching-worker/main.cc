@@ -34,6 +34,10 @@ class MatchingWorker : public server::Service {
                       "This worker's name in job records and logs (default: host name and pid).");
     retry_ = jobs::ReadJobRetryPolicy(reader);
     handler_options_.max_attempts = retry_.max_attempts;
+    handler_options_.max_stops = static_cast<int>(reader.Int(
+        "IPRAKTIK_MATCHING_JOB_MAX_STOPS", 5, 1, 9,
+        "Times a job may stop a worker mid-job (killed, out of memory, broker lost) before it "
+        "fails for good; below the work queue's delivery limit of 10."));
     threads_ = static_cast<int>(
         reader.Int("IPRAKTIK_MATCHING_WORKER_THREADS", 1, 1, 64,
                    "Jobs one worker process runs at once (the engine uses one core per job)."));

@@ -2,13 +2,15 @@
 // is done with the right result; a worker SIGKILLed in the middle of a job leaves it to another,
 // which stores one result and publishes one event; a job waiting in the queue survives a broker
 // restart; a job whose snapshot cannot be read fails with the reason after every retry and lands
-// in the dead-letter queue; a duplicated job message is handled once; a malformed message goes to
-// the dead-letter queue and the workers keep working.
+// in the dead-letter queue; a job that keeps stopping its workers mid-job fails for good with the
+// reason; a duplicated job message is handled once; a malformed message goes to the dead-letter
+// queue and the workers keep working.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -114,17 +116,18 @@ class WorkerTest : public ::testing::Test {
     ASSERT_TRUE(publisher->Publish(message).ok());
   }
 
-  ChildProcess& StartWorker(const std::string& name, std::string hold = "0s") {
-    std::map<std::string, std::string> environment = {
-        {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
-        {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
-        {"IPRAKTIK_REDIS_ADDRESS", redis_->address()},
-        {"IPRAKTIK_AMQP_URL", rabbit_->url()},
-        {"IPRAKTIK_MATCHING_WORKER_ID", name},
-        {"IPRAKTIK_MATCHING_JOB_ATTEMPTS", std::to_string(kAttempts)},
-        {"IPRAKTIK_MATCHING_JOB_RETRY_DELAY", "100ms"},
-        {"IPRAKTIK_MATCHING_WORKER_HOLD", hold},
-        {"IPRAKTIK_MATCHING_RESULT_PART_ITEMS", "2"}};
+  ChildProcess& StartWorker(const std::string& name, std::string hold = "0s",
+                            const std::map<std::string, std::string>& settings = {}) {
+    std::map<std::string, std::string> environment = settings;
+    environment.insert({{"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
+                        {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
+                        {"IPRAKTIK_REDIS_ADDRESS", redis_->address()},
+                        {"IPRAKTIK_AMQP_URL", rabbit_->url()},
+                        {"IPRAKTIK_MATCHING_WORKER_ID", name},
+                        {"IPRAKTIK_MATCHING_JOB_ATTEMPTS", std::to_string(kAttempts)},
+                        {"IPRAKTIK_MATCHING_JOB_RETRY_DELAY", "100ms"},
+                        {"IPRAKTIK_MATCHING_WORKER_HOLD", hold},
+                        {"IPRAKTIK_MATCHING_RESULT_PART_ITEMS", "2"}});
     auto log = redis_->dir() / absl::StrCat(tenant_, "-", name, ".log");
     auto& worker = workers_[name];
     worker = std::make_unique<ChildProcess>(
@@ -163,6 +166,25 @@ class WorkerTest : public ::testing::Test {
     auto job = jobs_->Get(tenant_, job_id);
     EXPECT_TRUE(job.ok()) << job.status();
     return job.ok() ? *job : jobs::JobRecord{};
+  }
+
+  // The next message of the work queue's dead-letter queue, waiting for one to arrive.
+  std::optional<bus::Delivery> TakeDeadLetter() {
+    std::optional<bus::Delivery> dead;
+    EXPECT_TRUE(Eventually([&] {
+      auto taken = admin_->Take(bus::DeadLetterQueueName(jobs::kJobQueue));
+      if (taken.ok() && taken->has_value()) dead = **taken;
+      return dead.has_value();
+    }));
+    return dead;
+  }
+
+  // The job id of a dead-lettered job message.
+  static std::string JobIdOf(const bus::Delivery& delivery) {
+    auto envelope = events::ParseEnvelope(delivery.body);
+    v1::MatchingJobRequested requested;
+    if (!envelope.ok() || !envelope->payload().UnpackTo(&requested)) return "";
+    return requested.job_id();
   }
 
   bool Finished(const std::string& job_id) {
@@ -261,6 +283,30 @@ TEST_F(WorkerTest, AWorkerKilledMidJobLeavesItToAnother) {
   EXPECT_EQ(events["job-k"], 1);
 }
 
+TEST_F(WorkerTest, AJobThatKeepsStoppingItsWorkersFailsForGoodWithTheReason) {
+  const std::map<std::string, std::string> two_stops = {{"IPRAKTIK_MATCHING_JOB_MAX_STOPS", "2"}};
+  StartRelay();
+  CreateJob("job-s");
+  for (int start = 1; start <= 2; ++start) {
+    ChildProcess& doomed = StartWorker(absl::StrCat("doomed-", start), "60s", two_stops);
+    ASSERT_TRUE(Eventually([&] { return Job("job-s").attempts == start; })) << doomed.Output();
+    doomed.Signal(SIGKILL);
+    ASSERT_TRUE(doomed.WaitFor(10s).has_value());
+  }
+  StartWorker("third", "0s", two_stops);
+  ASSERT_TRUE(Eventually([&] { return Finished("job-s"); })) << workers_["third"]->Output();
+  const jobs::JobRecord job = Job("job-s");
+  EXPECT_EQ(job.state, v1::MATCHING_JOB_STATE_FAILED) << "not solved a third time";
+  EXPECT_EQ(job.attempts, 3);
+  EXPECT_NE(job.failure_reason.find("stopped its worker 2 times"), std::string::npos)
+      << job.failure_reason;
+  const std::optional<bus::Delivery> dead = TakeDeadLetter();
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_EQ(JobIdOf(*dead), "job-s");
+  auto events = FinishedEventsSettled("job-s");
+  EXPECT_EQ(events["job-s"], 1);
+}
+
 TEST_F(WorkerTest, AJobWaitingInTheQueueSurvivesABrokerRestart) {
   StartRelay();
   CreateJob("job-r");
@@ -290,18 +336,10 @@ TEST_F(WorkerTest, AJobWhoseSnapshotCannotBeReadFailsWithTheReasonAfterEveryRetr
   EXPECT_EQ(job.attempts, kAttempts);
   EXPECT_NE(job.failure_reason.find("snapshot part"), std::string::npos) << job.failure_reason;
 
-  std::optional<bus::Delivery> dead;
-  ASSERT_TRUE(Eventually([&] {
-    auto taken = admin_->Take(bus::DeadLetterQueueName(jobs::kJobQueue));
-    if (taken.ok() && taken->has_value()) dead = **taken;
-    return dead.has_value();
-  }));
-  auto envelope = events::ParseEnvelope(dead->body);
-  ASSERT_TRUE(envelope.ok());
-  v1::MatchingJobRequested requested;
-  ASSERT_TRUE(envelope->payload().UnpackTo(&requested));
-  EXPECT_EQ(requested.job_id(), "job-f");
-  EXPECT_NE(dead->headers[std::string(bus::kDeathReasonHeader)].find("snapshot part"),
+  const std::optional<bus::Delivery> dead = TakeDeadLetter();
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_EQ(JobIdOf(*dead), "job-f");
+  EXPECT_NE(dead->headers.at(std::string(bus::kDeathReasonHeader)).find("snapshot part"),
             std::string::npos);
   auto events = FinishedEventsSettled("job-f");
   EXPECT_EQ(events["job-f"], 1) << "the failure is an event too";
@@ -343,12 +381,8 @@ TEST_F(WorkerTest, AMalformedMessageIsDeadLetteredAndTheWorkerGoesOn) {
   garbage.body = "not an envelope";
   garbage.message_id = "garbage-1";
   PublishDirectly(garbage);
-  std::optional<bus::Delivery> dead;
-  ASSERT_TRUE(Eventually([&] {
-    auto taken = admin_->Take(bus::DeadLetterQueueName(jobs::kJobQueue));
-    if (taken.ok() && taken->has_value()) dead = **taken;
-    return dead.has_value();
-  }));
+  const std::optional<bus::Delivery> dead = TakeDeadLetter();
+  ASSERT_TRUE(dead.has_value());
   EXPECT_EQ(dead->body, "not an envelope");
 
   CreateJob("job-m");
