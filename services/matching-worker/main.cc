@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <memory>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/bus/consumer.h"
@@ -13,6 +12,7 @@
 #include "ipraktik/jobs/job_store.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/application.h"
+#include "ipraktik/server/event_consumer.h"
 #include "ipraktik/server/outbox_relay.h"
 #include "job_handler.h"
 
@@ -59,22 +59,15 @@ class MatchingWorker : public server::Service {
     if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
 
     bus::ConsumerOptions options;
-    options.connection = app.BusConnection("jobs");
     options.queue = jobs::JobQueue(retry_);
     options.handler_threads = threads_;
     options.prefetch = threads_;
-    auto consumer = bus::Consumer::Create(
-        std::move(options), [this](const bus::Delivery& d) { return handler_->Handle(d); });
-    if (!consumer.ok()) return consumer.status();
-    consumer_ = std::make_unique<bus::Consumer>(*std::move(consumer));
-    consumer_thread_ = std::thread([this, &app] {
-      absl::Status status = consumer_->Run();
-      if (!status.ok()) app.RequestShutdown(absl::StrCat("job consumer: ", status.ToString()));
-    });
-    app.OnShutdown("job consumer", [this] {
-      consumer_->Stop();
-      if (consumer_thread_.joinable()) consumer_thread_.join();
-    });
+    if (absl::Status started = server::StartEventConsumer(
+            app, "jobs", std::move(options),
+            [this](const bus::Delivery& d) { return handler_->Handle(d); });
+        !started.ok()) {
+      return started;
+    }
     app.logger().Info("taking matching jobs", {{"queue", jobs::kJobQueue},
                                                {"worker", handler_options_.worker_id},
                                                {"threads", threads_}});
@@ -88,8 +81,6 @@ class MatchingWorker : public server::Service {
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<jobs::JobStore> jobs_;
   std::unique_ptr<matching_worker::JobHandler> handler_;
-  std::unique_ptr<bus::Consumer> consumer_;
-  std::thread consumer_thread_;
 };
 
 }  // namespace

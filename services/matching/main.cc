@@ -4,17 +4,15 @@
 // runs the outbox relay that publishes its events.
 #include <chrono>
 #include <memory>
-#include <thread>
 
-#include "absl/strings/str_cat.h"
 #include "coordinator.h"
 #include "grpcpp/create_channel.h"
-#include "ipraktik/bus/consumer.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/jobs/job_queue.h"
 #include "ipraktik/jobs/job_store.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/application.h"
+#include "ipraktik/server/event_consumer.h"
 #include "ipraktik/server/outbox_relay.h"
 #include "matching_repository.h"
 #include "matching_service.h"
@@ -62,37 +60,27 @@ class Matching : public server::Service {
   // Publishes each job that finished and is not a preview.
   absl::Status StartFinishedConsumer(server::Application& app) {
     bus::ConsumerOptions options;
-    options.connection = app.BusConnection("job-finished");
     options.queue = {.name = kFinishedQueue,
                      .bindings = {std::string(jobs::kJobFinishedEvent)},
                      .retry = retry_};
-    auto consumer = bus::Consumer::Create(std::move(options), [this](const bus::Delivery& d) {
-      auto envelope = events::ParseEnvelope(d.body);
-      v1::MatchingJobFinished finished;
-      if (!envelope.ok()) return bus::Outcome::DeadLetter(std::string(envelope.status().message()));
-      if (!envelope->payload().UnpackTo(&finished)) {
-        return bus::Outcome::DeadLetter("the payload is not a MatchingJobFinished");
-      }
-      const matching_service::Caller caller{
-          .tenant = envelope->tenant(),
-          .correlation_id = envelope->correlation_id(),
-          .deadline = std::chrono::system_clock::now() + std::chrono::minutes(30)};
-      absl::Status published = coordinator_->OnJobFinished(caller, finished);
-      if (!published.ok()) return bus::Outcome::Retry(std::string(published.message()));
-      return bus::Outcome::Ack();
-    });
-    if (!consumer.ok()) return consumer.status();
-    consumer_ = std::make_unique<bus::Consumer>(*std::move(consumer));
-    consumer_thread_ = std::thread([this, &app] {
-      absl::Status status = consumer_->Run();
-      if (!status.ok())
-        app.RequestShutdown(absl::StrCat("job-finished consumer: ", status.ToString()));
-    });
-    app.OnShutdown("job-finished consumer", [this] {
-      consumer_->Stop();
-      if (consumer_thread_.joinable()) consumer_thread_.join();
-    });
-    return absl::OkStatus();
+    return server::StartEventConsumer(
+        app, "job-finished", std::move(options), [this](const bus::Delivery& d) {
+          auto envelope = events::ParseEnvelope(d.body);
+          v1::MatchingJobFinished finished;
+          if (!envelope.ok()) {
+            return bus::Outcome::DeadLetter(std::string(envelope.status().message()));
+          }
+          if (!envelope->payload().UnpackTo(&finished)) {
+            return bus::Outcome::DeadLetter("the payload is not a MatchingJobFinished");
+          }
+          const matching_service::Caller caller{
+              .tenant = envelope->tenant(),
+              .correlation_id = envelope->correlation_id(),
+              .deadline = std::chrono::system_clock::now() + std::chrono::minutes(30)};
+          absl::Status published = coordinator_->OnJobFinished(caller, finished);
+          if (!published.ok()) return bus::Outcome::Retry(std::string(published.message()));
+          return bus::Outcome::Ack();
+        });
   }
 
   config::HostPort registration_;
@@ -103,8 +91,6 @@ class Matching : public server::Service {
   std::unique_ptr<matching_service::MatchingRepository> repository_;
   std::unique_ptr<matching_service::Coordinator> coordinator_;
   std::unique_ptr<matching_service::MatchingServiceImpl> service_;
-  std::unique_ptr<bus::Consumer> consumer_;
-  std::thread consumer_thread_;
 };
 
 }  // namespace
