@@ -1,10 +1,13 @@
 // ipraktik-registration: the registration API (RegistrationService) on the shared process
-// skeleton of libs/server, with the outbox relay that publishes its events to RabbitMQ.
+// skeleton of libs/server, with the outbox relay that publishes its events to RabbitMQ and the
+// consumer of published matchings (the round moves to PUBLISHED).
 #include <memory>
 
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/application.h"
+#include "ipraktik/server/event_consumer.h"
 #include "ipraktik/server/outbox_relay.h"
+#include "matching_published.h"
 #include "registrar.h"
 #include "registration_repository.h"
 #include "registration_service.h"
@@ -34,7 +37,13 @@ class Registration : public server::Service {
     service_ = std::make_unique<registration::RegistrationServiceImpl>(*registrar_, app.logger(),
                                                                        app.deadlines());
     app.AddGrpcService("ipraktik.v1.RegistrationService", service_.get());
-    return server::StartOutboxRelay(app);
+    if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
+    bus::ConsumerOptions consumer;
+    consumer.queue = registration::MatchingPublishedQueue();
+    return server::StartEventConsumer(
+        app, "matching-published", std::move(consumer), [this](const bus::Delivery& delivery) {
+          return registration::OnMatchingPublished(*registrar_, delivery);
+        });
   }
 
  private:

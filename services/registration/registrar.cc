@@ -354,6 +354,49 @@ absl::StatusOr<v1::TransitionRoundResponse> Registrar::TransitionRound(
       [this] { metrics_->Retry(); });
 }
 
+absl::Status Registrar::RecordMatchingPublished(const Caller& caller, const std::string& round_id) {
+  // A concurrent change (a redelivered event, a coordinator) may move the round between the read
+  // and the step: read again and decide again.
+  constexpr int kLostRaces = 4;
+  for (int lost = 0; lost < kLostRaces;) {
+    v1::GetRoundRequest get;
+    get.set_round_id(round_id);
+    auto round = GetRound(caller, get);
+    if (!round.ok()) return round.status();
+    v1::RoundState next;
+    switch (round->round().state()) {
+      case v1::ROUND_STATE_PUBLISHED:
+      case v1::ROUND_STATE_COMPLETED:
+        return absl::OkStatus();
+      case v1::ROUND_STATE_CLOSED:
+        next = v1::ROUND_STATE_MATCHED;
+        break;
+      case v1::ROUND_STATE_MATCHED:
+        next = v1::ROUND_STATE_PUBLISHED;
+        break;
+      default:
+        return errors::FailedPrecondition(
+            "ROUND_NOT_CLOSED", absl::StrCat("round/", round_id),
+            "a matching of the round was published, but the round was never closed");
+    }
+    v1::TransitionRoundRequest step;
+    step.set_round_id(round_id);
+    step.set_state(next);
+    step.set_etag(round->round().etag());
+    auto stepped = TransitionRound(caller, step);
+    if (stepped.ok()) {
+      if (next == v1::ROUND_STATE_PUBLISHED) return absl::OkStatus();
+      continue;
+    }
+    if (!absl::IsFailedPrecondition(stepped.status()) && !absl::IsAborted(stepped.status())) {
+      return stepped.status();
+    }
+    ++lost;
+  }
+  return absl::AbortedError(
+      absl::StrCat("round ", round_id, " kept changing while its publication was recorded"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Workplaces
 

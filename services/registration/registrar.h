@@ -81,6 +81,10 @@ class Registrar {
                                                       const v1::UpdateRoundRequest& request);
   absl::StatusOr<v1::TransitionRoundResponse> TransitionRound(
       const Caller& caller, const v1::TransitionRoundRequest& request);
+  // A matching of the round was published (the matching service's event): a closed round moves
+  // to PUBLISHED through MATCHED. Again, or for a round already published or completed, nothing
+  // changes. FAILED_PRECONDITION for a round that was never closed.
+  absl::Status RecordMatchingPublished(const Caller& caller, const std::string& round_id);
 
   absl::StatusOr<v1::CreateWorkplaceResponse> CreateWorkplace(
       const Caller& caller, const v1::CreateWorkplaceRequest& request);

@@ -182,6 +182,12 @@ class MatchingServiceTest : public ::testing::Test {
     MustCall(*stub_, &RegistrationStub::TransitionRound, request, world.tenant);
   }
 
+  v1::RoundState RoundState(const World& world) {
+    v1::GetRoundRequest request;
+    request.set_round_id(world.round_id);
+    return MustCall(*stub_, &RegistrationStub::GetRound, request, world.tenant).round().state();
+  }
+
   // Signs up name (from workplace) with wishes naming offers "a", "b", "c".
   void SignUp(World& world, const std::string& name, const std::string& workplace,
               const std::vector<std::string>& wishes, const std::string& swap_with = "") {
@@ -349,6 +355,7 @@ TEST_F(MatchingServiceTest, APreviewSendsNothingAndPublishingItTellsEveryoneOnce
                       [&](const events::Envelope& e) { return e.tenant() == world.tenant; }, 0ms)
                   .empty())
       << "a preview tells nobody";
+  EXPECT_EQ(RoundState(world), v1::ROUND_STATE_CLOSED) << "a preview publishes nothing";
 
   v1::PublishMatchingResponse published = Publish(world, job.job_id());
   EXPECT_FALSE(published.already_published());
@@ -364,6 +371,8 @@ TEST_F(MatchingServiceTest, APreviewSendsNothingAndPublishingItTellsEveryoneOnce
   auto after = EventsUpTo(world, job.job_id());
   EXPECT_EQ(after["matching.intern.placed"].size(), 3u) << "publishing twice publishes once";
   EXPECT_EQ(after["matching.result.published"].size(), 1u);
+  EXPECT_TRUE(Eventually([&] { return RoundState(world) == v1::ROUND_STATE_PUBLISHED; }))
+      << "the registration service records the publication on the round";
 
   v1::ListPlacementsRequest list;
   list.set_round_id(world.round_id);
@@ -424,6 +433,8 @@ TEST_F(MatchingServiceTest, AHostDeclinesAndTheRematchTellsOnlyThePeopleItChange
   EXPECT_EQ(c.cancelled(0).intern().participant_id(), world.participant["i1"]);
   EXPECT_EQ(c.interns_size(), 1);
   EXPECT_EQ(c.revision(), 2);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(RoundState(world), v1::ROUND_STATE_PUBLISHED) << "a re-match leaves it published";
 }
 
 TEST_F(MatchingServiceTest, PinsAndForbidsAreHonouredAndABadPinIsRefusedWithItsReason) {

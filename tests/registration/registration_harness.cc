@@ -47,10 +47,24 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
       *redis_, server::PublishToBus(*publisher_), logger,
       outbox::RelayOptions{.poll_interval = absl::Milliseconds(10)});
   relay_->Start();
+
+  bus::ConsumerOptions consumer_options;
+  consumer_options.connection.url = amqp_url;
+  consumer_options.connection.connection_name = "registration-test-consumer";
+  consumer_options.connection.logger = logger;
+  consumer_options.queue = MatchingPublishedQueue();
+  auto consumer = bus::Consumer::Create(
+      std::move(consumer_options),
+      [this](const bus::Delivery& d) { return OnMatchingPublished(*registrar_, d); });
+  if (!consumer.ok()) throw std::runtime_error(std::string(consumer.status().message()));
+  consumer_ = std::make_unique<bus::Consumer>(*std::move(consumer));
+  consumer_thread_ = std::thread([this] { (void)consumer_->Run(); });
 }
 
 InProcessRegistration::~InProcessRegistration() {
   server_->Shutdown(1s);
+  consumer_->Stop();
+  consumer_thread_.join();
   relay_->Stop();
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 
 // The registration service served in-process for tests: the same Registrar, repository, outbox
-// relay and gRPC handlers the binary wires up, on a real gRPC server (libs/server) in front of
-// real Redis and RabbitMQ, called through a real gRPC client. The clock is the test's.
+// relay, gRPC handlers and consumer of published matchings the binary wires up, on a real gRPC
+// server (libs/server) in front of real Redis and RabbitMQ, called through a real gRPC client. The
+// clock is the test's.
 
 #include <chrono>
 #include <map>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -17,6 +19,7 @@
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "ipraktik/bus/admin.h"
+#include "ipraktik/bus/consumer.h"
 #include "ipraktik/bus/publisher.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/logging/logger.h"
@@ -26,6 +29,7 @@
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
 #include "local_servers.h"
+#include "matching_published.h"
 #include "prometheus/registry.h"
 #include "registrar.h"
 #include "registration_repository.h"
@@ -75,6 +79,8 @@ class InProcessRegistration {
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<bus::Publisher> publisher_;
   std::unique_ptr<outbox::Relay> relay_;
+  std::unique_ptr<bus::Consumer> consumer_;  // of published matchings
+  std::thread consumer_thread_;
 };
 
 // A client context for tenant (none when empty), with a deadline.
