@@ -61,6 +61,8 @@ TEST(StackTest, RunBringsEverythingUpAndStopBringsItDown) {
                      dir.parent_path() / (dir.filename().string() + ".out"));
 
   ASSERT_TRUE(stack.WaitForOutput("ipraktik is running", 120s)) << stack.Output();
+  // The table of addresses follows that line; its last line is the example command.
+  ASSERT_TRUE(stack.WaitForOutput("--list-methods", 10s)) << stack.Output();
   auto output = stack.Output();
   auto grpc = [&](int i) { return std::to_string(7101 + offset + i); };
   EXPECT_THAT(output, HasSubstr("registration     127.0.0.1:" + grpc(0)));
