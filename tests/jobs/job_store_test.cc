@@ -215,6 +215,30 @@ TEST_F(JobStoreTest, AJobFinishesOnceWithOneEvent) {
   EXPECT_EQ((*round_published)->job_id, "job-1");
 }
 
+// A snapshot holds the round's personal data (names, e-mail addresses, purposes); it is kept
+// while its job may still be published and no longer.
+TEST_F(JobStoreTest, PublishingDropsTheSnapshotsNothingNeedsAnyMore) {
+  auto finish = [&](const std::string& job_id) {
+    auto claim = jobs_->Claim("aarhus", job_id, "w1");
+    ASSERT_TRUE(claim.ok()) << claim.status();
+    ASSERT_TRUE(jobs_->Finish("aarhus", job_id, claim->fence, v1::MatchingSummary()).ok());
+  };
+  ASSERT_TRUE(CreateJob("aarhus", "preview-1", "round-1").ok());
+  finish("preview-1");
+  ASSERT_TRUE(CreateJob("aarhus", "job-2", "round-1").ok());
+  finish("job-2");
+  ASSERT_TRUE(CreateJob("aarhus", "job-3", "round-1").ok());  // queued, not yet run
+  ASSERT_TRUE(CreateJob("aarhus", "other-round", "round-2").ok());
+  finish("other-round");
+  EXPECT_TRUE(jobs_->SnapshotPart("aarhus", "job-2", 0).ok()) << "needed to publish job-2";
+
+  ASSERT_TRUE(jobs_->MarkPublished("aarhus", "job-2").ok());
+  EXPECT_FALSE(jobs_->SnapshotPart("aarhus", "job-2", 0).ok()) << "published";
+  EXPECT_FALSE(jobs_->SnapshotPart("aarhus", "preview-1", 0).ok()) << "can never be published";
+  EXPECT_TRUE(jobs_->SnapshotPart("aarhus", "job-3", 1).ok()) << "its job has yet to run";
+  EXPECT_TRUE(jobs_->SnapshotPart("aarhus", "other-round", 0).ok()) << "another round's";
+}
+
 TEST_F(JobStoreTest, AFailedJobKeepsItsReason) {
   ASSERT_TRUE(CreateJob("aarhus", "job-1", "round-1").ok());
   auto claim = jobs_->Claim("aarhus", "job-1", "w1");
@@ -224,6 +248,7 @@ TEST_F(JobStoreTest, AFailedJobKeepsItsReason) {
   EXPECT_EQ(failed->failure_reason, "snapshot part 1 is not readable");
   EXPECT_TRUE(absl::IsFailedPrecondition(jobs_->MarkPublished("aarhus", "job-1").status()));
   EXPECT_FALSE(jobs_->ResultPart("aarhus", "job-1", 0).ok());
+  EXPECT_FALSE(jobs_->SnapshotPart("aarhus", "job-1", 0).ok()) << "its personal data is gone";
   auto finished = OutboxEvents("aarhus", kJobFinishedEvent);
   ASSERT_EQ(finished.size(), 1u);
   // The round is free for a new job.

@@ -28,6 +28,7 @@ struct JobKeys {
   std::string job, input, snapshot, active, round_jobs;
   std::string Result(std::int64_t fence) const { return absl::StrCat(result_prefix, fence); }
   std::string result_prefix;
+  std::string snapshot_prefix;  // + job id
 };
 
 JobKeys KeysOf(const store::TenantKeys& keys, std::string_view job_id,
@@ -36,6 +37,7 @@ JobKeys KeysOf(const store::TenantKeys& keys, std::string_view job_id,
   k.job = keys.Key("matching_job", job_id);
   k.input = keys.Key("matching_job_input", job_id);
   k.snapshot = keys.Key("matching_job_snapshot", job_id);
+  k.snapshot_prefix = keys.Key("matching_job_snapshot", "");
   k.result_prefix = keys.Key("matching_job_result", absl::StrCat(std::string(job_id), ":"));
   if (!round_id.empty()) {
     k.active = keys.Key("matching_round_active", round_id);
@@ -174,8 +176,8 @@ constexpr std::string_view kFencedLua = R"lua(
     return redis.call('RPUSH', KEYS[2], ARGV[3])
   )lua";
 
-// KEYS: job, active, result(fence). ARGV: fence, final state (3|4), summary or reason,
-// finished_at, result prefix, job_id.
+// KEYS: job, active, result(fence), snapshot. ARGV: fence, final state (3|4), summary or reason,
+// finished_at, result prefix, job_id. A failed job's snapshot (personal data) goes with it.
 constexpr std::string_view kFinishLua = R"lua(
     local state = tonumber(redis.call('HGET', KEYS[1], 'state') or '0')
     if state == 0 then return redis.error_reply('NOT_FOUND matching job not found') end
@@ -190,7 +192,7 @@ constexpr std::string_view kFinishLua = R"lua(
                  'result_fence', fence, 'result_parts', redis.call('LLEN', KEYS[3]),
                  'phase', 'done', 'progress', 1)
     else
-      redis.call('DEL', KEYS[3])
+      redis.call('DEL', KEYS[3], KEYS[4])
       redis.call('HSET', KEYS[1], 'state', 4, 'failure_reason', ARGV[3], 'finished_at', ARGV[4],
                  'phase', 'failed')
     end
@@ -198,7 +200,10 @@ constexpr std::string_view kFinishLua = R"lua(
     return 'finished'
   )lua";
 
-// KEYS: job, round published pointer. ARGV: now, job_id. 1 = marked now, 0 = it already was.
+// KEYS: job, round published pointer, round jobs. ARGV: now, job_id, snapshot key prefix, the
+// job's requested_at. 1 = marked now, 0 = it already was. The snapshots of the job and of every
+// job of the round requested before it (none of which can be published any more) hold personal
+// data that nothing needs now: they go.
 constexpr std::string_view kPublishLua = R"lua(
     local state = tonumber(redis.call('HGET', KEYS[1], 'state') or '0')
     if state == 0 then return redis.error_reply('NOT_FOUND matching job not found') end
@@ -208,6 +213,9 @@ constexpr std::string_view kPublishLua = R"lua(
     if redis.call('HEXISTS', KEYS[1], 'published_at') == 1 then skip_events() return 0 end
     redis.call('HSET', KEYS[1], 'published_at', ARGV[1])
     redis.call('SET', KEYS[2], ARGV[2])
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[4])) do
+      redis.call('DEL', ARGV[3] .. id)
+    end
     return 1
   )lua";
 
@@ -384,10 +392,12 @@ absl::StatusOr<bool> JobStore::MarkPublished(std::string_view tenant, std::strin
   if (!record.ok()) return record.status();
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
+  const JobKeys k = KeysOf(*keys, job_id, record->round_id);
   auto outcome = outbox_.Commit(
       scripts_->publish, tenant,
-      {.keys = {KeysOf(*keys, job_id).job, keys->Key("matching_round_published", record->round_id)},
-       .args = {Micros(absl::Now()), std::string(job_id)},
+      {.keys = {k.job, keys->Key("matching_round_published", record->round_id), k.round_jobs},
+       .args = {Micros(absl::Now()), std::string(job_id), k.snapshot_prefix,
+                Micros(record->requested_at)},
        .events = {events.begin(), events.end()}});
   if (!outcome.ok()) return outcome.status();
   return outcome->reply.integer() == 1;
@@ -502,7 +512,7 @@ absl::Status JobStore::FinishAs(std::string_view tenant, std::string_view job_id
       state == v1::MATCHING_JOB_STATE_DONE ? summary.SerializeAsString() : std::string(reason);
   auto outcome =
       outbox_.Commit(scripts_->finish, tenant,
-                     {.keys = {k.job, k.active, k.Result(fence)},
+                     {.keys = {k.job, k.active, k.Result(fence), k.snapshot},
                       .args = {absl::StrCat(fence), absl::StrCat(static_cast<int>(state)), detail,
                                Micros(absl::Now()), k.result_prefix, std::string(job_id)},
                       .events = {*envelope}});

@@ -12,6 +12,9 @@
 //   ipraktik:{t}:matching_job:<job>            HASH  the record (state, attempts, fence, ...)
 //   ipraktik:{t}:matching_job_input:<job>      STRING a serialized ipraktik.v1.MatchingJobInput
 //   ipraktik:{t}:matching_job_snapshot:<job>   LIST  serialized ExportRoundSnapshotResponse parts
+//                                                   (personal data: deleted when the job fails,
+//                                                   or when it or a later job of its round is
+//                                                   published)
 //   ipraktik:{t}:matching_job_result:<job>:<fence>  LIST  serialized GetMatchingResultResponse
 //                                                   parts written under one claim's fence
 //   ipraktik:{t}:matching_round_active:<round> STRING the round's queued or running job
