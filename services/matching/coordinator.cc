@@ -298,6 +298,12 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   input.job_id = job.job_id;
   for (int i = 0; i < job.snapshot_parts; ++i) {
     auto part = jobs_.SnapshotPart(caller.tenant, job.job_id, i);
+    if (absl::IsNotFound(part.status())) {
+      return errors::FailedPrecondition(
+          "SNAPSHOT_EXPIRED", absl::StrCat("matching_job/", job.job_id),
+          "the job's copy of the round (its personal data) is no longer kept: request a new "
+          "matching of the round and publish that");
+    }
     if (!part.ok()) return part.status();
     if (part->has_header()) input.round = part->header().round();
     for (const auto& offer : part->host_offers())

@@ -30,6 +30,11 @@ class Matching : public server::Service {
     registration_ = reader.Address("IPRAKTIK_REGISTRATION_ADDRESS", "127.0.0.1:7101",
                                    "The registration service (round snapshots come from it).");
     retry_ = jobs::ReadJobRetryPolicy(reader);
+    job_store_.snapshot_retention = absl::FromChrono(reader.Duration(
+        "IPRAKTIK_MATCHING_SNAPSHOT_RETENTION", std::chrono::hours(24 * 30),
+        std::chrono::minutes(1), std::chrono::hours(24 * 366),
+        "How long a job's round snapshot (personal data) is kept when no publication deletes it "
+        "sooner: a preview that is never published."));
     options_.publication_batch = static_cast<int>(
         reader.Int("IPRAKTIK_MATCHING_PUBLICATION_BATCH", 500, 1, 10'000,
                    "People whose records and events a publication stores in one atomic step."));
@@ -37,7 +42,7 @@ class Matching : public server::Service {
 
   absl::Status Start(server::Application& app) override {
     outbox_ = std::make_unique<outbox::Outbox>(app.redis());
-    jobs_ = std::make_unique<jobs::JobStore>(app.redis(), *outbox_);
+    jobs_ = std::make_unique<jobs::JobStore>(app.redis(), *outbox_, job_store_);
     repository_ = std::make_unique<matching_service::MatchingRepository>(app.redis(), *outbox_);
     options_.registry = &app.metrics();
     coordinator_ = std::make_unique<matching_service::Coordinator>(
@@ -85,6 +90,7 @@ class Matching : public server::Service {
 
   config::HostPort registration_;
   bus::RetryPolicy retry_;
+  jobs::JobStoreOptions job_store_;
   matching_service::CoordinatorOptions options_;
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<jobs::JobStore> jobs_;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/time/clock.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/keys.h"
@@ -97,10 +98,11 @@ TEST_F(JobStoreTest, CreatesAQueuedJobWithItsRequestEvent) {
   auto input = jobs_->Input("aarhus", "job-1");
   ASSERT_TRUE(input.ok()) << input.status();
   EXPECT_EQ(input->round_id(), "round-1");
-  // The snapshot of a created job no longer expires.
+  // The snapshot of a created job is kept for the retention (30 days), not the orphans' day.
   auto ttl = redis_->Command(
       {"TTL", store::TenantKeys::For("aarhus")->Key("matching_job_snapshot", "job-1")});
-  EXPECT_EQ(ttl->integer(), -1);
+  EXPECT_GT(ttl->integer(), 29 * 24 * 3600);
+  EXPECT_LE(ttl->integer(), 30 * 24 * 3600);
 }
 
 TEST_F(JobStoreTest, ASecondRequestWhileOneIsActiveGetsThatJob) {
@@ -237,6 +239,17 @@ TEST_F(JobStoreTest, PublishingDropsTheSnapshotsNothingNeedsAnyMore) {
   EXPECT_FALSE(jobs_->SnapshotPart("aarhus", "preview-1", 0).ok()) << "can never be published";
   EXPECT_TRUE(jobs_->SnapshotPart("aarhus", "job-3", 1).ok()) << "its job has yet to run";
   EXPECT_TRUE(jobs_->SnapshotPart("aarhus", "other-round", 0).ok()) << "another round's";
+}
+
+TEST_F(JobStoreTest, ASnapshotNothingDeletesExpiresAfterTheRetention) {
+  jobs_ = std::make_unique<JobStore>(
+      *redis_, *outbox_, JobStoreOptions{.snapshot_retention = absl::Milliseconds(300)});
+  ASSERT_TRUE(CreateJob("aarhus", "preview-1", "round-1").ok());
+  EXPECT_TRUE(jobs_->SnapshotPart("aarhus", "preview-1", 0).ok());
+  absl::SleepFor(absl::Milliseconds(600));
+  EXPECT_TRUE(absl::IsNotFound(jobs_->SnapshotPart("aarhus", "preview-1", 0).status()));
+  EXPECT_EQ(jobs_->Get("aarhus", "preview-1")->state, v1::MATCHING_JOB_STATE_QUEUED)
+      << "the job record itself stays";
 }
 
 TEST_F(JobStoreTest, AFailedJobKeepsItsReason) {

@@ -126,7 +126,8 @@ absl::StatusOr<Message> ParseStored(const absl::StatusOr<store::Reply>& reply,
 
 // KEYS: job, input, snapshot, active, round_jobs, request
 // ARGV: job_id, round_id, preview, rematch, snapshot_parts, snapshot_revision, requested_at,
-//       correlation_id, input bytes, request ttl, whether there is a request id, job key prefix
+//       correlation_id, input bytes, request ttl, whether there is a request id, job key prefix,
+//       snapshot retention (ms)
 constexpr std::string_view kCreateLua = R"lua(
     if ARGV[11] == '1' then
       local earlier = redis.call('GET', KEYS[6])
@@ -142,7 +143,7 @@ constexpr std::string_view kCreateLua = R"lua(
                'snapshot_revision', ARGV[6], 'requested_at', ARGV[7], 'correlation_id', ARGV[8],
                'progress', 0, 'result_parts', 0)
     redis.call('SET', KEYS[2], ARGV[9])
-    redis.call('PERSIST', KEYS[3])
+    redis.call('PEXPIRE', KEYS[3], ARGV[13])
     redis.call('SET', KEYS[4], ARGV[1])
     redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1])
     if ARGV[11] == '1' then redis.call('SET', KEYS[6], ARGV[1], 'EX', ARGV[10]) end
@@ -253,8 +254,8 @@ v1::MatchingJob JobRecord::ToProto() const {
   return job;
 }
 
-JobStore::JobStore(store::Pool& redis, outbox::Outbox& outbox)
-    : redis_(redis), outbox_(outbox), scripts_(std::make_unique<Scripts>()) {}
+JobStore::JobStore(store::Pool& redis, outbox::Outbox& outbox, JobStoreOptions options)
+    : redis_(redis), outbox_(outbox), options_(options), scripts_(std::make_unique<Scripts>()) {}
 
 JobStore::~JobStore() = default;
 JobStore::JobStore(JobStore&&) noexcept = default;
@@ -301,7 +302,9 @@ absl::StatusOr<CreateOutcome> JobStore::Create(std::string_view tenant, const Ne
                 absl::StrCat(input.snapshot_parts()), absl::StrCat(input.snapshot_revision()),
                 Micros(now), job.correlation_id, input.SerializeAsString(),
                 absl::StrCat(kRequestIdSeconds), job.request_id.empty() ? "0" : "1",
-                KeysOf(*keys, "").job},
+                KeysOf(*keys, "").job,
+                absl::StrCat(std::max<std::int64_t>(
+                    1, absl::ToInt64Milliseconds(options_.snapshot_retention)))},
        .events = {*envelope}});
   if (!outcome.ok()) return outcome.status();
   const auto& reply = outcome->reply.elements();

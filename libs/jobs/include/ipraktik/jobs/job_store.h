@@ -14,7 +14,7 @@
 //   ipraktik:{t}:matching_job_snapshot:<job>   LIST  serialized ExportRoundSnapshotResponse parts
 //                                                   (personal data: deleted when the job fails,
 //                                                   or when it or a later job of its round is
-//                                                   published)
+//                                                   published; expires after the retention)
 //   ipraktik:{t}:matching_job_result:<job>:<fence>  LIST  serialized GetMatchingResultResponse
 //                                                   parts written under one claim's fence
 //   ipraktik:{t}:matching_round_active:<round> STRING the round's queued or running job
@@ -111,10 +111,16 @@ struct JobClaim {
   bool already_finished = false;
 };
 
+struct JobStoreOptions {
+  // How long a job's snapshot (the round's personal data) is kept when nothing deletes it
+  // sooner: a finished preview that is never published.
+  absl::Duration snapshot_retention = absl::Hours(24 * 30);
+};
+
 class JobStore {
  public:
   // redis and outbox must outlive the store. Thread-safe.
-  JobStore(store::Pool& redis, outbox::Outbox& outbox);
+  JobStore(store::Pool& redis, outbox::Outbox& outbox, JobStoreOptions options = {});
   ~JobStore();
   JobStore(JobStore&&) noexcept;
 
@@ -186,6 +192,7 @@ class JobStore {
 
   store::Pool& redis_;
   outbox::Outbox& outbox_;
+  JobStoreOptions options_;
   std::unique_ptr<Scripts> scripts_;
 };
 
