@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <limits>
+#include <queue>
 #include <string>
 #include <utility>
 #include <vector>
@@ -342,7 +344,11 @@ class Transport {
     demand_left_ = in_.demand;
     for (std::uint32_t r = 0; r < in_.right; ++r) nodes_[in_.left + r].psi = -in_.sink_cost[r];
     auto effective = [&](std::uint32_t e) { return Cost(e) + in_.sink_cost[in_.target[e]]; };
-    std::vector<std::uint32_t> taking, next_edge(in_.offsets.begin(), in_.offsets.end() - 1);
+    // Left nodes still taking, by the effective cost of their next edge, then by index: a round
+    // is every node at the smallest cost, in input order.
+    using Next = std::pair<std::int64_t, std::uint32_t>;
+    std::priority_queue<Next, std::vector<Next>, std::greater<>> taking;
+    std::vector<std::uint32_t> next_edge(in_.offsets.begin(), in_.offsets.end() - 1);
     for (std::uint32_t l = 0; l < in_.left; ++l) {
       const std::uint32_t begin = in_.offsets[l], end = in_.offsets[l + 1];
       if (begin == end) {
@@ -350,34 +356,27 @@ class Transport {
         continue;
       }
       nodes_[l].psi = -effective(begin);
-      if (in_.demand[l] > 0) taking.push_back(l);
+      if (in_.demand[l] > 0) taking.push({effective(begin), l});
     }
     while (!taking.empty()) {
-      std::int64_t round = std::numeric_limits<std::int64_t>::max();
-      for (std::uint32_t l : taking) round = std::min(round, effective(next_edge[l]));
-      std::size_t kept = 0;
-      for (std::uint32_t l : taking) {
-        const std::uint32_t end = in_.offsets[l + 1];
-        std::uint32_t& e = next_edge[l];
-        if (effective(e) != round) {
-          taking[kept++] = l;
+      const auto [round, l] = taking.top();
+      taking.pop();
+      const std::uint32_t end = in_.offsets[l + 1];
+      std::uint32_t e = next_edge[l];
+      bool stopped = false;
+      for (; e < end && effective(e) == round; ++e) {
+        Node& right = nodes_[RightNode(e)];
+        if (right.end - right.begin >= right.capacity || demand_left_[l] == 0) {
+          stopped = true;
           continue;
         }
-        bool stopped = false;
-        for (; e < end && effective(e) == round; ++e) {
-          Node& right = nodes_[RightNode(e)];
-          if (right.end - right.begin >= right.capacity || demand_left_[l] == 0) {
-            stopped = true;
-            continue;
-          }
-          Place(right, right.end++, l, e, Cost(e));
-          used_[e] = 1;
-          --demand_left_[l];
-          nodes_[l].psi = -round;
-        }
-        if (!stopped && demand_left_[l] > 0 && e < end) taking[kept++] = l;
+        Place(right, right.end++, l, e, Cost(e));
+        used_[e] = 1;
+        --demand_left_[l];
+        nodes_[l].psi = -round;
       }
-      taking.resize(kept);
+      next_edge[l] = e;
+      if (!stopped && demand_left_[l] > 0 && e < end) taking.push({effective(e), l});
     }
     return absl::OkStatus();
   }
