@@ -437,6 +437,33 @@ TEST_F(MatchingServiceTest, AHostDeclinesAndTheRematchTellsOnlyThePeopleItChange
   EXPECT_EQ(RoundState(world), v1::ROUND_STATE_PUBLISHED) << "a re-match leaves it published";
 }
 
+// The coordinator reopens a published round for late sign-ups: the re-match places the newcomer
+// and moves nobody, only the newcomer is told, and the round ends published again.
+TEST_F(MatchingServiceTest, ALateSignUpAfterPublishingIsPlacedWithoutMovingAnyone) {
+  World world = MakeWorld();
+  SignUp(world, "i1", "ministry", {"a"});
+  SignUp(world, "i2", "ministry", {"b"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+  v1::MatchingJob first = Request(world, /*preview=*/false);
+  first = WaitDone(world, first.job_id(), /*published=*/true);
+  ASSERT_TRUE(Eventually([&] { return RoundState(world) == v1::ROUND_STATE_PUBLISHED; }));
+
+  Transition(world, v1::ROUND_STATE_OPEN);
+  SignUp(world, "i3", "ministry", {"c", "a"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+  v1::MatchingJob second = Request(world, /*preview=*/false);
+  EXPECT_TRUE(second.rematch());
+  second = WaitDone(world, second.job_id(), /*published=*/true);
+  Result result = ResultOf(world, second.job_id());
+  EXPECT_TRUE(result.pairs["i1"].kept());
+  EXPECT_TRUE(result.pairs["i2"].kept());
+  EXPECT_EQ(result.placed,
+            (std::map<std::string, std::string>{{"i1", "a"}, {"i2", "b"}, {"i3", "c"}}));
+  auto events = EventsUpTo(world, second.job_id());
+  EXPECT_EQ(events["matching.intern.placed"].size(), 3u) << "i1 and i2 once, then i3";
+  EXPECT_TRUE(Eventually([&] { return RoundState(world) == v1::ROUND_STATE_PUBLISHED; }));
+}
+
 TEST_F(MatchingServiceTest, PinsAndForbidsAreHonouredAndABadPinIsRefusedWithItsReason) {
   World world = MakeWorld();
   SignUp(world, "i1", "ministry", {"a", "c"});

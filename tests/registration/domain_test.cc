@@ -192,9 +192,11 @@ TEST(RoundStateTest, MovesOnlyAlongTheAllowedTransitions) {
   EXPECT_TRUE(IsAllowedTransition(kMatched, kPublished));
   EXPECT_TRUE(IsAllowedTransition(kMatched, kClosed));
   EXPECT_TRUE(IsAllowedTransition(kPublished, kCompleted));
+  EXPECT_TRUE(IsAllowedTransition(kPublished, kOpen));  // late sign-ups
   EXPECT_FALSE(IsAllowedTransition(kDraft, kClosed));
   EXPECT_FALSE(IsAllowedTransition(kOpen, kMatched));
-  EXPECT_FALSE(IsAllowedTransition(kPublished, kOpen));
+  EXPECT_FALSE(IsAllowedTransition(kPublished, kClosed));
+  EXPECT_FALSE(IsAllowedTransition(kCompleted, kOpen));
   EXPECT_FALSE(IsAllowedTransition(kCompleted, kDraft));
   EXPECT_FALSE(IsAllowedTransition(kOpen, kOpen));
 

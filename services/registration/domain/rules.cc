@@ -485,7 +485,8 @@ bool IsAllowedTransition(RoundState from, RoundState to) {
     case kMatched:
       return to == kPublished || to == kClosed;
     case kPublished:
-      return to == kCompleted;
+      // Reopened for late sign-ups; the re-match keeps every placement that still stands.
+      return to == kCompleted || to == kOpen;
     case kCompleted:
       return false;
   }
