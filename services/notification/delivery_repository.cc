@@ -15,13 +15,16 @@ constexpr const char* kCreateFields[] = {
     "message_id", "event_id",       "event_type",      "kind",           "subject_key",
     "round_id",   "participant_id", "recipient_email", "recipient_name", "language"};
 
-// KEYS: message, round index, participant index, failed index, round failed index.
+// KEYS: message, round index, participant index, failed index, round failed index, the
+// recipient's erasure marker.
 // ARGV: now (ms), lease (ms), owner, retention (ms), then field/value pairs for a new record.
-// Returns {"claimed", resend} | {"busy", lease_until} | {"done", state}.
+// Returns {"claimed", resend} | {"busy", lease_until} | {"done", state}; {"done", "erased"} for
+// a recipient whose data was erased (no record is made).
 constexpr char kClaimScript[] = R"lua(
 local now = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
 local retention = tonumber(ARGV[4])
+if redis.call('EXISTS', KEYS[6]) == 1 then return {'done', 'erased'} end
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then
   for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
@@ -232,6 +235,10 @@ struct Keys {
     return tenant.Key("notification:participant", IndexId(id));
   }
   std::string Failed() const { return tenant.Key("notification:failed"); }
+  // Set when a participant's data is erased: nothing is sent to them any more.
+  std::string Erased(const std::string& participant_id) const {
+    return tenant.Key("notification:erased", participant_id);
+  }
   std::string Event(const std::string& id) const { return tenant.Key("notification:event", id); }
   std::string Revision(const std::string& scope, const std::string& id) const {
     return tenant.Key("notification:revision", absl::StrCat(scope, ":", id));
@@ -276,11 +283,12 @@ absl::StatusOr<Claim> DeliveryRepository::ClaimMessage(const std::string& tenant
   }
   // Each claim has an owner of its own, so the script recognises itself when it is sent again
   // after a lost reply.
-  auto reply = redis_.Eval(scripts_->claim,
-                           {keys->Message(fields.message_id), keys->Round(fields.round_id),
-                            keys->Participant(fields.participant_id), keys->Failed(),
-                            keys->RoundFailed(fields.round_id)},
-                           args, store::Retry::kIdempotent);
+  auto reply =
+      redis_.Eval(scripts_->claim,
+                  {keys->Message(fields.message_id), keys->Round(fields.round_id),
+                   keys->Participant(fields.participant_id), keys->Failed(),
+                   keys->RoundFailed(fields.round_id), keys->Erased(fields.participant_id)},
+                  args, store::Retry::kIdempotent);
   if (!reply.ok()) return reply.status();
   const auto& parts = reply->elements();
   if (parts.size() != 2)
@@ -401,6 +409,50 @@ absl::StatusOr<DeliveryPage> DeliveryRepository::List(const std::string& tenant,
     if (static_cast<std::int64_t>(ids->elements().size()) < batch) return page;
   }
   return page;
+}
+
+absl::StatusOr<int> DeliveryRepository::EraseParticipant(const std::string& tenant,
+                                                         const std::string& participant_id) {
+  auto keys = KeysFor(tenant);
+  if (!keys.ok()) return keys.status();
+  // The marker first, so that nothing new goes out while the records go; every step may be
+  // repeated, so an erasure interrupted half-way is finished by the redelivered event.
+  if (auto marked =
+          redis_.Command({"SET", keys->Erased(participant_id), "1", "PX", Millis(retention_)},
+                         store::Retry::kIdempotent);
+      !marked.ok()) {
+    return marked.status();
+  }
+  auto ids = redis_.Command({"ZRANGE", keys->Participant(participant_id), "0", "-1"},
+                            store::Retry::kIdempotent);
+  if (!ids.ok()) return ids.status();
+  store::Pipeline reads;
+  for (const store::Reply& id : ids->elements()) {
+    reads.Add({"HMGET", keys->Message(id.str()), "round_id", "event_id"});
+  }
+  auto found = redis_.Execute(reads, store::Retry::kIdempotent);
+  if (!found.ok()) return found.status();
+  store::Pipeline removals;
+  for (std::size_t i = 0; i < found->size(); ++i) {
+    const std::string id = ids->elements()[i].str();
+    const auto& fields = (*found)[i].elements();
+    if (fields.size() == 2 && !fields[0].is_nil()) {
+      removals.Add({"ZREM", keys->Round(fields[0].str()), id});
+      removals.Add({"ZREM", keys->RoundFailed(fields[0].str()), id});
+    }
+    // The event the message came from carries the person's card.
+    if (fields.size() == 2 && !fields[1].is_nil())
+      removals.Add({"DEL", keys->Event(fields[1].str())});
+    removals.Add({"ZREM", keys->Failed(), id});
+    removals.Add({"DEL", keys->Message(id)});
+  }
+  removals.Add({"DEL", keys->Participant(participant_id)});
+  auto removed = redis_.Execute(removals, store::Retry::kIdempotent);
+  if (!removed.ok()) return removed.status();
+  for (const store::Reply& reply : *removed) {
+    if (absl::Status status = reply.ToStatus(); !status.ok()) return status;
+  }
+  return static_cast<int>(ids->elements().size());
 }
 
 absl::Status DeliveryRepository::SaveEvent(const std::string& tenant, const std::string& event_id,

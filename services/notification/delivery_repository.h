@@ -124,6 +124,12 @@ class DeliveryRepository {
   absl::StatusOr<DeliveryPage> List(const std::string& tenant, const DeliveryFilter& filter,
                                     int page_size, const std::string& page_token);
 
+  // GDPR erasure: the participant's message records (names, addresses) and the events they came
+  // from are deleted, and nothing is sent to them from now on (for the retention). Returns how
+  // many records went. Idempotent.
+  absl::StatusOr<int> EraseParticipant(const std::string& tenant,
+                                       const std::string& participant_id);
+
   // The serialized envelope a message came from.
   absl::Status SaveEvent(const std::string& tenant, const std::string& event_id,
                          const std::string& envelope);

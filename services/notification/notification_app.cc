@@ -25,9 +25,9 @@ bus::Message MessageFor(const events::Envelope& envelope) {
 }  // namespace
 
 std::vector<std::string> NotificationBindings() {
-  return {kInternPlacedType,    kInternUnmatchedType,      kHostInternsAssignedType,
-          kResultPublishedType, kEvaluationInvitationType, kReminderDueType,
-          kResendRequestedType};
+  return {kInternPlacedType,      kInternUnmatchedType,      kHostInternsAssignedType,
+          kResultPublishedType,   kEvaluationInvitationType, kReminderDueType,
+          kParticipantErasedType, kResendRequestedType};
 }
 
 NotificationSettings ReadNotificationSettings(config::Reader& reader) {

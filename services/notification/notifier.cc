@@ -14,6 +14,7 @@
 #include "ipraktik/v1/evaluation_events.pb.h"
 #include "ipraktik/v1/notification_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
+#include "ipraktik/v1/registration_events.pb.h"
 
 namespace ipraktik::notification {
 namespace {
@@ -63,6 +64,16 @@ NotificationMetrics::NotificationMetrics(prometheus::Registry* registry) : regis
                      .Help("Messages not sent because their record showed them done or being sent")
                      .Register(*registry_)
                      .Add({});
+  erased_ = &prometheus::BuildCounter()
+                 .Name("ipraktik_notification_participants_erased_total")
+                 .Help("Participants whose messages and events were erased (GDPR)")
+                 .Register(*registry_)
+                 .Add({});
+  skipped_erased_ = &prometheus::BuildCounter()
+                         .Name("ipraktik_notification_erased_recipients_skipped_total")
+                         .Help("Messages not sent because their recipient's data was erased")
+                         .Register(*registry_)
+                         .Add({});
 }
 
 void NotificationMetrics::Sent(MessageKind kind, absl::Duration latency) {
@@ -98,6 +109,14 @@ void NotificationMetrics::Retried(const std::string& reason) {
 
 void NotificationMetrics::Duplicate() {
   if (duplicates_ != nullptr) duplicates_->Increment();
+}
+
+void NotificationMetrics::Erased() {
+  if (erased_ != nullptr) erased_->Increment();
+}
+
+void NotificationMetrics::SkippedErased() {
+  if (skipped_erased_ != nullptr) skipped_erased_->Increment();
 }
 
 void NotificationMetrics::QueueLag(absl::Duration lag) {
@@ -320,7 +339,11 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
     return Result::kRetry;
   }
   if (claim->result == Claim::Result::kDone) {
-    metrics_.Duplicate();
+    if (claim->state == "erased") {
+      metrics_.SkippedErased();
+    } else {
+      metrics_.Duplicate();
+    }
     return Result::kDone;
   }
   if (claim->result == Claim::Result::kBusy) {
@@ -439,6 +462,18 @@ bus::Outcome Notifier::Handle(const bus::Delivery& delivery) {
     if (!payload.ok()) return bus::Outcome::DeadLetter(payload.status().ToString());
     logger.Info("matching result published",
                 {{"round_id", payload->round().round_id()}, {"notified", payload->notified()}});
+    return bus::Outcome::Ack();
+  }
+  if (type == kParticipantErasedType) {
+    auto payload = Unpack<v1::ParticipantErased>(*envelope);
+    if (!payload.ok() || payload->participant_id().empty()) {
+      return bus::Outcome::DeadLetter("not a ParticipantErased with a participant_id");
+    }
+    auto erased = repository_.EraseParticipant(tenant, payload->participant_id());
+    if (!erased.ok()) return bus::Outcome::Retry(erased.status().ToString());
+    metrics_.Erased();
+    logger.Info("participant erased",
+                {{"participant_id", payload->participant_id()}, {"messages", *erased}});
     return bus::Outcome::Ack();
   }
   if (auto status = RememberTenant(tenant); !status.ok()) {

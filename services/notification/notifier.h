@@ -44,6 +44,7 @@ inline constexpr char kResultPublishedType[] = "matching.result.published";
 inline constexpr char kEvaluationInvitationType[] = "evaluation.invitation.requested";
 inline constexpr char kReminderDueType[] = "notification.reminder.due";
 inline constexpr char kResendRequestedType[] = "notification.resend.requested";
+inline constexpr char kParticipantErasedType[] = "registration.participant.erased";
 
 using Clock = std::function<absl::Time()>;
 
@@ -71,6 +72,9 @@ class NotificationMetrics {
   void Failed(const std::string& reason);
   void Retried(const std::string& reason);
   void Duplicate();
+  // A participant's data erased; a message not sent because its recipient was erased.
+  void Erased();
+  void SkippedErased();
   void QueueLag(absl::Duration lag);
 
  private:
@@ -78,6 +82,8 @@ class NotificationMetrics {
   prometheus::Histogram* latency_ = nullptr;
   prometheus::Histogram* lag_ = nullptr;
   prometheus::Counter* duplicates_ = nullptr;
+  prometheus::Counter* erased_ = nullptr;
+  prometheus::Counter* skipped_erased_ = nullptr;
 };
 
 // The send rate limit shared by all sending threads.

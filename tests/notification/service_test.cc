@@ -16,6 +16,7 @@
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/notification.grpc.pb.h"
+#include "ipraktik/v1/registration_events.pb.h"
 #include "notification_app.h"
 #include "notification_testing.h"
 
@@ -429,6 +430,40 @@ TEST_F(NotificationTest, ARedeliveredEventAndTwoReplicasSendEachEmailOnce) {
   EXPECT_EQ(per_recipient.size(), 20u);
   for (const auto& [to, count] : per_recipient) EXPECT_EQ(count, 1) << to;
   EXPECT_THAT(Metrics(), HasSubstr("ipraktik_notification_duplicates_skipped_total"));
+}
+
+// GDPR: when the registration service erases a participant, their message records (name,
+// address) and the events those came from go, and nothing is sent to them afterwards.
+TEST_F(NotificationTest, AnErasedParticipantsRecordsGoAndNothingMoreIsSentToThem) {
+  StartApp();
+  auto erik = PersonCard("p-erik", "Erik Sletning", Email("erik"));
+  auto anna = PersonCard("p-anna", "Anna Bliver", Email("anna"));
+  auto offer = OfferCard("h-gdpr", Email("vaert"));
+  Send(kInternPlacedType, PlacedEvent("r7", erik, offer, Days(Today() + 40, 1), "pl-erik"));
+  Send(kInternPlacedType, PlacedEvent("r7", anna, offer, Days(Today() + 40, 1), "pl-anna"));
+  ASSERT_TRUE(Eventually([&] { return RoundDeliveries("r7").size() == 2; }));
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("erik")) == 1; }));
+  v1::ListDeliveriesRequest eriks;
+  eriks.set_participant_id("p-erik");
+  ASSERT_EQ(Deliveries(eriks).size(), 1u);
+
+  v1::ParticipantErased erased;
+  erased.set_participant_id("p-erik");
+  erased.add_round_ids("r7");
+  Send(kParticipantErasedType, erased);
+  ASSERT_TRUE(Eventually([&] { return Deliveries(eriks).empty(); }));
+  const auto left = RoundDeliveries("r7");
+  ASSERT_EQ(left.size(), 1u) << "the other intern's record stays";
+  EXPECT_EQ(left[0].participant_id(), "p-anna");
+
+  // A re-match moving both: Anna hears of it, Erik does not.
+  Send(kInternPlacedType, PlacedEvent("r7", erik, offer, Days(Today() + 41, 1), "pl-erik", 2));
+  Send(kInternPlacedType, PlacedEvent("r7", anna, offer, Days(Today() + 41, 1), "pl-anna", 2));
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("anna")) == 2; }));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(CountContaining(*servers->smtp, Email("erik")), 1);
+  EXPECT_TRUE(Deliveries(eriks).empty());
+  EXPECT_THAT(Metrics(), HasSubstr("ipraktik_notification_erased_recipients_skipped_total 1"));
 }
 
 TEST_F(NotificationTest, SmtpDownForAWhileThenUpEverythingArrivesOnce) {
