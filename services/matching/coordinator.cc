@@ -235,6 +235,21 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishMatching(
   return Publish(caller, request.job_id());
 }
 
+absl::Status Coordinator::OnParticipantErased(const Caller& caller,
+                                              const v1::ParticipantErased& erased) {
+  int forgotten = 0;
+  for (const std::string& round_id : erased.round_ids()) {
+    auto dropped = jobs_.ForgetSnapshots(caller.tenant, round_id);
+    if (!dropped.ok()) return dropped.status();
+    forgotten += *dropped;
+  }
+  logger_.WithTenant(caller.tenant)
+      .WithCorrelationId(caller.correlation_id)
+      .Info("participant erased: round snapshots forgotten",
+            {{"participant_id", erased.participant_id()}, {"snapshots", forgotten}});
+  return absl::OkStatus();
+}
+
 absl::Status Coordinator::OnJobFinished(const Caller& caller,
                                         const v1::MatchingJobFinished& finished) {
   if (finished.preview() || finished.state() != v1::MATCHING_JOB_STATE_DONE) {

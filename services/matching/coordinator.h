@@ -16,6 +16,7 @@
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/v1/matching.pb.h"
 #include "ipraktik/v1/registration.pb.h"
+#include "ipraktik/v1/registration_events.pb.h"
 #include "matching_repository.h"
 
 namespace prometheus {
@@ -76,6 +77,9 @@ class Coordinator {
 
   // A job finished (the matching.job.finished event): a job that is not a preview is published.
   absl::Status OnJobFinished(const Caller& caller, const v1::MatchingJobFinished& finished);
+  // A participant was erased (GDPR, registration.participant.erased): the stored copies of their
+  // rounds that no running job needs go. Placements, rules and results hold ids only.
+  absl::Status OnParticipantErased(const Caller& caller, const v1::ParticipantErased& erased);
 
  private:
   struct Metrics;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "coordinator.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/events/envelope.h"
@@ -23,6 +24,7 @@ namespace {
 using namespace ipraktik;
 
 constexpr char kFinishedQueue[] = "matching.job-finished";
+constexpr char kErasedQueue[] = "matching.participant-erased";
 
 class Matching : public server::Service {
  public:
@@ -58,32 +60,43 @@ class Matching : public server::Service {
     if (absl::Status relay = server::StartOutboxRelay(app, {jobs::JobQueue(retry_)}); !relay.ok()) {
       return relay;
     }
-    return StartFinishedConsumer(app);
+    // Each job that finished and is not a preview is published.
+    if (absl::Status consuming = Consume<v1::MatchingJobFinished>(
+            app, "job-finished", kFinishedQueue, std::string(jobs::kJobFinishedEvent),
+            std::chrono::minutes(30), &matching_service::Coordinator::OnJobFinished);
+        !consuming.ok()) {
+      return consuming;
+    }
+    // The round copies that hold an erased participant are forgotten (GDPR).
+    return Consume<v1::ParticipantErased>(
+        app, "participant-erased", kErasedQueue, "registration.participant.erased",
+        std::chrono::minutes(1), &matching_service::Coordinator::OnParticipantErased);
   }
 
  private:
-  // Publishes each job that finished and is not a preview.
-  absl::Status StartFinishedConsumer(server::Application& app) {
+  // Hands each event of `queue` to the coordinator: an unreadable one is dead-lettered, a
+  // failure retried.
+  template <typename Payload>
+  absl::Status Consume(server::Application& app, std::string name, const char* queue,
+                       std::string binding, std::chrono::minutes budget,
+                       absl::Status (matching_service::Coordinator::*handle)(
+                           const matching_service::Caller&, const Payload&)) {
     bus::ConsumerOptions options;
-    options.queue = {.name = kFinishedQueue,
-                     .bindings = {std::string(jobs::kJobFinishedEvent)},
-                     .retry = retry_};
+    options.queue = {.name = queue, .bindings = {std::move(binding)}, .retry = retry_};
     return server::StartEventConsumer(
-        app, "job-finished", std::move(options), [this](const bus::Delivery& d) {
+        app, std::move(name), std::move(options), [this, handle, budget](const bus::Delivery& d) {
           auto envelope = events::ParseEnvelope(d.body);
-          v1::MatchingJobFinished finished;
-          if (!envelope.ok()) {
-            return bus::Outcome::DeadLetter(std::string(envelope.status().message()));
-          }
-          if (!envelope->payload().UnpackTo(&finished)) {
-            return bus::Outcome::DeadLetter("the payload is not a MatchingJobFinished");
+          Payload payload;
+          if (!envelope.ok() || !envelope->payload().UnpackTo(&payload)) {
+            return bus::Outcome::DeadLetter(
+                absl::StrCat("not a ", Payload::descriptor()->name(), " event"));
           }
           const matching_service::Caller caller{
               .tenant = envelope->tenant(),
               .correlation_id = envelope->correlation_id(),
-              .deadline = std::chrono::system_clock::now() + std::chrono::minutes(30)};
-          absl::Status published = coordinator_->OnJobFinished(caller, finished);
-          if (!published.ok()) return bus::Outcome::Retry(std::string(published.message()));
+              .deadline = std::chrono::system_clock::now() + budget};
+          absl::Status handled = ((*coordinator_).*handle)(caller, payload);
+          if (!handled.ok()) return bus::Outcome::Retry(std::string(handled.message()));
           return bus::Outcome::Ack();
         });
   }

@@ -252,6 +252,21 @@ TEST_F(JobStoreTest, ASnapshotNothingDeletesExpiresAfterTheRetention) {
       << "the job record itself stays";
 }
 
+TEST_F(JobStoreTest, AnErasureForgetsTheSnapshotsNoRunningJobNeeds) {
+  ASSERT_TRUE(CreateJob("aarhus", "preview-1", "round-1").ok());
+  auto claim = jobs_->Claim("aarhus", "preview-1", "w1");
+  ASSERT_TRUE(jobs_->Finish("aarhus", "preview-1", claim->fence, v1::MatchingSummary()).ok());
+  ASSERT_TRUE(CreateJob("aarhus", "job-2", "round-1").ok());  // queued
+  ASSERT_TRUE(CreateJob("aarhus", "other", "round-2").ok());
+  auto forgotten = jobs_->ForgetSnapshots("aarhus", "round-1");
+  ASSERT_TRUE(forgotten.ok()) << forgotten.status();
+  EXPECT_EQ(*forgotten, 1);
+  EXPECT_TRUE(absl::IsNotFound(jobs_->SnapshotPart("aarhus", "preview-1", 0).status()));
+  EXPECT_TRUE(jobs_->SnapshotPart("aarhus", "job-2", 0).ok()) << "its job has yet to run";
+  EXPECT_TRUE(jobs_->SnapshotPart("aarhus", "other", 0).ok()) << "another round's";
+  EXPECT_EQ(*jobs_->ForgetSnapshots("aarhus", "round-1"), 0) << "again: nothing left";
+}
+
 TEST_F(JobStoreTest, AFailedJobKeepsItsReason) {
   ASSERT_TRUE(CreateJob("aarhus", "job-1", "round-1").ok());
   auto claim = jobs_->Claim("aarhus", "job-1", "w1");

@@ -3,12 +3,14 @@
 // preview, publish (once), pin, forbid, honour swaps, record a host's decline and re-match, and
 // only the people whose placement changed hear again (the placement events on the bus are what
 // the notification service e-mails).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
 #include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +36,7 @@ using ::ipraktik::registration::testing::MustCall;
 using ::ipraktik::registration::testing::TestClock;
 using ::ipraktik::testing::ChildProcess;
 using ::ipraktik::testing::Eventually;
+using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 using RegistrationStub = v1::RegistrationService::Stub;
 
@@ -462,6 +465,45 @@ TEST_F(MatchingServiceTest, ALateSignUpAfterPublishingIsPlacedWithoutMovingAnyon
   auto events = EventsUpTo(world, second.job_id());
   EXPECT_EQ(events["matching.intern.placed"].size(), 3u) << "i1 and i2 once, then i3";
   EXPECT_TRUE(Eventually([&] { return RoundState(world) == v1::ROUND_STATE_PUBLISHED; }));
+}
+
+// GDPR: erasing a participant forgets the round copies of finished jobs, so a preview taken
+// before the erasure can no longer be published (it holds the erased person); a new matching
+// leaves them out.
+TEST_F(MatchingServiceTest, AnErasureForgetsTheRoundCopiesOfFinishedPreviews) {
+  World world = MakeWorld();
+  SignUp(world, "i1", "ministry", {"a"});
+  SignUp(world, "i2", "ministry", {"b"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+  v1::MatchingJob preview = Request(world, /*preview=*/true);
+  preview = WaitDone(world, preview.job_id());
+
+  v1::EraseParticipantRequest erase;
+  erase.set_participant_id(world.participant["i2"]);
+  MustCall(*stub_, &RegistrationStub::EraseParticipant, erase, world.tenant);
+  ASSERT_TRUE(Eventually([&] {
+    std::istringstream log(matching_->Output());
+    for (std::string line; std::getline(log, line);) {
+      if (line.find("round snapshots forgotten") != std::string::npos &&
+          line.find(world.participant["i2"]) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  })) << "the matching service took up the erasure";
+
+  v1::PublishMatchingRequest publish;
+  publish.set_job_id(preview.job_id());
+  v1::PublishMatchingResponse published;
+  const grpc::Status refused =
+      Call(world, &v1::MatchingService::Stub::PublishMatching, publish, &published);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("no longer kept"));
+
+  v1::MatchingJob fresh = Request(world, /*preview=*/false);
+  fresh = WaitDone(world, fresh.job_id(), /*published=*/true);
+  EXPECT_EQ(ResultOf(world, fresh.job_id()).placed,
+            (std::map<std::string, std::string>{{"i1", "a"}}));
 }
 
 TEST_F(MatchingServiceTest, PinsAndForbidsAreHonouredAndABadPinIsRefusedWithItsReason) {

@@ -220,6 +220,19 @@ constexpr std::string_view kPublishLua = R"lua(
     return 1
   )lua";
 
+// KEYS: round jobs. ARGV: job key prefix, snapshot key prefix. Deletes the snapshots of the
+// round's jobs that are neither queued (1) nor running (2); returns how many existed.
+constexpr std::string_view kForgetSnapshotsLua = R"lua(
+    local forgotten = 0
+    for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+      local state = redis.call('HGET', ARGV[1] .. id, 'state')
+      if state ~= '1' and state ~= '2' then
+        forgotten = forgotten + redis.call('DEL', ARGV[2] .. id)
+      end
+    end
+    return forgotten
+  )lua";
+
 }  // namespace
 
 struct JobStore::Scripts {
@@ -228,6 +241,7 @@ struct JobStore::Scripts {
   store::Script fenced{std::string(kFencedLua)};
   events::EventScript finish{kFinishLua};
   events::EventScript publish{kPublishLua};
+  store::Script forget_snapshots{std::string(kForgetSnapshotsLua)};
 };
 
 bool IsSuperseded(const absl::Status& status) {
@@ -404,6 +418,17 @@ absl::StatusOr<bool> JobStore::MarkPublished(std::string_view tenant, std::strin
        .events = {events.begin(), events.end()}});
   if (!outcome.ok()) return outcome.status();
   return outcome->reply.integer() == 1;
+}
+
+absl::StatusOr<int> JobStore::ForgetSnapshots(std::string_view tenant, std::string_view round_id) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  const JobKeys k = KeysOf(*keys, "", round_id);
+  auto reply = redis_.Eval(scripts_->forget_snapshots, {k.round_jobs}, {k.job, k.snapshot_prefix},
+                           store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  if (absl::Status status = reply->ToStatus(); !status.ok()) return status;
+  return static_cast<int>(reply->integer());
 }
 
 absl::StatusOr<std::optional<JobRecord>> JobStore::ActiveJob(std::string_view tenant,

@@ -146,6 +146,11 @@ class JobStore {
   absl::StatusOr<v1::GetMatchingResultResponse> ResultPart(std::string_view tenant,
                                                            std::string_view job_id,
                                                            int index) const;
+  // GDPR erasure of someone in the round: the snapshots of its jobs that are not queued or
+  // running go (a preview not yet published can then no longer be published: its copy of the
+  // round holds the erased person). Returns how many went.
+  absl::StatusOr<int> ForgetSnapshots(std::string_view tenant, std::string_view round_id);
+
   // The round's queued or running job, if any.
   absl::StatusOr<std::optional<JobRecord>> ActiveJob(std::string_view tenant,
                                                      std::string_view round_id) const;
