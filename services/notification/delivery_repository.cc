@@ -455,6 +455,15 @@ absl::StatusOr<int> DeliveryRepository::EraseParticipant(const std::string& tena
   return static_cast<int>(ids->elements().size());
 }
 
+absl::StatusOr<bool> DeliveryRepository::IsErased(const std::string& tenant,
+                                                  const std::string& participant_id) {
+  auto keys = KeysFor(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command({"EXISTS", keys->Erased(participant_id)}, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  return reply->integer() == 1;
+}
+
 absl::Status DeliveryRepository::SaveEvent(const std::string& tenant, const std::string& event_id,
                                            const std::string& envelope) {
   auto keys = KeysFor(tenant);

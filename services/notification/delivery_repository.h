@@ -130,6 +130,9 @@ class DeliveryRepository {
   absl::StatusOr<int> EraseParticipant(const std::string& tenant,
                                        const std::string& participant_id);
 
+  // Whether the participant's data was erased (within the retention).
+  absl::StatusOr<bool> IsErased(const std::string& tenant, const std::string& participant_id);
+
   // The serialized envelope a message came from.
   absl::Status SaveEvent(const std::string& tenant, const std::string& event_id,
                          const std::string& envelope);

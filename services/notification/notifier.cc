@@ -242,6 +242,7 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
     auto payload = Unpack<v1::HostInternsAssigned>(envelope);
     if (!payload.ok()) return payload.status();
     HostInternsAssigned event = FromProto(*payload);
+    if (auto dropped = DropErasedInterns(tenant, event); !dropped.ok()) return dropped;
     if (schedule_reminders) {
       std::vector<Date> days;
       for (const auto& visitor : event.interns) {
@@ -304,6 +305,7 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanReminder(const events::Envelope& en
     auto payload = Unpack<v1::HostInternsAssigned>(*source);
     if (!payload.ok()) return payload.status();
     HostInternsAssigned event = FromProto(*payload);
+    if (auto dropped = DropErasedInterns(envelope.tenant(), event); !dropped.ok()) return dropped;
     std::vector<Date> days;
     for (const auto& visitor : event.interns) {
       days.insert(days.end(), visitor.days.begin(), visitor.days.end());
@@ -314,6 +316,19 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanReminder(const events::Envelope& en
     }
   }
   return plan;
+}
+
+absl::Status Notifier::DropErasedInterns(const std::string& tenant, HostInternsAssigned& event) {
+  for (auto* visitors : {&event.interns, &event.cancelled}) {
+    std::vector<VisitingIntern> kept;
+    for (auto& visitor : *visitors) {
+      auto erased = repository_.IsErased(tenant, visitor.intern.participant_id);
+      if (!erased.ok()) return erased.status();
+      if (!*erased) kept.push_back(std::move(visitor));
+    }
+    *visitors = std::move(kept);
+  }
+  return absl::OkStatus();
 }
 
 Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageContext& context,

@@ -147,6 +147,8 @@ class Notifier {
                  const events::Envelope& envelope, const bus::Delivery& delivery,
                  std::string& reason);
   absl::Status RememberTenant(const std::string& tenant);
+  // Leaves out of a host's message the interns whose data was erased since the event.
+  absl::Status DropErasedInterns(const std::string& tenant, HostInternsAssigned& event);
   std::string NewOwner();
 
   NotifierOptions options_;

@@ -464,6 +464,23 @@ TEST_F(NotificationTest, AnErasedParticipantsRecordsGoAndNothingMoreIsSentToThem
   EXPECT_EQ(CountContaining(*servers->smtp, Email("erik")), 1);
   EXPECT_TRUE(Deliveries(eriks).empty());
   EXPECT_THAT(Metrics(), HasSubstr("ipraktik_notification_erased_recipients_skipped_total 1"));
+
+  // The host hears who is coming: Anna, and no longer the erased Erik.
+  v1::HostInternsAssigned assigned;
+  *assigned.mutable_round() = RoundCard("r7");
+  *assigned.mutable_host_offer() = offer;
+  *assigned.add_interns() =
+      Visitor(PlacedEvent("r7", erik, offer, Days(Today() + 41, 1), "pl-erik", 2));
+  *assigned.add_interns() =
+      Visitor(PlacedEvent("r7", anna, offer, Days(Today() + 41, 1), "pl-anna", 2));
+  assigned.set_revision(1);
+  Send(kHostInternsAssignedType, assigned);
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("vaert")) == 1; }));
+  const auto to_host = MailTo(ReceivedMail(*servers->smtp), Email("vaert"));
+  ASSERT_EQ(to_host.size(), 1u);
+  const std::string text = to_host[0]["text"];
+  EXPECT_THAT(text, HasSubstr("Anna Bliver"));
+  EXPECT_THAT(text, Not(HasSubstr("Erik")));
 }
 
 TEST_F(NotificationTest, SmtpDownForAWhileThenUpEverythingArrivesOnce) {
