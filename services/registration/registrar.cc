@@ -377,7 +377,8 @@ absl::Status Registrar::RecordMatchingPublished(const Caller& caller, const std:
       default:
         return errors::FailedPrecondition(
             "ROUND_NOT_CLOSED", absl::StrCat("round/", round_id),
-            "a matching of the round was published, but the round was never closed");
+            "a matching of the round was published while the round is not closed (a draft, or "
+            "reopened for late sign-ups since): its state stays as it is");
     }
     v1::TransitionRoundRequest step;
     step.set_round_id(round_id);

@@ -83,7 +83,7 @@ class Registrar {
       const Caller& caller, const v1::TransitionRoundRequest& request);
   // A matching of the round was published (the matching service's event): a closed round moves
   // to PUBLISHED through MATCHED. Again, or for a round already published or completed, nothing
-  // changes. FAILED_PRECONDITION for a round that was never closed.
+  // changes. FAILED_PRECONDITION for a round that is not closed (a draft, or reopened since).
   absl::Status RecordMatchingPublished(const Caller& caller, const std::string& round_id);
 
   absl::StatusOr<v1::CreateWorkplaceResponse> CreateWorkplace(
