@@ -44,7 +44,7 @@ class IdTable {
     }
   }
 
-  std::uint32_t Find(std::string_view id) const { return Find(id, Prefetch(id)); }
+  std::uint32_t Find(std::string_view id) const { return Find(id, Hash(id)); }
 
   // A lookup in two steps, so that a caller can start the memory fetches of many ids before it
   // needs the first answer: Prefetch returns the id's hash for Find.

@@ -60,10 +60,7 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
     intern_index.emplace(round.interns,
                          [&](std::size_t i) -> std::string_view { return instance.interns[i].id; });
   }
-  auto find = [](const IdTable& index, std::string_view id) {
-    const std::uint32_t found = index.Find(id);
-    return found == IdTable::kMissing ? kNone : found;
-  };
+  static_assert(IdTable::kMissing == kNone, "an id not found is an index that is none");
   // Organisations as numbers (the first host of each), so that the own-organisation rule
   // compares numbers per wish.
   const IdTable organization_index(round.hosts, [&](std::size_t h) -> std::string_view {
@@ -82,7 +79,7 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
   }
   absl::flat_hash_set<std::pair<std::uint32_t, std::uint32_t>> forbidden;
   for (const Pair& pair : instance.forbidden) {
-    std::uint32_t i = find(*intern_index, pair.intern), h = find(host_index, pair.host);
+    std::uint32_t i = intern_index->Find(pair.intern), h = host_index.Find(pair.host);
     if (i != kNone && h != kNone) forbidden.emplace(i, h);
   }
 
@@ -109,12 +106,11 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
     std::swap(hashes, next_hashes);
     prefetch(i + 1, next_hashes);
     const std::size_t first = round.host.size();
-    const std::uint32_t organization = find(organization_index, intern.organization);
+    const std::uint32_t organization = organization_index.Find(intern.organization);
     for (std::uint32_t w = 0; w < intern.wishes.size(); ++w) {
       const Wish& wish = intern.wishes[w];
       round.longest_list = std::max(round.longest_list, wish.rank);
-      const std::uint32_t found = host_index.Find(wish.host, hashes[w]);
-      const std::uint32_t h = found == IdTable::kMissing ? kNone : found;
+      const std::uint32_t h = host_index.Find(wish.host, hashes[w]);
       DropReason reason;
       if (h == kNone) {
         reason = DropReason::kUnknownHost;
@@ -162,7 +158,7 @@ absl::StatusOr<Round> ApplyRules(const Instance& instance) {
   }
   round.pinned_edge.assign(round.interns, kNone);
   for (const Pair& pin : instance.pinned) {
-    const std::uint32_t i = find(*intern_index, pin.intern), h = find(host_index, pin.host);
+    const std::uint32_t i = intern_index->Find(pin.intern), h = host_index.Find(pin.host);
     auto refuse = [&](PinRefusal reason) {
       round.refused_pins.push_back({pin.intern, pin.host, reason});
     };
