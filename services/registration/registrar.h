@@ -14,8 +14,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
@@ -53,6 +55,14 @@ struct RegistrarOptions {
 class RecordCache;
 class RegistrarMetrics;
 class SnapshotExport;
+struct ApplicationInputs;
+
+// One sign-up of a batch (Registrar::SignUpMany) and where its answer goes.
+struct BatchedSignUp {
+  Caller caller;
+  const v1::SignUpRequest* request = nullptr;  // must stay valid until done is called
+  std::function<void(absl::StatusOr<v1::SignUpResponse>)> done;
+};
 
 class Registrar {
  public:
@@ -122,6 +132,10 @@ class Registrar {
       const Caller& caller, const v1::WithdrawHostOfferRequest& request);
 
   absl::StatusOr<v1::SignUpResponse> SignUp(const Caller& caller, const v1::SignUpRequest& request);
+  // Many sign-ups at once, answering each exactly as SignUp would, through one pipelined round
+  // trip for all their reads and one for all their commits (the common case); done is called
+  // for each, on this thread, before it returns.
+  void SignUpMany(std::span<BatchedSignUp> batch);
   absl::StatusOr<v1::GetApplicationResponse> GetApplication(
       const Caller& caller, const v1::GetApplicationRequest& request);
   absl::StatusOr<v1::ListApplicationsResponse> ListApplications(
@@ -153,12 +167,30 @@ class Registrar {
 
  private:
   struct SignUpOutcome;
+  struct SignUpInput;
+  struct SignUpCommit;
   struct Erasure;
 
-  absl::StatusOr<SignUpOutcome> SignUpPerson(
-      const Caller& caller, const KeySpace& keys, const std::string& round_id,
-      const v1::Participant& participant_in, const v1::Application& application_in,
-      const std::string& request_id, const std::string& fingerprint, const std::string& etag);
+  // A sign-up's steps: the normalized request, the decision on its inputs (the stored result
+  // of a replayed request id, or the commit to make), and the outcome of that commit (nullopt:
+  // a concurrent change came first, decide again).
+  static SignUpInput MakeSignUpInput(const Caller& caller, const KeySpace& keys,
+                                     const std::string& round_id,
+                                     const v1::Participant& participant_in,
+                                     const v1::Application& application_in,
+                                     const std::string& request_id, const std::string& fingerprint,
+                                     const std::string& etag);
+  absl::StatusOr<SignUpInput> SignUpInputOf(const Caller& caller, const v1::SignUpRequest& request);
+  absl::StatusOr<std::variant<std::string, SignUpCommit>> DecideSignUp(
+      const SignUpInput& input, const ApplicationInputs& inputs);
+  absl::StatusOr<SignUpOutcome> ReplaySignUp(const SignUpInput& input, const std::string& result);
+  absl::StatusOr<std::optional<SignUpOutcome>> SignUpCommitted(
+      const SignUpInput& input, const absl::StatusOr<CommitResult>& committed,
+      SignUpCommit& commit);
+  // Read, decide and commit until done (optimistic retries).
+  absl::StatusOr<SignUpOutcome> SignUpPerson(const SignUpInput& input);
+  // The response (and the sign-up counters) of an outcome.
+  absl::StatusOr<v1::SignUpResponse> SignUpAnswer(absl::StatusOr<SignUpOutcome> outcome);
   absl::StatusOr<std::string> FindOrCreateWorkplace(const KeySpace& keys,
                                                     const v1::Workplace& workplace);
   absl::StatusOr<Erasure> Erase(const Caller& caller, const KeySpace& keys,

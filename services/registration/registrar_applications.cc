@@ -2,6 +2,7 @@
 // guarded by etags, the manager's approval through a personal link, and the bulk import.
 #include <map>
 #include <set>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -21,7 +22,9 @@ using errors::Violations;
 
 constexpr int kMaxImportRowsPerMessage = 1000;
 
-// What an application's rules depend on, read in two round trips.
+}  // namespace
+
+// What an application's rules depend on, read in one round trip (two for a cold round).
 struct ApplicationInputs {
   std::optional<Loaded<v1::Round>> round;
   std::optional<Loaded<v1::Programme>> programme;
@@ -32,58 +35,79 @@ struct ApplicationInputs {
   std::optional<std::string> replay;                    // the stored result of the request id
 };
 
-// Reads the round with its programme, the intern's workplace, the wished offers, and (by e-mail)
-// the participant with their application in the round, plus the stored result of request_key.
-// With a cache, the rarely changing records come from it when they can, so a warm sign-up costs
-// one round trip; the transaction checks their versions (AddApplicationWrites).
-absl::StatusOr<ApplicationInputs> ReadApplicationInputs(
-    RegistrationRepository& repository, RecordCache* cache, const KeySpace& keys,
-    const std::string& round_id, const std::string& email, const std::string& workplace_id,
-    const std::vector<Wish>& wishes, const std::string& request_key) {
+namespace {
+
+// The reads behind ApplicationInputs: the round with its programme, the intern's workplace, the
+// wished offers, and (by e-mail) the participant with their application in the round, plus the
+// stored result of request_key. With a cache, the rarely changing records come from it when they
+// can, so a warm sign-up costs one round trip; the transaction checks their versions
+// (AddApplicationWrites).
+struct ApplicationReads {
   std::map<std::string, std::optional<StoredRecord>> records;
   Reads reads;
-  std::vector<std::pair<std::string, std::size_t>> pending;
+  std::vector<std::pair<std::string, std::size_t>> pending;  // key, position in reads
+  std::string round_key;
+  std::string programme_id;  // known when the round came from the cache
+  std::size_t person_at = 0;
+};
+
+ApplicationReads PlanApplicationReads(const RegistrationRepository& repository, RecordCache* cache,
+                                      const KeySpace& keys, const std::string& round_id,
+                                      const std::string& email, const std::string& workplace_id,
+                                      const std::vector<Wish>& wishes,
+                                      const std::string& request_key) {
+  ApplicationReads plan;
   auto want = [&](const std::string& key) {
-    if (records.contains(key)) return;
+    if (plan.records.contains(key)) return;
     if (cache != nullptr) {
       if (auto hit = cache->Get(key)) {
-        records.emplace(key, *std::move(hit));
+        plan.records.emplace(key, *std::move(hit));
         return;
       }
     }
-    records.emplace(key, std::nullopt);
-    pending.emplace_back(key, reads.Record(key));
+    plan.records.emplace(key, std::nullopt);
+    plan.pending.emplace_back(key, plan.reads.Record(key));
   };
-  const std::string round_key = keys.Round(round_id);
-  want(round_key);
+  plan.round_key = keys.Round(round_id);
+  want(plan.round_key);
   want(keys.Workplace(workplace_id));
   for (const Wish& wish : wishes) {
     if (!wish.criteria && !wish.host_offer_id.empty()) want(keys.HostOffer(wish.host_offer_id));
   }
-  // The round's programme, when the round is known already.
-  std::string programme_id;
-  if (records[round_key]) {
-    auto round = ParseRecord<v1::Round>(*records[round_key]);
-    if (!round.ok()) return round.status();
-    programme_id = round->programme_id();
-    want(keys.Programme(programme_id));
+  // The round's programme, when the round is known already (an unparsable cached round is
+  // left to CompleteApplicationInputs, which reports it).
+  if (plan.records[plan.round_key]) {
+    auto round = ParseRecord<v1::Round>(*plan.records[plan.round_key]);
+    if (round.ok()) {
+      plan.programme_id = round->programme_id();
+      want(keys.Programme(plan.programme_id));
+    }
   }
-  std::size_t person_at = reads.Person(keys, email, round_id, request_key);
-  auto read = repository.Read(reads);
-  if (!read.ok()) return read.status();
-  for (const auto& [key, position] : pending) {
-    records[key] = read->Record(position);
+  plan.person_at =
+      plan.reads.Person(repository.person_script(), keys, email, round_id, request_key);
+  return plan;
+}
+
+// The inputs from the planned reads' results; a cold round's programme takes a round trip more.
+absl::StatusOr<ApplicationInputs> CompleteApplicationInputs(
+    ApplicationReads& plan, const ReadResults& read, RegistrationRepository& repository,
+    RecordCache* cache, const KeySpace& keys, const std::string& workplace_id,
+    const std::vector<Wish>& wishes) {
+  auto& records = plan.records;
+  for (const auto& [key, position] : plan.pending) {
+    records[key] = read.Record(position);
     if (cache != nullptr && records[key]) cache->Put(key, *records[key]);
   }
-  pending.clear();
-  PersonInRound person = read->Person(person_at);
+  plan.pending.clear();
+  PersonInRound person = read.Person(plan.person_at);
 
   ApplicationInputs inputs;
   inputs.replay = person.request;
-  auto round = ToLoaded<v1::Round>(records[round_key]);
+  auto round = ToLoaded<v1::Round>(records[plan.round_key]);
   if (!round.ok()) return round.status();
   inputs.round = *std::move(round);
   if (!inputs.round) return inputs;
+  std::string programme_id = plan.programme_id;
   if (programme_id.empty()) {  // a cold round: its programme takes a second round trip
     programme_id = inputs.round->message.programme_id();
     const std::string programme_key = keys.Programme(programme_id);
@@ -116,6 +140,17 @@ absl::StatusOr<ApplicationInputs> ReadApplicationInputs(
   if (!application.ok()) return application.status();
   inputs.application = *std::move(application);
   return inputs;
+}
+
+absl::StatusOr<ApplicationInputs> ReadApplicationInputs(
+    RegistrationRepository& repository, RecordCache* cache, const KeySpace& keys,
+    const std::string& round_id, const std::string& email, const std::string& workplace_id,
+    const std::vector<Wish>& wishes, const std::string& request_key) {
+  ApplicationReads plan = PlanApplicationReads(repository, cache, keys, round_id, email,
+                                               workplace_id, wishes, request_key);
+  auto read = repository.Read(plan.reads);
+  if (!read.ok()) return read.status();
+  return CompleteApplicationInputs(plan, *read, repository, cache, keys, workplace_id, wishes);
 }
 
 // Checks the application against its inputs, adding violations under "application".
@@ -255,141 +290,182 @@ struct Registrar::SignUpOutcome {
   bool replayed = false;
 };
 
-absl::StatusOr<Registrar::SignUpOutcome> Registrar::SignUpPerson(
+// One sign-up's normalized request.
+struct Registrar::SignUpInput {
+  Caller caller;
+  KeySpace keys;
+  std::string round_id;
+  Participant participant;
+  Application application;
+  std::string request_id;
+  std::string fingerprint;
+  std::string etag;
+  std::string request_key;
+};
+
+// The transaction that stores a decided sign-up, and what it answers once committed.
+struct Registrar::SignUpCommit {
+  Transaction transaction;
+  SignUpOutcome outcome;
+};
+
+Registrar::SignUpInput Registrar::MakeSignUpInput(
     const Caller& caller, const KeySpace& keys, const std::string& round_id,
     const v1::Participant& participant_in, const v1::Application& application_in,
     const std::string& request_id, const std::string& fingerprint, const std::string& etag) {
-  const std::string request_key = keys.Request("SignUp", request_id);
-  Participant participant = ToDomain(participant_in);
-  Normalize(participant);
-  Application application = ToDomain(application_in);
-  Normalize(application);
+  SignUpInput input{.caller = caller,
+                    .keys = keys,
+                    .round_id = round_id,
+                    .participant = ToDomain(participant_in),
+                    .application = ToDomain(application_in),
+                    .request_id = request_id,
+                    .fingerprint = fingerprint,
+                    .etag = etag,
+                    .request_key = keys.Request("SignUp", request_id)};
+  Normalize(input.participant);
+  Normalize(input.application);
+  return input;
+}
 
-  auto replay_outcome =
-      [&](const std::string& result) -> absl::StatusOr<std::optional<SignUpOutcome>> {
-    std::vector<std::string> parts = absl::StrSplit(result, '|');
-    if (parts.size() != 3) return absl::InternalError("a stored sign-up result is malformed");
-    auto person = LoadExisting<v1::Participant>(repository_, keys.Participant(parts[0]),
-                                                "participant", parts[0]);
-    if (!person.ok()) return person.status();
-    auto applied = LoadExisting<v1::Application>(repository_, keys.Application(parts[1]),
-                                                 "application", parts[1]);
-    if (!applied.ok()) return applied.status();
-    return SignUpOutcome{.participant = std::move(person->message),
-                         .application = std::move(applied->message),
-                         .created = parts[2] == "1",
-                         .replayed = true};
-  };
+absl::StatusOr<Registrar::SignUpOutcome> Registrar::ReplaySignUp(const SignUpInput& input,
+                                                                 const std::string& result) {
+  std::vector<std::string> parts = absl::StrSplit(result, '|');
+  if (parts.size() != 3) return absl::InternalError("a stored sign-up result is malformed");
+  auto person = LoadExisting<v1::Participant>(repository_, input.keys.Participant(parts[0]),
+                                              "participant", parts[0]);
+  if (!person.ok()) return person.status();
+  auto applied = LoadExisting<v1::Application>(repository_, input.keys.Application(parts[1]),
+                                               "application", parts[1]);
+  if (!applied.ok()) return applied.status();
+  return SignUpOutcome{.participant = std::move(person->message),
+                       .application = std::move(applied->message),
+                       .created = parts[2] == "1",
+                       .replayed = true};
+}
 
-  // One decision: on records from the cache where it has them, or all read now.
-  auto decide = [&](RecordCache* cache) -> absl::StatusOr<std::optional<SignUpOutcome>> {
-    auto inputs = ReadApplicationInputs(repository_, cache, keys, round_id, participant.email,
-                                        participant.workplace_id, application.wishes,
-                                        request_id.empty() ? "" : request_key);
-    if (!inputs.ok()) return inputs.status();
-    auto replay = ReplayOf(inputs->replay, request_id, fingerprint);
-    if (!replay.ok()) return replay.status();
-    if (replay->has_value()) return replay_outcome(**replay);
-    if (!inputs->round) return errors::NotFound("round", round_id);
-    if (!inputs->programme) {
-      return absl::InternalError("round " + round_id + " belongs to no programme");
+absl::StatusOr<std::variant<std::string, Registrar::SignUpCommit>> Registrar::DecideSignUp(
+    const SignUpInput& input, const ApplicationInputs& inputs) {
+  auto replay = ReplayOf(inputs.replay, input.request_id, input.fingerprint);
+  if (!replay.ok()) return replay.status();
+  if (replay->has_value()) return **std::move(replay);
+  const std::string& round_id = input.round_id;
+  const KeySpace& keys = input.keys;
+  const Participant& participant = input.participant;
+  if (!inputs.round) return errors::NotFound("round", round_id);
+  if (!inputs.programme) {
+    return absl::InternalError("round " + round_id + " belongs to no programme");
+  }
+  Violations violations;
+  Workplace workplace = inputs.workplace ? ToDomain(inputs.workplace->message) : Workplace{};
+  CheckParticipant(participant, inputs.workplace ? &workplace : nullptr, FieldPath("participant"),
+                   violations);
+  CheckApplicationInputs(input.application, inputs, participant.email, participant.workplace_id,
+                         violations);
+  if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
+  if (absl::Status status = AllowsSignUp(ToDomain(inputs.round->message), TodayDate());
+      !status.ok()) {
+    return status;
+  }
+  if (!input.etag.empty()) {
+    if (!inputs.application) {
+      return CheckEtag(input.etag, 0, "application", ApplicationId(round_id, "?"));
     }
-    Violations violations;
-    Workplace workplace = inputs->workplace ? ToDomain(inputs->workplace->message) : Workplace{};
-    CheckParticipant(participant, inputs->workplace ? &workplace : nullptr,
-                     FieldPath("participant"), violations);
-    CheckApplicationInputs(application, *inputs, participant.email, participant.workplace_id,
-                           violations);
-    if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
-    if (absl::Status status = AllowsSignUp(ToDomain(inputs->round->message), TodayDate());
+    if (absl::Status status =
+            CheckEtag(input.etag, inputs.application->record.version, "application",
+                      inputs.application->message.application_id());
         !status.ok()) {
       return status;
     }
-    if (!etag.empty()) {
-      if (!inputs->application) {
-        return CheckEtag(etag, 0, "application", ApplicationId(round_id, "?"));
-      }
-      if (absl::Status status = CheckEtag(etag, inputs->application->record.version, "application",
-                                          inputs->application->message.application_id());
-          !status.ok()) {
-        return status;
-      }
-    }
-    const absl::Time now = Now();
-    ParticipantPlan person = PlanParticipant(participant, inputs->participant, now);
-    application.round_id = round_id;
-    application.participant_id = person.message.participant_id();
-    application.id = ApplicationId(round_id, application.participant_id);
-    ApplicationPlan plan = PlanApplication(application, *inputs, inputs->application, now);
+  }
+  const absl::Time now = Now();
+  ParticipantPlan person = PlanParticipant(participant, inputs.participant, now);
+  Application application = input.application;
+  application.round_id = round_id;
+  application.participant_id = person.message.participant_id();
+  application.id = ApplicationId(round_id, application.participant_id);
+  ApplicationPlan plan = PlanApplication(application, inputs, inputs.application, now);
 
-    Transaction transaction(keys);
-    if (!request_id.empty()) {
-      transaction.Dedupe(request_key, fingerprint,
-                         SignUpResult(application.participant_id, application.id, plan.created));
-    }
-    transaction.ExpectVersion(keys.Workplace(participant.workplace_id),
-                              inputs->workplace->record.version);
-    AddParticipantWrites(transaction, keys, person);
-    AddApplicationWrites(transaction, keys, plan, inputs->application, *inputs);
-    if (person.created) {
-      v1::ParticipantRegistered registered;
-      *registered.mutable_participant() = PersonCard(person.message, &inputs->workplace->message);
-      registered.set_workplace_id(participant.workplace_id);
-      auto event = MakeEvent(caller, kParticipantRegistered, registered);
-      if (!event.ok()) return event.status();
-      transaction.Emit(*std::move(event));
-    }
-    auto submitted = SubmittedEvent(caller, plan, person.message, &inputs->workplace->message,
-                                    options_.approval_base_url);
-    if (!submitted.ok()) return submitted.status();
-    transaction.Emit(*std::move(submitted));
+  Transaction transaction(keys);
+  if (!input.request_id.empty()) {
+    transaction.Dedupe(input.request_key, input.fingerprint,
+                       SignUpResult(application.participant_id, application.id, plan.created));
+  }
+  transaction.ExpectVersion(keys.Workplace(participant.workplace_id),
+                            inputs.workplace->record.version);
+  AddParticipantWrites(transaction, keys, person);
+  AddApplicationWrites(transaction, keys, plan, inputs.application, inputs);
+  if (person.created) {
+    v1::ParticipantRegistered registered;
+    *registered.mutable_participant() = PersonCard(person.message, &inputs.workplace->message);
+    registered.set_workplace_id(participant.workplace_id);
+    auto event = MakeEvent(input.caller, kParticipantRegistered, registered);
+    if (!event.ok()) return event.status();
+    transaction.Emit(*std::move(event));
+  }
+  auto submitted = SubmittedEvent(input.caller, plan, person.message, &inputs.workplace->message,
+                                  options_.approval_base_url);
+  if (!submitted.ok()) return submitted.status();
+  transaction.Emit(*std::move(submitted));
+  const bool created = plan.created;
+  return SignUpCommit{.transaction = std::move(transaction),
+                      .outcome = {.participant = std::move(person.message),
+                                  .application = std::move(plan.message),
+                                  .created = created,
+                                  .replayed = false}};
+}
 
-    auto committed = repository_.Commit(transaction);
-    if (!committed.ok()) return committed.status();
-    switch (committed->kind) {
-      case CommitResult::Kind::kRetry:
-        cache_->Evict(committed->conflict_key);
-        return std::nullopt;
-      case CommitResult::Kind::kDuplicate:
-        return replay_outcome(committed->duplicate_result);
-      case CommitResult::Kind::kCommitted:
-        break;
-    }
-    return SignUpOutcome{.participant = std::move(person.message),
-                         .application = std::move(plan.message),
-                         .created = plan.created,
-                         .replayed = false};
+absl::StatusOr<std::optional<Registrar::SignUpOutcome>> Registrar::SignUpCommitted(
+    const SignUpInput& input, const absl::StatusOr<CommitResult>& committed, SignUpCommit& commit) {
+  if (!committed.ok()) return committed.status();
+  switch (committed->kind) {
+    case CommitResult::Kind::kRetry:
+      cache_->Evict(committed->conflict_key);
+      return std::nullopt;
+    case CommitResult::Kind::kDuplicate:
+      return ReplaySignUp(input, committed->duplicate_result);
+    case CommitResult::Kind::kCommitted:
+      break;
+  }
+  return std::move(commit.outcome);
+}
+
+namespace {
+
+// A refusal is never based on cached records alone: these are decided again on fresh ones.
+bool MayBeStaleRefusal(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInvalidArgument ||
+         status.code() == absl::StatusCode::kFailedPrecondition ||
+         status.code() == absl::StatusCode::kNotFound;
+}
+
+}  // namespace
+
+absl::StatusOr<Registrar::SignUpOutcome> Registrar::SignUpPerson(const SignUpInput& input) {
+  // One decision: on records from the cache where it has them, or all read now.
+  auto decide = [&](RecordCache* cache) -> absl::StatusOr<std::optional<SignUpOutcome>> {
+    auto inputs = ReadApplicationInputs(repository_, cache, input.keys, input.round_id,
+                                        input.participant.email, input.participant.workplace_id,
+                                        input.application.wishes,
+                                        input.request_id.empty() ? "" : input.request_key);
+    if (!inputs.ok()) return inputs.status();
+    auto decision = DecideSignUp(input, *inputs);
+    if (!decision.ok()) return decision.status();
+    if (auto* replayed = std::get_if<std::string>(&*decision))
+      return ReplaySignUp(input, *replayed);
+    SignUpCommit& commit = std::get<SignUpCommit>(*decision);
+    return SignUpCommitted(input, repository_.Commit(commit.transaction), commit);
   };
 
   return Optimistically<SignUpOutcome>(
       [&]() -> absl::StatusOr<std::optional<SignUpOutcome>> {
         auto decided = decide(cache_.get());
-        // A refusal is never based on cached records alone: decide again on fresh ones.
-        if (!decided.ok() && (decided.status().code() == absl::StatusCode::kInvalidArgument ||
-                              decided.status().code() == absl::StatusCode::kFailedPrecondition ||
-                              decided.status().code() == absl::StatusCode::kNotFound)) {
-          decided = decide(nullptr);
-        }
+        if (!decided.ok() && MayBeStaleRefusal(decided.status())) decided = decide(nullptr);
         return decided;
       },
       [this] { metrics_->Retry(); });
 }
 
-absl::StatusOr<v1::SignUpResponse> Registrar::SignUp(const Caller& caller,
-                                                     const v1::SignUpRequest& request) {
-  auto keys = KeysFor(caller);
-  if (!keys.ok()) return keys.status();
-  Violations violations;
-  RequireId(request.round_id(), "round_id", violations);
-  CheckRequestId(request.request_id(), violations);
-  if (absl::Status status = violations.ToStatus(); !status.ok()) {
-    metrics_->SignUpRefused();
-    return status;
-  }
-  auto outcome =
-      SignUpPerson(caller, *keys, request.round_id(), request.participant(), request.application(),
-                   request.request_id(),
-                   request.request_id().empty() ? "" : RequestFingerprint(request), request.etag());
+absl::StatusOr<v1::SignUpResponse> Registrar::SignUpAnswer(absl::StatusOr<SignUpOutcome> outcome) {
   if (!outcome.ok()) {
     metrics_->SignUpRefused();
     return outcome.status();
@@ -406,6 +482,97 @@ absl::StatusOr<v1::SignUpResponse> Registrar::SignUp(const Caller& caller,
   *response.mutable_application() = std::move(outcome->application);
   response.set_created(outcome->created);
   return response;
+}
+
+absl::StatusOr<Registrar::SignUpInput> Registrar::SignUpInputOf(const Caller& caller,
+                                                                const v1::SignUpRequest& request) {
+  auto keys = KeysFor(caller);
+  if (!keys.ok()) return keys.status();
+  Violations violations;
+  RequireId(request.round_id(), "round_id", violations);
+  CheckRequestId(request.request_id(), violations);
+  if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
+  return MakeSignUpInput(caller, *keys, request.round_id(), request.participant(),
+                         request.application(), request.request_id(),
+                         request.request_id().empty() ? "" : RequestFingerprint(request),
+                         request.etag());
+}
+
+absl::StatusOr<v1::SignUpResponse> Registrar::SignUp(const Caller& caller,
+                                                     const v1::SignUpRequest& request) {
+  auto input = SignUpInputOf(caller, request);
+  if (!input.ok()) return SignUpAnswer(input.status());
+  return SignUpAnswer(SignUpPerson(*input));
+}
+
+void Registrar::SignUpMany(std::span<BatchedSignUp> batch) {
+  // The common case goes through two pipelined round trips for the whole batch: the reads, then
+  // the commits. Everything else (a refusal that may rest on cached records, a replayed request,
+  // a concurrent change, a malformed request) is done again one by one by SignUp, after the
+  // batch: none of them has written anything, and SignUp decides them on fresh records.
+  struct Item {
+    BatchedSignUp* call;
+    SignUpInput input;
+    ApplicationReads reads;
+    std::optional<SignUpCommit> commit{};
+  };
+  std::vector<Item> items;
+  std::vector<BatchedSignUp*> one_by_one;
+  items.reserve(batch.size());
+  for (BatchedSignUp& call : batch) {
+    auto input = SignUpInputOf(call.caller, *call.request);
+    if (!input.ok()) {
+      one_by_one.push_back(&call);
+      continue;
+    }
+    ApplicationReads reads = PlanApplicationReads(
+        repository_, cache_.get(), input->keys, input->round_id, input->participant.email,
+        input->participant.workplace_id, input->application.wishes,
+        input->request_id.empty() ? "" : input->request_key);
+    items.push_back({.call = &call, .input = *std::move(input), .reads = std::move(reads)});
+  }
+  std::vector<const Reads*> reads;
+  for (const Item& item : items) reads.push_back(&item.reads.reads);
+  auto read = repository_.ReadMany(reads);
+  std::vector<Item*> deciding;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Item& item = items[i];
+    if (!read.ok()) {
+      item.call->done(SignUpAnswer(read.status()));
+      continue;
+    }
+    auto inputs = CompleteApplicationInputs(item.reads, (*read)[i], repository_, cache_.get(),
+                                            item.input.keys, item.input.participant.workplace_id,
+                                            item.input.application.wishes);
+    if (!inputs.ok()) {
+      item.call->done(SignUpAnswer(inputs.status()));
+      continue;
+    }
+    auto decision = DecideSignUp(item.input, *inputs);
+    if (!decision.ok() && !MayBeStaleRefusal(decision.status())) {
+      item.call->done(SignUpAnswer(decision.status()));
+    } else if (!decision.ok() || std::holds_alternative<std::string>(*decision)) {
+      one_by_one.push_back(item.call);
+    } else {
+      item.commit = std::get<SignUpCommit>(*std::move(decision));
+      deciding.push_back(&item);
+    }
+  }
+  std::vector<const Transaction*> transactions;
+  for (const Item* item : deciding) transactions.push_back(&item->commit->transaction);
+  std::vector<absl::StatusOr<CommitResult>> committed = repository_.CommitMany(transactions);
+  for (std::size_t i = 0; i < deciding.size(); ++i) {
+    Item& item = *deciding[i];
+    auto outcome = SignUpCommitted(item.input, committed[i], *item.commit);
+    if (outcome.ok() && !outcome->has_value()) {
+      metrics_->Retry();
+      one_by_one.push_back(item.call);
+      continue;
+    }
+    item.call->done(outcome.ok() ? SignUpAnswer(**std::move(outcome))
+                                 : SignUpAnswer(outcome.status()));
+  }
+  for (BatchedSignUp* call : one_by_one) call->done(SignUp(call->caller, *call->request));
 }
 
 absl::StatusOr<v1::GetApplicationResponse> Registrar::GetApplication(
@@ -644,8 +811,8 @@ void Registrar::ImportRows(const Caller& caller, std::string_view round_id,
       }
       participant.set_workplace_id(*workplace_id);
     }
-    auto outcome = SignUpPerson(caller, *keys, std::string(round_id), participant,
-                                row.application(), "", "", "");
+    auto outcome = SignUpPerson(MakeSignUpInput(caller, *keys, std::string(round_id), participant,
+                                                row.application(), "", "", ""));
     if (!outcome.ok()) {
       report(row, outcome.status());
       continue;

@@ -193,13 +193,14 @@ std::size_t Reads::Members(std::string key) {
   return pipeline_.size() - 1;
 }
 
-std::size_t Reads::Person(const KeySpace& keys, std::string_view email, std::string_view round_id,
-                          const std::string& request_key) {
+std::size_t Reads::Person(const store::Script& script, const KeySpace& keys, std::string_view email,
+                          std::string_view round_id, const std::string& request_key) {
   std::string application_prefix = keys.Application(
       absl::StrCat("app-", absl::string_view(round_id.data(), round_id.size()), "."));
-  pipeline_.Add({"EVAL", kPersonScript, "2", keys.EmailIndex(email),
-                 request_key.empty() ? keys.Request("none", "none") : request_key,
-                 keys.Participant(""), application_prefix, request_key.empty() ? "0" : "1"});
+  pipeline_.AddScript(
+      script,
+      {keys.EmailIndex(email), request_key.empty() ? keys.Request("none", "none") : request_key},
+      {keys.Participant(""), application_prefix, request_key.empty() ? "0" : "1"});
   return pipeline_.size() - 1;
 }
 
@@ -332,16 +333,38 @@ std::vector<std::string> Transaction::Arguments() const {
 }
 
 RegistrationRepository::RegistrationRepository(store::Pool& redis, outbox::Outbox& outbox)
-    : redis_(redis), outbox_(outbox), transaction_script_(kTransactionScript) {}
+    : redis_(redis),
+      outbox_(outbox),
+      transaction_script_(kTransactionScript),
+      person_script_(std::string(kPersonScript)) {}
 
 absl::StatusOr<ReadResults> RegistrationRepository::Read(const Reads& reads) {
-  if (reads.empty()) return ReadResults({});
-  auto replies = redis_.Execute(reads.pipeline(), store::Retry::kIdempotent);
+  const Reads* one[] = {&reads};
+  auto results = ReadMany(one);
+  if (!results.ok()) return results.status();
+  return std::move(results->front());
+}
+
+absl::StatusOr<std::vector<ReadResults>> RegistrationRepository::ReadMany(
+    std::span<const Reads* const> reads) {
+  store::Pipeline pipeline;
+  for (const Reads* one : reads) pipeline.Append(one->pipeline());
+  auto replies = redis_.Execute(pipeline, store::Retry::kIdempotent);
   if (!replies.ok()) return replies.status();
   for (const store::Reply& reply : *replies) {
     if (absl::Status status = reply.ToStatus(); !status.ok()) return status;
   }
-  return ReadResults(*std::move(replies));
+  std::vector<ReadResults> results;
+  results.reserve(reads.size());
+  std::size_t at = 0;
+  for (const Reads* one : reads) {
+    std::vector<store::Reply> part(
+        std::make_move_iterator(replies->begin() + at),
+        std::make_move_iterator(replies->begin() + at + one->pipeline().size()));
+    at += one->pipeline().size();
+    results.emplace_back(std::move(part));
+  }
+  return results;
 }
 
 absl::StatusOr<std::optional<StoredRecord>> RegistrationRepository::Get(const std::string& key) {
@@ -380,17 +403,10 @@ absl::StatusOr<std::vector<std::optional<StoredRecord>>> RegistrationRepository:
   return records;
 }
 
-absl::StatusOr<CommitResult> RegistrationRepository::Commit(const Transaction& transaction) {
-  auto outcome = outbox_.Commit(transaction_script_, transaction.tenant(),
-                                {.keys = transaction.keys(),
-                                 .args = transaction.Arguments(),
-                                 .events = transaction.events()});
-  if (!outcome.ok()) return outcome.status();
-  const auto& elements = outcome->reply.elements();
-  if (elements.empty()) {
-    return absl::InternalError("registration transaction: unexpected reply " +
-                               outcome->reply.DebugString());
-  }
+namespace {
+
+CommitResult ToCommitResult(const events::ScriptOutcome& outcome) {
+  const auto& elements = outcome.reply.elements();
   const std::string& kind = elements[0].str();
   if (kind == "retry") {
     return CommitResult{.kind = CommitResult::Kind::kRetry,
@@ -401,6 +417,42 @@ absl::StatusOr<CommitResult> RegistrationRepository::Commit(const Transaction& t
                         .duplicate_result = elements.size() > 1 ? elements[1].str() : ""};
   }
   return CommitResult{};
+}
+
+}  // namespace
+
+absl::StatusOr<CommitResult> RegistrationRepository::Commit(const Transaction& transaction) {
+  const Transaction* one[] = {&transaction};
+  return std::move(CommitMany(one).front());
+}
+
+std::vector<absl::StatusOr<CommitResult>> RegistrationRepository::CommitMany(
+    std::span<const Transaction* const> transactions) {
+  std::vector<std::string> tenants;
+  std::vector<outbox::Change> changes;
+  tenants.reserve(transactions.size());
+  changes.reserve(transactions.size());
+  for (const Transaction* transaction : transactions) {
+    tenants.push_back(transaction->tenant());
+    changes.push_back({.keys = transaction->keys(),
+                       .args = transaction->Arguments(),
+                       .events = transaction->events()});
+  }
+  std::vector<absl::StatusOr<events::ScriptOutcome>> outcomes =
+      outbox_.CommitMany(transaction_script_, tenants, changes);
+  std::vector<absl::StatusOr<CommitResult>> results;
+  results.reserve(outcomes.size());
+  for (const absl::StatusOr<events::ScriptOutcome>& outcome : outcomes) {
+    if (!outcome.ok()) {
+      results.push_back(outcome.status());
+    } else if (outcome->reply.elements().empty()) {
+      results.push_back(absl::InternalError("registration transaction: unexpected reply " +
+                                            outcome->reply.DebugString()));
+    } else {
+      results.push_back(ToCommitResult(*outcome));
+    }
+  }
+  return results;
 }
 
 std::string Fingerprint(std::string_view bytes) {

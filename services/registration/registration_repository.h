@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -110,9 +111,9 @@ class Reads {
   std::size_t Members(std::string key);  // a set's members (SMEMBERS)
   // The participant with this (normalized) e-mail address and their application in the round,
   // and the stored result of request_key (empty: none), read by one script: the participant's
-  // id is only known inside Redis.
-  std::size_t Person(const KeySpace& keys, std::string_view email, std::string_view round_id,
-                     const std::string& request_key);
+  // id is only known inside Redis. script is RegistrationRepository::person_script().
+  std::size_t Person(const store::Script& script, const KeySpace& keys, std::string_view email,
+                     std::string_view round_id, const std::string& request_key);
 
   const store::Pipeline& pipeline() const { return pipeline_; }
   bool empty() const { return pipeline_.empty(); }
@@ -218,6 +219,8 @@ class RegistrationRepository {
   RegistrationRepository(store::Pool& redis, outbox::Outbox& outbox);
 
   absl::StatusOr<ReadResults> Read(const Reads& reads);
+  // Many Reads in one round trip, their results in the same order.
+  absl::StatusOr<std::vector<ReadResults>> ReadMany(std::span<const Reads* const> reads);
   absl::StatusOr<std::optional<StoredRecord>> Get(const std::string& key);
 
   // Up to count entries of a sorted-set index with a score above after, in order.
@@ -228,6 +231,13 @@ class RegistrationRepository {
       const std::vector<std::string>& keys);
 
   absl::StatusOr<CommitResult> Commit(const Transaction& transaction);
+  // Many transactions in one round trip, each atomic on its own (not with each other), their
+  // results in the same order. A broken connection fails every one that has no result.
+  std::vector<absl::StatusOr<CommitResult>> CommitMany(
+      std::span<const Transaction* const> transactions);
+
+  // The script behind Reads::Person.
+  const store::Script& person_script() const { return person_script_; }
 
   store::Pool& redis() { return redis_; }
 
@@ -235,6 +245,7 @@ class RegistrationRepository {
   store::Pool& redis_;
   outbox::Outbox& outbox_;
   events::EventScript transaction_script_;
+  store::Script person_script_;
 };
 
 // A stable 64-bit fingerprint of bytes (FNV-1a), as 16 hex digits: tells a retried request from

@@ -119,8 +119,37 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
 }  // namespace
 
 RegistrationServiceImpl::RegistrationServiceImpl(Registrar& registrar, logging::Logger logger,
-                                                 server::DeadlinePolicy deadlines)
-    : registrar_(registrar), logger_(std::move(logger)), deadlines_(deadlines) {}
+                                                 server::DeadlinePolicy deadlines,
+                                                 SignUpBatcherOptions sign_up_batches)
+    : registrar_(registrar),
+      logger_(std::move(logger)),
+      deadlines_(deadlines),
+      sign_ups_(registrar, sign_up_batches) {}
+
+RegistrationServiceImpl::Reactor* RegistrationServiceImpl::SignUp(Context* context,
+                                                                  const v1::SignUpRequest* request,
+                                                                  v1::SignUpResponse* response) {
+  auto call = server::ReadCallContext(*context, deadlines_);
+  if (!call.ok()) return server::FinishUnary(context, call.status());
+  // Finish may come from the batcher's thread before this returns: gRPC allows that.
+  Reactor* reactor = context->DefaultReactor();
+  Caller caller = CallerOf(*call);
+  sign_ups_.Submit({.caller = std::move(caller),
+                    .request = request,
+                    .done = [this, reactor, response,
+                             call = *std::move(call)](absl::StatusOr<v1::SignUpResponse> result) {
+                      if (!result.ok()) {
+                        server::LogServerFault(logger_, call,
+                                               v1::SignUpRequest::descriptor()->name(),
+                                               result.status());
+                        reactor->Finish(server::ToGrpcStatus(result.status()));
+                        return;
+                      }
+                      *response = *std::move(result);
+                      reactor->Finish(grpc::Status::OK);
+                    }});
+  return reactor;
+}
 
 template <typename Request, typename Response>
 RegistrationServiceImpl::Reactor* RegistrationServiceImpl::Unary(
@@ -163,7 +192,6 @@ IPRAKTIK_UNARY(ListHostOffers)
 IPRAKTIK_UNARY(UpdateHostOffer)
 IPRAKTIK_UNARY(PublishHostOffer)
 IPRAKTIK_UNARY(WithdrawHostOffer)
-IPRAKTIK_UNARY(SignUp)
 IPRAKTIK_UNARY(GetApplication)
 IPRAKTIK_UNARY(ListApplications)
 IPRAKTIK_UNARY(UpdateApplication)

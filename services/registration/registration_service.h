@@ -4,12 +4,14 @@
 // each handler reads the caller's tenant and correlation id from the metadata (libs/server),
 // hands the request to the Registrar and finishes with its answer or its error (rich details
 // included). The import reads its stream row batch by row batch; the snapshot export writes one
-// message at a time, producing the next only when the previous was sent.
+// message at a time, producing the next only when the previous was sent. SignUp, the hot call,
+// leaves gRPC's thread at once: its batcher signs up the calls queued meanwhile together.
 
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/server/call_context.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
 #include "registrar.h"
+#include "signup_batcher.h"
 
 namespace ipraktik::registration {
 
@@ -17,7 +19,8 @@ class RegistrationServiceImpl final : public v1::RegistrationService::CallbackSe
  public:
   // registrar must outlive the service.
   RegistrationServiceImpl(Registrar& registrar, logging::Logger logger,
-                          server::DeadlinePolicy deadlines);
+                          server::DeadlinePolicy deadlines,
+                          SignUpBatcherOptions sign_up_batches = {});
 
   // The generated base also declares each method's synchronous form; without these, overriding
   // the callback forms would hide them (-Woverloaded-virtual).
@@ -133,6 +136,8 @@ class RegistrationServiceImpl final : public v1::RegistrationService::CallbackSe
   Registrar& registrar_;
   logging::Logger logger_;
   server::DeadlinePolicy deadlines_;
+  // Last: destroyed (and so drained) first, while everything its calls use still exists.
+  SignUpBatcher sign_ups_;
 };
 
 }  // namespace ipraktik::registration

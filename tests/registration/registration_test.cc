@@ -628,6 +628,68 @@ TEST_F(RegistrationTest, ManySimultaneousSignUpsOfOnePersonMakeOneApplication) {
   EXPECT_EQ(applications[0].etag(), std::to_string(kThreads));  // every one was applied in turn
 }
 
+TEST_F(RegistrationTest, ABatchOfSignUpsAnswersEachAsASingleSignUpWould) {
+  World world = MakeWorld("batch");
+  const std::string offer = world.dragoer_offer.host_offer_id();
+  std::vector<v1::SignUpRequest> requests = {
+      SignUpRequest(world, "anna@fm.dk", {offer}),
+      SignUpRequest(world, "bo@fm.dk", {offer}, "ledelse"),
+      SignUpRequest(world, "twice@fm.dk", {offer}),  // the same person twice in one batch
+      SignUpRequest(world, "twice@fm.dk", {world.social_offer.host_offer_id()}),
+      SignUpRequest(world, "own@fm.dk", {world.ministry_offer.host_offer_id()}),  // own workplace
+      SignUpRequest(world, "retry@fm.dk", {offer}),
+      SignUpRequest(world, "retry@fm.dk", {offer}),  // a retry of the one before
+  };
+  requests[2].mutable_application()->set_purpose("Første formål: se en kommune indefra.");
+  requests[3].mutable_application()->set_purpose("Andet formål: se en kommune indefra igen.");
+  requests[5].set_request_id("retry-1");
+  requests[6].set_request_id("retry-1");
+  requests[6].clear_round_id();
+  std::vector<absl::StatusOr<v1::SignUpResponse>> answers(requests.size(),
+                                                          absl::UnknownError("not answered"));
+  std::vector<BatchedSignUp> batch;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    batch.push_back({.caller = {.tenant = "batch", .correlation_id = "batch-test"},
+                     .request = &requests[i],
+                     .done = [&answers, i](absl::StatusOr<v1::SignUpResponse> answer) {
+                       answers[i] = std::move(answer);
+                     }});
+  }
+  shared_->service.registrar().SignUpMany(batch);
+
+  for (int i : {0, 1}) {
+    ASSERT_TRUE(answers[i].ok()) << i << ": " << answers[i].status();
+    EXPECT_TRUE(answers[i]->created());
+  }
+  ASSERT_TRUE(answers[2].ok()) << answers[2].status();
+  ASSERT_TRUE(answers[3].ok()) << answers[3].status();
+  EXPECT_NE(answers[2]->created(), answers[3]->created());  // one created, the other updated
+  EXPECT_EQ(answers[2]->participant().participant_id(), answers[3]->participant().participant_id());
+  EXPECT_EQ(answers[4].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(answers[4].status().message(), HasSubstr("own"));
+  ASSERT_TRUE(answers[5].ok()) << answers[5].status();
+  // A request without a round is refused before anything is read, request id or not.
+  EXPECT_EQ(answers[6].status().code(), absl::StatusCode::kInvalidArgument);
+
+  v1::ListApplicationsRequest list;
+  list.set_round_id(world.round.round_id());
+  auto applications = Ok(&Stub::ListApplications, list, "batch").applications();
+  EXPECT_THAT(applications, SizeIs(4));  // anna, bo, twice (once) and retry
+
+  // A retry in a later batch replays the stored answer.
+  std::vector<v1::SignUpRequest> again = {SignUpRequest(world, "retry@fm.dk", {offer})};
+  again[0].set_request_id("retry-1");
+  absl::StatusOr<v1::SignUpResponse> replayed = absl::UnknownError("not answered");
+  std::vector<BatchedSignUp> second = {
+      {.caller = {.tenant = "batch", .correlation_id = "b2"},
+       .request = &again[0],
+       .done = [&](absl::StatusOr<v1::SignUpResponse> answer) { replayed = std::move(answer); }}};
+  shared_->service.registrar().SignUpMany(second);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(replayed->application().application_id(), answers[5]->application().application_id());
+  EXPECT_TRUE(replayed->created());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tenants
 

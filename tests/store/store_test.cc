@@ -167,6 +167,28 @@ TEST_F(StoreTest, ScriptsAreLoadedOnceAndReloadedAfterNoScript) {
   EXPECT_EQ(*after_kill, Reply::Integer(1));
 }
 
+TEST_F(StoreTest, PipelinedScriptsRunInOrderAndAreReloadedAfterNoScript) {
+  Connection redis(Opts());
+  Script increment("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  Pipeline pipeline;
+  pipeline.AddScript(increment, {"a"}, {"2"}).Add({"GET", "a"}).AddScript(increment, {"a"}, {"3"});
+  absl::StatusOr<std::vector<Reply>> replies = redis.Execute(pipeline);
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  EXPECT_EQ(*replies,
+            (std::vector<Reply>{Reply::Integer(2), Reply::String("2"), Reply::Integer(5)}));
+
+  // After a flush, the script commands ran again (each exactly once) after the rest of the
+  // pipeline: the GET saw the value before them.
+  ASSERT_TRUE(redis.Command({"SCRIPT", "FLUSH"}).ok());
+  Pipeline appended;
+  appended.Add({"INCR", "plain"}).Append(pipeline);
+  replies = redis.Execute(appended);
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  EXPECT_EQ(*replies, (std::vector<Reply>{Reply::Integer(1), Reply::Integer(7), Reply::String("5"),
+                                          Reply::Integer(10)}));
+  EXPECT_EQ(*redis.Command({"GET", "plain"}), Reply::String("1"));
+}
+
 TEST_F(StoreTest, AScriptThatRefusesBadInputChangesNothing) {
   Pool redis(Opts());
   ASSERT_TRUE(redis.Command({"SET", Account(1), "100"}).ok());

@@ -58,8 +58,7 @@ absl::string_view View(std::string_view text) { return {text.data(), text.size()
 EventScript::EventScript(std::string_view body)
     : script_(absl::StrCat(View(kPrelude), View(body), View(kEpilogue))) {}
 
-absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScript& script,
-                                             const EventScriptCall& call) {
+absl::StatusOr<PreparedEventScript> PrepareEventScript(const EventScriptCall& call) {
   const bool dedupe = !call.dedupe_key.empty();
   const bool emits = !call.events.empty();
   if (emits && call.stream_key.empty()) {
@@ -102,13 +101,27 @@ absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScri
   args.push_back(absl::StrCat(call.events.size()));
   args.push_back(dedupe ? absl::StrCat(absl::ToInt64Milliseconds(call.dedupe_ttl)) : "");
 
-  absl::StatusOr<store::Reply> reply = redis.Eval(
-      script.script(), keys, args, dedupe ? store::Retry::kIdempotent : store::Retry::kNever);
-  if (!reply.ok()) return reply.status();
-  if (reply->is_status() && reply->str() == kDuplicateReply) {
+  return PreparedEventScript{.keys = std::move(keys),
+                             .args = std::move(args),
+                             .retry = dedupe ? store::Retry::kIdempotent : store::Retry::kNever};
+}
+
+absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply) {
+  if (reply.is_error()) return reply.ToStatus();
+  if (reply.is_status() && reply.str() == kDuplicateReply) {
     return ScriptOutcome{.duplicate = true, .reply = store::Reply::Nil()};
   }
-  return ScriptOutcome{.duplicate = false, .reply = *std::move(reply)};
+  return ScriptOutcome{.duplicate = false, .reply = std::move(reply)};
+}
+
+absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScript& script,
+                                             const EventScriptCall& call) {
+  absl::StatusOr<PreparedEventScript> prepared = PrepareEventScript(call);
+  if (!prepared.ok()) return prepared.status();
+  absl::StatusOr<store::Reply> reply =
+      redis.Eval(script.script(), prepared->keys, prepared->args, prepared->retry);
+  if (!reply.ok()) return reply.status();
+  return EventScriptOutcome(*std::move(reply));
 }
 
 }  // namespace ipraktik::events

@@ -10,9 +10,8 @@ std::string DeadLetterKey(const store::TenantKeys& keys) { return keys.Key("outb
 
 Outbox::Outbox(store::Pool& redis) : redis_(redis) {}
 
-absl::StatusOr<events::ScriptOutcome> Outbox::Commit(const events::EventScript& script,
-                                                     std::string_view tenant,
-                                                     const Change& change) {
+absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view tenant,
+                                                            const Change& change) {
   absl::StatusOr<store::TenantKeys> keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   if ((change.processed == nullptr) != (change.consumed == nullptr)) {
@@ -29,9 +28,50 @@ absl::StatusOr<events::ScriptOutcome> Outbox::Commit(const events::EventScript& 
     call.dedupe_key = *std::move(dedupe_key);
     call.dedupe_ttl = change.processed->retention();
   }
-  absl::StatusOr<events::ScriptOutcome> outcome = events::RunEventScript(redis_, script, call);
-  if (outcome.ok() && !outcome->duplicate && !change.events.empty()) Register(keys->tenant());
-  return outcome;
+  return events::PrepareEventScript(call);
+}
+
+absl::StatusOr<events::ScriptOutcome> Outbox::Commit(const events::EventScript& script,
+                                                     std::string_view tenant,
+                                                     const Change& change) {
+  const std::string owner(tenant);
+  std::vector<absl::StatusOr<events::ScriptOutcome>> outcomes =
+      CommitMany(script, std::span(&owner, 1), std::span(&change, 1));
+  return std::move(outcomes.front());
+}
+
+std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
+    const events::EventScript& script, std::span<const std::string> tenants,
+    std::span<const Change> changes) {
+  std::vector<absl::StatusOr<events::ScriptOutcome>> outcomes(changes.size());
+  store::Pipeline pipeline;
+  std::vector<std::size_t> sent;  // the changes in the pipeline, in its order
+  store::Retry retry = store::Retry::kIdempotent;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    absl::StatusOr<events::PreparedEventScript> prepared = Prepare(tenants[i], changes[i]);
+    if (!prepared.ok()) {
+      outcomes[i] = prepared.status();
+      continue;
+    }
+    pipeline.AddScript(script.script(), prepared->keys, prepared->args);
+    sent.push_back(i);
+    // The whole pipeline may be sent again only if every call in it may.
+    if (prepared->retry == store::Retry::kNever) retry = store::Retry::kNever;
+  }
+  if (sent.empty()) return outcomes;
+  absl::StatusOr<std::vector<store::Reply>> replies = redis_.Execute(pipeline, retry);
+  for (std::size_t j = 0; j < sent.size(); ++j) {
+    const std::size_t i = sent[j];
+    if (!replies.ok()) {
+      outcomes[i] = replies.status();
+      continue;
+    }
+    outcomes[i] = events::EventScriptOutcome(std::move((*replies)[j]));
+    if (outcomes[i].ok() && !outcomes[i]->duplicate && !changes[i].events.empty()) {
+      Register(tenants[i]);
+    }
+  }
+  return outcomes;
 }
 
 void Outbox::Register(const std::string& tenant) {

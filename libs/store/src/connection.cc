@@ -69,11 +69,31 @@ struct Connection::Context {
 
 Pipeline& Pipeline::Add(std::initializer_list<std::string_view> args) {
   commands_.emplace_back(args.begin(), args.end());
+  scripts_.push_back(nullptr);
   return *this;
 }
 
 Pipeline& Pipeline::Add(const std::vector<std::string>& args) {
   commands_.push_back(args);
+  scripts_.push_back(nullptr);
+  return *this;
+}
+
+Pipeline& Pipeline::Append(const Pipeline& other) {
+  commands_.insert(commands_.end(), other.commands_.begin(), other.commands_.end());
+  scripts_.insert(scripts_.end(), other.scripts_.begin(), other.scripts_.end());
+  return *this;
+}
+
+Pipeline& Pipeline::AddScript(const Script& script, const std::vector<std::string>& keys,
+                              const std::vector<std::string>& args) {
+  // The SHA1 (element 1) is filled in when the pipeline runs: it is known only once loaded.
+  std::vector<std::string> command = {"EVALSHA", "", absl::StrCat(keys.size())};
+  command.reserve(3 + keys.size() + args.size());
+  command.insert(command.end(), keys.begin(), keys.end());
+  command.insert(command.end(), args.begin(), args.end());
+  commands_.push_back(std::move(command));
+  scripts_.push_back(&script);
   return *this;
 }
 
@@ -285,13 +305,47 @@ absl::StatusOr<Reply> Connection::Command(const std::vector<std::string>& args, 
 
 absl::StatusOr<std::vector<Reply>> Connection::Execute(const Pipeline& pipeline, Retry retry) {
   if (pipeline.empty()) return std::vector<Reply>();
+  // The SHA1s are kept here so that the commands' views of them stay valid.
+  std::vector<std::string> shas(pipeline.size());
   std::vector<std::vector<std::string_view>> commands;
   commands.reserve(pipeline.size());
-  for (const std::vector<std::string>& command : pipeline.commands()) {
+  for (std::size_t i = 0; i < pipeline.size(); ++i) {
+    const std::vector<std::string>& command = pipeline.commands()[i];
     if (command.empty()) return absl::InvalidArgumentError("redis: empty command in a pipeline");
     commands.emplace_back(command.begin(), command.end());
+    if (const Script* script = pipeline.script(i)) {
+      std::optional<std::string> sha = script->sha();
+      if (!sha.has_value()) {
+        if (absl::Status status = LoadScript(*script); !status.ok()) return status;
+        sha = script->sha();
+      }
+      shas[i] = *std::move(sha);
+      commands.back()[1] = shas[i];
+    }
   }
-  return Run(commands, retry, "PIPELINE");
+  absl::StatusOr<std::vector<Reply>> replies = Run(commands, retry, "PIPELINE");
+  if (!replies.ok()) return replies;
+  // NOSCRIPT: the server lost its script cache (a restart, SCRIPT FLUSH) and ran nothing of
+  // that command: load the script and run those commands once more.
+  std::vector<std::size_t> again;
+  for (std::size_t i = 0; i < replies->size(); ++i) {
+    const Reply& reply = (*replies)[i];
+    if (pipeline.script(i) != nullptr && reply.is_error() && reply.str().starts_with("NOSCRIPT")) {
+      if (absl::Status status = LoadScript(*pipeline.script(i)); !status.ok()) return status;
+      again.push_back(i);
+    }
+  }
+  if (again.empty()) return replies;
+  std::vector<std::vector<std::string_view>> retried;
+  for (std::size_t i : again) {
+    shas[i] = *pipeline.script(i)->sha();
+    commands[i][1] = shas[i];
+    retried.push_back(commands[i]);
+  }
+  absl::StatusOr<std::vector<Reply>> second = Run(retried, retry, "PIPELINE");
+  if (!second.ok()) return second.status();
+  for (std::size_t j = 0; j < again.size(); ++j) (*replies)[again[j]] = std::move((*second)[j]);
+  return replies;
 }
 
 absl::Status Connection::LoadScript(const Script& script) {

@@ -77,4 +77,16 @@ struct ScriptOutcome {
 absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScript& script,
                                              const EventScriptCall& call);
 
+// RunEventScript in two halves, for callers that send many calls in one pipeline
+// (store::Pipeline::AddScript): the checked call as the EVALSHA's keys and arguments, and what
+// its reply means.
+struct PreparedEventScript {
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+  // Whether the call may be sent again after a broken connection (only a deduplicated one).
+  store::Retry retry = store::Retry::kNever;
+};
+absl::StatusOr<PreparedEventScript> PrepareEventScript(const EventScriptCall& call);
+absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply);
+
 }  // namespace ipraktik::events

@@ -25,6 +25,7 @@
 
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,7 +70,16 @@ class Outbox {
   absl::StatusOr<events::ScriptOutcome> Commit(const events::EventScript& script,
                                                std::string_view tenant, const Change& change);
 
+  // Many commits in one round trip: changes[i] of tenants[i], each atomic on its own (not with
+  // the others), outcomes in the same order. A broken connection fails every commit with the
+  // same status (whether a commit without dedupe ran is then unknown, as with Commit).
+  std::vector<absl::StatusOr<events::ScriptOutcome>> CommitMany(
+      const events::EventScript& script, std::span<const std::string> tenants,
+      std::span<const Change> changes);
+
  private:
+  absl::StatusOr<events::PreparedEventScript> Prepare(std::string_view tenant,
+                                                      const Change& change);
   // Adds tenant to kTenantRegistryKey, once per process and tenant.
   void Register(const std::string& tenant);
 

@@ -55,17 +55,30 @@ struct Options {
 // kNever: INCR, LPUSH, XADD with '*', most scripts.
 enum class Retry { kNever, kIdempotent };
 
+class Script;
+
 // Many commands sent together and answered in one round trip.
 class Pipeline {
  public:
   Pipeline& Add(std::initializer_list<std::string_view> args);
   Pipeline& Add(const std::vector<std::string>& args);
+  // An EVALSHA of script (loaded first when needed; a NOSCRIPT reply loads it and runs that
+  // command again, which is safe for any script since nothing ran, but after the rest of the
+  // pipeline: use it for commands that do not depend on each other's order). script must
+  // outlive the pipeline's execution.
+  Pipeline& AddScript(const Script& script, const std::vector<std::string>& keys,
+                      const std::vector<std::string>& args);
+  // Every command of other, after this one's.
+  Pipeline& Append(const Pipeline& other);
   std::size_t size() const { return commands_.size(); }
   bool empty() const { return commands_.empty(); }
   const std::vector<std::vector<std::string>>& commands() const { return commands_; }
+  // The script of command i, or nullptr for a plain command.
+  const Script* script(std::size_t i) const { return scripts_[i]; }
 
  private:
   std::vector<std::vector<std::string>> commands_;
+  std::vector<const Script*> scripts_;  // parallel to commands_
 };
 
 // A Lua script. Run with EVALSHA: Redis compiles it once (SCRIPT LOAD the first time a
