@@ -58,7 +58,7 @@ absl::string_view View(std::string_view text) { return {text.data(), text.size()
 EventScript::EventScript(std::string_view body)
     : script_(absl::StrCat(View(kPrelude), View(body), View(kEpilogue))) {}
 
-absl::StatusOr<PreparedEventScript> PrepareEventScript(const EventScriptCall& call) {
+absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call) {
   const bool dedupe = !call.dedupe_key.empty();
   const bool emits = !call.events.empty();
   if (emits && call.stream_key.empty()) {
@@ -68,7 +68,7 @@ absl::StatusOr<PreparedEventScript> PrepareEventScript(const EventScriptCall& ca
     return absl::InvalidArgumentError("event script: the dedupe TTL must be 1 ms or more");
   }
 
-  std::vector<std::string> keys = call.keys;
+  std::vector<std::string> keys = std::move(call.keys);
   if (emits) keys.push_back(call.stream_key);
   if (dedupe) keys.push_back(call.dedupe_key);
   // One tenant's keys share a hash slot: the condition for one atomic script on a cluster.
@@ -86,7 +86,7 @@ absl::StatusOr<PreparedEventScript> PrepareEventScript(const EventScriptCall& ca
     tenant = std::move(owner);
   }
 
-  std::vector<std::string> args = call.args;
+  std::vector<std::string> args = std::move(call.args);
   for (const Envelope& event : call.events) {
     if (absl::Status status = ValidateEnvelope(event); !status.ok()) return status;
     if (event.tenant() != *tenant) {

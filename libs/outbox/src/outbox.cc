@@ -11,15 +11,15 @@ std::string DeadLetterKey(const store::TenantKeys& keys) { return keys.Key("outb
 Outbox::Outbox(store::Pool& redis) : redis_(redis) {}
 
 absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view tenant,
-                                                            const Change& change) {
+                                                            Change& change) {
   absl::StatusOr<store::TenantKeys> keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   if ((change.processed == nullptr) != (change.consumed == nullptr)) {
     return absl::InvalidArgumentError("outbox: set both processed and consumed, or neither");
   }
   events::EventScriptCall call;
-  call.keys = change.keys;
-  call.args = change.args;
+  call.keys = std::move(change.keys);
+  call.args = std::move(change.args);
   call.stream_key = StreamKey(*keys);
   call.events = change.events;
   if (change.processed != nullptr) {
@@ -28,21 +28,22 @@ absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view ten
     call.dedupe_key = *std::move(dedupe_key);
     call.dedupe_ttl = change.processed->retention();
   }
-  return events::PrepareEventScript(call);
+  return events::PrepareEventScript(std::move(call));
 }
 
 absl::StatusOr<events::ScriptOutcome> Outbox::Commit(const events::EventScript& script,
                                                      std::string_view tenant,
                                                      const Change& change) {
   const std::string owner(tenant);
+  Change copy = change;
   std::vector<absl::StatusOr<events::ScriptOutcome>> outcomes =
-      CommitMany(script, std::span(&owner, 1), std::span(&change, 1));
+      CommitMany(script, std::span(&owner, 1), std::span(&copy, 1));
   return std::move(outcomes.front());
 }
 
 std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
     const events::EventScript& script, std::span<const std::string> tenants,
-    std::span<const Change> changes) {
+    std::span<Change> changes) {
   std::vector<absl::StatusOr<events::ScriptOutcome>> outcomes(changes.size());
   store::Pipeline pipeline;
   std::vector<std::size_t> sent;  // the changes in the pipeline, in its order
@@ -53,7 +54,7 @@ std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
       outcomes[i] = prepared.status();
       continue;
     }
-    pipeline.AddScript(script.script(), prepared->keys, prepared->args);
+    pipeline.AddScript(script.script(), std::move(prepared->keys), std::move(prepared->args));
     sent.push_back(i);
     // The whole pipeline may be sent again only if every call in it may.
     if (prepared->retry == store::Retry::kNever) retry = store::Retry::kNever;

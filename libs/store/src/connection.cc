@@ -85,13 +85,15 @@ Pipeline& Pipeline::Append(const Pipeline& other) {
   return *this;
 }
 
-Pipeline& Pipeline::AddScript(const Script& script, const std::vector<std::string>& keys,
-                              const std::vector<std::string>& args) {
+Pipeline& Pipeline::AddScript(const Script& script, std::vector<std::string> keys,
+                              std::vector<std::string> args) {
   // The SHA1 (element 1) is filled in when the pipeline runs: it is known only once loaded.
   std::vector<std::string> command = {"EVALSHA", "", absl::StrCat(keys.size())};
   command.reserve(3 + keys.size() + args.size());
-  command.insert(command.end(), keys.begin(), keys.end());
-  command.insert(command.end(), args.begin(), args.end());
+  command.insert(command.end(), std::make_move_iterator(keys.begin()),
+                 std::make_move_iterator(keys.end()));
+  command.insert(command.end(), std::make_move_iterator(args.begin()),
+                 std::make_move_iterator(args.end()));
   commands_.push_back(std::move(command));
   scripts_.push_back(&script);
   return *this;

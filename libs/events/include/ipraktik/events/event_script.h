@@ -86,7 +86,7 @@ struct PreparedEventScript {
   // Whether the call may be sent again after a broken connection (only a deduplicated one).
   store::Retry retry = store::Retry::kNever;
 };
-absl::StatusOr<PreparedEventScript> PrepareEventScript(const EventScriptCall& call);
+absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call);
 absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply);
 
 }  // namespace ipraktik::events

@@ -72,14 +72,14 @@ class Outbox {
 
   // Many commits in one round trip: changes[i] of tenants[i], each atomic on its own (not with
   // the others), outcomes in the same order. A broken connection fails every commit with the
-  // same status (whether a commit without dedupe ran is then unknown, as with Commit).
+  // same status (whether a commit without dedupe ran is then unknown, as with Commit). The
+  // changes' keys and args are moved out (they are big: records and envelopes).
   std::vector<absl::StatusOr<events::ScriptOutcome>> CommitMany(
       const events::EventScript& script, std::span<const std::string> tenants,
-      std::span<const Change> changes);
+      std::span<Change> changes);
 
  private:
-  absl::StatusOr<events::PreparedEventScript> Prepare(std::string_view tenant,
-                                                      const Change& change);
+  absl::StatusOr<events::PreparedEventScript> Prepare(std::string_view tenant, Change& change);
   // Adds tenant to kTenantRegistryKey, once per process and tenant.
   void Register(const std::string& tenant);
 

@@ -66,8 +66,8 @@ class Pipeline {
   // command again, which is safe for any script since nothing ran, but after the rest of the
   // pipeline: use it for commands that do not depend on each other's order). script must
   // outlive the pipeline's execution.
-  Pipeline& AddScript(const Script& script, const std::vector<std::string>& keys,
-                      const std::vector<std::string>& args);
+  Pipeline& AddScript(const Script& script, std::vector<std::string> keys,
+                      std::vector<std::string> args);
   // Every command of other, after this one's.
   Pipeline& Append(const Pipeline& other);
   std::size_t size() const { return commands_.size(); }
