@@ -405,8 +405,12 @@ absl::StatusOr<std::vector<std::optional<StoredRecord>>> RegistrationRepository:
 
 namespace {
 
-CommitResult ToCommitResult(const events::ScriptOutcome& outcome) {
+absl::StatusOr<CommitResult> ToCommitResult(const events::ScriptOutcome& outcome) {
   const auto& elements = outcome.reply.elements();
+  if (elements.empty()) {
+    return absl::InternalError("registration transaction: unexpected reply " +
+                               outcome.reply.DebugString());
+  }
   const std::string& kind = elements[0].str();
   if (kind == "retry") {
     return CommitResult{.kind = CommitResult::Kind::kRetry,
@@ -443,14 +447,8 @@ std::vector<absl::StatusOr<CommitResult>> RegistrationRepository::CommitMany(
   std::vector<absl::StatusOr<CommitResult>> results;
   results.reserve(outcomes.size());
   for (const absl::StatusOr<events::ScriptOutcome>& outcome : outcomes) {
-    if (!outcome.ok()) {
-      results.push_back(outcome.status());
-    } else if (outcome->reply.elements().empty()) {
-      results.push_back(absl::InternalError("registration transaction: unexpected reply " +
-                                            outcome->reply.DebugString()));
-    } else {
-      results.push_back(ToCommitResult(*outcome));
-    }
+    results.push_back(outcome.ok() ? ToCommitResult(*outcome)
+                                   : absl::StatusOr<CommitResult>(outcome.status()));
   }
   return results;
 }

@@ -138,15 +138,9 @@ RegistrationServiceImpl::Reactor* RegistrationServiceImpl::SignUp(Context* conte
                     .request = request,
                     .done = [this, reactor, response,
                              call = *std::move(call)](absl::StatusOr<v1::SignUpResponse> result) {
-                      if (!result.ok()) {
-                        server::LogServerFault(logger_, call,
-                                               v1::SignUpRequest::descriptor()->name(),
-                                               result.status());
-                        reactor->Finish(server::ToGrpcStatus(result.status()));
-                        return;
-                      }
-                      *response = *std::move(result);
-                      reactor->Finish(grpc::Status::OK);
+                      server::FinishWithResult(reactor, logger_, call,
+                                               v1::SignUpRequest::descriptor()->name(), response,
+                                               std::move(result));
                     }});
   return reactor;
 }

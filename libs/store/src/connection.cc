@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -330,12 +331,15 @@ absl::StatusOr<std::vector<Reply>> Connection::Execute(const Pipeline& pipeline,
   // NOSCRIPT: the server lost its script cache (a restart, SCRIPT FLUSH) and ran nothing of
   // that command: load the script and run those commands once more.
   std::vector<std::size_t> again;
+  std::set<const Script*> reloaded;  // each script once, however many commands ran it
   for (std::size_t i = 0; i < replies->size(); ++i) {
     const Reply& reply = (*replies)[i];
-    if (pipeline.script(i) != nullptr && reply.is_error() && reply.str().starts_with("NOSCRIPT")) {
-      if (absl::Status status = LoadScript(*pipeline.script(i)); !status.ok()) return status;
-      again.push_back(i);
+    const Script* script = pipeline.script(i);
+    if (script == nullptr || !reply.is_error() || !reply.str().starts_with("NOSCRIPT")) continue;
+    if (reloaded.insert(script).second) {
+      if (absl::Status status = LoadScript(*script); !status.ok()) return status;
     }
+    again.push_back(i);
   }
   if (again.empty()) return replies;
   std::vector<std::vector<std::string_view>> retried;

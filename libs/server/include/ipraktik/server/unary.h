@@ -29,23 +29,35 @@ namespace ipraktik::server {
 bool IsServerFault(const absl::Status& status);
 
 // Logs a failed call when IsServerFault(status).
-void LogServerFault(const logging::Logger& logger, const CallContext& call,
-                    std::string_view method, const absl::Status& status);
+void LogServerFault(const logging::Logger& logger, const CallContext& call, std::string_view method,
+                    const absl::Status& status);
+
+// Finishes a unary call with the domain call's result: the response, or the error (logged when
+// it is the server's fault). For handlers that finish later, on another thread.
+template <typename Response>
+void FinishWithResult(grpc::ServerUnaryReactor* reactor, const logging::Logger& logger,
+                      const CallContext& call, std::string_view method, Response* response,
+                      absl::StatusOr<Response> result) {
+  if (!result.ok()) {
+    LogServerFault(logger, call, method, result.status());
+    reactor->Finish(ToGrpcStatus(result.status()));
+    return;
+  }
+  *response = *std::move(result);
+  reactor->Finish(grpc::Status::OK);
+}
 
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
-                                     const DeadlinePolicy& deadlines,
-                                     const logging::Logger& logger, std::string_view method,
-                                     Response* response, Call&& domain_call) {
+                                     const DeadlinePolicy& deadlines, const logging::Logger& logger,
+                                     std::string_view method, Response* response,
+                                     Call&& domain_call) {
   auto call = ReadCallContext(*context, deadlines);
   if (!call.ok()) return FinishUnary(context, call.status());
-  absl::StatusOr<Response> result = std::forward<Call>(domain_call)(*call);
-  if (!result.ok()) {
-    LogServerFault(logger, *call, method, result.status());
-    return FinishUnary(context, result.status());
-  }
-  *response = *std::move(result);
-  return FinishUnary(context, absl::OkStatus());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  FinishWithResult(reactor, logger, *call, method, response,
+                   std::forward<Call>(domain_call)(*call));
+  return reactor;
 }
 
 }  // namespace ipraktik::server
