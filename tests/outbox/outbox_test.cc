@@ -154,6 +154,7 @@ class OutboxTest : public ::testing::Test {
     options.initial_backoff = absl::Milliseconds(10);
     options.max_backoff = absl::Milliseconds(100);
     options.lease_ttl = absl::Seconds(2);
+    options.scan_page_interval = absl::ZeroDuration();
     return options;
   }
 
@@ -248,6 +249,29 @@ TEST_F(OutboxTest, ARefusedChangeStoresNeitherStateNorEvent) {
       {.keys = {StateKey("kk")}, .args = {"1", "no-op"}, .events = {Placement("kk", 1)}});
   ASSERT_TRUE(no_op.ok()) << no_op.status();
   EXPECT_EQ(StreamLength("kk"), 0);
+}
+
+TEST_F(OutboxTest, ATenantIsRegisteredBeforeItsFirstEventIsStored) {
+  // So the relay finds every outbox through the registry alone: a commit refused after the
+  // registration leaves a registered tenant with an empty outbox, never the other way round.
+  absl::StatusOr<events::ScriptOutcome> refused = outbox_->Commit(
+      place_, "kk",
+      {.keys = {StateKey("kk")}, .args = {"x", "change"}, .events = {Placement("kk", 1)}});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(redis_->Command({"SISMEMBER", kTenantRegistryKey, "kk"})->integer(), 1);
+  EXPECT_EQ(StreamLength("kk"), 0);
+  // A change without events registers nothing; nor does one refused before reaching Redis.
+  ASSERT_TRUE(
+      outbox_->Commit(place_, "odense", {.keys = {StateKey("odense")}, .args = {"1", "change"}})
+          .ok());
+  EXPECT_EQ(redis_->Command({"SISMEMBER", kTenantRegistryKey, "odense"})->integer(), 0);
+  EXPECT_FALSE(outbox_
+                   ->Commit(place_, "aarhus",
+                            {.keys = {StateKey("odense")},
+                             .args = {"1", "change"},
+                             .events = {Placement("aarhus", 1)}})
+                   .ok());
+  EXPECT_EQ(redis_->Command({"SISMEMBER", kTenantRegistryKey, "aarhus"})->integer(), 0);
 }
 
 TEST_F(OutboxTest, RefusesEventsAndKeysOfAnotherTenant) {

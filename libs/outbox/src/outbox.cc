@@ -49,10 +49,17 @@ std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
   std::vector<std::size_t> sent;  // the changes in the pipeline, in its order
   store::Retry retry = store::Retry::kIdempotent;
   for (std::size_t i = 0; i < changes.size(); ++i) {
+    const bool emits = !changes[i].events.empty();
     absl::StatusOr<events::PreparedEventScript> prepared = Prepare(tenants[i], changes[i]);
     if (!prepared.ok()) {
       outcomes[i] = prepared.status();
       continue;
+    }
+    if (emits) {
+      if (absl::Status registered = Register(tenants[i]); !registered.ok()) {
+        outcomes[i] = registered;
+        continue;
+      }
     }
     pipeline.AddScript(script.script(), std::move(prepared->keys), std::move(prepared->args));
     sent.push_back(i);
@@ -68,26 +75,25 @@ std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
       continue;
     }
     outcomes[i] = events::EventScriptOutcome(std::move((*replies)[j]));
-    if (outcomes[i].ok() && !outcomes[i]->duplicate && !changes[i].events.empty()) {
-      Register(tenants[i]);
-    }
   }
   return outcomes;
 }
 
-void Outbox::Register(const std::string& tenant) {
+absl::Status Outbox::Register(const std::string& tenant) {
   {
     std::lock_guard lock(mutex_);
-    if (registered_.contains(tenant)) return;
+    if (registered_.contains(tenant)) return absl::OkStatus();
   }
-  // The change is stored by now, so a failure here must not fail the commit: the relay's
-  // periodic SCAN finds the stream, and the next commit tries again.
+  // Before the tenant's first event, so that the registry names every outbox stream there is:
+  // the relay needs no keyspace scan to find them. Should the commit then fail, the registry
+  // names a tenant without events, which costs the relay one XLEN per pass.
   absl::StatusOr<store::Reply> added =
       redis_.Command({"SADD", kTenantRegistryKey, tenant}, store::Retry::kIdempotent);
-  if (added.ok()) {
-    std::lock_guard lock(mutex_);
-    registered_.insert(tenant);
-  }
+  if (!added.ok()) return added.status();
+  if (absl::Status status = added->ToStatus(); !status.ok()) return status;
+  std::lock_guard lock(mutex_);
+  registered_.insert(tenant);
+  return absl::OkStatus();
 }
 
 }  // namespace ipraktik::outbox

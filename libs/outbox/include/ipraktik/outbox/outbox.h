@@ -39,8 +39,9 @@
 
 namespace ipraktik::outbox {
 
-// Every tenant that ever had an outbox entry. Outside any hash tag (it spans tenants), so it is
-// written after the script, not in it; the relay also SCANs for outbox streams it misses.
+// Every tenant that ever had an outbox entry. Outside any hash tag (it spans tenants), so it
+// cannot be written in the script: a tenant is added before its first commit with events. The
+// relay also SCANs, slowly, for streams the registry misses (one lost or written before this).
 inline constexpr std::string_view kTenantRegistryKey = "ipraktik:outbox:tenants";
 
 // ipraktik:{<tenant>}:outbox, the stream of a tenant's unpublished events.
@@ -81,7 +82,7 @@ class Outbox {
  private:
   absl::StatusOr<events::PreparedEventScript> Prepare(std::string_view tenant, Change& change);
   // Adds tenant to kTenantRegistryKey, once per process and tenant.
-  void Register(const std::string& tenant);
+  absl::Status Register(const std::string& tenant);
 
   store::Pool& redis_;
   std::mutex mutex_;
