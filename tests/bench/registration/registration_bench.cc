@@ -71,7 +71,8 @@ class Recorder {
   }
 
   struct Summary {
-    std::size_t calls = 0;
+    std::size_t calls = 0;      // finished in the measured window
+    std::size_t all_calls = 0;  // finished at all, warm-up and wind-down included
     std::size_t errors = 0;
     double per_second = 0;
     double p50_ms = 0;
@@ -114,12 +115,14 @@ Recorder::Summary Unpaced(const StartCall& start, int in_flight, Clock::duration
   std::atomic<bool> measuring{false};
   std::atomic<bool> stopping{false};
   std::atomic<int> outstanding{0};
+  std::atomic<std::size_t> finished{0};
   std::mutex mutex;
   std::condition_variable idle;
   std::function<void()> launch = [&] {
     ++outstanding;
     auto sent = Clock::now();
     start([&, sent](bool ok) {
+      ++finished;
       if (measuring) recorder.Record(Clock::now() - sent, ok);
       if (!stopping) launch();
       if (--outstanding == 0) {
@@ -138,7 +141,9 @@ Recorder::Summary Unpaced(const StartCall& start, int in_flight, Clock::duration
   stopping = true;
   std::unique_lock lock(mutex);
   idle.wait(lock, [&] { return outstanding == 0; });
-  return recorder.Summarize(elapsed);
+  Recorder::Summary summary = recorder.Summarize(elapsed);
+  summary.all_calls = finished;
+  return summary;
 }
 
 // Starts calls at a fixed rate whatever their latency (open loop); the latency of each counts
@@ -196,20 +201,64 @@ class CpuShares {
     before_.clear();
     for (const auto& [name, pid] : processes_) before_.push_back(CpuSeconds(pid));
   }
-  void Print(std::size_t calls) const {
-    std::printf("  CPU per sign-up:");
+  // Microseconds per call for each process since Start(), in the order given.
+  std::vector<double> PerCall(std::size_t calls) const {
+    std::vector<double> shares;
     for (std::size_t i = 0; i < processes_.size(); ++i) {
       double used = CpuSeconds(processes_[i].second) - before_[i];
-      std::printf(" %s %.0f us%s", processes_[i].first.c_str(),
-                  calls == 0 ? 0.0 : used * 1e6 / static_cast<double>(calls),
-                  i + 1 < processes_.size() ? "," : "\n");
+      shares.push_back(calls == 0 ? 0.0 : used * 1e6 / static_cast<double>(calls));
     }
+    return shares;
+  }
+  // Prints PerCall(calls) and returns their sum.
+  double Print(const char* what, std::size_t calls) const {
+    std::vector<double> shares = PerCall(calls);
+    std::printf("  CPU per %s:", what);
+    double total = 0;
+    for (std::size_t i = 0; i < processes_.size(); ++i) {
+      total += shares[i];
+      std::printf(" %s %.0f us%s", processes_[i].first.c_str(), shares[i],
+                  i + 1 < processes_.size() ? "," : "");
+    }
+    std::printf(" (all %.0f us)\n", total);
+    return total;
   }
 
  private:
   std::vector<std::pair<std::string, pid_t>> processes_;
   std::vector<double> before_;
 };
+
+// Redis's own count of the commands it executed and the time it spent executing them (INFO
+// commandstats). EVAL and EVALSHA are left out: their time includes the commands the scripts
+// call, which are counted on their own.
+struct CommandTime {
+  std::int64_t calls = 0;
+  std::int64_t micros = 0;  // executing the commands, scripts' calls included
+  std::int64_t script_calls = 0;
+  std::int64_t script_micros = 0;  // running scripts, the commands they call included
+};
+
+CommandTime ReadCommandTime(store::Pool& pool) {
+  CommandTime time;
+  auto reply = pool.Command({"INFO", "commandstats"});
+  if (!reply.ok() || !reply->is_string()) return time;
+  static const std::regex kLine("cmdstat_([a-z|_-]+):calls=([0-9]+),usec=([0-9]+)");
+  const std::string& text = reply->str();
+  for (std::sregex_iterator it(text.begin(), text.end(), kLine), end; it != end; ++it) {
+    const std::string name = (*it)[1];
+    const std::int64_t calls = std::stoll((*it)[2]);
+    const std::int64_t micros = std::stoll((*it)[3]);
+    if (name == "eval" || name == "evalsha") {
+      time.script_calls += calls;
+      time.script_micros += micros;
+    } else {
+      time.calls += calls;
+      time.micros += micros;
+    }
+  }
+  return time;
+}
 
 void Print(const std::string& what, const Recorder::Summary& summary) {
   std::printf("%-44s %8.0f calls/s  p50 %6.2f ms  p99 %6.2f ms  (%zu calls, %zu errors)\n",
@@ -316,21 +365,38 @@ int Main(int argc, char** argv) {
   const auto duration = std::chrono::seconds(seconds);
   std::printf("registration: %d s per phase, %d calls in flight, paced phase at %d/s\n", seconds,
               in_flight, paced_rate);
-  auto health_result = Unpaced(health, in_flight, 2s, duration);
-  Print("grpc.health.v1.Health/Check, unpaced", health_result);
   CpuShares cpu({{"service", service.pid()},
                  {"redis", PidFrom(redis.dir() / "redis.pid")},
                  {"rabbitmq", PidFrom(rabbit.dir() / "rabbitmq.pid")},
                  {"client", getpid()}});
+  store::Pool pool({.host = "127.0.0.1", .port = redis.port()});
+  // CPU is counted over the whole phase (warm-up and wind-down too) and shared among all the
+  // calls the phase finished.
   cpu.Start();
+  auto health_result = Unpaced(health, in_flight, 2s, duration);
+  Print("grpc.health.v1.Health/Check, unpaced", health_result);
+  const double health_cpu = cpu.Print("health check", health_result.all_calls);
+  cpu.Start();
+  const CommandTime commands_before = ReadCommandTime(pool);
   auto sign_up_result = Unpaced(sign_up, in_flight, 2s, duration);
+  const CommandTime commands_after = ReadCommandTime(pool);
   Print("RegistrationService/SignUp, unpaced", sign_up_result);
-  cpu.Print(sign_up_result.calls);
+  const std::size_t sign_ups_run = sign_up_result.all_calls;
+  const double sign_up_cpu = cpu.Print("sign-up", sign_ups_run);
+  if (sign_ups_run > 0) {
+    const double per = static_cast<double>(sign_ups_run);
+    std::printf(
+        "  Redis per sign-up: %.1f commands taking %.0f us to execute; %.1f scripts taking %.0f "
+        "us with the commands they call\n",
+        static_cast<double>(commands_after.calls - commands_before.calls) / per,
+        static_cast<double>(commands_after.micros - commands_before.micros) / per,
+        static_cast<double>(commands_after.script_calls - commands_before.script_calls) / per,
+        static_cast<double>(commands_after.script_micros - commands_before.script_micros) / per);
+  }
   // The paced phase measures the steady state: it starts once the relay has published what the
   // unpaced phase left in the outbox, and after an AOF rewrite of the unpaced phase's data (a
   // rewrite forks Redis and competes for the 2 cores and the disk: it stalls sign-ups for about
   // 200 ms on this machine when it falls into the phase). Rewrites during the phase are counted.
-  store::Pool pool({.host = "127.0.0.1", .port = redis.port()});
   const auto info = [&](const std::string& field) -> std::int64_t {
     auto reply = pool.Command({"INFO", "persistence"});
     if (!reply.ok()) return -1;
@@ -354,8 +420,10 @@ int Main(int argc, char** argv) {
     }
   }
   const std::int64_t rewrites_before = info("aof_rewrites");
+  cpu.Start();
   auto paced_result = Paced(sign_up, paced_rate, duration);
   Print(absl::StrCat("RegistrationService/SignUp, paced at ", paced_rate, "/s"), paced_result);
+  cpu.Print("sign-up", paced_result.calls);
   std::printf(
       "  (outbox drained and AOF rewritten before the paced phase; AOF rewrites during it: "
       "%lld)\n",
@@ -363,6 +431,13 @@ int Main(int argc, char** argv) {
 
   double share = 100.0 * sign_up_result.per_second / health_result.per_second;
   std::printf("sign-up rate / health check rate: %.0f%% (goal: at least 40%%)\n", share);
+  // Both unpaced phases keep the 2 cores busy, so the rates are in inverse proportion to the CPU
+  // a call costs over all processes: 40 % of the health check's rate leaves a sign-up 2.5 times
+  // the CPU of a health check.
+  std::printf(
+      "CPU per call, all processes: health check %.0f us, sign-up %.0f us; 40%% of the health "
+      "check's rate leaves a sign-up %.0f us\n",
+      health_cpu, sign_up_cpu, health_cpu / 0.4);
   std::printf("p99 at %d sign-ups/s: %.2f ms (goal: under 10 ms)\n", paced_rate,
               paced_result.p99_ms);
   service.Signal(SIGTERM);
