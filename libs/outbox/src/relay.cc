@@ -176,7 +176,11 @@ void Relay::Loop() {
     } else {
       if (failures > 0) logger_.Info("outbox relay passes succeed again");
       failures = 0;
-      if (*published == 0) pause = options_.poll_interval;
+      if (*published == 0) {
+        pause = options_.poll_interval;
+      } else if (*published < options_.batch_size) {
+        pause = std::min(options_.gather_delay, options_.poll_interval);
+      }
     }
     if (pause > absl::ZeroDuration()) {
       wake_.wait_for(lock, absl::ToChronoNanoseconds(pause), [this] { return stopping_; });

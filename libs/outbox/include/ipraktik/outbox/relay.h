@@ -71,6 +71,11 @@ struct RelayOptions {
   int batches_per_pass = 10;
   // Pause after a pass that found nothing to publish (the latency of an idle relay).
   absl::Duration poll_interval = absl::Milliseconds(100);
+  // Pause after a pass that published less than a batch (the relay keeps up): events gather
+  // meanwhile and go out in fewer, fuller passes. A pass costs about ten Redis round trips and a
+  // confirm wait whatever it publishes; without the pause a relay publishing 2,000 events a
+  // second made 120 passes a second of 16 events each.
+  absl::Duration gather_delay = absl::Milliseconds(20);
   // How long a tenant stays with a replica that stopped renewing its lease (a crash).
   absl::Duration lease_ttl = absl::Seconds(15);
   // How often a keyspace SCAN starts looking for outbox streams missing from the registry (lost,
