@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/matching/solver.h"
 #include "prometheus/counter.h"
@@ -63,7 +64,7 @@ bus::Outcome JobHandler::Handle(const bus::Delivery& delivery) {
   std::string malformed;
   if (!envelope.ok()) {
     malformed = std::string(envelope.status().message());
-  } else if (envelope->type() != jobs::kJobRequestedEvent) {
+  } else if (envelope->type() != contract::kJobRequested) {
     malformed = absl::StrCat("event type ", envelope->type(), " is not a matching job");
   } else if (!envelope->payload().UnpackTo(&requested) || requested.job_id().empty()) {
     malformed = "the payload is not a MatchingJobRequested with a job_id";

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/v1/placement_events.pb.h"
@@ -361,9 +362,9 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
       if (!change.event) continue;
       const PublicationEvent& event = *change.event;
       const google::protobuf::Message& payload =
-          event.type == kInternPlacedEvent
+          event.type == contract::kInternPlaced
               ? static_cast<const google::protobuf::Message&>(event.placed)
-          : event.type == kInternUnmatchedEvent
+          : event.type == contract::kInternUnmatched
               ? static_cast<const google::protobuf::Message&>(event.unmatched)
               : static_cast<const google::protobuf::Message&>(event.host);
       auto envelope = Event(caller, event.type, event.name, payload);
@@ -383,7 +384,7 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   result.set_unmatched(static_cast<std::int32_t>(publication.unplaced));
   result.set_notified(static_cast<std::int32_t>(publication.notified));
   auto final_event =
-      Event(caller, kResultPublishedEvent, absl::StrCat(job.job_id, "/published"), result);
+      Event(caller, contract::kResultPublished, absl::StrCat(job.job_id, "/published"), result);
   if (!final_event.ok()) return final_event.status();
   auto marked = jobs_.MarkPublished(caller.tenant, job.job_id, {&*final_event, 1});
   if (!marked.ok()) return marked.status();

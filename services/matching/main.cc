@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "coordinator.h"
 #include "grpcpp/create_channel.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/jobs/job_queue.h"
 #include "ipraktik/jobs/job_store.h"
@@ -62,15 +63,15 @@ class Matching : public server::Service {
     }
     // Each job that finished and is not a preview is published.
     if (absl::Status consuming = Consume<v1::MatchingJobFinished>(
-            app, "job-finished", kFinishedQueue, std::string(jobs::kJobFinishedEvent),
-            std::chrono::minutes(30), &matching_service::Coordinator::OnJobFinished);
+            app, "job-finished", kFinishedQueue, contract::kJobFinished, std::chrono::minutes(30),
+            &matching_service::Coordinator::OnJobFinished);
         !consuming.ok()) {
       return consuming;
     }
     // The round copies that hold an erased participant are forgotten (GDPR).
-    return Consume<v1::ParticipantErased>(
-        app, "participant-erased", kErasedQueue, "registration.participant.erased",
-        std::chrono::minutes(1), &matching_service::Coordinator::OnParticipantErased);
+    return Consume<v1::ParticipantErased>(app, "participant-erased", kErasedQueue,
+                                          contract::kParticipantErased, std::chrono::minutes(1),
+                                          &matching_service::Coordinator::OnParticipantErased);
   }
 
  private:

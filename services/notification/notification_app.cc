@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "ipraktik/contract/event_types.h"
 
 namespace ipraktik::notification {
 namespace {
@@ -25,9 +26,14 @@ bus::Message MessageFor(const events::Envelope& envelope) {
 }  // namespace
 
 std::vector<std::string> NotificationBindings() {
-  return {kInternPlacedType,      kInternUnmatchedType,      kHostInternsAssignedType,
-          kResultPublishedType,   kEvaluationInvitationType, kReminderDueType,
-          kParticipantErasedType, kResendRequestedType};
+  return {contract::kInternPlaced,
+          contract::kInternUnmatched,
+          contract::kHostInternsAssigned,
+          contract::kResultPublished,
+          contract::kEvaluationInvitationRequested,
+          contract::kReminderDue,
+          contract::kParticipantErased,
+          contract::kResendRequested};
 }
 
 NotificationSettings ReadNotificationSettings(config::Reader& reader) {

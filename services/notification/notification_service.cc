@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "domain/mime.h"
 #include "event_mapping.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/server/status.h"
@@ -133,18 +134,19 @@ absl::Status NotificationServiceImpl::Preview(const server::CallContext& call,
   absl::StatusOr<events::Envelope> envelope;
   switch (request.source_case()) {
     case v1::PreviewMessagesRequest::kInternPlaced:
-      envelope = PreviewEnvelope(kInternPlacedType, call.tenant, request.intern_placed(), now);
+      envelope =
+          PreviewEnvelope(contract::kInternPlaced, call.tenant, request.intern_placed(), now);
       break;
     case v1::PreviewMessagesRequest::kInternUnmatched:
       envelope =
-          PreviewEnvelope(kInternUnmatchedType, call.tenant, request.intern_unmatched(), now);
+          PreviewEnvelope(contract::kInternUnmatched, call.tenant, request.intern_unmatched(), now);
       break;
     case v1::PreviewMessagesRequest::kHostInternsAssigned:
-      envelope = PreviewEnvelope(kHostInternsAssignedType, call.tenant,
+      envelope = PreviewEnvelope(contract::kHostInternsAssigned, call.tenant,
                                  request.host_interns_assigned(), now);
       break;
     case v1::PreviewMessagesRequest::kEvaluationInvitationRequested:
-      envelope = PreviewEnvelope(kEvaluationInvitationType, call.tenant,
+      envelope = PreviewEnvelope(contract::kEvaluationInvitationRequested, call.tenant,
                                  request.evaluation_invitation_requested(), now);
       break;
     case v1::PreviewMessagesRequest::kMessageId:
@@ -229,9 +231,10 @@ absl::Status NotificationServiceImpl::Resend(const server::CallContext& call,
   v1::ResendRequested payload;
   payload.set_message_id(request.message_id());
   payload.set_resend(record->resends);
-  auto envelope = events::BuildEnvelope(
-      {.type = kResendRequestedType, .tenant = call.tenant, .correlation_id = call.correlation_id},
-      payload, clock_());
+  auto envelope = events::BuildEnvelope({.type = contract::kResendRequested,
+                                         .tenant = call.tenant,
+                                         .correlation_id = call.correlation_id},
+                                        payload, clock_());
   if (!envelope.ok()) return envelope.status();
   if (auto status = publish_(*envelope); !status.ok()) {
     return absl::UnavailableError(

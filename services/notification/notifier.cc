@@ -11,6 +11,7 @@
 #include "domain/ids.h"
 #include "domain/mime.h"
 #include "event_mapping.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
 #include "ipraktik/v1/notification_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
@@ -212,7 +213,7 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
   const bool reminder_preview =
       preview_kind == MessageKind::kInternReminder || preview_kind == MessageKind::kHostReminder;
 
-  if (type == kInternPlacedType) {
+  if (type == contract::kInternPlaced) {
     auto payload = Unpack<v1::InternPlaced>(envelope);
     if (!payload.ok()) return payload.status();
     InternPlaced event = FromProto(*payload);
@@ -228,7 +229,7 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
     } else {
       plan.messages = PlanMessages(event, plan.context);
     }
-  } else if (type == kInternUnmatchedType) {
+  } else if (type == contract::kInternUnmatched) {
     auto payload = Unpack<v1::InternUnmatched>(envelope);
     if (!payload.ok()) return payload.status();
     InternUnmatched event = FromProto(*payload);
@@ -238,7 +239,7 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
       if (!status.ok()) return status;
     }
     plan.messages = PlanMessages(event, plan.context);
-  } else if (type == kHostInternsAssignedType) {
+  } else if (type == contract::kHostInternsAssigned) {
     auto payload = Unpack<v1::HostInternsAssigned>(envelope);
     if (!payload.ok()) return payload.status();
     HostInternsAssigned event = FromProto(*payload);
@@ -260,11 +261,11 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
     } else {
       plan.messages = PlanMessages(event, plan.context);
     }
-  } else if (type == kEvaluationInvitationType) {
+  } else if (type == contract::kEvaluationInvitationRequested) {
     auto payload = Unpack<v1::EvaluationInvitationRequested>(envelope);
     if (!payload.ok()) return payload.status();
     plan.messages = PlanMessages(FromProto(*payload), plan.context);
-  } else if (type == kReminderDueType) {
+  } else if (type == contract::kReminderDue) {
     return PlanReminder(envelope, language);
   } else {
     return absl::InvalidArgumentError(
@@ -295,13 +296,13 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanReminder(const events::Envelope& en
                   .settings = *settings,
                   .language_override = language};
   const absl::Time now = clock_();
-  if (source->type() == kInternPlacedType) {
+  if (source->type() == contract::kInternPlaced) {
     auto payload = Unpack<v1::InternPlaced>(*source);
     if (!payload.ok()) return payload.status();
     InternPlaced event = FromProto(*payload);
     plan.messages.push_back(
         PlanInternReminder(event, plan.context, DaysUntil(event.days, now, options_.time_zone)));
-  } else if (source->type() == kHostInternsAssignedType) {
+  } else if (source->type() == contract::kHostInternsAssigned) {
     auto payload = Unpack<v1::HostInternsAssigned>(*source);
     if (!payload.ok()) return payload.status();
     HostInternsAssigned event = FromProto(*payload);
@@ -472,14 +473,14 @@ bus::Outcome Notifier::Handle(const bus::Delivery& delivery) {
   const std::string& type = envelope->type();
   logging::Logger logger = logger_.WithTenant(tenant).WithCorrelationId(envelope->correlation_id());
 
-  if (type == kResultPublishedType) {
+  if (type == contract::kResultPublished) {
     auto payload = Unpack<v1::MatchingResultPublished>(*envelope);
     if (!payload.ok()) return bus::Outcome::DeadLetter(payload.status().ToString());
     logger.Info("matching result published",
                 {{"round_id", payload->round().round_id()}, {"notified", payload->notified()}});
     return bus::Outcome::Ack();
   }
-  if (type == kParticipantErasedType) {
+  if (type == contract::kParticipantErased) {
     auto payload = Unpack<v1::ParticipantErased>(*envelope);
     if (!payload.ok() || payload->participant_id().empty()) {
       return bus::Outcome::DeadLetter("not a ParticipantErased with a participant_id");
@@ -497,18 +498,18 @@ bus::Outcome Notifier::Handle(const bus::Delivery& delivery) {
 
   // A stale placement event (a newer revision was seen) sends nothing.
   std::optional<std::pair<std::string, std::pair<std::string, std::int64_t>>> revision;
-  if (type == kInternPlacedType) {
+  if (type == contract::kInternPlaced) {
     auto payload = Unpack<v1::InternPlaced>(*envelope);
     if (payload.ok()) revision = {"placement", {payload->placement_id(), payload->revision()}};
-  } else if (type == kInternUnmatchedType) {
+  } else if (type == contract::kInternUnmatched) {
     auto payload = Unpack<v1::InternUnmatched>(*envelope);
     if (payload.ok()) revision = {"placement", {payload->placement_id(), payload->revision()}};
-  } else if (type == kHostInternsAssignedType) {
+  } else if (type == contract::kHostInternsAssigned) {
     auto payload = Unpack<v1::HostInternsAssigned>(*envelope);
     if (payload.ok()) {
       revision = {"host", {payload->host_offer().host_offer_id(), payload->revision()}};
     }
-  } else if (type == kReminderDueType) {
+  } else if (type == contract::kReminderDue) {
     auto payload = Unpack<v1::ReminderDue>(*envelope);
     if (payload.ok()) {
       auto [scope, id] = std::pair<std::string, std::string>{
@@ -531,7 +532,7 @@ bus::Outcome Notifier::Handle(const bus::Delivery& delivery) {
   events::Envelope source = *envelope;
   absl::StatusOr<Plan> plan;
   std::string only_message;
-  if (type == kResendRequestedType) {
+  if (type == contract::kResendRequested) {
     auto payload = Unpack<v1::ResendRequested>(*envelope);
     if (!payload.ok()) return bus::Outcome::DeadLetter(payload.status().ToString());
     auto record = repository_.Get(tenant, payload->message_id());

@@ -36,16 +36,6 @@ class Histogram;
 
 namespace ipraktik::notification {
 
-// Routing keys (Envelope.type) the service consumes.
-inline constexpr char kInternPlacedType[] = "matching.intern.placed";
-inline constexpr char kInternUnmatchedType[] = "matching.intern.unmatched";
-inline constexpr char kHostInternsAssignedType[] = "matching.host.interns_assigned";
-inline constexpr char kResultPublishedType[] = "matching.result.published";
-inline constexpr char kEvaluationInvitationType[] = "evaluation.invitation.requested";
-inline constexpr char kReminderDueType[] = "notification.reminder.due";
-inline constexpr char kResendRequestedType[] = "notification.resend.requested";
-inline constexpr char kParticipantErasedType[] = "registration.participant.erased";
-
 using Clock = std::function<absl::Time()>;
 
 struct NotifierOptions {

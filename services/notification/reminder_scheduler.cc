@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "domain/ids.h"
 #include "event_mapping.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/v1/notification_events.pb.h"
 
 namespace ipraktik::notification {
@@ -31,8 +32,8 @@ absl::StatusOr<int> ReminderScheduler::RunOnce() {
       payload.set_source_event_id(reminder.source_event_id);
       payload.set_revision(reminder.revision);
       if (auto kind = ParseMessageKind(reminder.kind)) payload.set_kind(ToProto(*kind));
-      auto envelope = events::BuildEnvelope({.type = kReminderDueType, .tenant = tenant}, payload,
-                                            reminder.due);
+      auto envelope = events::BuildEnvelope({.type = contract::kReminderDue, .tenant = tenant},
+                                            payload, reminder.due);
       if (!envelope.ok()) return envelope.status();
       envelope->set_id(NameBasedUuid(absl::StrCat(
           "reminder\x1f", tenant, "\x1f", reminder.reminder_id, "\x1f", reminder.revision)));

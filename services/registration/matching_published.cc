@@ -3,27 +3,24 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/v1/placement_events.pb.h"
 
 namespace ipraktik::registration {
 
-namespace {
-constexpr char kMatchingPublishedEvent[] = "matching.result.published";
-}  // namespace
-
 bus::QueueSpec MatchingPublishedQueue() {
-  return {.name = kMatchingPublishedQueue, .bindings = {kMatchingPublishedEvent}, .retry = {}};
+  return {.name = kMatchingPublishedQueue, .bindings = {contract::kResultPublished}, .retry = {}};
 }
 
 bus::Outcome OnMatchingPublished(Registrar& registrar, const bus::Delivery& delivery) {
   auto envelope = events::ParseEnvelope(delivery.body);
   if (!envelope.ok()) return bus::Outcome::DeadLetter(std::string(envelope.status().message()));
   v1::MatchingResultPublished published;
-  if (envelope->type() != kMatchingPublishedEvent || !envelope->payload().UnpackTo(&published) ||
+  if (envelope->type() != contract::kResultPublished || !envelope->payload().UnpackTo(&published) ||
       published.round().round_id().empty()) {
     return bus::Outcome::DeadLetter(
-        absl::StrCat("not a ", kMatchingPublishedEvent, " event with a round id"));
+        absl::StrCat("not a ", contract::kResultPublished, " event with a round id"));
   }
   const Caller caller{.tenant = envelope->tenant(), .correlation_id = envelope->correlation_id()};
   absl::Status recorded = registrar.RecordMatchingPublished(caller, published.round().round_id());

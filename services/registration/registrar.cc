@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "domain/rules.h"
 #include "domain/text.h"
+#include "ipraktik/contract/event_types.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
 #include "record_cache.h"
@@ -337,7 +338,7 @@ absl::StatusOr<v1::TransitionRoundResponse> Registrar::TransitionRound(
         changed.set_previous_state(ToProto(previous));
         changed.set_state(message.state());
         changed.set_version(record.version);
-        auto event = MakeEvent(caller, kRoundStateChanged, changed);
+        auto event = MakeEvent(caller, contract::kRoundStateChanged, changed);
         if (!event.ok()) return event.status();
 
         Transaction transaction(*keys);

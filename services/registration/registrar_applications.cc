@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "domain/rules.h"
 #include "domain/text.h"
+#include "ipraktik/contract/event_types.h"
 #include "record_cache.h"
 #include "registrar.h"
 #include "registrar_events.h"
@@ -253,7 +254,7 @@ absl::StatusOr<events::Envelope> SubmittedEvent(const Caller& caller, const Appl
   }
   submitted.set_resubmitted(!plan.created);
   submitted.set_version(plan.record.version);
-  return MakeEvent(caller, kApplicationSubmitted, submitted);
+  return MakeEvent(caller, contract::kApplicationSubmitted, submitted);
 }
 
 // The application a manager's personal link names; NOT_FOUND when the link is not (or no longer)
@@ -398,7 +399,7 @@ absl::StatusOr<std::variant<std::string, Registrar::SignUpCommit>> Registrar::De
     v1::ParticipantRegistered registered;
     *registered.mutable_participant() = PersonCard(person.message, &inputs.workplace->message);
     registered.set_workplace_id(participant.workplace_id);
-    auto event = MakeEvent(input.caller, kParticipantRegistered, registered);
+    auto event = MakeEvent(input.caller, contract::kParticipantRegistered, registered);
     if (!event.ok()) return event.status();
     transaction.Emit(*std::move(event));
   }
@@ -733,7 +734,7 @@ absl::StatusOr<v1::DecideApprovalResponse> Registrar::DecideApproval(
         decided.set_participant_id(message.participant_id());
         decided.set_approval_state(message.approval_state());
         decided.set_version(record.version);
-        auto event = MakeEvent(caller, kApprovalDecided, decided);
+        auto event = MakeEvent(caller, contract::kApprovalDecided, decided);
         if (!event.ok()) return event.status();
 
         Transaction transaction(*keys);

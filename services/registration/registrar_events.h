@@ -15,15 +15,6 @@
 
 namespace ipraktik::registration {
 
-// Routing keys (Envelope.type).
-inline constexpr char kParticipantRegistered[] = "registration.participant.registered";
-inline constexpr char kParticipantErased[] = "registration.participant.erased";
-inline constexpr char kHostOfferPublished[] = "registration.host_offer.published";
-inline constexpr char kHostOfferWithdrawn[] = "registration.host_offer.withdrawn";
-inline constexpr char kApplicationSubmitted[] = "registration.application.submitted";
-inline constexpr char kApprovalDecided[] = "registration.application.approval_decided";
-inline constexpr char kRoundStateChanged[] = "registration.round.state_changed";
-
 // An envelope of type for the caller's tenant and correlation id.
 absl::StatusOr<events::Envelope> MakeEvent(const Caller& caller, std::string_view type,
                                            const google::protobuf::Message& payload);

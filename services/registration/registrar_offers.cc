@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "domain/rules.h"
 #include "domain/text.h"
+#include "ipraktik/contract/event_types.h"
 #include "registrar.h"
 #include "registrar_events.h"
 #include "registrar_metrics.h"
@@ -101,7 +102,7 @@ absl::StatusOr<events::Envelope> PublishedEvent(const Caller& caller, const v1::
   *published.mutable_days() = offer.days();
   *published.mutable_fields() = offer.fields();
   published.set_version(version);
-  return MakeEvent(caller, kHostOfferPublished, published);
+  return MakeEvent(caller, contract::kHostOfferPublished, published);
 }
 
 }  // namespace
@@ -323,7 +324,7 @@ absl::StatusOr<v1::HostOffer> ChangeOfferState(RegistrationRepository& repositor
           withdrawn.set_round_id(offer.round_id);
           withdrawn.set_host_offer_id(id);
           withdrawn.set_version(record.version);
-          event = MakeEvent(caller, kHostOfferWithdrawn, withdrawn);
+          event = MakeEvent(caller, contract::kHostOfferWithdrawn, withdrawn);
         }
         if (!event.ok()) return event.status();
         transaction.Emit(*std::move(event));

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "domain/rules.h"
+#include "ipraktik/contract/event_types.h"
 #include "registrar.h"
 #include "registrar_events.h"
 #include "registrar_metrics.h"
@@ -74,7 +75,7 @@ absl::StatusOr<v1::RegisterParticipantResponse> Registrar::RegisterParticipant(
           v1::ParticipantRegistered registered;
           *registered.mutable_participant() = PersonCard(plan.message, &(*workplace)->message);
           registered.set_workplace_id(given.workplace_id);
-          auto event = MakeEvent(caller, kParticipantRegistered, registered);
+          auto event = MakeEvent(caller, contract::kParticipantRegistered, registered);
           if (!event.ok()) return event.status();
           transaction.Emit(*std::move(event));
         }
@@ -273,7 +274,7 @@ absl::StatusOr<Registrar::Erasure> Registrar::Erase(const Caller& caller, const 
         v1::ParticipantErased erased;
         erased.set_participant_id(participant_id);
         for (const auto& round_id : round_ids) erased.add_round_ids(round_id);
-        auto event = MakeEvent(caller, kParticipantErased, erased);
+        auto event = MakeEvent(caller, contract::kParticipantErased, erased);
         if (!event.ok()) return event.status();
         transaction.Emit(*std::move(event));
         if (validate_only) return erasure;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/time/clock.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/keys.h"
@@ -85,7 +86,7 @@ TEST_F(JobStoreTest, CreatesAQueuedJobWithItsRequestEvent) {
   EXPECT_EQ(created->job.snapshot_parts, 2);
   EXPECT_EQ(created->job.snapshot_revision, 7);
 
-  auto requested = OutboxEvents("aarhus", kJobRequestedEvent);
+  auto requested = OutboxEvents("aarhus", contract::kJobRequested);
   ASSERT_EQ(requested.size(), 1u);
   v1::MatchingJobRequested payload;
   ASSERT_TRUE(requested[0].payload().UnpackTo(&payload));
@@ -112,7 +113,7 @@ TEST_F(JobStoreTest, ASecondRequestWhileOneIsActiveGetsThatJob) {
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_TRUE(second->existing);
   EXPECT_EQ(second->job.job_id, "job-1");
-  EXPECT_EQ(OutboxEvents("aarhus", kJobRequestedEvent).size(), 1u);
+  EXPECT_EQ(OutboxEvents("aarhus", contract::kJobRequested).size(), 1u);
   EXPECT_FALSE(jobs_->SnapshotPart("aarhus", "job-2", 0).ok()) << "the unused snapshot is gone";
   EXPECT_TRUE(absl::IsNotFound(jobs_->Get("aarhus", "job-2").status()));
 
@@ -187,7 +188,7 @@ TEST_F(JobStoreTest, AJobFinishesOnceWithOneEvent) {
   ASSERT_TRUE(jobs_->Finish("aarhus", "job-1", claim->fence, summary).ok());
   ASSERT_TRUE(jobs_->Finish("aarhus", "job-1", claim->fence, summary).ok()) << "a duplicate";
 
-  auto finished = OutboxEvents("aarhus", kJobFinishedEvent);
+  auto finished = OutboxEvents("aarhus", contract::kJobFinished);
   ASSERT_EQ(finished.size(), 1u);
   v1::MatchingJobFinished payload;
   ASSERT_TRUE(finished[0].payload().UnpackTo(&payload));
@@ -277,7 +278,7 @@ TEST_F(JobStoreTest, AFailedJobKeepsItsReason) {
   EXPECT_TRUE(absl::IsFailedPrecondition(jobs_->MarkPublished("aarhus", "job-1").status()));
   EXPECT_FALSE(jobs_->ResultPart("aarhus", "job-1", 0).ok());
   EXPECT_FALSE(jobs_->SnapshotPart("aarhus", "job-1", 0).ok()) << "its personal data is gone";
-  auto finished = OutboxEvents("aarhus", kJobFinishedEvent);
+  auto finished = OutboxEvents("aarhus", contract::kJobFinished);
   ASSERT_EQ(finished.size(), 1u);
   // The round is free for a new job.
   EXPECT_FALSE(CreateJob("aarhus", "job-2", "round-1")->existing);

@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "ipraktik/contract/event_types.h"
+
 namespace ipraktik::matching_service {
 namespace {
 
@@ -72,24 +74,24 @@ TEST(Publication, TheFirstTellsEveryone) {
   input.assignments = {Pair("anna", "h-1"), Pair("bo", "h-1"), Pair("cy", "h-2")};
   input.unmatched = {Unmatched("dan")};
   Publication publication = ComparePublication(input);
-  EXPECT_EQ(Types(publication), (std::map<std::string, int>{{kInternPlacedEvent, 3},
-                                                            {kInternUnmatchedEvent, 1},
-                                                            {kHostInternsAssignedEvent, 2}}));
+  EXPECT_EQ(Types(publication), (std::map<std::string, int>{{contract::kInternPlaced, 3},
+                                                            {contract::kInternUnmatched, 1},
+                                                            {contract::kHostInternsAssigned, 2}}));
   EXPECT_EQ(publication.notified, 6);
   EXPECT_EQ(publication.changes.size(), 6u);
   for (const auto& event : Events(publication)) {
-    if (event.type == kInternPlacedEvent) {
+    if (event.type == contract::kInternPlaced) {
       EXPECT_EQ(event.placed.change(), v1::PLACEMENT_CHANGE_NEW);
       EXPECT_EQ(event.placed.revision(), 1);
       EXPECT_EQ(event.placed.placement_id(), "r-37/" + event.placed.intern().participant_id());
       EXPECT_EQ(event.placed.purpose(), "learn");
     }
-    if (event.type == kHostInternsAssignedEvent &&
+    if (event.type == contract::kHostInternsAssigned &&
         event.host.host_offer().host_offer_id() == "h-1") {
       EXPECT_EQ(event.host.interns_size(), 2);
       EXPECT_EQ(event.host.cancelled_size(), 0);
     }
-    if (event.type == kInternUnmatchedEvent) {
+    if (event.type == contract::kInternUnmatched) {
       EXPECT_FALSE(event.unmatched.placement_cancelled());
       EXPECT_EQ(event.unmatched.reason_code(), "all_wished_hosts_full");
     }
@@ -114,9 +116,9 @@ TEST(Publication, ARematchTellsOnlyThoseWhosePlacementChanged) {
   Publication publication = ComparePublication(second);
   std::map<std::string, PublicationEvent> by_subject;
   for (const auto& event : Events(publication)) {
-    by_subject[event.type == kHostInternsAssignedEvent
+    by_subject[event.type == contract::kHostInternsAssigned
                    ? event.host.host_offer().host_offer_id()
-                   : (event.type == kInternPlacedEvent
+                   : (event.type == contract::kInternPlaced
                           ? event.placed.intern().participant_id()
                           : event.unmatched.intern().participant_id())] = event;
   }
@@ -144,17 +146,17 @@ TEST(Publication, APlaceTakenAwayIsCancelledAndAWithdrawnInternLeavesTheirHost) 
   Publication publication = ComparePublication(second);
   int cancelled_hosts = 0;
   for (const auto& event : Events(publication)) {
-    if (event.type == kInternUnmatchedEvent) {
+    if (event.type == contract::kInternUnmatched) {
       EXPECT_EQ(event.unmatched.intern().participant_id(), "anna");
       EXPECT_TRUE(event.unmatched.placement_cancelled());
       EXPECT_EQ(event.unmatched.revision(), 2);
     }
-    if (event.type == kHostInternsAssignedEvent) {
+    if (event.type == contract::kHostInternsAssigned) {
       ++cancelled_hosts;
       EXPECT_EQ(event.host.interns_size(), 0);
       EXPECT_EQ(event.host.cancelled_size(), 1);
     }
-    EXPECT_NE(event.type, kInternPlacedEvent);
+    EXPECT_NE(event.type, contract::kInternPlaced);
   }
   EXPECT_EQ(cancelled_hosts, 2);
   bool bo_withdrawn = false;

@@ -18,6 +18,7 @@
 #include "eventually.h"
 #include "ipraktik/bus/admin.h"
 #include "ipraktik/bus/publisher.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/jobs/job_queue.h"
 #include "ipraktik/jobs/job_store.h"
@@ -70,7 +71,7 @@ class WorkerTest : public ::testing::Test {
     admin_ = std::make_unique<bus::Admin>(*std::move(admin));
     const std::vector<bus::QueueSpec> queues = {
         jobs::JobQueue(TestRetry()),
-        {.name = kFinishedQueue, .bindings = {std::string(jobs::kJobFinishedEvent)}, .retry = {}}};
+        {.name = kFinishedQueue, .bindings = {contract::kJobFinished}, .retry = {}}};
     ASSERT_TRUE(admin_->Declare(queues).ok());
     (void)admin_->Purge(kFinishedQueue);
     (void)admin_->Purge(bus::DeadLetterQueueName(jobs::kJobQueue));
@@ -355,11 +356,11 @@ TEST_F(WorkerTest, ADuplicatedJobMessageIsHandledOnce) {
   v1::MatchingJobRequested requested;
   requested.set_job_id("job-d");
   requested.set_round_id("round-1");
-  auto envelope = events::BuildEnvelope(
-      {.type = std::string(jobs::kJobRequestedEvent), .tenant = tenant_}, requested);
+  auto envelope =
+      events::BuildEnvelope({.type = contract::kJobRequested, .tenant = tenant_}, requested);
   ASSERT_TRUE(envelope.ok());
   bus::Message message;
-  message.routing_key = std::string(jobs::kJobRequestedEvent);
+  message.routing_key = contract::kJobRequested;
   message.body = envelope->SerializeAsString();
   message.message_id = envelope->id();
   PublishDirectly(message);
@@ -377,7 +378,7 @@ TEST_F(WorkerTest, AMalformedMessageIsDeadLetteredAndTheWorkerGoesOn) {
   StartWorker("w1");
   StartRelay();
   bus::Message garbage;
-  garbage.routing_key = std::string(jobs::kJobRequestedEvent);
+  garbage.routing_key = contract::kJobRequested;
   garbage.body = "not an envelope";
   garbage.message_id = "garbage-1";
   PublishDirectly(garbage);

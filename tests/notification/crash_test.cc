@@ -13,6 +13,7 @@
 
 #include "child_process.h"
 #include "delivery_repository.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/store/pool.h"
 #include "notification_testing.h"
 #include "notifier.h"
@@ -86,7 +87,7 @@ TEST_F(CrashTest, KilledMidBatchAndRestartedSendsEveryEmailExactlyOnce) {
   for (int i = 0; i < kPlacements; ++i) {
     auto intern = PersonCard("p-" + std::to_string(i), "Kirsten Ærbø " + std::to_string(i),
                              "k" + std::to_string(i) + "@crash.example");
-    Publish(*publisher, Envelope(kInternPlacedType, kTenant,
+    Publish(*publisher, Envelope(contract::kInternPlaced, kTenant,
                                  PlacedEvent("r-crash", intern, OfferCard("h", "host@coi.example"),
                                              Days(first_day, 2), "pl-" + std::to_string(i))));
   }

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <set>
 
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/notification.grpc.pb.h"
@@ -216,13 +217,13 @@ TEST_F(NotificationTest, EveryMessageArrivesWithItsContentAttachmentAndEncoding)
   auto intern = PersonCard("p-soren", "Søren Ærø Åberg", Email("soren"));
   auto offer = OfferCard("h-via", Email("lene"));
   auto placed = PlacedEvent("r1", intern, offer, Days(first_day, 3), "pl-soren");
-  Send(kInternPlacedType, placed);
+  Send(contract::kInternPlaced, placed);
   v1::HostInternsAssigned assigned;
   *assigned.mutable_round() = RoundCard("r1");
   *assigned.mutable_host_offer() = offer;
   *assigned.add_interns() = Visitor(placed);
   assigned.set_revision(1);
-  Send(kHostInternsAssignedType, assigned);
+  Send(contract::kHostInternsAssigned, assigned);
   v1::InternUnmatched unmatched;
   *unmatched.mutable_round() = RoundCard("r1");
   *unmatched.mutable_intern() =
@@ -230,7 +231,7 @@ TEST_F(NotificationTest, EveryMessageArrivesWithItsContentAttachmentAndEncoding)
   unmatched.set_reason_code("all_wished_hosts_full");
   unmatched.set_placement_id("pl-emma");
   unmatched.set_revision(1);
-  Send(kInternUnmatchedType, unmatched);
+  Send(contract::kInternUnmatched, unmatched);
   v1::EvaluationInvitationRequested invitation;
   *invitation.mutable_round() = RoundCard("r1");
   *invitation.mutable_participant() = intern;
@@ -238,7 +239,7 @@ TEST_F(NotificationTest, EveryMessageArrivesWithItsContentAttachmentAndEncoding)
   invitation.set_form_url("https://evaluering.example/f/abc?s=1&t=2");
   invitation.set_invitation_id("inv-soren");
   invitation.set_host_workplace_name("Socialforvaltningen");
-  Send(kEvaluationInvitationType, invitation);
+  Send(contract::kEvaluationInvitationRequested, invitation);
 
   ASSERT_TRUE(
       Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 4; }));
@@ -338,34 +339,34 @@ TEST_F(NotificationTest, AReMatchUpdatesTheAffectedAndCancelsTheLostHostsInvitat
   auto new_host = OfferCard("h-new", Email("newhost"));
   new_host.set_workplace_name("Dragør Kommune");
   auto placed = PlacedEvent("r2", intern, old_host, Days(first_day, 2), "pl-anna");
-  Send(kInternPlacedType, placed);
+  Send(contract::kInternPlaced, placed);
   v1::HostInternsAssigned assigned;
   *assigned.mutable_round() = RoundCard("r2");
   *assigned.mutable_host_offer() = old_host;
   *assigned.add_interns() = Visitor(placed);
   assigned.set_revision(1);
-  Send(kHostInternsAssignedType, assigned);
+  Send(contract::kHostInternsAssigned, assigned);
   ASSERT_TRUE(
       Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 2; }));
 
   // The re-match moves Anna: she gets an update, the old host a cancellation, the new host the
   // invitation; nobody else hears anything.
   auto moved = PlacedEvent("r2", intern, new_host, Days(first_day + 1, 2), "pl-anna", 2);
-  Send(kInternPlacedType, moved);
+  Send(contract::kInternPlaced, moved);
   v1::HostInternsAssigned lost;
   *lost.mutable_round() = RoundCard("r2");
   *lost.mutable_host_offer() = old_host;
   *lost.add_cancelled() = Visitor(placed);
   lost.set_revision(2);
-  Send(kHostInternsAssignedType, lost);
+  Send(contract::kHostInternsAssigned, lost);
   v1::HostInternsAssigned gained;
   *gained.mutable_round() = RoundCard("r2");
   *gained.mutable_host_offer() = new_host;
   *gained.add_interns() = Visitor(moved);
   gained.set_revision(1);
-  Send(kHostInternsAssignedType, gained);
+  Send(contract::kHostInternsAssigned, gained);
   // A late copy of the first placement (an older revision) changes nothing.
-  Send(kInternPlacedType, placed);
+  Send(contract::kInternPlaced, placed);
   ASSERT_TRUE(
       Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 5; }));
   std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -411,7 +412,7 @@ TEST_F(NotificationTest, ARedeliveredEventAndTwoReplicasSendEachEmailOnce) {
   for (int i = 0; i < 20; ++i) {
     auto intern = PersonCard("p-" + std::to_string(i), "Praktikant Nr. " + std::to_string(i),
                              Email("intern" + std::to_string(i)));
-    envelopes.push_back(Envelope(kInternPlacedType, tenant_,
+    envelopes.push_back(Envelope(contract::kInternPlaced, tenant_,
                                  PlacedEvent("r3", intern, OfferCard("h-x", Email("host")),
                                              Days(Today() + 50, 1), "pl-" + std::to_string(i))));
   }
@@ -439,8 +440,8 @@ TEST_F(NotificationTest, AnErasedParticipantsRecordsGoAndNothingMoreIsSentToThem
   auto erik = PersonCard("p-erik", "Erik Sletning", Email("erik"));
   auto anna = PersonCard("p-anna", "Anna Bliver", Email("anna"));
   auto offer = OfferCard("h-gdpr", Email("vaert"));
-  Send(kInternPlacedType, PlacedEvent("r7", erik, offer, Days(Today() + 40, 1), "pl-erik"));
-  Send(kInternPlacedType, PlacedEvent("r7", anna, offer, Days(Today() + 40, 1), "pl-anna"));
+  Send(contract::kInternPlaced, PlacedEvent("r7", erik, offer, Days(Today() + 40, 1), "pl-erik"));
+  Send(contract::kInternPlaced, PlacedEvent("r7", anna, offer, Days(Today() + 40, 1), "pl-anna"));
   ASSERT_TRUE(Eventually([&] { return RoundDeliveries("r7").size() == 2; }));
   ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("erik")) == 1; }));
   v1::ListDeliveriesRequest eriks;
@@ -450,15 +451,17 @@ TEST_F(NotificationTest, AnErasedParticipantsRecordsGoAndNothingMoreIsSentToThem
   v1::ParticipantErased erased;
   erased.set_participant_id("p-erik");
   erased.add_round_ids("r7");
-  Send(kParticipantErasedType, erased);
+  Send(contract::kParticipantErased, erased);
   ASSERT_TRUE(Eventually([&] { return Deliveries(eriks).empty(); }));
   const auto left = RoundDeliveries("r7");
   ASSERT_EQ(left.size(), 1u) << "the other intern's record stays";
   EXPECT_EQ(left[0].participant_id(), "p-anna");
 
   // A re-match moving both: Anna hears of it, Erik does not.
-  Send(kInternPlacedType, PlacedEvent("r7", erik, offer, Days(Today() + 41, 1), "pl-erik", 2));
-  Send(kInternPlacedType, PlacedEvent("r7", anna, offer, Days(Today() + 41, 1), "pl-anna", 2));
+  Send(contract::kInternPlaced,
+       PlacedEvent("r7", erik, offer, Days(Today() + 41, 1), "pl-erik", 2));
+  Send(contract::kInternPlaced,
+       PlacedEvent("r7", anna, offer, Days(Today() + 41, 1), "pl-anna", 2));
   ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("anna")) == 2; }));
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_EQ(CountContaining(*servers->smtp, Email("erik")), 1);
@@ -474,7 +477,7 @@ TEST_F(NotificationTest, AnErasedParticipantsRecordsGoAndNothingMoreIsSentToThem
   *assigned.add_interns() =
       Visitor(PlacedEvent("r7", anna, offer, Days(Today() + 41, 1), "pl-anna", 2));
   assigned.set_revision(1);
-  Send(kHostInternsAssignedType, assigned);
+  Send(contract::kHostInternsAssigned, assigned);
   ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("vaert")) == 1; }));
   const auto to_host = MailTo(ReceivedMail(*servers->smtp), Email("vaert"));
   ASSERT_EQ(to_host.size(), 1u);
@@ -489,8 +492,8 @@ TEST_F(NotificationTest, SmtpDownForAWhileThenUpEverythingArrivesOnce) {
   for (int i = 0; i < 6; ++i) {
     auto intern = PersonCard("p-d" + std::to_string(i), "Dorte Ødegård " + std::to_string(i),
                              Email("down" + std::to_string(i)));
-    Send(kInternPlacedType, PlacedEvent("r4", intern, OfferCard("h-y", Email("host")),
-                                        Days(Today() + 60, 2), "pl-d" + std::to_string(i)));
+    Send(contract::kInternPlaced, PlacedEvent("r4", intern, OfferCard("h-y", Email("host")),
+                                              Days(Today() + 60, 2), "pl-d" + std::to_string(i)));
   }
   // The sends fail and are retried: the records say so.
   ASSERT_TRUE(Eventually([&] {
@@ -523,10 +526,10 @@ TEST_F(NotificationTest, SmtpDownForAWhileThenUpEverythingArrivesOnce) {
 TEST_F(NotificationTest, ABadAddressIsAPermanentFailureAndCanBeResentAfterwards) {
   StartApp();
   auto bad = PersonCard("p-bad", "Bente Bad", "bente.at.kommune.dk");
-  Send(kInternPlacedType,
+  Send(contract::kInternPlaced,
        PlacedEvent("r5", bad, OfferCard("h-z", Email("zhost")), Days(Today() + 70, 1), "pl-bad"));
   auto good = PersonCard("p-good", "Gitte God", Email("gitte"));
-  Send(kInternPlacedType,
+  Send(contract::kInternPlaced,
        PlacedEvent("r5", good, OfferCard("h-z", Email("zhost")), Days(Today() + 70, 1), "pl-good"));
   ASSERT_TRUE(Eventually([&] { return RoundDeliveries("r5", true).size() == 1; }));
   ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("gitte")) == 1; }));
@@ -630,15 +633,15 @@ TEST_F(NotificationTest, RemindersGoOutTheConfiguredDaysBefore) {
   auto intern = PersonCard("p-rem", "Rikke Ærenlund", Email("rikke"));
   auto offer = OfferCard("h-rem", Email("remhost"));
   auto placed = PlacedEvent("r7", intern, offer, Days(Today() + 2, 2), "pl-rem");
-  Send(kInternPlacedType, placed, absl::Now() - absl::Hours(30));
+  Send(contract::kInternPlaced, placed, absl::Now() - absl::Hours(30));
   v1::HostInternsAssigned assigned;
   *assigned.mutable_round() = RoundCard("r7");
   *assigned.mutable_host_offer() = offer;
   *assigned.add_interns() = Visitor(placed);
   assigned.set_revision(1);
-  Send(kHostInternsAssignedType, assigned, absl::Now() - absl::Hours(30));
+  Send(contract::kHostInternsAssigned, assigned, absl::Now() - absl::Hours(30));
   // A placement far ahead gets its reminder later, not now.
-  Send(kInternPlacedType,
+  Send(contract::kInternPlaced,
        PlacedEvent("r7", PersonCard("p-later", "Lars Senere", Email("lars")), offer,
                    Days(Today() + 20, 1), "pl-later"),
        absl::Now() - absl::Hours(30));
@@ -666,7 +669,7 @@ TEST_F(NotificationTest, StartTlsWithAuthenticationConfigurable) {
   settings_.smtp.starttls = StartTls::kRequired;
   settings_.smtp.ca_file = servers->tls_smtp->certificate().string();
   StartApp();
-  Send(kInternPlacedType,
+  Send(contract::kInternPlaced,
        PlacedEvent("r8", PersonCard("p-tls", "Tina Tåsinge", Email("tina")),
                    OfferCard("h-t", Email("thost")), Days(Today() + 90, 1), "pl-tls"));
   ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->tls_smtp, Email("tina")) == 1; }));

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/jobs/job_store.h"
 
 namespace ipraktik::jobs {
@@ -25,7 +26,7 @@ bus::RetryPolicy ReadJobRetryPolicy(config::Reader& reader) {
 
 bus::QueueSpec JobQueue(const bus::RetryPolicy& retry) {
   return {.name = std::string(kJobQueue),
-          .bindings = {std::string(kJobRequestedEvent)},
+          .bindings = {std::string(contract::kJobRequested)},
           .retry = retry};
 }
 

@@ -3,6 +3,8 @@
 #include <set>
 #include <tuple>
 
+#include "ipraktik/contract/event_types.h"
+
 namespace ipraktik::matching_service {
 namespace {
 
@@ -70,7 +72,7 @@ Publication ComparePublication(const PublicationInput& input) {
     record.set_placement_id(placement_id);
     record.set_revision(before == nullptr ? 1 : before->revision() + 1);
     record.set_job_id(input.job_id);
-    PublicationEvent event{.type = kInternPlacedEvent,
+    PublicationEvent event{.type = contract::kInternPlaced,
                            .name = input.job_id + "/placed/" + participant,
                            .placed = {},
                            .unmatched = {},
@@ -106,7 +108,7 @@ Publication ComparePublication(const PublicationInput& input) {
     record.set_job_id(input.job_id);
     record.set_reason_code(unmatched.reason_code());
 
-    PublicationEvent event{.type = kInternUnmatchedEvent,
+    PublicationEvent event{.type = contract::kInternUnmatched,
                            .name = input.job_id + "/unmatched/" + participant,
                            .placed = {},
                            .unmatched = {},
@@ -170,7 +172,7 @@ Publication ComparePublication(const PublicationInput& input) {
       }
     }
     message.set_revision(before == nullptr ? 1 : before->revision() + 1);
-    PublicationEvent event{.type = kHostInternsAssignedEvent,
+    PublicationEvent event{.type = contract::kHostInternsAssigned,
                            .name = input.job_id + "/host/" + offer,
                            .placed = {},
                            .unmatched = {},

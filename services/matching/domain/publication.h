@@ -64,11 +64,6 @@ struct Publication {
   std::int64_t unplaced = 0;
 };
 
-inline constexpr char kInternPlacedEvent[] = "matching.intern.placed";
-inline constexpr char kInternUnmatchedEvent[] = "matching.intern.unmatched";
-inline constexpr char kHostInternsAssignedEvent[] = "matching.host.interns_assigned";
-inline constexpr char kResultPublishedEvent[] = "matching.result.published";
-
 // Stable for one intern in one round across re-matches (calendar UIDs derive from it).
 std::string PlacementId(const std::string& round_id, const std::string& participant_id);
 

@@ -16,6 +16,7 @@
 #include "domain/compose.h"
 #include "ipraktik/bus/admin.h"
 #include "ipraktik/bus/publisher.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/placement_events.pb.h"
@@ -116,7 +117,7 @@ int Main() {
                           .reminder_days_before = 3};
   for (int i = 0; i < kPlacements; ++i) {
     auto envelope =
-        events::BuildEnvelope({.type = kInternPlacedType, .tenant = kTenant}, Placement(i));
+        events::BuildEnvelope({.type = contract::kInternPlaced, .tenant = kTenant}, Placement(i));
     Check(envelope.status(), "building an envelope");
     MessageContext context{.tenant = kTenant,
                            .event_id = envelope->id(),

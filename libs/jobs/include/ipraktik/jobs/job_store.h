@@ -79,10 +79,6 @@ struct JobRecord {
 // True for the FAILED_PRECONDITION a worker gets once a newer claim took its job over.
 bool IsSuperseded(const absl::Status& status);
 
-// The event types of jobs (routing keys).
-inline constexpr std::string_view kJobRequestedEvent = "matching.job.requested";
-inline constexpr std::string_view kJobFinishedEvent = "matching.job.finished";
-
 // Every member has a default, so designated initializers may leave any out.
 struct NewJob {
   std::string job_id{};      // unique (e.g. a UUID)
