@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,6 +21,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "eventually.h"
 #include "ipraktik/events/dedupe.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/events/event_script.h"
@@ -37,6 +37,7 @@ namespace ipraktik::outbox {
 namespace {
 
 using events::Envelope;
+using ::ipraktik::testing::Eventually;
 using ::ipraktik::testing::RedisServer;
 
 // The producer's change: records the sequence number of the last placement and counts them;
@@ -123,15 +124,6 @@ std::vector<std::int64_t> OneTo(std::int64_t n) {
   std::vector<std::int64_t> sequence;
   for (std::int64_t i = 1; i <= n; ++i) sequence.push_back(i);
   return sequence;
-}
-
-bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(30)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
 }
 
 class OutboxTest : public ::testing::Test {
@@ -336,7 +328,7 @@ TEST_F(OutboxTest, AFailingPublisherLosesNothingAndKeepsTheOrder) {
   bus.FailWhen([](int call) { return call % 3 == 0; });  // every third publish fails
   Relay relay(*redis_, bus.Callback(), Quiet(), FastRelay("a"));
   relay.Start();
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(Eventually([&] {
     auto sequences = FirstPublications(bus.published());
     return sequences["kk"].size() == 50 && sequences["odense"].size() == 50;
   }));
@@ -365,7 +357,7 @@ TEST_F(OutboxTest, ABatchPublisherGetsWholeBatchesAndARefusedBatchComesAgain) {
   };
   Relay relay(*redis_, publish, Quiet(), FastRelay("a"));
   relay.Start();
-  ASSERT_TRUE(WaitUntil([&] { return FirstPublications(bus.published())["kk"].size() == 50; }));
+  ASSERT_TRUE(Eventually([&] { return FirstPublications(bus.published())["kk"].size() == 50; }));
   relay.Stop();
   EXPECT_EQ(FirstPublications(bus.published())["kk"], OneTo(50));
   EXPECT_EQ(bus.published().size(), 50u);  // the refused batch was not published in part
@@ -381,7 +373,7 @@ TEST_F(OutboxTest, PublishesWhileRedisRestarts) {
   Produce("kk", 1, 30);
   server_->Restart();
   Produce("kk", 31, 60);
-  ASSERT_TRUE(WaitUntil([&] { return FirstPublications(bus.published())["kk"].size() == 60; }));
+  ASSERT_TRUE(Eventually([&] { return FirstPublications(bus.published())["kk"].size() == 60; }));
   relay.Stop();
   EXPECT_EQ(FirstPublications(bus.published())["kk"], OneTo(60));
 }
@@ -408,7 +400,7 @@ TEST_F(OutboxTest, TwoReplicasPublishEverythingAndTheConsumerAppliesEachOnce) {
     producers.emplace_back([&, tenant] { Produce(tenant, 1, kEvents); });
   }
   for (std::thread& producer : producers) producer.join();
-  ASSERT_TRUE(WaitUntil([&] {
+  ASSERT_TRUE(Eventually([&] {
     auto sequences = FirstPublications(bus.published());
     for (const std::string& tenant : tenants) {
       if (sequences[tenant].size() != kEvents) return false;
@@ -460,7 +452,7 @@ TEST_F(OutboxTest, AReplicaKilledInTheMiddleOfABatchLosesNothing) {
   // Its batches are 50 entries, 5 ms each, acknowledged at the end of each batch.
   Child victim({victim_program, absl::StrCat(server_->port()), "victim", "1000", "5"});
   ASSERT_TRUE(victim.running());
-  ASSERT_TRUE(WaitUntil([&] { return redis_->Command({"LLEN", "test:bus"})->integer() >= 20; }));
+  ASSERT_TRUE(Eventually([&] { return redis_->Command({"LLEN", "test:bus"})->integer() >= 20; }));
   victim.Kill();
   // The victim died holding published but unacknowledged entries.
   absl::StatusOr<store::Reply> pending =
@@ -471,7 +463,7 @@ TEST_F(OutboxTest, AReplicaKilledInTheMiddleOfABatchLosesNothing) {
   FakeBus bus;
   Relay survivor(*redis_, bus.Callback(), Quiet(), FastRelay("survivor"));
   survivor.Start();  // takes over once the victim's lease (1 s) expired
-  ASSERT_TRUE(WaitUntil([&] { return StreamLength("kk") == 0; }));
+  ASSERT_TRUE(Eventually([&] { return StreamLength("kk") == 0; }));
   survivor.Stop();
 
   std::vector<Envelope> deliveries;
