@@ -2,6 +2,7 @@
 // language. The process skeleton (settings, logs, metrics, Redis, RabbitMQ, gRPC health and
 // reflection, graceful shutdown) is libs/server's; the service's parts are NotificationApp.
 #include <memory>
+#include <string>
 
 #include "ipraktik/server/application.h"
 #include "notification_app.h"
@@ -19,7 +20,10 @@ class Notification : public server::Service {
   absl::Status Start(server::Application& app) override {
     auto started = notification::NotificationApp::Start(
         settings_, app.redis(), [&app](std::string_view name) { return app.BusConnection(name); },
-        &app.metrics(), app.logger(), app.deadlines(), [] { return absl::Now(); });
+        &app.metrics(), app.logger(), app.deadlines(), [] { return absl::Now(); },
+        [&app](const absl::Status& status) {
+          app.RequestShutdown("notification consumer: " + status.ToString());
+        });
     if (!started.ok()) return started.status();
     app_ = *std::move(started);
     app.AddGrpcService("ipraktik.v1.NotificationService", app_->service());

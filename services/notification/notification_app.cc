@@ -147,7 +147,7 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
     const NotificationSettings& settings, store::Pool& redis,
     std::function<bus::ConnectionOptions(std::string_view name)> connection,
     prometheus::Registry* metrics, logging::Logger logger, server::DeadlinePolicy deadlines,
-    Clock clock) {
+    Clock clock, std::function<void(const absl::Status&)> consumer_stopped) {
   std::unique_ptr<NotificationApp> app(new NotificationApp());
   app->logger_ = logger;
   app->templates_ = std::make_unique<TemplateStore>(settings.templates);
@@ -199,10 +199,11 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
       [self](const bus::Delivery& delivery) { return self->notifier_->Handle(delivery); });
   if (!consumer.ok()) return consumer.status();
   app->consumer_ = std::make_unique<bus::Consumer>(*std::move(consumer));
-  app->consumer_thread_ = std::thread([self] {
+  app->consumer_thread_ = std::thread([self, consumer_stopped = std::move(consumer_stopped)] {
     absl::Status status = self->consumer_->Run();
     if (!status.ok()) {
       self->logger_.Error("the consumer stopped for good", {{"error", status.ToString()}});
+      if (consumer_stopped) consumer_stopped(status);
     }
   });
   app->scheduler_thread_ =

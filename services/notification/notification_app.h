@@ -48,11 +48,14 @@ std::vector<std::string> NotificationBindings();
 class NotificationApp {
  public:
   // connection(name) gives the bus connection options for a part (consumer, publishers).
+  // consumer_stopped is called (on the consumer's thread) when the consumer stops for good, an
+  // error reconnecting cannot fix: the process should then end, so that it is restarted rather
+  // than left looking alive while it sends nothing. Unset: the error is only logged.
   static absl::StatusOr<std::unique_ptr<NotificationApp>> Start(
       const NotificationSettings& settings, store::Pool& redis,
       std::function<bus::ConnectionOptions(std::string_view name)> connection,
       prometheus::Registry* metrics, logging::Logger logger, server::DeadlinePolicy deadlines,
-      Clock clock);
+      Clock clock, std::function<void(const absl::Status&)> consumer_stopped = nullptr);
   ~NotificationApp();
 
   grpc::Service* service() { return service_.get(); }
