@@ -201,23 +201,15 @@ class CpuShares {
     before_.clear();
     for (const auto& [name, pid] : processes_) before_.push_back(CpuSeconds(pid));
   }
-  // Microseconds per call for each process since Start(), in the order given.
-  std::vector<double> PerCall(std::size_t calls) const {
-    std::vector<double> shares;
-    for (std::size_t i = 0; i < processes_.size(); ++i) {
-      double used = CpuSeconds(processes_[i].second) - before_[i];
-      shares.push_back(calls == 0 ? 0.0 : used * 1e6 / static_cast<double>(calls));
-    }
-    return shares;
-  }
-  // Prints PerCall(calls) and returns their sum.
+  // Prints each process's CPU since Start() in microseconds per call, and returns their sum.
   double Print(const char* what, std::size_t calls) const {
-    std::vector<double> shares = PerCall(calls);
     std::printf("  CPU per %s:", what);
     double total = 0;
     for (std::size_t i = 0; i < processes_.size(); ++i) {
-      total += shares[i];
-      std::printf(" %s %.0f us%s", processes_[i].first.c_str(), shares[i],
+      const double used = CpuSeconds(processes_[i].second) - before_[i];
+      const double share = calls == 0 ? 0.0 : used * 1e6 / static_cast<double>(calls);
+      total += share;
+      std::printf(" %s %.0f us%s", processes_[i].first.c_str(), share,
                   i + 1 < processes_.size() ? "," : "");
     }
     std::printf(" (all %.0f us)\n", total);
