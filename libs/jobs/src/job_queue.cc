@@ -25,9 +25,7 @@ bus::RetryPolicy ReadJobRetryPolicy(config::Reader& reader) {
 }
 
 bus::QueueSpec JobQueue(const bus::RetryPolicy& retry) {
-  return {.name = std::string(kJobQueue),
-          .bindings = {std::string(contract::kJobRequested)},
-          .retry = retry};
+  return {.name = std::string(kJobQueue), .bindings = {contract::kJobRequested}, .retry = retry};
 }
 
 }  // namespace ipraktik::jobs

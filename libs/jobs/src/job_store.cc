@@ -303,7 +303,7 @@ absl::StatusOr<CreateOutcome> JobStore::Create(std::string_view tenant, const Ne
   v1::MatchingJobRequested requested;
   requested.set_job_id(job.job_id);
   requested.set_round_id(input.round_id());
-  auto envelope = events::BuildEnvelope({.type = std::string(contract::kJobRequested),
+  auto envelope = events::BuildEnvelope({.type = contract::kJobRequested,
                                          .tenant = std::string(tenant),
                                          .correlation_id = job.correlation_id},
                                         requested);
@@ -531,7 +531,7 @@ absl::Status JobStore::FinishAs(std::string_view tenant, std::string_view job_id
   finished.set_state(state);
   finished.set_failure_reason(std::string(reason));
   if (state == v1::MATCHING_JOB_STATE_DONE) *finished.mutable_summary() = summary;
-  auto envelope = events::BuildEnvelope({.type = std::string(contract::kJobFinished),
+  auto envelope = events::BuildEnvelope({.type = contract::kJobFinished,
                                          .tenant = std::string(tenant),
                                          .correlation_id = record->correlation_id},
                                         finished);

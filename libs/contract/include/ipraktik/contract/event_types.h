@@ -1,8 +1,9 @@
 #pragma once
 
 // Every event type on the bus: an Envelope's type and its routing key, "<service>.<subject>.
-// <what happened>". The one place both ends take them from. Beside each, its payload message
-// (proto/ipraktik/v1/*_events.proto) and who consumes it.
+// <what happened>". The one place both ends take them from. Grouped by the service that emits
+// them, each group with the proto file of its payloads; a payload message whose name differs from
+// the constant's, and consumers that are not obvious, are named beside it.
 
 namespace ipraktik::contract {
 
