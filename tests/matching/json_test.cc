@@ -1,4 +1,4 @@
-// Reading rounds and results: the spec's example, every malformed case naming record and field,
+// Reading rounds and results: a documented round, every malformed case naming record and field,
 // and results surviving a write/read round trip with their certificate intact.
 
 #include "ipraktik/matching/json.h"
@@ -16,7 +16,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr char kSpecRound[] = R"({
+constexpr char kGroupedRound[] = R"({
   "round": "coi-2026-week37",
   "hosts": [
     {"id": "h-1", "organization": "Dragør Kommune", "sector": "municipal",
@@ -31,8 +31,8 @@ constexpr char kSpecRound[] = R"({
   ]
 })";
 
-TEST(MatchingJsonTest, ReadsTheSpecExampleWithGroupsAsSharedRanks) {
-  auto instance = ReadInstanceJson(kSpecRound);
+TEST(MatchingJsonTest, ReadsARoundWithGroupsAsSharedRanks) {
+  auto instance = ReadInstanceJson(kGroupedRound);
   ASSERT_TRUE(instance.ok()) << instance.status();
   EXPECT_EQ(instance->round, "coi-2026-week37");
   ASSERT_EQ(instance->hosts.size(), 4u);
@@ -138,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BadCase>& param_info) { return param_info.param.name; });
 
 TEST(MatchingJsonTest, ResultRoundTripKeepsEverythingVerifyNeeds) {
-  auto instance = ReadInstanceJson(kSpecRound);
+  auto instance = ReadInstanceJson(kGroupedRound);
   ASSERT_TRUE(instance.ok());
   instance->interns.push_back({"p-2", "X", Sector::kMunicipal, "", {{"h-1", 1}, {"nope", 2}}});
   instance->interns.push_back({"p-3", "X", Sector::kMunicipal, "", {{"h-1", 1}}});
@@ -151,11 +151,47 @@ TEST(MatchingJsonTest, ResultRoundTripKeepsEverythingVerifyNeeds) {
   EXPECT_TRUE(Verify(*instance, *read).ok()) << Verify(*instance, *read);
   read->summary.solve_ms = result->summary.solve_ms;
   EXPECT_EQ(WriteResultJson(*read), json);
-  // The spec's field names and example reason text.
+  // The documented field names and reason text (docs/matching.md).
   EXPECT_THAT(json, HasSubstr(R"("assignments": [)"));
   EXPECT_THAT(json, HasSubstr(R"("reason":"all wished hosts are full")"));
   EXPECT_THAT(json, HasSubstr(R"("demand": [)"));
   EXPECT_THAT(json, HasSubstr(R"("by_rank":[)"));
+}
+
+// The example round of docs/matching.md ("The problem") gives the answer the text there states.
+TEST(MatchingJsonTest, TheDocumentedExampleGivesTheDocumentedAnswer) {
+  auto instance = ReadInstanceJson(R"({
+  "round": "example-2026-w49",
+  "hosts": [
+    {"id": "h-1", "organization": "Aarhus Kommune", "sector": "municipal",
+     "region": "Midtjylland", "capacity": 1},
+    {"id": "h-2", "organization": "Region Midtjylland", "sector": "regional",
+     "region": "Midtjylland", "capacity": 2},
+    {"id": "h-3", "organization": "Energistyrelsen", "sector": "state",
+     "region": "Hovedstaden", "capacity": 0}
+  ],
+  "interns": [
+    {"id": "p-1", "organization": "Aarhus Kommune", "sector": "municipal",
+     "region": "Midtjylland", "wishes": ["h-1", ["h-2", "h-3"]]},
+    {"id": "p-2", "organization": "Skattestyrelsen", "sector": "state",
+     "region": "Nordjylland", "wishes": ["h-9", "h-1", "h-2"]}
+  ]
+})");
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  auto result = Solve(*instance);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->assignments.size(), 2u);
+  EXPECT_EQ(result->assignments[0].intern, "p-1");
+  EXPECT_EQ(result->assignments[0].host, "h-2");
+  EXPECT_EQ(result->assignments[0].rank, 2u);
+  EXPECT_TRUE(result->assignments[0].cross_sector);
+  EXPECT_EQ(result->assignments[1].intern, "p-2");
+  EXPECT_EQ(result->assignments[1].host, "h-1");
+  EXPECT_EQ(result->assignments[1].rank, 2u);
+  EXPECT_TRUE(result->assignments[1].cross_sector);
+  ASSERT_EQ(result->dropped_wishes.size(), 2u);
+  EXPECT_EQ(result->dropped_wishes[0].reason, DropReason::kOwnOrganization);
+  EXPECT_EQ(result->dropped_wishes[1].reason, DropReason::kUnknownHost);
 }
 
 TEST(MatchingJsonTest, EscapesStrings) {

@@ -2,7 +2,7 @@
 
 // The optimisation itself, on indices: interns with their usable wishes (edges), hosts with free
 // places. Cost of an edge = rank * scale - cross, scale > number of interns, so the smallest total
-// cost among the largest assignments is the lexicographic optimum of the spec.
+// cost among the largest assignments is the lexicographic optimum of the round.
 //
 // 1. Largest assignment (augmenting paths, Pothen-Fan style with lookahead), then the
 //    Dulmage-Mendelsohn split it implies: the hosts A reachable from an unplaced intern by

@@ -20,7 +20,7 @@
 namespace ipraktik::matching {
 namespace {
 
-// The round on indices, with the spec's rules applied.
+// The round on indices, with the rules applied (docs/matching.md).
 struct Round {
   std::uint32_t interns = 0;
   std::uint32_t hosts = 0;

@@ -1,4 +1,4 @@
-// ipraktik-match: the matching engine on the command line (../shared/spec/match-instance.md).
+// ipraktik-match: the matching engine on the command line (the problem: docs/matching.md).
 //
 //   ipraktik-match [--input FILE] [--output FILE] [--stats]   ("-" = stdin / stdout, the default)
 //   ipraktik-match --verify INPUT RESULT

@@ -1,4 +1,4 @@
-// Writes a realistic matching round as JSON (../shared/spec/match-instance.md) for the benchmark:
+// Writes a realistic matching round as JSON (docs/matching.md) for the benchmark:
 //  - organisations in five regions by population, each in one sector; hosts and interns belong to
 //    them;
 //  - host popularity is skewed (Zipf, exponent 0.7, over a random order), capacities mostly 1-10;

@@ -1,7 +1,8 @@
 #pragma once
 
-// The JSON face of the engine (../shared/spec/match-instance.md). Reading uses simdjson and refuses
-// malformed input as a whole with INVALID_ARGUMENT naming the record and the field.
+// The JSON face of the engine (target ipraktik::matching_json; the format: docs/matching.md, "The
+// problem"). Reading uses simdjson and refuses malformed input as a whole with INVALID_ARGUMENT
+// naming the record and the field.
 
 #include <string>
 #include <string_view>
@@ -12,7 +13,7 @@
 
 namespace ipraktik::matching {
 
-// Reads a round. Optional extras beside the spec's fields: "pinned" and "forbidden", arrays of
+// Reads a round. Optional extras beside the documented fields: "pinned" and "forbidden", arrays of
 // {"intern": id, "host": id}. Unknown fields are ignored. The result is validated (Validate).
 absl::StatusOr<Instance> ReadInstanceJson(std::string_view json);
 
@@ -20,7 +21,7 @@ absl::StatusOr<Instance> ReadInstanceJson(std::string_view json);
 // read, INVALID_ARGUMENT when its content is malformed.
 absl::StatusOr<Instance> ReadInstanceFile(const std::string& path);
 
-// Writes a result as the spec shows it, plus the extra fields (codes, certificate, ...).
+// Writes a result as docs/matching.md shows it, plus the extra fields (codes, certificate, ...).
 // Deterministic: the same result gives the same bytes.
 std::string WriteResultJson(const Result& result);
 

@@ -1,8 +1,8 @@
 #pragma once
 
-// The exact lexicographic optimum of a round (../shared/spec/match-instance.md): most interns
-// placed, then the smallest total rank, then the most cross-sector placements. docs/matching.md
-// explains the algorithm and why it is exact.
+// The exact lexicographic optimum of a round: most interns placed, then the smallest total rank,
+// then the most cross-sector placements. docs/matching.md states the problem, explains the
+// algorithm and why it is exact.
 
 #include <functional>
 #include <string_view>
