@@ -1,9 +1,6 @@
 #include "oracle.h"
 
-#include <lemon/network_simplex.h>
-#include <lemon/preflow.h>
-#include <lemon/smart_graph.h>
-
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -80,58 +77,60 @@ double Since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-OracleRun SolveWithLemon(const Instance& instance) {
-  using Graph = lemon::SmartDigraph;
+OracleRun SolveWithLemon(const Instance& instance, MinCostFlow algorithm) {
   OracleRun run;
   const auto build_start = std::chrono::steady_clock::now();
   Reduced reduced = Reduce(instance);
   const int interns = static_cast<int>(instance.interns.size());
   const int hosts = static_cast<int>(instance.hosts.size());
-  const std::int64_t scale = interns + 1;
+  const std::int64_t scale = interns + 1;  // one rank outweighs every cross-sector placement
+  std::int64_t dearest_wish = 0;
+  for (const Edge& edge : reduced.edges) dearest_wish = std::max(dearest_wish, edge.rank * scale);
+  std::int64_t hosts_with_places = 0;
+  for (std::int64_t places : reduced.places) hosts_with_places += places > 0 ? 1 : 0;
+  // A cheaper flow that places fewer interns would leave a negative cycle: the bypass of an
+  // unplaced intern backwards, then alternately wish arcs forwards (at most one into each host,
+  // each at most `dearest_wish`) and backwards (each worth at least scale - 1 > 0), then a host's
+  // free place to the sink. Such a cycle costs below hosts_with_places * dearest_wish - bypass.
+  const std::int64_t bypass = hosts_with_places * dearest_wish + 1;
 
-  Graph graph;
-  graph.reserveNode(interns + hosts + 2);
-  graph.reserveArc(static_cast<int>(reduced.edges.size()) + interns + hosts);
-  const Graph::Node source = graph.addNode(), sink = graph.addNode();
-  std::vector<Graph::Node> intern_node(interns), host_node(hosts);
-  for (auto& node : intern_node) node = graph.addNode();
-  for (auto& node : host_node) node = graph.addNode();
-  Graph::ArcMap<std::int64_t> capacity(graph), cost(graph);
-  for (int i = 0; i < interns; ++i) {
-    Graph::Arc arc = graph.addArc(source, intern_node[i]);
-    capacity[arc] = 1;
-    cost[arc] = 0;
-  }
-  std::vector<Graph::Arc> wish_arcs;
-  wish_arcs.reserve(reduced.edges.size());
+  // Nodes: the sink, the hosts, then the interns with a usable wish (supply 1 each).
+  FlowNetwork network;
+  const int sink = 0;
+  std::vector<int> intern_node(interns, -1);
+  network.nodes = 1 + hosts;
   for (const Edge& edge : reduced.edges) {
-    Graph::Arc arc = graph.addArc(intern_node[edge.intern], host_node[edge.host]);
-    capacity[arc] = 1;
-    cost[arc] = edge.rank * scale - (edge.cross ? 1 : 0);
-    wish_arcs.push_back(arc);
+    if (intern_node[edge.intern] < 0) intern_node[edge.intern] = network.nodes++;
+  }
+  network.supply.assign(network.nodes, 1);
+  network.supply[sink] = -(network.nodes - 1 - hosts);
+  std::fill_n(network.supply.begin() + 1, hosts, 0);
+  auto add_arc = [&](int from, int to, std::int64_t capacity, std::int64_t cost) {
+    network.from.push_back(from);
+    network.to.push_back(to);
+    network.capacity.push_back(capacity);
+    network.cost.push_back(cost);
+  };
+  for (const Edge& edge : reduced.edges) {  // arc e is edge e
+    add_arc(intern_node[edge.intern], 1 + edge.host, 1, edge.rank * scale - (edge.cross ? 1 : 0));
   }
   for (int h = 0; h < hosts; ++h) {
-    Graph::Arc arc = graph.addArc(host_node[h], sink);
-    capacity[arc] = std::max<std::int64_t>(0, reduced.places[h]);
-    cost[arc] = 0;
+    add_arc(1 + h, sink, std::max<std::int64_t>(0, reduced.places[h]), 0);
   }
+  for (int node = 1 + hosts; node < network.nodes; ++node) add_arc(node, sink, 1, bypass);
   run.build_ms = Since(build_start);
 
   const auto solve_start = std::chrono::steady_clock::now();
-  lemon::Preflow<Graph, Graph::ArcMap<std::int64_t>> largest(graph, capacity, source, sink);
-  largest.runMinCut();
-  const std::int64_t placed = largest.flowValue();
-  lemon::NetworkSimplex<Graph, std::int64_t, std::int64_t> simplex(graph);
-  simplex.upperMap(capacity).costMap(cost).stSupply(source, sink, placed);
-  if (simplex.run() != decltype(simplex)::OPTIMAL) {
-    throw std::runtime_error("LEMON NetworkSimplex found no optimal flow");
-  }
-  run.objective = reduced.pinned;
-  for (std::size_t e = 0; e < wish_arcs.size(); ++e) {
-    if (simplex.flow(wish_arcs[e]) > 0) {
-      ++run.objective.matched;
-      run.objective.total_rank += reduced.edges[e].rank;
-      run.objective.cross_sector += reduced.edges[e].cross ? 1 : 0;
+  const auto flow = SolveMinCostFlow(network, algorithm);
+  if (flow) {
+    run.solved = true;
+    run.objective = reduced.pinned;
+    for (std::size_t e = 0; e < reduced.edges.size(); ++e) {
+      if ((*flow)[e] > 0) {
+        ++run.objective.matched;
+        run.objective.total_rank += reduced.edges[e].rank;
+        run.objective.cross_sector += reduced.edges[e].cross ? 1 : 0;
+      }
     }
   }
   run.solve_ms = Since(solve_start);

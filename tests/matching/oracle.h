@@ -1,12 +1,16 @@
 #pragma once
 
 // An independent reference for the matching engine, built on LEMON (tests and benchmarks only):
-// the spec's rules applied by plain code, then LEMON's Preflow for the largest number placed and
-// LEMON's NetworkSimplex for the cheapest flow of that size with cost rank * scale - cross.
+// the rules of docs/matching.md applied by plain code, then ONE min-cost flow whose optimum is the
+// lexicographic optimum. Every intern has a supply of 1 and two ways to the sink: through a wished
+// host (cost rank * scale - cross, scale = interns + 1) or through its own bypass arc (cost
+// `bypass`, dearer than any augmenting path can be). So placing one more intern always pays,
+// then a smaller total rank, then more cross-sector placements: one solve gives the optimum.
 
 #include <cstdint>
 
 #include "ipraktik/matching/instance.h"
+#include "lemon_flow.h"
 
 namespace ipraktik::matching::testing {
 
@@ -19,13 +23,15 @@ struct Objective {
 
 struct OracleRun {
   Objective objective;
-  double build_ms = 0;  // rules, ids and the LEMON graph
-  double solve_ms = 0;  // Preflow + NetworkSimplex + reading the flow off
+  double build_ms = 0;  // rules, ids and the network as arrays
+  double solve_ms = 0;  // the LEMON graph, the min-cost flow, reading the flow off
+  bool solved = false;  // false: the costs would overflow the algorithm's 64-bit arithmetic
 };
 
 // Pins must all be acceptable (valid wishes, distinct interns, within capacity): the oracle
 // applies them without checking.
-OracleRun SolveWithLemon(const Instance& instance);
+OracleRun SolveWithLemon(const Instance& instance,
+                         MinCostFlow algorithm = MinCostFlow::kNetworkSimplex);
 
 // Every assignment, for a handful of interns with a few wishes each.
 Objective SolveByBruteForce(const Instance& instance);

@@ -80,10 +80,13 @@ TEST(MatchingSolverTest, MatchesBruteForceOnTinyRounds) {
   for (int round = 0; round < 4000; ++round) {
     const Instance instance = testing::RandomInstance(rng, shape);
     const Result result = SolveOrDie(instance);
-    const Objective expected = testing::SolveByBruteForce(WithAcceptedPins(instance, result));
+    const Instance accepted = WithAcceptedPins(instance, result);
+    const Objective expected = testing::SolveByBruteForce(accepted);
     ASSERT_EQ(ObjectiveOf(result), expected)
         << "round " << round << ": engine " << Show(ObjectiveOf(result)) << ", brute force "
         << Show(expected);
+    // The oracle's one-flow formulation (bypass arcs, combined cost) is itself checked here.
+    ASSERT_EQ(testing::SolveWithLemon(accepted).objective, expected) << "round " << round;
   }
 }
 
@@ -96,9 +99,16 @@ TEST(MatchingSolverTest, MatchesLemonOnCrowdedRounds) {
   for (int round = 0; round < 200; ++round) {
     const Instance instance = testing::RandomInstance(rng, shape);
     const Result result = SolveOrDie(instance);
-    ASSERT_EQ(ObjectiveOf(result),
-              testing::SolveWithLemon(WithAcceptedPins(instance, result)).objective)
-        << "round " << round;
+    // Every LEMON algorithm the benchmark may take as its reference.
+    for (testing::MinCostFlow algorithm :
+         {testing::MinCostFlow::kNetworkSimplex, testing::MinCostFlow::kCostScaling,
+          testing::MinCostFlow::kCapacityScaling}) {
+      const testing::OracleRun lemon =
+          testing::SolveWithLemon(WithAcceptedPins(instance, result), algorithm);
+      ASSERT_TRUE(lemon.solved) << testing::Name(algorithm);
+      ASSERT_EQ(ObjectiveOf(result), lemon.objective)
+          << "round " << round << ", " << testing::Name(algorithm);
+    }
     ASSERT_TRUE(Verify(instance, result).ok()) << "round " << round;
   }
 }

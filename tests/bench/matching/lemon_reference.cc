@@ -1,21 +1,48 @@
-// The benchmark's reference: the same round read by the same reader, solved by LEMON (Preflow
-// for the largest number placed, then NetworkSimplex for the cheapest flow of that size with cost
-// rank * (interns + 1) - cross). Prints one JSON line like `ipraktik-match --stats`.
+// The benchmark's reference: the same round read by the same reader, solved by one LEMON min-cost
+// flow whose optimum is the lexicographic optimum (tests/matching/oracle.h: a bypass arc per
+// intern, cost rank * (interns + 1) - cross on the wishes), with the algorithm named. Prints one
+// JSON line like `ipraktik-match --stats`; "solved":false when the algorithm's arithmetic cannot
+// hold the costs of this round.
 //
-//   lemon_reference INPUT
+//   lemon_reference INPUT [NetworkSimplex|CostScaling|CapacityScaling]
 
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <string_view>
 
 #include "ipraktik/matching/json.h"
 #include "oracle.h"
 
+namespace {
+
+using ipraktik::matching::testing::MinCostFlow;
+
+double CpuMilliseconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: lemon_reference INPUT\n");
+  MinCostFlow algorithm = MinCostFlow::kNetworkSimplex;
+  bool known = argc == 2;
+  if (argc == 3) {
+    for (MinCostFlow candidate :
+         {MinCostFlow::kNetworkSimplex, MinCostFlow::kCostScaling, MinCostFlow::kCapacityScaling}) {
+      if (Name(candidate) == std::string_view(argv[2])) {
+        algorithm = candidate;
+        known = true;
+      }
+    }
+  }
+  if (!known) {
+    std::fprintf(stderr,
+                 "usage: lemon_reference INPUT [NetworkSimplex|CostScaling|CapacityScaling]\n");
     return 64;
   }
   const auto start = std::chrono::steady_clock::now();
@@ -26,20 +53,17 @@ int main(int argc, char** argv) {
   }
   const double parse_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  auto cpu_ms = [] {
-    timespec now{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-    return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
-  };
-  const double cpu_before_solve = cpu_ms();
-  const auto run = ipraktik::matching::testing::SolveWithLemon(*instance);
-  const double solve_cpu_ms = cpu_ms() - cpu_before_solve;
+  const double cpu_before_solve = CpuMilliseconds();
+  const auto run = ipraktik::matching::testing::SolveWithLemon(*instance, algorithm);
+  const double solve_cpu_ms = CpuMilliseconds() - cpu_before_solve;
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf(
-      "{\"parse_ms\":%.1f,\"solve_ms\":%.1f,\"build_ms\":%.1f,\"solve_cpu_ms\":%.1f,"
-      "\"peak_rss_mb\":%.1f,\"matched\":%lld,\"total_rank\":%lld,\"cross_sector\":%lld}\n",
-      parse_ms, run.build_ms + run.solve_ms, run.build_ms, solve_cpu_ms,
+      "{\"algorithm\":\"%s\",\"solved\":%s,\"parse_ms\":%.1f,\"solve_ms\":%.1f,\"build_ms\":%.1f,"
+      "\"solve_cpu_ms\":%.1f,\"peak_rss_mb\":%.1f,\"matched\":%lld,\"total_rank\":%lld,"
+      "\"cross_sector\":%lld}\n",
+      std::string(Name(algorithm)).c_str(), run.solved ? "true" : "false", parse_ms,
+      run.build_ms + run.solve_ms, run.build_ms, solve_cpu_ms,
       static_cast<double>(usage.ru_maxrss) / 1024.0, static_cast<long long>(run.objective.matched),
       static_cast<long long>(run.objective.total_rank),
       static_cast<long long>(run.objective.cross_sector));
