@@ -23,9 +23,10 @@ struct Objective {
 
 struct OracleRun {
   Objective objective;
-  double build_ms = 0;  // rules, ids and the network as arrays
-  double solve_ms = 0;  // the LEMON graph, the min-cost flow, reading the flow off
-  bool solved = false;  // false: the costs would overflow the algorithm's 64-bit arithmetic
+  double rules_ms = 0;      // the rules, ids and the network as arrays (plain code, not LEMON)
+  double lemon_ms = 0;      // the LEMON graph, the min-cost flow, reading the flow off
+  double lemon_cpu_ms = 0;  // the same in CPU time of the process
+  bool solved = false;      // false: the costs would overflow the algorithm's 64-bit arithmetic
 };
 
 // Pins must all be acceptable (valid wishes, distinct interns, within capacity): the oracle
