@@ -3,168 +3,59 @@
 #include <algorithm>
 #include <map>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "ipraktik/store/keys.h"
+#include "ipraktik/contract/event_types.h"
+#include "ipraktik/events/event_script.h"
+#include "ipraktik/v1/notification_events.pb.h"
+#include "notification_keys.h"
 
 namespace ipraktik::notification {
 namespace {
 
-// Message record fields written when the record is created (the rest the scripts maintain).
+// Message record fields written when the record is created (the rest the transitions maintain).
 constexpr const char* kCreateFields[] = {
     "message_id", "event_id",       "event_type",      "kind",           "subject_key",
     "round_id",   "participant_id", "recipient_email", "recipient_name", "language"};
 
+// Applies a transition domain/delivery_state.h decided, if the record is still the version the
+// decision was made on (a record without a version field counts as version 0, no record as '').
 // KEYS: message, round index, participant index, failed index, round failed index, the
 // recipient's erasure marker.
-// ARGV: now (ms), lease (ms), owner, retention (ms), then field/value pairs for a new record.
-// Returns {"claimed", resend} | {"busy", lease_until} | {"done", state}; {"done", "erased"} for
-// a recipient whose data was erased (no record is made).
-constexpr char kClaimScript[] = R"lua(
-local now = tonumber(ARGV[1])
-local lease = tonumber(ARGV[2])
-local retention = tonumber(ARGV[4])
-if redis.call('EXISTS', KEYS[6]) == 1 then return {'done', 'erased'} end
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then
-  for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-  redis.call('HSET', KEYS[1], 'state', 'sending', 'attempts', 1, 'resends', 0, 'created_at', now,
-             'updated_at', now, 'lease_owner', ARGV[3], 'lease_until', now + lease)
-  redis.call('PEXPIRE', KEYS[1], retention)
-  for i = 2, 3 do
-    redis.call('ZADD', KEYS[i], now, redis.call('HGET', KEYS[1], 'message_id'))
-    redis.call('PEXPIRE', KEYS[i], retention)
-  end
-  return {'claimed', 0}
+// ARGV: expected version, message id, now (ms), retention (ms), '1' for a new record (added to
+// the round and participant indexes), 'add' or 'remove' (the failed indexes), '1' to refuse when
+// the recipient was erased meanwhile, then the field/value pairs to write.
+constexpr char kApplyScript[] = R"lua(
+local version = redis.call('HGET', KEYS[1], 'version')
+if not version and redis.call('EXISTS', KEYS[1]) == 1 then version = '0' end
+if (version or '') ~= ARGV[1] then
+  return redis.error_reply('ABORTED the message record changed meanwhile')
 end
-if state == 'sent' or state == 'failed' or state == 'unconfirmed' then return {'done', state} end
-if state == 'sending' and redis.call('HGET', KEYS[1], 'lease_owner') == ARGV[3] then
-  -- This very claim, resent after its reply was lost.
-  return {'claimed', redis.call('HGET', KEYS[1], 'resends') or '0'}
+if ARGV[7] == '1' and redis.call('EXISTS', KEYS[6]) == 1 then
+  return redis.error_reply('ABORTED the recipient was erased meanwhile')
 end
-if state == 'sending' or state == 'handed_over' then
-  local lease_until = tonumber(redis.call('HGET', KEYS[1], 'lease_until') or '0')
-  if lease_until > now then return {'busy', tostring(lease_until)} end
-  if state == 'handed_over' then
-    -- Its sender stopped after handing the whole message to the server: the server may have it,
-    -- and sending it again could be a duplicate.
-    redis.call('HSET', KEYS[1], 'state', 'unconfirmed', 'failure_reason', 'no_answer',
-               'last_error', 'the sender stopped after handing the message to the server',
-               'lease_owner', '', 'lease_until', 0, 'updated_at', now)
-    local id = redis.call('HGET', KEYS[1], 'message_id')
-    for i = 4, 5 do
-      redis.call('ZADD', KEYS[i], now, id)
-      redis.call('PEXPIRE', KEYS[i], retention)
-    end
-    return {'done', 'unconfirmed'}
-  end
+for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[1], 'version', (tonumber(version) or 0) + 1, 'updated_at', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local function index(i)
+  redis.call('ZADD', KEYS[i], ARGV[3], ARGV[2])
+  redis.call('PEXPIRE', KEYS[i], ARGV[4])
 end
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'state', 'sending', 'lease_owner', ARGV[3], 'lease_until', now + lease,
-           'updated_at', now)
-redis.call('PEXPIRE', KEYS[1], retention)
-return {'claimed', redis.call('HGET', KEYS[1], 'resends') or '0'}
-)lua";
-
-// KEYS: message. ARGV: owner, now, lease.
-constexpr char kHandOverScript[] = R"lua(
-if redis.call('HGET', KEYS[1], 'lease_owner') ~= ARGV[1] or
-   redis.call('HGET', KEYS[1], 'state') ~= 'sending' then
-  return redis.error_reply('FAILED_PRECONDITION the claim on this message was lost')
+if ARGV[5] == '1' then
+  index(2)
+  index(3)
 end
-redis.call('HSET', KEYS[1], 'state', 'handed_over', 'updated_at', ARGV[2],
-           'lease_until', tonumber(ARGV[2]) + tonumber(ARGV[3]))
+if ARGV[6] == 'add' then
+  index(4)
+  index(5)
+else
+  redis.call('ZREM', KEYS[4], ARGV[2])
+  redis.call('ZREM', KEYS[5], ARGV[2])
+end
 return 1
 )lua";
 
-// KEYS: message, failed index, round failed index.
-// ARGV: owner, now, retention, state, failure_reason, last_error, smtp_code, subject, rfc822 id.
-constexpr char kFinishScript[] = R"lua(
-if redis.call('HGET', KEYS[1], 'lease_owner') ~= ARGV[1] then return 0 end
-local now = ARGV[2]
-local state = ARGV[4]
-redis.call('HSET', KEYS[1], 'state', state, 'failure_reason', ARGV[5], 'last_error', ARGV[6],
-           'smtp_code', ARGV[7], 'lease_owner', '', 'lease_until', 0, 'updated_at', now)
-if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'subject', ARGV[8]) end
-if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'rfc822_message_id', ARGV[9]) end
-if state == 'sent' then redis.call('HSET', KEYS[1], 'sent_at', now) end
-local id = redis.call('HGET', KEYS[1], 'message_id')
-for i = 2, 3 do
-  if state == 'failed' or state == 'unconfirmed' then
-    redis.call('ZADD', KEYS[i], now, id)
-    redis.call('PEXPIRE', KEYS[i], ARGV[3])
-  else
-    redis.call('ZREM', KEYS[i], id)
-  end
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
-)lua";
-
-// KEYS: message, failed index, round failed index. ARGV: now.
-constexpr char kResendScript[] = R"lua(
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return redis.error_reply('NOT_FOUND no such message') end
-if state == 'sending' or state == 'handed_over' then
-  local lease_until = tonumber(redis.call('HGET', KEYS[1], 'lease_until') or '0')
-  if lease_until > tonumber(ARGV[1]) then
-    return redis.error_reply('FAILED_PRECONDITION the message is being sent right now')
-  end
-end
-redis.call('HINCRBY', KEYS[1], 'resends', 1)
-redis.call('HSET', KEYS[1], 'state', 'pending', 'failure_reason', '', 'last_error', '',
-           'lease_owner', '', 'lease_until', 0, 'updated_at', ARGV[1])
-local id = redis.call('HGET', KEYS[1], 'message_id')
-redis.call('ZREM', KEYS[2], id)
-redis.call('ZREM', KEYS[3], id)
-return 1
-)lua";
-
-// KEYS: revision key. ARGV: revision, retention.
-constexpr char kRevisionScript[] = R"lua(
-local seen = tonumber(redis.call('GET', KEYS[1]) or '-1')
-local revision = tonumber(ARGV[1])
-if revision < seen then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-)lua";
-
-// KEYS: reminders index, reminder. ARGV: id, due, source event, revision, kind, retention.
-constexpr char kScheduleScript[] = R"lua(
-local current = tonumber(redis.call('HGET', KEYS[2], 'revision') or '-1')
-if tonumber(ARGV[4]) < current then return 0 end
-redis.call('HSET', KEYS[2], 'reminder_id', ARGV[1], 'due', ARGV[2], 'source_event_id', ARGV[3],
-           'revision', ARGV[4], 'kind', ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-return 1
-)lua";
-
-// KEYS: reminders index, reminder. ARGV: id, revision, exact (1: only that revision).
-constexpr char kCancelScript[] = R"lua(
-local current = tonumber(redis.call('HGET', KEYS[2], 'revision') or '-1')
-if current < 0 then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return 0
-end
-local revision = tonumber(ARGV[2])
-if (ARGV[3] == '1' and current ~= revision) or current > revision then return 0 end
-redis.call('DEL', KEYS[2])
-redis.call('ZREM', KEYS[1], ARGV[1])
-return 1
-)lua";
-
-std::string Millis(absl::Time time) { return absl::StrCat(absl::ToUnixMillis(time)); }
-std::string Millis(absl::Duration duration) {
-  return absl::StrCat(absl::ToInt64Milliseconds(duration));
-}
-
-std::int64_t ToInt(const std::string& text) {
-  std::int64_t value = 0;
-  return absl::SimpleAtoi(text, &value) ? value : 0;
-}
-
-std::string IndexId(const std::string& id) { return id.empty() ? std::string("-") : id; }
+// A decision made on a record that changed meanwhile is made again; this many times at most.
+constexpr int kMaxDecisions = 8;
 
 DeliveryRecord RecordFrom(const std::map<std::string, std::string>& fields) {
   auto get = [&fields](const char* name) {
@@ -196,11 +87,64 @@ DeliveryRecord RecordFrom(const std::map<std::string, std::string>& fields) {
   return record;
 }
 
-std::map<std::string, std::string> HashOf(const store::Reply& reply) {
-  std::map<std::string, std::string> fields;
-  const auto& elements = reply.elements();
-  for (std::size_t i = 0; i + 1 < elements.size(); i += 2) {
-    fields[elements[i].str()] = elements[i + 1].str();
+// The record as the state machine reads it, and its version ('' for no record).
+struct Read {
+  std::optional<DeliveryRecord> record;
+  std::optional<DeliveryStatus> status;
+  std::string version;
+  bool recipient_erased = false;
+};
+
+Read ReadFrom(const store::Reply& hash) {
+  Read read;
+  auto fields = HashOf(hash);
+  if (fields.empty()) return read;
+  read.record = RecordFrom(fields);
+  const std::int64_t lease_until = ToInt(fields["lease_until"]);
+  read.status = DeliveryStatus{
+      .state = ParseDeliveryState(read.record->state).value_or(DeliveryState::kPending),
+      .lease_owner = fields["lease_owner"],
+      .lease_until = lease_until == 0 ? absl::InfinitePast() : absl::FromUnixMillis(lease_until),
+      .attempts = read.record->attempts,
+      .resends = read.record->resends};
+  read.version = absl::StrCat(ToInt(fields["version"]));
+  return read;
+}
+
+// The fields an applied change writes (besides version and updated_at).
+std::vector<std::string> FieldsOf(const DeliveryChange& change, const DeliveryRecord* created,
+                                  const Finish* outcome, absl::Time now) {
+  const DeliveryStatus& next = change.next;
+  std::vector<std::string> fields = {
+      "state",       std::string(DeliveryStateName(next.state)),
+      "lease_owner", next.lease_owner,
+      "lease_until", next.lease_until == absl::InfinitePast() ? "0" : Millis(next.lease_until),
+      "attempts",    absl::StrCat(next.attempts),
+      "resends",     absl::StrCat(next.resends)};
+  auto add = [&fields](std::string name, std::string value) {
+    fields.push_back(std::move(name));
+    fields.push_back(std::move(value));
+  };
+  if (change.create && created != nullptr) {
+    const std::string values[] = {created->message_id,     created->event_id,
+                                  created->event_type,     created->kind,
+                                  created->subject_key,    created->round_id,
+                                  created->participant_id, created->recipient_email,
+                                  created->recipient_name, created->language};
+    for (std::size_t i = 0; i < std::size(kCreateFields); ++i) add(kCreateFields[i], values[i]);
+    add("created_at", Millis(now));
+  }
+  if (change.clear_failure || !change.failure_reason.empty()) {
+    add("failure_reason", change.failure_reason);
+    add("last_error", change.last_error);
+  }
+  if (outcome != nullptr) {
+    add("failure_reason", outcome->failure_reason);
+    add("last_error", outcome->last_error);
+    add("smtp_code", absl::StrCat(outcome->smtp_code));
+    if (!outcome->subject.empty()) add("subject", outcome->subject);
+    if (!outcome->rfc822_message_id.empty()) add("rfc822_message_id", outcome->rfc822_message_id);
+    if (next.state == DeliveryState::kSent) add("sent_at", Millis(now));
   }
   return fields;
 }
@@ -208,147 +152,129 @@ std::map<std::string, std::string> HashOf(const store::Reply& reply) {
 }  // namespace
 
 struct DeliveryRepository::Scripts {
-  store::Script claim{kClaimScript};
-  store::Script hand_over{kHandOverScript};
-  store::Script finish{kFinishScript};
-  store::Script resend{kResendScript};
-  store::Script revision{kRevisionScript};
-  store::Script schedule{kScheduleScript};
-  store::Script cancel{kCancelScript};
+  events::EventScript apply{kApplyScript};
 };
 
-namespace {
-
-// The keys of one tenant's notification data.
-struct Keys {
-  store::TenantKeys tenant;
-  std::string Message(const std::string& id) const {
-    return tenant.Key("notification:message", id);
-  }
-  std::string Round(const std::string& id) const {
-    return tenant.Key("notification:round", IndexId(id));
-  }
-  std::string RoundFailed(const std::string& id) const {
-    return tenant.Key("notification:round-failed", IndexId(id));
-  }
-  std::string Participant(const std::string& id) const {
-    return tenant.Key("notification:participant", IndexId(id));
-  }
-  std::string Failed() const { return tenant.Key("notification:failed"); }
-  // Set when a participant's data is erased: nothing is sent to them any more.
-  std::string Erased(const std::string& participant_id) const {
-    return tenant.Key("notification:erased", participant_id);
-  }
-  std::string Event(const std::string& id) const { return tenant.Key("notification:event", id); }
-  std::string Revision(const std::string& scope, const std::string& id) const {
-    return tenant.Key("notification:revision", absl::StrCat(scope, ":", id));
-  }
-  std::string Reminders() const { return tenant.Key("notification:reminders"); }
-  std::string ReminderKey(const std::string& id) const {
-    return tenant.Key("notification:reminder", id);
-  }
-  std::string Settings() const { return tenant.Key("notification:settings"); }
-};
-
-absl::StatusOr<Keys> KeysFor(const std::string& tenant) {
-  auto keys = store::TenantKeys::For(tenant);
-  if (!keys.ok()) return keys.status();
-  return Keys{*std::move(keys)};
-}
-
-// Not a tenant's key: the list of tenants itself.
-constexpr char kTenantsKey[] = "ipraktik:notification:tenants";
-
-}  // namespace
-
-DeliveryRepository::DeliveryRepository(store::Pool& redis, absl::Duration retention)
-    : redis_(redis), retention_(retention), scripts_(std::make_unique<Scripts>()) {}
+DeliveryRepository::DeliveryRepository(store::Pool& redis, outbox::Outbox& outbox,
+                                       absl::Duration retention)
+    : redis_(redis),
+      outbox_(outbox),
+      retention_(retention),
+      scripts_(std::make_unique<Scripts>()) {}
 
 DeliveryRepository::~DeliveryRepository() = default;
+
+absl::StatusOr<DeliveryDecision> DeliveryRepository::Transition(
+    const std::string& tenant, const std::string& message_id, const DeliveryEvent& event,
+    absl::Time now, const DeliveryRecord* fields, const Finish* outcome, const Announce& announce) {
+  auto keys = NotificationKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  const bool claim = std::holds_alternative<ClaimEvent>(event);
+  absl::Status changed;
+  for (int attempt = 0; attempt < kMaxDecisions; ++attempt) {
+    store::Pipeline reads;
+    reads.Add({"HGETALL", keys->Message(message_id)});
+    if (claim && fields != nullptr) reads.Add({"EXISTS", keys->Erased(fields->participant_id)});
+    auto replies = redis_.Execute(reads, store::Retry::kIdempotent);
+    if (!replies.ok()) return replies.status();
+    Read read = ReadFrom((*replies)[0]);
+    DeliveryEvent decided = event;
+    if (claim) {
+      std::get<ClaimEvent>(decided).recipient_erased =
+          replies->size() > 1 && (*replies)[1].integer() == 1;
+    }
+    DeliveryDecision decision = Decide(read.status, decided);
+    if (decision.outcome == DeliveryDecision::Outcome::kRefused) return decision.refusal;
+    if (decision.outcome != DeliveryDecision::Outcome::kApply) return decision;
+
+    const DeliveryRecord* record = read.record ? &*read.record : fields;
+    if (record == nullptr) return absl::InternalError("a new message record without its fields");
+    std::vector<std::string> args = {read.status ? read.version : std::string(),
+                                     message_id,
+                                     Millis(now),
+                                     Millis(retention_),
+                                     decision.change.create ? "1" : "0",
+                                     IsFailure(decision.change.next.state) ? "add" : "remove",
+                                     claim ? "1" : "0"};
+    for (std::string& field : FieldsOf(decision.change, fields, outcome, now)) {
+      args.push_back(std::move(field));
+    }
+    std::vector<events::Envelope> announced;
+    if (announce) {
+      auto envelope = announce(decision.change.next);
+      if (!envelope.ok()) return envelope.status();
+      announced.push_back(*std::move(envelope));
+    }
+    auto applied = outbox_.Commit(
+        scripts_->apply, tenant,
+        {.keys = {keys->Message(message_id), keys->Round(record->round_id),
+                  keys->Participant(record->participant_id), keys->Failed(),
+                  keys->RoundFailed(record->round_id), keys->Erased(record->participant_id)},
+         .args = std::move(args),
+         .events = std::move(announced)});
+    if (applied.ok()) return decision;
+    if (!absl::IsAborted(applied.status())) return applied.status();
+    changed = applied.status();
+  }
+  return changed;
+}
 
 absl::StatusOr<Claim> DeliveryRepository::ClaimMessage(const std::string& tenant,
                                                        const DeliveryRecord& fields,
                                                        const std::string& owner, absl::Time now,
                                                        absl::Duration lease) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  std::vector<std::string> args = {Millis(now), Millis(lease), owner, Millis(retention_)};
-  const std::string values[] = {
-      fields.message_id,     fields.event_id, fields.event_type,     fields.kind,
-      fields.subject_key,    fields.round_id, fields.participant_id, fields.recipient_email,
-      fields.recipient_name, fields.language};
-  for (std::size_t i = 0; i < std::size(kCreateFields); ++i) {
-    args.emplace_back(kCreateFields[i]);
-    args.push_back(values[i]);
+  auto decision =
+      Transition(tenant, fields.message_id, ClaimEvent{.owner = owner, .now = now, .lease = lease},
+                 now, &fields, nullptr, nullptr);
+  if (!decision.ok()) return decision.status();
+  if (decision->may_send)
+    return Claim{.result = Claim::Result::kClaimed, .resend = decision->resend};
+  if (decision->outcome == DeliveryDecision::Outcome::kBusy) {
+    return Claim{.result = Claim::Result::kBusy};
   }
-  // Each claim has an owner of its own, so the script recognises itself when it is sent again
-  // after a lost reply.
-  auto reply =
-      redis_.Eval(scripts_->claim,
-                  {keys->Message(fields.message_id), keys->Round(fields.round_id),
-                   keys->Participant(fields.participant_id), keys->Failed(),
-                   keys->RoundFailed(fields.round_id), keys->Erased(fields.participant_id)},
-                  args, store::Retry::kIdempotent);
-  if (!reply.ok()) return reply.status();
-  const auto& parts = reply->elements();
-  if (parts.size() != 2)
-    return absl::InternalError("claim script answered " + reply->DebugString());
-  Claim claim;
-  const std::string& verdict = parts[0].str();
-  if (verdict == "claimed") {
-    claim.result = Claim::Result::kClaimed;
-    claim.resend =
-        static_cast<int>(parts[1].is_integer() ? parts[1].integer() : ToInt(parts[1].str()));
-  } else if (verdict == "busy") {
-    claim.result = Claim::Result::kBusy;
-  } else {
-    claim.result = Claim::Result::kDone;
-    claim.state = parts[1].str();
-  }
-  return claim;
+  return Claim{.result = Claim::Result::kDone,
+               .state = decision->state ? std::string(DeliveryStateName(*decision->state))
+                                        : std::string("erased")};
 }
 
 absl::Status DeliveryRepository::MarkHandedOver(const std::string& tenant,
                                                 const std::string& message_id,
                                                 const std::string& owner, absl::Time now,
                                                 absl::Duration lease) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  auto reply = redis_.Eval(scripts_->hand_over, {keys->Message(message_id)},
-                           {owner, Millis(now), Millis(lease)}, store::Retry::kIdempotent);
-  return reply.ok() ? absl::OkStatus() : reply.status();
+  return Transition(tenant, message_id, HandOverEvent{.owner = owner, .now = now, .lease = lease},
+                    now, nullptr, nullptr, nullptr)
+      .status();
 }
 
 absl::Status DeliveryRepository::FinishMessage(const std::string& tenant,
                                                const std::string& message_id,
-                                               const std::string& round_id,
                                                const std::string& owner, const Finish& finish,
                                                absl::Time now) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  auto reply = redis_.Eval(
-      scripts_->finish, {keys->Message(message_id), keys->Failed(), keys->RoundFailed(round_id)},
-      {owner, Millis(now), Millis(retention_), finish.state, finish.failure_reason,
-       finish.last_error, absl::StrCat(finish.smtp_code), finish.subject, finish.rfc822_message_id},
-      store::Retry::kIdempotent);
-  return reply.ok() ? absl::OkStatus() : reply.status();
+  return Transition(tenant, message_id, FinishEvent{.owner = owner, .outcome = finish.state}, now,
+                    nullptr, &finish, nullptr)
+      .status();
 }
 
 absl::StatusOr<DeliveryRecord> DeliveryRepository::RequestResend(const std::string& tenant,
                                                                  const std::string& message_id,
+                                                                 const std::string& correlation_id,
                                                                  absl::Time now) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  auto record = Get(tenant, message_id);
-  if (!record.ok()) return record.status();
-  if (!record->has_value()) {
-    return absl::NotFoundError(absl::StrCat("no message ", message_id));
+  auto announce = [&](const DeliveryStatus& next) {
+    v1::ResendRequested payload;
+    payload.set_message_id(message_id);
+    payload.set_resend(next.resends);
+    return events::BuildEnvelope(
+        {.type = contract::kResendRequested, .tenant = tenant, .correlation_id = correlation_id},
+        payload, now);
+  };
+  auto decision =
+      Transition(tenant, message_id, ResendEvent{.now = now}, now, nullptr, nullptr, announce);
+  if (!decision.ok()) {
+    if (absl::IsNotFound(decision.status())) {
+      return absl::NotFoundError(absl::StrCat("no message ", message_id));
+    }
+    return decision.status();
   }
-  auto reply = redis_.Eval(
-      scripts_->resend,
-      {keys->Message(message_id), keys->Failed(), keys->RoundFailed((*record)->round_id)},
-      {Millis(now)}, store::Retry::kNever);
-  if (!reply.ok()) return reply.status();
   auto updated = Get(tenant, message_id);
   if (!updated.ok()) return updated.status();
   if (!updated->has_value()) return absl::NotFoundError(absl::StrCat("no message ", message_id));
@@ -357,7 +283,7 @@ absl::StatusOr<DeliveryRecord> DeliveryRepository::RequestResend(const std::stri
 
 absl::StatusOr<std::optional<DeliveryRecord>> DeliveryRepository::Get(
     const std::string& tenant, const std::string& message_id) {
-  auto keys = KeysFor(tenant);
+  auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   auto reply = redis_.Command({"HGETALL", keys->Message(message_id)}, store::Retry::kIdempotent);
   if (!reply.ok()) return reply.status();
@@ -368,7 +294,7 @@ absl::StatusOr<std::optional<DeliveryRecord>> DeliveryRepository::Get(
 absl::StatusOr<DeliveryPage> DeliveryRepository::List(const std::string& tenant,
                                                       const DeliveryFilter& filter, int page_size,
                                                       const std::string& page_token) {
-  auto keys = KeysFor(tenant);
+  auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   std::int64_t offset = page_token.empty() ? 0 : ToInt(page_token);
   // The smallest index that answers the question; the other conditions filter its members.
@@ -413,7 +339,7 @@ absl::StatusOr<DeliveryPage> DeliveryRepository::List(const std::string& tenant,
 
 absl::StatusOr<int> DeliveryRepository::EraseParticipant(const std::string& tenant,
                                                          const std::string& participant_id) {
-  auto keys = KeysFor(tenant);
+  auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   // The marker first, so that nothing new goes out while the records go; every step may be
   // repeated, so an erasure interrupted half-way is finished by the redelivered event.
@@ -457,108 +383,15 @@ absl::StatusOr<int> DeliveryRepository::EraseParticipant(const std::string& tena
 
 absl::StatusOr<bool> DeliveryRepository::IsErased(const std::string& tenant,
                                                   const std::string& participant_id) {
-  auto keys = KeysFor(tenant);
+  auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   auto reply = redis_.Command({"EXISTS", keys->Erased(participant_id)}, store::Retry::kIdempotent);
   if (!reply.ok()) return reply.status();
   return reply->integer() == 1;
 }
 
-absl::Status DeliveryRepository::SaveEvent(const std::string& tenant, const std::string& event_id,
-                                           const std::string& envelope) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  auto reply = redis_.Command({"SET", keys->Event(event_id), envelope, "PX", Millis(retention_)},
-                              store::Retry::kIdempotent);
-  return reply.ok() ? reply->ToStatus() : reply.status();
-}
-
-absl::StatusOr<std::optional<std::string>> DeliveryRepository::LoadEvent(
-    const std::string& tenant, const std::string& event_id) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  auto reply = redis_.Command({"GET", keys->Event(event_id)}, store::Retry::kIdempotent);
-  if (!reply.ok()) return reply.status();
-  if (reply->is_nil()) return std::nullopt;
-  return reply->str();
-}
-
-absl::StatusOr<bool> DeliveryRepository::AcceptRevision(const std::string& tenant,
-                                                        const std::string& scope,
-                                                        const std::string& id,
-                                                        std::int64_t revision) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  auto reply = redis_.Eval(scripts_->revision, {keys->Revision(scope, id)},
-                           {absl::StrCat(revision), Millis(retention_)}, store::Retry::kIdempotent);
-  if (!reply.ok()) return reply.status();
-  return reply->integer() == 1;
-}
-
-absl::Status DeliveryRepository::ScheduleReminder(const std::string& tenant,
-                                                  const Reminder& reminder) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  auto reply =
-      redis_.Eval(scripts_->schedule, {keys->Reminders(), keys->ReminderKey(reminder.reminder_id)},
-                  {reminder.reminder_id, Millis(reminder.due), reminder.source_event_id,
-                   absl::StrCat(reminder.revision), reminder.kind, Millis(retention_)},
-                  store::Retry::kIdempotent);
-  return reply.ok() ? absl::OkStatus() : reply.status();
-}
-
-absl::Status DeliveryRepository::CancelReminder(const std::string& tenant,
-                                                const std::string& reminder_id,
-                                                std::int64_t revision) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  auto reply = redis_.Eval(scripts_->cancel, {keys->Reminders(), keys->ReminderKey(reminder_id)},
-                           {reminder_id, absl::StrCat(revision), "0"}, store::Retry::kIdempotent);
-  return reply.ok() ? absl::OkStatus() : reply.status();
-}
-
-absl::StatusOr<std::vector<Reminder>> DeliveryRepository::DueReminders(const std::string& tenant,
-                                                                       absl::Time now, int limit) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  auto ids = redis_.Command(
-      {"ZRANGEBYSCORE", keys->Reminders(), "-inf", Millis(now), "LIMIT", "0", absl::StrCat(limit)},
-      store::Retry::kIdempotent);
-  if (!ids.ok()) return ids.status();
-  std::vector<Reminder> reminders;
-  if (ids->elements().empty()) return reminders;
-  store::Pipeline pipeline;
-  for (const auto& id : ids->elements()) pipeline.Add({"HGETALL", keys->ReminderKey(id.str())});
-  auto hashes = redis_.Execute(pipeline, store::Retry::kIdempotent);
-  if (!hashes.ok()) return hashes.status();
-  for (std::size_t i = 0; i < hashes->size(); ++i) {
-    auto fields = HashOf((*hashes)[i]);
-    if (fields.empty()) {
-      // The reminder's record expired: drop it from the schedule.
-      (void)redis_.Command({"ZREM", keys->Reminders(), ids->elements()[i].str()});
-      continue;
-    }
-    reminders.push_back({.reminder_id = fields["reminder_id"],
-                         .source_event_id = fields["source_event_id"],
-                         .revision = ToInt(fields["revision"]),
-                         .kind = fields["kind"],
-                         .due = absl::FromUnixMillis(ToInt(fields["due"]))});
-  }
-  return reminders;
-}
-
-absl::Status DeliveryRepository::RemoveReminder(const std::string& tenant,
-                                                const Reminder& reminder) {
-  auto keys = KeysFor(tenant);
-  if (!keys.ok()) return keys.status();
-  auto reply = redis_.Eval(
-      scripts_->cancel, {keys->Reminders(), keys->ReminderKey(reminder.reminder_id)},
-      {reminder.reminder_id, absl::StrCat(reminder.revision), "1"}, store::Retry::kIdempotent);
-  return reply.ok() ? absl::OkStatus() : reply.status();
-}
-
 absl::StatusOr<TenantSettings> DeliveryRepository::GetSettings(const std::string& tenant) {
-  auto keys = KeysFor(tenant);
+  auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   auto reply = redis_.Command({"HGETALL", keys->Settings()}, store::Retry::kIdempotent);
   if (!reply.ok()) return reply.status();
@@ -578,7 +411,7 @@ absl::StatusOr<TenantSettings> DeliveryRepository::GetSettings(const std::string
 
 absl::Status DeliveryRepository::PutSettings(const std::string& tenant,
                                              const TenantSettings& settings) {
-  auto keys = KeysFor(tenant);
+  auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   store::Pipeline pipeline;
   pipeline.Add({"MULTI"});
@@ -610,19 +443,6 @@ absl::Status DeliveryRepository::PutSettings(const std::string& tenant,
     if (auto status = reply.ToStatus(); !status.ok()) return status;
   }
   return absl::OkStatus();
-}
-
-absl::Status DeliveryRepository::RememberTenant(const std::string& tenant) {
-  auto reply = redis_.Command({"SADD", kTenantsKey, tenant}, store::Retry::kIdempotent);
-  return reply.ok() ? reply->ToStatus() : reply.status();
-}
-
-absl::StatusOr<std::vector<std::string>> DeliveryRepository::Tenants() {
-  auto reply = redis_.Command({"SMEMBERS", kTenantsKey}, store::Retry::kIdempotent);
-  if (!reply.ok()) return reply.status();
-  std::vector<std::string> tenants;
-  for (const auto& element : reply->elements()) tenants.push_back(element.str());
-  return tenants;
 }
 
 }  // namespace ipraktik::notification

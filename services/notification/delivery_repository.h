@@ -1,13 +1,17 @@
 #pragma once
 
-// What the notification service keeps in Redis, per tenant (keys ipraktik:{tenant}:notification*,
-// see docs/notification.md): one record per message, claimed atomically before it is sent so
-// that one e-mail goes out per (event, recipient, kind) however often the event arrives and
-// however many replicas run; indexes by round, participant and failure; the events messages came
-// from (for resend and preview); the latest revision per placement and host offer; scheduled
-// reminders; and each tenant's sender settings. Every multi-step change is one Lua script.
+// The message records the notification service keeps in Redis, per tenant (keys
+// ipraktik:{tenant}:notification:*, see docs/notification.md): one record per message, claimed
+// before it is sent so that one e-mail goes out per (event, recipient, kind) however often the
+// event arrives and however many replicas run; indexes by round, participant and failure; and
+// each tenant's sender settings. Every change of a record's state is decided by
+// domain/delivery_state.h on the record as read, then applied by one Lua script that first
+// compares the record's version (a change made meanwhile is decided again on the new state).
+// A resend's notification.resend.requested event goes to the tenant's outbox (libs/outbox) in
+// that same script.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,19 +19,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "domain/delivery_state.h"
 #include "domain/model.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/pool.h"
 
 namespace ipraktik::notification {
-
-// The states of a message record (stored as these words).
-inline constexpr char kStatePending[] = "pending";
-inline constexpr char kStateSending[] = "sending";
-inline constexpr char kStateHandedOver[] = "handed_over";
-inline constexpr char kStateRetrying[] = "retrying";
-inline constexpr char kStateSent[] = "sent";
-inline constexpr char kStateFailed[] = "failed";
-inline constexpr char kStateUnconfirmed[] = "unconfirmed";
 
 struct DeliveryRecord {
   std::string message_id{};
@@ -64,7 +62,7 @@ struct Claim {
 
 // How a send ended, to be recorded.
 struct Finish {
-  std::string state{};  // kStateSent, kStateRetrying, kStateFailed, kStateUnconfirmed
+  DeliveryState state = DeliveryState::kSent;  // sent, retrying, failed or unconfirmed
   std::string failure_reason{};
   std::string last_error{};
   int smtp_code = 0;
@@ -83,18 +81,11 @@ struct DeliveryPage {
   std::string next_page_token;
 };
 
-struct Reminder {
-  std::string reminder_id{};  // "intern:<placement id>" or "host:<host offer id>"
-  std::string source_event_id{};
-  std::int64_t revision = 0;
-  std::string kind{};
-  absl::Time due = absl::UnixEpoch();
-};
-
 class DeliveryRepository {
  public:
-  // retention: how long records, events and indexes are kept after their last change.
-  DeliveryRepository(store::Pool& redis, absl::Duration retention);
+  // retention: how long records and indexes are kept after their last change. redis and outbox
+  // must outlive the repository.
+  DeliveryRepository(store::Pool& redis, outbox::Outbox& outbox, absl::Duration retention);
   ~DeliveryRepository();
 
   // Creates the record from `fields` when it is new, then claims it for `owner` until
@@ -109,14 +100,16 @@ class DeliveryRepository {
   // PRECONDITION when the claim was lost.
   absl::Status MarkHandedOver(const std::string& tenant, const std::string& message_id,
                               const std::string& owner, absl::Time now, absl::Duration lease);
-  // Records the outcome (only while `owner` holds the claim); round_id is the record's.
+  // Records the outcome; FAILED_PRECONDITION when `owner` no longer holds the claim.
   absl::Status FinishMessage(const std::string& tenant, const std::string& message_id,
-                             const std::string& round_id, const std::string& owner,
-                             const Finish& finish, absl::Time now);
-  // A coordinator's resend: the record goes back to pending with its resend count raised.
-  // NOT_FOUND for an unknown message, FAILED_PRECONDITION while it is being sent.
+                             const std::string& owner, const Finish& finish, absl::Time now);
+  // A coordinator's resend: the record goes back to pending with its resend count raised, and
+  // the notification.resend.requested event that makes the service send it again goes to the
+  // outbox, in one atomic step. NOT_FOUND for an unknown message, FAILED_PRECONDITION while it
+  // is being sent. Returns the record afterwards.
   absl::StatusOr<DeliveryRecord> RequestResend(const std::string& tenant,
-                                               const std::string& message_id, absl::Time now);
+                                               const std::string& message_id,
+                                               const std::string& correlation_id, absl::Time now);
 
   absl::StatusOr<std::optional<DeliveryRecord>> Get(const std::string& tenant,
                                                     const std::string& message_id);
@@ -133,37 +126,24 @@ class DeliveryRepository {
   // Whether the participant's data was erased (within the retention).
   absl::StatusOr<bool> IsErased(const std::string& tenant, const std::string& participant_id);
 
-  // The serialized envelope a message came from.
-  absl::Status SaveEvent(const std::string& tenant, const std::string& event_id,
-                         const std::string& envelope);
-  absl::StatusOr<std::optional<std::string>> LoadEvent(const std::string& tenant,
-                                                       const std::string& event_id);
-
-  // Records revision as the latest for scope/id unless a newer one was seen: false when this
-  // revision is older than one already seen (a late event).
-  absl::StatusOr<bool> AcceptRevision(const std::string& tenant, const std::string& scope,
-                                      const std::string& id, std::int64_t revision);
-
-  // Schedules (or moves) a reminder unless a newer revision of it is scheduled.
-  absl::Status ScheduleReminder(const std::string& tenant, const Reminder& reminder);
-  // Drops a reminder scheduled from this revision or an older one.
-  absl::Status CancelReminder(const std::string& tenant, const std::string& reminder_id,
-                              std::int64_t revision);
-  absl::StatusOr<std::vector<Reminder>> DueReminders(const std::string& tenant, absl::Time now,
-                                                     int limit);
-  // Removes a reminder that was handed on, if it still is that revision.
-  absl::Status RemoveReminder(const std::string& tenant, const Reminder& reminder);
-
   absl::StatusOr<TenantSettings> GetSettings(const std::string& tenant);
   absl::Status PutSettings(const std::string& tenant, const TenantSettings& settings);
 
-  // Tenants the service has seen (for the reminder scheduler, which runs for all of them).
-  absl::Status RememberTenant(const std::string& tenant);
-  absl::StatusOr<std::vector<std::string>> Tenants();
-
  private:
   struct Scripts;
+  // The event announcing an applied change (resend), built from the record's next status.
+  using Announce = std::function<absl::StatusOr<events::Envelope>(const DeliveryStatus& next)>;
+  // Reads the record, decides `event` on it and applies the decision (with the outcome's extra
+  // fields and the announcing event), deciding again when the record changed meanwhile.
+  // fields: a new record's (claims only). Returns the decision applied; a refusal as a status.
+  absl::StatusOr<DeliveryDecision> Transition(const std::string& tenant,
+                                              const std::string& message_id,
+                                              const DeliveryEvent& event, absl::Time now,
+                                              const DeliveryRecord* fields, const Finish* outcome,
+                                              const Announce& announce);
+
   store::Pool& redis_;
+  outbox::Outbox& outbox_;
   absl::Duration retention_;
   std::unique_ptr<Scripts> scripts_;
 };

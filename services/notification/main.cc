@@ -1,10 +1,12 @@
 // ipraktik-notification: e-mails every participant about their placement, once, in their
 // language. The process skeleton (settings, logs, metrics, Redis, RabbitMQ, gRPC health and
-// reflection, graceful shutdown) is libs/server's; the service's parts are NotificationApp.
+// reflection, graceful shutdown, the outbox relay) is libs/server's; the service's parts are
+// NotificationApp.
 #include <memory>
 #include <string>
 
 #include "ipraktik/server/application.h"
+#include "ipraktik/server/outbox_relay.h"
 #include "notification_app.h"
 
 namespace {
@@ -26,6 +28,13 @@ class Notification : public server::Service {
         });
     if (!started.ok()) return started.status();
     app_ = *std::move(started);
+    // Publishes the resends and reminders the service stores in its outbox; its publisher
+    // declares the service's queue, so they are kept even before the consumer first declared it.
+    if (absl::Status relay =
+            server::StartOutboxRelay(app, {notification::NotificationQueue(settings_)});
+        !relay.ok()) {
+      return relay;
+    }
     app.AddGrpcService("ipraktik.v1.NotificationService", app_->service());
     app.OnShutdown("notification", [this] { app_->Stop(); });
     return absl::OkStatus();

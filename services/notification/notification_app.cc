@@ -13,16 +13,6 @@ absl::Duration FromChrono(std::chrono::milliseconds duration) {
   return absl::Milliseconds(duration.count());
 }
 
-bus::Message MessageFor(const events::Envelope& envelope) {
-  bus::Message message;
-  message.routing_key = envelope.type();
-  message.type = envelope.type();
-  message.message_id = envelope.id();
-  message.correlation_id = envelope.correlation_id();
-  message.body = envelope.SerializeAsString();
-  return message;
-}
-
 }  // namespace
 
 std::vector<std::string> NotificationBindings() {
@@ -34,6 +24,10 @@ std::vector<std::string> NotificationBindings() {
           contract::kReminderDue,
           contract::kParticipantErased,
           contract::kResendRequested};
+}
+
+bus::QueueSpec NotificationQueue(const NotificationSettings& settings) {
+  return {.name = settings.queue, .bindings = NotificationBindings(), .retry = settings.retry};
 }
 
 NotificationSettings ReadNotificationSettings(config::Reader& reader) {
@@ -154,40 +148,23 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
   if (auto status = app->templates_->Check(); !status.ok()) return status;
   InitSmtpLibrary();
   app->smtp_ = std::make_unique<SmtpPool>(settings.smtp, settings.senders);
-  app->repository_ = std::make_unique<DeliveryRepository>(redis, settings.retention);
+  // Resends and reminders go to the outbox with the change they announce; the service's outbox
+  // relay (server::StartOutboxRelay) publishes them.
+  app->outbox_ = std::make_unique<outbox::Outbox>(redis);
+  app->repository_ = std::make_unique<DeliveryRepository>(redis, *app->outbox_, settings.retention);
+  app->scheduling_ =
+      std::make_unique<SchedulingRepository>(redis, *app->outbox_, settings.retention);
   app->metrics_ = std::make_unique<NotificationMetrics>(metrics);
   app->notifier_ =
-      std::make_unique<Notifier>(settings.notifier, *app->repository_, *app->templates_,
-                                 *app->smtp_, *app->metrics_, logger, clock);
+      std::make_unique<Notifier>(settings.notifier, *app->repository_, *app->scheduling_,
+                                 *app->templates_, *app->smtp_, *app->metrics_, logger, clock);
 
-  bus::QueueSpec queue{
-      .name = settings.queue, .bindings = NotificationBindings(), .retry = settings.retry};
-  for (auto* publisher : {&app->publisher_, &app->scheduler_publisher_}) {
-    bus::PublisherOptions options;
-    options.connection = connection(publisher == &app->publisher_ ? "resend" : "reminders");
-    // Declared by the publishers too, so that a resend or reminder is kept even before the
-    // consumer first declared the queue.
-    options.queues = {queue};
-    auto created = bus::Publisher::Create(std::move(options));
-    if (!created.ok()) return created.status();
-    *publisher = std::make_unique<bus::Publisher>(*std::move(created));
-    // Connecting declares the queue: once Start returns, events for the service are kept.
-    if (auto status = (*publisher)->Connect(); !status.ok()) return status;
-  }
+  bus::QueueSpec queue = NotificationQueue(settings);
   NotificationApp* self = app.get();
-  app->scheduler_ = std::make_unique<ReminderScheduler>(
-      *app->repository_,
-      [self](const events::Envelope& envelope) {
-        return self->scheduler_publisher_->Publish(MessageFor(envelope));
-      },
-      settings.reminder_poll, clock, logger);
-  app->service_ = std::make_unique<NotificationServiceImpl>(
-      *app->notifier_, *app->repository_,
-      [self](const events::Envelope& envelope) {
-        std::lock_guard lock(self->publisher_mutex_);
-        return self->publisher_->Publish(MessageFor(envelope));
-      },
-      logger, deadlines, clock);
+  app->scheduler_ =
+      std::make_unique<ReminderScheduler>(*app->scheduling_, settings.reminder_poll, clock, logger);
+  app->service_ = std::make_unique<NotificationServiceImpl>(*app->notifier_, *app->repository_,
+                                                            logger, deadlines, clock);
 
   bus::ConsumerOptions consumer_options;
   consumer_options.connection = connection("consumer");
@@ -226,8 +203,6 @@ void NotificationApp::Stop() {
   }
   if (consumer_) consumer_->Stop();
   if (consumer_thread_.joinable()) consumer_thread_.join();
-  if (publisher_) publisher_->Close();
-  if (scheduler_publisher_) scheduler_publisher_->Close();
 }
 
 NotificationApp::~NotificationApp() { Stop(); }

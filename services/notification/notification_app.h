@@ -1,9 +1,11 @@
 #pragma once
 
 // The notification service's parts wired together, so that main.cc and the integration tests
-// build the same thing: the templates, the SMTP connections, the repository, the Notifier
+// build the same thing: the templates, the SMTP connections, the repositories, the Notifier
 // consuming the service's queue on `senders` threads, the reminder scheduler, and the gRPC
-// service. Its settings come from IPRAKTIK_* variables (ReadNotificationSettings).
+// service. Its settings come from IPRAKTIK_* variables (ReadNotificationSettings). The events
+// the service emits itself (resends, due reminders) go to the tenant's outbox: the process runs
+// the outbox relay that publishes them (server::StartOutboxRelay with NotificationQueue).
 
 #include <filesystem>
 #include <functional>
@@ -15,14 +17,15 @@
 #include "delivery_repository.h"
 #include "domain/templates.h"
 #include "ipraktik/bus/consumer.h"
-#include "ipraktik/bus/publisher.h"
 #include "ipraktik/config/config.h"
 #include "ipraktik/logging/logger.h"
+#include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/call_context.h"
 #include "ipraktik/store/pool.h"
 #include "notification_service.h"
 #include "notifier.h"
 #include "reminder_scheduler.h"
+#include "scheduling_repository.h"
 #include "smtp_transport.h"
 
 namespace ipraktik::notification {
@@ -44,10 +47,13 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader);
 
 // The queue's bindings: every event type the service sends e-mail for (and its own).
 std::vector<std::string> NotificationBindings();
+// The service's queue, declared by its consumer and by the outbox relay's publisher (so that a
+// resend or reminder is kept even before the consumer first declared the queue).
+bus::QueueSpec NotificationQueue(const NotificationSettings& settings);
 
 class NotificationApp {
  public:
-  // connection(name) gives the bus connection options for a part (consumer, publishers).
+  // connection(name) gives the bus connection options for a part (the consumer).
   // consumer_stopped is called (on the consumer's thread) when the consumer stops for good, an
   // error reconnecting cannot fix: the process should then end, so that it is restarted rather
   // than left looking alive while it sends nothing. Unset: the error is only logged.
@@ -72,12 +78,11 @@ class NotificationApp {
 
   std::unique_ptr<TemplateStore> templates_;
   std::unique_ptr<SmtpPool> smtp_;
+  std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<DeliveryRepository> repository_;
+  std::unique_ptr<SchedulingRepository> scheduling_;
   std::unique_ptr<NotificationMetrics> metrics_;
   std::unique_ptr<Notifier> notifier_;
-  std::mutex publisher_mutex_;
-  std::unique_ptr<bus::Publisher> publisher_;            // gRPC handlers (resend), guarded
-  std::unique_ptr<bus::Publisher> scheduler_publisher_;  // the scheduler's thread only
   std::unique_ptr<ReminderScheduler> scheduler_;
   std::unique_ptr<NotificationServiceImpl> service_;
   std::unique_ptr<bus::Consumer> consumer_;

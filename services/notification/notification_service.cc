@@ -65,11 +65,10 @@ absl::Status CheckSettings(const TenantSettings& settings) {
 }  // namespace
 
 NotificationServiceImpl::NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository,
-                                                 EventPublisher publish, logging::Logger logger,
+                                                 logging::Logger logger,
                                                  server::DeadlinePolicy deadlines, Clock clock)
     : notifier_(notifier),
       repository_(repository),
-      publish_(std::move(publish)),
       logger_(std::move(logger)),
       deadlines_(deadlines),
       clock_(std::move(clock)) {}
@@ -221,24 +220,14 @@ absl::Status NotificationServiceImpl::Resend(const server::CallContext& call,
   if (request.message_id().empty()) {
     return errors::InvalidArgument({{"message_id", "is required"}});
   }
-  auto record = repository_.RequestResend(call.tenant, request.message_id(), clock_());
+  // The record and the event that makes the consumer send it again are stored together.
+  auto record =
+      repository_.RequestResend(call.tenant, request.message_id(), call.correlation_id, clock_());
   if (!record.ok()) {
     if (record.status().code() == absl::StatusCode::kNotFound) {
       return errors::NotFound("message", request.message_id());
     }
     return record.status();
-  }
-  v1::ResendRequested payload;
-  payload.set_message_id(request.message_id());
-  payload.set_resend(record->resends);
-  auto envelope = events::BuildEnvelope({.type = contract::kResendRequested,
-                                         .tenant = call.tenant,
-                                         .correlation_id = call.correlation_id},
-                                        payload, clock_());
-  if (!envelope.ok()) return envelope.status();
-  if (auto status = publish_(*envelope); !status.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("the resend was recorded but could not be queued: ", status.ToString()));
   }
   logger_.WithTenant(call.tenant)
       .WithCorrelationId(call.correlation_id)

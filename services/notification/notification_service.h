@@ -3,11 +3,11 @@
 // The gRPC face of the notification service (ipraktik.v1.NotificationService, callback API):
 // preview, delivery status, resend and tenant settings. Each handler reads the caller's tenant
 // from the metadata (libs/server) and answers from the Notifier and the repository. A resend is
-// published to the service's own queue, so it is sent by the same consumer with the same
-// once-only record, rate limit and retries as every other message.
+// recorded together with its event in the outbox (one Redis script); the outbox relay publishes
+// it to the service's own queue, so it is sent by the same consumer with the same once-only
+// record, rate limit and retries as every other message.
 
 #include <functional>
-#include <mutex>
 
 #include "delivery_repository.h"
 #include "ipraktik/logging/logger.h"
@@ -17,14 +17,10 @@
 
 namespace ipraktik::notification {
 
-// Publishes an envelope on the events exchange (thread-safe); OK once the broker confirmed.
-using EventPublisher = std::function<absl::Status(const events::Envelope& envelope)>;
-
 class NotificationServiceImpl final : public v1::NotificationService::CallbackService {
  public:
   NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository,
-                          EventPublisher publish, logging::Logger logger,
-                          server::DeadlinePolicy deadlines, Clock clock);
+                          logging::Logger logger, server::DeadlinePolicy deadlines, Clock clock);
 
   using Base = v1::NotificationService::CallbackService;
   using Base::GetDelivery;
@@ -74,7 +70,6 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
 
   Notifier& notifier_;
   DeliveryRepository& repository_;
-  EventPublisher publish_;
   logging::Logger logger_;
   server::DeadlinePolicy deadlines_;
   Clock clock_;

@@ -1,9 +1,5 @@
 #include "notifier.h"
 
-#include <prometheus/counter.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
-
 #include <random>
 #include <thread>
 
@@ -44,114 +40,12 @@ absl::StatusOr<Payload> Unpack(const events::Envelope& envelope) {
 
 }  // namespace
 
-// ---------------------------------------------------------------- metrics
-
-NotificationMetrics::NotificationMetrics(prometheus::Registry* registry) : registry_(registry) {
-  if (registry_ == nullptr) return;
-  latency_ = &prometheus::BuildHistogram()
-                  .Name("ipraktik_notification_send_seconds")
-                  .Help("Time of one SMTP transaction that the server accepted")
-                  .Register(*registry_)
-                  .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1,
-                                                                   0.25, 0.5, 1, 2.5, 5, 10, 30});
-  lag_ = &prometheus::BuildHistogram()
-              .Name("ipraktik_notification_queue_lag_seconds")
-              .Help("Time from an event's occurrence to the notification service taking it up")
-              .Register(*registry_)
-              .Add({}, prometheus::Histogram::BucketBoundaries{0.1, 0.5, 1, 5, 15, 60, 300, 900,
-                                                               3600, 4 * 3600, 24 * 3600});
-  duplicates_ = &prometheus::BuildCounter()
-                     .Name("ipraktik_notification_duplicates_skipped_total")
-                     .Help("Messages not sent because their record showed them done or being sent")
-                     .Register(*registry_)
-                     .Add({});
-  erased_ = &prometheus::BuildCounter()
-                 .Name("ipraktik_notification_participants_erased_total")
-                 .Help("Participants whose messages and events were erased (GDPR)")
-                 .Register(*registry_)
-                 .Add({});
-  skipped_erased_ = &prometheus::BuildCounter()
-                         .Name("ipraktik_notification_erased_recipients_skipped_total")
-                         .Help("Messages not sent because their recipient's data was erased")
-                         .Register(*registry_)
-                         .Add({});
-}
-
-void NotificationMetrics::Sent(MessageKind kind, absl::Duration latency) {
-  if (registry_ == nullptr) return;
-  prometheus::BuildCounter()
-      .Name("ipraktik_notification_emails_sent_total")
-      .Help("E-mails the SMTP server accepted, by kind")
-      .Register(*registry_)
-      .Add({{"kind", MessageKindName(kind)}})
-      .Increment();
-  latency_->Observe(absl::ToDoubleSeconds(latency));
-}
-
-void NotificationMetrics::Failed(const std::string& reason) {
-  if (registry_ == nullptr) return;
-  prometheus::BuildCounter()
-      .Name("ipraktik_notification_emails_failed_total")
-      .Help("E-mails given up on, by reason (bad_address, rejected, gave_up, template, no_answer)")
-      .Register(*registry_)
-      .Add({{"reason", reason}})
-      .Increment();
-}
-
-void NotificationMetrics::Retried(const std::string& reason) {
-  if (registry_ == nullptr) return;
-  prometheus::BuildCounter()
-      .Name("ipraktik_notification_emails_retried_total")
-      .Help("Sends that failed for now and will be tried again, by reason")
-      .Register(*registry_)
-      .Add({{"reason", reason}})
-      .Increment();
-}
-
-void NotificationMetrics::Duplicate() {
-  if (duplicates_ != nullptr) duplicates_->Increment();
-}
-
-void NotificationMetrics::Erased() {
-  if (erased_ != nullptr) erased_->Increment();
-}
-
-void NotificationMetrics::SkippedErased() {
-  if (skipped_erased_ != nullptr) skipped_erased_->Increment();
-}
-
-void NotificationMetrics::QueueLag(absl::Duration lag) {
-  if (lag_ != nullptr) lag_->Observe(absl::ToDoubleSeconds(std::max(lag, absl::ZeroDuration())));
-}
-
-// ---------------------------------------------------------------- send gate
-
-SendGate::SendGate(double rate, int burst, Clock clock)
-    : limiter_(rate, burst), clock_(std::move(clock)) {}
-
-bool SendGate::Wait(const std::stop_token& stop) {
-  absl::Duration wait;
-  {
-    std::lock_guard lock(mutex_);
-    wait = limiter_.Reserve(clock_());
-  }
-  // Sleep in short steps so that a shutdown is not held up by a long queue of sends.
-  while (wait > absl::ZeroDuration()) {
-    if (stop.stop_requested()) return false;
-    absl::Duration step = std::min(wait, absl::Milliseconds(100));
-    absl::SleepFor(step);
-    wait -= step;
-  }
-  return !stop.stop_requested();
-}
-
-// ---------------------------------------------------------------- notifier
-
 Notifier::Notifier(NotifierOptions options, DeliveryRepository& repository,
-                   const TemplateStore& templates, SmtpPool& smtp, NotificationMetrics& metrics,
-                   logging::Logger logger, Clock clock)
+                   SchedulingRepository& scheduling, const TemplateStore& templates, SmtpPool& smtp,
+                   NotificationMetrics& metrics, logging::Logger logger, Clock clock)
     : options_(std::move(options)),
       repository_(repository),
+      scheduling_(scheduling),
       templates_(templates),
       smtp_(smtp),
       metrics_(metrics),
@@ -176,7 +70,7 @@ absl::Status Notifier::RememberTenant(const std::string& tenant) {
     std::lock_guard lock(tenants_mutex_);
     if (known_tenants_.contains(tenant)) return absl::OkStatus();
   }
-  if (auto status = repository_.RememberTenant(tenant); !status.ok()) return status;
+  if (auto status = scheduling_.RememberTenant(tenant); !status.ok()) return status;
   std::lock_guard lock(tenants_mutex_);
   known_tenants_.insert(tenant);
   return absl::OkStatus();
@@ -188,8 +82,8 @@ absl::Status Notifier::ScheduleReminder(const std::string& tenant, const std::st
                                         MessageKind kind, const TenantSettings& settings) {
   auto due = ReminderTime(days, settings.reminder_days_before, options_.reminder_time_of_day,
                           options_.time_zone, events::OccurredAt(source));
-  if (!due) return repository_.CancelReminder(tenant, reminder_id, revision);
-  return repository_.ScheduleReminder(tenant, {.reminder_id = reminder_id,
+  if (!due) return scheduling_.CancelReminder(tenant, reminder_id, revision);
+  return scheduling_.ScheduleReminder(tenant, {.reminder_id = reminder_id,
                                                .source_event_id = source.id(),
                                                .revision = revision,
                                                .kind = MessageKindName(kind),
@@ -234,7 +128,7 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
     if (!payload.ok()) return payload.status();
     InternUnmatched event = FromProto(*payload);
     if (schedule_reminders) {
-      auto status = repository_.CancelReminder(tenant, ReminderIdForIntern(event.placement_id),
+      auto status = scheduling_.CancelReminder(tenant, ReminderIdForIntern(event.placement_id),
                                                event.revision);
       if (!status.ok()) return status;
     }
@@ -278,7 +172,7 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanReminder(const events::Envelope& en
                                                       std::optional<Language> language) {
   auto due = Unpack<v1::ReminderDue>(envelope);
   if (!due.ok()) return due.status();
-  auto stored = repository_.LoadEvent(envelope.tenant(), due->source_event_id());
+  auto stored = scheduling_.LoadEvent(envelope.tenant(), due->source_event_id());
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
     return absl::NotFoundError(absl::StrCat("the event ", due->source_event_id(), " of reminder ",
@@ -369,8 +263,7 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
   }
   const bool last_attempt = delivery.attempt >= options_.max_attempts;
   auto finish = [&](Finish outcome) {
-    if (auto status = repository_.FinishMessage(tenant, message_id, planned.round_id, owner,
-                                                outcome, clock_());
+    if (auto status = repository_.FinishMessage(tenant, message_id, owner, outcome, clock_());
         !status.ok()) {
       logger_.Warning("could not record a message's outcome",
                       {{"message_id", message_id}, {"error", status.ToString()}});
@@ -381,7 +274,7 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
                        const std::string& subject) {
     reason = error;
     if (last_attempt) {
-      finish({.state = kStateFailed,
+      finish({.state = DeliveryState::kFailed,
               .failure_reason = "gave_up",
               .last_error = error,
               .smtp_code = code,
@@ -389,7 +282,7 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
       metrics_.Failed("gave_up");
       return Result::kDone;
     }
-    finish({.state = kStateRetrying,
+    finish({.state = DeliveryState::kRetrying,
             .failure_reason = why,
             .last_error = error,
             .smtp_code = code,
@@ -408,7 +301,7 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
   const std::string& subject = composed->text.subject;
   if (!LooksLikeMailAddress(planned.recipient.email)) {
     finish(
-        {.state = kStateFailed,
+        {.state = DeliveryState::kFailed,
          .failure_reason = "bad_address",
          .last_error = absl::StrCat("\"", planned.recipient.email, "\" is not an e-mail address"),
          .subject = subject,
@@ -423,7 +316,7 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
                      0, subject);
   }
   if (!gate_.Wait(delivery.stop)) {
-    finish({.state = kStateRetrying,
+    finish({.state = DeliveryState::kRetrying,
             .failure_reason = "transient",
             .last_error = "the service stopped before sending",
             .subject = subject});
@@ -444,7 +337,8 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
   if (judgement.verdict == Verdict::kRetry) {
     return transient(judgement.reason, attempt.error, attempt.reply_code, subject);
   }
-  static constexpr const char* kFinalStates[] = {kStateSent, kStateFailed, kStateUnconfirmed};
+  static constexpr DeliveryState kFinalStates[] = {DeliveryState::kSent, DeliveryState::kFailed,
+                                                   DeliveryState::kUnconfirmed};
   const bool sent = judgement.verdict == Verdict::kSent;
   finish({.state = kFinalStates[sent                                       ? 0
                                 : judgement.verdict == Verdict::kPermanent ? 1
@@ -519,7 +413,7 @@ bus::Outcome Notifier::Handle(const bus::Delivery& delivery) {
     }
   }
   if (revision) {
-    auto accepted = repository_.AcceptRevision(tenant, revision->first, revision->second.first,
+    auto accepted = scheduling_.AcceptRevision(tenant, revision->first, revision->second.first,
                                                revision->second.second);
     if (!accepted.ok()) return bus::Outcome::Retry(accepted.status().ToString());
     if (!*accepted) {
@@ -540,7 +434,7 @@ bus::Outcome Notifier::Handle(const bus::Delivery& delivery) {
     if (!record->has_value()) {
       return bus::Outcome::DeadLetter("no message " + payload->message_id());
     }
-    auto stored = repository_.LoadEvent(tenant, (*record)->event_id);
+    auto stored = scheduling_.LoadEvent(tenant, (*record)->event_id);
     if (!stored.ok()) return bus::Outcome::Retry(stored.status().ToString());
     if (!stored->has_value()) {
       return bus::Outcome::DeadLetter("the event of message " + payload->message_id() +
@@ -552,7 +446,7 @@ bus::Outcome Notifier::Handle(const bus::Delivery& delivery) {
     only_message = payload->message_id();
     plan = PlanEvent(source, false, std::nullopt, std::nullopt);
   } else {
-    if (auto status = repository_.SaveEvent(tenant, envelope->id(), delivery.body); !status.ok()) {
+    if (auto status = scheduling_.SaveEvent(tenant, envelope->id(), delivery.body); !status.ok()) {
       return bus::Outcome::Retry(status.ToString());
     }
     plan = PlanEvent(*envelope, true, std::nullopt, std::nullopt);
@@ -600,7 +494,7 @@ absl::StatusOr<std::vector<ComposedMessage>> Notifier::Preview(const PreviewRequ
     auto record = repository_.Get(request.tenant, request.message_id);
     if (!record.ok()) return record.status();
     if (!record->has_value()) return absl::NotFoundError("no message " + request.message_id);
-    auto stored = repository_.LoadEvent(request.tenant, (*record)->event_id);
+    auto stored = scheduling_.LoadEvent(request.tenant, (*record)->event_id);
     if (!stored.ok()) return stored.status();
     if (!stored->has_value()) {
       return absl::NotFoundError("the event of message " + request.message_id +

@@ -26,17 +26,12 @@
 #include "ipraktik/bus/message.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/logging/logger.h"
+#include "notification_metrics.h"
+#include "scheduling_repository.h"
+#include "send_gate.h"
 #include "smtp_transport.h"
 
-namespace prometheus {
-class Registry;
-class Counter;
-class Histogram;
-}  // namespace prometheus
-
 namespace ipraktik::notification {
-
-using Clock = std::function<absl::Time()>;
 
 struct NotifierOptions {
   // The tenant settings' defaults (IPRAKTIK_NOTIFICATION_*).
@@ -54,41 +49,6 @@ struct NotifierOptions {
   int send_burst = 10;
 };
 
-// The metrics the issue asks for, registered once per process.
-class NotificationMetrics {
- public:
-  explicit NotificationMetrics(prometheus::Registry* registry);
-  void Sent(MessageKind kind, absl::Duration latency);
-  void Failed(const std::string& reason);
-  void Retried(const std::string& reason);
-  void Duplicate();
-  // A participant's data erased; a message not sent because its recipient was erased.
-  void Erased();
-  void SkippedErased();
-  void QueueLag(absl::Duration lag);
-
- private:
-  prometheus::Registry* registry_;
-  prometheus::Histogram* latency_ = nullptr;
-  prometheus::Histogram* lag_ = nullptr;
-  prometheus::Counter* duplicates_ = nullptr;
-  prometheus::Counter* erased_ = nullptr;
-  prometheus::Counter* skipped_erased_ = nullptr;
-};
-
-// The send rate limit shared by all sending threads.
-class SendGate {
- public:
-  SendGate(double rate, int burst, Clock clock);
-  // Waits for this send's turn; false when stop was requested meanwhile.
-  bool Wait(const std::stop_token& stop);
-
- private:
-  std::mutex mutex_;
-  SendRateLimiter limiter_;
-  Clock clock_;
-};
-
 // One message as a preview shows it.
 struct PreviewRequest {
   std::string tenant{};
@@ -102,8 +62,9 @@ struct PreviewRequest {
 
 class Notifier {
  public:
-  Notifier(NotifierOptions options, DeliveryRepository& repository, const TemplateStore& templates,
-           SmtpPool& smtp, NotificationMetrics& metrics, logging::Logger logger, Clock clock);
+  Notifier(NotifierOptions options, DeliveryRepository& repository,
+           SchedulingRepository& scheduling, const TemplateStore& templates, SmtpPool& smtp,
+           NotificationMetrics& metrics, logging::Logger logger, Clock clock);
 
   // The bus handler: what to do with one delivery.
   bus::Outcome Handle(const bus::Delivery& delivery);
@@ -143,6 +104,7 @@ class Notifier {
 
   NotifierOptions options_;
   DeliveryRepository& repository_;
+  SchedulingRepository& scheduling_;
   const TemplateStore& templates_;
   SmtpPool& smtp_;
   NotificationMetrics& metrics_;

@@ -10,11 +10,9 @@
 
 namespace ipraktik::notification {
 
-ReminderScheduler::ReminderScheduler(DeliveryRepository& repository, EnvelopePublisher publish,
-                                     absl::Duration poll_interval, Clock clock,
-                                     logging::Logger logger)
+ReminderScheduler::ReminderScheduler(SchedulingRepository& repository, absl::Duration poll_interval,
+                                     Clock clock, logging::Logger logger)
     : repository_(repository),
-      publish_(std::move(publish)),
       poll_interval_(poll_interval),
       clock_(std::move(clock)),
       logger_(std::move(logger)) {}
@@ -22,7 +20,7 @@ ReminderScheduler::ReminderScheduler(DeliveryRepository& repository, EnvelopePub
 absl::StatusOr<int> ReminderScheduler::RunOnce() {
   auto tenants = repository_.Tenants();
   if (!tenants.ok()) return tenants.status();
-  int published = 0;
+  int handed_on = 0;
   for (const auto& tenant : *tenants) {
     auto due = repository_.DueReminders(tenant, clock_(), 500);
     if (!due.ok()) return due.status();
@@ -37,23 +35,24 @@ absl::StatusOr<int> ReminderScheduler::RunOnce() {
       if (!envelope.ok()) return envelope.status();
       envelope->set_id(NameBasedUuid(absl::StrCat(
           "reminder\x1f", tenant, "\x1f", reminder.reminder_id, "\x1f", reminder.revision)));
-      if (auto status = publish_(*envelope); !status.ok()) return status;
-      // Published: a crash before this removal publishes it again, with the same id.
-      if (auto status = repository_.RemoveReminder(tenant, reminder); !status.ok()) return status;
-      ++published;
+      // Leaves the schedule and enters the outbox in one step: a crash before it leaves the
+      // reminder due, a crash after it leaves the event for the outbox relay.
+      auto taken = repository_.HandOn(tenant, reminder, *envelope);
+      if (!taken.ok()) return taken.status();
+      if (*taken) ++handed_on;
     }
   }
-  return published;
+  return handed_on;
 }
 
 void ReminderScheduler::Run(std::stop_token stop) {
   while (!stop.stop_requested()) {
-    auto published = RunOnce();
-    if (!published.ok()) {
+    auto handed_on = RunOnce();
+    if (!handed_on.ok()) {
       logger_.Warning("reminders could not be handed on; trying again",
-                      {{"error", published.status().ToString()}});
-    } else if (*published > 0) {
-      logger_.Info("reminders due", {{"published", *published}});
+                      {{"error", handed_on.status().ToString()}});
+    } else if (*handed_on > 0) {
+      logger_.Info("reminders due", {{"handed_on", *handed_on}});
     }
     // Sleep in short steps so that a shutdown is not held up.
     for (absl::Duration slept; slept < poll_interval_ && !stop.stop_requested();

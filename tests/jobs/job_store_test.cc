@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "ipraktik/contract/event_types.h"
@@ -178,6 +180,33 @@ TEST_F(JobStoreTest, ANewerClaimSupersedesTheOlderOne) {
       redis_->Command({"EXISTS", store::TenantKeys::For("aarhus")->Key(
                                      "matching_job_result", absl::StrCat("job-1:", first->fence))});
   EXPECT_EQ(stale->integer(), 0);
+}
+
+// Claims decided on the same record at once: the compare-and-set lets one write and makes the
+// others decide again, so every claim gets a fence of its own and the newest one holds the job.
+TEST_F(JobStoreTest, ClaimsAtOnceEachGetAFenceOfTheirOwn) {
+  ASSERT_TRUE(CreateJob("aarhus", "job-1", "round-1").ok());
+  constexpr int kWorkers = 6;
+  std::vector<std::int64_t> fences(kWorkers);
+  {
+    std::vector<std::jthread> workers;
+    for (int i = 0; i < kWorkers; ++i) {
+      workers.emplace_back([&, i] {
+        auto claim = jobs_->Claim("aarhus", "job-1", absl::StrCat("w", i));
+        fences[i] = claim.ok() ? claim->fence : -1;
+      });
+    }
+  }
+  std::set<std::int64_t> distinct(fences.begin(), fences.end());
+  EXPECT_EQ(distinct, (std::set<std::int64_t>{1, 2, 3, 4, 5, 6}));
+  auto job = jobs_->Get("aarhus", "job-1");
+  EXPECT_EQ(job->fence, kWorkers);
+  EXPECT_EQ(job->attempts, kWorkers);
+  for (std::int64_t fence : distinct) {  // oldest first: a finish after DONE is a duplicate
+    absl::Status finished = jobs_->Finish("aarhus", "job-1", fence, {});
+    EXPECT_EQ(finished.ok(), fence == kWorkers) << fence << ": " << finished;
+  }
+  EXPECT_EQ(OutboxEvents("aarhus", contract::kJobFinished).size(), 1u);
 }
 
 TEST_F(JobStoreTest, AJobFinishesOnceWithOneEvent) {

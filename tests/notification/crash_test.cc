@@ -123,7 +123,8 @@ TEST_F(CrashTest, KilledMidBatchAndRestartedSendsEveryEmailExactlyOnce) {
   // Every record ended sent, or unconfirmed where the kill came after the hand-over (those
   // messages did arrive: the server finished them when it resumed).
   store::Pool pool({.host = "127.0.0.1", .port = redis_->port()});
-  DeliveryRepository repository(pool, absl::Hours(1));
+  outbox::Outbox outbox(pool);
+  DeliveryRepository repository(pool, outbox, absl::Hours(1));
   auto page = repository.List(kTenant, {.round_id = "r-crash"}, 1000, "");
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->records.size(), static_cast<std::size_t>(kPlacements));

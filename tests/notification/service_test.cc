@@ -12,13 +12,19 @@
 
 #include <atomic>
 #include <set>
+#include <thread>
 
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/outbox/outbox.h"
+#include "ipraktik/outbox/relay.h"
 #include "ipraktik/server/grpc_server.h"
+#include "ipraktik/server/outbox_relay.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/notification.grpc.pb.h"
+#include "ipraktik/v1/notification_events.pb.h"
 #include "ipraktik/v1/registration_events.pb.h"
 #include "notification_app.h"
+#include "notification_keys.h"
 #include "notification_testing.h"
 
 namespace ipraktik::notification {
@@ -106,7 +112,31 @@ class NotificationTest : public ::testing::Test {
 
   void TearDown() override {
     server_.reset();
+    if (relay_) relay_->Stop();
+    relay_.reset();
     apps_.clear();
+    if (relay_publisher_) relay_publisher_->Close();
+  }
+
+  // The outbox relay the service's process runs (server::StartOutboxRelay): it publishes the
+  // resends and reminders the replicas store in their tenants' outboxes.
+  void StartRelay() {
+    bus::PublisherOptions options;
+    options.connection = Connection("outbox");
+    options.queues = {NotificationQueue(settings_)};
+    auto publisher = bus::Publisher::Create(std::move(options));
+    ASSERT_TRUE(publisher.ok()) << publisher.status();
+    relay_publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
+    relay_ = std::make_unique<outbox::Relay>(*redis_, server::PublishToBus(*relay_publisher_),
+                                             logging::Logger("outbox", LogLevel()));
+    relay_->Start();
+  }
+
+  // Entries waiting in the tenant's outbox.
+  std::int64_t OutboxBacklog() {
+    auto length = redis_->Command({"XLEN", outbox::StreamKey(*store::TenantKeys::For(tenant_))});
+    EXPECT_TRUE(length.ok()) << length.status();
+    return length.ok() ? length->integer() : -1;
   }
 
   bus::ConnectionOptions Connection(std::string_view name) const {
@@ -117,8 +147,9 @@ class NotificationTest : public ::testing::Test {
     return options;
   }
 
-  // Starts a replica (the first one also serves gRPC).
-  NotificationApp& StartApp() {
+  // Starts a replica (the first one also serves gRPC, and the outbox relay unless told not to).
+  NotificationApp& StartApp(bool relay = true) {
+    if (relay && !relay_) StartRelay();
     auto app = NotificationApp::Start(
         settings_, *redis_, [this](std::string_view name) { return Connection(name); }, &registry_,
         logging::Logger("notification", LogLevel()), {}, [] { return absl::Now(); });
@@ -185,6 +216,8 @@ class NotificationTest : public ::testing::Test {
   std::unique_ptr<store::Pool> redis_;
   std::unique_ptr<bus::Publisher> publisher_;
   std::vector<std::unique_ptr<NotificationApp>> apps_;
+  std::unique_ptr<bus::Publisher> relay_publisher_;
+  std::unique_ptr<outbox::Relay> relay_;
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<v1::NotificationService::Stub> stub_;
 };
@@ -661,6 +694,129 @@ TEST_F(NotificationTest, RemindersGoOutTheConfiguredDaysBefore) {
   EXPECT_NE(Find(to_host, "host_reminder"), nullptr);
   EXPECT_EQ(MailTo(all, Email("lars")).size(), 1u);               // the placement only
   EXPECT_EQ(CountContaining(*servers->smtp, Email("rikke")), 2);  // once, however often polled
+}
+
+// A resend is stored together with its event in the tenant's outbox: while no relay runs the
+// event waits there, and once one runs the message is sent again, once.
+TEST_F(NotificationTest, AResendWaitsInTheOutboxWhileNoRelayRunsAndIsSentOnce) {
+  StartApp(/*relay=*/false);
+  Send(contract::kInternPlaced,
+       PlacedEvent("r9", PersonCard("p-out", "Olga Udbakke", Email("olga")),
+                   OfferCard("h-o", Email("ohost")), Days(Today() + 60, 1), "pl-out"));
+  v1::ListDeliveriesRequest by_participant;
+  by_participant.set_participant_id("p-out");
+  std::vector<v1::Delivery> olgas;
+  ASSERT_TRUE(Eventually([&] {
+    olgas = Deliveries(by_participant);
+    return olgas.size() == 1 && olgas[0].state() == v1::DELIVERY_STATE_SENT;
+  }));
+  ASSERT_EQ(OutboxBacklog(), 0);
+
+  v1::ResendMessageRequest resend;
+  resend.set_message_id(olgas[0].message_id());
+  v1::ResendMessageResponse resent;
+  ASSERT_TRUE(stub_->ResendMessage(Call().get(), resend, &resent).ok());
+  EXPECT_EQ(resent.delivery().resends(), 1);
+  EXPECT_EQ(OutboxBacklog(), 1) << "the change and its event are stored together";
+
+  StartRelay();
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("olga")) == 2; }));
+  ASSERT_TRUE(Eventually([&] {
+    auto again = Deliveries(by_participant);
+    return again.size() == 1 && again[0].state() == v1::DELIVERY_STATE_SENT &&
+           again[0].resends() == 1 && again[0].attempts() == 2;
+  }));
+  ASSERT_TRUE(Eventually([&] { return OutboxBacklog() == 0; }));
+  EXPECT_EQ(CountContaining(*servers->smtp, Email("olga")), 2);
+}
+
+// A due reminder leaves the schedule in the script that puts its event in the outbox: while no
+// relay runs it waits there, and once one runs the reminder goes out, once.
+TEST_F(NotificationTest, ADueReminderWaitsInTheOutboxWhileNoRelayRunsAndIsSentOnce) {
+  settings_.notifier.reminder_time_of_day = absl::ZeroDuration();  // midnight: due at once
+  StartApp(/*relay=*/false);
+  // Three days ahead (the default), announced 30 hours ago: the reminder was due at 00:00.
+  Send(contract::kInternPlaced,
+       PlacedEvent("r10", PersonCard("p-pia", "Pia Påmindelse", Email("pia")),
+                   OfferCard("h-pia", Email("piahost")), Days(Today() + 3, 1), "pl-pia"),
+       absl::Now() - absl::Hours(30));
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("pia")) == 1; }));
+  const std::string schedule = NotificationKeys::For(tenant_)->Reminders();
+  ASSERT_TRUE(Eventually([&] {
+    auto scheduled = redis_->Command({"ZCARD", schedule});
+    return scheduled.ok() && scheduled->integer() == 0 && OutboxBacklog() == 1;
+  }));
+  EXPECT_EQ(CountContaining(*servers->smtp, Email("pia")), 1);
+
+  StartRelay();
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("pia")) == 2; }));
+  ASSERT_TRUE(Eventually([&] { return OutboxBacklog() == 0; }));
+  auto to_pia = MailTo(ReceivedMail(*servers->smtp), Email("pia"));
+  EXPECT_NE(Find(to_pia, "intern_reminder"), nullptr);
+  EXPECT_EQ(CountContaining(*servers->smtp, Email("pia")), 2);
+}
+
+// A resend the record's state refuses stores neither the change nor an event; resends made at
+// once are each decided on the record as it then is, so each stores its own number and event.
+TEST_F(NotificationTest, ARefusedResendStoresNothingAndResendsAtOnceEachStoreTheirOwn) {
+  DeliveryRepository& repository = StartApp(/*relay=*/false).repository();
+  const DeliveryRecord fields{.message_id = "m-at-once",
+                              .event_id = "e-at-once",
+                              .event_type = contract::kInternPlaced,
+                              .kind = "intern_placed",
+                              .round_id = "r11",
+                              .participant_id = "p-at-once",
+                              .recipient_email = Email("once"),
+                              .language = "da"};
+  auto claim = repository.ClaimMessage(tenant_, fields, "sender-1", absl::Now(), absl::Minutes(1));
+  ASSERT_TRUE(claim.ok()) << claim.status();
+  ASSERT_EQ(claim->result, Claim::Result::kClaimed);
+  // Being sent right now: refused, nothing stored.
+  auto refused = repository.RequestResend(tenant_, "m-at-once", "c-1", absl::Now());
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  EXPECT_EQ(OutboxBacklog(), 0);
+  EXPECT_EQ((*repository.Get(tenant_, "m-at-once"))->resends, 0);
+
+  ASSERT_TRUE(repository
+                  .FinishMessage(tenant_, "m-at-once", "sender-1", {.state = DeliveryState::kSent},
+                                 absl::Now())
+                  .ok());
+  // A sender that no longer holds the claim cannot record an outcome.
+  EXPECT_TRUE(absl::IsFailedPrecondition(repository.FinishMessage(
+      tenant_, "m-at-once", "sender-1", {.state = DeliveryState::kFailed}, absl::Now())));
+
+  constexpr int kCoordinators = 5;
+  std::vector<int> numbers(kCoordinators, -1);
+  {
+    std::vector<std::jthread> coordinators;
+    for (int i = 0; i < kCoordinators; ++i) {
+      coordinators.emplace_back([&, i] {
+        auto resent = repository.RequestResend(tenant_, "m-at-once", "c-2", absl::Now());
+        if (resent.ok()) numbers[i] = resent->resends;
+      });
+    }
+  }
+  EXPECT_EQ(std::set<int>(numbers.begin(), numbers.end()), (std::set<int>{1, 2, 3, 4, 5}));
+  const std::string stream = outbox::StreamKey(*store::TenantKeys::For(tenant_));
+  auto entries = redis_->Command({"XRANGE", stream, "-", "+"});
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  std::set<int> announced;
+  for (const auto& entry : entries->elements()) {
+    const auto& entry_fields = entry.elements()[1].elements();
+    for (std::size_t i = 0; i + 1 < entry_fields.size(); i += 2) {
+      if (entry_fields[i].str() != "envelope") continue;
+      auto envelope = events::ParseEnvelope(entry_fields[i + 1].str());
+      ASSERT_TRUE(envelope.ok()) << envelope.status();
+      EXPECT_EQ(envelope->type(), contract::kResendRequested);
+      v1::ResendRequested payload;
+      ASSERT_TRUE(envelope->payload().UnpackTo(&payload));
+      announced.insert(payload.resend());
+    }
+  }
+  EXPECT_EQ(announced, (std::set<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ((*repository.Get(tenant_, "m-at-once"))->resends, 5);
+  // Nothing here is meant to be sent: the next test's relay must not find these events.
+  ASSERT_TRUE(redis_->Command({"DEL", stream}).ok());
 }
 
 TEST_F(NotificationTest, StartTlsWithAuthenticationConfigurable) {

@@ -1,6 +1,7 @@
 #include "ipraktik/jobs/job_store.h"
 
 #include <charconv>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/events/event_script.h"
+#include "ipraktik/jobs/job_state.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/keys.h"
 #include "ipraktik/store/pool.h"
@@ -18,7 +20,8 @@
 namespace ipraktik::jobs {
 namespace {
 
-constexpr std::string_view kSupersededMessage = "superseded: a newer claim owns the job";
+// A decision made on a job that changed meanwhile is made again; this many times at most.
+constexpr int kMaxDecisions = 8;
 // Snapshot parts of a request that never became a job are garbage after this.
 constexpr int kOrphanSnapshotSeconds = 24 * 3600;
 constexpr int kRequestIdSeconds = 24 * 3600;
@@ -151,72 +154,74 @@ constexpr std::string_view kCreateLua = R"lua(
     return {'created', ARGV[1]}
   )lua";
 
-// KEYS: job. ARGV: worker, now. Returns {'finished'} or {'claimed', fence}.
+// The scripts below apply what DecideJob (job_state.h) decided. Each first compares the job's
+// state and fence with those the decision was made on: ABORTED when the job changed meanwhile
+// (the caller decides again), before anything is written.
+
+// KEYS: job. ARGV: expected state, expected fence, then the decided state, fence and attempts,
+// worker, now.
 constexpr std::string_view kClaimLua = R"lua(
-    if redis.call('EXISTS', KEYS[1]) == 0 then
-      return redis.error_reply('NOT_FOUND matching job not found')
+    if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] or
+       redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] then
+      return redis.error_reply('ABORTED the matching job changed meanwhile')
     end
-    local state = tonumber(redis.call('HGET', KEYS[1], 'state'))
-    if state == 3 or state == 4 then return {'finished'} end
-    local fence = redis.call('HINCRBY', KEYS[1], 'fence', 1)
-    redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-    redis.call('HSET', KEYS[1], 'state', 2, 'worker', ARGV[1], 'started_at', ARGV[2],
-               'phase', 'claimed', 'progress', 0)
-    return {'claimed', fence}
+    redis.call('HSET', KEYS[1], 'state', ARGV[3], 'fence', ARGV[4], 'attempts', ARGV[5],
+               'worker', ARGV[6], 'started_at', ARGV[7], 'phase', 'claimed', 'progress', 0)
+    return 1
   )lua";
 
-// KEYS: job, [list]. ARGV: fence, mode ('progress' | 'append'), phase/part, fraction.
+// A write under a claim's fence: allowed while the job is in the state a claim leaves it in
+// (RUNNING) with that fence, which is the comparison itself.
+// KEYS: job, [list]. ARGV: running state, fence, mode ('progress' | 'append'), phase/part,
+// fraction.
 constexpr std::string_view kFencedLua = R"lua(
-    local state = tonumber(redis.call('HGET', KEYS[1], 'state') or '0')
-    if state ~= 2 or redis.call('HGET', KEYS[1], 'fence') ~= ARGV[1] then
+    if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] or
+       redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] then
       return redis.error_reply('FAILED_PRECONDITION superseded: a newer claim owns the job')
     end
-    if ARGV[2] == 'progress' then
-      redis.call('HSET', KEYS[1], 'phase', ARGV[3], 'progress', ARGV[4])
+    if ARGV[3] == 'progress' then
+      redis.call('HSET', KEYS[1], 'phase', ARGV[4], 'progress', ARGV[5])
       return 1
     end
-    return redis.call('RPUSH', KEYS[2], ARGV[3])
+    return redis.call('RPUSH', KEYS[2], ARGV[4])
   )lua";
 
-// KEYS: job, active, result(fence), snapshot. ARGV: fence, final state (3|4), summary or reason,
-// finished_at, result prefix, job_id. A failed job's snapshot (personal data) goes with it.
+// KEYS: job, active, result(fence), snapshot. ARGV: expected state, expected fence, the decided
+// state (DONE 3 | FAILED 4), summary or reason, finished_at, result prefix, job_id. The result
+// lists of older claims go; a failed job's result and snapshot (personal data) go with it.
 constexpr std::string_view kFinishLua = R"lua(
-    local state = tonumber(redis.call('HGET', KEYS[1], 'state') or '0')
-    if state == 0 then return redis.error_reply('NOT_FOUND matching job not found') end
-    if state == tonumber(ARGV[2]) then skip_events() return 'duplicate' end
-    if state ~= 2 or redis.call('HGET', KEYS[1], 'fence') ~= ARGV[1] then
-      return redis.error_reply('FAILED_PRECONDITION superseded: a newer claim owns the job')
+    if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] or
+       redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] then
+      return redis.error_reply('ABORTED the matching job changed meanwhile')
     end
-    local fence = tonumber(ARGV[1])
-    for older = 1, fence - 1 do redis.call('DEL', ARGV[5] .. older) end
-    if ARGV[2] == '3' then
-      redis.call('HSET', KEYS[1], 'state', 3, 'summary', ARGV[3], 'finished_at', ARGV[4],
+    local fence = tonumber(ARGV[2])
+    for older = 1, fence - 1 do redis.call('DEL', ARGV[6] .. older) end
+    if ARGV[3] == '3' then
+      redis.call('HSET', KEYS[1], 'state', 3, 'summary', ARGV[4], 'finished_at', ARGV[5],
                  'result_fence', fence, 'result_parts', redis.call('LLEN', KEYS[3]),
                  'phase', 'done', 'progress', 1)
     else
       redis.call('DEL', KEYS[3], KEYS[4])
-      redis.call('HSET', KEYS[1], 'state', 4, 'failure_reason', ARGV[3], 'finished_at', ARGV[4],
+      redis.call('HSET', KEYS[1], 'state', 4, 'failure_reason', ARGV[4], 'finished_at', ARGV[5],
                  'phase', 'failed')
     end
-    if redis.call('GET', KEYS[2]) == ARGV[6] then redis.call('DEL', KEYS[2]) end
+    if redis.call('GET', KEYS[2]) == ARGV[7] then redis.call('DEL', KEYS[2]) end
     return 'finished'
   )lua";
 
-// KEYS: job, round published pointer, round jobs. ARGV: now, job_id, snapshot key prefix, the
-// job's requested_at. 1 = marked now, 0 = it already was. The snapshots of the job and of every
-// job of the round requested before it (none of which can be published any more) hold personal
-// data that nothing needs now: they go.
+// KEYS: job, round published pointer, round jobs. ARGV: expected state, now, job_id, snapshot
+// key prefix, the job's requested_at. The snapshots of the job and of every job of the round
+// requested before it (none of which can be published any more) hold personal data that nothing
+// needs now: they go.
 constexpr std::string_view kPublishLua = R"lua(
-    local state = tonumber(redis.call('HGET', KEYS[1], 'state') or '0')
-    if state == 0 then return redis.error_reply('NOT_FOUND matching job not found') end
-    if state ~= 3 then
-      return redis.error_reply('FAILED_PRECONDITION only a finished (done) job can be published')
+    if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] or
+       redis.call('HEXISTS', KEYS[1], 'published_at') == 1 then
+      return redis.error_reply('ABORTED the matching job changed meanwhile')
     end
-    if redis.call('HEXISTS', KEYS[1], 'published_at') == 1 then skip_events() return 0 end
-    redis.call('HSET', KEYS[1], 'published_at', ARGV[1])
-    redis.call('SET', KEYS[2], ARGV[2])
-    for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[4])) do
-      redis.call('DEL', ARGV[3] .. id)
+    redis.call('HSET', KEYS[1], 'published_at', ARGV[2])
+    redis.call('SET', KEYS[2], ARGV[3])
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[5])) do
+      redis.call('DEL', ARGV[4] .. id)
     end
     return 1
   )lua";
@@ -234,6 +239,40 @@ constexpr std::string_view kForgetSnapshotsLua = R"lua(
     return forgotten
   )lua";
 
+std::string StateArg(v1::MatchingJobState state) { return absl::StrCat(static_cast<int>(state)); }
+
+JobStatus StatusOf(const JobRecord& job) {
+  return {.state = job.state,
+          .fence = job.fence,
+          .attempts = job.attempts,
+          .published = job.published_at != absl::InfinitePast()};
+}
+
+using Applier = std::function<absl::Status(const JobRecord& job, const JobDecision& decision)>;
+
+// Decides `event` on the job as `read` finds it and has `apply` write a decided change (with a
+// compare-and-set), deciding again when the job changed meanwhile. Returns the job as read and
+// the decision applied (or the one that needed no write); a refusal as a status.
+absl::StatusOr<std::pair<JobRecord, JobDecision>> DecideAndApply(
+    const std::function<absl::StatusOr<JobRecord>()>& read, const JobEvent& event,
+    const Applier& apply) {
+  absl::Status changed;
+  for (int attempt = 0; attempt < kMaxDecisions; ++attempt) {
+    absl::StatusOr<JobRecord> job = read();
+    if (!job.ok()) return job.status();  // NOT_FOUND names the job
+    JobDecision decision = DecideJob(StatusOf(*job), event);
+    if (decision.outcome == JobDecision::Outcome::kRefused) return decision.refusal;
+    if (decision.outcome == JobDecision::Outcome::kUnchanged) {
+      return std::pair{*std::move(job), decision};
+    }
+    absl::Status applied = apply(*job, decision);
+    if (applied.ok()) return std::pair{*std::move(job), decision};
+    if (!absl::IsAborted(applied)) return applied;
+    changed = applied;
+  }
+  return changed;
+}
+
 }  // namespace
 
 struct JobStore::Scripts {
@@ -246,7 +285,8 @@ struct JobStore::Scripts {
 };
 
 bool IsSuperseded(const absl::Status& status) {
-  return absl::IsFailedPrecondition(status) && absl::StartsWith(status.message(), "superseded");
+  return absl::IsFailedPrecondition(status) &&
+         absl::StartsWith(status.message(), SupersededError().message());
 }
 
 v1::MatchingJob JobRecord::ToProto() const {
@@ -406,19 +446,23 @@ absl::StatusOr<v1::GetMatchingResultResponse> JobStore::ResultPart(std::string_v
 
 absl::StatusOr<bool> JobStore::MarkPublished(std::string_view tenant, std::string_view job_id,
                                              std::span<const events::Envelope> events) {
-  auto record = Get(tenant, job_id);
-  if (!record.ok()) return record.status();
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  const JobKeys k = KeysOf(*keys, job_id, record->round_id);
-  auto outcome = outbox_.Commit(
-      scripts_->publish, tenant,
-      {.keys = {k.job, keys->Key("matching_round_published", record->round_id), k.round_jobs},
-       .args = {Micros(absl::Now()), std::string(job_id), k.snapshot_prefix,
-                Micros(record->requested_at)},
-       .events = {events.begin(), events.end()}});
-  if (!outcome.ok()) return outcome.status();
-  return outcome->reply.integer() == 1;
+  auto applied = DecideAndApply(
+      [&] { return Get(tenant, job_id); }, PublishJob{},
+      [&](const JobRecord& job, const JobDecision&) {
+        const JobKeys k = KeysOf(*keys, job_id, job.round_id);
+        return outbox_
+            .Commit(
+                scripts_->publish, tenant,
+                {.keys = {k.job, keys->Key("matching_round_published", job.round_id), k.round_jobs},
+                 .args = {StateArg(job.state), Micros(absl::Now()), std::string(job_id),
+                          k.snapshot_prefix, Micros(job.requested_at)},
+                 .events = {events.begin(), events.end()}})
+            .status();
+      });
+  if (!applied.ok()) return applied.status();
+  return applied->second.outcome == JobDecision::Outcome::kApply;
 }
 
 absl::StatusOr<int> JobStore::ForgetSnapshots(std::string_view tenant, std::string_view round_id) {
@@ -465,18 +509,34 @@ absl::StatusOr<JobClaim> JobStore::Claim(std::string_view tenant, std::string_vi
                                          std::string_view worker) {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
+  const absl::Time now = absl::Now();
   // Not retried after a broken connection: a second run would claim twice (harmless, but the
   // attempt count would lie); the bus redelivers the message instead.
-  auto reply = redis_.Eval(scripts_->claim, {KeysOf(*keys, job_id).job},
-                           {std::string(worker), Micros(absl::Now())});
-  if (!reply.ok()) return reply.status();
+  auto applied = DecideAndApply(
+      [&] { return Get(tenant, job_id); }, ClaimJob{},
+      [&](const JobRecord& job, const JobDecision& decision) {
+        return redis_
+            .Eval(scripts_->claim, {KeysOf(*keys, job_id).job},
+                  {StateArg(job.state), absl::StrCat(job.fence), StateArg(decision.next.state),
+                   absl::StrCat(decision.next.fence), absl::StrCat(decision.next.attempts),
+                   std::string(worker), Micros(now)})
+            .status();
+      });
+  if (!applied.ok()) return applied.status();
+  auto& [job, decision] = *applied;
   JobClaim claim;
-  const auto& elements = reply->elements();
-  claim.already_finished = !elements.empty() && elements[0].str() == "finished";
-  if (!claim.already_finished && elements.size() == 2) claim.fence = elements[1].integer();
-  auto record = Get(tenant, job_id);
-  if (!record.ok()) return record.status();
-  claim.job = *std::move(record);
+  claim.already_finished = decision.outcome == JobDecision::Outcome::kUnchanged;
+  if (!claim.already_finished) {
+    // The job as the claim left it.
+    claim.fence = decision.next.fence;
+    job.state = decision.next.state;
+    job.fence = decision.next.fence;
+    job.attempts = decision.next.attempts;
+    job.started_at = absl::FromUnixMicros(absl::ToUnixMicros(now));
+    job.phase = "claimed";
+    job.progress = 0;
+  }
+  claim.job = std::move(job);
   return claim;
 }
 
@@ -495,10 +555,10 @@ absl::Status JobStore::ReportProgress(std::string_view tenant, std::string_view 
                                       std::int64_t fence, std::string_view phase, double fraction) {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto reply =
-      redis_.Eval(scripts_->fenced, {KeysOf(*keys, job_id).job},
-                  {absl::StrCat(fence), "progress", std::string(phase), absl::StrCat(fraction)},
-                  store::Retry::kIdempotent);
+  auto reply = redis_.Eval(scripts_->fenced, {KeysOf(*keys, job_id).job},
+                           {StateArg(v1::MATCHING_JOB_STATE_RUNNING), absl::StrCat(fence),
+                            "progress", std::string(phase), absl::StrCat(fraction)},
+                           store::Retry::kIdempotent);
   return reply.status();
 }
 
@@ -511,41 +571,44 @@ absl::Status JobStore::AppendResultPart(std::string_view tenant, std::string_vie
   // Not retried: a repeated RPUSH would store the part twice. A failed append fails the
   // attempt, and the next attempt writes under its own fence.
   auto reply = redis_.Eval(scripts_->fenced, {k.job, k.Result(fence)},
-                           {absl::StrCat(fence), "append", part.SerializeAsString(), ""});
+                           {StateArg(v1::MATCHING_JOB_STATE_RUNNING), absl::StrCat(fence), "append",
+                            part.SerializeAsString(), ""});
   return reply.status();
 }
 
 absl::Status JobStore::FinishAs(std::string_view tenant, std::string_view job_id,
                                 std::int64_t fence, v1::MatchingJobState state,
                                 const v1::MatchingSummary& summary, std::string_view reason) {
-  auto record = Get(tenant, job_id);
-  if (!record.ok()) return record.status();
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  const JobKeys k = KeysOf(*keys, job_id, record->round_id);
-
-  v1::MatchingJobFinished finished;
-  finished.set_job_id(std::string(job_id));
-  finished.set_round_id(record->round_id);
-  finished.set_preview(record->preview);
-  finished.set_state(state);
-  finished.set_failure_reason(std::string(reason));
-  if (state == v1::MATCHING_JOB_STATE_DONE) *finished.mutable_summary() = summary;
-  auto envelope = events::BuildEnvelope({.type = contract::kJobFinished,
-                                         .tenant = std::string(tenant),
-                                         .correlation_id = record->correlation_id},
-                                        finished);
-  if (!envelope.ok()) return envelope.status();
-
   const std::string detail =
       state == v1::MATCHING_JOB_STATE_DONE ? summary.SerializeAsString() : std::string(reason);
-  auto outcome =
-      outbox_.Commit(scripts_->finish, tenant,
-                     {.keys = {k.job, k.active, k.Result(fence), k.snapshot},
-                      .args = {absl::StrCat(fence), absl::StrCat(static_cast<int>(state)), detail,
-                               Micros(absl::Now()), k.result_prefix, std::string(job_id)},
-                      .events = {*envelope}});
-  return outcome.status();
+  auto applied = DecideAndApply(
+      [&] { return Get(tenant, job_id); }, FinishJob{.fence = fence, .outcome = state},
+      [&](const JobRecord& job, const JobDecision& decision) {
+        const JobKeys k = KeysOf(*keys, job_id, job.round_id);
+        v1::MatchingJobFinished finished;
+        finished.set_job_id(std::string(job_id));
+        finished.set_round_id(job.round_id);
+        finished.set_preview(job.preview);
+        finished.set_state(state);
+        finished.set_failure_reason(std::string(reason));
+        if (state == v1::MATCHING_JOB_STATE_DONE) *finished.mutable_summary() = summary;
+        auto envelope = events::BuildEnvelope({.type = contract::kJobFinished,
+                                               .tenant = std::string(tenant),
+                                               .correlation_id = job.correlation_id},
+                                              finished);
+        if (!envelope.ok()) return envelope.status();
+        return outbox_
+            .Commit(scripts_->finish, tenant,
+                    {.keys = {k.job, k.active, k.Result(fence), k.snapshot},
+                     .args = {StateArg(job.state), absl::StrCat(job.fence),
+                              StateArg(decision.next.state), detail, Micros(absl::Now()),
+                              k.result_prefix, std::string(job_id)},
+                     .events = {*envelope}})
+            .status();
+      });
+  return applied.status();
 }
 
 absl::Status JobStore::Finish(std::string_view tenant, std::string_view job_id, std::int64_t fence,

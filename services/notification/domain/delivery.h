@@ -4,6 +4,7 @@
 // means for the message, the send rate limit, and when a reminder is due. Time is always passed
 // in, so tests choose it.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,9 @@
 #include "domain/model.h"
 
 namespace ipraktik::notification {
+
+// Where the service reads the time (tests choose it).
+using Clock = std::function<absl::Time()>;
 
 // Where an SMTP transaction stopped.
 enum class SmtpStage {

@@ -1,12 +1,16 @@
 #pragma once
 
-// Matching jobs in Redis: the one place that knows their keys and state machine, shared by the
-// matching service (creates jobs, reads results, publishes) and the matching workers (claim,
-// report progress, store the result, finish or fail). docs/matching-service.md draws the flow.
+// Matching jobs in Redis: the one place that knows their keys, shared by the matching service
+// (creates jobs, reads results, publishes) and the matching workers (claim, report progress,
+// store the result, finish or fail). docs/matching-service.md draws the flow.
 //
-//   QUEUED --Claim--> RUNNING --Finish--> DONE
+//   QUEUED --Claim--> RUNNING --Finish--> DONE --MarkPublished--> DONE, published
 //     ^                  |  \--Fail(final)--> FAILED
 //     +-- (redelivery) --+   a later Claim of a RUNNING job takes it over with a new fence
+//
+// The state machine is decided in C++ (job_state.h, DecideJob) on the job as read; the Lua
+// scripts only apply a decided transition, after comparing the job's state and fence with those
+// the decision was made on (a concurrent claim or finish makes the store decide again).
 //
 // Keys (tenant hash tag, so every script is atomic on one slot):
 //   ipraktik:{t}:matching_job:<job>            HASH  the record (state, attempts, fence, ...)
