@@ -8,7 +8,7 @@ TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build test test-asan run stop bench fmt fmt-check clean
+.PHONY: all deps build test test-asan run stop bench fmt fmt-check clean api-release
 
 all: build
 
@@ -44,6 +44,14 @@ bench: deps
 fmt:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 	@cd proto && node_modules/.bin/buf format -w
+
+# The API as released, for `buf breaking` in `make test`: run on the commit to be tagged
+# (docs/api.md, "Versions and releases"), e.g. `make api-release VERSION=v0.2.0`.
+api-release: deps
+	@[[ "$(VERSION)" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$$ ]] || { echo "usage: make api-release VERSION=vX.Y.Z"; exit 2; }
+	@test ! -e proto/release/$(VERSION).binpb || { echo "proto/release/$(VERSION).binpb exists"; exit 2; }
+	cd proto && node_modules/.bin/buf build --exclude-source-info --path ipraktik/v1 --path google \
+	  -o release/$(VERSION).binpb
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <tuple>
+#include <type_traits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/events/event_script.h"
@@ -36,7 +38,25 @@ std::string RuleField(std::string_view participant, std::string_view offer) {
   return absl::StrCat(std::string(participant), "|", std::string(offer));
 }
 
-template <typename Message>
+// A calendar day as the number yyyymmdd.
+std::int32_t StoredDay(const v1::Date& day) {
+  return day.year() * 10000 + day.month() * 100 + day.day();
+}
+
+v1::Date DayOf(std::int32_t stored) {
+  v1::Date day;
+  day.set_year(stored / 10000);
+  day.set_month(stored / 100 % 100);
+  day.set_day(stored % 100);
+  return day;
+}
+
+constexpr std::pair<v1::PairRuleKind, std::string_view> kRuleKinds[] = {
+    {v1::PAIR_RULE_KIND_PIN, "pin"}, {v1::PAIR_RULE_KIND_FORBID, "forbid"}};
+
+// A hash of serialized messages: field -> the message (an API message, through its Record when
+// that is not Message itself), or DATA_LOSS naming the field that is unreadable.
+template <typename Message, typename Record = Message>
 absl::StatusOr<std::map<std::string, Message>> ReadHash(store::Pool& redis,
                                                         const std::string& key) {
   auto reply = redis.Command({"HGETALL", key}, store::Retry::kIdempotent);
@@ -44,17 +64,77 @@ absl::StatusOr<std::map<std::string, Message>> ReadHash(store::Pool& redis,
   std::map<std::string, Message> out;
   const auto& elements = reply->elements();
   for (std::size_t i = 0; i + 1 < elements.size(); i += 2) {
-    Message message;
-    if (!message.ParseFromString(elements[i + 1].str())) {
-      return absl::DataLossError(
-          absl::StrCat("unreadable record ", elements[i].str(), " in ", key));
+    Record record;
+    absl::StatusOr<Message> message =
+        absl::DataLossError(absl::StrCat("unreadable record ", elements[i].str(), " in ", key));
+    if (record.ParseFromString(elements[i + 1].str())) {
+      if constexpr (std::is_same_v<Message, Record>) {
+        message = std::move(record);
+      } else {
+        message = FromRecord(record);
+      }
     }
-    out.emplace(elements[i].str(), std::move(message));
+    if (!message.ok()) return message.status();
+    out.emplace(elements[i].str(), *std::move(message));
   }
   return out;
 }
 
 }  // namespace
+
+storage::PairRuleRecord ToRecord(const v1::PairRule& rule) {
+  storage::PairRuleRecord out;
+  out.set_round_id(rule.round_id());
+  out.set_participant_id(rule.participant_id());
+  out.set_host_offer_id(rule.host_offer_id());
+  for (const auto& [kind, name] : kRuleKinds) {
+    if (kind == rule.kind()) out.set_kind(std::string(name));
+  }
+  out.set_note(rule.note());
+  return out;
+}
+
+absl::StatusOr<v1::PairRule> FromRecord(const storage::PairRuleRecord& record) {
+  v1::PairRule out;
+  out.set_round_id(record.round_id());
+  out.set_participant_id(record.participant_id());
+  out.set_host_offer_id(record.host_offer_id());
+  for (const auto& [kind, name] : kRuleKinds) {
+    if (name == record.kind()) out.set_kind(kind);
+  }
+  if (out.kind() == v1::PAIR_RULE_KIND_UNSPECIFIED) {
+    return absl::DataLossError(
+        absl::StrCat("a stored pair rule has the unknown kind \"", record.kind(), "\""));
+  }
+  out.set_note(record.note());
+  return out;
+}
+
+storage::PlacementRecord ToRecord(const v1::Placement& placement) {
+  storage::PlacementRecord out;
+  out.set_participant_id(placement.participant_id());
+  out.set_host_offer_id(placement.host_offer_id());
+  for (const v1::Date& day : placement.days()) out.add_days(StoredDay(day));
+  out.set_rank(placement.rank());
+  out.set_placement_id(placement.placement_id());
+  out.set_revision(placement.revision());
+  out.set_job_id(placement.job_id());
+  out.set_reason_code(placement.reason_code());
+  return out;
+}
+
+absl::StatusOr<v1::Placement> FromRecord(const storage::PlacementRecord& record) {
+  v1::Placement out;
+  out.set_participant_id(record.participant_id());
+  out.set_host_offer_id(record.host_offer_id());
+  for (std::int32_t day : record.days()) *out.add_days() = DayOf(day);
+  out.set_rank(record.rank());
+  out.set_placement_id(record.placement_id());
+  out.set_revision(record.revision());
+  out.set_job_id(record.job_id());
+  out.set_reason_code(record.reason_code());
+  return out;
+}
 
 struct MatchingRepository::Scripts {
   events::EventScript apply{kApplyLua};
@@ -71,7 +151,8 @@ absl::Status MatchingRepository::SetRule(std::string_view tenant, const v1::Pair
   if (!keys.ok()) return keys.status();
   return redis_
       .Command({"HSET", keys->Key("matching_rules", rule.round_id()),
-                RuleField(rule.participant_id(), rule.host_offer_id()), rule.SerializeAsString()},
+                RuleField(rule.participant_id(), rule.host_offer_id()),
+                ToRecord(rule).SerializeAsString()},
                store::Retry::kIdempotent)
       .status();
 }
@@ -93,7 +174,8 @@ absl::StatusOr<std::vector<v1::PairRule>> MatchingRepository::Rules(
     std::string_view tenant, std::string_view round_id) const {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto rules = ReadHash<v1::PairRule>(redis_, keys->Key("matching_rules", round_id));
+  auto rules = ReadHash<v1::PairRule, storage::PairRuleRecord>(
+      redis_, keys->Key("matching_rules", round_id));
   if (!rules.ok()) return rules.status();
   std::vector<v1::PairRule> out;
   for (auto& [field, rule] : *rules) out.push_back(std::move(rule));  // ordered by the field
@@ -127,7 +209,8 @@ absl::StatusOr<std::map<std::string, v1::Placement>> MatchingRepository::Placeme
     std::string_view tenant, std::string_view round_id) const {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  return ReadHash<v1::Placement>(redis_, keys->Key("matching_placements", round_id));
+  return ReadHash<v1::Placement, storage::PlacementRecord>(
+      redis_, keys->Key("matching_placements", round_id));
 }
 
 absl::StatusOr<std::map<std::string, v1::HostInternsAssigned>> MatchingRepository::HostLists(
@@ -147,7 +230,7 @@ absl::Status MatchingRepository::ApplyPublicationBatch(
   args.push_back(absl::StrCat(placements.size()));
   for (const v1::Placement& placement : placements) {
     args.push_back(placement.participant_id());
-    args.push_back(placement.SerializeAsString());
+    args.push_back(ToRecord(placement).SerializeAsString());
   }
   for (const v1::HostInternsAssigned& list : host_lists) {
     args.push_back(list.host_offer().host_offer_id());

@@ -3,11 +3,15 @@
 // The matching service's own records in Redis (the jobs are libs/jobs'): a round's pair rules,
 // withdrawn interns, and what its publications told each intern and each host offer.
 //
-//   ipraktik:{t}:matching_rules:<round>       HASH "<participant>|<offer>" -> PairRule
+//   ipraktik:{t}:matching_rules:<round>       HASH "<participant>|<offer>" -> PairRuleRecord
 //   ipraktik:{t}:matching_withdrawn:<round>   SET  participant ids
-//   ipraktik:{t}:matching_placements:<round>  HASH participant -> Placement
-//   ipraktik:{t}:matching_host_lists:<round>  HASH offer -> the last HostInternsAssigned
+//   ipraktik:{t}:matching_placements:<round>  HASH participant -> PlacementRecord
+//   ipraktik:{t}:matching_host_lists:<round>  HASH offer -> the last HostInternsAssigned, as sent
 //   ipraktik:{t}:matching_publishing:<round>  STRING a publication under way (a lease)
+//
+// Rules and placements are storage records (proto/ipraktik/storage/v1/records.proto),
+// mapped to and from the API messages by the functions below and nowhere else. A host list is
+// kept as the event that told the host, byte for byte: it is what was said (docs/decisions.md).
 
 #include <map>
 #include <span>
@@ -18,11 +22,20 @@
 #include "absl/status/statusor.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/outbox/outbox.h"
+#include "ipraktik/storage/v1/records.pb.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/matching.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
 
 namespace ipraktik::matching_service {
+
+namespace storage = ::ipraktik::storage::v1;
+
+// The stored form of a rule and of a placement. DATA_LOSS for a rule of a kind not known.
+storage::PairRuleRecord ToRecord(const v1::PairRule& rule);
+absl::StatusOr<v1::PairRule> FromRecord(const storage::PairRuleRecord& record);
+storage::PlacementRecord ToRecord(const v1::Placement& placement);
+absl::StatusOr<v1::Placement> FromRecord(const storage::PlacementRecord& record);
 
 class MatchingRepository {
  public:

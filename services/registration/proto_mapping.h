@@ -1,8 +1,8 @@
 #pragma once
 
 // The API messages (proto/ipraktik/v1/registration.proto) to and from the domain's values. The
-// store keeps each record as its API message without the bookkeeping fields (etag and times),
-// which SetBookkeeping fills in from the stored record when it is read.
+// store keeps records of its own (record_mapping.h); SetBookkeeping fills in an API message's
+// etag and times from the stored record when it is read.
 
 #include "domain/model.h"
 #include "ipraktik/v1/common.pb.h"
@@ -54,16 +54,5 @@ std::string Etag(std::int64_t version);
 void SetBookkeeping(const StoredRecord& record, google::protobuf::Message& message);
 // Clears them, e.g. before a message is stored or compared.
 void ClearBookkeeping(google::protobuf::Message& message);
-
-// The stored message of a record, with its bookkeeping set; INTERNAL when it does not parse.
-template <typename Message>
-absl::StatusOr<Message> ParseRecord(const StoredRecord& record) {
-  Message message;
-  if (!message.ParseFromString(record.data)) {
-    return absl::InternalError("a stored record does not parse as " + message.GetTypeName());
-  }
-  SetBookkeeping(record, message);
-  return message;
-}
 
 }  // namespace ipraktik::registration

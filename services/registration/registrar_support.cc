@@ -86,17 +86,6 @@ std::string RequestFingerprint(const google::protobuf::Message& request) {
   return Fingerprint(bytes);
 }
 
-StoredRecord NextVersion(const StoredRecord* previous, google::protobuf::Message& message,
-                         absl::Time now) {
-  ClearBookkeeping(message);
-  StoredRecord record;
-  record.version = previous == nullptr ? 1 : previous->version + 1;
-  record.create_time = previous == nullptr ? now : previous->create_time;
-  record.update_time = now;
-  record.data = message.SerializeAsString();
-  return record;
-}
-
 PageRequest ParsePage(int page_size, const std::string& page_token, std::string filter,
                       errors::Violations& out) {
   PageRequest page;

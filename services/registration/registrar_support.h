@@ -1,7 +1,8 @@
 #pragma once
 
 // Pieces the Registrar's calls share: ids, request ids and etags, the optimistic
-// read-decide-commit loop, paging over an index, field masks, and loading stored records.
+// read-decide-commit loop, paging over an index, field masks, and loading and versioning stored
+// records (their stored form: record_mapping.h).
 // Internal to the registration service.
 
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include "google/protobuf/message.h"
 #include "ipraktik/errors/errors.h"
 #include "proto_mapping.h"
+#include "record_mapping.h"
 #include "registrar.h"
 #include "registration_repository.h"
 
@@ -60,7 +62,7 @@ absl::StatusOr<T> Optimistically(const std::function<absl::StatusOr<std::optiona
   return absl::AbortedError("too many concurrent changes of the same records; try again");
 }
 
-// A stored record parsed into its API message.
+// A stored record read as its API message.
 template <typename Message>
 struct Loaded {
   Message message;
@@ -88,9 +90,18 @@ absl::StatusOr<Loaded<Message>> LoadExisting(RegistrationRepository& repository,
   return **std::move(loaded);
 }
 
-// The next version of a record (the first when previous is nullptr) holding message.
-StoredRecord NextVersion(const StoredRecord* previous, google::protobuf::Message& message,
-                         absl::Time now);
+// The next version of a record (the first when previous is nullptr) holding message, whose
+// bookkeeping (etag, times) is cleared: the record's version and times stand for it.
+template <typename Message>
+StoredRecord NextVersion(const StoredRecord* previous, Message& message, absl::Time now) {
+  ClearBookkeeping(message);
+  StoredRecord record;
+  record.version = previous == nullptr ? 1 : previous->version + 1;
+  record.create_time = previous == nullptr ? now : previous->create_time;
+  record.update_time = now;
+  record.data = StoredBytes(message);
+  return record;
+}
 
 // Paging: page_size 0 means 50, at most 500; the token holds the last score seen and a
 // fingerprint of the filters it was issued for.

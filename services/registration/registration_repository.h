@@ -4,8 +4,8 @@
 // libs/store), so one Lua script may change any of a tenant's records atomically.
 //
 // A record is a hash: v (version, 1 for a new record), c and u (created/updated, microseconds
-// since the epoch), rec (the record as its serialized API message) and fields the scripts check
-// (e.g. a round's state). Lists page over sorted-set indexes whose scores grow with every
+// since the epoch), rec (the serialized storage record, record_mapping.h) and fields the scripts
+// check (e.g. a round's state). Lists page over sorted-set indexes whose scores grow with every
 // insertion, so a page token (the last score seen) stays valid while records are added.
 //
 // Writes are optimistic transactions: read what the change depends on (Reads), decide in C++
@@ -89,7 +89,7 @@ struct StoredRecord {
   std::int64_t version = 0;
   absl::Time create_time = absl::UnixEpoch();
   absl::Time update_time = absl::UnixEpoch();
-  std::string data;                                        // the serialized API message
+  std::string data;                                        // the serialized storage record
   std::map<std::string, std::string, std::less<>> fields;  // every other hash field
 
   std::string Field(std::string_view name) const;
