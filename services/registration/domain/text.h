@@ -1,39 +1,18 @@
 #pragma once
 
-// Text rules shared by the registration domain: trimming, case folding that knows the Danish
-// letters, lengths in characters (not bytes), e-mail and phone shapes, and the five regions.
+// The registration domain's text rules are the shared ones (libs/text), named here so the
+// domain's code reads them unqualified.
 
-#include <cstddef>
-#include <optional>
-#include <string>
-#include <string_view>
+#include "ipraktik/text/text.h"
 
 namespace ipraktik::registration {
 
-// Without leading and trailing ASCII white space.
-std::string Trim(std::string_view text);
-
-// Lower case for ASCII and for the Latin-1 letters of UTF-8 (Æ Ø Å É ...), so that "ÆRØ" and
-// "ærø" compare equal. Other characters are kept as they are.
-std::string FoldCase(std::string_view text);
-
-// Characters (UTF-8 code points) in text; invalid bytes count one each.
-std::size_t CharacterCount(std::string_view text);
-
-// Whether text is valid UTF-8 without control characters (tabs and newlines allowed when
-// multiline).
-bool IsCleanText(std::string_view text, bool multiline = false);
-
-// A plausible address: one '@', a non-empty local part, a dotted domain, no spaces, at most 254
-// characters. (Whether it exists is for the mail server to say.)
-bool IsEmailAddress(std::string_view text);
-
-// Digits and spaces, optionally a leading '+', 8 to 20 characters in all.
-bool IsPhoneNumber(std::string_view text);
-
-// The canonical name of a Danish region ("Hovedstaden", "Sjælland", "Syddanmark",
-// "Midtjylland", "Nordjylland") for any spelling of it that differs in case or by a leading
-// "Region " (e.g. "region hovedstaden"); nullopt otherwise.
-std::optional<std::string> CanonicalRegion(std::string_view text);
+using text::CanonicalRegion;
+using text::CharacterCount;
+using text::FoldCase;
+using text::IsCleanText;
+using text::IsEmailAddress;
+using text::IsPhoneNumber;
+using text::Trim;
 
 }  // namespace ipraktik::registration

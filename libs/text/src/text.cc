@@ -1,9 +1,9 @@
-#include "domain/text.h"
+#include "ipraktik/text/text.h"
 
 #include <array>
 #include <cstdint>
 
-namespace ipraktik::registration {
+namespace ipraktik::text {
 namespace {
 
 bool IsAsciiSpace(char c) {
@@ -117,4 +117,4 @@ std::optional<std::string> CanonicalRegion(std::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace ipraktik::registration
+}  // namespace ipraktik::text

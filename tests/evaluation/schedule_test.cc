@@ -1,0 +1,85 @@
+#include "domain/schedule.h"
+
+#include <gtest/gtest.h>
+
+namespace ipraktik::evaluation {
+namespace {
+
+using std::chrono::day;
+using std::chrono::days;
+using std::chrono::month;
+using std::chrono::sys_days;
+using std::chrono::year;
+using std::chrono::year_month_day;
+
+constexpr year_month_day kLastDay{year(2026), month(9), day(9)};
+
+year_month_day DaysAfterLastDay(int n) { return year_month_day{sys_days(kLastDay) + days(n)}; }
+
+// Runs the schedule day by day from the last day to `until` days after it, answering the first
+// survey on `answer_first_on` (if given), and returns what was sent on which day.
+std::vector<std::pair<int, Step>> SendOverDays(const ScheduleSettings& settings, int until,
+                                               std::optional<int> answer_first_on = std::nullopt) {
+  EvaluationProgress progress{.last_day = kLastDay};
+  std::vector<std::pair<int, Step>> sent;
+  for (int n = 0; n <= until; ++n) {
+    if (answer_first_on == n) progress.first.answered = true;
+    // A step is applied once; the same day asks again and gets nothing more (or the next wave).
+    for (Step step = NextStep(progress, DaysAfterLastDay(n), settings);
+         step.kind != StepKind::kNone; step = NextStep(progress, DaysAfterLastDay(n), settings)) {
+      sent.emplace_back(n, step);
+      progress = AfterStep(progress, step, DaysAfterLastDay(n));
+    }
+  }
+  return sent;
+}
+
+TEST(Schedule, InvitesTheDayAfterTheLastDayThenRemindsTwiceFiveDaysApart) {
+  ScheduleSettings settings{.follow_up_after_days = std::nullopt};
+  std::vector<std::pair<int, Step>> expected = {
+      {1, {StepKind::kInvite, Wave::kFirst}},
+      {6, {StepKind::kRemind, Wave::kFirst}},
+      {11, {StepKind::kRemind, Wave::kFirst}},
+  };
+  EXPECT_EQ(SendOverDays(settings, 200), expected);
+}
+
+TEST(Schedule, NoReminderAfterAnAnswer) {
+  ScheduleSettings settings{.follow_up_after_days = std::nullopt};
+  std::vector<std::pair<int, Step>> expected = {{1, {StepKind::kInvite, Wave::kFirst}},
+                                                {6, {StepKind::kRemind, Wave::kFirst}}};
+  EXPECT_EQ(SendOverDays(settings, 200, /*answer_first_on=*/7), expected);
+}
+
+TEST(Schedule, TheFollowUpComesAfterItsDaysWithItsOwnReminders) {
+  ScheduleSettings settings{
+      .reminder_after_days = 3, .max_reminders = 1, .follow_up_after_days = 90};
+  std::vector<std::pair<int, Step>> expected = {
+      {1, {StepKind::kInvite, Wave::kFirst}},
+      {90, {StepKind::kInvite, Wave::kFollowUp}},
+      {93, {StepKind::kRemind, Wave::kFollowUp}},
+  };
+  EXPECT_EQ(SendOverDays(settings, 200, /*answer_first_on=*/2), expected);
+}
+
+TEST(Schedule, NothingBeforeTheLastDayHasPassedNorAfterTheEvaluationCloses) {
+  EvaluationProgress progress{.last_day = kLastDay};
+  EXPECT_EQ(NextStep(progress, kLastDay, {}).kind, StepKind::kNone);
+  progress.closed = true;
+  EXPECT_EQ(NextStep(progress, DaysAfterLastDay(1), {}).kind, StepKind::kNone);
+}
+
+TEST(Schedule, ARestartedScheduleThatIsLateSendsOneMessageNotABacklog) {
+  // The service was down for 30 days after the last day: one invitation, then a reminder only
+  // reminder_after_days after that invitation.
+  EvaluationProgress progress{.last_day = kLastDay};
+  ScheduleSettings settings{.follow_up_after_days = std::nullopt};
+  Step step = NextStep(progress, DaysAfterLastDay(30), settings);
+  EXPECT_EQ(step, (Step{StepKind::kInvite, Wave::kFirst}));
+  progress = AfterStep(progress, step, DaysAfterLastDay(30));
+  EXPECT_EQ(NextStep(progress, DaysAfterLastDay(34), settings).kind, StepKind::kNone);
+  EXPECT_EQ(NextStep(progress, DaysAfterLastDay(35), settings).kind, StepKind::kRemind);
+}
+
+}  // namespace
+}  // namespace ipraktik::evaluation
