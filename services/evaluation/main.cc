@@ -13,7 +13,6 @@ int main(int argc, char** argv) {
        .description =
            "Evaluation: asks participants how their internship went and collects the answers",
        .default_grpc_address = "127.0.0.1:7105",
-       .default_metrics_address = "127.0.0.1:9105",
-       .needs = {}},
+       .default_metrics_address = "127.0.0.1:9105"},
       service);
 }

@@ -1,27 +1,32 @@
+#include <array>
+#include <utility>
+
 #include "ipraktik/model/language.h"
 #include "ipraktik/model/sector.h"
 
 namespace ipraktik::model {
+namespace {
+
+// Both directions read the one table.
+constexpr std::array<std::pair<Sector, std::string_view>, 4> kSectorNames = {{
+    {Sector::kMunicipal, "municipal"},
+    {Sector::kRegional, "regional"},
+    {Sector::kState, "state"},
+    {Sector::kPrivate, "private"},
+}};
+
+}  // namespace
 
 std::string_view SectorName(Sector sector) {
-  switch (sector) {
-    case Sector::kMunicipal:
-      return "municipal";
-    case Sector::kRegional:
-      return "regional";
-    case Sector::kState:
-      return "state";
-    case Sector::kPrivate:
-      return "private";
-    case Sector::kUnspecified:
-      break;
+  for (const auto& [value, name] : kSectorNames) {
+    if (value == sector) return name;
   }
   return "unspecified";
 }
 
 std::optional<Sector> ParseSector(std::string_view name) {
-  for (Sector sector : {Sector::kMunicipal, Sector::kRegional, Sector::kState, Sector::kPrivate}) {
-    if (SectorName(sector) == name) return sector;
+  for (const auto& [value, text] : kSectorNames) {
+    if (text == name) return value;
   }
   return std::nullopt;
 }

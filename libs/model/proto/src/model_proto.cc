@@ -1,6 +1,41 @@
 #include "ipraktik/model_proto/model_proto.h"
 
+#include <array>
+#include <utility>
+
 namespace ipraktik::model {
+namespace {
+
+// Each enum's values side by side; "unspecified" is what neither table holds.
+constexpr std::array<std::pair<Sector, v1::Sector>, 4> kSectors = {{
+    {Sector::kMunicipal, v1::SECTOR_MUNICIPAL},
+    {Sector::kRegional, v1::SECTOR_REGIONAL},
+    {Sector::kState, v1::SECTOR_STATE},
+    {Sector::kPrivate, v1::SECTOR_PRIVATE},
+}};
+
+constexpr std::array<std::pair<Role, v1::EvaluationRole>, 2> kRoles = {{
+    {Role::kIntern, v1::EVALUATION_ROLE_INTERN},
+    {Role::kHost, v1::EVALUATION_ROLE_HOST},
+}};
+
+template <typename Model, typename Proto, std::size_t N>
+Model ModelOf(const std::array<std::pair<Model, Proto>, N>& table, Proto proto, Model otherwise) {
+  for (const auto& [value, message] : table) {
+    if (message == proto) return value;
+  }
+  return otherwise;
+}
+
+template <typename Model, typename Proto, std::size_t N>
+Proto ProtoOf(const std::array<std::pair<Model, Proto>, N>& table, Model model, Proto otherwise) {
+  for (const auto& [value, message] : table) {
+    if (value == model) return message;
+  }
+  return otherwise;
+}
+
+}  // namespace
 
 Date FromProto(const v1::Date& date) {
   if (date.year() == 0 && date.month() == 0 && date.day() == 0) return Date{};
@@ -34,36 +69,9 @@ void ToProto(const std::vector<Date>& dates, google::protobuf::RepeatedPtrField<
   for (Date day : dates) *out->Add() = ToProto(day);
 }
 
-Sector FromProto(v1::Sector sector) {
-  switch (sector) {
-    case v1::SECTOR_MUNICIPAL:
-      return Sector::kMunicipal;
-    case v1::SECTOR_REGIONAL:
-      return Sector::kRegional;
-    case v1::SECTOR_STATE:
-      return Sector::kState;
-    case v1::SECTOR_PRIVATE:
-      return Sector::kPrivate;
-    default:
-      return Sector::kUnspecified;
-  }
-}
+Sector FromProto(v1::Sector sector) { return ModelOf(kSectors, sector, Sector::kUnspecified); }
 
-v1::Sector ToProto(Sector sector) {
-  switch (sector) {
-    case Sector::kMunicipal:
-      return v1::SECTOR_MUNICIPAL;
-    case Sector::kRegional:
-      return v1::SECTOR_REGIONAL;
-    case Sector::kState:
-      return v1::SECTOR_STATE;
-    case Sector::kPrivate:
-      return v1::SECTOR_PRIVATE;
-    case Sector::kUnspecified:
-      break;
-  }
-  return v1::SECTOR_UNSPECIFIED;
-}
+v1::Sector ToProto(Sector sector) { return ProtoOf(kSectors, sector, v1::SECTOR_UNSPECIFIED); }
 
 Language FromProto(v1::Language language) {
   return language == v1::LANGUAGE_ENGLISH ? Language::kEnglish : Language::kDanish;
@@ -73,15 +81,6 @@ v1::Language ToProto(Language language) {
   return language == Language::kEnglish ? v1::LANGUAGE_ENGLISH : v1::LANGUAGE_DANISH;
 }
 
-Role FromProto(v1::EvaluationRole role) {
-  switch (role) {
-    case v1::EVALUATION_ROLE_INTERN:
-      return Role::kIntern;
-    case v1::EVALUATION_ROLE_HOST:
-      return Role::kHost;
-    default:
-      return Role::kUnspecified;
-  }
-}
+Role FromProto(v1::EvaluationRole role) { return ModelOf(kRoles, role, Role::kUnspecified); }
 
 }  // namespace ipraktik::model
