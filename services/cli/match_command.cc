@@ -15,7 +15,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/errors/errors.h"
-#include "ipraktik/server/status.h"
+#include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/v1/matching.grpc.pb.h"
 
 namespace ipraktik::cli {
@@ -67,7 +67,7 @@ struct Session {
 
   // Prints the refusal with every field the service named; returns kExitFailed.
   int Refused(std::string_view action, const grpc::Status& status) const {
-    const absl::Status error = server::FromGrpcStatus(status);
+    const absl::Status error = rpc_status::FromGrpcStatus(status);
     io.err << "ipraktik match " << action << ": " << absl::StatusCodeToString(error.code()) << ": "
            << error.message() << "\n";
     for (const auto& violation : errors::FieldViolationsOf(error)) {

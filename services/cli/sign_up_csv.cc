@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "domain/model.h"
 #include "domain/text.h"
+#include "ipraktik/model_proto/model_proto.h"
 
 namespace ipraktik::cli {
 namespace {
@@ -79,14 +79,6 @@ Column ColumnOf(std::string_view key) {
   return Column::kUnknown;
 }
 
-v1::Date ToProtoDate(registration::Date day) {
-  v1::Date date;
-  date.set_year(static_cast<int>(day.year()));
-  date.set_month(static_cast<int>(static_cast<unsigned>(day.month())));
-  date.set_day(static_cast<int>(static_cast<unsigned>(day.day())));
-  return date;
-}
-
 // "wish_3", "ønske_3", "wish3", "ønske3": 3; 0 when it is no wish column.
 int WishNumber(const std::string& key) {
   for (std::string_view prefix : {"wish", "ønske", "onske"}) {
@@ -100,21 +92,23 @@ int WishNumber(const std::string& key) {
   return 0;
 }
 
-std::optional<v1::Sector> ParseSector(std::string_view text) {
+// The API's sector names, or their Danish words.
+std::optional<model::Sector> ParseSector(std::string_view text) {
   std::string word = FoldCase(Trim(text));
-  if (word == "municipal" || word == "kommunal" || word == "kommune") return v1::SECTOR_MUNICIPAL;
-  if (word == "regional" || word == "region") return v1::SECTOR_REGIONAL;
-  if (word == "state" || word == "statslig" || word == "stat") return v1::SECTOR_STATE;
-  if (word == "private" || word == "privat") return v1::SECTOR_PRIVATE;
+  if (auto sector = model::ParseSector(word)) return sector;
+  if (word == "kommunal" || word == "kommune") return model::Sector::kMunicipal;
+  if (word == "region") return model::Sector::kRegional;
+  if (word == "statslig" || word == "stat") return model::Sector::kState;
+  if (word == "privat") return model::Sector::kPrivate;
   return std::nullopt;
 }
 
-std::optional<v1::Language> ParseLanguage(std::string_view text) {
+std::optional<model::Language> ParseLanguage(std::string_view text) {
   std::string word = FoldCase(Trim(text));
   if (word.empty() || word == "da" || word == "dansk" || word == "danish") {
-    return v1::LANGUAGE_DANISH;
+    return model::Language::kDanish;
   }
-  if (word == "en" || word == "engelsk" || word == "english") return v1::LANGUAGE_ENGLISH;
+  if (word == "en" || word == "engelsk" || word == "english") return model::Language::kEnglish;
   return std::nullopt;
 }
 
@@ -129,12 +123,12 @@ std::optional<bool> ParseYesNo(std::string_view text) {
 
 // 2026-09-07, or the Danish 07-09-2026 / 07.09.2026 / 7.9.2026.
 std::optional<v1::Date> ParseDay(std::string_view text) {
-  if (auto iso = registration::ParseDate(text)) return ToProtoDate(*iso);
+  if (auto iso = model::ParseDate(text)) return model::ToProto(*iso);
   std::vector<std::string> parts = absl::StrSplit(std::string(text), absl::ByAnyChar("-."));
   if (parts.size() != 3 || parts[2].size() != 4) return std::nullopt;
   std::string iso = absl::StrCat(parts[2], "-", parts[1].size() == 1 ? "0" : "", parts[1], "-",
                                  parts[0].size() == 1 ? "0" : "", parts[0]);
-  if (auto day = registration::ParseDate(iso)) return ToProtoDate(*day);
+  if (auto day = model::ParseDate(iso)) return model::ToProto(*day);
   return std::nullopt;
 }
 
@@ -152,7 +146,7 @@ std::optional<std::string> ParseCriteria(std::string_view text, v1::CriteriaWish
     } else if (key == "sector" || key == "sektor") {
       auto sector = ParseSector(value);
       if (!sector) return "\"" + value + "\" is not a sector";
-      criteria.set_sector(*sector);
+      criteria.set_sector(model::ToProto(*sector));
     } else if (key == "region") {
       criteria.set_region(value);
     } else if (key == "municipality" || key == "kommune") {
@@ -242,7 +236,7 @@ std::optional<v1::ImportRow> SignUpCsv::ToRow(const CsvRecord& record,
         break;
       case Column::kLanguage:
         if (auto language = ParseLanguage(value)) {
-          participant->set_language(*language);
+          participant->set_language(model::ToProto(*language));
         } else {
           problem("participant.language", "\"" + value + "\" is not da/dansk or en/engelsk");
         }
@@ -259,7 +253,7 @@ std::optional<v1::ImportRow> SignUpCsv::ToRow(const CsvRecord& record,
         break;
       case Column::kSector:
         if (auto sector = ParseSector(value)) {
-          workplace->set_sector(*sector);
+          workplace->set_sector(model::ToProto(*sector));
         } else {
           problem("workplace.sector",
                   "\"" + value + "\" is not kommunal, regional, statslig or privat");

@@ -1,6 +1,7 @@
-// ipraktik-evaluation. The process skeleton (settings, logs, metrics, Redis, RabbitMQ, gRPC health
-// and reflection, graceful shutdown) is libs/server's; the service's own parts plug in through
-// a server::Service subclass.
+// ipraktik-evaluation. The process skeleton (settings, logs, metrics, gRPC health and
+// reflection, graceful shutdown) is libs/server's core; the service's own parts plug in through
+// a server::Service subclass, and the resources they use (Redis, RabbitMQ) are declared in the
+// spec's `needs` as they come: until then the service starts without either.
 #include "ipraktik/server/application.h"
 
 int main(int argc, char** argv) {

@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
        .description =
            "Matching worker: takes matching jobs off the work queue and runs the matching engine",
        .default_grpc_address = "127.0.0.1:7103",
-       .default_metrics_address = "127.0.0.1:9103"},
+       .default_metrics_address = "127.0.0.1:9103",
+       .needs = {server::Resource::kRedis, server::Resource::kBus}},
       service);
 }

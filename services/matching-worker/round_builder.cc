@@ -5,26 +5,29 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
+#include "ipraktik/model_proto/model_proto.h"
 
 namespace ipraktik::matching_worker {
 namespace {
 
-const absl::CivilDay kEpoch(1970, 1, 1);
+constexpr model::Date kEpoch{std::chrono::year(1970), std::chrono::January, std::chrono::day(1)};
 
+// The engine has a Sector of its own, without "unspecified": every workplace it matches has a
+// sector (docs/decisions.md says why it does not use libs/model's).
 absl::StatusOr<matching::Sector> ToSector(v1::Sector sector) {
-  switch (sector) {
-    case v1::SECTOR_MUNICIPAL:
+  switch (model::FromProto(sector)) {
+    case model::Sector::kMunicipal:
       return matching::Sector::kMunicipal;
-    case v1::SECTOR_REGIONAL:
+    case model::Sector::kRegional:
       return matching::Sector::kRegional;
-    case v1::SECTOR_STATE:
+    case model::Sector::kState:
       return matching::Sector::kState;
-    case v1::SECTOR_PRIVATE:
+    case model::Sector::kPrivate:
       return matching::Sector::kPrivate;
-    default:
-      return absl::DataLossError(absl::StrCat("sector ", static_cast<int>(sector), " is unknown"));
+    case model::Sector::kUnspecified:
+      break;
   }
+  return absl::DataLossError(absl::StrCat("sector ", static_cast<int>(sector), " is unknown"));
 }
 
 bool Disjoint(const DaySet& a, const DaySet& b) {
@@ -40,23 +43,14 @@ std::string PairKey(const std::string& intern, const std::string& host) {
 DaySet ToDaySet(const google::protobuf::RepeatedPtrField<v1::Date>& dates) {
   DaySet days;
   days.reserve(dates.size());
-  for (const v1::Date& date : dates) {
-    days.push_back(
-        static_cast<std::int32_t>(absl::CivilDay(date.year(), date.month(), date.day()) - kEpoch));
-  }
+  for (const v1::Date& date : dates)
+    days.push_back(model::DaysBetween(kEpoch, model::FromProto(date)));
   std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
   return days;
 }
 
-v1::Date ToDate(std::int32_t day) {
-  const absl::CivilDay civil = kEpoch + day;
-  v1::Date date;
-  date.set_year(static_cast<std::int32_t>(civil.year()));
-  date.set_month(civil.month());
-  date.set_day(civil.day());
-  return date;
-}
+v1::Date ToDate(std::int32_t day) { return model::ToProto(model::AddDays(kEpoch, day)); }
 
 DaySet PlacementDays(const DaySet& intern, const DaySet& offer) {
   if (intern.empty()) return offer;

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
        .description =
            "Matching: coordinators request, preview, publish and re-run matchings of closed rounds",
        .default_grpc_address = "127.0.0.1:7102",
-       .default_metrics_address = "127.0.0.1:9102"},
+       .default_metrics_address = "127.0.0.1:9102",
+       .needs = {server::Resource::kRedis, server::Resource::kBus}},
       service);
 }

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "ipraktik/server/status.h"
+#include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/unary.h"
 
 namespace ipraktik::matching_service {
@@ -18,7 +18,7 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
   ResultReactor(Coordinator& coordinator, Caller caller, absl::StatusOr<jobs::JobRecord> job)
       : coordinator_(coordinator), caller_(std::move(caller)) {
     if (!job.ok()) {
-      Finish(server::ToGrpcStatus(job.status()));
+      Finish(rpc_status::ToGrpcStatus(job.status()));
       return;
     }
     job_ = *std::move(job);
@@ -43,7 +43,7 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
     }
     auto part = coordinator_.ResultPart(caller_, job_, next_++);
     if (!part.ok()) {
-      Finish(server::ToGrpcStatus(part.status()));
+      Finish(rpc_status::ToGrpcStatus(part.status()));
       return;
     }
     message_ = *std::move(part);

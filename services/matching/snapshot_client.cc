@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
+#include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/call_context.h"
-#include "ipraktik/server/status.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
 
 namespace ipraktik::matching_service {
@@ -29,7 +29,7 @@ SnapshotSource RegistrationSnapshots(std::shared_ptr<grpc::Channel> registration
         break;
       }
     }
-    const absl::Status finished = server::FromGrpcStatus(reader->Finish());
+    const absl::Status finished = rpc_status::FromGrpcStatus(reader->Finish());
     if (!consumed.ok()) return consumed;
     if (absl::IsUnavailable(finished) || absl::IsDeadlineExceeded(finished)) {
       return absl::Status(finished.code(),

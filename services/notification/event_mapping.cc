@@ -1,38 +1,9 @@
 #include "event_mapping.h"
 
-#include <chrono>
-
 #include "google/protobuf/util/time_util.h"
 
 namespace ipraktik::notification {
 namespace {
-
-Date DateFromProto(const v1::Date& date) {
-  return Date{std::chrono::year(date.year()),
-              std::chrono::month(static_cast<unsigned>(date.month())),
-              std::chrono::day(static_cast<unsigned>(date.day()))};
-}
-
-std::vector<Date> DaysFrom(const google::protobuf::RepeatedPtrField<v1::Date>& days) {
-  std::vector<Date> out;
-  for (const auto& day : days) out.push_back(DateFromProto(day));
-  return out;
-}
-
-Sector SectorFromProto(v1::Sector sector) {
-  switch (sector) {
-    case v1::SECTOR_MUNICIPAL:
-      return Sector::kMunicipal;
-    case v1::SECTOR_REGIONAL:
-      return Sector::kRegional;
-    case v1::SECTOR_STATE:
-      return Sector::kState;
-    case v1::SECTOR_PRIVATE:
-      return Sector::kPrivate;
-    default:
-      return Sector::kUnspecified;
-  }
-}
 
 Person PersonFromProto(const v1::PersonCard& card) {
   return {.participant_id = card.participant_id(),
@@ -41,7 +12,7 @@ Person PersonFromProto(const v1::PersonCard& card) {
           .phone = card.phone(),
           .job_title = card.job_title(),
           .workplace_name = card.workplace_name(),
-          .workplace_sector = SectorFromProto(card.workplace_sector()),
+          .workplace_sector = FromProto(card.workplace_sector()),
           .language = FromProto(card.language())};
 }
 
@@ -49,7 +20,7 @@ HostOffer OfferFromProto(const v1::HostOfferCard& card) {
   return {.host_offer_id = card.host_offer_id(),
           .title = card.title(),
           .workplace_name = card.workplace_name(),
-          .sector = SectorFromProto(card.sector()),
+          .sector = FromProto(card.sector()),
           .description = card.description(),
           .address = card.address(),
           .municipality = card.municipality(),
@@ -64,7 +35,7 @@ Round RoundFromProto(const v1::RoundCard& card) {
 VisitingIntern VisitorFromProto(const v1::VisitingIntern& visitor) {
   return {.intern = PersonFromProto(visitor.intern()),
           .purpose = visitor.purpose(),
-          .days = DaysFrom(visitor.days()),
+          .days = FromProto(visitor.days()),
           .placement_id = visitor.placement_id()};
 }
 
@@ -82,14 +53,6 @@ v1::DeliveryState StateToProto(const std::string& state) {
 }
 
 }  // namespace
-
-Language FromProto(v1::Language language) {
-  return language == v1::LANGUAGE_ENGLISH ? Language::kEnglish : Language::kDanish;
-}
-
-v1::Language ToProto(Language language) {
-  return language == Language::kEnglish ? v1::LANGUAGE_ENGLISH : v1::LANGUAGE_DANISH;
-}
 
 v1::MessageKind ToProto(MessageKind kind) {
   switch (kind) {
@@ -125,7 +88,7 @@ InternPlaced FromProto(const v1::InternPlaced& event) {
           .intern = PersonFromProto(event.intern()),
           .purpose = event.purpose(),
           .host_offer = OfferFromProto(event.host_offer()),
-          .days = DaysFrom(event.days()),
+          .days = FromProto(event.days()),
           .rank = event.rank(),
           .moved = event.change() == v1::PLACEMENT_CHANGE_MOVED,
           .placement_id = event.placement_id(),
@@ -154,14 +117,12 @@ HostInternsAssigned FromProto(const v1::HostInternsAssigned& event) {
 EvaluationInvitation FromProto(const v1::EvaluationInvitationRequested& event) {
   EvaluationInvitation out{.round = RoundFromProto(event.round()),
                            .participant = PersonFromProto(event.participant()),
-                           .role = event.role() == v1::EVALUATION_ROLE_HOST
-                                       ? EvaluationRole::kHost
-                                       : EvaluationRole::kIntern,
+                           .role = FromProto(event.role()),
                            .form_url = event.form_url(),
                            .invitation_id = event.invitation_id(),
                            .host_workplace_name = event.host_workplace_name()};
   if (event.has_respond_by() && event.respond_by().year() > 0) {
-    out.respond_by = DateFromProto(event.respond_by());
+    out.respond_by = FromProto(event.respond_by());
   }
   return out;
 }

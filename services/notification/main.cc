@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
        .description = "Notification: e-mails every participant about their placement, once, in "
                       "their language",
        .default_grpc_address = "127.0.0.1:7104",
-       .default_metrics_address = "127.0.0.1:9104"},
+       .default_metrics_address = "127.0.0.1:9104",
+       .needs = {server::Resource::kRedis, server::Resource::kBus}},
       service);
 }

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
        .description = "Registration: programmes, rounds, workplaces, host offers and interns' "
                       "wishes (gRPC API for coordinators, sign-up forms and partners)",
        .default_grpc_address = "127.0.0.1:7101",
-       .default_metrics_address = "127.0.0.1:9101"},
+       .default_metrics_address = "127.0.0.1:9101",
+       .needs = {server::Resource::kRedis, server::Resource::kBus}},
       service);
 }

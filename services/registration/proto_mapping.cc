@@ -9,98 +9,11 @@
 namespace ipraktik::registration {
 namespace {
 
-std::vector<Date> DatesToDomain(const google::protobuf::RepeatedPtrField<v1::Date>& dates) {
-  std::vector<Date> days;
-  days.reserve(static_cast<std::size_t>(dates.size()));
-  for (const v1::Date& date : dates) days.push_back(ToDomain(date));
-  return days;
-}
-
-void DatesToProto(const std::vector<Date>& days,
-                  google::protobuf::RepeatedPtrField<v1::Date>* out) {
-  out->Reserve(static_cast<int>(days.size()));
-  for (Date day : days) *out->Add() = ToProto(day);
-}
-
 std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& list) {
   return {list.begin(), list.end()};
 }
 
 }  // namespace
-
-Date ToDomain(const v1::Date& date) {
-  if (date.year() == 0 && date.month() == 0 && date.day() == 0) return Date{};
-  if (date.year() < 1 || date.year() > 9999 || date.month() < 1 || date.month() > 12 ||
-      date.day() < 1 || date.day() > 31) {
-    // Invalid but not unset: month 13 never passes ok().
-    return Date{std::chrono::year(2000), std::chrono::month(13), std::chrono::day(1)};
-  }
-  return Date{std::chrono::year(date.year()),
-              std::chrono::month(static_cast<unsigned>(date.month())),
-              std::chrono::day(static_cast<unsigned>(date.day()))};
-}
-
-v1::Date ToProto(Date date) {
-  v1::Date out;
-  out.set_year(static_cast<int>(date.year()));
-  out.set_month(static_cast<int>(static_cast<unsigned>(date.month())));
-  out.set_day(static_cast<int>(static_cast<unsigned>(date.day())));
-  return out;
-}
-
-Sector ToDomain(v1::Sector sector) {
-  switch (sector) {
-    case v1::SECTOR_MUNICIPAL:
-      return Sector::kMunicipal;
-    case v1::SECTOR_REGIONAL:
-      return Sector::kRegional;
-    case v1::SECTOR_STATE:
-      return Sector::kState;
-    case v1::SECTOR_PRIVATE:
-      return Sector::kPrivate;
-    default:
-      return Sector::kUnspecified;
-  }
-}
-
-v1::Sector ToProto(Sector sector) {
-  switch (sector) {
-    case Sector::kMunicipal:
-      return v1::SECTOR_MUNICIPAL;
-    case Sector::kRegional:
-      return v1::SECTOR_REGIONAL;
-    case Sector::kState:
-      return v1::SECTOR_STATE;
-    case Sector::kPrivate:
-      return v1::SECTOR_PRIVATE;
-    case Sector::kUnspecified:
-      break;
-  }
-  return v1::SECTOR_UNSPECIFIED;
-}
-
-Language ToDomain(v1::Language language) {
-  switch (language) {
-    case v1::LANGUAGE_DANISH:
-      return Language::kDanish;
-    case v1::LANGUAGE_ENGLISH:
-      return Language::kEnglish;
-    default:
-      return Language::kUnspecified;
-  }
-}
-
-v1::Language ToProto(Language language) {
-  switch (language) {
-    case Language::kDanish:
-      return v1::LANGUAGE_DANISH;
-    case Language::kEnglish:
-      return v1::LANGUAGE_ENGLISH;
-    case Language::kUnspecified:
-      break;
-  }
-  return v1::LANGUAGE_UNSPECIFIED;
-}
 
 RoundState ToDomain(v1::RoundState state) {
   switch (state) {
@@ -209,14 +122,14 @@ Round ToDomain(const v1::Round& round) {
   Round out{.id = round.round_id(),
             .programme_id = round.programme_id(),
             .name = round.name(),
-            .window_start = ToDomain(round.window_start()),
-            .window_end = ToDomain(round.window_end()),
-            .signup_deadline = ToDomain(round.signup_deadline()),
+            .window_start = FromProto(round.window_start()),
+            .window_end = FromProto(round.window_end()),
+            .signup_deadline = FromProto(round.signup_deadline()),
             .max_wishes = round.max_wishes(),
             .allowed_host_sectors = {},
             .state = ToDomain(round.state())};
   for (int sector : round.allowed_host_sectors()) {
-    out.allowed_host_sectors.push_back(ToDomain(static_cast<v1::Sector>(sector)));
+    out.allowed_host_sectors.push_back(FromProto(static_cast<v1::Sector>(sector)));
   }
   return out;
 }
@@ -238,7 +151,7 @@ v1::Round ToProto(const Round& round) {
 Workplace ToDomain(const v1::Workplace& workplace) {
   return {.id = workplace.workplace_id(),
           .name = workplace.name(),
-          .sector = ToDomain(workplace.sector()),
+          .sector = FromProto(workplace.sector()),
           .region = workplace.region(),
           .municipality = workplace.municipality()};
 }
@@ -260,7 +173,7 @@ Participant ToDomain(const v1::Participant& participant) {
           .phone = participant.phone(),
           .job_title = participant.job_title(),
           .workplace_id = participant.workplace_id(),
-          .language = ToDomain(participant.language()),
+          .language = FromProto(participant.language()),
           .consent = participant.consent()};
 }
 
@@ -284,7 +197,7 @@ HostOffer ToDomain(const v1::HostOffer& offer) {
           .title = offer.title(),
           .description = offer.description(),
           .capacity = offer.capacity(),
-          .days = DatesToDomain(offer.days()),
+          .days = FromProto(offer.days()),
           .address = offer.address(),
           .municipality = offer.municipality(),
           .region = offer.region(),
@@ -301,7 +214,7 @@ v1::HostOffer ToProto(const HostOffer& offer) {
   out.set_title(offer.title);
   out.set_description(offer.description);
   out.set_capacity(offer.capacity);
-  DatesToProto(offer.days, out.mutable_days());
+  ToProto(offer.days, out.mutable_days());
   out.set_address(offer.address);
   out.set_municipality(offer.municipality);
   out.set_region(offer.region);
@@ -313,7 +226,7 @@ v1::HostOffer ToProto(const HostOffer& offer) {
 
 CriteriaWish ToDomain(const v1::CriteriaWish& criteria) {
   return {.field = criteria.field(),
-          .sector = ToDomain(criteria.sector()),
+          .sector = FromProto(criteria.sector()),
           .region = criteria.region(),
           .municipality = criteria.municipality()};
 }
@@ -332,7 +245,7 @@ Application ToDomain(const v1::Application& application) {
                   .round_id = application.round_id(),
                   .participant_id = application.participant_id(),
                   .purpose = application.purpose(),
-                  .available_days = DatesToDomain(application.available_days()),
+                  .available_days = FromProto(application.available_days()),
                   .wishes = {},
                   .swap_request = std::nullopt,
                   .manager = std::nullopt,
@@ -364,7 +277,7 @@ v1::Application ToProto(const Application& application) {
   out.set_round_id(application.round_id);
   out.set_participant_id(application.participant_id);
   out.set_purpose(application.purpose);
-  DatesToProto(application.available_days, out.mutable_available_days());
+  ToProto(application.available_days, out.mutable_available_days());
   for (const Wish& wish : application.wishes) {
     v1::Wish* added = out.add_wishes();
     if (wish.criteria) {

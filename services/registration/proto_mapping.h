@@ -5,6 +5,7 @@
 // etag and times from the stored record when it is read.
 
 #include "domain/model.h"
+#include "ipraktik/model_proto/model_proto.h"
 #include "ipraktik/v1/common.pb.h"
 #include "ipraktik/v1/registration.pb.h"
 #include "registration_repository.h"
@@ -17,14 +18,10 @@ namespace ipraktik::registration {
 
 namespace v1 = ::ipraktik::v1;
 
-// An all-zero message is an unset date; anything out of range becomes an invalid one.
-Date ToDomain(const v1::Date& date);
-v1::Date ToProto(Date date);
+// Dates, sectors and languages have their one mapping in libs/model (model_proto).
+using model::FromProto;
+using model::ToProto;
 
-Sector ToDomain(v1::Sector sector);
-v1::Sector ToProto(Sector sector);
-Language ToDomain(v1::Language language);
-v1::Language ToProto(Language language);
 RoundState ToDomain(v1::RoundState state);  // unspecified: draft
 v1::RoundState ToProto(RoundState state);
 HostOfferState ToDomain(v1::HostOfferState state);  // unspecified: draft

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/status.h"
 #include "ipraktik/server/unary.h"
 #include "snapshot_export.h"
@@ -41,7 +42,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
       first_ = false;
       round_id_ = request_.round_id();
       if (absl::Status status = registrar_.StartImport(caller, round_id_); !status.ok()) {
-        Finish(server::ToGrpcStatus(status));
+        Finish(rpc_status::ToGrpcStatus(status));
         return;
       }
     }
@@ -106,7 +107,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
       logger_.Warning("snapshot export failed",
                       {{"error", std::string(status.message())}, {"messages_sent", messages_}});
     }
-    Finish(server::ToGrpcStatus(status));
+    Finish(rpc_status::ToGrpcStatus(status));
   }
 
   Registrar& registrar_;
@@ -201,7 +202,7 @@ grpc::ServerReadReactor<v1::ImportSignUpsRequest>* RegistrationServiceImpl::Impo
     // A reactor that fails at once: the stream is refused before any row is read.
     class Refused final : public grpc::ServerReadReactor<v1::ImportSignUpsRequest> {
      public:
-      explicit Refused(const absl::Status& status) { Finish(server::ToGrpcStatus(status)); }
+      explicit Refused(const absl::Status& status) { Finish(rpc_status::ToGrpcStatus(status)); }
       void OnDone() override { delete this; }
     };
     return new Refused(call.status());

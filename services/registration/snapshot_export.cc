@@ -165,7 +165,7 @@ absl::Status SnapshotExport::LoadOffers() {
         HostOfferCard(offer, workplace, contact ? &*contact : nullptr, contact_workplace);
     facts.push_back({.id = offer.host_offer_id(),
                      .workplace_id = offer.workplace_id(),
-                     .sector = ToDomain(out.sector()),
+                     .sector = FromProto(out.sector()),
                      .region = offer.region(),
                      .municipality = offer.municipality(),
                      .fields = {offer.fields().begin(), offer.fields().end()}});

@@ -486,7 +486,7 @@ TEST_F(MessagesTest, RemindersAndEvaluationRenderInBothLanguages) {
                 HasSubstr(language == Language::kDanish ? "i morgen" : "tomorrow"));
     EvaluationInvitation invitation{.round = SampleRound(),
                                     .participant = Intern(language),
-                                    .role = EvaluationRole::kIntern,
+                                    .role = Role::kIntern,
                                     .form_url = "https://eval.example/f/abc?x=1&y=2",
                                     .respond_by = Day(2026, 10, 1),
                                     .invitation_id = "inv-1",

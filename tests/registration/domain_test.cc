@@ -118,14 +118,6 @@ TEST(TextTest, RecognizesEmailPhoneAndRegions) {
   EXPECT_FALSE(IsCleanText("\xC3"));
 }
 
-TEST(DateTest, ParsesFormatsAndCounts) {
-  EXPECT_EQ(FormatDate(D("2026-09-07")), "2026-09-07");
-  EXPECT_EQ(ParseDate("2026-02-30"), std::nullopt);
-  EXPECT_EQ(ParseDate("2026-9-7"), std::nullopt);
-  EXPECT_EQ(AddDays(D("2026-12-31"), 1), D("2027-01-01"));
-  EXPECT_EQ(DaysBetweenInclusive(D("2026-09-07"), D("2026-09-11")), 5);
-}
-
 TEST(ProgrammeTest, NamesEveryWrongField) {
   Programme programme{.id = "", .name = "", .description = "ok", .retention_days = 7};
   Violations out;
@@ -263,11 +255,9 @@ TEST(ParticipantTest, NormalizesAndRequiresConsent) {
                           .phone = "",
                           .job_title = "Kriminalassistent",
                           .workplace_id = "wp-nkc",
-                          .language = Language::kUnspecified,
                           .consent = false};
   Normalize(participant);
   EXPECT_EQ(participant.email, "henrik.skov@politi.dk");
-  EXPECT_EQ(participant.language, Language::kDanish);
   Workplace workplace = Dragoer();
   Violations out;
   CheckParticipant(participant, &workplace, FieldPath("participant"), out);

@@ -13,6 +13,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/error_details.h"
 #include "ipraktik/errors/errors.h"
+#include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/call_context.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/server/status.h"
@@ -156,7 +157,7 @@ TEST_F(ServerTest, DomainFailuresReachTheClientWithTheirDetails) {
   ProbeReply reply;
   auto status = Probe(bad, reply);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  auto back = FromGrpcStatus(status);
+  auto back = rpc_status::FromGrpcStatus(status);
   EXPECT_THAT(errors::FieldViolationsOf(back),
               ::testing::ElementsAre(errors::FieldViolation{"application.wishes[2]", "is wrong"},
                                      errors::FieldViolation{"application.purpose", "is wrong"}));
@@ -165,7 +166,7 @@ TEST_F(ServerTest, DomainFailuresReachTheClientWithTheirDetails) {
   missing.set_missing_round("r-7");
   status = Probe(missing, reply);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(errors::ResourceOf(FromGrpcStatus(status))->name, "r-7");
+  EXPECT_EQ(errors::ResourceOf(rpc_status::FromGrpcStatus(status))->name, "r-7");
 }
 
 TEST_F(ServerTest, DeadlinesFollowThePolicy) {

@@ -7,38 +7,26 @@
 #include <mutex>
 #include <optional>
 
-#include "ipraktik/bus/admin.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/metrics/metrics.h"
 #include "ipraktik/server/shutdown.h"
+#include "resources.h"
 
 namespace ipraktik::server {
 namespace {
 
 using namespace std::chrono_literals;
-using Milliseconds = std::chrono::milliseconds;
 
 double Seconds(std::chrono::steady_clock::duration duration) {
   return std::chrono::duration<double>(duration).count();
 }
 
-// Calls attempt until it succeeds, the time runs out, or a signal asks to stop (then nullopt).
-// Pauses grow from 100 ms to 1 s; the first failure is logged, so a slow dependency is visible.
-std::optional<absl::Status> RetryUntil(Milliseconds timeout, std::string_view what,
-                                       const std::function<absl::Status()>& attempt,
-                                       SignalWatcher& signals, const logging::Logger& logger) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  Milliseconds pause = 100ms;
-  for (int attempts = 1;; ++attempts) {
-    absl::Status status = attempt();
-    if (status.ok() || std::chrono::steady_clock::now() + pause > deadline) return status;
-    if (attempts == 1) {
-      logger.Warning("waiting for a dependency",
-                     {{"dependency", what}, {"error", std::string(status.message())}});
-    }
-    if (signals.WaitFor(pause)) return std::nullopt;
-    pause = std::min(pause * 2, Milliseconds(1s));
-  }
+// A service asked for a resource its spec does not declare: a mistake in the service's code
+// that no setting can mend, so the process ends at once, saying what to declare.
+[[noreturn]] void Undeclared(const logging::Logger& logger, std::string_view resource) {
+  logger.Error("a resource was used that the service spec does not declare",
+               {{"declare", resource}});
+  std::abort();
 }
 
 std::string SettingsSummary(const std::vector<config::SettingInfo>& settings) {
@@ -64,6 +52,10 @@ int PrintHelp(const char* program, const ServiceSpec& spec, Service& service) {
 
 }  // namespace
 
+bool ServiceSpec::Needs(Resource resource) const {
+  return std::find(needs.begin(), needs.end(), resource) != needs.end();
+}
+
 ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spec) {
   ServerSettings settings;
   settings.grpc_address =
@@ -77,19 +69,7 @@ ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spe
                              "The least important log lines written (JSON lines on stderr).");
   settings.log_level = logging::ParseLevel(level).value_or(logging::Level::kInfo);
 
-  auto redis = reader.Address("IPRAKTIK_REDIS_ADDRESS", "127.0.0.1:7379", "Redis.");
-  settings.redis.host = redis.host;
-  settings.redis.port = redis.port;
-  settings.redis.password = reader.Secret("IPRAKTIK_REDIS_PASSWORD", "Redis AUTH password.");
-  settings.redis.pool_size = static_cast<int>(reader.Int(
-      "IPRAKTIK_REDIS_POOL_SIZE", 8, 1, 256, "Most Redis connections the process opens."));
-  settings.amqp_url = reader
-                          .Url("IPRAKTIK_AMQP_URL", "amqp://guest:guest@127.0.0.1:7672/", {"amqp"},
-                               "RabbitMQ: amqp://user:password@host:port/vhost.")
-                          .text;
-  settings.connect_timeout =
-      reader.Duration("IPRAKTIK_CONNECT_TIMEOUT", 10s, 0s, 10min,
-                      "How long start-up keeps trying Redis and RabbitMQ before it gives up.");
+  internal::ReadResourceSettings(reader, spec, settings);
 
   settings.grpc.max_message_bytes =
       static_cast<int>(reader.Int("IPRAKTIK_GRPC_MAX_MESSAGE_BYTES", 16 << 20, 1 << 10, 1 << 30,
@@ -125,7 +105,7 @@ ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spe
 
 struct Application::Parts {
   Parts(const ServiceSpec& spec_in, ServerSettings& settings_in, logging::Logger& logger_in,
-        prometheus::Registry& metrics_in, store::Pool& redis_in, SignalWatcher& signals_in)
+        prometheus::Registry& metrics_in, store::Pool* redis_in, SignalWatcher& signals_in)
       : spec(spec_in),
         settings(settings_in),
         logger(logger_in),
@@ -137,7 +117,7 @@ struct Application::Parts {
   ServerSettings& settings;
   logging::Logger& logger;
   prometheus::Registry& metrics;
-  store::Pool& redis;
+  store::Pool* redis;  // null unless the spec declares Redis
   SignalWatcher& signals;
   ShutdownSteps steps;
   std::vector<ServiceRegistration> services;
@@ -151,16 +131,16 @@ Application::Application(Parts& parts)
       spec_(parts.spec),
       settings_(parts.settings),
       logger_(parts.logger),
-      metrics_(parts.metrics),
-      redis_(parts.redis) {}
+      metrics_(parts.metrics) {}
+
+store::Pool& Application::redis() {
+  if (parts_.redis == nullptr) Undeclared(logger_, "server::Resource::kRedis");
+  return *parts_.redis;
+}
 
 bus::ConnectionOptions Application::BusConnection(std::string_view name) const {
-  bus::ConnectionOptions options;
-  options.url = settings_.amqp_url;
-  options.connection_name = spec_.name + "-" + std::string(name);
-  options.logger = logger_;
-  options.metrics = &metrics_;
-  return options;
+  if (!settings_.amqp_url) Undeclared(logger_, "server::Resource::kBus");
+  return internal::BusConnectionOptions(spec_, *settings_.amqp_url, name, logger_, metrics_);
 }
 
 void Application::AddGrpcService(std::string name, grpc::Service* service) {
@@ -224,48 +204,19 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
   }
   prometheus::Registry& registry = (*metrics)->registry();
 
-  settings.redis.registry = &registry;
-  auto redis = std::make_unique<store::Pool>(settings.redis);
-  auto redis_status = RetryUntil(
-      settings.connect_timeout, "redis", [&] { return redis->Ping(); }, signals, logger);
-  if (!redis_status) {
-    logger.Info("stopped during start-up");
-    return 0;
-  }
-  if (!redis_status->ok()) {
-    logger.Error("not started: Redis does not answer",
-                 {{"address", settings.redis.host + ":" + std::to_string(settings.redis.port)},
-                  {"error", std::string(redis_status->message())}});
-    return 1;
+  std::unique_ptr<store::Pool> redis;
+  switch (internal::ConnectResources(spec, settings, registry, logger, signals, redis)) {
+    case internal::Connected::kAll:
+      break;
+    case internal::Connected::kUnreachable:
+      return 1;
+    case internal::Connected::kStopped:
+      logger.Info("stopped during start-up");
+      return 0;
   }
 
-  Application::Parts parts(spec, settings, logger, registry, *redis, signals);
+  Application::Parts parts(spec, settings, logger, registry, redis.get(), signals);
   Application app(parts);
-  auto bus_status = RetryUntil(
-      settings.connect_timeout, "rabbitmq",
-      [&] {
-        // Declaring the events exchange proves the broker answers and lets publishers rely
-        // on the exchange.
-        auto options = app.BusConnection("startup");
-        options.connect_timeout = 2s;
-        options.rpc_timeout = 2s;
-        options.reconnect.max = 500ms;
-        auto admin = bus::Admin::Create(std::move(options));
-        if (!admin.ok()) return admin.status();
-        return admin->Declare({});
-      },
-      signals, logger);
-  if (!bus_status) {
-    logger.Info("stopped during start-up");
-    return 0;
-  }
-  if (!bus_status->ok()) {
-    logger.Error("not started: RabbitMQ does not answer",
-                 {{"url", config::ParseUrl(settings.amqp_url).value_or(config::Url{}).Redacted()},
-                  {"error", std::string(bus_status->message())}});
-    return 1;
-  }
-
   if (absl::Status status = service.Start(app); !status.ok()) {
     logger.Error("not started", {{"error", std::string(status.message())}});
     parts.steps.Run(logger);

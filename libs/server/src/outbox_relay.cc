@@ -29,6 +29,10 @@ absl::Status StartOutboxRelay(Application& app, std::vector<bus::QueueSpec> queu
     std::unique_ptr<bus::Publisher> publisher;
     std::unique_ptr<outbox::Relay> relay;
   };
+  if (!app.spec().Needs(Resource::kRedis) || !app.spec().Needs(Resource::kBus)) {
+    return absl::FailedPreconditionError(
+        "the outbox relay needs server::Resource::kRedis and kBus in the service spec");
+  }
   auto parts = std::make_shared<Parts>();
   bus::PublisherOptions publisher_options;
   publisher_options.connection = app.BusConnection("outbox");

@@ -329,8 +329,9 @@ std::vector<PlannedMessage> PlanMessages(const EvaluationInvitation& event,
       .Set("respond_by",
            event.respond_by ? FormatLongDate(*event.respond_by, language) : std::string())
       .Set("has_respond_by", event.respond_by.has_value())
-      .Set("is_intern", event.role == EvaluationRole::kIntern)
-      .Set("is_host", event.role == EvaluationRole::kHost)
+      // An invitation that does not say which side is addressed as an intern's.
+      .Set("is_intern", event.role != Role::kHost)
+      .Set("is_host", event.role == Role::kHost)
       .Set("host_workplace", event.host_workplace_name)
       .Set("has_host_workplace", !event.host_workplace_name.empty());
   return {std::move(message)};

@@ -1,11 +1,8 @@
 #include "domain/model.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace ipraktik::notification {
-
-const char* LanguageCode(Language language) { return language == Language::kEnglish ? "en" : "da"; }
 
 const char* MessageKindName(MessageKind kind) {
   switch (kind) {
@@ -54,13 +51,6 @@ TenantSettings Merge(const TenantSettings& defaults, const TenantSettings& store
   merged.local_programme_info_en =
       pick(stored.local_programme_info_en, defaults.local_programme_info_en);
   return merged;
-}
-
-std::string FormatIsoDate(Date date) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-  return text;
 }
 
 std::vector<Date> NormalizedDays(std::vector<Date> days) {

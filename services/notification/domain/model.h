@@ -12,17 +12,19 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "ipraktik/model/date.h"
+#include "ipraktik/model/language.h"
+#include "ipraktik/model/role.h"
+#include "ipraktik/model/sector.h"
 
 namespace ipraktik::notification {
 
-// A calendar day in Danish local time; internships are planned in whole days.
-using Date = std::chrono::year_month_day;
-
-enum class Language { kDanish, kEnglish };
-// "da" / "en": the template folder and the calendar's language.
-const char* LanguageCode(Language language);
-
-enum class Sector { kUnspecified, kMunicipal, kRegional, kState, kPrivate };
+// The values every service shares (libs/model), by the names this domain uses them.
+using model::Date;
+using model::Language;
+using model::LanguageCode;
+using model::Role;
+using model::Sector;
 
 struct Person {
   std::string participant_id{};
@@ -96,12 +98,10 @@ struct HostInternsAssigned {
   std::int64_t revision = 0;
 };
 
-enum class EvaluationRole { kIntern, kHost };
-
 struct EvaluationInvitation {
   Round round{};
   Person participant{};
-  EvaluationRole role = EvaluationRole::kIntern;
+  Role role = Role::kIntern;
   std::string form_url{};
   std::optional<Date> respond_by{};
   std::string invitation_id{};
@@ -151,8 +151,6 @@ struct TenantSettings {
 // stored's non-empty fields over defaults.
 TenantSettings Merge(const TenantSettings& defaults, const TenantSettings& stored);
 
-// "2026-09-07"
-std::string FormatIsoDate(Date date);
 // Sorted, without duplicates.
 std::vector<Date> NormalizedDays(std::vector<Date> days);
 

@@ -12,22 +12,22 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "ipraktik/model/date.h"
+#include "ipraktik/model/language.h"
+#include "ipraktik/model/sector.h"
 
 namespace ipraktik::registration {
 
-// A calendar day in Danish local time; internships are planned in whole days.
-using Date = std::chrono::year_month_day;
-
-// "2026-09-07"; nullopt for anything else, invalid days (2026-02-30) included.
-std::optional<Date> ParseDate(std::string_view text);
-std::string FormatDate(Date date);
-// The day after `date`, or `days` days later.
-Date AddDays(Date date, int days);
-// Inclusive count of days from first to last (1 when they are the same day).
-int DaysBetweenInclusive(Date first, Date last);
-
-enum class Sector { kUnspecified, kMunicipal, kRegional, kState, kPrivate };
-enum class Language { kUnspecified, kDanish, kEnglish };
+// The values every service shares (libs/model), by the names this domain uses them.
+using model::AddDays;
+using model::Date;
+using model::DaysBetweenInclusive;
+using model::FormatDate;
+using model::Language;
+using model::ParseDate;
+using model::ParseSector;
+using model::Sector;
+using model::SectorName;
 
 enum class RoundState { kDraft, kOpen, kClosed, kMatched, kPublished, kCompleted };
 std::string_view RoundStateName(RoundState state);  // "draft", "open", ...
@@ -40,9 +40,6 @@ std::optional<HostOfferState> ParseHostOfferState(std::string_view name);
 enum class ApprovalState { kNotRequired, kPending, kApproved, kRejected };
 std::string_view ApprovalStateName(ApprovalState state);
 std::optional<ApprovalState> ParseApprovalState(std::string_view name);
-
-std::string_view SectorName(Sector sector);  // "municipal", "regional", "state", "private"
-std::optional<Sector> ParseSector(std::string_view name);
 
 struct Programme {
   std::string id{};

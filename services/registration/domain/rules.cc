@@ -196,7 +196,6 @@ void Normalize(Participant& participant) {
   participant.phone = Trim(participant.phone);
   participant.job_title = Trim(participant.job_title);
   participant.workplace_id = Trim(participant.workplace_id);
-  if (participant.language == Language::kUnspecified) participant.language = Language::kDanish;
 }
 
 void Normalize(HostOffer& offer, const Workplace* workplace) {

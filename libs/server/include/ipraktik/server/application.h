@@ -14,11 +14,19 @@
 //   };
 //   int main(int argc, char** argv) {
 //     Registration service;
-//     return server::RunService(argc, argv, {.name = "registration", ...}, service);
+//     return server::RunService(argc, argv,
+//                               {.name = "registration", ...,
+//                                .needs = {server::Resource::kRedis, server::Resource::kBus}},
+//                               service);
 //   }
 //
+// The core every service gets: settings, logs, /metrics, gRPC with health and reflection, the
+// graceful shutdown. On top of it, the resources the spec declares (Resource): only those have
+// settings, are connected at start-up and are reachable through Application, so a service that
+// uses no Redis starts without one.
+//
 // RunService: reads the settings (exit 2 naming every bad variable; --help lists them), makes
-// the logger and the /metrics endpoint, connects to Redis and RabbitMQ (retrying for
+// the logger and the /metrics endpoint, connects to the declared resources (retrying for
 // IPRAKTIK_CONNECT_TIMEOUT, then exit 1 saying which is unreachable), calls Service::Start,
 // serves gRPC (health, reflection, metrics), and on SIGTERM/SIGINT shuts down gracefully:
 // health NOT_SERVING, no new calls, in-flight calls get IPRAKTIK_SHUTDOWN_GRACE, then the
@@ -28,6 +36,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,12 +56,26 @@ class Registry;
 
 namespace ipraktik::server {
 
+// A shared dependency a service declares in its spec (ServiceSpec::needs).
+enum class Resource {
+  // Redis as a store::Pool (Application::redis()); settings IPRAKTIK_REDIS_*. The outbox
+  // (libs/outbox) lives in it.
+  kRedis,
+  // RabbitMQ (Application::BusConnection()), the events exchange declared at start-up; setting
+  // IPRAKTIK_AMQP_URL. Event consumers (StartEventConsumer) need it; the outbox relay
+  // (StartOutboxRelay) needs it and kRedis.
+  kBus,
+};
+
 // What a service binary is; the defaults of its addresses differ per service.
 struct ServiceSpec {
   std::string name;         // "registration": the logs' service field, the program's identity
   std::string description;  // one line for --help
   std::string default_grpc_address;     // e.g. "127.0.0.1:7101"
   std::string default_metrics_address;  // e.g. "127.0.0.1:9101"
+  std::vector<Resource> needs{};        // what the service uses besides the core
+
+  bool Needs(Resource resource) const;
 };
 
 // The settings every service reads (IPRAKTIK_GRPC_ADDRESS, ...; see docs/operations.md).
@@ -64,9 +87,11 @@ struct ServerSettings {
   DeadlinePolicy deadlines;
   std::chrono::milliseconds shutdown_grace{5'000};
   std::chrono::milliseconds shutdown_timeout{9'000};
+  // Set only for the resources the spec declares (and the timeout only when there is one).
   std::chrono::milliseconds connect_timeout{10'000};
-  store::Options redis;  // host, port, password, pool size; the rest store's defaults
-  std::string amqp_url;
+  std::optional<store::Options>
+      redis;  // host, port, password, pool size; the rest store's defaults
+  std::optional<std::string> amqp_url;
 };
 
 ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spec);
@@ -80,7 +105,7 @@ class Service {
   virtual ~Service() = default;
   // Reads the service's own settings. Also called for --help, where nothing is connected.
   virtual void ReadSettings(config::Reader& /*reader*/) {}
-  // Builds handlers and background work once Redis and RabbitMQ answer, before gRPC serves.
+  // Builds handlers and background work once the declared resources answer, before gRPC serves.
   // An error stops the start-up (exit 1) after running the shutdown steps registered so far.
   virtual absl::Status Start(Application& /*app*/) { return absl::OkStatus(); }
 };
@@ -92,10 +117,12 @@ class Application {
   const logging::Logger& logger() const { return logger_; }
   // The process's metrics registry (served at /metrics).
   prometheus::Registry& metrics() { return metrics_; }
-  // Redis, already answering PING; thread-safe.
-  store::Pool& redis() { return redis_; }
+  // Redis, already answering PING; thread-safe. Only when the spec declares Resource::kRedis:
+  // otherwise a programming error that ends the process with a log line saying so.
+  store::Pool& redis();
   // How to reach RabbitMQ (already known to answer), for the bus's publishers, consumers and
-  // admin, with this service's logger and metrics; name shows in the management UI.
+  // admin, with this service's logger and metrics; name shows in the management UI. Only when
+  // the spec declares Resource::kBus (otherwise the process ends, as for redis()).
   bus::ConnectionOptions BusConnection(std::string_view name) const;
   // The deadlines handlers give ReadCallContext.
   const DeadlinePolicy& deadlines() const { return settings_.deadlines; }
@@ -121,7 +148,6 @@ class Application {
   const ServerSettings& settings_;
   const logging::Logger& logger_;
   prometheus::Registry& metrics_;
-  store::Pool& redis_;
 };
 
 // The whole life of a service process; returns main's exit code (0 after a clean shutdown,

@@ -19,9 +19,10 @@ class Application;
 outbox::PublishBatch PublishToBus(bus::Publisher& publisher);
 
 // Starts a relay with its own publisher for the service, with the service's logger and metrics;
-// it is stopped and its connection closed at shutdown. Only during Service::Start. The publisher
-// declares `queues` before anything is published (on every reconnect too), so events meant for
-// a consumer that never ran yet are kept.
+// it is stopped and its connection closed at shutdown. Only during Service::Start, and only for
+// a service whose spec declares Resource::kRedis and Resource::kBus (else FAILED_PRECONDITION). The
+// publisher declares `queues` before anything is published (on every reconnect too), so events
+// meant for a consumer that never ran yet are kept.
 absl::Status StartOutboxRelay(Application& app, std::vector<bus::QueueSpec> queues = {});
 
 }  // namespace ipraktik::server

@@ -19,6 +19,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "ipraktik/logging/logger.h"
+#include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/call_context.h"
 #include "ipraktik/server/status.h"
 
@@ -40,7 +41,7 @@ void FinishWithResult(grpc::ServerUnaryReactor* reactor, const logging::Logger& 
                       absl::StatusOr<Response> result) {
   if (!result.ok()) {
     LogServerFault(logger, call, method, result.status());
-    reactor->Finish(ToGrpcStatus(result.status()));
+    reactor->Finish(rpc_status::ToGrpcStatus(result.status()));
     return;
   }
   *response = *std::move(result);

@@ -1,5 +1,5 @@
 // absl::Status with libs/errors payloads <-> grpc::Status with google.rpc details.
-#include "ipraktik/server/status.h"
+#include "ipraktik/rpc_status/rpc_status.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include "grpcpp/support/error_details.h"
 #include "ipraktik/errors/errors.h"
 
-namespace ipraktik::server {
+namespace ipraktik::rpc_status {
 namespace {
 
 using ::testing::ElementsAre;
@@ -111,4 +111,4 @@ TEST(FromGrpcStatusTest, PlainAndOk) {
 }
 
 }  // namespace
-}  // namespace ipraktik::server
+}  // namespace ipraktik::rpc_status

@@ -1,0 +1,117 @@
+#include "resources.h"
+
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "ipraktik/bus/admin.h"
+
+namespace ipraktik::server::internal {
+namespace {
+
+using namespace std::chrono_literals;
+using Milliseconds = std::chrono::milliseconds;
+
+// Calls attempt until it succeeds, the time runs out, or a signal asks to stop (then nullopt).
+// Pauses grow from 100 ms to 1 s; the first failure is logged, so a slow dependency is visible.
+std::optional<absl::Status> RetryUntil(Milliseconds timeout, std::string_view what,
+                                       const std::function<absl::Status()>& attempt,
+                                       SignalWatcher& signals, const logging::Logger& logger) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  Milliseconds pause = 100ms;
+  for (int attempts = 1;; ++attempts) {
+    absl::Status status = attempt();
+    if (status.ok() || std::chrono::steady_clock::now() + pause > deadline) return status;
+    if (attempts == 1) {
+      logger.Warning("waiting for a dependency",
+                     {{"dependency", what}, {"error", std::string(status.message())}});
+    }
+    if (signals.WaitFor(pause)) return std::nullopt;
+    pause = std::min(pause * 2, Milliseconds(1s));
+  }
+}
+
+}  // namespace
+
+void ReadResourceSettings(config::Reader& reader, const ServiceSpec& spec,
+                          ServerSettings& settings) {
+  if (spec.Needs(Resource::kRedis)) {
+    store::Options redis;
+    auto address = reader.Address("IPRAKTIK_REDIS_ADDRESS", "127.0.0.1:7379", "Redis.");
+    redis.host = address.host;
+    redis.port = address.port;
+    redis.password = reader.Secret("IPRAKTIK_REDIS_PASSWORD", "Redis AUTH password.");
+    redis.pool_size = static_cast<int>(reader.Int("IPRAKTIK_REDIS_POOL_SIZE", 8, 1, 256,
+                                                  "Most Redis connections the process opens."));
+    settings.redis = std::move(redis);
+  }
+  if (spec.Needs(Resource::kBus)) {
+    settings.amqp_url = reader
+                            .Url("IPRAKTIK_AMQP_URL", "amqp://guest:guest@127.0.0.1:7672/",
+                                 {"amqp"}, "RabbitMQ: amqp://user:password@host:port/vhost.")
+                            .text;
+  }
+  if (!spec.needs.empty()) {
+    settings.connect_timeout = reader.Duration(
+        "IPRAKTIK_CONNECT_TIMEOUT", 10s, 0s, 10min,
+        "How long start-up keeps trying the service's Redis and RabbitMQ before it gives up.");
+  }
+}
+
+bus::ConnectionOptions BusConnectionOptions(const ServiceSpec& spec, const std::string& url,
+                                            std::string_view name, const logging::Logger& logger,
+                                            prometheus::Registry& metrics) {
+  bus::ConnectionOptions options;
+  options.url = url;
+  options.connection_name = spec.name + "-" + std::string(name);
+  options.logger = logger;
+  options.metrics = &metrics;
+  return options;
+}
+
+Connected ConnectResources(const ServiceSpec& spec, const ServerSettings& settings,
+                           prometheus::Registry& metrics, const logging::Logger& logger,
+                           SignalWatcher& signals, std::unique_ptr<store::Pool>& redis) {
+  if (settings.redis) {
+    store::Options options = *settings.redis;
+    options.registry = &metrics;
+    redis = std::make_unique<store::Pool>(options);
+    auto status = RetryUntil(
+        settings.connect_timeout, "redis", [&] { return redis->Ping(); }, signals, logger);
+    if (!status) return Connected::kStopped;
+    if (!status->ok()) {
+      logger.Error("not started: Redis does not answer",
+                   {{"address", options.host + ":" + std::to_string(options.port)},
+                    {"error", std::string(status->message())}});
+      return Connected::kUnreachable;
+    }
+  }
+  if (settings.amqp_url) {
+    auto status = RetryUntil(
+        settings.connect_timeout, "rabbitmq",
+        [&] {
+          // Declaring the events exchange proves the broker answers and lets publishers rely
+          // on the exchange.
+          auto options = BusConnectionOptions(spec, *settings.amqp_url, "startup", logger, metrics);
+          options.connect_timeout = 2s;
+          options.rpc_timeout = 2s;
+          options.reconnect.max = 500ms;
+          auto admin = bus::Admin::Create(std::move(options));
+          if (!admin.ok()) return admin.status();
+          return admin->Declare({});
+        },
+        signals, logger);
+    if (!status) return Connected::kStopped;
+    if (!status->ok()) {
+      logger.Error(
+          "not started: RabbitMQ does not answer",
+          {{"url", config::ParseUrl(*settings.amqp_url).value_or(config::Url{}).Redacted()},
+           {"error", std::string(status->message())}});
+      return Connected::kUnreachable;
+    }
+  }
+  return Connected::kAll;
+}
+
+}  // namespace ipraktik::server::internal
