@@ -14,6 +14,7 @@
 #include <set>
 
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/server/event_consumer.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/notification.grpc.pb.h"
@@ -106,6 +107,7 @@ class NotificationTest : public ::testing::Test {
 
   void TearDown() override {
     server_.reset();
+    consumers_.clear();  // before the apps whose routers they use
     apps_.clear();
   }
 
@@ -124,7 +126,13 @@ class NotificationTest : public ::testing::Test {
         logging::Logger("notification", LogLevel()), {}, [] { return absl::Now(); });
     EXPECT_TRUE(app.ok()) << app.status();
     apps_.push_back(*std::move(app));
-    EXPECT_TRUE(Eventually([&] { return apps_.back()->Consuming(); }));
+    bus::ConsumerOptions consumer_options = apps_.back()->consumer_options();
+    consumer_options.connection = Connection("consumer");
+    auto consumer =
+        server::EventConsumer::Start(std::move(consumer_options), apps_.back()->router(), nullptr);
+    EXPECT_TRUE(consumer.ok()) << consumer.status();
+    consumers_.push_back(*std::move(consumer));
+    EXPECT_TRUE(Eventually([&] { return consumers_.back()->Running(); }));
     if (!server_) {
       auto server = server::GrpcServer::Start(
           {.address = "127.0.0.1:0"},
@@ -185,6 +193,7 @@ class NotificationTest : public ::testing::Test {
   std::unique_ptr<store::Pool> redis_;
   std::unique_ptr<bus::Publisher> publisher_;
   std::vector<std::unique_ptr<NotificationApp>> apps_;
+  std::vector<std::unique_ptr<server::EventConsumer>> consumers_;
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<v1::NotificationService::Stub> stub_;
 };
