@@ -5,8 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "ipraktik/contract/event_types.h"
-#include "ipraktik/events/envelope.h"
 #include "ipraktik/matching/solver.h"
 #include "prometheus/counter.h"
 #include "prometheus/histogram.h"
@@ -58,45 +56,35 @@ JobHandler::JobHandler(jobs::JobStore& jobs, logging::Logger logger, JobHandlerO
 
 JobHandler::~JobHandler() = default;
 
-bus::Outcome JobHandler::Handle(const bus::Delivery& delivery) {
-  auto envelope = events::ParseEnvelope(delivery.body);
-  v1::MatchingJobRequested requested;
-  std::string malformed;
-  if (!envelope.ok()) {
-    malformed = std::string(envelope.status().message());
-  } else if (envelope->type() != contract::kJobRequested) {
-    malformed = absl::StrCat("event type ", envelope->type(), " is not a matching job");
-  } else if (!envelope->payload().UnpackTo(&requested) || requested.job_id().empty()) {
-    malformed = "the payload is not a MatchingJobRequested with a job_id";
-  }
-  if (!malformed.empty()) {
+absl::Status JobHandler::Handle(const v1::MatchingJobRequested& requested,
+                                const server::EventContext& event) {
+  if (requested.job_id().empty()) {
     metrics_->Count("malformed");
-    logger_.Warning("dead-lettering a malformed job message", {{"reason", malformed}});
-    return bus::Outcome::DeadLetter(malformed);
+    return absl::InvalidArgumentError("the payload is not a MatchingJobRequested with a job_id");
   }
-  const std::string& tenant = envelope->tenant();
+  const std::string& tenant = event.envelope.tenant();
   const std::string& job_id = requested.job_id();
   const logging::Logger logger =
-      logger_.WithTenant(tenant).WithCorrelationId(envelope->correlation_id());
+      logger_.WithTenant(tenant).WithCorrelationId(event.envelope.correlation_id());
 
   auto claim = jobs_.Claim(tenant, job_id, options_.worker_id);
   if (absl::IsNotFound(claim.status())) {
     metrics_->Count("malformed");
-    return bus::Outcome::DeadLetter(absl::StrCat("matching job ", job_id, " does not exist"));
+    return absl::NotFoundError(absl::StrCat("matching job ", job_id, " does not exist"));
   }
   if (!claim.ok()) {
     metrics_->Count("retried");
-    return bus::Outcome::Retry(std::string(claim.status().message()));
+    return absl::UnavailableError(claim.status().message());
   }
   if (claim->already_finished) {
     metrics_->Count("duplicate");
     logger.Info("matching job already finished", {{"job_id", job_id}});
-    return bus::Outcome::Ack();
+    return absl::OkStatus();
   }
   // Every start claims the job, and every attempt the handler asked for is one start; the
   // starts beyond those ended without an outcome. A round that keeps killing its workers would
   // otherwise come back until the broker dead-letters it, and stay RUNNING for the coordinator.
-  const int stops = claim->job.attempts - delivery.attempt;
+  const int stops = claim->job.attempts - event.attempt;
   if (stops >= options_.max_stops) {
     return FailForGood(tenant, job_id, claim->fence,
                        absl::StrCat("the job stopped its worker ", stops,
@@ -110,7 +98,7 @@ bus::Outcome JobHandler::Handle(const bus::Delivery& delivery) {
                                        {"worker", options_.worker_id}});
   const absl::Time deadline = absl::Now() + absl::FromChrono(options_.hold_after_claim);
   while (absl::Now() < deadline) {
-    if (delivery.stop.stop_requested()) return bus::Outcome::Retry("the worker is stopping");
+    if (event.stop.stop_requested()) return absl::UnavailableError("the worker is stopping");
     absl::SleepFor(std::min(absl::Milliseconds(50), deadline - absl::Now()));
   }
 
@@ -126,36 +114,37 @@ bus::Outcome JobHandler::Handle(const bus::Delivery& delivery) {
     logger.Info("matching job done", {{"job_id", job_id},
                                       {"matched", matched},
                                       {"seconds", absl::ToDoubleSeconds(absl::Now() - started)}});
-    return bus::Outcome::Ack();
+    return absl::OkStatus();
   }
   if (jobs::IsSuperseded(status)) {
     metrics_->Count("superseded");
     logger.Warning("matching job taken over by a newer attempt", {{"job_id", job_id}});
-    return bus::Outcome::Ack();
+    return absl::OkStatus();
   }
   const std::string reason(status.message());
   // A round the engine refuses will be refused again: no point in retrying it.
-  const bool last = delivery.attempt >= options_.max_attempts || absl::IsInvalidArgument(status);
+  const bool last = event.attempt >= options_.max_attempts || absl::IsInvalidArgument(status);
   if (!last) {
     metrics_->Count("retried");
     logger.Warning("matching job attempt failed; it will be retried",
-                   {{"job_id", job_id}, {"attempt", delivery.attempt}, {"error", reason}});
-    return bus::Outcome::Retry(reason);
+                   {{"job_id", job_id}, {"attempt", event.attempt}, {"error", reason}});
+    return absl::UnavailableError(reason);
   }
   return FailForGood(tenant, job_id, claim->fence, reason, logger);
 }
 
-bus::Outcome JobHandler::FailForGood(std::string_view tenant, const std::string& job_id,
+absl::Status JobHandler::FailForGood(std::string_view tenant, const std::string& job_id,
                                      std::int64_t fence, const std::string& reason,
                                      const logging::Logger& logger) {
   metrics_->Count("failed");
   logger.Error("matching job failed for good", {{"job_id", job_id}, {"error", reason}});
   if (absl::Status failed = jobs_.Fail(tenant, job_id, fence, reason); !failed.ok()) {
-    if (jobs::IsSuperseded(failed)) return bus::Outcome::Ack();
+    if (jobs::IsSuperseded(failed)) return absl::OkStatus();
     // The job stays visible as running; the retry tries to record the failure again.
-    return bus::Outcome::Retry(absl::StrCat(reason, "; recording the failure: ", failed.message()));
+    return absl::UnavailableError(
+        absl::StrCat(reason, "; recording the failure: ", failed.message()));
   }
-  return bus::Outcome::DeadLetter(reason);
+  return absl::FailedPreconditionError(reason);
 }
 
 absl::Status JobHandler::Run(std::string_view tenant, const jobs::JobClaim& claim,

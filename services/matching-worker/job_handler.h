@@ -5,14 +5,17 @@
 // finish the job, reporting progress on the way. A job another worker took over, or one that is
 // already finished, is acked without effect; a failure is retried by the bus, and the last
 // attempt marks the job FAILED with the reason before the message goes to the dead-letter queue.
+// The worker's EventRouter (main.cc) reads the envelope and dead-letters what is not a job.
 
 #include <chrono>
 #include <memory>
 #include <string>
 
-#include "ipraktik/bus/message.h"
+#include "absl/status/status.h"
 #include "ipraktik/jobs/job_store.h"
 #include "ipraktik/logging/logger.h"
+#include "ipraktik/server/event_router.h"
+#include "ipraktik/v1/matching_events.pb.h"
 
 namespace prometheus {
 class Registry;
@@ -42,14 +45,17 @@ class JobHandler {
   JobHandler(jobs::JobStore& jobs, logging::Logger logger, JobHandlerOptions options);
   ~JobHandler();
 
-  bus::Outcome Handle(const bus::Delivery& delivery);
+  // The router's handler of matching.job.requested: OK when the job is done (or was, or another
+  // worker took it over); NOT_FOUND or INVALID_ARGUMENT for a message naming no job;
+  // FAILED_PRECONDITION once the job failed for good (recorded FAILED); UNAVAILABLE to retry.
+  absl::Status Handle(const v1::MatchingJobRequested& requested, const server::EventContext& event);
 
  private:
   struct Metrics;
   absl::Status Run(std::string_view tenant, const jobs::JobClaim& claim,
                    const logging::Logger& logger, std::int64_t& matched);
   // Records the job FAILED with the reason and dead-letters its message.
-  bus::Outcome FailForGood(std::string_view tenant, const std::string& job_id, std::int64_t fence,
+  absl::Status FailForGood(std::string_view tenant, const std::string& job_id, std::int64_t fence,
                            const std::string& reason, const logging::Logger& logger);
 
   jobs::JobStore& jobs_;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/bus/consumer.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/jobs/job_queue.h"
 #include "ipraktik/jobs/job_store.h"
 #include "ipraktik/outbox/outbox.h"
@@ -62,9 +63,16 @@ class MatchingWorker : public server::Service {
     options.queue = jobs::JobQueue(retry_);
     options.handler_threads = threads_;
     options.prefetch = threads_;
-    if (absl::Status started = server::StartEventConsumer(
-            app, "jobs", std::move(options),
-            [this](const bus::Delivery& d) { return handler_->Handle(d); });
+    router_ = std::make_unique<server::EventRouter>(server::EventRouterOptions{
+        .name = std::string(jobs::kJobQueue), .metrics = &app.metrics()});
+    // Claiming the job fences it: a duplicated message finds it claimed or finished.
+    router_->On<v1::MatchingJobRequested>(
+        contract::kJobRequested,
+        [this](const v1::MatchingJobRequested& requested, const server::EventContext& event) {
+          return handler_->Handle(requested, event);
+        });
+    if (absl::Status started =
+            server::StartEventConsumer(app, "jobs", std::move(options), *router_);
         !started.ok()) {
       return started;
     }
@@ -81,6 +89,7 @@ class MatchingWorker : public server::Service {
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<jobs::JobStore> jobs_;
   std::unique_ptr<matching_worker::JobHandler> handler_;
+  std::unique_ptr<server::EventRouter> router_;
 };
 
 }  // namespace

@@ -5,11 +5,9 @@
 #include <chrono>
 #include <memory>
 
-#include "absl/strings/str_cat.h"
 #include "coordinator.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/contract/event_types.h"
-#include "ipraktik/events/envelope.h"
 #include "ipraktik/jobs/job_queue.h"
 #include "ipraktik/jobs/job_store.h"
 #include "ipraktik/outbox/outbox.h"
@@ -63,43 +61,37 @@ class Matching : public server::Service {
     }
     // Each job that finished and is not a preview is published.
     if (absl::Status consuming = Consume<v1::MatchingJobFinished>(
-            app, "job-finished", kFinishedQueue, contract::kJobFinished, std::chrono::minutes(30),
+            app, finished_, kFinishedQueue, contract::kJobFinished, std::chrono::minutes(30),
             &matching_service::Coordinator::OnJobFinished);
         !consuming.ok()) {
       return consuming;
     }
     // The round copies that hold an erased participant are forgotten (GDPR).
-    return Consume<v1::ParticipantErased>(app, "participant-erased", kErasedQueue,
-                                          contract::kParticipantErased, std::chrono::minutes(1),
+    return Consume<v1::ParticipantErased>(app, erased_, kErasedQueue, contract::kParticipantErased,
+                                          std::chrono::minutes(1),
                                           &matching_service::Coordinator::OnParticipantErased);
   }
 
  private:
-  // Hands each event of `queue` to the coordinator: an unreadable one is dead-lettered, a
-  // failure retried.
+  // Hands each event of `queue` to the coordinator, which may take `budget`. Both handlers are
+  // idempotent (a published job is not published again; a forgotten snapshot stays forgotten).
   template <typename Payload>
-  absl::Status Consume(server::Application& app, std::string name, const char* queue,
-                       std::string binding, std::chrono::minutes budget,
+  absl::Status Consume(server::Application& app, std::unique_ptr<server::EventRouter>& router,
+                       const char* queue, std::string_view type, std::chrono::minutes budget,
                        absl::Status (matching_service::Coordinator::*handle)(
                            const matching_service::Caller&, const Payload&)) {
+    router = std::make_unique<server::EventRouter>(
+        server::EventRouterOptions{.name = queue, .metrics = &app.metrics()});
+    router->On<Payload>(type, [this, handle, budget](const Payload& payload,
+                                                     const server::EventContext& event) {
+      const matching_service::Caller caller{.tenant = event.envelope.tenant(),
+                                            .correlation_id = event.envelope.correlation_id(),
+                                            .deadline = std::chrono::system_clock::now() + budget};
+      return ((*coordinator_).*handle)(caller, payload);
+    });
     bus::ConsumerOptions options;
-    options.queue = {.name = queue, .bindings = {std::move(binding)}, .retry = retry_};
-    return server::StartEventConsumer(
-        app, std::move(name), std::move(options), [this, handle, budget](const bus::Delivery& d) {
-          auto envelope = events::ParseEnvelope(d.body);
-          Payload payload;
-          if (!envelope.ok() || !envelope->payload().UnpackTo(&payload)) {
-            return bus::Outcome::DeadLetter(
-                absl::StrCat("not a ", Payload::descriptor()->name(), " event"));
-          }
-          const matching_service::Caller caller{
-              .tenant = envelope->tenant(),
-              .correlation_id = envelope->correlation_id(),
-              .deadline = std::chrono::system_clock::now() + budget};
-          absl::Status handled = ((*coordinator_).*handle)(caller, payload);
-          if (!handled.ok()) return bus::Outcome::Retry(std::string(handled.message()));
-          return bus::Outcome::Ack();
-        });
+    options.queue = {.name = queue, .bindings = router->Types(), .retry = retry_};
+    return server::StartEventConsumer(app, queue, std::move(options), *router);
   }
 
   config::HostPort registration_;
@@ -111,6 +103,8 @@ class Matching : public server::Service {
   std::unique_ptr<matching_service::MatchingRepository> repository_;
   std::unique_ptr<matching_service::Coordinator> coordinator_;
   std::unique_ptr<matching_service::MatchingServiceImpl> service_;
+  std::unique_ptr<server::EventRouter> finished_;
+  std::unique_ptr<server::EventRouter> erased_;
 };
 
 }  // namespace

@@ -83,6 +83,27 @@ std::optional<MessageKind> FromProto(v1::MessageKind kind) {
   return std::nullopt;
 }
 
+EventRevision RevisionOf(const v1::InternPlaced& event) {
+  return {.scope = "placement", .id = event.placement_id(), .revision = event.revision()};
+}
+
+EventRevision RevisionOf(const v1::InternUnmatched& event) {
+  return {.scope = "placement", .id = event.placement_id(), .revision = event.revision()};
+}
+
+EventRevision RevisionOf(const v1::HostInternsAssigned& event) {
+  return {.scope = "host", .id = event.host_offer().host_offer_id(), .revision = event.revision()};
+}
+
+EventRevision RevisionOf(const v1::ReminderDue& event) {
+  const std::string& reminder = event.reminder_id();
+  const std::size_t colon = reminder.find(':');
+  const bool host = reminder.substr(0, colon) == "host";
+  return {.scope = host ? "host" : "placement",
+          .id = colon == std::string::npos ? reminder : reminder.substr(colon + 1),
+          .revision = event.revision()};
+}
+
 InternPlaced FromProto(const v1::InternPlaced& event) {
   return {.round = RoundFromProto(event.round()),
           .intern = PersonFromProto(event.intern()),

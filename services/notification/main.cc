@@ -7,6 +7,7 @@
 
 #include "ipraktik/server/application.h"
 #include "ipraktik/server/outbox_relay.h"
+#include "ipraktik/server/event_consumer.h"
 #include "notification_app.h"
 
 namespace {
@@ -22,10 +23,7 @@ class Notification : public server::Service {
   absl::Status Start(server::Application& app) override {
     auto started = notification::NotificationApp::Start(
         settings_, app.redis(), [&app](std::string_view name) { return app.BusConnection(name); },
-        &app.metrics(), app.logger(), app.deadlines(), [] { return absl::Now(); },
-        [&app](const absl::Status& status) {
-          app.RequestShutdown("notification consumer: " + status.ToString());
-        });
+        &app.metrics(), app.logger(), app.deadlines(), [] { return absl::Now(); });
     if (!started.ok()) return started.status();
     app_ = *std::move(started);
     // Publishes the resends and reminders the service stores in its outbox; its publisher
@@ -36,8 +34,10 @@ class Notification : public server::Service {
       return relay;
     }
     app.AddGrpcService("ipraktik.v1.NotificationService", app_->service());
+    // Shutdown steps run last registered first: the consumer stops before the scheduler and
+    // the publishers.
     app.OnShutdown("notification", [this] { app_->Stop(); });
-    return absl::OkStatus();
+    return server::StartEventConsumer(app, "consumer", app_->consumer_options(), app_->router());
   }
 
  private:

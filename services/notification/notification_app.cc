@@ -4,7 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "event_mapping.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/v1/evaluation_events.pb.h"
 
 namespace ipraktik::notification {
 namespace {
@@ -14,6 +16,46 @@ absl::Duration FromChrono(std::chrono::milliseconds duration) {
 }
 
 }  // namespace
+
+std::unique_ptr<server::EventRouter> NotificationRouter(Notifier& notifier,
+                                                        prometheus::Registry* metrics) {
+  auto router = std::make_unique<server::EventRouter>(
+      server::EventRouterOptions{.name = "notification.events", .metrics = metrics});
+  // Each e-mail is claimed in Redis per message and an erasure is a delete: every handler here
+  // is idempotent, none needs the router's dedupe.
+  auto notify = [&notifier](const server::EventContext& event) {
+    return notifier.Notify(event, std::nullopt);
+  };
+  auto notify_revision = [&notifier]<typename Payload>(const Payload& payload,
+                                                       const server::EventContext& event) {
+    return notifier.Notify(event, RevisionOf(payload));
+  };
+  router->On<v1::InternPlaced>(contract::kInternPlaced, notify_revision)
+      .On<v1::InternUnmatched>(contract::kInternUnmatched, notify_revision)
+      .On<v1::HostInternsAssigned>(contract::kHostInternsAssigned, notify_revision)
+      .On<v1::ReminderDue>(contract::kReminderDue, notify_revision)
+      .On<v1::EvaluationInvitationRequested>(
+          contract::kEvaluationInvitationRequested,
+          [notify](const v1::EvaluationInvitationRequested&, const server::EventContext& event) {
+            return notify(event);
+          })
+      .On<v1::MatchingResultPublished>(contract::kResultPublished,
+                                       [&notifier](const v1::MatchingResultPublished& published,
+                                                   const server::EventContext& event) {
+                                         return notifier.ResultPublished(published, event);
+                                       })
+      .On<v1::ParticipantErased>(
+          contract::kParticipantErased,
+          [&notifier](const v1::ParticipantErased& erased, const server::EventContext& event) {
+            return notifier.EraseParticipant(erased, event);
+          })
+      .On<v1::ResendRequested>(
+          contract::kResendRequested,
+          [&notifier](const v1::ResendRequested& resend, const server::EventContext& event) {
+            return notifier.Resend(resend, event);
+          });
+  return router;
+}
 
 std::vector<std::string> NotificationBindings() {
   return {contract::kInternPlaced,
@@ -141,9 +183,8 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
     const NotificationSettings& settings, store::Pool& redis,
     std::function<bus::ConnectionOptions(std::string_view name)> connection,
     prometheus::Registry* metrics, logging::Logger logger, server::DeadlinePolicy deadlines,
-    Clock clock, std::function<void(const absl::Status&)> consumer_stopped) {
+    Clock clock) {
   std::unique_ptr<NotificationApp> app(new NotificationApp());
-  app->logger_ = logger;
   app->templates_ = std::make_unique<TemplateStore>(settings.templates);
   if (auto status = app->templates_->Check(); !status.ok()) return status;
   InitSmtpLibrary();
@@ -166,23 +207,9 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
   app->service_ = std::make_unique<NotificationServiceImpl>(*app->notifier_, *app->repository_,
                                                             logger, deadlines, clock);
 
-  bus::ConsumerOptions consumer_options;
-  consumer_options.connection = connection("consumer");
-  consumer_options.queue = queue;
-  consumer_options.handler_threads = settings.senders;
-  consumer_options.prefetch = settings.senders * 2;
-  auto consumer = bus::Consumer::Create(
-      std::move(consumer_options),
-      [self](const bus::Delivery& delivery) { return self->notifier_->Handle(delivery); });
-  if (!consumer.ok()) return consumer.status();
-  app->consumer_ = std::make_unique<bus::Consumer>(*std::move(consumer));
-  app->consumer_thread_ = std::thread([self, consumer_stopped = std::move(consumer_stopped)] {
-    absl::Status status = self->consumer_->Run();
-    if (!status.ok()) {
-      self->logger_.Error("the consumer stopped for good", {{"error", status.ToString()}});
-      if (consumer_stopped) consumer_stopped(status);
-    }
-  });
+  app->queue_ = queue;
+  app->handler_threads_ = settings.senders;
+  app->router_ = NotificationRouter(*app->notifier_, metrics);
   app->scheduler_thread_ =
       std::jthread([self](std::stop_token stop) { self->scheduler_->Run(stop); });
   logger.Info("sending e-mails", {{"smtp", settings.smtp.url},
@@ -192,7 +219,13 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
   return app;
 }
 
-bool NotificationApp::Consuming() const { return consumer_ && consumer_->Running(); }
+bus::ConsumerOptions NotificationApp::consumer_options() const {
+  bus::ConsumerOptions options;
+  options.queue = queue_;
+  options.handler_threads = handler_threads_;
+  options.prefetch = handler_threads_ * 2;
+  return options;
+}
 
 void NotificationApp::Stop() {
   if (stopped_) return;
@@ -201,8 +234,6 @@ void NotificationApp::Stop() {
     scheduler_thread_.request_stop();
     scheduler_thread_.join();
   }
-  if (consumer_) consumer_->Stop();
-  if (consumer_thread_.joinable()) consumer_thread_.join();
 }
 
 NotificationApp::~NotificationApp() { Stop(); }

@@ -1,11 +1,13 @@
 #pragma once
 
 // The notification service's parts wired together, so that main.cc and the integration tests
-// build the same thing: the templates, the SMTP connections, the repositories, the Notifier
-// consuming the service's queue on `senders` threads, the reminder scheduler, and the gRPC
-// service. Its settings come from IPRAKTIK_* variables (ReadNotificationSettings). The events
-// the service emits itself (resends, due reminders) go to the tenant's outbox: the process runs
-// the outbox relay that publishes them (server::StartOutboxRelay with NotificationQueue).
+// build the same thing: the templates, the SMTP connections, the repositories, the Notifier with
+// the event router that hands it the service's queue, the reminder scheduler, and the gRPC
+// service. Its settings come from IPRAKTIK_* variables (ReadNotificationSettings). The queue is
+// consumed with server::StartEventConsumer(consumer_options(), router()) on `senders` threads.
+// The events the service emits itself (resends, due reminders) go to the tenant's outbox: the
+// process runs the outbox relay that publishes them (server::StartOutboxRelay with
+// NotificationQueue).
 
 #include <filesystem>
 #include <functional>
@@ -21,6 +23,7 @@
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/call_context.h"
+#include "ipraktik/server/event_router.h"
 #include "ipraktik/store/pool.h"
 #include "notification_service.h"
 #include "notifier.h"
@@ -51,26 +54,31 @@ std::vector<std::string> NotificationBindings();
 // resend or reminder is kept even before the consumer first declared the queue).
 bus::QueueSpec NotificationQueue(const NotificationSettings& settings);
 
+// The router of the service's queue: each type in NotificationBindings to its Notifier method.
+// notifier must outlive it.
+std::unique_ptr<server::EventRouter> NotificationRouter(Notifier& notifier,
+                                                        prometheus::Registry* metrics);
+
 class NotificationApp {
  public:
-  // connection(name) gives the bus connection options for a part (the consumer).
-  // consumer_stopped is called (on the consumer's thread) when the consumer stops for good, an
-  // error reconnecting cannot fix: the process should then end, so that it is restarted rather
-  // than left looking alive while it sends nothing. Unset: the error is only logged.
+  // connection(name) gives the bus connection options for a part.
   static absl::StatusOr<std::unique_ptr<NotificationApp>> Start(
       const NotificationSettings& settings, store::Pool& redis,
       std::function<bus::ConnectionOptions(std::string_view name)> connection,
       prometheus::Registry* metrics, logging::Logger logger, server::DeadlinePolicy deadlines,
-      Clock clock, std::function<void(const absl::Status&)> consumer_stopped = nullptr);
+      Clock clock);
   ~NotificationApp();
 
   grpc::Service* service() { return service_.get(); }
   Notifier& notifier() { return *notifier_; }
   DeliveryRepository& repository() { return *repository_; }
   ReminderScheduler& scheduler() { return *scheduler_; }
-  // True while the consumer is subscribed.
-  bool Consuming() const;
-  // Stops consuming (running sends get the bus's shutdown grace) and the scheduler. Idempotent.
+  // What to consume: the queue (NotificationBindings) and `senders` handler threads; the
+  // connection is the caller's.
+  bus::ConsumerOptions consumer_options() const;
+  // Hands each event of the queue to the Notifier; outlives the consumer the caller runs.
+  const server::EventRouter& router() const { return *router_; }
+  // Stops the scheduler and closes the publishers (after the consumer stopped). Idempotent.
   void Stop();
 
  private:
@@ -85,10 +93,10 @@ class NotificationApp {
   std::unique_ptr<Notifier> notifier_;
   std::unique_ptr<ReminderScheduler> scheduler_;
   std::unique_ptr<NotificationServiceImpl> service_;
-  std::unique_ptr<bus::Consumer> consumer_;
-  std::thread consumer_thread_;
+  bus::QueueSpec queue_;
+  int handler_threads_ = 1;
+  std::unique_ptr<server::EventRouter> router_;
   std::jthread scheduler_thread_;
-  logging::Logger logger_{"notification"};
   bool stopped_ = false;
 };
 

@@ -38,6 +38,12 @@ absl::StatusOr<Payload> Unpack(const events::Envelope& envelope) {
   return events::UnpackPayload<Payload>(envelope);
 }
 
+// A failure of this attempt (the store, a lease): the event is tried again later, whatever the
+// failure's code.
+absl::Status RetryLater(const absl::Status& status) {
+  return absl::UnavailableError(status.ToString());
+}
+
 }  // namespace
 
 Notifier::Notifier(NotifierOptions options, DeliveryRepository& repository,
@@ -227,8 +233,8 @@ absl::Status Notifier::DropErasedInterns(const std::string& tenant, HostInternsA
 }
 
 Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageContext& context,
-                                   const events::Envelope& envelope, const bus::Delivery& delivery,
-                                   std::string& reason) {
+                                   const events::Envelope& envelope,
+                                   const server::EventContext& delivery, std::string& reason) {
   const std::string& tenant = context.tenant;
   const std::string message_id = MessageIdFor(planned.Key(context));
   const Language language = planned.LanguageIn(context);
@@ -359,114 +365,96 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
   return Result::kDone;
 }
 
-bus::Outcome Notifier::Handle(const bus::Delivery& delivery) {
-  auto envelope = events::ParseEnvelope(delivery.body);
-  if (!envelope.ok()) return bus::Outcome::DeadLetter(envelope.status().ToString());
-  metrics_.QueueLag(clock_() - events::OccurredAt(*envelope));
-  const std::string& tenant = envelope->tenant();
-  const std::string& type = envelope->type();
-  logging::Logger logger = logger_.WithTenant(tenant).WithCorrelationId(envelope->correlation_id());
+absl::Status Notifier::ResultPublished(const v1::MatchingResultPublished& published,
+                                       const server::EventContext& event) {
+  metrics_.QueueLag(clock_() - events::OccurredAt(event.envelope));
+  logger_.WithTenant(event.envelope.tenant())
+      .WithCorrelationId(event.envelope.correlation_id())
+      .Info("matching result published",
+            {{"round_id", published.round().round_id()}, {"notified", published.notified()}});
+  return absl::OkStatus();
+}
 
-  if (type == contract::kResultPublished) {
-    auto payload = Unpack<v1::MatchingResultPublished>(*envelope);
-    if (!payload.ok()) return bus::Outcome::DeadLetter(payload.status().ToString());
-    logger.Info("matching result published",
-                {{"round_id", payload->round().round_id()}, {"notified", payload->notified()}});
-    return bus::Outcome::Ack();
+absl::Status Notifier::EraseParticipant(const v1::ParticipantErased& erased,
+                                        const server::EventContext& event) {
+  metrics_.QueueLag(clock_() - events::OccurredAt(event.envelope));
+  if (erased.participant_id().empty()) {
+    return absl::InvalidArgumentError("not a ParticipantErased with a participant_id");
   }
-  if (type == contract::kParticipantErased) {
-    auto payload = Unpack<v1::ParticipantErased>(*envelope);
-    if (!payload.ok() || payload->participant_id().empty()) {
-      return bus::Outcome::DeadLetter("not a ParticipantErased with a participant_id");
-    }
-    auto erased = repository_.EraseParticipant(tenant, payload->participant_id());
-    if (!erased.ok()) return bus::Outcome::Retry(erased.status().ToString());
-    metrics_.Erased();
-    logger.Info("participant erased",
-                {{"participant_id", payload->participant_id()}, {"messages", *erased}});
-    return bus::Outcome::Ack();
-  }
-  if (auto status = RememberTenant(tenant); !status.ok()) {
-    return bus::Outcome::Retry(status.ToString());
-  }
+  const std::string& tenant = event.envelope.tenant();
+  auto messages = repository_.EraseParticipant(tenant, erased.participant_id());
+  if (!messages.ok()) return RetryLater(messages.status());
+  metrics_.Erased();
+  logger_.WithTenant(tenant)
+      .WithCorrelationId(event.envelope.correlation_id())
+      .Info("participant erased",
+            {{"participant_id", erased.participant_id()}, {"messages", *messages}});
+  return absl::OkStatus();
+}
 
-  // A stale placement event (a newer revision was seen) sends nothing.
-  std::optional<std::pair<std::string, std::pair<std::string, std::int64_t>>> revision;
-  if (type == contract::kInternPlaced) {
-    auto payload = Unpack<v1::InternPlaced>(*envelope);
-    if (payload.ok()) revision = {"placement", {payload->placement_id(), payload->revision()}};
-  } else if (type == contract::kInternUnmatched) {
-    auto payload = Unpack<v1::InternUnmatched>(*envelope);
-    if (payload.ok()) revision = {"placement", {payload->placement_id(), payload->revision()}};
-  } else if (type == contract::kHostInternsAssigned) {
-    auto payload = Unpack<v1::HostInternsAssigned>(*envelope);
-    if (payload.ok()) {
-      revision = {"host", {payload->host_offer().host_offer_id(), payload->revision()}};
-    }
-  } else if (type == contract::kReminderDue) {
-    auto payload = Unpack<v1::ReminderDue>(*envelope);
-    if (payload.ok()) {
-      auto [scope, id] = std::pair<std::string, std::string>{
-          payload->reminder_id().substr(0, payload->reminder_id().find(':')),
-          payload->reminder_id().substr(payload->reminder_id().find(':') + 1)};
-      revision = {scope == "host" ? "host" : "placement", {id, payload->revision()}};
-    }
-  }
+absl::Status Notifier::Notify(const server::EventContext& event,
+                              std::optional<EventRevision> revision) {
+  const events::Envelope& envelope = event.envelope;
+  metrics_.QueueLag(clock_() - events::OccurredAt(envelope));
+  const std::string& tenant = envelope.tenant();
+  if (auto status = RememberTenant(tenant); !status.ok()) return RetryLater(status);
   if (revision) {
-    auto accepted = scheduling_.AcceptRevision(tenant, revision->first, revision->second.first,
-                                               revision->second.second);
-    if (!accepted.ok()) return bus::Outcome::Retry(accepted.status().ToString());
+    auto accepted =
+        scheduling_.AcceptRevision(tenant, revision->scope, revision->id, revision->revision);
+    if (!accepted.ok()) return RetryLater(accepted.status());
     if (!*accepted) {
-      logger.Info("a newer revision was seen: nothing to send",
-                  {{"event_id", envelope->id()}, {"type", type}});
-      return bus::Outcome::Ack();
+      logger_.WithTenant(tenant)
+          .WithCorrelationId(envelope.correlation_id())
+          .Info("a newer revision was seen: nothing to send",
+                {{"event_id", envelope.id()}, {"type", envelope.type()}});
+      return absl::OkStatus();
     }
   }
+  if (auto status = scheduling_.SaveEvent(tenant, envelope.id(), envelope.SerializeAsString());
+      !status.ok()) {
+    return RetryLater(status);
+  }
+  return SendPlan(PlanEvent(envelope, true, std::nullopt, std::nullopt), envelope, "", event);
+}
 
-  events::Envelope source = *envelope;
-  absl::StatusOr<Plan> plan;
-  std::string only_message;
-  if (type == contract::kResendRequested) {
-    auto payload = Unpack<v1::ResendRequested>(*envelope);
-    if (!payload.ok()) return bus::Outcome::DeadLetter(payload.status().ToString());
-    auto record = repository_.Get(tenant, payload->message_id());
-    if (!record.ok()) return bus::Outcome::Retry(record.status().ToString());
-    if (!record->has_value()) {
-      return bus::Outcome::DeadLetter("no message " + payload->message_id());
-    }
-    auto stored = scheduling_.LoadEvent(tenant, (*record)->event_id);
-    if (!stored.ok()) return bus::Outcome::Retry(stored.status().ToString());
-    if (!stored->has_value()) {
-      return bus::Outcome::DeadLetter("the event of message " + payload->message_id() +
-                                      " is no longer kept");
-    }
-    auto original = events::ParseEnvelope(**stored);
-    if (!original.ok()) return bus::Outcome::DeadLetter(original.status().ToString());
-    source = *original;
-    only_message = payload->message_id();
-    plan = PlanEvent(source, false, std::nullopt, std::nullopt);
-  } else {
-    if (auto status = scheduling_.SaveEvent(tenant, envelope->id(), delivery.body); !status.ok()) {
-      return bus::Outcome::Retry(status.ToString());
-    }
-    plan = PlanEvent(*envelope, true, std::nullopt, std::nullopt);
+absl::Status Notifier::Resend(const v1::ResendRequested& resend,
+                              const server::EventContext& event) {
+  metrics_.QueueLag(clock_() - events::OccurredAt(event.envelope));
+  const std::string& tenant = event.envelope.tenant();
+  if (auto status = RememberTenant(tenant); !status.ok()) return RetryLater(status);
+  auto record = repository_.Get(tenant, resend.message_id());
+  if (!record.ok()) return RetryLater(record.status());
+  if (!record->has_value()) return absl::NotFoundError("no message " + resend.message_id());
+  auto stored = scheduling_.LoadEvent(tenant, (*record)->event_id);
+  if (!stored.ok()) return RetryLater(stored.status());
+  if (!stored->has_value()) {
+    return absl::NotFoundError("the event of message " + resend.message_id() +
+                               " is no longer kept");
   }
+  auto original = events::ParseEnvelope(**stored);
+  if (!original.ok()) return original.status();
+  return SendPlan(PlanEvent(*original, false, std::nullopt, std::nullopt), *original,
+                  resend.message_id(), event);
+}
+
+absl::Status Notifier::SendPlan(const absl::StatusOr<Plan>& plan, const events::Envelope& source,
+                                const std::string& only_message,
+                                const server::EventContext& event) {
   if (!plan.ok()) {
     if (plan.status().code() == absl::StatusCode::kInvalidArgument ||
         plan.status().code() == absl::StatusCode::kNotFound) {
-      return bus::Outcome::DeadLetter(plan.status().ToString());
+      return plan.status();
     }
-    return bus::Outcome::Retry(plan.status().ToString());
+    return RetryLater(plan.status());
   }
-
   int retries = 0;
   int busy = 0;
   std::string reason;
   for (const auto& message : plan->messages) {
     if (!only_message.empty() && MessageIdFor(message.Key(plan->context)) != only_message) continue;
-    if (delivery.stop.stop_requested()) return bus::Outcome::Retry("stopping");
+    if (event.stop.stop_requested()) return absl::UnavailableError("stopping");
     std::string why;
-    switch (Deliver(message, plan->context, source, delivery, why)) {
+    switch (Deliver(message, plan->context, source, event, why)) {
       case Result::kDone:
         break;
       case Result::kRetry:
@@ -479,12 +467,12 @@ bus::Outcome Notifier::Handle(const bus::Delivery& delivery) {
         break;
     }
   }
-  if (retries > 0) return bus::Outcome::Retry(absl::StrCat(retries, " message(s): ", reason));
-  // Another sender holds a message (or did until it died): come back when its claim ran out.
-  if (busy > 0 && delivery.attempt < options_.max_attempts) {
-    return bus::Outcome::Retry(reason);
+  if (retries > 0) {
+    return absl::UnavailableError(absl::StrCat(retries, " message(s): ", reason));
   }
-  return bus::Outcome::Ack();
+  // Another sender holds a message (or did until it died): come back when its claim ran out.
+  if (busy > 0 && event.attempt < options_.max_attempts) return absl::UnavailableError(reason);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ComposedMessage>> Notifier::Preview(const PreviewRequest& request) {

@@ -23,12 +23,16 @@
 #include "domain/compose.h"
 #include "domain/delivery.h"
 #include "domain/templates.h"
-#include "ipraktik/bus/message.h"
+#include "event_mapping.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/logging/logger.h"
 #include "notification_metrics.h"
 #include "scheduling_repository.h"
 #include "send_gate.h"
+#include "ipraktik/server/event_router.h"
+#include "ipraktik/v1/notification_events.pb.h"
+#include "ipraktik/v1/placement_events.pb.h"
+#include "ipraktik/v1/registration_events.pb.h"
 #include "smtp_transport.h"
 
 namespace ipraktik::notification {
@@ -66,8 +70,17 @@ class Notifier {
            SchedulingRepository& scheduling, const TemplateStore& templates, SmtpPool& smtp,
            NotificationMetrics& metrics, logging::Logger logger, Clock clock);
 
-  // The bus handler: what to do with one delivery.
-  bus::Outcome Handle(const bus::Delivery& delivery);
+  // The event router's handlers (notification_app.cc wires them up). Each returns OK when done,
+  // INVALID_ARGUMENT or NOT_FOUND for an event that can never be handled, UNAVAILABLE to be
+  // tried again later.
+  absl::Status ResultPublished(const v1::MatchingResultPublished& published,
+                               const server::EventContext& event);
+  absl::Status EraseParticipant(const v1::ParticipantErased& erased,
+                                const server::EventContext& event);
+  // An event that asks for e-mails (placements, evaluation invitations, reminders); with the
+  // revision it carries, if any: a stale one (a newer revision was seen) sends nothing.
+  absl::Status Notify(const server::EventContext& event, std::optional<EventRevision> revision);
+  absl::Status Resend(const v1::ResendRequested& resend, const server::EventContext& event);
 
   // Renders without sending.
   absl::StatusOr<std::vector<ComposedMessage>> Preview(const PreviewRequest& request);
@@ -95,9 +108,13 @@ class Notifier {
                                 std::int64_t revision, MessageKind kind,
                                 const TenantSettings& settings);
   Result Deliver(const PlannedMessage& planned, const MessageContext& context,
-                 const events::Envelope& envelope, const bus::Delivery& delivery,
+                 const events::Envelope& envelope, const server::EventContext& delivery,
                  std::string& reason);
   absl::Status RememberTenant(const std::string& tenant);
+  // Sends the plan's messages (only_message: just that one); UNAVAILABLE while any is to be
+  // tried again.
+  absl::Status SendPlan(const absl::StatusOr<Plan>& plan, const events::Envelope& source,
+                        const std::string& only_message, const server::EventContext& event);
   // Leaves out of a host's message the interns whose data was erased since the event.
   absl::Status DropErasedInterns(const std::string& tenant, HostInternsAssigned& event);
   std::string NewOwner();

@@ -38,12 +38,10 @@ class Registration : public server::Service {
                                                                        app.deadlines());
     app.AddGrpcService("ipraktik.v1.RegistrationService", service_.get());
     if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
+    published_ = registration::MatchingPublishedRouter(*registrar_, app.redis(), &app.metrics());
     bus::ConsumerOptions consumer;
     consumer.queue = registration::MatchingPublishedQueue();
-    return server::StartEventConsumer(
-        app, "matching-published", std::move(consumer), [this](const bus::Delivery& delivery) {
-          return registration::OnMatchingPublished(*registrar_, delivery);
-        });
+    return server::StartEventConsumer(app, "matching-published", std::move(consumer), *published_);
   }
 
  private:
@@ -53,6 +51,7 @@ class Registration : public server::Service {
   std::unique_ptr<registration::RegistrationRepository> repository_;
   std::unique_ptr<registration::Registrar> registrar_;
   std::unique_ptr<registration::RegistrationServiceImpl> service_;
+  std::unique_ptr<server::EventRouter> published_;
 };
 
 }  // namespace

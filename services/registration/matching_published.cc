@@ -2,9 +2,8 @@
 
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "ipraktik/contract/event_types.h"
-#include "ipraktik/events/envelope.h"
+#include "ipraktik/errors/errors.h"
 #include "ipraktik/v1/placement_events.pb.h"
 
 namespace ipraktik::registration {
@@ -13,24 +12,25 @@ bus::QueueSpec MatchingPublishedQueue() {
   return {.name = kMatchingPublishedQueue, .bindings = {contract::kResultPublished}, .retry = {}};
 }
 
-bus::Outcome OnMatchingPublished(Registrar& registrar, const bus::Delivery& delivery) {
-  auto envelope = events::ParseEnvelope(delivery.body);
-  if (!envelope.ok()) return bus::Outcome::DeadLetter(std::string(envelope.status().message()));
-  v1::MatchingResultPublished published;
-  if (envelope->type() != contract::kResultPublished || !envelope->payload().UnpackTo(&published) ||
-      published.round().round_id().empty()) {
-    return bus::Outcome::DeadLetter(
-        absl::StrCat("not a ", contract::kResultPublished, " event with a round id"));
-  }
-  const Caller caller{.tenant = envelope->tenant(), .correlation_id = envelope->correlation_id()};
-  absl::Status recorded = registrar.RecordMatchingPublished(caller, published.round().round_id());
-  if (recorded.ok()) return bus::Outcome::Ack();
-  std::string reason(recorded.message());
-  if (absl::IsNotFound(recorded) || absl::IsFailedPrecondition(recorded) ||
-      absl::IsInvalidArgument(recorded)) {
-    return bus::Outcome::DeadLetter(reason);
-  }
-  return bus::Outcome::Retry(reason);
+std::unique_ptr<server::EventRouter> MatchingPublishedRouter(Registrar& registrar,
+                                                             store::Pool& redis,
+                                                             prometheus::Registry* metrics) {
+  auto router = std::make_unique<server::EventRouter>(server::EventRouterOptions{
+      .name = kMatchingPublishedQueue, .redis = &redis, .metrics = metrics});
+  router->On<v1::MatchingResultPublished>(
+      contract::kResultPublished,
+      [&registrar](const v1::MatchingResultPublished& published,
+                   const server::EventContext& event) {
+        if (published.round().round_id().empty()) {
+          return errors::InvalidArgument({{"round.round_id", "is required"}},
+                                         "a published matching names no round");
+        }
+        return registrar.RecordMatchingPublished(
+            {.tenant = event.envelope.tenant(), .correlation_id = event.envelope.correlation_id()},
+            published.round().round_id());
+      },
+      {.dedupe = true});
+  return router;
 }
 
 }  // namespace ipraktik::registration

@@ -1,6 +1,6 @@
 // Consumer-side dedupe against a real redis-server: of concurrent consumers handed the same
-// event exactly one applies it, a change and its record are one atomic step, and a refused
-// change leaves no record.
+// event exactly one claims or applies it, a claim holds until completed or forgotten, a change
+// and its record are one atomic step, and a refused change leaves no record.
 #include "ipraktik/events/dedupe.h"
 
 #include <gtest/gtest.h>
@@ -65,29 +65,43 @@ class DedupeTest : public ::testing::Test {
 
 std::unique_ptr<RedisServer> DedupeTest::server_;
 
-TEST_F(DedupeTest, MarksAnEventOnceAndKeepsTheRecordForTheRetention) {
+TEST_F(DedupeTest, AClaimIsALeaseUntilCompletedAndTheRecordStaysForTheRetention) {
   ProcessedEvents processed(*redis_, "notification.mail", absl::Hours(48));
   const Envelope event = Event();
-  EXPECT_FALSE(*processed.IsProcessed(event));
-  EXPECT_TRUE(*processed.MarkProcessed(event));
-  EXPECT_FALSE(*processed.MarkProcessed(event));
-  EXPECT_TRUE(*processed.IsProcessed(event));
-
+  ASSERT_EQ(*processed.TryClaim(event, absl::Minutes(5)), ProcessedEvents::Claim::kClaimed);
   const std::string key = *processed.Key(event);
   EXPECT_EQ(key, absl::StrCat("ipraktik:{kk}:processed:notification.mail:", event.id()));
+  EXPECT_LE(redis_->Command({"PTTL", key})->integer(), absl::ToInt64Milliseconds(absl::Minutes(5)));
+  // A second consumer of the same name meanwhile: busy, to be tried again later.
+  EXPECT_EQ(*processed.TryClaim(event, absl::Minutes(5)), ProcessedEvents::Claim::kBusy);
+
+  ASSERT_TRUE(processed.Complete(event).ok());
+  EXPECT_EQ(*processed.TryClaim(event, absl::Minutes(5)), ProcessedEvents::Claim::kDone);
   const std::int64_t ttl_ms = redis_->Command({"PTTL", key})->integer();
   EXPECT_GT(ttl_ms, absl::ToInt64Milliseconds(absl::Hours(47)));
   EXPECT_LE(ttl_ms, absl::ToInt64Milliseconds(absl::Hours(48)));
 
   // Another consumer keeps its own record.
   ProcessedEvents other(*redis_, "evaluation.count");
-  EXPECT_TRUE(*other.MarkProcessed(event));
-
-  ASSERT_TRUE(processed.Forget(event).ok());
-  EXPECT_TRUE(*processed.MarkProcessed(event));
+  EXPECT_EQ(*other.TryClaim(event, absl::Minutes(5)), ProcessedEvents::Claim::kClaimed);
 }
 
-TEST_F(DedupeTest, OfManyConcurrentMarksOfOneEventExactlyOneWins) {
+TEST_F(DedupeTest, AForgottenClaimLetsARedeliveryHandleTheEvent) {
+  ProcessedEvents processed(*redis_, "notification.mail");
+  const Envelope event = Event();
+  ASSERT_EQ(*processed.TryClaim(event, absl::Minutes(5)), ProcessedEvents::Claim::kClaimed);
+  ASSERT_TRUE(processed.Forget(event).ok());
+  EXPECT_EQ(*processed.TryClaim(event, absl::Minutes(5)), ProcessedEvents::Claim::kClaimed);
+}
+
+TEST_F(DedupeTest, AnApplyRecordCountsAsDone) {
+  ProcessedEvents processed(*redis_, "evaluation.count");
+  const Envelope event = Event();
+  ASSERT_TRUE(processed.Apply(kAddToCounter, event, {Counter()}, {"1"}).ok());
+  EXPECT_EQ(*processed.TryClaim(event, absl::Minutes(5)), ProcessedEvents::Claim::kDone);
+}
+
+TEST_F(DedupeTest, OfManyConcurrentClaimsOfOneEventExactlyOneWins) {
   ProcessedEvents processed(*redis_, "notification.mail");
   for (int round = 0; round < 50; ++round) {
     const Envelope event = Event();
@@ -95,9 +109,9 @@ TEST_F(DedupeTest, OfManyConcurrentMarksOfOneEventExactlyOneWins) {
     std::vector<std::thread> consumers;
     for (int c = 0; c < 4; ++c) {
       consumers.emplace_back([&] {
-        absl::StatusOr<bool> first = processed.MarkProcessed(event);
-        ASSERT_TRUE(first.ok()) << first.status();
-        if (*first) ++winners;
+        absl::StatusOr<ProcessedEvents::Claim> claim = processed.TryClaim(event, absl::Minutes(1));
+        ASSERT_TRUE(claim.ok()) << claim.status();
+        if (*claim == ProcessedEvents::Claim::kClaimed) ++winners;
       });
     }
     for (std::thread& consumer : consumers) consumer.join();
@@ -146,14 +160,14 @@ TEST_F(DedupeTest, ARefusedChangeLeavesNoRecordSoARedeliveryCanSucceed) {
   absl::StatusOr<ScriptOutcome> refused =
       processed.Apply(kAddToCounter, event, {Counter()}, {"many"});
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_FALSE(*processed.IsProcessed(event));
+  EXPECT_EQ(redis_->Command({"EXISTS", *processed.Key(event)})->integer(), 0);
   EXPECT_EQ(CounterValue(), 0);
 
   absl::StatusOr<ScriptOutcome> applied = processed.Apply(kAddToCounter, event, {Counter()}, {"5"});
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_FALSE(applied->duplicate);
   EXPECT_EQ(applied->reply, store::Reply::Integer(5));
-  EXPECT_TRUE(*processed.IsProcessed(event));
+  EXPECT_EQ(redis_->Command({"EXISTS", *processed.Key(event)})->integer(), 1);
 }
 
 TEST_F(DedupeTest, RefusesKeysOfAnotherTenantInTheSameScript) {

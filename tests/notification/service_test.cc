@@ -17,6 +17,7 @@
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/outbox/relay.h"
+#include "ipraktik/server/event_consumer.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/server/outbox_relay.h"
 #include "ipraktik/store/pool.h"
@@ -114,6 +115,7 @@ class NotificationTest : public ::testing::Test {
     server_.reset();
     if (relay_) relay_->Stop();
     relay_.reset();
+    consumers_.clear();  // before the apps whose routers they use
     apps_.clear();
     if (relay_publisher_) relay_publisher_->Close();
   }
@@ -155,7 +157,13 @@ class NotificationTest : public ::testing::Test {
         logging::Logger("notification", LogLevel()), {}, [] { return absl::Now(); });
     EXPECT_TRUE(app.ok()) << app.status();
     apps_.push_back(*std::move(app));
-    EXPECT_TRUE(Eventually([&] { return apps_.back()->Consuming(); }));
+    bus::ConsumerOptions consumer_options = apps_.back()->consumer_options();
+    consumer_options.connection = Connection("consumer");
+    auto consumer =
+        server::EventConsumer::Start(std::move(consumer_options), apps_.back()->router(), nullptr);
+    EXPECT_TRUE(consumer.ok()) << consumer.status();
+    consumers_.push_back(*std::move(consumer));
+    EXPECT_TRUE(Eventually([&] { return consumers_.back()->Running(); }));
     if (!server_) {
       auto server = server::GrpcServer::Start(
           {.address = "127.0.0.1:0"},
@@ -218,6 +226,7 @@ class NotificationTest : public ::testing::Test {
   std::vector<std::unique_ptr<NotificationApp>> apps_;
   std::unique_ptr<bus::Publisher> relay_publisher_;
   std::unique_ptr<outbox::Relay> relay_;
+  std::vector<std::unique_ptr<server::EventConsumer>> consumers_;
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<v1::NotificationService::Stub> stub_;
 };

@@ -53,18 +53,15 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   consumer_options.connection.connection_name = "registration-test-consumer";
   consumer_options.connection.logger = logger;
   consumer_options.queue = MatchingPublishedQueue();
-  auto consumer = bus::Consumer::Create(
-      std::move(consumer_options),
-      [this](const bus::Delivery& d) { return OnMatchingPublished(*registrar_, d); });
+  published_ = MatchingPublishedRouter(*registrar_, *redis_, &metrics_);
+  auto consumer = server::EventConsumer::Start(std::move(consumer_options), *published_, nullptr);
   if (!consumer.ok()) throw std::runtime_error(std::string(consumer.status().message()));
-  consumer_ = std::make_unique<bus::Consumer>(*std::move(consumer));
-  consumer_thread_ = std::thread([this] { (void)consumer_->Run(); });
+  consumer_ = *std::move(consumer);
 }
 
 InProcessRegistration::~InProcessRegistration() {
   server_->Shutdown(1s);
   consumer_->Stop();
-  consumer_thread_.join();
   relay_->Stop();
 }
 

@@ -25,6 +25,8 @@
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/outbox/relay.h"
+#include "ipraktik/server/event_consumer.h"
+#include "ipraktik/server/event_router.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
@@ -79,8 +81,8 @@ class InProcessRegistration {
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<bus::Publisher> publisher_;
   std::unique_ptr<outbox::Relay> relay_;
-  std::unique_ptr<bus::Consumer> consumer_;  // of published matchings
-  std::thread consumer_thread_;
+  std::unique_ptr<server::EventRouter> published_;
+  std::unique_ptr<server::EventConsumer> consumer_;  // of published matchings
 };
 
 // A client context for tenant (none when empty), with a deadline.

@@ -18,6 +18,7 @@
 #include "ipraktik/bus/publisher.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
+#include "ipraktik/server/event_consumer.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/placement_events.pb.h"
 #include "local_servers.h"
@@ -220,9 +221,15 @@ int Main() {
                                     logging::Logger("notification", logging::Level::kWarning), {},
                                     [] { return absl::Now(); });
   Check(app.status(), "starting the service");
+  bus::ConsumerOptions consumer_options = (*app)->consumer_options();
+  consumer_options.connection = connection("consumer");
+  auto consumer =
+      server::EventConsumer::Start(std::move(consumer_options), (*app)->router(), nullptr);
+  Check(consumer.status(), "starting the consumer");
   WaitFor(smtp, start + kPlacements);
   double service_rate = Report("notification service (queue -> claim -> render -> SMTP -> record)",
                                kPlacements, SteadyClock::now() - began);
+  (*consumer)->Stop();
   (*app)->Stop();
 
   // 3. The plain client once more, so that drift of the sink during the run shows.

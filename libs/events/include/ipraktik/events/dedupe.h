@@ -6,17 +6,20 @@
 //   ipraktik:{<tenant>}:processed:<consumer>:<event id>
 // The retention must be longer than any event can take to be redelivered (days, not minutes).
 //
-// A change in Redis and its record in one atomic step (a duplicate changes nothing):
-//   events::EventScript count_placement(R"lua(        // e.g. a member of the repository
-//     redis.call('HINCRBY', KEYS[1], 'placements', 1)
-//     return 1
-//   )lua");
-//   events::ProcessedEvents processed(redis, "evaluation.placements");
-//   auto outcome = processed.Apply(count_placement, envelope, {round_key}, {});
-//   if (outcome.ok() && outcome->duplicate) { /* ack: done before */ }
-//
-// A side effect outside Redis (an e-mail): MarkProcessed first, Forget if the effect failed, so
-// a concurrent duplicate cannot do it twice.
+// Two ways to use the record:
+//   - A change in Redis: the change and its record in one atomic step (Apply), so a duplicate
+//     changes nothing:
+//       events::EventScript count_placement(R"lua(        // e.g. a member of the repository
+//         redis.call('HINCRBY', KEYS[1], 'placements', 1)
+//         return 1
+//       )lua");
+//       auto outcome = processed.Apply(count_placement, envelope, {round_key}, {});
+//       if (outcome.ok() && outcome->duplicate) { /* ack: done before */ }
+//   - Any other handler (server::EventRouter's `.dedupe`): Claim the event before handling it,
+//     Complete it after success, Forget it after a failure. A claim is a lease: if the consumer
+//     dies mid-handler, the redelivery finds the claim busy until the lease runs out, and then
+//     handles the event itself, so a crash never loses an event and a concurrent duplicate never
+//     runs beside the first.
 
 #include <string>
 #include <string_view>
@@ -40,11 +43,16 @@ class ProcessedEvents {
   // The record key of an event; INVALID_ARGUMENT for a bad tenant, event id or consumer name.
   absl::StatusOr<std::string> Key(const Envelope& event) const;
 
-  // Records the event as processed: true when this call did, false when it already was.
-  // Exactly one of any number of concurrent callers gets true.
-  absl::StatusOr<bool> MarkProcessed(const Envelope& event);
-  absl::StatusOr<bool> IsProcessed(const Envelope& event);
-  // Removes the record, so a redelivery processes the event again.
+  enum class Claim {
+    kClaimed,  // this caller handles the event now (and then calls Complete or Forget)
+    kDone,     // processed before: a duplicate
+    kBusy,     // claimed by another caller whose lease has not run out: try again later
+  };
+  // Claims the event for `lease`. Exactly one of any number of concurrent callers gets kClaimed.
+  absl::StatusOr<Claim> TryClaim(const Envelope& event, absl::Duration lease);
+  // Records a claimed event as processed, for the retention.
+  absl::Status Complete(const Envelope& event);
+  // Removes the record (a claim or a completion), so a redelivery processes the event again.
   absl::Status Forget(const Envelope& event);
 
   // Runs the script's change with keys and args and records the event, atomically; a duplicate
@@ -59,6 +67,7 @@ class ProcessedEvents {
   store::Pool& redis_;
   std::string consumer_;
   absl::Duration retention_;
+  store::Script claim_script_;
 };
 
 }  // namespace ipraktik::events
