@@ -8,8 +8,8 @@
 #                           BUILD_DIR/bench-data/matching and reused.
 # Algorithms: MATCH_REFERENCES (default "NetworkSimplex CostScaling CapacityScaling") up to
 # MATCH_ALL_UP_TO interns (default 10000); above that only MATCH_LARGE_REFERENCES (default
-# "NetworkSimplex"): cost scaling took 4.6 times as long at 100k, capacity scaling 11 times as long
-# at 10k (docs/benchmarks.md), and at 1M they would take many minutes.
+# "NetworkSimplex"): cost scaling took 4.6 times its CPU time at 100k, capacity scaling 15-17 times
+# at 10k (docs/benchmarks.md); at 1M cost scaling's arithmetic overflows 64 bits.
 # The reference's solve time is LEMON's part alone (its graph, the flow, reading it off); the
 # rules before it are plain oracle code and not counted, while the engine's solve time includes
 # its rules and its reports: the ratios err in LEMON's favour.
