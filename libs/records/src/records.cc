@@ -192,29 +192,90 @@ bool Supported(const FieldDescriptor& field) {
   }
 }
 
-// Calls visit(api field, record field, conversion, element index) for every element present in
-// source, of every record field with a counterpart: source is the API message when storing
-// (source_is_api), the record when loading.
-template <typename Visit>
-absl::Status ForEachPresent(const Descriptor& api, const Descriptor& record, const Message& source,
-                            bool source_is_api, Visit visit) {
-  const Reflection& reflection = *source.GetReflection();
+// Calls convert(element, target, conversion) for every element present in `from` of every record
+// field with a counterpart in the other message (`to`), after copying what has the same type on
+// both sides itself. `from` is the API message when storing (from_is_api), the record when
+// loading.
+template <typename Convert>
+absl::Status ForEachPresent(const Message& from, Message& to, bool from_is_api, Convert convert) {
+  const Descriptor& api = from_is_api ? *from.GetDescriptor() : *to.GetDescriptor();
+  const Descriptor& record = from_is_api ? *to.GetDescriptor() : *from.GetDescriptor();
+  const Reflection& reflection = *from.GetReflection();
   for (int n = 0; n < record.field_count(); ++n) {
     const FieldDescriptor& record_field = *record.field(n);
     const FieldDescriptor* api_field = api.FindFieldByName(record_field.name());
     if (api_field == nullptr) continue;
     const Conversion conversion = Between(*api_field, record_field);
     if (conversion == Conversion::kNone) continue;
-    const FieldDescriptor& present = source_is_api ? *api_field : record_field;
-    const int count = present.is_repeated() ? reflection.FieldSize(source, &present)
-                      : reflection.HasField(source, &present) ? 1
-                                                              : 0;
+    const FieldDescriptor& source = from_is_api ? *api_field : record_field;
+    const Target target{to, from_is_api ? record_field : *api_field};
+    const int count = source.is_repeated()                 ? reflection.FieldSize(from, &source)
+                      : reflection.HasField(from, &source) ? 1
+                                                           : 0;
     for (int i = 0; i < count; ++i) {
-      const int index = present.is_repeated() ? i : -1;
-      if (absl::Status status = visit(*api_field, record_field, conversion, index); !status.ok()) {
+      const Element element{from, source, source.is_repeated() ? i : -1};
+      if (conversion == Conversion::kSame) {
+        CopySame(element, target);
+      } else if (absl::Status status = convert(element, target, conversion); !status.ok()) {
         return status;
       }
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreElement(const Element& from, const Target& to, Conversion conversion) {
+  switch (conversion) {
+    case Conversion::kEnumName:
+      to.String(EnumName(*from.field.enum_type(), from.EnumValue()));
+      break;
+    case Conversion::kDateNumber: {
+      const Message& date = from.Nested();
+      to.Int32(static_cast<std::int32_t>(Part(date, "year") * 10000 + Part(date, "month") * 100 +
+                                         Part(date, "day")));
+      break;
+    }
+    case Conversion::kTimeMicros: {
+      const Message& time = from.Nested();
+      to.Int64(Part(time, "seconds") * 1'000'000 + Part(time, "nanos") / 1000);
+      break;
+    }
+    case Conversion::kNested:
+      Store(from.Nested(), to.Nested());
+      break;
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadElement(const Element& from, const Target& to, Conversion conversion) {
+  switch (conversion) {
+    case Conversion::kEnumName: {
+      auto number = EnumNumber(*to.field.enum_type(), from.String());
+      if (!number.ok()) return number.status();
+      to.EnumValue(*number);
+      break;
+    }
+    case Conversion::kDateNumber: {
+      const std::int32_t day = from.Int32();
+      Message& date = to.Nested();
+      SetPart(date, "year", day / 10000);
+      SetPart(date, "month", day / 100 % 100);
+      SetPart(date, "day", day % 100);
+      break;
+    }
+    case Conversion::kTimeMicros: {
+      const std::int64_t micros = from.Int64();
+      Message& time = to.Nested();
+      SetPart(time, "seconds", micros / 1'000'000);
+      SetPart(time, "nanos", micros % 1'000'000 * 1000);
+      break;
+    }
+    case Conversion::kNested:
+      return Load(from.Nested(), to.Nested());
+    default:
+      break;
   }
   return absl::OkStatus();
 }
@@ -223,80 +284,12 @@ absl::Status ForEachPresent(const Descriptor& api, const Descriptor& record, con
 
 void Store(const Message& api, Message& record) {
   record.Clear();
-  (void)ForEachPresent(
-      *api.GetDescriptor(), *record.GetDescriptor(), api, /*source_is_api=*/true,
-      [&](const FieldDescriptor& api_field, const FieldDescriptor& record_field,
-          Conversion conversion, int index) {
-        const Element from{api, api_field, index};
-        const Target to{record, record_field};
-        switch (conversion) {
-          case Conversion::kSame:
-            CopySame(from, to);
-            break;
-          case Conversion::kEnumName:
-            to.String(EnumName(*api_field.enum_type(), from.EnumValue()));
-            break;
-          case Conversion::kDateNumber: {
-            const Message& date = from.Nested();
-            to.Int32(static_cast<std::int32_t>(Part(date, "year") * 10000 +
-                                               Part(date, "month") * 100 + Part(date, "day")));
-            break;
-          }
-          case Conversion::kTimeMicros: {
-            const Message& time = from.Nested();
-            to.Int64(Part(time, "seconds") * 1'000'000 + Part(time, "nanos") / 1000);
-            break;
-          }
-          case Conversion::kNested:
-            Store(from.Nested(), to.Nested());
-            break;
-          case Conversion::kNone:
-            break;
-        }
-        return absl::OkStatus();
-      });
+  (void)ForEachPresent(api, record, /*from_is_api=*/true, StoreElement);
 }
 
 absl::Status Load(const Message& record, Message& api) {
   api.Clear();
-  return ForEachPresent(*api.GetDescriptor(), *record.GetDescriptor(), record,
-                        /*source_is_api=*/false,
-                        [&](const FieldDescriptor& api_field, const FieldDescriptor& record_field,
-                            Conversion conversion, int index) -> absl::Status {
-                          const Element from{record, record_field, index};
-                          const Target to{api, api_field};
-                          switch (conversion) {
-                            case Conversion::kSame:
-                              CopySame(from, to);
-                              break;
-                            case Conversion::kEnumName: {
-                              auto number = EnumNumber(*api_field.enum_type(), from.String());
-                              if (!number.ok()) return number.status();
-                              to.EnumValue(*number);
-                              break;
-                            }
-                            case Conversion::kDateNumber: {
-                              const std::int32_t day = from.Int32();
-                              Message& date = to.Nested();
-                              SetPart(date, "year", day / 10000);
-                              SetPart(date, "month", day / 100 % 100);
-                              SetPart(date, "day", day % 100);
-                              break;
-                            }
-                            case Conversion::kTimeMicros: {
-                              const std::int64_t micros = from.Int64();
-                              Message& time = to.Nested();
-                              SetPart(time, "seconds", micros / 1'000'000);
-                              SetPart(time, "nanos", micros % 1'000'000 * 1000);
-                              break;
-                            }
-                            case Conversion::kNested:
-                              return Load(from.Nested(), to.Nested());
-                            case Conversion::kNone:
-                              break;
-                          }
-                          return absl::OkStatus();
-                        });
+  return ForEachPresent(record, api, /*from_is_api=*/false, LoadElement);
 }
 
 absl::Status CheckCounterparts(const Descriptor& record, const Descriptor& api) {
