@@ -1,6 +1,11 @@
 #include "ipraktik/records/records.h"
 
+#include <array>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -50,41 +55,6 @@ absl::string_view EnumPrefix(const EnumDescriptor& type) {
   return absl::StripSuffix(type.value(0)->name(), "UNSPECIFIED");
 }
 
-std::string EnumName(const EnumDescriptor& type, int number) {
-  const auto* value = type.FindValueByNumber(number);
-  if (number == 0 || value == nullptr) return "";
-  return absl::AsciiStrToLower(absl::StripPrefix(value->name(), EnumPrefix(type)));
-}
-
-absl::StatusOr<int> EnumNumber(const EnumDescriptor& type, const std::string& name) {
-  if (name.empty()) return 0;
-  const auto* value =
-      type.FindValueByName(absl::StrCat(EnumPrefix(type), absl::AsciiStrToUpper(name)));
-  if (value == nullptr || value->number() == 0) {
-    return absl::DataLossError(
-        absl::StrCat("a stored record names \"", name, "\", which ", type.full_name(), " lacks"));
-  }
-  return value->number();
-}
-
-// A number field of a Date or Timestamp (int32 or int64), by name.
-std::int64_t Part(const Message& message, const char* name) {
-  const FieldDescriptor& field = *message.GetDescriptor()->FindFieldByName(name);
-  const Reflection& reflection = *message.GetReflection();
-  return field.cpp_type() == FieldDescriptor::CPPTYPE_INT64 ? reflection.GetInt64(message, &field)
-                                                            : reflection.GetInt32(message, &field);
-}
-
-void SetPart(Message& message, const char* name, std::int64_t value) {
-  const FieldDescriptor& field = *message.GetDescriptor()->FindFieldByName(name);
-  const Reflection& reflection = *message.GetReflection();
-  if (field.cpp_type() == FieldDescriptor::CPPTYPE_INT64) {
-    reflection.SetInt64(&message, &field, value);
-  } else {
-    reflection.SetInt32(&message, &field, static_cast<std::int32_t>(value));
-  }
-}
-
 // One element of a field: index -1 stands for a singular field.
 struct Element {
   const Message& message;
@@ -100,9 +70,9 @@ struct Element {
     return index < 0 ? reflection().GetInt64(message, &field)
                      : reflection().GetRepeatedInt64(message, &field, index);
   }
-  std::string String() const {
-    return index < 0 ? reflection().GetString(message, &field)
-                     : reflection().GetRepeatedString(message, &field, index);
+  const std::string& String(std::string& scratch) const {
+    return index < 0 ? reflection().GetStringReference(message, &field, &scratch)
+                     : reflection().GetRepeatedStringReference(message, &field, index, &scratch);
   }
   int EnumValue() const {
     return index < 0 ? reflection().GetEnumValue(message, &field)
@@ -137,9 +107,9 @@ struct Target {
     repeated() ? reflection().AddInt64(&message, &field, value)
                : reflection().SetInt64(&message, &field, value);
   }
-  void String(std::string value) const {
-    repeated() ? reflection().AddString(&message, &field, std::move(value))
-               : reflection().SetString(&message, &field, std::move(value));
+  void String(const std::string& value) const {
+    repeated() ? reflection().AddString(&message, &field, value)
+               : reflection().SetString(&message, &field, value);
   }
   void EnumValue(int value) const {
     repeated() ? reflection().AddEnumValue(&message, &field, value)
@@ -166,8 +136,10 @@ void CopySame(const Element& from, const Target& to) {
       return to.Int32(from.Int32());
     case FieldDescriptor::CPPTYPE_INT64:
       return to.Int64(from.Int64());
-    case FieldDescriptor::CPPTYPE_STRING:
-      return to.String(from.String());
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string scratch;
+      return to.String(from.String(scratch));
+    }
     case FieldDescriptor::CPPTYPE_ENUM:
       return to.EnumValue(from.EnumValue());
     case FieldDescriptor::CPPTYPE_MESSAGE:
@@ -192,31 +164,38 @@ bool Supported(const FieldDescriptor& field) {
   }
 }
 
-// Calls convert(element, target, conversion) for every element present in `from` of every record
-// field with a counterpart in the other message (`to`), after copying what has the same type on
-// both sides itself. `from` is the API message when storing (from_is_api), the record when
-// loading.
+}  // namespace
+
+struct Mapping::Step {
+  const FieldDescriptor* api = nullptr;
+  const FieldDescriptor* record = nullptr;
+  Conversion conversion = Conversion::kNone;
+  std::unique_ptr<Mapping> nested;                 // kNested
+  std::vector<std::pair<int, std::string>> names;  // kEnumName: number -> stored name
+  // kDateNumber: the Date's year, month, day; kTimeMicros: the Timestamp's seconds, nanos.
+  std::array<const FieldDescriptor*, 3> parts{};
+};
+
+namespace {
+
+// Calls convert(step, element, target) for every element present in `from` of every step, after
+// copying what has the same type on both sides itself. `from` is the API message when storing
+// (from_is_api), the record when loading.
 template <typename Convert>
-absl::Status ForEachPresent(const Message& from, Message& to, bool from_is_api, Convert convert) {
-  const Descriptor& api = from_is_api ? *from.GetDescriptor() : *to.GetDescriptor();
-  const Descriptor& record = from_is_api ? *to.GetDescriptor() : *from.GetDescriptor();
+absl::Status ForEachElement(const std::vector<Mapping::Step>& steps, const Message& from,
+                            Message& to, bool from_is_api, Convert convert) {
   const Reflection& reflection = *from.GetReflection();
-  for (int n = 0; n < record.field_count(); ++n) {
-    const FieldDescriptor& record_field = *record.field(n);
-    const FieldDescriptor* api_field = api.FindFieldByName(record_field.name());
-    if (api_field == nullptr) continue;
-    const Conversion conversion = Between(*api_field, record_field);
-    if (conversion == Conversion::kNone) continue;
-    const FieldDescriptor& source = from_is_api ? *api_field : record_field;
-    const Target target{to, from_is_api ? record_field : *api_field};
+  for (const Mapping::Step& step : steps) {
+    const FieldDescriptor& source = from_is_api ? *step.api : *step.record;
+    const Target target{to, from_is_api ? *step.record : *step.api};
     const int count = source.is_repeated()                 ? reflection.FieldSize(from, &source)
                       : reflection.HasField(from, &source) ? 1
                                                            : 0;
     for (int i = 0; i < count; ++i) {
       const Element element{from, source, source.is_repeated() ? i : -1};
-      if (conversion == Conversion::kSame) {
+      if (step.conversion == Conversion::kSame) {
         CopySame(element, target);
-      } else if (absl::Status status = convert(element, target, conversion); !status.ok()) {
+      } else if (absl::Status status = convert(step, element, target); !status.ok()) {
         return status;
       }
     }
@@ -224,72 +203,145 @@ absl::Status ForEachPresent(const Message& from, Message& to, bool from_is_api, 
   return absl::OkStatus();
 }
 
-absl::Status StoreElement(const Element& from, const Target& to, Conversion conversion) {
-  switch (conversion) {
-    case Conversion::kEnumName:
-      to.String(EnumName(*from.field.enum_type(), from.EnumValue()));
-      break;
-    case Conversion::kDateNumber: {
-      const Message& date = from.Nested();
-      to.Int32(static_cast<std::int32_t>(Part(date, "year") * 10000 + Part(date, "month") * 100 +
-                                         Part(date, "day")));
-      break;
-    }
-    case Conversion::kTimeMicros: {
-      const Message& time = from.Nested();
-      to.Int64(Part(time, "seconds") * 1'000'000 + Part(time, "nanos") / 1000);
-      break;
-    }
-    case Conversion::kNested:
-      Store(from.Nested(), to.Nested());
-      break;
-    default:
-      break;
-  }
-  return absl::OkStatus();
+std::int64_t Get(const Message& message, const FieldDescriptor* field) {
+  const Reflection& reflection = *message.GetReflection();
+  return field->cpp_type() == FieldDescriptor::CPPTYPE_INT64 ? reflection.GetInt64(message, field)
+                                                             : reflection.GetInt32(message, field);
 }
 
-absl::Status LoadElement(const Element& from, const Target& to, Conversion conversion) {
-  switch (conversion) {
-    case Conversion::kEnumName: {
-      auto number = EnumNumber(*to.field.enum_type(), from.String());
-      if (!number.ok()) return number.status();
-      to.EnumValue(*number);
-      break;
-    }
-    case Conversion::kDateNumber: {
-      const std::int32_t day = from.Int32();
-      Message& date = to.Nested();
-      SetPart(date, "year", day / 10000);
-      SetPart(date, "month", day / 100 % 100);
-      SetPart(date, "day", day % 100);
-      break;
-    }
-    case Conversion::kTimeMicros: {
-      const std::int64_t micros = from.Int64();
-      Message& time = to.Nested();
-      SetPart(time, "seconds", micros / 1'000'000);
-      SetPart(time, "nanos", micros % 1'000'000 * 1000);
-      break;
-    }
-    case Conversion::kNested:
-      return Load(from.Nested(), to.Nested());
-    default:
-      break;
+void Set(Message& message, const FieldDescriptor* field, std::int64_t value) {
+  const Reflection& reflection = *message.GetReflection();
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_INT64) {
+    reflection.SetInt64(&message, field, value);
+  } else {
+    reflection.SetInt32(&message, field, static_cast<std::int32_t>(value));
   }
-  return absl::OkStatus();
 }
 
 }  // namespace
 
-void Store(const Message& api, Message& record) {
-  record.Clear();
-  (void)ForEachPresent(api, record, /*from_is_api=*/true, StoreElement);
+Mapping::Mapping(const Descriptor& record, const Descriptor& api) {
+  for (int n = 0; n < record.field_count(); ++n) {
+    const FieldDescriptor& record_field = *record.field(n);
+    const FieldDescriptor* api_field = api.FindFieldByName(record_field.name());
+    if (api_field == nullptr) continue;
+    Step step;
+    step.api = api_field;
+    step.record = &record_field;
+    step.conversion = Between(*api_field, record_field);
+    switch (step.conversion) {
+      case Conversion::kNone:
+        continue;
+      case Conversion::kNested:
+        step.nested =
+            std::make_unique<Mapping>(*record_field.message_type(), *api_field->message_type());
+        break;
+      case Conversion::kEnumName: {
+        const EnumDescriptor& type = *api_field->enum_type();
+        for (int v = 0; v < type.value_count(); ++v) {
+          const auto& value = *type.value(v);
+          if (value.number() == 0) continue;
+          step.names.emplace_back(value.number(), absl::AsciiStrToLower(absl::StripPrefix(
+                                                      value.name(), EnumPrefix(type))));
+        }
+        break;
+      }
+      case Conversion::kDateNumber:
+      case Conversion::kTimeMicros: {
+        const Descriptor& type = *api_field->message_type();
+        const bool date = step.conversion == Conversion::kDateNumber;
+        step.parts = {type.FindFieldByName(date ? "year" : "seconds"),
+                      type.FindFieldByName(date ? "month" : "nanos"),
+                      date ? type.FindFieldByName("day") : nullptr};
+        break;
+      }
+      case Conversion::kSame:
+        break;
+    }
+    steps_.push_back(std::move(step));
+  }
 }
 
-absl::Status Load(const Message& record, Message& api) {
+Mapping::~Mapping() = default;
+
+void Mapping::Store(const Message& api, Message& record) const {
+  record.Clear();
+  (void)ForEachElement(
+      steps_, api, record, /*from_is_api=*/true,
+      [](const Step& step, const Element& from, const Target& to) {
+        switch (step.conversion) {
+          case Conversion::kEnumName: {
+            const int number = from.EnumValue();
+            std::string name;  // unspecified, or a number the enum does not declare
+            for (const auto& [known, text] : step.names) {
+              if (known == number) name = text;
+            }
+            to.String(name);
+            break;
+          }
+          case Conversion::kDateNumber: {
+            const Message& date = from.Nested();
+            to.Int32(static_cast<std::int32_t>(Get(date, step.parts[0]) * 10000 +
+                                               Get(date, step.parts[1]) * 100 +
+                                               Get(date, step.parts[2])));
+            break;
+          }
+          case Conversion::kTimeMicros: {
+            const Message& time = from.Nested();
+            to.Int64(Get(time, step.parts[0]) * 1'000'000 + Get(time, step.parts[1]) / 1000);
+            break;
+          }
+          case Conversion::kNested:
+            step.nested->Store(from.Nested(), to.Nested());
+            break;
+          default:
+            break;
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status Mapping::Load(const Message& record, Message& api) const {
   api.Clear();
-  return ForEachPresent(record, api, /*from_is_api=*/false, LoadElement);
+  return ForEachElement(
+      steps_, record, api, /*from_is_api=*/false,
+      [](const Step& step, const Element& from, const Target& to) -> absl::Status {
+        switch (step.conversion) {
+          case Conversion::kEnumName: {
+            std::string scratch;
+            const std::string& name = from.String(scratch);
+            if (name.empty()) return absl::OkStatus();
+            for (const auto& [number, text] : step.names) {
+              if (text == name) {
+                to.EnumValue(number);
+                return absl::OkStatus();
+              }
+            }
+            return absl::DataLossError(absl::StrCat("a stored record names \"", name, "\", which ",
+                                                    to.field.full_name(), " has no value for"));
+          }
+          case Conversion::kDateNumber: {
+            const std::int32_t day = from.Int32();
+            Message& date = to.Nested();
+            Set(date, step.parts[0], day / 10000);
+            Set(date, step.parts[1], day / 100 % 100);
+            Set(date, step.parts[2], day % 100);
+            break;
+          }
+          case Conversion::kTimeMicros: {
+            const std::int64_t micros = from.Int64();
+            Message& time = to.Nested();
+            Set(time, step.parts[0], micros / 1'000'000);
+            Set(time, step.parts[1], micros % 1'000'000 * 1000);
+            break;
+          }
+          case Conversion::kNested:
+            return step.nested->Load(from.Nested(), to.Nested());
+          default:
+            break;
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::Status CheckCounterparts(const Descriptor& record, const Descriptor& api) {
