@@ -2,15 +2,18 @@
 
 #include <algorithm>
 #include <tuple>
-#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/events/event_script.h"
+#include "ipraktik/records/records.h"
+#include "ipraktik/storage/v1/records.pb.h"
 #include "ipraktik/store/keys.h"
 
 namespace ipraktik::matching_service {
 namespace {
+
+namespace storage = ::ipraktik::storage::v1;
 
 // KEYS: placements, host lists. ARGV: n placements, then (participant, bytes) pairs, then
 // (offer, bytes) pairs.
@@ -38,24 +41,8 @@ std::string RuleField(std::string_view participant, std::string_view offer) {
   return absl::StrCat(std::string(participant), "|", std::string(offer));
 }
 
-// A calendar day as the number yyyymmdd.
-std::int32_t StoredDay(const v1::Date& day) {
-  return day.year() * 10000 + day.month() * 100 + day.day();
-}
-
-v1::Date DayOf(std::int32_t stored) {
-  v1::Date day;
-  day.set_year(stored / 10000);
-  day.set_month(stored / 100 % 100);
-  day.set_day(stored % 100);
-  return day;
-}
-
-constexpr std::pair<v1::PairRuleKind, std::string_view> kRuleKinds[] = {
-    {v1::PAIR_RULE_KIND_PIN, "pin"}, {v1::PAIR_RULE_KIND_FORBID, "forbid"}};
-
-// A hash of serialized messages: field -> the message (an API message, through its Record when
-// that is not Message itself), or DATA_LOSS naming the field that is unreadable.
+// A hash of serialized Records: field -> its API message (a Record that is the message itself is
+// kept as sent), or DATA_LOSS naming the field that is unreadable.
 template <typename Message, typename Record = Message>
 absl::StatusOr<std::map<std::string, Message>> ReadHash(store::Pool& redis,
                                                         const std::string& key) {
@@ -64,77 +51,18 @@ absl::StatusOr<std::map<std::string, Message>> ReadHash(store::Pool& redis,
   std::map<std::string, Message> out;
   const auto& elements = reply->elements();
   for (std::size_t i = 0; i + 1 < elements.size(); i += 2) {
-    Record record;
     absl::StatusOr<Message> message =
-        absl::DataLossError(absl::StrCat("unreadable record ", elements[i].str(), " in ", key));
-    if (record.ParseFromString(elements[i + 1].str())) {
-      if constexpr (std::is_same_v<Message, Record>) {
-        message = std::move(record);
-      } else {
-        message = FromRecord(record);
-      }
+        records::FromStoredBytes<Record, Message>(elements[i + 1].str());
+    if (!message.ok()) {
+      return absl::DataLossError(absl::StrCat("unreadable record ", elements[i].str(), " in ", key,
+                                              ": ", message.status().message()));
     }
-    if (!message.ok()) return message.status();
     out.emplace(elements[i].str(), *std::move(message));
   }
   return out;
 }
 
 }  // namespace
-
-storage::PairRuleRecord ToRecord(const v1::PairRule& rule) {
-  storage::PairRuleRecord out;
-  out.set_round_id(rule.round_id());
-  out.set_participant_id(rule.participant_id());
-  out.set_host_offer_id(rule.host_offer_id());
-  for (const auto& [kind, name] : kRuleKinds) {
-    if (kind == rule.kind()) out.set_kind(std::string(name));
-  }
-  out.set_note(rule.note());
-  return out;
-}
-
-absl::StatusOr<v1::PairRule> FromRecord(const storage::PairRuleRecord& record) {
-  v1::PairRule out;
-  out.set_round_id(record.round_id());
-  out.set_participant_id(record.participant_id());
-  out.set_host_offer_id(record.host_offer_id());
-  for (const auto& [kind, name] : kRuleKinds) {
-    if (name == record.kind()) out.set_kind(kind);
-  }
-  if (out.kind() == v1::PAIR_RULE_KIND_UNSPECIFIED) {
-    return absl::DataLossError(
-        absl::StrCat("a stored pair rule has the unknown kind \"", record.kind(), "\""));
-  }
-  out.set_note(record.note());
-  return out;
-}
-
-storage::PlacementRecord ToRecord(const v1::Placement& placement) {
-  storage::PlacementRecord out;
-  out.set_participant_id(placement.participant_id());
-  out.set_host_offer_id(placement.host_offer_id());
-  for (const v1::Date& day : placement.days()) out.add_days(StoredDay(day));
-  out.set_rank(placement.rank());
-  out.set_placement_id(placement.placement_id());
-  out.set_revision(placement.revision());
-  out.set_job_id(placement.job_id());
-  out.set_reason_code(placement.reason_code());
-  return out;
-}
-
-absl::StatusOr<v1::Placement> FromRecord(const storage::PlacementRecord& record) {
-  v1::Placement out;
-  out.set_participant_id(record.participant_id());
-  out.set_host_offer_id(record.host_offer_id());
-  for (std::int32_t day : record.days()) *out.add_days() = DayOf(day);
-  out.set_rank(record.rank());
-  out.set_placement_id(record.placement_id());
-  out.set_revision(record.revision());
-  out.set_job_id(record.job_id());
-  out.set_reason_code(record.reason_code());
-  return out;
-}
 
 struct MatchingRepository::Scripts {
   events::EventScript apply{kApplyLua};
@@ -152,7 +80,7 @@ absl::Status MatchingRepository::SetRule(std::string_view tenant, const v1::Pair
   return redis_
       .Command({"HSET", keys->Key("matching_rules", rule.round_id()),
                 RuleField(rule.participant_id(), rule.host_offer_id()),
-                ToRecord(rule).SerializeAsString()},
+                records::StoredBytes<storage::PairRuleRecord>(rule)},
                store::Retry::kIdempotent)
       .status();
 }
@@ -230,7 +158,7 @@ absl::Status MatchingRepository::ApplyPublicationBatch(
   args.push_back(absl::StrCat(placements.size()));
   for (const v1::Placement& placement : placements) {
     args.push_back(placement.participant_id());
-    args.push_back(ToRecord(placement).SerializeAsString());
+    args.push_back(records::StoredBytes<storage::PlacementRecord>(placement));
   }
   for (const v1::HostInternsAssigned& list : host_lists) {
     args.push_back(list.host_offer().host_offer_id());

@@ -9,9 +9,9 @@
 //   ipraktik:{t}:matching_host_lists:<round>  HASH offer -> the last HostInternsAssigned, as sent
 //   ipraktik:{t}:matching_publishing:<round>  STRING a publication under way (a lease)
 //
-// Rules and placements are storage records (proto/ipraktik/storage/v1/records.proto),
-// mapped to and from the API messages by the functions below and nowhere else. A host list is
-// kept as the event that told the host, byte for byte: it is what was said (docs/decisions.md).
+// Rules and placements are storage records (proto/ipraktik/storage/v1/records.proto), mapped
+// to and from the API messages by libs/records. A host list is kept as the event that told the
+// host, byte for byte: it is what was said (docs/decisions.md).
 
 #include <map>
 #include <span>
@@ -22,20 +22,11 @@
 #include "absl/status/statusor.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/outbox/outbox.h"
-#include "ipraktik/storage/v1/records.pb.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/matching.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
 
 namespace ipraktik::matching_service {
-
-namespace storage = ::ipraktik::storage::v1;
-
-// The stored form of a rule and of a placement. DATA_LOSS for a rule of a kind not known.
-storage::PairRuleRecord ToRecord(const v1::PairRule& rule);
-absl::StatusOr<v1::PairRule> FromRecord(const storage::PairRuleRecord& record);
-storage::PlacementRecord ToRecord(const v1::Placement& placement);
-absl::StatusOr<v1::Placement> FromRecord(const storage::PlacementRecord& record);
 
 class MatchingRepository {
  public:

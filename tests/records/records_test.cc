@@ -1,6 +1,9 @@
-// The services' storage records (proto/ipraktik/storage/v1): every kind of record comes back from
-// the store as the API message that went in, and what only the API has (an etag, times, a field
-// the API gains later) leaves the stored bytes as they are.
+// The services' storage records (proto/ipraktik/storage/v1, libs/records): every record a service
+// uses has a counterpart for each of its fields in the API message, comes back from the store as
+// the API message that went in, and what only the API has (an etag, times, a field the API gains
+// later) leaves the stored bytes as they are.
+#include "ipraktik/records/records.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,7 +11,9 @@
 
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
-#include "matching_repository.h"
+#include "ipraktik/storage/v1/records.pb.h"
+#include "ipraktik/v1/matching.pb.h"
+#include "ipraktik/v1/matching_events.pb.h"
 #include "record_mapping.h"
 
 namespace ipraktik {
@@ -16,6 +21,7 @@ namespace {
 
 using google::protobuf::util::MessageDifferencer;
 using google::protobuf::util::TimeUtil;
+namespace storage = ::ipraktik::storage::v1;
 
 v1::Date Day(std::string_view text) {
   return registration::ToProto(*registration::ParseDate(text));
@@ -39,26 +45,32 @@ Message WithApiOnlyChanges(Message message) {
   return message;
 }
 
-// The registration service: API message -> stored bytes -> API message.
-template <typename Message>
+// API message -> stored bytes -> API message.
+template <typename Record, typename Message>
 void ExpectRoundTrip(const Message& message) {
   SCOPED_TRACE(message.GetTypeName());
-  const std::string stored = registration::StoredBytes(message);
-  auto back = registration::FromStoredBytes<Message>(stored);
+  EXPECT_TRUE(records::CheckCounterparts(*Record::descriptor(), *Message::descriptor()).ok());
+  const std::string stored = records::StoredBytes<Record>(message);
+  auto back = records::FromStoredBytes<Record, Message>(stored);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_TRUE(MessageDifferencer::Equals(*back, message)) << back->DebugString() << "\nwent in as\n"
                                                           << message.DebugString();
-  EXPECT_EQ(registration::StoredBytes(WithApiOnlyChanges(message)), stored);
+  EXPECT_EQ(records::StoredBytes<Record>(WithApiOnlyChanges(message)), stored);
 }
 
-TEST(RegistrationRecords, EveryKindRoundTripsAndApiOnlyChangesLeaveTheRecord) {
+template <typename Message>
+void ExpectRegistrationRoundTrip(const Message& message) {
+  ExpectRoundTrip<registration::RecordOf<Message>>(message);
+}
+
+TEST(StorageRecords, RegistrationRecordsRoundTripAndApiOnlyChangesLeaveThem) {
   v1::Programme programme;
   programme.set_programme_id("prg-1");
   programme.set_name("Innovationspraktik");
   programme.set_description("Den nationale ordning");
   programme.set_requires_manager_approval(true);
   programme.set_retention_days(400);
-  ExpectRoundTrip(programme);
+  ExpectRegistrationRoundTrip(programme);
 
   v1::Round round;
   round.set_round_id("rnd-1");
@@ -71,7 +83,7 @@ TEST(RegistrationRecords, EveryKindRoundTripsAndApiOnlyChangesLeaveTheRecord) {
   round.add_allowed_host_sectors(v1::SECTOR_MUNICIPAL);
   round.add_allowed_host_sectors(v1::SECTOR_PRIVATE);
   round.set_state(v1::ROUND_STATE_OPEN);
-  ExpectRoundTrip(round);
+  ExpectRegistrationRoundTrip(round);
 
   v1::Workplace workplace;
   workplace.set_workplace_id("wrk-1");
@@ -79,7 +91,7 @@ TEST(RegistrationRecords, EveryKindRoundTripsAndApiOnlyChangesLeaveTheRecord) {
   workplace.set_sector(v1::SECTOR_REGIONAL);
   workplace.set_region("Midtjylland");
   workplace.set_municipality("Holstebro");
-  ExpectRoundTrip(workplace);
+  ExpectRegistrationRoundTrip(workplace);
 
   v1::Participant participant;
   participant.set_participant_id("par-1");
@@ -91,7 +103,7 @@ TEST(RegistrationRecords, EveryKindRoundTripsAndApiOnlyChangesLeaveTheRecord) {
   participant.set_language(v1::LANGUAGE_ENGLISH);
   participant.set_consent(true);
   *participant.mutable_consent_time() = TimeUtil::MicrosecondsToTimestamp(1'780'000'000'123'456);
-  ExpectRoundTrip(participant);
+  ExpectRegistrationRoundTrip(participant);
 
   v1::HostOffer offer;
   offer.set_host_offer_id("off-1");
@@ -108,7 +120,7 @@ TEST(RegistrationRecords, EveryKindRoundTripsAndApiOnlyChangesLeaveTheRecord) {
   offer.add_fields("mad");
   offer.set_contact_participant_id("par-2");
   offer.set_state(v1::HOST_OFFER_STATE_WITHDRAWN);
-  ExpectRoundTrip(offer);
+  ExpectRegistrationRoundTrip(offer);
 
   v1::Application application;
   application.set_application_id("app-rnd-1.par-1");
@@ -120,83 +132,86 @@ TEST(RegistrationRecords, EveryKindRoundTripsAndApiOnlyChangesLeaveTheRecord) {
   v1::CriteriaWish* criteria = application.add_wishes()->mutable_criteria();
   criteria->set_field("mad");
   criteria->set_sector(v1::SECTOR_STATE);
-  criteria->set_region("Midtjylland");
-  application.add_wishes()->mutable_criteria()->set_municipality("Struer");
+  application.add_wishes()->mutable_criteria();  // every offer of the round
   application.mutable_swap_request()->set_email("lotte@struer.dk");
   application.mutable_swap_request()->set_name("Lotte Lind");
   application.mutable_manager()->set_name("Mette Mortensen");
-  application.mutable_manager()->set_email("mette@holstebro.dk");
-  application.set_approval_state(v1::APPROVAL_STATE_PENDING);
+  application.set_approval_state(v1::APPROVAL_STATE_NOT_REQUIRED);
   application.set_approval_comment("Ok fra mig");
-  ExpectRoundTrip(application);
+  ExpectRegistrationRoundTrip(application);
 }
 
-TEST(RegistrationRecords, TheStoreKeepsNamesNotTheApisEnumNumbers) {
-  v1::Round round;
-  round.set_round_id("rnd-1");
-  round.set_state(v1::ROUND_STATE_PUBLISHED);
-  round.add_allowed_host_sectors(v1::SECTOR_STATE);
-  *round.mutable_window_start() = Day("2026-09-07");
-  storage::v1::RoundRecord record;
-  ASSERT_TRUE(record.ParseFromString(registration::StoredBytes(round)));
-  EXPECT_EQ(record.state(), "published");
-  EXPECT_EQ(record.allowed_host_sectors(0), "state");
-  EXPECT_EQ(record.window_start(), 20260907);
-}
-
-TEST(RegistrationRecords, ARecordWithANameTheDomainDoesNotKnowIsDataLoss) {
-  storage::v1::HostOfferRecord record;
-  record.set_id("off-1");
-  record.set_state("archived");
-  auto offer = registration::FromStoredBytes<v1::HostOffer>(record.SerializeAsString());
-  EXPECT_EQ(offer.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(registration::FromStoredBytes<v1::Round>("\xff\xff").status().code(),
-            absl::StatusCode::kDataLoss);
-}
-
-// The matching service: API message -> record -> API message.
-template <typename Message>
-void ExpectMatchingRoundTrip(const Message& message) {
-  SCOPED_TRACE(message.GetTypeName());
-  const auto record = matching_service::ToRecord(message);
-  auto back = matching_service::FromRecord(record);
-  ASSERT_TRUE(back.ok()) << back.status();
-  EXPECT_TRUE(MessageDifferencer::Equals(*back, message)) << back->DebugString();
-  EXPECT_EQ(matching_service::ToRecord(WithApiOnlyChanges(message)).SerializeAsString(),
-            record.SerializeAsString());
-}
-
-TEST(MatchingRecords, RulesAndPlacementsRoundTripAndApiOnlyChangesLeaveTheRecord) {
+TEST(StorageRecords, MatchingRecordsRoundTripAndApiOnlyChangesLeaveThem) {
   v1::PairRule rule;
   rule.set_round_id("rnd-1");
   rule.set_participant_id("par-1");
   rule.set_host_offer_id("off-1");
   rule.set_kind(v1::PAIR_RULE_KIND_FORBID);
   rule.set_note("Same workplace");
-  ExpectMatchingRoundTrip(rule);
+  ExpectRoundTrip<storage::PairRuleRecord>(rule);
 
   v1::Placement placement;
   placement.set_participant_id("par-1");
   placement.set_host_offer_id("off-1");
   *placement.add_days() = Day("2026-09-07");
-  *placement.add_days() = Day("2026-09-08");
   placement.set_rank(2);
   placement.set_placement_id("plc-1");
   placement.set_revision(3);
   placement.set_job_id("job-1");
-  ExpectMatchingRoundTrip(placement);
+  ExpectRoundTrip<storage::PlacementRecord>(placement);
 
-  v1::Placement unplaced;
-  unplaced.set_participant_id("par-2");
-  unplaced.set_revision(1);
-  unplaced.set_reason_code("withdrawn");
-  ExpectMatchingRoundTrip(unplaced);
+  v1::MatchingJobInput input;
+  input.set_job_id("job-2");
+  input.set_round_id("rnd-1");
+  input.set_preview(true);
+  *input.add_rules() = rule;
+  input.add_withdrawn_participant_ids("par-3");
+  *input.add_published() = placement;
+  input.set_snapshot_parts(4);
+  input.set_snapshot_revision(17);
+  input.mutable_round()->set_round_id("rnd-1");
+  *input.mutable_round()->mutable_window_start() = Day("2026-09-07");
+  ExpectRoundTrip<storage::MatchingJobInputRecord>(input);
 }
 
-TEST(MatchingRecords, ARuleOfAnUnknownKindIsDataLoss) {
-  storage::v1::PairRuleRecord record;
-  record.set_kind("prefer");
-  EXPECT_EQ(matching_service::FromRecord(record).status().code(), absl::StatusCode::kDataLoss);
+TEST(StorageRecords, TheStoreKeepsNamesAndDaysNotTheApisNumbersAndMessages) {
+  v1::Round round;
+  round.set_state(v1::ROUND_STATE_PUBLISHED);
+  round.add_allowed_host_sectors(v1::SECTOR_STATE);
+  *round.mutable_window_start() = Day("2026-09-07");
+  storage::RoundRecord record;
+  ASSERT_TRUE(record.ParseFromString(registration::StoredBytes(round)));
+  EXPECT_EQ(record.state(), "published");
+  EXPECT_EQ(record.allowed_host_sectors(0), "state");
+  EXPECT_EQ(record.window_start(), 20260907);
+  EXPECT_EQ(record.window_end(), 0);  // no day
+
+  v1::Application application;
+  application.set_approval_state(v1::APPROVAL_STATE_NOT_REQUIRED);
+  storage::ApplicationRecord stored;
+  ASSERT_TRUE(stored.ParseFromString(registration::StoredBytes(application)));
+  EXPECT_EQ(stored.approval_state(), "not_required");
+}
+
+TEST(StorageRecords, AnUnreadableRecordIsDataLoss) {
+  storage::HostOfferRecord record;
+  record.set_host_offer_id("off-1");
+  record.set_state("archived");
+  EXPECT_EQ(
+      (records::FromStoredBytes<storage::HostOfferRecord, v1::HostOffer>(record.SerializeAsString())
+           .status()
+           .code()),
+      absl::StatusCode::kDataLoss);
+  EXPECT_EQ((records::FromStoredBytes<storage::RoundRecord, v1::Round>("\xff\xff").status().code()),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(StorageRecords, ARecordFieldWithoutItsApiFieldIsRefused) {
+  // A RoundRecord has no counterpart of its state in a Programme.
+  EXPECT_EQ(
+      records::CheckCounterparts(*storage::RoundRecord::descriptor(), *v1::Programme::descriptor())
+          .code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include "ipraktik/events/event_script.h"
 #include "ipraktik/jobs/job_state.h"
 #include "ipraktik/outbox/outbox.h"
+#include "ipraktik/records/records.h"
+#include "ipraktik/storage/v1/records.pb.h"
 #include "ipraktik/store/keys.h"
 #include "ipraktik/store/pool.h"
 
@@ -22,6 +24,8 @@ namespace {
 
 // A decision made on a job that changed meanwhile is made again; this many times at most.
 constexpr int kMaxDecisions = 8;
+namespace storage = ::ipraktik::storage::v1;
+
 // Snapshot parts of a request that never became a job are garbage after this.
 constexpr int kOrphanSnapshotSeconds = 24 * 3600;
 constexpr int kRequestIdSeconds = 24 * 3600;
@@ -116,13 +120,15 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
   out->set_nanos(static_cast<std::int32_t>(micros % 1'000'000) * 1000);
 }
 
-template <typename Message>
+// The API message of a stored Record (a Record that is the message itself: a message kept as it
+// was received or will be served).
+template <typename Message, typename Record = Message>
 absl::StatusOr<Message> ParseStored(const absl::StatusOr<store::Reply>& reply,
                                     std::string_view what) {
   if (!reply.ok()) return reply.status();
   if (reply->is_nil()) return absl::NotFoundError(absl::StrCat(std::string(what), " not found"));
-  Message message;
-  if (!message.ParseFromString(reply->str())) {
+  auto message = records::FromStoredBytes<Record, Message>(reply->str());
+  if (!message.ok()) {
     return absl::DataLossError(absl::StrCat(std::string(what), " is not readable"));
   }
   return message;
@@ -355,7 +361,8 @@ absl::StatusOr<CreateOutcome> JobStore::Create(std::string_view tenant, const Ne
       {.keys = {k.job, k.input, k.snapshot, k.active, k.round_jobs, request_key},
        .args = {job.job_id, input.round_id(), input.preview() ? "1" : "0", job.rematch ? "1" : "0",
                 absl::StrCat(input.snapshot_parts()), absl::StrCat(input.snapshot_revision()),
-                Micros(now), job.correlation_id, input.SerializeAsString(),
+                Micros(now), job.correlation_id,
+                records::StoredBytes<storage::MatchingJobInputRecord>(input),
                 absl::StrCat(kRequestIdSeconds), job.request_id.empty() ? "0" : "1",
                 KeysOf(*keys, "").job,
                 absl::StrCat(std::max<std::int64_t>(
@@ -419,7 +426,7 @@ absl::StatusOr<v1::MatchingJobInput> JobStore::Input(std::string_view tenant,
                                                      std::string_view job_id) const {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  return ParseStored<v1::MatchingJobInput>(
+  return ParseStored<v1::MatchingJobInput, storage::MatchingJobInputRecord>(
       redis_.Command({"GET", KeysOf(*keys, job_id).input}, store::Retry::kIdempotent),
       absl::StrCat("input of matching job ", std::string(job_id)));
 }

@@ -14,7 +14,8 @@
 //
 // Keys (tenant hash tag, so every script is atomic on one slot):
 //   ipraktik:{t}:matching_job:<job>            HASH  the record (state, attempts, fence, ...)
-//   ipraktik:{t}:matching_job_input:<job>      STRING a serialized ipraktik.v1.MatchingJobInput
+//   ipraktik:{t}:matching_job_input:<job>      STRING its input: a MatchingJobInputRecord
+//                                                   (proto/ipraktik/storage/v1/records.proto)
 //   ipraktik:{t}:matching_job_snapshot:<job>   LIST  serialized ExportRoundSnapshotResponse parts
 //                                                   (personal data: deleted when the job fails,
 //                                                   or when it or a later job of its round is
