@@ -9,6 +9,7 @@
 #include <prometheus/registry.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -160,6 +161,23 @@ class EvaluationParts : public ::testing::Test {
     }
     Deliver(contract::kHostInternsAssigned, Assigned(Offer(offer_id), placements));
     return placements;
+  }
+
+  // One intern placed with host h1 and both sides invited: the two invitations, the intern's
+  // first.
+  std::vector<v1::EvaluationInvitationRequested> InviteOnePlacement() {
+    PlaceInterns(1, v1::SECTOR_STATE, "h1");
+    AdvanceDays(1);
+    EXPECT_TRUE(NewScheduler()->RunOnce().ok());
+    auto invitations = TakeInvitations();
+    EXPECT_EQ(invitations.size(), 2u);
+    std::sort(invitations.begin(), invitations.end(),
+              [](const auto& a, const auto& b) { return a.role() < b.role(); });
+    return invitations;
+  }
+
+  static Role RoleOf(const v1::EvaluationInvitationRequested& invitation) {
+    return invitation.role() == v1::EVALUATION_ROLE_HOST ? Role::kHost : Role::kIntern;
   }
 
   // The invitation events in the outbox, taken out as the relay does after publishing them.

@@ -96,13 +96,9 @@ TEST_F(EvaluationTest, TwoSchedulersAtOnceSendEachInvitationOnce) {
 }
 
 TEST_F(EvaluationTest, ALinksTokenAnswersOnceAndValidationNamesTheFields) {
-  PlaceInterns(1, v1::SECTOR_STATE, "h1");
-  AdvanceDays(1);
-  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
-  auto invitations = TakeInvitations();
+  auto invitations = InviteOnePlacement();
   ASSERT_EQ(invitations.size(), 2u);
-  const auto& intern =
-      invitations[0].role() == v1::EVALUATION_ROLE_INTERN ? invitations[0] : invitations[1];
+  const auto& intern = invitations[0];
   const std::string token = TokenOf(intern);
 
   v1::LookupEvaluationRequest lookup;
@@ -165,13 +161,9 @@ TEST_F(EvaluationTest, CorrectionsReplaceTheAnswersWhenTheProgrammeAllowsThem) {
   settings->set_min_answers(1);
   settings->set_min_answers_for_text(1);
   ASSERT_TRUE(evaluator_->UpdateSettings(tenant_, update).ok());
-  PlaceInterns(1, v1::SECTOR_STATE, "h1");
-  AdvanceDays(1);
-  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
-  auto invitations = TakeInvitations();
+  auto invitations = InviteOnePlacement();
   ASSERT_EQ(invitations.size(), 2u);
-  const auto& intern =
-      invitations[0].role() == v1::EVALUATION_ROLE_INTERN ? invitations[0] : invitations[1];
+  const auto& intern = invitations[0];
   ASSERT_TRUE(Submit(TokenOf(intern), FirstAnswers(Role::kIntern, 2, 2, 2, v1::LENGTH_VERDICT_RIGHT,
                                                    false, 1, "first"))
                   .ok());
@@ -336,39 +328,28 @@ TEST_F(EvaluationTest, TheReportEqualsFiguresComputedByHandAndHidesSmallGroups) 
 }
 
 TEST_F(EvaluationTest, ClosingARoundStopsRemindersAndAnswers) {
-  PlaceInterns(1, v1::SECTOR_STATE, "h1");
-  auto scheduler = NewScheduler();
-  AdvanceDays(1);
-  ASSERT_TRUE(scheduler->RunOnce().ok());
-  auto invitations = TakeInvitations();
+  auto invitations = InviteOnePlacement();
   ASSERT_EQ(invitations.size(), 2u);
   v1::CloseEvaluationRequest close;
   close.set_round_id("r-37");
   ASSERT_TRUE(evaluator_->Close(tenant_, close).ok());
-  auto refused =
-      Submit(TokenOf(invitations[0]),
-             FirstAnswers(
-                 invitations[0].role() == v1::EVALUATION_ROLE_INTERN ? Role::kIntern : Role::kHost,
-                 4, 4, 4, v1::LENGTH_VERDICT_RIGHT, true, 1));
+  auto refused = Submit(TokenOf(invitations[0]), FirstAnswers(RoleOf(invitations[0]), 4, 4, 4,
+                                                              v1::LENGTH_VERDICT_RIGHT, true, 1));
   ASSERT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
   EXPECT_EQ(errors::PreconditionViolationsOf(refused.status())[0].type, "EVALUATION_CLOSED");
   AdvanceDays(5);
-  ASSERT_TRUE(scheduler->RunOnce().ok());
+  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
   EXPECT_TRUE(TakeInvitations().empty());
 }
 
 TEST_F(EvaluationTest, ErasureLeavesNoTokenNorAddressButTheTalliesStay) {
-  PlaceInterns(1, v1::SECTOR_STATE, "h1");
-  AdvanceDays(1);
-  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
-  auto invitations = TakeInvitations();
+  auto invitations = InviteOnePlacement();
   ASSERT_EQ(invitations.size(), 2u);
   for (const auto& invitation : invitations) {
-    ASSERT_TRUE(Submit(TokenOf(invitation),
-                       FirstAnswers(invitation.role() == v1::EVALUATION_ROLE_INTERN ? Role::kIntern
-                                                                                    : Role::kHost,
-                                    4, 4, 4, v1::LENGTH_VERDICT_RIGHT, true, 1, "an idea"))
-                    .ok());
+    ASSERT_TRUE(
+        Submit(TokenOf(invitation), FirstAnswers(RoleOf(invitation), 4, 4, 4,
+                                                 v1::LENGTH_VERDICT_RIGHT, true, 1, "an idea"))
+            .ok());
   }
   for (const std::string id : {"i0", "host-h1"}) {
     v1::ParticipantErased erased;
