@@ -31,9 +31,12 @@ class Evaluation : public server::Service {
         "IPRAKTIK_EVALUATION_FORM_URL", "http://127.0.0.1:7106/evaluation/",
         "The evaluation form; a participant's personal link is this, the tenant, '/' and the "
         "token.");
-    options_.link.token_secret = reader.String(
-        "IPRAKTIK_TOKEN_SECRET", kDevelopmentTokenSecret,
-        "The key of the digests stored instead of tokens; the default is for development only.");
+    // A secret: never shown in logs or --help; unset, the development default applies.
+    options_.link.token_secret =
+        reader.Secret("IPRAKTIK_TOKEN_SECRET",
+                      "The key of the digests stored instead of tokens; unset: a development "
+                      "default that must not be used in production.");
+    if (options_.link.token_secret.empty()) options_.link.token_secret = kDevelopmentTokenSecret;
     std::string zone = reader.String("IPRAKTIK_TIME_ZONE", "Europe/Copenhagen",
                                      "The zone of the days the evaluation schedule counts.");
     if (!absl::LoadTimeZone(zone, &options_.time_zone)) {
