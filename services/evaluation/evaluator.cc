@@ -163,7 +163,7 @@ std::string CsvField(const std::string& text) {
 std::string CsvLine(const v1::EvaluationReportRow& row, bool total) {
   std::string role = total ? "total" : row.role() == v1::EVALUATION_ROLE_HOST ? "host" : "intern";
   std::vector<std::string> fields = {role,
-                                     v1::Sector_Name(row.sector()),
+                                     SectorName(row.sector()),
                                      absl::StrCat(row.participants()),
                                      absl::StrCat(row.answers()),
                                      absl::StrCat(row.cross_sector()),

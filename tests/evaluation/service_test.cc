@@ -321,10 +321,10 @@ TEST_F(EvaluationTest, TheReportEqualsFiguresComputedByHandAndHidesSmallGroups) 
   std::string parsed = ipraktik::testing::RunCommand(
       "/usr/bin/python3 -c \"import csv,sys; rows=list(csv.DictReader(open(sys.argv[1], "
       "newline=''))); print(len(rows), rows[0]['role'], rows[0]['answers'], "
-      "rows[0]['overall_value_mean'], rows[1]['hidden'], rows[0]['ideas'].count(chr(10)))\" " +
+      "rows[0]['overall_value_mean'], rows[1]['hidden'], rows[1]['sector'], rows[0]['ideas'].count(chr(10)))\" " +
       path.string());
   std::filesystem::remove(path);
-  EXPECT_EQ(parsed, "3 total 8 3.875 true 5\n");
+  EXPECT_EQ(parsed, "3 total 8 3.875 true state 5\n");
 }
 
 TEST_F(EvaluationTest, ClosingARoundStopsRemindersAndAnswers) {
