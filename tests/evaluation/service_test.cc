@@ -228,6 +228,43 @@ TEST_F(EvaluationTest, RemindersGoOnlyToThoseWhoHaveNotAnsweredAndStopAfterTheLa
   EXPECT_TRUE(TakeInvitations().empty());
 }
 
+TEST_F(EvaluationTest, TheFollowUpSurveyComesNinetyDaysAfterTheLastDayAndCountsApart) {
+  auto invitations = InviteOnePlacement();
+  ASSERT_EQ(invitations.size(), 2u);
+  for (const auto& invitation : invitations) {
+    ASSERT_TRUE(Submit(TokenOf(invitation),
+                       FirstAnswers(RoleOf(invitation), 4, 4, 4, v1::LENGTH_VERDICT_RIGHT, true, 1))
+                    .ok());
+  }
+  auto scheduler = NewScheduler();
+  AdvanceDays(88);  // day 89 after the last day: nothing yet
+  ASSERT_TRUE(scheduler->RunOnce().ok());
+  EXPECT_TRUE(TakeInvitations().empty());
+  AdvanceDays(1);
+  const double invited_before = Counter("ipraktik_evaluation_invitations_total", "follow_up");
+  ASSERT_TRUE(scheduler->RunOnce().ok());
+  auto follow_ups = TakeInvitations();
+  ASSERT_EQ(follow_ups.size(), 2u);
+  EXPECT_EQ(Counter("ipraktik_evaluation_invitations_total", "follow_up") - invited_before, 2);
+  EXPECT_THAT(follow_ups[0].invitation_id(), ::testing::EndsWith(":follow_up"));
+
+  // The new link asks the follow-up's questions; the first survey's answers stay.
+  v1::LookupEvaluationRequest lookup;
+  lookup.set_token(TokenOf(follow_ups[0]));
+  auto found = evaluator_->Lookup(tenant_, lookup);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->wave(), v1::EVALUATION_WAVE_FOLLOW_UP);
+  EXPECT_FALSE(found->answered());
+  v1::EvaluationAnswers follow_up;
+  follow_up.set_used_learning(true);
+  follow_up.set_kept_contact(false);
+  follow_up.set_workplace_changed(true);
+  ASSERT_TRUE(Submit(TokenOf(follow_ups[0]), follow_up).ok());
+  auto report = evaluator_->Report(tenant_, v1::GetEvaluationReportRequest());
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->total().answers(), 2);  // first-survey answers
+}
+
 TEST_F(EvaluationTest, ACancelledPlacementIsNotEvaluated) {
   auto placements = PlaceInterns(2, v1::SECTOR_STATE, "h1");
   v1::InternUnmatched unmatched;
@@ -321,7 +358,8 @@ TEST_F(EvaluationTest, TheReportEqualsFiguresComputedByHandAndHidesSmallGroups) 
   std::string parsed = ipraktik::testing::RunCommand(
       "/usr/bin/python3 -c \"import csv,sys; rows=list(csv.DictReader(open(sys.argv[1], "
       "newline=''))); print(len(rows), rows[0]['role'], rows[0]['answers'], "
-      "rows[0]['overall_value_mean'], rows[1]['hidden'], rows[1]['sector'], rows[0]['ideas'].count(chr(10)))\" " +
+      "rows[0]['overall_value_mean'], rows[1]['hidden'], rows[1]['sector'], "
+      "rows[0]['ideas'].count(chr(10)))\" " +
       path.string());
   std::filesystem::remove(path);
   EXPECT_EQ(parsed, "3 total 8 3.875 true state 5\n");
