@@ -115,7 +115,7 @@ std::string NextDueArg(std::optional<year_month_day> day) {
 }
 
 // KEYS: participation, due, person index. ARGV: revision, due score, participation id, fields...
-const store::Script kUpsert(R"lua(
+constexpr char kUpsertSource[] = R"lua(
 if redis.call('HGET', KEYS[1], 'erased') == '1' then return 0 end
 local stored = tonumber(redis.call('HGET', KEYS[1], 'revision') or '-1')
 if stored >= tonumber(ARGV[1]) then return 0 end
@@ -128,20 +128,20 @@ redis.call('HSETNX', KEYS[1], 'version', '0')
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[3])
 return 1
-)lua");
+)lua";
 
 // KEYS: participation, due. ARGV: revision, participation id.
-const store::Script kCancel(R"lua(
+constexpr char kCancelSource[] = R"lua(
 local stored = tonumber(redis.call('HGET', KEYS[1], 'revision') or '-1')
 if stored > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'revision', ARGV[1], 'cancelled', '1')
 redis.call('ZREM', KEYS[2], ARGV[2])
 return 1
-)lua");
+)lua";
 
 // KEYS: person index, due, participations..., then token sets and tokens.
 // ARGV: number of participations, their ids.
-const store::Script kErase(R"lua(
+constexpr char kEraseSource[] = R"lua(
 local n = tonumber(ARGV[1])
 for i = 1, n do
   local key = KEYS[2 + i]
@@ -153,12 +153,12 @@ end
 for i = 3 + n, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('DEL', KEYS[1])
 return n
-)lua");
+)lua";
 
 // KEYS: participation, due, token, token set, cell, closed, cells.
 // ARGV: participation id, version seen, next due ('' none), token digest ('' none), cell id,
 // number of progress arguments, progress field/value pairs, tally field/increment pairs.
-const events::EventScript kStep(R"lua(
+constexpr char kStepSource[] = R"lua(
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[2] or
    redis.call('HGET', KEYS[1], 'cancelled') == '1' then
   skip_events()
@@ -183,12 +183,12 @@ if ARGV[4] ~= '' then
   redis.call('SADD', KEYS[4], ARGV[4])
 end
 return 1
-)lua");
+)lua";
 
 // KEYS: participation, token, cell, ideas, closed, due, cells.
 // ARGV: participation id, wave prefix, corrections allowed, answer record, idea, next due,
 // cell id, tally field/increment pairs.
-const store::Script kSubmit(R"lua(
+constexpr char kSubmitSource[] = R"lua(
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return redis.error_reply('NOT_FOUND token') end
 if redis.call('HGET', KEYS[1], 'cancelled') == '1' then return 'closed' end
 if redis.call('EXISTS', KEYS[5]) == 1 then return 'closed' end
@@ -228,7 +228,7 @@ else
 end
 if answered then return 'corrected' end
 return 'stored'
-)lua");
+)lua";
 
 std::string WavePrefix(Wave wave) { return wave == Wave::kFirst ? "f_" : "u_"; }
 
@@ -312,7 +312,13 @@ std::optional<CellKey> CellKeyFromId(std::string_view id) {
 }
 
 EvaluationStore::EvaluationStore(store::Pool& redis, outbox::Outbox& outbox)
-    : redis_(redis), outbox_(outbox) {}
+    : redis_(redis),
+      outbox_(outbox),
+      upsert_(kUpsertSource),
+      cancel_(kCancelSource),
+      erase_(kEraseSource),
+      submit_(kSubmitSource),
+      step_(kStepSource) {}
 
 absl::Status EvaluationStore::RegisterTenant(const std::string& tenant) {
   return redis_.Command({"SADD", kTenantsKey, tenant}, store::Retry::kIdempotent).status();
@@ -358,7 +364,7 @@ absl::Status EvaluationStore::Upsert(const std::string& tenant, const Participat
                                    "host_workplace",
                                    p.host_workplace_name};
   return redis_
-      .Eval(kUpsert, {keys->Participation(id), keys->Due(), keys->Person(p.participant_id)}, args,
+      .Eval(upsert_, {keys->Participation(id), keys->Due(), keys->Person(p.participant_id)}, args,
             store::Retry::kIdempotent)
       .status();
 }
@@ -368,7 +374,7 @@ absl::Status EvaluationStore::Cancel(const std::string& tenant, const std::strin
   auto keys = Keys::For(tenant);
   if (!keys.ok()) return keys.status();
   return redis_
-      .Eval(kCancel, {keys->Participation(participation_id), keys->Due()},
+      .Eval(cancel_, {keys->Participation(participation_id), keys->Due()},
             {std::to_string(revision), participation_id}, store::Retry::kIdempotent)
       .status();
 }
@@ -391,7 +397,7 @@ absl::Status EvaluationStore::ErasePerson(const std::string& tenant,
     script_keys.push_back(keys->Tokens(id.str()));
     for (const auto& digest : digests->elements()) script_keys.push_back(keys->Token(digest.str()));
   }
-  return redis_.Eval(kErase, script_keys, args, store::Retry::kIdempotent).status();
+  return redis_.Eval(erase_, script_keys, args, store::Retry::kIdempotent).status();
 }
 
 absl::StatusOr<std::vector<std::string>> EvaluationStore::Tenants() {
@@ -476,7 +482,7 @@ absl::StatusOr<bool> EvaluationStore::ApplyStep(const std::string& tenant,
                keys->Cell(cell_id), keys->Closed(seen.cell.round_id), keys->Cells()},
       .args = std::move(args)};
   if (event.has_value()) change.events.push_back(*event);
-  auto outcome = outbox_.Commit(kStep, tenant, change);
+  auto outcome = outbox_.Commit(step_, tenant, change);
   if (!outcome.ok()) return outcome.status();
   return outcome->reply.integer() == 1;
 }
@@ -508,7 +514,7 @@ absl::StatusOr<SubmitResult> EvaluationStore::Submit(const std::string& tenant,
       id, WavePrefix(wave), Flag(allow_corrections), record, idea, NextDueArg(next_due), cell_id};
   for (auto& arg : ArgsOf(increments)) args.push_back(std::move(arg));
   auto reply = redis_.Eval(
-      kSubmit,
+      submit_,
       {keys->Participation(id), keys->Token(digest), keys->Cell(cell_id), keys->Ideas(cell_id),
        keys->Closed(seen.cell.round_id), keys->Due(), keys->Cells()},
       args);

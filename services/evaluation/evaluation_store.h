@@ -32,6 +32,7 @@
 #include "domain/schedule.h"
 #include "domain/survey.h"
 #include "ipraktik/events/envelope.h"
+#include "ipraktik/events/event_script.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/pool.h"
 
@@ -145,6 +146,12 @@ class EvaluationStore {
 
   store::Pool& redis_;
   outbox::Outbox& outbox_;
+  // The Lua scripts (evaluation_store.cc says what each does).
+  store::Script upsert_;
+  store::Script cancel_;
+  store::Script erase_;
+  store::Script submit_;
+  events::EventScript step_;
 };
 
 }  // namespace ipraktik::evaluation
