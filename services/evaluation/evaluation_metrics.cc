@@ -3,6 +3,7 @@
 #include <string>
 
 #include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 
 namespace ipraktik::evaluation {
@@ -36,6 +37,16 @@ EvaluationMetrics::EvaluationMetrics(prometheus::Registry* registry) {
   for (Role role : {Role::kIntern, Role::kHost}) {
     answers_[static_cast<int>(role)] = &answers.Add({{"role", std::string(RoleName(role))}});
   }
+  response_rates_ = &prometheus::BuildGauge()
+                         .Name("ipraktik_evaluation_response_rate")
+                         .Help("Share of those invited to a round's first survey who answered")
+                         .Register(*registry);
+}
+
+void EvaluationMetrics::ResponseRate(const std::string& tenant, const std::string& round_id,
+                                     double rate) {
+  if (response_rates_ == nullptr) return;
+  response_rates_->Add({{"tenant", tenant}, {"round", round_id}}).Set(rate);
 }
 
 void EvaluationMetrics::Invitation(Wave wave) { Increment(invitations_[static_cast<int>(wave)]); }

@@ -7,11 +7,15 @@
 //   too)
 
 #include <array>
+#include <string>
 
 #include "domain/survey.h"
 
 namespace prometheus {
 class Counter;
+class Gauge;
+template <typename T>
+class Family;
 class Registry;
 }  // namespace prometheus
 
@@ -25,11 +29,13 @@ class EvaluationMetrics {
   void Invitation(Wave wave);
   void Reminder(Wave wave);
   void Answer(Role role);
+  void ResponseRate(const std::string& tenant, const std::string& round_id, double rate);
 
  private:
   std::array<prometheus::Counter*, 2> invitations_{};  // by Wave
   std::array<prometheus::Counter*, 2> reminders_{};    // by Wave
   std::array<prometheus::Counter*, 2> answers_{};      // by Role
+  prometheus::Family<prometheus::Gauge>* response_rates_ = nullptr;
 };
 
 }  // namespace ipraktik::evaluation

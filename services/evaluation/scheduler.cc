@@ -68,8 +68,23 @@ absl::StatusOr<Scheduler::Pass> Scheduler::RunOnce() {
         return visited;
       }
     }
+    if (absl::Status measured = MeasureResponseRates(tenant); !measured.ok()) return measured;
   }
   return pass;
+}
+
+absl::Status Scheduler::MeasureResponseRates(const std::string& tenant) {
+  auto cells = store_.Cells(tenant);
+  if (!cells.ok()) return cells.status();
+  std::map<std::string, Tally> rounds;
+  for (const Cell& cell : *cells) rounds[cell.key.round_id] += cell.tally;
+  for (const auto& [round_id, tally] : rounds) {
+    if (tally.participants == 0) continue;
+    metrics_.ResponseRate(
+        tenant, round_id,
+        static_cast<double>(tally.answers) / static_cast<double>(tally.participants));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Scheduler::Visit(const std::string& tenant, const std::string& participation_id,

@@ -61,6 +61,9 @@ class Scheduler {
                      std::chrono::year_month_day today,
                      std::map<std::string, ProgrammeSettings>& settings, Pass& pass);
 
+  // Each round's response rate, from the tenant's cells (cost: the number of cells).
+  absl::Status MeasureResponseRates(const std::string& tenant);
+
   EvaluationStore& store_;
   SchedulerOptions options_;
   Clock clock_;

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -241,6 +242,19 @@ class EvaluationParts : public ::testing::Test {
       }
     }
     return 0;
+  }
+
+  // The value of a gauge of this test's tenant (nullopt when it has none).
+  std::optional<double> TenantGauge(const std::string& name) {
+    for (const auto& family : registry_.Collect()) {
+      if (family.name != name) continue;
+      for (const auto& metric : family.metric) {
+        for (const auto& pair : metric.label) {
+          if (pair.name == "tenant" && pair.value == tenant_) return metric.gauge.value;
+        }
+      }
+    }
+    return std::nullopt;
   }
 
   absl::StatusOr<v1::SubmitEvaluationResponse> Submit(const std::string& token,

@@ -314,6 +314,10 @@ TEST_F(EvaluationTest, TheReportEqualsFiguresComputedByHandAndHidesSmallGroups) 
     }
   }
 
+  // The scheduler's next pass sets the round's response rate.
+  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
+  EXPECT_EQ(TenantGauge("ipraktik_evaluation_response_rate"), 8.0 / 12);
+
   v1::GetEvaluationReportRequest request;
   request.set_round_id("r-37");
   auto report = evaluator_->Report(tenant_, request);
