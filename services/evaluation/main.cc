@@ -1,13 +1,123 @@
-// ipraktik-evaluation. The process skeleton (settings, logs, metrics, gRPC health and
-// reflection, graceful shutdown) is libs/server's core; the service's own parts plug in through
-// a server::Service subclass, and the resources they use (Redis, RabbitMQ) are declared in the
-// spec's `needs` as they come: until then the service starts without either.
+// ipraktik-evaluation: asks both sides of every internship how it went and reports what each
+// programme achieved. On the shared process skeleton of libs/server: it consumes the published
+// placements and erasures, runs the scheduler that requests invitations and reminders through
+// the outbox (published by the relay), and serves EvaluationService.
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "evaluation_service.h"
+#include "intake.h"
+#include "ipraktik/contract/event_types.h"
+#include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/application.h"
+#include "ipraktik/server/event_consumer.h"
+#include "ipraktik/server/outbox_relay.h"
+#include "scheduler.h"
+
+namespace {
+
+using namespace ipraktik;
+
+constexpr char kPlacementsQueue[] = "evaluation.placements";
+constexpr char kErasedQueue[] = "evaluation.participant-erased";
+// Only for development: production sets its own secret (docs/operations.md).
+constexpr char kDevelopmentTokenSecret[] = "ipraktik-development-token-secret";
+
+class Evaluation : public server::Service {
+ public:
+  void ReadSettings(config::Reader& reader) override {
+    options_.link.form_url = reader.String(
+        "IPRAKTIK_EVALUATION_FORM_URL", "http://127.0.0.1:7106/evaluation/",
+        "The evaluation form; a participant's personal link is this, the tenant, '/' and the "
+        "token.");
+    // A secret: never shown in logs or --help; unset, the development default applies.
+    options_.link.token_secret =
+        reader.Secret("IPRAKTIK_TOKEN_SECRET",
+                      "The key of the digests stored instead of tokens; unset: a development "
+                      "default that must not be used in production.");
+    if (options_.link.token_secret.empty()) options_.link.token_secret = kDevelopmentTokenSecret;
+    std::string zone = reader.String("IPRAKTIK_TIME_ZONE", "Europe/Copenhagen",
+                                     "The zone of the days the evaluation schedule counts.");
+    if (!absl::LoadTimeZone(zone, &options_.time_zone)) {
+      reader.AddError("IPRAKTIK_TIME_ZONE", absl::StrCat("'", zone, "' is not a known time zone"));
+    }
+    options_.poll_interval = absl::FromChrono(
+        reader.Duration("IPRAKTIK_EVALUATION_POLL_INTERVAL", std::chrono::minutes(1),
+                        std::chrono::milliseconds(50), std::chrono::hours(24),
+                        "How often the scheduler looks for invitations and reminders due."));
+  }
+
+  absl::Status Start(server::Application& app) override {
+    outbox_ = std::make_unique<outbox::Outbox>(app.redis());
+    store_ = std::make_unique<evaluation::EvaluationStore>(app.redis(), *outbox_);
+    metrics_ = std::make_unique<evaluation::EvaluationMetrics>(&app.metrics());
+    intake_ = std::make_unique<evaluation::Intake>(*store_);
+    evaluator_ =
+        std::make_unique<evaluation::Evaluator>(*store_, options_.link.token_secret, *metrics_);
+    service_ = std::make_unique<evaluation::EvaluationServiceImpl>(*evaluator_, app.logger(),
+                                                                   app.deadlines());
+    app.AddGrpcService("ipraktik.v1.EvaluationService", service_.get());
+    if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
+    if (absl::Status consuming = Consume(
+            app, "placements", kPlacementsQueue,
+            {contract::kInternPlaced, contract::kHostInternsAssigned, contract::kInternUnmatched});
+        !consuming.ok()) {
+      return consuming;
+    }
+    if (absl::Status consuming =
+            Consume(app, "participant-erased", kErasedQueue, {contract::kParticipantErased});
+        !consuming.ok()) {
+      return consuming;
+    }
+    scheduler_ = std::make_unique<evaluation::Scheduler>(
+        *store_, options_, [] { return absl::Now(); }, *metrics_, app.logger());
+    scheduler_thread_ = std::jthread([this](std::stop_token stop) { scheduler_->Run(stop); });
+    app.OnShutdown("scheduler", [this] {
+      scheduler_thread_.request_stop();
+      scheduler_thread_.join();
+    });
+    return absl::OkStatus();
+  }
+
+ private:
+  // Hands each event of `queue` to the intake: an unreadable one is dead-lettered, a failure
+  // retried.
+  absl::Status Consume(server::Application& app, std::string name, const char* queue,
+                       std::vector<std::string> bindings) {
+    bus::ConsumerOptions options;
+    options.queue.name = queue;
+    options.queue.bindings = std::move(bindings);
+    return server::StartEventConsumer(
+        app, std::move(name), std::move(options), [this](const bus::Delivery& delivery) {
+          auto envelope = events::ParseEnvelope(delivery.body);
+          if (!envelope.ok())
+            return bus::Outcome::DeadLetter(std::string(envelope.status().message()));
+          absl::Status handled = intake_->Handle(*envelope);
+          if (absl::IsInvalidArgument(handled)) {
+            return bus::Outcome::DeadLetter(std::string(handled.message()));
+          }
+          if (!handled.ok()) return bus::Outcome::Retry(std::string(handled.message()));
+          return bus::Outcome::Ack();
+        });
+  }
+
+  evaluation::SchedulerOptions options_;
+  std::unique_ptr<outbox::Outbox> outbox_;
+  std::unique_ptr<evaluation::EvaluationStore> store_;
+  std::unique_ptr<evaluation::EvaluationMetrics> metrics_;
+  std::unique_ptr<evaluation::Intake> intake_;
+  std::unique_ptr<evaluation::Evaluator> evaluator_;
+  std::unique_ptr<evaluation::EvaluationServiceImpl> service_;
+  std::unique_ptr<evaluation::Scheduler> scheduler_;
+  std::jthread scheduler_thread_;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  // No domain parts yet: the process serves health checks, reflection and metrics.
-  ipraktik::server::Service service;
-  return ipraktik::server::RunService(
+  Evaluation service;
+  return server::RunService(
       argc, argv,
       {.name = "evaluation",
        .description =

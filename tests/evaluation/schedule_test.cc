@@ -81,5 +81,30 @@ TEST(Schedule, ARestartedScheduleThatIsLateSendsOneMessageNotABacklog) {
   EXPECT_EQ(NextStep(progress, DaysAfterLastDay(35), settings).kind, StepKind::kRemind);
 }
 
+TEST(Schedule, TheNextDueDayIsTheFirstDayAStepIsDueAndNoneOnceNothingMoreWillBeSent) {
+  ScheduleSettings settings{
+      .reminder_after_days = 3, .max_reminders = 2, .follow_up_after_days = 20};
+  for (std::optional<int> answer_on : {std::optional<int>{}, std::optional<int>{5}}) {
+    EvaluationProgress progress{.last_day = kLastDay};
+    for (int n = 0; n <= 60; ++n) {
+      if (answer_on == n) progress.first.answered = true;
+      std::optional<year_month_day> due = NextDueDay(progress, settings);
+      Step step = NextStep(progress, DaysAfterLastDay(n), settings);
+      if (step.kind == StepKind::kNone) {
+        // Nothing today: the due day is later, or there is none.
+        EXPECT_TRUE(!due.has_value() || sys_days(*due) > sys_days(DaysAfterLastDay(n))) << n;
+        continue;
+      }
+      ASSERT_TRUE(due.has_value()) << n;
+      EXPECT_LE(sys_days(*due), sys_days(DaysAfterLastDay(n))) << n;
+      progress = AfterStep(progress, step, DaysAfterLastDay(n));
+    }
+    // Everything was sent: nothing is ever due again.
+    EXPECT_EQ(NextDueDay(progress, settings), std::nullopt);
+  }
+  EvaluationProgress closed{.last_day = kLastDay, .closed = true};
+  EXPECT_EQ(NextDueDay(closed, settings), std::nullopt);
+}
+
 }  // namespace
 }  // namespace ipraktik::evaluation

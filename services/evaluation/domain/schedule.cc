@@ -20,7 +20,32 @@ StepKind NextOf(const SurveyProgress& survey, year_month_day opens, year_month_d
                                                                           : StepKind::kNone;
 }
 
+// The day the next message of one survey that opens on `opens` is due, or none.
+std::optional<year_month_day> DueOf(const SurveyProgress& survey, year_month_day opens,
+                                    const ScheduleSettings& settings) {
+  if (!survey.invited) return opens;
+  if (survey.answered || survey.reminders_sent >= settings.max_reminders) return std::nullopt;
+  return year_month_day{sys_days(survey.last_sent) + days(settings.reminder_after_days)};
+}
+
 }  // namespace
+
+std::optional<year_month_day> NextDueDay(const EvaluationProgress& progress,
+                                         const ScheduleSettings& settings) {
+  if (progress.closed) return std::nullopt;
+  std::optional<year_month_day> due =
+      DueOf(progress.first, year_month_day{sys_days(progress.last_day) + days(1)}, settings);
+  if (!settings.follow_up_after_days.has_value()) return due;
+  // NextStep looks at the follow-up whenever the first survey has nothing due today, so the
+  // earlier of the two is the next due day.
+  std::optional<year_month_day> follow_up = DueOf(
+      progress.follow_up,
+      year_month_day{sys_days(progress.last_day) + days(*settings.follow_up_after_days)}, settings);
+  if (!due.has_value() || (follow_up.has_value() && sys_days(*follow_up) < sys_days(*due))) {
+    return follow_up;
+  }
+  return due;
+}
 
 Step NextStep(const EvaluationProgress& progress, year_month_day today,
               const ScheduleSettings& settings) {

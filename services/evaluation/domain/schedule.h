@@ -50,6 +50,12 @@ struct Step {
 Step NextStep(const EvaluationProgress& progress, std::chrono::year_month_day today,
               const ScheduleSettings& settings);
 
+// The first day on which NextStep returns a step if nothing else happens (no answer, no
+// closing), or nullopt when nothing more will ever be sent: the day a scheduler looks at this
+// participant again, so that it reads only those due instead of everyone every day.
+std::optional<std::chrono::year_month_day> NextDueDay(const EvaluationProgress& progress,
+                                                      const ScheduleSettings& settings);
+
 // The progress once step was sent today.
 EvaluationProgress AfterStep(EvaluationProgress progress, Step step,
                              std::chrono::year_month_day today);

@@ -1,0 +1,56 @@
+#pragma once
+
+// The gRPC face of the evaluation service (ipraktik.v1.EvaluationService): each method reads the
+// caller's tenant and deadline and hands the request to the Evaluator; nothing else happens here.
+
+#include "evaluator.h"
+#include "ipraktik/logging/logger.h"
+#include "ipraktik/server/call_context.h"
+#include "ipraktik/v1/evaluation.grpc.pb.h"
+
+namespace ipraktik::evaluation {
+
+class EvaluationServiceImpl final : public v1::EvaluationService::CallbackService {
+ public:
+  // evaluator must outlive the service.
+  EvaluationServiceImpl(Evaluator& evaluator, logging::Logger logger,
+                        server::DeadlinePolicy deadlines);
+
+  // The generated base also declares each method's synchronous form; without these, overriding
+  // the callback forms would hide them (-Woverloaded-virtual).
+  using Base = v1::EvaluationService::CallbackService;
+  using Base::CloseEvaluation;
+  using Base::GetEvaluationReport;
+  using Base::GetEvaluationSettings;
+  using Base::LookupEvaluation;
+  using Base::SubmitEvaluation;
+  using Base::UpdateEvaluationSettings;
+
+  using Context = grpc::CallbackServerContext;
+  using Reactor = grpc::ServerUnaryReactor;
+
+  Reactor* LookupEvaluation(Context* c, const v1::LookupEvaluationRequest* q,
+                            v1::LookupEvaluationResponse* r) override;
+  Reactor* SubmitEvaluation(Context* c, const v1::SubmitEvaluationRequest* q,
+                            v1::SubmitEvaluationResponse* r) override;
+  Reactor* CloseEvaluation(Context* c, const v1::CloseEvaluationRequest* q,
+                           v1::CloseEvaluationResponse* r) override;
+  Reactor* GetEvaluationSettings(Context* c, const v1::GetEvaluationSettingsRequest* q,
+                                 v1::GetEvaluationSettingsResponse* r) override;
+  Reactor* UpdateEvaluationSettings(Context* c, const v1::UpdateEvaluationSettingsRequest* q,
+                                    v1::UpdateEvaluationSettingsResponse* r) override;
+  Reactor* GetEvaluationReport(Context* c, const v1::GetEvaluationReportRequest* q,
+                               v1::GetEvaluationReportResponse* r) override;
+
+ private:
+  // Serves one unary call with the evaluator's method for the caller's tenant.
+  template <typename Request, typename Response>
+  Reactor* Serve(Context* context, const char* method, const Request* request, Response* response,
+                 absl::StatusOr<Response> (Evaluator::*work)(const std::string&, const Request&));
+
+  Evaluator& evaluator_;
+  logging::Logger logger_;
+  server::DeadlinePolicy deadlines_;
+};
+
+}  // namespace ipraktik::evaluation

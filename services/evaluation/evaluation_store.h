@@ -1,0 +1,157 @@
+#pragma once
+
+// The evaluation service's Redis store. Every key is a tenant's (ipraktik:{tenant}:evaluation:...)
+// and names ids only, never a person:
+//
+//   evaluation:participation:<participation id>      hash: one side of one placement (below)
+//   evaluation:due                                   zset: participation id -> day number (days
+//                                                    since 1970) its next message is due
+//   evaluation:person:<participant id>               set: that person's participation ids (erasure)
+//   evaluation:token:<digest>                        string: participation id of a link's token
+//   evaluation:tokens:<participation id>             set: the digests handed to it (erasure)
+//   evaluation:cell:<cell id>                        hash: a report cell's tally (only sums)
+//   evaluation:ideas:<cell id>                       list: that cell's ideas, text only
+//   evaluation:cells                                 set: every cell id
+//   evaluation:settings:<programme id>               hash: a programme's settings
+//   evaluation:closed:<round id>                     string: the round's evaluation is closed
+// and outside any tenant ipraktik:evaluation:tenants, the tenants the scheduler visits.
+//
+// Every change that must happen once is one Lua script: the scheduler's step compares and sets
+// the participation's version and appends the invitation event to the outbox in the same
+// script, so two replicas or a restart never send a message twice.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "domain/report.h"
+#include "domain/schedule.h"
+#include "domain/survey.h"
+#include "ipraktik/events/envelope.h"
+#include "ipraktik/events/event_script.h"
+#include "ipraktik/outbox/outbox.h"
+#include "ipraktik/store/pool.h"
+
+namespace ipraktik::evaluation {
+
+// A programme's settings (defaults when it has none stored).
+struct ProgrammeSettings {
+  ScheduleSettings schedule{};
+  bool allow_corrections = false;
+  AnonymityRules anonymity{};
+  friend bool operator==(const ProgrammeSettings&, const ProgrammeSettings&) = default;
+};
+
+// One side of one placement: what the invitation needs and where the schedule stands.
+struct Participation {
+  std::string placement_id{};
+  Role role = Role::kIntern;
+  // The host offer of a host's side (a moved intern leaves one host for another, each with
+  // revisions of its own).
+  std::string host_offer_id{};
+  CellKey cell{};
+  bool crosses_sectors = false;
+  std::chrono::year_month_day first_day{};
+  std::chrono::year_month_day last_day{};
+  std::string participant_id{};
+  // Serialized ipraktik.v1.PersonCard (the e-mail's recipient) and RoundCard; opaque here.
+  std::string person_card{};
+  std::string round_card{};
+  std::string host_workplace_name{};
+  // Grows with every placement event applied (a late, older event changes nothing).
+  std::int64_t revision = 0;
+
+  // State, kept by the store's scripts.
+  EvaluationProgress progress{};
+  bool cancelled = false;
+  std::int64_t version = 0;  // grows with every step: the scheduler's compare-and-set
+
+  // "<placement id>:intern" or "<placement id>:host:<host offer id>": the participation's id
+  // in keys and events.
+  std::string Id() const;
+};
+
+// The tally fields of a cell hash ("answers", "r0_5", ...) and back: the store writes sums only.
+std::vector<std::pair<std::string, std::int64_t>> TallyFields(const Tally& tally);
+Tally TallyFromFields(const std::vector<std::pair<std::string, std::string>>& fields);
+// "<programme>|<round>|<role>|<sector>|<region>|<host sector>" and back (nullopt if malformed).
+std::string CellId(const CellKey& key);
+std::optional<CellKey> CellKeyFromId(std::string_view id);
+
+// Days since 1970-01-01: the due index's score.
+std::int64_t DayNumber(std::chrono::year_month_day day);
+
+// What Submit did.
+enum class SubmitResult { kStored, kCorrected, kAlreadyAnswered, kClosed };
+
+class EvaluationStore {
+ public:
+  // redis and outbox must outlive the store.
+  EvaluationStore(store::Pool& redis, outbox::Outbox& outbox);
+
+  // A placement side as the matching service last described it: stored and scheduled unless a
+  // newer revision is stored already; once invited, only the revision moves (what the person
+  // was told stays).
+  absl::Status Upsert(const std::string& tenant, const Participation& participation);
+  // The placement was cancelled (revision as in Upsert): nothing more is sent for it.
+  absl::Status Cancel(const std::string& tenant, const std::string& participation_id,
+                      std::int64_t revision);
+  // GDPR: the person's participations lose their personal data and tokens; tallies stay.
+  absl::Status ErasePerson(const std::string& tenant, const std::string& participant_id);
+
+  // Tenants with participations (for the scheduler).
+  absl::StatusOr<std::vector<std::string>> Tenants();
+  // Up to limit participation ids whose next message is due on or before day.
+  absl::StatusOr<std::vector<std::string>> Due(const std::string& tenant,
+                                               std::chrono::year_month_day day, int limit);
+  // nullopt when unknown (or erased).
+  absl::StatusOr<std::optional<Participation>> Load(const std::string& tenant,
+                                                    const std::string& participation_id);
+
+  // The scheduler's step for a participation loaded at `seen.version`: stores `after` and the
+  // next due day, adds `tally` to the cell, records the token digest (empty: none) and appends
+  // `event` (if any) to the outbox, all at once; false (and nothing changed) when the version
+  // moved meanwhile, or the placement was cancelled or its round closed.
+  absl::StatusOr<bool> ApplyStep(const std::string& tenant, const Participation& seen,
+                                 const EvaluationProgress& after,
+                                 std::optional<std::chrono::year_month_day> next_due,
+                                 const Tally& tally, const std::string& token_digest,
+                                 const std::optional<events::Envelope>& event);
+
+  // The participation id a token digest was handed to; nullopt when unknown or erased.
+  absl::StatusOr<std::optional<std::string>> ParticipationOfToken(const std::string& tenant,
+                                                                  const std::string& digest);
+  // Adds the answers' tally (and idea) to the participation's cell and marks it answered for
+  // wave; with corrections allowed, earlier answers are subtracted first (kept for that until
+  // the evaluation closes; without, nothing links the answers to the person).
+  absl::StatusOr<SubmitResult> Submit(const std::string& tenant, const Participation& seen,
+                                      const std::string& digest, Wave wave, const Tally& tally,
+                                      const std::string& idea, bool allow_corrections,
+                                      std::optional<std::chrono::year_month_day> next_due);
+
+  absl::StatusOr<std::vector<Cell>> Cells(const std::string& tenant);
+  absl::StatusOr<ProgrammeSettings> Settings(const std::string& tenant,
+                                             const std::string& programme_id);
+  absl::Status SaveSettings(const std::string& tenant, const std::string& programme_id,
+                            const ProgrammeSettings& settings);
+  absl::Status Close(const std::string& tenant, const std::string& round_id);
+  absl::StatusOr<bool> Closed(const std::string& tenant, const std::string& round_id);
+
+ private:
+  absl::Status RegisterTenant(const std::string& tenant);
+
+  store::Pool& redis_;
+  outbox::Outbox& outbox_;
+  // The Lua scripts (evaluation_store.cc says what each does).
+  store::Script upsert_;
+  store::Script cancel_;
+  store::Script erase_;
+  store::Script submit_;
+  events::EventScript step_;
+};
+
+}  // namespace ipraktik::evaluation

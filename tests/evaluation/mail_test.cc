@@ -1,0 +1,201 @@
+// From placement to e-mail and back: the evaluation service's parts (in-process, a clock the test
+// moves) request invitations through the outbox, the outbox relay publishes them to a real
+// RabbitMQ, the real notification service (in-process) e-mails them through the SMTP sink, and
+// the link in each e-mail (decoded by Python's email package) answers the survey once. Reminders
+// reach only those who did not answer; a second scheduler and repeated passes add no e-mail.
+//
+// "No further e-mail" is proven by a marker: a later invitation to someone else, sent after the
+// passes that must add nothing, whose arrival shows that everything before it was handled.
+#include <nlohmann/json.hpp>
+
+#include "evaluation_testing.h"
+#include "ipraktik/errors/errors.h"
+#include "ipraktik/outbox/relay.h"
+#include "ipraktik/server/outbox_relay.h"
+#include "local_servers.h"
+#include "notification_app.h"
+#include "notification_testing.h"
+
+namespace ipraktik::evaluation {
+namespace {
+
+using ipraktik::testing::RabbitMqServer;
+using ipraktik::testing::RedisServer;
+using ipraktik::testing::SmtpServer;
+using namespace testing;  // evaluation_testing.h
+using notification::testing::Eventually;
+using notification::testing::Json;
+
+class Servers : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    redis = std::make_unique<RedisServer>();
+    rabbit = std::make_unique<RabbitMqServer>();
+    smtp = std::make_unique<SmtpServer>();
+  }
+  void TearDown() override {
+    smtp.reset();
+    rabbit.reset();
+    redis.reset();
+  }
+  std::unique_ptr<RedisServer> redis;
+  std::unique_ptr<RabbitMqServer> rabbit;
+  std::unique_ptr<SmtpServer> smtp;
+};
+
+Servers* const servers = dynamic_cast<Servers*>(::testing::AddGlobalTestEnvironment(new Servers));
+
+class MailTest : public EvaluationParts {
+ protected:
+  void SetUp() override {
+    SetUpParts(servers->redis->port());
+    notification::NotificationSettings settings;
+    settings.smtp.url = servers->smtp->url();
+    settings.smtp.timeout = std::chrono::seconds(5);
+    settings.templates = ipraktik::testing::SourceDir() / "services/notification/templates";
+    settings.notifier.defaults = {.sender_name = "Innovationspraktikken",
+                                  .sender_address = "ipraktik@coi.example",
+                                  .signature_da = "Venlig hilsen\nSekretariatet",
+                                  .signature_en = "Kind regards\nThe secretariat",
+                                  .reminder_days_before = 3};
+    settings.notifier.lease = absl::Seconds(10);
+    settings.notifier.send_rate = 0;
+    settings.senders = 1;  // one at a time: the marker e-mail comes after everything before it
+    settings.queue = "notification.test-" + tenant_;
+    settings.retry = {.max_attempts = 30,
+                      .initial_delay = std::chrono::milliseconds(200),
+                      .multiplier = 1.5,
+                      .max_delay = std::chrono::milliseconds(1000)};
+    settings.notifier.max_attempts = settings.retry.max_attempts;
+    auto app = notification::NotificationApp::Start(
+        settings, *redis_, [](std::string_view name) { return Connection(name); }, nullptr,
+        logging::Logger("notification", logging::Level::kWarning), {}, [] { return absl::Now(); });
+    ASSERT_TRUE(app.ok()) << app.status();
+    notification_ = *std::move(app);
+    ASSERT_TRUE(Eventually([&] { return notification_->Consuming(); }));
+
+    bus::PublisherOptions publisher_options;
+    publisher_options.connection = Connection("evaluation-outbox");
+    auto publisher = bus::Publisher::Create(std::move(publisher_options));
+    ASSERT_TRUE(publisher.ok()) << publisher.status();
+    publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
+    relay_ = std::make_unique<outbox::Relay>(
+        *redis_, server::PublishToBus(*publisher_),
+        logging::Logger("evaluation-relay", logging::Level::kWarning));
+  }
+
+  void TearDown() override {
+    relay_.reset();
+    if (publisher_) publisher_->Close();
+    if (notification_) notification_->Stop();
+  }
+
+  static bus::ConnectionOptions Connection(std::string_view name) {
+    bus::ConnectionOptions options;
+    options.url = servers->rabbit->url();
+    options.connection_name = "evaluation-mail-test-" + std::string(name);
+    options.logger = logging::Logger("evaluation-mail-test", logging::Level::kWarning);
+    return options;
+  }
+
+  // One scheduler pass, and what it requested published as the relay does.
+  void RunSchedulerAndRelay(Scheduler& scheduler) {
+    ASSERT_TRUE(scheduler.RunOnce().ok());
+    ASSERT_TRUE(relay_->RunOnce().ok());
+  }
+
+  // The evaluation e-mails received so far (decoded), of this test's people.
+  static std::vector<Json> EvaluationMail() {
+    std::vector<Json> selected;
+    for (const auto& message : notification::testing::ReceivedMail(*servers->smtp)) {
+      if (message["kind"] == "evaluation_invitation") selected.push_back(message);
+    }
+    return selected;
+  }
+
+  // Waits until `count` evaluation e-mails arrived in all.
+  static std::vector<Json> AwaitMail(std::size_t count) {
+    std::vector<Json> mail;
+    EXPECT_TRUE(Eventually([&] {
+      mail = EvaluationMail();
+      return mail.size() >= count;
+    })) << "only "
+        << mail.size() << " of " << count << " e-mails arrived";
+    return mail;
+  }
+
+  static std::string Recipient(const Json& message) {
+    std::string to = message["to"].get<std::string>();
+    std::size_t open = to.find('<');
+    return open == std::string::npos ? to : to.substr(open + 1, to.find('>') - open - 1);
+  }
+
+  // The token of the personal link in an e-mail's text.
+  static std::string TokenIn(const Json& message) {
+    std::string text = message["text"].get<std::string>();
+    std::size_t start = text.find("/ipe_");
+    EXPECT_NE(start, std::string::npos) << text;
+    std::size_t end = text.find_first_of(" \r\n", start);
+    return text.substr(start + 1, end - start - 1);
+  }
+
+  std::unique_ptr<notification::NotificationApp> notification_;
+  std::unique_ptr<bus::Publisher> publisher_;
+  std::unique_ptr<outbox::Relay> relay_;
+};
+
+TEST_F(MailTest, OneInvitationEmailPerInternAndHostTheLinkAnswersOnceRemindersOnlyToTheRest) {
+  PlaceInterns(2, v1::SECTOR_STATE, "h1");
+  auto scheduler = NewScheduler();
+  auto replica = NewScheduler();
+  AdvanceDays(1);
+  RunSchedulerAndRelay(*scheduler);
+  RunSchedulerAndRelay(*replica);  // a second replica finds nothing more to send
+  RunSchedulerAndRelay(*scheduler);
+
+  // A marker: one more intern placed, invited after the passes above.
+  auto marker = Placed("marker", v1::SECTOR_STATE, Offer("h2"));
+  Deliver(contract::kInternPlaced, marker);
+  RunSchedulerAndRelay(*scheduler);
+  std::vector<Json> mail = AwaitMail(5);
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& message : EvaluationMail()) {
+      if (Recipient(message) == "marker@people.example") return true;
+    }
+    return false;
+  }));
+  mail = EvaluationMail();
+  std::multiset<std::string> recipients;
+  for (const auto& message : mail) recipients.insert(Recipient(message));
+  EXPECT_EQ(recipients, (std::multiset<std::string>{
+                            "i0@people.example", "i1@people.example", "host-h1@people.example",
+                            "host-h1@people.example", "marker@people.example"}));
+
+  // i0 answers through the link in their e-mail: once.
+  const Json* i0 = nullptr;
+  for (const auto& message : mail) {
+    if (Recipient(message) == "i0@people.example") i0 = &message;
+  }
+  ASSERT_NE(i0, nullptr);
+  const std::string token = TokenIn(*i0);
+  auto answers = FirstAnswers(Role::kIntern, 5, 4, 4, v1::LENGTH_VERDICT_TOO_SHORT, true, 2);
+  ASSERT_TRUE(Submit(token, answers).ok());
+  auto again = Submit(token, answers);
+  ASSERT_TRUE(absl::IsFailedPrecondition(again.status())) << again.status();
+  EXPECT_EQ(errors::PreconditionViolationsOf(again.status())[0].type, "ALREADY_ANSWERED");
+
+  // Five days later the reminders: i1 and the host's two sides (and the marker), not i0.
+  AdvanceDays(5);
+  RunSchedulerAndRelay(*scheduler);
+  RunSchedulerAndRelay(*replica);
+  mail = AwaitMail(5 + 4);
+  std::multiset<std::string> all;
+  for (const auto& message : mail) all.insert(Recipient(message));
+  EXPECT_EQ(all, (std::multiset<std::string>{
+                     "i0@people.example", "i1@people.example", "i1@people.example",
+                     "host-h1@people.example", "host-h1@people.example", "host-h1@people.example",
+                     "host-h1@people.example", "marker@people.example", "marker@people.example"}));
+}
+
+}  // namespace
+}  // namespace ipraktik::evaluation

@@ -1,0 +1,428 @@
+// The evaluation service's parts against a real Redis, in-process (a clock the test moves): the
+// intake turns published placements into participations, the scheduler requests one invitation
+// per intern and per host side the day after the last day (once, with two schedulers too),
+// reminders go only to those who have not answered, a link's token works once, validation names
+// the field, a report's figures equal ones computed by hand (small groups suppressed, the CSV
+// parses with Python's csv module), and erasure leaves neither token nor e-mail address behind.
+//
+// What the scheduler requests is read from the tenant's outbox stream (the relay's input), and
+// taken out of it as the relay does once it published an entry.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "evaluation_testing.h"
+#include "ipraktik/errors/errors.h"
+#include "local_servers.h"
+
+namespace ipraktik::evaluation {
+namespace {
+
+using ipraktik::testing::RedisServer;
+using namespace testing;  // evaluation_testing.h
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::UnorderedElementsAre;
+
+class Servers : public ::testing::Environment {
+ public:
+  void SetUp() override { redis = std::make_unique<RedisServer>(); }
+  void TearDown() override { redis.reset(); }
+  std::unique_ptr<RedisServer> redis;
+};
+
+Servers* const servers = dynamic_cast<Servers*>(::testing::AddGlobalTestEnvironment(new Servers));
+
+class EvaluationTest : public testing::EvaluationParts {
+ protected:
+  void SetUp() override { SetUpParts(servers->redis->port()); }
+};
+
+TEST_F(EvaluationTest, InvitesEveryInternAndHostSideOnceTheDayAfterTheLastDay) {
+  PlaceInterns(2, v1::SECTOR_STATE, "h1");
+  auto scheduler = NewScheduler();
+  // On the last day nothing is due yet.
+  ASSERT_TRUE(scheduler->RunOnce().ok());
+  EXPECT_TRUE(TakeInvitations().empty());
+
+  AdvanceDays(1);
+  const double invited_before = Counter("ipraktik_evaluation_invitations_total", "first");
+  auto pass = scheduler->RunOnce();
+  ASSERT_TRUE(pass.ok()) << pass.status();
+  EXPECT_EQ(pass->invitations, 4);
+  auto invitations = TakeInvitations();
+  // Each intern once; the host contact once per intern they hosted.
+  EXPECT_EQ(Recipients(invitations),
+            (std::multiset<std::string>{"i0@people.example", "i1@people.example",
+                                        "host-h1@people.example", "host-h1@people.example"}));
+  std::set<std::string> tokens;
+  for (const auto& invitation : invitations) {
+    EXPECT_THAT(invitation.form_url(), HasSubstr(std::string(kFormUrl) + tenant_ + "/ipe_"));
+    EXPECT_EQ(invitation.round().round_id(), "r-37");
+    EXPECT_EQ(invitation.host_workplace_name(), "Socialforvaltningen");
+    tokens.insert(TokenOf(invitation));
+  }
+  EXPECT_EQ(tokens.size(), 4u);
+  EXPECT_EQ(Counter("ipraktik_evaluation_invitations_total", "first") - invited_before, 4);
+
+  // The same pass again, and another replica's: nothing more.
+  ASSERT_TRUE(scheduler->RunOnce().ok());
+  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
+  EXPECT_TRUE(TakeInvitations().empty());
+}
+
+TEST_F(EvaluationTest, TwoSchedulersAtOnceSendEachInvitationOnce) {
+  PlaceInterns(40, v1::SECTOR_STATE, "h1");
+  AdvanceDays(1);
+  auto first = NewScheduler();
+  auto second = NewScheduler();
+  absl::StatusOr<Scheduler::Pass> a, b;
+  std::thread other([&] { b = second->RunOnce(); });
+  a = first->RunOnce();
+  other.join();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->invitations + b->invitations, 80);
+  auto invitations = TakeInvitations();
+  EXPECT_EQ(invitations.size(), 80u);
+  std::set<std::string> ids;
+  for (const auto& invitation : invitations) ids.insert(invitation.invitation_id());
+  EXPECT_EQ(ids.size(), 80u);
+}
+
+TEST_F(EvaluationTest, ALinksTokenAnswersOnceAndValidationNamesTheFields) {
+  auto invitations = InviteOnePlacement();
+  ASSERT_EQ(invitations.size(), 2u);
+  const auto& intern = invitations[0];
+  const std::string token = TokenOf(intern);
+
+  v1::LookupEvaluationRequest lookup;
+  lookup.set_token(token);
+  auto found = evaluator_->Lookup(tenant_, lookup);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->role(), v1::EVALUATION_ROLE_INTERN);
+  EXPECT_EQ(found->wave(), v1::EVALUATION_WAVE_FIRST);
+  EXPECT_EQ(found->round().round_id(), "r-37");
+  EXPECT_EQ(found->last_day().day(), kLastDay.day());
+  EXPECT_FALSE(found->answered());
+  ASSERT_GT(found->questions_size(), 0);
+  EXPECT_EQ(found->questions(0).field(), "overall_value");
+
+  // Out of range and missing answers are named; a host's question is refused for an intern.
+  v1::EvaluationAnswers wrong =
+      FirstAnswers(Role::kIntern, 9, 3, 3, v1::LENGTH_VERDICT_RIGHT, true, 2);
+  wrong.clear_relevance();
+  wrong.set_intern_contribution(3);
+  auto refused = Submit(token, wrong);
+  ASSERT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  std::set<std::string> fields;
+  for (const auto& violation : errors::FieldViolationsOf(refused.status())) {
+    fields.insert(violation.field);
+  }
+  EXPECT_EQ(fields, (std::set<std::string>{"answers.overall_value", "answers.relevance",
+                                           "answers.intern_contribution"}));
+
+  const double answers_before = Counter("ipraktik_evaluation_answers_total", "intern");
+  auto stored =
+      Submit(token, FirstAnswers(Role::kIntern, 5, 4, 4, v1::LENGTH_VERDICT_TOO_SHORT, true, 3));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_FALSE(stored->corrected());
+  EXPECT_EQ(Counter("ipraktik_evaluation_answers_total", "intern") - answers_before, 1);
+
+  auto again =
+      Submit(token, FirstAnswers(Role::kIntern, 1, 1, 1, v1::LENGTH_VERDICT_TOO_LONG, false, 0));
+  ASSERT_TRUE(absl::IsFailedPrecondition(again.status())) << again.status();
+  auto violations = errors::PreconditionViolationsOf(again.status());
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].type, "ALREADY_ANSWERED");
+  EXPECT_TRUE(evaluator_->Lookup(tenant_, lookup)->answered());
+
+  // A token of the right format that was never handed out, and a mistyped one.
+  std::string unknown = token;
+  lookup.set_token("ipe_" + std::string(36, 'A'));
+  EXPECT_TRUE(absl::IsInvalidArgument(evaluator_->Lookup(tenant_, lookup).status()));
+  unknown[5] = unknown[5] == 'a' ? 'b' : 'a';
+  lookup.set_token(unknown);
+  EXPECT_FALSE(evaluator_->Lookup(tenant_, lookup).ok());
+}
+
+TEST_F(EvaluationTest, CorrectionsReplaceTheAnswersWhenTheProgrammeAllowsThem) {
+  v1::UpdateEvaluationSettingsRequest update;
+  update.set_programme_id("coi");
+  auto* settings = update.mutable_settings();
+  settings->set_reminder_after_days(5);
+  settings->set_max_reminders(2);
+  settings->set_allow_corrections(true);
+  settings->set_min_answers(1);
+  settings->set_min_answers_for_text(1);
+  ASSERT_TRUE(evaluator_->UpdateSettings(tenant_, update).ok());
+  auto invitations = InviteOnePlacement();
+  ASSERT_EQ(invitations.size(), 2u);
+  const auto& intern = invitations[0];
+  ASSERT_TRUE(Submit(TokenOf(intern), FirstAnswers(Role::kIntern, 2, 2, 2, v1::LENGTH_VERDICT_RIGHT,
+                                                   false, 1, "first"))
+                  .ok());
+  auto corrected =
+      Submit(TokenOf(intern),
+             FirstAnswers(Role::kIntern, 4, 4, 4, v1::LENGTH_VERDICT_RIGHT, true, 1, "second"));
+  ASSERT_TRUE(corrected.ok()) << corrected.status();
+  EXPECT_TRUE(corrected->corrected());
+
+  v1::GetEvaluationReportRequest request;
+  request.set_programme_id("coi");
+  request.set_role(v1::EVALUATION_ROLE_INTERN);
+  auto report = evaluator_->Report(tenant_, request);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->total().answers(), 1);
+  EXPECT_EQ(report->total().overall_value().mean(), 4.0);
+  EXPECT_EQ(report->total().recommend_share(), 1.0);
+  EXPECT_THAT(report->total().ideas(), ElementsAre("second"));
+}
+
+TEST_F(EvaluationTest, RemindersGoOnlyToThoseWhoHaveNotAnsweredAndStopAfterTheLastOne) {
+  PlaceInterns(2, v1::SECTOR_STATE, "h1");
+  auto scheduler = NewScheduler();
+  AdvanceDays(1);
+  ASSERT_TRUE(scheduler->RunOnce().ok());
+  auto invitations = TakeInvitations();
+  ASSERT_EQ(invitations.size(), 4u);
+  for (const auto& invitation : invitations) {
+    if (invitation.participant().email() == "i0@people.example") {
+      ASSERT_TRUE(Submit(TokenOf(invitation),
+                         FirstAnswers(Role::kIntern, 4, 4, 4, v1::LENGTH_VERDICT_RIGHT, true, 1))
+                      .ok());
+    }
+  }
+  // Four days later: nothing; five: a reminder to the three who did not answer.
+  AdvanceDays(4);
+  ASSERT_TRUE(scheduler->RunOnce().ok());
+  EXPECT_TRUE(TakeInvitations().empty());
+  AdvanceDays(1);
+  const double reminded_before = Counter("ipraktik_evaluation_reminders_total", "first");
+  auto pass = scheduler->RunOnce();
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->reminders, 3);
+  auto reminders = TakeInvitations();
+  EXPECT_EQ(Recipients(reminders),
+            (std::multiset<std::string>{"i1@people.example", "host-h1@people.example",
+                                        "host-h1@people.example"}));
+  EXPECT_EQ(Counter("ipraktik_evaluation_reminders_total", "first") - reminded_before, 3);
+  // A reminder is the same invitation (same id) with a fresh link; the old link still works.
+  std::set<std::string> first_ids;
+  for (const auto& invitation : invitations) first_ids.insert(invitation.invitation_id());
+  for (const auto& reminder : reminders) {
+    EXPECT_TRUE(first_ids.contains(reminder.invitation_id()));
+  }
+  // The second reminder five days later; then nothing more, however long one waits (the
+  // follow-up survey comes 90 days after the last day).
+  AdvanceDays(5);
+  ASSERT_TRUE(scheduler->RunOnce().ok());
+  EXPECT_EQ(TakeInvitations().size(), 3u);
+  AdvanceDays(30);
+  ASSERT_TRUE(scheduler->RunOnce().ok());
+  EXPECT_TRUE(TakeInvitations().empty());
+}
+
+TEST_F(EvaluationTest, TheFollowUpSurveyComesNinetyDaysAfterTheLastDayAndCountsApart) {
+  auto invitations = InviteOnePlacement();
+  ASSERT_EQ(invitations.size(), 2u);
+  for (const auto& invitation : invitations) {
+    ASSERT_TRUE(Submit(TokenOf(invitation),
+                       FirstAnswers(RoleOf(invitation), 4, 4, 4, v1::LENGTH_VERDICT_RIGHT, true, 1))
+                    .ok());
+  }
+  auto scheduler = NewScheduler();
+  AdvanceDays(88);  // day 89 after the last day: nothing yet
+  ASSERT_TRUE(scheduler->RunOnce().ok());
+  EXPECT_TRUE(TakeInvitations().empty());
+  AdvanceDays(1);
+  const double invited_before = Counter("ipraktik_evaluation_invitations_total", "follow_up");
+  ASSERT_TRUE(scheduler->RunOnce().ok());
+  auto follow_ups = TakeInvitations();
+  ASSERT_EQ(follow_ups.size(), 2u);
+  EXPECT_EQ(Counter("ipraktik_evaluation_invitations_total", "follow_up") - invited_before, 2);
+  EXPECT_THAT(follow_ups[0].invitation_id(), ::testing::EndsWith(":follow_up"));
+
+  // The new link asks the follow-up's questions; the first survey's answers stay.
+  v1::LookupEvaluationRequest lookup;
+  lookup.set_token(TokenOf(follow_ups[0]));
+  auto found = evaluator_->Lookup(tenant_, lookup);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->wave(), v1::EVALUATION_WAVE_FOLLOW_UP);
+  EXPECT_FALSE(found->answered());
+  v1::EvaluationAnswers follow_up;
+  follow_up.set_used_learning(true);
+  follow_up.set_kept_contact(false);
+  follow_up.set_workplace_changed(true);
+  ASSERT_TRUE(Submit(TokenOf(follow_ups[0]), follow_up).ok());
+  auto report = evaluator_->Report(tenant_, v1::GetEvaluationReportRequest());
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->total().answers(), 2);  // first-survey answers
+}
+
+TEST_F(EvaluationTest, ACancelledPlacementIsNotEvaluated) {
+  auto placements = PlaceInterns(2, v1::SECTOR_STATE, "h1");
+  v1::InternUnmatched unmatched;
+  *unmatched.mutable_round() = Round();
+  *unmatched.mutable_intern() = placements[1].intern();
+  unmatched.set_placement_id(placements[1].placement_id());
+  unmatched.set_revision(2);
+  unmatched.set_placement_cancelled(true);
+  Deliver(contract::kInternUnmatched, unmatched);
+  v1::HostInternsAssigned assigned = Assigned(Offer("h1"), {placements[0]}, 2);
+  *assigned.add_cancelled() = Assigned(Offer("h1"), {placements[1]}).interns(0);
+  Deliver(contract::kHostInternsAssigned, assigned);
+  // A late copy of the first placement event changes nothing.
+  Deliver(contract::kInternPlaced, placements[1]);
+
+  AdvanceDays(1);
+  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
+  EXPECT_EQ(Recipients(TakeInvitations()),
+            (std::multiset<std::string>{"i0@people.example", "host-h1@people.example"}));
+}
+
+TEST_F(EvaluationTest, TheReportEqualsFiguresComputedByHandAndHidesSmallGroups) {
+  // Six interns from the state sector and two from the private one with host h1 (municipal).
+  auto state = PlaceInterns(6, v1::SECTOR_STATE, "h1", "s");
+  AdvanceDays(1);
+  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
+  auto invitations = TakeInvitations();
+  ASSERT_EQ(invitations.size(), 12u);
+  // The interns' answers: overall 5,4,4,3,5,2 (mean 23/6), recommend 5 of 6, contacts 1..6.
+  const int overall[] = {5, 4, 4, 3, 5, 2};
+  int intern = 0;
+  int host = 0;
+  for (const auto& invitation : invitations) {
+    if (invitation.role() == v1::EVALUATION_ROLE_INTERN) {
+      ASSERT_TRUE(
+          Submit(TokenOf(invitation),
+                 FirstAnswers(Role::kIntern, overall[intern], 3, 4,
+                              intern < 4 ? v1::LENGTH_VERDICT_TOO_SHORT : v1::LENGTH_VERDICT_RIGHT,
+                              intern != 5, intern + 1, "idea " + std::to_string(intern)))
+              .ok());
+      ++intern;
+    } else if (host < 2) {  // two of the six host sides answer
+      ASSERT_TRUE(Submit(TokenOf(invitation),
+                         FirstAnswers(Role::kHost, 4, 4, 5, v1::LENGTH_VERDICT_RIGHT, true, 0))
+                      .ok());
+      ++host;
+    }
+  }
+
+  // The scheduler's next pass sets the round's response rate.
+  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
+  EXPECT_EQ(TenantGauge("ipraktik_evaluation_response_rate"), 8.0 / 12);
+
+  v1::GetEvaluationReportRequest request;
+  request.set_round_id("r-37");
+  auto report = evaluator_->Report(tenant_, request);
+  ASSERT_TRUE(report.ok()) << report.status();
+  const auto& total = report->total();
+  EXPECT_EQ(total.participants(), 12);
+  EXPECT_EQ(total.answers(), 8);
+  EXPECT_FALSE(total.hidden());
+  EXPECT_DOUBLE_EQ(total.response_rate(), 8.0 / 12);
+  // Interns of the state sector with a municipal host cross sectors; hosts with state interns too.
+  EXPECT_EQ(total.cross_sector(), 12);
+  EXPECT_DOUBLE_EQ(total.overall_value().mean(), (23.0 + 8) / 8);
+  EXPECT_THAT(total.overall_value().distribution(), ElementsAre(0, 1, 1, 4, 2));
+  EXPECT_DOUBLE_EQ(total.recommend_share(), 7.0 / 8);
+  EXPECT_EQ(total.length_too_short(), 4);
+  EXPECT_EQ(total.length_right(), 4);
+  EXPECT_DOUBLE_EQ(total.mean_new_contacts(), 21.0 / 8);
+  // Eight answers: the ideas show (text only).
+  EXPECT_FALSE(total.ideas_hidden());
+  EXPECT_EQ(total.ideas_size(), 6);
+  // Rows: hosts (2 answers) are hidden, and so the interns' row is too, or the total minus it
+  // would give the hosts' figures away.
+  ASSERT_EQ(report->rows_size(), 2);
+  for (const auto& row : report->rows()) {
+    EXPECT_TRUE(row.hidden());
+    EXPECT_EQ(row.overall_value().distribution_size(), 0);
+  }
+
+  // The interns alone (a filter) would show six answers, but the unfiltered total minus them
+  // would give away the two hosts' answers: hidden too.
+  request.set_role(v1::EVALUATION_ROLE_INTERN);
+  auto interns = evaluator_->Report(tenant_, request);
+  ASSERT_TRUE(interns.ok());
+  EXPECT_EQ(interns->total().answers(), 6);
+  EXPECT_TRUE(interns->total().hidden());
+  EXPECT_EQ(interns->total().ideas_size(), 0);
+  request.clear_role();
+
+  // The CSV parses with Python's csv module into the same table.
+  auto path = std::filesystem::temp_directory_path() / (tenant_ + ".csv");
+  std::ofstream(path, std::ios::binary) << report->csv();
+  std::string parsed = ipraktik::testing::RunCommand(
+      "/usr/bin/python3 -c \"import csv,sys; rows=list(csv.DictReader(open(sys.argv[1], "
+      "newline=''))); print(len(rows), rows[0]['role'], rows[0]['answers'], "
+      "rows[0]['overall_value_mean'], rows[1]['hidden'], rows[1]['sector'], "
+      "rows[0]['ideas'].count(chr(10)))\" " +
+      path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(parsed, "3 total 8 3.875 true state 5\n");
+}
+
+TEST_F(EvaluationTest, ClosingARoundStopsRemindersAndAnswers) {
+  auto invitations = InviteOnePlacement();
+  ASSERT_EQ(invitations.size(), 2u);
+  v1::CloseEvaluationRequest close;
+  close.set_round_id("r-37");
+  ASSERT_TRUE(evaluator_->Close(tenant_, close).ok());
+  auto refused = Submit(TokenOf(invitations[0]), FirstAnswers(RoleOf(invitations[0]), 4, 4, 4,
+                                                              v1::LENGTH_VERDICT_RIGHT, true, 1));
+  ASSERT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  EXPECT_EQ(errors::PreconditionViolationsOf(refused.status())[0].type, "EVALUATION_CLOSED");
+  AdvanceDays(5);
+  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
+  EXPECT_TRUE(TakeInvitations().empty());
+}
+
+TEST_F(EvaluationTest, ErasureLeavesNoTokenNorAddressButTheTalliesStay) {
+  auto invitations = InviteOnePlacement();
+  ASSERT_EQ(invitations.size(), 2u);
+  for (const auto& invitation : invitations) {
+    ASSERT_TRUE(
+        Submit(TokenOf(invitation), FirstAnswers(RoleOf(invitation), 4, 4, 4,
+                                                 v1::LENGTH_VERDICT_RIGHT, true, 1, "an idea"))
+            .ok());
+  }
+  for (const std::string id : {"i0", "host-h1"}) {
+    v1::ParticipantErased erased;
+    erased.set_participant_id(id);
+    Deliver(contract::kParticipantErased, erased);
+  }
+  // Neither the tokens nor anything that names the people is left in the tenant's keys.
+  for (const auto& invitation : invitations) {
+    v1::LookupEvaluationRequest lookup;
+    lookup.set_token(TokenOf(invitation));
+    EXPECT_TRUE(absl::IsNotFound(evaluator_->Lookup(tenant_, lookup).status()));
+  }
+  std::string everything;
+  std::string cursor = "0";
+  do {
+    auto scan = redis_->Command({"SCAN", cursor, "MATCH", "ipraktik:{" + tenant_ + "}*"});
+    ASSERT_TRUE(scan.ok());
+    cursor = scan->elements()[0].str();
+    for (const auto& key : scan->elements()[1].elements()) {
+      everything += key.str() + "\n" + Contents(key.str()) + "\n";
+    }
+  } while (cursor != "0");
+  EXPECT_THAT(everything, Not(HasSubstr("people.example")));
+  EXPECT_THAT(everything, Not(HasSubstr("Person i0")));
+  // The answers still count.
+  v1::GetEvaluationReportRequest request;
+  auto report = evaluator_->Report(tenant_, request);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->total().answers(), 2);
+  EXPECT_EQ(report->total().participants(), 2);
+}
+
+}  // namespace
+}  // namespace ipraktik::evaluation
