@@ -48,15 +48,14 @@ start_service() {
   local extra=()
   [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port")
   [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)")
-  # Redis and RabbitMQ for the services that use them (the evaluation service does not yet).
-  [[ $name != evaluation ]] &&
-    extra+=("IPRAKTIK_REDIS_ADDRESS=127.0.0.1:$redis_port" "IPRAKTIK_AMQP_URL=$amqp_url")
   # setsid: Ctrl-C in the terminal reaches this script only, which stops the services in order.
   # The stack's own IPRAKTIK_STACK_* settings are not the service's.
   env -u IPRAKTIK_STACK_DIR -u IPRAKTIK_STACK_BIN -u IPRAKTIK_STACK_PORT_OFFSET \
     -u IPRAKTIK_STACK_WAIT \
     IPRAKTIK_GRPC_ADDRESS="127.0.0.1:$(grpc_port "$index")" \
     IPRAKTIK_METRICS_ADDRESS="127.0.0.1:$(metrics_port "$index")" \
+    IPRAKTIK_REDIS_ADDRESS="127.0.0.1:$redis_port" \
+    IPRAKTIK_AMQP_URL="$amqp_url" \
     "${extra[@]}" \
     setsid "$bin/ipraktik-$name" >"$(service_log "$name")" 2>&1 </dev/null &
   echo $! >"$(service_pidfile "$name")"

@@ -34,7 +34,7 @@ class EvaluationMetrics {
  private:
   std::array<prometheus::Counter*, 2> invitations_{};  // by Wave
   std::array<prometheus::Counter*, 2> reminders_{};    // by Wave
-  std::array<prometheus::Counter*, 2> answers_{};      // by Role
+  std::array<prometheus::Counter*, 3> answers_{};      // by Role
   prometheus::Family<prometheus::Gauge>* response_rates_ = nullptr;
 };
 

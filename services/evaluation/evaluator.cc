@@ -5,6 +5,7 @@
 #include "absl/strings/str_replace.h"
 #include "intake.h"
 #include "ipraktik/errors/errors.h"
+#include "ipraktik/model_proto/model_proto.h"
 #include "ipraktik/tokens/tokens.h"
 
 namespace ipraktik::evaluation {
@@ -114,11 +115,7 @@ absl::StatusOr<ProgrammeSettings> FromProto(const v1::EvaluationSettings& s) {
 }
 
 v1::Sector SectorFromName(std::string_view name) {
-  if (name == "municipal") return v1::SECTOR_MUNICIPAL;
-  if (name == "regional") return v1::SECTOR_REGIONAL;
-  if (name == "state") return v1::SECTOR_STATE;
-  if (name == "private") return v1::SECTOR_PRIVATE;
-  return v1::SECTOR_UNSPECIFIED;
+  return model::ToProto(model::ParseSector(name).value_or(model::Sector::kUnspecified));
 }
 
 void SetRating(v1::RatingFigures& out, const RatingFigures& figures) {
@@ -129,7 +126,7 @@ void SetRating(v1::RatingFigures& out, const RatingFigures& figures) {
 v1::EvaluationReportRow ToProto(const GroupFigures& g) {
   v1::EvaluationReportRow row;
   if (g.role.has_value()) {
-    row.set_role(*g.role == Role::kHost ? v1::EVALUATION_ROLE_HOST : v1::EVALUATION_ROLE_INTERN);
+    row.set_role(model::ToProto(*g.role));
   }
   row.set_sector(SectorFromName(g.sector));
   row.set_participants(g.participants);
@@ -238,7 +235,7 @@ absl::StatusOr<v1::LookupEvaluationResponse> Evaluator::Lookup(
     return absl::DataLossError(absl::StrCat("participation ", p.Id(), " does not parse"));
   }
   const Wave wave = OpenWave(p.progress);
-  response.set_role(p.role == Role::kHost ? v1::EVALUATION_ROLE_HOST : v1::EVALUATION_ROLE_INTERN);
+  response.set_role(model::ToProto(p.role));
   response.set_wave(wave == Wave::kFirst ? v1::EVALUATION_WAVE_FIRST
                                          : v1::EVALUATION_WAVE_FOLLOW_UP);
   response.set_host_workplace_name(p.host_workplace_name);
@@ -338,7 +335,7 @@ absl::StatusOr<v1::GetEvaluationReportResponse> Evaluator::Report(
   if (!request.programme_id().empty()) query.programme_id = request.programme_id();
   if (!request.round_id().empty()) query.round_id = request.round_id();
   if (request.role() != v1::EVALUATION_ROLE_UNSPECIFIED) {
-    query.role = request.role() == v1::EVALUATION_ROLE_HOST ? Role::kHost : Role::kIntern;
+    query.role = model::FromProto(request.role());
   }
   if (auto sector = SectorName(request.sector()); !sector.empty()) query.sector = sector;
   if (!request.region().empty()) query.region = request.region();

@@ -2,26 +2,20 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/model_proto/model_proto.h"
 
 namespace ipraktik::evaluation {
 namespace {
-
-std::chrono::year_month_day DayOf(const v1::Date& date) {
-  return std::chrono::year_month_day{std::chrono::year(date.year()),
-                                     std::chrono::month(static_cast<unsigned>(date.month())),
-                                     std::chrono::day(static_cast<unsigned>(date.day()))};
-}
 
 // The first and last of the internship's days (an empty list leaves both unset).
 void SetDays(Participation& p, const google::protobuf::RepeatedPtrField<v1::Date>& days) {
   if (days.empty()) return;
   auto by_day = [](const v1::Date& a, const v1::Date& b) {
-    return std::chrono::sys_days(DayOf(a)) < std::chrono::sys_days(DayOf(b));
+    return std::chrono::sys_days(model::FromProto(a)) < std::chrono::sys_days(model::FromProto(b));
   };
-  p.first_day = DayOf(*std::min_element(days.begin(), days.end(), by_day));
-  p.last_day = DayOf(*std::max_element(days.begin(), days.end(), by_day));
+  p.first_day = model::FromProto(*std::min_element(days.begin(), days.end(), by_day));
+  p.last_day = model::FromProto(*std::max_element(days.begin(), days.end(), by_day));
 }
 
 Participation Side(const v1::RoundCard& round, const v1::HostOfferCard& offer,
@@ -44,46 +38,36 @@ Participation Side(const v1::RoundCard& round, const v1::HostOfferCard& offer,
                        .revision = revision};
 }
 
+// A router handler that hands the payload and the envelope's tenant to one of Intake's methods.
 template <typename Payload>
-absl::Status Dispatch(const events::Envelope& event,
-                      absl::Status (Intake::*handle)(const std::string&, const Payload&),
-                      Intake& intake) {
-  auto payload = events::UnpackPayload<Payload>(event);
-  if (!payload.ok()) return payload.status();
-  return (intake.*handle)(event.tenant(), *payload);
+server::EventHandler<Payload> Into(Intake& intake,
+                                   absl::Status (Intake::*handle)(const std::string&,
+                                                                  const Payload&)) {
+  return [&intake, handle](const Payload& payload, const server::EventContext& event) {
+    return (intake.*handle)(event.envelope.tenant(), payload);
+  };
 }
 
 }  // namespace
 
-absl::Status Intake::Handle(const events::Envelope& event) {
-  const std::string& type = event.type();
-  if (type == contract::kInternPlaced) return Dispatch(event, &Intake::OnInternPlaced, *this);
-  if (type == contract::kHostInternsAssigned) {
-    return Dispatch(event, &Intake::OnHostInternsAssigned, *this);
-  }
-  if (type == contract::kInternUnmatched) {
-    return Dispatch(event, &Intake::OnInternUnmatched, *this);
-  }
-  if (type == contract::kParticipantErased) {
-    return Dispatch(event, &Intake::OnParticipantErased, *this);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("not an event the evaluation service takes: ", type));
+std::unique_ptr<server::EventRouter> IntakeRouter(Intake& intake, prometheus::Registry* metrics) {
+  auto router = std::make_unique<server::EventRouter>(
+      server::EventRouterOptions{.name = "evaluation.events", .metrics = metrics});
+  // Placement events carry revisions and an erasure repeated changes nothing: every handler is
+  // idempotent, none needs the router's dedupe.
+  router->On<v1::InternPlaced>(contract::kInternPlaced, Into(intake, &Intake::OnInternPlaced))
+      .On<v1::HostInternsAssigned>(contract::kHostInternsAssigned,
+                                   Into(intake, &Intake::OnHostInternsAssigned))
+      .On<v1::InternUnmatched>(contract::kInternUnmatched,
+                               Into(intake, &Intake::OnInternUnmatched))
+      .On<v1::ParticipantErased>(contract::kParticipantErased,
+                                 Into(intake, &Intake::OnParticipantErased));
+  return router;
 }
 
 std::string SectorName(v1::Sector sector) {
-  switch (sector) {
-    case v1::SECTOR_MUNICIPAL:
-      return "municipal";
-    case v1::SECTOR_REGIONAL:
-      return "regional";
-    case v1::SECTOR_STATE:
-      return "state";
-    case v1::SECTOR_PRIVATE:
-      return "private";
-    default:
-      return "";
-  }
+  model::Sector known = model::FromProto(sector);
+  return known == model::Sector::kUnspecified ? "" : std::string(model::SectorName(known));
 }
 
 Participation InternSide(const v1::InternPlaced& placed) {

@@ -8,11 +8,12 @@
 // Every handler is idempotent (placement events carry revisions; erasure repeated changes
 // nothing), so a redelivered event needs no dedupe record.
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "evaluation_store.h"
-#include "ipraktik/events/envelope.h"
+#include "ipraktik/server/event_router.h"
 #include "ipraktik/v1/placement_events.pb.h"
 #include "ipraktik/v1/registration_events.pb.h"
 
@@ -26,13 +27,14 @@ Participation InternSide(const v1::InternPlaced& placed);
 Participation HostSide(const v1::RoundCard& round, const v1::HostOfferCard& offer,
                        const v1::VisitingIntern& visitor, std::int64_t revision);
 
+class Intake;
+// The router of the service's queue: each placement and erasure event to its Intake method.
+// intake must outlive it.
+std::unique_ptr<server::EventRouter> IntakeRouter(Intake& intake, prometheus::Registry* metrics);
+
 class Intake {
  public:
   explicit Intake(EvaluationStore& store) : store_(store) {}
-
-  // The event of any type below, by its envelope's type: INVALID_ARGUMENT when it is of another
-  // type or its payload does not parse (worth dead-lettering); other errors are worth a retry.
-  absl::Status Handle(const events::Envelope& event);
 
   absl::Status OnInternPlaced(const std::string& tenant, const v1::InternPlaced& placed);
   absl::Status OnHostInternsAssigned(const std::string& tenant,

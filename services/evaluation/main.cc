@@ -19,8 +19,9 @@ namespace {
 
 using namespace ipraktik;
 
-constexpr char kPlacementsQueue[] = "evaluation.placements";
-constexpr char kErasedQueue[] = "evaluation.participant-erased";
+// Placements and erasures: their order matters (an erasure after a placement must win), so
+// they share one queue.
+constexpr char kQueue[] = "evaluation.events";
 // Only for development: production sets its own secret (docs/operations.md).
 constexpr char kDevelopmentTokenSecret[] = "ipraktik-development-token-secret";
 
@@ -59,14 +60,11 @@ class Evaluation : public server::Service {
                                                                    app.deadlines());
     app.AddGrpcService("ipraktik.v1.EvaluationService", service_.get());
     if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
-    if (absl::Status consuming = Consume(
-            app, "placements", kPlacementsQueue,
-            {contract::kInternPlaced, contract::kHostInternsAssigned, contract::kInternUnmatched});
-        !consuming.ok()) {
-      return consuming;
-    }
+    router_ = evaluation::IntakeRouter(*intake_, &app.metrics());
+    bus::ConsumerOptions consumer;
+    consumer.queue = {.name = kQueue, .bindings = router_->Types()};
     if (absl::Status consuming =
-            Consume(app, "participant-erased", kErasedQueue, {contract::kParticipantErased});
+            server::StartEventConsumer(app, "events", std::move(consumer), *router_);
         !consuming.ok()) {
       return consuming;
     }
@@ -81,32 +79,12 @@ class Evaluation : public server::Service {
   }
 
  private:
-  // Hands each event of `queue` to the intake: an unreadable one is dead-lettered, a failure
-  // retried.
-  absl::Status Consume(server::Application& app, std::string name, const char* queue,
-                       std::vector<std::string> bindings) {
-    bus::ConsumerOptions options;
-    options.queue.name = queue;
-    options.queue.bindings = std::move(bindings);
-    return server::StartEventConsumer(
-        app, std::move(name), std::move(options), [this](const bus::Delivery& delivery) {
-          auto envelope = events::ParseEnvelope(delivery.body);
-          if (!envelope.ok())
-            return bus::Outcome::DeadLetter(std::string(envelope.status().message()));
-          absl::Status handled = intake_->Handle(*envelope);
-          if (absl::IsInvalidArgument(handled)) {
-            return bus::Outcome::DeadLetter(std::string(handled.message()));
-          }
-          if (!handled.ok()) return bus::Outcome::Retry(std::string(handled.message()));
-          return bus::Outcome::Ack();
-        });
-  }
-
   evaluation::SchedulerOptions options_;
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<evaluation::EvaluationStore> store_;
   std::unique_ptr<evaluation::EvaluationMetrics> metrics_;
   std::unique_ptr<evaluation::Intake> intake_;
+  std::unique_ptr<server::EventRouter> router_;
   std::unique_ptr<evaluation::Evaluator> evaluator_;
   std::unique_ptr<evaluation::EvaluationServiceImpl> service_;
   std::unique_ptr<evaluation::Scheduler> scheduler_;
@@ -123,6 +101,7 @@ int main(int argc, char** argv) {
        .description =
            "Evaluation: asks participants how their internship went and collects the answers",
        .default_grpc_address = "127.0.0.1:7105",
-       .default_metrics_address = "127.0.0.1:9105"},
+       .default_metrics_address = "127.0.0.1:9105",
+       .needs = {server::Resource::kRedis, server::Resource::kBus}},
       service);
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/model_proto/model_proto.h"
 #include "ipraktik/tokens/tokens.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
 
@@ -10,9 +11,6 @@ namespace {
 
 constexpr char kTokenKind[] = "ipe";
 
-v1::EvaluationRole ToProto(Role role) {
-  return role == Role::kHost ? v1::EVALUATION_ROLE_HOST : v1::EVALUATION_ROLE_INTERN;
-}
 
 // The invitation (or reminder: the same invitation id) for step, with the personal link.
 absl::StatusOr<events::Envelope> Invitation(const std::string& tenant, const Participation& p,
@@ -22,7 +20,7 @@ absl::StatusOr<events::Envelope> Invitation(const std::string& tenant, const Par
       !payload.mutable_participant()->ParseFromString(p.person_card)) {
     return absl::DataLossError(absl::StrCat("participation ", p.Id(), " does not parse"));
   }
-  payload.set_role(ToProto(p.role));
+  payload.set_role(model::ToProto(p.role));
   payload.set_form_url(link);
   payload.set_invitation_id(absl::StrCat(p.Id(), ":", std::string(WaveName(step.wave))));
   payload.set_host_workplace_name(p.host_workplace_name);

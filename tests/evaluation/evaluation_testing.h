@@ -132,6 +132,7 @@ class EvaluationParts : public ::testing::Test {
     store_ = std::make_unique<EvaluationStore>(*redis_, *outbox_);
     metrics_ = std::make_unique<EvaluationMetrics>(&registry_);
     intake_ = std::make_unique<Intake>(*store_);
+    router_ = IntakeRouter(*intake_, nullptr);
     evaluator_ = std::make_unique<Evaluator>(*store_, kSecret, *metrics_);
     now_ = absl::FromCivil(kLastDay, absl::UTCTimeZone()) + absl::Hours(12);
   }
@@ -149,7 +150,10 @@ class EvaluationParts : public ::testing::Test {
   void Deliver(const char* type, const Payload& payload) {
     auto envelope = events::BuildEnvelope({.type = type, .tenant = tenant_}, payload);
     ASSERT_TRUE(envelope.ok()) << envelope.status();
-    ASSERT_TRUE(intake_->Handle(*envelope).ok());
+    // Through the service's own router, as the consumer hands it a delivery.
+    bus::Delivery delivery;
+    delivery.body = envelope->SerializeAsString();
+    ASSERT_EQ(router_->Handle(delivery).kind(), bus::Outcome::Kind::kAck);
   }
 
   // Interns i0..i(n-1) of `sector` placed with one host offer, and the host's list.
@@ -272,6 +276,7 @@ class EvaluationParts : public ::testing::Test {
   std::unique_ptr<EvaluationStore> store_;
   std::unique_ptr<EvaluationMetrics> metrics_;
   std::unique_ptr<Intake> intake_;
+  std::unique_ptr<server::EventRouter> router_;
   std::unique_ptr<Evaluator> evaluator_;
   std::atomic<absl::Time> now_;
 };

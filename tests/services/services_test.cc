@@ -63,9 +63,14 @@ class ServicesTest : public ::testing::TestWithParam<std::string> {
 
   std::unique_ptr<ChildProcess> Start(const std::string& service,
                                       const std::map<std::string, std::string>& environment) {
-    auto log = servers->redis->dir() / (service + "-" + std::to_string(++runs_) + ".log");
-    return std::make_unique<ChildProcess>(BinaryDir() / "bin" / ("ipraktik-" + service),
-                                          std::vector<std::string>{}, environment, log);
+    return StartProgram(BinaryDir() / "bin" / ("ipraktik-" + service), environment);
+  }
+
+  std::unique_ptr<ChildProcess> StartProgram(
+      const std::filesystem::path& program, const std::map<std::string, std::string>& environment) {
+    auto log = servers->redis->dir() /
+               (program.filename().string() + "-" + std::to_string(++runs_) + ".log");
+    return std::make_unique<ChildProcess>(program, std::vector<std::string>{}, environment, log);
   }
 
   static int PortFromLog(const std::string& log, const std::string& key) {
@@ -161,12 +166,13 @@ TEST_F(ServiceStartupTest, AnUnreachableRabbitMqStopsItWithCode1) {
 }
 
 TEST_F(ServiceStartupTest, AServiceThatDeclaresNoRedisOrRabbitMqStartsWithoutThem) {
-  // The evaluation service declares neither: pointed where nothing listens, it still serves,
-  // and it neither reads nor documents their settings.
+  // A service that declares neither: pointed where nothing listens, it still serves, and it
+  // neither reads nor documents their settings.
   auto environment = Environment();
   environment["IPRAKTIK_REDIS_ADDRESS"] = "127.0.0.1:1";
   environment["IPRAKTIK_AMQP_URL"] = "amqp://guest:guest@127.0.0.1:1/";
-  auto process = Start("evaluation", environment);
+  auto bare = BinaryDir() / "tests" / "ipraktik-bare-service";
+  auto process = StartProgram(bare, environment);
   ASSERT_TRUE(process->WaitForOutput("\"msg\":\"serving\"", 30s)) << process->Output();
   int grpc_port = PortFromLog(process->Output(), "grpc_port");
   ASSERT_GT(grpc_port, 0);
@@ -180,7 +186,7 @@ TEST_F(ServiceStartupTest, AServiceThatDeclaresNoRedisOrRabbitMqStartsWithoutThe
   ASSERT_TRUE(status.has_value()) << process->Output();
   EXPECT_EQ(WEXITSTATUS(*status), 0) << process->Output();
 
-  auto help = RunCommand((BinaryDir() / "bin" / "ipraktik-evaluation").string() + " --help");
+  auto help = RunCommand(bare.string() + " --help");
   EXPECT_THAT(help, HasSubstr("IPRAKTIK_GRPC_ADDRESS"));
   EXPECT_THAT(help, Not(HasSubstr("IPRAKTIK_REDIS")));
   EXPECT_THAT(help, Not(HasSubstr("IPRAKTIK_AMQP_URL")));

@@ -121,7 +121,17 @@ bool Asked(std::string_view name, Role role, Wave wave) {
 
 }  // namespace
 
-std::string_view RoleName(Role role) { return role == Role::kIntern ? "intern" : "host"; }
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kIntern:
+      return "intern";
+    case Role::kHost:
+      return "host";
+    case Role::kUnspecified:
+      break;
+  }
+  return "unspecified";
+}
 
 std::string_view WaveName(Wave wave) { return wave == Wave::kFirst ? "first" : "follow_up"; }
 

@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "ipraktik/model/role.h"
 
 namespace ipraktik::evaluation {
 
-// Which side of an internship a participant was on.
-enum class Role { kIntern, kHost };
-std::string_view RoleName(Role role);  // "intern", "host"
+// Which side of an internship a participant was on (the model's Role; kUnspecified is never
+// stored with an evaluation).
+using model::Role;
+std::string_view RoleName(Role role);  // "intern", "host", "unspecified"
 
 // Which of the two surveys.
 enum class Wave { kFirst, kFollowUp };

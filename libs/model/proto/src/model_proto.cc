@@ -83,4 +83,8 @@ v1::Language ToProto(Language language) {
 
 Role FromProto(v1::EvaluationRole role) { return ModelOf(kRoles, role, Role::kUnspecified); }
 
+v1::EvaluationRole ToProto(Role role) {
+  return ProtoOf(kRoles, role, v1::EVALUATION_ROLE_UNSPECIFIED);
+}
+
 }  // namespace ipraktik::model

@@ -30,5 +30,6 @@ Language FromProto(v1::Language language);  // unset or unknown: Danish
 v1::Language ToProto(Language language);
 
 Role FromProto(v1::EvaluationRole role);  // an unknown number: unspecified
+v1::EvaluationRole ToProto(Role role);
 
 }  // namespace ipraktik::model
