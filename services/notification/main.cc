@@ -20,7 +20,7 @@ class Notification : public server::Service {
   absl::Status Start(server::Application& app) override {
     auto started = notification::NotificationApp::Start(
         settings_, app.redis(), [&app](std::string_view name) { return app.BusConnection(name); },
-        &app.metrics(), app.logger(), app.deadlines(), [] { return absl::Now(); },
+        &app.metrics(), app.logger(), app.calls(), [] { return absl::Now(); },
         [&app](const absl::Status& status) {
           app.RequestShutdown("notification consumer: " + status.ToString());
         });

@@ -146,8 +146,8 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader) {
 absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
     const NotificationSettings& settings, store::Pool& redis,
     std::function<bus::ConnectionOptions(std::string_view name)> connection,
-    prometheus::Registry* metrics, logging::Logger logger, server::DeadlinePolicy deadlines,
-    Clock clock, std::function<void(const absl::Status&)> consumer_stopped) {
+    prometheus::Registry* metrics, logging::Logger logger, server::Calls calls, Clock clock,
+    std::function<void(const absl::Status&)> consumer_stopped) {
   std::unique_ptr<NotificationApp> app(new NotificationApp());
   app->logger_ = logger;
   app->templates_ = std::make_unique<TemplateStore>(settings.templates);
@@ -187,7 +187,7 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
         std::lock_guard lock(self->publisher_mutex_);
         return self->publisher_->Publish(MessageFor(envelope));
       },
-      logger, deadlines, clock);
+      std::move(calls), clock);
 
   bus::ConsumerOptions consumer_options;
   consumer_options.connection = connection("consumer");

@@ -54,8 +54,8 @@ class NotificationApp {
   static absl::StatusOr<std::unique_ptr<NotificationApp>> Start(
       const NotificationSettings& settings, store::Pool& redis,
       std::function<bus::ConnectionOptions(std::string_view name)> connection,
-      prometheus::Registry* metrics, logging::Logger logger, server::DeadlinePolicy deadlines,
-      Clock clock, std::function<void(const absl::Status&)> consumer_stopped = nullptr);
+      prometheus::Registry* metrics, logging::Logger logger, server::Calls calls, Clock clock,
+      std::function<void(const absl::Status&)> consumer_stopped = nullptr);
   ~NotificationApp();
 
   grpc::Service* service() { return service_.get(); }

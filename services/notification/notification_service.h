@@ -1,8 +1,9 @@
 #pragma once
 
 // The gRPC face of the notification service (ipraktik.v1.NotificationService, callback API):
-// preview, delivery status, resend and tenant settings. Each handler reads the caller's tenant
-// from the metadata (libs/server) and answers from the Notifier and the repository. A resend is
+// preview, delivery status, resend and tenant settings. Each handler runs in the server's call
+// shell (libs/server calls.h) and answers, on a handler thread, from the Notifier and the
+// repository. A resend is
 // published to the service's own queue, so it is sent by the same consumer with the same
 // once-only record, rate limit and retries as every other message.
 
@@ -11,7 +12,7 @@
 
 #include "delivery_repository.h"
 #include "ipraktik/logging/logger.h"
-#include "ipraktik/server/call_context.h"
+#include "ipraktik/server/calls.h"
 #include "ipraktik/v1/notification.grpc.pb.h"
 #include "notifier.h"
 
@@ -23,8 +24,7 @@ using EventPublisher = std::function<absl::Status(const events::Envelope& envelo
 class NotificationServiceImpl final : public v1::NotificationService::CallbackService {
  public:
   NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository,
-                          EventPublisher publish, logging::Logger logger,
-                          server::DeadlinePolicy deadlines, Clock clock);
+                          EventPublisher publish, server::Calls calls, Clock clock);
 
   using Base = v1::NotificationService::CallbackService;
   using Base::GetDelivery;
@@ -53,7 +53,7 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
 
  private:
   template <typename Request, typename Response>
-  Reactor* Unary(Context* context, const Request& request, Response& response,
+  Reactor* Unary(Context* context, const Request* request, Response* response,
                  absl::Status (NotificationServiceImpl::*method)(const server::CallContext&,
                                                                  const Request&, Response&));
 
@@ -75,8 +75,7 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
   Notifier& notifier_;
   DeliveryRepository& repository_;
   EventPublisher publish_;
-  logging::Logger logger_;
-  server::DeadlinePolicy deadlines_;
+  server::Calls calls_;
   Clock clock_;
 };
 

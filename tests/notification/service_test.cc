@@ -121,7 +121,9 @@ class NotificationTest : public ::testing::Test {
   NotificationApp& StartApp() {
     auto app = NotificationApp::Start(
         settings_, *redis_, [this](std::string_view name) { return Connection(name); }, &registry_,
-        logging::Logger("notification", LogLevel()), {}, [] { return absl::Now(); });
+        logging::Logger("notification", LogLevel()),
+        server::Calls(handlers_, {}, logging::Logger("notification", LogLevel())),
+        [] { return absl::Now(); });
     EXPECT_TRUE(app.ok()) << app.status();
     apps_.push_back(*std::move(app));
     EXPECT_TRUE(Eventually([&] { return apps_.back()->Consuming(); }));
@@ -184,6 +186,7 @@ class NotificationTest : public ::testing::Test {
   prometheus::Registry registry_;
   std::unique_ptr<store::Pool> redis_;
   std::unique_ptr<bus::Publisher> publisher_;
+  server::Executor handlers_;  // outlives the server, whose calls it finishes
   std::vector<std::unique_ptr<NotificationApp>> apps_;
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<v1::NotificationService::Stub> stub_;
