@@ -159,6 +159,24 @@ class ServerTest : public ::testing::Test {
     return response.size() == 2 && response[0] == '\x08' ? response[1] : 0;
   }
 
+  // A call on another thread; its status once it ends.
+  std::future<grpc::Status> CallInTheBackground(ProbeRequest request,
+                                                std::chrono::milliseconds timeout) {
+    return std::async(std::launch::async, [this, request, timeout] {
+      ProbeReply reply;
+      return Probe(request, reply, timeout);
+    });
+  }
+
+  // A call whose domain work waits at the gate, keeping the one handler thread busy.
+  std::future<grpc::Status> HoldTheHandlerThread() {
+    ProbeRequest held;
+    held.set_hold(true);
+    auto call = CallInTheBackground(held, 30s);
+    service_.gate.WaitForWaiters(1);
+    return call;
+  }
+
   std::string MetricsText() { return prometheus::TextSerializer().Serialize(registry_.Collect()); }
 
   prometheus::Registry registry_;
@@ -262,17 +280,8 @@ TEST_F(ServerTest, CallsAreCountedPerMethodAndCode) {
 }
 
 TEST_F(ServerTest, AFullHandlerQueueIsRefusedWithARetryDelay) {
-  ProbeRequest held;
-  held.set_hold(true);
-  auto first = std::async(std::launch::async, [&] {
-    ProbeReply reply;
-    return Probe(held, reply);
-  });
-  service_.gate.WaitForWaiters(1);  // the one handler thread is busy
-  auto second = std::async(std::launch::async, [&] {
-    ProbeReply reply;
-    return Probe({}, reply);
-  });
+  auto first = HoldTheHandlerThread();
+  auto second = CallInTheBackground(ProbeRequest{}, 5s);
   ASSERT_TRUE(ipraktik::testing::Eventually([&] { return handlers_.queued() == 1; }));
 
   ProbeReply reply;
@@ -288,17 +297,8 @@ TEST_F(ServerTest, AFullHandlerQueueIsRefusedWithARetryDelay) {
 }
 
 TEST_F(ServerTest, ACallWhoseDeadlinePassedInTheQueueIsNotStarted) {
-  ProbeRequest held;
-  held.set_hold(true);
-  auto first = std::async(std::launch::async, [&] {
-    ProbeReply reply;
-    return Probe(held, reply);
-  });
-  service_.gate.WaitForWaiters(1);
-  auto expiring = std::async(std::launch::async, [&] {
-    ProbeReply reply;
-    return Probe({}, reply, 100ms);
-  });
+  auto first = HoldTheHandlerThread();
+  auto expiring = CallInTheBackground(ProbeRequest{}, 100ms);
   ASSERT_TRUE(ipraktik::testing::Eventually([&] { return handlers_.queued() == 1; }));
   // The server took the call before now, with a timeout of at most 100 ms (gRPC rounds it up by
   // at most a microsecond): once this much later, its deadline has passed on the server too.
