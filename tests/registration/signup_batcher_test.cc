@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <latch>
 
@@ -21,6 +22,18 @@ using namespace std::chrono_literals;
 
 class SignUpBatcherTest : public ::testing::Test {
  protected:
+  using Done = std::function<void(absl::StatusOr<v1::SignUpResponse>)>;
+
+  // A sign-up of the (empty) request whose answer goes to done.
+  BatchedSignUp SignUp(Done done) {
+    return {.caller = caller_, .request = &request_, .done = std::move(done)};
+  }
+  // A done that hands the answer's status to answer.
+  static Done Into(std::promise<absl::Status>& answer) {
+    return
+        [&answer](absl::StatusOr<v1::SignUpResponse> result) { answer.set_value(result.status()); };
+  }
+
   // Nothing listens on port 1: a store command fails at once.
   store::Pool redis_{{.port = 1, .max_attempts = 1}};
   outbox::Outbox outbox_{redis_};
@@ -38,44 +51,23 @@ TEST_F(SignUpBatcherTest, AFullQueueRefusesWithARetryDelayAndAnExpiredSignUpIsNo
   std::latch held(1);
   std::latch release(1);
   ASSERT_TRUE(batcher
-                  .Submit({.caller = caller_,
-                           .request = &request_,
-                           .done =
-                               [&](absl::StatusOr<v1::SignUpResponse>) {
-                                 held.count_down();
-                                 release.wait();
-                               }},
+                  .Submit(SignUp([&](absl::StatusOr<v1::SignUpResponse>) {
+                            held.count_down();
+                            release.wait();
+                          }),
                           later_)
                   .ok());
   held.wait();  // the one worker is inside the first call's done: the next ones wait in the queue
 
   std::promise<absl::Status> queued_answer;
-  ASSERT_TRUE(batcher
-                  .Submit({.caller = caller_,
-                           .request = &request_,
-                           .done =
-                               [&](absl::StatusOr<v1::SignUpResponse> result) {
-                                 queued_answer.set_value(result.status());
-                               }},
-                          later_)
-                  .ok());
+  ASSERT_TRUE(batcher.Submit(SignUp(Into(queued_answer)), later_).ok());
   std::promise<absl::Status> expired_answer;
-  ASSERT_TRUE(batcher
-                  .Submit({.caller = caller_,
-                           .request = &request_,
-                           .done =
-                               [&](absl::StatusOr<v1::SignUpResponse> result) {
-                                 expired_answer.set_value(result.status());
-                               }},
-                          std::chrono::system_clock::now() - 1s)
-                  .ok());
+  ASSERT_TRUE(
+      batcher.Submit(SignUp(Into(expired_answer)), std::chrono::system_clock::now() - 1s).ok());
 
   std::atomic<bool> refused_ran{false};
-  absl::Status refused =
-      batcher.Submit({.caller = caller_,
-                      .request = &request_,
-                      .done = [&](absl::StatusOr<v1::SignUpResponse>) { refused_ran = true; }},
-                     later_);
+  absl::Status refused = batcher.Submit(
+      SignUp([&](absl::StatusOr<v1::SignUpResponse>) { refused_ran = true; }), later_);
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(errors::RetryDelayOf(refused), absl::Milliseconds(300));
 
