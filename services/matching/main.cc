@@ -51,8 +51,7 @@ class Matching : public server::Service {
         matching_service::RegistrationSnapshots(
             grpc::CreateChannel(registration_.ToString(), grpc::InsecureChannelCredentials())),
         app.logger(), options_);
-    service_ = std::make_unique<matching_service::MatchingServiceImpl>(*coordinator_, app.logger(),
-                                                                       app.deadlines());
+    service_ = std::make_unique<matching_service::MatchingServiceImpl>(*coordinator_, app.calls());
     app.AddGrpcService("ipraktik.v1.MatchingService", service_.get());
     // The relay's publisher declares the work queue: a job requested before any worker ran is
     // kept.

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "ipraktik/rpc_status/rpc_status.h"
-#include "ipraktik/server/unary.h"
+#include "ipraktik/server/status.h"
 
 namespace ipraktik::matching_service {
 namespace {
@@ -12,17 +12,32 @@ Caller CallerOf(const server::CallContext& call) {
   return {.tenant = call.tenant, .correlation_id = call.correlation_id, .deadline = call.deadline};
 }
 
-// Writes a finished job's stored result parts, reading the next only when the previous was sent.
+// Writes a finished job's stored result parts, reading each (on a handler thread) only when the
+// previous one was sent.
 class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResultResponse> {
  public:
-  ResultReactor(Coordinator& coordinator, Caller caller, absl::StatusOr<jobs::JobRecord> job)
-      : coordinator_(coordinator), caller_(std::move(caller)) {
-    if (!job.ok()) {
-      Finish(rpc_status::ToGrpcStatus(job.status()));
+  ResultReactor(Coordinator& coordinator, const server::Calls& calls,
+                absl::StatusOr<server::CallContext> call,
+                const v1::GetMatchingResultRequest& request)
+      : coordinator_(coordinator), calls_(calls) {
+    if (!call.ok()) {
+      Finish(rpc_status::ToGrpcStatus(call.status()));
       return;
     }
-    job_ = *std::move(job);
-    WriteNext();
+    call_ = *std::move(call);
+    caller_ = CallerOf(call_);
+    calls_.Run(call_, [this, request = &request](absl::Status ready) {
+      if (ready.ok()) {
+        auto job = coordinator_.ResultOf(caller_, *request);
+        ready = job.status();
+        if (job.ok()) job_ = *std::move(job);
+      }
+      if (!ready.ok()) {
+        End(ready);
+        return;
+      }
+      WriteNext();
+    });
   }
 
   void OnWriteDone(bool ok) override {
@@ -30,12 +45,19 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
       return;
     }
-    WriteNext();
+    calls_.Run(call_, [this](absl::Status ready) {
+      if (!ready.ok()) {
+        End(ready);
+        return;
+      }
+      WriteNext();
+    });
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // On a handler thread: reads the next part and starts writing it.
   void WriteNext() {
     if (next_ >= job_.result_parts) {
       Finish(grpc::Status::OK);
@@ -43,14 +65,21 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
     }
     auto part = coordinator_.ResultPart(caller_, job_, next_++);
     if (!part.ok()) {
-      Finish(rpc_status::ToGrpcStatus(part.status()));
+      End(part.status());
       return;
     }
     message_ = *std::move(part);
     StartWrite(&message_);
   }
 
+  void End(const absl::Status& status) {
+    calls_.LogServerFault(call_, v1::GetMatchingResultRequest::descriptor()->name(), status);
+    Finish(rpc_status::ToGrpcStatus(status));
+  }
+
   Coordinator& coordinator_;
+  const server::Calls& calls_;
+  server::CallContext call_;
   Caller caller_;
   jobs::JobRecord job_;
   int next_ = 0;
@@ -59,18 +88,17 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
 
 }  // namespace
 
-MatchingServiceImpl::MatchingServiceImpl(Coordinator& coordinator, logging::Logger logger,
-                                         server::DeadlinePolicy deadlines)
-    : coordinator_(coordinator), logger_(std::move(logger)), deadlines_(deadlines) {}
+MatchingServiceImpl::MatchingServiceImpl(Coordinator& coordinator, server::Calls calls)
+    : coordinator_(coordinator), calls_(std::move(calls)) {}
 
 template <typename Request, typename Response>
 MatchingServiceImpl::Reactor* MatchingServiceImpl::Unary(
     Context* context, const Request* request, Response* response,
     absl::StatusOr<Response> (Coordinator::*method)(const Caller&, const Request&)) {
-  return server::ServeUnary(context, deadlines_, logger_, Request::descriptor()->name(), response,
-                            [&](const server::CallContext& call) {
-                              return (coordinator_.*method)(CallerOf(call), *request);
-                            });
+  return calls_.Unary(context, request, response,
+                      [this, method](const server::CallContext& call, const Request& q) {
+                        return (coordinator_.*method)(CallerOf(call), q);
+                      });
 }
 
 #define IPRAKTIK_UNARY(Method)                                             \
@@ -93,13 +121,7 @@ IPRAKTIK_UNARY(ListPlacements)
 
 grpc::ServerWriteReactor<v1::GetMatchingResultResponse>* MatchingServiceImpl::GetMatchingResult(
     Context* context, const v1::GetMatchingResultRequest* request) {
-  auto call = server::ReadCallContext(*context, deadlines_);
-  if (!call.ok()) {
-    return new ResultReactor(coordinator_, {}, call.status());
-  }
-  Caller caller = CallerOf(*call);
-  auto job = coordinator_.ResultOf(caller, *request);
-  return new ResultReactor(coordinator_, std::move(caller), std::move(job));
+  return new ResultReactor(coordinator_, calls_, calls_.Open(*context), *request);
 }
 
 }  // namespace ipraktik::matching_service

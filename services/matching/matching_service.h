@@ -1,12 +1,12 @@
 #pragma once
 
 // The gRPC face of the matching service (ipraktik.v1.MatchingService, callback API): each
-// handler reads the caller from the metadata (libs/server) and hands the request to the
-// Coordinator. The result streams the job's stored parts, one message at a time.
+// handler runs in the server's call shell (libs/server calls.h), which hands the request to the
+// Coordinator on a handler thread. The result streams the job's stored parts, one message at a
+// time, each read on a handler thread.
 
 #include "coordinator.h"
-#include "ipraktik/logging/logger.h"
-#include "ipraktik/server/call_context.h"
+#include "ipraktik/server/calls.h"
 #include "ipraktik/v1/matching.grpc.pb.h"
 
 namespace ipraktik::matching_service {
@@ -14,8 +14,7 @@ namespace ipraktik::matching_service {
 class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
  public:
   // coordinator must outlive the service.
-  MatchingServiceImpl(Coordinator& coordinator, logging::Logger logger,
-                      server::DeadlinePolicy deadlines);
+  MatchingServiceImpl(Coordinator& coordinator, server::Calls calls);
 
   // The generated base also declares each method's synchronous form; without these, overriding
   // the callback forms would hide them (-Woverloaded-virtual).
@@ -61,8 +60,7 @@ class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
                  absl::StatusOr<Response> (Coordinator::*method)(const Caller&, const Request&));
 
   Coordinator& coordinator_;
-  logging::Logger logger_;
-  server::DeadlinePolicy deadlines_;
+  server::Calls calls_;
 };
 
 }  // namespace ipraktik::matching_service

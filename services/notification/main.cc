@@ -22,8 +22,8 @@ class Notification : public server::Service {
 
   absl::Status Start(server::Application& app) override {
     auto started = notification::NotificationApp::Start(
-        settings_, app.redis(), [&app](std::string_view name) { return app.BusConnection(name); },
-        &app.metrics(), app.logger(), app.deadlines(), [] { return absl::Now(); });
+        settings_, app.redis(),
+        &app.metrics(), app.logger(), app.calls(), [] { return absl::Now(); });
     if (!started.ok()) return started.status();
     app_ = *std::move(started);
     // Publishes the resends and reminders the service stores in its outbox; its publisher

@@ -181,9 +181,7 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader) {
 
 absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
     const NotificationSettings& settings, store::Pool& redis,
-    std::function<bus::ConnectionOptions(std::string_view name)> connection,
-    prometheus::Registry* metrics, logging::Logger logger, server::DeadlinePolicy deadlines,
-    Clock clock) {
+    prometheus::Registry* metrics, logging::Logger logger, server::Calls calls, Clock clock) {
   std::unique_ptr<NotificationApp> app(new NotificationApp());
   app->templates_ = std::make_unique<TemplateStore>(settings.templates);
   if (auto status = app->templates_->Check(); !status.ok()) return status;
@@ -205,7 +203,7 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
   app->scheduler_ =
       std::make_unique<ReminderScheduler>(*app->scheduling_, settings.reminder_poll, clock, logger);
   app->service_ = std::make_unique<NotificationServiceImpl>(*app->notifier_, *app->repository_,
-                                                            logger, deadlines, clock);
+                                                            std::move(calls), clock);
 
   app->queue_ = queue;
   app->handler_threads_ = settings.senders;

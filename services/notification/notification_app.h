@@ -61,12 +61,9 @@ std::unique_ptr<server::EventRouter> NotificationRouter(Notifier& notifier,
 
 class NotificationApp {
  public:
-  // connection(name) gives the bus connection options for a part.
   static absl::StatusOr<std::unique_ptr<NotificationApp>> Start(
       const NotificationSettings& settings, store::Pool& redis,
-      std::function<bus::ConnectionOptions(std::string_view name)> connection,
-      prometheus::Registry* metrics, logging::Logger logger, server::DeadlinePolicy deadlines,
-      Clock clock);
+      prometheus::Registry* metrics, logging::Logger logger, server::Calls calls, Clock clock);
   ~NotificationApp();
 
   grpc::Service* service() { return service_.get(); }

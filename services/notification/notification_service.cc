@@ -65,60 +65,56 @@ absl::Status CheckSettings(const TenantSettings& settings) {
 }  // namespace
 
 NotificationServiceImpl::NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository,
-                                                 logging::Logger logger,
-                                                 server::DeadlinePolicy deadlines, Clock clock)
+                                                 server::Calls calls, Clock clock)
     : notifier_(notifier),
       repository_(repository),
-      logger_(std::move(logger)),
-      deadlines_(deadlines),
+      calls_(std::move(calls)),
       clock_(std::move(clock)) {}
 
 template <typename Request, typename Response>
 NotificationServiceImpl::Reactor* NotificationServiceImpl::Unary(
-    Context* context, const Request& request, Response& response,
+    Context* context, const Request* request, Response* response,
     absl::Status (NotificationServiceImpl::*method)(const server::CallContext&, const Request&,
                                                     Response&)) {
-  auto call = server::ReadCallContext(*context, deadlines_);
-  if (!call.ok()) return server::FinishUnary(context, call.status());
-  absl::Status status = (this->*method)(*call, request, response);
-  if (!status.ok() && (status.code() == absl::StatusCode::kInternal ||
-                       status.code() == absl::StatusCode::kUnavailable)) {
-    logger_.WithTenant(call->tenant)
-        .WithCorrelationId(call->correlation_id)
-        .Error("call failed",
-               {{"method", Request::descriptor()->name()}, {"error", status.ToString()}});
-  }
-  return server::FinishUnary(context, status);
+  return calls_.Unary(context, request, response,
+                      [this, method](const server::CallContext& call,
+                                     const Request& q) -> absl::StatusOr<Response> {
+                        Response answer;
+                        if (absl::Status status = (this->*method)(call, q, answer); !status.ok()) {
+                          return status;
+                        }
+                        return answer;
+                      });
 }
 
 NotificationServiceImpl::Reactor* NotificationServiceImpl::PreviewMessages(
     Context* context, const v1::PreviewMessagesRequest* request,
     v1::PreviewMessagesResponse* response) {
-  return Unary(context, *request, *response, &NotificationServiceImpl::Preview);
+  return Unary(context, request, response, &NotificationServiceImpl::Preview);
 }
 NotificationServiceImpl::Reactor* NotificationServiceImpl::ListDeliveries(
     Context* context, const v1::ListDeliveriesRequest* request,
     v1::ListDeliveriesResponse* response) {
-  return Unary(context, *request, *response, &NotificationServiceImpl::List);
+  return Unary(context, request, response, &NotificationServiceImpl::List);
 }
 NotificationServiceImpl::Reactor* NotificationServiceImpl::GetDelivery(
     Context* context, const v1::GetDeliveryRequest* request, v1::GetDeliveryResponse* response) {
-  return Unary(context, *request, *response, &NotificationServiceImpl::Get);
+  return Unary(context, request, response, &NotificationServiceImpl::Get);
 }
 NotificationServiceImpl::Reactor* NotificationServiceImpl::ResendMessage(
     Context* context, const v1::ResendMessageRequest* request,
     v1::ResendMessageResponse* response) {
-  return Unary(context, *request, *response, &NotificationServiceImpl::Resend);
+  return Unary(context, request, response, &NotificationServiceImpl::Resend);
 }
 NotificationServiceImpl::Reactor* NotificationServiceImpl::GetNotificationSettings(
     Context* context, const v1::GetNotificationSettingsRequest* request,
     v1::GetNotificationSettingsResponse* response) {
-  return Unary(context, *request, *response, &NotificationServiceImpl::GetSettings);
+  return Unary(context, request, response, &NotificationServiceImpl::GetSettings);
 }
 NotificationServiceImpl::Reactor* NotificationServiceImpl::UpdateNotificationSettings(
     Context* context, const v1::UpdateNotificationSettingsRequest* request,
     v1::UpdateNotificationSettingsResponse* response) {
-  return Unary(context, *request, *response, &NotificationServiceImpl::UpdateSettings);
+  return Unary(context, request, response, &NotificationServiceImpl::UpdateSettings);
 }
 
 absl::Status NotificationServiceImpl::Preview(const server::CallContext& call,
@@ -229,10 +225,8 @@ absl::Status NotificationServiceImpl::Resend(const server::CallContext& call,
     }
     return record.status();
   }
-  logger_.WithTenant(call.tenant)
-      .WithCorrelationId(call.correlation_id)
-      .Info("resend requested",
-            {{"message_id", request.message_id()}, {"resend", record->resends}});
+  calls_.LoggerFor(call).Info("resend requested",
+                              {{"message_id", request.message_id()}, {"resend", record->resends}});
   *response.mutable_delivery() = ToProto(*record);
   return absl::OkStatus();
 }

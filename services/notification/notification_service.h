@@ -1,17 +1,17 @@
 #pragma once
 
 // The gRPC face of the notification service (ipraktik.v1.NotificationService, callback API):
-// preview, delivery status, resend and tenant settings. Each handler reads the caller's tenant
-// from the metadata (libs/server) and answers from the Notifier and the repository. A resend is
-// recorded together with its event in the outbox (one Redis script); the outbox relay publishes
-// it to the service's own queue, so it is sent by the same consumer with the same once-only
-// record, rate limit and retries as every other message.
+// preview, delivery status, resend and tenant settings. Each handler runs in the server's call
+// shell (libs/server calls.h) and answers, on a handler thread, from the Notifier and the
+// repository. A resend is recorded together with its event in the outbox (one Redis script); the
+// outbox relay publishes it to the service's own queue, so it is sent by the same consumer with
+// the same once-only record, rate limit and retries as every other message.
 
 #include <functional>
 
 #include "delivery_repository.h"
 #include "ipraktik/logging/logger.h"
-#include "ipraktik/server/call_context.h"
+#include "ipraktik/server/calls.h"
 #include "ipraktik/v1/notification.grpc.pb.h"
 #include "notifier.h"
 
@@ -20,7 +20,7 @@ namespace ipraktik::notification {
 class NotificationServiceImpl final : public v1::NotificationService::CallbackService {
  public:
   NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository,
-                          logging::Logger logger, server::DeadlinePolicy deadlines, Clock clock);
+                          server::Calls calls, Clock clock);
 
   using Base = v1::NotificationService::CallbackService;
   using Base::GetDelivery;
@@ -49,7 +49,7 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
 
  private:
   template <typename Request, typename Response>
-  Reactor* Unary(Context* context, const Request& request, Response& response,
+  Reactor* Unary(Context* context, const Request* request, Response* response,
                  absl::Status (NotificationServiceImpl::*method)(const server::CallContext&,
                                                                  const Request&, Response&));
 
@@ -70,8 +70,7 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
 
   Notifier& notifier_;
   DeliveryRepository& repository_;
-  logging::Logger logger_;
-  server::DeadlinePolicy deadlines_;
+  server::Calls calls_;
   Clock clock_;
 };
 

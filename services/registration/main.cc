@@ -34,8 +34,7 @@ class Registration : public server::Service {
         *repository_, registration::RegistrarOptions{.approval_base_url = approval_base_url_,
                                                      .time_zone = time_zone_,
                                                      .metrics = &app.metrics()});
-    service_ = std::make_unique<registration::RegistrationServiceImpl>(*registrar_, app.logger(),
-                                                                       app.deadlines());
+    service_ = std::make_unique<registration::RegistrationServiceImpl>(*registrar_, app.calls());
     app.AddGrpcService("ipraktik.v1.RegistrationService", service_.get());
     if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
     published_ = registration::MatchingPublishedRouter(*registrar_, app.redis(), &app.metrics());

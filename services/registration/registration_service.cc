@@ -4,7 +4,6 @@
 
 #include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/status.h"
-#include "ipraktik/server/unary.h"
 #include "snapshot_export.h"
 
 namespace ipraktik::registration {
@@ -15,66 +14,94 @@ Caller CallerOf(const server::CallContext& call) {
 }
 
 // Reads the import stream: the first message names the round (checked once), every message's
-// rows are signed up as they arrive.
+// rows are signed up as they arrive, on a handler thread; the next message is read once they are.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequest> {
  public:
-  ImportReactor(Registrar& registrar, server::CallContext call, v1::ImportSignUpsResponse* summary,
-                logging::Logger logger)
-      : registrar_(registrar),
-        call_(std::move(call)),
-        summary_(summary),
-        logger_(std::move(logger)) {
+  ImportReactor(Registrar& registrar, const server::Calls& calls,
+                absl::StatusOr<server::CallContext> call, v1::ImportSignUpsResponse* summary)
+      : registrar_(registrar), calls_(calls), summary_(summary) {
+    if (!call.ok()) {  // refused before any row is read
+      Finish(rpc_status::ToGrpcStatus(call.status()));
+      return;
+    }
+    call_ = *std::move(call);
     StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client finished sending
-      logger_.Info("import finished", {{"round_id", round_id_},
-                                       {"rows", summary_->rows_received()},
-                                       {"created", summary_->applications_created()},
-                                       {"updated", summary_->applications_updated()},
-                                       {"failed", summary_->rows_failed()}});
+      calls_.LoggerFor(call_).Info("import finished",
+                                   {{"round_id", round_id_},
+                                    {"rows", summary_->rows_received()},
+                                    {"created", summary_->applications_created()},
+                                    {"updated", summary_->applications_updated()},
+                                    {"failed", summary_->rows_failed()}});
       Finish(grpc::Status::OK);
       return;
     }
-    Caller caller = CallerOf(call_);
-    if (first_) {
-      first_ = false;
-      round_id_ = request_.round_id();
-      if (absl::Status status = registrar_.StartImport(caller, round_id_); !status.ok()) {
-        Finish(rpc_status::ToGrpcStatus(status));
+    calls_.Run(call_, [this](absl::Status ready) {
+      if (ready.ok()) ready = Import();
+      if (!ready.ok()) {
+        calls_.LogServerFault(call_, v1::ImportSignUpsRequest::descriptor()->name(), ready);
+        Finish(rpc_status::ToGrpcStatus(ready));
         return;
       }
-    }
-    registrar_.ImportRows(caller, round_id_, request_.rows(), *summary_);
-    request_.Clear();
-    StartRead(&request_);
+      request_.Clear();
+      StartRead(&request_);
+    });
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // On a handler thread: the message's rows (after checking the round, for the first).
+  absl::Status Import() {
+    Caller caller = CallerOf(call_);
+    if (first_) {
+      first_ = false;
+      round_id_ = request_.round_id();
+      if (absl::Status status = registrar_.StartImport(caller, round_id_); !status.ok()) {
+        return status;
+      }
+    }
+    registrar_.ImportRows(caller, round_id_, request_.rows(), *summary_);
+    return absl::OkStatus();
+  }
+
   Registrar& registrar_;
+  const server::Calls& calls_;
   server::CallContext call_;
   v1::ImportSignUpsResponse* summary_;
-  logging::Logger logger_;
   v1::ImportSignUpsRequest request_;
   std::string round_id_;
   bool first_ = true;
 };
 
-// Writes the snapshot; the next message is produced when the previous one was sent.
+// Writes the snapshot; the next message is produced (on a handler thread) when the previous one
+// was sent.
 class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnapshotResponse> {
  public:
-  ExportReactor(Registrar& registrar, absl::StatusOr<std::unique_ptr<SnapshotExport>> exporter,
-                logging::Logger logger)
-      : registrar_(registrar), logger_(std::move(logger)) {
-    if (!exporter.ok()) {
-      End(exporter.status());
+  ExportReactor(Registrar& registrar, const server::Calls& calls,
+                absl::StatusOr<server::CallContext> call,
+                const v1::ExportRoundSnapshotRequest& request)
+      : registrar_(registrar), calls_(calls) {
+    if (!call.ok()) {
+      End(call.status());
       return;
     }
-    exporter_ = *std::move(exporter);
-    WriteNext();
+    call_ = *std::move(call);
+    calls_.Run(call_, [this, request = &request](absl::Status ready) {
+      if (ready.ok()) {
+        auto exporter = registrar_.StartExport(CallerOf(call_), *request);
+        ready = exporter.status();
+        if (exporter.ok()) exporter_ = *std::move(exporter);
+      }
+      if (!ready.ok()) {
+        End(ready);
+        return;
+      }
+      WriteNext();
+    });
   }
 
   void OnWriteDone(bool ok) override {
@@ -82,12 +109,19 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
       End(absl::CancelledError("the client went away during the export"));
       return;
     }
-    WriteNext();
+    calls_.Run(call_, [this](absl::Status ready) {
+      if (!ready.ok()) {
+        End(ready);
+        return;
+      }
+      WriteNext();
+    });
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // On a handler thread.
   void WriteNext() {
     auto next = exporter_->Next();
     if (!next.ok()) {
@@ -104,14 +138,16 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
   void End(const absl::Status& status) {
     registrar_.RecordExport(status.ok());
     if (!status.ok() && exporter_ != nullptr) {
-      logger_.Warning("snapshot export failed",
-                      {{"error", std::string(status.message())}, {"messages_sent", messages_}});
+      calls_.LoggerFor(call_).Warning(
+          "snapshot export failed",
+          {{"error", std::string(status.message())}, {"messages_sent", messages_}});
     }
     Finish(rpc_status::ToGrpcStatus(status));
   }
 
   Registrar& registrar_;
-  logging::Logger logger_;
+  const server::Calls& calls_;
+  server::CallContext call_;
   std::unique_ptr<SnapshotExport> exporter_;
   v1::ExportRoundSnapshotResponse message_;
   int messages_ = 0;
@@ -119,41 +155,29 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
 
 }  // namespace
 
-RegistrationServiceImpl::RegistrationServiceImpl(Registrar& registrar, logging::Logger logger,
-                                                 server::DeadlinePolicy deadlines,
+RegistrationServiceImpl::RegistrationServiceImpl(Registrar& registrar, server::Calls calls,
                                                  SignUpBatcherOptions sign_up_batches)
-    : registrar_(registrar),
-      logger_(std::move(logger)),
-      deadlines_(deadlines),
-      sign_ups_(registrar, sign_up_batches) {}
+    : registrar_(registrar), calls_(std::move(calls)), sign_ups_(registrar, sign_up_batches) {}
 
 RegistrationServiceImpl::Reactor* RegistrationServiceImpl::SignUp(Context* context,
                                                                   const v1::SignUpRequest* request,
                                                                   v1::SignUpResponse* response) {
-  auto call = server::ReadCallContext(*context, deadlines_);
-  if (!call.ok()) return server::FinishUnary(context, call.status());
-  // Finish may come from the batcher's thread before this returns: gRPC allows that.
-  Reactor* reactor = context->DefaultReactor();
-  Caller caller = CallerOf(*call);
-  sign_ups_.Submit({.caller = std::move(caller),
-                    .request = request,
-                    .done = [this, reactor, response,
-                             call = *std::move(call)](absl::StatusOr<v1::SignUpResponse> result) {
-                      server::FinishWithResult(reactor, logger_, call,
-                                               v1::SignUpRequest::descriptor()->name(), response,
-                                               std::move(result));
-                    }});
-  return reactor;
+  return calls_.UnaryElsewhere(
+      context, request, response,
+      [this](const server::CallContext& call, const v1::SignUpRequest& q, auto done) {
+        return sign_ups_.Submit({.caller = CallerOf(call), .request = &q, .done = std::move(done)},
+                                call.deadline);
+      });
 }
 
 template <typename Request, typename Response>
 RegistrationServiceImpl::Reactor* RegistrationServiceImpl::Unary(
     Context* context, const Request* request, Response* response,
     absl::StatusOr<Response> (Registrar::*method)(const Caller&, const Request&)) {
-  return server::ServeUnary(context, deadlines_, logger_, Request::descriptor()->name(), response,
-                            [&](const server::CallContext& call) {
-                              return (registrar_.*method)(CallerOf(call), *request);
-                            });
+  return calls_.Unary(context, request, response,
+                      [this, method](const server::CallContext& call, const Request& q) {
+                        return (registrar_.*method)(CallerOf(call), q);
+                      });
 }
 
 #define IPRAKTIK_UNARY(Method)                                             \
@@ -197,28 +221,13 @@ IPRAKTIK_UNARY(DecideApproval)
 
 grpc::ServerReadReactor<v1::ImportSignUpsRequest>* RegistrationServiceImpl::ImportSignUps(
     Context* context, v1::ImportSignUpsResponse* response) {
-  auto call = server::ReadCallContext(*context, deadlines_);
-  if (!call.ok()) {
-    // A reactor that fails at once: the stream is refused before any row is read.
-    class Refused final : public grpc::ServerReadReactor<v1::ImportSignUpsRequest> {
-     public:
-      explicit Refused(const absl::Status& status) { Finish(rpc_status::ToGrpcStatus(status)); }
-      void OnDone() override { delete this; }
-    };
-    return new Refused(call.status());
-  }
-  auto logger = logger_.WithTenant(call->tenant).WithCorrelationId(call->correlation_id);
-  return new ImportReactor(registrar_, *std::move(call), response, std::move(logger));
+  return new ImportReactor(registrar_, calls_, calls_.Open(*context), response);
 }
 
 grpc::ServerWriteReactor<v1::ExportRoundSnapshotResponse>*
 RegistrationServiceImpl::ExportRoundSnapshot(Context* context,
                                              const v1::ExportRoundSnapshotRequest* request) {
-  auto call = server::ReadCallContext(*context, deadlines_);
-  if (!call.ok()) return new ExportReactor(registrar_, call.status(), logger_);
-  auto logger = logger_.WithTenant(call->tenant).WithCorrelationId(call->correlation_id);
-  return new ExportReactor(registrar_, registrar_.StartExport(CallerOf(*call), *request),
-                           std::move(logger));
+  return new ExportReactor(registrar_, calls_, calls_.Open(*context), *request);
 }
 
 }  // namespace ipraktik::registration

@@ -1,14 +1,14 @@
 #pragma once
 
 // The gRPC face of the registration service (ipraktik.v1.RegistrationService, callback API):
-// each handler reads the caller's tenant and correlation id from the metadata (libs/server),
-// hands the request to the Registrar and finishes with its answer or its error (rich details
+// each handler runs in the server's call shell (libs/server calls.h), which hands the request to
+// the Registrar on a handler thread and finishes with its answer or its error (rich details
 // included). The import reads its stream row batch by row batch; the snapshot export writes one
-// message at a time, producing the next only when the previous was sent. SignUp, the hot call,
-// leaves gRPC's thread at once: its batcher signs up the calls queued meanwhile together.
+// message at a time, producing the next only when the previous was sent (each step on a handler
+// thread). SignUp, the hot call, goes to its batcher instead, which signs up the calls queued
+// meanwhile together.
 
-#include "ipraktik/logging/logger.h"
-#include "ipraktik/server/call_context.h"
+#include "ipraktik/server/calls.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
 #include "registrar.h"
 #include "signup_batcher.h"
@@ -18,8 +18,7 @@ namespace ipraktik::registration {
 class RegistrationServiceImpl final : public v1::RegistrationService::CallbackService {
  public:
   // registrar must outlive the service.
-  RegistrationServiceImpl(Registrar& registrar, logging::Logger logger,
-                          server::DeadlinePolicy deadlines,
+  RegistrationServiceImpl(Registrar& registrar, server::Calls calls,
                           SignUpBatcherOptions sign_up_batches = {});
 
   // The generated base also declares each method's synchronous form; without these, overriding
@@ -134,8 +133,7 @@ class RegistrationServiceImpl final : public v1::RegistrationService::CallbackSe
                  absl::StatusOr<Response> (Registrar::*method)(const Caller&, const Request&));
 
   Registrar& registrar_;
-  logging::Logger logger_;
-  server::DeadlinePolicy deadlines_;
+  server::Calls calls_;
   // Last: destroyed (and so drained) first, while everything its calls use still exists.
   SignUpBatcher sign_ups_;
 };

@@ -154,7 +154,9 @@ class NotificationTest : public ::testing::Test {
     if (relay && !relay_) StartRelay();
     auto app = NotificationApp::Start(
         settings_, *redis_, [this](std::string_view name) { return Connection(name); }, &registry_,
-        logging::Logger("notification", LogLevel()), {}, [] { return absl::Now(); });
+        logging::Logger("notification", LogLevel()),
+        server::Calls(handlers_, {}, logging::Logger("notification", LogLevel())),
+        [] { return absl::Now(); });
     EXPECT_TRUE(app.ok()) << app.status();
     apps_.push_back(*std::move(app));
     bus::ConsumerOptions consumer_options = apps_.back()->consumer_options();
@@ -223,6 +225,7 @@ class NotificationTest : public ::testing::Test {
   prometheus::Registry registry_;
   std::unique_ptr<store::Pool> redis_;
   std::unique_ptr<bus::Publisher> publisher_;
+  server::Executor handlers_;  // outlives the server, whose calls it finishes
   std::vector<std::unique_ptr<NotificationApp>> apps_;
   std::unique_ptr<bus::Publisher> relay_publisher_;
   std::unique_ptr<outbox::Relay> relay_;

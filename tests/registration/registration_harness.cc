@@ -15,10 +15,12 @@ namespace ipraktik::registration::testing {
 using namespace std::chrono_literals;
 
 InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServer& redis,
-                                             const std::string& amqp_url, TestClock& clock) {
+                                             const std::string& amqp_url, TestClock& clock,
+                                             Options harness) {
   store::Options options;
   options.port = redis.port();
   options.pool_size = 16;
+  options.command_timeout = harness.redis_command_timeout;
   options.registry = &metrics_;
   redis_ = std::make_unique<store::Pool>(options);
   outbox_ = std::make_unique<outbox::Outbox>(*redis_);
@@ -29,12 +31,15 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
                                      .clock = [&clock] { return clock.Now(); },
                                      .metrics = &metrics_});
   logging::Logger logger("registration-test", logging::Level::kWarning);
-  service_ =
-      std::make_unique<RegistrationServiceImpl>(*registrar_, logger, server::DeadlinePolicy{});
+  harness.handlers.metrics = &metrics_;
+  handlers_ = std::make_unique<server::Executor>(harness.handlers);
+  service_ = std::make_unique<RegistrationServiceImpl>(
+      *registrar_, server::Calls(*handlers_, server::DeadlinePolicy{}, logger));
   auto server = server::GrpcServer::Start({.address = "127.0.0.1:0", .metrics = &metrics_},
                                           {{"ipraktik.v1.RegistrationService", service_.get()}});
   if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));
   server_ = *std::move(server);
+  if (!harness.with_bus) return;
 
   bus::PublisherOptions publisher_options;
   publisher_options.connection.url = amqp_url;
@@ -61,8 +66,9 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
 
 InProcessRegistration::~InProcessRegistration() {
   server_->Shutdown(1s);
-  consumer_->Stop();
-  relay_->Stop();
+  handlers_->Stop();
+  if (consumer_ != nullptr) consumer_->Stop();
+  if (relay_ != nullptr) relay_->Stop();
 }
 
 std::unique_ptr<v1::RegistrationService::Stub> InProcessRegistration::NewStub() const {

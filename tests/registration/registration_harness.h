@@ -61,8 +61,19 @@ class TestClock {
 
 class InProcessRegistration {
  public:
+  struct Options {
+    // The executor the calls run on (e.g. one thread, to prove that a call freed it).
+    server::ExecutorOptions handlers;
+    absl::Duration redis_command_timeout = absl::Seconds(2);
+    // Without the bus: no outbox relay and no consumer (amqp_url is not used).
+    bool with_bus = true;
+  };
+
   InProcessRegistration(const ipraktik::testing::RedisServer& redis, const std::string& amqp_url,
-                        TestClock& clock);
+                        TestClock& clock)
+      : InProcessRegistration(redis, amqp_url, clock, Options{}) {}
+  InProcessRegistration(const ipraktik::testing::RedisServer& redis, const std::string& amqp_url,
+                        TestClock& clock, Options options);
   ~InProcessRegistration();
 
   std::unique_ptr<v1::RegistrationService::Stub> NewStub() const;
@@ -77,6 +88,7 @@ class InProcessRegistration {
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<RegistrationRepository> repository_;
   std::unique_ptr<Registrar> registrar_;
+  std::unique_ptr<server::Executor> handlers_;
   std::unique_ptr<RegistrationServiceImpl> service_;
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<bus::Publisher> publisher_;

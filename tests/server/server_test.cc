@@ -1,20 +1,27 @@
-// The server library seen from a client: a ProbeService served by GrpcServer answers with the
-// tenant, correlation id and deadline the library read, fails with rich error details, is
-// counted in the RED metrics, reports its health, and drains in-flight calls on shutdown.
+// The server library seen from a client: a ProbeService served by GrpcServer through the call
+// shell (calls.h) answers with the tenant, correlation id and deadline the library read, fails
+// with rich error details, is refused when the handler queue is full, is counted in the RED
+// metrics, reports its health, and drains in-flight calls on shutdown.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
+#include "eventually.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/error_details.h"
+#include "ipraktik/deadline/deadline.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/call_context.h"
+#include "ipraktik/server/calls.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/server/status.h"
 #include "probe.grpc.pb.h"
@@ -32,35 +39,78 @@ using ::testing::MatchesRegex;
 
 const DeadlinePolicy kPolicy{.default_timeout = 10s, .max_timeout = 60s};
 
+// Holds domain calls until the test opens it.
+class Gate {
+ public:
+  void Pass() {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return open_; });
+  }
+  void WaitForWaiters(int count) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return waiting_ >= count; });
+  }
+  void Open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
 class ProbeServiceImpl : public test::ProbeService::CallbackService {
+ public:
+  explicit ProbeServiceImpl(Calls calls) : calls_(std::move(calls)) {}
+
   // The generated base also declares the synchronous Probe; without this, -Woverloaded-virtual
   // (on in ipraktik::options) reports the callback override as hiding it.
   using test::ProbeService::CallbackService::Probe;
 
   grpc::ServerUnaryReactor* Probe(grpc::CallbackServerContext* context, const ProbeRequest* request,
                                   ProbeReply* reply) override {
-    auto start = std::chrono::system_clock::now();
-    auto call = ReadCallContext(*context, kPolicy);
-    if (!call.ok()) return FinishUnary(context, call.status());
-    if (request->bad_fields_size() > 0) {
-      errors::Violations violations;
-      for (const auto& field : request->bad_fields()) violations.Add(field, "is wrong");
-      return FinishUnary(context, violations.ToStatus());
-    }
-    if (!request->missing_round().empty()) {
-      return FinishUnary(context, errors::NotFound("round", request->missing_round()));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(request->delay_ms()));
-    reply->set_tenant(call->tenant);
-    reply->set_correlation_id(call->correlation_id);
-    reply->set_deadline_ms(
-        std::chrono::duration_cast<std::chrono::milliseconds>(call->deadline - start).count());
-    return FinishUnary(context, absl::OkStatus());
+    return calls_.Unary(
+        context, request, reply,
+        [this](const CallContext& call, const ProbeRequest& probe) -> absl::StatusOr<ProbeReply> {
+          ++started;
+          auto start = absl::Now();
+          if (probe.hold()) gate.Pass();
+          if (probe.bad_fields_size() > 0) {
+            errors::Violations violations;
+            for (const auto& field : probe.bad_fields()) violations.Add(field, "is wrong");
+            return violations.ToStatus();
+          }
+          if (!probe.missing_round().empty())
+            return errors::NotFound("round", probe.missing_round());
+          std::this_thread::sleep_for(std::chrono::milliseconds(probe.delay_ms()));
+          ProbeReply answer;
+          answer.set_tenant(call.tenant);
+          answer.set_correlation_id(call.correlation_id);
+          // The deadline the domain call runs under, as the store and the bus see it.
+          if (auto deadline = deadline::Current()) {
+            answer.set_deadline_ms(absl::ToInt64Milliseconds(*deadline - start));
+          }
+          return answer;
+        });
   }
+
+  Gate gate;
+  std::atomic<int> started{0};  // domain calls begun
+
+ private:
+  Calls calls_;
 };
 
 class ServerTest : public ::testing::Test {
  protected:
+  void TearDown() override { service_.gate.Open(); }
+
   void SetUp() override {
     auto server = GrpcServer::Start({.address = "127.0.0.1:0", .metrics = &registry_},
                                     {{"ipraktik.test.ProbeService", &service_}});
@@ -110,10 +160,34 @@ class ServerTest : public ::testing::Test {
     return response.size() == 2 && response[0] == '\x08' ? response[1] : 0;
   }
 
+  // A call on another thread; its status once it ends.
+  std::future<grpc::Status> CallInTheBackground(ProbeRequest request,
+                                                std::chrono::milliseconds timeout) {
+    return std::async(std::launch::async, [this, request, timeout] {
+      ProbeReply reply;
+      return Probe(request, reply, timeout);
+    });
+  }
+
+  // A call whose domain work waits at the gate, keeping the one handler thread busy.
+  std::future<grpc::Status> HoldTheHandlerThread() {
+    ProbeRequest held;
+    held.set_hold(true);
+    auto call = CallInTheBackground(held, 30s);
+    service_.gate.WaitForWaiters(1);
+    return call;
+  }
+
   std::string MetricsText() { return prometheus::TextSerializer().Serialize(registry_.Collect()); }
 
   prometheus::Registry registry_;
-  ProbeServiceImpl service_;
+  // One handler thread and room for one waiting call: the tests fill it on purpose.
+  Executor handlers_{{.threads = 1,
+                      .queue_capacity = 1,
+                      .retry_delay = absl::Milliseconds(250),
+                      .metrics = &registry_}};
+  ProbeServiceImpl service_{
+      Calls(handlers_, kPolicy, logging::Logger("server-test", logging::Level::kError))};
   std::unique_ptr<GrpcServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<test::ProbeService::Stub> stub_;
@@ -201,7 +275,45 @@ TEST_F(ServerTest, CallsAreCountedPerMethodAndCode) {
       text, HasSubstr("grpc_server_errors_total{grpc_code=\"INVALID_ARGUMENT\"," + labels + "} 1"));
   EXPECT_THAT(text, Not(HasSubstr("grpc_server_errors_total{grpc_code=\"OK\"")));
   EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_count{" + labels + "} 3"));
-  EXPECT_THAT(text, HasSubstr("grpc_server_in_flight 0"));
+  // The client may hear the status before the server has let go of the call.
+  EXPECT_TRUE(ipraktik::testing::Eventually(
+      [&] { return MetricsText().find("grpc_server_in_flight 0") != std::string::npos; }));
+}
+
+TEST_F(ServerTest, AFullHandlerQueueIsRefusedWithARetryDelay) {
+  auto first = HoldTheHandlerThread();
+  auto second = CallInTheBackground(ProbeRequest{}, 5s);
+  ASSERT_TRUE(ipraktik::testing::Eventually([&] { return handlers_.queued() == 1; }));
+
+  ProbeReply reply;
+  auto refused = Probe({}, reply);  // the queue is full
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(errors::RetryDelayOf(FromGrpcStatus(refused)), absl::Milliseconds(250));
+  EXPECT_THAT(MetricsText(), HasSubstr("ipraktik_handler_rejected_total 1"));
+
+  service_.gate.Open();
+  EXPECT_TRUE(first.get().ok());
+  EXPECT_TRUE(second.get().ok());
+  EXPECT_EQ(service_.started, 2);  // the refused call never reached the domain
+}
+
+TEST_F(ServerTest, ACallWhoseDeadlinePassedInTheQueueIsNotStarted) {
+  auto first = HoldTheHandlerThread();
+  auto expiring = CallInTheBackground(ProbeRequest{}, 100ms);
+  ASSERT_TRUE(ipraktik::testing::Eventually([&] { return handlers_.queued() == 1; }));
+  // The server took the call before now, with a timeout of at most 100 ms (gRPC rounds it up by
+  // at most a microsecond): once this much later, its deadline has passed on the server too.
+  const auto passed = std::chrono::system_clock::now() + 110ms;
+  EXPECT_EQ(expiring.get().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ASSERT_TRUE(
+      ipraktik::testing::Eventually([&] { return std::chrono::system_clock::now() > passed; }));
+  service_.gate.Open();
+  EXPECT_TRUE(first.get().ok());
+  // One handler thread takes calls in order: once a later call is answered, the expired one was
+  // taken from the queue before it.
+  ProbeReply reply;
+  ASSERT_TRUE(Probe({}, reply).ok());
+  EXPECT_EQ(service_.started, 2);
 }
 
 TEST_F(ServerTest, HealthIsServingUntilSwitchedOff) {

@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "eventually.h"
+#include "ipraktik/deadline/deadline.h"
 #include "ipraktik/store/connection.h"
 #include "ipraktik/store/keys.h"
 #include "ipraktik/store/pool.h"
@@ -57,6 +60,47 @@ class StoreTest : public ::testing::Test {
 };
 
 std::unique_ptr<RedisServer> StoreTest::server_;
+
+// The clients Redis holds now (paused or blocked).
+std::int64_t HeldClients(Connection& redis) {
+  auto info = redis.Command({"INFO", "clients"});
+  if (!info.ok()) return -1;
+  const std::string field = "blocked_clients:";
+  auto at = info->str().find(field);
+  return at == std::string::npos ? -1 : std::stoll(info->str().substr(at + field.size()));
+}
+
+TEST_F(StoreTest, NothingIsSentPastTheCallsDeadline) {
+  Connection redis(Opts());
+  deadline::Scope scope(absl::Now() - absl::Milliseconds(1));
+  auto set = redis.Command({"SET", "late", "1"});
+  EXPECT_EQ(set.status().code(), absl::StatusCode::kDeadlineExceeded) << set.status();
+  EXPECT_FALSE(redis.connected());  // not even connected for it
+}
+
+TEST_F(StoreTest, AWaitForAPausedRedisEndsAtTheCallsDeadlineAndWritesNothing) {
+  Connection admin(Opts());
+  Options patient = Opts();
+  patient.command_timeout = absl::Minutes(5);  // only the call's deadline can end the wait
+  Connection redis(patient);
+  ASSERT_TRUE(redis.Ping().ok());
+  ASSERT_TRUE(admin.Command({"CLIENT", "PAUSE", "60000", "WRITE"}).ok());
+  {
+    deadline::Scope scope(absl::Now() + absl::Milliseconds(50));
+    auto set = redis.Command({"SET", "paused", "1"});
+    EXPECT_EQ(set.status().code(), absl::StatusCode::kDeadlineExceeded) << set.status();
+    EXPECT_NE(std::string(set.status().message()).find("the call's deadline"), std::string::npos);
+  }
+  // Answered while Redis still holds writes (for 60 s); the connection that waited was closed,
+  // so Redis drops the command it held.
+  EXPECT_TRUE(ipraktik::testing::Eventually([&] { return HeldClients(admin) == 0; }));
+  ASSERT_TRUE(admin.Command({"CLIENT", "UNPAUSE"}).ok());
+  auto value = admin.Command({"GET", "paused"});
+  ASSERT_TRUE(value.ok());
+  EXPECT_TRUE(value->is_nil());
+  // Outside a deadline the connection works to its own timeout again.
+  EXPECT_TRUE(redis.Command({"SET", "after", "1"}).ok());
+}
 
 TEST_F(StoreTest, ReadsEveryReplyType) {
   Connection redis(Opts());

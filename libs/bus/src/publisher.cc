@@ -6,6 +6,7 @@
 #include "amqp_connection.h"
 #include "codec.h"
 #include "connection_keeper.h"
+#include "ipraktik/deadline/deadline.h"
 #include "text.h"
 #include "topology.h"
 
@@ -177,7 +178,11 @@ struct Publisher::Impl {
 
   absl::Status Publish(std::span<const Message> messages) {
     if (messages.empty()) return absl::OkStatus();
-    Clock::time_point deadline = Clock::now() + options.publish_timeout;
+    // A call's deadline (libs/deadline) bounds the wait too; past it nothing is published.
+    if (absl::Status late = deadline::Check("the publish"); !late.ok()) return late;
+    Clock::time_point deadline =
+        Clock::now() +
+        absl::ToChronoNanoseconds(deadline::Bound(absl::FromChrono(options.publish_timeout)));
     for (;;) {
       absl::StatusOr<Connection*> connection = keeper.Get(deadline);
       if (!connection.ok()) {

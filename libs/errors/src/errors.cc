@@ -166,6 +166,11 @@ absl::Status Unavailable(std::string_view message, std::optional<absl::Duration>
   return status;
 }
 
+absl::Status ResourceExhausted(std::string_view message, absl::Duration retry_after) {
+  return WithPayload(absl::StatusCode::kResourceExhausted, std::string(message), kRetryInfoTypeUrl,
+                     EncodeRetryInfo(retry_after));
+}
+
 absl::Status WithReason(absl::Status status, std::string_view reason,
                         const std::map<std::string, std::string>& metadata) {
   if (status.ok()) return status;

@@ -89,6 +89,14 @@ ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spe
   if (settings.deadlines.default_timeout > settings.deadlines.max_timeout) {
     reader.AddError("IPRAKTIK_DEFAULT_DEADLINE", "must not exceed IPRAKTIK_MAX_DEADLINE");
   }
+  settings.handlers.threads = static_cast<int>(
+      reader.Int("IPRAKTIK_HANDLER_THREADS", 8, 1, 1024,
+                 "Threads that run calls' work (Redis, RabbitMQ, other services), off gRPC's "
+                 "own threads."));
+  settings.handlers.queue_capacity = static_cast<std::size_t>(
+      reader.Int("IPRAKTIK_HANDLER_QUEUE", 256, 1, 1'000'000,
+                 "Most calls waiting for a handler thread; beyond it a call is answered "
+                 "RESOURCE_EXHAUSTED with a retry delay."));
 
   settings.shutdown_grace =
       reader.Duration("IPRAKTIK_SHUTDOWN_GRACE", 5s, 0s, 5min,
@@ -105,12 +113,14 @@ ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spe
 
 struct Application::Parts {
   Parts(const ServiceSpec& spec_in, ServerSettings& settings_in, logging::Logger& logger_in,
-        prometheus::Registry& metrics_in, store::Pool* redis_in, SignalWatcher& signals_in)
+        prometheus::Registry& metrics_in, store::Pool* redis_in, Executor& executor_in,
+        SignalWatcher& signals_in)
       : spec(spec_in),
         settings(settings_in),
         logger(logger_in),
         metrics(metrics_in),
         redis(redis_in),
+        executor(executor_in),
         signals(signals_in) {}
 
   const ServiceSpec& spec;
@@ -118,6 +128,7 @@ struct Application::Parts {
   logging::Logger& logger;
   prometheus::Registry& metrics;
   store::Pool* redis;  // null unless the spec declares Redis
+  Executor& executor;
   SignalWatcher& signals;
   ShutdownSteps steps;
   std::vector<ServiceRegistration> services;
@@ -131,12 +142,15 @@ Application::Application(Parts& parts)
       spec_(parts.spec),
       settings_(parts.settings),
       logger_(parts.logger),
-      metrics_(parts.metrics) {}
+      metrics_(parts.metrics),
+      executor_(parts.executor) {}
 
 store::Pool& Application::redis() {
   if (parts_.redis == nullptr) Undeclared(logger_, "server::Resource::kRedis");
   return *parts_.redis;
 }
+
+Calls Application::calls() const { return Calls(executor_, settings_.deadlines, logger_); }
 
 bus::ConnectionOptions Application::BusConnection(std::string_view name) const {
   if (!settings_.amqp_url) Undeclared(logger_, "server::Resource::kBus");
@@ -215,7 +229,9 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
       return 0;
   }
 
-  Application::Parts parts(spec, settings, logger, registry, redis.get(), signals);
+  settings.handlers.metrics = &registry;
+  Executor executor(settings.handlers);
+  Application::Parts parts(spec, settings, logger, registry, redis.get(), executor, signals);
   Application app(parts);
   if (absl::Status status = service.Start(app); !status.ok()) {
     logger.Error("not started", {{"error", std::string(status.message())}});
@@ -255,6 +271,8 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
       std::lock_guard lock(parts.mutex);
       parts.server = nullptr;
     }
+    // Work of calls the server gave up on still finishes them, while what it uses still exists.
+    executor.Stop();
     logger.Info("gRPC server stopped",
                 {{"seconds", Seconds(std::chrono::steady_clock::now() - shutdown_start)}});
     parts.steps.Run(logger);

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "ipraktik/deadline/deadline.h"
 #include "metrics.h"
 
 namespace ipraktik::store {
@@ -66,6 +67,9 @@ struct Connection::Context {
     if (raw != nullptr) redisFree(raw);
   }
   redisContext* raw = nullptr;
+  // The socket timeout set on raw now: the command timeout, or less when a call's deadline
+  // (libs/deadline) is nearer.
+  absl::Duration timeout = absl::ZeroDuration();
 };
 
 Pipeline& Pipeline::Add(std::initializer_list<std::string_view> args) {
@@ -137,14 +141,16 @@ void Connection::Disconnect() {
 absl::Status Connection::Connect() {
   Disconnect();
   const std::string where = absl::StrCat(options_.host, ":", options_.port);
-  redisContext* raw = redisConnectWithTimeout(options_.host.c_str(), options_.port,
-                                              absl::ToTimeval(options_.connect_timeout));
+  redisContext* raw =
+      redisConnectWithTimeout(options_.host.c_str(), options_.port,
+                              absl::ToTimeval(deadline::Bound(options_.connect_timeout)));
   if (raw == nullptr) {
     metrics_->RecordConnectFailure();
     return absl::UnavailableError(absl::StrCat("redis ", where, ": cannot allocate a context"));
   }
   context_->raw = raw;
-  if (raw->err != 0 || redisSetTimeout(raw, absl::ToTimeval(options_.command_timeout)) != 0 ||
+  context_->timeout = deadline::Bound(options_.command_timeout);
+  if (raw->err != 0 || redisSetTimeout(raw, absl::ToTimeval(context_->timeout)) != 0 ||
       redisEnableKeepAlive(raw) != 0) {
     const std::string error = raw->errstr;
     Disconnect();
@@ -202,6 +208,16 @@ absl::StatusOr<std::vector<Reply>> Connection::RunOnce(
   sent = false;
   if (absl::Status status = EnsureConnected(); !status.ok()) return status;
   redisContext* raw = context_->raw;
+  // Wait for the replies no longer than the caller's deadline allows (libs/deadline).
+  const absl::Duration timeout = deadline::Bound(options_.command_timeout);
+  if (timeout != context_->timeout) {
+    if (redisSetTimeout(raw, absl::ToTimeval(timeout)) != REDIS_OK) {
+      const std::string error = raw->errstr;
+      Disconnect();
+      return absl::UnavailableError(absl::StrCat("redis: ", error));
+    }
+    context_->timeout = timeout;
+  }
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
   for (const std::vector<std::string_view>& command : commands) {
@@ -232,8 +248,11 @@ absl::StatusOr<std::vector<Reply>> Connection::RunOnce(
       Disconnect();
       const std::string where = absl::StrCat(options_.host, ":", options_.port);
       if (timed_out) {
-        return absl::DeadlineExceededError(absl::StrCat(
-            "redis ", where, ": no reply within ", absl::FormatDuration(options_.command_timeout)));
+        // Disconnecting dropped the command if Redis had not run it yet (e.g. paused): what was
+        // sent either ran whole or not at all (a script is atomic), never half.
+        return absl::DeadlineExceededError(
+            absl::StrCat("redis ", where, ": no reply within ", absl::FormatDuration(timeout),
+                         timeout < options_.command_timeout ? " (the call's deadline)" : ""));
       }
       return absl::UnavailableError(absl::StrCat("redis ", where, ": ", error));
     }
@@ -250,6 +269,10 @@ absl::StatusOr<std::vector<Reply>> Connection::Run(
   const int attempts = std::max(1, options_.max_attempts);
   absl::StatusOr<std::vector<Reply>> result;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
+    // Work the caller no longer waits for is not started (nor tried again).
+    if (absl::Status late = deadline::Check("the redis command"); !late.ok()) {
+      return attempt == 1 ? late : result;
+    }
     bool sent = false;
     const absl::Time start = absl::Now();
     result = RunOnce(commands, sent);
@@ -277,6 +300,7 @@ absl::StatusOr<std::vector<Reply>> Connection::Run(
       }
       if (attempt == attempts) return result;
     }
+    if (deadline::Shortens(backoff)) return result;  // no time left for another attempt
     std::this_thread::sleep_for(absl::ToChronoNanoseconds(backoff));
     backoff *= 2;
   }

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ipraktik/deadline/deadline.h"
 #include "metrics.h"
 
 namespace ipraktik::store {
@@ -40,8 +41,11 @@ void Pool::Lease::Return() {
 
 absl::StatusOr<Pool::Lease> Pool::Acquire() {
   const int capacity = std::max(1, options_.pool_size);
-  const auto deadline =
-      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(options_.acquire_timeout);
+  // No longer than the caller's deadline (libs/deadline) allows.
+  if (absl::Status late = deadline::Check("borrowing a redis connection"); !late.ok()) return late;
+  const bool call_deadline_first = deadline::Shortens(options_.acquire_timeout);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        absl::ToChronoNanoseconds(deadline::Bound(options_.acquire_timeout));
   std::unique_lock lock(mutex_);
   while (true) {
     if (!idle_.empty()) {
@@ -59,6 +63,10 @@ absl::StatusOr<Pool::Lease> Pool::Acquire() {
     }
     if (returned_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty()) {
       metrics_->RecordPoolExhausted();
+      if (call_deadline_first) {
+        return absl::DeadlineExceededError(
+            "redis: the call's deadline passed waiting for a pooled connection");
+      }
       return absl::UnavailableError(absl::StrCat("redis: all ", capacity,
                                                  " pooled connections stayed busy for ",
                                                  absl::FormatDuration(options_.acquire_timeout)));

@@ -217,9 +217,11 @@ int Main() {
   store::Pool pool({.host = "127.0.0.1", .port = redis.port(), .pool_size = 16});
   const int start = Received(smtp);
   auto began = SteadyClock::now();
-  auto app = NotificationApp::Start(settings_for_app, pool, connection, nullptr,
-                                    logging::Logger("notification", logging::Level::kWarning), {},
-                                    [] { return absl::Now(); });
+  server::Executor handlers;
+  logging::Logger logger("notification", logging::Level::kWarning);
+  auto app =
+      NotificationApp::Start(settings_for_app, pool, connection, nullptr, logger,
+                             server::Calls(handlers, {}, logger), [] { return absl::Now(); });
   Check(app.status(), "starting the service");
   bus::ConsumerOptions consumer_options = (*app)->consumer_options();
   consumer_options.connection = connection("consumer");

@@ -130,6 +130,10 @@ absl::Status FailedPrecondition(std::string_view type, std::string_view subject,
 absl::Status Unavailable(std::string_view message,
                          std::optional<absl::Duration> retry_after = std::nullopt);
 
+// RESOURCE_EXHAUSTED with a RetryInfo payload: the server is full for now (e.g. its handler
+// queue), and the caller should wait retry_after before trying again.
+absl::Status ResourceExhausted(std::string_view message, absl::Duration retry_after);
+
 // Adds (or replaces) an ErrorInfo payload with domain kDomain: a stable reason code clients can
 // switch on, whatever the status code.
 absl::Status WithReason(absl::Status status, std::string_view reason,

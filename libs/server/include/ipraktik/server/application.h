@@ -47,6 +47,8 @@
 #include "ipraktik/config/config.h"
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/server/call_context.h"
+#include "ipraktik/server/calls.h"
+#include "ipraktik/server/executor.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/store/pool.h"
 
@@ -85,6 +87,9 @@ struct ServerSettings {
   logging::Level log_level = logging::Level::kInfo;
   GrpcServerOptions grpc;  // address and metrics are filled in by RunService
   DeadlinePolicy deadlines;
+  // The handler threads and queue every call's domain work runs on (metrics filled in by
+  // RunService).
+  ExecutorOptions handlers;
   std::chrono::milliseconds shutdown_grace{5'000};
   std::chrono::milliseconds shutdown_timeout{9'000};
   // Set only for the resources the spec declares (and the timeout only when there is one).
@@ -126,6 +131,10 @@ class Application {
   bus::ConnectionOptions BusConnection(std::string_view name) const;
   // The deadlines handlers give ReadCallContext.
   const DeadlinePolicy& deadlines() const { return settings_.deadlines; }
+  // The shell every gRPC handler runs in (calls.h), on the process's one handler executor
+  // (IPRAKTIK_HANDLER_THREADS, IPRAKTIK_HANDLER_QUEUE), which drains after the gRPC server
+  // stopped and before the shutdown steps run.
+  Calls calls() const;
 
   // Serves service (not owned; it must outlive the application) under its full gRPC name,
   // which is also its health check name. Only during Service::Start.
@@ -148,6 +157,7 @@ class Application {
   const ServerSettings& settings_;
   const logging::Logger& logger_;
   prometheus::Registry& metrics_;
+  Executor& executor_;
 };
 
 // The whole life of a service process; returns main's exit code (0 after a clean shutdown,

@@ -1,0 +1,134 @@
+#pragma once
+
+// The one shell every gRPC handler of every service runs in. It reads who the call acts for and
+// its deadline (ReadCallContext; API-key authentication will sit in Open, the one door every call
+// passes), hands the domain call to the service's bounded Executor so that gRPC's callback threads
+// never block on Redis, RabbitMQ or another service, runs it under the call's deadline (so the
+// store and the bus do not wait past it, libs/deadline), finishes the call with the result and
+// logs the faults that are the server's, with one list of codes (IsServerFault).
+//
+//   Reactor* GetRound(Context* context, const v1::GetRoundRequest* request,
+//                     v1::GetRoundResponse* response) override {
+//     return calls_.Unary(context, request, response,
+//                         [this](const server::CallContext& call, const v1::GetRoundRequest& q) {
+//                           return registrar_.GetRound(CallerOf(call), q);   // on a worker
+//                         });
+//   }
+//
+// Streaming handlers Open the call, then do each blocking step through Run (see
+// registration_service.cc's import and export).
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "ipraktik/logging/logger.h"
+#include "ipraktik/server/call_context.h"
+#include "ipraktik/server/executor.h"
+#include "ipraktik/server/status.h"
+
+namespace ipraktik::server {
+
+// INTERNAL, UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN and DATA_LOSS: the server's fault, worth an
+// error log line; the caller's mistakes (INVALID_ARGUMENT, NOT_FOUND, ...) are not, and neither is
+// RESOURCE_EXHAUSTED from a full queue (counted by ipraktik_handler_rejected_total instead: a log
+// line per refused call would add load exactly when there is too much).
+bool IsServerFault(const absl::Status& status);
+
+// The method's name for logs: "GetRound" for GetRoundRequest.
+std::string MethodName(std::string_view request_type);
+
+class Calls {
+ public:
+  // Work for Run: called exactly once, with OK on a worker thread under the call's deadline, or
+  // with why it will not run (RESOURCE_EXHAUSTED: the queue is full; DEADLINE_EXCEEDED: the
+  // deadline passed before a worker was free) on whichever thread found out.
+  using Step = absl::AnyInvocable<void(absl::Status ready) &&>;
+
+  // executor must outlive this and every call started through it.
+  Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger);
+
+  // The start of every call: its tenant, correlation id and deadline (INVALID_ARGUMENT for bad
+  // metadata; DEADLINE_EXCEEDED when the deadline passed before the call arrived).
+  absl::StatusOr<CallContext> Open(grpc::ServerContextBase& context) const;
+
+  // Runs step on the executor under call's deadline (see Step).
+  void Run(const CallContext& call, Step step) const;
+
+  // A unary call whose domain call, domain(call, request) -> absl::StatusOr<Response>, runs on
+  // the executor.
+  template <typename Request, typename Response, typename Domain>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, const Request* request,
+                                  Response* response, Domain domain) const {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto call = Open(*context);
+    if (!call.ok()) {
+      reactor->Finish(ToGrpcStatus(call.status()));
+      return reactor;
+    }
+    // The call may finish on a worker before this returns: gRPC allows that.
+    Run(*call, [this, reactor, request, response, call = *call,
+                domain = std::move(domain)](absl::Status ready) mutable {
+      if (!ready.ok()) {
+        Finish<Request>(reactor, call, response, std::move(ready));
+        return;
+      }
+      Finish<Request>(reactor, call, response, domain(std::as_const(call), *request));
+    });
+    return reactor;
+  }
+
+  // A unary call whose domain call finishes elsewhere, e.g. in a batch:
+  // start(call, request, done) either takes it and returns OK (then done gets the result once,
+  // on any thread) or returns why not (e.g. RESOURCE_EXHAUSTED from its own bounded queue).
+  template <typename Request, typename Response, typename Start>
+  grpc::ServerUnaryReactor* UnaryElsewhere(grpc::CallbackServerContext* context,
+                                           const Request* request, Response* response,
+                                           Start start) const {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto call = Open(*context);
+    if (!call.ok()) {
+      reactor->Finish(ToGrpcStatus(call.status()));
+      return reactor;
+    }
+    auto done = [this, reactor, response, call = *call](absl::StatusOr<Response> result) {
+      Finish<Request>(reactor, call, response, std::move(result));
+    };
+    if (absl::Status taken = start(*call, *request, done); !taken.ok()) done(taken);
+    return reactor;
+  }
+
+  // Finishes a unary call with its domain call's result: the response, or the error (logged when
+  // it is the server's fault).
+  template <typename Request, typename Response>
+  void Finish(grpc::ServerUnaryReactor* reactor, const CallContext& call, Response* response,
+              std::type_identity_t<absl::StatusOr<Response>> result) const {
+    if (!result.ok()) {
+      LogServerFault(call, Request::descriptor()->name(), result.status());
+      reactor->Finish(ToGrpcStatus(result.status()));
+      return;
+    }
+    *response = *std::move(result);
+    reactor->Finish(grpc::Status::OK);
+  }
+
+  // Logs a failed call (method: its request type's name) when IsServerFault(status).
+  void LogServerFault(const CallContext& call, std::string_view request_type,
+                      const absl::Status& status) const;
+
+  // The service's logger with the call's tenant and correlation id.
+  logging::Logger LoggerFor(const CallContext& call) const;
+
+ private:
+  Executor& executor_;
+  DeadlinePolicy deadlines_;
+  logging::Logger logger_;
+};
+
+}  // namespace ipraktik::server
