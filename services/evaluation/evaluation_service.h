@@ -1,11 +1,11 @@
 #pragma once
 
 // The gRPC face of the evaluation service (ipraktik.v1.EvaluationService): each method reads the
-// caller's tenant and deadline and hands the request to the Evaluator; nothing else happens here.
+// caller's tenant and deadline (the server's call shell) and hands the request to the Evaluator,
+// on a handler thread; nothing else happens here.
 
 #include "evaluator.h"
-#include "ipraktik/logging/logger.h"
-#include "ipraktik/server/call_context.h"
+#include "ipraktik/server/calls.h"
 #include "ipraktik/v1/evaluation.grpc.pb.h"
 
 namespace ipraktik::evaluation {
@@ -13,8 +13,7 @@ namespace ipraktik::evaluation {
 class EvaluationServiceImpl final : public v1::EvaluationService::CallbackService {
  public:
   // evaluator must outlive the service.
-  EvaluationServiceImpl(Evaluator& evaluator, logging::Logger logger,
-                        server::DeadlinePolicy deadlines);
+  EvaluationServiceImpl(Evaluator& evaluator, server::Calls calls);
 
   // The generated base also declares each method's synchronous form; without these, overriding
   // the callback forms would hide them (-Woverloaded-virtual).
@@ -45,12 +44,11 @@ class EvaluationServiceImpl final : public v1::EvaluationService::CallbackServic
  private:
   // Serves one unary call with the evaluator's method for the caller's tenant.
   template <typename Request, typename Response>
-  Reactor* Serve(Context* context, const char* method, const Request* request, Response* response,
+  Reactor* Serve(Context* context, const Request* request, Response* response,
                  absl::StatusOr<Response> (Evaluator::*work)(const std::string&, const Request&));
 
   Evaluator& evaluator_;
-  logging::Logger logger_;
-  server::DeadlinePolicy deadlines_;
+  server::Calls calls_;
 };
 
 }  // namespace ipraktik::evaluation

@@ -56,8 +56,7 @@ class Evaluation : public server::Service {
     intake_ = std::make_unique<evaluation::Intake>(*store_);
     evaluator_ =
         std::make_unique<evaluation::Evaluator>(*store_, options_.link.token_secret, *metrics_);
-    service_ = std::make_unique<evaluation::EvaluationServiceImpl>(*evaluator_, app.logger(),
-                                                                   app.deadlines());
+    service_ = std::make_unique<evaluation::EvaluationServiceImpl>(*evaluator_, app.calls());
     app.AddGrpcService("ipraktik.v1.EvaluationService", service_.get());
     if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
     router_ = evaluation::IntakeRouter(*intake_, &app.metrics());

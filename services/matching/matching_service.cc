@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "ipraktik/rpc_status/rpc_status.h"
-#include "ipraktik/server/status.h"
 
 namespace ipraktik::matching_service {
 namespace {

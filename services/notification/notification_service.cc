@@ -6,7 +6,6 @@
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/events/envelope.h"
-#include "ipraktik/server/status.h"
 #include "ipraktik/v1/notification_events.pb.h"
 
 namespace ipraktik::notification {

@@ -3,7 +3,6 @@
 #include <memory>
 
 #include "ipraktik/rpc_status/rpc_status.h"
-#include "ipraktik/server/status.h"
 #include "snapshot_export.h"
 
 namespace ipraktik::registration {

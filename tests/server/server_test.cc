@@ -23,7 +23,6 @@
 #include "ipraktik/server/call_context.h"
 #include "ipraktik/server/calls.h"
 #include "ipraktik/server/grpc_server.h"
-#include "ipraktik/server/status.h"
 #include "probe.grpc.pb.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"

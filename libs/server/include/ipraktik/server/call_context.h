@@ -1,14 +1,9 @@
 #pragma once
 
 // Who a gRPC call acts for and how long it may take: the ONE place that reads the caller's
-// tenant and correlation id from request metadata. API-key authentication will replace the
-// tenant header here, and nowhere else.
-//
-//   grpc::ServerUnaryReactor* CreateRound(grpc::CallbackServerContext* context, ...) override {
-//     auto call = server::ReadCallContext(*context, deadlines_);
-//     if (!call.ok()) return server::FinishUnary(context, call.status());
-//     auto logger = logger_.WithTenant(call->tenant).WithCorrelationId(call->correlation_id);
-//     ...domain code gets call->tenant and call->deadline...
+// tenant and correlation id from request metadata, called by the call shell (calls.h,
+// Calls::Open) for every call. API-key authentication will replace the tenant header here, and
+// nowhere else.
 
 #include <chrono>
 #include <map>

@@ -31,7 +31,7 @@
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/server/call_context.h"
 #include "ipraktik/server/executor.h"
-#include "ipraktik/server/status.h"
+#include "ipraktik/rpc_status/rpc_status.h"
 
 namespace ipraktik::server {
 
@@ -69,7 +69,7 @@ class Calls {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     auto call = Open(*context);
     if (!call.ok()) {
-      reactor->Finish(ToGrpcStatus(call.status()));
+      reactor->Finish(rpc_status::ToGrpcStatus(call.status()));
       return reactor;
     }
     // The call may finish on a worker before this returns: gRPC allows that.
@@ -94,7 +94,7 @@ class Calls {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     auto call = Open(*context);
     if (!call.ok()) {
-      reactor->Finish(ToGrpcStatus(call.status()));
+      reactor->Finish(rpc_status::ToGrpcStatus(call.status()));
       return reactor;
     }
     auto done = [this, reactor, response, call = *call](absl::StatusOr<Response> result) {
@@ -111,7 +111,7 @@ class Calls {
               std::type_identity_t<absl::StatusOr<Response>> result) const {
     if (!result.ok()) {
       LogServerFault(call, Request::descriptor()->name(), result.status());
-      reactor->Finish(ToGrpcStatus(result.status()));
+      reactor->Finish(rpc_status::ToGrpcStatus(result.status()));
       return;
     }
     *response = *std::move(result);

@@ -9,7 +9,7 @@
 //
 //   server::Executor executor({.threads = 8, .queue_capacity = 256, .metrics = &registry});
 //   absl::Status queued = executor.Submit([&] { ...blocking work, then finish the call... });
-//   if (!queued.ok()) reactor->Finish(server::ToGrpcStatus(queued));   // RESOURCE_EXHAUSTED
+//   if (!queued.ok()) reactor->Finish(rpc_status::ToGrpcStatus(queued));   // RESOURCE_EXHAUSTED
 
 #include <condition_variable>
 #include <cstddef>
