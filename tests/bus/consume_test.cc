@@ -248,7 +248,8 @@ TEST_F(ConsumeTest, HandlerRunningLongerThanThreeHeartbeatsIsAckedOnce) {
   ConsumerOptions options = Options(spec, &registry);
   options.connection.heartbeat = std::chrono::seconds(2);
   std::atomic<bool> handler_running = false;
-  RunningConsumer consumer(options, [&](const Delivery&) {
+  RunningConsumer consumer(options, [&](const Delivery& delivery) {
+    if (delivery.message_id == "marker") return Outcome::Ack();
     handler_running = true;
     std::this_thread::sleep_for(8s);  // 4x the heartbeat, with no library call on this thread
     handler_running = false;
@@ -260,18 +261,19 @@ TEST_F(ConsumeTest, HandlerRunningLongerThanThreeHeartbeatsIsAckedOnce) {
   // The broker really uses the short heartbeat on this connection (the only one now open).
   EXPECT_THAT(broker_->Ctl({"list_connections", "timeout"}), HasSubstr("timeout\n2\n"));
   ASSERT_TRUE(WaitFor([&] { return consumer.SeenCount() == 1 && !handler_running; }, 20s));
-  // Give a redelivery (after a dropped connection) the time to show up.
-  std::this_thread::sleep_for(1s);
+  // A later message is the marker: a redelivery after a dropped connection would come before it.
+  Publish(spec, {Event("test.long", "marker")});
+  ASSERT_TRUE(WaitFor([&] { return consumer.Seen().back().message_id == "marker"; }, 20s));
   ASSERT_TRUE(consumer.Stop().ok());
 
-  EXPECT_EQ(consumer.SeenCount(), 1u);
+  ASSERT_EQ(consumer.SeenCount(), 2u);
   EXPECT_FALSE(consumer.Seen()[0].redelivered);
   Admin admin = MakeAdmin();
   EXPECT_EQ(Ready(admin, spec.name), 0u);  // acked: not back in the queue after the close
   std::string text = MetricsText(registry);
   EXPECT_THAT(
       text,
-      HasSubstr(R"(ipraktik_bus_consumed_messages_total{outcome="acked",queue="work.long"} 1)"));
+      HasSubstr(R"(ipraktik_bus_consumed_messages_total{outcome="acked",queue="work.long"} 2)"));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("ipraktik_bus_reconnects_total")));
 }
 

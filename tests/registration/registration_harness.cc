@@ -53,9 +53,16 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   consumer_options.connection.connection_name = "registration-test-consumer";
   consumer_options.connection.logger = logger;
   consumer_options.queue = MatchingPublishedQueue();
-  auto consumer = bus::Consumer::Create(
-      std::move(consumer_options),
-      [this](const bus::Delivery& d) { return OnMatchingPublished(*registrar_, d); });
+  auto consumer =
+      bus::Consumer::Create(std::move(consumer_options), [this](const bus::Delivery& d) {
+        bus::Outcome outcome = OnMatchingPublished(*registrar_, d);
+        auto envelope = events::ParseEnvelope(d.body);
+        if (outcome.kind() == bus::Outcome::Kind::kAck && envelope.ok()) {
+          std::lock_guard lock(handled_mutex_);
+          ++handled_[envelope->tenant()];
+        }
+        return outcome;
+      });
   if (!consumer.ok()) throw std::runtime_error(std::string(consumer.status().message()));
   consumer_ = std::make_unique<bus::Consumer>(*std::move(consumer));
   consumer_thread_ = std::thread([this] { (void)consumer_->Run(); });
@@ -66,6 +73,12 @@ InProcessRegistration::~InProcessRegistration() {
   consumer_->Stop();
   consumer_thread_.join();
   relay_->Stop();
+}
+
+int InProcessRegistration::MatchingPublicationsHandled(const std::string& tenant) const {
+  std::lock_guard lock(handled_mutex_);
+  auto found = handled_.find(tenant);
+  return found == handled_.end() ? 0 : found->second;
 }
 
 std::unique_ptr<v1::RegistrationService::Stub> InProcessRegistration::NewStub() const {

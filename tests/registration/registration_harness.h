@@ -68,6 +68,9 @@ class InProcessRegistration {
   store::Pool& redis() { return *redis_; }
   prometheus::Registry& metrics() { return metrics_; }
   int port() const { return server_->port(); }
+  // How many matching.result.published events of tenant the consumer has acked (the
+  // marker that the round's state reflects them).
+  int MatchingPublicationsHandled(const std::string& tenant) const;
 
  private:
   prometheus::Registry metrics_;
@@ -81,6 +84,8 @@ class InProcessRegistration {
   std::unique_ptr<outbox::Relay> relay_;
   std::unique_ptr<bus::Consumer> consumer_;  // of published matchings
   std::thread consumer_thread_;
+  mutable std::mutex handled_mutex_;
+  std::map<std::string, int> handled_;  // tenant -> publications finished with
 };
 
 // A client context for tenant (none when empty), with a deadline.

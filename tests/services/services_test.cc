@@ -28,25 +28,7 @@ const std::vector<std::string> kServices = {"registration", "matching", "matchin
                                             "notification", "evaluation"};
 
 // One Redis, RabbitMQ and SMTP sink for the whole program.
-class Servers : public ::testing::Environment {
- public:
-  void SetUp() override {
-    redis = std::make_unique<RedisServer>();
-    rabbit = std::make_unique<RabbitMqServer>();
-    smtp = std::make_unique<SmtpServer>();
-  }
-  void TearDown() override {
-    smtp.reset();
-    rabbit.reset();
-    redis.reset();
-  }
-  std::unique_ptr<RedisServer> redis;
-  std::unique_ptr<RabbitMqServer> rabbit;
-  std::unique_ptr<SmtpServer> smtp;
-};
-
-// gtest owns the environment and deletes it at the end.
-Servers* const servers = dynamic_cast<Servers*>(::testing::AddGlobalTestEnvironment(new Servers));
+ProgramServers* const servers = AddProgramServers();
 
 class ServicesTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -120,43 +102,48 @@ INSTANTIATE_TEST_SUITE_P(EveryService, ServicesTest, ::testing::ValuesIn(kServic
                            return name;
                          });
 
-class ServiceStartupTest : public ServicesTest {};
+class ServiceStartupTest : public ServicesTest {
+ protected:
+  // Starts service with environment and waits for it to stop on its own: its exit code (-1 when
+  // it still ran after timeout) and its output.
+  std::pair<int, std::string> ExitOf(const std::string& service,
+                                     const std::map<std::string, std::string>& environment,
+                                     std::chrono::seconds timeout) {
+    auto process = Start(service, environment);
+    auto status = process->WaitFor(timeout);
+    return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, process->Output()};
+  }
+};
 
 TEST_F(ServiceStartupTest, BadSettingsStopItWithCode2NamingEachVariable) {
   auto environment = Environment();
   environment["IPRAKTIK_GRPC_ADDRESS"] = "nowhere";
   environment["IPRAKTIK_SHUTDOWN_GRACE"] = "5";
-  auto process = Start("registration", environment);
-  auto status = process->WaitFor(10s);
-  ASSERT_TRUE(status.has_value());
-  EXPECT_EQ(WEXITSTATUS(*status), 2);
-  EXPECT_THAT(process->Output(), HasSubstr("\"variable\":\"IPRAKTIK_GRPC_ADDRESS\""));
-  EXPECT_THAT(process->Output(), HasSubstr("'nowhere' is not host:port"));
-  EXPECT_THAT(process->Output(), HasSubstr("\"variable\":\"IPRAKTIK_SHUTDOWN_GRACE\""));
+  const auto [code, output] = ExitOf("registration", environment, 10s);
+  EXPECT_EQ(code, 2) << output;
+  EXPECT_THAT(output, HasSubstr("\"variable\":\"IPRAKTIK_GRPC_ADDRESS\""));
+  EXPECT_THAT(output, HasSubstr("'nowhere' is not host:port"));
+  EXPECT_THAT(output, HasSubstr("\"variable\":\"IPRAKTIK_SHUTDOWN_GRACE\""));
 }
 
 TEST_F(ServiceStartupTest, AnUnreachableRedisStopsItWithCode1) {
   auto environment = Environment();
   environment["IPRAKTIK_REDIS_ADDRESS"] = "127.0.0.1:1";
   environment["IPRAKTIK_CONNECT_TIMEOUT"] = "1s";
-  auto process = Start("matching", environment);
-  auto status = process->WaitFor(20s);
-  ASSERT_TRUE(status.has_value());
-  EXPECT_EQ(WEXITSTATUS(*status), 1);
-  EXPECT_THAT(process->Output(), HasSubstr("not started: Redis does not answer"));
-  EXPECT_THAT(process->Output(), HasSubstr("127.0.0.1:1"));
+  const auto [code, output] = ExitOf("matching", environment, 20s);
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_THAT(output, HasSubstr("not started: Redis does not answer"));
+  EXPECT_THAT(output, HasSubstr("127.0.0.1:1"));
 }
 
 TEST_F(ServiceStartupTest, AnUnreachableRabbitMqStopsItWithCode1) {
   auto environment = Environment();
   environment["IPRAKTIK_AMQP_URL"] = "amqp://guest:secret@127.0.0.1:1/";
   environment["IPRAKTIK_CONNECT_TIMEOUT"] = "1s";
-  auto process = Start("notification", environment);
-  auto status = process->WaitFor(30s);
-  ASSERT_TRUE(status.has_value());
-  EXPECT_EQ(WEXITSTATUS(*status), 1);
-  EXPECT_THAT(process->Output(), HasSubstr("not started: RabbitMQ does not answer"));
-  EXPECT_THAT(process->Output(), Not(HasSubstr("secret")));
+  const auto [code, output] = ExitOf("notification", environment, 30s);
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_THAT(output, HasSubstr("not started: RabbitMQ does not answer"));
+  EXPECT_THAT(output, Not(HasSubstr("secret")));
 }
 
 TEST_F(ServiceStartupTest, OperationsDocsListEverySetting) {
