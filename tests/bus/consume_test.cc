@@ -18,19 +18,10 @@
 namespace ipraktik::bus::testing {
 namespace {
 
-using ipraktik::testing::RabbitMqServer;
 using ::testing::HasSubstr;
 
-class ConsumeTest : public ::testing::Test {
+class ConsumeTest : public BrokerTest {
  protected:
-  static void SetUpTestSuite() { broker_ = std::make_unique<RabbitMqServer>(); }
-  static void TearDownTestSuite() { broker_.reset(); }
-
-  static Admin MakeAdmin() {
-    auto admin = Admin::Create(TestConnection(*broker_, "consume-admin"));
-    EXPECT_TRUE(admin.ok()) << admin.status();
-    return *std::move(admin);
-  }
   static void Publish(const QueueSpec& spec, const std::vector<Message>& messages) {
     PublisherOptions options;
     options.connection = TestConnection(*broker_, "consume-publisher");
@@ -67,11 +58,7 @@ class ConsumeTest : public ::testing::Test {
   static std::string MetricsText(prometheus::Registry& registry) {
     return prometheus::TextSerializer().Serialize(registry.Collect());
   }
-
-  static std::unique_ptr<RabbitMqServer> broker_;
 };
-
-std::unique_ptr<RabbitMqServer> ConsumeTest::broker_;
 
 // Runs a consumer in a child process that reports the message it got and then never acks it,
 // and SIGKILLs it: a consumer crashing while holding a message. Returns the message id, or ""

@@ -13,13 +13,9 @@ namespace ipraktik::bus::testing {
 namespace {
 
 using ipraktik::testing::CountOf;
-using ipraktik::testing::RabbitMqServer;
 
-class RecoveryTest : public ::testing::Test {
+class RecoveryTest : public BrokerTest {
  protected:
-  static void SetUpTestSuite() { broker_ = std::make_unique<RabbitMqServer>(); }
-  static void TearDownTestSuite() { broker_.reset(); }
-
   // Publishes a numbered sequence from one thread and consumes it on another while `outage`
   // takes the broker away; checks that nothing confirmed was lost.
   void PublishAndConsumeAcross(const std::string& queue, const std::function<void()>& outage) {
@@ -96,11 +92,7 @@ class RecoveryTest : public ::testing::Test {
       EXPECT_GE(CountOf(registry, "ipraktik_bus_reconnects_total", {{"role", role}}), 1) << role;
     }
   }
-
-  static std::unique_ptr<RabbitMqServer> broker_;
 };
-
-std::unique_ptr<RabbitMqServer> RecoveryTest::broker_;
 
 TEST_F(RecoveryTest, PublisherAndConsumerRecoverFromAGracefulBrokerRestart) {
   PublishAndConsumeAcross("recover.stop", [] {

@@ -30,7 +30,8 @@ const std::vector<std::string> kServices = {"registration", "matching", "matchin
 // One Redis, RabbitMQ and SMTP sink for the whole program.
 ProgramServers* const servers = AddProgramServers();
 
-class ServicesTest : public ::testing::TestWithParam<std::string> {
+// Starting service binaries as deployed, against the program's servers.
+class ServiceProcessTest : public ::testing::Test {
  protected:
   // The environment a deployment would give the service, with any port free for gRPC and
   // metrics (the service logs which it took).
@@ -57,6 +58,9 @@ class ServicesTest : public ::testing::TestWithParam<std::string> {
 
   static inline int runs_ = 0;
 };
+
+class ServicesTest : public ServiceProcessTest,
+                     public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(ServicesTest, ServesHealthReflectionAndMetricsAndStopsOnSigterm) {
   const std::string& service = GetParam();
@@ -102,51 +106,69 @@ INSTANTIATE_TEST_SUITE_P(EveryService, ServicesTest, ::testing::ValuesIn(kServic
                            return name;
                          });
 
-class ServiceStartupTest : public ServicesTest {
- protected:
-  // Starts service with environment and waits for it to stop on its own: its exit code (-1 when
-  // it still ran after timeout) and its output.
-  std::pair<int, std::string> ExitOf(const std::string& service,
-                                     const std::map<std::string, std::string>& environment,
-                                     std::chrono::seconds timeout) {
-    auto process = Start(service, environment);
-    auto status = process->WaitFor(timeout);
-    return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, process->Output()};
-  }
+// A service started with a setting that keeps it from starting: how it stops, and what it says
+// (and must not say).
+struct StartupFailure {
+  std::string name;
+  std::string service;
+  std::map<std::string, std::string> settings;
+  std::chrono::seconds within;
+  int exit_code;
+  std::vector<std::string> says;
+  std::string never_says;
 };
 
-TEST_F(ServiceStartupTest, BadSettingsStopItWithCode2NamingEachVariable) {
+class ServiceStartupTest : public ServiceProcessTest,
+                           public ::testing::WithParamInterface<StartupFailure> {};
+
+TEST_P(ServiceStartupTest, StopsWithItsExitCodeSayingWhy) {
+  const StartupFailure& failure = GetParam();
   auto environment = Environment();
-  environment["IPRAKTIK_GRPC_ADDRESS"] = "nowhere";
-  environment["IPRAKTIK_SHUTDOWN_GRACE"] = "5";
-  const auto [code, output] = ExitOf("registration", environment, 10s);
-  EXPECT_EQ(code, 2) << output;
-  EXPECT_THAT(output, HasSubstr("\"variable\":\"IPRAKTIK_GRPC_ADDRESS\""));
-  EXPECT_THAT(output, HasSubstr("'nowhere' is not host:port"));
-  EXPECT_THAT(output, HasSubstr("\"variable\":\"IPRAKTIK_SHUTDOWN_GRACE\""));
+  for (const auto& [name, value] : failure.settings) environment[name] = value;
+  auto process = Start(failure.service, environment);
+  auto status = process->WaitFor(failure.within);
+  const std::string output = process->Output();
+  ASSERT_TRUE(status.has_value()) << "still runs after " << failure.within.count() << " s\n"
+                                  << output;
+  EXPECT_EQ(WEXITSTATUS(*status), failure.exit_code) << output;
+  for (const auto& text : failure.says) EXPECT_THAT(output, HasSubstr(text));
+  if (!failure.never_says.empty()) {
+    EXPECT_THAT(output, Not(HasSubstr(failure.never_says)));
+  }
 }
 
-TEST_F(ServiceStartupTest, AnUnreachableRedisStopsItWithCode1) {
-  auto environment = Environment();
-  environment["IPRAKTIK_REDIS_ADDRESS"] = "127.0.0.1:1";
-  environment["IPRAKTIK_CONNECT_TIMEOUT"] = "1s";
-  const auto [code, output] = ExitOf("matching", environment, 20s);
-  EXPECT_EQ(code, 1) << output;
-  EXPECT_THAT(output, HasSubstr("not started: Redis does not answer"));
-  EXPECT_THAT(output, HasSubstr("127.0.0.1:1"));
-}
+INSTANTIATE_TEST_SUITE_P(
+    Failures, ServiceStartupTest,
+    ::testing::Values(
+        // Bad settings: code 2, each variable named.
+        StartupFailure{"BadSettings",
+                       "registration",
+                       {{"IPRAKTIK_GRPC_ADDRESS", "nowhere"}, {"IPRAKTIK_SHUTDOWN_GRACE", "5"}},
+                       10s,
+                       2,
+                       {"\"variable\":\"IPRAKTIK_GRPC_ADDRESS\"", "'nowhere' is not host:port",
+                        "\"variable\":\"IPRAKTIK_SHUTDOWN_GRACE\""},
+                       ""},
+        // An unreachable Redis or RabbitMQ: code 1, saying which (and no password).
+        StartupFailure{
+            "UnreachableRedis",
+            "matching",
+            {{"IPRAKTIK_REDIS_ADDRESS", "127.0.0.1:1"}, {"IPRAKTIK_CONNECT_TIMEOUT", "1s"}},
+            20s,
+            1,
+            {"not started: Redis does not answer", "127.0.0.1:1"},
+            ""},
+        StartupFailure{"UnreachableRabbitMq",
+                       "notification",
+                       {{"IPRAKTIK_AMQP_URL", "amqp://guest:secret@127.0.0.1:1/"},
+                        {"IPRAKTIK_CONNECT_TIMEOUT", "1s"}},
+                       30s,
+                       1,
+                       {"not started: RabbitMQ does not answer"},
+                       "secret"}),
+    [](const auto& test) { return test.param.name; });
 
-TEST_F(ServiceStartupTest, AnUnreachableRabbitMqStopsItWithCode1) {
-  auto environment = Environment();
-  environment["IPRAKTIK_AMQP_URL"] = "amqp://guest:secret@127.0.0.1:1/";
-  environment["IPRAKTIK_CONNECT_TIMEOUT"] = "1s";
-  const auto [code, output] = ExitOf("notification", environment, 30s);
-  EXPECT_EQ(code, 1) << output;
-  EXPECT_THAT(output, HasSubstr("not started: RabbitMQ does not answer"));
-  EXPECT_THAT(output, Not(HasSubstr("secret")));
-}
-
-TEST_F(ServiceStartupTest, OperationsDocsListEverySetting) {
+TEST_F(ServiceProcessTest, OperationsDocsListEverySetting) {
   std::ifstream in(SourceDir() / "docs/operations.md");
   std::stringstream docs;
   docs << in.rdbuf();
