@@ -210,12 +210,7 @@ TEST_F(NotificationTest, EveryMessageArrivesWithItsContentAttachmentAndEncoding)
   auto offer = OfferCard("h-via", Email("lene"));
   auto placed = PlacedEvent("r1", intern, offer, Days(first_day, 3), "pl-soren");
   Send(contract::kInternPlaced, placed);
-  v1::HostInternsAssigned assigned;
-  *assigned.mutable_round() = RoundCard("r1");
-  *assigned.mutable_host_offer() = offer;
-  *assigned.add_interns() = Visitor(placed);
-  assigned.set_revision(1);
-  Send(contract::kHostInternsAssigned, assigned);
+  Send(contract::kHostInternsAssigned, HostAssigned("r1", offer, {placed}, 1));
   v1::InternUnmatched unmatched;
   *unmatched.mutable_round() = RoundCard("r1");
   *unmatched.mutable_intern() =
@@ -331,12 +326,7 @@ TEST_F(NotificationTest, AReMatchUpdatesTheAffectedAndCancelsTheLostHostsInvitat
   new_host.set_workplace_name("Dragør Kommune");
   auto placed = PlacedEvent("r2", intern, old_host, Days(first_day, 2), "pl-anna");
   Send(contract::kInternPlaced, placed);
-  v1::HostInternsAssigned assigned;
-  *assigned.mutable_round() = RoundCard("r2");
-  *assigned.mutable_host_offer() = old_host;
-  *assigned.add_interns() = Visitor(placed);
-  assigned.set_revision(1);
-  Send(contract::kHostInternsAssigned, assigned);
+  Send(contract::kHostInternsAssigned, HostAssigned("r2", old_host, {placed}, 1));
   ASSERT_TRUE(
       Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 2; }));
 
@@ -344,18 +334,8 @@ TEST_F(NotificationTest, AReMatchUpdatesTheAffectedAndCancelsTheLostHostsInvitat
   // invitation; nobody else hears anything.
   auto moved = PlacedEvent("r2", intern, new_host, Days(first_day + 1, 2), "pl-anna", 2);
   Send(contract::kInternPlaced, moved);
-  v1::HostInternsAssigned lost;
-  *lost.mutable_round() = RoundCard("r2");
-  *lost.mutable_host_offer() = old_host;
-  *lost.add_cancelled() = Visitor(placed);
-  lost.set_revision(2);
-  Send(contract::kHostInternsAssigned, lost);
-  v1::HostInternsAssigned gained;
-  *gained.mutable_round() = RoundCard("r2");
-  *gained.mutable_host_offer() = new_host;
-  *gained.add_interns() = Visitor(moved);
-  gained.set_revision(1);
-  Send(contract::kHostInternsAssigned, gained);
+  Send(contract::kHostInternsAssigned, HostAssigned("r2", old_host, {}, 2, {placed}));
+  Send(contract::kHostInternsAssigned, HostAssigned("r2", new_host, {moved}, 1));
   // A late copy of the first placement (an older revision) changes nothing.
   Send(contract::kInternPlaced, placed);
   ASSERT_TRUE(
@@ -461,15 +441,11 @@ TEST_F(NotificationTest, AnErasedParticipantsRecordsGoAndNothingMoreIsSentToThem
   EXPECT_EQ(Metric("ipraktik_notification_erased_recipients_skipped_total"), 1);
 
   // The host hears who is coming: Anna, and no longer the erased Erik.
-  v1::HostInternsAssigned assigned;
-  *assigned.mutable_round() = RoundCard("r7");
-  *assigned.mutable_host_offer() = offer;
-  *assigned.add_interns() =
-      Visitor(PlacedEvent("r7", erik, offer, Days(Today() + 41, 1), "pl-erik", 2));
-  *assigned.add_interns() =
-      Visitor(PlacedEvent("r7", anna, offer, Days(Today() + 41, 1), "pl-anna", 2));
-  assigned.set_revision(1);
-  Send(contract::kHostInternsAssigned, assigned);
+  Send(contract::kHostInternsAssigned,
+       HostAssigned("r7", offer,
+                    {PlacedEvent("r7", erik, offer, Days(Today() + 41, 1), "pl-erik", 2),
+                     PlacedEvent("r7", anna, offer, Days(Today() + 41, 1), "pl-anna", 2)},
+                    1));
   ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("vaert")) == 1; }));
   const auto to_host = MailTo(ReceivedMail(*servers->smtp), Email("vaert"));
   ASSERT_EQ(to_host.size(), 1u);
@@ -628,12 +604,8 @@ TEST_F(NotificationTest, RemindersGoOutTheConfiguredDaysBefore) {
   auto offer = OfferCard("h-rem", Email("remhost"));
   auto placed = PlacedEvent("r7", intern, offer, Days(Today() + 2, 2), "pl-rem");
   Send(contract::kInternPlaced, placed, absl::Now() - absl::Hours(30));
-  v1::HostInternsAssigned assigned;
-  *assigned.mutable_round() = RoundCard("r7");
-  *assigned.mutable_host_offer() = offer;
-  *assigned.add_interns() = Visitor(placed);
-  assigned.set_revision(1);
-  Send(contract::kHostInternsAssigned, assigned, absl::Now() - absl::Hours(30));
+  Send(contract::kHostInternsAssigned, HostAssigned("r7", offer, {placed}, 1),
+       absl::Now() - absl::Hours(30));
   // A placement far ahead gets its reminder later, not now.
   Send(contract::kInternPlaced,
        PlacedEvent("r7", PersonCard("p-later", "Lars Senere", Email("lars")), offer,
