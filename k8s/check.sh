@@ -3,10 +3,14 @@
 # Kubernetes API schemas. Run by `make test` (ctest: k8s_manifests).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# kubectl is not in Debian 12's own archive in a version with kustomize v4+, so it is not a
-# package of make deps; without it this check reports itself skipped (exit 77).
-command -v kubectl >/dev/null || { echo "kubectl not found: manifests not checked" >&2; exit 77; }
+# Both tools come from `make deps` (deploy/deps.sh): the schemas and a kubectl 1.32 (kustomize
+# v5; Debian 12's own kubectl 1.20 renders none of our overlays) into k8s/node_modules. Without
+# them the check fails and says so: it never passes by skipping.
+kubectl=$here/node_modules/.bin/kubectl
+for needed in "$kubectl" "$here/node_modules/kubernetes-models/package.json"; do
+  [[ -e $needed ]] || { echo "$needed is missing: run make deps" >&2; exit 1; }
+done
 for overlay in "$here"/overlays/*/; do
   echo "== $(basename "$overlay")"
-  kubectl kustomize "$overlay" | node "$here/tools/validate.js"
+  "$kubectl" kustomize "$overlay" | node "$here/tools/validate.js"
 done

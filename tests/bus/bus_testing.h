@@ -59,6 +59,22 @@ inline Message Event(std::string routing_key, std::string id, bool mandatory = t
   return message;
 }
 
+// A test suite against one private rabbitmq-server, started once for the suite.
+class BrokerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { broker_ = std::make_unique<ipraktik::testing::RabbitMqServer>(); }
+  static void TearDownTestSuite() { broker_.reset(); }
+
+  // An admin connection to the suite's broker (declare, inspect, take, purge).
+  static Admin MakeAdmin() {
+    auto admin = Admin::Create(TestConnection(*broker_, "test-admin"));
+    EXPECT_TRUE(admin.ok()) << admin.status();
+    return *std::move(admin);
+  }
+
+  static inline std::unique_ptr<ipraktik::testing::RabbitMqServer> broker_;
+};
+
 inline bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   auto until = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < until) {

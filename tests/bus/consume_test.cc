@@ -18,19 +18,10 @@
 namespace ipraktik::bus::testing {
 namespace {
 
-using ipraktik::testing::RabbitMqServer;
 using ::testing::HasSubstr;
 
-class ConsumeTest : public ::testing::Test {
+class ConsumeTest : public BrokerTest {
  protected:
-  static void SetUpTestSuite() { broker_ = std::make_unique<RabbitMqServer>(); }
-  static void TearDownTestSuite() { broker_.reset(); }
-
-  static Admin MakeAdmin() {
-    auto admin = Admin::Create(TestConnection(*broker_, "consume-admin"));
-    EXPECT_TRUE(admin.ok()) << admin.status();
-    return *std::move(admin);
-  }
   static void Publish(const QueueSpec& spec, const std::vector<Message>& messages) {
     PublisherOptions options;
     options.connection = TestConnection(*broker_, "consume-publisher");
@@ -67,11 +58,7 @@ class ConsumeTest : public ::testing::Test {
   static std::string MetricsText(prometheus::Registry& registry) {
     return prometheus::TextSerializer().Serialize(registry.Collect());
   }
-
-  static std::unique_ptr<RabbitMqServer> broker_;
 };
-
-std::unique_ptr<RabbitMqServer> ConsumeTest::broker_;
 
 // Runs a consumer in a child process that reports the message it got and then never acks it,
 // and SIGKILLs it: a consumer crashing while holding a message. Returns the message id, or ""
@@ -248,7 +235,8 @@ TEST_F(ConsumeTest, HandlerRunningLongerThanThreeHeartbeatsIsAckedOnce) {
   ConsumerOptions options = Options(spec, &registry);
   options.connection.heartbeat = std::chrono::seconds(2);
   std::atomic<bool> handler_running = false;
-  RunningConsumer consumer(options, [&](const Delivery&) {
+  RunningConsumer consumer(options, [&](const Delivery& delivery) {
+    if (delivery.message_id == "marker") return Outcome::Ack();
     handler_running = true;
     std::this_thread::sleep_for(8s);  // 4x the heartbeat, with no library call on this thread
     handler_running = false;
@@ -260,18 +248,19 @@ TEST_F(ConsumeTest, HandlerRunningLongerThanThreeHeartbeatsIsAckedOnce) {
   // The broker really uses the short heartbeat on this connection (the only one now open).
   EXPECT_THAT(broker_->Ctl({"list_connections", "timeout"}), HasSubstr("timeout\n2\n"));
   ASSERT_TRUE(WaitFor([&] { return consumer.SeenCount() == 1 && !handler_running; }, 20s));
-  // Give a redelivery (after a dropped connection) the time to show up.
-  std::this_thread::sleep_for(1s);
+  // A later message is the marker: a redelivery after a dropped connection would come before it.
+  Publish(spec, {Event("test.long", "marker")});
+  ASSERT_TRUE(WaitFor([&] { return consumer.Seen().back().message_id == "marker"; }, 20s));
   ASSERT_TRUE(consumer.Stop().ok());
 
-  EXPECT_EQ(consumer.SeenCount(), 1u);
+  ASSERT_EQ(consumer.SeenCount(), 2u);
   EXPECT_FALSE(consumer.Seen()[0].redelivered);
   Admin admin = MakeAdmin();
   EXPECT_EQ(Ready(admin, spec.name), 0u);  // acked: not back in the queue after the close
   std::string text = MetricsText(registry);
   EXPECT_THAT(
       text,
-      HasSubstr(R"(ipraktik_bus_consumed_messages_total{outcome="acked",queue="work.long"} 1)"));
+      HasSubstr(R"(ipraktik_bus_consumed_messages_total{outcome="acked",queue="work.long"} 2)"));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("ipraktik_bus_reconnects_total")));
 }
 

@@ -9,18 +9,8 @@
 namespace ipraktik::bus::testing {
 namespace {
 
-using ipraktik::testing::RabbitMqServer;
-
-class DurabilityTest : public ::testing::Test {
+class DurabilityTest : public BrokerTest {
  protected:
-  static void SetUpTestSuite() { broker_ = std::make_unique<RabbitMqServer>(); }
-  static void TearDownTestSuite() { broker_.reset(); }
-
-  static Admin MakeAdmin() {
-    auto admin = Admin::Create(TestConnection(*broker_, "durability-admin"));
-    EXPECT_TRUE(admin.ok()) << admin.status();
-    return *std::move(admin);
-  }
   static Publisher MakePublisher(std::vector<QueueSpec> queues = {},
                                  prometheus::Registry* registry = nullptr) {
     PublisherOptions options;
@@ -81,11 +71,7 @@ class DurabilityTest : public ::testing::Test {
     ASSERT_TRUE(empty.ok()) << empty.status();
     EXPECT_FALSE(empty->has_value());
   }
-
-  static std::unique_ptr<RabbitMqServer> broker_;
 };
-
-std::unique_ptr<RabbitMqServer> DurabilityTest::broker_;
 
 TEST_F(DurabilityTest, UnroutableMandatoryPublishFailsLoudly) {
   Publisher publisher = MakePublisher();

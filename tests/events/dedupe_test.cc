@@ -14,12 +14,12 @@
 #include "ipraktik/events/event_script.h"
 #include "ipraktik/store/keys.h"
 #include "ipraktik/v1/placement_events.pb.h"
-#include "local_servers.h"
+#include "redis_test.h"
 
 namespace ipraktik::events {
 namespace {
 
-using ::ipraktik::testing::RedisServer;
+using ::ipraktik::testing::RedisTest;
 
 // Adds ARGV[1] to the counter KEYS[1]; refuses a non-number before writing.
 const EventScript kAddToCounter(R"lua(
@@ -41,29 +41,15 @@ std::string Counter(std::string_view tenant = "kk") {
   return store::TenantKeys::For(tenant)->Key("counter");
 }
 
-class DedupeTest : public ::testing::Test {
+class DedupeTest : public RedisTest {
  protected:
-  static void SetUpTestSuite() { server_ = std::make_unique<RedisServer>(); }
-  static void TearDownTestSuite() { server_.reset(); }
-
-  void SetUp() override {
-    store::Options options;
-    options.port = server_->port();
-    redis_ = std::make_unique<store::Pool>(options);
-    ASSERT_TRUE(redis_->Command({"FLUSHALL"}).ok());
-  }
-
   std::int64_t CounterValue(std::string_view tenant = "kk") {
     absl::StatusOr<store::Reply> value = redis_->Command({"GET", Counter(tenant)});
     EXPECT_TRUE(value.ok()) << value.status();
     return value->is_nil() ? 0 : std::stoll(value->str());
   }
-
-  static std::unique_ptr<RedisServer> server_;
-  std::unique_ptr<store::Pool> redis_;
 };
 
-std::unique_ptr<RedisServer> DedupeTest::server_;
 
 TEST_F(DedupeTest, AClaimIsALeaseUntilCompletedAndTheRecordStaysForTheRetention) {
   ProcessedEvents processed(*redis_, "notification.mail", absl::Hours(48));

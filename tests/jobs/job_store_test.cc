@@ -12,31 +12,26 @@
 #include <thread>
 
 #include "absl/time/clock.h"
+#include "eventually.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/keys.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/placement_events.pb.h"
-#include "local_servers.h"
+#include "redis_test.h"
 
 namespace ipraktik::jobs {
 namespace {
 
-using ::ipraktik::testing::RedisServer;
+using ::ipraktik::testing::RedisTest;
 
-class JobStoreTest : public ::testing::Test {
+class JobStoreTest : public RedisTest {
  protected:
-  static void SetUpTestSuite() { server_ = std::make_unique<RedisServer>(); }
-  static void TearDownTestSuite() { server_.reset(); }
-
   void SetUp() override {
-    store::Options options;
-    options.port = server_->port();
-    redis_ = std::make_unique<store::Pool>(options);
+    RedisTest::SetUp();
     outbox_ = std::make_unique<outbox::Outbox>(*redis_);
     jobs_ = std::make_unique<JobStore>(*redis_, *outbox_);
-    ASSERT_TRUE(redis_->Command({"FLUSHALL"}).ok());
   }
 
   // A job of round with two snapshot parts stored first, as the matching service does.
@@ -71,13 +66,9 @@ class JobStoreTest : public ::testing::Test {
     return found;
   }
 
-  static std::unique_ptr<RedisServer> server_;
-  std::unique_ptr<store::Pool> redis_;
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<JobStore> jobs_;
 };
-
-std::unique_ptr<RedisServer> JobStoreTest::server_;
 
 TEST_F(JobStoreTest, CreatesAQueuedJobWithItsRequestEvent) {
   auto created = CreateJob("aarhus", "job-1", "round-1");
@@ -272,12 +263,13 @@ TEST_F(JobStoreTest, PublishingDropsTheSnapshotsNothingNeedsAnyMore) {
 }
 
 TEST_F(JobStoreTest, ASnapshotNothingDeletesExpiresAfterTheRetention) {
-  jobs_ = std::make_unique<JobStore>(
-      *redis_, *outbox_, JobStoreOptions{.snapshot_retention = absl::Milliseconds(300)});
+  jobs_ = std::make_unique<JobStore>(*redis_, *outbox_,
+                                     JobStoreOptions{.snapshot_retention = absl::Seconds(1)});
   ASSERT_TRUE(CreateJob("aarhus", "preview-1", "round-1").ok());
   EXPECT_TRUE(jobs_->SnapshotPart("aarhus", "preview-1", 0).ok());
-  absl::SleepFor(absl::Milliseconds(600));
-  EXPECT_TRUE(absl::IsNotFound(jobs_->SnapshotPart("aarhus", "preview-1", 0).status()));
+  EXPECT_TRUE(ipraktik::testing::Eventually([&] {
+    return absl::IsNotFound(jobs_->SnapshotPart("aarhus", "preview-1", 0).status());
+  })) << "Redis expires the snapshot after its retention";
   EXPECT_EQ(jobs_->Get("aarhus", "preview-1")->state, v1::MATCHING_JOB_STATE_QUEUED)
       << "the job record itself stays";
 }

@@ -19,7 +19,9 @@
 #include "child_process.h"
 #include "eventually.h"
 #include "grpcpp/create_channel.h"
+#include "ipraktik/contract/event_types.h"
 #include "ipraktik/v1/matching.grpc.pb.h"
+#include "ipraktik/v1/matching_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
 #include "local_servers.h"
 #include "registration_harness.h"
@@ -59,7 +61,8 @@ class MatchingServiceTest : public ::testing::Test {
     registration_ = std::make_unique<InProcessRegistration>(*redis_, rabbit_->url(), *clock_);
     tap_ = std::make_unique<EventTap>(
         rabbit_->url(), "test.placements",
-        std::vector<std::string>{"matching.intern.#", "matching.host.#", "matching.result.#"});
+        std::vector<std::string>{"matching.intern.#", "matching.host.#", "matching.result.#",
+                                 contract::kJobRequested});
     const std::map<std::string, std::string> common = {
         {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
         {"IPRAKTIK_REDIS_ADDRESS", redis_->address()},
@@ -298,6 +301,23 @@ class MatchingServiceTest : public ::testing::Test {
     return response;
   }
 
+  // Proves that nothing world's tenant wrote to the matching service's outbox so far is still on
+  // its way to the tap: a preview request's job event is written behind it and relayed in order,
+  // so once that event arrived, everything before it did too.
+  void WaitForOutboxMarker(const World& world) {
+    const std::string job_id = Request(world, /*preview=*/true).job_id();
+    const auto marker = tap_->WaitFor(
+        contract::kJobRequested, 1,
+        [&](const events::Envelope& e) {
+          v1::MatchingJobRequested requested;
+          return e.tenant() == world.tenant && e.payload().UnpackTo(&requested) &&
+                 requested.job_id() == job_id;
+        },
+        30s);
+    EXPECT_EQ(marker.size(), 1u) << "the marker job's event did not arrive";
+    WaitDone(world, job_id);  // no job left running behind the test
+  }
+
   // The placement events of world's tenant that arrived so far, by type, after the result of
   // job_id was published (the last event a publication emits).
   std::map<std::string, std::vector<events::Envelope>> EventsUpTo(const World& world,
@@ -352,25 +372,21 @@ TEST_F(MatchingServiceTest, APreviewSendsNothingAndPublishingItTellsEveryoneOnce
   EXPECT_EQ(result.summary.matched(), 3);
   EXPECT_EQ(result.summary.interns(), 4);
   EXPECT_FALSE(job.has_published_at());
-  std::this_thread::sleep_for(1s);
-  EXPECT_TRUE(tap_->WaitFor(
-                      "matching.intern.placed", 1,
-                      [&](const events::Envelope& e) { return e.tenant() == world.tenant; }, 0ms)
-                  .empty())
-      << "a preview tells nobody";
   EXPECT_EQ(RoundState(world), v1::ROUND_STATE_CLOSED) << "a preview publishes nothing";
 
   v1::PublishMatchingResponse published = Publish(world, job.job_id());
   EXPECT_FALSE(published.already_published());
   EXPECT_EQ(published.notified(), 7);  // 4 interns, 3 hosts
+  // The publication is the marker for the preview: had the preview told anyone, its events would
+  // have gone through the same outbox before these.
   auto events = EventsUpTo(world, job.job_id());
-  EXPECT_EQ(events["matching.intern.placed"].size(), 3u);
+  EXPECT_EQ(events["matching.intern.placed"].size(), 3u) << "a preview tells nobody";
   EXPECT_EQ(events["matching.intern.unmatched"].size(), 1u);
   EXPECT_EQ(events["matching.host.interns_assigned"].size(), 3u);
 
   v1::PublishMatchingResponse again = Publish(world, job.job_id());
   EXPECT_TRUE(again.already_published());
-  std::this_thread::sleep_for(1s);
+  WaitForOutboxMarker(world);
   auto after = EventsUpTo(world, job.job_id());
   EXPECT_EQ(after["matching.intern.placed"].size(), 3u) << "publishing twice publishes once";
   EXPECT_EQ(after["matching.result.published"].size(), 1u);
@@ -436,7 +452,9 @@ TEST_F(MatchingServiceTest, AHostDeclinesAndTheRematchTellsOnlyThePeopleItChange
   EXPECT_EQ(c.cancelled(0).intern().participant_id(), world.participant["i1"]);
   EXPECT_EQ(c.interns_size(), 1);
   EXPECT_EQ(c.revision(), 2);
-  std::this_thread::sleep_for(500ms);
+  // Once the registration service has taken up both publications, the round is published.
+  ASSERT_TRUE(
+      Eventually([&] { return registration_->MatchingPublicationsHandled(world.tenant) >= 2; }));
   EXPECT_EQ(RoundState(world), v1::ROUND_STATE_PUBLISHED) << "a re-match leaves it published";
 }
 

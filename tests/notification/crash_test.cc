@@ -1,9 +1,14 @@
 // The notification program as deployed, killed with SIGKILL in the middle of a batch and started
-// again: every e-mail arrives exactly once. The SMTP sink is paused (SIGSTOP) for a moment
-// before the kill, so that the kill finds the sending threads waiting for the server at some
-// step of their SMTP transactions (some with the whole message handed over, some not) rather
-// than in the microseconds between recording the hand-over and writing the end-of-data dot,
-// the one window in which a crash can lose a message (docs/notification.md). Then it resumes.
+// again: every e-mail arrives exactly once. The SMTP sink is paused (SIGSTOP) before the kill,
+// and the kill waits until senders hold messages they cannot finish, so that it finds the sending
+// threads waiting for the server at some step of their SMTP transactions (some with the whole
+// message handed over, some not) rather than in the microseconds between recording the
+// hand-over and writing the end-of-data dot, the one window in which a crash can lose a message
+// (docs/notification.md). Then it resumes.
+//
+// Nothing here depends on how fast this machine sends: the service's send rate is capped, so the
+// batch cannot finish before the kill however fast the rest is, and the test ends when every
+// record is final (no sender holds a message any more), not after a guessed wait.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -27,6 +32,9 @@ using ipraktik::testing::ChildProcess;
 
 constexpr int kPlacements = 150;
 constexpr char kTenant[] = "crash";
+// E-mails per second the service may send: the first 30 take at least 1.5 s and the whole batch
+// at least 7.5 s, so the kill after the first 30 always comes mid-batch.
+constexpr int kSendRate = 20;
 
 class CrashTest : public ::testing::Test {
  protected:
@@ -50,7 +58,8 @@ class CrashTest : public ::testing::Test {
         {"IPRAKTIK_SMTP_URL", smtp_->url()},
         {"IPRAKTIK_SMTP_TIMEOUT", "2s"},
         {"IPRAKTIK_NOTIFICATION_LEASE", "3s"},
-        {"IPRAKTIK_NOTIFICATION_SEND_RATE", "0"},
+        {"IPRAKTIK_NOTIFICATION_SEND_RATE", std::to_string(kSendRate)},
+        {"IPRAKTIK_NOTIFICATION_SEND_BURST", "1"},
         {"IPRAKTIK_NOTIFICATION_SENDERS", "4"},
         {"IPRAKTIK_NOTIFICATION_SENDER_ADDRESS", "ipraktik@coi.example"},
         {"IPRAKTIK_NOTIFICATION_RETRY_DELAY", "200ms"},
@@ -62,6 +71,20 @@ class CrashTest : public ::testing::Test {
     EXPECT_TRUE(process->WaitForOutput("\"consuming\"", std::chrono::seconds(30)))
         << process->Output();
     return process;
+  }
+
+  // The number of the batch's delivery records in each state.
+  static std::map<std::string, int> RecordStates() {
+    store::Pool pool({.host = "127.0.0.1", .port = redis_->port()});
+    outbox::Outbox outbox(pool);
+    DeliveryRepository repository(pool, outbox, absl::Hours(1));
+    auto page = repository.List(kTenant, {.round_id = "r-crash"}, 1000, "");
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::map<std::string, int> states;
+    if (page.ok()) {
+      for (const auto& record : page->records) ++states[record.state];
+    }
+    return states;
   }
 
   static pid_t SmtpPid() {
@@ -100,7 +123,12 @@ TEST_F(CrashTest, KilledMidBatchAndRestartedSendsEveryEmailExactlyOnce) {
   const pid_t smtp_pid = SmtpPid();
   ASSERT_GT(smtp_pid, 0);
   ASSERT_EQ(::kill(smtp_pid, SIGSTOP), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // A message claimed now cannot be finished while the server is paused: once one is held, a
+  // sender is inside a transaction the kill will cut.
+  ASSERT_TRUE(Eventually([&] {
+    auto states = RecordStates();
+    return states[kStateSending] + states[kStateHandedOver] > 0;
+  }));
   service->Signal(SIGKILL);
   ASSERT_TRUE(service->WaitFor(std::chrono::seconds(10)).has_value());
   ASSERT_EQ(::kill(smtp_pid, SIGCONT), 0);
@@ -110,8 +138,17 @@ TEST_F(CrashTest, KilledMidBatchAndRestartedSendsEveryEmailExactlyOnce) {
                          std::chrono::seconds(90)))
       << CountContaining(*smtp_, "@crash.example") << " arrived\n"
       << restarted->Output();
-  // Leases of the killed process run out after 3 s: give any duplicate time to show.
-  std::this_thread::sleep_for(std::chrono::seconds(5));
+  // Every record final: no sender holds a message any more (the killed process's claims ran
+  // out after their 3 s lease and were taken over), so no duplicate can still be on its way.
+  std::map<std::string, int> states;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        states = RecordStates();
+        return states[kStateSent] + states[kStateUnconfirmed] == kPlacements;
+      },
+      std::chrono::seconds(60)))
+      << "sent " << states[kStateSent] << ", unconfirmed " << states[kStateUnconfirmed]
+      << ", sending " << states[kStateSending] << ", retrying " << states[kStateRetrying];
 
   std::map<std::string, int> per_recipient;
   for (const auto& message : MailTo(ReceivedMail(*smtp_), "@crash.example")) {
@@ -122,15 +159,7 @@ TEST_F(CrashTest, KilledMidBatchAndRestartedSendsEveryEmailExactlyOnce) {
 
   // Every record ended sent, or unconfirmed where the kill came after the hand-over (those
   // messages did arrive: the server finished them when it resumed).
-  store::Pool pool({.host = "127.0.0.1", .port = redis_->port()});
-  outbox::Outbox outbox(pool);
-  DeliveryRepository repository(pool, outbox, absl::Hours(1));
-  auto page = repository.List(kTenant, {.round_id = "r-crash"}, 1000, "");
-  ASSERT_TRUE(page.ok()) << page.status();
-  EXPECT_EQ(page->records.size(), static_cast<std::size_t>(kPlacements));
-  std::map<std::string, int> states;
-  for (const auto& record : page->records) ++states[record.state];
-  for (const auto& [state, count] : states) {
+  for (const auto& [state, count] : RecordStates()) {
     EXPECT_TRUE(state == kStateSent || state == kStateUnconfirmed) << state << ": " << count;
   }
   std::cout << "before the kill " << before_kill << " arrived; records: sent " << states[kStateSent]

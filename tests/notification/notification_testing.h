@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "eventually.h"
 #include "ipraktik/bus/publisher.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
-#include "eventually.h"
 #include "local_servers.h"
 
 namespace ipraktik::notification::testing {
@@ -97,6 +97,22 @@ inline v1::VisitingIntern Visitor(const v1::InternPlaced& placed) {
   *visitor.mutable_days() = placed.days();
   visitor.set_placement_id(placed.placement_id());
   return visitor;
+}
+
+// What matching tells a host: the interns who come (`interns`) and, on a re-match, those who no
+// longer do (`cancelled`).
+inline v1::HostInternsAssigned HostAssigned(const std::string& round_id,
+                                            const v1::HostOfferCard& offer,
+                                            const std::vector<v1::InternPlaced>& interns,
+                                            std::int64_t revision,
+                                            const std::vector<v1::InternPlaced>& cancelled = {}) {
+  v1::HostInternsAssigned assigned;
+  *assigned.mutable_round() = RoundCard(round_id);
+  *assigned.mutable_host_offer() = offer;
+  for (const auto& placed : interns) *assigned.add_interns() = Visitor(placed);
+  for (const auto& placed : cancelled) *assigned.add_cancelled() = Visitor(placed);
+  assigned.set_revision(revision);
+  return assigned;
 }
 
 template <typename Payload>

@@ -29,7 +29,9 @@
 #include "ipraktik/store/keys.h"
 #include "ipraktik/v1/placement_events.pb.h"
 #include "local_servers.h"
+#include "metric_value.h"
 #include "prometheus/registry.h"
+#include "redis_test.h"
 
 extern char** environ;
 
@@ -38,7 +40,6 @@ namespace {
 
 using events::Envelope;
 using ::ipraktik::testing::Eventually;
-using ::ipraktik::testing::RedisServer;
 
 // The producer's change: records the sequence number of the last placement and counts them;
 // refuses a sequence that is not a number before writing anything.
@@ -126,16 +127,11 @@ std::vector<std::int64_t> OneTo(std::int64_t n) {
   return sequence;
 }
 
-class OutboxTest : public ::testing::Test {
+class OutboxTest : public ::ipraktik::testing::RedisTest {
  protected:
-  static void SetUpTestSuite() { server_ = std::make_unique<RedisServer>(); }
-  static void TearDownTestSuite() { server_.reset(); }
-
   void SetUp() override {
-    options_.port = server_->port();
-    redis_ = std::make_unique<store::Pool>(options_);
+    RedisTest::SetUp();
     outbox_ = std::make_unique<Outbox>(*redis_);
-    ASSERT_TRUE(redis_->Command({"FLUSHALL"}).ok());
   }
 
   RelayOptions FastRelay(std::string replica) const {
@@ -195,15 +191,10 @@ class OutboxTest : public ::testing::Test {
     return applied;
   }
 
-  static std::unique_ptr<RedisServer> server_;
-  store::Options options_;
-  std::unique_ptr<store::Pool> redis_;
   std::unique_ptr<Outbox> outbox_;
   events::EventScript place_{kPlaceLua};
   events::EventScript count_{kCountLua};
 };
-
-std::unique_ptr<RedisServer> OutboxTest::server_;
 
 TEST_F(OutboxTest, CommitStoresTheChangeAndItsEventTogether) {
   const Envelope event = Placement("kk", 1);
@@ -314,11 +305,7 @@ TEST_F(OutboxTest, RelayPublishesEveryEntryInOrderPerTenantAndEmptiesTheOutbox) 
     EXPECT_EQ(sequences[std::string(tenant)], OneTo(60)) << tenant;
     EXPECT_EQ(StreamLength(tenant), 0) << tenant;
   }
-  for (const prometheus::MetricFamily& family : registry.Collect()) {
-    if (family.name == "ipraktik_outbox_published_total") {
-      EXPECT_EQ(family.metric.at(0).counter.value, 180);
-    }
-  }
+  EXPECT_EQ(ipraktik::testing::MetricValue(registry, "ipraktik_outbox_published_total"), 180);
 }
 
 TEST_F(OutboxTest, AFailingPublisherLosesNothingAndKeepsTheOrder) {
@@ -382,7 +369,7 @@ TEST_F(OutboxTest, TwoReplicasPublishEverythingAndTheConsumerAppliesEachOnce) {
   constexpr int kEvents = 150;
   const std::vector<std::string> tenants = {"kk", "odense", "aarhus", "aalborg"};
   FakeBus bus;
-  store::Pool other_redis(options_);
+  store::Pool other_redis(PoolOptions());
   std::atomic<int> by_a = 0;
   std::atomic<int> by_b = 0;
   auto counting = [&bus](std::atomic<int>& count) -> Publish {

@@ -71,6 +71,26 @@ InProcessRegistration::~InProcessRegistration() {
   if (relay_ != nullptr) relay_->Stop();
 }
 
+int InProcessRegistration::MatchingPublicationsHandled(const std::string& tenant) const {
+  // The router records each publication it handled by its envelope id (dedupe): count the
+  // tenant's completed records.
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return 0;
+  std::string pattern = keys->Key("processed", std::string(kMatchingPublishedQueue) + ":*");
+  int handled = 0;
+  std::string cursor = "0";
+  do {
+    auto page = redis_->Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+    if (!page.ok() || page->elements().size() != 2) return handled;
+    cursor = page->elements()[0].str();
+    for (const auto& key : page->elements()[1].elements()) {
+      auto value = redis_->Command({"GET", key.str()});
+      if (value.ok() && value->str() == "1") ++handled;
+    }
+  } while (cursor != "0");
+  return handled;
+}
+
 std::unique_ptr<v1::RegistrationService::Stub> InProcessRegistration::NewStub() const {
   return v1::RegistrationService::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));

@@ -81,6 +81,9 @@ class InProcessRegistration {
   store::Pool& redis() { return *redis_; }
   prometheus::Registry& metrics() { return metrics_; }
   int port() const { return server_->port(); }
+  // How many matching.result.published events of tenant the consumer has acked (the
+  // marker that the round's state reflects them).
+  int MatchingPublicationsHandled(const std::string& tenant) const;
 
  private:
   prometheus::Registry metrics_;

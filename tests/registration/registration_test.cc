@@ -13,13 +13,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "ipraktik/v1/registration_events.pb.h"
+#include "metric_value.h"
 #include "registration_harness.h"
 #include "snapshot_export.h"
 
 namespace ipraktik::registration::testing {
 namespace {
 
-using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -1148,18 +1148,15 @@ TEST_F(RegistrationTest, EveryChangeArrivesOnRabbitMqAsAnEvent) {
 
 TEST_F(RegistrationTest, SignUpsAndImportsAreCounted) {
   World world = MakeWorld("metrics");
+  // Registered at 0 and shared by every test: counted by its change.
+  const auto created = [&] {
+    return ipraktik::testing::CountOf(
+        shared_->service.metrics(), "ipraktik_registration_signups_total", {{"result", "created"}});
+  };
+  const double before = created();
   Ok(&Stub::SignUp, SignUpRequest(world, "simon@fm.dk", {world.dragoer_offer.host_offer_id()}),
      "metrics");
-  bool found = false;
-  for (const auto& family : shared_->service.metrics().Collect()) {
-    if (family.name != "ipraktik_registration_signups_total") continue;
-    for (const auto& metric : family.metric) {
-      for (const auto& label : metric.label) {
-        if (label.value == "created" && metric.counter.value >= 1) found = true;
-      }
-    }
-  }
-  EXPECT_TRUE(found);
+  EXPECT_EQ(created(), before + 1);
 }
 
 }  // namespace

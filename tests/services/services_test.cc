@@ -29,27 +29,10 @@ const std::vector<std::string> kServices = {"registration", "matching", "matchin
                                             "notification", "evaluation"};
 
 // One Redis, RabbitMQ and SMTP sink for the whole program.
-class Servers : public ::testing::Environment {
- public:
-  void SetUp() override {
-    redis = std::make_unique<RedisServer>();
-    rabbit = std::make_unique<RabbitMqServer>();
-    smtp = std::make_unique<SmtpServer>();
-  }
-  void TearDown() override {
-    smtp.reset();
-    rabbit.reset();
-    redis.reset();
-  }
-  std::unique_ptr<RedisServer> redis;
-  std::unique_ptr<RabbitMqServer> rabbit;
-  std::unique_ptr<SmtpServer> smtp;
-};
+ProgramServers* const servers = AddProgramServers();
 
-// gtest owns the environment and deletes it at the end.
-Servers* const servers = dynamic_cast<Servers*>(::testing::AddGlobalTestEnvironment(new Servers));
-
-class ServicesTest : public ::testing::TestWithParam<std::string> {
+// Starting service binaries as deployed, against the program's servers.
+class ServiceProcessTest : public ::testing::Test {
  protected:
   // The environment a deployment would give the service, with any port free for gRPC and
   // metrics (the service logs which it took).
@@ -81,6 +64,9 @@ class ServicesTest : public ::testing::TestWithParam<std::string> {
 
   static inline int runs_ = 0;
 };
+
+class ServicesTest : public ServiceProcessTest,
+                     public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(ServicesTest, ServesHealthReflectionAndMetricsAndStopsOnSigterm) {
   const std::string& service = GetParam();
@@ -126,46 +112,71 @@ INSTANTIATE_TEST_SUITE_P(EveryService, ServicesTest, ::testing::ValuesIn(kServic
                            return name;
                          });
 
-class ServiceStartupTest : public ServicesTest {};
+// A service started with a setting that keeps it from starting: how it stops, and what it says
+// (and must not say).
+struct StartupFailure {
+  std::string name;
+  std::string service;
+  std::map<std::string, std::string> settings;
+  std::chrono::seconds within;
+  int exit_code;
+  std::vector<std::string> says;
+  std::string never_says;
+};
 
-TEST_F(ServiceStartupTest, BadSettingsStopItWithCode2NamingEachVariable) {
+class ServiceStartupTest : public ServiceProcessTest,
+                           public ::testing::WithParamInterface<StartupFailure> {};
+
+TEST_P(ServiceStartupTest, StopsWithItsExitCodeSayingWhy) {
+  const StartupFailure& failure = GetParam();
   auto environment = Environment();
-  environment["IPRAKTIK_GRPC_ADDRESS"] = "nowhere";
-  environment["IPRAKTIK_SHUTDOWN_GRACE"] = "5";
-  auto process = Start("registration", environment);
-  auto status = process->WaitFor(10s);
-  ASSERT_TRUE(status.has_value());
-  EXPECT_EQ(WEXITSTATUS(*status), 2);
-  EXPECT_THAT(process->Output(), HasSubstr("\"variable\":\"IPRAKTIK_GRPC_ADDRESS\""));
-  EXPECT_THAT(process->Output(), HasSubstr("'nowhere' is not host:port"));
-  EXPECT_THAT(process->Output(), HasSubstr("\"variable\":\"IPRAKTIK_SHUTDOWN_GRACE\""));
+  for (const auto& [name, value] : failure.settings) environment[name] = value;
+  auto process = Start(failure.service, environment);
+  auto status = process->WaitFor(failure.within);
+  const std::string output = process->Output();
+  ASSERT_TRUE(status.has_value()) << "still runs after " << failure.within.count() << " s\n"
+                                  << output;
+  EXPECT_EQ(WEXITSTATUS(*status), failure.exit_code) << output;
+  for (const auto& text : failure.says) EXPECT_THAT(output, HasSubstr(text));
+  if (!failure.never_says.empty()) {
+    EXPECT_THAT(output, Not(HasSubstr(failure.never_says)));
+  }
 }
 
-TEST_F(ServiceStartupTest, AnUnreachableRedisStopsItWithCode1) {
-  auto environment = Environment();
-  environment["IPRAKTIK_REDIS_ADDRESS"] = "127.0.0.1:1";
-  environment["IPRAKTIK_CONNECT_TIMEOUT"] = "1s";
-  auto process = Start("matching", environment);
-  auto status = process->WaitFor(20s);
-  ASSERT_TRUE(status.has_value());
-  EXPECT_EQ(WEXITSTATUS(*status), 1);
-  EXPECT_THAT(process->Output(), HasSubstr("not started: Redis does not answer"));
-  EXPECT_THAT(process->Output(), HasSubstr("127.0.0.1:1"));
-}
+INSTANTIATE_TEST_SUITE_P(
+    Failures, ServiceStartupTest,
+    ::testing::Values(
+        // Bad settings: code 2, each variable named.
+        StartupFailure{"BadSettings",
+                       "registration",
+                       {{"IPRAKTIK_GRPC_ADDRESS", "nowhere"}, {"IPRAKTIK_SHUTDOWN_GRACE", "5"}},
+                       10s,
+                       2,
+                       {"\"variable\":\"IPRAKTIK_GRPC_ADDRESS\"", "'nowhere' is not host:port",
+                        "\"variable\":\"IPRAKTIK_SHUTDOWN_GRACE\""},
+                       ""},
+        // An unreachable Redis or RabbitMQ: code 1, saying which (and no password).
+        StartupFailure{
+            "UnreachableRedis",
+            "matching",
+            {{"IPRAKTIK_REDIS_ADDRESS", "127.0.0.1:1"}, {"IPRAKTIK_CONNECT_TIMEOUT", "1s"}},
+            20s,
+            1,
+            {"not started: Redis does not answer", "127.0.0.1:1"},
+            ""},
+        StartupFailure{"UnreachableRabbitMq",
+                       "notification",
+                       {{"IPRAKTIK_AMQP_URL", "amqp://guest:secret@127.0.0.1:1/"},
+                        {"IPRAKTIK_CONNECT_TIMEOUT", "1s"}},
+                       30s,
+                       1,
+                       {"not started: RabbitMQ does not answer"},
+                       "secret"}),
+    [](const auto& test) { return test.param.name; });
 
-TEST_F(ServiceStartupTest, AnUnreachableRabbitMqStopsItWithCode1) {
-  auto environment = Environment();
-  environment["IPRAKTIK_AMQP_URL"] = "amqp://guest:secret@127.0.0.1:1/";
-  environment["IPRAKTIK_CONNECT_TIMEOUT"] = "1s";
-  auto process = Start("notification", environment);
-  auto status = process->WaitFor(30s);
-  ASSERT_TRUE(status.has_value());
-  EXPECT_EQ(WEXITSTATUS(*status), 1);
-  EXPECT_THAT(process->Output(), HasSubstr("not started: RabbitMQ does not answer"));
-  EXPECT_THAT(process->Output(), Not(HasSubstr("secret")));
-}
+class BareServiceTest : public ServiceProcessTest {};
 
-TEST_F(ServiceStartupTest, AServiceThatDeclaresNoRedisOrRabbitMqStartsWithoutThem) {
+TEST_F(BareServiceTest, AServiceThatDeclaresNoRedisOrRabbitMqStartsWithoutThem) {
   // A service that declares neither: pointed where nothing listens, it still serves, and it
   // neither reads nor documents their settings.
   auto environment = Environment();
@@ -193,7 +204,7 @@ TEST_F(ServiceStartupTest, AServiceThatDeclaresNoRedisOrRabbitMqStartsWithoutThe
   EXPECT_THAT(help, Not(HasSubstr("IPRAKTIK_CONNECT_TIMEOUT")));
 }
 
-TEST_F(ServiceStartupTest, OperationsDocsListEverySetting) {
+TEST_F(ServiceProcessTest, OperationsDocsListEverySetting) {
   std::ifstream in(SourceDir() / "docs/operations.md");
   std::stringstream docs;
   docs << in.rdbuf();

@@ -19,6 +19,7 @@
 #include "ipraktik/store/keys.h"
 #include "ipraktik/store/pool.h"
 #include "local_servers.h"
+#include "metric_value.h"
 #include "prometheus/registry.h"
 
 namespace ipraktik::store {
@@ -378,24 +379,7 @@ TEST_F(StoreTest, PoolWaitsForAConnectionToComeBack) {
   EXPECT_TRUE(pinged);
 }
 
-double CounterValue(prometheus::Registry& registry, const std::string& name,
-                    const std::map<std::string, std::string>& labels) {
-  for (const prometheus::MetricFamily& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const prometheus::ClientMetric& metric : family.metric) {
-      bool matches = true;
-      for (const auto& [key, value] : labels) {
-        bool found = false;
-        for (const prometheus::ClientMetric::Label& label : metric.label) {
-          found = found || (label.name == key && label.value == value);
-        }
-        matches = matches && found;
-      }
-      if (matches) return metric.counter.value;
-    }
-  }
-  return -1;
-}
+using ipraktik::testing::CountOf;
 
 TEST_F(StoreTest, RecordsCommandsErrorsAndReconnects) {
   prometheus::Registry registry;
@@ -407,13 +391,13 @@ TEST_F(StoreTest, RecordsCommandsErrorsAndReconnects) {
   ASSERT_FALSE(redis.Command({"INCR", "k"}).ok());
   server_->Restart();
   ASSERT_TRUE(redis.Ping().ok());
-  EXPECT_EQ(CounterValue(registry, "ipraktik_redis_commands_total",
-                         {{"command", "GET"}, {"result", "ok"}}),
+  EXPECT_EQ(
+      CountOf(registry, "ipraktik_redis_commands_total", {{"command", "GET"}, {"result", "ok"}}),
+      1);
+  EXPECT_EQ(CountOf(registry, "ipraktik_redis_commands_total",
+                    {{"command", "INCR"}, {"result", "error_reply"}}),
             1);
-  EXPECT_EQ(CounterValue(registry, "ipraktik_redis_commands_total",
-                         {{"command", "INCR"}, {"result", "error_reply"}}),
-            1);
-  EXPECT_EQ(CounterValue(registry, "ipraktik_redis_reconnects_total", {}), 1);
+  EXPECT_EQ(CountOf(registry, "ipraktik_redis_reconnects_total", {}), 1);
 }
 
 }  // namespace

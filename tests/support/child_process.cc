@@ -1,11 +1,8 @@
 #include "child_process.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,18 +95,6 @@ bool ChildProcess::WaitForOutput(const std::string& text, std::chrono::milliseco
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-}
-
-bool SomethingListensOn(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool listens = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return listens;
 }
 
 std::string BufCurl(const std::vector<std::string>& args) {

@@ -15,21 +15,31 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "child_process.h"
+
 namespace ipraktik::testing {
 namespace {
 
-bool PortIsFree(int port) {
+// Whether `step` (bind or connect) succeeds for a new TCP socket and 127.0.0.1:port.
+template <typename Step>
+bool OnLoopbackPort(int port, Step step) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  int reuse = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
-  bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  bool succeeded = step(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
-  return free;
+  return succeeded;
+}
+
+bool PortIsFree(int port) {
+  return OnLoopbackPort(port, [](int fd, const sockaddr* address, socklen_t size) {
+    int reuse = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+    return ::bind(fd, address, size);
+  });
 }
 
 // Below the kernel's ephemeral range (32768+), so outgoing connections never take these ports.
@@ -73,6 +83,31 @@ bool CurrentTestProgramFailed() {
 }
 
 }  // namespace
+
+void ProgramServers::SetUp() {
+  redis = std::make_unique<RedisServer>();
+  rabbit = std::make_unique<RabbitMqServer>();
+  smtp = std::make_unique<SmtpServer>();
+  if (with_tls_smtp_) tls_smtp = std::make_unique<SmtpServer>(/*tls=*/true);
+}
+
+void ProgramServers::TearDown() {
+  tls_smtp.reset();
+  smtp.reset();
+  rabbit.reset();
+  redis.reset();
+}
+
+ProgramServers* AddProgramServers(bool tls_smtp) {
+  return dynamic_cast<ProgramServers*>(
+      ::testing::AddGlobalTestEnvironment(new ProgramServers(tls_smtp)));
+}
+
+bool SomethingListensOn(int port) {
+  return OnLoopbackPort(port, [](int fd, const sockaddr* address, socklen_t size) {
+    return ::connect(fd, address, size);
+  });
+}
 
 std::filesystem::path SourceDir() {
   if (const char* dir = std::getenv("IPRAKTIK_SOURCE_DIR"); dir && *dir) return dir;

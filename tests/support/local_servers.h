@@ -6,7 +6,10 @@
 // A server is stopped and its folder removed when the object is destroyed (the folder is kept,
 // and its path printed, when a test failed). Failures to start throw std::runtime_error.
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,6 +72,26 @@ class SmtpServer : public LocalServer {
   // Every message received so far, raw (headers and body), oldest first.
   std::vector<std::string> Messages() const;
 };
+
+// One Redis, RabbitMQ and SMTP sink (and a STARTTLS one when asked for) shared by every test of
+// a program: gtest starts them before the first test and stops them after the last.
+class ProgramServers : public ::testing::Environment {
+ public:
+  explicit ProgramServers(bool with_tls_smtp = false) : with_tls_smtp_(with_tls_smtp) {}
+  void SetUp() override;
+  void TearDown() override;
+
+  std::unique_ptr<RedisServer> redis;
+  std::unique_ptr<RabbitMqServer> rabbit;
+  std::unique_ptr<SmtpServer> smtp;
+  std::unique_ptr<SmtpServer> tls_smtp;  // with tls_smtp only
+
+ private:
+  bool with_tls_smtp_;
+};
+
+// Registers ProgramServers with gtest, which owns them; call it at namespace scope.
+ProgramServers* AddProgramServers(bool tls_smtp = false);
 
 // The project's source folder (for scripts and fixtures).
 std::filesystem::path SourceDir();
