@@ -61,7 +61,8 @@ class Evaluation : public server::Service {
     if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
     router_ = evaluation::IntakeRouter(*intake_, &app.metrics());
     bus::ConsumerOptions consumer;
-    consumer.queue = {.name = kQueue, .bindings = router_->Types()};
+    consumer.queue.name = kQueue;
+    consumer.queue.bindings = router_->Types();
     if (absl::Status consuming =
             server::StartEventConsumer(app, "events", std::move(consumer), *router_);
         !consuming.ok()) {

@@ -278,7 +278,10 @@ absl::StatusOr<DeliveryRecord> DeliveryRepository::RequestResend(const std::stri
   auto updated = Get(tenant, message_id);
   if (!updated.ok()) return updated.status();
   if (!updated->has_value()) return absl::NotFoundError(absl::StrCat("no message ", message_id));
-  return **updated;
+  // The record as this resend left it: another resend made at once may already have counted on.
+  DeliveryRecord record = **updated;
+  record.resends = decision->change.next.resends;
+  return record;
 }
 
 absl::StatusOr<std::optional<DeliveryRecord>> DeliveryRepository::Get(

@@ -11,6 +11,7 @@
 #include "evaluation_testing.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/outbox/relay.h"
+#include "ipraktik/server/event_consumer.h"
 #include "ipraktik/server/outbox_relay.h"
 #include "local_servers.h"
 #include "notification_app.h"
@@ -67,12 +68,20 @@ class MailTest : public EvaluationParts {
                       .multiplier = 1.5,
                       .max_delay = std::chrono::milliseconds(1000)};
     settings.notifier.max_attempts = settings.retry.max_attempts;
-    auto app = notification::NotificationApp::Start(
-        settings, *redis_, [](std::string_view name) { return Connection(name); }, nullptr,
-        logging::Logger("notification", logging::Level::kWarning), {}, [] { return absl::Now(); });
+    logging::Logger logger("notification", logging::Level::kWarning);
+    auto app = notification::NotificationApp::Start(settings, *redis_, nullptr, logger,
+                                                    server::Calls(handlers_, {}, logger),
+                                                    [] { return absl::Now(); });
     ASSERT_TRUE(app.ok()) << app.status();
     notification_ = *std::move(app);
-    ASSERT_TRUE(Eventually([&] { return notification_->Consuming(); }));
+    // The service's queue consumed through its own router, as its main.cc does.
+    bus::ConsumerOptions consumer_options = notification_->consumer_options();
+    consumer_options.connection = Connection("notification-consumer");
+    auto consumer =
+        server::EventConsumer::Start(std::move(consumer_options), notification_->router(), nullptr);
+    ASSERT_TRUE(consumer.ok()) << consumer.status();
+    consumer_ = *std::move(consumer);
+    ASSERT_TRUE(Eventually([&] { return consumer_->Running(); }));
 
     bus::PublisherOptions publisher_options;
     publisher_options.connection = Connection("evaluation-outbox");
@@ -87,6 +96,7 @@ class MailTest : public EvaluationParts {
   void TearDown() override {
     relay_.reset();
     if (publisher_) publisher_->Close();
+    if (consumer_) consumer_->Stop();
     if (notification_) notification_->Stop();
   }
 
@@ -139,7 +149,9 @@ class MailTest : public EvaluationParts {
     return text.substr(start + 1, end - start - 1);
   }
 
+  server::Executor handlers_;
   std::unique_ptr<notification::NotificationApp> notification_;
+  std::unique_ptr<server::EventConsumer> consumer_;
   std::unique_ptr<bus::Publisher> publisher_;
   std::unique_ptr<outbox::Relay> relay_;
 };

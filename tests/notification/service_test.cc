@@ -131,8 +131,7 @@ class NotificationTest : public ::testing::Test {
   NotificationApp& StartApp(bool relay = true) {
     if (relay && !relay_) StartRelay();
     auto app = NotificationApp::Start(
-        settings_, *redis_, [this](std::string_view name) { return Connection(name); }, &registry_,
-        logging::Logger("notification", LogLevel()),
+        settings_, *redis_, &registry_, logging::Logger("notification", LogLevel()),
         server::Calls(handlers_, {}, logging::Logger("notification", LogLevel())),
         [] { return absl::Now(); });
     EXPECT_TRUE(app.ok()) << app.status();

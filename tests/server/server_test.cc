@@ -287,7 +287,7 @@ TEST_F(ServerTest, AFullHandlerQueueIsRefusedWithARetryDelay) {
   ProbeReply reply;
   auto refused = Probe({}, reply);  // the queue is full
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(errors::RetryDelayOf(FromGrpcStatus(refused)), absl::Milliseconds(250));
+  EXPECT_EQ(errors::RetryDelayOf(rpc_status::FromGrpcStatus(refused)), absl::Milliseconds(250));
   EXPECT_THAT(MetricsText(), HasSubstr("ipraktik_handler_rejected_total 1"));
 
   service_.gate.Open();

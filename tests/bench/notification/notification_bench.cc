@@ -220,7 +220,7 @@ int Main() {
   server::Executor handlers;
   logging::Logger logger("notification", logging::Level::kWarning);
   auto app =
-      NotificationApp::Start(settings_for_app, pool, connection, nullptr, logger,
+      NotificationApp::Start(settings_for_app, pool, nullptr, logger,
                              server::Calls(handlers, {}, logger), [] { return absl::Now(); });
   Check(app.status(), "starting the service");
   bus::ConsumerOptions consumer_options = (*app)->consumer_options();
