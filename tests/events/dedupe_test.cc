@@ -50,7 +50,6 @@ class DedupeTest : public RedisTest {
   }
 };
 
-
 TEST_F(DedupeTest, AClaimIsALeaseUntilCompletedAndTheRecordStaysForTheRetention) {
   ProcessedEvents processed(*redis_, "notification.mail", absl::Hours(48));
   const Envelope event = Event();
@@ -80,13 +79,6 @@ TEST_F(DedupeTest, AForgottenClaimLetsARedeliveryHandleTheEvent) {
   EXPECT_EQ(*processed.TryClaim(event, absl::Minutes(5)), ProcessedEvents::Claim::kClaimed);
 }
 
-TEST_F(DedupeTest, AnApplyRecordCountsAsDone) {
-  ProcessedEvents processed(*redis_, "evaluation.count");
-  const Envelope event = Event();
-  ASSERT_TRUE(processed.Apply(kAddToCounter, event, {Counter()}, {"1"}).ok());
-  EXPECT_EQ(*processed.TryClaim(event, absl::Minutes(5)), ProcessedEvents::Claim::kDone);
-}
-
 TEST_F(DedupeTest, OfManyConcurrentClaimsOfOneEventExactlyOneWins) {
   ProcessedEvents processed(*redis_, "notification.mail");
   for (int round = 0; round < 50; ++round) {
@@ -105,78 +97,42 @@ TEST_F(DedupeTest, OfManyConcurrentClaimsOfOneEventExactlyOneWins) {
   }
 }
 
-TEST_F(DedupeTest, TwoConsumersHandedTheSameEventsApplyEachExactlyOnce) {
-  constexpr int kEvents = 300;
-  std::vector<Envelope> events;
-  for (int i = 0; i < kEvents; ++i) events.push_back(Event());
-
-  // Two replicas of one consumer, each with its own connections, both receiving every event.
-  store::Options options = redis_->options();
-  store::Pool replica_a_redis(options);
-  store::Pool replica_b_redis(options);
-  ProcessedEvents replica_a(replica_a_redis, "evaluation.count");
-  ProcessedEvents replica_b(replica_b_redis, "evaluation.count");
-  std::atomic<int> applied = 0;
-  std::atomic<int> duplicates = 0;
-  auto consume = [&](ProcessedEvents& replica) {
-    for (const Envelope& event : events) {
-      absl::StatusOr<ScriptOutcome> outcome =
-          replica.Apply(kAddToCounter, event, {Counter()}, {"1"});
-      ASSERT_TRUE(outcome.ok()) << outcome.status();
-      if (outcome->duplicate) {
-        EXPECT_TRUE(outcome->reply.is_nil());
-        ++duplicates;
-      } else {
-        ++applied;
-      }
-    }
-  };
-  std::thread a([&] { consume(replica_a); });
-  std::thread b([&] { consume(replica_b); });
-  a.join();
-  b.join();
-  EXPECT_EQ(applied, kEvents);
-  EXPECT_EQ(duplicates, kEvents);
-  EXPECT_EQ(CounterValue(), kEvents);
-}
-
-TEST_F(DedupeTest, ARefusedChangeLeavesNoRecordSoARedeliveryCanSucceed) {
-  ProcessedEvents processed(*redis_, "evaluation.count");
-  const Envelope event = Event();
+// The event script the outbox and every service's atomic change run on (event_script.h).
+TEST_F(DedupeTest, AnEventScriptRefusedByItsBodyWritesNothing) {
   absl::StatusOr<ScriptOutcome> refused =
-      processed.Apply(kAddToCounter, event, {Counter()}, {"many"});
+      RunEventScript(*redis_, kAddToCounter, {.keys = {Counter()}, .args = {"many"}});
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(redis_->Command({"EXISTS", *processed.Key(event)})->integer(), 0);
   EXPECT_EQ(CounterValue(), 0);
-
-  absl::StatusOr<ScriptOutcome> applied = processed.Apply(kAddToCounter, event, {Counter()}, {"5"});
+  absl::StatusOr<ScriptOutcome> applied =
+      RunEventScript(*redis_, kAddToCounter, {.keys = {Counter()}, .args = {"5"}});
   ASSERT_TRUE(applied.ok()) << applied.status();
-  EXPECT_FALSE(applied->duplicate);
   EXPECT_EQ(applied->reply, store::Reply::Integer(5));
-  EXPECT_EQ(redis_->Command({"EXISTS", *processed.Key(event)})->integer(), 1);
 }
 
-TEST_F(DedupeTest, RefusesKeysOfAnotherTenantInTheSameScript) {
-  ProcessedEvents processed(*redis_, "evaluation.count");
-  absl::StatusOr<ScriptOutcome> outcome =
-      processed.Apply(kAddToCounter, Event("kk"), {Counter("odense")}, {"1"});
+TEST_F(DedupeTest, AnEventScriptRefusesKeysOfAnotherTenantInTheSameScript) {
+  const Envelope event = Event("kk");
+  std::string stream = store::TenantKeys::For("kk")->Key("outbox");
+  absl::StatusOr<ScriptOutcome> outcome = RunEventScript(
+      *redis_, kAddToCounter,
+      {.keys = {Counter("odense")}, .args = {"1"}, .stream_key = stream, .events = {&event, 1}});
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(CounterValue("odense"), 0);
   absl::StatusOr<ScriptOutcome> global =
-      processed.Apply(kAddToCounter, Event(), {"counter"}, {"1"});
+      RunEventScript(*redis_, kAddToCounter, {.keys = {"counter"}, .args = {"1"}});
   EXPECT_EQ(global.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(DedupeTest, KeepsWorkingAfterRedisRestartsWithAnEmptyScriptCache) {
   ProcessedEvents processed(*redis_, "evaluation.count");
   const Envelope first = Event();
-  ASSERT_TRUE(processed.Apply(kAddToCounter, first, {Counter()}, {"1"}).ok());
+  ASSERT_EQ(*processed.TryClaim(first, absl::Minutes(5)), ProcessedEvents::Claim::kClaimed);
+  ASSERT_TRUE(processed.Complete(first).ok());
+  ASSERT_TRUE(RunEventScript(*redis_, kAddToCounter, {.keys = {Counter()}, .args = {"1"}}).ok());
   server_->Restart();
-  EXPECT_TRUE(processed.Apply(kAddToCounter, first, {Counter()}, {"1"})->duplicate);
-  absl::StatusOr<ScriptOutcome> second =
-      processed.Apply(kAddToCounter, Event(), {Counter()}, {"1"});
-  ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_FALSE(second->duplicate);
+  // The claim script and the event script are loaded again; the record survived (AOF).
+  EXPECT_EQ(*processed.TryClaim(first, absl::Minutes(5)), ProcessedEvents::Claim::kDone);
+  EXPECT_EQ(*processed.TryClaim(Event(), absl::Minutes(5)), ProcessedEvents::Claim::kClaimed);
+  ASSERT_TRUE(RunEventScript(*redis_, kAddToCounter, {.keys = {Counter()}, .args = {"1"}}).ok());
   EXPECT_EQ(CounterValue(), 2);
 }
 

@@ -84,18 +84,4 @@ absl::Status ProcessedEvents::Forget(const Envelope& event) {
   return reply.ok() ? absl::OkStatus() : reply.status();
 }
 
-absl::StatusOr<ScriptOutcome> ProcessedEvents::Apply(const EventScript& script,
-                                                     const Envelope& event,
-                                                     std::vector<std::string> keys,
-                                                     std::vector<std::string> args) {
-  absl::StatusOr<std::string> key = Key(event);
-  if (!key.ok()) return key.status();
-  EventScriptCall call;
-  call.keys = std::move(keys);
-  call.args = std::move(args);
-  call.dedupe_key = *std::move(key);
-  call.dedupe_ttl = retention_;
-  return RunEventScript(redis_, script, call);
-}
-
 }  // namespace ipraktik::events

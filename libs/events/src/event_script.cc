@@ -8,17 +8,10 @@
 namespace ipraktik::events {
 namespace {
 
-// The status reply that tells the caller the dedupe key existed and nothing ran.
-constexpr std::string_view kDuplicateReply = "IPRAKTIK_DUPLICATE";
-
-// Trailing ARGV: per event id, type, envelope; then the event count; then the dedupe TTL in
-// milliseconds ('' for none). Trailing KEYS: the stream key (when there are events), then the
-// dedupe key (when there is a TTL). They are taken off in reverse order.
+// Trailing ARGV: per event id, type, envelope; then the event count. Trailing KEYS: the stream
+// key (when there are events). They are taken off in reverse order.
 constexpr std::string_view kPrelude = R"lua(
-local ipraktik_dedupe_ttl = table.remove(ARGV)
 local ipraktik_event_count = tonumber(table.remove(ARGV))
-local ipraktik_dedupe_key = false
-if ipraktik_dedupe_ttl ~= '' then ipraktik_dedupe_key = table.remove(KEYS) end
 local ipraktik_stream_key = false
 if ipraktik_event_count > 0 then ipraktik_stream_key = table.remove(KEYS) end
 local ipraktik_events = {}
@@ -27,9 +20,6 @@ for i = ipraktik_event_count, 1, -1 do
   local event_type = table.remove(ARGV)
   local id = table.remove(ARGV)
   ipraktik_events[i] = {id, event_type, envelope}
-end
-if ipraktik_dedupe_key and redis.call('EXISTS', ipraktik_dedupe_key) == 1 then
-  return redis.status_reply('IPRAKTIK_DUPLICATE')
 end
 local ipraktik_emit = true
 local function skip_events() ipraktik_emit = false end
@@ -45,9 +35,6 @@ if ipraktik_emit then
                'id', event[1], 'type', event[2], 'envelope', event[3])
   end
 end
-if ipraktik_dedupe_key then
-  redis.call('SET', ipraktik_dedupe_key, '1', 'PX', ipraktik_dedupe_ttl)
-end
 return ipraktik_result
 )lua";
 
@@ -59,18 +46,13 @@ EventScript::EventScript(std::string_view body)
     : script_(absl::StrCat(View(kPrelude), View(body), View(kEpilogue))) {}
 
 absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call) {
-  const bool dedupe = !call.dedupe_key.empty();
   const bool emits = !call.events.empty();
   if (emits && call.stream_key.empty()) {
     return absl::InvalidArgumentError("event script: events to emit but no stream key");
   }
-  if (dedupe && call.dedupe_ttl < absl::Milliseconds(1)) {
-    return absl::InvalidArgumentError("event script: the dedupe TTL must be 1 ms or more");
-  }
 
   std::vector<std::string> keys = std::move(call.keys);
   if (emits) keys.push_back(call.stream_key);
-  if (dedupe) keys.push_back(call.dedupe_key);
   // One tenant's keys share a hash slot: the condition for one atomic script on a cluster.
   std::optional<std::string> tenant;
   for (const std::string& key : keys) {
@@ -99,19 +81,14 @@ absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call) {
     args.push_back(event.SerializeAsString());
   }
   args.push_back(absl::StrCat(call.events.size()));
-  args.push_back(dedupe ? absl::StrCat(absl::ToInt64Milliseconds(call.dedupe_ttl)) : "");
 
-  return PreparedEventScript{.keys = std::move(keys),
-                             .args = std::move(args),
-                             .retry = dedupe ? store::Retry::kIdempotent : store::Retry::kNever};
+  return PreparedEventScript{
+      .keys = std::move(keys), .args = std::move(args), .retry = store::Retry::kNever};
 }
 
 absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply) {
   if (reply.is_error()) return reply.ToStatus();
-  if (reply.is_status() && reply.str() == kDuplicateReply) {
-    return ScriptOutcome{.duplicate = true, .reply = store::Reply::Nil()};
-  }
-  return ScriptOutcome{.duplicate = false, .reply = std::move(reply)};
+  return ScriptOutcome{.reply = std::move(reply)};
 }
 
 absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScript& script,

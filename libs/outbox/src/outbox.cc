@@ -14,20 +14,11 @@ absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view ten
                                                             Change& change) {
   absl::StatusOr<store::TenantKeys> keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  if ((change.processed == nullptr) != (change.consumed == nullptr)) {
-    return absl::InvalidArgumentError("outbox: set both processed and consumed, or neither");
-  }
   events::EventScriptCall call;
   call.keys = std::move(change.keys);
   call.args = std::move(change.args);
   call.stream_key = StreamKey(*keys);
   call.events = change.events;
-  if (change.processed != nullptr) {
-    absl::StatusOr<std::string> dedupe_key = change.processed->Key(*change.consumed);
-    if (!dedupe_key.ok()) return dedupe_key.status();
-    call.dedupe_key = *std::move(dedupe_key);
-    call.dedupe_ttl = change.processed->retention();
-  }
   return events::PrepareEventScript(std::move(call));
 }
 

@@ -6,20 +6,10 @@
 //   ipraktik:{<tenant>}:processed:<consumer>:<event id>
 // The retention must be longer than any event can take to be redelivered (days, not minutes).
 //
-// Two ways to use the record:
-//   - A change in Redis: the change and its record in one atomic step (Apply), so a duplicate
-//     changes nothing:
-//       events::EventScript count_placement(R"lua(        // e.g. a member of the repository
-//         redis.call('HINCRBY', KEYS[1], 'placements', 1)
-//         return 1
-//       )lua");
-//       auto outcome = processed.Apply(count_placement, envelope, {round_key}, {});
-//       if (outcome.ok() && outcome->duplicate) { /* ack: done before */ }
-//   - Any other handler (server::EventRouter's `.dedupe`): Claim the event before handling it,
-//     Complete it after success, Forget it after a failure. A claim is a lease: if the consumer
-//     dies mid-handler, the redelivery finds the claim busy until the lease runs out, and then
-//     handles the event itself, so a crash never loses an event and a concurrent duplicate never
-//     runs beside the first.
+// server::EventRouter's `.dedupe` uses it: Claim the event before handling it, Complete it after
+// success, Forget it after a failure. A claim is a lease: if the consumer dies mid-handler, the
+// redelivery finds the claim busy until the lease runs out, and then handles the event itself,
+// so a crash never loses an event and a concurrent duplicate never runs beside the first.
 
 #include <string>
 #include <string_view>
@@ -54,11 +44,6 @@ class ProcessedEvents {
   absl::Status Complete(const Envelope& event);
   // Removes the record (a claim or a completion), so a redelivery processes the event again.
   absl::Status Forget(const Envelope& event);
-
-  // Runs the script's change with keys and args and records the event, atomically; a duplicate
-  // runs nothing (outcome.duplicate). The keys must belong to the event's tenant.
-  absl::StatusOr<ScriptOutcome> Apply(const EventScript& script, const Envelope& event,
-                                      std::vector<std::string> keys, std::vector<std::string> args);
 
   const std::string& consumer() const { return consumer_; }
   absl::Duration retention() const { return retention_; }

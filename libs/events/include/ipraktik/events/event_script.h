@@ -1,11 +1,9 @@
 #pragma once
 
-// A service's Lua state change, run in one atomic step together with the event bookkeeping
-// around it:
-//   - dedupe of the event being consumed: when the call names a dedupe key, the body runs only
-//     if that key does not exist yet, and the key is set (with a retention TTL) when it succeeded;
-//   - the events the change produces: appended (XADD) to the tenant's outbox stream when the body
-//     succeeded, where the outbox relay (libs/outbox) picks them up.
+// A service's Lua state change, run in one atomic step together with the events the change
+// produces: appended (XADD) to the tenant's outbox stream when the body succeeded, where the
+// outbox relay (libs/outbox) picks them up. (A consumer's dedupe is the event router's claim,
+// events::ProcessedEvents, before the handler runs.)
 // "Succeeded" means the body returned anything but redis.error_reply(...). A Redis script is
 // atomic but not transactional: writes done before a runtime error stay. So a body checks its
 // input first and writes last, and refuses with an error reply whose first word is a status code
@@ -15,8 +13,8 @@
 // its trailing keys and arguments off first). It may call skip_events() to emit nothing, e.g.
 // when a repeated request turned out to change nothing.
 //
-// Services rarely call RunEventScript directly: ProcessedEvents::Apply (dedupe.h) consumes an
-// event once, outbox::Outbox::Commit (libs/outbox) stores a change with its events.
+// Services rarely call RunEventScript directly: outbox::Outbox::Commit (libs/outbox) stores a
+// change with its events.
 
 #include <span>
 #include <string>
@@ -53,10 +51,6 @@ class EventScript {
 struct EventScriptCall {
   std::vector<std::string> keys{};
   std::vector<std::string> args{};
-  // Dedupe (empty: none): the body runs only when this key does not exist, and it is set for
-  // dedupe_ttl when the body succeeded.
-  std::string dedupe_key{};
-  absl::Duration dedupe_ttl = absl::Hours(24 * 7);
   // Events appended to stream_key when the body succeeded; each must be valid and belong to
   // the tenant of stream_key.
   std::string stream_key{};
@@ -64,16 +58,14 @@ struct EventScriptCall {
 };
 
 struct ScriptOutcome {
-  // The dedupe key existed: nothing ran, reply is nil.
-  bool duplicate = false;
   // What the body returned.
   store::Reply reply{};
 };
 
-// Runs the script. Every key (the body's, the dedupe key, the stream key) must belong to one
-// tenant, so that all of them share a hash slot (INVALID_ARGUMENT otherwise). A body's error
-// reply becomes a status (store::ErrorReplyToStatus). A deduplicated call is retried after a
-// broken connection (running it twice changes nothing); one without dedupe is not.
+// Runs the script. Every key (the body's and the stream key) must belong to one tenant, so that
+// all of them share a hash slot (INVALID_ARGUMENT otherwise). A body's error reply becomes a
+// status (store::ErrorReplyToStatus). It is not sent again after a broken connection: running
+// it twice could change twice.
 absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScript& script,
                                              const EventScriptCall& call);
 
@@ -83,7 +75,7 @@ absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScri
 struct PreparedEventScript {
   std::vector<std::string> keys;
   std::vector<std::string> args;
-  // Whether the call may be sent again after a broken connection (only a deduplicated one).
+  // Never sent again after a broken connection (running it twice could change twice).
   store::Retry retry = store::Retry::kNever;
 };
 absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call);

@@ -18,10 +18,6 @@
 //   auto outcome = outbox.Commit(register_, tenant, {.keys = {participant_key},
 //                                                    .args = {id, name},
 //                                                    .events = {*registered}});
-//
-// A consumer that emits (consumes event E, changes state, emits F) also sets processed and
-// consumed: the change, E's dedupe record and F are then one atomic step, and a redelivered E
-// changes nothing (outcome->duplicate).
 
 #include <mutex>
 #include <set>
@@ -31,7 +27,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "ipraktik/events/dedupe.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/events/event_script.h"
 #include "ipraktik/store/keys.h"
@@ -55,9 +50,6 @@ struct Change {
   std::vector<std::string> args{};
   // Appended to the tenant's outbox when the script succeeds (and did not call skip_events()).
   std::vector<events::Envelope> events{};
-  // Both set: the change applies at most once per consumed event id.
-  events::ProcessedEvents* processed = nullptr;
-  const events::Envelope* consumed = nullptr;
 };
 
 class Outbox {
