@@ -97,5 +97,25 @@ TEST(JobStateTest, OnlyADoneJobIsPublishedAndOnce) {
   }
 }
 
+TEST(JobStateTest, ARepeatedRequestGetsItsJobAnActiveRoundItsActiveJobOtherwiseANewJob) {
+  EXPECT_TRUE(DecideCreate({}).create);
+  // The request id was seen: its job, whatever the round's active job is.
+  CreateDecision repeated = DecideCreate({.requested_job = "job-1",
+                                          .active_job = "job-2",
+                                          .active_state = v1::MATCHING_JOB_STATE_RUNNING});
+  EXPECT_FALSE(repeated.create);
+  EXPECT_EQ(repeated.existing_job, "job-1");
+  for (auto state : {v1::MATCHING_JOB_STATE_QUEUED, v1::MATCHING_JOB_STATE_RUNNING}) {
+    CreateDecision busy = DecideCreate({.active_job = "job-2", .active_state = state});
+    EXPECT_FALSE(busy.create) << state;
+    EXPECT_EQ(busy.existing_job, "job-2");
+  }
+  // A finished (or vanished) active job leaves room for a new one.
+  for (auto state : {v1::MATCHING_JOB_STATE_DONE, v1::MATCHING_JOB_STATE_FAILED,
+                     v1::MATCHING_JOB_STATE_UNSPECIFIED}) {
+    EXPECT_TRUE(DecideCreate({.active_job = "job-2", .active_state = state}).create) << state;
+  }
+}
+
 }  // namespace
 }  // namespace ipraktik::jobs

@@ -71,4 +71,12 @@ JobDecision DecideJob(const JobStatus& current, const JobEvent& event) {
       event);
 }
 
+CreateDecision DecideCreate(const CreateContext& context) {
+  if (!context.requested_job.empty()) return {.existing_job = context.requested_job};
+  const bool active = context.active_state == v1::MATCHING_JOB_STATE_QUEUED ||
+                      context.active_state == v1::MATCHING_JOB_STATE_RUNNING;
+  if (!context.active_job.empty() && active) return {.existing_job = context.active_job};
+  return {.create = true};
+}
+
 }  // namespace ipraktik::jobs

@@ -134,19 +134,20 @@ absl::StatusOr<Message> ParseStored(const absl::StatusOr<store::Reply>& reply,
   return message;
 }
 
+// Applies a creation DecideCreate decided: first compares the request id's job, the round's
+// active job and that job's state with those the decision was made on (ABORTED when any
+// changed: the caller decides again), then writes.
 // KEYS: job, input, snapshot, active, round_jobs, request
 // ARGV: job_id, round_id, preview, rematch, snapshot_parts, snapshot_revision, requested_at,
 //       correlation_id, input bytes, request ttl, whether there is a request id, job key prefix,
-//       snapshot retention (ms)
+//       snapshot retention (ms), the active job and its state the decision saw ('' for none)
 constexpr std::string_view kCreateLua = R"lua(
-    if ARGV[11] == '1' then
-      local earlier = redis.call('GET', KEYS[6])
-      if earlier then skip_events() return {'existing', earlier} end
-    end
-    local active = redis.call('GET', KEYS[4])
-    if active then
-      local state = tonumber(redis.call('HGET', ARGV[12] .. active, 'state') or '0')
-      if state == 1 or state == 2 then skip_events() return {'existing', active} end
+    local requested = ARGV[11] == '1' and redis.call('GET', KEYS[6])
+    local active = redis.call('GET', KEYS[4]) or ''
+    local active_state = ''
+    if active ~= '' then active_state = redis.call('HGET', ARGV[12] .. active, 'state') or '' end
+    if requested or active ~= ARGV[14] or active_state ~= ARGV[15] then
+      return redis.error_reply('ABORTED the jobs of the round changed meanwhile')
     end
     redis.call('HSET', KEYS[1], 'round_id', ARGV[2], 'preview', ARGV[3], 'rematch', ARGV[4],
                'state', 1, 'attempts', 0, 'fence', 0, 'snapshot_parts', ARGV[5],
@@ -157,7 +158,7 @@ constexpr std::string_view kCreateLua = R"lua(
     redis.call('SET', KEYS[4], ARGV[1])
     redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1])
     if ARGV[11] == '1' then redis.call('SET', KEYS[6], ARGV[1], 'EX', ARGV[10]) end
-    return {'created', ARGV[1]}
+    return 1
   )lua";
 
 // The scripts below apply what DecideJob (job_state.h) decided. Each first compares the job's
@@ -356,29 +357,59 @@ absl::StatusOr<CreateOutcome> JobStore::Create(std::string_view tenant, const Ne
   if (!envelope.ok()) return envelope.status();
 
   const absl::Time now = absl::Now();
-  auto outcome = outbox_.Commit(
-      scripts_->create, tenant,
-      {.keys = {k.job, k.input, k.snapshot, k.active, k.round_jobs, request_key},
-       .args = {job.job_id, input.round_id(), input.preview() ? "1" : "0", job.rematch ? "1" : "0",
-                absl::StrCat(input.snapshot_parts()), absl::StrCat(input.snapshot_revision()),
-                Micros(now), job.correlation_id,
-                records::StoredBytes<storage::MatchingJobInputRecord>(input),
-                absl::StrCat(kRequestIdSeconds), job.request_id.empty() ? "0" : "1",
-                KeysOf(*keys, "").job,
-                absl::StrCat(std::max<std::int64_t>(
-                    1, absl::ToInt64Milliseconds(options_.snapshot_retention)))},
-       .events = {*envelope}});
-  if (!outcome.ok()) return outcome.status();
-  const auto& reply = outcome->reply.elements();
-  if (reply.size() != 2) return absl::InternalError("matching job create: unexpected reply");
-  const bool existing = reply[0].str() == "existing";
-  if (existing) {
-    // The new snapshot is not needed: the job that exists has its own.
-    (void)redis_.Command({"DEL", k.snapshot}, store::Retry::kIdempotent);
+  const std::string input_bytes = records::StoredBytes<storage::MatchingJobInputRecord>(input);
+  for (int attempt = 0; attempt < kMaxDecisions; ++attempt) {
+    // What the decision reads: the request id's job, the round's active job and its state.
+    CreateContext context;
+    store::Pipeline reads;
+    reads.Add({"GET", request_key});
+    reads.Add({"GET", k.active});
+    auto replies = redis_.Execute(reads, store::Retry::kIdempotent);
+    if (!replies.ok()) return replies.status();
+    if (!job.request_id.empty() && !(*replies)[0].is_nil()) {
+      context.requested_job = (*replies)[0].str();
+    }
+    std::string active_state_text;
+    if (!(*replies)[1].is_nil()) {
+      context.active_job = (*replies)[1].str();
+      auto state = redis_.Command({"HGET", KeysOf(*keys, context.active_job).job, "state"},
+                                  store::Retry::kIdempotent);
+      if (!state.ok()) return state.status();
+      if (!state->is_nil()) {
+        active_state_text = state->str();
+        int number = 0;
+        if (absl::SimpleAtoi(active_state_text, &number) && v1::MatchingJobState_IsValid(number)) {
+          context.active_state = static_cast<v1::MatchingJobState>(number);
+        }
+      }
+    }
+    CreateDecision decision = DecideCreate(context);
+    if (!decision.create) {
+      // The new snapshot is not needed: the job that exists has its own.
+      (void)redis_.Command({"DEL", k.snapshot}, store::Retry::kIdempotent);
+      auto record = Get(tenant, decision.existing_job);
+      if (!record.ok()) return record.status();
+      return CreateOutcome{.job = *std::move(record), .existing = true};
+    }
+    auto outcome =
+        outbox_.Commit(scripts_->create, tenant,
+                       {.keys = {k.job, k.input, k.snapshot, k.active, k.round_jobs, request_key},
+                        .args = {job.job_id, input.round_id(), input.preview() ? "1" : "0",
+                                 job.rematch ? "1" : "0", absl::StrCat(input.snapshot_parts()),
+                                 absl::StrCat(input.snapshot_revision()), Micros(now),
+                                 job.correlation_id, input_bytes, absl::StrCat(kRequestIdSeconds),
+                                 job.request_id.empty() ? "0" : "1", KeysOf(*keys, "").job,
+                                 absl::StrCat(std::max<std::int64_t>(
+                                     1, absl::ToInt64Milliseconds(options_.snapshot_retention))),
+                                 context.active_job, active_state_text},
+                        .events = {*envelope}});
+    if (absl::IsAborted(outcome.status())) continue;  // the round's jobs changed: decide again
+    if (!outcome.ok()) return outcome.status();
+    auto record = Get(tenant, job.job_id);
+    if (!record.ok()) return record.status();
+    return CreateOutcome{.job = *std::move(record), .existing = false};
   }
-  auto record = Get(tenant, reply[1].str());
-  if (!record.ok()) return record.status();
-  return CreateOutcome{.job = *std::move(record), .existing = existing};
+  return absl::AbortedError("matching job create: the jobs of the round kept changing; try again");
 }
 
 absl::StatusOr<JobRecord> JobStore::Get(std::string_view tenant, std::string_view job_id) const {

@@ -7,6 +7,7 @@
 // is decided again on the job as it is now. Pure: no I/O.
 
 #include <cstdint>
+#include <string>
 #include <variant>
 
 #include "absl/status/status.h"
@@ -48,5 +49,22 @@ struct JobDecision {
 absl::Status SupersededError();
 
 JobDecision DecideJob(const JobStatus& current, const JobEvent& event);
+
+// What a request for a new job of a round meets: the job an earlier request with the same request
+// id made (if any), and the round's active job with its state (if any).
+struct CreateContext {
+  std::string requested_job{};  // "" when the request id is new or there is none
+  std::string active_job{};     // "" when the round has no active job
+  v1::MatchingJobState active_state = v1::MATCHING_JOB_STATE_UNSPECIFIED;
+};
+
+struct CreateDecision {
+  bool create = false;         // a new job is created (and becomes the round's active job)
+  std::string existing_job{};  // otherwise: the job the caller gets instead
+};
+
+// A repeated request id gets its earlier job; a round whose active job is still queued or
+// running gets that job; otherwise a new job is created.
+CreateDecision DecideCreate(const CreateContext& context);
 
 }  // namespace ipraktik::jobs
