@@ -42,11 +42,6 @@ class EvaluationServiceImpl final : public v1::EvaluationService::CallbackServic
                                v1::GetEvaluationReportResponse* r) override;
 
  private:
-  // Serves one unary call with the evaluator's method for the caller's tenant.
-  template <typename Request, typename Response>
-  Reactor* Serve(Context* context, const Request* request, Response* response,
-                 absl::StatusOr<Response> (Evaluator::*work)(const std::string&, const Request&));
-
   Evaluator& evaluator_;
   server::Calls calls_;
 };

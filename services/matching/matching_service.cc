@@ -90,20 +90,10 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
 MatchingServiceImpl::MatchingServiceImpl(Coordinator& coordinator, server::Calls calls)
     : coordinator_(coordinator), calls_(std::move(calls)) {}
 
-template <typename Request, typename Response>
-MatchingServiceImpl::Reactor* MatchingServiceImpl::Unary(
-    Context* context, const Request* request, Response* response,
-    absl::StatusOr<Response> (Coordinator::*method)(const Caller&, const Request&)) {
-  return calls_.Unary(context, request, response,
-                      [this, method](const server::CallContext& call, const Request& q) {
-                        return (coordinator_.*method)(CallerOf(call), q);
-                      });
-}
-
-#define IPRAKTIK_UNARY(Method)                                             \
-  MatchingServiceImpl::Reactor* MatchingServiceImpl::Method(               \
-      Context* c, const v1::Method##Request* q, v1::Method##Response* r) { \
-    return Unary(c, q, r, &Coordinator::Method);                           \
+#define IPRAKTIK_UNARY(Method)                                                    \
+  MatchingServiceImpl::Reactor* MatchingServiceImpl::Method(                      \
+      Context* c, const v1::Method##Request* q, v1::Method##Response* r) {        \
+    return calls_.UnaryOn(c, q, r, coordinator_, &Coordinator::Method, CallerOf); \
   }
 
 IPRAKTIK_UNARY(RequestMatching)

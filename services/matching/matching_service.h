@@ -55,10 +55,6 @@ class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
                           v1::ListPlacementsResponse* r) override;
 
  private:
-  template <typename Request, typename Response>
-  Reactor* Unary(Context* context, const Request* request, Response* response,
-                 absl::StatusOr<Response> (Coordinator::*method)(const Caller&, const Request&));
-
   Coordinator& coordinator_;
   server::Calls calls_;
 };

@@ -169,20 +169,10 @@ RegistrationServiceImpl::Reactor* RegistrationServiceImpl::SignUp(Context* conte
       });
 }
 
-template <typename Request, typename Response>
-RegistrationServiceImpl::Reactor* RegistrationServiceImpl::Unary(
-    Context* context, const Request* request, Response* response,
-    absl::StatusOr<Response> (Registrar::*method)(const Caller&, const Request&)) {
-  return calls_.Unary(context, request, response,
-                      [this, method](const server::CallContext& call, const Request& q) {
-                        return (registrar_.*method)(CallerOf(call), q);
-                      });
-}
-
-#define IPRAKTIK_UNARY(Method)                                             \
-  RegistrationServiceImpl::Reactor* RegistrationServiceImpl::Method(       \
-      Context* c, const v1::Method##Request* q, v1::Method##Response* r) { \
-    return Unary(c, q, r, &Registrar::Method);                             \
+#define IPRAKTIK_UNARY(Method)                                                \
+  RegistrationServiceImpl::Reactor* RegistrationServiceImpl::Method(          \
+      Context* c, const v1::Method##Request* q, v1::Method##Response* r) {    \
+    return calls_.UnaryOn(c, q, r, registrar_, &Registrar::Method, CallerOf); \
   }
 
 IPRAKTIK_UNARY(CreateProgramme)

@@ -128,10 +128,6 @@ class RegistrationServiceImpl final : public v1::RegistrationService::CallbackSe
       Context* context, const v1::ExportRoundSnapshotRequest* request) override;
 
  private:
-  template <typename Request, typename Response>
-  Reactor* Unary(Context* context, const Request* request, Response* response,
-                 absl::StatusOr<Response> (Registrar::*method)(const Caller&, const Request&));
-
   Registrar& registrar_;
   server::Calls calls_;
   // Last: destroyed (and so drained) first, while everything its calls use still exists.

@@ -29,9 +29,9 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "ipraktik/logging/logger.h"
+#include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/call_context.h"
 #include "ipraktik/server/executor.h"
-#include "ipraktik/rpc_status/rpc_status.h"
 
 namespace ipraktik::server {
 
@@ -82,6 +82,22 @@ class Calls {
       Finish<Request>(reactor, call, response, domain(std::as_const(call), *request));
     });
     return reactor;
+  }
+
+  // A unary call served by a domain object's method, as every service's handlers are:
+  // (object.*method)(to_caller(call), request) on the executor. object must outlive the call.
+  template <typename Request, typename Response, typename Object, typename Caller,
+            typename ToCaller>
+  grpc::ServerUnaryReactor* UnaryOn(grpc::CallbackServerContext* context, const Request* request,
+                                    Response* response, Object& object,
+                                    absl::StatusOr<Response> (Object::*method)(const Caller&,
+                                                                               const Request&),
+                                    ToCaller to_caller) const {
+    return Unary(context, request, response,
+                 [&object, method, to_caller = std::move(to_caller)](const CallContext& call,
+                                                                     const Request& q) {
+                   return (object.*method)(to_caller(call), q);
+                 });
   }
 
   // A unary call whose domain call finishes elsewhere, e.g. in a batch:
