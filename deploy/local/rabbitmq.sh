@@ -91,9 +91,11 @@ CONF
     chmod 400 "$dir/.erlang.cookie"
   fi
   setsid "$bin/rabbitmq-server" >"$dir/log/console.log" 2>&1 </dev/null &
-  if ! wait_until 60 "rabbitmq health" health; then
+  # Ready in 3-6 s on a quiet machine; a loaded one (parallel tests and a build on 2 cores) has
+  # taken over a minute, so the bound is generous: it only ends a start that will never succeed.
+  if ! wait_until 180 "rabbitmq health" health; then
     tail -20 "$dir/log/console.log" >&2 || true
-    die "rabbitmq on port $RABBITMQ_PORT did not become healthy within 60 s; see $dir/log"
+    die "rabbitmq on port $RABBITMQ_PORT did not become healthy within 180 s; see $dir/log"
   fi
   watch_owner "$here/rabbitmq.sh" "$dir"
   echo "rabbitmq ready on 127.0.0.1:$RABBITMQ_PORT (management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT, guest/guest)"

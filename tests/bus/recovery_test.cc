@@ -55,7 +55,8 @@ class RecoveryTest : public BrokerTest {
     std::vector<std::string> confirmed;
     std::vector<std::string> failed;
     std::atomic<int> published = 0;
-    std::thread publishing([&] {
+    // A jthread: a failed assertion below ends the test with its message, not std::terminate.
+    std::jthread publishing([&] {
       for (int i = 0; i < kMessages; ++i) {
         std::string id = queue + "-" + std::to_string(i);
         absl::Status status = publisher->Publish(Event("test." + queue, id));
