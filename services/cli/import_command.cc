@@ -116,6 +116,8 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
     stub = v1::RegistrationService::NewStub(
         grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
     context.AddMetadata("x-ipraktik-tenant", tenant);
+    // No deadline on purpose: a stream without one is bounded per message by the server
+    // (docs/api.md, Deadlines), so a file of any size imports as long as it keeps moving.
     writer = stub->ImportSignUps(&context, &summary);
   }
 

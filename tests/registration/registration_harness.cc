@@ -34,7 +34,7 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   harness.handlers.metrics = &metrics_;
   handlers_ = std::make_unique<server::Executor>(harness.handlers);
   service_ = std::make_unique<RegistrationServiceImpl>(
-      *registrar_, server::Calls(*handlers_, server::DeadlinePolicy{}, logger));
+      *registrar_, server::Calls(*handlers_, harness.deadlines, logger));
   auto server = server::GrpcServer::Start({.address = "127.0.0.1:0", .metrics = &metrics_},
                                           {{"ipraktik.v1.RegistrationService", service_.get()}});
   if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));

@@ -67,6 +67,8 @@ class InProcessRegistration {
     absl::Duration redis_command_timeout = absl::Seconds(2);
     // Without the bus: no outbox relay and no consumer (amqp_url is not used).
     bool with_bus = true;
+    // How long the handlers may work on calls (e.g. a tiny default to outlast it).
+    server::DeadlinePolicy deadlines;
   };
 
   InProcessRegistration(const ipraktik::testing::RedisServer& redis, const std::string& amqp_url,

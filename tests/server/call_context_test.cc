@@ -110,6 +110,25 @@ TEST(ParseCallContextTest, SetsTheDeadline) {
   auto call = ParseCallContext(metadata.map(), kNow, kNow + 3s, kPolicy);
   ASSERT_TRUE(call.ok());
   EXPECT_EQ(call->deadline, kNow + 3s);
+  EXPECT_EQ(call->StepDeadline(kNow + 1s), kNow + 3s);  // a unary call has one deadline
+}
+
+TEST(ParseCallContextTest, AStreamWithoutAClientDeadlineGetsTheDefaultPerStep) {
+  TestMetadata metadata{{{"x-ipraktik-tenant", "a"}}};
+  auto call = ParseCallContext(metadata.map(), kNow, std::nullopt, kPolicy, CallShape::kStream);
+  ASSERT_TRUE(call.ok());
+  EXPECT_FALSE(call->expired());
+  EXPECT_EQ(call->StepDeadline(kNow), kNow + 10s);
+  EXPECT_EQ(call->StepDeadline(kNow + 1h), kNow + 1h + 10s);  // no overall limit
+}
+
+TEST(ParseCallContextTest, AStreamsClientDeadlineBoundsItUncappedAndEachStepByTheCap) {
+  TestMetadata metadata{{{"x-ipraktik-tenant", "a"}}};
+  auto call = ParseCallContext(metadata.map(), kNow, kNow + 2h, kPolicy, CallShape::kStream);
+  ASSERT_TRUE(call.ok());
+  EXPECT_EQ(call->deadline, kNow + 2h);
+  EXPECT_EQ(call->StepDeadline(kNow + 1h), kNow + 1h + 60s);
+  EXPECT_EQ(call->StepDeadline(kNow + 2h - 1s), kNow + 2h);
 }
 
 }  // namespace

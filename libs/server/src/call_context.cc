@@ -61,6 +61,12 @@ std::chrono::system_clock::time_point EffectiveDeadline(
   return std::min(*client_deadline, latest);
 }
 
+std::chrono::system_clock::time_point CallContext::StepDeadline(
+    std::chrono::system_clock::time_point start) const {
+  if (!step_timeout || deadline - start <= *step_timeout) return deadline;
+  return start + *step_timeout;
+}
+
 std::string NewCorrelationId() {
   std::array<unsigned char, 16> bytes{};
   std::size_t filled = 0;
@@ -80,7 +86,7 @@ std::string NewCorrelationId() {
 absl::StatusOr<CallContext> ParseCallContext(
     const Metadata& metadata, std::chrono::system_clock::time_point now,
     std::optional<std::chrono::system_clock::time_point> client_deadline,
-    const DeadlinePolicy& policy) {
+    const DeadlinePolicy& policy, CallShape shape) {
   errors::Violations violations;
   CallContext call;
   call.tenant = SingleValue(metadata, kTenantHeader).value_or("");
@@ -92,19 +98,27 @@ absl::StatusOr<CallContext> ParseCallContext(
     call.correlation_id = NewCorrelationId();
   }
   if (!violations.empty()) return violations.ToStatus("invalid request metadata");
-  call.deadline = EffectiveDeadline(now, client_deadline, policy);
+  if (shape == CallShape::kUnary) {
+    call.deadline = EffectiveDeadline(now, client_deadline, policy);
+  } else if (client_deadline) {  // bounds the whole stream, uncapped; each step gets at most max
+    call.deadline = *client_deadline;
+    call.step_timeout = policy.max_timeout;
+  } else {  // no overall limit; each step gets the default (capped like a unary call's)
+    call.deadline = std::chrono::system_clock::time_point::max();
+    call.step_timeout = std::min(policy.default_timeout, policy.max_timeout);
+  }
   return call;
 }
 
 absl::StatusOr<CallContext> ReadCallContext(grpc::ServerContextBase& context,
-                                            const DeadlinePolicy& policy) {
+                                            const DeadlinePolicy& policy, CallShape shape) {
   auto now = std::chrono::system_clock::now();
   std::optional<std::chrono::system_clock::time_point> client_deadline;
   // gRPC reports "no deadline" as the far future.
   if (auto deadline = context.deadline(); deadline < now + std::chrono::hours(24 * 365)) {
     client_deadline = deadline;
   }
-  auto call = ParseCallContext(context.client_metadata(), now, client_deadline, policy);
+  auto call = ParseCallContext(context.client_metadata(), now, client_deadline, policy, shape);
   if (call.ok()) context.AddInitialMetadata(kCorrelationIdHeader, call->correlation_id);
   return call;
 }

@@ -31,8 +31,8 @@ std::string MethodName(std::string_view request_type) {
 Calls::Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger)
     : executor_(executor), deadlines_(deadlines), logger_(std::move(logger)) {}
 
-absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context) const {
-  auto call = ReadCallContext(context, deadlines_);
+absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context, CallShape shape) const {
+  auto call = ReadCallContext(context, deadlines_, shape);
   if (call.ok() && call->expired()) {
     return absl::DeadlineExceededError("the call's deadline had passed when it arrived");
   }
@@ -42,15 +42,17 @@ absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context) const 
 void Calls::Run(const CallContext& call, Step step) const {
   // Shared, because step must still be callable here when the executor refuses the work.
   auto shared = std::make_shared<Step>(std::move(step));
-  absl::Status queued = executor_.Submit([shared, deadline = call.deadline]() {
-    if (std::chrono::system_clock::now() >= deadline) {
-      std::move (*shared)(absl::DeadlineExceededError(
-          "the call's deadline passed while it waited for a handler thread"));
-      return;
-    }
-    deadline::Scope scope(absl::FromChrono(deadline));
-    std::move (*shared)(absl::OkStatus());
-  });
+  // A step's clock starts when it is asked for, so its wait for a thread counts.
+  absl::Status queued =
+      executor_.Submit([shared, deadline = call.StepDeadline(std::chrono::system_clock::now())]() {
+        if (std::chrono::system_clock::now() >= deadline) {
+          std::move (*shared)(absl::DeadlineExceededError(
+              "the call's deadline passed while it waited for a handler thread"));
+          return;
+        }
+        deadline::Scope scope(absl::FromChrono(deadline));
+        std::move (*shared)(absl::OkStatus());
+      });
   if (!queued.ok()) std::move (*shared)(std::move(queued));
 }
 

@@ -15,8 +15,9 @@
 //                         });
 //   }
 //
-// Streaming handlers Open the call, then do each blocking step through Run (see
-// registration_service.cc's import and export).
+// Streaming handlers Open the call with CallShape::kStream, then do each blocking step (one
+// received message's work, producing one message to send) through Run, which gives each step its
+// own deadline (see registration_service.cc's import and export).
 
 #include <memory>
 #include <string>
@@ -55,10 +56,13 @@ class Calls {
   Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger);
 
   // The start of every call: its tenant, correlation id and deadline (INVALID_ARGUMENT for bad
-  // metadata; DEADLINE_EXCEEDED when the deadline passed before the call arrived).
-  absl::StatusOr<CallContext> Open(grpc::ServerContextBase& context) const;
+  // metadata; DEADLINE_EXCEEDED when the deadline passed before the call arrived). Streams open
+  // with CallShape::kStream: their deadline applies per step (DeadlinePolicy).
+  absl::StatusOr<CallContext> Open(grpc::ServerContextBase& context,
+                                   CallShape shape = CallShape::kUnary) const;
 
-  // Runs step on the executor under call's deadline (see Step).
+  // Runs step on the executor under the deadline of a step of call starting now
+  // (CallContext::StepDeadline; the whole deadline for a unary call), see Step.
   void Run(const CallContext& call, Step step) const;
 
   // A unary call whose domain call, domain(call, request) -> absl::StatusOr<Response>, runs on
