@@ -1,12 +1,11 @@
 #include "evaluation_store.h"
 
 #include <charconv>
-#include <cstdio>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "ipraktik/model/date.h"
 #include "ipraktik/store/keys.h"
 
 namespace ipraktik::evaluation {
@@ -50,20 +49,10 @@ class Keys {
   store::TenantKeys keys_;
 };
 
-std::string FormatDay(year_month_day day) {
-  if (!day.ok()) return "";
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-  return text;
-}
+std::string FormatDay(year_month_day day) { return day.ok() ? model::FormatDate(day) : ""; }
 
 year_month_day ParseDay(std::string_view text) {
-  int y = 0;
-  unsigned m = 0;
-  unsigned d = 0;
-  if (std::sscanf(std::string(text).c_str(), "%d-%u-%u", &y, &m, &d) != 3) return {};
-  return year_month_day{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
+  return model::ParseDate(text).value_or(year_month_day{});
 }
 
 std::int64_t ToInt(std::string_view text) {
@@ -237,78 +226,6 @@ std::string WavePrefix(Wave wave) { return wave == Wave::kFirst ? "f_" : "u_"; }
 std::string Participation::Id() const {
   if (role == Role::kHost) return absl::StrCat(placement_id, ":host:", host_offer_id);
   return absl::StrCat(placement_id, ":intern");
-}
-
-std::int64_t DayNumber(year_month_day day) {
-  return std::chrono::sys_days(day).time_since_epoch().count();
-}
-
-std::vector<std::pair<std::string, std::int64_t>> TallyFields(const Tally& tally) {
-  std::vector<std::pair<std::string, std::int64_t>> fields = {
-      {"participants", tally.participants},
-      {"cross_sector", tally.cross_sector},
-      {"answers", tally.answers},
-      {"recommend", tally.would_recommend},
-      {"contacts", tally.new_contacts},
-      {"contacts_n", tally.new_contacts_answers},
-      {"fu_invited", tally.follow_up_invited},
-      {"fu_answers", tally.follow_up_answers},
-      {"used", tally.used_learning},
-      {"kept", tally.kept_contact},
-      {"changed", tally.workplace_changed}};
-  for (int q = 0; q < kRatingQuestions; ++q) {
-    for (int v = 0; v < kRatingValues; ++v) {
-      fields.emplace_back(absl::StrCat("r", q, "_", v + kMinRating), tally.ratings[q][v]);
-    }
-  }
-  for (int v = 0; v < kLengthVerdicts; ++v) {
-    fields.emplace_back(absl::StrCat("len", v), tally.length[v]);
-  }
-  std::erase_if(fields, [](const auto& field) { return field.second == 0; });
-  return fields;
-}
-
-Tally TallyFromFields(const Fields& fields) {
-  std::map<std::string, std::int64_t*> slots;
-  Tally tally;
-  slots["participants"] = &tally.participants;
-  slots["cross_sector"] = &tally.cross_sector;
-  slots["answers"] = &tally.answers;
-  slots["recommend"] = &tally.would_recommend;
-  slots["contacts"] = &tally.new_contacts;
-  slots["contacts_n"] = &tally.new_contacts_answers;
-  slots["fu_invited"] = &tally.follow_up_invited;
-  slots["fu_answers"] = &tally.follow_up_answers;
-  slots["used"] = &tally.used_learning;
-  slots["kept"] = &tally.kept_contact;
-  slots["changed"] = &tally.workplace_changed;
-  for (int q = 0; q < kRatingQuestions; ++q) {
-    for (int v = 0; v < kRatingValues; ++v) {
-      slots[absl::StrCat("r", q, "_", v + kMinRating)] = &tally.ratings[q][v];
-    }
-  }
-  for (int v = 0; v < kLengthVerdicts; ++v) slots[absl::StrCat("len", v)] = &tally.length[v];
-  for (const auto& [field, value] : fields) {
-    if (auto it = slots.find(field); it != slots.end()) *it->second = ToInt(value);
-  }
-  return tally;
-}
-
-std::string CellId(const CellKey& key) {
-  return absl::StrJoin({key.programme_id, key.round_id, std::string(RoleName(key.role)), key.sector,
-                        key.region, key.host_sector},
-                       "|");
-}
-
-std::optional<CellKey> CellKeyFromId(std::string_view id) {
-  std::vector<std::string> parts = absl::StrSplit(absl::string_view(id.data(), id.size()), '|');
-  if (parts.size() != 6 || (parts[2] != "intern" && parts[2] != "host")) return std::nullopt;
-  return CellKey{.programme_id = parts[0],
-                 .round_id = parts[1],
-                 .role = parts[2] == "intern" ? Role::kIntern : Role::kHost,
-                 .sector = parts[3],
-                 .region = parts[4],
-                 .host_sector = parts[5]};
 }
 
 EvaluationStore::EvaluationStore(store::Pool& redis, outbox::Outbox& outbox)
