@@ -60,24 +60,9 @@ class NotificationTest : public ::testing::Test {
   void SetUp() override {
     static int tests = 0;
     tenant_ = "t" + std::to_string(++tests) + "-" + std::to_string(::getpid());
-    settings_.smtp.url = servers->smtp->url();
-    settings_.smtp.timeout = std::chrono::seconds(5);
-    settings_.templates = ipraktik::testing::SourceDir() / "services/notification/templates";
-    settings_.notifier.defaults = {.sender_name = "Innovationspraktikken",
-                                   .sender_address = "ipraktik@coi.example",
-                                   .signature_da = "Venlig hilsen\nSekretariatet",
-                                   .signature_en = "Kind regards\nThe secretariat",
-                                   .reminder_days_before = 3};
-    settings_.notifier.lease = absl::Seconds(10);
+    settings_ = TestSettings(*servers->smtp, tenant_);
     settings_.notifier.time_zone = Copenhagen();
-    settings_.notifier.send_rate = 0;
     settings_.senders = 3;
-    settings_.queue = "notification.test-" + tenant_;
-    settings_.retry = {.max_attempts = 30,
-                       .initial_delay = std::chrono::milliseconds(200),
-                       .multiplier = 1.5,
-                       .max_delay = std::chrono::milliseconds(1000)};
-    settings_.notifier.max_attempts = settings_.retry.max_attempts;
     settings_.reminder_poll = absl::Milliseconds(100);
     redis_ = std::make_unique<store::Pool>(
         store::Options{.host = "127.0.0.1", .port = servers->redis->port(), .pool_size = 8});
