@@ -19,18 +19,13 @@
 #include "ipraktik/v1/placement_events.pb.h"
 #include "local_servers.h"
 #include "notification_app.h"
+#include "proto_day.h"
 
 namespace ipraktik::notification::testing {
 
 using Json = nlohmann::json;
 
-inline v1::Date ProtoDay(absl::CivilDay day) {
-  v1::Date date;
-  date.set_year(static_cast<int>(day.year()));
-  date.set_month(day.month());
-  date.set_day(day.day());
-  return date;
-}
+using ::ipraktik::testing::ProtoDay;
 
 // Settings for a notification service under test: the local SMTP server, the real templates,
 // the programme's sender defaults, no send rate limit, and retries quick enough for a test
