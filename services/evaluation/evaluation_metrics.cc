@@ -2,38 +2,25 @@
 
 #include <string>
 
-#include "prometheus/counter.h"
+#include "ipraktik/metrics/counters.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 
 namespace ipraktik::evaluation {
-namespace {
-
-void Increment(prometheus::Counter* counter) {
-  if (counter != nullptr) counter->Increment();
-}
-
-}  // namespace
 
 EvaluationMetrics::EvaluationMetrics(prometheus::Registry* registry) {
   if (registry == nullptr) return;
-  auto& invitations = prometheus::BuildCounter()
-                          .Name("ipraktik_evaluation_invitations_total")
-                          .Help("Invitations to evaluate an internship, by survey")
-                          .Register(*registry);
-  auto& reminders = prometheus::BuildCounter()
-                        .Name("ipraktik_evaluation_reminders_total")
-                        .Help("Reminders to evaluate an internship, by survey")
-                        .Register(*registry);
+  auto& invitations = metrics::CounterFamily(*registry, "ipraktik_evaluation_invitations_total",
+                                             "Invitations to evaluate an internship, by survey");
+  auto& reminders = metrics::CounterFamily(*registry, "ipraktik_evaluation_reminders_total",
+                                           "Reminders to evaluate an internship, by survey");
   for (Wave wave : {Wave::kFirst, Wave::kFollowUp}) {
     const std::string name(WaveName(wave));
     invitations_[static_cast<int>(wave)] = &invitations.Add({{"wave", name}});
     reminders_[static_cast<int>(wave)] = &reminders.Add({{"wave", name}});
   }
-  auto& answers = prometheus::BuildCounter()
-                      .Name("ipraktik_evaluation_answers_total")
-                      .Help("Survey answers stored (corrections included), by role")
-                      .Register(*registry);
+  auto& answers = metrics::CounterFamily(*registry, "ipraktik_evaluation_answers_total",
+                                         "Survey answers stored (corrections included), by role");
   for (Role role : {Role::kIntern, Role::kHost}) {
     answers_[static_cast<int>(role)] = &answers.Add({{"role", std::string(RoleName(role))}});
   }
@@ -49,8 +36,12 @@ void EvaluationMetrics::ResponseRate(const std::string& tenant, const std::strin
   response_rates_->Add({{"tenant", tenant}, {"round", round_id}}).Set(rate);
 }
 
-void EvaluationMetrics::Invitation(Wave wave) { Increment(invitations_[static_cast<int>(wave)]); }
-void EvaluationMetrics::Reminder(Wave wave) { Increment(reminders_[static_cast<int>(wave)]); }
-void EvaluationMetrics::Answer(Role role) { Increment(answers_[static_cast<int>(role)]); }
+void EvaluationMetrics::Invitation(Wave wave) {
+  metrics::Increment(invitations_[static_cast<int>(wave)]);
+}
+void EvaluationMetrics::Reminder(Wave wave) {
+  metrics::Increment(reminders_[static_cast<int>(wave)]);
+}
+void EvaluationMetrics::Answer(Role role) { metrics::Increment(answers_[static_cast<int>(role)]); }
 
 }  // namespace ipraktik::evaluation

@@ -18,14 +18,6 @@ Wave OpenWave(const EvaluationProgress& progress) {
   return progress.follow_up.invited ? Wave::kFollowUp : Wave::kFirst;
 }
 
-v1::Date ToProto(std::chrono::year_month_day day) {
-  v1::Date date;
-  date.set_year(static_cast<int>(day.year()));
-  date.set_month(static_cast<int>(static_cast<unsigned>(day.month())));
-  date.set_day(static_cast<int>(static_cast<unsigned>(day.day())));
-  return date;
-}
-
 v1::QuestionKind ToProto(QuestionKind kind) {
   switch (kind) {
     case QuestionKind::kRating:
@@ -239,8 +231,8 @@ absl::StatusOr<v1::LookupEvaluationResponse> Evaluator::Lookup(
   response.set_wave(wave == Wave::kFirst ? v1::EVALUATION_WAVE_FIRST
                                          : v1::EVALUATION_WAVE_FOLLOW_UP);
   response.set_host_workplace_name(p.host_workplace_name);
-  *response.mutable_first_day() = ToProto(p.first_day);
-  *response.mutable_last_day() = ToProto(p.last_day);
+  *response.mutable_first_day() = model::ToProto(p.first_day);
+  *response.mutable_last_day() = model::ToProto(p.last_day);
   const bool english = person.language() == v1::LANGUAGE_ENGLISH;
   response.set_language(english ? v1::LANGUAGE_ENGLISH : v1::LANGUAGE_DANISH);
   for (const Question& question : QuestionsFor(p.role, wave)) {

@@ -9,8 +9,8 @@
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/events/envelope.h"
+#include "ipraktik/metrics/counters.h"
 #include "ipraktik/v1/placement_events.pb.h"
-#include "prometheus/counter.h"
 #include "prometheus/registry.h"
 #include "publication.h"
 
@@ -53,26 +53,17 @@ absl::StatusOr<events::Envelope> Event(const Caller& caller, std::string type, s
 struct Coordinator::Metrics {
   explicit Metrics(prometheus::Registry* registry) {
     if (registry == nullptr) return;
-    auto& requests = prometheus::BuildCounter()
-                         .Name("ipraktik_matching_requests_total")
-                         .Help("Matching requests, by whether they started a job")
-                         .Register(*registry);
+    auto& requests = metrics::CounterFamily(*registry, "ipraktik_matching_requests_total",
+                                            "Matching requests, by whether they started a job");
     started = &requests.Add({{"result", "started"}});
     joined = &requests.Add({{"result", "already_running"}});
-    auto& publications = prometheus::BuildCounter()
-                             .Name("ipraktik_matching_publications_total")
-                             .Help("Publications of matching results, by outcome")
-                             .Register(*registry);
+    auto& publications = metrics::CounterFamily(*registry, "ipraktik_matching_publications_total",
+                                                "Publications of matching results, by outcome");
     published = &publications.Add({{"result", "published"}});
     repeated = &publications.Add({{"result", "already_published"}});
-    notified = &prometheus::BuildCounter()
-                    .Name("ipraktik_matching_notified_total")
-                    .Help("People told about a new or changed placement by publications")
-                    .Register(*registry)
-                    .Add({});
-  }
-  static void Add(prometheus::Counter* counter, double value = 1) {
-    if (counter != nullptr) counter->Increment(value);
+    notified =
+        &metrics::SingleCounter(*registry, "ipraktik_matching_notified_total",
+                                "People told about a new or changed placement by publications");
   }
   prometheus::Counter* started = nullptr;
   prometheus::Counter* joined = nullptr;
@@ -112,7 +103,7 @@ absl::StatusOr<v1::RequestMatchingResponse> Coordinator::RequestMatching(
   auto active = jobs_.ActiveJob(caller.tenant, round_id);
   if (!active.ok()) return active.status();
   if (active->has_value()) {
-    Metrics::Add(metrics_->joined);
+    metrics::Increment(metrics_->joined);
     *response.mutable_job() = (*active)->ToProto();
     response.set_already_running(true);
     return response;
@@ -158,7 +149,7 @@ absl::StatusOr<v1::RequestMatchingResponse> Coordinator::RequestMatching(
 
   auto created = jobs_.Create(caller.tenant, job);
   if (!created.ok()) return created.status();
-  Metrics::Add(created->existing ? metrics_->joined : metrics_->started);
+  metrics::Increment(created->existing ? metrics_->joined : metrics_->started);
   *response.mutable_job() = created->job.ToProto();
   response.set_already_running(created->existing);
   logger_.WithTenant(caller.tenant)
@@ -274,7 +265,7 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::Publish(const Caller& c
   if (!job.ok()) return job.status();
   v1::PublishMatchingResponse response;
   if (job->published_at != absl::InfinitePast()) {
-    Metrics::Add(metrics_->repeated);
+    metrics::Increment(metrics_->repeated);
     *response.mutable_job() = job->ToProto();
     response.set_already_published(true);
     return response;
@@ -395,8 +386,8 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   *response.mutable_job() = updated->ToProto();
   response.set_already_published(!*marked);
   response.set_notified(static_cast<std::int32_t>(publication.notified));
-  Metrics::Add(*marked ? metrics_->published : metrics_->repeated);
-  Metrics::Add(metrics_->notified, static_cast<double>(publication.notified));
+  metrics::Increment(*marked ? metrics_->published : metrics_->repeated);
+  metrics::Increment(metrics_->notified, static_cast<double>(publication.notified));
   logger_.WithTenant(caller.tenant)
       .WithCorrelationId(caller.correlation_id)
       .Info("matching published", {{"job_id", job.job_id},

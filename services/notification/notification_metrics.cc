@@ -1,10 +1,11 @@
 #include "notification_metrics.h"
 
-#include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <algorithm>
+
+#include "ipraktik/metrics/counters.h"
 
 namespace ipraktik::notification {
 
@@ -22,29 +23,20 @@ NotificationMetrics::NotificationMetrics(prometheus::Registry* registry) : regis
               .Register(*registry_)
               .Add({}, prometheus::Histogram::BucketBoundaries{0.1, 0.5, 1, 5, 15, 60, 300, 900,
                                                                3600, 4 * 3600, 24 * 3600});
-  duplicates_ = &prometheus::BuildCounter()
-                     .Name("ipraktik_notification_duplicates_skipped_total")
-                     .Help("Messages not sent because their record showed them done or being sent")
-                     .Register(*registry_)
-                     .Add({});
-  erased_ = &prometheus::BuildCounter()
-                 .Name("ipraktik_notification_participants_erased_total")
-                 .Help("Participants whose messages and events were erased (GDPR)")
-                 .Register(*registry_)
-                 .Add({});
-  skipped_erased_ = &prometheus::BuildCounter()
-                         .Name("ipraktik_notification_erased_recipients_skipped_total")
-                         .Help("Messages not sent because their recipient's data was erased")
-                         .Register(*registry_)
-                         .Add({});
+  duplicates_ = &metrics::SingleCounter(
+      *registry_, "ipraktik_notification_duplicates_skipped_total",
+      "Messages not sent because their record showed them done or being sent");
+  erased_ = &metrics::SingleCounter(*registry_, "ipraktik_notification_participants_erased_total",
+                                    "Participants whose messages and events were erased (GDPR)");
+  skipped_erased_ =
+      &metrics::SingleCounter(*registry_, "ipraktik_notification_erased_recipients_skipped_total",
+                              "Messages not sent because their recipient's data was erased");
 }
 
 void NotificationMetrics::Sent(MessageKind kind, absl::Duration latency) {
   if (registry_ == nullptr) return;
-  prometheus::BuildCounter()
-      .Name("ipraktik_notification_emails_sent_total")
-      .Help("E-mails the SMTP server accepted, by kind")
-      .Register(*registry_)
+  metrics::CounterFamily(*registry_, "ipraktik_notification_emails_sent_total",
+                         "E-mails the SMTP server accepted, by kind")
       .Add({{"kind", MessageKindName(kind)}})
       .Increment();
   latency_->Observe(absl::ToDoubleSeconds(latency));
@@ -52,35 +44,26 @@ void NotificationMetrics::Sent(MessageKind kind, absl::Duration latency) {
 
 void NotificationMetrics::Failed(const std::string& reason) {
   if (registry_ == nullptr) return;
-  prometheus::BuildCounter()
-      .Name("ipraktik_notification_emails_failed_total")
-      .Help("E-mails given up on, by reason (bad_address, rejected, gave_up, template, no_answer)")
-      .Register(*registry_)
+  metrics::CounterFamily(
+      *registry_, "ipraktik_notification_emails_failed_total",
+      "E-mails given up on, by reason (bad_address, rejected, gave_up, template, no_answer)")
       .Add({{"reason", reason}})
       .Increment();
 }
 
 void NotificationMetrics::Retried(const std::string& reason) {
   if (registry_ == nullptr) return;
-  prometheus::BuildCounter()
-      .Name("ipraktik_notification_emails_retried_total")
-      .Help("Sends that failed for now and will be tried again, by reason")
-      .Register(*registry_)
+  metrics::CounterFamily(*registry_, "ipraktik_notification_emails_retried_total",
+                         "Sends that failed for now and will be tried again, by reason")
       .Add({{"reason", reason}})
       .Increment();
 }
 
-void NotificationMetrics::Duplicate() {
-  if (duplicates_ != nullptr) duplicates_->Increment();
-}
+void NotificationMetrics::Duplicate() { metrics::Increment(duplicates_); }
 
-void NotificationMetrics::Erased() {
-  if (erased_ != nullptr) erased_->Increment();
-}
+void NotificationMetrics::Erased() { metrics::Increment(erased_); }
 
-void NotificationMetrics::SkippedErased() {
-  if (skipped_erased_ != nullptr) skipped_erased_->Increment();
-}
+void NotificationMetrics::SkippedErased() { metrics::Increment(skipped_erased_); }
 
 void NotificationMetrics::QueueLag(absl::Duration lag) {
   if (lag_ != nullptr) lag_->Observe(absl::ToDoubleSeconds(std::max(lag, absl::ZeroDuration())));

@@ -31,8 +31,6 @@ class RegistrarMetrics {
   void SnapshotExport(bool completed);
 
  private:
-  static void Increment(prometheus::Counter* counter);
-
   prometheus::Counter* signups_created_ = nullptr;
   prometheus::Counter* signups_updated_ = nullptr;
   prometheus::Counter* signups_replayed_ = nullptr;

@@ -25,6 +25,7 @@
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/keys.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
+#include "proto_day.h"
 #include "scheduler.h"
 
 namespace ipraktik::evaluation::testing {
@@ -33,13 +34,7 @@ constexpr char kSecret[] = "test-secret";
 constexpr char kFormUrl[] = "https://forms.example/evaluation/";
 const absl::CivilDay kLastDay(2026, 9, 11);
 
-inline v1::Date ProtoDay(absl::CivilDay day) {
-  v1::Date date;
-  date.set_year(static_cast<int>(day.year()));
-  date.set_month(day.month());
-  date.set_day(day.day());
-  return date;
-}
+using ::ipraktik::testing::ProtoDay;
 
 inline v1::RoundCard Round() {
   v1::RoundCard round;

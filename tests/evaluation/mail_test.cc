@@ -50,24 +50,8 @@ class MailTest : public EvaluationParts {
  protected:
   void SetUp() override {
     SetUpParts(servers->redis->port());
-    notification::NotificationSettings settings;
-    settings.smtp.url = servers->smtp->url();
-    settings.smtp.timeout = std::chrono::seconds(5);
-    settings.templates = ipraktik::testing::SourceDir() / "services/notification/templates";
-    settings.notifier.defaults = {.sender_name = "Innovationspraktikken",
-                                  .sender_address = "ipraktik@coi.example",
-                                  .signature_da = "Venlig hilsen\nSekretariatet",
-                                  .signature_en = "Kind regards\nThe secretariat",
-                                  .reminder_days_before = 3};
-    settings.notifier.lease = absl::Seconds(10);
-    settings.notifier.send_rate = 0;
+    auto settings = notification::testing::TestSettings(*servers->smtp, tenant_);
     settings.senders = 1;  // one at a time: the marker e-mail comes after everything before it
-    settings.queue = "notification.test-" + tenant_;
-    settings.retry = {.max_attempts = 30,
-                      .initial_delay = std::chrono::milliseconds(200),
-                      .multiplier = 1.5,
-                      .max_delay = std::chrono::milliseconds(1000)};
-    settings.notifier.max_attempts = settings.retry.max_attempts;
     logging::Logger logger("notification", logging::Level::kWarning);
     auto app = notification::NotificationApp::Start(settings, *redis_, nullptr, logger,
                                                     server::Calls(handlers_, {}, logger),

@@ -224,6 +224,18 @@ class WorkerTest : public ::testing::Test {
     return seen;
   }
 
+  // job_id was announced by exactly one finished event (FinishedEventsSettled).
+  void ExpectAnnouncedOnce(const std::string& job_id) {
+    EXPECT_EQ(FinishedEventsSettled(job_id)[job_id], 1);
+  }
+
+  // job_id was solved with the round's result after `attempts` attempts, and announced once.
+  void ExpectSolvedOnce(const std::string& job_id, int attempts) {
+    ExpectTheRoundsResult(job_id);
+    EXPECT_EQ(Job(job_id).attempts, attempts);
+    ExpectAnnouncedOnce(job_id);
+  }
+
   void ExpectTheRoundsResult(const std::string& job_id) {
     const jobs::JobRecord job = Job(job_id);
     ASSERT_EQ(job.state, v1::MATCHING_JOB_STATE_DONE) << job.failure_reason;
@@ -264,10 +276,7 @@ TEST_F(WorkerTest, TwoWorkersDoAJobOnceWithTheRightResult) {
   StartRelay();
   CreateJob("job-a");
   ASSERT_TRUE(Eventually([&] { return Finished("job-a"); })) << workers_["w1"]->Output();
-  ExpectTheRoundsResult("job-a");
-  EXPECT_EQ(Job("job-a").attempts, 1);
-  auto events = FinishedEventsSettled("job-a");
-  EXPECT_EQ(events["job-a"], 1);
+  ExpectSolvedOnce("job-a", 1);
 }
 
 TEST_F(WorkerTest, AWorkerKilledMidJobLeavesItToAnother) {
@@ -282,10 +291,7 @@ TEST_F(WorkerTest, AWorkerKilledMidJobLeavesItToAnother) {
 
   StartWorker("survivor");
   ASSERT_TRUE(Eventually([&] { return Finished("job-k"); })) << workers_["survivor"]->Output();
-  ExpectTheRoundsResult("job-k");
-  EXPECT_EQ(Job("job-k").attempts, 2);
-  auto events = FinishedEventsSettled("job-k");
-  EXPECT_EQ(events["job-k"], 1);
+  ExpectSolvedOnce("job-k", 2);
 }
 
 TEST_F(WorkerTest, AJobThatKeepsStoppingItsWorkersFailsForGoodWithTheReason) {
@@ -308,8 +314,7 @@ TEST_F(WorkerTest, AJobThatKeepsStoppingItsWorkersFailsForGoodWithTheReason) {
   const std::optional<bus::Delivery> dead = TakeDeadLetter();
   ASSERT_TRUE(dead.has_value());
   EXPECT_EQ(JobIdOf(*dead), "job-s");
-  auto events = FinishedEventsSettled("job-s");
-  EXPECT_EQ(events["job-s"], 1);
+  ExpectAnnouncedOnce("job-s");
 }
 
 TEST_F(WorkerTest, AJobWaitingInTheQueueSurvivesABrokerRestart) {
@@ -372,10 +377,7 @@ TEST_F(WorkerTest, ADuplicatedJobMessageIsHandledOnce) {
     auto queue = admin_->InspectQueue(jobs::kJobQueue);
     return queue.ok() && queue->messages == 0;
   }));
-  ExpectTheRoundsResult("job-d");
-  EXPECT_EQ(Job("job-d").attempts, 1);
-  auto events = FinishedEventsSettled("job-d");
-  EXPECT_EQ(events["job-d"], 1);
+  ExpectSolvedOnce("job-d", 1);
 }
 
 TEST_F(WorkerTest, AMalformedMessageIsDeadLetteredAndTheWorkerGoesOn) {

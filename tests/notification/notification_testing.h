@@ -18,17 +18,38 @@
 #include "ipraktik/v1/evaluation_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
 #include "local_servers.h"
+#include "notification_app.h"
+#include "proto_day.h"
 
 namespace ipraktik::notification::testing {
 
 using Json = nlohmann::json;
 
-inline v1::Date ProtoDay(absl::CivilDay day) {
-  v1::Date date;
-  date.set_year(static_cast<int>(day.year()));
-  date.set_month(day.month());
-  date.set_day(day.day());
-  return date;
+using ::ipraktik::testing::ProtoDay;
+
+// Settings for a notification service under test: the local SMTP server, the real templates,
+// the programme's sender defaults, no send rate limit, and retries quick enough for a test
+// (about a second apart at most). `queue_suffix` keeps each test's queue apart.
+inline NotificationSettings TestSettings(const ipraktik::testing::SmtpServer& smtp,
+                                         const std::string& queue_suffix) {
+  NotificationSettings settings;
+  settings.smtp.url = smtp.url();
+  settings.smtp.timeout = std::chrono::seconds(5);
+  settings.templates = ipraktik::testing::SourceDir() / "services/notification/templates";
+  settings.notifier.defaults = {.sender_name = "Innovationspraktikken",
+                                .sender_address = "ipraktik@coi.example",
+                                .signature_da = "Venlig hilsen\nSekretariatet",
+                                .signature_en = "Kind regards\nThe secretariat",
+                                .reminder_days_before = 3};
+  settings.notifier.lease = absl::Seconds(10);
+  settings.notifier.send_rate = 0;
+  settings.queue = "notification.test-" + queue_suffix;
+  settings.retry = {.max_attempts = 30,
+                    .initial_delay = std::chrono::milliseconds(200),
+                    .multiplier = 1.5,
+                    .max_delay = std::chrono::milliseconds(1000)};
+  settings.notifier.max_attempts = settings.retry.max_attempts;
+  return settings;
 }
 
 inline v1::RoundCard RoundCard(const std::string& round_id) {

@@ -60,24 +60,9 @@ class NotificationTest : public ::testing::Test {
   void SetUp() override {
     static int tests = 0;
     tenant_ = "t" + std::to_string(++tests) + "-" + std::to_string(::getpid());
-    settings_.smtp.url = servers->smtp->url();
-    settings_.smtp.timeout = std::chrono::seconds(5);
-    settings_.templates = ipraktik::testing::SourceDir() / "services/notification/templates";
-    settings_.notifier.defaults = {.sender_name = "Innovationspraktikken",
-                                   .sender_address = "ipraktik@coi.example",
-                                   .signature_da = "Venlig hilsen\nSekretariatet",
-                                   .signature_en = "Kind regards\nThe secretariat",
-                                   .reminder_days_before = 3};
-    settings_.notifier.lease = absl::Seconds(10);
+    settings_ = TestSettings(*servers->smtp, tenant_);
     settings_.notifier.time_zone = Copenhagen();
-    settings_.notifier.send_rate = 0;
     settings_.senders = 3;
-    settings_.queue = "notification.test-" + tenant_;
-    settings_.retry = {.max_attempts = 30,
-                       .initial_delay = std::chrono::milliseconds(200),
-                       .multiplier = 1.5,
-                       .max_delay = std::chrono::milliseconds(1000)};
-    settings_.notifier.max_attempts = settings_.retry.max_attempts;
     settings_.reminder_poll = absl::Milliseconds(100);
     redis_ = std::make_unique<store::Pool>(
         store::Options{.host = "127.0.0.1", .port = servers->redis->port(), .pool_size = 8});
@@ -211,6 +196,14 @@ class NotificationTest : public ::testing::Test {
     return Eventually([&] { return finished() >= events; });
   }
 
+  // This test's messages: those the SMTP server received for its tenant's addresses.
+  int TenantMessages() const { return CountContaining(*servers->smtp, tenant_ + ".example"); }
+
+  // Waits until the SMTP server received at least `count` of this test's messages.
+  bool TenantReceived(int count) const {
+    return Eventually([&] { return TenantMessages() >= count; });
+  }
+
   std::string tenant_;
   NotificationSettings settings_;
   prometheus::Registry registry_;
@@ -272,8 +265,7 @@ TEST_F(NotificationTest, EveryMessageArrivesWithItsContentAttachmentAndEncoding)
   invitation.set_host_workplace_name("Socialforvaltningen");
   Send(contract::kEvaluationInvitationRequested, invitation);
 
-  ASSERT_TRUE(
-      Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 4; }));
+  ASSERT_TRUE(TenantReceived(4));
   ASSERT_TRUE(FinishedWith(4)) << "the records and metrics follow the SMTP server's answer";
   Json all = ReceivedMail(*servers->smtp);
   auto to_soren = MailTo(all, Email("soren"));
@@ -371,8 +363,7 @@ TEST_F(NotificationTest, AReMatchUpdatesTheAffectedAndCancelsTheLostHostsInvitat
   auto placed = PlacedEvent("r2", intern, old_host, Days(first_day, 2), "pl-anna");
   Send(contract::kInternPlaced, placed);
   Send(contract::kHostInternsAssigned, HostAssigned("r2", old_host, {placed}, 1));
-  ASSERT_TRUE(
-      Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 2; }));
+  ASSERT_TRUE(TenantReceived(2));
 
   // The re-match moves Anna: she gets an update, the old host a cancellation, the new host the
   // invitation; nobody else hears anything.
@@ -382,8 +373,7 @@ TEST_F(NotificationTest, AReMatchUpdatesTheAffectedAndCancelsTheLostHostsInvitat
   Send(contract::kHostInternsAssigned, HostAssigned("r2", new_host, {moved}, 1));
   // A late copy of the first placement (an older revision) changes nothing.
   Send(contract::kInternPlaced, placed);
-  ASSERT_TRUE(
-      Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 5; }));
+  ASSERT_TRUE(TenantReceived(5));
   ASSERT_TRUE(FinishedWith(6)) << "every event handled: nothing more will be sent";
 
   Json all = ReceivedMail(*servers->smtp);
@@ -435,8 +425,7 @@ TEST_F(NotificationTest, ARedeliveredEventAndTwoReplicasSendEachEmailOnce) {
   for (int copy = 0; copy < 3; ++copy) {
     for (const auto& envelope : envelopes) Publish(*publisher_, envelope);
   }
-  ASSERT_TRUE(
-      Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 20; }));
+  ASSERT_TRUE(TenantReceived(20));
   ASSERT_TRUE(FinishedWith(60)) << "every copy handled: no duplicate is still on its way";
   std::map<std::string, int> per_recipient;
   for (const auto& message : MailTo(ReceivedMail(*servers->smtp), tenant_ + ".example")) {
@@ -518,8 +507,7 @@ TEST_F(NotificationTest, SmtpDownForAWhileThenUpEverythingArrivesOnce) {
   }));
   EXPECT_EQ(RoundDeliveries("r4")[0].failure_reason(), "transient");
   servers->smtp->Start();
-  ASSERT_TRUE(
-      Eventually([&] { return CountContaining(*servers->smtp, tenant_ + ".example") >= 6; }));
+  ASSERT_TRUE(TenantReceived(6));
   ASSERT_TRUE(FinishedWith(6)) << "no retry is still on its way";
   std::map<std::string, int> per_recipient;
   for (const auto& message : MailTo(ReceivedMail(*servers->smtp), tenant_ + ".example")) {
@@ -632,7 +620,7 @@ TEST_F(NotificationTest, PreviewRendersWithoutSendingInEitherLanguage) {
        PlacedEvent("r6-marker", PersonCard("p-m", "Maren", Email("maren")),
                    OfferCard("h-p", Email("phost")), Days(Today() + 80, 3), "pl-marker"));
   ASSERT_TRUE(FinishedWith(1));
-  EXPECT_EQ(CountContaining(*servers->smtp, tenant_ + ".example"), 1) << "the marker's only";
+  EXPECT_EQ(TenantMessages(), 1) << "the marker's only";
   EXPECT_TRUE(RoundDeliveries("r6").empty());
 }
 

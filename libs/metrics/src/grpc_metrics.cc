@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/support/interceptor.h"
 #include "grpcpp/support/status.h"
-#include "prometheus/counter.h"
+#include "ipraktik/metrics/counters.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 
@@ -106,18 +106,12 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
 class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   explicit MetricsInterceptorFactory(prometheus::Registry& registry)
-      : started_(prometheus::BuildCounter()
-                     .Name("grpc_server_started_total")
-                     .Help("gRPC calls begun on the server")
-                     .Register(registry)),
-        handled_(prometheus::BuildCounter()
-                     .Name("grpc_server_handled_total")
-                     .Help("gRPC calls finished on the server, by status code")
-                     .Register(registry)),
-        errors_(prometheus::BuildCounter()
-                    .Name("grpc_server_errors_total")
-                    .Help("gRPC calls finished with a status other than OK")
-                    .Register(registry)),
+      : started_(
+            CounterFamily(registry, "grpc_server_started_total", "gRPC calls begun on the server")),
+        handled_(CounterFamily(registry, "grpc_server_handled_total",
+                               "gRPC calls finished on the server, by status code")),
+        errors_(CounterFamily(registry, "grpc_server_errors_total",
+                              "gRPC calls finished with a status other than OK")),
         latency_(prometheus::BuildHistogram()
                      .Name("grpc_server_handling_seconds")
                      .Help("Time from the start of a gRPC call to its status being sent")

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "prometheus/counter.h"
+#include "ipraktik/metrics/counters.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
@@ -29,34 +29,23 @@ std::string_view ResultLabel(CommandResult result) {
 
 ConnectionMetrics::ConnectionMetrics(prometheus::Registry* registry) {
   if (registry == nullptr) return;
-  commands_ = &prometheus::BuildCounter()
-                   .Name("ipraktik_redis_commands_total")
-                   .Help("Redis commands (and pipelines) sent, by command and result")
-                   .Register(*registry);
+  commands_ = &metrics::CounterFamily(*registry, "ipraktik_redis_commands_total",
+                                      "Redis commands (and pipelines) sent, by command and result");
   latency_ = &prometheus::BuildHistogram()
                   .Name("ipraktik_redis_command_duration_seconds")
                   .Help("Time from sending a Redis command (or pipeline) to its last reply")
                   .Register(*registry);
-  reconnects_ = &prometheus::BuildCounter()
-                     .Name("ipraktik_redis_reconnects_total")
-                     .Help("Redis connections opened again after a connection broke")
-                     .Register(*registry)
-                     .Add({});
-  connect_failures_ = &prometheus::BuildCounter()
-                           .Name("ipraktik_redis_connect_failures_total")
-                           .Help("Attempts to connect to Redis that failed")
-                           .Register(*registry)
-                           .Add({});
+  reconnects_ = &metrics::SingleCounter(*registry, "ipraktik_redis_reconnects_total",
+                                        "Redis connections opened again after a connection broke");
+  connect_failures_ = &metrics::SingleCounter(*registry, "ipraktik_redis_connect_failures_total",
+                                              "Attempts to connect to Redis that failed");
   pool_in_use_ = &prometheus::BuildGauge()
                       .Name("ipraktik_redis_pool_connections_in_use")
                       .Help("Redis connections lent out by the pool")
                       .Register(*registry)
                       .Add({});
-  pool_exhausted_ = &prometheus::BuildCounter()
-                         .Name("ipraktik_redis_pool_exhausted_total")
-                         .Help("Times no pooled Redis connection became free in time")
-                         .Register(*registry)
-                         .Add({});
+  pool_exhausted_ = &metrics::SingleCounter(*registry, "ipraktik_redis_pool_exhausted_total",
+                                            "Times no pooled Redis connection became free in time");
 }
 
 void ConnectionMetrics::RecordCommand(std::string_view command, CommandResult result,
@@ -70,20 +59,14 @@ void ConnectionMetrics::RecordCommand(std::string_view command, CommandResult re
   latency_->Add({{"command", name}}, kBuckets).Observe(absl::ToDoubleSeconds(latency));
 }
 
-void ConnectionMetrics::RecordReconnect() {
-  if (reconnects_ != nullptr) reconnects_->Increment();
-}
+void ConnectionMetrics::RecordReconnect() { metrics::Increment(reconnects_); }
 
-void ConnectionMetrics::RecordConnectFailure() {
-  if (connect_failures_ != nullptr) connect_failures_->Increment();
-}
+void ConnectionMetrics::RecordConnectFailure() { metrics::Increment(connect_failures_); }
 
 void ConnectionMetrics::SetPoolInUse(int connections) {
   if (pool_in_use_ != nullptr) pool_in_use_->Set(connections);
 }
 
-void ConnectionMetrics::RecordPoolExhausted() {
-  if (pool_exhausted_ != nullptr) pool_exhausted_->Increment();
-}
+void ConnectionMetrics::RecordPoolExhausted() { metrics::Increment(pool_exhausted_); }
 
 }  // namespace ipraktik::store
