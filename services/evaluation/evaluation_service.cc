@@ -14,35 +14,20 @@ const std::string& TenantOf(const server::CallContext& call) { return call.tenan
 
 }  // namespace
 
-EvaluationServiceImpl::Reactor* EvaluationServiceImpl::LookupEvaluation(
-    Context* c, const v1::LookupEvaluationRequest* q, v1::LookupEvaluationResponse* r) {
-  return calls_.UnaryOn(c, q, r, evaluator_, &Evaluator::Lookup, TenantOf);
-}
+// Each RPC is the Evaluator's method of the same meaning, for the caller's tenant.
+#define IPRAKTIK_EVALUATION_UNARY(Rpc, Method)                                \
+  EvaluationServiceImpl::Reactor* EvaluationServiceImpl::Rpc(                 \
+      Context* c, const v1::Rpc##Request* q, v1::Rpc##Response* r) {          \
+    return calls_.UnaryOn(c, q, r, evaluator_, &Evaluator::Method, TenantOf); \
+  }
 
-EvaluationServiceImpl::Reactor* EvaluationServiceImpl::SubmitEvaluation(
-    Context* c, const v1::SubmitEvaluationRequest* q, v1::SubmitEvaluationResponse* r) {
-  return calls_.UnaryOn(c, q, r, evaluator_, &Evaluator::Submit, TenantOf);
-}
+IPRAKTIK_EVALUATION_UNARY(LookupEvaluation, Lookup)
+IPRAKTIK_EVALUATION_UNARY(SubmitEvaluation, Submit)
+IPRAKTIK_EVALUATION_UNARY(CloseEvaluation, Close)
+IPRAKTIK_EVALUATION_UNARY(GetEvaluationSettings, GetSettings)
+IPRAKTIK_EVALUATION_UNARY(UpdateEvaluationSettings, UpdateSettings)
+IPRAKTIK_EVALUATION_UNARY(GetEvaluationReport, Report)
 
-EvaluationServiceImpl::Reactor* EvaluationServiceImpl::CloseEvaluation(
-    Context* c, const v1::CloseEvaluationRequest* q, v1::CloseEvaluationResponse* r) {
-  return calls_.UnaryOn(c, q, r, evaluator_, &Evaluator::Close, TenantOf);
-}
-
-EvaluationServiceImpl::Reactor* EvaluationServiceImpl::GetEvaluationSettings(
-    Context* c, const v1::GetEvaluationSettingsRequest* q, v1::GetEvaluationSettingsResponse* r) {
-  return calls_.UnaryOn(c, q, r, evaluator_, &Evaluator::GetSettings, TenantOf);
-}
-
-EvaluationServiceImpl::Reactor* EvaluationServiceImpl::UpdateEvaluationSettings(
-    Context* c, const v1::UpdateEvaluationSettingsRequest* q,
-    v1::UpdateEvaluationSettingsResponse* r) {
-  return calls_.UnaryOn(c, q, r, evaluator_, &Evaluator::UpdateSettings, TenantOf);
-}
-
-EvaluationServiceImpl::Reactor* EvaluationServiceImpl::GetEvaluationReport(
-    Context* c, const v1::GetEvaluationReportRequest* q, v1::GetEvaluationReportResponse* r) {
-  return calls_.UnaryOn(c, q, r, evaluator_, &Evaluator::Report, TenantOf);
-}
+#undef IPRAKTIK_EVALUATION_UNARY
 
 }  // namespace ipraktik::evaluation

@@ -25,18 +25,15 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
     }
     call_ = *std::move(call);
     caller_ = CallerOf(call_);
-    calls_.Run(call_, [this, request = &request](absl::Status ready) {
-      if (ready.ok()) {
-        auto job = coordinator_.ResultOf(caller_, *request);
-        ready = job.status();
-        if (job.ok()) job_ = *std::move(job);
-      }
-      if (!ready.ok()) {
-        End(ready);
-        return;
-      }
-      WriteNext();
-    });
+    calls_.RunOr(
+        call_,
+        [this, request = &request] {
+          auto job = coordinator_.ResultOf(caller_, *request);
+          if (!job.ok()) return End(job.status());
+          job_ = *std::move(job);
+          WriteNext();
+        },
+        [this](absl::Status why) { End(why); });
   }
 
   void OnWriteDone(bool ok) override {
@@ -44,13 +41,8 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
       return;
     }
-    calls_.Run(call_, [this](absl::Status ready) {
-      if (!ready.ok()) {
-        End(ready);
-        return;
-      }
-      WriteNext();
-    });
+    calls_.RunOr(
+        call_, [this] { WriteNext(); }, [this](absl::Status why) { End(why); });
   }
 
   void OnDone() override { delete this; }

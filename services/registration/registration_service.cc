@@ -89,18 +89,15 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
       return;
     }
     call_ = *std::move(call);
-    calls_.Run(call_, [this, request = &request](absl::Status ready) {
-      if (ready.ok()) {
-        auto exporter = registrar_.StartExport(CallerOf(call_), *request);
-        ready = exporter.status();
-        if (exporter.ok()) exporter_ = *std::move(exporter);
-      }
-      if (!ready.ok()) {
-        End(ready);
-        return;
-      }
-      WriteNext();
-    });
+    calls_.RunOr(
+        call_,
+        [this, request = &request] {
+          auto exporter = registrar_.StartExport(CallerOf(call_), *request);
+          if (!exporter.ok()) return End(exporter.status());
+          exporter_ = *std::move(exporter);
+          WriteNext();
+        },
+        [this](absl::Status why) { End(why); });
   }
 
   void OnWriteDone(bool ok) override {
@@ -108,13 +105,8 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
       End(absl::CancelledError("the client went away during the export"));
       return;
     }
-    calls_.Run(call_, [this](absl::Status ready) {
-      if (!ready.ok()) {
-        End(ready);
-        return;
-      }
-      WriteNext();
-    });
+    calls_.RunOr(
+        call_, [this] { WriteNext(); }, [this](absl::Status why) { End(why); });
   }
 
   void OnDone() override { delete this; }

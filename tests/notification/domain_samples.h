@@ -17,26 +17,39 @@ inline Round SampleRound() {
       .programme_id = "coi", .round_id = "r-2026-37", .name = "Innovationspraktik 2026, uge 37"};
 }
 
-inline Person Intern(Language language = Language::kDanish) {
-  return {.participant_id = "p-henrik",
-          .name = "Henrik Skov Nielsen",
-          .email = "henrik@politi.example",
-          .phone = "+45 11 22 33 44",
-          .job_title = "Kriminalassistent",
-          .workplace_name = "National Kriminalteknisk Center",
-          .workplace_sector = Sector::kState,
+// A person of the samples: who they are and where they work.
+struct SamplePerson {
+  const char* id;
+  const char* name;
+  const char* email;
+  const char* phone;
+  const char* job_title;
+  const char* workplace_name;
+  Sector sector;
+};
+
+inline Person PersonOf(const SamplePerson& sample, Language language) {
+  return {.participant_id = sample.id,
+          .name = sample.name,
+          .email = sample.email,
+          .phone = sample.phone,
+          .job_title = sample.job_title,
+          .workplace_name = sample.workplace_name,
+          .workplace_sector = sample.sector,
           .language = language};
 }
 
+inline Person Intern(Language language = Language::kDanish) {
+  return PersonOf({"p-henrik", "Henrik Skov Nielsen", "henrik@politi.example", "+45 11 22 33 44",
+                   "Kriminalassistent", "National Kriminalteknisk Center", Sector::kState},
+                  language);
+}
+
 inline Person HostContact(Language language = Language::kDanish) {
-  return {.participant_id = "p-lene",
-          .name = "Lene Krogh Jeppesen",
-          .email = "lene@kk.example",
-          .phone = "+45 33 66 33 66",
-          .job_title = "Videndelingskonsulent",
-          .workplace_name = "Socialforvaltningen, Københavns Kommune",
-          .workplace_sector = Sector::kMunicipal,
-          .language = language};
+  return PersonOf(
+      {"p-lene", "Lene Krogh Jeppesen", "lene@kk.example", "+45 33 66 33 66",
+       "Videndelingskonsulent", "Socialforvaltningen, Københavns Kommune", Sector::kMunicipal},
+      language);
 }
 
 inline HostOffer Offer(Language contact_language = Language::kDanish) {

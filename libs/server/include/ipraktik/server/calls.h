@@ -65,6 +65,18 @@ class Calls {
   // (CallContext::StepDeadline; the whole deadline for a unary call), see Step.
   void Run(const CallContext& call, Step step) const;
 
+  // Run for a stream's next step: step() on a worker, or failed(why) when it will not run.
+  void RunOr(const CallContext& call, absl::AnyInvocable<void() &&> step,
+             absl::AnyInvocable<void(absl::Status) &&> failed) const {
+    Run(call, [step = std::move(step), failed = std::move(failed)](absl::Status ready) mutable {
+      if (ready.ok()) {
+        std::move(step)();
+      } else {
+        std::move(failed)(std::move(ready));
+      }
+    });
+  }
+
   // A unary call whose domain call, domain(call, request) -> absl::StatusOr<Response>, runs on
   // the executor.
   template <typename Request, typename Response, typename Domain>
