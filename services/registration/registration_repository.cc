@@ -1,5 +1,8 @@
 #include "registration_repository.h"
 
+#include <openssl/sha.h>
+
+#include <array>
 #include <charconv>
 #include <cstdio>
 
@@ -160,6 +163,20 @@ absl::StatusOr<KeySpace> KeySpace::For(std::string_view tenant) {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   return KeySpace(*std::move(keys));
+}
+
+std::string KeySpace::EmailIndex(std::string_view normalized_email) const {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(normalized_email.data()), normalized_email.size(),
+         digest.data());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name;
+  name.reserve(2 * digest.size());
+  for (unsigned char byte : digest) {
+    name.push_back(kHex[byte >> 4]);
+    name.push_back(kHex[byte & 0xF]);
+  }
+  return keys_.Key("email", name);
 }
 
 std::string KeySpace::WorkplaceNameIndex(std::string_view folded_name,

@@ -68,9 +68,9 @@ class KeySpace {
   }
 
   // Lookups (plain strings holding an id).
-  std::string EmailIndex(std::string_view normalized_email) const {
-    return keys_.Key("email", normalized_email);
-  }
+  // Named by the SHA-256 of the address, so no key name holds an e-mail address (key names
+  // outlive erasure in the AOF's history and show in every key listing).
+  std::string EmailIndex(std::string_view normalized_email) const;
   std::string WorkplaceNameIndex(std::string_view folded_name,
                                  std::string_view folded_municipality) const;
   std::string ApprovalToken(std::string_view token) const { return keys_.Key("approval", token); }
