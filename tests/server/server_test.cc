@@ -87,7 +87,6 @@ class ProbeServiceImpl : public test::ProbeService::CallbackService {
           }
           if (!probe.missing_round().empty())
             return errors::NotFound("round", probe.missing_round());
-          std::this_thread::sleep_for(std::chrono::milliseconds(probe.delay_ms()));
           ProbeReply answer;
           answer.set_tenant(call.tenant);
           answer.set_correlation_id(call.correlation_id);
@@ -327,23 +326,20 @@ TEST_F(ServerTest, HealthIsServingUntilSwitchedOff) {
 }
 
 TEST_F(ServerTest, ShutdownLetsCallsUnderWayFinish) {
-  ProbeRequest slow;
-  slow.set_delay_ms(500);
-  auto pending = std::async(std::launch::async, [&] {
+  ProbeRequest held;
+  held.set_hold(true);
+  auto pending = CallInTheBackground(held, 30s);
+  service_.gate.WaitForWaiters(1);  // the call is under way on a handler thread
+  auto shutdown = std::async(std::launch::async, [&] { server_->Shutdown(30s); });
+  // The shutdown has begun once a new call is refused; the held call is still under way.
+  ASSERT_TRUE(ipraktik::testing::Eventually([&] {
     ProbeReply reply;
-    return Probe(slow, reply);
-  });
-  // Wait until the call is under way.
-  for (int i = 0; i < 200 && MetricsText().find("grpc_server_in_flight 1") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
-  server_->Shutdown(5s);
+    return Probe({}, reply, 2s).error_code() == grpc::StatusCode::UNAVAILABLE;
+  }));
+  service_.gate.Open();
   auto status = pending.get();
   EXPECT_TRUE(status.ok()) << status.error_message();
-  // No new calls once shut down.
-  ProbeReply reply;
-  EXPECT_EQ(Probe({}, reply, 2s).error_code(), grpc::StatusCode::UNAVAILABLE);
+  shutdown.get();
 }
 
 TEST(GrpcServerTest, ATakenPortIsAClearError) {
