@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace ipraktik::registration {
@@ -169,14 +170,8 @@ std::string KeySpace::EmailIndex(std::string_view normalized_email) const {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
   SHA256(reinterpret_cast<const unsigned char*>(normalized_email.data()), normalized_email.size(),
          digest.data());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string name;
-  name.reserve(2 * digest.size());
-  for (unsigned char byte : digest) {
-    name.push_back(kHex[byte >> 4]);
-    name.push_back(kHex[byte & 0xF]);
-  }
-  return keys_.Key("email", name);
+  return keys_.Key("email", absl::BytesToHexString(absl::string_view(
+                                reinterpret_cast<const char*>(digest.data()), digest.size())));
 }
 
 std::string KeySpace::WorkplaceNameIndex(std::string_view folded_name,

@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdint>
 
+#include "absl/strings/escaping.h"
+
 namespace ipraktik::tokens {
 namespace {
 
@@ -86,14 +88,8 @@ std::string Digest(std::string_view secret, std::string_view token) {
   unsigned int length = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(token.data()), token.size(), mac.data(), &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[mac[i] >> 4]);
-    out.push_back(kHex[mac[i] & 0xF]);
-  }
-  return out;
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(mac.data()), length));
 }
 
 }  // namespace ipraktik::tokens
