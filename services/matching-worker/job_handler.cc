@@ -32,7 +32,7 @@ struct JobHandler::Metrics {
                     .Add({}, prometheus::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2.5,
                                                                      5, 10, 30, 60, 120, 300, 600});
     matched = &prometheus::BuildHistogram()
-                   .Name("ipraktik_matching_interns_matched")
+                   .Name("ipraktik_matching_job_matched_interns")
                    .Help("Interns placed per finished matching job")
                    .Register(*registry)
                    .Add({}, prometheus::Histogram::BucketBoundaries{10, 100, 1'000, 10'000, 100'000,

@@ -11,6 +11,7 @@
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/metrics/counters.h"
 #include "ipraktik/v1/placement_events.pb.h"
+#include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 #include "publication.h"
 
@@ -64,12 +65,37 @@ struct Coordinator::Metrics {
     notified =
         &metrics::SingleCounter(*registry, "ipraktik_matching_notified_total",
                                 "People told about a new or changed placement by publications");
+    published_interns = &prometheus::BuildGauge()
+                             .Name("ipraktik_matching_published_interns")
+                             .Help("Interns of a round's last publication, placed or unmatched")
+                             .Register(*registry);
+    cross_sector = &prometheus::BuildGauge()
+                        .Name("ipraktik_matching_cross_sector_ratio")
+                        .Help("Share of a round's last published placements that cross sectors")
+                        .Register(*registry);
+  }
+
+  // The programme view's figures of a round, from its newest publication.
+  void Published(const std::string& tenant, const std::string& round_id, std::int64_t placed,
+                 std::int64_t unmatched, double cross_sector_share) {
+    if (published_interns == nullptr) return;
+    const prometheus::Labels round = {{"tenant", tenant}, {"round", round_id}};
+    auto with = [&](const char* outcome) {
+      prometheus::Labels labels = round;
+      labels.emplace("outcome", outcome);
+      return labels;
+    };
+    published_interns->Add(with("placed")).Set(static_cast<double>(placed));
+    published_interns->Add(with("unmatched")).Set(static_cast<double>(unmatched));
+    cross_sector->Add(round).Set(cross_sector_share);
   }
   prometheus::Counter* started = nullptr;
   prometheus::Counter* joined = nullptr;
   prometheus::Counter* published = nullptr;
   prometheus::Counter* repeated = nullptr;
   prometheus::Counter* notified = nullptr;
+  prometheus::Family<prometheus::Gauge>* published_interns = nullptr;
+  prometheus::Family<prometheus::Gauge>* cross_sector = nullptr;
 };
 
 Coordinator::Coordinator(jobs::JobStore& jobs, MatchingRepository& repository,
@@ -388,6 +414,8 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   response.set_notified(static_cast<std::int32_t>(publication.notified));
   metrics::Increment(*marked ? metrics_->published : metrics_->repeated);
   metrics::Increment(metrics_->notified, static_cast<double>(publication.notified));
+  metrics_->Published(caller.tenant, round_id, publication.placed, publication.unplaced,
+                      job.summary.cross_sector_share());
   logger_.WithTenant(caller.tenant)
       .WithCorrelationId(caller.correlation_id)
       .Info("matching published", {{"job_id", job.job_id},

@@ -176,6 +176,7 @@ absl::StatusOr<std::optional<Registrar::SignUpOutcome>> Registrar::SignUpCommitt
     case CommitResult::Kind::kCommitted:
       break;
   }
+  if (commit.outcome.created) metrics_->RoundSignUp(input.caller.tenant, input.round_id);
   return std::move(commit.outcome);
 }
 

@@ -13,6 +13,8 @@ RegistrarMetrics::RegistrarMetrics(prometheus::Registry* registry) {
   signups_updated_ = &signups.Add({{"result", "updated"}});
   signups_replayed_ = &signups.Add({{"result", "replayed"}});
   signups_refused_ = &signups.Add({{"result", "refused"}});
+  round_signups_ = &metrics::CounterFamily(*registry, "ipraktik_registration_round_signups_total",
+                                           "Applications created, per tenant and round");
   auto& rows = metrics::CounterFamily(*registry, "ipraktik_registration_import_rows_total",
                                       "Rows of bulk imports, imported or failed");
   import_imported_ = &rows.Add({{"result", "imported"}});
@@ -31,6 +33,10 @@ void RegistrarMetrics::SignUpCreated() { metrics::Increment(signups_created_); }
 void RegistrarMetrics::SignUpUpdated() { metrics::Increment(signups_updated_); }
 void RegistrarMetrics::SignUpReplayed() { metrics::Increment(signups_replayed_); }
 void RegistrarMetrics::SignUpRefused() { metrics::Increment(signups_refused_); }
+void RegistrarMetrics::RoundSignUp(const std::string& tenant, const std::string& round_id) {
+  if (round_signups_ == nullptr) return;
+  round_signups_->Add({{"tenant", tenant}, {"round", round_id}}).Increment();
+}
 void RegistrarMetrics::ImportRow(bool imported) {
   metrics::Increment(imported ? import_imported_ : import_failed_);
 }

@@ -52,7 +52,7 @@ TEST(ExecutorTest, AFullQueueRefusesWithARetryDelayAndRunsNothingOfIt) {
   EXPECT_EQ(errors::RetryDelayOf(refused), absl::Milliseconds(300));
   const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
   EXPECT_THAT(text, HasSubstr("ipraktik_handler_rejected_total 1"));
-  EXPECT_THAT(text, HasSubstr("ipraktik_handler_queue_depth 2"));
+  EXPECT_THAT(text, HasSubstr("ipraktik_handler_queued_calls 2"));
   EXPECT_THAT(text, HasSubstr("ipraktik_handler_busy_threads 1"));
 
   release.count_down();

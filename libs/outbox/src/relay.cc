@@ -83,7 +83,7 @@ class RelayMetrics {
                              "Outbox entries moved to the dead-letter stream as unreadable");
     claimed_ = counter("ipraktik_outbox_claimed_total",
                        "Pending outbox entries taken over: retries, or a dead replica's batch");
-    backlog_ = gauge("ipraktik_outbox_backlog",
+    backlog_ = gauge("ipraktik_outbox_backlog_events",
                      "Outbox entries not yet published, over all tenants, at the last pass");
     lag_ = gauge("ipraktik_outbox_lag_seconds",
                  "Age of the oldest unpublished outbox entry at the last pass");

@@ -14,7 +14,7 @@ namespace ipraktik::server {
 Executor::Executor(ExecutorOptions options) : options_(std::move(options)) {
   if (options_.metrics != nullptr) {
     depth_ = &prometheus::BuildGauge()
-                  .Name("ipraktik_handler_queue_depth")
+                  .Name("ipraktik_handler_queued_calls")
                   .Help("Calls' work waiting for a handler thread")
                   .Register(*options_.metrics)
                   .Add({});

@@ -37,7 +37,7 @@ struct ExecutorOptions {
   std::size_t queue_capacity = 256;
   // The RetryInfo delay a refused caller is told to wait.
   absl::Duration retry_delay = absl::Milliseconds(100);
-  // When set: ipraktik_handler_queue_depth, ipraktik_handler_busy_threads and
+  // When set: ipraktik_handler_queued_calls, ipraktik_handler_busy_threads and
   // ipraktik_handler_rejected_total there. Must outlive the executor.
   prometheus::Registry* metrics = nullptr;
 };
