@@ -1,14 +1,40 @@
 #!/usr/bin/env bash
 # A private Prometheus on loopback under DIR that scrapes the given targets and loads the alert
 # rules in deploy/prometheus/alerts.yml, so the local stack can be watched as operations would.
-#   prometheus.sh start DIR PORT JOB=HOST:PORT...   start and wait until it answers
+#   prometheus.sh start DIR PORT JOB=HOST:PORT[/PATH[?NAME=VALUE&...]]...
+#                                 start and wait until it answers; PATH defaults to /metrics
 #   prometheus.sh stop DIR
 #   prometheus.sh kill DIR
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/common.sh"
 
-usage() { die "usage: prometheus.sh start DIR PORT JOB=HOST:PORT... | stop DIR | kill DIR"; }
+usage() { die "usage: prometheus.sh start DIR PORT JOB=HOST:PORT[/PATH[?QUERY]]... | stop DIR | kill DIR"; }
+
+# scrape_config JOB HOST:PORT[/PATH[?NAME=VALUE&...]]: one job of the generated configuration.
+scrape_config() {
+  local job=$1 address=${2%%/*} path=/metrics query=
+  if [[ $2 == */* ]]; then
+    path=/${2#*/}
+    if [[ $path == *\?* ]]; then
+      query=${path#*\?}
+      path=${path%%\?*}
+    fi
+  fi
+  echo "  - job_name: $job"
+  echo "    metrics_path: $path"
+  echo "    static_configs: [{targets: ['$address']}]"
+  [[ -n $query ]] || return 0
+  echo "    params:"
+  local pair names=()
+  IFS='&' read -ra pairs <<<"$query"
+  for pair in "${pairs[@]}"; do names+=("${pair%%=*}"); done
+  for name in $(printf '%s\n' "${names[@]}" | sort -u); do
+    local values=()
+    for pair in "${pairs[@]}"; do [[ ${pair%%=*} == "$name" ]] && values+=("'${pair#*=}'"); done
+    echo "      $name: [$(IFS=,; echo "${values[*]}")]"
+  done
+}
 [[ $# -ge 2 ]] || usage
 command=$1
 dir=$(instance_dir "$command" "$2") || exit 0
@@ -33,8 +59,7 @@ start)
     echo "rule_files: [alerts.yml]"
     echo "scrape_configs:"
     for target in "$@"; do
-      echo "  - job_name: ${target%%=*}"
-      echo "    static_configs: [{targets: ['${target#*=}']}]"
+      scrape_config "${target%%=*}" "${target#*=}"
     done
   } >"$dir/prometheus.yml"
   promtool check config "$dir/prometheus.yml" >/dev/null || die "prometheus: bad generated config $dir/prometheus.yml"

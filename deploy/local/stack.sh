@@ -13,7 +13,7 @@
 #   IPRAKTIK_STACK_BIN          where the programs are (default <repo>/build/bin)
 #   IPRAKTIK_STACK_PORT_OFFSET  added to every port below, to run a second stack beside one
 #   IPRAKTIK_STACK_WAIT         seconds a service may take to become healthy (default 40)
-# Ports: Redis 7379, RabbitMQ 7672 (management 7673, distribution 7674, epmd 7675, Prometheus
+# Ports: Redis 7379 (its Prometheus exporter 7380), RabbitMQ 7672 (management 7673, distribution 7674, epmd 7675, Prometheus
 # 7676), SMTP 7025, Prometheus 7090; gRPC 7101-7105 and metrics 9101-9105 for registration, matching,
 # matching-worker, notification, evaluation.
 set -euo pipefail
@@ -29,6 +29,7 @@ buf=$root/proto/node_modules/.bin/buf
 
 services=(registration matching matching-worker notification evaluation)
 redis_port=$((7379 + offset))
+redis_exporter_port=$((7380 + offset))
 rabbitmq_port=$((7672 + offset))
 smtp_port=$((7025 + offset))
 prometheus_port=$((7090 + offset))
@@ -136,13 +137,14 @@ stop_servers() {
   "$here/prometheus.sh" stop "$dir/prometheus" &
   "$here/smtp.sh" stop "$dir/smtp" &
   "$here/rabbitmq.sh" stop "$dir/rabbitmq" >/dev/null 2>&1 &
-  "$here/redis.sh" stop "$dir/redis" &
+  "$here/redis_exporter.sh" stop "$dir/redis_exporter" &
   wait
+  "$here/redis.sh" stop "$dir/redis"
 }
 
 stop_all() {
   trap '' INT TERM
-  say "stopping (services first, then Prometheus, SMTP, RabbitMQ and Redis)..."
+  say "stopping (services first, then Prometheus, the Redis exporter, SMTP, RabbitMQ and Redis)..."
   stop_services
   stop_servers
   rm -f "$dir/stack.pid"
@@ -170,7 +172,7 @@ print_addresses() {
       "http://127.0.0.1:$(metrics_port "$index")/metrics"
   done
   echo
-  echo "  Redis      127.0.0.1:$redis_port (data in $rel/redis/data)"
+  echo "  Redis      127.0.0.1:$redis_port (data in $rel/redis/data; exporter http://127.0.0.1:$redis_exporter_port/metrics)"
   echo "  RabbitMQ   $amqp_url"
   echo "             management http://127.0.0.1:$((rabbitmq_port + 1)) (guest/guest)"
   echo "  SMTP       127.0.0.1:$smtp_port: e-mails land in $rel/smtp/mail/new/, one file each"
@@ -197,6 +199,8 @@ run() {
   trap 'rm -f "$dir/stack.pid"' EXIT
 
   "$here/redis.sh" start "$dir/redis" "$redis_port" || { stop_all; exit 1; }
+  "$here/redis_exporter.sh" start "$dir/redis_exporter" "$redis_exporter_port" \
+    "127.0.0.1:$redis_port" || { stop_all; exit 1; }
   "$here/smtp.sh" start "$dir/smtp" "$smtp_port" || { stop_all; exit 1; }
   say "starting rabbitmq (a few seconds)..."
   "$here/rabbitmq.sh" start "$dir/rabbitmq" "$rabbitmq_port" || { stop_all; exit 1; }
@@ -206,7 +210,12 @@ run() {
   for index in "${!services[@]}"; do
     wait_healthy "${services[$index]}" "$index" || { stop_all; exit 1; }
   done
-  local targets=("rabbitmq=127.0.0.1:$((rabbitmq_port + 4))")
+  # RabbitMQ's queue depths and consumer counts per queue come from its detailed endpoint (the
+  # default one sums over all queues).
+  local rabbitmq_metrics=127.0.0.1:$((rabbitmq_port + 4))
+  local targets=("rabbitmq=$rabbitmq_metrics"
+    "rabbitmq-queues=$rabbitmq_metrics/metrics/detailed?family=queue_coarse_metrics&family=queue_consumer_count"
+    "redis=127.0.0.1:$redis_exporter_port")
   for index in "${!services[@]}"; do
     targets+=("ipraktik-${services[$index]}=127.0.0.1:$(metrics_port "$index")")
   done

@@ -31,32 +31,46 @@ NotificationMetrics::NotificationMetrics(prometheus::Registry* registry) : regis
   skipped_erased_ =
       &metrics::SingleCounter(*registry_, "ipraktik_notification_erased_recipients_skipped_total",
                               "Messages not sent because their recipient's data was erased");
+  // Every kind and the usual reasons at zero from the start: a rate or an alert over them has a
+  // series to work on before the first e-mail (or failure) of its kind.
+  for (MessageKind kind : kAllMessageKinds) SentCounter(kind);
+  for (const char* reason : {"bad_address", "rejected", "gave_up"}) FailedCounter(reason);
+  for (const char* reason : {"transient", "no_answer", "server_setup", "template"}) {
+    RetriedCounter(reason);
+  }
+}
+
+prometheus::Counter& NotificationMetrics::SentCounter(MessageKind kind) {
+  return metrics::CounterFamily(*registry_, "ipraktik_notification_emails_sent_total",
+                                "E-mails the SMTP server accepted, by kind")
+      .Add({{"kind", MessageKindName(kind)}});
+}
+
+prometheus::Counter& NotificationMetrics::FailedCounter(const std::string& reason) {
+  return metrics::CounterFamily(
+             *registry_, "ipraktik_notification_emails_failed_total",
+             "E-mails given up on, by reason (bad_address, rejected, gave_up, template, no_answer)")
+      .Add({{"reason", reason}});
+}
+
+prometheus::Counter& NotificationMetrics::RetriedCounter(const std::string& reason) {
+  return metrics::CounterFamily(*registry_, "ipraktik_notification_emails_retried_total",
+                                "Sends that failed for now and will be tried again, by reason")
+      .Add({{"reason", reason}});
 }
 
 void NotificationMetrics::Sent(MessageKind kind, absl::Duration latency) {
   if (registry_ == nullptr) return;
-  metrics::CounterFamily(*registry_, "ipraktik_notification_emails_sent_total",
-                         "E-mails the SMTP server accepted, by kind")
-      .Add({{"kind", MessageKindName(kind)}})
-      .Increment();
+  SentCounter(kind).Increment();
   latency_->Observe(absl::ToDoubleSeconds(latency));
 }
 
 void NotificationMetrics::Failed(const std::string& reason) {
-  if (registry_ == nullptr) return;
-  metrics::CounterFamily(
-      *registry_, "ipraktik_notification_emails_failed_total",
-      "E-mails given up on, by reason (bad_address, rejected, gave_up, template, no_answer)")
-      .Add({{"reason", reason}})
-      .Increment();
+  if (registry_ != nullptr) FailedCounter(reason).Increment();
 }
 
 void NotificationMetrics::Retried(const std::string& reason) {
-  if (registry_ == nullptr) return;
-  metrics::CounterFamily(*registry_, "ipraktik_notification_emails_retried_total",
-                         "Sends that failed for now and will be tried again, by reason")
-      .Add({{"reason", reason}})
-      .Increment();
+  if (registry_ != nullptr) RetriedCounter(reason).Increment();
 }
 
 void NotificationMetrics::Duplicate() { metrics::Increment(duplicates_); }

@@ -30,6 +30,11 @@ class NotificationMetrics {
   void QueueLag(absl::Duration lag);
 
  private:
+  // The labelled counters, registered on first use (the constructor makes the known ones).
+  prometheus::Counter& SentCounter(MessageKind kind);
+  prometheus::Counter& FailedCounter(const std::string& reason);
+  prometheus::Counter& RetriedCounter(const std::string& reason);
+
   prometheus::Registry* registry_;
   prometheus::Histogram* latency_ = nullptr;
   prometheus::Histogram* lag_ = nullptr;

@@ -24,7 +24,7 @@ using ::testing::HasSubstr;
 
 // Every port the stack uses at offset 0 (see stack.sh).
 std::vector<int> StackPorts() {
-  std::vector<int> ports = {7025, 7379, 7672, 7673, 7674, 7675, 7676};
+  std::vector<int> ports = {7025, 7379, 7380, 7672, 7673, 7674, 7675, 7676};
   for (int i = 0; i < 5; ++i) {
     ports.push_back(7101 + i);
     ports.push_back(9101 + i);
