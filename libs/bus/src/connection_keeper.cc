@@ -19,7 +19,9 @@ ConnectionKeeper::ConnectionKeeper(BrokerAddress address, const ConnectionOption
       retry_if_(IsTransient),
       logger_(options.logger.value_or(logging::Logger("bus"))),
       metrics_(options.metrics),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()) {
+  metrics_.Connecting(role_);
+}
 
 absl::StatusOr<Connection*> ConnectionKeeper::Get(Clock::time_point deadline) {
   if (connection_ && connection_->healthy()) return connection_.get();

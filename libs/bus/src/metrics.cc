@@ -48,11 +48,17 @@ void BusMetrics::PublishFailed(std::string_view reason, double count) {
       .Increment(count);
 }
 
+prometheus::Counter& BusMetrics::ReconnectsOf(std::string_view role) {
+  return CounterOf(*registry_, "ipraktik_bus_reconnects_total",
+                   "Connections rebuilt after the broker went away", {{"role", std::string(role)}});
+}
+
+void BusMetrics::Connecting(std::string_view role) {
+  if (registry_) ReconnectsOf(role);
+}
+
 void BusMetrics::Reconnected(std::string_view role) {
-  if (!registry_) return;
-  CounterOf(*registry_, "ipraktik_bus_reconnects_total",
-            "Connections rebuilt after the broker went away", {{"role", std::string(role)}})
-      .Increment();
+  if (registry_) ReconnectsOf(role).Increment();
 }
 
 QueueMetrics BusMetrics::ForQueue(const std::string& queue) {

@@ -42,10 +42,15 @@ class BusMetrics {
   void Published(double count);
   void Confirmed(double count);
   void PublishFailed(std::string_view reason, double count);
+  // A connection of this role exists: its reconnect counter starts at zero (an alert on its
+  // increase has a series before the first reconnect).
+  void Connecting(std::string_view role);
   void Reconnected(std::string_view role);
   QueueMetrics ForQueue(const std::string& queue);
 
  private:
+  prometheus::Counter& ReconnectsOf(std::string_view role);
+
   prometheus::Registry* registry_;
   prometheus::Counter* published_ = nullptr;
   prometheus::Counter* confirmed_ = nullptr;
