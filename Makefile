@@ -8,7 +8,7 @@ TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build test test-asan run stop bench fmt fmt-check clean api-release
+.PHONY: all deps build test test-asan run stop dashboards bench fmt fmt-check clean api-release
 
 all: build
 
@@ -35,6 +35,11 @@ run: build
 
 stop:
 	@deploy/local/stack.sh stop
+
+# Every dashboard of deploy/grafana as a PNG in build/dashboards/, from the Prometheus of a
+# running `make run` (another terminal), so they can be looked at without Grafana.
+dashboards: deps
+	@/usr/bin/python3 deploy/grafana/render.py --out $(BUILD_DIR)/dashboards
 
 bench: deps
 	cmake --preset default
