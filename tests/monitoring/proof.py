@@ -47,6 +47,7 @@ NEEDS_DAYS = {
 STACK_PORTS = [7025, 7090, 7379, 7380, 7672, 7673, 7674, 7675, 7676] + [
     p for i in range(5) for p in (7101 + i, 9101 + i)
 ]
+PERSONAL = ["@", "Praktikant", "Vært"]
 SERVICES = ["registration", "matching", "matching-worker", "notification", "evaluation"]
 TARGETS = len(SERVICES) + 3  # and rabbitmq, rabbitmq-queues, redis
 WAIT = 90  # seconds any one step may take on a loaded machine
@@ -215,7 +216,18 @@ def check_exposition(stack):
         if lint.returncode != 0 or lint.stdout.strip() or lint.stderr.strip():
             problems.append(f"promtool check metrics on {service}'s /metrics: "
                             f"{(lint.stdout + lint.stderr).decode().strip()}")
+        # No label names a person: the round's people are "Praktikant N" and "Vært ...", at
+        # addresses with an @.
+        for line in exposition.decode().splitlines():
+            if not line.startswith("#") and any(p in line for p in PERSONAL):
+                problems.append(f"{service}'s /metrics carries personal data: {line}")
     return problems
+
+
+def check_silence(prometheus):
+    """A healthy stack after its work fires no alert: [str]."""
+    return [f"alert {labels.get('alertname')} fires on the healthy stack: {labels}"
+            for labels, _ in prometheus.query('ALERTS{alertstate="firing"}')]
 
 
 def check_queries(prometheus):
@@ -280,7 +292,7 @@ def main(bin_dir, keep=False):
             eventually("every panel and alert query to be answered", settled, 60)
         except AssertionError as timeout:
             print(timeout)
-        problems += check_exposition(stack)
+        problems += check_exposition(stack) + check_silence(prometheus)
         for problem in problems:
             print(f"FAIL: {problem}")
         panels = sum(len(p) for _, p in promdash.dashboards().values())
