@@ -79,7 +79,7 @@ def render(prometheus, out, minutes):
             axes.set_visible(False)
         figure.suptitle(f"{title}  ({time.strftime('%Y-%m-%d %H:%M', time.gmtime(start))} to "
                         f"{time.strftime('%H:%M', time.gmtime(end))} UTC)", fontsize=12)
-        figure.tight_layout()
+        figure.tight_layout(rect=(0, 0, 1, 0.97))
         path = out / f"{name}.png"
         figure.savefig(path, dpi=90)
         plt.close(figure)
