@@ -9,7 +9,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # kubectl 1.32 (kustomize v5; Debian 12's own kubectl 1.20 renders none of our overlays) into
 # k8s/node_modules. Without them the check fails and says so: it never passes by skipping.
 kubectl=$here/node_modules/.bin/kubectl
-for needed in "$kubectl" "$here"/node_modules/{kubernetes-models,@kubernetes-models/keda,dockerfile-utils,ajv}/package.json; do
+for needed in "$kubectl" "$here"/node_modules/{kubernetes-models,@kubernetes-models/keda,dockerfile-utils,ajv}/package.json \
+  /usr/sbin/haproxy; do
   [[ -e $needed ]] || { echo "$needed is missing: run make deps" >&2; exit 1; }
 done
 overlays=("$here"/overlays/*/)

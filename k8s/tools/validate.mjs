@@ -5,10 +5,13 @@
 // 2. the rules of docs/deploy.md that a schema cannot see, e.g. every workload non-root on a
 //    read-only root with requests and limits, its own ServiceAccount without a token and a
 //    PodDisruptionBudget; the services' probes, drain time, settings and image tag; a default-deny
-//    NetworkPolicy; the scale-out and the backends' essentials.
+//    NetworkPolicy; the scale-out and the backends' essentials; the Redis scripts and proxy
+//    configuration pass `sh -n` and `haproxy -c`.
 //
 //   kubectl kustomize k8s/overlays/national | node k8s/tools/validate.mjs
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
@@ -177,6 +180,26 @@ for (const cluster of ofKind("RabbitmqCluster")) {
   rule((rabbitmq.additionalPlugins || []).includes("rabbitmq_prometheus"), `${nameOf(cluster)}: rabbitmq_prometheus plugin`);
 }
 rule(ofKind("RabbitmqCluster").length === 1, "one RabbitmqCluster");
+
+// The Redis scripts parse as shell, and the proxy's configuration passes HAProxy's own check
+// (Debian's haproxy, from make deps; its servers' names need not resolve here).
+for (const configMap of ofKind("ConfigMap").filter((c) => c.metadata.name === "ipraktik-redis-config")) {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "ipraktik-redis-config-"));
+  try {
+    for (const [key, text] of Object.entries(configMap.data)) {
+      const file = path.join(folder, key);
+      fs.writeFileSync(file, text);
+      const check = key.endsWith(".sh")
+        ? spawnSync("sh", ["-n", file], { encoding: "utf8" })
+        : key === "haproxy.cfg"
+          ? spawnSync("/usr/sbin/haproxy", ["-c", "-f", file], { encoding: "utf8", env: { REDIS_PASSWORD: "check" } })
+          : { status: 0 };
+      rule(check.status === 0, `${nameOf(configMap)} ${key}: ${[check.error, check.stderr, check.stdout].filter(Boolean).join(" ").trim()}`);
+    }
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
 
 if (objects.length === 0) problems.push("no objects to validate");
 for (const problem of problems) console.error(problem);
