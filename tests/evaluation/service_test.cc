@@ -33,7 +33,10 @@ using ::testing::UnorderedElementsAre;
 class Servers : public ::testing::Environment {
  public:
   void SetUp() override { redis = std::make_unique<RedisServer>(); }
-  void TearDown() override { redis.reset(); }
+  void TearDown() override {
+    EXPECT_THAT(redis->KeysOutsideTheScheme(), ::testing::IsEmpty());
+    redis.reset();
+  }
   std::unique_ptr<RedisServer> redis;
 };
 

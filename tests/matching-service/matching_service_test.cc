@@ -95,6 +95,8 @@ class MatchingServiceTest : public ::testing::Test {
     matching_.reset();
     tap_.reset();
     registration_.reset();
+    // Registration, matching and the workers wrote only keys of the scheme.
+    EXPECT_THAT(redis_->KeysOutsideTheScheme(), ::testing::IsEmpty());
     rabbit_.reset();
     redis_.reset();
   }

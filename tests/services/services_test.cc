@@ -28,6 +28,13 @@ using ::testing::HasSubstr;
 const std::vector<std::string> kServices = {"registration", "matching", "matching-worker",
                                             "notification", "evaluation"};
 
+// A test's name from its service's: gtest allows no '-'.
+std::string ServiceTestName(const ::testing::TestParamInfo<std::string>& test) {
+  auto name = test.param;
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
 // One Redis, RabbitMQ and SMTP sink for the whole program.
 ProgramServers* const servers = AddProgramServers();
 
@@ -106,11 +113,52 @@ TEST_P(ServicesTest, ServesHealthReflectionAndMetricsAndStopsOnSigterm) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryService, ServicesTest, ::testing::ValuesIn(kServices),
-                         [](const auto& test) {
-                           auto name = test.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+                         ServiceTestName);
+
+// The image's layout (deploy/docker/Dockerfile) without a container engine: the Dockerfile's own
+// install step puts one component into a prefix (there /usr/local), and the program started from
+// that prefix, with nothing but the deployment's settings, finds what it reads (notification: its
+// templates beside bin/) and answers its health check SERVING.
+class ImageLayoutTest : public ServiceProcessTest,
+                        public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(ImageLayoutTest, ServesFromWhatItsImageInstalls) {
+  const std::string& service = GetParam();
+  const auto prefix = servers->redis->dir() / ("image-" + service) / "usr/local";
+  RunCommand((SourceDir() / "deploy/docker/install-service.sh").string() + " " +
+             BinaryDir().string() + " " + service + " " + prefix.string());
+
+  std::vector<std::string> installed;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(prefix)) {
+    if (entry.is_regular_file()) installed.push_back(entry.path().lexically_relative(prefix));
+  }
+  const std::string program = "bin/ipraktik-" + service;
+  const std::string templates = "share/ipraktik/notification/templates";
+  for (const auto& file : installed) {
+    EXPECT_TRUE(file == program || (service == "notification" && file.starts_with(templates + "/")))
+        << "the " << service << " image would hold " << file;
+  }
+  ASSERT_THAT(installed, ::testing::Contains(program));
+
+  auto process = StartProgram(prefix / program, Environment());
+  ASSERT_TRUE(process->WaitForOutput("\"msg\":\"serving\"", 30s)) << process->Output();
+  if (service == "notification") {
+    EXPECT_THAT(process->Output(), HasSubstr("\"templates\":\"" + (prefix / templates).string()));
+  }
+  std::string server =
+      "http://127.0.0.1:" + std::to_string(PortFromLog(process->Output(), "grpc_port"));
+  // What the manifests' probes ask: readiness the server (""), liveness "liveness".
+  EXPECT_THAT(BufCurl({server + "/grpc.health.v1.Health/Check"}), HasSubstr("\"SERVING\""));
+  EXPECT_THAT(BufCurl({"-d", R"({"service":"liveness"})", server + "/grpc.health.v1.Health/Check"}),
+              HasSubstr("\"SERVING\""));
+  process->Signal(SIGTERM);
+  auto status = process->WaitFor(10s);
+  ASSERT_TRUE(status.has_value()) << process->Output();
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << process->Output();
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryService, ImageLayoutTest, ::testing::ValuesIn(kServices),
+                         ServiceTestName);
 
 // A service started with a setting that keeps it from starting: how it stops, and what it says
 // (and must not say).

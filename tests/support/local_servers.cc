@@ -1,5 +1,6 @@
 #include "local_servers.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,10 +13,12 @@
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
 #include "child_process.h"
+#include "ipraktik/store/keys.h"
 
 namespace ipraktik::testing {
 namespace {
@@ -92,6 +95,9 @@ void ProgramServers::SetUp() {
 }
 
 void ProgramServers::TearDown() {
+  if (redis) {
+    EXPECT_THAT(redis->KeysOutsideTheScheme(), ::testing::IsEmpty());
+  }
   tls_smtp.reset();
   smtp.reset();
   rabbit.reset();
@@ -193,6 +199,23 @@ void LocalServer::Restart() {
 }
 
 RedisServer::RedisServer() : LocalServer("redis", 1) {}
+
+std::vector<std::string> RedisServer::KeysOutsideTheScheme() const {
+  static const std::regex kTenantRegistry("ipraktik:[a-z]+:tenants");
+  // Quoted, one key a line even when a key holds a newline (a workplace's name may); the escapes
+  // can only be in the part after the tenant's tag.
+  std::istringstream keys(
+      RunCommand("redis-cli --no-raw -p " + std::to_string(port()) + " --scan"));
+  std::vector<std::string> outside;
+  for (std::string line; std::getline(keys, line);) {
+    const std::string key =
+        line.size() >= 2 && line.front() == '"' ? line.substr(1, line.size() - 2) : line;
+    if (!store::TenantOfKey(key) && !std::regex_match(key, kTenantRegistry)) {
+      outside.push_back(line);
+    }
+  }
+  return outside;
+}
 
 RabbitMqServer::RabbitMqServer() : LocalServer("rabbitmq", 5) {}
 

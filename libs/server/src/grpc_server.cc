@@ -46,6 +46,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
                                   " (address in use or not local?)");
   }
   server->SetServing(true);
+  if (auto* health = server->server_->GetHealthCheckService()) {
+    health->SetServingStatus(kLivenessHealthName, true);
+  }
   return server;
 }
 

@@ -37,6 +37,12 @@ struct GrpcServerOptions {
 
 // A service to serve and the name it is known by to health checks (its full gRPC name, e.g.
 // "ipraktik.v1.RegistrationService"). Not owned: it must outlive the server.
+// The health check name that answers whether the process is alive, apart from whether it is ready:
+// SERVING from start to shutdown whatever SetServing says, so that Kubernetes' liveness probe
+// (k8s/) never restarts a process only because a dependency is down. Readiness asks "" or a
+// service's name.
+inline constexpr char kLivenessHealthName[] = "liveness";
+
 struct ServiceRegistration {
   std::string name;
   grpc::Service* service = nullptr;
