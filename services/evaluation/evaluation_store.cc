@@ -40,6 +40,7 @@ class Keys {
     return Key("settings", programme_id);
   }
   std::string Closed(std::string_view round_id) const { return Key("closed", round_id); }
+  std::string TenantSettings() const { return keys_.Key("evaluation:tenant_settings"); }
 
  private:
   explicit Keys(store::TenantKeys keys) : keys_(std::move(keys)) {}
@@ -62,6 +63,22 @@ std::int64_t ToInt(std::string_view text) {
 }
 
 std::string Flag(bool value) { return value ? "1" : "0"; }
+
+// A whole-number field of a stored hash, or fallback when it has none.
+auto NumberIn(const std::map<std::string, std::string>& hash) {
+  return [&hash](const char* field, int fallback) {
+    auto it = hash.find(field);
+    return it == hash.end() ? fallback : static_cast<int>(ToInt(it->second));
+  };
+}
+
+// The report thresholds in a settings hash (a programme's or the tenant's), defaults if unset.
+AnonymityRules RulesIn(const std::map<std::string, std::string>& hash) {
+  const AnonymityRules defaults;
+  auto number = NumberIn(hash);
+  return {.min_answers = number("min_answers", defaults.min_answers),
+          .min_answers_for_text = number("min_answers_for_text", defaults.min_answers_for_text)};
+}
 
 Fields FieldsOf(const store::Reply& reply) {
   Fields fields;
@@ -174,17 +191,32 @@ end
 return 1
 )lua";
 
-// KEYS: participation, token, cell, ideas, closed, due, cells.
+// Whether a programme's settings hash (KEYS[1]) says its answers are anonymous: '1' or '0'
+// (stored before the setting existed: anonymous unless corrections were allowed).
+constexpr char kAnonymousLua[] = R"lua(
+local function anonymous_answers(settings)
+  local stored = redis.call('HGET', settings, 'anonymous')
+  if stored then return stored end
+  if redis.call('HGET', settings, 'allow_corrections') == '1' then return '0' end
+  return '1'
+end
+)lua";
+
+// KEYS: participation, token, cell, ideas, closed, due, cells, programme settings.
 // ARGV: participation id, wave prefix, corrections allowed, answer record, idea, next due,
 // cell id, tally field/increment pairs.
-constexpr char kSubmitSource[] = R"lua(
+constexpr char kSubmitBody[] = R"lua(
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return redis.error_reply('NOT_FOUND token') end
 if redis.call('HGET', KEYS[1], 'cancelled') == '1' then return 'closed' end
 if redis.call('EXISTS', KEYS[5]) == 1 then return 'closed' end
+-- The link from answers to the person is kept only when the programme's answers are not
+-- anonymous (read here, in the script that stores them, so that it cannot change meanwhile).
+local linked = anonymous_answers(KEYS[8]) == '0'
+redis.call('HSET', KEYS[8], 'answered', '1')
 local p = ARGV[2]
 local answered = redis.call('HGET', KEYS[1], p .. 'ans') == '1'
 if answered then
-  if ARGV[3] ~= '1' then return 'already_answered' end
+  if ARGV[3] ~= '1' or not linked then return 'already_answered' end
   local previous = redis.call('HGET', KEYS[1], p .. 'answer') or ''
   for field, delta in string.gmatch(previous, '([%w_]+)=(%-?%d+)') do
     redis.call('HINCRBY', KEYS[3], field, -tonumber(delta))
@@ -198,12 +230,12 @@ redis.call('HDEL', KEYS[1], p .. 'answer', p .. 'idea_at')
 local fields = {p .. 'ans', '1'}
 if ARGV[5] ~= '' then
   local length = redis.call('RPUSH', KEYS[4], ARGV[5])
-  if ARGV[3] == '1' then
+  if linked then
     table.insert(fields, p .. 'idea_at')
     table.insert(fields, tostring(length - 1))
   end
 end
-if ARGV[3] == '1' then
+if linked then
   table.insert(fields, p .. 'answer')
   table.insert(fields, ARGV[4])
 end
@@ -217,6 +249,16 @@ else
 end
 if answered then return 'corrected' end
 return 'stored'
+)lua";
+
+// KEYS: programme settings. ARGV: anonymous ('1' or '0'), the other field/value pairs.
+// 0 (nothing saved) when the anonymity would change after the programme's first answer.
+constexpr char kSaveSettingsBody[] = R"lua(
+if redis.call('HGET', KEYS[1], 'answered') == '1' and anonymous_answers(KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'anonymous', unpack(ARGV))
+return 1
 )lua";
 
 std::string WavePrefix(Wave wave) { return wave == Wave::kFirst ? "f_" : "u_"; }
@@ -234,7 +276,8 @@ EvaluationStore::EvaluationStore(store::Pool& redis, outbox::Outbox& outbox)
       upsert_(kUpsertSource),
       cancel_(kCancelSource),
       erase_(kEraseSource),
-      submit_(kSubmitSource),
+      submit_(absl::StrCat(kAnonymousLua, kSubmitBody)),
+      save_settings_(absl::StrCat(kAnonymousLua, kSaveSettingsBody)),
       step_(kStepSource) {}
 
 absl::Status EvaluationStore::RegisterTenant(const std::string& tenant) {
@@ -430,11 +473,11 @@ absl::StatusOr<SubmitResult> EvaluationStore::Submit(const std::string& tenant,
   std::vector<std::string> args = {
       id, WavePrefix(wave), Flag(allow_corrections), record, idea, NextDueArg(next_due), cell_id};
   for (auto& arg : ArgsOf(increments)) args.push_back(std::move(arg));
-  auto reply = redis_.Eval(
-      submit_,
-      {keys->Participation(id), keys->Token(digest), keys->Cell(cell_id), keys->Ideas(cell_id),
-       keys->Closed(seen.cell.round_id), keys->Due(), keys->Cells()},
-      args);
+  auto reply = redis_.Eval(submit_,
+                           {keys->Participation(id), keys->Token(digest), keys->Cell(cell_id),
+                            keys->Ideas(cell_id), keys->Closed(seen.cell.round_id), keys->Due(),
+                            keys->Cells(), keys->Settings(seen.cell.programme_id)},
+                           args);
   if (!reply.ok()) return reply.status();
   if (reply->str() == "stored") return SubmitResult::kStored;
   if (reply->str() == "corrected") return SubmitResult::kCorrected;
@@ -454,7 +497,7 @@ absl::StatusOr<std::vector<Cell>> EvaluationStore::Cells(const std::string& tena
     if (!key.has_value()) continue;
     cell_keys.push_back(*key);
     pipeline.Add({"HGETALL", keys->Cell(id.str())});
-    pipeline.Add({"LRANGE", keys->Ideas(id.str()), "0", "-1"});
+    pipeline.Add({"LRANGE", keys->Ideas(id.str()), std::to_string(-kIdeasPerCell), "-1"});
   }
   if (pipeline.empty()) return std::vector<Cell>{};
   auto replies = redis_.Execute(pipeline, store::Retry::kIdempotent);
@@ -479,39 +522,60 @@ absl::StatusOr<ProgrammeSettings> EvaluationStore::Settings(const std::string& t
   ProgrammeSettings settings;
   std::map<std::string, std::string> hash;
   for (auto& [field, value] : FieldsOf(*reply)) hash[field] = std::move(value);
-  if (hash.empty()) return settings;
-  auto number = [&](const char* field, int fallback) {
-    auto it = hash.find(field);
-    return it == hash.end() ? fallback : static_cast<int>(ToInt(it->second));
-  };
+  auto number = NumberIn(hash);
   settings.schedule.reminder_after_days = number("reminder_after_days", 5);
   settings.schedule.max_reminders = number("max_reminders", 2);
   settings.schedule.follow_up_after_days =
       hash["follow_up"] == "0" ? std::nullopt
                                : std::optional<int>(number("follow_up_after_days", 90));
   settings.allow_corrections = hash["allow_corrections"] == "1";
-  settings.anonymity = {.min_answers = number("min_answers", 5),
-                        .min_answers_for_text = number("min_answers_for_text", 8)};
+  settings.anonymity = RulesIn(hash);
+  // Stored before the setting existed: anonymous unless corrections were allowed (as the
+  // scripts read it).
+  settings.anonymous_answers =
+      hash.contains("anonymous") ? hash["anonymous"] == "1" : !settings.allow_corrections;
   return settings;
 }
 
-absl::Status EvaluationStore::SaveSettings(const std::string& tenant,
-                                           const std::string& programme_id,
-                                           const ProgrammeSettings& settings) {
+absl::StatusOr<AnonymityRules> EvaluationStore::TenantRules(const std::string& tenant) {
+  auto keys = Keys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command({"HGETALL", keys->TenantSettings()}, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  std::map<std::string, std::string> hash;
+  for (auto& [field, value] : FieldsOf(*reply)) hash[field] = std::move(value);
+  return RulesIn(hash);
+}
+
+absl::Status EvaluationStore::SaveTenantRules(const std::string& tenant,
+                                              const AnonymityRules& rules) {
+  auto keys = Keys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return redis_
+      .Command({"HSET", keys->TenantSettings(), "min_answers", std::to_string(rules.min_answers),
+                "min_answers_for_text", std::to_string(rules.min_answers_for_text)},
+               store::Retry::kIdempotent)
+      .status();
+}
+
+absl::StatusOr<bool> EvaluationStore::SaveSettings(const std::string& tenant,
+                                                   const std::string& programme_id,
+                                                   const ProgrammeSettings& settings) {
   auto keys = Keys::For(tenant);
   if (!keys.ok()) return keys.status();
   const auto& schedule = settings.schedule;
-  return redis_
-      .Command({"HSET", keys->Settings(programme_id), "reminder_after_days",
-                std::to_string(schedule.reminder_after_days), "max_reminders",
-                std::to_string(schedule.max_reminders), "follow_up",
-                Flag(schedule.follow_up_after_days.has_value()), "follow_up_after_days",
-                std::to_string(schedule.follow_up_after_days.value_or(90)), "allow_corrections",
-                Flag(settings.allow_corrections), "min_answers",
-                std::to_string(settings.anonymity.min_answers), "min_answers_for_text",
-                std::to_string(settings.anonymity.min_answers_for_text)},
-               store::Retry::kIdempotent)
-      .status();
+  auto saved = redis_.Eval(save_settings_, {keys->Settings(programme_id)},
+                           {Flag(settings.anonymous_answers), "reminder_after_days",
+                            std::to_string(schedule.reminder_after_days), "max_reminders",
+                            std::to_string(schedule.max_reminders), "follow_up",
+                            Flag(schedule.follow_up_after_days.has_value()), "follow_up_after_days",
+                            std::to_string(schedule.follow_up_after_days.value_or(90)),
+                            "allow_corrections", Flag(settings.allow_corrections), "min_answers",
+                            std::to_string(settings.anonymity.min_answers), "min_answers_for_text",
+                            std::to_string(settings.anonymity.min_answers_for_text)},
+                           store::Retry::kIdempotent);
+  if (!saved.ok()) return saved.status();
+  return saved->integer() == 1;
 }
 
 absl::Status EvaluationStore::Close(const std::string& tenant, const std::string& round_id) {

@@ -158,9 +158,11 @@ TEST_F(EvaluationTest, CorrectionsReplaceTheAnswersWhenTheProgrammeAllowsThem) {
   settings->set_reminder_after_days(5);
   settings->set_max_reminders(2);
   settings->set_allow_corrections(true);
+  settings->set_anonymous_answers(false);  // a correction replaces the person's own answers
   settings->set_min_answers(1);
   settings->set_min_answers_for_text(1);
   ASSERT_TRUE(evaluator_->UpdateSettings(tenant_, update).ok());
+  SetTenantThresholds(1, 1);
   auto invitations = InviteOnePlacement();
   ASSERT_EQ(invitations.size(), 2u);
   const auto& intern = invitations[0];
@@ -182,6 +184,144 @@ TEST_F(EvaluationTest, CorrectionsReplaceTheAnswersWhenTheProgrammeAllowsThem) {
   EXPECT_EQ(report->total().overall_value().mean(), 4.0);
   EXPECT_EQ(report->total().recommend_share(), 1.0);
   EXPECT_THAT(report->total().ideas(), ElementsAre("second"));
+}
+
+TEST_F(EvaluationTest, WhetherAnswersAreAnonymousIsFixedAtTheProgrammesFirstAnswer) {
+  auto update = [&](std::optional<bool> anonymous, bool corrections) {
+    v1::UpdateEvaluationSettingsRequest request;
+    request.set_programme_id("coi");
+    auto* settings = request.mutable_settings();
+    settings->set_reminder_after_days(5);
+    settings->set_max_reminders(2);
+    settings->set_allow_corrections(corrections);
+    settings->set_min_answers(5);
+    settings->set_min_answers_for_text(8);
+    if (anonymous.has_value()) settings->set_anonymous_answers(*anonymous);
+    return evaluator_->UpdateSettings(tenant_, request);
+  };
+  // Anonymous by default; corrections need the link to the person.
+  auto refused = update(std::nullopt, true);
+  ASSERT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  EXPECT_EQ(errors::FieldViolationsOf(refused.status())[0].field, "settings.allow_corrections");
+  // Before any answer it may change either way.
+  ASSERT_TRUE(update(false, true).ok());
+  auto back = update(true, false);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->settings().anonymous_answers());
+
+  auto invitations = InviteOnePlacement();
+  ASSERT_TRUE(Submit(TokenOf(invitations[0]),
+                     FirstAnswers(Role::kIntern, 4, 4, 4, v1::LENGTH_VERDICT_RIGHT, true, 1))
+                  .ok());
+  // After the first answer: the same value (or none) is fine, another is refused by name.
+  EXPECT_TRUE(update(true, false).ok());
+  EXPECT_TRUE(update(std::nullopt, false).ok());
+  auto fixed = update(false, true);
+  ASSERT_TRUE(absl::IsFailedPrecondition(fixed.status())) << fixed.status();
+  const auto violation = errors::PreconditionViolationsOf(fixed.status())[0];
+  EXPECT_EQ(violation.type, "ANONYMITY_FIXED");
+  EXPECT_EQ(violation.subject, "settings.anonymous_answers");
+  v1::GetEvaluationSettingsRequest get;
+  get.set_programme_id("coi");
+  EXPECT_TRUE(evaluator_->GetSettings(tenant_, get)->settings().anonymous_answers());
+  // Anonymous: nothing in the participation records what it answered.
+  auto stored = redis_->Command(
+      {"HKEYS", store::TenantKeys::For(tenant_)->Key("evaluation:participation", "pl-i0:intern")});
+  ASSERT_TRUE(stored.ok());
+  for (const auto& field : stored->elements()) EXPECT_THAT(field.str(), Not(HasSubstr("answer")));
+}
+
+TEST_F(EvaluationTest, ReportsApplyTheTenantsThresholdsRaisedByAProgrammesOwn) {
+  auto invitations = InviteOnePlacement();
+  for (const auto& invitation : invitations) {
+    ASSERT_TRUE(Submit(TokenOf(invitation), FirstAnswers(RoleOf(invitation), 4, 4, 4,
+                                                         v1::LENGTH_VERDICT_RIGHT, true, 1, "idea"))
+                    .ok());
+  }
+  v1::GetEvaluationReportRequest tenant_wide;
+  v1::GetEvaluationReportRequest programme;
+  programme.set_programme_id("coi");
+  // Defaults 5 and 8: two answers show counts only.
+  v1::GetTenantEvaluationSettingsRequest get;
+  auto defaults = evaluator_->GetTenantSettings(tenant_, get);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->settings().min_answers(), 5);
+  EXPECT_EQ(defaults->settings().min_answers_for_text(), 8);
+  EXPECT_TRUE(evaluator_->Report(tenant_, tenant_wide)->total().hidden());
+  // The tenant lowers them to 2: figures and ideas show in the tenant's report; a programme's
+  // report applies the higher of its own (still the defaults) and the tenant's.
+  SetTenantThresholds(2, 2);
+  auto shown = evaluator_->Report(tenant_, tenant_wide);
+  ASSERT_TRUE(shown.ok());
+  EXPECT_FALSE(shown->total().hidden());
+  EXPECT_THAT(shown->total().ideas(), ElementsAre("idea", "idea"));
+  EXPECT_TRUE(evaluator_->Report(tenant_, programme)->total().hidden());
+  v1::UpdateEvaluationSettingsRequest update;
+  update.set_programme_id("coi");
+  update.mutable_settings()->set_reminder_after_days(5);
+  update.mutable_settings()->set_min_answers(2);
+  update.mutable_settings()->set_min_answers_for_text(2);
+  ASSERT_TRUE(evaluator_->UpdateSettings(tenant_, update).ok());
+  EXPECT_FALSE(evaluator_->Report(tenant_, programme)->total().hidden());
+  // The tenant raises its own to 3: the programme's 2 no longer suffice.
+  SetTenantThresholds(3, 3);
+  EXPECT_TRUE(evaluator_->Report(tenant_, programme)->total().hidden());
+  // Out of range: named.
+  v1::UpdateTenantEvaluationSettingsRequest bad;
+  bad.mutable_settings()->set_min_answers(0);
+  bad.mutable_settings()->set_min_answers_for_text(2000);
+  auto refused = evaluator_->UpdateTenantSettings(tenant_, bad);
+  ASSERT_TRUE(absl::IsInvalidArgument(refused.status()));
+  std::set<std::string> fields;
+  for (const auto& violation : errors::FieldViolationsOf(refused.status())) {
+    fields.insert(violation.field);
+  }
+  EXPECT_EQ(fields,
+            (std::set<std::string>{"settings.min_answers", "settings.min_answers_for_text"}));
+}
+
+TEST_F(EvaluationTest, TheNationalReportSumsEveryTenantUnderTheSameRules) {
+  // Three answers here and three in another tenant: neither tenant shows figures alone, the
+  // nation (six answers) does.
+  auto answer_all = [&](const std::vector<v1::EvaluationInvitationRequested>& invitations,
+                        int overall) {
+    for (const auto& invitation : invitations) {
+      ASSERT_TRUE(Submit(TokenOf(invitation), FirstAnswers(RoleOf(invitation), overall, 4, 4,
+                                                           v1::LENGTH_VERDICT_RIGHT, true, 1))
+                      .ok());
+    }
+  };
+  PlaceInterns(3, v1::SECTOR_STATE, "h1");
+  AdvanceDays(1);
+  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
+  auto here = TakeInvitations();
+  ASSERT_EQ(here.size(), 6u);
+  here.resize(3);
+  answer_all(here, 5);
+  const std::string first_tenant = tenant_;
+  SetUpParts(servers->redis->port());  // another tenant on the same Redis
+  ASSERT_TRUE(redis_->Command({"SADD", "ipraktik:evaluation:tenants", first_tenant}).ok());
+  PlaceInterns(3, v1::SECTOR_STATE, "h1");
+  AdvanceDays(1);
+  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
+  auto there = TakeInvitations();
+  ASSERT_EQ(there.size(), 6u);
+  there.resize(3);
+  answer_all(there, 3);
+  EXPECT_TRUE(evaluator_->Report(tenant_, {})->total().hidden());
+
+  v1::GetNationalEvaluationReportRequest request;
+  auto national = evaluator_->NationalReport(request);
+  ASSERT_TRUE(national.ok()) << national.status();
+  EXPECT_EQ(national->tenants(), 2);
+  EXPECT_EQ(national->total().participants(), 12);
+  EXPECT_EQ(national->total().answers(), 6);
+  EXPECT_FALSE(national->total().hidden());
+  EXPECT_DOUBLE_EQ(national->total().overall_value().mean(), 4.0);
+  EXPECT_THAT(national->csv(), HasSubstr("\"total\""));
+  // A tenant's higher threshold applies to the whole nation.
+  SetTenantThresholds(7, 8);
+  EXPECT_TRUE(evaluator_->NationalReport(request)->total().hidden());
 }
 
 TEST_F(EvaluationTest, RemindersGoOnlyToThoseWhoHaveNotAnsweredAndStopAfterTheLastOne) {
@@ -385,6 +525,7 @@ TEST_F(EvaluationTest, ClosingARoundStopsRemindersAndAnswers) {
 }
 
 TEST_F(EvaluationTest, ErasureLeavesNoTokenNorAddressButTheTalliesStay) {
+  ASSERT_TRUE(redis_->Command({"FLUSHALL"}).ok());
   auto invitations = InviteOnePlacement();
   ASSERT_EQ(invitations.size(), 2u);
   for (const auto& invitation : invitations) {
@@ -404,10 +545,11 @@ TEST_F(EvaluationTest, ErasureLeavesNoTokenNorAddressButTheTalliesStay) {
     lookup.set_token(TokenOf(invitation));
     EXPECT_TRUE(absl::IsNotFound(evaluator_->Lookup(tenant_, lookup).status()));
   }
+  // Every key of the Redis (this program's own: the earlier tests' keys were flushed).
   std::string everything;
   std::string cursor = "0";
   do {
-    auto scan = redis_->Command({"SCAN", cursor, "MATCH", "ipraktik:{" + tenant_ + "}*"});
+    auto scan = redis_->Command({"SCAN", cursor});
     ASSERT_TRUE(scan.ok());
     cursor = scan->elements()[0].str();
     for (const auto& key : scan->elements()[1].elements()) {
