@@ -436,7 +436,10 @@ absl::StatusOr<bool> EvaluationStore::ApplyStep(const std::string& tenant,
     args.push_back(std::move(field));
     args.push_back(std::move(value));
   }
-  for (auto& arg : ArgsOf(TallyFields(tally))) args.push_back(std::move(arg));
+  // An invitation to the first survey writes every counter of the cell (zeros too).
+  for (auto& arg : ArgsOf(TallyFields(tally, /*with_zeros=*/tally.participants > 0))) {
+    args.push_back(std::move(arg));
+  }
   outbox::Change change{
       .keys = {keys->Participation(id), keys->Due(), keys->Token(token_digest), keys->Tokens(id),
                keys->Cell(cell_id), keys->Closed(seen.cell.round_id), keys->Cells()},

@@ -80,8 +80,11 @@ struct Participation {
   std::string Id() const;
 };
 
-// The tally fields of a cell hash ("answers", "r0_5", ...) and back: the store writes sums only.
-std::vector<std::pair<std::string, std::int64_t>> TallyFields(const Tally& tally);
+// The tally fields of a cell hash ("answers", "r0_5", ...) and back: the store writes sums only;
+// with_zeros: every counter, so that a cell's hash has all its fields from its first participant
+// on and reading it costs the same however many answers came.
+std::vector<std::pair<std::string, std::int64_t>> TallyFields(const Tally& tally,
+                                                              bool with_zeros = false);
 Tally TallyFromFields(const std::vector<std::pair<std::string, std::string>>& fields);
 // "<programme>|<round>|<role>|<sector>|<region>|<host sector>" and back (nullopt if malformed).
 std::string CellId(const CellKey& key);

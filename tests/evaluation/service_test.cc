@@ -151,6 +151,36 @@ TEST_F(EvaluationTest, ALinksTokenAnswersOnceAndValidationNamesTheFields) {
   EXPECT_FALSE(evaluator_->Lookup(tenant_, lookup).ok());
 }
 
+TEST_F(EvaluationTest, EveryWrongFieldOfTheSurveyIsNamedAtOnce) {
+  auto invitations = InviteOnePlacement();
+  // The intern's first survey, every field wrong: out of range, missing, too long, not asked.
+  v1::EvaluationAnswers wrong;
+  wrong.set_overall_value(0);
+  wrong.set_relevance(6);
+  wrong.set_intern_contribution(3);  // a host's question
+  wrong.set_new_contacts(101);
+  wrong.set_idea(std::string(501, 'x'));
+  wrong.set_comment(std::string(4001, 'x'));
+  wrong.set_used_learning(true);  // a follow-up question
+  auto refused = Submit(TokenOf(invitations[0]), wrong);
+  ASSERT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  std::map<std::string, std::string> named;
+  for (const auto& violation : errors::FieldViolationsOf(refused.status())) {
+    named[violation.field] = violation.description;
+  }
+  EXPECT_EQ(named, (std::map<std::string, std::string>{
+                       {"answers.overall_value", "must be 1 to 5"},
+                       {"answers.relevance", "must be 1 to 5"},
+                       {"answers.host_preparation", "is required"},
+                       {"answers.intern_contribution", "is not asked in this survey"},
+                       {"answers.length", "is required"},
+                       {"answers.would_recommend", "is required"},
+                       {"answers.new_contacts", "must be 0 to 100"},
+                       {"answers.idea", "is longer than 500 characters"},
+                       {"answers.comment", "is longer than 4000 characters"},
+                       {"answers.used_learning", "is not asked in this survey"}}));
+}
+
 TEST_F(EvaluationTest, CorrectionsReplaceTheAnswersWhenTheProgrammeAllowsThem) {
   v1::UpdateEvaluationSettingsRequest update;
   update.set_programme_id("coi");
