@@ -36,6 +36,14 @@ class Keys {
   std::string Cell(std::string_view cell_id) const { return Key("cell", cell_id); }
   std::string Ideas(std::string_view cell_id) const { return Key("ideas", cell_id); }
   std::string Cells() const { return keys_.Key("evaluation:cells"); }
+  std::string ProgrammeCells(std::string_view programme_id) const {
+    return Key("cells:programme", programme_id);
+  }
+  std::string RoundCells(std::string_view round_id) const { return Key("cells:round", round_id); }
+  // The cell sets a cell of key belongs to: the tenant's, its programme's and its round's.
+  std::vector<std::string> CellSets(const CellKey& key) const {
+    return {Cells(), ProgrammeCells(key.programme_id), RoundCells(key.round_id)};
+  }
   std::string Settings(std::string_view programme_id) const {
     return Key("settings", programme_id);
   }
@@ -161,8 +169,8 @@ redis.call('DEL', KEYS[1])
 return n
 )lua";
 
-// KEYS: participation, due, token, token set, cell, closed, cells.
-// ARGV: participation id, version seen, next due ('' none), token digest ('' none), cell id,
+// KEYS: participation, due, token, token set, cell, closed, cells, programme's cells, round's
+// cells. ARGV: participation id, version seen, next due ('' none), token digest ('' none), cell id,
 // number of progress arguments, progress field/value pairs, tally field/increment pairs.
 constexpr char kStepSource[] = R"lua(
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[2] or
@@ -178,7 +186,7 @@ end
 local n = tonumber(ARGV[6])
 redis.call('HSET', KEYS[1], 'version', tostring(tonumber(ARGV[2]) + 1), unpack(ARGV, 7, 6 + n))
 for i = 7 + n, #ARGV, 2 do redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1]) end
-redis.call('SADD', KEYS[7], ARGV[5])
+for i = 7, 9 do redis.call('SADD', KEYS[i], ARGV[5]) end
 if ARGV[3] == '' then
   redis.call('ZREM', KEYS[2], ARGV[1])
 else
@@ -202,7 +210,8 @@ local function anonymous_answers(settings)
 end
 )lua";
 
-// KEYS: participation, token, cell, ideas, closed, due, cells, programme settings.
+// KEYS: participation, token, cell, ideas, closed, due, cells, programme settings, programme's
+// cells, round's cells.
 // ARGV: participation id, wave prefix, corrections allowed, answer record, idea, next due,
 // cell id, tally field/increment pairs.
 constexpr char kSubmitBody[] = R"lua(
@@ -225,7 +234,7 @@ if answered then
   if position then redis.call('LSET', KEYS[4], position, '') end
 end
 for i = 8, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
-redis.call('SADD', KEYS[7], ARGV[7])
+for _, i in ipairs({7, 9, 10}) do redis.call('SADD', KEYS[i], ARGV[7]) end
 redis.call('HDEL', KEYS[1], p .. 'answer', p .. 'idea_at')
 local fields = {p .. 'ans', '1'}
 if ARGV[5] ~= '' then
@@ -442,7 +451,8 @@ absl::StatusOr<bool> EvaluationStore::ApplyStep(const std::string& tenant,
   }
   outbox::Change change{
       .keys = {keys->Participation(id), keys->Due(), keys->Token(token_digest), keys->Tokens(id),
-               keys->Cell(cell_id), keys->Closed(seen.cell.round_id), keys->Cells()},
+               keys->Cell(cell_id), keys->Closed(seen.cell.round_id), keys->Cells(),
+               keys->ProgrammeCells(seen.cell.programme_id), keys->RoundCells(seen.cell.round_id)},
       .args = std::move(args)};
   if (event.has_value()) change.events.push_back(*event);
   auto outcome = outbox_.Commit(step_, tenant, change);
@@ -476,11 +486,13 @@ absl::StatusOr<SubmitResult> EvaluationStore::Submit(const std::string& tenant,
   std::vector<std::string> args = {
       id, WavePrefix(wave), Flag(allow_corrections), record, idea, NextDueArg(next_due), cell_id};
   for (auto& arg : ArgsOf(increments)) args.push_back(std::move(arg));
-  auto reply = redis_.Eval(submit_,
-                           {keys->Participation(id), keys->Token(digest), keys->Cell(cell_id),
-                            keys->Ideas(cell_id), keys->Closed(seen.cell.round_id), keys->Due(),
-                            keys->Cells(), keys->Settings(seen.cell.programme_id)},
-                           args);
+  auto reply = redis_.Eval(
+      submit_,
+      {keys->Participation(id), keys->Token(digest), keys->Cell(cell_id), keys->Ideas(cell_id),
+       keys->Closed(seen.cell.round_id), keys->Due(), keys->Cells(),
+       keys->Settings(seen.cell.programme_id), keys->ProgrammeCells(seen.cell.programme_id),
+       keys->RoundCells(seen.cell.round_id)},
+      args);
   if (!reply.ok()) return reply.status();
   if (reply->str() == "stored") return SubmitResult::kStored;
   if (reply->str() == "corrected") return SubmitResult::kCorrected;
@@ -488,10 +500,15 @@ absl::StatusOr<SubmitResult> EvaluationStore::Submit(const std::string& tenant,
   return SubmitResult::kClosed;
 }
 
-absl::StatusOr<std::vector<Cell>> EvaluationStore::Cells(const std::string& tenant) {
+absl::StatusOr<std::vector<Cell>> EvaluationStore::Cells(const std::string& tenant,
+                                                         const CellScope& scope) {
   auto keys = Keys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto ids = redis_.Command({"SMEMBERS", keys->Cells()}, store::Retry::kIdempotent);
+  const std::string set = scope.round_id.has_value() ? keys->RoundCells(*scope.round_id)
+                          : scope.programme_id.has_value()
+                              ? keys->ProgrammeCells(*scope.programme_id)
+                              : keys->Cells();
+  auto ids = redis_.Command({"SMEMBERS", set}, store::Retry::kIdempotent);
   if (!ids.ok()) return ids.status();
   store::Pipeline pipeline;
   std::vector<CellKey> cell_keys;

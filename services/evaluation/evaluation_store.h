@@ -12,6 +12,8 @@
 //   evaluation:cell:<cell id>                        hash: a report cell's tally (only sums)
 //   evaluation:ideas:<cell id>                       list: that cell's ideas, text only
 //   evaluation:cells                                 set: every cell id
+//   evaluation:cells:programme:<programme id>        set: the programme's cell ids
+//   evaluation:cells:round:<round id>                set: the round's cell ids
 //   evaluation:settings:<programme id>               hash: a programme's settings, and
 //                                                    "answered" once it has an answer
 //   evaluation:tenant_settings                       hash: the tenant's report thresholds
@@ -96,6 +98,12 @@ std::int64_t DayNumber(std::chrono::year_month_day day);
 // The most ideas a report reads of one cell: its latest.
 inline constexpr int kIdeasPerCell = 50;
 
+// Which cells to read: a round's, a programme's, or (neither) every one of the tenant's.
+struct CellScope {
+  std::optional<std::string> programme_id{};
+  std::optional<std::string> round_id{};
+};
+
 // What Submit did.
 enum class SubmitResult { kStored, kCorrected, kAlreadyAnswered, kClosed };
 
@@ -148,7 +156,8 @@ class EvaluationStore {
 
   // Every cell of the tenant, each with at most its kIdeasPerCell latest ideas (so that a report
   // costs the number of cells, however many answers they hold).
-  absl::StatusOr<std::vector<Cell>> Cells(const std::string& tenant);
+  // scope: a round's cells, else a programme's, else all of the tenant's.
+  absl::StatusOr<std::vector<Cell>> Cells(const std::string& tenant, const CellScope& scope = {});
   absl::StatusOr<ProgrammeSettings> Settings(const std::string& tenant,
                                              const std::string& programme_id);
   // False (and nothing saved) when the settings would change anonymous_answers after the

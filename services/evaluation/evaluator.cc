@@ -413,7 +413,9 @@ absl::StatusOr<v1::GetEvaluationReportResponse> Evaluator::Report(
     if (!stored.ok()) return stored.status();
     *rules = Strictest(*rules, stored->anonymity);
   }
-  auto cells = store_.Cells(tenant);
+  // Only the cells in the report's scope (the domain checks the scope again).
+  auto cells =
+      store_.Cells(tenant, {.programme_id = query.programme_id, .round_id = query.round_id});
   if (!cells.ok()) return cells.status();
   return ReportResponse(BuildReport(*cells, query, *rules));
 }
