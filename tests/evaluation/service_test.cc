@@ -313,31 +313,25 @@ TEST_F(EvaluationTest, ReportsApplyTheTenantsThresholdsRaisedByAProgrammesOwn) {
 TEST_F(EvaluationTest, TheNationalReportSumsEveryTenantUnderTheSameRules) {
   // Three answers here and three in another tenant: neither tenant shows figures alone, the
   // nation (six answers) does.
-  auto answer_all = [&](const std::vector<v1::EvaluationInvitationRequested>& invitations,
-                        int overall) {
+  // Three interns and their host invited in this test's tenant; three of the six answer.
+  auto three_of_six_answer = [&](int overall) {
+    PlaceInterns(3, v1::SECTOR_STATE, "h1");
+    AdvanceDays(1);
+    ASSERT_TRUE(NewScheduler()->RunOnce().ok());
+    auto invitations = TakeInvitations();
+    ASSERT_EQ(invitations.size(), 6u);
+    invitations.resize(3);
     for (const auto& invitation : invitations) {
       ASSERT_TRUE(Submit(TokenOf(invitation), FirstAnswers(RoleOf(invitation), overall, 4, 4,
                                                            v1::LENGTH_VERDICT_RIGHT, true, 1))
                       .ok());
     }
   };
-  PlaceInterns(3, v1::SECTOR_STATE, "h1");
-  AdvanceDays(1);
-  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
-  auto here = TakeInvitations();
-  ASSERT_EQ(here.size(), 6u);
-  here.resize(3);
-  answer_all(here, 5);
+  three_of_six_answer(5);
   const std::string first_tenant = tenant_;
   SetUpParts(servers->redis->port());  // another tenant on the same Redis
   ASSERT_TRUE(redis_->Command({"SADD", "ipraktik:evaluation:tenants", first_tenant}).ok());
-  PlaceInterns(3, v1::SECTOR_STATE, "h1");
-  AdvanceDays(1);
-  ASSERT_TRUE(NewScheduler()->RunOnce().ok());
-  auto there = TakeInvitations();
-  ASSERT_EQ(there.size(), 6u);
-  there.resize(3);
-  answer_all(there, 3);
+  three_of_six_answer(3);
   EXPECT_TRUE(evaluator_->Report(tenant_, {})->total().hidden());
 
   v1::GetNationalEvaluationReportRequest request;

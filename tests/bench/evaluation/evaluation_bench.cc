@@ -19,29 +19,25 @@
 #include <functional>
 #include <mutex>
 #include <random>
-#include <regex>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "child_process.h"
+#include "bench_service.h"
 #include "evaluation_store.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/tokens/tokens.h"
 #include "ipraktik/v1/evaluation.grpc.pb.h"
-#include "local_servers.h"
 #include "scheduler.h"
 
 namespace ipraktik::evaluation::bench {
 namespace {
 
 using namespace std::chrono_literals;
+using ::ipraktik::bench::Fail;
 using SteadyClock = std::chrono::steady_clock;
 using Stub = v1::EvaluationService::Stub;
 
@@ -52,8 +48,6 @@ constexpr char kSecret[] = "evaluation-bench-token-secret";
 const char* const kSectors[] = {"municipal", "regional", "state", "private"};
 const char* const kRegions[] = {"Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland",
                                 "Nordjylland"};
-
-[[noreturn]] void Fail(const std::string& what) { throw std::runtime_error(what); }
 
 std::string TenantOf(int programme) { return absl::StrCat("bench-", programme % kTenants); }
 
@@ -255,23 +249,9 @@ int Main(int argc, char** argv) {
 
   ipraktik::testing::RedisServer redis;
   ipraktik::testing::RabbitMqServer rabbit;
-  ipraktik::testing::ChildProcess service(
-      ipraktik::testing::BinaryDir() / "bin" / "ipraktik-evaluation", {},
-      {
-          {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
-          {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
-          {"IPRAKTIK_REDIS_ADDRESS", redis.address()},
-          {"IPRAKTIK_AMQP_URL", rabbit.url()},
-          {"IPRAKTIK_TOKEN_SECRET", kSecret},
-          {"IPRAKTIK_TIME_ZONE", "UTC"},
-          {"IPRAKTIK_LOG_LEVEL", "info"},
-      },
-      redis.dir() / "evaluation.log");
-  if (!service.WaitForOutput("\"msg\":\"serving\"", 30s)) Fail("service: " + service.Output());
-  std::smatch port;
-  std::string log = service.Output();
-  if (!std::regex_search(log, port, std::regex("\"grpc_port\":([0-9]+)"))) Fail(log);
-  const std::string address = "127.0.0.1:" + port[1].str();
+  const auto service = ipraktik::bench::StartBenchService(
+      "evaluation", redis, rabbit,
+      {{"IPRAKTIK_TOKEN_SECRET", kSecret}, {"IPRAKTIK_TIME_ZONE", "UTC"}});
 
   // The participations, written by 4 threads through the service's store.
   const auto today = Today(absl::Now(), absl::UTCTimeZone());
@@ -299,9 +279,7 @@ int Main(int argc, char** argv) {
   // Answers in an order that spreads every tenth of them over all programmes.
   std::shuffle(invited.begin(), invited.end(), std::mt19937(12));
 
-  grpc::ChannelArguments arguments;
-  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  auto channel = ipraktik::bench::BenchChannel(service.address);
   auto stub = v1::EvaluationService::NewStub(channel);
   grpc::GenericStub generic(channel);
 
@@ -329,18 +307,7 @@ int Main(int argc, char** argv) {
                                     });
   };
   StartCall health = [&](std::size_t, std::function<void(bool)> done) {
-    struct Call {
-      grpc::ClientContext context;
-      grpc::ByteBuffer request;
-      grpc::ByteBuffer response;
-    };
-    auto call = std::make_shared<Call>();
-    // An empty HealthCheckRequest: one empty slice (a buffer without slices is no message).
-    grpc::Slice empty("");
-    call->request = grpc::ByteBuffer(&empty, 1);
-    generic.UnaryCall(&call->context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                      &call->request, &call->response,
-                      [call, done](grpc::Status status) { done(status.ok()); });
+    ipraktik::bench::CallHealthCheck(generic, std::move(done));
   };
 
   const std::size_t all = invited.size();
@@ -376,10 +343,6 @@ int Main(int argc, char** argv) {
 }  // namespace ipraktik::evaluation::bench
 
 int main(int argc, char** argv) {
-  try {
-    return ipraktik::evaluation::bench::Main(argc, argv);
-  } catch (const std::exception& failure) {
-    std::fprintf(stderr, "evaluation_bench: %s\n", failure.what());
-    return 1;
-  }
+  return ipraktik::bench::RunBench("evaluation_bench",
+                                   [&] { return ipraktik::evaluation::bench::Main(argc, argv); });
 }
