@@ -438,11 +438,8 @@ absl::StatusOr<v1::GetNationalEvaluationReportResponse> Evaluator::NationalRepor
     if (!tenant_cells.ok()) return tenant_cells.status();
     std::move(tenant_cells->begin(), tenant_cells->end(), std::back_inserter(cells));
   }
-  v1::GetEvaluationReportResponse report = ReportResponse(BuildReport(cells, query, rules));
   v1::GetNationalEvaluationReportResponse response;
-  *response.mutable_total() = std::move(*report.mutable_total());
-  *response.mutable_rows() = std::move(*report.mutable_rows());
-  response.set_csv(std::move(*report.mutable_csv()));
+  *response.mutable_report() = ReportResponse(BuildReport(cells, query, rules));
   response.set_tenants(static_cast<int>(tenants->size()));
   return response;
 }

@@ -338,14 +338,14 @@ TEST_F(EvaluationTest, TheNationalReportSumsEveryTenantUnderTheSameRules) {
   auto national = evaluator_->NationalReport(request);
   ASSERT_TRUE(national.ok()) << national.status();
   EXPECT_EQ(national->tenants(), 2);
-  EXPECT_EQ(national->total().participants(), 12);
-  EXPECT_EQ(national->total().answers(), 6);
-  EXPECT_FALSE(national->total().hidden());
-  EXPECT_DOUBLE_EQ(national->total().overall_value().mean(), 4.0);
-  EXPECT_THAT(national->csv(), HasSubstr("\"total\""));
+  EXPECT_EQ(national->report().total().participants(), 12);
+  EXPECT_EQ(national->report().total().answers(), 6);
+  EXPECT_FALSE(national->report().total().hidden());
+  EXPECT_DOUBLE_EQ(national->report().total().overall_value().mean(), 4.0);
+  EXPECT_THAT(national->report().csv(), HasSubstr("\"total\""));
   // A tenant's higher threshold applies to the whole nation.
   SetTenantThresholds(7, 8);
-  EXPECT_TRUE(evaluator_->NationalReport(request)->total().hidden());
+  EXPECT_TRUE(evaluator_->NationalReport(request)->report().total().hidden());
 }
 
 TEST_F(EvaluationTest, RemindersGoOnlyToThoseWhoHaveNotAnsweredAndStopAfterTheLastOne) {

@@ -223,7 +223,7 @@ ReportTimes TimeReports(Stub& stub) {
     v1::GetNationalEvaluationReportResponse response;
     auto status = stub.GetNationalEvaluationReport(ContextFor(TenantOf(0)).get(), {}, &response);
     if (!status.ok()) Fail("national report: " + status.error_message());
-    times.national_answers = response.total().answers();
+    times.national_answers = response.report().total().answers();
   });
   std::printf(
       "reports (median of %d, ms): round %.1f, programme %.1f, tenant %.1f, national %.1f "
