@@ -42,11 +42,11 @@ std::int64_t DayNumber(std::chrono::year_month_day day) {
   return std::chrono::sys_days(day).time_since_epoch().count();
 }
 
-std::vector<std::pair<std::string, std::int64_t>> TallyFields(const Tally& tally) {
+std::vector<std::pair<std::string, std::int64_t>> TallyFields(const Tally& tally, bool with_zeros) {
   Tally copy = tally;
   std::vector<std::pair<std::string, std::int64_t>> fields;
   for (const auto& [name, slot] : Slots(copy)) {
-    if (*slot != 0) fields.emplace_back(name, *slot);
+    if (*slot != 0 || with_zeros) fields.emplace_back(name, *slot);
   }
   return fields;
 }

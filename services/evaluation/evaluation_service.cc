@@ -27,7 +27,18 @@ IPRAKTIK_EVALUATION_UNARY(CloseEvaluation, Close)
 IPRAKTIK_EVALUATION_UNARY(GetEvaluationSettings, GetSettings)
 IPRAKTIK_EVALUATION_UNARY(UpdateEvaluationSettings, UpdateSettings)
 IPRAKTIK_EVALUATION_UNARY(GetEvaluationReport, Report)
+IPRAKTIK_EVALUATION_UNARY(GetTenantEvaluationSettings, GetTenantSettings)
+IPRAKTIK_EVALUATION_UNARY(UpdateTenantEvaluationSettings, UpdateTenantSettings)
 
 #undef IPRAKTIK_EVALUATION_UNARY
+
+// Across tenants: the caller's tenant plays no part (who may call it is the RPC's declaration).
+EvaluationServiceImpl::Reactor* EvaluationServiceImpl::GetNationalEvaluationReport(
+    Context* c, const v1::GetNationalEvaluationReportRequest* q,
+    v1::GetNationalEvaluationReportResponse* r) {
+  return calls_.Unary(c, q, r, [this](const server::CallContext&, const auto& request) {
+    return evaluator_.NationalReport(request);
+  });
+}
 
 }  // namespace ipraktik::evaluation

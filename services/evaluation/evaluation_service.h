@@ -21,9 +21,12 @@ class EvaluationServiceImpl final : public v1::EvaluationService::CallbackServic
   using Base::CloseEvaluation;
   using Base::GetEvaluationReport;
   using Base::GetEvaluationSettings;
+  using Base::GetNationalEvaluationReport;
+  using Base::GetTenantEvaluationSettings;
   using Base::LookupEvaluation;
   using Base::SubmitEvaluation;
   using Base::UpdateEvaluationSettings;
+  using Base::UpdateTenantEvaluationSettings;
 
   using Context = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
@@ -40,6 +43,13 @@ class EvaluationServiceImpl final : public v1::EvaluationService::CallbackServic
                                     v1::UpdateEvaluationSettingsResponse* r) override;
   Reactor* GetEvaluationReport(Context* c, const v1::GetEvaluationReportRequest* q,
                                v1::GetEvaluationReportResponse* r) override;
+  Reactor* GetTenantEvaluationSettings(Context* c, const v1::GetTenantEvaluationSettingsRequest* q,
+                                       v1::GetTenantEvaluationSettingsResponse* r) override;
+  Reactor* UpdateTenantEvaluationSettings(Context* c,
+                                          const v1::UpdateTenantEvaluationSettingsRequest* q,
+                                          v1::UpdateTenantEvaluationSettingsResponse* r) override;
+  Reactor* GetNationalEvaluationReport(Context* c, const v1::GetNationalEvaluationReportRequest* q,
+                                       v1::GetNationalEvaluationReportResponse* r) override;
 
  private:
   Evaluator& evaluator_;

@@ -36,10 +36,19 @@ class Keys {
   std::string Cell(std::string_view cell_id) const { return Key("cell", cell_id); }
   std::string Ideas(std::string_view cell_id) const { return Key("ideas", cell_id); }
   std::string Cells() const { return keys_.Key("evaluation:cells"); }
+  std::string ProgrammeCells(std::string_view programme_id) const {
+    return Key("cells:programme", programme_id);
+  }
+  std::string RoundCells(std::string_view round_id) const { return Key("cells:round", round_id); }
+  // The cell sets a cell of key belongs to: the tenant's, its programme's and its round's.
+  std::vector<std::string> CellSets(const CellKey& key) const {
+    return {Cells(), ProgrammeCells(key.programme_id), RoundCells(key.round_id)};
+  }
   std::string Settings(std::string_view programme_id) const {
     return Key("settings", programme_id);
   }
   std::string Closed(std::string_view round_id) const { return Key("closed", round_id); }
+  std::string TenantSettings() const { return keys_.Key("evaluation:tenant_settings"); }
 
  private:
   explicit Keys(store::TenantKeys keys) : keys_(std::move(keys)) {}
@@ -62,6 +71,22 @@ std::int64_t ToInt(std::string_view text) {
 }
 
 std::string Flag(bool value) { return value ? "1" : "0"; }
+
+// A whole-number field of a stored hash, or fallback when it has none.
+auto NumberIn(const std::map<std::string, std::string>& hash) {
+  return [&hash](const char* field, int fallback) {
+    auto it = hash.find(field);
+    return it == hash.end() ? fallback : static_cast<int>(ToInt(it->second));
+  };
+}
+
+// The report thresholds in a settings hash (a programme's or the tenant's), defaults if unset.
+AnonymityRules RulesIn(const std::map<std::string, std::string>& hash) {
+  const AnonymityRules defaults;
+  auto number = NumberIn(hash);
+  return {.min_answers = number("min_answers", defaults.min_answers),
+          .min_answers_for_text = number("min_answers_for_text", defaults.min_answers_for_text)};
+}
 
 Fields FieldsOf(const store::Reply& reply) {
   Fields fields;
@@ -144,8 +169,8 @@ redis.call('DEL', KEYS[1])
 return n
 )lua";
 
-// KEYS: participation, due, token, token set, cell, closed, cells.
-// ARGV: participation id, version seen, next due ('' none), token digest ('' none), cell id,
+// KEYS: participation, due, token, token set, cell, closed, cells, programme's cells, round's
+// cells. ARGV: participation id, version seen, next due ('' none), token digest ('' none), cell id,
 // number of progress arguments, progress field/value pairs, tally field/increment pairs.
 constexpr char kStepSource[] = R"lua(
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[2] or
@@ -161,7 +186,7 @@ end
 local n = tonumber(ARGV[6])
 redis.call('HSET', KEYS[1], 'version', tostring(tonumber(ARGV[2]) + 1), unpack(ARGV, 7, 6 + n))
 for i = 7 + n, #ARGV, 2 do redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1]) end
-redis.call('SADD', KEYS[7], ARGV[5])
+for i = 7, 9 do redis.call('SADD', KEYS[i], ARGV[5]) end
 if ARGV[3] == '' then
   redis.call('ZREM', KEYS[2], ARGV[1])
 else
@@ -174,17 +199,33 @@ end
 return 1
 )lua";
 
-// KEYS: participation, token, cell, ideas, closed, due, cells.
+// Whether a programme's settings hash (KEYS[1]) says its answers are anonymous: '1' or '0'
+// (stored before the setting existed: anonymous unless corrections were allowed).
+constexpr char kAnonymousLua[] = R"lua(
+local function anonymous_answers(settings)
+  local stored = redis.call('HGET', settings, 'anonymous')
+  if stored then return stored end
+  if redis.call('HGET', settings, 'allow_corrections') == '1' then return '0' end
+  return '1'
+end
+)lua";
+
+// KEYS: participation, token, cell, ideas, closed, due, cells, programme settings, programme's
+// cells, round's cells.
 // ARGV: participation id, wave prefix, corrections allowed, answer record, idea, next due,
 // cell id, tally field/increment pairs.
-constexpr char kSubmitSource[] = R"lua(
+constexpr char kSubmitBody[] = R"lua(
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return redis.error_reply('NOT_FOUND token') end
 if redis.call('HGET', KEYS[1], 'cancelled') == '1' then return 'closed' end
 if redis.call('EXISTS', KEYS[5]) == 1 then return 'closed' end
+-- The link from answers to the person is kept only when the programme's answers are not
+-- anonymous (read here, in the script that stores them, so that it cannot change meanwhile).
+local linked = anonymous_answers(KEYS[8]) == '0'
+redis.call('HSET', KEYS[8], 'answered', '1')
 local p = ARGV[2]
 local answered = redis.call('HGET', KEYS[1], p .. 'ans') == '1'
 if answered then
-  if ARGV[3] ~= '1' then return 'already_answered' end
+  if ARGV[3] ~= '1' or not linked then return 'already_answered' end
   local previous = redis.call('HGET', KEYS[1], p .. 'answer') or ''
   for field, delta in string.gmatch(previous, '([%w_]+)=(%-?%d+)') do
     redis.call('HINCRBY', KEYS[3], field, -tonumber(delta))
@@ -193,17 +234,17 @@ if answered then
   if position then redis.call('LSET', KEYS[4], position, '') end
 end
 for i = 8, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
-redis.call('SADD', KEYS[7], ARGV[7])
+for _, i in ipairs({7, 9, 10}) do redis.call('SADD', KEYS[i], ARGV[7]) end
 redis.call('HDEL', KEYS[1], p .. 'answer', p .. 'idea_at')
 local fields = {p .. 'ans', '1'}
 if ARGV[5] ~= '' then
   local length = redis.call('RPUSH', KEYS[4], ARGV[5])
-  if ARGV[3] == '1' then
+  if linked then
     table.insert(fields, p .. 'idea_at')
     table.insert(fields, tostring(length - 1))
   end
 end
-if ARGV[3] == '1' then
+if linked then
   table.insert(fields, p .. 'answer')
   table.insert(fields, ARGV[4])
 end
@@ -217,6 +258,16 @@ else
 end
 if answered then return 'corrected' end
 return 'stored'
+)lua";
+
+// KEYS: programme settings. ARGV: anonymous ('1' or '0'), the other field/value pairs.
+// 0 (nothing saved) when the anonymity would change after the programme's first answer.
+constexpr char kSaveSettingsBody[] = R"lua(
+if redis.call('HGET', KEYS[1], 'answered') == '1' and anonymous_answers(KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'anonymous', unpack(ARGV))
+return 1
 )lua";
 
 std::string WavePrefix(Wave wave) { return wave == Wave::kFirst ? "f_" : "u_"; }
@@ -234,7 +285,8 @@ EvaluationStore::EvaluationStore(store::Pool& redis, outbox::Outbox& outbox)
       upsert_(kUpsertSource),
       cancel_(kCancelSource),
       erase_(kEraseSource),
-      submit_(kSubmitSource),
+      submit_(absl::StrCat(kAnonymousLua, kSubmitBody)),
+      save_settings_(absl::StrCat(kAnonymousLua, kSaveSettingsBody)),
       step_(kStepSource) {}
 
 absl::Status EvaluationStore::RegisterTenant(const std::string& tenant) {
@@ -393,10 +445,14 @@ absl::StatusOr<bool> EvaluationStore::ApplyStep(const std::string& tenant,
     args.push_back(std::move(field));
     args.push_back(std::move(value));
   }
-  for (auto& arg : ArgsOf(TallyFields(tally))) args.push_back(std::move(arg));
+  // An invitation to the first survey writes every counter of the cell (zeros too).
+  for (auto& arg : ArgsOf(TallyFields(tally, /*with_zeros=*/tally.participants > 0))) {
+    args.push_back(std::move(arg));
+  }
   outbox::Change change{
       .keys = {keys->Participation(id), keys->Due(), keys->Token(token_digest), keys->Tokens(id),
-               keys->Cell(cell_id), keys->Closed(seen.cell.round_id), keys->Cells()},
+               keys->Cell(cell_id), keys->Closed(seen.cell.round_id), keys->Cells(),
+               keys->ProgrammeCells(seen.cell.programme_id), keys->RoundCells(seen.cell.round_id)},
       .args = std::move(args)};
   if (event.has_value()) change.events.push_back(*event);
   auto outcome = outbox_.Commit(step_, tenant, change);
@@ -433,7 +489,9 @@ absl::StatusOr<SubmitResult> EvaluationStore::Submit(const std::string& tenant,
   auto reply = redis_.Eval(
       submit_,
       {keys->Participation(id), keys->Token(digest), keys->Cell(cell_id), keys->Ideas(cell_id),
-       keys->Closed(seen.cell.round_id), keys->Due(), keys->Cells()},
+       keys->Closed(seen.cell.round_id), keys->Due(), keys->Cells(),
+       keys->Settings(seen.cell.programme_id), keys->ProgrammeCells(seen.cell.programme_id),
+       keys->RoundCells(seen.cell.round_id)},
       args);
   if (!reply.ok()) return reply.status();
   if (reply->str() == "stored") return SubmitResult::kStored;
@@ -442,10 +500,15 @@ absl::StatusOr<SubmitResult> EvaluationStore::Submit(const std::string& tenant,
   return SubmitResult::kClosed;
 }
 
-absl::StatusOr<std::vector<Cell>> EvaluationStore::Cells(const std::string& tenant) {
+absl::StatusOr<std::vector<Cell>> EvaluationStore::Cells(const std::string& tenant,
+                                                         const CellScope& scope) {
   auto keys = Keys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto ids = redis_.Command({"SMEMBERS", keys->Cells()}, store::Retry::kIdempotent);
+  const std::string set = scope.round_id.has_value() ? keys->RoundCells(*scope.round_id)
+                          : scope.programme_id.has_value()
+                              ? keys->ProgrammeCells(*scope.programme_id)
+                              : keys->Cells();
+  auto ids = redis_.Command({"SMEMBERS", set}, store::Retry::kIdempotent);
   if (!ids.ok()) return ids.status();
   store::Pipeline pipeline;
   std::vector<CellKey> cell_keys;
@@ -454,7 +517,7 @@ absl::StatusOr<std::vector<Cell>> EvaluationStore::Cells(const std::string& tena
     if (!key.has_value()) continue;
     cell_keys.push_back(*key);
     pipeline.Add({"HGETALL", keys->Cell(id.str())});
-    pipeline.Add({"LRANGE", keys->Ideas(id.str()), "0", "-1"});
+    pipeline.Add({"LRANGE", keys->Ideas(id.str()), std::to_string(-kIdeasPerCell), "-1"});
   }
   if (pipeline.empty()) return std::vector<Cell>{};
   auto replies = redis_.Execute(pipeline, store::Retry::kIdempotent);
@@ -479,39 +542,60 @@ absl::StatusOr<ProgrammeSettings> EvaluationStore::Settings(const std::string& t
   ProgrammeSettings settings;
   std::map<std::string, std::string> hash;
   for (auto& [field, value] : FieldsOf(*reply)) hash[field] = std::move(value);
-  if (hash.empty()) return settings;
-  auto number = [&](const char* field, int fallback) {
-    auto it = hash.find(field);
-    return it == hash.end() ? fallback : static_cast<int>(ToInt(it->second));
-  };
+  auto number = NumberIn(hash);
   settings.schedule.reminder_after_days = number("reminder_after_days", 5);
   settings.schedule.max_reminders = number("max_reminders", 2);
   settings.schedule.follow_up_after_days =
       hash["follow_up"] == "0" ? std::nullopt
                                : std::optional<int>(number("follow_up_after_days", 90));
   settings.allow_corrections = hash["allow_corrections"] == "1";
-  settings.anonymity = {.min_answers = number("min_answers", 5),
-                        .min_answers_for_text = number("min_answers_for_text", 8)};
+  settings.anonymity = RulesIn(hash);
+  // Stored before the setting existed: anonymous unless corrections were allowed (as the
+  // scripts read it).
+  settings.anonymous_answers =
+      hash.contains("anonymous") ? hash["anonymous"] == "1" : !settings.allow_corrections;
   return settings;
 }
 
-absl::Status EvaluationStore::SaveSettings(const std::string& tenant,
-                                           const std::string& programme_id,
-                                           const ProgrammeSettings& settings) {
+absl::StatusOr<AnonymityRules> EvaluationStore::TenantRules(const std::string& tenant) {
+  auto keys = Keys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command({"HGETALL", keys->TenantSettings()}, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  std::map<std::string, std::string> hash;
+  for (auto& [field, value] : FieldsOf(*reply)) hash[field] = std::move(value);
+  return RulesIn(hash);
+}
+
+absl::Status EvaluationStore::SaveTenantRules(const std::string& tenant,
+                                              const AnonymityRules& rules) {
+  auto keys = Keys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return redis_
+      .Command({"HSET", keys->TenantSettings(), "min_answers", std::to_string(rules.min_answers),
+                "min_answers_for_text", std::to_string(rules.min_answers_for_text)},
+               store::Retry::kIdempotent)
+      .status();
+}
+
+absl::StatusOr<bool> EvaluationStore::SaveSettings(const std::string& tenant,
+                                                   const std::string& programme_id,
+                                                   const ProgrammeSettings& settings) {
   auto keys = Keys::For(tenant);
   if (!keys.ok()) return keys.status();
   const auto& schedule = settings.schedule;
-  return redis_
-      .Command({"HSET", keys->Settings(programme_id), "reminder_after_days",
-                std::to_string(schedule.reminder_after_days), "max_reminders",
-                std::to_string(schedule.max_reminders), "follow_up",
-                Flag(schedule.follow_up_after_days.has_value()), "follow_up_after_days",
-                std::to_string(schedule.follow_up_after_days.value_or(90)), "allow_corrections",
-                Flag(settings.allow_corrections), "min_answers",
-                std::to_string(settings.anonymity.min_answers), "min_answers_for_text",
-                std::to_string(settings.anonymity.min_answers_for_text)},
-               store::Retry::kIdempotent)
-      .status();
+  auto saved = redis_.Eval(save_settings_, {keys->Settings(programme_id)},
+                           {Flag(settings.anonymous_answers), "reminder_after_days",
+                            std::to_string(schedule.reminder_after_days), "max_reminders",
+                            std::to_string(schedule.max_reminders), "follow_up",
+                            Flag(schedule.follow_up_after_days.has_value()), "follow_up_after_days",
+                            std::to_string(schedule.follow_up_after_days.value_or(90)),
+                            "allow_corrections", Flag(settings.allow_corrections), "min_answers",
+                            std::to_string(settings.anonymity.min_answers), "min_answers_for_text",
+                            std::to_string(settings.anonymity.min_answers_for_text)},
+                           store::Retry::kIdempotent);
+  if (!saved.ok()) return saved.status();
+  return saved->integer() == 1;
 }
 
 absl::Status EvaluationStore::Close(const std::string& tenant, const std::string& round_id) {

@@ -12,7 +12,11 @@
 //   evaluation:cell:<cell id>                        hash: a report cell's tally (only sums)
 //   evaluation:ideas:<cell id>                       list: that cell's ideas, text only
 //   evaluation:cells                                 set: every cell id
-//   evaluation:settings:<programme id>               hash: a programme's settings
+//   evaluation:cells:programme:<programme id>        set: the programme's cell ids
+//   evaluation:cells:round:<round id>                set: the round's cell ids
+//   evaluation:settings:<programme id>               hash: a programme's settings, and
+//                                                    "answered" once it has an answer
+//   evaluation:tenant_settings                       hash: the tenant's report thresholds
 //   evaluation:closed:<round id>                     string: the round's evaluation is closed
 // and outside any tenant ipraktik:evaluation:tenants, the tenants the scheduler visits.
 //
@@ -43,6 +47,9 @@ struct ProgrammeSettings {
   ScheduleSettings schedule{};
   bool allow_corrections = false;
   AnonymityRules anonymity{};
+  // Nothing links an answer to its person (corrections then impossible); fixed at the first
+  // answer.
+  bool anonymous_answers = true;
   friend bool operator==(const ProgrammeSettings&, const ProgrammeSettings&) = default;
 };
 
@@ -75,8 +82,11 @@ struct Participation {
   std::string Id() const;
 };
 
-// The tally fields of a cell hash ("answers", "r0_5", ...) and back: the store writes sums only.
-std::vector<std::pair<std::string, std::int64_t>> TallyFields(const Tally& tally);
+// The tally fields of a cell hash ("answers", "r0_5", ...) and back: the store writes sums only;
+// with_zeros: every counter, so that a cell's hash has all its fields from its first participant
+// on and reading it costs the same however many answers came.
+std::vector<std::pair<std::string, std::int64_t>> TallyFields(const Tally& tally,
+                                                              bool with_zeros = false);
 Tally TallyFromFields(const std::vector<std::pair<std::string, std::string>>& fields);
 // "<programme>|<round>|<role>|<sector>|<region>|<host sector>" and back (nullopt if malformed).
 std::string CellId(const CellKey& key);
@@ -84,6 +94,15 @@ std::optional<CellKey> CellKeyFromId(std::string_view id);
 
 // Days since 1970-01-01: the due index's score.
 std::int64_t DayNumber(std::chrono::year_month_day day);
+
+// The most ideas a report reads of one cell: its latest.
+inline constexpr int kIdeasPerCell = 50;
+
+// Which cells to read: a round's, a programme's, or (neither) every one of the tenant's.
+struct CellScope {
+  std::optional<std::string> programme_id{};
+  std::optional<std::string> round_id{};
+};
 
 // What Submit did.
 enum class SubmitResult { kStored, kCorrected, kAlreadyAnswered, kClosed };
@@ -126,18 +145,28 @@ class EvaluationStore {
   absl::StatusOr<std::optional<std::string>> ParticipationOfToken(const std::string& tenant,
                                                                   const std::string& digest);
   // Adds the answers' tally (and idea) to the participation's cell and marks it answered for
-  // wave; with corrections allowed, earlier answers are subtracted first (kept for that until
-  // the evaluation closes; without, nothing links the answers to the person).
+  // wave, and the programme as answered (its anonymity fixed from then on); with corrections
+  // allowed, earlier answers are subtracted first. Unless the programme's answers are anonymous,
+  // the participation keeps what it added (for corrections) until it is erased; anonymous, nothing
+  // links the answers to the person.
   absl::StatusOr<SubmitResult> Submit(const std::string& tenant, const Participation& seen,
                                       const std::string& digest, Wave wave, const Tally& tally,
                                       const std::string& idea, bool allow_corrections,
                                       std::optional<std::chrono::year_month_day> next_due);
 
-  absl::StatusOr<std::vector<Cell>> Cells(const std::string& tenant);
+  // Every cell of the tenant, each with at most its kIdeasPerCell latest ideas (so that a report
+  // costs the number of cells, however many answers they hold).
+  // scope: a round's cells, else a programme's, else all of the tenant's.
+  absl::StatusOr<std::vector<Cell>> Cells(const std::string& tenant, const CellScope& scope = {});
   absl::StatusOr<ProgrammeSettings> Settings(const std::string& tenant,
                                              const std::string& programme_id);
-  absl::Status SaveSettings(const std::string& tenant, const std::string& programme_id,
-                            const ProgrammeSettings& settings);
+  // False (and nothing saved) when the settings would change anonymous_answers after the
+  // programme's first answer.
+  absl::StatusOr<bool> SaveSettings(const std::string& tenant, const std::string& programme_id,
+                                    const ProgrammeSettings& settings);
+  // The tenant's report thresholds (defaults when it has none stored).
+  absl::StatusOr<AnonymityRules> TenantRules(const std::string& tenant);
+  absl::Status SaveTenantRules(const std::string& tenant, const AnonymityRules& rules);
   absl::Status Close(const std::string& tenant, const std::string& round_id);
   absl::StatusOr<bool> Closed(const std::string& tenant, const std::string& round_id);
 
@@ -151,6 +180,7 @@ class EvaluationStore {
   store::Script cancel_;
   store::Script erase_;
   store::Script submit_;
+  store::Script save_settings_;
   events::EventScript step_;
 };
 

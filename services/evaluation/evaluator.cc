@@ -1,5 +1,8 @@
 #include "evaluator.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -79,22 +82,70 @@ v1::EvaluationSettings ToProto(const ProgrammeSettings& s) {
   out.set_allow_corrections(s.allow_corrections);
   out.set_min_answers(s.anonymity.min_answers);
   out.set_min_answers_for_text(s.anonymity.min_answers_for_text);
+  out.set_anonymous_answers(s.anonymous_answers);
   return out;
 }
 
-absl::StatusOr<ProgrammeSettings> FromProto(const v1::EvaluationSettings& s) {
-  errors::Violations violations;
-  auto range = [&](const char* field, int value, int min, int max) {
+v1::TenantEvaluationSettings ToProto(const AnonymityRules& rules) {
+  v1::TenantEvaluationSettings out;
+  out.set_min_answers(rules.min_answers);
+  out.set_min_answers_for_text(rules.min_answers_for_text);
+  return out;
+}
+
+// The stricter of two sets of thresholds.
+AnonymityRules Strictest(const AnonymityRules& a, const AnonymityRules& b) {
+  return {.min_answers = std::max(a.min_answers, b.min_answers),
+          .min_answers_for_text = std::max(a.min_answers_for_text, b.min_answers_for_text)};
+}
+
+// The filters of a report request (tenant or national), as the domain takes them.
+template <typename Request>
+void SetFilters(const Request& request, ReportQuery& query) {
+  if (request.role() != v1::EVALUATION_ROLE_UNSPECIFIED) {
+    query.role = model::FromProto(request.role());
+  }
+  if (auto sector = SectorName(request.sector()); !sector.empty()) query.sector = sector;
+  if (!request.region().empty()) query.region = request.region();
+  if (auto sector = SectorName(request.host_sector()); !sector.empty()) query.host_sector = sector;
+}
+
+// Adds a violation of settings.<field> when value is outside [min, max].
+class RangeCheck {
+ public:
+  explicit RangeCheck(errors::Violations& violations) : violations_(violations) {}
+  void operator()(const char* field, int value, int min, int max) {
     if (value < min || value > max) {
-      violations.Add(absl::StrCat("settings.", field),
-                     absl::StrCat("must be from ", min, " to ", max));
+      violations_.Add(absl::StrCat("settings.", field),
+                      absl::StrCat("must be from ", min, " to ", max));
     }
-  };
+  }
+
+ private:
+  errors::Violations& violations_;
+};
+
+// Both thresholds, in their ranges (the text's at least the figures').
+void CheckThresholds(RangeCheck& range, int min_answers, int min_answers_for_text) {
+  range("min_answers", min_answers, 1, 1000);
+  range("min_answers_for_text", min_answers_for_text, min_answers, 1000);
+}
+
+// The settings asked for; anonymous_answers unset keeps `stored`'s.
+absl::StatusOr<ProgrammeSettings> FromProto(const v1::EvaluationSettings& s,
+                                            const ProgrammeSettings& stored) {
+  errors::Violations violations;
+  RangeCheck range(violations);
   range("reminder_after_days", s.reminder_after_days(), 1, 60);
   range("max_reminders", s.max_reminders(), 0, 10);
   if (s.follow_up_enabled()) range("follow_up_after_days", s.follow_up_after_days(), 14, 730);
-  range("min_answers", s.min_answers(), 1, 1000);
-  range("min_answers_for_text", s.min_answers_for_text(), s.min_answers(), 1000);
+  CheckThresholds(range, s.min_answers(), s.min_answers_for_text());
+  const bool anonymous =
+      s.has_anonymous_answers() ? s.anonymous_answers() : stored.anonymous_answers;
+  if (anonymous && s.allow_corrections()) {
+    violations.Add("settings.allow_corrections",
+                   "needs anonymous_answers false (a correction replaces the person's answers)");
+  }
   if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
   return ProgrammeSettings{
       .schedule = {.reminder_after_days = s.reminder_after_days(),
@@ -103,7 +154,8 @@ absl::StatusOr<ProgrammeSettings> FromProto(const v1::EvaluationSettings& s) {
                        Optional(s.follow_up_enabled(), static_cast<int>(s.follow_up_after_days()))},
       .allow_corrections = s.allow_corrections(),
       .anonymity = {.min_answers = s.min_answers(),
-                    .min_answers_for_text = s.min_answers_for_text()}};
+                    .min_answers_for_text = s.min_answers_for_text()},
+      .anonymous_answers = anonymous};
 }
 
 v1::Sector SectorFromName(std::string_view name) {
@@ -307,41 +359,92 @@ absl::StatusOr<v1::UpdateEvaluationSettingsResponse> Evaluator::UpdateSettings(
   if (request.programme_id().empty()) {
     return errors::InvalidArgument({{"programme_id", "is required"}});
   }
-  auto settings = FromProto(request.settings());
+  auto stored = store_.Settings(tenant, request.programme_id());
+  if (!stored.ok()) return stored.status();
+  auto settings = FromProto(request.settings(), *stored);
   if (!settings.ok()) return settings.status();
-  if (absl::Status saved = store_.SaveSettings(tenant, request.programme_id(), *settings);
-      !saved.ok()) {
-    return saved;
+  auto saved = store_.SaveSettings(tenant, request.programme_id(), *settings);
+  if (!saved.ok()) return saved.status();
+  if (!*saved) {
+    return errors::FailedPrecondition(
+        "ANONYMITY_FIXED", "settings.anonymous_answers",
+        "whether answers are anonymous cannot change after the programme's first answer");
   }
   v1::UpdateEvaluationSettingsResponse response;
   *response.mutable_settings() = ToProto(*settings);
   return response;
 }
 
+absl::StatusOr<v1::GetTenantEvaluationSettingsResponse> Evaluator::GetTenantSettings(
+    const std::string& tenant, const v1::GetTenantEvaluationSettingsRequest&) {
+  auto rules = store_.TenantRules(tenant);
+  if (!rules.ok()) return rules.status();
+  v1::GetTenantEvaluationSettingsResponse response;
+  *response.mutable_settings() = ToProto(*rules);
+  return response;
+}
+
+absl::StatusOr<v1::UpdateTenantEvaluationSettingsResponse> Evaluator::UpdateTenantSettings(
+    const std::string& tenant, const v1::UpdateTenantEvaluationSettingsRequest& request) {
+  const auto& asked = request.settings();
+  errors::Violations violations;
+  RangeCheck range(violations);
+  CheckThresholds(range, asked.min_answers(), asked.min_answers_for_text());
+  if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
+  const AnonymityRules rules{.min_answers = asked.min_answers(),
+                             .min_answers_for_text = asked.min_answers_for_text()};
+  if (absl::Status saved = store_.SaveTenantRules(tenant, rules); !saved.ok()) return saved;
+  v1::UpdateTenantEvaluationSettingsResponse response;
+  *response.mutable_settings() = ToProto(rules);
+  return response;
+}
+
 absl::StatusOr<v1::GetEvaluationReportResponse> Evaluator::Report(
     const std::string& tenant, const v1::GetEvaluationReportRequest& request) {
-  if (request.all_tenants()) {
-    return absl::UnimplementedError("a report across tenants is not available yet");
-  }
   ReportQuery query;
   if (!request.programme_id().empty()) query.programme_id = request.programme_id();
   if (!request.round_id().empty()) query.round_id = request.round_id();
-  if (request.role() != v1::EVALUATION_ROLE_UNSPECIFIED) {
-    query.role = model::FromProto(request.role());
-  }
-  if (auto sector = SectorName(request.sector()); !sector.empty()) query.sector = sector;
-  if (!request.region().empty()) query.region = request.region();
-  if (auto sector = SectorName(request.host_sector()); !sector.empty()) query.host_sector = sector;
-  // A programme's own thresholds; wider scopes the defaults.
-  ProgrammeSettings settings;
+  SetFilters(request, query);
+  // The tenant's thresholds, raised by a programme's own.
+  auto rules = store_.TenantRules(tenant);
+  if (!rules.ok()) return rules.status();
   if (query.programme_id.has_value()) {
     auto stored = store_.Settings(tenant, *query.programme_id);
     if (!stored.ok()) return stored.status();
-    settings = *stored;
+    *rules = Strictest(*rules, stored->anonymity);
   }
-  auto cells = store_.Cells(tenant);
+  // Only the cells in the report's scope (the domain checks the scope again).
+  auto cells =
+      store_.Cells(tenant, {.programme_id = query.programme_id, .round_id = query.round_id});
   if (!cells.ok()) return cells.status();
-  const evaluation::Report report = BuildReport(*cells, query, settings.anonymity);
+  return ReportResponse(BuildReport(*cells, query, *rules));
+}
+
+absl::StatusOr<v1::GetNationalEvaluationReportResponse> Evaluator::NationalReport(
+    const v1::GetNationalEvaluationReportRequest& request) {
+  ReportQuery query;
+  SetFilters(request, query);
+  auto tenants = store_.Tenants();
+  if (!tenants.ok()) return tenants.status();
+  // Every tenant's cells (the report costs the number of cells of all tenants), under the
+  // strictest thresholds any tenant set, since a group mixes their participants.
+  std::vector<Cell> cells;
+  AnonymityRules rules;
+  for (const std::string& tenant : *tenants) {
+    auto tenant_rules = store_.TenantRules(tenant);
+    if (!tenant_rules.ok()) return tenant_rules.status();
+    rules = Strictest(rules, *tenant_rules);
+    auto tenant_cells = store_.Cells(tenant);
+    if (!tenant_cells.ok()) return tenant_cells.status();
+    std::move(tenant_cells->begin(), tenant_cells->end(), std::back_inserter(cells));
+  }
+  v1::GetNationalEvaluationReportResponse response;
+  *response.mutable_report() = ReportResponse(BuildReport(cells, query, rules));
+  response.set_tenants(static_cast<int>(tenants->size()));
+  return response;
+}
+
+v1::GetEvaluationReportResponse ReportResponse(const evaluation::Report& report) {
   v1::GetEvaluationReportResponse response;
   *response.mutable_total() = ToProto(report.total);
   for (const auto& row : report.rows) *response.add_rows() = ToProto(row);

@@ -17,6 +17,8 @@ namespace ipraktik::evaluation {
 
 // The report as CSV: a header line, the total, then one line per row (RFC 4180 quoting).
 std::string ReportCsv(const v1::GetEvaluationReportResponse& report);
+// The domain's report as the API's, with its CSV.
+v1::GetEvaluationReportResponse ReportResponse(const Report& report);
 
 class Evaluator {
  public:
@@ -32,8 +34,15 @@ class Evaluator {
       const std::string& tenant, const v1::GetEvaluationSettingsRequest& request);
   absl::StatusOr<v1::UpdateEvaluationSettingsResponse> UpdateSettings(
       const std::string& tenant, const v1::UpdateEvaluationSettingsRequest& request);
+  absl::StatusOr<v1::GetTenantEvaluationSettingsResponse> GetTenantSettings(
+      const std::string& tenant, const v1::GetTenantEvaluationSettingsRequest& request);
+  absl::StatusOr<v1::UpdateTenantEvaluationSettingsResponse> UpdateTenantSettings(
+      const std::string& tenant, const v1::UpdateTenantEvaluationSettingsRequest& request);
   absl::StatusOr<v1::GetEvaluationReportResponse> Report(
       const std::string& tenant, const v1::GetEvaluationReportRequest& request);
+  // Across every tenant (the national operator's; who may call it is the API's declaration).
+  absl::StatusOr<v1::GetNationalEvaluationReportResponse> NationalReport(
+      const v1::GetNationalEvaluationReportRequest& request);
 
  private:
   struct Resolved {

@@ -229,6 +229,14 @@ class EvaluationParts : public ::testing::Test {
     return read->DebugString();
   }
 
+  void SetTenantThresholds(int min_answers, int min_answers_for_text) {
+    v1::UpdateTenantEvaluationSettingsRequest request;
+    request.mutable_settings()->set_min_answers(min_answers);
+    request.mutable_settings()->set_min_answers_for_text(min_answers_for_text);
+    auto updated = evaluator_->UpdateTenantSettings(tenant_, request);
+    ASSERT_TRUE(updated.ok()) << updated.status();
+  }
+
   void AdvanceDays(int days) { now_ = now_.load() + absl::Hours(24 * days); }
 
   double Counter(const std::string& name, const std::string& label) {

@@ -6,8 +6,17 @@
 //
 // "No further e-mail" is proven by a marker: a later invitation to someone else, sent after the
 // passes that must add nothing, whose arrival shows that everything before it was handled.
+//
+// The last test runs two replicas of the real ipraktik-evaluation binary at once on the same
+// Redis and RabbitMQ, each with its own consumer, scheduler and outbox relay, gets its placements
+// only as events on the bus (matching.intern.placed, matching.host.interns_assigned), restarts
+// one replica in the middle, and counts the e-mails in the SMTP sink: one per person.
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <nlohmann/json.hpp>
 
+#include "child_process.h"
 #include "evaluation_testing.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/outbox/relay.h"
@@ -191,6 +200,103 @@ TEST_F(MailTest, OneInvitationEmailPerInternAndHostTheLinkAnswersOnceRemindersOn
                      "i0@people.example", "i1@people.example", "i1@people.example",
                      "host-h1@people.example", "host-h1@people.example", "host-h1@people.example",
                      "host-h1@people.example", "marker@people.example", "marker@people.example"}));
+}
+
+// A replica of the real service on the test's Redis and RabbitMQ: it consumes evaluation.events,
+// polls for what is due every 100 ms by the real clock (in UTC) and relays its outbox to the bus.
+std::unique_ptr<ipraktik::testing::ChildProcess> StartReplica(const std::string& name) {
+  auto replica = std::make_unique<ipraktik::testing::ChildProcess>(
+      ipraktik::testing::BinaryDir() / "bin" / "ipraktik-evaluation", std::vector<std::string>{},
+      std::map<std::string, std::string>{{"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
+                                         {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
+                                         {"IPRAKTIK_REDIS_ADDRESS", servers->redis->address()},
+                                         {"IPRAKTIK_AMQP_URL", servers->rabbit->url()},
+                                         {"IPRAKTIK_TOKEN_SECRET", kSecret},
+                                         {"IPRAKTIK_EVALUATION_FORM_URL", kFormUrl},
+                                         {"IPRAKTIK_TIME_ZONE", "UTC"},
+                                         {"IPRAKTIK_EVALUATION_POLL_INTERVAL", "100ms"},
+                                         {"IPRAKTIK_LOG_LEVEL", "info"}},
+      servers->redis->dir() / (name + ".log"));
+  EXPECT_TRUE(replica->WaitForOutput("\"msg\":\"serving\"", std::chrono::seconds(30)))
+      << replica->Output();
+  return replica;
+}
+
+TEST_F(MailTest, TwoReplicasOfTheServiceAndARestartSendOneInvitationPerPersonFromBusEvents) {
+  auto first = StartReplica("replica-1");
+  auto second = StartReplica("replica-2");
+  // Placements whose last day was yesterday (the replicas' clock is the real one).
+  const absl::CivilDay yesterday = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) - 1;
+  auto publish = [&](const char* type, const auto& payload) {
+    auto envelope = events::BuildEnvelope({.type = type, .tenant = tenant_}, payload);
+    ASSERT_TRUE(envelope.ok()) << envelope.status();
+    bus::Message message;
+    message.routing_key = type;
+    message.type = type;
+    message.message_id = envelope->id();
+    message.body = envelope->SerializeAsString();
+    // Unroutable (FAILED_PRECONDITION) until a replica has declared and bound its queue.
+    absl::Status published;
+    ASSERT_TRUE(Eventually([&] {
+      published = publisher_->Publish(message);
+      return !absl::IsFailedPrecondition(published);
+    }));
+    ASSERT_TRUE(published.ok()) << published;
+  };
+  auto place = [&](const std::string& prefix, int interns, const std::string& offer_id) {
+    std::vector<v1::InternPlaced> placements;
+    for (int i = 0; i < interns; ++i) {
+      auto placed = Placed(prefix + std::to_string(i), v1::SECTOR_STATE, Offer(offer_id));
+      *placed.mutable_days(0) = ProtoDay(yesterday - 1);
+      *placed.mutable_days(1) = ProtoDay(yesterday);
+      publish(contract::kInternPlaced, placed);
+      placements.push_back(placed);
+    }
+    publish(contract::kHostInternsAssigned, Assigned(Offer(offer_id), placements));
+  };
+  // The people of this test, each e-mail counted once per arrival.
+  auto mail_to_this_test = [] {
+    std::multiset<std::string> recipients;
+    for (const auto& message : EvaluationMail()) {
+      std::string to = Recipient(message);
+      if (to.starts_with("rep-") || to.starts_with("host-rep-")) recipients.insert(to);
+    }
+    return recipients;
+  };
+
+  place("rep-a", 6, "rep-h1");
+  // A restart of one replica in the middle: stopped while the other consumes and schedules.
+  first->Signal(SIGTERM);
+  ASSERT_TRUE(first->WaitFor(std::chrono::seconds(30)).has_value());
+  first = StartReplica("replica-1-again");
+  place("rep-b", 6, "rep-h2");
+  // 12 interns and 12 host sides (two hosts, six visits each).
+  std::multiset<std::string> recipients;
+  ASSERT_TRUE(Eventually([&] {
+    recipients = mail_to_this_test();
+    return recipients.size() >= 24;
+  })) << recipients.size();
+  // A marker placed after all of them: once its e-mail is here (one sender: in order), every
+  // earlier invitation and any duplicate of one would be here too.
+  place("rep-marker", 1, "rep-h3");
+  ASSERT_TRUE(
+      Eventually([&] { return mail_to_this_test().contains("rep-marker0@people.example"); }));
+  recipients = mail_to_this_test();
+  std::multiset<std::string> expected;
+  for (const char* prefix : {"rep-a", "rep-b"}) {
+    for (int i = 0; i < 6; ++i) expected.insert(absl::StrCat(prefix, i, "@people.example"));
+  }
+  for (int i = 0; i < 6; ++i) {
+    expected.insert("host-rep-h1@people.example");
+    expected.insert("host-rep-h2@people.example");
+  }
+  expected.insert("rep-marker0@people.example");
+  expected.insert("host-rep-h3@people.example");
+  EXPECT_EQ(recipients, expected);
+  first->Signal(SIGTERM);
+  second->Signal(SIGTERM);
+  EXPECT_TRUE(first->WaitFor(std::chrono::seconds(30)).has_value());
+  EXPECT_TRUE(second->WaitFor(std::chrono::seconds(30)).has_value());
 }
 
 }  // namespace

@@ -154,6 +154,36 @@ TEST_F(EvaluationTest, ALinksTokenAnswersOnceAndValidationNamesTheFields) {
   EXPECT_FALSE(evaluator_->Lookup(tenant_, lookup).ok());
 }
 
+TEST_F(EvaluationTest, EveryWrongFieldOfTheSurveyIsNamedAtOnce) {
+  auto invitations = InviteOnePlacement();
+  // The intern's first survey, every field wrong: out of range, missing, too long, not asked.
+  v1::EvaluationAnswers wrong;
+  wrong.set_overall_value(0);
+  wrong.set_relevance(6);
+  wrong.set_intern_contribution(3);  // a host's question
+  wrong.set_new_contacts(101);
+  wrong.set_idea(std::string(501, 'x'));
+  wrong.set_comment(std::string(4001, 'x'));
+  wrong.set_used_learning(true);  // a follow-up question
+  auto refused = Submit(TokenOf(invitations[0]), wrong);
+  ASSERT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  std::map<std::string, std::string> named;
+  for (const auto& violation : errors::FieldViolationsOf(refused.status())) {
+    named[violation.field] = violation.description;
+  }
+  EXPECT_EQ(named, (std::map<std::string, std::string>{
+                       {"answers.overall_value", "must be 1 to 5"},
+                       {"answers.relevance", "must be 1 to 5"},
+                       {"answers.host_preparation", "is required"},
+                       {"answers.intern_contribution", "is not asked in this survey"},
+                       {"answers.length", "is required"},
+                       {"answers.would_recommend", "is required"},
+                       {"answers.new_contacts", "must be 0 to 100"},
+                       {"answers.idea", "is longer than 500 characters"},
+                       {"answers.comment", "is longer than 4000 characters"},
+                       {"answers.used_learning", "is not asked in this survey"}}));
+}
+
 TEST_F(EvaluationTest, CorrectionsReplaceTheAnswersWhenTheProgrammeAllowsThem) {
   v1::UpdateEvaluationSettingsRequest update;
   update.set_programme_id("coi");
@@ -161,9 +191,11 @@ TEST_F(EvaluationTest, CorrectionsReplaceTheAnswersWhenTheProgrammeAllowsThem) {
   settings->set_reminder_after_days(5);
   settings->set_max_reminders(2);
   settings->set_allow_corrections(true);
+  settings->set_anonymous_answers(false);  // a correction replaces the person's own answers
   settings->set_min_answers(1);
   settings->set_min_answers_for_text(1);
   ASSERT_TRUE(evaluator_->UpdateSettings(tenant_, update).ok());
+  SetTenantThresholds(1, 1);
   auto invitations = InviteOnePlacement();
   ASSERT_EQ(invitations.size(), 2u);
   const auto& intern = invitations[0];
@@ -185,6 +217,138 @@ TEST_F(EvaluationTest, CorrectionsReplaceTheAnswersWhenTheProgrammeAllowsThem) {
   EXPECT_EQ(report->total().overall_value().mean(), 4.0);
   EXPECT_EQ(report->total().recommend_share(), 1.0);
   EXPECT_THAT(report->total().ideas(), ElementsAre("second"));
+}
+
+TEST_F(EvaluationTest, WhetherAnswersAreAnonymousIsFixedAtTheProgrammesFirstAnswer) {
+  auto update = [&](std::optional<bool> anonymous, bool corrections) {
+    v1::UpdateEvaluationSettingsRequest request;
+    request.set_programme_id("coi");
+    auto* settings = request.mutable_settings();
+    settings->set_reminder_after_days(5);
+    settings->set_max_reminders(2);
+    settings->set_allow_corrections(corrections);
+    settings->set_min_answers(5);
+    settings->set_min_answers_for_text(8);
+    if (anonymous.has_value()) settings->set_anonymous_answers(*anonymous);
+    return evaluator_->UpdateSettings(tenant_, request);
+  };
+  // Anonymous by default; corrections need the link to the person.
+  auto refused = update(std::nullopt, true);
+  ASSERT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  EXPECT_EQ(errors::FieldViolationsOf(refused.status())[0].field, "settings.allow_corrections");
+  // Before any answer it may change either way.
+  ASSERT_TRUE(update(false, true).ok());
+  auto back = update(true, false);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->settings().anonymous_answers());
+
+  auto invitations = InviteOnePlacement();
+  ASSERT_TRUE(Submit(TokenOf(invitations[0]),
+                     FirstAnswers(Role::kIntern, 4, 4, 4, v1::LENGTH_VERDICT_RIGHT, true, 1))
+                  .ok());
+  // After the first answer: the same value (or none) is fine, another is refused by name.
+  EXPECT_TRUE(update(true, false).ok());
+  EXPECT_TRUE(update(std::nullopt, false).ok());
+  auto fixed = update(false, true);
+  ASSERT_TRUE(absl::IsFailedPrecondition(fixed.status())) << fixed.status();
+  const auto violation = errors::PreconditionViolationsOf(fixed.status())[0];
+  EXPECT_EQ(violation.type, "ANONYMITY_FIXED");
+  EXPECT_EQ(violation.subject, "settings.anonymous_answers");
+  v1::GetEvaluationSettingsRequest get;
+  get.set_programme_id("coi");
+  EXPECT_TRUE(evaluator_->GetSettings(tenant_, get)->settings().anonymous_answers());
+  // Anonymous: nothing in the participation records what it answered.
+  auto stored = redis_->Command(
+      {"HKEYS", store::TenantKeys::For(tenant_)->Key("evaluation:participation", "pl-i0:intern")});
+  ASSERT_TRUE(stored.ok());
+  for (const auto& field : stored->elements()) EXPECT_THAT(field.str(), Not(HasSubstr("answer")));
+}
+
+TEST_F(EvaluationTest, ReportsApplyTheTenantsThresholdsRaisedByAProgrammesOwn) {
+  auto invitations = InviteOnePlacement();
+  for (const auto& invitation : invitations) {
+    ASSERT_TRUE(Submit(TokenOf(invitation), FirstAnswers(RoleOf(invitation), 4, 4, 4,
+                                                         v1::LENGTH_VERDICT_RIGHT, true, 1, "idea"))
+                    .ok());
+  }
+  v1::GetEvaluationReportRequest tenant_wide;
+  v1::GetEvaluationReportRequest programme;
+  programme.set_programme_id("coi");
+  // Defaults 5 and 8: two answers show counts only.
+  v1::GetTenantEvaluationSettingsRequest get;
+  auto defaults = evaluator_->GetTenantSettings(tenant_, get);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->settings().min_answers(), 5);
+  EXPECT_EQ(defaults->settings().min_answers_for_text(), 8);
+  EXPECT_TRUE(evaluator_->Report(tenant_, tenant_wide)->total().hidden());
+  // The tenant lowers them to 2: figures and ideas show in the tenant's report; a programme's
+  // report applies the higher of its own (still the defaults) and the tenant's.
+  SetTenantThresholds(2, 2);
+  auto shown = evaluator_->Report(tenant_, tenant_wide);
+  ASSERT_TRUE(shown.ok());
+  EXPECT_FALSE(shown->total().hidden());
+  EXPECT_THAT(shown->total().ideas(), ElementsAre("idea", "idea"));
+  EXPECT_TRUE(evaluator_->Report(tenant_, programme)->total().hidden());
+  v1::UpdateEvaluationSettingsRequest update;
+  update.set_programme_id("coi");
+  update.mutable_settings()->set_reminder_after_days(5);
+  update.mutable_settings()->set_min_answers(2);
+  update.mutable_settings()->set_min_answers_for_text(2);
+  ASSERT_TRUE(evaluator_->UpdateSettings(tenant_, update).ok());
+  EXPECT_FALSE(evaluator_->Report(tenant_, programme)->total().hidden());
+  // The tenant raises its own to 3: the programme's 2 no longer suffice.
+  SetTenantThresholds(3, 3);
+  EXPECT_TRUE(evaluator_->Report(tenant_, programme)->total().hidden());
+  // Out of range: named.
+  v1::UpdateTenantEvaluationSettingsRequest bad;
+  bad.mutable_settings()->set_min_answers(0);
+  bad.mutable_settings()->set_min_answers_for_text(2000);
+  auto refused = evaluator_->UpdateTenantSettings(tenant_, bad);
+  ASSERT_TRUE(absl::IsInvalidArgument(refused.status()));
+  std::set<std::string> fields;
+  for (const auto& violation : errors::FieldViolationsOf(refused.status())) {
+    fields.insert(violation.field);
+  }
+  EXPECT_EQ(fields,
+            (std::set<std::string>{"settings.min_answers", "settings.min_answers_for_text"}));
+}
+
+TEST_F(EvaluationTest, TheNationalReportSumsEveryTenantUnderTheSameRules) {
+  // Three answers here and three in another tenant: neither tenant shows figures alone, the
+  // nation (six answers) does.
+  // Three interns and their host invited in this test's tenant; three of the six answer.
+  auto three_of_six_answer = [&](int overall) {
+    PlaceInterns(3, v1::SECTOR_STATE, "h1");
+    AdvanceDays(1);
+    ASSERT_TRUE(NewScheduler()->RunOnce().ok());
+    auto invitations = TakeInvitations();
+    ASSERT_EQ(invitations.size(), 6u);
+    invitations.resize(3);
+    for (const auto& invitation : invitations) {
+      ASSERT_TRUE(Submit(TokenOf(invitation), FirstAnswers(RoleOf(invitation), overall, 4, 4,
+                                                           v1::LENGTH_VERDICT_RIGHT, true, 1))
+                      .ok());
+    }
+  };
+  three_of_six_answer(5);
+  const std::string first_tenant = tenant_;
+  SetUpParts(servers->redis->port());  // another tenant on the same Redis
+  ASSERT_TRUE(redis_->Command({"SADD", "ipraktik:evaluation:tenants", first_tenant}).ok());
+  three_of_six_answer(3);
+  EXPECT_TRUE(evaluator_->Report(tenant_, {})->total().hidden());
+
+  v1::GetNationalEvaluationReportRequest request;
+  auto national = evaluator_->NationalReport(request);
+  ASSERT_TRUE(national.ok()) << national.status();
+  EXPECT_EQ(national->tenants(), 2);
+  EXPECT_EQ(national->report().total().participants(), 12);
+  EXPECT_EQ(national->report().total().answers(), 6);
+  EXPECT_FALSE(national->report().total().hidden());
+  EXPECT_DOUBLE_EQ(national->report().total().overall_value().mean(), 4.0);
+  EXPECT_THAT(national->report().csv(), HasSubstr("\"total\""));
+  // A tenant's higher threshold applies to the whole nation.
+  SetTenantThresholds(7, 8);
+  EXPECT_TRUE(evaluator_->NationalReport(request)->report().total().hidden());
 }
 
 TEST_F(EvaluationTest, RemindersGoOnlyToThoseWhoHaveNotAnsweredAndStopAfterTheLastOne) {
@@ -388,6 +552,7 @@ TEST_F(EvaluationTest, ClosingARoundStopsRemindersAndAnswers) {
 }
 
 TEST_F(EvaluationTest, ErasureLeavesNoTokenNorAddressButTheTalliesStay) {
+  ASSERT_TRUE(redis_->Command({"FLUSHALL"}).ok());
   auto invitations = InviteOnePlacement();
   ASSERT_EQ(invitations.size(), 2u);
   for (const auto& invitation : invitations) {
@@ -407,10 +572,11 @@ TEST_F(EvaluationTest, ErasureLeavesNoTokenNorAddressButTheTalliesStay) {
     lookup.set_token(TokenOf(invitation));
     EXPECT_TRUE(absl::IsNotFound(evaluator_->Lookup(tenant_, lookup).status()));
   }
+  // Every key of the Redis (this program's own: the earlier tests' keys were flushed).
   std::string everything;
   std::string cursor = "0";
   do {
-    auto scan = redis_->Command({"SCAN", cursor, "MATCH", "ipraktik:{" + tenant_ + "}*"});
+    auto scan = redis_->Command({"SCAN", cursor});
     ASSERT_TRUE(scan.ok());
     cursor = scan->elements()[0].str();
     for (const auto& key : scan->elements()[1].elements()) {

@@ -31,7 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
-#include "child_process.h"
+#include "bench_service.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "ipraktik/outbox/outbox.h"
@@ -55,8 +55,7 @@ using Stub = v1::RegistrationService::Stub;
 
 constexpr char kTenant[] = "bench";
 
-// Thrown so that the servers and the service this program started are stopped on the way out.
-[[noreturn]] void Fail(const std::string& what) { throw std::runtime_error(what); }
+using ::ipraktik::bench::Fail;
 
 // Latencies and outcomes of one phase; thread-safe.
 class Recorder {
@@ -276,27 +275,12 @@ int Main(int argc, char** argv) {
 
   ipraktik::testing::RedisServer redis;
   ipraktik::testing::RabbitMqServer rabbit;
-  ipraktik::testing::ChildProcess service(
-      ipraktik::testing::BinaryDir() / "bin" / "ipraktik-registration", {},
-      {
-          {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
-          {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
-          {"IPRAKTIK_REDIS_ADDRESS", redis.address()},
-          {"IPRAKTIK_AMQP_URL", rabbit.url()},
-          {"IPRAKTIK_LOG_LEVEL", "info"},
-      },
-      redis.dir() / "registration.log");
-  if (!service.WaitForOutput("\"msg\":\"serving\"", 30s)) Fail("service: " + service.Output());
-  std::smatch port;
-  std::string log = service.Output();
-  if (!std::regex_search(log, port, std::regex("\"grpc_port\":([0-9]+)"))) Fail(log);
-  const std::string address = "127.0.0.1:" + port[1].str();
+  const auto started = ipraktik::bench::StartBenchService("registration", redis, rabbit);
+  auto& service = *started.process;
 
   // One channel per direction of work would hide contention the service has; one channel is
   // what a partner's client has.
-  grpc::ChannelArguments arguments;
-  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  auto channel = ipraktik::bench::BenchChannel(started.address);
   auto stub = v1::RegistrationService::NewStub(channel);
   grpc::GenericStub generic(channel);
   // The round the sign-ups go to: open, one published offer, and the interns' own workplace.
@@ -307,19 +291,7 @@ int Main(int argc, char** argv) {
   }
 
   StartCall health = [&](std::function<void(bool)> done) {
-    struct Call {
-      grpc::ClientContext context;
-      grpc::ByteBuffer request;
-      grpc::ByteBuffer response;
-    };
-    auto call = std::make_shared<Call>();
-    // An empty HealthCheckRequest (the server's overall health): one empty slice, since a buffer
-    // without slices is no message at all.
-    grpc::Slice empty("");
-    call->request = grpc::ByteBuffer(&empty, 1);
-    generic.UnaryCall(&call->context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                      &call->request, &call->response,
-                      [call, done](grpc::Status status) { done(status.ok()); });
+    ipraktik::bench::CallHealthCheck(generic, std::move(done));
   };
   std::atomic<long> next_person{0};
   StartCall sign_up = [&](std::function<void(bool)> done) {
@@ -442,10 +414,6 @@ int Main(int argc, char** argv) {
 }  // namespace ipraktik::registration::bench
 
 int main(int argc, char** argv) {
-  try {
-    return ipraktik::registration::bench::Main(argc, argv);
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "registration_bench: %s\n", error.what());
-    return 1;
-  }
+  return ipraktik::bench::RunBench("registration_bench",
+                                   [&] { return ipraktik::registration::bench::Main(argc, argv); });
 }

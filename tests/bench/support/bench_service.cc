@@ -1,0 +1,69 @@
+#include "bench_service.h"
+
+#include <chrono>
+#include <cstdio>
+#include <regex>
+#include <stdexcept>
+
+#include "grpcpp/create_channel.h"
+
+namespace ipraktik::bench {
+
+void Fail(const std::string& what) { throw std::runtime_error(what); }
+
+BenchService StartBenchService(const std::string& name, const testing::RedisServer& redis,
+                               const testing::RabbitMqServer& rabbit,
+                               const std::map<std::string, std::string>& extra_environment) {
+  std::map<std::string, std::string> environment = {
+      {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
+      {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
+      {"IPRAKTIK_REDIS_ADDRESS", redis.address()},
+      {"IPRAKTIK_AMQP_URL", rabbit.url()},
+      {"IPRAKTIK_LOG_LEVEL", "info"},
+  };
+  for (const auto& [variable, value] : extra_environment) environment[variable] = value;
+  BenchService service;
+  service.process = std::make_unique<testing::ChildProcess>(
+      testing::BinaryDir() / "bin" / ("ipraktik-" + name), std::vector<std::string>{}, environment,
+      redis.dir() / (name + ".log"));
+  if (!service.process->WaitForOutput("\"msg\":\"serving\"", std::chrono::seconds(30))) {
+    Fail(name + ": " + service.process->Output());
+  }
+  std::smatch port;
+  const std::string log = service.process->Output();
+  if (!std::regex_search(log, port, std::regex("\"grpc_port\":([0-9]+)"))) Fail(log);
+  service.address = "127.0.0.1:" + port[1].str();
+  return service;
+}
+
+std::shared_ptr<grpc::Channel> BenchChannel(const std::string& address) {
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+}
+
+void CallHealthCheck(grpc::GenericStub& generic, std::function<void(bool ok)> done) {
+  struct Call {
+    grpc::ClientContext context;
+    grpc::ByteBuffer request;
+    grpc::ByteBuffer response;
+  };
+  auto call = std::make_shared<Call>();
+  // An empty HealthCheckRequest: one empty slice, since a buffer without slices is no message.
+  grpc::Slice empty("");
+  call->request = grpc::ByteBuffer(&empty, 1);
+  generic.UnaryCall(&call->context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                    &call->request, &call->response,
+                    [call, done = std::move(done)](grpc::Status status) { done(status.ok()); });
+}
+
+int RunBench(const char* name, const std::function<int()>& main) {
+  try {
+    return main();
+  } catch (const std::exception& failure) {
+    std::fprintf(stderr, "%s: %s\n", name, failure.what());
+    return 1;
+  }
+}
+
+}  // namespace ipraktik::bench
