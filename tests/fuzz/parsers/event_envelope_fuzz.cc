@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "fuzz_check.h"
 #include "google/protobuf/stubs/logging.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
@@ -20,14 +21,12 @@
 
 namespace {
 
+using ipraktik::fuzz::Check;
+
 namespace contract = ipraktik::contract;
 namespace v1 = ipraktik::v1;
 using ipraktik::server::EventContext;
 using ipraktik::server::EventRouter;
-
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
 
 // A handler that looks at every field of what it was given, as a consumer would.
 template <typename Payload>

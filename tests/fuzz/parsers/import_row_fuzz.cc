@@ -10,20 +10,19 @@
 #include <string>
 
 #include "domain/rules.h"
+#include "fuzz_check.h"
 #include "google/protobuf/stubs/logging.h"
 #include "ipraktik/v1/registration.pb.h"
 #include "proto_mapping.h"
 
 namespace {
 
+using ipraktik::fuzz::Check;
+
 using namespace ipraktik::registration;
 namespace v1 = ipraktik::v1;
 using std::chrono::September;
 using std::chrono::year;
-
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
 
 void CheckRefusal(const ipraktik::errors::Violations& violations) {
   const absl::Status status = violations.ToStatus();

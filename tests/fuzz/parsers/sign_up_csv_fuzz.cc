@@ -10,13 +10,12 @@
 #include <vector>
 
 #include "csv.h"
+#include "fuzz_check.h"
 #include "sign_up_csv.h"
 
 namespace {
 
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using ipraktik::fuzz::Check;
 
 }  // namespace
 

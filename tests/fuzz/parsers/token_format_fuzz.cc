@@ -7,13 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "ipraktik/tokens/tokens.h"
 
 namespace {
 
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using ipraktik::fuzz::Check;
 
 }  // namespace
 
