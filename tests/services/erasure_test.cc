@@ -54,7 +54,10 @@ struct Service {
   int metrics_port = 0;
 };
 
-Service Start(const std::string& program, std::map<std::string, std::string> env) {
+// Starts program and waits until it serves and consumes each of its queues (an event published
+// before its queue is bound would be lost to the test).
+Service Start(const std::string& program, const std::vector<std::string>& queues,
+              std::map<std::string, std::string> env = {}) {
   env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
   env["IPRAKTIK_METRICS_ADDRESS"] = "127.0.0.1:0";
   env["IPRAKTIK_REDIS_ADDRESS"] = servers->redis->address();
@@ -65,6 +68,11 @@ Service Start(const std::string& program, std::map<std::string, std::string> env
       std::make_unique<ChildProcess>(BinaryDir() / "bin" / program, std::vector<std::string>{}, env,
                                      servers->redis->dir() / (program + ".log"));
   EXPECT_TRUE(service.process->WaitForOutput("\"serving\"", 30s)) << service.process->Output();
+  for (const std::string& queue : queues) {
+    EXPECT_TRUE(service.process->WaitForOutput(
+        absl::StrCat("\"msg\":\"consuming\",\"queue\":\"", queue, "\""), 30s))
+        << service.process->Output();
+  }
   const std::string log = service.process->Output();
   std::smatch port;
   if (std::regex_search(log, port, std::regex("\"grpc_port\":([0-9]+)"))) {
@@ -190,16 +198,16 @@ std::map<std::string, std::string> QueuedMessages(const RabbitMqServer& rabbit) 
 class ErasureTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::map<std::string, std::string> none;
-    registration_ = Start("ipraktik-registration", none);
-    evaluation_ = Start("ipraktik-evaluation", none);
-    notification_ = Start("ipraktik-notification",
+    registration_ = Start("ipraktik-registration", {"registration.matching-published"});
+    evaluation_ = Start("ipraktik-evaluation", {"evaluation.events"});
+    notification_ = Start("ipraktik-notification", {"notification.events"},
                           {{"IPRAKTIK_SMTP_URL", servers->smtp->url()},
                            {"IPRAKTIK_NOTIFICATION_SENDER_ADDRESS", "ipraktik@coi.example"},
                            {"IPRAKTIK_NOTIFICATION_RETRY_DELAY", "200ms"}});
-    matching_ = Start("ipraktik-matching", {{"IPRAKTIK_REGISTRATION_ADDRESS",
-                                             absl::StrCat("127.0.0.1:", registration_.grpc_port)}});
-    worker_ = Start("ipraktik-matching-worker", none);
+    matching_ = Start(
+        "ipraktik-matching", {"matching.job-finished", "matching.participant-erased"},
+        {{"IPRAKTIK_REGISTRATION_ADDRESS", absl::StrCat("127.0.0.1:", registration_.grpc_port)}});
+    worker_ = Start("ipraktik-matching-worker", {"matching.jobs"});
     registration_stub_ = v1::RegistrationService::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", registration_.grpc_port), grpc::InsecureChannelCredentials()));
     matching_stub_ = v1::MatchingService::NewStub(grpc::CreateChannel(
