@@ -256,16 +256,52 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishMatching(
 absl::Status Coordinator::OnParticipantErased(const Caller& caller,
                                               const v1::ParticipantErased& erased) {
   int forgotten = 0;
+  int hosts_told = 0;
   for (const std::string& round_id : erased.round_ids()) {
     auto dropped = jobs_.ForgetSnapshots(caller.tenant, round_id);
     if (!dropped.ok()) return dropped.status();
     forgotten += *dropped;
+    auto told = EraseFromPublication(caller, round_id, erased.participant_id());
+    if (!told.ok()) return told.status();
+    hosts_told += *told;
   }
   logger_.WithTenant(caller.tenant)
       .WithCorrelationId(caller.correlation_id)
-      .Info("participant erased: round snapshots forgotten",
-            {{"participant_id", erased.participant_id()}, {"snapshots", forgotten}});
+      .Info("participant erased: round snapshots forgotten, hosts told",
+            {{"participant_id", erased.participant_id()},
+             {"snapshots", forgotten},
+             {"hosts_told", hosts_told}});
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> Coordinator::EraseFromPublication(const Caller& caller,
+                                                      const std::string& round_id,
+                                                      const std::string& participant_id) {
+  // Under the round's publication lease, so a publication never reads a host list half-erased.
+  const std::string holder = events::NewEventId();
+  auto leased =
+      repository_.AcquirePublishing(caller.tenant, round_id, holder, options_.publishing_lease);
+  if (!leased.ok()) return leased.status();
+  if (!*leased) return absl::UnavailableError("a publication of the round is under way");
+  auto told = [&]() -> absl::StatusOr<int> {
+    auto told_hosts = repository_.HostLists(caller.tenant, round_id);
+    if (!told_hosts.ok()) return told_hosts.status();
+    std::vector<v1::HostInternsAssigned> host_lists;
+    std::vector<events::Envelope> envelopes;
+    for (const PublicationChange& change : EraseFromHostLists(participant_id, *told_hosts)) {
+      host_lists.push_back(*change.host_list);
+      if (!change.event) continue;
+      auto envelope = Event(caller, change.event->type, change.event->name, change.event->host);
+      if (!envelope.ok()) return envelope.status();
+      envelopes.push_back(*std::move(envelope));
+    }
+    absl::Status applied =
+        repository_.ApplyErasure(caller.tenant, round_id, participant_id, host_lists, envelopes);
+    if (!applied.ok()) return applied;
+    return static_cast<int>(envelopes.size());
+  }();
+  (void)repository_.ReleasePublishing(caller.tenant, round_id, holder);
+  return told;
 }
 
 absl::Status Coordinator::OnJobFinished(const Caller& caller,

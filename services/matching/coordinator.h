@@ -78,7 +78,9 @@ class Coordinator {
   // A job finished (the matching.job.finished event): a job that is not a preview is published.
   absl::Status OnJobFinished(const Caller& caller, const v1::MatchingJobFinished& finished);
   // A participant was erased (GDPR, registration.participant.erased): the stored copies of their
-  // rounds that no running job needs go. Placements, rules and results hold ids only.
+  // rounds that no running job needs go, their placement record goes, and the host lists forget
+  // them; a host who expected them hears at once (an updated list and a cancellation). Rules
+  // and results hold ids only.
   absl::Status OnParticipantErased(const Caller& caller, const v1::ParticipantErased& erased);
 
  private:
@@ -89,6 +91,10 @@ class Coordinator {
                                                       const std::string& job_id);
   absl::StatusOr<v1::PublishMatchingResponse> PublishLocked(const Caller& caller,
                                                             const jobs::JobRecord& job);
+  // The erased participant out of the round's placements and host lists: how many hosts are
+  // told.
+  absl::StatusOr<int> EraseFromPublication(const Caller& caller, const std::string& round_id,
+                                           const std::string& participant_id);
 
   jobs::JobStore& jobs_;
   MatchingRepository& repository_;

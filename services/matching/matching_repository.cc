@@ -15,13 +15,17 @@ namespace {
 
 namespace storage = ::ipraktik::storage::v1;
 
-// KEYS: placements, host lists. ARGV: n placements, then (participant, bytes) pairs, then
-// (offer, bytes) pairs.
+// KEYS: placements, host lists. ARGV: n placements, then (participant, bytes) pairs (empty
+// bytes: the record goes, an erased intern's), then (offer, bytes) pairs.
 constexpr std::string_view kApplyLua = R"lua(
   local n = tonumber(ARGV[1])
   local i = 2
   for _ = 1, n do
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    if ARGV[i + 1] == '' then
+      redis.call('HDEL', KEYS[1], ARGV[i])
+    else
+      redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    end
     i = i + 2
   end
   while i <= #ARGV do
@@ -151,14 +155,35 @@ absl::StatusOr<std::map<std::string, v1::HostInternsAssigned>> MatchingRepositor
 absl::Status MatchingRepository::ApplyPublicationBatch(
     std::string_view tenant, std::string_view round_id, std::span<const v1::Placement> placements,
     std::span<const v1::HostInternsAssigned> host_lists, std::span<const events::Envelope> events) {
+  std::vector<std::pair<std::string, std::string>> records;
+  records.reserve(placements.size());
+  for (const v1::Placement& placement : placements) {
+    records.emplace_back(placement.participant_id(),
+                         records::StoredBytes<storage::PlacementRecord>(placement));
+  }
+  return Apply(tenant, round_id, records, host_lists, events);
+}
+
+absl::Status MatchingRepository::ApplyErasure(std::string_view tenant, std::string_view round_id,
+                                              std::string_view participant_id,
+                                              std::span<const v1::HostInternsAssigned> host_lists,
+                                              std::span<const events::Envelope> events) {
+  const std::pair<std::string, std::string> erased{std::string(participant_id), ""};
+  return Apply(tenant, round_id, {&erased, 1}, host_lists, events);
+}
+
+absl::Status MatchingRepository::Apply(
+    std::string_view tenant, std::string_view round_id,
+    std::span<const std::pair<std::string, std::string>> placements,
+    std::span<const v1::HostInternsAssigned> host_lists, std::span<const events::Envelope> events) {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   std::vector<std::string> args;
   args.reserve(1 + 2 * (placements.size() + host_lists.size()));
   args.push_back(absl::StrCat(placements.size()));
-  for (const v1::Placement& placement : placements) {
-    args.push_back(placement.participant_id());
-    args.push_back(records::StoredBytes<storage::PlacementRecord>(placement));
+  for (const auto& [participant, bytes] : placements) {
+    args.push_back(participant);
+    args.push_back(bytes);
   }
   for (const v1::HostInternsAssigned& list : host_lists) {
     args.push_back(list.host_offer().host_offer_id());

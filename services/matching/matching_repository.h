@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -58,6 +59,13 @@ class MatchingRepository {
                                      std::span<const v1::HostInternsAssigned> host_lists,
                                      std::span<const events::Envelope> events);
 
+  // An erased intern: their placement record goes, the host lists and events (from
+  // EraseFromHostLists) are stored and appended to the outbox, atomically.
+  absl::Status ApplyErasure(std::string_view tenant, std::string_view round_id,
+                            std::string_view participant_id,
+                            std::span<const v1::HostInternsAssigned> host_lists,
+                            std::span<const events::Envelope> events);
+
   // A lease on publishing the round, so two publications never interleave. false when another
   // holder has it.
   absl::StatusOr<bool> AcquirePublishing(std::string_view tenant, std::string_view round_id,
@@ -67,6 +75,11 @@ class MatchingRepository {
 
  private:
   struct Scripts;
+  // placements: (participant, stored record bytes) pairs, empty bytes deleting the record.
+  absl::Status Apply(std::string_view tenant, std::string_view round_id,
+                     std::span<const std::pair<std::string, std::string>> placements,
+                     std::span<const v1::HostInternsAssigned> host_lists,
+                     std::span<const events::Envelope> events);
   store::Pool& redis_;
   outbox::Outbox& outbox_;
   std::unique_ptr<Scripts> scripts_;

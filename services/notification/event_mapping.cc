@@ -123,7 +123,8 @@ InternUnmatched FromProto(const v1::InternUnmatched& event) {
           .reason = event.reason(),
           .placement_id = event.placement_id(),
           .revision = event.revision(),
-          .placement_cancelled = event.placement_cancelled()};
+          .placement_cancelled = event.placement_cancelled(),
+          .cancelled_days = FromProto(event.cancelled_days())};
 }
 
 HostInternsAssigned FromProto(const v1::HostInternsAssigned& event) {

@@ -36,6 +36,9 @@ std::string NotificationKeys::Erased(const std::string& participant_id) const {
 std::string NotificationKeys::Event(const std::string& id) const {
   return tenant.Key("notification:event", id);
 }
+std::string NotificationKeys::Mentions(const std::string& participant_id) const {
+  return tenant.Key("notification:mentions", participant_id);
+}
 std::string NotificationKeys::Revision(const std::string& scope, const std::string& id) const {
   return tenant.Key("notification:revision", absl::StrCat(scope, ":", id));
 }

@@ -30,6 +30,9 @@ struct NotificationKeys {
   // Set when a participant's data is erased: nothing is sent to them any more.
   std::string Erased(const std::string& participant_id) const;
   std::string Event(const std::string& id) const;
+  // SET of the ids of saved events that name a participant (in a person card), so erasing them
+  // finds every copy.
+  std::string Mentions(const std::string& participant_id) const;
   std::string Revision(const std::string& scope, const std::string& id) const;
   std::string Reminders() const;
   std::string ReminderKey(const std::string& id) const;

@@ -12,6 +12,7 @@
 #include "ipraktik/v1/notification_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
 #include "ipraktik/v1/registration_events.pb.h"
+#include "personal_data.h"
 
 namespace ipraktik::notification {
 namespace {
@@ -220,14 +221,21 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanReminder(const events::Envelope& en
 }
 
 absl::Status Notifier::DropErasedInterns(const std::string& tenant, HostInternsAssigned& event) {
-  for (auto* visitors : {&event.interns, &event.cancelled}) {
-    std::vector<VisitingIntern> kept;
-    for (auto& visitor : *visitors) {
-      auto erased = repository_.IsErased(tenant, visitor.intern.participant_id);
-      if (!erased.ok()) return erased.status();
-      if (!*erased) kept.push_back(std::move(visitor));
-    }
-    *visitors = std::move(kept);
+  std::vector<VisitingIntern> kept;
+  for (auto& visitor : event.interns) {
+    auto erased = repository_.IsErased(tenant, visitor.intern.participant_id);
+    if (!erased.ok()) return erased.status();
+    if (!*erased) kept.push_back(std::move(visitor));
+  }
+  event.interns = std::move(kept);
+  // The host still hears that an erased intern's visit is off (the calendar CANCEL), without
+  // anything that names them.
+  for (auto& visitor : event.cancelled) {
+    auto erased = repository_.IsErased(tenant, visitor.intern.participant_id);
+    if (!erased.ok()) return erased.status();
+    if (!*erased) continue;
+    visitor.intern = Person{.participant_id = visitor.intern.participant_id};
+    visitor.purpose.clear();
   }
   return absl::OkStatus();
 }
@@ -384,12 +392,35 @@ absl::Status Notifier::EraseParticipant(const v1::ParticipantErased& erased,
   const std::string& tenant = event.envelope.tenant();
   auto messages = repository_.EraseParticipant(tenant, erased.participant_id());
   if (!messages.ok()) return RetryLater(messages.status());
+  // Other people's saved events that name them (a host's list of interns, an offer's contact).
+  if (auto forgotten = ForgetInSavedEvents(tenant, erased.participant_id()); !forgotten.ok()) {
+    return RetryLater(forgotten);
+  }
   metrics_.Erased();
   logger_.WithTenant(tenant)
       .WithCorrelationId(event.envelope.correlation_id())
       .Info("participant erased",
             {{"participant_id", erased.participant_id()}, {"messages", *messages}});
   return absl::OkStatus();
+}
+
+absl::Status Notifier::ForgetInSavedEvents(const std::string& tenant,
+                                           const std::string& participant_id) {
+  auto naming = scheduling_.EventsNaming(tenant, participant_id);
+  if (!naming.ok()) return naming.status();
+  for (const std::string& event_id : *naming) {
+    auto stored = scheduling_.LoadEvent(tenant, event_id);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) continue;
+    auto source = events::ParseEnvelope(**stored);
+    if (!source.ok()) return source.status();
+    auto without = WithoutPerson(*source, participant_id);
+    if (!without.ok()) return without.status();
+    if (!without->has_value()) continue;
+    auto replaced = scheduling_.ReplaceEvent(tenant, event_id, (*without)->SerializeAsString());
+    if (!replaced.ok()) return replaced;
+  }
+  return scheduling_.ForgetMentions(tenant, participant_id);
 }
 
 absl::Status Notifier::Notify(const server::EventContext& event,
@@ -410,7 +441,8 @@ absl::Status Notifier::Notify(const server::EventContext& event,
       return absl::OkStatus();
     }
   }
-  if (auto status = scheduling_.SaveEvent(tenant, envelope.id(), envelope.SerializeAsString());
+  if (auto status = scheduling_.SaveEvent(tenant, envelope.id(), envelope.SerializeAsString(),
+                                          PeopleIn(envelope));
       !status.ok()) {
     return RetryLater(status);
   }

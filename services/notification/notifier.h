@@ -26,13 +26,13 @@
 #include "event_mapping.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/logging/logger.h"
-#include "notification_metrics.h"
-#include "scheduling_repository.h"
-#include "send_gate.h"
 #include "ipraktik/server/event_router.h"
 #include "ipraktik/v1/notification_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
 #include "ipraktik/v1/registration_events.pb.h"
+#include "notification_metrics.h"
+#include "scheduling_repository.h"
+#include "send_gate.h"
 #include "smtp_transport.h"
 
 namespace ipraktik::notification {
@@ -115,8 +115,11 @@ class Notifier {
   // tried again.
   absl::Status SendPlan(const absl::StatusOr<Plan>& plan, const events::Envelope& source,
                         const std::string& only_message, const server::EventContext& event);
-  // Leaves out of a host's message the interns whose data was erased since the event.
+  // Leaves out of a host's message the interns whose data was erased since the event, and
+  // keeps of an erased intern's cancelled visit only its ids and days.
   absl::Status DropErasedInterns(const std::string& tenant, HostInternsAssigned& event);
+  // Every saved event that names the erased participant, without them.
+  absl::Status ForgetInSavedEvents(const std::string& tenant, const std::string& participant_id);
   std::string NewOwner();
 
   NotifierOptions options_;

@@ -64,11 +64,51 @@ SchedulingRepository::SchedulingRepository(store::Pool& redis, outbox::Outbox& o
 SchedulingRepository::~SchedulingRepository() = default;
 
 absl::Status SchedulingRepository::SaveEvent(const std::string& tenant, const std::string& event_id,
-                                             const std::string& envelope) {
+                                             const std::string& envelope,
+                                             const std::set<std::string>& people) {
   auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto reply = redis_.Command({"SET", keys->Event(event_id), envelope, "PX", Millis(retention_)},
+  store::Pipeline writes;
+  writes.Add({"SET", keys->Event(event_id), envelope, "PX", Millis(retention_)});
+  for (const std::string& person : people) {
+    writes.Add({"SADD", keys->Mentions(person), event_id});
+    writes.Add({"PEXPIRE", keys->Mentions(person), Millis(retention_)});
+  }
+  auto replies = redis_.Execute(writes, store::Retry::kIdempotent);
+  if (!replies.ok()) return replies.status();
+  for (const store::Reply& reply : *replies) {
+    if (absl::Status status = reply.ToStatus(); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SchedulingRepository::ReplaceEvent(const std::string& tenant,
+                                                const std::string& event_id,
+                                                const std::string& envelope) {
+  auto keys = NotificationKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command({"SET", keys->Event(event_id), envelope, "XX", "KEEPTTL"},
                               store::Retry::kIdempotent);
+  return reply.ok() ? reply->ToStatus() : reply.status();
+}
+
+absl::StatusOr<std::vector<std::string>> SchedulingRepository::EventsNaming(
+    const std::string& tenant, const std::string& participant_id) {
+  auto keys = NotificationKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply =
+      redis_.Command({"SMEMBERS", keys->Mentions(participant_id)}, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> ids;
+  for (const store::Reply& id : reply->elements()) ids.push_back(id.str());
+  return ids;
+}
+
+absl::Status SchedulingRepository::ForgetMentions(const std::string& tenant,
+                                                  const std::string& participant_id) {
+  auto keys = NotificationKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command({"DEL", keys->Mentions(participant_id)}, store::Retry::kIdempotent);
   return reply.ok() ? reply->ToStatus() : reply.status();
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,11 +35,19 @@ class SchedulingRepository {
   SchedulingRepository(store::Pool& redis, outbox::Outbox& outbox, absl::Duration retention);
   ~SchedulingRepository();
 
-  // The serialized envelope a message came from.
+  // The serialized envelope a message came from, and the participants it names (so their
+  // erasure finds it).
   absl::Status SaveEvent(const std::string& tenant, const std::string& event_id,
-                         const std::string& envelope);
+                         const std::string& envelope, const std::set<std::string>& people);
   absl::StatusOr<std::optional<std::string>> LoadEvent(const std::string& tenant,
                                                        const std::string& event_id);
+  // A saved event changed in place (its expiry stays); nothing when it has expired meanwhile.
+  absl::Status ReplaceEvent(const std::string& tenant, const std::string& event_id,
+                            const std::string& envelope);
+  // The ids of the saved events that name the participant; ForgetMentions drops that list.
+  absl::StatusOr<std::vector<std::string>> EventsNaming(const std::string& tenant,
+                                                        const std::string& participant_id);
+  absl::Status ForgetMentions(const std::string& tenant, const std::string& participant_id);
 
   // Records revision as the latest for scope/id unless a newer one was seen: false when this
   // revision is older than one already seen (a late event).

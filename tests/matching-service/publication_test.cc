@@ -150,6 +150,9 @@ TEST(Publication, APlaceTakenAwayIsCancelledAndAWithdrawnInternLeavesTheirHost) 
       EXPECT_EQ(event.unmatched.intern().participant_id(), "anna");
       EXPECT_TRUE(event.unmatched.placement_cancelled());
       EXPECT_EQ(event.unmatched.revision(), 2);
+      // The cancellation names the day it cancels (the calendar's DTSTART).
+      ASSERT_EQ(event.unmatched.cancelled_days_size(), 1);
+      EXPECT_EQ(event.unmatched.cancelled_days(0).day(), 14);
     }
     if (event.type == contract::kHostInternsAssigned) {
       ++cancelled_hosts;
@@ -173,6 +176,49 @@ TEST(Publication, APlaceTakenAwayIsCancelledAndAWithdrawnInternLeavesTheirHost) 
   Remember(publication, third);
   third.unmatched = {Unmatched("anna")};
   EXPECT_TRUE(Events(ComparePublication(third)).empty());
+}
+
+TEST(Publication, AnErasedInternLeavesTheHostListsWithACancellationThatNamesNobody) {
+  PublicationInput first = Input("job-1");
+  first.assignments = {Pair("anna", "h-1"), Pair("bo", "h-1")};
+  first.offers["h-2"].mutable_contact()->set_participant_id("cy");
+  first.offers["h-2"].mutable_contact()->set_email("cy@example.dk");
+  PublicationInput told = Input("job-2");
+  Remember(ComparePublication(first), told);
+  // h-2 has no interns and was never told; give it a list naming cy as its contact.
+  told.told_hosts["h-2"].mutable_host_offer()->CopyFrom(first.offers["h-2"]);
+
+  std::vector<PublicationChange> changes = EraseFromHostLists("anna", told.told_hosts);
+  ASSERT_EQ(changes.size(), 1u);
+  const v1::HostInternsAssigned& list = *changes[0].host_list;
+  ASSERT_EQ(list.interns_size(), 1);
+  EXPECT_EQ(list.interns(0).intern().participant_id(), "bo");
+  ASSERT_EQ(list.cancelled_size(), 1);
+  const v1::VisitingIntern& gone = list.cancelled(0);
+  EXPECT_EQ(gone.intern().participant_id(), "anna");
+  EXPECT_EQ(gone.intern().name(), "");
+  EXPECT_EQ(gone.purpose(), "");
+  EXPECT_EQ(gone.placement_id(), "r-37/anna");
+  EXPECT_EQ(gone.days_size(), 1);
+  EXPECT_EQ(list.revision(), 2);
+  ASSERT_TRUE(changes[0].event.has_value());
+  EXPECT_EQ(changes[0].event->type, contract::kHostInternsAssigned);
+  EXPECT_EQ(changes[0].event->host.SerializeAsString(), list.SerializeAsString());
+
+  // Stored again, the list still names anna in its cancellation only by id: erasing again tells
+  // nobody, and a later publication without anna tells nobody either.
+  told.told_hosts["h-1"] = list;
+  std::vector<PublicationChange> again = EraseFromHostLists("anna", told.told_hosts);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_FALSE(again[0].event.has_value());
+  EXPECT_EQ(again[0].host_list->SerializeAsString(), list.SerializeAsString());
+
+  // An erased contact person leaves the offer cards of the lists, and nobody is told.
+  std::vector<PublicationChange> contact = EraseFromHostLists("cy", told.told_hosts);
+  ASSERT_EQ(contact.size(), 1u);
+  EXPECT_FALSE(contact[0].event.has_value());
+  EXPECT_EQ(contact[0].host_list->host_offer().contact().email(), "");
+  EXPECT_EQ(contact[0].host_list->host_offer().contact().participant_id(), "cy");
 }
 
 }  // namespace

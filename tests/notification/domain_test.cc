@@ -403,6 +403,7 @@ TEST_F(MessagesTest, UnmatchedInternGetsTheReasonAndWhatToDo) {
   EXPECT_TRUE(message.attachments.empty());
 
   event.placement_cancelled = true;
+  event.cancelled_days = {Day(2026, 9, 10)};
   event.revision = 3;
   message = ComposeOne(PlanMessages(event, Context())[0], Context());
   EXPECT_THAT(message.text.text, HasSubstr("Kalenderinvitationen er aflyst"));
@@ -410,7 +411,8 @@ TEST_F(MessagesTest, UnmatchedInternGetsTheReasonAndWhatToDo) {
   EXPECT_EQ(message.attachments[0].content_type, "text/calendar; charset=UTF-8; method=CANCEL");
   EXPECT_THAT(message.attachments[0].content,
               AllOf(HasSubstr("METHOD:CANCEL"), HasSubstr("UID:placement-pl-henrik.coi@ipraktik"),
-                    HasSubstr("SEQUENCE:3"), HasSubstr("STATUS:CANCELLED")));
+                    HasSubstr("SEQUENCE:3"), HasSubstr("STATUS:CANCELLED"),
+                    HasSubstr("DTSTART;VALUE=DATE:20260910")));
 }
 
 TEST_F(MessagesTest, HostContactLearnsWhoIsComingWithOneInvitationPerIntern) {
@@ -471,6 +473,27 @@ TEST_F(MessagesTest, AHostWhoLostAnInternGetsACancellationPerIntern) {
   EXPECT_EQ(planned[0].kind, MessageKind::kHostCancellation);
   EXPECT_EQ(planned[1].kind, MessageKind::kHostCancellation);
   EXPECT_NE(planned[0].Key(Context()).subject, planned[1].Key(Context()).subject);
+}
+
+TEST_F(MessagesTest, AnErasedInternsCancellationNamesNobody) {
+  HostInternsAssigned event = Assigned();
+  VisitingIntern erased = event.interns[1];
+  erased.intern = Person{.participant_id = erased.intern.participant_id};
+  erased.purpose.clear();
+  event.cancelled = {erased};
+  event.interns.pop_back();
+  event.revision = 2;
+  auto planned = PlanMessages(event, Context());
+  ASSERT_EQ(planned.size(), 2u);
+  ComposedMessage cancel = ComposeOne(planned[1], Context());
+  EXPECT_EQ(cancel.text.subject,
+            "Aflyst: en praktikant kommer ikke i praktik hos Socialforvaltningen, Københavns "
+            "Kommune");
+  EXPECT_THAT(cancel.text.text, AllOf(HasSubstr("og en praktikant kommer derfor ikke"),
+                                      Not(HasSubstr("Simon")), Not(HasSubstr("(, )"))));
+  EXPECT_THAT(cancel.attachments[0].content,
+              AllOf(HasSubstr("METHOD:CANCEL"), HasSubstr("UID:placement-pl-simon.coi@ipraktik"),
+                    HasSubstr("DTSTART;VALUE=DATE:"), Not(HasSubstr("Simon"))));
 }
 
 TEST_F(MessagesTest, RemindersAndEvaluationRenderInBothLanguages) {

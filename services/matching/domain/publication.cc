@@ -1,8 +1,10 @@
 #include "publication.h"
 
+#include <algorithm>
 #include <set>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
 #include "ipraktik/contract/event_types.h"
 
 namespace ipraktik::matching_service {
@@ -24,6 +26,15 @@ std::map<std::string, Days> Roster(
     roster[intern.intern().participant_id()] = DaysOf(intern.days());
   }
   return roster;
+}
+
+// A visitor as an erased person's visit is remembered: ids and days, nothing that names them.
+v1::VisitingIntern Anonymous(const v1::VisitingIntern& visitor) {
+  v1::VisitingIntern out;
+  out.mutable_intern()->set_participant_id(visitor.intern().participant_id());
+  *out.mutable_days() = visitor.days();
+  out.set_placement_id(visitor.placement_id());
+  return out;
 }
 
 }  // namespace
@@ -121,6 +132,7 @@ Publication ComparePublication(const PublicationInput& input) {
     message.set_placement_id(record.placement_id());
     message.set_revision(record.revision());
     message.set_placement_cancelled(had_place);
+    if (had_place) *message.mutable_cancelled_days() = before->days();
     out.changes.push_back(
         {.placement = std::move(record), .host_list = {}, .event = std::move(event)});
     ++out.notified;
@@ -182,6 +194,55 @@ Publication ComparePublication(const PublicationInput& input) {
     ++out.notified;
   }
   return out;
+}
+
+std::vector<PublicationChange> EraseFromHostLists(
+    const std::string& participant_id,
+    const std::map<std::string, v1::HostInternsAssigned>& told_hosts) {
+  std::vector<PublicationChange> changes;
+  const auto is_erased = [&](const v1::VisitingIntern& visitor) {
+    return visitor.intern().participant_id() == participant_id;
+  };
+  for (const auto& [offer, before] : told_hosts) {
+    const bool listed = std::any_of(before.interns().begin(), before.interns().end(), is_erased);
+    const bool mentioned =
+        std::any_of(before.cancelled().begin(), before.cancelled().end(), is_erased);
+    const bool contact = before.host_offer().contact().participant_id() == participant_id;
+    if (!listed && !mentioned && !contact) continue;
+    v1::HostInternsAssigned next = before;
+    if (contact) {
+      // The host's own contact person: the list no longer names them (there is nobody left to
+      // tell; the registration service took them off the offer).
+      next.mutable_host_offer()->clear_contact();
+      next.mutable_host_offer()->mutable_contact()->set_participant_id(participant_id);
+    }
+    if (!listed) {
+      // Only named in an earlier cancellation: that record forgets who it was, nobody is told.
+      for (v1::VisitingIntern& visitor : *next.mutable_cancelled()) {
+        if (is_erased(visitor)) visitor = Anonymous(visitor);
+      }
+      changes.push_back({.placement = {}, .host_list = std::move(next), .event = {}});
+      continue;
+    }
+    next.clear_interns();
+    next.clear_cancelled();
+    for (const v1::VisitingIntern& visitor : before.interns()) {
+      if (is_erased(visitor)) {
+        *next.add_cancelled() = Anonymous(visitor);
+      } else {
+        *next.add_interns() = visitor;
+      }
+    }
+    next.set_revision(before.revision() + 1);
+    PublicationEvent event{
+        .type = contract::kHostInternsAssigned,
+        .name = absl::StrCat("erased/", participant_id, "/host/", offer, "/", next.revision()),
+        .placed = {},
+        .unmatched = {},
+        .host = next};
+    changes.push_back({.placement = {}, .host_list = std::move(next), .event = std::move(event)});
+  }
+  return changes;
 }
 
 }  // namespace ipraktik::matching_service

@@ -69,4 +69,13 @@ std::string PlacementId(const std::string& round_id, const std::string& particip
 
 Publication ComparePublication(const PublicationInput& input);
 
+// What erasing an intern changes in what the hosts of a round were told (told_hosts, by offer):
+// a host list with the intern loses them, and its host hears it (the list without them and a
+// cancellation of their visit); every list keeps of them only their ids and days, never their
+// name, e-mail or purpose. An erased host contact is taken off the lists' offer cards the same
+// way. The changes carry host lists and events only.
+std::vector<PublicationChange> EraseFromHostLists(
+    const std::string& participant_id,
+    const std::map<std::string, v1::HostInternsAssigned>& told_hosts);
+
 }  // namespace ipraktik::matching_service

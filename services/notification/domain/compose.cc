@@ -180,8 +180,14 @@ std::string InternCalendarDescription(const InternPlaced& event, Language langua
   return absl::StrJoin(lines, "\n");
 }
 
+// An erased intern's cancelled visit names nobody.
+std::string VisitorName(const Person& intern, Language language) {
+  if (!intern.name.empty()) return intern.name;
+  return English(language) ? "an intern" : "en praktikant";
+}
+
 std::string HostCalendarSummary(const VisitingIntern& visitor, Language language) {
-  std::string who = visitor.intern.name;
+  std::string who = VisitorName(visitor.intern, language);
   if (!visitor.intern.workplace_name.empty()) {
     absl::StrAppend(&who, " (", visitor.intern.workplace_name, ")");
   }
@@ -270,7 +276,8 @@ std::vector<PlannedMessage> PlanMessages(const InternUnmatched& event,
       .Set("has_local_programme_info", !local.empty());
   if (event.placement_cancelled) {
     CalendarInvitation cancel = PlacementCalendar(
-        context, message.recipient, language, event.placement_id, event.revision, {},
+        context, message.recipient, language, event.placement_id, event.revision,
+        event.cancelled_days,
         English(language) ? "Cancelled: innovation internship" : "Aflyst: innovationspraktik", "",
         "");
     cancel.method = CalendarMethod::kCancel;
@@ -304,9 +311,11 @@ std::vector<PlannedMessage> PlanMessages(const HostInternsAssigned& event,
     message.data = CommonData(host, event.round, context, language);
     AddHostOffer(message.data, event.host_offer, language);
     AddDays(message.data, visitor.days, language);
-    message.data.Set("intern_name", visitor.intern.name)
+    message.data.Set("intern_name", VisitorName(visitor.intern, language))
         .Set("intern_job_title", visitor.intern.job_title)
         .Set("intern_workplace", visitor.intern.workplace_name)
+        .Set("has_intern_details",
+             !visitor.intern.job_title.empty() || !visitor.intern.workplace_name.empty())
         .Set("remaining_count", std::to_string(event.interns.size()))
         .Set("has_remaining", !event.interns.empty());
     CalendarInvitation cancel = PlacementCalendar(

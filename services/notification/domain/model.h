@@ -78,8 +78,9 @@ struct InternUnmatched {
   std::string reason{};
   std::string placement_id{};
   std::int64_t revision = 0;
-  // A re-match took away a place the intern had been told about.
+  // A re-match took away a place the intern had been told about, on these days.
   bool placement_cancelled = false;
+  std::vector<Date> cancelled_days{};
 };
 
 struct VisitingIntern {

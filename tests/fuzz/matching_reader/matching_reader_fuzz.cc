@@ -6,15 +6,14 @@
 #include <cstdint>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "ipraktik/matching/json.h"
 #include "ipraktik/matching/solver.h"
 #include "ipraktik/matching/verify.h"
 
 namespace {
 
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using ipraktik::fuzz::Check;
 
 }  // namespace
 

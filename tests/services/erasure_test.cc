@@ -1,0 +1,399 @@
+// Erasure leaves no personal data behind (#13, #15): a round through the real service programs
+// (registration, matching, a matching worker, notification, evaluation) with private Redis,
+// RabbitMQ and SMTP: an intern and a host are matched, published and e-mailed; the intern is
+// erased; the host gets a calendar CANCEL for the visit that names nobody; and then every Redis
+// key and value, every message left in a RabbitMQ queue and every service's log is searched for
+// the intern's name and e-mail address, and none holds them.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+
+#include <map>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "child_process.h"
+#include "eventually.h"
+#include "grpcpp/create_channel.h"
+#include "ipraktik/v1/matching.grpc.pb.h"
+#include "local_servers.h"
+#include "notification_testing.h"
+#include "registration_harness.h"
+
+namespace ipraktik::testing {
+namespace {
+
+using ::ipraktik::notification::testing::MailTo;
+using ::ipraktik::notification::testing::ReceivedMail;
+using ::ipraktik::registration::testing::ContextFor;
+using ::ipraktik::registration::testing::DaysFromToday;
+using ::ipraktik::registration::testing::MustCall;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using namespace std::chrono_literals;
+using RegistrationStub = v1::RegistrationService::Stub;
+
+ProgramServers* const servers = AddProgramServers();
+
+constexpr char kTenant[] = "erasure";
+constexpr char kInternName[] = "Ingrid Glemmesen";
+constexpr char kInternEmail[] = "ingrid.glemmesen@finans.example";
+constexpr char kHostEmail[] = "hanne@aarhus.example";
+
+// One service program, with the ports it reported.
+struct Service {
+  std::string program;
+  std::unique_ptr<ChildProcess> process;
+  int grpc_port = 0;
+  int metrics_port = 0;
+};
+
+// Starts program and waits until it serves and consumes each of its queues (an event published
+// before its queue is bound would be lost to the test).
+Service Start(const std::string& program, const std::vector<std::string>& queues,
+              std::map<std::string, std::string> env = {}) {
+  env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
+  env["IPRAKTIK_METRICS_ADDRESS"] = "127.0.0.1:0";
+  env["IPRAKTIK_REDIS_ADDRESS"] = servers->redis->address();
+  env["IPRAKTIK_AMQP_URL"] = servers->rabbit->url();
+  Service service;
+  service.program = program;
+  service.process =
+      std::make_unique<ChildProcess>(BinaryDir() / "bin" / program, std::vector<std::string>{}, env,
+                                     servers->redis->dir() / (program + ".log"));
+  EXPECT_TRUE(service.process->WaitForOutput("\"serving\"", 30s)) << service.process->Output();
+  for (const std::string& queue : queues) {
+    EXPECT_TRUE(service.process->WaitForOutput(
+        absl::StrCat("\"msg\":\"consuming\",\"queue\":\"", queue, "\""), 30s))
+        << service.process->Output();
+  }
+  const std::string log = service.process->Output();
+  std::smatch port;
+  if (std::regex_search(log, port, std::regex("\"grpc_port\":([0-9]+)"))) {
+    service.grpc_port = std::stoi(port[1].str());
+  }
+  if (std::regex_search(log, port, std::regex("\"metrics_port\":([0-9]+)"))) {
+    service.metrics_port = std::stoi(port[1].str());
+  }
+  return service;
+}
+
+// How many events of `type` the service's consumers handled, from its /metrics page.
+double Handled(const Service& service, const std::string& type) {
+  const std::string page =
+      RunCommand(absl::StrCat("curl -sf http://127.0.0.1:", service.metrics_port, "/metrics"));
+  std::smatch sample;
+  double total = 0;
+  const std::regex line("ipraktik_events_consumed_total\\{([^}]*)\\} ([0-9.e+]+)");
+  for (auto it = std::sregex_iterator(page.begin(), page.end(), line); it != std::sregex_iterator();
+       ++it) {
+    const std::string labels = (*it)[1].str();
+    if (labels.find("outcome=\"handled\"") != std::string::npos &&
+        labels.find("type=\"" + type + "\"") != std::string::npos) {
+      total += std::stod((*it)[2].str());
+    }
+  }
+  return total;
+}
+
+// What holds `needle` (without regard to case) among named texts: their names.
+std::vector<std::string> Holding(const std::map<std::string, std::string>& texts,
+                                 const std::string& needle) {
+  std::vector<std::string> found;
+  const std::string lower = absl::AsciiStrToLower(needle);
+  for (const auto& [name, text] : texts) {
+    if (absl::AsciiStrToLower(text).find(lower) != std::string::npos) found.push_back(name);
+  }
+  return found;
+}
+
+// Every key of the Redis server with its whole value (strings, hashes, sets, sorted sets, lists,
+// streams), by key name: key names are searched too (the key name is part of the text).
+std::map<std::string, std::string> RedisContents(const RedisServer& redis) {
+  std::map<std::string, std::string> contents;
+  redisContext* context = redisConnect("127.0.0.1", redis.port());
+  if (context == nullptr || context->err != 0) throw std::runtime_error("cannot reach Redis");
+  auto command = [&](const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+    for (const auto& arg : args) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    auto* reply = static_cast<redisReply*>(
+        redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+    if (reply == nullptr) throw std::runtime_error("Redis went away");
+    return std::unique_ptr<redisReply, decltype(&freeReplyObject)>(reply, freeReplyObject);
+  };
+  // Every string in a reply, nested arrays (stream entries) included.
+  std::function<void(const redisReply&, std::string&)> flatten = [&](const redisReply& reply,
+                                                                     std::string& out) {
+    if (reply.type == REDIS_REPLY_STRING || reply.type == REDIS_REPLY_STATUS) {
+      out.append(reply.str, reply.len).push_back('\n');
+    }
+    for (std::size_t i = 0; i < reply.elements; ++i) flatten(*reply.element[i], out);
+  };
+  const std::map<std::string, std::vector<std::string>> dump = {{"string", {"GET"}},
+                                                                {"hash", {"HGETALL"}},
+                                                                {"set", {"SMEMBERS"}},
+                                                                {"zset", {"ZRANGE", "0", "-1"}},
+                                                                {"list", {"LRANGE", "0", "-1"}},
+                                                                {"stream", {"XRANGE", "-", "+"}}};
+  std::string cursor = "0";
+  do {
+    auto page = command({"SCAN", cursor, "COUNT", "1000"});
+    cursor = std::string(page->element[0]->str, page->element[0]->len);
+    for (std::size_t i = 0; i < page->element[1]->elements; ++i) {
+      const redisReply& name = *page->element[1]->element[i];
+      const std::string key(name.str, name.len);
+      const std::string type = command({"TYPE", key})->str;
+      std::string text = key + "\n";
+      if (auto how = dump.find(type); how != dump.end()) {
+        std::vector<std::string> args = {how->second.front(), key};
+        args.insert(args.end(), how->second.begin() + 1, how->second.end());
+        flatten(*command(args), text);
+      } else {
+        text += "(a " + type + " this test cannot read)";
+      }
+      contents[key] = std::move(text);
+    }
+  } while (cursor != "0");
+  redisFree(context);
+  return contents;
+}
+
+// Every message still in a RabbitMQ queue (read through the management API and left there), by
+// queue; the bodies are decoded from base64, so protobuf strings are searched as they are.
+std::map<std::string, std::string> QueuedMessages(const RabbitMqServer& rabbit) {
+  const std::string api = absl::StrCat("http://127.0.0.1:", rabbit.management_port(), "/api");
+  const std::string queues = RunCommand("curl -sf -u guest:guest " + api + "/queues/%2F");
+  std::map<std::string, std::string> messages;
+  const std::regex queue_entry("\"messages\":([0-9]+)[^{}]*?\"name\":\"([^\"]+)\"");
+  for (auto it = std::sregex_iterator(queues.begin(), queues.end(), queue_entry);
+       it != std::sregex_iterator(); ++it) {
+    if (std::stoi((*it)[1].str()) == 0) continue;
+    const std::string name = (*it)[2].str();
+    const std::string got = RunCommand(
+        "curl -sf -u guest:guest -H 'content-type: application/json' -X POST " + api +
+        "/queues/%2F/" + name +
+        "/get -d '{\"count\":10000,\"ackmode\":\"ack_requeue_true\",\"encoding\":\"base64\"}'");
+    std::string text = got;
+    const std::regex payload("\"payload\":\"([^\"]*)\"");
+    for (auto body = std::sregex_iterator(got.begin(), got.end(), payload);
+         body != std::sregex_iterator(); ++body) {
+      std::string decoded;
+      if (absl::Base64Unescape((*body)[1].str(), &decoded)) text += "\n" + decoded;
+    }
+    messages[name] = std::move(text);
+  }
+  return messages;
+}
+
+class ErasureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    registration_ = Start("ipraktik-registration", {"registration.matching-published"});
+    evaluation_ = Start("ipraktik-evaluation", {"evaluation.events"});
+    notification_ = Start("ipraktik-notification", {"notification.events"},
+                          {{"IPRAKTIK_SMTP_URL", servers->smtp->url()},
+                           {"IPRAKTIK_NOTIFICATION_SENDER_ADDRESS", "ipraktik@coi.example"},
+                           {"IPRAKTIK_NOTIFICATION_RETRY_DELAY", "200ms"}});
+    matching_ = Start(
+        "ipraktik-matching", {"matching.job-finished", "matching.participant-erased"},
+        {{"IPRAKTIK_REGISTRATION_ADDRESS", absl::StrCat("127.0.0.1:", registration_.grpc_port)}});
+    worker_ = Start("ipraktik-matching-worker", {"matching.jobs"});
+    registration_stub_ = v1::RegistrationService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", registration_.grpc_port), grpc::InsecureChannelCredentials()));
+    matching_stub_ = v1::MatchingService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", matching_.grpc_port), grpc::InsecureChannelCredentials()));
+  }
+
+  // A round with one host offer (contact: Hanne) and the intern signed up for it; closed.
+  void MakeRound() {
+    RegistrationStub& stub = *registration_stub_;
+    v1::CreateProgrammeRequest programme;
+    programme.mutable_programme()->set_name("Innovationspraktik");
+    const std::string programme_id =
+        MustCall(stub, &RegistrationStub::CreateProgramme, programme, kTenant)
+            .programme()
+            .programme_id();
+    v1::CreateRoundRequest round;
+    round.mutable_round()->set_programme_id(programme_id);
+    round.mutable_round()->set_name("Uge 40");
+    *round.mutable_round()->mutable_signup_deadline() = DaysFromToday(20);
+    *round.mutable_round()->mutable_window_start() = DaysFromToday(30);
+    *round.mutable_round()->mutable_window_end() = DaysFromToday(32);
+    round.mutable_round()->set_max_wishes(3);
+    round.mutable_round()->add_allowed_host_sectors(v1::SECTOR_MUNICIPAL);
+    round_id_ = MustCall(stub, &RegistrationStub::CreateRound, round, kTenant).round().round_id();
+
+    std::map<std::string, std::string> workplaces;
+    for (const auto& [key, name] : std::map<std::string, std::string>{
+             {"host", "Aarhus Kommune"}, {"intern", "Finansministeriet"}}) {
+      v1::CreateWorkplaceRequest workplace;
+      workplace.mutable_workplace()->set_name(name);
+      workplace.mutable_workplace()->set_sector(key == "host" ? v1::SECTOR_MUNICIPAL
+                                                              : v1::SECTOR_STATE);
+      workplace.mutable_workplace()->set_region("Midtjylland");
+      workplace.mutable_workplace()->set_municipality("Aarhus");
+      workplaces[key] = MustCall(stub, &RegistrationStub::CreateWorkplace, workplace, kTenant)
+                            .workplace()
+                            .workplace_id();
+    }
+    v1::RegisterParticipantRequest contact;
+    contact.mutable_participant()->set_name("Hanne Vært");
+    contact.mutable_participant()->set_email(kHostEmail);
+    contact.mutable_participant()->set_job_title("Leder");
+    contact.mutable_participant()->set_workplace_id(workplaces["host"]);
+    contact.mutable_participant()->set_consent(true);
+    const std::string contact_id =
+        MustCall(stub, &RegistrationStub::RegisterParticipant, contact, kTenant)
+            .participant()
+            .participant_id();
+    v1::CreateHostOfferRequest offer;
+    v1::HostOffer* o = offer.mutable_host_offer();
+    o->set_round_id(round_id_);
+    o->set_workplace_id(workplaces["host"]);
+    o->set_title("Praktik i borgerservice");
+    o->set_description("Følg hverdagen og stil spørgsmål.");
+    o->set_capacity(1);
+    *o->add_days() = DaysFromToday(30);
+    o->set_address("Rådhuspladsen 2, 8000 Aarhus");
+    o->add_fields("ledelse");
+    o->set_contact_participant_id(contact_id);
+    v1::PublishHostOfferRequest publish;
+    publish.set_host_offer_id(MustCall(stub, &RegistrationStub::CreateHostOffer, offer, kTenant)
+                                  .host_offer()
+                                  .host_offer_id());
+    const std::string offer_id =
+        MustCall(stub, &RegistrationStub::PublishHostOffer, publish, kTenant)
+            .host_offer()
+            .host_offer_id();
+    Transition(v1::ROUND_STATE_OPEN);
+
+    v1::SignUpRequest signup;
+    signup.set_round_id(round_id_);
+    v1::Participant* person = signup.mutable_participant();
+    person->set_name(kInternName);
+    person->set_email(kInternEmail);
+    person->set_phone("+45 12 34 56 78");
+    person->set_job_title("Fuldmægtig");
+    person->set_workplace_id(workplaces["intern"]);
+    person->set_consent(true);
+    v1::Application* application = signup.mutable_application();
+    application->set_purpose("Lære hvordan en kommune leder forandring i praksis.");
+    *application->add_available_days() = DaysFromToday(30);
+    application->add_wishes()->set_host_offer_id(offer_id);
+    intern_id_ =
+        MustCall(stub, &RegistrationStub::SignUp, signup, kTenant).participant().participant_id();
+    Transition(v1::ROUND_STATE_CLOSED);
+  }
+
+  void Transition(v1::RoundState state) {
+    v1::TransitionRoundRequest request;
+    request.set_round_id(round_id_);
+    request.set_state(state);
+    MustCall(*registration_stub_, &RegistrationStub::TransitionRound, request, kTenant);
+  }
+
+  // Requests a (published) matching of the round and waits until it is published.
+  void MatchAndPublish() {
+    v1::RequestMatchingRequest request;
+    request.set_round_id(round_id_);
+    v1::RequestMatchingResponse requested;
+    auto context = ContextFor(kTenant);
+    ASSERT_TRUE(matching_stub_->RequestMatching(context.get(), request, &requested).ok());
+    v1::MatchingJob job;
+    ASSERT_TRUE(Eventually([&] {
+      v1::GetMatchingJobRequest get;
+      get.set_job_id(requested.job().job_id());
+      v1::GetMatchingJobResponse response;
+      auto get_context = ContextFor(kTenant);
+      if (!matching_stub_->GetMatchingJob(get_context.get(), get, &response).ok()) return false;
+      job = response.job();
+      return job.state() == v1::MATCHING_JOB_STATE_FAILED || job.has_published_at();
+    })) << job.DebugString();
+    ASSERT_EQ(job.state(), v1::MATCHING_JOB_STATE_DONE) << job.failure_reason();
+  }
+
+  Service registration_, evaluation_, notification_, matching_, worker_;
+  std::unique_ptr<RegistrationStub> registration_stub_;
+  std::unique_ptr<v1::MatchingService::Stub> matching_stub_;
+  std::string round_id_;
+  std::string intern_id_;
+};
+
+TEST_F(ErasureTest, AnErasedInternIsNowhereAndTheirHostGetsACancellation) {
+  ASSERT_NO_FATAL_FAILURE(MakeRound());
+  ASSERT_NO_FATAL_FAILURE(MatchAndPublish());
+  // Both were told: the intern their place, the host their intern.
+  ASSERT_TRUE(Eventually([&] {
+    const auto mail = ReceivedMail(*servers->smtp);
+    return MailTo(mail, kInternEmail).size() == 1 && MailTo(mail, kHostEmail).size() == 1;
+  }));
+  // The evaluation service took the placements in too (it keeps people for its invitations).
+  ASSERT_TRUE(
+      Eventually([&] { return Handled(evaluation_, "matching.host.interns_assigned") == 1; }));
+
+  // The scan below finds the intern while they are there.
+  ASSERT_THAT(Holding(RedisContents(*servers->redis), kInternEmail), Not(IsEmpty()));
+
+  v1::EraseParticipantRequest erase;
+  erase.set_participant_id(intern_id_);
+  MustCall(*registration_stub_, &RegistrationStub::EraseParticipant, erase, kTenant);
+
+  // Every consumer handled the erasure, and the host's new list (the matching service's answer
+  // to the erasure) reached notification and evaluation.
+  for (const Service* service : {&matching_, &notification_, &evaluation_}) {
+    EXPECT_TRUE(
+        Eventually([&] { return Handled(*service, "registration.participant.erased") == 1; }, 30s));
+  }
+  for (const Service* service : {&notification_, &evaluation_}) {
+    EXPECT_TRUE(
+        Eventually([&] { return Handled(*service, "matching.host.interns_assigned") == 2; }, 30s));
+  }
+
+  // The host hears that the visit is off: a cancellation with the visit's day, naming nobody.
+  nlohmann::json cancellation;
+  ASSERT_TRUE(Eventually([&] {
+    const auto to_host = MailTo(ReceivedMail(*servers->smtp), kHostEmail);
+    for (const auto& message : to_host) {
+      for (const auto& calendar : message["calendars"]) {
+        if (calendar["method"] == "CANCEL") cancellation = message;
+      }
+    }
+    return !cancellation.is_null();
+  })) << "no calendar CANCEL reached the host";
+  const std::string dumped = cancellation.dump();
+  EXPECT_THAT(dumped, Not(HasSubstr(kInternEmail)));
+  EXPECT_THAT(dumped, Not(HasSubstr("Glemmesen")));
+  const auto& event = cancellation["calendars"][0]["events"][0];
+  EXPECT_FALSE(event["dtstart"].is_null()) << dumped;
+  EXPECT_EQ(event["status"], "CANCELLED") << dumped;
+  // Nothing more goes to the erased intern.
+  EXPECT_EQ(MailTo(ReceivedMail(*servers->smtp), kInternEmail).size(), 1u);
+
+  std::map<std::string, std::string> logs;
+  for (const Service* service :
+       {&registration_, &matching_, &worker_, &notification_, &evaluation_}) {
+    logs[service->program] = service->process->Output();
+  }
+  const auto redis = RedisContents(*servers->redis);
+  const auto queued = QueuedMessages(*servers->rabbit);
+  for (const std::string& needle : {std::string(kInternEmail), std::string("Glemmesen")}) {
+    EXPECT_THAT(Holding(redis, needle), IsEmpty()) << "Redis keys hold " << needle;
+    EXPECT_THAT(Holding(queued, needle), IsEmpty()) << "queued messages hold " << needle;
+    EXPECT_THAT(Holding(logs, needle), IsEmpty()) << "logs hold " << needle;
+  }
+  // The scan saw the data that must stay: the host's e-mail address is still in Redis.
+  EXPECT_THAT(Holding(redis, kHostEmail), Not(IsEmpty()));
+}
+
+}  // namespace
+}  // namespace ipraktik::testing
