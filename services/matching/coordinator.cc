@@ -10,6 +10,7 @@
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/metrics/counters.h"
+#include "ipraktik/model/page.h"
 #include "ipraktik/v1/placement_events.pb.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
@@ -17,9 +18,6 @@
 
 namespace ipraktik::matching_service {
 namespace {
-
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
 
 // Ids of other services' resources: what any of them may be, no more.
 void CheckId(errors::Violations& violations, std::string_view field, const std::string& value) {
@@ -30,12 +28,6 @@ void CheckId(errors::Violations& violations, std::string_view field, const std::
   } else if (std::any_of(value.begin(), value.end(),
                          [](unsigned char c) { return c <= ' ' || c == 0x7f || c == '|'; })) {
     violations.Add(std::string(field), "contains spaces, control characters or '|'");
-  }
-}
-
-void CheckPaging(errors::Violations& violations, int page_size) {
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    violations.Add("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
   }
 }
 
@@ -205,7 +197,6 @@ absl::StatusOr<v1::ListMatchingJobsResponse> Coordinator::ListMatchingJobs(
     const Caller& caller, const v1::ListMatchingJobsRequest& request) {
   errors::Violations violations;
   CheckId(violations, "round_id", request.round_id());
-  CheckPaging(violations, request.page_size());
   if (auto status = violations.ToStatus(); !status.ok()) return status;
   auto page =
       jobs_.List(caller.tenant, request.round_id(), request.page_size(), request.page_token());
@@ -552,11 +543,10 @@ absl::StatusOr<v1::ListPlacementsResponse> Coordinator::ListPlacements(
     const Caller& caller, const v1::ListPlacementsRequest& request) {
   errors::Violations violations;
   CheckId(violations, "round_id", request.round_id());
-  CheckPaging(violations, request.page_size());
   if (auto status = violations.ToStatus(); !status.ok()) return status;
   auto placements = repository_.Placements(caller.tenant, request.round_id());
   if (!placements.ok()) return placements.status();
-  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  const int page_size = model::PageSizeOf(request.page_size());
   // The token is the last participant id of the previous page (the records are ordered by it).
   auto it = request.page_token().empty() ? placements->begin()
                                          : placements->upper_bound(request.page_token());

@@ -3,12 +3,14 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "event_mapping.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/text/text.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
 
 namespace ipraktik::notification {
@@ -124,6 +126,17 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader) {
   defaults.sender_address =
       reader.String("IPRAKTIK_NOTIFICATION_SENDER_ADDRESS", "ipraktik@ipraktik.invalid",
                     "Default From address (and SMTP envelope sender).");
+  {
+    std::string own = defaults.sender_address.substr(defaults.sender_address.rfind('@') + 1);
+    std::string domains = reader.String(
+        "IPRAKTIK_NOTIFICATION_SENDER_DOMAINS", own,
+        "Comma-separated domains a tenant's From address may be in (default: the domain of "
+        "IPRAKTIK_NOTIFICATION_SENDER_ADDRESS).");
+    for (absl::string_view domain : absl::StrSplit(domains, ',', absl::SkipWhitespace())) {
+      settings.notifier.sender_domains.push_back(
+          text::FoldCase(std::string(absl::StripAsciiWhitespace(domain))));
+    }
+  }
   defaults.reply_to = reader.String("IPRAKTIK_NOTIFICATION_REPLY_TO", "",
                                     "Default Reply-To address (empty: none).");
   defaults.signature_da =

@@ -1,18 +1,25 @@
 #include "notification_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "domain/mime.h"
 #include "event_mapping.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/events/envelope.h"
+#include "ipraktik/model/page.h"
+#include "ipraktik/text/text.h"
 #include "ipraktik/v1/notification_events.pb.h"
 
 namespace ipraktik::notification {
 namespace {
 
-constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
+// Bounds of a tenant's settings (docs/notification.md).
+constexpr std::size_t kMaxLinkBytes = 500;
+constexpr std::size_t kMaxSenderNameCharacters = 100;
+constexpr std::size_t kMaxTextCharacters = 1000;
 
 // Wraps a payload as the envelope the publishing service would have sent, for a preview.
 template <typename Payload>
@@ -39,10 +46,37 @@ void ToProto(const ComposedMessage& message, v1::RenderedMessage& out) {
   out.set_mime(message.mime);
 }
 
-absl::Status CheckSettings(const TenantSettings& settings) {
+// The domain of an address, lower case ("" when it has none).
+std::string DomainOf(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : text::FoldCase(address.substr(at + 1));
+}
+
+// A link participants may be sent to: https only (never javascript: or data:), a host, no space
+// or control character, and short enough for a mail line.
+bool IsSafeLink(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  if (url.size() > kMaxLinkBytes || !url.starts_with(kScheme)) return false;
+  std::string_view rest = url.substr(kScheme.size());
+  if (rest.empty() || rest.front() == '/' || rest.front() == '@') return false;
+  return std::none_of(url.begin(), url.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte == 0x7F || c == '"' || c == '<' || c == '>' || c == '\\';
+  });
+}
+
+absl::Status CheckSettings(const TenantSettings& settings,
+                           const std::vector<std::string>& sender_domains) {
   errors::Violations violations;
-  if (!settings.sender_address.empty() && !LooksLikeMailAddress(settings.sender_address)) {
-    violations.Add("settings.sender_address", "is not an e-mail address");
+  if (!settings.sender_address.empty()) {
+    if (!LooksLikeMailAddress(settings.sender_address)) {
+      violations.Add("settings.sender_address", "is not an e-mail address");
+    } else if (std::find(sender_domains.begin(), sender_domains.end(),
+                         DomainOf(settings.sender_address)) == sender_domains.end()) {
+      violations.Add("settings.sender_address",
+                     "must be in a sender domain configured for this service (" +
+                         absl::StrJoin(sender_domains, ", ") + ")");
+    }
   }
   if (!settings.reply_to.empty() && !LooksLikeMailAddress(settings.reply_to)) {
     violations.Add("settings.reply_to", "is not an e-mail address");
@@ -50,13 +84,36 @@ absl::Status CheckSettings(const TenantSettings& settings) {
   if (settings.reminder_days_before < 0 || settings.reminder_days_before > 60) {
     violations.Add("settings.reminder_days_before", "must be 0 (the default) to 60 days");
   }
-  for (const auto& [field, value] : {std::pair{"settings.sender_name", &settings.sender_name},
-                                     std::pair{"settings.signature_da", &settings.signature_da},
-                                     std::pair{"settings.signature_en", &settings.signature_en}}) {
-    if (value->size() > 2000) violations.Add(field, "is longer than 2000 characters");
+  if (!settings.programme_url.empty() && !IsSafeLink(settings.programme_url)) {
+    violations.Add("settings.programme_url",
+                   absl::StrCat("must be an https:// link of at most ", kMaxLinkBytes,
+                                " characters without spaces, quotes or angle brackets"));
   }
-  if (settings.sender_name.find_first_of("\r\n") != std::string::npos) {
-    violations.Add("settings.sender_name", "must be one line");
+  struct TextRule {
+    const char* field;
+    const std::string* value;
+    std::size_t max_characters;
+    bool multiline;
+  };
+  for (const TextRule& rule : {
+           TextRule{"settings.sender_name", &settings.sender_name, kMaxSenderNameCharacters, false},
+           TextRule{"settings.signature_da", &settings.signature_da, kMaxTextCharacters, true},
+           TextRule{"settings.signature_en", &settings.signature_en, kMaxTextCharacters, true},
+           TextRule{"settings.local_programme_info_da", &settings.local_programme_info_da,
+                    kMaxTextCharacters, true},
+           TextRule{"settings.local_programme_info_en", &settings.local_programme_info_en,
+                    kMaxTextCharacters, true},
+       }) {
+    if (!text::IsCleanText(*rule.value, rule.multiline)) {
+      violations.Add(rule.field, rule.multiline
+                                     ? "must be UTF-8 text without control or bidirectional "
+                                       "characters"
+                                     : "must be one line of UTF-8 text without control, "
+                                       "bidirectional or zero-width characters");
+    } else if (text::CharacterCount(*rule.value) > rule.max_characters) {
+      violations.Add(rule.field,
+                     absl::StrCat("is longer than ", rule.max_characters, " characters"));
+    }
   }
   return violations.ToStatus("invalid notification settings");
 }
@@ -175,10 +232,6 @@ absl::Status NotificationServiceImpl::List(const server::CallContext& call,
   if (request.round_id().empty() && request.participant_id().empty() && !request.failed_only()) {
     violations.Add("round_id", "set round_id, participant_id or failed_only");
   }
-  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
-    violations.Add("page_size",
-                   absl::StrCat("must be 0 (default ", kDefaultPageSize, ") to ", kMaxPageSize));
-  }
   if (!request.page_token().empty() &&
       request.page_token().find_first_not_of("0123456789") != std::string::npos) {
     violations.Add("page_token", "is not a token a previous page returned");
@@ -188,8 +241,7 @@ absl::Status NotificationServiceImpl::List(const server::CallContext& call,
                                {.round_id = request.round_id(),
                                 .participant_id = request.participant_id(),
                                 .failed_only = request.failed_only()},
-                               request.page_size() == 0 ? kDefaultPageSize : request.page_size(),
-                               request.page_token());
+                               model::PageSizeOf(request.page_size()), request.page_token());
   if (!page.ok()) return page.status();
   for (const auto& record : page->records) *response.add_deliveries() = ToProto(record);
   response.set_next_page_token(page->next_page_token);
@@ -244,7 +296,9 @@ absl::Status NotificationServiceImpl::UpdateSettings(
     const server::CallContext& call, const v1::UpdateNotificationSettingsRequest& request,
     v1::UpdateNotificationSettingsResponse& response) {
   TenantSettings settings = FromProto(request.settings());
-  if (auto status = CheckSettings(settings); !status.ok()) return status;
+  if (auto status = CheckSettings(settings, notifier_.sender_domains()); !status.ok()) {
+    return status;
+  }
   if (auto status = repository_.PutSettings(call.tenant, settings); !status.ok()) return status;
   *response.mutable_settings() = ToProto(settings);
   *response.mutable_effective() = ToProto(Merge(notifier_.defaults(), settings));

@@ -8,6 +8,7 @@
 #include "domain/mime.h"
 #include "event_mapping.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/errors/errors.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
 #include "ipraktik/v1/notification_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
@@ -305,6 +306,16 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
     return Result::kRetry;
   };
 
+  // Before composing: a recipient that is no address (e.g. with CR/LF, from an event on the bus)
+  // fails for good, and never reaches a header (BuildMimeMessage would refuse it too).
+  if (!LooksLikeMailAddress(planned.recipient.email)) {
+    finish({.state = DeliveryState::kFailed,
+            .failure_reason = "bad_address",
+            .last_error = absl::StrCat("\"", errors::Cut(planned.recipient.email),
+                                       "\" is not an e-mail address")});
+    metrics_.Failed("bad_address");
+    return Result::kDone;
+  }
   auto composed =
       Compose(planned, context, templates_, claim->resend, clock_(), options_.time_zone);
   if (!composed.ok()) {
@@ -313,16 +324,6 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
     return transient("template", composed.status().ToString(), 0, "");
   }
   const std::string& subject = composed->text.subject;
-  if (!LooksLikeMailAddress(planned.recipient.email)) {
-    finish(
-        {.state = DeliveryState::kFailed,
-         .failure_reason = "bad_address",
-         .last_error = absl::StrCat("\"", planned.recipient.email, "\" is not an e-mail address"),
-         .subject = subject,
-         .rfc822_message_id = composed->rfc822_message_id});
-    metrics_.Failed("bad_address");
-    return Result::kDone;
-  }
   if (!LooksLikeMailAddress(context.settings.sender_address)) {
     return transient("server_setup",
                      absl::StrCat("the sender address \"", context.settings.sender_address,

@@ -40,6 +40,9 @@ namespace ipraktik::notification {
 struct NotifierOptions {
   // The tenant settings' defaults (IPRAKTIK_NOTIFICATION_*).
   TenantSettings defaults{};
+  // The domains (lower case) a tenant's From address may be in: the ones the mail setup may send
+  // for (IPRAKTIK_NOTIFICATION_SENDER_DOMAINS).
+  std::vector<std::string> sender_domains{};
   // How long a claim holds a message before another sender may take it over: longer than any
   // SMTP transaction (the SMTP timeout) with a margin.
   absl::Duration lease = absl::Minutes(2);
@@ -88,6 +91,7 @@ class Notifier {
   // The tenant's settings over the defaults.
   absl::StatusOr<TenantSettings> EffectiveSettings(const std::string& tenant);
   const TenantSettings& defaults() const { return options_.defaults; }
+  const std::vector<std::string>& sender_domains() const { return options_.sender_domains; }
 
  private:
   enum class Result { kDone, kRetry, kBusy };

@@ -202,6 +202,7 @@ absl::StatusOr<v1::CreateRoundResponse> Registrar::CreateRound(
         CheckRequestId(request.request_id(), violations);
         Programme domain_programme = programme ? ToDomain(programme->message) : Programme{};
         CheckRound(round, programme ? &domain_programme : nullptr, FieldPath("round"), violations);
+        CheckRoundStart(round, TodayDate(), FieldPath("round"), violations);
         if (auto status = violations.ToStatus(); !status.ok()) return status;
 
         round.id = NewId("rnd");
@@ -282,6 +283,9 @@ absl::StatusOr<v1::UpdateRoundResponse> Registrar::UpdateRound(
         Violations checked;
         Programme existing_programme{.id = after.programme_id};  // it existed at creation
         CheckRound(after, &existing_programme, FieldPath("round"), checked);
+        if (after.window_start != before.window_start) {
+          CheckRoundStart(after, TodayDate(), FieldPath("round"), checked);
+        }
         if (auto status = checked.ToStatus(); !status.ok()) return status;
         if (auto status = AllowsRoundChange(before, after); !status.ok()) return status;
 

@@ -11,12 +11,11 @@
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "ipraktik/events/envelope.h"
+#include "ipraktik/model/page.h"
 
 namespace ipraktik::registration {
 namespace {
 
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
 // Records read for one page at most, however sparse the filter.
 constexpr int kScanBudget = 5000;
 
@@ -69,10 +68,10 @@ absl::Status CheckEtag(std::string_view given, std::int64_t version, std::string
   if (given.empty() || given == Etag(version)) return absl::OkStatus();
   return errors::WithReason(
       absl::AbortedError(absl::StrCat(
-          View(kind), " ", View(id), " was changed by someone else since it was read (etag ",
-          View(given), ", now ", Etag(version), "): read it again and reapply the change")),
+          View(kind), " ", errors::Cut(id), " was changed by someone else since it was read (etag ",
+          errors::Cut(given), ", now ", Etag(version), "): read it again and reapply the change")),
       "ETAG_MISMATCH",
-      {{"resource", absl::StrCat(View(kind), "/", View(id))}, {"etag", Etag(version)}});
+      {{"resource", absl::StrCat(View(kind), "/", errors::Cut(id))}, {"etag", Etag(version)}});
 }
 
 std::string RequestFingerprint(const google::protobuf::Message& request) {
@@ -90,13 +89,7 @@ PageRequest ParsePage(int page_size, const std::string& page_token, std::string 
                       errors::Violations& out) {
   PageRequest page;
   page.filter = Fingerprint(filter);
-  if (page_size < 0) {
-    out.Add("page_size", "must not be negative");
-  } else if (page_size > 0) {
-    page.page_size = std::min(page_size, kMaxPageSize);
-  } else {
-    page.page_size = kDefaultPageSize;
-  }
+  page.page_size = model::PageSizeOf(page_size);
   if (page_token.empty()) return page;
   std::string decoded;
   bool valid = absl::WebSafeBase64Unescape(page_token, &decoded);

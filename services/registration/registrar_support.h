@@ -103,10 +103,10 @@ StoredRecord NextVersion(const StoredRecord* previous, Message& message, absl::T
   return record;
 }
 
-// Paging: page_size 0 means 50, at most 500; the token holds the last score seen and a
-// fingerprint of the filters it was issued for.
+// Paging: page_size by the one rule (ipraktik/model/page.h); the token holds the last score seen
+// and a fingerprint of the filters it was issued for.
 struct PageRequest {
-  int page_size = 50;
+  int page_size = 0;
   std::int64_t after = 0;
   std::string filter;
 };

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "ipraktik/rpc_status/rpc_status.h"
+#include "ipraktik/server/request_limits.h"
 #include "snapshot_export.h"
 
 namespace ipraktik::registration {
@@ -55,6 +56,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
  private:
   // On a handler thread: the message's rows (after checking the round, for the first).
   absl::Status Import() {
+    if (absl::Status limits = server::CheckRequestLimits(request_); !limits.ok()) return limits;
     Caller caller = CallerOf(call_);
     if (first_) {
       first_ = false;
@@ -209,8 +211,8 @@ grpc::ServerReadReactor<v1::ImportSignUpsRequest>* RegistrationServiceImpl::Impo
 grpc::ServerWriteReactor<v1::ExportRoundSnapshotResponse>*
 RegistrationServiceImpl::ExportRoundSnapshot(Context* context,
                                              const v1::ExportRoundSnapshotRequest* request) {
-  return new ExportReactor(registrar_, calls_, calls_.Open(*context, server::CallShape::kStream),
-                           *request);
+  return new ExportReactor(registrar_, calls_,
+                           calls_.Open(*context, *request, server::CallShape::kStream), *request);
 }
 
 }  // namespace ipraktik::registration

@@ -94,6 +94,49 @@ TEST(NotFoundTest, NamesTheResource) {
   EXPECT_EQ(info.resource_name(), "r-2026-37");
 }
 
+// An error answer repeats a bounded echo of the input, never the input itself.
+TEST(EchoTest, AHugeIdIsCutInTheMessageAndTheResourceInfo) {
+  std::string huge(1 << 20, 'x');
+  auto status = NotFound("round", huge);
+  EXPECT_LE(status.message().size(), kMaxEchoedBytes + 20);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("xxx\u2026 not found"));
+  ASSERT_TRUE(ResourceOf(status).has_value());
+  EXPECT_EQ(ResourceOf(status)->name.size(), kMaxEchoedBytes);
+  EXPECT_EQ(ResourceOf(AlreadyExists("round", huge))->name.size(), kMaxEchoedBytes);
+}
+
+TEST(EchoTest, CutNeverSplitsACharacter) {
+  std::string danish;
+  for (int i = 0; i < 100; ++i) danish += "\u00e6";  // 2 bytes each
+  std::string cut = Cut(danish, 10);                 // 7 bytes of text + 3 of ellipsis
+  EXPECT_EQ(cut, "\u00e6\u00e6\u00e6\u2026");
+  EXPECT_EQ(Cut("short", 10), "short");
+}
+
+TEST(EchoTest, TenThousandViolationsBecomeAFewDozenAndACount) {
+  Violations violations;
+  for (int i = 0; i < 10'000; ++i) {
+    violations.Add(FieldPath("wishes").Index(i), std::string(5'000, 'd'));
+  }
+  auto status = violations.ToStatus();
+  auto listed = FieldViolationsOf(status);
+  ASSERT_EQ(listed.size(), kMaxViolations + 1);
+  EXPECT_EQ(listed[0].field, "wishes[0]");
+  EXPECT_EQ(listed[0].description.size(), kMaxDescriptionBytes);
+  EXPECT_EQ(listed.back(), (FieldViolation{"", "and 9975 more violations not listed"}));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("and 9990 more"));
+  EXPECT_LT(PayloadOf(status, kBadRequestTypeUrl).size(), 16'000u);
+}
+
+TEST(EchoTest, PreconditionsAndReasonsAreCut) {
+  std::string huge(100'000, 'e');
+  auto status =
+      WithReason(FailedPrecondition("STALE", huge, huge), "ETAG_MISMATCH", {{"etag", huge}});
+  EXPECT_EQ(PreconditionViolationsOf(status)[0].subject.size(), kMaxEchoedBytes);
+  EXPECT_EQ(status.message().size(), kMaxDescriptionBytes);
+  EXPECT_EQ(ErrorInfoOf(status)->metadata["etag"].size(), kMaxEchoedBytes);
+}
+
 TEST(AlreadyExistsTest, NamesTheResourceAndKeepsAGivenMessage) {
   auto status = AlreadyExists("participant", "p-1", "e-mail already registered");
   EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);

@@ -15,6 +15,7 @@
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace fs = std::filesystem;
 
 class MatchCliTest : public ::testing::Test {
@@ -112,8 +113,23 @@ TEST_F(MatchCliTest, VerifyRejectsATamperedResult) {
   Write("tampered.json", tampered);
   EXPECT_EQ(Run("--verify " + Path("round.json") + " " + Path("tampered.json")), 1);
   EXPECT_THAT(errors_, HasSubstr("result rejected"));
+  // A malformed result file is blamed, not the (good) input.
   Write("garbage.json", "{");
-  EXPECT_EQ(Run("--verify " + Path("round.json") + " " + Path("garbage.json")), 2);
+  EXPECT_EQ(Run("--verify " + Path("round.json") + " " + Path("garbage.json")), 1);
+  EXPECT_THAT(errors_, HasSubstr("result file " + Path("garbage.json") + " rejected: result: "));
+  EXPECT_THAT(errors_, Not(HasSubstr("input")));
+}
+
+// JSON has no byte-order mark: one gets a message that says so, naming the file it is in.
+TEST_F(MatchCliTest, AByteOrderMarkIsNamed) {
+  Write("bom.json", std::string("\xEF\xBB\xBF") + kRound);
+  EXPECT_EQ(Run("--input " + Path("bom.json") + " --output " + Path("out.json")), 2);
+  EXPECT_THAT(errors_, HasSubstr("input: starts with a UTF-8 byte-order mark"));
+  Write("round.json", kRound);
+  ASSERT_EQ(Run("--input " + Path("round.json") + " --output " + Path("result.json")), 0);
+  Write("bom-result.json", "\xEF\xBB\xBF" + Read("result.json"));
+  EXPECT_EQ(Run("--verify " + Path("round.json") + " " + Path("bom-result.json")), 1);
+  EXPECT_THAT(errors_, HasSubstr("result: starts with a UTF-8 byte-order mark"));
 }
 
 }  // namespace

@@ -223,7 +223,9 @@ TEST(Mime, MessageHasTextHtmlAndAttachmentInTheRightStructure) {
                        .content = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"}}};
   absl::TimeZone copenhagen;
   ASSERT_TRUE(absl::LoadTimeZone("Europe/Copenhagen", &copenhagen));
-  std::string mime = BuildMimeMessage(message, copenhagen);
+  auto built = BuildMimeMessage(message, copenhagen);
+  ASSERT_TRUE(built.ok()) << built.status();
+  const std::string& mime = *built;
   EXPECT_THAT(mime, HasSubstr("Date: Sat, 29 Aug 2026 "));
   EXPECT_THAT(mime, HasSubstr(" +0200\r\n"));
   EXPECT_THAT(mime, HasSubstr("\r\nMessage-ID: <abc123.0@coi.example>\r\n"));
@@ -250,7 +252,7 @@ TEST(Mime, MessageHasTextHtmlAndAttachmentInTheRightStructure) {
   }
   for (const auto& line : SplitCrlf(mime)) EXPECT_LE(line.size(), 78u) << line;
   // Same input, same bytes.
-  EXPECT_EQ(mime, BuildMimeMessage(message, copenhagen));
+  EXPECT_EQ(mime, *BuildMimeMessage(message, copenhagen));
 }
 
 TEST(Mime, WithoutAttachmentsTheMessageIsMultipartAlternative) {
@@ -260,10 +262,41 @@ TEST(Mime, WithoutAttachmentsTheMessageIsMultipartAlternative) {
                       .message_id = "x@b.dk",
                       .text_body = "t",
                       .html_body = "<p>t</p>"};
-  std::string mime = BuildMimeMessage(message, absl::UTCTimeZone());
+  std::string mime = *BuildMimeMessage(message, absl::UTCTimeZone());
   EXPECT_THAT(mime, Not(HasSubstr("multipart/mixed")));
   EXPECT_THAT(mime, HasSubstr("\r\nContent-Type: multipart/alternative;\r\n boundary="));
   EXPECT_THAT(mime, HasSubstr("Date: Thu, 01 Jan 1970 00:00:00 +0000"));
+}
+
+// Where headers are written, every value is encoded or refused, whatever its source: a
+// recipient with CR/LF (reachable from an event on the bus) never becomes a header of its own.
+TEST(Mime, AHeaderValueThatCannotBeEncodedIsRefused) {
+  MailMessage message{.from = {"Innovationspraktikken", "a@b.dk"},
+                      .to = {"Søren", "c@d.dk"},
+                      .subject = "Hej",
+                      .message_id = "x@b.dk",
+                      .text_body = "t",
+                      .html_body = "<p>t</p>"};
+  ASSERT_TRUE(BuildMimeMessage(message, absl::UTCTimeZone()).ok());
+  for (const char* address : {"c@d.dk\r\nBcc: all@example.org", "c@d.dk\nX: y", "c d@d.dk"}) {
+    MailMessage bad = message;
+    bad.to.address = address;
+    auto built = BuildMimeMessage(bad, absl::UTCTimeZone());
+    EXPECT_EQ(built.status().code(), absl::StatusCode::kInvalidArgument) << address;
+  }
+  MailMessage bad_header = message;
+  bad_header.extra_headers = {{"X-Ipraktik-Message", "m1\r\nBcc: all@example.org"}};
+  EXPECT_FALSE(BuildMimeMessage(bad_header, absl::UTCTimeZone()).ok());
+  MailMessage bad_file = message;
+  bad_file.attachments = {{.file_name = "a\".ics\r\nX: y", .content_type = "text/calendar"}};
+  EXPECT_FALSE(BuildMimeMessage(bad_file, absl::UTCTimeZone()).ok());
+  // A display name or subject with line breaks is encoded, not refused: it stays one header.
+  MailMessage names = message;
+  names.to.name = "Eve\r\nBcc: all@example.org";
+  names.subject = "Hej\r\nBcc: all@example.org";
+  auto built = BuildMimeMessage(names, absl::UTCTimeZone());
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_THAT(*built, Not(HasSubstr("\nBcc:")));
 }
 
 // ---------------------------------------------------------------- text

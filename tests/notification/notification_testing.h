@@ -41,6 +41,7 @@ inline NotificationSettings TestSettings(const ipraktik::testing::SmtpServer& sm
                                 .signature_da = "Venlig hilsen\nSekretariatet",
                                 .signature_en = "Kind regards\nThe secretariat",
                                 .reminder_days_before = 3};
+  settings.notifier.sender_domains = {"coi.example"};
   settings.notifier.lease = absl::Seconds(10);
   settings.notifier.send_rate = 0;
   settings.queue = "notification.test-" + queue_suffix;

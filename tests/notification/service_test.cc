@@ -522,6 +522,53 @@ TEST_F(NotificationTest, SmtpDownForAWhileThenUpEverythingArrivesOnce) {
       << "six messages, each tried at least twice while the server was down";
 }
 
+// Issue #13: a recipient with CR/LF, reachable by an event on the bus, never becomes a header.
+TEST_F(NotificationTest, ARecipientWithALineBreakFailsAndNeverReachesAHeader) {
+  StartApp();
+  auto forged = PersonCard("p-crlf", "Eve", "eve@coi.example\r\nBcc: all@example.org");
+  Send(contract::kInternPlaced, PlacedEvent("r5x", forged, OfferCard("h-x", Email("xhost")),
+                                            Days(Today() + 70, 1), "pl-crlf"));
+  ASSERT_TRUE(FinishedWith(1));
+  auto failed = RoundDeliveries("r5x", true);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].failure_reason(), "bad_address");
+  EXPECT_EQ(CountContaining(*servers->smtp, "all@example.org"), 0);
+}
+
+// Issue #13: a tenant's settings take https links only, a sender in a configured domain, and
+// bounded text; a megabyte value is refused by the request limits before anything is stored.
+TEST_F(NotificationTest, SettingsAreCheckedBeforeTheyAreStored) {
+  StartApp();
+  auto refused = [&](auto change) {
+    v1::UpdateNotificationSettingsRequest update;
+    change(*update.mutable_settings());
+    v1::UpdateNotificationSettingsResponse updated;
+    grpc::Status status = stub_->UpdateNotificationSettings(Call().get(), update, &updated);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    return status.error_message();
+  };
+  EXPECT_THAT(refused([](auto& s) { s.set_programme_url("javascript:alert(1)"); }),
+              HasSubstr("settings.programme_url: must be an https:// link"));
+  EXPECT_THAT(refused([](auto& s) { s.set_programme_url("https://x.dk/\"><script>"); }),
+              HasSubstr("settings.programme_url"));
+  EXPECT_THAT(refused([](auto& s) { s.set_sender_address("ceo@bank.example"); }),
+              HasSubstr("settings.sender_address: must be in a sender domain configured for this "
+                        "service (coi.example)"));
+  EXPECT_THAT(refused([](auto& s) { s.set_signature_da(std::string(1 << 20, 's')); }),
+              HasSubstr("settings.signature_da: has 1048576 bytes; at most 4000"));
+  EXPECT_THAT(refused([](auto& s) { s.set_signature_en(std::string(3000, 's')); }),
+              HasSubstr("settings.signature_en: is longer than 1000 characters"));
+  EXPECT_THAT(refused([](auto& s) { s.set_sender_name("Innovations\u202Epraktikken"); }),
+              HasSubstr("settings.sender_name: must be one line"));
+
+  v1::UpdateNotificationSettingsRequest good;
+  good.mutable_settings()->set_programme_url("https://coi.example/ipraktik");
+  good.mutable_settings()->set_sender_address("Praktik@COI.example");
+  v1::UpdateNotificationSettingsResponse updated;
+  grpc::Status status = stub_->UpdateNotificationSettings(Call().get(), good, &updated);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
 TEST_F(NotificationTest, ABadAddressIsAPermanentFailureAndCanBeResentAfterwards) {
   StartApp();
   auto bad = PersonCard("p-bad", "Bente Bad", "bente.at.kommune.dk");

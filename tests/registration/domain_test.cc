@@ -118,6 +118,21 @@ TEST(TextTest, RecognizesEmailPhoneAndRegions) {
   EXPECT_FALSE(IsCleanText("\xC3"));
 }
 
+// A name that displays as something else than it is never gets in (issue #13): right-to-left
+// overrides, isolates and marks anywhere; zero-width characters in one-line text.
+TEST(TextTest, BidirectionalAndZeroWidthCharactersAreRefused) {
+  EXPECT_TRUE(IsCleanText("S\u00f8ren \u00c6r\u00f8"));
+  for (const char* name : {"Anna \u202Egnirts", "Anna \u2066x\u2069", "Anna\u200F", "A\u061Cb"}) {
+    EXPECT_FALSE(IsCleanText(name)) << name;
+    EXPECT_FALSE(IsCleanText(name, /*multiline=*/true)) << name;
+  }
+  for (const char* name : {"An\u200Bna", "An\u200Dna", "An\u2060na", "\uFEFFAnna", "A\u2028B"}) {
+    EXPECT_FALSE(IsCleanText(name)) << name;
+  }
+  EXPECT_TRUE(IsCleanText("\U0001F469\u200D\U0001F4BB comment", /*multiline=*/true));
+  EXPECT_FALSE(IsCleanText("a\u0085b", /*multiline=*/true));  // a C1 control
+}
+
 TEST(ProgrammeTest, NamesEveryWrongField) {
   Programme programme{.id = "", .name = "", .description = "ok", .retention_days = 7};
   Violations out;

@@ -83,6 +83,18 @@ TEST(ToGrpcStatusTest, PlainStatusesHaveNoDetails) {
   EXPECT_TRUE(converted.error_details().empty());
 }
 
+// Whoever built the status (here a plain absl::AbortedError repeating a 5,000-character etag), the
+// message on the wire is bounded.
+TEST(ToGrpcStatusTest, TheMessageIsCut) {
+  auto converted = ToGrpcStatus(absl::AbortedError("etag " + std::string(5'000, 'e')));
+  EXPECT_EQ(converted.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(converted.error_message().size(), errors::kMaxMessageBytes);
+  auto rich = DetailsOf(ToGrpcStatus(
+      errors::InvalidArgument({{"id", std::string(1 << 20, 'i')}}, std::string(1 << 20, 'm'))));
+  EXPECT_LE(rich.message().size(), errors::kMaxMessageBytes);
+  EXPECT_LT(rich.ByteSizeLong(), 4'000u);
+}
+
 TEST(ToGrpcStatusTest, EveryCanonicalCodeKeepsItsNumber) {
   for (int code = 1; code <= 16; ++code) {
     absl::Status status(static_cast<absl::StatusCode>(code), "x");

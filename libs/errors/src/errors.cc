@@ -124,20 +124,40 @@ absl::Status Violations::ToStatus(std::string_view message) const {
   return InvalidArgument(list_, message);
 }
 
+std::string Cut(std::string_view text, std::size_t max_bytes) {
+  constexpr std::string_view kEllipsis = "\u2026";
+  if (text.size() <= max_bytes) return std::string(text);
+  if (max_bytes < kEllipsis.size()) return "";
+  std::size_t keep = max_bytes - kEllipsis.size();
+  // Back up over UTF-8 continuation bytes (10xxxxxx) so no character is split.
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  return std::string(text.substr(0, keep)) + std::string(kEllipsis);
+}
+
 absl::Status InvalidArgument(std::vector<FieldViolation> violations, std::string_view message) {
-  std::string text(message.empty() ? "invalid argument" : message);
+  std::size_t total = violations.size();
+  if (total > kMaxViolations) {
+    violations.resize(kMaxViolations);
+    violations.push_back(
+        {"", "and " + std::to_string(total - kMaxViolations) + " more violations not listed"});
+  }
+  for (auto& violation : violations) {
+    violation.field = Cut(violation.field);
+    violation.description = Cut(violation.description, kMaxDescriptionBytes);
+  }
+  std::string text(Cut(message.empty() ? "invalid argument" : message, kMaxDescriptionBytes));
   for (std::size_t i = 0; i < violations.size() && i < kViolationsInMessage; ++i) {
     text += (i == 0 ? ": " : "; ") + violations[i].field + ": " + violations[i].description;
   }
-  if (violations.size() > kViolationsInMessage) {
-    text += "; and " + std::to_string(violations.size() - kViolationsInMessage) + " more";
+  if (total > kViolationsInMessage) {
+    text += "; and " + std::to_string(total - kViolationsInMessage) + " more";
   }
   return WithPayload(absl::StatusCode::kInvalidArgument, text, kBadRequestTypeUrl,
                      EncodeBadRequest(violations));
 }
 
 absl::Status NotFound(std::string_view type, std::string_view name, std::string_view message) {
-  ResourceInfo resource{std::string(type), std::string(name), "", ""};
+  ResourceInfo resource{std::string(type), Cut(name), "", ""};
   std::string text =
       message.empty() ? resource.type + " " + resource.name + " not found" : std::string(message);
   return WithPayload(absl::StatusCode::kNotFound, text, kResourceInfoTypeUrl,
@@ -145,7 +165,7 @@ absl::Status NotFound(std::string_view type, std::string_view name, std::string_
 }
 
 absl::Status AlreadyExists(std::string_view type, std::string_view name, std::string_view message) {
-  ResourceInfo resource{std::string(type), std::string(name), "", ""};
+  ResourceInfo resource{std::string(type), Cut(name), "", ""};
   std::string text = message.empty() ? resource.type + " " + resource.name + " already exists"
                                      : std::string(message);
   return WithPayload(absl::StatusCode::kAlreadyExists, text, kResourceInfoTypeUrl,
@@ -154,8 +174,8 @@ absl::Status AlreadyExists(std::string_view type, std::string_view name, std::st
 
 absl::Status FailedPrecondition(std::string_view type, std::string_view subject,
                                 std::string_view description) {
-  PreconditionViolation violation{std::string(type), std::string(subject),
-                                  std::string(description)};
+  PreconditionViolation violation{std::string(type), Cut(subject),
+                                  Cut(description, kMaxDescriptionBytes)};
   return WithPayload(absl::StatusCode::kFailedPrecondition, violation.description,
                      kPreconditionFailureTypeUrl, EncodePreconditionFailure(violation));
 }
@@ -174,7 +194,8 @@ absl::Status ResourceExhausted(std::string_view message, absl::Duration retry_af
 absl::Status WithReason(absl::Status status, std::string_view reason,
                         const std::map<std::string, std::string>& metadata) {
   if (status.ok()) return status;
-  ErrorInfo info{std::string(reason), std::string(kDomain), metadata};
+  ErrorInfo info{std::string(reason), std::string(kDomain), {}};
+  for (const auto& [key, value] : metadata) info.metadata[key] = Cut(value);
   status.SetPayload(kErrorInfoTypeUrl, absl::Cord(EncodeErrorInfo(info)));
   return status;
 }

@@ -13,6 +13,7 @@
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/events/event_script.h"
 #include "ipraktik/jobs/job_state.h"
+#include "ipraktik/model/page.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/records/records.h"
 #include "ipraktik/storage/v1/records.pb.h"
@@ -29,8 +30,6 @@ namespace storage = ::ipraktik::storage::v1;
 // Snapshot parts of a request that never became a job are garbage after this.
 constexpr int kOrphanSnapshotSeconds = 24 * 3600;
 constexpr int kRequestIdSeconds = 24 * 3600;
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
 
 struct JobKeys {
   std::string job, input, snapshot, active, round_jobs;
@@ -424,8 +423,7 @@ absl::StatusOr<JobPage> JobStore::List(std::string_view tenant, std::string_view
                                        int page_size, std::string_view page_token) const {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  if (page_size <= 0) page_size = kDefaultPageSize;
-  page_size = std::min(page_size, kMaxPageSize);
+  page_size = model::PageSizeOf(page_size);
   std::int64_t offset = 0;
   if (!page_token.empty() && (!absl::SimpleAtoi(std::string(page_token), &offset) || offset < 0)) {
     return absl::InvalidArgumentError("page_token: not a token this service gave out");

@@ -313,24 +313,33 @@ absl::Status ReadPair(od::value value, std::string_view kind, std::size_t index,
                     });
 }
 
-// Parses the one JSON value of a document with read_root and refuses anything after it.
+// Parses the one JSON value of a document (named in messages: "input" or "result") with read_root
+// and refuses anything after it.
 template <typename ReadRoot>
-absl::Status ReadDocument(const PaddedText& text, ReadRoot&& read_root) {
+absl::Status ReadDocument(const PaddedText& text, std::string_view name, ReadRoot&& read_root) {
+  // JSON has no byte-order mark (RFC 8259 section 8.1), and a BOM would otherwise be reported as
+  // a puzzling "not JSON" at byte 0.
+  if (text.view().starts_with("\xEF\xBB\xBF")) {
+    return absl::InvalidArgumentError(
+        Cat(name,
+            ": starts with a UTF-8 byte-order mark (bytes EF BB BF), which JSON does not "
+            "allow; save the file as UTF-8 without a byte-order mark"));
+  }
   od::parser parser;
   od::document document;
   if (auto error = parser.iterate(text.view()).get(document)) {
-    return absl::InvalidArgumentError(Cat("input: ", JsonProblem(error)));
+    return absl::InvalidArgumentError(Cat(name, ": ", JsonProblem(error)));
   }
   od::value root;
   if (auto error = document.get_value().get(root)) {
     return absl::InvalidArgumentError(
-        Cat("input: expected a JSON object at the top level; ", JsonProblem(error)));
+        Cat(name, ": expected a JSON object at the top level; ", JsonProblem(error)));
   }
   if (auto status = read_root(root); !status.ok()) return status;
   const char* rest = nullptr;
   if (document.current_location().get(rest) == simdjson::SUCCESS) {
     return absl::InvalidArgumentError(
-        Cat("input: unexpected text after the JSON value at byte ", rest - text.data()));
+        Cat(name, ": unexpected text after the JSON value at byte ", rest - text.data()));
   }
   return absl::OkStatus();
 }
@@ -342,7 +351,7 @@ absl::StatusOr<Instance> ReadInstance(const PaddedText& text) {
   Place place("input");
   std::vector<Wish> scratch;
   bool has_round = false, has_hosts = false, has_interns = false;
-  auto status = ReadDocument(text, [&](od::value root) {
+  auto status = ReadDocument(text, "input", [&](od::value root) {
     return ForEachField(root, place, [&](std::string_view key, od::value field) {
       if (key == "round") {
         has_round = true;
@@ -537,7 +546,7 @@ absl::Status ReadCertificate(od::value value, Certificate& out) {
 absl::StatusOr<Result> ReadResult(const PaddedText& text) {
   Result result;
   Place place("result");
-  auto status = ReadDocument(text, [&](od::value root) {
+  auto status = ReadDocument(text, "result", [&](od::value root) {
     return ForEachField(root, place, [&](std::string_view key, od::value field) {
       if (key == "round") return ReadString(field, place, key, result.round);
       if (key == "assignments") {

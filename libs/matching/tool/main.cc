@@ -3,8 +3,8 @@
 //   ipraktik-match [--input FILE] [--output FILE] [--stats]   ("-" = stdin / stdout, the default)
 //   ipraktik-match --verify INPUT RESULT
 //
-// Exit codes: 0 done (or verified), 1 the result is rejected or a file cannot be read or written,
-// 2 malformed input, 64 wrong command line.
+// Exit codes: 0 done (or verified), 1 the result is rejected (also a malformed result file) or a
+// file cannot be read or written, 2 malformed input, 64 wrong command line.
 
 #include <malloc.h>
 #include <sys/resource.h>
@@ -48,8 +48,8 @@ The result holds the assignments, the unmatched interns with reasons, the droppe
 demand report, a summary and an optimality certificate (docs/matching.md). Progress goes to
 stderr when stderr is a terminal.
 
-Exit codes: 0 done or verified, 1 result rejected or a file cannot be read or written,
-2 malformed input, 64 wrong command line.
+Exit codes: 0 done or verified, 1 result rejected (also a malformed result file) or a file
+cannot be read or written, 2 malformed input, 64 wrong command line.
 )";
 
 int Usage(std::string_view problem) {
@@ -119,7 +119,13 @@ int Verify(const std::string& input_path, const std::string& result_path) {
   auto instance = ipraktik::matching::ReadInstanceFile(input_path);
   if (!instance.ok()) return Fail(instance.status());
   auto result = ipraktik::matching::ReadResultFile(result_path);
-  if (!result.ok()) return Fail(result.status());
+  if (!result.ok()) {
+    // The result file is to blame, not the input: named, and rejected (exit 1), never "malformed
+    // input" (exit 2).
+    std::fprintf(stderr, "ipraktik-match: result file %s rejected: %s\n", result_path.c_str(),
+                 std::string(result.status().message()).c_str());
+    return kExitRejected;
+  }
   if (auto status = ipraktik::matching::Verify(*instance, *result); !status.ok()) {
     std::fprintf(stderr, "ipraktik-match: %s\n", std::string(status.message()).c_str());
     return status.code() == absl::StatusCode::kInvalidArgument ? kExitMalformed : kExitRejected;

@@ -4,6 +4,7 @@
 
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/error_details.h"
+#include "ipraktik/errors/errors.h"
 
 namespace ipraktik::rpc_status {
 namespace {
@@ -24,7 +25,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   int code = static_cast<int>(status.code());
   auto grpc_code = code > 0 && code <= kLastCode ? static_cast<grpc::StatusCode>(code)
                                                  : grpc::StatusCode::UNKNOWN;
-  std::string message(status.message());
+  // Whatever built the status, its message never carries more than a bounded echo of the input.
+  std::string message = errors::Cut(
+      std::string_view(status.message().data(), status.message().size()), errors::kMaxMessageBytes);
   google::rpc::Status rich;
   rich.set_code(grpc_code);
   rich.set_message(message);

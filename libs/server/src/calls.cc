@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "ipraktik/deadline/deadline.h"
+#include "ipraktik/server/request_limits.h"
 
 namespace ipraktik::server {
 
@@ -36,6 +37,15 @@ absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context, CallSh
   if (call.ok() && call->expired()) {
     return absl::DeadlineExceededError("the call's deadline had passed when it arrived");
   }
+  return call;
+}
+
+absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context,
+                                        const google::protobuf::Message& request,
+                                        CallShape shape) const {
+  auto call = Open(context, shape);
+  if (!call.ok()) return call;
+  if (absl::Status limits = CheckRequestLimits(request); !limits.ok()) return limits;
   return call;
 }
 

@@ -6,6 +6,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "ipraktik/metrics/grpc_metrics.h"
+#include "unparsable_request.h"
 
 namespace ipraktik::server {
 
@@ -35,11 +36,13 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     builder.RegisterService(registration.service);
     server->health_names_.push_back(registration.name);
   }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  // First, so that the metrics (and every later interceptor) see the status it corrects.
+  creators.push_back(MakeUnparsableRequestInterceptorFactory());
   if (options.metrics != nullptr) {
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
     creators.push_back(metrics::MakeServerMetricsInterceptorFactory(*options.metrics));
-    builder.experimental().SetInterceptorCreators(std::move(creators));
   }
+  builder.experimental().SetInterceptorCreators(std::move(creators));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError("cannot serve gRPC on " + options.address +

@@ -19,6 +19,21 @@ int SequenceLength(unsigned char lead) {
   return 0;
 }
 
+// Characters that reorder text as it is shown (U+202A..U+202E embeddings and overrides,
+// U+2066..U+2069 isolates, the marks U+200E, U+200F, U+061C): a name holding them displays as
+// something else than it is, in a list, a To header or a calendar file.
+bool IsBidiControl(char32_t c) {
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
+         c == 0x200F || c == 0x061C;
+}
+
+// Invisible characters no one-line text needs: zero-width space, non-joiner and joiner
+// (U+200B..U+200D), word joiner (U+2060), the byte-order mark as zero-width no-break space
+// (U+FEFF), and the line and paragraph separators (U+2028, U+2029) that break a line.
+bool IsInvisibleInOneLine(char32_t c) {
+  return (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF || c == 0x2028 || c == 0x2029;
+}
+
 constexpr std::array<std::string_view, 5> kRegions = {"Hovedstaden", "Sjælland", "Syddanmark",
                                                       "Midtjylland", "Nordjylland"};
 
@@ -68,9 +83,14 @@ bool IsCleanText(std::string_view text, bool multiline) {
       bool allowed_control = multiline && (lead == '\n' || lead == '\t' || lead == '\r');
       if ((lead < 0x20 || lead == 0x7F) && !allowed_control) return false;
     }
+    char32_t code_point = length == 1 ? lead : lead & (0x7F >> length);
     for (int k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3F);
     }
+    if (IsBidiControl(code_point) || (code_point >= 0x80 && code_point <= 0x9F)) return false;
+    if (!multiline && IsInvisibleInOneLine(code_point)) return false;
     i += static_cast<std::size_t>(length);
   }
   return true;

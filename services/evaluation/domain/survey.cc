@@ -105,8 +105,10 @@ void CheckRating(errors::Violations& violations, std::string_view name,
 void CheckText(errors::Violations& violations, std::string_view name, std::string_view value,
                std::size_t max_characters, bool multiline) {
   if (!text::IsCleanText(value, multiline)) {
-    violations.Add(Field(name), multiline ? "must be valid UTF-8 without control characters"
-                                          : "must be one line of valid UTF-8 text");
+    violations.Add(Field(name), multiline ? "must be valid UTF-8 without control or bidirectional "
+                                            "characters"
+                                          : "must be one line of valid UTF-8 text without control, "
+                                            "bidirectional or zero-width characters");
   } else if (text::CharacterCount(value) > max_characters) {
     violations.Add(Field(name), absl::StrCat("is longer than ", max_characters, " characters"));
   }

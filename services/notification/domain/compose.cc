@@ -401,7 +401,9 @@ absl::StatusOr<ComposedMessage> Compose(const PlannedMessage& planned,
       .attachments = composed.attachments,
       .extra_headers = {{"X-Ipraktik-Message", composed.message_id},
                         {"X-Ipraktik-Kind", std::string(MessageKindName(planned.kind))}}};
-  composed.mime = BuildMimeMessage(mail, time_zone);
+  auto mime = BuildMimeMessage(mail, time_zone);
+  if (!mime.ok()) return mime.status();
+  composed.mime = *std::move(mime);
   return composed;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -94,6 +95,32 @@ std::string Boundary(std::string_view kind, std::string_view message_id) {
   }
   // "=_" cannot occur in base64 or quoted-printable text, so the boundary never appears inside.
   return absl::StrCat("=_ipraktik_", ToAbsl(kind), "_", tag);
+}
+
+// Printable ASCII without spaces, angle brackets or quotes: an addr-spec or a msg-id as a header
+// carries it.
+bool IsHeaderToken(std::string_view text) {
+  return !text.empty() && IsPrintableAscii(text) &&
+         text.find_first_of(" <>\"") == std::string_view::npos;
+}
+
+// A quoted MIME parameter value (a file name): printable ASCII without quotes or backslashes.
+bool IsQuotableParameter(std::string_view text) {
+  return IsPrintableAscii(text) && text.find_first_of("\"\\") == std::string_view::npos;
+}
+
+// Printable ASCII lines joined by folds ("\r\n " or "\r\n\t"), none of them empty.
+bool IsFoldedHeaderValue(std::string_view value) {
+  std::size_t start = 0;
+  while (true) {
+    std::size_t end = value.find("\r\n", start);
+    std::string_view line =
+        value.substr(start, end == std::string_view::npos ? value.npos : end - start);
+    if (!IsPrintableAscii(line)) return false;
+    if (end == std::string_view::npos) return true;
+    start = end + 2;
+    if (start >= value.size() || (value[start] != ' ' && value[start] != '\t')) return false;
+  }
 }
 
 std::string NormalizeLineEnds(std::string_view text) {
@@ -238,12 +265,43 @@ std::string MailDomain(std::string_view address) {
   return at == std::string_view::npos ? std::string() : std::string(address.substr(at + 1));
 }
 
-std::string BuildMimeMessage(const MailMessage& message, const absl::TimeZone& time_zone) {
+absl::StatusOr<std::string> BuildMimeMessage(const MailMessage& message,
+                                             const absl::TimeZone& time_zone) {
+  for (const auto& [field, address] :
+       {std::pair{"From", &message.from}, std::pair{"To", &message.to}}) {
+    if (!IsHeaderToken(address->address)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the ", field, " address is not one a header can carry (control characters?)"));
+    }
+  }
+  if (!message.reply_to.address.empty() && !IsHeaderToken(message.reply_to.address)) {
+    return absl::InvalidArgumentError("the Reply-To address is not one a header can carry");
+  }
+  if (!IsHeaderToken(message.message_id)) {
+    return absl::InvalidArgumentError("the Message-ID is not one a header can carry");
+  }
+  for (const auto& attachment : message.attachments) {
+    if (!IsQuotableParameter(attachment.file_name) || !IsPrintableAscii(attachment.content_type)) {
+      return absl::InvalidArgumentError(
+          "an attachment's name or type is not one a header can carry");
+    }
+  }
   const std::string mixed = Boundary("mixed", message.message_id);
   const std::string alternative = Boundary("alt", message.message_id);
   std::string out;
   out.reserve(message.text_body.size() + message.html_body.size() * 11 / 10 + 2048);
-  auto header = [&out](std::string_view name, std::string_view value) {
+  // Every header is written here, and whatever its source, its value is already encoded: printable
+  // ASCII, with line breaks only as folds (CRLF and a space). Anything else is refused, so no
+  // value can end a header early and start another.
+  absl::Status refused;
+  auto header = [&out, &refused](std::string_view name, std::string_view value) {
+    if (!IsFoldedHeaderValue(value) || !IsPrintableAscii(name) ||
+        name.find(':') != std::string_view::npos) {
+      refused = absl::InvalidArgumentError(
+          absl::StrCat("the ", ToAbsl(IsPrintableAscii(name) ? name : std::string_view("unnamed")),
+                       " header value is not encoded"));
+      return;
+    }
     absl::StrAppend(&out, ToAbsl(name), ": ", ToAbsl(value), "\r\n");
   };
   header("Date", absl::FormatTime("%a, %d %b %Y %H:%M:%S %z", message.date, time_zone));
@@ -287,6 +345,7 @@ std::string BuildMimeMessage(const MailMessage& message, const absl::TimeZone& t
     }
     absl::StrAppend(&out, "\r\n--", mixed, "--\r\n");
   }
+  if (!refused.ok()) return refused;
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace ipraktik::notification {
@@ -43,8 +44,13 @@ struct MailMessage {
 // The whole message with CRLF line ends, ready for SMTP DATA (lines of at most 78 characters in
 // the headers and 76 in encoded bodies). The date is written in Danish local time when
 // time_zone is given, in UTC otherwise. MIME boundaries derive from the message id, so the same
-// message renders to the same bytes.
-std::string BuildMimeMessage(const MailMessage& message, const absl::TimeZone& time_zone);
+// message renders to the same bytes. Display names and the subject are encoded (RFC 2047) as
+// needed; what cannot be encoded is refused with INVALID_ARGUMENT, never written as it is: an
+// address, the message id, an attachment's name or type or an extra header that is not printable
+// ASCII (e.g. a recipient with CR/LF), and any header value that is not printable ASCII with
+// folds only.
+absl::StatusOr<std::string> BuildMimeMessage(const MailMessage& message,
+                                             const absl::TimeZone& time_zone);
 
 // An unstructured header value (Subject): as is when it is printable ASCII, otherwise RFC 2047
 // encoded-words (UTF-8, B encoding, never splitting a character), folded so that no header line

@@ -27,8 +27,9 @@ void CheckText(std::string_view text, const FieldPath& path, Violations& out, in
     return;
   }
   if (!IsCleanText(text, multiline)) {
-    out.Add(path, multiline ? "must be UTF-8 text without control characters"
-                            : "must be UTF-8 text on one line without control characters");
+    out.Add(path, multiline ? "must be UTF-8 text without control or bidirectional characters"
+                            : "must be UTF-8 text on one line without control, bidirectional or "
+                              "zero-width characters");
     return;
   }
   auto length = static_cast<int>(CharacterCount(text));
@@ -247,6 +248,18 @@ void CheckProgramme(const Programme& programme, const FieldPath& root, Violation
     out.Add(root.Field("retention_days"),
             absl::StrCat("must be between ", kMinRetentionDays, " and ", kMaxRetentionDays,
                          " days, got ", programme.retention_days));
+  }
+}
+
+void CheckRoundStart(const Round& round, Date today, const FieldPath& root, Violations& out) {
+  if (IsUnset(round.window_start) || !round.window_start.ok()) return;
+  Date earliest = AddDays(today, -kMaxRoundStartDaysAgo);
+  Date latest = AddDays(today, kMaxRoundStartDaysAhead);
+  if (round.window_start < earliest || latest < round.window_start) {
+    out.Add(root.Field("window_start"),
+            absl::StrCat(FormatDate(round.window_start), " is not between ", FormatDate(earliest),
+                         " and ", FormatDate(latest), " (at most ", kMaxRoundStartDaysAgo,
+                         " days ago and ", kMaxRoundStartDaysAhead, " days ahead)"));
   }
 }
 

@@ -34,6 +34,10 @@ inline constexpr int kMinRetentionDays = 30;
 inline constexpr int kMaxRetentionDays = 3650;
 inline constexpr int kDefaultRetentionDays = 365;
 inline constexpr int kMaxWindowDays = 92;
+// A round's window starts at most this many days before the day it is created (or its window is
+// moved), so a mistyped year (2001) is refused, and at most this many days after it.
+inline constexpr int kMaxRoundStartDaysAgo = 365;
+inline constexpr int kMaxRoundStartDaysAhead = 3 * 365;
 inline constexpr int kMaxWishesLimit = 20;
 inline constexpr int kMaxCapacity = 100;
 inline constexpr int kMaxFields = 10;
@@ -48,6 +52,9 @@ void Normalize(HostOffer& offer, const Workplace* workplace);
 void Normalize(Application& application);
 
 void CheckProgramme(const Programme& programme, const FieldPath& root, Violations& out);
+// window_start within kMaxRoundStartDaysAgo before and kMaxRoundStartDaysAhead after today (when
+// window_start is a valid date: CheckRound names it otherwise).
+void CheckRoundStart(const Round& round, Date today, const FieldPath& root, Violations& out);
 void CheckRound(const Round& round, const Programme* programme, const FieldPath& root,
                 Violations& out);
 void CheckWorkplace(const Workplace& workplace, const FieldPath& root, Violations& out);

@@ -39,6 +39,18 @@ inline constexpr char kPreconditionFailureTypeUrl[] =
 inline constexpr char kErrorInfoTypeUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
 inline constexpr char kRetryInfoTypeUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
 
+// What an error answer may repeat of the caller's input, so that an oversized request never comes
+// back multiplied in messages and details (a 1 MB id once made a 2.4 MB trailer that stalled a
+// client's channel). Every constructor below applies them; rpc_status caps the message too.
+inline constexpr std::size_t kMaxEchoedBytes = 128;       // an id, a name, an etag
+inline constexpr std::size_t kMaxDescriptionBytes = 512;  // a violation's description
+inline constexpr std::size_t kMaxMessageBytes = 1024;     // a status message
+inline constexpr std::size_t kMaxViolations = 25;         // BadRequest entries, then one "more"
+
+// text when it has at most max_bytes bytes; otherwise its longest prefix that ends on a UTF-8
+// character boundary and, with "…" (3 bytes) appended, fits max_bytes.
+std::string Cut(std::string_view text, std::size_t max_bytes = kMaxEchoedBytes);
+
 // One wrong field of a request: its path (e.g. "application.wishes[2]") and what is wrong, in
 // words a form can show next to the field.
 struct FieldViolation {
@@ -108,21 +120,24 @@ class Violations {
 };
 
 // INVALID_ARGUMENT with a BadRequest payload. The message lists the first violations too, so a
-// client that reads no details still learns what is wrong.
+// client that reads no details still learns what is wrong. At most kMaxViolations violations
+// are kept, then one with field "" saying how many more there were; fields and descriptions are
+// Cut.
 absl::Status InvalidArgument(std::vector<FieldViolation> violations, std::string_view message = {});
 
 // NOT_FOUND with a ResourceInfo payload {type, name}, e.g. NotFound("round", round_id); the
-// default message is "<type> <name> not found".
+// default message is "<type> <name> not found". name is Cut in both.
 absl::Status NotFound(std::string_view type, std::string_view name, std::string_view message = {});
 
 // ALREADY_EXISTS with a ResourceInfo payload; the default message is "<type> <name> already
-// exists".
+// exists". name is Cut in both.
 absl::Status AlreadyExists(std::string_view type, std::string_view name,
                            std::string_view message = {});
 
 // FAILED_PRECONDITION with a PreconditionFailure payload holding one violation, e.g.
 // FailedPrecondition("STALE_VERSION", "round/r-1", "the round changed since version 3"), or
 // ("ROUND_CLOSED", "round/r-1", "the round takes no more sign-ups"). The message is description.
+// subject is Cut, description Cut to kMaxDescriptionBytes.
 absl::Status FailedPrecondition(std::string_view type, std::string_view subject,
                                 std::string_view description);
 
@@ -135,7 +150,7 @@ absl::Status Unavailable(std::string_view message,
 absl::Status ResourceExhausted(std::string_view message, absl::Duration retry_after);
 
 // Adds (or replaces) an ErrorInfo payload with domain kDomain: a stable reason code clients can
-// switch on, whatever the status code.
+// switch on, whatever the status code. Metadata values are Cut.
 absl::Status WithReason(absl::Status status, std::string_view reason,
                         const std::map<std::string, std::string>& metadata = {});
 

@@ -11,8 +11,8 @@
 
 namespace ipraktik::rpc_status {
 
-// Same code and message; every payload whose type URL names a protobuf message becomes a
-// detail, as it is.
+// Same code and message (Cut to errors::kMaxMessageBytes); every payload whose type URL names a
+// protobuf message becomes a detail, as it is.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The reverse, for calls to other services: the details become payloads again, so

@@ -27,6 +27,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "ipraktik/logging/logger.h"
@@ -61,6 +62,12 @@ class Calls {
   absl::StatusOr<CallContext> Open(grpc::ServerContextBase& context,
                                    CallShape shape = CallShape::kUnary) const;
 
+  // Open for a call with a request, which must also keep to the limits every request keeps
+  // (CheckRequestLimits, request_limits.h): an oversized one is refused before any lookup.
+  absl::StatusOr<CallContext> Open(grpc::ServerContextBase& context,
+                                   const google::protobuf::Message& request,
+                                   CallShape shape = CallShape::kUnary) const;
+
   // Runs step on the executor under the deadline of a step of call starting now
   // (CallContext::StepDeadline; the whole deadline for a unary call), see Step.
   void Run(const CallContext& call, Step step) const;
@@ -83,7 +90,7 @@ class Calls {
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, const Request* request,
                                   Response* response, Domain domain) const {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    auto call = Open(*context);
+    auto call = Open(*context, *request);
     if (!call.ok()) {
       reactor->Finish(rpc_status::ToGrpcStatus(call.status()));
       return reactor;
@@ -124,7 +131,7 @@ class Calls {
                                            const Request* request, Response* response,
                                            Start start) const {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    auto call = Open(*context);
+    auto call = Open(*context, *request);
     if (!call.ok()) {
       reactor->Finish(rpc_status::ToGrpcStatus(call.status()));
       return reactor;

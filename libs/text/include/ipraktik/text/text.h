@@ -22,7 +22,9 @@ std::string FoldCase(std::string_view text);
 std::size_t CharacterCount(std::string_view text);
 
 // Whether text is valid UTF-8 without control characters (tabs and newlines allowed when
-// multiline).
+// multiline), C1 controls or bidirectional controls (overrides, embeddings, isolates, marks);
+// one-line text (names, titles, addresses) also without zero-width characters (U+200B..U+200D,
+// U+2060, U+FEFF) and line or paragraph separators (U+2028, U+2029).
 bool IsCleanText(std::string_view text, bool multiline = false);
 
 // A plausible address: one '@', a non-empty local part, a dotted domain, no spaces, at most 254

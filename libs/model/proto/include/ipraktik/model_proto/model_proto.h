@@ -23,6 +23,9 @@ v1::Date ToProto(Date date);
 std::vector<Date> FromProto(const google::protobuf::RepeatedPtrField<v1::Date>& dates);
 void ToProto(const std::vector<Date>& dates, google::protobuf::RepeatedPtrField<v1::Date>* out);
 
+// An enum number no value declares never arrives in a request: the call shell refuses it, naming
+// the field and the number (libs/server request_limits.h). From other sources (events, stored
+// records) it maps as noted.
 Sector FromProto(v1::Sector sector);  // an unknown number: unspecified
 v1::Sector ToProto(Sector sector);
 
