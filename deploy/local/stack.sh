@@ -5,8 +5,11 @@
 #                     serves until Ctrl-C (or `stack.sh stop`), then stops everything cleanly
 #   stack.sh stop     stops a running stack from another terminal (or what a killed one left)
 #   stack.sh status   what is running
-# Everything lives under one folder (default var/local: data, logs, pid files, e-mails) and
-# listens on loopback only; the machine's own services are never touched.
+# Everything lives under one folder (default var/local: data, logs, pid files, e-mails,
+# certificates) and listens on loopback only; the machine's own services are never touched.
+# gRPC is mutual TLS: certs.sh makes a local CA under <folder>/certs, a certificate per service
+# (its server certificate, and its client certificate towards other services) and one named
+# "client" for people's tools (buf curl, the ipraktik CLI).
 #
 # Environment (all optional):
 #   IPRAKTIK_STACK_DIR          the folder (default <repo>/var/local)
@@ -40,6 +43,7 @@ say() { echo "ipraktik: $*"; }
 
 usage() { die "usage: stack.sh run | stop | status"; }
 
+certs=$dir/certs
 service_pidfile() { echo "$dir/pids/$1.pid"; }
 service_log() { echo "$dir/logs/$1.log"; }
 
@@ -54,6 +58,8 @@ start_service() {
     -u IPRAKTIK_STACK_WAIT \
     IPRAKTIK_GRPC_ADDRESS="127.0.0.1:$(grpc_port "$index")" \
     IPRAKTIK_METRICS_ADDRESS="127.0.0.1:$(metrics_port "$index")" \
+    IPRAKTIK_TLS=on IPRAKTIK_TLS_CERT="$certs/$name.pem" IPRAKTIK_TLS_KEY="$certs/$name.key" \
+    IPRAKTIK_TLS_CA="$certs/ca.pem" \
     IPRAKTIK_REDIS_ADDRESS="127.0.0.1:$redis_port" \
     IPRAKTIK_AMQP_URL="$amqp_url" \
     "${extra[@]}" \
@@ -61,12 +67,15 @@ start_service() {
   echo $! >"$(service_pidfile "$name")"
 }
 
+# buf curl's options for the stack's mutual TLS, as the "client" certificate.
+client_tls=(--cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/client.key")
+
 healthy() {
   local port=$1
   if [[ -x $buf ]]; then
     local answer
-    answer=$(timeout 5 "$buf" curl --protocol grpc --http2-prior-knowledge \
-      "http://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null) || return 1
+    answer=$(timeout 5 "$buf" curl --protocol grpc "${client_tls[@]}" \
+      "https://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null) || return 1
     [[ $answer == *'"SERVING"'* ]]
   else
     # Without buf (make deps installs it), the service's own "serving" log line has to do.
@@ -177,8 +186,11 @@ print_addresses() {
   echo "  Prometheus http://127.0.0.1:$prometheus_port (alerts: /alerts; rules in deploy/prometheus)"
   echo "  logs       $rel/logs/<service>.log (JSON lines)"
   echo
-  echo "  try: proto/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\"
-  echo "         --list-methods http://127.0.0.1:$(grpc_port 0)"
+  echo "  TLS        CA, certificates and keys in $rel/certs (mutual TLS: a client shows client.pem)"
+  echo
+  echo "  try: proto/node_modules/.bin/buf curl --protocol grpc --cacert $rel/certs/ca.pem \\"
+  echo "         --cert $rel/certs/client.pem --key $rel/certs/client.key \\"
+  echo "         --list-methods https://127.0.0.1:$(grpc_port 0)"
   echo
 }
 
@@ -196,6 +208,7 @@ run() {
   trap 'stop_all; exit 0' INT TERM
   trap 'rm -f "$dir/stack.pid"' EXIT
 
+  "$here/certs.sh" all "$certs" "${services[@]}" client || { stop_all; exit 1; }
   "$here/redis.sh" start "$dir/redis" "$redis_port" || { stop_all; exit 1; }
   "$here/smtp.sh" start "$dir/smtp" "$smtp_port" || { stop_all; exit 1; }
   say "starting rabbitmq (a few seconds)..."
