@@ -37,7 +37,8 @@ smtp_port=$((7025 + offset))
 prometheus_port=$((7090 + offset))
 grpc_port() { echo $((7101 + offset + $1)); }
 metrics_port() { echo $((9101 + offset + $1)); }
-amqp_url="amqp://guest:guest@127.0.0.1:$rabbitmq_port/"
+# Each service is its own RabbitMQ and Redis user (deploy/local/access.sh); no guest.
+amqp_url() { echo "amqp://$1:$(cat "$dir/rabbitmq/users/$1.password")@127.0.0.1:$rabbitmq_port/"; }
 
 say() { echo "ipraktik: $*"; }
 
@@ -61,7 +62,8 @@ start_service() {
     IPRAKTIK_TLS=on IPRAKTIK_TLS_CERT="$certs/$name.pem" IPRAKTIK_TLS_KEY="$certs/$name.key" \
     IPRAKTIK_TLS_CA="$certs/ca.pem" \
     IPRAKTIK_REDIS_ADDRESS="127.0.0.1:$redis_port" \
-    IPRAKTIK_AMQP_URL="$amqp_url" \
+    IPRAKTIK_REDIS_USER="$name" IPRAKTIK_REDIS_PASSWORD="$(cat "$dir/redis/users/$name.password")" \
+    IPRAKTIK_AMQP_URL="$(amqp_url "$name")" \
     "${extra[@]}" \
     setsid "$bin/ipraktik-$name" >"$(service_log "$name")" 2>&1 </dev/null &
   echo $! >"$(service_pidfile "$name")"
@@ -179,9 +181,10 @@ print_addresses() {
       "http://127.0.0.1:$(metrics_port "$index")/metrics"
   done
   echo
-  echo "  Redis      127.0.0.1:$redis_port (data in $rel/redis/data)"
-  echo "  RabbitMQ   $amqp_url"
-  echo "             management http://127.0.0.1:$((rabbitmq_port + 1)) (guest/guest)"
+  echo "  Redis      127.0.0.1:$redis_port (data in $rel/redis/data; users: one per service and admin,"
+  echo "             passwords in $rel/redis/users/)"
+  echo "  RabbitMQ   amqp://<service>:<password>@127.0.0.1:$rabbitmq_port/ (passwords in $rel/rabbitmq/users/)"
+  echo "             management http://127.0.0.1:$((rabbitmq_port + 1)) (admin, $rel/rabbitmq/users/admin.password)"
   echo "  SMTP       127.0.0.1:$smtp_port: e-mails land in $rel/smtp/mail/new/, one file each"
   echo "  Prometheus http://127.0.0.1:$prometheus_port (alerts: /alerts; rules in deploy/prometheus)"
   echo "  logs       $rel/logs/<service>.log (JSON lines)"
@@ -210,9 +213,11 @@ run() {
 
   "$here/certs.sh" all "$certs" "${services[@]}" client || { stop_all; exit 1; }
   "$here/redis.sh" start "$dir/redis" "$redis_port" || { stop_all; exit 1; }
+  "$here/redis.sh" users "$dir/redis" >/dev/null || { stop_all; exit 1; }
   "$here/smtp.sh" start "$dir/smtp" "$smtp_port" || { stop_all; exit 1; }
   say "starting rabbitmq (a few seconds)..."
   "$here/rabbitmq.sh" start "$dir/rabbitmq" "$rabbitmq_port" || { stop_all; exit 1; }
+  "$here/rabbitmq.sh" users "$dir/rabbitmq" >/dev/null || { stop_all; exit 1; }
 
   local index
   for index in "${!services[@]}"; do start_service "${services[$index]}" "$index"; done
