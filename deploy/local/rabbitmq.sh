@@ -5,13 +5,17 @@
 #   rabbitmq.sh stop DIR         graceful stop (SIGTERM), then the private epmd
 #   rabbitmq.sh kill DIR         SIGKILL the broker (crash tests); epmd stays for a restart
 #   rabbitmq.sh ctl DIR ARGS...  rabbitmqctl against this node
+#   rabbitmq.sh users DIR        a user per service (access.sh says what each may do) and an
+#                                administrator "admin"; deletes guest. Passwords in DIR/users/.
+#                                Tests that need no users leave guest/guest in place.
 # The system scripts in /usr/sbin switch to the rabbitmq user and its cookie, so this calls the
 # scripts in /usr/lib/rabbitmq/bin with HOME and every path pointed into DIR.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/common.sh"
+source "$here/access.sh"
 
-usage() { die "usage: rabbitmq.sh start DIR PORT | stop DIR | kill DIR | ctl DIR ARGS..."; }
+usage() { die "usage: rabbitmq.sh start DIR PORT | stop DIR | kill DIR | ctl DIR ARGS... | users DIR"; }
 [[ $# -ge 2 ]] || usage
 command=$1
 dir=$(instance_dir "$command" "$2") || exit 0
@@ -52,8 +56,44 @@ RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 ENV
 }
 
+# The management API as admin once the users are made (guest is gone then), else as guest.
+management_login() {
+  if [[ -s $dir/users/admin.password ]]; then
+    echo "admin:$(cat "$dir/users/admin.password")"
+  else
+    echo guest:guest
+  fi
+}
+
 health() {
-  curl -sf -u guest:guest "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/health/checks/alarms"
+  curl -sf -u "$(management_login)" \
+    "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/health/checks/alarms"
+}
+
+ctl() { "$bin/rabbitmqctl" "$@" >/dev/null; }
+
+# Creates user name with password (or changes its password), idempotently.
+ensure_user() {
+  local name=$1 password=$2
+  if "$bin/rabbitmqctl" -q list_users | cut -f1 | grep -qx "$name"; then
+    ctl change_password "$name" "$password"
+  else
+    ctl add_user "$name" "$password"
+  fi
+}
+
+make_users() {
+  local name
+  ensure_user admin "$(user_password "$dir" admin)"
+  ctl set_user_tags admin administrator
+  ctl set_permissions -p / admin '.*' '.*' '.*'
+  for name in "${access_services[@]}"; do
+    ensure_user "$name" "$(user_password "$dir" "$name")"
+    ctl set_user_tags "$name"
+    ctl set_permissions -p / "$name" "$(amqp_configure "$name")" "$(amqp_write "$name")" \
+      "$(amqp_read "$name")"
+  done
+  if "$bin/rabbitmqctl" -q list_users | cut -f1 | grep -qx guest; then ctl delete_user guest; fi
 }
 
 case $command in
@@ -98,7 +138,7 @@ CONF
     die "rabbitmq on port $RABBITMQ_PORT did not become healthy within 180 s; see $dir/log"
   fi
   watch_owner "$here/rabbitmq.sh" "$dir"
-  echo "rabbitmq ready on 127.0.0.1:$RABBITMQ_PORT (management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT, guest/guest)"
+  echo "rabbitmq ready on 127.0.0.1:$RABBITMQ_PORT (management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT, $(management_login | cut -d: -f1))"
   ;;
 stop)
   load_env
@@ -112,6 +152,11 @@ kill)
 ctl)
   load_env
   exec "$bin/rabbitmqctl" "$@"
+  ;;
+users)
+  load_env
+  make_users
+  echo "rabbitmq users: admin and one per service (${access_services[*]}); guest deleted; passwords in $dir/users"
   ;;
 *) usage ;;
 esac

@@ -3,11 +3,34 @@
 #   redis.sh start DIR PORT    start and wait until it answers PING
 #   redis.sh stop DIR          stop (SIGTERM, so the AOF is flushed)
 #   redis.sh kill DIR          stop at once (SIGKILL), for crash tests
+#   redis.sh users DIR         an ACL user per service (access.sh: its keys and commands) and an
+#                              administrator "admin", a user "exporter" for the Prometheus exporter
+#                              (server figures, no keys); the default user may then only PING (so
+#                              the start check still works). Passwords in DIR/users/; the users
+#                              are kept in DIR/users.acl and loaded again at every start.
+#                              Tests that need no users keep the open default user.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/common.sh"
+source "$here/access.sh"
 
-usage() { die "usage: redis.sh start DIR PORT | stop DIR | kill DIR"; }
+usage() { die "usage: redis.sh start DIR PORT | stop DIR | kill DIR | users DIR"; }
+
+# The ACL file: admin, one user per service, and a default user that can only PING.
+write_acl() {
+  local name
+  {
+    echo "user default on nopass -@all +ping"
+    echo "user admin on >$(user_password "$dir" admin) ~* &* +@all"
+    # Prometheus's Redis exporter: server figures only, no key.
+    echo "user exporter on >$(user_password "$dir" exporter) resetkeys -@all +ping +info +dbsize +select +hello +auth +client|setname +client|list +config|get +latency|latest +slowlog|get +slowlog|len +memory|stats"
+    for name in "${access_services[@]}"; do
+      echo "user $name on >$(user_password "$dir" "$name") resetkeys $(redis_keys "$name")$redis_commands"
+    done
+  } >"$dir/users.acl.new"
+  chmod 600 "$dir/users.acl.new"
+  mv "$dir/users.acl.new" "$dir/users.acl"
+}
 [[ $# -ge 2 ]] || usage
 command=$1
 dir=$(instance_dir "$command" "$2") || exit 0
@@ -37,11 +60,33 @@ appendonly yes
 appendfsync everysec
 save ""
 CONF
+  # Users made by an earlier `redis.sh users` come back with the server.
+  [[ -f $dir/users.acl ]] && echo "aclfile $dir/users.acl" >>"$dir/redis.conf"
   redis-server "$dir/redis.conf" || die "redis-server failed to start; see $dir/redis.log"
   wait_until 10 "redis PING" redis-cli -p "$port" ping ||
     die "redis on port $port did not answer PING within 10 s; see $dir/redis.log"
   watch_owner "$here/redis.sh" "$dir"
   echo "redis ready on 127.0.0.1:$port (data in $dir/data)"
+  ;;
+users)
+  [[ -f $dir/redis.conf ]] || die "redis: no instance in $dir (start it first)"
+  port=$(awk '$1 == "port" {print $2}' "$dir/redis.conf")
+  write_acl
+  grep -q '^aclfile ' "$dir/redis.conf" || echo "aclfile $dir/users.acl" >>"$dir/redis.conf"
+  # The running server takes the file with ACL LOAD, which needs the aclfile setting: a server
+  # started without one gets the users one by one instead.
+  # The default user goes last: once it may only PING, it can set up no one.
+  if [[ $(redis-cli -p "$port" ACL LOAD 2>&1) != OK ]]; then
+    set -f  # the key patterns are words, not file names
+    for name in admin exporter "${access_services[@]}" default; do
+      # shellcheck disable=SC2046
+      redis-cli -p "$port" ACL SETUSER "$name" reset \
+        $(awk -v name="$name" '$1 == "user" && $2 == name {$1 = $2 = ""; print}' "$dir/users.acl") |
+        grep -qx OK || die "redis: ACL SETUSER $name failed"
+    done
+    set +f
+  fi
+  echo "redis users: admin and one per service (${access_services[*]}); passwords in $dir/users"
   ;;
 stop) stop_pid "$pidfile" TERM 10 ;;
 kill) stop_pid "$pidfile" KILL 5 ;;

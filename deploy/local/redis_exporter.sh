@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Debian's prometheus-redis-exporter on loopback under DIR: Redis's own figures (memory, the
 # append-only file's last write, evictions) for Prometheus, which the services cannot report.
-#   redis_exporter.sh start DIR PORT REDIS_HOST:PORT   start and wait until it serves /metrics
+#   redis_exporter.sh start DIR PORT REDIS_HOST:PORT [PASSWORD_FILE]
+#                                 start and wait until it serves /metrics; with PASSWORD_FILE it
+#                                 logs in as Redis's ACL user "exporter" (redis.sh users)
 #   redis_exporter.sh stop DIR
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/common.sh"
 
-usage() { die "usage: redis_exporter.sh start DIR PORT REDIS_HOST:PORT | stop DIR"; }
+usage() { die "usage: redis_exporter.sh start DIR PORT REDIS_HOST:PORT [PASSWORD_FILE] | stop DIR"; }
 [[ $# -ge 2 ]] || usage
 command=$1
 dir=$(instance_dir "$command" "$2") || exit 0
@@ -16,8 +18,10 @@ pidfile=$dir/redis_exporter.pid
 
 case $command in
 start)
-  [[ $# -eq 4 ]] || usage
+  [[ $# -eq 4 || $# -eq 5 ]] || usage
   port=$3 redis=$4
+  login=()
+  [[ $# -eq 5 ]] && login=(-redis.user exporter -redis.password-file "$5")
   command -v prometheus-redis-exporter >/dev/null ||
     die "prometheus-redis-exporter is not installed (run: make deps)"
   if pid_alive "$pidfile"; then
@@ -25,7 +29,7 @@ start)
     exit 0
   fi
   port_is_free "$port" || die "redis exporter: port $port on 127.0.0.1 is taken by another process"
-  setsid prometheus-redis-exporter -redis.addr "redis://$redis" \
+  setsid prometheus-redis-exporter -redis.addr "redis://$redis" "${login[@]}" \
     -web.listen-address "127.0.0.1:$port" >"$dir/redis_exporter.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   wait_until 20 "redis exporter" curl -sf "http://127.0.0.1:$port/metrics" ||

@@ -5,8 +5,11 @@
 #                     serves until Ctrl-C (or `stack.sh stop`), then stops everything cleanly
 #   stack.sh stop     stops a running stack from another terminal (or what a killed one left)
 #   stack.sh status   what is running
-# Everything lives under one folder (default var/local: data, logs, pid files, e-mails) and
-# listens on loopback only; the machine's own services are never touched.
+# Everything lives under one folder (default var/local: data, logs, pid files, e-mails,
+# certificates) and listens on loopback only; the machine's own services are never touched.
+# gRPC is mutual TLS: certs.sh makes a local CA under <folder>/certs, a certificate per service
+# (its server certificate, and its client certificate towards other services) and one named
+# "client" for people's tools (buf curl, the ipraktik CLI).
 #
 # Environment (all optional):
 #   IPRAKTIK_STACK_DIR          the folder (default <repo>/var/local)
@@ -35,12 +38,14 @@ smtp_port=$((7025 + offset))
 prometheus_port=$((7090 + offset))
 grpc_port() { echo $((7101 + offset + $1)); }
 metrics_port() { echo $((9101 + offset + $1)); }
-amqp_url="amqp://guest:guest@127.0.0.1:$rabbitmq_port/"
+# Each service is its own RabbitMQ and Redis user (deploy/local/access.sh); no guest.
+amqp_url() { echo "amqp://$1:$(cat "$dir/rabbitmq/users/$1.password")@127.0.0.1:$rabbitmq_port/"; }
 
 say() { echo "ipraktik: $*"; }
 
 usage() { die "usage: stack.sh run | stop | status"; }
 
+certs=$dir/certs
 service_pidfile() { echo "$dir/pids/$1.pid"; }
 service_log() { echo "$dir/logs/$1.log"; }
 
@@ -55,19 +60,25 @@ start_service() {
     -u IPRAKTIK_STACK_WAIT \
     IPRAKTIK_GRPC_ADDRESS="127.0.0.1:$(grpc_port "$index")" \
     IPRAKTIK_METRICS_ADDRESS="127.0.0.1:$(metrics_port "$index")" \
+    IPRAKTIK_TLS=on IPRAKTIK_TLS_CERT="$certs/$name.pem" IPRAKTIK_TLS_KEY="$certs/$name.key" \
+    IPRAKTIK_TLS_CA="$certs/ca.pem" \
     IPRAKTIK_REDIS_ADDRESS="127.0.0.1:$redis_port" \
-    IPRAKTIK_AMQP_URL="$amqp_url" \
+    IPRAKTIK_REDIS_USER="$name" IPRAKTIK_REDIS_PASSWORD="$(cat "$dir/redis/users/$name.password")" \
+    IPRAKTIK_AMQP_URL="$(amqp_url "$name")" \
     "${extra[@]}" \
     setsid "$bin/ipraktik-$name" >"$(service_log "$name")" 2>&1 </dev/null &
   echo $! >"$(service_pidfile "$name")"
 }
 
+# buf curl's options for the stack's mutual TLS, as the "client" certificate.
+client_tls=(--cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/client.key")
+
 healthy() {
   local port=$1
   if [[ -x $buf ]]; then
     local answer
-    answer=$(timeout 5 "$buf" curl --protocol grpc --http2-prior-knowledge \
-      "http://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null) || return 1
+    answer=$(timeout 5 "$buf" curl --protocol grpc "${client_tls[@]}" \
+      "https://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null) || return 1
     [[ $answer == *'"SERVING"'* ]]
   else
     # Without buf (make deps installs it), the service's own "serving" log line has to do.
@@ -172,15 +183,19 @@ print_addresses() {
       "http://127.0.0.1:$(metrics_port "$index")/metrics"
   done
   echo
-  echo "  Redis      127.0.0.1:$redis_port (data in $rel/redis/data; exporter http://127.0.0.1:$redis_exporter_port/metrics)"
-  echo "  RabbitMQ   $amqp_url"
-  echo "             management http://127.0.0.1:$((rabbitmq_port + 1)) (guest/guest)"
+  echo "  Redis      127.0.0.1:$redis_port (data in $rel/redis/data; exporter http://127.0.0.1:$redis_exporter_port/metrics;"
+  echo "             users: one per service and admin, passwords in $rel/redis/users/)"
+  echo "  RabbitMQ   amqp://<service>:<password>@127.0.0.1:$rabbitmq_port/ (passwords in $rel/rabbitmq/users/)"
+  echo "             management http://127.0.0.1:$((rabbitmq_port + 1)) (admin, $rel/rabbitmq/users/admin.password)"
   echo "  SMTP       127.0.0.1:$smtp_port: e-mails land in $rel/smtp/mail/new/, one file each"
   echo "  Prometheus http://127.0.0.1:$prometheus_port (alerts: /alerts; rules in deploy/prometheus)"
   echo "  logs       $rel/logs/<service>.log (JSON lines)"
   echo
-  echo "  try: proto/node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\"
-  echo "         --list-methods http://127.0.0.1:$(grpc_port 0)"
+  echo "  TLS        CA, certificates and keys in $rel/certs (mutual TLS: a client shows client.pem)"
+  echo
+  echo "  try: proto/node_modules/.bin/buf curl --protocol grpc --cacert $rel/certs/ca.pem \\"
+  echo "         --cert $rel/certs/client.pem --key $rel/certs/client.key \\"
+  echo "         --list-methods https://127.0.0.1:$(grpc_port 0)"
   echo
 }
 
@@ -198,12 +213,15 @@ run() {
   trap 'stop_all; exit 0' INT TERM
   trap 'rm -f "$dir/stack.pid"' EXIT
 
+  "$here/certs.sh" all "$certs" "${services[@]}" client || { stop_all; exit 1; }
   "$here/redis.sh" start "$dir/redis" "$redis_port" || { stop_all; exit 1; }
+  "$here/redis.sh" users "$dir/redis" >/dev/null || { stop_all; exit 1; }
   "$here/redis_exporter.sh" start "$dir/redis_exporter" "$redis_exporter_port" \
-    "127.0.0.1:$redis_port" || { stop_all; exit 1; }
+    "127.0.0.1:$redis_port" "$dir/redis/users/exporter.password" || { stop_all; exit 1; }
   "$here/smtp.sh" start "$dir/smtp" "$smtp_port" || { stop_all; exit 1; }
   say "starting rabbitmq (a few seconds)..."
   "$here/rabbitmq.sh" start "$dir/rabbitmq" "$rabbitmq_port" || { stop_all; exit 1; }
+  "$here/rabbitmq.sh" users "$dir/rabbitmq" >/dev/null || { stop_all; exit 1; }
 
   local index
   for index in "${!services[@]}"; do start_service "${services[$index]}" "$index"; done

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <set>
 
@@ -14,8 +15,8 @@
 #include "absl/strings/str_join.h"
 #include "args.h"
 #include "command.h"
+#include "connection.h"
 #include "csv.h"
-#include "grpcpp/create_channel.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
 #include "progress.h"
 #include "sign_up_csv.h"
@@ -35,6 +36,10 @@ Options:
   --round ROUND_ID      the round to sign up for (it must be open)
   --server HOST:PORT    the registration service (default: $IPRAKTIK_REGISTRATION_ADDRESS,
                         else 127.0.0.1:7101)
+  --tls-ca, --tls-cert, --tls-key FILE
+                        TLS with this CA bundle (without one: plaintext), and the client
+                        certificate and key where the service requires mutual TLS
+                        (default: $IPRAKTIK_TLS_CA, $IPRAKTIK_TLS_CERT, $IPRAKTIK_TLS_KEY)
   --batch-size N        rows per message (1-1000, default 200)
   --dry-run             only read the file and report its problems
   --help                this text
@@ -51,9 +56,10 @@ Exit codes: 0 every row imported, 1 some rows failed (listed), 2 bad arguments,
 )";
 
 int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
-  auto args = Args::Parse(
-      raw_args,
-      {{"tenant"}, {"round"}, {"server"}, {"batch-size"}, {"dry-run", false}, {"help", false}});
+  std::vector<OptionSpec> options = {{"tenant"},     {"round"},          {"server"},
+                                     {"batch-size"}, {"dry-run", false}, {"help", false}};
+  std::ranges::copy(TlsOptions(), std::back_inserter(options));
+  auto args = Args::Parse(raw_args, options);
   if (!args.ok()) {
     io.err << "ipraktik import: " << args.status().message() << "\n\n" << kUsage;
     return kExitUsage;
@@ -113,8 +119,12 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
   v1::ImportSignUpsResponse summary;
   std::unique_ptr<grpc::ClientWriter<v1::ImportSignUpsRequest>> writer;
   if (!dry_run) {
-    stub = v1::RegistrationService::NewStub(
-        grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+    auto channel = Connect(*args, io.environment, server);
+    if (!channel.ok()) {
+      io.err << "ipraktik import: " << channel.status().message() << "\n";
+      return kExitUsage;
+    }
+    stub = v1::RegistrationService::NewStub(*channel);
     context.AddMetadata("x-ipraktik-tenant", tenant);
     // No deadline on purpose: a stream without one is bounded per message by the server
     // (docs/api.md, Deadlines), so a file of any size imports as long as it keeps moving.

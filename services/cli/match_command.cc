@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iomanip>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -12,8 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "args.h"
 #include "command.h"
+#include "connection.h"
 #include "google/protobuf/util/json_util.h"
-#include "grpcpp/create_channel.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/v1/matching.grpc.pb.h"
@@ -43,6 +44,10 @@ Options:
   --tenant TENANT       the programme owner (default: $IPRAKTIK_TENANT)
   --server HOST:PORT    the matching service (default: $IPRAKTIK_MATCHING_ADDRESS, else
                         127.0.0.1:7102)
+  --tls-ca, --tls-cert, --tls-key FILE
+                        TLS with this CA bundle (without one: plaintext), and the client
+                        certificate and key where the service requires mutual TLS
+                        (default: $IPRAKTIK_TLS_CA, $IPRAKTIK_TLS_CERT, $IPRAKTIK_TLS_KEY)
   --help                this text
 
 Interns are named by participant id, hosts by host offer id. Exit codes: 0 done, 2 bad
@@ -333,16 +338,11 @@ int Jobs(Session& session, const Args& args) {
 }
 
 int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
-  auto args = Args::Parse(raw_args, {{"tenant"},
-                                     {"server"},
-                                     {"round"},
-                                     {"intern"},
-                                     {"host"},
-                                     {"note"},
-                                     {"preview", false},
-                                     {"wait", false},
-                                     {"json", false},
-                                     {"help", false}});
+  std::vector<OptionSpec> options = {
+      {"tenant"}, {"server"},         {"round"},       {"intern"},      {"host"},
+      {"note"},   {"preview", false}, {"wait", false}, {"json", false}, {"help", false}};
+  std::ranges::copy(TlsOptions(), std::back_inserter(options));
+  auto args = Args::Parse(raw_args, options);
   if (!args.ok()) {
     io.err << "ipraktik match: " << args.status().message() << "\n\n" << kUsage;
     return kExitUsage;
@@ -360,9 +360,12 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
   }
   const std::string server = args->Value("server").value_or(
       io.environment.Get("IPRAKTIK_MATCHING_ADDRESS").value_or("127.0.0.1:7102"));
-  Session session{
-      v1::MatchingService::NewStub(grpc::CreateChannel(server, grpc::InsecureChannelCredentials())),
-      tenant, io};
+  auto channel = Connect(*args, io.environment, server);
+  if (!channel.ok()) {
+    io.err << "ipraktik match: " << channel.status().message() << "\n";
+    return kExitUsage;
+  }
+  Session session{v1::MatchingService::NewStub(*channel), tenant, io};
   const bool has_job = args->positional().size() == 2;
   const auto job = [&] { return args->positional()[1]; };
   if (action == "request") return Request(session, *args);

@@ -49,7 +49,7 @@ class Matching : public server::Service {
     coordinator_ = std::make_unique<matching_service::Coordinator>(
         *jobs_, *repository_,
         matching_service::RegistrationSnapshots(
-            grpc::CreateChannel(registration_.ToString(), grpc::InsecureChannelCredentials())),
+            grpc::CreateChannel(registration_.ToString(), app.ChannelCredentials())),
         app.logger(), options_);
     service_ = std::make_unique<matching_service::MatchingServiceImpl>(*coordinator_, app.calls());
     app.AddGrpcService("ipraktik.v1.MatchingService", service_.get());

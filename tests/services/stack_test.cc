@@ -93,10 +93,19 @@ TEST(StackTest, RunBringsEverythingUpAndStopBringsItDown) {
   EXPECT_THAT(output, HasSubstr("management http://127.0.0.1:" + std::to_string(7673 + offset)));
   EXPECT_THAT(output, HasSubstr("e-mails land in " + (dir / "smtp/mail/new/").string()));
 
+  // Mutual TLS: with the stack's CA and client certificate, and refused without them.
+  const auto certs = dir / "certs";
+  const std::vector<std::string> client_tls = {"--cacert", (certs / "ca.pem").string(),
+                                               "--cert",   (certs / "client.pem").string(),
+                                               "--key",    (certs / "client.key").string()};
   for (int i = 0; i < 5; ++i) {
-    EXPECT_THAT(BufCurl({"http://127.0.0.1:" + grpc(i) + "/grpc.health.v1.Health/Check"}),
-                HasSubstr("\"SERVING\""));
+    auto args = client_tls;
+    args.push_back("https://127.0.0.1:" + grpc(i) + "/grpc.health.v1.Health/Check");
+    EXPECT_THAT(BufCurl(args), HasSubstr("\"SERVING\""));
   }
+  EXPECT_THROW(BufCurl({"--cacert", (certs / "ca.pem").string(),
+                        "https://127.0.0.1:" + grpc(0) + "/grpc.health.v1.Health/Check"}),
+               std::runtime_error);
   EXPECT_TRUE(std::filesystem::is_directory(dir / "smtp/mail/new"));
   EXPECT_TRUE(std::filesystem::exists(dir / "logs/notification.log"));
 

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -28,6 +29,9 @@ ChildProcess::ChildProcess(const std::filesystem::path& program,
     if (const char* value = std::getenv(inherited))
       env_text.push_back(inherited + ("=" + std::string(value)));
   }
+  // Plaintext gRPC unless the test sets IPRAKTIK_TLS itself (tests/tls turns it on): a
+  // service refuses to start with TLS on and no certificate.
+  if (!environment.contains("IPRAKTIK_TLS")) env_text.push_back("IPRAKTIK_TLS=off");
   for (const auto& [name, value] : environment) env_text.push_back(name + "=" + value);
   std::vector<char*> argv, envp;
   for (auto& arg : argv_text) argv.push_back(arg.data());
@@ -98,8 +102,12 @@ bool ChildProcess::WaitForOutput(const std::string& text, std::chrono::milliseco
 }
 
 std::string BufCurl(const std::vector<std::string>& args) {
-  std::string command = (SourceDir() / "proto/node_modules/.bin/buf").string() +
-                        " curl --protocol grpc --http2-prior-knowledge";
+  std::string command =
+      (SourceDir() / "proto/node_modules/.bin/buf").string() + " curl --protocol grpc";
+  // Plain HTTP/2 without TLS, unless the URL asks for TLS.
+  bool tls = std::any_of(args.begin(), args.end(),
+                         [](const std::string& arg) { return arg.starts_with("https://"); });
+  if (!tls) command += " --http2-prior-knowledge";
   for (const auto& arg : args) command += " '" + arg + "'";
   return RunCommand(command + " 2>&1");
 }

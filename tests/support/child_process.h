@@ -18,7 +18,8 @@ namespace ipraktik::testing {
 class ChildProcess {
  public:
   // Starts program with args and exactly the given environment (plus PATH and HOME from this
-  // process), standard output and error appended to output_file. Throws when it cannot start.
+  // process, and IPRAKTIK_TLS=off unless the environment sets IPRAKTIK_TLS), standard output
+  // and error appended to output_file. Throws when it cannot start.
   ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args,
                const std::map<std::string, std::string>& environment,
                std::filesystem::path output_file);
@@ -45,8 +46,9 @@ class ChildProcess {
 // Whether something accepts TCP connections on 127.0.0.1:port.
 bool SomethingListensOn(int port);
 
-// buf (npm, installed by make deps) calling a gRPC server with --protocol grpc; returns its
-// output, throws when buf fails.
+// buf (npm, installed by make deps) calling a gRPC server with --protocol grpc (over TLS for an
+// https:// URL, with --cacert/--cert/--key among args); returns its output, throws when buf
+// fails.
 std::string BufCurl(const std::vector<std::string>& args);
 
 }  // namespace ipraktik::testing

@@ -198,6 +198,15 @@ void LocalServer::Restart() {
   Start();
 }
 
+void LocalServer::MakeServiceUsers() { RunScript({"users", dir_.string()}); }
+
+std::string LocalServer::Password(const std::string& user) const {
+  std::ifstream file(dir_ / "users" / (user + ".password"));
+  std::string password;
+  if (!std::getline(file, password)) throw std::runtime_error("no password for " + user);
+  return password;
+}
+
 RedisServer::RedisServer() : LocalServer("redis", 1) {}
 
 std::vector<std::string> RedisServer::KeysOutsideTheScheme() const {
@@ -221,6 +230,10 @@ RabbitMqServer::RabbitMqServer() : LocalServer("rabbitmq", 5) {}
 
 std::string RabbitMqServer::url() const {
   return "amqp://guest:guest@127.0.0.1:" + std::to_string(port()) + "/";
+}
+
+std::string RabbitMqServer::UrlOf(const std::string& user) const {
+  return "amqp://" + user + ":" + Password(user) + "@127.0.0.1:" + std::to_string(port()) + "/";
 }
 
 std::string RabbitMqServer::Ctl(const std::vector<std::string>& args) const {

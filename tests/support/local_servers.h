@@ -33,6 +33,11 @@ class LocalServer {
   void Start();
   void Restart();
 
+  // A user per service as `make run` has them (deploy/local/access.sh: `<kind>.sh users`), and
+  // the password of one of them (a service's name, or "admin").
+  void MakeServiceUsers();
+  std::string Password(const std::string& user) const;
+
  protected:
   // kind names the script in deploy/local (redis, rabbitmq, smtp); ports_needed consecutive free
   // ports are reserved, the first being port().
@@ -61,8 +66,10 @@ class RedisServer : public LocalServer {
 class RabbitMqServer : public LocalServer {
  public:
   RabbitMqServer();
-  // amqp://guest:guest@127.0.0.1:PORT/
+  // amqp://guest:guest@127.0.0.1:PORT/ (guest is gone after MakeServiceUsers)
   std::string url() const;
+  // amqp://USER:PASSWORD@127.0.0.1:PORT/ for a user MakeServiceUsers made.
+  std::string UrlOf(const std::string& user) const;
   int management_port() const { return port() + 1; }
   // Runs rabbitmqctl against this node and returns what it printed.
   std::string Ctl(const std::vector<std::string>& args) const;

@@ -38,6 +38,12 @@ std::string SettingsSummary(const std::vector<config::SettingInfo>& settings) {
   return summary;
 }
 
+// What callers must bring, for the "serving" log line.
+std::string TransportSummary(const tls::Settings& tls) {
+  if (!tls.enabled) return "off";
+  return tls.ca_file.empty() ? "tls" : "mutual";
+}
+
 int PrintHelp(const char* program, const ServiceSpec& spec, Service& service) {
   // Read from an empty environment: the help shows the defaults, whatever is set here.
   config::Reader reader(config::Environment({}));
@@ -70,6 +76,7 @@ ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spe
   settings.log_level = logging::ParseLevel(level).value_or(logging::Level::kInfo);
 
   internal::ReadResourceSettings(reader, spec, settings);
+  settings.tls = tls::ReadSettings(reader);
 
   settings.grpc.max_message_bytes =
       static_cast<int>(reader.Int("IPRAKTIK_GRPC_MAX_MESSAGE_BYTES", 16 << 20, 1 << 10, 1 << 30,
@@ -148,6 +155,10 @@ Application::Application(Parts& parts)
 store::Pool& Application::redis() {
   if (parts_.redis == nullptr) Undeclared(logger_, "server::Resource::kRedis");
   return *parts_.redis;
+}
+
+std::shared_ptr<grpc::ChannelCredentials> Application::ChannelCredentials() const {
+  return tls::ChannelCredentials(settings_.tls);
 }
 
 Calls Application::calls() const { return Calls(executor_, settings_.deadlines, logger_); }
@@ -240,6 +251,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
   }
   settings.grpc.address = settings.grpc_address.ToString();
   settings.grpc.metrics = &registry;
+  settings.grpc.credentials = tls::ServerCredentials(settings.tls);
   std::unique_ptr<GrpcServer> server;
   {
     std::lock_guard lock(parts.mutex);
@@ -254,6 +266,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
   }
   logger.Info("serving", {{"grpc_address", settings.grpc.address},
                           {"grpc_port", server->port()},
+                          {"grpc_tls", TransportSummary(settings.tls)},
                           {"metrics_port", (*metrics)->port()}});
 
   auto stop = signals.Wait();

@@ -41,6 +41,8 @@ void ReadResourceSettings(config::Reader& reader, const ServiceSpec& spec,
     auto address = reader.Address("IPRAKTIK_REDIS_ADDRESS", "127.0.0.1:7379", "Redis.");
     redis.host = address.host;
     redis.port = address.port;
+    redis.user = reader.String("IPRAKTIK_REDIS_USER", "",
+                               "Redis ACL user of this service (empty: the default user).");
     redis.password = reader.Secret("IPRAKTIK_REDIS_PASSWORD", "Redis AUTH password.");
     redis.pool_size = static_cast<int>(reader.Int("IPRAKTIK_REDIS_POOL_SIZE", 8, 1, 256,
                                                   "Most Redis connections the process opens."));

@@ -176,7 +176,10 @@ absl::Status Connection::Connect() {
     return converted.ToStatus();
   };
   absl::Status status;
-  if (!options_.password.empty()) status = setup({"AUTH", options_.password});
+  if (!options_.password.empty()) {
+    status = options_.user.empty() ? setup({"AUTH", options_.password})
+                                   : setup({"AUTH", options_.user, options_.password});
+  }
   if (status.ok() && options_.database != 0) {
     status = setup({"SELECT", absl::StrCat(options_.database)});
   }

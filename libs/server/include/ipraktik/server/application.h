@@ -51,6 +51,7 @@
 #include "ipraktik/server/executor.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/store/pool.h"
+#include "ipraktik/tls/tls.h"
 
 namespace prometheus {
 class Registry;
@@ -85,7 +86,10 @@ struct ServerSettings {
   config::HostPort grpc_address;
   config::HostPort metrics_address;
   logging::Level log_level = logging::Level::kInfo;
-  GrpcServerOptions grpc;  // address and metrics are filled in by RunService
+  GrpcServerOptions grpc;  // address, credentials and metrics are filled in by RunService
+  // TLS of the gRPC port and of the channels the service opens to other services
+  // (ChannelCredentials); IPRAKTIK_TLS*.
+  tls::Settings tls;
   DeadlinePolicy deadlines;
   // The handler threads and queue every call's domain work runs on (metrics filled in by
   // RunService).
@@ -129,6 +133,9 @@ class Application {
   // admin, with this service's logger and metrics; name shows in the management UI. Only when
   // the spec declares Resource::kBus (otherwise the process ends, as for redis()).
   bus::ConnectionOptions BusConnection(std::string_view name) const;
+  // How this service's channels to other services connect (TLS and the service's own client
+  // certificate, as IPRAKTIK_TLS* say).
+  std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials() const;
   // The deadlines handlers give ReadCallContext.
   const DeadlinePolicy& deadlines() const { return settings_.deadlines; }
   // The shell every gRPC handler runs in (calls.h), on the process's one handler executor

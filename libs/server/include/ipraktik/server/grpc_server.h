@@ -2,8 +2,9 @@
 
 // A gRPC server set up the way every ipraktik service needs it: the callback services given,
 // the grpc.health.v1 health service, server reflection, the RED metrics interceptor, message
-// size limits and keepalive. Shutdown() is the graceful stop: health NOT_SERVING, no new calls,
-// in-flight calls get a grace period, then whatever is left is cancelled.
+// size limits, keepalive and the transport's credentials (TLS). Shutdown() is the graceful stop:
+// health NOT_SERVING, no new calls, in-flight calls get a grace period, then whatever is left is
+// cancelled.
 
 #include <chrono>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/support/config.h"
 
@@ -31,6 +33,8 @@ struct GrpcServerOptions {
   std::chrono::milliseconds keepalive_timeout{20'000};
   // Clients may send keepalive pings this often (also without calls); more often is refused.
   std::chrono::milliseconds min_client_ping_interval{10'000};
+  // How callers connect (libs/tls: TLS, mutual TLS); null: plaintext.
+  std::shared_ptr<grpc::ServerCredentials> credentials{};
   // When set, RED metrics per method are recorded here; it must outlive the server.
   prometheus::Registry* metrics = nullptr;
 };

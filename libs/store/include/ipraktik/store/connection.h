@@ -31,7 +31,9 @@ namespace ipraktik::store {
 struct Options {
   std::string host = "127.0.0.1";
   int port = 6379;
-  // AUTH password (empty: none) and database number, sent again after every reconnect.
+  // AUTH as user (an ACL user; empty: the default user) with password (empty: no AUTH), and
+  // the database number, sent again after every reconnect.
+  std::string user{};
   std::string password{};
   int database = 0;
   // Bounds on establishing a connection and on waiting for each reply (also while sending).

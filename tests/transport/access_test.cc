@@ -1,0 +1,139 @@
+// The per-service RabbitMQ and Redis users of `make run` (deploy/local/access.sh, made by
+// `rabbitmq.sh users` and `redis.sh users`), tried with the project's own clients: guest is
+// gone, and each service reaches its own queues and keys only.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ipraktik/bus/admin.h"
+#include "ipraktik/store/pool.h"
+#include "local_servers.h"
+
+namespace ipraktik {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+class AccessTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    rabbit_ = new testing::RabbitMqServer();
+    rabbit_->MakeServiceUsers();
+    redis_ = new testing::RedisServer();
+    redis_->MakeServiceUsers();
+  }
+  static void TearDownTestSuite() {
+    delete rabbit_;
+    delete redis_;
+  }
+
+  // The one place this file connects to the broker, as user (url: amqp://user:password@...).
+  static absl::StatusOr<bus::Admin> BrokerAs(const std::string& url) {
+    bus::ConnectionOptions options;
+    options.url = url;
+    options.connection_name = "access-test";
+    options.connect_timeout = 5s;
+    options.rpc_timeout = 5s;
+    options.reconnect.max = 200ms;
+    return bus::Admin::Create(std::move(options));
+  }
+
+  static std::unique_ptr<store::Pool> RedisAs(const std::string& user) {
+    store::Options options;
+    options.port = redis_->port();
+    options.user = user;
+    options.password = redis_->Password(user);
+    options.pool_size = 1;
+    return std::make_unique<store::Pool>(options);
+  }
+
+  // A command's outcome: the error reply as a status too.
+  static absl::Status Run(store::Pool& redis, const std::vector<std::string>& command) {
+    auto reply = redis.Command(command);
+    return reply.ok() ? reply->ToStatus() : reply.status();
+  }
+
+  static testing::RabbitMqServer* rabbit_;
+  static testing::RedisServer* redis_;
+};
+
+testing::RabbitMqServer* AccessTest::rabbit_ = nullptr;
+testing::RedisServer* AccessTest::redis_ = nullptr;
+
+TEST_F(AccessTest, GuestCannotLogInToTheBroker) {
+  // The old way to forge a placement event: anyone with guest/guest could publish it.
+  auto guest = BrokerAs(rabbit_->url());
+  absl::Status status = guest.ok() ? guest->Declare({}) : guest.status();
+
+  EXPECT_FALSE(status.ok());
+}
+
+TEST_F(AccessTest, AServiceDeclaresAndReadsItsOwnQueue) {
+  auto notification = BrokerAs(rabbit_->UrlOf("notification"));
+  ASSERT_TRUE(notification.ok()) << notification.status();
+
+  bus::QueueSpec queue{
+      .name = "notification.events", .bindings = {"matching.intern.placed"}, .retry = {}};
+  ASSERT_TRUE(notification->Declare({&queue, 1}).ok());
+  EXPECT_TRUE(notification->InspectQueue("notification.events").ok());
+  EXPECT_TRUE(notification->Take("notification.events").ok());
+}
+
+TEST_F(AccessTest, AServiceCannotReadOrDeclareAnotherServicesQueue) {
+  auto matching = BrokerAs(rabbit_->UrlOf("matching"));
+  ASSERT_TRUE(matching.ok()) << matching.status();
+  bus::QueueSpec jobs{.name = "matching.jobs", .bindings = {"matching.job.requested"}, .retry = {}};
+  absl::Status declared_by_matching = matching->Declare({&jobs, 1});
+  ASSERT_TRUE(declared_by_matching.ok()) << declared_by_matching;
+
+  // The notification service takes nothing off the work queue, nor makes a queue of that name.
+  auto taken = BrokerAs(rabbit_->UrlOf("notification"));
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  auto job = taken->Take("matching.jobs");
+  EXPECT_FALSE(job.ok());
+  EXPECT_THAT(job.status().message(), HasSubstr("ACCESS_REFUSED"));
+
+  auto declaring = BrokerAs(rabbit_->UrlOf("notification"));
+  ASSERT_TRUE(declaring.ok()) << declaring.status();
+  bus::QueueSpec other{.name = "evaluation.events", .bindings = {"#"}, .retry = {}};
+  absl::Status declared = declaring->Declare({&other, 1});
+  EXPECT_FALSE(declared.ok());
+  EXPECT_THAT(declared.message(), HasSubstr("ACCESS_REFUSED"));
+}
+
+TEST_F(AccessTest, AServicesRedisUserReachesItsOwnKeysOnly) {
+  auto registration = RedisAs("registration");
+  ASSERT_TRUE(Run(*registration, {"SET", "ipraktik:{aarhus}:participant:p-1", "x"}).ok());
+
+  auto notification = RedisAs("notification");
+  EXPECT_TRUE(Run(*notification, {"SET", "ipraktik:{aarhus}:notification:message:m-1", "x"}).ok());
+  absl::Status read = Run(*notification, {"GET", "ipraktik:{aarhus}:participant:p-1"});
+  EXPECT_THAT(read.message(), HasSubstr("NOPERM"));
+}
+
+TEST_F(AccessTest, AServicesRedisUserCannotAdministerTheServer) {
+  auto notification = RedisAs("notification");
+
+  for (auto command : {std::vector<std::string>{"FLUSHALL"}, std::vector<std::string>{"KEYS", "*"},
+                       std::vector<std::string>{"CONFIG", "GET", "requirepass"}}) {
+    EXPECT_THAT(Run(*notification, command).message(), HasSubstr("NOPERM")) << command[0];
+  }
+}
+
+TEST_F(AccessTest, RedisWithoutAUserAnswersOnlyPing) {
+  store::Options options;
+  options.port = redis_->port();
+  store::Pool anonymous(options);
+
+  EXPECT_TRUE(anonymous.Ping().ok());
+  EXPECT_THAT(Run(anonymous, {"GET", "ipraktik:{aarhus}:participant:p-1"}).message(),
+              HasSubstr("NOPERM"));
+}
+
+}  // namespace
+}  // namespace ipraktik
