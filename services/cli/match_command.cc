@@ -10,8 +10,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "args.h"
 #include "command.h"
+#include "credentials.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/errors/errors.h"
@@ -40,8 +42,7 @@ Actions:
   placements --round ROUND                     what the last publication told each intern
 
 Options:
-  --tenant TENANT       the programme owner (default: $IPRAKTIK_TENANT)
-  --server HOST:PORT    the matching service (default: $IPRAKTIK_MATCHING_ADDRESS, else
+{credentials}  --server HOST:PORT    the matching service (default: $IPRAKTIK_MATCHING_ADDRESS, else
                         127.0.0.1:7102)
   --help                this text
 
@@ -54,13 +55,13 @@ using Stub = v1::MatchingService::Stub;
 
 struct Session {
   std::unique_ptr<Stub> stub;
-  std::string tenant;
+  Credentials credentials;
   CommandIo& io;
 
   std::unique_ptr<grpc::ClientContext> Context(
       std::chrono::seconds timeout = std::chrono::seconds(60)) const {
     auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("x-ipraktik-tenant", tenant);
+    Authorize(*context, credentials);
     context->set_deadline(std::chrono::system_clock::now() + timeout);
     return context;
   }
@@ -333,36 +334,29 @@ int Jobs(Session& session, const Args& args) {
 }
 
 int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
-  auto args = Args::Parse(raw_args, {{"tenant"},
-                                     {"server"},
-                                     {"round"},
-                                     {"intern"},
-                                     {"host"},
-                                     {"note"},
-                                     {"preview", false},
-                                     {"wait", false},
-                                     {"json", false},
-                                     {"help", false}});
+  std::vector<OptionSpec> options = {{"server"},      {"round"},       {"intern"},
+                                     {"host"},        {"note"},        {"preview", false},
+                                     {"wait", false}, {"json", false}, {"help", false}};
+  options.insert(options.end(), kCredentialOptions.begin(), kCredentialOptions.end());
+  const std::string usage =
+      absl::StrReplaceAll(std::string(kUsage), {{"{credentials}", std::string(kCredentialUsage)}});
+  auto args = Args::Parse(raw_args, options);
   if (!args.ok()) {
-    io.err << "ipraktik match: " << args.status().message() << "\n\n" << kUsage;
+    io.err << "ipraktik match: " << args.status().message() << "\n\n" << usage;
     return kExitUsage;
   }
   if (args->Flag("help") || args->positional().empty()) {
-    (args->Flag("help") ? io.out : io.err) << kUsage;
+    (args->Flag("help") ? io.out : io.err) << usage;
     return args->Flag("help") ? kExitOk : kExitUsage;
   }
   const std::string action = args->positional()[0];
-  const std::string tenant =
-      args->Value("tenant").value_or(io.environment.Get("IPRAKTIK_TENANT").value_or(""));
-  if (tenant.empty()) {
-    io.err << "ipraktik match: --tenant (or IPRAKTIK_TENANT) is required\n";
-    return kExitUsage;
-  }
+  auto credentials = ReadCredentials(*args, io.environment, "match", io.err);
+  if (!credentials) return kExitUsage;
   const std::string server = args->Value("server").value_or(
       io.environment.Get("IPRAKTIK_MATCHING_ADDRESS").value_or("127.0.0.1:7102"));
   Session session{
       v1::MatchingService::NewStub(grpc::CreateChannel(server, grpc::InsecureChannelCredentials())),
-      tenant, io};
+      *std::move(credentials), io};
   const bool has_job = args->positional().size() == 2;
   const auto job = [&] { return args->positional()[1]; };
   if (action == "request") return Request(session, *args);
@@ -378,7 +372,7 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
   if (action == "withdraw")
     return Change(session, *args, v1::PLACEMENT_CHANGE_KIND_INTERN_WITHDREW);
   if (action == "placements") return Placements(session, *args);
-  io.err << "ipraktik match: unknown action or missing JOB: " << action << "\n\n" << kUsage;
+  io.err << "ipraktik match: unknown action or missing JOB: " << action << "\n\n" << usage;
   return kExitUsage;
 }
 

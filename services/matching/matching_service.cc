@@ -102,8 +102,9 @@ IPRAKTIK_UNARY(ListPlacements)
 
 grpc::ServerWriteReactor<v1::GetMatchingResultResponse>* MatchingServiceImpl::GetMatchingResult(
     Context* context, const v1::GetMatchingResultRequest* request) {
-  return new ResultReactor(coordinator_, calls_, calls_.Open(*context, server::CallShape::kStream),
-                           *request);
+  return new ResultReactor(
+      coordinator_, calls_,
+      calls_.Open<v1::GetMatchingResultRequest>(*context, server::CallShape::kStream), *request);
 }
 
 }  // namespace ipraktik::matching_service

@@ -202,15 +202,17 @@ IPRAKTIK_UNARY(DecideApproval)
 
 grpc::ServerReadReactor<v1::ImportSignUpsRequest>* RegistrationServiceImpl::ImportSignUps(
     Context* context, v1::ImportSignUpsResponse* response) {
-  return new ImportReactor(registrar_, calls_, calls_.Open(*context, server::CallShape::kStream),
-                           response);
+  return new ImportReactor(
+      registrar_, calls_,
+      calls_.Open<v1::ImportSignUpsRequest>(*context, server::CallShape::kStream), response);
 }
 
 grpc::ServerWriteReactor<v1::ExportRoundSnapshotResponse>*
 RegistrationServiceImpl::ExportRoundSnapshot(Context* context,
                                              const v1::ExportRoundSnapshotRequest* request) {
-  return new ExportReactor(registrar_, calls_, calls_.Open(*context, server::CallShape::kStream),
-                           *request);
+  return new ExportReactor(
+      registrar_, calls_,
+      calls_.Open<v1::ExportRoundSnapshotRequest>(*context, server::CallShape::kStream), *request);
 }
 
 }  // namespace ipraktik::registration

@@ -7,8 +7,11 @@
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/time/clock.h"
 #include "ipraktik/access/key_store.h"
@@ -28,6 +31,25 @@ inline std::string MintKey(store::Pool& redis, std::string_view tenant,
   EXPECT_TRUE(created.ok()) << created.status();
   return created.ok() ? created->key : "";
 }
+
+// Keys by tenant and role, each minted once into one Redis: for harnesses whose tests call many
+// tenants. Thread-safe.
+class KeyRing {
+ public:
+  // redis must outlive this.
+  explicit KeyRing(store::Pool& redis) : redis_(redis) {}
+  std::string Key(std::string_view tenant, v1::AccessRole role = v1::ACCESS_ROLE_COORDINATOR) {
+    std::lock_guard lock(mutex_);
+    auto [found, added] = keys_.try_emplace({std::string(tenant), role});
+    if (added) found->second = MintKey(redis_, tenant, role);
+    return found->second;
+  }
+
+ private:
+  store::Pool& redis_;
+  std::mutex mutex_;
+  std::map<std::pair<std::string, v1::AccessRole>, std::string> keys_;
+};
 
 // "authorization: Bearer <key>" on context.
 inline void AddKey(grpc::ClientContext& context, std::string_view key) {

@@ -4,8 +4,10 @@
 
 namespace ipraktik::access {
 
-Authenticator::Authenticator(KeyStore& keys, std::function<absl::Time()> clock)
-    : keys_(keys), clock_(clock ? std::move(clock) : [] { return absl::Now(); }) {}
+Authenticator::Authenticator(KeyStore& keys, std::function<absl::Time()> clock, RunLater run_later)
+    : keys_(keys),
+      clock_(clock ? std::move(clock) : [] { return absl::Now(); }),
+      run_later_(run_later ? std::move(run_later) : [](std::function<void()> work) { work(); }) {}
 
 absl::StatusOr<Caller> Authenticator::Authenticate(
     const google::protobuf::MethodDescriptor& method, std::optional<std::string_view> authorization,
@@ -25,7 +27,9 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
   const absl::Time now = clock_();
   auto caller = Decide(*record, now, method, tenant_header);
   // A failed write of the last use must not fail the call: the next call tries again.
-  if (caller.ok() && LastUseIsStale(*record, now)) keys_.Touch(*key, now).IgnoreError();
+  if (caller.ok() && LastUseIsStale(*record, now)) {
+    run_later_([&keys = keys_, key = *key, now] { keys.Touch(key, now).IgnoreError(); });
+  }
   return caller;
 }
 

@@ -284,6 +284,7 @@ int Main(int argc, char** argv) {
           {"IPRAKTIK_REDIS_ADDRESS", redis.address()},
           {"IPRAKTIK_AMQP_URL", rabbit.url()},
           {"IPRAKTIK_LOG_LEVEL", "info"},
+          {"IPRAKTIK_TOKEN_SECRET", ipraktik::testing::kTestTokenSecret},
       },
       redis.dir() / "registration.log");
   if (!service.WaitForOutput("\"msg\":\"serving\"", 30s)) Fail("service: " + service.Output());
@@ -299,6 +300,14 @@ int Main(int argc, char** argv) {
   auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
   auto stub = v1::RegistrationService::NewStub(channel);
   grpc::GenericStub generic(channel);
+  ipraktik::store::Pool keys_redis([&] {
+    ipraktik::store::Options options;
+    options.port = redis.port();
+    return options;
+  }());
+  ipraktik::testing::KeyRing keys(keys_redis);
+  testing::KeysForContexts contexts(keys);
+  const std::string partner_key = keys.Key(kTenant, ipraktik::v1::ACCESS_ROLE_PARTNER);
   // The round the sign-ups go to: open, one published offer, and the interns' own workplace.
   LocalRound round =
       MakeLocalRound(*stub, kTenant, DaysFromToday(30), DaysFromToday(40), DaysFromToday(41));
@@ -329,7 +338,7 @@ int Main(int argc, char** argv) {
       v1::SignUpResponse response;
     };
     auto call = std::make_shared<Call>();
-    call->context.AddMetadata("x-ipraktik-tenant", kTenant);
+    ipraktik::testing::AddKey(call->context, partner_key);
     long person = next_person++;
     v1::SignUpRequest& request = call->request;
     request.set_round_id(round.round.round_id());

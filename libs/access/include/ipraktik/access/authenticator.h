@@ -17,8 +17,13 @@ namespace ipraktik::access {
 
 class Authenticator {
  public:
+  // Where the write of a key's last use runs (e.g. a service's handler executor, so that the
+  // thread deciding the call does not wait for it); unset: at once.
+  using RunLater = std::function<void(std::function<void()> work)>;
+
   // keys must outlive this; clock defaults to absl::Now.
-  explicit Authenticator(KeyStore& keys, std::function<absl::Time()> clock = {});
+  explicit Authenticator(KeyStore& keys, std::function<absl::Time()> clock = {},
+                         RunLater run_later = {});
 
   // No key, a malformed, unknown, revoked or expired key: UNAUTHENTICATED; a role the method does
   // not allow (or a tenant header from a key that may not name one): PERMISSION_DENIED;
@@ -32,6 +37,7 @@ class Authenticator {
  private:
   KeyStore& keys_;
   std::function<absl::Time()> clock_;
+  RunLater run_later_;
 };
 
 }  // namespace ipraktik::access
