@@ -6,6 +6,7 @@
 
 #include "api_keys.h"
 #include "ipraktik/access/authenticator.h"
+#include "ipraktik/access/key_administration.h"
 #include "ipraktik/tokens/tokens.h"
 #include "ipraktik/v1/registration.pb.h"
 #include "redis_test.h"
@@ -116,6 +117,54 @@ TEST_F(KeyStoreTest, TheTestHelperMintsAWorkingKey) {
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(found->tenant, "odense");
   EXPECT_EQ(found->role, v1::ACCESS_ROLE_READER);
+}
+
+TEST_F(KeyStoreTest, CoordinatorsManageTheirTenantsKeysButNotOperatorOrServiceKeys) {
+  KeyStore keys(*redis_, "secret");
+  KeyAdministration administration(keys, [this] { return now_; });
+  const Caller coordinator{
+      .tenant = "holstebro", .key_id = "key-c", .role = v1::ACCESS_ROLE_COORDINATOR};
+  const Caller operator_in_holstebro{
+      .tenant = "holstebro", .key_id = "key-o", .role = v1::ACCESS_ROLE_OPERATOR};
+  v1::CreateApiKeyRequest partner;
+  partner.set_role(v1::ACCESS_ROLE_PARTNER);
+  partner.set_label("Jobnet");
+  auto created = administration.Create(coordinator, partner);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(tokens::CheckFormat(created->key(), kKeyKind).ok());
+  EXPECT_EQ(created->api_key().tenant(), "holstebro");
+  EXPECT_EQ(created->api_key().expire_time().seconds(),
+            absl::ToUnixSeconds(now_ + absl::Hours(24) * kDefaultValidDays));
+
+  v1::CreateApiKeyRequest service;
+  service.set_role(v1::ACCESS_ROLE_SERVICE);
+  EXPECT_EQ(administration.Create(coordinator, service).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  auto service_key = administration.Create(operator_in_holstebro, service);
+  ASSERT_TRUE(service_key.ok());
+  v1::RevokeApiKeyRequest revoke_service;
+  revoke_service.set_key_id(service_key->api_key().key_id());
+  EXPECT_EQ(administration.Revoke(coordinator, revoke_service).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  v1::CreateApiKeyRequest bad;
+  bad.set_role(v1::ACCESS_ROLE_PARTICIPANT);
+  bad.set_valid_days(kMaxValidDays + 1);
+  EXPECT_EQ(administration.Create(coordinator, bad).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  auto listed = administration.List(coordinator, {});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->api_keys_size(), 2);
+  v1::RevokeApiKeyRequest revoke_partner;
+  revoke_partner.set_key_id(created->api_key().key_id());
+  auto revoked = administration.Revoke(coordinator, revoke_partner);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_TRUE(revoked->api_key().revoked());
+  // Another tenant's coordinator does not see it.
+  const Caller aarhus{.tenant = "aarhus", .key_id = "key-a", .role = v1::ACCESS_ROLE_COORDINATOR};
+  EXPECT_EQ(administration.Revoke(aarhus, revoke_partner).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace
