@@ -49,11 +49,23 @@ certs=$dir/certs
 service_pidfile() { echo "$dir/pids/$1.pid"; }
 service_log() { echo "$dir/logs/$1.log"; }
 
+# The secret of the keys' digests: the services' development default unless one is set.
+token_secret=${IPRAKTIK_TOKEN_SECRET:-ipraktik-development-token-secret}
+
+# A new API key of tenant $1 and role $2 (label $3), written straight to Redis (as
+# `ipraktik keys bootstrap` documents for the first operator key); prints the key.
+new_key() {
+  IPRAKTIK_REDIS_ADDRESS="127.0.0.1:$redis_port" IPRAKTIK_TOKEN_SECRET="$token_secret" \
+    IPRAKTIK_REDIS_USER=admin IPRAKTIK_REDIS_PASSWORD="$(cat "$dir/redis/users/admin.password")" \
+    "$bin/ipraktik" keys bootstrap --tenant "$1" --role "$2" --label "$3" 2>/dev/null
+}
+
 start_service() {
   local name=$1 index=$2
   local extra=()
   [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port")
-  [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)")
+  [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
+    "IPRAKTIK_REGISTRATION_API_KEY=$service_key")
   # setsid: Ctrl-C in the terminal reaches this script only, which stops the services in order.
   # The stack's own IPRAKTIK_STACK_* settings are not the service's.
   env -u IPRAKTIK_STACK_DIR -u IPRAKTIK_STACK_BIN -u IPRAKTIK_STACK_PORT_OFFSET \
@@ -65,6 +77,7 @@ start_service() {
     IPRAKTIK_REDIS_ADDRESS="127.0.0.1:$redis_port" \
     IPRAKTIK_REDIS_USER="$name" IPRAKTIK_REDIS_PASSWORD="$(cat "$dir/redis/users/$name.password")" \
     IPRAKTIK_AMQP_URL="$(amqp_url "$name")" \
+    IPRAKTIK_TOKEN_SECRET="$token_secret" \
     "${extra[@]}" \
     setsid "$bin/ipraktik-$name" >"$(service_log "$name")" 2>&1 </dev/null &
   echo $! >"$(service_pidfile "$name")"
@@ -192,10 +205,15 @@ print_addresses() {
   echo "  logs       $rel/logs/<service>.log (JSON lines)"
   echo
   echo "  TLS        CA, certificates and keys in $rel/certs (mutual TLS: a client shows client.pem)"
+  echo "  API key    $demo_key"
+  echo "             (a coordinator of tenant 'demo': export IPRAKTIK_API_KEY=$demo_key)"
   echo
-  echo "  try: proto/node_modules/.bin/buf curl --protocol grpc --cacert $rel/certs/ca.pem \\"
-  echo "         --cert $rel/certs/client.pem --key $rel/certs/client.key \\"
+  echo "  try: tls=\"--cacert $rel/certs/ca.pem --cert $rel/certs/client.pem --key $rel/certs/client.key\""
+  echo "       proto/node_modules/.bin/buf curl --protocol grpc \$tls \\"
   echo "         --list-methods https://127.0.0.1:$(grpc_port 0)"
+  echo "       proto/node_modules/.bin/buf curl --protocol grpc \$tls \\"
+  echo "         -H \"authorization: Bearer $demo_key\" -d '{}' \\"
+  echo "         https://127.0.0.1:$(grpc_port 0)/ipraktik.v1.RegistrationService/ListProgrammes"
   echo
 }
 
@@ -208,6 +226,7 @@ run() {
   for name in "${services[@]}"; do
     [[ -x $bin/ipraktik-$name ]] || die "$bin/ipraktik-$name is missing: run 'make build'"
   done
+  [[ -x $bin/ipraktik ]] || die "$bin/ipraktik is missing: run 'make build'"
   check_ports
   echo $$ >"$dir/stack.pid"
   trap 'stop_all; exit 0' INT TERM
@@ -223,6 +242,12 @@ run() {
   "$here/rabbitmq.sh" start "$dir/rabbitmq" "$rabbitmq_port" || { stop_all; exit 1; }
   "$here/rabbitmq.sh" users "$dir/rabbitmq" >/dev/null || { stop_all; exit 1; }
 
+  # Matching reads round snapshots from registration with a service key; the demo coordinator's
+  # key is printed for trying the API.
+  service_key=$(new_key ipraktik service "make run: matching reads registration") ||
+    { stop_all; die "could not make the service key"; }
+  demo_key=$(new_key demo coordinator "make run: demo coordinator") ||
+    { stop_all; die "could not make the demo key"; }
   local index
   for index in "${!services[@]}"; do start_service "${services[$index]}" "$index"; done
   for index in "${!services[@]}"; do

@@ -4,7 +4,7 @@
 
 namespace ipraktik::cli {
 
-std::vector<Command> Commands() { return {ImportCommand(), MatchCommand()}; }
+std::vector<Command> Commands() { return {ImportCommand(), MatchCommand(), KeysCommand()}; }
 
 namespace {
 

@@ -13,9 +13,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "args.h"
 #include "command.h"
 #include "connection.h"
+#include "credentials.h"
 #include "csv.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
 #include "progress.h"
@@ -25,15 +27,14 @@ namespace ipraktik::cli {
 namespace {
 
 constexpr std::string_view kUsage =
-    R"(usage: ipraktik import --tenant TENANT --round ROUND_ID [options] FILE.csv
+    R"(usage: ipraktik import --round ROUND_ID [options] FILE.csv
 
 Signs up every row of a sign-up form's CSV export for the round: a person already signed up
 (same e-mail) is updated. Bad rows are listed with their line numbers; the rest is imported.
 Use - as FILE to read standard input.
 
 Options:
-  --tenant TENANT       the programme owner (default: $IPRAKTIK_TENANT)
-  --round ROUND_ID      the round to sign up for (it must be open)
+{credentials}  --round ROUND_ID      the round to sign up for (it must be open)
   --server HOST:PORT    the registration service (default: $IPRAKTIK_REGISTRATION_ADDRESS,
                         else 127.0.0.1:7101)
   --tls-ca, --tls-cert, --tls-key FILE
@@ -56,20 +57,21 @@ Exit codes: 0 every row imported, 1 some rows failed (listed), 2 bad arguments,
 )";
 
 int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
-  std::vector<OptionSpec> options = {{"tenant"},     {"round"},          {"server"},
-                                     {"batch-size"}, {"dry-run", false}, {"help", false}};
+  std::vector<OptionSpec> options = {
+      {"round"}, {"server"}, {"batch-size"}, {"dry-run", false}, {"help", false}};
+  options.insert(options.end(), kCredentialOptions.begin(), kCredentialOptions.end());
   std::ranges::copy(TlsOptions(), std::back_inserter(options));
+  const std::string usage =
+      absl::StrReplaceAll(std::string(kUsage), {{"{credentials}", std::string(kCredentialUsage)}});
   auto args = Args::Parse(raw_args, options);
   if (!args.ok()) {
-    io.err << "ipraktik import: " << args.status().message() << "\n\n" << kUsage;
+    io.err << "ipraktik import: " << args.status().message() << "\n\n" << usage;
     return kExitUsage;
   }
   if (args->Flag("help")) {
-    io.out << kUsage;
+    io.out << usage;
     return kExitOk;
   }
-  std::string tenant =
-      args->Value("tenant").value_or(io.environment.Get("IPRAKTIK_TENANT").value_or(""));
   std::string round_id = args->Value("round").value_or("");
   std::string server = args->Value("server").value_or(
       io.environment.Get("IPRAKTIK_REGISTRATION_ADDRESS").value_or("127.0.0.1:7101"));
@@ -81,11 +83,13 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
   }
   const bool dry_run = args->Flag("dry-run");
   std::vector<std::string> missing;
-  if (tenant.empty()) missing.push_back("--tenant (or IPRAKTIK_TENANT)");
+  const std::string key =
+      args->Value("key").value_or(io.environment.Get("IPRAKTIK_API_KEY").value_or(""));
+  if (key.empty() && !dry_run) missing.push_back("--key (or IPRAKTIK_API_KEY)");
   if (round_id.empty() && !dry_run) missing.push_back("--round");
   if (args->positional().size() != 1) missing.push_back("one CSV file");
   if (!missing.empty()) {
-    io.err << "ipraktik import: missing " << absl::StrJoin(missing, ", ") << "\n\n" << kUsage;
+    io.err << "ipraktik import: missing " << absl::StrJoin(missing, ", ") << "\n\n" << usage;
     return kExitUsage;
   }
 
@@ -124,8 +128,10 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
       io.err << "ipraktik import: " << channel.status().message() << "\n";
       return kExitUsage;
     }
+    auto credentials = ReadCredentials(*args, io.environment, "import", io.err);
+    if (!credentials) return kExitUsage;
     stub = v1::RegistrationService::NewStub(*channel);
-    context.AddMetadata("x-ipraktik-tenant", tenant);
+    Authorize(context, *credentials);
     // No deadline on purpose: a stream without one is bounded per message by the server
     // (docs/api.md, Deadlines), so a file of any size imports as long as it keeps moving.
     writer = stub->ImportSignUps(&context, &summary);

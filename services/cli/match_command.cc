@@ -11,9 +11,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "args.h"
 #include "command.h"
 #include "connection.h"
+#include "credentials.h"
 #include "google/protobuf/util/json_util.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/rpc_status/rpc_status.h"
@@ -41,8 +43,7 @@ Actions:
   placements --round ROUND                     what the last publication told each intern
 
 Options:
-  --tenant TENANT       the programme owner (default: $IPRAKTIK_TENANT)
-  --server HOST:PORT    the matching service (default: $IPRAKTIK_MATCHING_ADDRESS, else
+{credentials}  --server HOST:PORT    the matching service (default: $IPRAKTIK_MATCHING_ADDRESS, else
                         127.0.0.1:7102)
   --tls-ca, --tls-cert, --tls-key FILE
                         TLS with this CA bundle (without one: plaintext), and the client
@@ -59,13 +60,13 @@ using Stub = v1::MatchingService::Stub;
 
 struct Session {
   std::unique_ptr<Stub> stub;
-  std::string tenant;
+  Credentials credentials;
   CommandIo& io;
 
   std::unique_ptr<grpc::ClientContext> Context(
       std::chrono::seconds timeout = std::chrono::seconds(60)) const {
     auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("x-ipraktik-tenant", tenant);
+    Authorize(*context, credentials);
     context->set_deadline(std::chrono::system_clock::now() + timeout);
     return context;
   }
@@ -338,26 +339,25 @@ int Jobs(Session& session, const Args& args) {
 }
 
 int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
-  std::vector<OptionSpec> options = {
-      {"tenant"}, {"server"},         {"round"},       {"intern"},      {"host"},
-      {"note"},   {"preview", false}, {"wait", false}, {"json", false}, {"help", false}};
+  std::vector<OptionSpec> options = {{"server"},      {"round"},       {"intern"},
+                                     {"host"},        {"note"},        {"preview", false},
+                                     {"wait", false}, {"json", false}, {"help", false}};
+  options.insert(options.end(), kCredentialOptions.begin(), kCredentialOptions.end());
   std::ranges::copy(TlsOptions(), std::back_inserter(options));
+  const std::string usage =
+      absl::StrReplaceAll(std::string(kUsage), {{"{credentials}", std::string(kCredentialUsage)}});
   auto args = Args::Parse(raw_args, options);
   if (!args.ok()) {
-    io.err << "ipraktik match: " << args.status().message() << "\n\n" << kUsage;
+    io.err << "ipraktik match: " << args.status().message() << "\n\n" << usage;
     return kExitUsage;
   }
   if (args->Flag("help") || args->positional().empty()) {
-    (args->Flag("help") ? io.out : io.err) << kUsage;
+    (args->Flag("help") ? io.out : io.err) << usage;
     return args->Flag("help") ? kExitOk : kExitUsage;
   }
   const std::string action = args->positional()[0];
-  const std::string tenant =
-      args->Value("tenant").value_or(io.environment.Get("IPRAKTIK_TENANT").value_or(""));
-  if (tenant.empty()) {
-    io.err << "ipraktik match: --tenant (or IPRAKTIK_TENANT) is required\n";
-    return kExitUsage;
-  }
+  auto credentials = ReadCredentials(*args, io.environment, "match", io.err);
+  if (!credentials) return kExitUsage;
   const std::string server = args->Value("server").value_or(
       io.environment.Get("IPRAKTIK_MATCHING_ADDRESS").value_or("127.0.0.1:7102"));
   auto channel = Connect(*args, io.environment, server);
@@ -365,7 +365,7 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
     io.err << "ipraktik match: " << channel.status().message() << "\n";
     return kExitUsage;
   }
-  Session session{v1::MatchingService::NewStub(*channel), tenant, io};
+  Session session{v1::MatchingService::NewStub(*channel), *std::move(credentials), io};
   const bool has_job = args->positional().size() == 2;
   const auto job = [&] { return args->positional()[1]; };
   if (action == "request") return Request(session, *args);
@@ -381,7 +381,7 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
   if (action == "withdraw")
     return Change(session, *args, v1::PLACEMENT_CHANGE_KIND_INTERN_WITHDREW);
   if (action == "placements") return Placements(session, *args);
-  io.err << "ipraktik match: unknown action or missing JOB: " << action << "\n\n" << kUsage;
+  io.err << "ipraktik match: unknown action or missing JOB: " << action << "\n\n" << usage;
   return kExitUsage;
 }
 

@@ -22,8 +22,6 @@ using namespace ipraktik;
 // Placements and erasures: their order matters (an erasure after a placement must win), so
 // they share one queue.
 constexpr char kQueue[] = "evaluation.events";
-// Only for development: production sets its own secret (docs/operations.md).
-constexpr char kDevelopmentTokenSecret[] = "ipraktik-development-token-secret";
 
 class Evaluation : public server::Service {
  public:
@@ -32,12 +30,6 @@ class Evaluation : public server::Service {
         "IPRAKTIK_EVALUATION_FORM_URL", "http://127.0.0.1:7106/evaluation/",
         "The evaluation form; a participant's personal link is this, the tenant, '/' and the "
         "token.");
-    // A secret: never shown in logs or --help; unset, the development default applies.
-    options_.link.token_secret =
-        reader.Secret("IPRAKTIK_TOKEN_SECRET",
-                      "The key of the digests stored instead of tokens; unset: a development "
-                      "default that must not be used in production.");
-    if (options_.link.token_secret.empty()) options_.link.token_secret = kDevelopmentTokenSecret;
     std::string zone = reader.String("IPRAKTIK_TIME_ZONE", "Europe/Copenhagen",
                                      "The zone of the days the evaluation schedule counts.");
     if (!absl::LoadTimeZone(zone, &options_.time_zone)) {
@@ -50,6 +42,8 @@ class Evaluation : public server::Service {
   }
 
   absl::Status Start(server::Application& app) override {
+    // The one server secret (IPRAKTIK_TOKEN_SECRET) that also keys the API keys' digests.
+    options_.link.token_secret = app.settings().token_secret;
     outbox_ = std::make_unique<outbox::Outbox>(app.redis());
     store_ = std::make_unique<evaluation::EvaluationStore>(app.redis(), *outbox_);
     metrics_ = std::make_unique<evaluation::EvaluationMetrics>(&app.metrics());

@@ -30,6 +30,10 @@ class Matching : public server::Service {
   void ReadSettings(config::Reader& reader) override {
     registration_ = reader.Address("IPRAKTIK_REGISTRATION_ADDRESS", "127.0.0.1:7101",
                                    "The registration service (round snapshots come from it).");
+    registration_key_ = reader.Secret(
+        "IPRAKTIK_REGISTRATION_API_KEY",
+        "A service key (role service) the round snapshots are read from the registration "
+        "service with (ipraktik keys create --role service).");
     retry_ = jobs::ReadJobRetryPolicy(reader);
     job_store_.snapshot_retention = absl::FromChrono(reader.Duration(
         "IPRAKTIK_MATCHING_SNAPSHOT_RETENTION", std::chrono::hours(24 * 30),
@@ -49,7 +53,8 @@ class Matching : public server::Service {
     coordinator_ = std::make_unique<matching_service::Coordinator>(
         *jobs_, *repository_,
         matching_service::RegistrationSnapshots(
-            grpc::CreateChannel(registration_.ToString(), app.ChannelCredentials())),
+            grpc::CreateChannel(registration_.ToString(), app.ChannelCredentials()),
+            registration_key_),
         app.logger(), options_);
     service_ = std::make_unique<matching_service::MatchingServiceImpl>(*coordinator_, app.calls());
     app.AddGrpcService("ipraktik.v1.MatchingService", service_.get());
@@ -94,6 +99,7 @@ class Matching : public server::Service {
   }
 
   config::HostPort registration_;
+  std::string registration_key_;
   bus::RetryPolicy retry_;
   jobs::JobStoreOptions job_store_;
   matching_service::CoordinatorOptions options_;

@@ -3,10 +3,12 @@
 // consumer of published matchings (the round moves to PUBLISHED).
 #include <memory>
 
+#include "ipraktik/access/key_administration.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/application.h"
 #include "ipraktik/server/event_consumer.h"
 #include "ipraktik/server/outbox_relay.h"
+#include "key_service.h"
 #include "matching_published.h"
 #include "registrar.h"
 #include "registration_repository.h"
@@ -36,6 +38,9 @@ class Registration : public server::Service {
                                                      .metrics = &app.metrics()});
     service_ = std::make_unique<registration::RegistrationServiceImpl>(*registrar_, app.calls());
     app.AddGrpcService("ipraktik.v1.RegistrationService", service_.get());
+    key_administration_ = std::make_unique<access::KeyAdministration>(app.keys());
+    keys_ = std::make_unique<registration::KeyServiceImpl>(*key_administration_, app.calls());
+    app.AddGrpcService("ipraktik.v1.KeyService", keys_.get());
     if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
     published_ = registration::MatchingPublishedRouter(*registrar_, app.redis(), &app.metrics());
     bus::ConsumerOptions consumer;
@@ -50,6 +55,8 @@ class Registration : public server::Service {
   std::unique_ptr<registration::RegistrationRepository> repository_;
   std::unique_ptr<registration::Registrar> registrar_;
   std::unique_ptr<registration::RegistrationServiceImpl> service_;
+  std::unique_ptr<access::KeyAdministration> key_administration_;
+  std::unique_ptr<registration::KeyServiceImpl> keys_;
   std::unique_ptr<server::EventRouter> published_;
 };
 
@@ -61,7 +68,8 @@ int main(int argc, char** argv) {
       argc, argv,
       {.name = "registration",
        .description = "Registration: programmes, rounds, workplaces, host offers and interns' "
-                      "wishes (gRPC API for coordinators, sign-up forms and partners)",
+                      "wishes (gRPC API for coordinators, sign-up forms and partners), and the "
+                      "API keys of every service",
        .default_grpc_address = "127.0.0.1:7101",
        .default_metrics_address = "127.0.0.1:9101",
        .needs = {server::Resource::kRedis, server::Resource::kBus}},

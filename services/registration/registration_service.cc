@@ -204,8 +204,9 @@ IPRAKTIK_UNARY(DecideApproval)
 
 grpc::ServerReadReactor<v1::ImportSignUpsRequest>* RegistrationServiceImpl::ImportSignUps(
     Context* context, v1::ImportSignUpsResponse* response) {
-  return new ImportReactor(registrar_, calls_, calls_.Open(*context, server::CallShape::kStream),
-                           response);
+  return new ImportReactor(
+      registrar_, calls_,
+      calls_.Open<v1::ImportSignUpsRequest>(*context, server::CallShape::kStream), response);
 }
 
 grpc::ServerWriteReactor<v1::ExportRoundSnapshotResponse>*

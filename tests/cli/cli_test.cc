@@ -156,7 +156,7 @@ TEST(DispatchTest, RunsTheNamedCommandAndExplainsUnknownOnes) {
   EXPECT_THAT(out.str(), HasSubstr("usage: ipraktik import"));
   std::vector<std::string_view> incomplete = {"import", "file.csv"};
   EXPECT_EQ(Dispatch(incomplete, io), kExitUsage);
-  EXPECT_THAT(err.str(), HasSubstr("missing --tenant"));
+  EXPECT_THAT(err.str(), HasSubstr("missing --key (or IPRAKTIK_API_KEY), --round"));
 }
 
 }  // namespace

@@ -62,9 +62,12 @@ class MailTest : public EvaluationParts {
     auto settings = notification::testing::TestSettings(*servers->smtp, tenant_);
     settings.senders = 1;  // one at a time: the marker e-mail comes after everything before it
     logging::Logger logger("notification", logging::Level::kWarning);
-    auto app = notification::NotificationApp::Start(settings, *redis_, nullptr, logger,
-                                                    server::Calls(handlers_, {}, logger),
-                                                    [] { return absl::Now(); });
+    // Its gRPC API is not called here.
+    keys_ = std::make_unique<access::KeyStore>(*redis_, "unused");
+    authenticator_ = std::make_unique<access::Authenticator>(*keys_);
+    auto app = notification::NotificationApp::Start(
+        settings, *redis_, nullptr, logger, server::Calls(handlers_, {}, logger, *authenticator_),
+        [] { return absl::Now(); });
     ASSERT_TRUE(app.ok()) << app.status();
     notification_ = *std::move(app);
     // The service's queue consumed through its own router, as its main.cc does.
@@ -142,6 +145,8 @@ class MailTest : public EvaluationParts {
     return text.substr(start + 1, end - start - 1);
   }
 
+  std::unique_ptr<access::KeyStore> keys_;
+  std::unique_ptr<access::Authenticator> authenticator_;
   server::Executor handlers_;
   std::unique_ptr<notification::NotificationApp> notification_;
   std::unique_ptr<server::EventConsumer> consumer_;

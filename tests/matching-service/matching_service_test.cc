@@ -68,8 +68,12 @@ class MatchingServiceTest : public ::testing::Test {
         {"IPRAKTIK_REDIS_ADDRESS", redis_->address()},
         {"IPRAKTIK_AMQP_URL", rabbit_->url()},
         {"IPRAKTIK_MATCHING_JOB_ATTEMPTS", "3"},
-        {"IPRAKTIK_MATCHING_JOB_RETRY_DELAY", "100ms"}};
+        {"IPRAKTIK_MATCHING_JOB_RETRY_DELAY", "100ms"},
+        {"IPRAKTIK_TOKEN_SECRET", ipraktik::testing::kTestTokenSecret}};
     auto matching_env = common;
+    // Matching reads round snapshots from registration with a service key.
+    matching_env["IPRAKTIK_REGISTRATION_API_KEY"] =
+        registration_->keys().Key("matching", v1::ACCESS_ROLE_SERVICE);
     matching_env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
     matching_env["IPRAKTIK_REGISTRATION_ADDRESS"] =
         absl::StrCat("127.0.0.1:", registration_->port());
@@ -623,8 +627,9 @@ TEST_F(MatchingServiceTest, ACoordinatorMatchesAndReadsTheResultWithTheCommandLi
   SignUp(world, "i2", "c", {"a"});
   SignUp(world, "i3", "ministry", {"a"});
   Transition(world, v1::ROUND_STATE_CLOSED);
-  const std::map<std::string, std::string> env = {{"IPRAKTIK_TENANT", world.tenant},
-                                                  {"IPRAKTIK_MATCHING_ADDRESS", matching_address_}};
+  const std::map<std::string, std::string> env = {
+      {"IPRAKTIK_API_KEY", registration_->keys().Key(world.tenant)},
+      {"IPRAKTIK_MATCHING_ADDRESS", matching_address_}};
   const auto run = [&](std::vector<std::string> args, const std::string& log) {
     ChildProcess cli(ipraktik::testing::BinaryDir() / "bin" / "ipraktik", args, env,
                      redis_->dir() / log);

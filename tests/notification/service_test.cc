@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "api_keys.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/outbox/relay.h"
@@ -66,6 +67,9 @@ class NotificationTest : public ::testing::Test {
     settings_.reminder_poll = absl::Milliseconds(100);
     redis_ = std::make_unique<store::Pool>(
         store::Options{.host = "127.0.0.1", .port = servers->redis->port(), .pool_size = 8});
+    keys_ = std::make_unique<access::KeyStore>(*redis_, ipraktik::testing::kTestTokenSecret);
+    authenticator_ = std::make_unique<access::Authenticator>(*keys_);
+    key_ = ipraktik::testing::MintKey(*redis_, tenant_);
     bus::PublisherOptions publisher_options;
     publisher_options.connection = Connection("test-publisher");
     auto publisher = bus::Publisher::Create(std::move(publisher_options));
@@ -117,7 +121,7 @@ class NotificationTest : public ::testing::Test {
     if (relay && !relay_) StartRelay();
     auto app = NotificationApp::Start(
         settings_, *redis_, &registry_, logging::Logger("notification", LogLevel()),
-        server::Calls(handlers_, {}, logging::Logger("notification", LogLevel())),
+        server::Calls(handlers_, {}, logging::Logger("notification", LogLevel()), *authenticator_),
         [] { return absl::Now(); });
     EXPECT_TRUE(app.ok()) << app.status();
     apps_.push_back(*std::move(app));
@@ -142,7 +146,7 @@ class NotificationTest : public ::testing::Test {
 
   std::unique_ptr<grpc::ClientContext> Call() const {
     auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("x-ipraktik-tenant", tenant_);
+    ipraktik::testing::AddKey(*context, key_);
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     return context;
   }
@@ -208,6 +212,9 @@ class NotificationTest : public ::testing::Test {
   NotificationSettings settings_;
   prometheus::Registry registry_;
   std::unique_ptr<store::Pool> redis_;
+  std::unique_ptr<access::KeyStore> keys_;
+  std::unique_ptr<access::Authenticator> authenticator_;
+  std::string key_;  // a coordinator's of tenant_
   std::unique_ptr<bus::Publisher> publisher_;
   server::Executor handlers_;  // outlives the server, whose calls it finishes
   std::vector<std::unique_ptr<NotificationApp>> apps_;

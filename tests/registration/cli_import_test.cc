@@ -54,8 +54,9 @@ class CliImportTest : public ::testing::Test {
   // Runs build/bin/ipraktik with args; returns its exit code, its output in output.
   int RunCli(const std::vector<std::string>& args, std::string& output) {
     auto log = shared_->redis.dir() / absl::StrCat(tenant_, "-cli-", ++runs_, ".log");
-    ipraktik::testing::ChildProcess cli(ipraktik::testing::BinaryDir() / "bin" / "ipraktik", args,
-                                        {{"IPRAKTIK_TENANT", tenant_}}, log);
+    ipraktik::testing::ChildProcess cli(
+        ipraktik::testing::BinaryDir() / "bin" / "ipraktik", args,
+        {{"IPRAKTIK_API_KEY", shared_->service.keys().Key(tenant_)}}, log);
     auto status = cli.WaitFor(120s);
     output = cli.Output();
     EXPECT_TRUE(status.has_value()) << output;

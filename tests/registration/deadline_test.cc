@@ -64,7 +64,7 @@ TEST(DeadlineTest, ACallPastItsDeadlineOnAPausedRedisWritesNothing) {
   v1::CreateProgrammeResponse response;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + 50ms);
-  context.AddMetadata("x-ipraktik-tenant", "aarhus");
+  ipraktik::testing::AddKey(context, service.keys().Key("aarhus"));
   EXPECT_EQ(stub->CreateProgramme(&context, paused, &response).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
 
@@ -141,7 +141,7 @@ class StreamDeadlineTest : public ::testing::Test {
 
 TEST_F(StreamDeadlineTest, AnImportWithoutADeadlineOutlastsTheDefaultDeadline) {
   grpc::ClientContext context;  // no deadline, as `ipraktik import` sends it
-  context.AddMetadata("x-ipraktik-tenant", kTenant);
+  ipraktik::testing::AddKey(context, service_.keys().Key(kTenant));
   v1::ImportSignUpsResponse summary;
   auto writer = stub_->ImportSignUps(&context, &summary);
   ASSERT_TRUE(writer->Write(Message(1)));
@@ -166,7 +166,7 @@ TEST_F(StreamDeadlineTest, AStepThatRedisHoldsEndsTheImportAtTheDefaultDeadline)
   store::Connection admin({.port = redis_.port()});
   ASSERT_TRUE(admin.Command({"CLIENT", "PAUSE", "60000", "WRITE"}).ok());
   grpc::ClientContext context;
-  context.AddMetadata("x-ipraktik-tenant", kTenant);
+  ipraktik::testing::AddKey(context, service_.keys().Key(kTenant));
   v1::ImportSignUpsResponse summary;
   auto writer = stub_->ImportSignUps(&context, &summary);
   writer->Write(Message(1));  // may fail once the server has ended the stream

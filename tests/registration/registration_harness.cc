@@ -14,6 +14,17 @@ namespace ipraktik::registration::testing {
 
 using namespace std::chrono_literals;
 
+namespace {
+// The keys ContextFor sends (KeysForContexts).
+ipraktik::testing::KeyRing* running_keys = nullptr;
+}  // namespace
+
+KeysForContexts::KeysForContexts(ipraktik::testing::KeyRing& keys) : previous_(running_keys) {
+  running_keys = &keys;
+}
+
+KeysForContexts::~KeysForContexts() { running_keys = previous_; }
+
 InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServer& redis,
                                              const std::string& amqp_url, TestClock& clock,
                                              Options harness) {
@@ -23,6 +34,10 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   options.command_timeout = harness.redis_command_timeout;
   options.registry = &metrics_;
   redis_ = std::make_unique<store::Pool>(options);
+  keys_ = std::make_unique<ipraktik::testing::KeyRing>(*redis_);
+  keys_for_contexts_ = std::make_unique<KeysForContexts>(*keys_);
+  key_store_ = std::make_unique<access::KeyStore>(*redis_, ipraktik::testing::kTestTokenSecret);
+  authenticator_ = std::make_unique<access::Authenticator>(*key_store_);
   outbox_ = std::make_unique<outbox::Outbox>(*redis_);
   repository_ = std::make_unique<RegistrationRepository>(*redis_, *outbox_);
   registrar_ = std::make_unique<Registrar>(
@@ -34,7 +49,7 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   harness.handlers.metrics = &metrics_;
   handlers_ = std::make_unique<server::Executor>(harness.handlers);
   service_ = std::make_unique<RegistrationServiceImpl>(
-      *registrar_, server::Calls(*handlers_, harness.deadlines, logger));
+      *registrar_, server::Calls(*handlers_, harness.deadlines, logger, *authenticator_));
   auto server = server::GrpcServer::Start({.address = "127.0.0.1:0", .metrics = &metrics_},
                                           {{"ipraktik.v1.RegistrationService", service_.get()}});
   if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));
@@ -100,7 +115,11 @@ std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& tenant,
                                                 const std::string& correlation_id) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + 30s);
-  if (!tenant.empty()) context->AddMetadata("x-ipraktik-tenant", tenant);
+  if (!tenant.empty() && running_keys != nullptr) {
+    ipraktik::testing::AddKey(*context, running_keys->Key(tenant));
+    // Harmless from the tenant's own key, and what a participant's call (no key) needs.
+    context->AddMetadata("x-ipraktik-tenant", tenant);
+  }
   if (!correlation_id.empty()) context->AddMetadata("x-correlation-id", correlation_id);
   return context;
 }

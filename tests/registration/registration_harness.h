@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "api_keys.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
@@ -59,6 +60,19 @@ class TestClock {
   absl::Time now_;
 };
 
+// While one lives, ContextFor sends keys from keys (InProcessRegistration makes one for its own
+// Redis; a test of a registration in another process makes one for that process's Redis).
+class KeysForContexts {
+ public:
+  explicit KeysForContexts(ipraktik::testing::KeyRing& keys);
+  ~KeysForContexts();
+  KeysForContexts(const KeysForContexts&) = delete;
+  KeysForContexts& operator=(const KeysForContexts&) = delete;
+
+ private:
+  ipraktik::testing::KeyRing* previous_;
+};
+
 class InProcessRegistration {
  public:
   struct Options {
@@ -79,6 +93,8 @@ class InProcessRegistration {
   ~InProcessRegistration();
 
   std::unique_ptr<v1::RegistrationService::Stub> NewStub() const;
+  // Keys of any tenant and role in this registration's Redis (ContextFor sends them).
+  ipraktik::testing::KeyRing& keys() { return *keys_; }
   Registrar& registrar() { return *registrar_; }
   store::Pool& redis() { return *redis_; }
   prometheus::Registry& metrics() { return metrics_; }
@@ -90,6 +106,10 @@ class InProcessRegistration {
  private:
   prometheus::Registry metrics_;
   std::unique_ptr<store::Pool> redis_;
+  std::unique_ptr<ipraktik::testing::KeyRing> keys_;
+  std::unique_ptr<KeysForContexts> keys_for_contexts_;
+  std::unique_ptr<access::KeyStore> key_store_;
+  std::unique_ptr<access::Authenticator> authenticator_;
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<RegistrationRepository> repository_;
   std::unique_ptr<Registrar> registrar_;
@@ -102,7 +122,9 @@ class InProcessRegistration {
   std::unique_ptr<server::EventConsumer> consumer_;  // of published matchings
 };
 
-// A client context for tenant (none when empty), with a deadline.
+// A client context with a deadline and a coordinator key of tenant (none when empty) from the
+// KeysForContexts that lives, naming tenant in x-ipraktik-tenant too (for the participants'
+// calls): the one place these tests authenticate.
 std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& tenant,
                                                 const std::string& correlation_id = "");
 

@@ -33,10 +33,12 @@ class RestartTest : public ::testing::Test {
     process_ = std::make_unique<ipraktik::testing::ChildProcess>(
         ipraktik::testing::BinaryDir() / "bin" / "ipraktik-registration",
         std::vector<std::string>{},
-        std::map<std::string, std::string>{{"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
-                                           {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
-                                           {"IPRAKTIK_REDIS_ADDRESS", redis_.address()},
-                                           {"IPRAKTIK_AMQP_URL", rabbit_.url()}},
+        std::map<std::string, std::string>{
+            {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
+            {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
+            {"IPRAKTIK_REDIS_ADDRESS", redis_.address()},
+            {"IPRAKTIK_AMQP_URL", rabbit_.url()},
+            {"IPRAKTIK_TOKEN_SECRET", ipraktik::testing::kTestTokenSecret}},
         log);
     ASSERT_TRUE(process_->WaitForOutput("\"msg\":\"serving\"", 30s)) << process_->Output();
     std::smatch match;
@@ -92,6 +94,14 @@ class RestartTest : public ::testing::Test {
   ipraktik::testing::RedisServer redis_;
   ipraktik::testing::RabbitMqServer rabbit_;
   EventTap events_;
+  // The keys MustCall sends, in the service's Redis.
+  store::Pool keys_redis_{[this] {
+    store::Options options;
+    options.port = redis_.port();
+    return options;
+  }()};
+  ipraktik::testing::KeyRing keys_{keys_redis_};
+  KeysForContexts contexts_{keys_};
   std::unique_ptr<ipraktik::testing::ChildProcess> process_;
   std::unique_ptr<Stub> stub_;
   int starts_ = 0;

@@ -71,6 +71,16 @@ class ProbeServiceImpl : public test::ProbeService::CallbackService {
   // The generated base also declares the synchronous Probe; without this, -Woverloaded-virtual
   // (on in ipraktik::options) reports the callback override as hiding it.
   using test::ProbeService::CallbackService::Probe;
+  using test::ProbeService::CallbackService::Undeclared;
+
+  grpc::ServerUnaryReactor* Undeclared(grpc::CallbackServerContext* context,
+                                       const test::UndeclaredRequest* request,
+                                       ProbeReply* reply) override {
+    return calls_.Unary(context, request, reply,
+                        [](const CallContext&, const test::UndeclaredRequest&) {
+                          return absl::StatusOr<ProbeReply>(ProbeReply());
+                        });
+  }
 
   grpc::ServerUnaryReactor* Probe(grpc::CallbackServerContext* context, const ProbeRequest* request,
                                   ProbeReply* reply) override {
@@ -184,8 +194,16 @@ class ServerTest : public ::testing::Test {
                       .queue_capacity = 1,
                       .retry_delay = absl::Milliseconds(250),
                       .metrics = &registry_}};
-  ProbeServiceImpl service_{
-      Calls(handlers_, kPolicy, logging::Logger("server-test", logging::Level::kError))};
+  // Never connected: the probe's calls need no key (a Pool connects when first used).
+  store::Pool redis_{[] {
+    store::Options options;
+    options.port = 1;
+    return options;
+  }()};
+  access::KeyStore keys_{redis_, "secret"};
+  access::Authenticator authenticator_{keys_};
+  ProbeServiceImpl service_{Calls(
+      handlers_, kPolicy, logging::Logger("server-test", logging::Level::kError), authenticator_)};
   std::unique_ptr<GrpcServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<test::ProbeService::Stub> stub_;
@@ -220,6 +238,16 @@ TEST_F(ServerTest, AMissingTenantIsABadRequestNamingTheHeader) {
   ASSERT_TRUE(rich.details(0).UnpackTo(&request));
   ASSERT_EQ(request.field_violations_size(), 1);
   EXPECT_EQ(request.field_violations(0).field(), "x-ipraktik-tenant");
+}
+
+TEST_F(ServerTest, AnRpcThatDeclaresNoRolesIsRefused) {
+  grpc::ClientContext context;
+  context.AddMetadata("x-ipraktik-tenant", "holstebro");
+  ProbeReply reply;
+  auto status = stub_->Undeclared(&context, test::UndeclaredRequest(), &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("declares no roles"));
+  EXPECT_FALSE(access::CheckDeclared("ipraktik.test.ProbeService").ok());
 }
 
 TEST_F(ServerTest, DomainFailuresReachTheClientWithTheirDetails) {

@@ -17,6 +17,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Only for development: production sets its own secret (docs/security.md).
+constexpr char kDevelopmentTokenSecret[] = "ipraktik-development-token-secret";
+
 double Seconds(std::chrono::steady_clock::duration duration) {
   return std::chrono::duration<double>(duration).count();
 }
@@ -112,6 +115,13 @@ ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spe
       reader.Duration("IPRAKTIK_SHUTDOWN_TIMEOUT", 9s, 1s, 10min,
                       "At SIGTERM/SIGINT: the whole shutdown's limit; past it the process exits "
                       "with code 1.");
+  if (spec.Needs(Resource::kRedis)) {  // where the keys and tokens are
+    settings.token_secret =
+        reader.Secret("IPRAKTIK_TOKEN_SECRET",
+                      "The key of the digests stored instead of API keys and tokens; unset: a "
+                      "development default that must not be used in production.");
+    if (settings.token_secret.empty()) settings.token_secret = kDevelopmentTokenSecret;
+  }
   if (settings.shutdown_grace >= settings.shutdown_timeout) {
     reader.AddError("IPRAKTIK_SHUTDOWN_GRACE", "must be shorter than IPRAKTIK_SHUTDOWN_TIMEOUT");
   }
@@ -128,13 +138,25 @@ struct Application::Parts {
         metrics(metrics_in),
         redis(redis_in),
         executor(executor_in),
-        signals(signals_in) {}
+        signals(signals_in) {
+    if (redis != nullptr) {
+      keys = std::make_unique<access::KeyStore>(*redis, settings.token_secret);
+      // The last use is written on a handler thread, never on gRPC's (best effort: a full
+      // queue skips it, and the next call a minute on tries again).
+      authenticator = std::make_unique<access::Authenticator>(
+          *keys, nullptr, [&handlers = executor](std::function<void()> work) {
+            handlers.Submit([work = std::move(work)] { work(); }).IgnoreError();
+          });
+    }
+  }
 
   const ServiceSpec& spec;
   ServerSettings& settings;
   logging::Logger& logger;
   prometheus::Registry& metrics;
-  store::Pool* redis;  // null unless the spec declares Redis
+  store::Pool* redis;                                    // null unless the spec declares Redis
+  std::unique_ptr<access::KeyStore> keys;                // likewise
+  std::unique_ptr<access::Authenticator> authenticator;  // likewise
   Executor& executor;
   SignalWatcher& signals;
   ShutdownSteps steps;
@@ -161,7 +183,15 @@ std::shared_ptr<grpc::ChannelCredentials> Application::ChannelCredentials() cons
   return tls::ChannelCredentials(settings_.tls);
 }
 
-Calls Application::calls() const { return Calls(executor_, settings_.deadlines, logger_); }
+Calls Application::calls() const {
+  if (parts_.authenticator == nullptr) Undeclared(logger_, "server::Resource::kRedis");
+  return Calls(executor_, settings_.deadlines, logger_, *parts_.authenticator);
+}
+
+access::KeyStore& Application::keys() const {
+  if (parts_.keys == nullptr) Undeclared(logger_, "server::Resource::kRedis");
+  return *parts_.keys;
+}
 
 bus::ConnectionOptions Application::BusConnection(std::string_view name) const {
   if (!settings_.amqp_url) Undeclared(logger_, "server::Resource::kBus");
@@ -248,6 +278,13 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
     logger.Error("not started", {{"error", std::string(status.message())}});
     parts.steps.Run(logger);
     return 1;
+  }
+  for (const auto& registration : parts.services) {
+    if (absl::Status declared = access::CheckDeclared(registration.name); !declared.ok()) {
+      logger.Error("not started", {{"error", std::string(declared.message())}});
+      parts.steps.Run(logger);
+      return 1;
+    }
   }
   settings.grpc.address = settings.grpc_address.ToString();
   settings.grpc.metrics = &registry;

@@ -15,15 +15,6 @@ namespace {
 constexpr std::size_t kMaxTenantLength = 63;
 constexpr std::size_t kMaxCorrelationIdLength = 128;
 
-// The single value of a metadata key; nullopt when absent, "" when given more than once (which
-// no well-behaved client does, and which must not let a caller pick between two tenants).
-std::optional<std::string> SingleValue(const Metadata& metadata, std::string_view key) {
-  auto [first, last] = metadata.equal_range(grpc::string_ref(key.data(), key.size()));
-  if (first == last) return std::nullopt;
-  if (std::next(first) != last) return std::string();
-  return std::string(first->second.data(), first->second.size());
-}
-
 std::optional<std::string> CorrelationIdProblem(std::string_view id) {
   if (id.empty()) return "must not be empty when given";
   if (id.size() > kMaxCorrelationIdLength) {
@@ -37,6 +28,13 @@ std::optional<std::string> CorrelationIdProblem(std::string_view id) {
 }
 
 }  // namespace
+
+std::optional<std::string> MetadataValue(const Metadata& metadata, std::string_view key) {
+  auto [first, last] = metadata.equal_range(grpc::string_ref(key.data(), key.size()));
+  if (first == last) return std::nullopt;
+  if (std::next(first) != last) return std::string();
+  return std::string(first->second.data(), first->second.size());
+}
 
 std::optional<std::string> TenantProblem(std::string_view tenant) {
   if (tenant.empty()) return "is required: the tenant this call acts for, e.g. 'holstebro'";
@@ -89,9 +87,11 @@ absl::StatusOr<CallContext> ParseCallContext(
     const DeadlinePolicy& policy, CallShape shape) {
   errors::Violations violations;
   CallContext call;
-  call.tenant = SingleValue(metadata, kTenantHeader).value_or("");
-  if (auto problem = TenantProblem(call.tenant)) violations.Add(kTenantHeader, *problem);
-  if (auto id = SingleValue(metadata, kCorrelationIdHeader)) {
+  if (auto tenant = MetadataValue(metadata, kTenantHeader)) {
+    if (auto problem = TenantProblem(*tenant)) violations.Add(kTenantHeader, *problem);
+    call.tenant = std::move(*tenant);
+  }
+  if (auto id = MetadataValue(metadata, kCorrelationIdHeader)) {
     if (auto problem = CorrelationIdProblem(*id)) violations.Add(kCorrelationIdHeader, *problem);
     call.correlation_id = std::move(*id);
   } else {

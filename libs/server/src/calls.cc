@@ -2,8 +2,10 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ipraktik/deadline/deadline.h"
+#include "ipraktik/errors/errors.h"
 #include "ipraktik/server/request_limits.h"
 
 namespace ipraktik::server {
@@ -29,12 +31,38 @@ std::string MethodName(std::string_view request_type) {
   return std::string(request_type);
 }
 
-Calls::Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger)
-    : executor_(executor), deadlines_(deadlines), logger_(std::move(logger)) {}
+Calls::Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger,
+             const access::Authenticator& authenticator)
+    : executor_(executor),
+      deadlines_(deadlines),
+      logger_(std::move(logger)),
+      authenticator_(&authenticator) {}
 
-absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context, CallShape shape) const {
+absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context,
+                                        const google::protobuf::Descriptor& request_type,
+                                        CallShape shape) const {
+  // Who calls comes first: a caller without a key learns nothing else about the call.
+  const google::protobuf::MethodDescriptor* method = access::MethodOf(request_type);
+  if (method == nullptr || access::AllowedRoles(*method).empty()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(MethodName(request_type.name()), " declares no roles that may call it"));
+  }
+  const Metadata& metadata = context.client_metadata();
+  auto caller =
+      authenticator_->Authenticate(*method, MetadataValue(metadata, access::kAuthorizationHeader),
+                                   MetadataValue(metadata, kTenantHeader));
+  if (!caller.ok()) return caller.status();
   auto call = ReadCallContext(context, deadlines_, shape);
-  if (call.ok() && call->expired()) {
+  if (!call.ok()) return call;
+  call->tenant = std::move(caller->tenant);
+  call->key_id = std::move(caller->key_id);
+  call->role = caller->role;
+  if (auto problem = TenantProblem(call->tenant)) {  // a participant's call without the header
+    errors::Violations violations;
+    violations.Add(kTenantHeader, *problem);
+    return violations.ToStatus("invalid request metadata");
+  }
+  if (call->expired()) {
     return absl::DeadlineExceededError("the call's deadline had passed when it arrived");
   }
   return call;
@@ -43,7 +71,7 @@ absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context, CallSh
 absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context,
                                         const google::protobuf::Message& request,
                                         CallShape shape) const {
-  auto call = Open(context, shape);
+  auto call = Open(context, *request.GetDescriptor(), shape);
   if (!call.ok()) return call;
   if (absl::Status limits = CheckRequestLimits(request); !limits.ok()) return limits;
   return call;

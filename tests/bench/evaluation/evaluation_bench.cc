@@ -25,6 +25,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "api_keys.h"
 #include "bench_service.h"
 #include "evaluation_store.h"
 #include "ipraktik/outbox/outbox.h"
@@ -44,20 +45,31 @@ using Stub = v1::EvaluationService::Stub;
 constexpr int kTenants = 5;
 constexpr int kPlacementsPerProgramme = 100;
 constexpr int kHostsPerProgramme = 10;
-constexpr char kSecret[] = "evaluation-bench-token-secret";
+// The service runs with the secret of the keys testing::MintKey makes (bench_service.cc).
+constexpr const char* kSecret = ::ipraktik::testing::kTestTokenSecret;
 const char* const kSectors[] = {"municipal", "regional", "state", "private"};
 const char* const kRegions[] = {"Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland",
                                 "Nordjylland"};
 
 std::string TenantOf(int programme) { return absl::StrCat("bench-", programme % kTenants); }
 
-// Every call's metadata, in one place (the tenant; an API key once calls need one).
-std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& tenant) {
+// Every call's metadata, in one place: the tenant (a participant's calls take it from the
+// header) and the API key (none for a participant's calls).
+std::unique_ptr<grpc::ClientContext> ContextFor(const std::string& tenant,
+                                                const std::string& key = "") {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + 60s);
   if (!tenant.empty()) context->AddMetadata("x-ipraktik-tenant", tenant);
+  if (!key.empty()) ::ipraktik::testing::AddKey(*context, key);
   return context;
 }
+
+// The keys the reports are read with: a coordinator of the first programme's tenant and the
+// national operator.
+struct ReportKeys {
+  std::string coordinator;
+  std::string operator_key;
+};
 
 // One participation to answer: its tenant, token and role.
 struct Invited {
@@ -204,12 +216,13 @@ struct ReportTimes {
   std::int64_t national_answers = 0;
 };
 
-ReportTimes TimeReports(Stub& stub) {
+ReportTimes TimeReports(Stub& stub, const ReportKeys& keys) {
   constexpr int kRuns = 5;
   ReportTimes times;
   auto tenant_report = [&](v1::GetEvaluationReportRequest request) {
     v1::GetEvaluationReportResponse response;
-    auto status = stub.GetEvaluationReport(ContextFor(TenantOf(0)).get(), request, &response);
+    auto status = stub.GetEvaluationReport(ContextFor(TenantOf(0), keys.coordinator).get(), request,
+                                           &response);
     if (!status.ok()) Fail("report: " + status.error_message());
   };
   v1::GetEvaluationReportRequest round;
@@ -221,7 +234,8 @@ ReportTimes TimeReports(Stub& stub) {
   times.tenant_ms = MedianMs(kRuns, [&] { tenant_report({}); });
   times.national_ms = MedianMs(kRuns, [&] {
     v1::GetNationalEvaluationReportResponse response;
-    auto status = stub.GetNationalEvaluationReport(ContextFor(TenantOf(0)).get(), {}, &response);
+    auto status =
+        stub.GetNationalEvaluationReport(ContextFor("", keys.operator_key).get(), {}, &response);
     if (!status.ok()) Fail("national report: " + status.error_message());
     times.national_answers = response.report().total().answers();
   });
@@ -249,15 +263,17 @@ int Main(int argc, char** argv) {
 
   ipraktik::testing::RedisServer redis;
   ipraktik::testing::RabbitMqServer rabbit;
-  const auto service = ipraktik::bench::StartBenchService(
-      "evaluation", redis, rabbit,
-      {{"IPRAKTIK_TOKEN_SECRET", kSecret}, {"IPRAKTIK_TIME_ZONE", "UTC"}});
+  const auto service = ipraktik::bench::StartBenchService("evaluation", redis, rabbit,
+                                                          {{"IPRAKTIK_TIME_ZONE", "UTC"}});
 
   // The participations, written by 4 threads through the service's store.
   const auto today = Today(absl::Now(), absl::UTCTimeZone());
   std::vector<Invited> invited;
+  ReportKeys keys;
   {
     store::Pool pool(store::Options{.host = "127.0.0.1", .port = redis.port(), .pool_size = 4});
+    keys.coordinator = ::ipraktik::testing::MintKey(pool, TenantOf(0));
+    keys.operator_key = ::ipraktik::testing::MintKey(pool, "national", v1::ACCESS_ROLE_OPERATOR);
     outbox::Outbox outbox(pool);
     EvaluationStore store(pool, outbox);
     constexpr int kSeeders = 4;
@@ -317,7 +333,7 @@ int Main(int argc, char** argv) {
   PrintRate("grpc.health.v1.Health/Check", 20'000, health_result);
   const LoopResult first = ClosedLoop(0, tenth, in_flight, submit);
   PrintRate("SubmitEvaluation, first tenth", tenth, first);
-  const ReportTimes at_tenth = TimeReports(*stub);
+  const ReportTimes at_tenth = TimeReports(*stub, keys);
   const LoopResult rest = ClosedLoop(tenth, all, in_flight, submit);
   PrintRate("SubmitEvaluation, the other nine tenths", all - tenth, rest);
   const LoopResult all_answers = {.seconds = first.seconds + rest.seconds,
@@ -326,7 +342,7 @@ int Main(int argc, char** argv) {
   std::printf(
       "answers/s / health checks/s: %.2f\n",
       (static_cast<double>(all) / all_answers.seconds) / (20'000.0 / health_result.seconds));
-  const ReportTimes at_all = TimeReports(*stub);
+  const ReportTimes at_all = TimeReports(*stub, keys);
   std::printf(
       "report time at %zu / at %zu answers: round %.2f, programme %.2f, tenant %.2f, national "
       "%.2f\n",

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "api_keys.h"
 #include "child_process.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/bus/admin.h"
@@ -59,9 +60,12 @@ void Check(const grpc::Status& status, const std::string& what) {
   if (!status.ok()) Fail(what + ": " + status.error_message());
 }
 
+// The coordinators' keys of every tenant (set once in main, before any call).
+ipraktik::testing::KeyRing* keys = nullptr;
+
 std::unique_ptr<grpc::ClientContext> Context(const std::string& tenant) {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("x-ipraktik-tenant", tenant);
+  ipraktik::testing::AddKey(*context, keys->Key(tenant));
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
   return context;
 }
@@ -254,13 +258,24 @@ int main(int argc, char** argv) {
 
   ipraktik::testing::RedisServer redis;
   ipraktik::testing::RabbitMqServer rabbit;
-  const std::map<std::string, std::string> common = {{"IPRAKTIK_REDIS_ADDRESS", redis.address()},
-                                                     {"IPRAKTIK_AMQP_URL", rabbit.url()}};
+  const std::map<std::string, std::string> common = {
+      {"IPRAKTIK_REDIS_ADDRESS", redis.address()},
+      {"IPRAKTIK_AMQP_URL", rabbit.url()},
+      {"IPRAKTIK_TOKEN_SECRET", ipraktik::testing::kTestTokenSecret}};
+  ipraktik::store::Pool keys_redis([&] {
+    ipraktik::store::Options pool;
+    pool.port = redis.port();
+    return pool;
+  }());
+  ipraktik::testing::KeyRing key_ring(keys_redis);
+  keys = &key_ring;
   int registration_port = 0;
   auto registration_process =
       Start("ipraktik-registration", common, redis.dir() / "registration.log", &registration_port);
   auto matching_env = common;
   matching_env["IPRAKTIK_REGISTRATION_ADDRESS"] = absl::StrCat("127.0.0.1:", registration_port);
+  matching_env["IPRAKTIK_REGISTRATION_API_KEY"] =
+      key_ring.Key("matching", ipraktik::v1::ACCESS_ROLE_SERVICE);
   int matching_port = 0;
   auto matching_process =
       Start("ipraktik-matching", matching_env, redis.dir() / "matching.log", &matching_port);
@@ -372,9 +387,10 @@ int main(int argc, char** argv) {
   std::printf("request -> published event: p50 %.0f ms, max %.0f ms, mean %.0f ms\n",
               Percentile(latencies, 0.5), Percentile(latencies, 1.0), latency_sum / n);
   std::printf("engine solve per round: mean %.1f ms (sum %.0f ms)\n", solve_sum / n, solve_sum);
-  std::printf("per job, mean: queued %.0f ms, worker (snapshot read, solve, result stored) %.0f ms, "
-              "finished -> published %.0f ms\n",
-              queued_ms / n, working_ms / n, publishing_ms / n);
+  std::printf(
+      "per job, mean: queued %.0f ms, worker (snapshot read, solve, result stored) %.0f ms, "
+      "finished -> published %.0f ms\n",
+      queued_ms / n, working_ms / n, publishing_ms / n);
   std::printf(
       "overhead: mean request->published / mean engine solve = %.1f; "
       "engine share of 2 workers' wall time = %.1f %%\n",

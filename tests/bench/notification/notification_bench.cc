@@ -219,9 +219,11 @@ int Main() {
   auto began = SteadyClock::now();
   server::Executor handlers;
   logging::Logger logger("notification", logging::Level::kWarning);
-  auto app =
-      NotificationApp::Start(settings_for_app, pool, nullptr, logger,
-                             server::Calls(handlers, {}, logger), [] { return absl::Now(); });
+  access::KeyStore keys(pool, "unused");  // its gRPC API is not called here
+  access::Authenticator authenticator(keys);
+  auto app = NotificationApp::Start(settings_for_app, pool, nullptr, logger,
+                                    server::Calls(handlers, {}, logger, authenticator),
+                                    [] { return absl::Now(); });
   Check(app.status(), "starting the service");
   bus::ConsumerOptions consumer_options = (*app)->consumer_options();
   consumer_options.connection = connection("consumer");

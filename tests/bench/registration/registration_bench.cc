@@ -283,6 +283,14 @@ int Main(int argc, char** argv) {
   auto channel = ipraktik::bench::BenchChannel(started.address);
   auto stub = v1::RegistrationService::NewStub(channel);
   grpc::GenericStub generic(channel);
+  ipraktik::store::Pool keys_redis([&] {
+    ipraktik::store::Options options;
+    options.port = redis.port();
+    return options;
+  }());
+  ipraktik::testing::KeyRing keys(keys_redis);
+  testing::KeysForContexts contexts(keys);
+  const std::string partner_key = keys.Key(kTenant, ipraktik::v1::ACCESS_ROLE_PARTNER);
   // The round the sign-ups go to: open, one published offer, and the interns' own workplace.
   LocalRound round =
       MakeLocalRound(*stub, kTenant, DaysFromToday(30), DaysFromToday(40), DaysFromToday(41));
@@ -301,7 +309,7 @@ int Main(int argc, char** argv) {
       v1::SignUpResponse response;
     };
     auto call = std::make_shared<Call>();
-    call->context.AddMetadata("x-ipraktik-tenant", kTenant);
+    ipraktik::testing::AddKey(call->context, partner_key);
     long person = next_person++;
     v1::SignUpRequest& request = call->request;
     request.set_round_id(round.round.round_id());

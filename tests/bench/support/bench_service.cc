@@ -5,6 +5,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "api_keys.h"
 #include "grpcpp/create_channel.h"
 
 namespace ipraktik::bench {
@@ -20,6 +21,8 @@ BenchService StartBenchService(const std::string& name, const testing::RedisServ
       {"IPRAKTIK_REDIS_ADDRESS", redis.address()},
       {"IPRAKTIK_AMQP_URL", rabbit.url()},
       {"IPRAKTIK_LOG_LEVEL", "info"},
+      // The secret of the keys testing::MintKey makes.
+      {"IPRAKTIK_TOKEN_SECRET", testing::kTestTokenSecret},
   };
   for (const auto& [variable, value] : extra_environment) environment[variable] = value;
   BenchService service;

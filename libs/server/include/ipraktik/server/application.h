@@ -43,6 +43,7 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/support/config.h"
+#include "ipraktik/access/key_store.h"
 #include "ipraktik/bus/options.h"
 #include "ipraktik/config/config.h"
 #include "ipraktik/logging/logger.h"
@@ -101,6 +102,9 @@ struct ServerSettings {
   std::optional<store::Options>
       redis;  // host, port, password, pool size; the rest store's defaults
   std::optional<std::string> amqp_url;
+  // IPRAKTIK_TOKEN_SECRET: the key of the HMAC digests stored instead of API keys and personal
+  // links' tokens (a development default when unset; docs/security.md).
+  std::string token_secret;
 };
 
 ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spec);
@@ -140,11 +144,15 @@ class Application {
   const DeadlinePolicy& deadlines() const { return settings_.deadlines; }
   // The shell every gRPC handler runs in (calls.h), on the process's one handler executor
   // (IPRAKTIK_HANDLER_THREADS, IPRAKTIK_HANDLER_QUEUE), which drains after the gRPC server
-  // stopped and before the shutdown steps run.
+  // stopped and before the shutdown steps run; it authenticates every call against keys().
+  // Only when the spec declares Resource::kRedis (where the keys are).
   Calls calls() const;
+  // The API keys (in Redis, under IPRAKTIK_TOKEN_SECRET's digests). Only with Resource::kRedis.
+  access::KeyStore& keys() const;
 
   // Serves service (not owned; it must outlive the application) under its full gRPC name,
-  // which is also its health check name. Only during Service::Start.
+  // which is also its health check name. Only during Service::Start. The process does not start
+  // when an RPC of the service declares no roles (access::CheckDeclared).
   void AddGrpcService(std::string name, grpc::Service* service);
   // A step of the shutdown, run after the gRPC server stopped, last registered first.
   void OnShutdown(std::string name, std::function<void()> step);

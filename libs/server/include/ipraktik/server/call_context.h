@@ -1,9 +1,9 @@
 #pragma once
 
-// Who a gRPC call acts for and how long it may take: the ONE place that reads the caller's
-// tenant and correlation id from request metadata, called by the call shell (calls.h,
-// Calls::Open) for every call. API-key authentication will replace the tenant header here, and
-// nowhere else.
+// Who a gRPC call acts for and how long it may take: the ONE place that reads request metadata,
+// called by the call shell (calls.h, Calls::Open) for every call. The tenant comes from the
+// caller's API key (libs/access, applied in Calls::Open); the x-ipraktik-tenant header only names
+// the tenant an operator or service key acts in, or a participant's call's tenant.
 
 #include <chrono>
 #include <map>
@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/string_ref.h"
+#include "ipraktik/v1/access.pb.h"
 
 namespace ipraktik::server {
 
@@ -39,6 +40,11 @@ struct CallContext {
   // 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit: it becomes
   // part of every store key (the hash tag in "ipraktik:{tenant}:...").
   std::string tenant;
+  // The API key the call was made with (its non-secret id, for logs and the audit log), and the
+  // key's role; an empty key_id and ACCESS_ROLE_PARTICIPANT for a participant's call, whose token
+  // in the request is its authority.
+  std::string key_id;
+  v1::AccessRole role = v1::ACCESS_ROLE_UNSPECIFIED;
   // The caller's x-correlation-id, or a new random one when it sent none.
   std::string correlation_id;
   // When work for this call should be finished (see DeadlinePolicy); for a stream the client
@@ -54,9 +60,9 @@ struct CallContext {
       std::chrono::system_clock::time_point start) const;
 };
 
-// Reads the call's tenant, correlation id and deadline, and echoes the correlation id to the
-// caller in the response's initial metadata. A missing or malformed tenant, or a malformed
-// correlation id, is INVALID_ARGUMENT with a field violation naming the header.
+// Reads the call's tenant header (when sent; tenant is "" otherwise), correlation id and deadline,
+// and echoes the correlation id to the caller in the response's initial metadata. A malformed
+// tenant header or correlation id is INVALID_ARGUMENT with a field violation naming the header.
 absl::StatusOr<CallContext> ReadCallContext(grpc::ServerContextBase& context,
                                             const DeadlinePolicy& policy,
                                             CallShape shape = CallShape::kUnary);
@@ -68,6 +74,9 @@ absl::StatusOr<CallContext> ParseCallContext(
     const Metadata& metadata, std::chrono::system_clock::time_point now,
     std::optional<std::chrono::system_clock::time_point> client_deadline,
     const DeadlinePolicy& policy, CallShape shape = CallShape::kUnary);
+// The single value of a metadata key; nullopt when absent, "" when given more than once (which
+// no well-behaved client does, and which must not let a caller pick between two values).
+std::optional<std::string> MetadataValue(const Metadata& metadata, std::string_view key);
 // nullopt when the tenant is acceptable, otherwise what is wrong with it.
 std::optional<std::string> TenantProblem(std::string_view tenant);
 // A unary call's deadline (see DeadlinePolicy).

@@ -1,11 +1,12 @@
 #pragma once
 
-// The one shell every gRPC handler of every service runs in. It reads who the call acts for and
-// its deadline (ReadCallContext; API-key authentication will sit in Open, the one door every call
-// passes), hands the domain call to the service's bounded Executor so that gRPC's callback threads
-// never block on Redis, RabbitMQ or another service, runs it under the call's deadline (so the
-// store and the bus do not wait past it, libs/deadline), finishes the call with the result and
-// logs the faults that are the server's, with one list of codes (IsServerFault).
+// The one shell every gRPC handler of every service runs in. It decides who the call acts for
+// (Open: the API key of its "authorization: Bearer" metadata against the roles the RPC declares
+// in its .proto, libs/access; the one door every call passes) and its deadline, hands the domain
+// call to the service's bounded Executor so that gRPC's callback threads never block on Redis,
+// RabbitMQ or another service, runs it under the call's deadline (so the store and the bus do not
+// wait past it, libs/deadline), finishes the call with the result and logs the faults that are the
+// server's, with one list of codes (IsServerFault).
 //
 //   Reactor* GetRound(Context* context, const v1::GetRoundRequest* request,
 //                     v1::GetRoundResponse* response) override {
@@ -27,9 +28,11 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
+#include "ipraktik/access/authenticator.h"
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/call_context.h"
@@ -53,14 +56,24 @@ class Calls {
   // deadline passed before a worker was free) on whichever thread found out.
   using Step = absl::AnyInvocable<void(absl::Status ready) &&>;
 
-  // executor must outlive this and every call started through it.
-  Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger);
+  // executor and authenticator must outlive this and every call started through it.
+  Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger,
+        const access::Authenticator& authenticator);
 
-  // The start of every call: its tenant, correlation id and deadline (INVALID_ARGUMENT for bad
-  // metadata; DEADLINE_EXCEEDED when the deadline passed before the call arrived). Streams open
-  // with CallShape::kStream: their deadline applies per step (DeadlinePolicy).
+  // The start of every call of the RPC that takes request_type: who calls (UNAUTHENTICATED
+  // without a valid key, PERMISSION_DENIED for a role the RPC does not declare; see
+  // access::Authenticator), its tenant (the key's), correlation id and deadline
+  // (INVALID_ARGUMENT for bad metadata; DEADLINE_EXCEEDED when the deadline passed before the
+  // call arrived). Streams open with CallShape::kStream: their deadline applies per step
+  // (DeadlinePolicy).
   absl::StatusOr<CallContext> Open(grpc::ServerContextBase& context,
+                                   const google::protobuf::Descriptor& request_type,
                                    CallShape shape = CallShape::kUnary) const;
+  template <typename Request>
+  absl::StatusOr<CallContext> Open(grpc::ServerContextBase& context,
+                                   CallShape shape = CallShape::kUnary) const {
+    return Open(context, *Request::descriptor(), shape);
+  }
 
   // Open for a call with a request, which must also keep to the limits every request keeps
   // (CheckRequestLimits, request_limits.h): an oversized one is refused before any lookup.
@@ -168,6 +181,7 @@ class Calls {
   Executor& executor_;
   DeadlinePolicy deadlines_;
   logging::Logger logger_;
+  const access::Authenticator* authenticator_;
 };
 
 }  // namespace ipraktik::server
