@@ -28,8 +28,9 @@ std::string MethodName(std::string_view request_type) {
   return std::string(request_type);
 }
 
-Calls::Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger)
-    : executor_(executor), deadlines_(deadlines), logger_(std::move(logger)) {}
+Calls::Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger,
+             const CallGuard* guard)
+    : executor_(executor), deadlines_(deadlines), logger_(std::move(logger)), guard_(guard) {}
 
 absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context, CallShape shape) const {
   auto call = ReadCallContext(context, deadlines_, shape);

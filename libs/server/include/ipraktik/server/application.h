@@ -46,6 +46,7 @@
 #include "ipraktik/bus/options.h"
 #include "ipraktik/config/config.h"
 #include "ipraktik/logging/logger.h"
+#include "ipraktik/ratelimit/ratelimit.h"
 #include "ipraktik/server/call_context.h"
 #include "ipraktik/server/calls.h"
 #include "ipraktik/server/executor.h"
@@ -97,6 +98,8 @@ struct ServerSettings {
   std::optional<store::Options>
       redis;  // host, port, password, pool size; the rest store's defaults
   std::optional<std::string> amqp_url;
+  // Each caller's rate limit (call_guard.h); only with Redis, where the buckets live.
+  ratelimit::Limit rate_limit;
 };
 
 ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spec);

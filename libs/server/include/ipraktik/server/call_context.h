@@ -46,6 +46,12 @@ struct CallContext {
   std::chrono::system_clock::time_point deadline;
   // Streams only: how long each step may take from its start, within deadline.
   std::optional<std::chrono::milliseconds> step_timeout;
+  // The id (not the secret) of the caller's API key and its role, for rate limits and the audit
+  // log; empty until API-key authentication fills them in.
+  std::string key_id;
+  std::string role;
+  // Where the call came from, as gRPC reports it ("ipv4:10.0.0.7:51234"), for the audit log.
+  std::string peer;
 
   bool expired() const { return std::chrono::system_clock::now() >= deadline; }
   // The deadline of a step of this call starting at `start`: deadline for a unary call,
@@ -54,7 +60,7 @@ struct CallContext {
       std::chrono::system_clock::time_point start) const;
 };
 
-// Reads the call's tenant, correlation id and deadline, and echoes the correlation id to the
+// Reads the call's tenant, correlation id, deadline and peer, and echoes the correlation id to the
 // caller in the response's initial metadata. A missing or malformed tenant, or a malformed
 // correlation id, is INVALID_ARGUMENT with a field violation naming the header.
 absl::StatusOr<CallContext> ReadCallContext(grpc::ServerContextBase& context,
