@@ -1,8 +1,10 @@
-// ipraktik-registration: the registration API (RegistrationService) on the shared process
-// skeleton of libs/server, with the outbox relay that publishes its events to RabbitMQ and the
-// consumer of published matchings (the round moves to PUBLISHED).
+// ipraktik-registration: the registration API (RegistrationService) and the audit log's
+// (AuditService) on the shared process skeleton of libs/server, with the outbox relay that
+// publishes its events to RabbitMQ and the consumer of published matchings (the round moves to
+// PUBLISHED).
 #include <memory>
 
+#include "audit_service.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/application.h"
 #include "ipraktik/server/event_consumer.h"
@@ -36,6 +38,8 @@ class Registration : public server::Service {
                                                      .metrics = &app.metrics()});
     service_ = std::make_unique<registration::RegistrationServiceImpl>(*registrar_, app.calls());
     app.AddGrpcService("ipraktik.v1.RegistrationService", service_.get());
+    audit_ = std::make_unique<registration::AuditServiceImpl>(app.redis(), app.calls());
+    app.AddGrpcService("ipraktik.v1.AuditService", audit_.get());
     if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
     published_ = registration::MatchingPublishedRouter(*registrar_, app.redis(), &app.metrics());
     bus::ConsumerOptions consumer;
@@ -50,6 +54,7 @@ class Registration : public server::Service {
   std::unique_ptr<registration::RegistrationRepository> repository_;
   std::unique_ptr<registration::Registrar> registrar_;
   std::unique_ptr<registration::RegistrationServiceImpl> service_;
+  std::unique_ptr<registration::AuditServiceImpl> audit_;
   std::unique_ptr<server::EventRouter> published_;
 };
 

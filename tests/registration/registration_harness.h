@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "audit_service.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
@@ -25,10 +26,12 @@
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/outbox/relay.h"
+#include "ipraktik/server/call_guard.h"
 #include "ipraktik/server/event_consumer.h"
 #include "ipraktik/server/event_router.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/store/pool.h"
+#include "ipraktik/v1/audit.grpc.pb.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
 #include "local_servers.h"
 #include "matching_published.h"
@@ -79,6 +82,7 @@ class InProcessRegistration {
   ~InProcessRegistration();
 
   std::unique_ptr<v1::RegistrationService::Stub> NewStub() const;
+  std::unique_ptr<v1::AuditService::Stub> NewAuditStub() const;
   Registrar& registrar() { return *registrar_; }
   store::Pool& redis() { return *redis_; }
   prometheus::Registry& metrics() { return metrics_; }
@@ -94,7 +98,9 @@ class InProcessRegistration {
   std::unique_ptr<RegistrationRepository> repository_;
   std::unique_ptr<Registrar> registrar_;
   std::unique_ptr<server::Executor> handlers_;
+  std::unique_ptr<server::CallGuard> guard_;  // the audit log; no rate limit
   std::unique_ptr<RegistrationServiceImpl> service_;
+  std::unique_ptr<AuditServiceImpl> audit_;
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<bus::Publisher> publisher_;
   std::unique_ptr<outbox::Relay> relay_;
