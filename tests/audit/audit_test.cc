@@ -7,10 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <set>
-#include <sstream>
-
-#include "csv.h"
+#include "csv_rows.h"
 #include "ipraktik/audit/declaration.h"
 #include "probe.pb.h"
 #include "redis_test.h"
@@ -156,15 +153,11 @@ TEST_F(AuditLogTest, TheCsvExportParses) {
   auto page = log_->List("holstebro", {});
   ASSERT_TRUE(page.ok());
   page->entries[0].correlation_id = "with, a comma and \"quotes\"";
-  std::istringstream csv(ToCsv(page->entries));
-  cli::CsvReader reader(csv);
-  std::vector<std::vector<std::string>> rows;
-  while (true) {
-    auto record = reader.Next();
-    ASSERT_TRUE(record.ok()) << record.status();
-    if (!record->has_value()) break;
-    rows.push_back((*record)->fields);
-  }
+  // What a spreadsheet would run as a formula stays text.
+  page->entries[1].correlation_id = "=HYPERLINK(\"https://evil.example\")";
+  auto parsed = ipraktik::testing::CsvRows(ToCsv(page->entries));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const auto& rows = *parsed;
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_THAT(rows[0], ElementsAre("id", "time", "kind", "method", "key_id", "role", "object_ids",
                                    "peer", "correlation_id", "outcome"));
@@ -172,7 +165,7 @@ TEST_F(AuditLogTest, TheCsvExportParses) {
   EXPECT_EQ(rows[1][2], "personal_read");
   EXPECT_EQ(rows[1][6], "participant_id=p-1;round_id=r-1");
   EXPECT_EQ(rows[1][8], "with, a comma and \"quotes\"");
-  EXPECT_EQ(rows[2][8], "c-0");
+  EXPECT_EQ(rows[2][8], "'=HYPERLINK(\"https://evil.example\")");
   absl::Time time;
   std::string error;
   ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, rows[2][1], &time, &error)) << error;

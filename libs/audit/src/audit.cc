@@ -126,6 +126,16 @@ bool Matches(const Entry& entry, const Query& query) {
                      [&](const ObjectId& id) { return id.second == query.object_id; });
 }
 
+// A field a spreadsheet will not run as a formula: ids come from callers, and a refused call's
+// ids are recorded too, so "=HYPERLINK(...)" as a participant id is possible. A leading
+// = + - @ tab or CR gets a ' before it (OWASP's advice for CSV injection).
+std::string Inert(std::string field) {
+  if (!field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string::npos) {
+    field.insert(field.begin(), '\'');
+  }
+  return field;
+}
+
 }  // namespace
 
 std::vector<ObjectId> ObjectIdsOf(const Message& request) {
@@ -211,7 +221,7 @@ std::string ToCsv(const std::vector<Entry>& entries) {
         entry.peer,
         entry.correlation_id,
         entry.outcome};
-    for (auto& field : fields) field = text::CsvField(field);
+    for (auto& field : fields) field = text::CsvField(Inert(field));
     absl::StrAppend(&csv, absl::StrJoin(fields, ","), "\r\n");
   }
   return csv;

@@ -95,7 +95,8 @@ class Log {
 
 // The entries as CSV (RFC 4180, CRLF line ends) with a header line: id, time (RFC 3339, UTC),
 // kind, method, key_id, role, object_ids ("name=value" joined by ';'), peer, correlation_id,
-// outcome.
+// outcome. A field that starts with = + - @ tab or CR gets a ' in front, so a spreadsheet shows it
+// as text instead of running it as a formula.
 std::string ToCsv(const std::vector<Entry>& entries);
 
 }  // namespace ipraktik::audit
