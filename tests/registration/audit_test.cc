@@ -2,13 +2,12 @@
 // erasing them are recorded by the call shell from the RPCs' declarations (with the key id, the
 // method, the participant's id, the peer and the correlation id), a refused read is recorded
 // with its outcome and never as a success, AuditService lists and exports the entries (the CSV
-// parses), and nothing in the log names the person: after the erasure only their id remains.
+// parses), nothing in the log names the person (after the erasure only their id remains), and a
+// snapshot export stream is one entry with how it ended.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sstream>
-
-#include "csv.h"
+#include "csv_rows.h"
 #include "registration_harness.h"
 
 namespace ipraktik::registration::testing {
@@ -154,21 +153,44 @@ TEST_F(AuditTest, TheExportIsCsvThatParses) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(exported.entry_count(), 2);
   EXPECT_TRUE(exported.next_page_token().empty());
-  std::istringstream csv(exported.csv());
-  cli::CsvReader reader(csv);
-  std::vector<std::vector<std::string>> rows;
-  while (true) {
-    auto record = reader.Next();
-    ASSERT_TRUE(record.ok()) << record.status();
-    if (!record->has_value()) break;
-    rows.push_back((*record)->fields);
-  }
+  auto parsed = ipraktik::testing::CsvRows(exported.csv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const auto& rows = *parsed;
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0][8], "correlation_id");
   EXPECT_EQ(rows[1][8], "read-2");
   EXPECT_EQ(rows[2][8], "read-1");
   EXPECT_EQ(rows[1][3], "/ipraktik.v1.RegistrationService/GetParticipant");
   EXPECT_EQ(rows[1][6], "participant_id=" + simon);
+}
+
+TEST_F(AuditTest, ASnapshotExportIsOnRecordOnceWithItsOutcome) {
+  auto local =
+      MakeLocalRound(*stub_, kTenant, DaysFromToday(30), DaysFromToday(40), DaysFromToday(45));
+  v1::TransitionRoundRequest close;  // MakeLocalRound opened it
+  close.set_round_id(local.round.round_id());
+  close.set_state(v1::ROUND_STATE_CLOSED);
+  MustCall(*stub_, &Stub::TransitionRound, close, kTenant);
+  v1::ExportRoundSnapshotRequest request;
+  request.set_round_id(local.round.round_id());
+  auto context = ContextFor(kTenant, "export-1");
+  auto reader = stub_->ExportRoundSnapshot(context.get(), request);
+  v1::ExportRoundSnapshotResponse message;
+  int messages = 0;
+  while (reader->Read(&message)) ++messages;
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_GE(messages, 2);  // a header and a trailer at least
+
+  v1::ListAuditEntriesRequest exports;
+  exports.mutable_filter()->set_method("/ipraktik.v1.RegistrationService/ExportRoundSnapshot");
+  auto listed = List(exports);
+  ASSERT_EQ(listed.entries_size(), 1);  // one entry for the whole stream
+  EXPECT_EQ(listed.entries(0).kind(), v1::AUDIT_KIND_PERSONAL_READ);
+  EXPECT_EQ(listed.entries(0).correlation_id(), "export-1");
+  EXPECT_EQ(listed.entries(0).outcome(), "OK");
+  ASSERT_EQ(listed.entries(0).object_ids_size(), 1);
+  EXPECT_EQ(listed.entries(0).object_ids(0).field(), "round_id");
+  EXPECT_EQ(listed.entries(0).object_ids(0).id(), local.round.round_id());
 }
 
 TEST_F(AuditTest, ABadFilterIsNamed) {

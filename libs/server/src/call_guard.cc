@@ -15,11 +15,11 @@ namespace ipraktik::server {
 ratelimit::Limit ReadRateLimit(config::Reader& reader) {
   ratelimit::Limit limit;
   limit.per_second = static_cast<int>(
-      reader.Int("IPRAKTIK_RATE_LIMIT_PER_SECOND", 50, 0, 1'000'000,
+      reader.Int("IPRAKTIK_RATE_LIMIT_PER_SECOND", 100, 0, 1'000'000,
                  "Calls per second each caller (API key; the tenant before keys) may make to "
                  "this service, shared by all its replicas; 0 turns the limit off."));
   limit.burst = static_cast<int>(
-      reader.Int("IPRAKTIK_RATE_LIMIT_BURST", 100, 1, 1'000'000,
+      reader.Int("IPRAKTIK_RATE_LIMIT_BURST", 200, 1, 1'000'000,
                  "Calls a caller may make at once before the per-second rate applies."));
   return limit;
 }
@@ -106,6 +106,8 @@ absl::Status CallGuard::Record(const CallContext& call, const google::protobuf::
 absl::Status Calls::Admit(const CallContext& call) const {
   return guard_ == nullptr ? absl::OkStatus() : guard_->Admit(call);
 }
+
+bool Calls::Limits() const { return guard_ != nullptr && guard_->limits(); }
 
 absl::Status Calls::Record(const CallContext& call, const google::protobuf::Message& request,
                            const absl::Status& outcome) const {

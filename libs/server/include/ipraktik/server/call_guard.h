@@ -60,6 +60,8 @@ class CallGuard {
   // Before the domain call, on a handler thread: OK, or RESOURCE_EXHAUSTED with a RetryInfo
   // delay when the caller's bucket is empty.
   absl::Status Admit(const CallContext& call) const;
+  // Whether Admit may refuse a call (the limit is on).
+  bool limits() const { return limiter_.limit().enabled(); }
 
   // After the domain call of request ended with outcome: the audit entry, when request's RPC
   // declares one. Not OK only when a successful personal read could not be recorded.

@@ -139,12 +139,13 @@ class Calls {
     auto done = [this, reactor, request, response, call = *call](absl::StatusOr<Response> result) {
       Finish<Request>(reactor, call, response, Audited(call, *request, std::move(result)));
     };
-    if (guard_ == nullptr) {
+    if (!Limits()) {
       if (absl::Status taken = start(*call, *request, done); !taken.ok()) done(taken);
       return reactor;
     }
-    // The rate limit asks Redis: on a handler thread, not gRPC's. A refusal is no domain call's
-    // outcome, so it is not audited.
+    // The rate limit asks Redis: on a handler thread, not gRPC's (one hop through the executor
+    // before the call goes where it goes). A refusal is no domain call's outcome, so it is not
+    // audited.
     Run(*call, [this, reactor, request, response, call = *call, start = std::move(start),
                 done = std::move(done)](absl::Status ready) mutable {
       if (ready.ok()) ready = Admit(call);
@@ -171,10 +172,13 @@ class Calls {
     reactor->Finish(grpc::Status::OK);
   }
 
-  // The guard's rate limit (OK without a guard), see call_guard.h.
+  // The guard's rate limit (OK without a guard), see call_guard.h; streams call it in their first
+  // step. Limits(): whether Admit may refuse (a guard with a limit).
   absl::Status Admit(const CallContext& call) const;
+  bool Limits() const;
   // The domain call's result after the guard recorded it in the audit log when its RPC declares
-  // that (call_guard.h): the result, or why a personal read is not answered.
+  // that (call_guard.h): the result, or why a personal read is not answered. Streams call Record
+  // when they end.
   template <typename Response>
   absl::StatusOr<Response> Audited(const CallContext& call,
                                    const google::protobuf::Message& request,
