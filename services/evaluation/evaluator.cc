@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "intake.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/model_proto/model_proto.h"
+#include "ipraktik/text/text.h"
 #include "ipraktik/tokens/tokens.h"
 
 namespace ipraktik::evaluation {
@@ -197,10 +197,6 @@ v1::EvaluationReportRow ToProto(const GroupFigures& g) {
   return row;
 }
 
-std::string CsvField(const std::string& text) {
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
-}
-
 std::string CsvLine(const v1::EvaluationReportRow& row, bool total) {
   std::string role = total ? "total" : row.role() == v1::EVALUATION_ROLE_HOST ? "host" : "intern";
   std::vector<std::string> fields = {role,
@@ -227,7 +223,7 @@ std::string CsvLine(const v1::EvaluationReportRow& row, bool total) {
     fields.push_back(row.ideas_hidden() ? "true" : "false");
     fields.push_back(absl::StrJoin(row.ideas(), "\n"));
   }
-  for (auto& field : fields) field = CsvField(field);
+  for (auto& field : fields) field = text::CsvField(field);
   return absl::StrCat(absl::StrJoin(fields, ","), "\r\n");
 }
 

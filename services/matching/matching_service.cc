@@ -18,7 +18,7 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
   ResultReactor(Coordinator& coordinator, const server::Calls& calls,
                 absl::StatusOr<server::CallContext> call,
                 const v1::GetMatchingResultRequest& request)
-      : coordinator_(coordinator), calls_(calls) {
+      : coordinator_(coordinator), calls_(calls), request_(request) {
     if (!call.ok()) {
       Finish(rpc_status::ToGrpcStatus(call.status()));
       return;
@@ -27,8 +27,10 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
     caller_ = CallerOf(call_);
     calls_.RunOr(
         call_,
-        [this, request = &request] {
-          auto job = coordinator_.ResultOf(caller_, *request);
+        [this] {
+          if (absl::Status admitted = calls_.Admit(call_); !admitted.ok()) return End(admitted);
+          admitted_ = true;
+          auto job = coordinator_.ResultOf(caller_, request_);
           if (!job.ok()) return End(job.status());
           job_ = *std::move(job);
           WriteNext();
@@ -38,7 +40,7 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+      End(absl::CancelledError("the client went away"));
       return;
     }
     calls_.RunOr(
@@ -51,7 +53,7 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
   // On a handler thread: reads the next part and starts writing it.
   void WriteNext() {
     if (next_ >= job_.result_parts) {
-      Finish(grpc::Status::OK);
+      End(absl::OkStatus());
       return;
     }
     auto part = coordinator_.ResultPart(caller_, job_, next_++);
@@ -63,7 +65,13 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
     StartWrite(&message_);
   }
 
-  void End(const absl::Status& status) {
+  // On a handler thread (the audit entry its RPC declares goes to Redis, with how it ended).
+  void End(absl::Status status) {
+    if (admitted_) {
+      if (absl::Status recorded = calls_.Record(call_, request_, status); !recorded.ok()) {
+        status = recorded;
+      }
+    }
     calls_.LogServerFault(call_, v1::GetMatchingResultRequest::descriptor()->name(), status);
     Finish(rpc_status::ToGrpcStatus(status));
   }
@@ -71,6 +79,8 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
   Coordinator& coordinator_;
   const server::Calls& calls_;
   server::CallContext call_;
+  const v1::GetMatchingResultRequest& request_;  // gRPC keeps it until OnDone
+  bool admitted_ = false;
   Caller caller_;
   jobs::JobRecord job_;
   int next_ = 0;

@@ -1,8 +1,10 @@
-// ipraktik-registration: the registration API (RegistrationService) on the shared process
-// skeleton of libs/server, with the outbox relay that publishes its events to RabbitMQ and the
-// consumer of published matchings (the round moves to PUBLISHED).
+// ipraktik-registration: the registration API (RegistrationService) and the audit log's
+// (AuditService) on the shared process skeleton of libs/server, with the outbox relay that
+// publishes its events to RabbitMQ and the consumer of published matchings (the round moves to
+// PUBLISHED).
 #include <memory>
 
+#include "audit_service.h"
 #include "ipraktik/access/key_administration.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/server/application.h"
@@ -41,6 +43,8 @@ class Registration : public server::Service {
     key_administration_ = std::make_unique<access::KeyAdministration>(app.keys());
     keys_ = std::make_unique<registration::KeyServiceImpl>(*key_administration_, app.calls());
     app.AddGrpcService("ipraktik.v1.KeyService", keys_.get());
+    audit_ = std::make_unique<registration::AuditServiceImpl>(app.redis(), app.calls());
+    app.AddGrpcService("ipraktik.v1.AuditService", audit_.get());
     if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
     published_ = registration::MatchingPublishedRouter(*registrar_, app.redis(), &app.metrics());
     bus::ConsumerOptions consumer;
@@ -57,6 +61,7 @@ class Registration : public server::Service {
   std::unique_ptr<registration::RegistrationServiceImpl> service_;
   std::unique_ptr<access::KeyAdministration> key_administration_;
   std::unique_ptr<registration::KeyServiceImpl> keys_;
+  std::unique_ptr<registration::AuditServiceImpl> audit_;
   std::unique_ptr<server::EventRouter> published_;
 };
 

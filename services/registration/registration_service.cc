@@ -60,6 +60,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
     Caller caller = CallerOf(call_);
     if (first_) {
       first_ = false;
+      // The whole stream is one call of the caller's rate limit.
+      if (absl::Status admitted = calls_.Admit(call_); !admitted.ok()) return admitted;
       round_id_ = request_.round_id();
       if (absl::Status status = registrar_.StartImport(caller, round_id_); !status.ok()) {
         return status;
@@ -85,7 +87,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
   ExportReactor(Registrar& registrar, const server::Calls& calls,
                 absl::StatusOr<server::CallContext> call,
                 const v1::ExportRoundSnapshotRequest& request)
-      : registrar_(registrar), calls_(calls) {
+      : registrar_(registrar), calls_(calls), request_(request) {
     if (!call.ok()) {
       End(call.status());
       return;
@@ -93,8 +95,10 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
     call_ = *std::move(call);
     calls_.RunOr(
         call_,
-        [this, request = &request] {
-          auto exporter = registrar_.StartExport(CallerOf(call_), *request);
+        [this] {
+          if (absl::Status admitted = calls_.Admit(call_); !admitted.ok()) return End(admitted);
+          admitted_ = true;
+          auto exporter = registrar_.StartExport(CallerOf(call_), request_);
           if (!exporter.ok()) return End(exporter.status());
           exporter_ = *std::move(exporter);
           WriteNext();
@@ -128,7 +132,14 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
     }
   }
 
-  void End(const absl::Status& status) {
+  // On a handler thread once the call was admitted (the audit entry goes to Redis).
+  void End(absl::Status status) {
+    if (admitted_) {
+      // The audit entry its RPC declares, with how the export ended.
+      if (absl::Status recorded = calls_.Record(call_, request_, status); !recorded.ok()) {
+        status = recorded;
+      }
+    }
     registrar_.RecordExport(status.ok());
     if (!status.ok() && exporter_ != nullptr) {
       calls_.LoggerFor(call_).Warning(
@@ -141,6 +152,8 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportRoundSnaps
   Registrar& registrar_;
   const server::Calls& calls_;
   server::CallContext call_;
+  const v1::ExportRoundSnapshotRequest& request_;  // gRPC keeps it until OnDone
+  bool admitted_ = false;
   std::unique_ptr<SnapshotExport> exporter_;
   v1::ExportRoundSnapshotResponse message_;
   int messages_ = 0;

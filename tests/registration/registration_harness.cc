@@ -48,10 +48,16 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   logging::Logger logger("registration-test", logging::Level::kWarning);
   harness.handlers.metrics = &metrics_;
   handlers_ = std::make_unique<server::Executor>(harness.handlers);
-  service_ = std::make_unique<RegistrationServiceImpl>(
-      *registrar_, server::Calls(*handlers_, harness.deadlines, logger, *authenticator_));
+  guard_ = std::make_unique<server::CallGuard>(
+      *redis_,
+      server::CallGuard::Options{.service = "registration", .limit = {}, .metrics = &metrics_},
+      logger);
+  server::Calls calls(*handlers_, harness.deadlines, logger, *authenticator_, guard_.get());
+  service_ = std::make_unique<RegistrationServiceImpl>(*registrar_, calls);
+  audit_ = std::make_unique<AuditServiceImpl>(*redis_, calls);
   auto server = server::GrpcServer::Start({.address = "127.0.0.1:0", .metrics = &metrics_},
-                                          {{"ipraktik.v1.RegistrationService", service_.get()}});
+                                          {{"ipraktik.v1.RegistrationService", service_.get()},
+                                           {"ipraktik.v1.AuditService", audit_.get()}});
   if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));
   server_ = *std::move(server);
   if (!harness.with_bus) return;
@@ -108,6 +114,11 @@ int InProcessRegistration::MatchingPublicationsHandled(const std::string& tenant
 
 std::unique_ptr<v1::RegistrationService::Stub> InProcessRegistration::NewStub() const {
   return v1::RegistrationService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+}
+
+std::unique_ptr<v1::AuditService::Stub> InProcessRegistration::NewAuditStub() const {
+  return v1::AuditService::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
 }
 

@@ -16,6 +16,7 @@
 
 #include "absl/time/time.h"
 #include "api_keys.h"
+#include "audit_service.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
@@ -26,10 +27,12 @@
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/outbox/relay.h"
+#include "ipraktik/server/call_guard.h"
 #include "ipraktik/server/event_consumer.h"
 #include "ipraktik/server/event_router.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/store/pool.h"
+#include "ipraktik/v1/audit.grpc.pb.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
 #include "local_servers.h"
 #include "matching_published.h"
@@ -95,6 +98,7 @@ class InProcessRegistration {
   std::unique_ptr<v1::RegistrationService::Stub> NewStub() const;
   // Keys of any tenant and role in this registration's Redis (ContextFor sends them).
   ipraktik::testing::KeyRing& keys() { return *keys_; }
+  std::unique_ptr<v1::AuditService::Stub> NewAuditStub() const;
   Registrar& registrar() { return *registrar_; }
   store::Pool& redis() { return *redis_; }
   prometheus::Registry& metrics() { return metrics_; }
@@ -114,7 +118,9 @@ class InProcessRegistration {
   std::unique_ptr<RegistrationRepository> repository_;
   std::unique_ptr<Registrar> registrar_;
   std::unique_ptr<server::Executor> handlers_;
+  std::unique_ptr<server::CallGuard> guard_;  // the audit log; no rate limit
   std::unique_ptr<RegistrationServiceImpl> service_;
+  std::unique_ptr<AuditServiceImpl> audit_;
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<bus::Publisher> publisher_;
   std::unique_ptr<outbox::Relay> relay_;

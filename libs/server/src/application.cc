@@ -9,6 +9,7 @@
 
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/metrics/metrics.h"
+#include "ipraktik/server/call_guard.h"
 #include "ipraktik/server/shutdown.h"
 #include "resources.h"
 
@@ -80,6 +81,7 @@ ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spe
 
   internal::ReadResourceSettings(reader, spec, settings);
   settings.tls = tls::ReadSettings(reader);
+  if (spec.Needs(Resource::kRedis)) settings.rate_limit = ReadRateLimit(reader);
 
   settings.grpc.max_message_bytes =
       static_cast<int>(reader.Int("IPRAKTIK_GRPC_MAX_MESSAGE_BYTES", 16 << 20, 1 << 10, 1 << 30,
@@ -164,6 +166,7 @@ struct Application::Parts {
   std::atomic<bool> failed{false};
   std::mutex mutex;
   GrpcServer* server = nullptr;
+  const CallGuard* guard = nullptr;  // rate limits and the audit log; null without Redis
 };
 
 Application::Application(Parts& parts)
@@ -185,7 +188,7 @@ std::shared_ptr<grpc::ChannelCredentials> Application::ChannelCredentials() cons
 
 Calls Application::calls() const {
   if (parts_.authenticator == nullptr) Undeclared(logger_, "server::Resource::kRedis");
-  return Calls(executor_, settings_.deadlines, logger_, *parts_.authenticator);
+  return Calls(executor_, settings_.deadlines, logger_, *parts_.authenticator, parts_.guard);
 }
 
 access::KeyStore& Application::keys() const {
@@ -273,6 +276,14 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
   settings.handlers.metrics = &registry;
   Executor executor(settings.handlers);
   Application::Parts parts(spec, settings, logger, registry, redis.get(), executor, signals);
+  std::optional<CallGuard> guard;
+  if (redis) {
+    guard.emplace(*redis,
+                  CallGuard::Options{
+                      .service = spec.name, .limit = settings.rate_limit, .metrics = &registry},
+                  logger);
+    parts.guard = &*guard;
+  }
   Application app(parts);
   if (absl::Status status = service.Start(app); !status.ok()) {
     logger.Error("not started", {{"error", std::string(status.message())}});

@@ -119,7 +119,10 @@ absl::StatusOr<CallContext> ReadCallContext(grpc::ServerContextBase& context,
     client_deadline = deadline;
   }
   auto call = ParseCallContext(context.client_metadata(), now, client_deadline, policy, shape);
-  if (call.ok()) context.AddInitialMetadata(kCorrelationIdHeader, call->correlation_id);
+  if (call.ok()) {
+    call->peer = context.peer();
+    context.AddInitialMetadata(kCorrelationIdHeader, call->correlation_id);
+  }
   return call;
 }
 

@@ -32,11 +32,12 @@ std::string MethodName(std::string_view request_type) {
 }
 
 Calls::Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger,
-             const access::Authenticator& authenticator)
+             const access::Authenticator& authenticator, const CallGuard* guard)
     : executor_(executor),
       deadlines_(deadlines),
       logger_(std::move(logger)),
-      authenticator_(&authenticator) {}
+      authenticator_(&authenticator),
+      guard_(guard) {}
 
 absl::StatusOr<CallContext> Calls::Open(grpc::ServerContextBase& context,
                                         const google::protobuf::Descriptor& request_type,

@@ -137,4 +137,14 @@ std::optional<std::string> CanonicalRegion(std::string_view text) {
   return std::nullopt;
 }
 
+std::string CsvField(std::string_view text) {
+  std::string field = "\"";
+  for (char c : text) {
+    if (c == '"') field += '"';
+    field += c;
+  }
+  field += '"';
+  return field;
+}
+
 }  // namespace ipraktik::text

@@ -84,6 +84,8 @@ std::unique_ptr<ChildProcess> Start(const std::string& program,
                                     const std::filesystem::path& log, int* grpc_port) {
   env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
   env["IPRAKTIK_METRICS_ADDRESS"] = "127.0.0.1:0";
+  // Setting up thousands of interns for one tenant: measured, not rate-limited.
+  env["IPRAKTIK_RATE_LIMIT_PER_SECOND"] = "0";
   auto process = std::make_unique<ChildProcess>(ipraktik::testing::BinaryDir() / "bin" / program,
                                                 std::vector<std::string>{}, env, log);
   if (!process->WaitForOutput("\"serving\"", std::chrono::seconds(60))) {

@@ -23,6 +23,8 @@ BenchService StartBenchService(const std::string& name, const testing::RedisServ
       {"IPRAKTIK_LOG_LEVEL", "info"},
       // The secret of the keys testing::MintKey makes.
       {"IPRAKTIK_TOKEN_SECRET", testing::kTestTokenSecret},
+      // A bench is one caller going as fast as it can: measured, not rate-limited.
+      {"IPRAKTIK_RATE_LIMIT_PER_SECOND", "0"},
   };
   for (const auto& [variable, value] : extra_environment) environment[variable] = value;
   BenchService service;

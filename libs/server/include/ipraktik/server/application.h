@@ -47,6 +47,7 @@
 #include "ipraktik/bus/options.h"
 #include "ipraktik/config/config.h"
 #include "ipraktik/logging/logger.h"
+#include "ipraktik/ratelimit/ratelimit.h"
 #include "ipraktik/server/call_context.h"
 #include "ipraktik/server/calls.h"
 #include "ipraktik/server/executor.h"
@@ -105,6 +106,8 @@ struct ServerSettings {
   // IPRAKTIK_TOKEN_SECRET: the key of the HMAC digests stored instead of API keys and personal
   // links' tokens (a development default when unset; docs/security.md).
   std::string token_secret;
+  // Each caller's rate limit (call_guard.h); only with Redis, where the buckets live.
+  ratelimit::Limit rate_limit;
 };
 
 ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spec);

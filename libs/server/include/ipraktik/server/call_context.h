@@ -52,6 +52,8 @@ struct CallContext {
   std::chrono::system_clock::time_point deadline;
   // Streams only: how long each step may take from its start, within deadline.
   std::optional<std::chrono::milliseconds> step_timeout;
+  // Where the call came from, as gRPC reports it ("ipv4:10.0.0.7:51234"), for the audit log.
+  std::string peer;
 
   bool expired() const { return std::chrono::system_clock::now() >= deadline; }
   // The deadline of a step of this call starting at `start`: deadline for a unary call,
@@ -60,9 +62,10 @@ struct CallContext {
       std::chrono::system_clock::time_point start) const;
 };
 
-// Reads the call's tenant header (when sent; tenant is "" otherwise), correlation id and deadline,
-// and echoes the correlation id to the caller in the response's initial metadata. A malformed
-// tenant header or correlation id is INVALID_ARGUMENT with a field violation naming the header.
+// Reads the call's tenant header (when sent; tenant is "" otherwise), correlation id, deadline and
+// peer, and echoes the correlation id to the caller in the response's initial metadata. A
+// malformed tenant header or correlation id is INVALID_ARGUMENT with a field violation naming the
+// header.
 absl::StatusOr<CallContext> ReadCallContext(grpc::ServerContextBase& context,
                                             const DeadlinePolicy& policy,
                                             CallShape shape = CallShape::kUnary);

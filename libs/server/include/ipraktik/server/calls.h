@@ -40,6 +40,8 @@
 
 namespace ipraktik::server {
 
+class CallGuard;
+
 // INTERNAL, UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN and DATA_LOSS: the server's fault, worth an
 // error log line; the caller's mistakes (INVALID_ARGUMENT, NOT_FOUND, ...) are not, and neither is
 // RESOURCE_EXHAUSTED from a full queue (counted by ipraktik_handler_rejected_total instead: a log
@@ -56,9 +58,10 @@ class Calls {
   // deadline passed before a worker was free) on whichever thread found out.
   using Step = absl::AnyInvocable<void(absl::Status ready) &&>;
 
-  // executor and authenticator must outlive this and every call started through it.
+  // executor and authenticator (and guard, when given: rate limits and the audit log,
+  // call_guard.h) must outlive this and every call started through it.
   Calls(Executor& executor, DeadlinePolicy deadlines, logging::Logger logger,
-        const access::Authenticator& authenticator);
+        const access::Authenticator& authenticator, const CallGuard* guard = nullptr);
 
   // The start of every call of the RPC that takes request_type: who calls (UNAUTHENTICATED
   // without a valid key, PERMISSION_DENIED for a role the RPC does not declare; see
@@ -111,11 +114,13 @@ class Calls {
     // The call may finish on a worker before this returns: gRPC allows that.
     Run(*call, [this, reactor, request, response, call = *call,
                 domain = std::move(domain)](absl::Status ready) mutable {
+      if (ready.ok()) ready = Admit(call);
       if (!ready.ok()) {
         Finish<Request>(reactor, call, response, std::move(ready));
         return;
       }
-      Finish<Request>(reactor, call, response, domain(std::as_const(call), *request));
+      absl::StatusOr<Response> result = domain(std::as_const(call), *request);
+      Finish<Request>(reactor, call, response, Audited(call, *request, std::move(result)));
     });
     return reactor;
   }
@@ -149,10 +154,25 @@ class Calls {
       reactor->Finish(rpc_status::ToGrpcStatus(call.status()));
       return reactor;
     }
-    auto done = [this, reactor, response, call = *call](absl::StatusOr<Response> result) {
-      Finish<Request>(reactor, call, response, std::move(result));
+    auto done = [this, reactor, request, response, call = *call](absl::StatusOr<Response> result) {
+      Finish<Request>(reactor, call, response, Audited(call, *request, std::move(result)));
     };
-    if (absl::Status taken = start(*call, *request, done); !taken.ok()) done(taken);
+    if (!Limits()) {
+      if (absl::Status taken = start(*call, *request, done); !taken.ok()) done(taken);
+      return reactor;
+    }
+    // The rate limit asks Redis: on a handler thread, not gRPC's (one hop through the executor
+    // before the call goes where it goes). A refusal is no domain call's outcome, so it is not
+    // audited.
+    Run(*call, [this, reactor, request, response, call = *call, start = std::move(start),
+                done = std::move(done)](absl::Status ready) mutable {
+      if (ready.ok()) ready = Admit(call);
+      if (!ready.ok()) {
+        Finish<Request>(reactor, call, response, std::move(ready));
+        return;
+      }
+      if (absl::Status taken = start(call, *request, done); !taken.ok()) done(taken);
+    });
     return reactor;
   }
 
@@ -170,6 +190,25 @@ class Calls {
     reactor->Finish(grpc::Status::OK);
   }
 
+  // The guard's rate limit (OK without a guard), see call_guard.h; streams call it in their first
+  // step. Limits(): whether Admit may refuse (a guard with a limit).
+  absl::Status Admit(const CallContext& call) const;
+  bool Limits() const;
+  // The domain call's result after the guard recorded it in the audit log when its RPC declares
+  // that (call_guard.h): the result, or why a personal read is not answered. Streams call Record
+  // when they end.
+  template <typename Response>
+  absl::StatusOr<Response> Audited(const CallContext& call,
+                                   const google::protobuf::Message& request,
+                                   absl::StatusOr<Response> result) const {
+    if (absl::Status recorded = Record(call, request, result.status()); !recorded.ok()) {
+      return recorded;
+    }
+    return result;
+  }
+  absl::Status Record(const CallContext& call, const google::protobuf::Message& request,
+                      const absl::Status& outcome) const;
+
   // Logs a failed call (method: its request type's name) when IsServerFault(status).
   void LogServerFault(const CallContext& call, std::string_view request_type,
                       const absl::Status& status) const;
@@ -182,6 +221,7 @@ class Calls {
   DeadlinePolicy deadlines_;
   logging::Logger logger_;
   const access::Authenticator* authenticator_;
+  const CallGuard* guard_ = nullptr;
 };
 
 }  // namespace ipraktik::server

@@ -39,4 +39,8 @@ bool IsPhoneNumber(std::string_view text);
 // "Region " (e.g. "region hovedstaden"); nullopt otherwise.
 std::optional<std::string> CanonicalRegion(std::string_view text);
 
+// text as one quoted CSV field (RFC 4180): in double quotes, each quote doubled, so commas and
+// line breaks inside stay part of the field.
+std::string CsvField(std::string_view text);
+
 }  // namespace ipraktik::text
