@@ -50,7 +50,10 @@ amqp_read() { amqp_configure "$1"; }
 # publisher shares the tenant's outbox (libs/outbox); a consumer's dedupe claims are
 # processed:<its queue>:<event id>.
 redis_keys() {
-  local keys=('ipraktik:{*}:outbox' 'ipraktik:{*}:outbox:*' 'ipraktik:outbox:tenants') queue
+  # Every service: the shared outbox, the API keys its call shell checks (libs/access), and the
+  # rate-limit buckets and audit log the call shell keeps (libs/server call_guard).
+  local keys=('ipraktik:{*}:outbox' 'ipraktik:{*}:outbox:*' 'ipraktik:outbox:tenants'
+    'ipraktik:access:*' 'ipraktik:{*}:ratelimit:*' 'ipraktik:{*}:audit') queue
   for queue in $(consumed_queues "$1"); do keys+=("ipraktik:{*}:processed:$queue:*"); done
   case $1 in
   registration)

@@ -211,6 +211,8 @@ RedisServer::RedisServer() : LocalServer("redis", 1) {}
 
 std::vector<std::string> RedisServer::KeysOutsideTheScheme() const {
   static const std::regex kTenantRegistry("ipraktik:[a-z]+:tenants");
+  // The API keys' records (libs/access): looked up by digest before the tenant is known.
+  static const std::regex kAccessRecord("ipraktik:access:(key|id|tenant):[^:]+");
   // Quoted, one key a line even when a key holds a newline (a workplace's name may); the escapes
   // can only be in the part after the tenant's tag.
   std::istringstream keys(
@@ -219,7 +221,8 @@ std::vector<std::string> RedisServer::KeysOutsideTheScheme() const {
   for (std::string line; std::getline(keys, line);) {
     const std::string key =
         line.size() >= 2 && line.front() == '"' ? line.substr(1, line.size() - 2) : line;
-    if (!store::TenantOfKey(key) && !std::regex_match(key, kTenantRegistry)) {
+    if (!store::TenantOfKey(key) && !std::regex_match(key, kTenantRegistry) &&
+        !std::regex_match(key, kAccessRecord)) {
       outside.push_back(line);
     }
   }
