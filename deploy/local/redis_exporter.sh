@@ -20,8 +20,10 @@ case $command in
 start)
   [[ $# -eq 4 || $# -eq 5 ]] || usage
   port=$3 redis=$4
+  # The password goes in the environment (the exporter's REDIS_PASSWORD), not on the command line
+  # where ps shows it; its -redis.password-file wants a JSON map, not a password.
   login=()
-  [[ $# -eq 5 ]] && login=(-redis.user exporter -redis.password-file "$5")
+  [[ $# -eq 5 ]] && login=(env REDIS_USER=exporter "REDIS_PASSWORD=$(cat "$5")")
   command -v prometheus-redis-exporter >/dev/null ||
     die "prometheus-redis-exporter is not installed (run: make deps)"
   if pid_alive "$pidfile"; then
@@ -29,7 +31,7 @@ start)
     exit 0
   fi
   port_is_free "$port" || die "redis exporter: port $port on 127.0.0.1 is taken by another process"
-  setsid prometheus-redis-exporter -redis.addr "redis://$redis" "${login[@]}" \
+  setsid "${login[@]}" prometheus-redis-exporter -redis.addr "redis://$redis" \
     -web.listen-address "127.0.0.1:$port" >"$dir/redis_exporter.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   wait_until 20 "redis exporter" curl -sf "http://127.0.0.1:$port/metrics" ||

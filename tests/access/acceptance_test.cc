@@ -26,6 +26,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "ipraktik/access/access.h"
 #include "ipraktik/tokens/tokens.h"
+#include "ipraktik/v1/audit.pb.h"
 #include "ipraktik/v1/evaluation.pb.h"
 #include "ipraktik/v1/keys.pb.h"
 #include "ipraktik/v1/matching.pb.h"
@@ -125,6 +126,12 @@ const std::map<std::string, std::string>& Samples() {
       {"ipraktik.v1.EvaluationService.GetEvaluationSettings", R"(programme_id: "$PROGRAMME")"},
       {"ipraktik.v1.EvaluationService.UpdateEvaluationSettings", R"(programme_id: "$PROGRAMME")"},
       {"ipraktik.v1.EvaluationService.GetEvaluationReport", R"(programme_id: "$PROGRAMME")"},
+      {"ipraktik.v1.EvaluationService.GetTenantEvaluationSettings", ""},
+      {"ipraktik.v1.EvaluationService.UpdateTenantEvaluationSettings",
+       R"(settings { min_answers: 6 min_answers_for_text: 9 })"},
+      {"ipraktik.v1.EvaluationService.GetNationalEvaluationReport", ""},
+      {"ipraktik.v1.AuditService.ListAuditEntries", ""},
+      {"ipraktik.v1.AuditService.ExportAuditEntries", ""},
   };
   return *samples;
 }
@@ -150,7 +157,8 @@ const google::protobuf::ServiceDescriptor* ServiceOf(const google::protobuf::Des
 std::vector<Binary> Binaries() {
   return {{"registration",
            {ServiceOf(v1::GetRoundRequest::descriptor()),
-            ServiceOf(v1::ListApiKeysRequest::descriptor())}},
+            ServiceOf(v1::ListApiKeysRequest::descriptor()),
+            ServiceOf(v1::ListAuditEntriesRequest::descriptor())}},
           {"matching", {ServiceOf(v1::GetMatchingJobRequest::descriptor())}},
           {"notification", {ServiceOf(v1::GetDeliveryRequest::descriptor())}},
           {"evaluation", {ServiceOf(v1::GetEvaluationReportRequest::descriptor())}}};
@@ -271,7 +279,8 @@ class AccessAcceptanceTest : public ::testing::Test {
 
   // Every key of the tenants this test uses, with its value: what a refused call must not
   // change. (The outbox streams and leases are left out: the relays change them whenever they
-  // like.)
+  // like. So are the audit log, which records every call of an audited RPC that reached its
+  // handler, refused or not, and the rate-limit buckets, which every call takes from.)
   // With keys = false, the tenants' data only (an accepted call records its key's last use).
   static std::map<std::string, std::string> State(bool with_keys = true) {
     std::map<std::string, std::string> state;
@@ -283,6 +292,8 @@ class AccessAcceptanceTest : public ::testing::Test {
       if (!names.ok()) continue;
       for (const auto& name : names->elements()) {
         if (name.str().find(":outbox") != std::string::npos) continue;
+        if (name.str().ends_with(":audit")) continue;
+        if (name.str().find(":ratelimit:") != std::string::npos) continue;
         auto dump = redis_->Command({"DUMP", name.str()});
         state[name.str()] = dump.ok() ? dump->str() : "?";
       }

@@ -22,7 +22,7 @@ TEST(SecurityDoc, ItsRolesTableIsTheDeclarations) {
   ASSERT_NE(from, std::string::npos) << "docs/security.md has no " << begin;
   ASSERT_NE(to, std::string::npos);
   EXPECT_EQ(doc.substr(from + begin.size(), to - from - begin.size()), RolesTable())
-      << "regenerate it: build/tests/access/ipraktik-roles-table";
+      << "regenerate it: build/bin/ipraktik-roles-table";
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 
 #include <atomic>
 
+#include "api_keys.h"
 #include "grpcpp/create_channel.h"
+#include "ipraktik/access/authenticator.h"
 #include "ipraktik/audit/audit.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/rpc_status/rpc_status.h"
@@ -98,8 +100,10 @@ class Replica {
                 .metrics = &registry_,
                 .clock = [&now_us] { return absl::FromUnixMicros(now_us.load()); }},
                logging::Logger("guard-test", logging::Level::kError)),
-        service_(
-            Calls(handlers_, {}, logging::Logger("guard-test", logging::Level::kError), &guard_)) {
+        keys_(redis, testing::kTestTokenSecret),
+        authenticator_(keys_),
+        service_(Calls(handlers_, {}, logging::Logger("guard-test", logging::Level::kError),
+                       authenticator_, &guard_)) {
     auto server = GrpcServer::Start({.address = "127.0.0.1:0", .metrics = &registry_},
                                     {{"ipraktik.test.GuardedService", &service_}});
     EXPECT_TRUE(server.ok()) << server.status();
@@ -118,6 +122,8 @@ class Replica {
   prometheus::Registry registry_;
   Executor handlers_{{.threads = 2, .queue_capacity = 16, .metrics = nullptr}};
   CallGuard guard_;
+  access::KeyStore keys_;
+  access::Authenticator authenticator_;
   GuardedServiceImpl service_;
   std::unique_ptr<GrpcServer> server_;
   std::unique_ptr<test::GuardedService::Stub> stub_;
@@ -128,13 +134,15 @@ class CallGuardTest : public testing::RedisTest {
   void SetUp() override {
     RedisTest::SetUp();
     now_us_ = absl::ToUnixMicros(absl::Now());
+    keys_ = std::make_unique<testing::KeyRing>(*redis_);
   }
 
-  // Every call's metadata in one place (API keys will be added here).
-  static void Prepare(grpc::ClientContext& context, const std::string& tenant,
-                      const std::string& correlation_id) {
+  // Every call's metadata in one place: a coordinator's key of the tenant (one key per tenant, so
+  // the tenant's calls share one rate-limit bucket).
+  void Prepare(grpc::ClientContext& context, const std::string& tenant,
+               const std::string& correlation_id) {
     context.set_deadline(std::chrono::system_clock::now() + 5s);
-    context.AddMetadata("x-ipraktik-tenant", tenant);
+    testing::AddKey(context, keys_->Key(tenant));
     if (!correlation_id.empty()) context.AddMetadata("x-correlation-id", correlation_id);
   }
 
@@ -183,6 +191,7 @@ class CallGuardTest : public testing::RedisTest {
   void Advance(absl::Duration by) { now_us_ += absl::ToInt64Microseconds(by); }
 
   std::atomic<std::int64_t> now_us_{0};
+  std::unique_ptr<testing::KeyRing> keys_;
 };
 
 TEST_F(CallGuardTest, TwoReplicasShareOneBucketAndARefusalSaysWhenToRetry) {
@@ -238,7 +247,8 @@ TEST_F(CallGuardTest, AuditedCallsAreRecordedWithWhoWhatAndFromWhere) {
   EXPECT_EQ(read.correlation_id, "read-1");
   EXPECT_EQ(read.outcome, "OK");
   EXPECT_THAT(read.peer, StartsWith("ipv4:127.0.0.1:"));
-  EXPECT_EQ(read.key_id, "");  // until API keys land
+  EXPECT_THAT(read.key_id, StartsWith("key-"));
+  EXPECT_EQ(read.role, "ACCESS_ROLE_COORDINATOR");
   EXPECT_THAT(read.object_ids, Contains(Pair("participant_id", "p-17")));
   EXPECT_THAT(read.object_ids, Contains(Pair("round_id", "r-2026")));
   EXPECT_THAT(read.object_ids, Contains(Pair("contact.workplace_id", "w-3")));

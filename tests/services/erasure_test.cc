@@ -17,6 +17,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "api_keys.h"
 #include "child_process.h"
 #include "eventually.h"
 #include "grpcpp/create_channel.h"
@@ -62,6 +63,7 @@ Service Start(const std::string& program, const std::vector<std::string>& queues
   env["IPRAKTIK_METRICS_ADDRESS"] = "127.0.0.1:0";
   env["IPRAKTIK_REDIS_ADDRESS"] = servers->redis->address();
   env["IPRAKTIK_AMQP_URL"] = servers->rabbit->url();
+  env["IPRAKTIK_TOKEN_SECRET"] = ::ipraktik::testing::kTestTokenSecret;  // of the test's keys
   Service service;
   service.program = program;
   service.process =
@@ -198,6 +200,11 @@ std::map<std::string, std::string> QueuedMessages(const RabbitMqServer& rabbit) 
 class ErasureTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The keys the test calls with (ContextFor) and matching reads registration with.
+    keys_redis_ = std::make_unique<store::Pool>(
+        store::Options{.host = "127.0.0.1", .port = servers->redis->port()});
+    keys_ = std::make_unique<::ipraktik::testing::KeyRing>(*keys_redis_);
+    contexts_ = std::make_unique<registration::testing::KeysForContexts>(*keys_);
     registration_ = Start("ipraktik-registration", {"registration.matching-published"});
     evaluation_ = Start("ipraktik-evaluation", {"evaluation.events"});
     notification_ = Start("ipraktik-notification", {"notification.events"},
@@ -206,7 +213,8 @@ class ErasureTest : public ::testing::Test {
                            {"IPRAKTIK_NOTIFICATION_RETRY_DELAY", "200ms"}});
     matching_ = Start(
         "ipraktik-matching", {"matching.job-finished", "matching.participant-erased"},
-        {{"IPRAKTIK_REGISTRATION_ADDRESS", absl::StrCat("127.0.0.1:", registration_.grpc_port)}});
+        {{"IPRAKTIK_REGISTRATION_ADDRESS", absl::StrCat("127.0.0.1:", registration_.grpc_port)},
+         {"IPRAKTIK_REGISTRATION_API_KEY", keys_->Key("matching", v1::ACCESS_ROLE_SERVICE)}});
     worker_ = Start("ipraktik-matching-worker", {"matching.jobs"});
     registration_stub_ = v1::RegistrationService::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", registration_.grpc_port), grpc::InsecureChannelCredentials()));
@@ -322,6 +330,9 @@ class ErasureTest : public ::testing::Test {
     ASSERT_EQ(job.state(), v1::MATCHING_JOB_STATE_DONE) << job.failure_reason();
   }
 
+  std::unique_ptr<store::Pool> keys_redis_;
+  std::unique_ptr<::ipraktik::testing::KeyRing> keys_;
+  std::unique_ptr<registration::testing::KeysForContexts> contexts_;
   Service registration_, evaluation_, notification_, matching_, worker_;
   std::unique_ptr<RegistrationStub> registration_stub_;
   std::unique_ptr<v1::MatchingService::Stub> matching_stub_;

@@ -1,11 +1,8 @@
 #pragma once
 
 // What an RPC declares about the audit log (option (ipraktik.v1.audit) in access.proto), found
-// from the request message alone: the call shell knows the request's type, and every RPC has a
-// request type of its own (buf lint's RPC_REQUEST_STANDARD_NAME), so the method is the one of
-// the request's file whose input type it is. A request message must therefore live in the same
-// .proto file as its service (as every ipraktik RPC's does); one that does not is found by no
-// method and not recorded.
+// from the request message alone, as the call shell finds its roles (access::MethodOf: the RPC
+// of the request's own .proto file that takes it). A request found by no method is not recorded.
 
 #include <string>
 
