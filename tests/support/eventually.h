@@ -8,9 +8,11 @@
 
 namespace ipraktik::testing {
 
-// Polls until predicate holds (true) or timeout passes (false).
+// Polls until predicate holds (true) or timeout passes (false). The timeout only bounds a
+// failure: it is long because CI's two cores are shared and loaded (a replica's restart there
+// took more than 30 s).
 inline bool Eventually(const std::function<bool()>& predicate,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+                       std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (predicate()) return true;

@@ -28,8 +28,13 @@ void CheckRefusal(const ipraktik::errors::Violations& violations) {
   const absl::Status status = violations.ToStatus();
   if (status.ok()) return;
   Check(status.code() == absl::StatusCode::kInvalidArgument);
-  for (const auto& violation : ipraktik::errors::FieldViolationsOf(status)) {
-    Check(!violation.field.empty() && !violation.description.empty());
+  const auto listed = ipraktik::errors::FieldViolationsOf(status);
+  // A capped list ends with one entry for the request as a whole that counts the rest.
+  const bool capped = listed.size() > ipraktik::errors::kMaxViolations;
+  Check(listed.size() <= ipraktik::errors::kMaxViolations + 1);
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    const bool summary = capped && i + 1 == listed.size();
+    Check(!listed[i].description.empty() && (summary || !listed[i].field.empty()));
   }
 }
 
