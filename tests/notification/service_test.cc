@@ -225,6 +225,21 @@ class NotificationTest : public ::testing::Test {
   std::unique_ptr<v1::NotificationService::Stub> stub_;
 };
 
+// The host declined the intern placed by revision 1: revision 2 cancels the placement.
+v1::InternUnmatched DeclinedEvent(const std::string& round_id, const v1::PersonCard& intern,
+                                  const std::vector<absl::CivilDay>& days,
+                                  const std::string& placement_id) {
+  v1::InternUnmatched cancelled;
+  *cancelled.mutable_round() = RoundCard(round_id);
+  *cancelled.mutable_intern() = intern;
+  cancelled.set_reason_code("host_declined");
+  cancelled.set_placement_id(placement_id);
+  cancelled.set_revision(2);
+  cancelled.set_placement_cancelled(true);
+  for (auto day : days) *cancelled.add_cancelled_days() = ProtoDay(day);
+  return cancelled;
+}
+
 const Json* Find(const std::vector<Json>& messages, const std::string& kind) {
   for (const auto& message : messages) {
     if (message["kind"] == kind) return &message;
@@ -803,15 +818,7 @@ TEST_F(NotificationTest, AResendOfAMessageSupersededMeanwhileSendsNothingAndSays
   v1::ResendMessageResponse resent;
   ASSERT_TRUE(stub_->ResendMessage(Call().get(), resend, &resent).ok());
 
-  v1::InternUnmatched cancelled;
-  *cancelled.mutable_round() = RoundCard("r-late");
-  *cancelled.mutable_intern() = intern;
-  cancelled.set_reason_code("host_declined");
-  cancelled.set_placement_id("pl-lise");
-  cancelled.set_revision(2);
-  cancelled.set_placement_cancelled(true);
-  for (auto day : days) *cancelled.add_cancelled_days() = ProtoDay(day);
-  Send(contract::kInternUnmatched, cancelled);
+  Send(contract::kInternUnmatched, DeclinedEvent("r-late", intern, days, "pl-lise"));
   ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("lise")) == 2; }));
 
   StartRelay();
@@ -929,15 +936,7 @@ TEST_F(NotificationTest, ASupersededMessageIsMarkedAndItsResendIsRefusedWithTheR
   Send(contract::kInternPlaced,
        PlacedEvent("r-dec", intern, OfferCard("h-dec", Email("dhost")), days, "pl-dorte"));
   ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("dorte")) == 1; }));
-  v1::InternUnmatched cancelled;
-  *cancelled.mutable_round() = RoundCard("r-dec");
-  *cancelled.mutable_intern() = intern;
-  cancelled.set_reason_code("host_declined");
-  cancelled.set_placement_id("pl-dorte");
-  cancelled.set_revision(2);
-  cancelled.set_placement_cancelled(true);
-  for (auto day : days) *cancelled.add_cancelled_days() = ProtoDay(day);
-  Send(contract::kInternUnmatched, cancelled);
+  Send(contract::kInternUnmatched, DeclinedEvent("r-dec", intern, days, "pl-dorte"));
   ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("dorte")) == 2; }));
   ASSERT_TRUE(FinishedWith(2));
 
