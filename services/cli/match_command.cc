@@ -124,9 +124,11 @@ void PrintJob(std::ostream& out, const v1::MatchingJob& job) {
   for (int i = 0; i < s.by_rank_size(); ++i) out << " " << (i + 1) << ".=" << s.by_rank(i);
   out << "\n";
   if (s.pinned() + s.kept() + s.swaps() + s.refused_pins() + s.dropped_wishes() > 0) {
-    out << "  pinned " << s.pinned() << ", kept from the last publication " << s.kept()
-        << ", swaps " << s.swaps() << ", refused pins " << s.refused_pins() << ", dropped wishes "
-        << s.dropped_wishes() << "\n";
+    // A re-match pins the placements it keeps: those are not coordinators' pins.
+    out << "  coordinator pins " << s.coordinator_pins() << ", kept from the last publication "
+        << s.kept() << ", swaps " << s.swaps() << " (" << s.pinned()
+        << " placed without the optimisation), refused pins " << s.refused_pins()
+        << ", dropped wishes " << s.dropped_wishes() << "\n";
   }
 }
 
@@ -286,7 +288,9 @@ int Rules(Session& session, const Args& args) {
   auto status = session.stub->ListPairRules(session.Context().get(), request, &response);
   if (!status.ok()) return session.Refused("rules", status);
   for (const auto& rule : response.rules()) {
-    session.io.out << (rule.kind() == v1::PAIR_RULE_KIND_PIN ? "pin    " : "forbid ")
+    session.io.out << (rule.kind() == v1::PAIR_RULE_KIND_PIN ? "pin      "
+                       : rule.host_declined()                ? "declined "
+                                                             : "forbid   ")
                    << rule.participant_id() << " -> " << rule.host_offer_id()
                    << (rule.note().empty() ? "" : "  # ") << rule.note() << "\n";
   }

@@ -34,11 +34,11 @@ bool Disjoint(const DaySet& a, const DaySet& b) {
   return !a.empty() && !b.empty() && PlacementDays(a, b).empty();
 }
 
+}  // namespace
+
 std::string PairKey(const std::string& intern, const std::string& host) {
   return absl::StrCat(intern, "|", host);
 }
-
-}  // namespace
 
 DaySet ToDaySet(const google::protobuf::RepeatedPtrField<v1::Date>& dates) {
   DaySet days;
@@ -198,6 +198,10 @@ void RoundBuilder::AddPins() {
     if (rule.kind() == v1::PAIR_RULE_KIND_FORBID) {
       instance.forbidden.push_back({.intern = rule.participant_id(), .host = rule.host_offer_id()});
       forbidden.insert(PairKey(rule.participant_id(), rule.host_offer_id()));
+      if (rule.host_declined()) {
+        round_.declined_pairs.insert(PairKey(rule.participant_id(), rule.host_offer_id()));
+        round_.declined_interns.insert(rule.participant_id());
+      }
     }
   }
   // Coordinator pins first: the engine refuses a second pin of an intern, so they win.

@@ -51,12 +51,18 @@ struct PreparedRound {
   std::vector<PinOrigin> pin_origins;
   // Mutual swap requests turned into pin pairs.
   std::int64_t swap_pairs = 0;
+  // The forbidden pairs that are a host's decline ("intern|host"), and the interns declined.
+  std::unordered_set<std::string> declined_pairs;
+  std::unordered_set<std::string> declined_interns;
   v1::RoundCard round;
   std::int64_t revision = 0;
   // Position of each intern / host id in instance.interns / instance.hosts.
   std::unordered_map<std::string, std::uint32_t> intern_index;
   std::unordered_map<std::string, std::uint32_t> host_index;
 };
+
+// "intern|host": how PreparedRound's sets of pairs are keyed.
+std::string PairKey(const std::string& intern, const std::string& host);
 
 class RoundBuilder {
  public:

@@ -350,7 +350,10 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
       (*newest)->requested_at > job.requested_at) {
     return errors::FailedPrecondition(
         "NEWER_PUBLICATION", absl::StrCat("round/", round_id),
-        absl::StrCat("job ", (*newest)->job_id, " was requested later and is already published"));
+        absl::StrCat("a newer matching job exists for round ", round_id, ": job ", job.job_id,
+                     " (the one to publish) was requested before job ", (*newest)->job_id,
+                     ", the newest, which is already published; publishing the older one would "
+                     "undo it (request a new matching to change the published result)"));
   }
 
   // What the job matched: the cards from its snapshot, the result, what was told before.
@@ -465,6 +468,10 @@ absl::StatusOr<v1::SetPairRuleResponse> Coordinator::SetPairRule(
     violations.Add("rule.kind", "must be PAIR_RULE_KIND_PIN or PAIR_RULE_KIND_FORBID");
   }
   if (rule.note().size() > 500) violations.Add("rule.note", "is longer than 500 characters");
+  if (rule.host_declined()) {
+    violations.Add("rule.host_declined",
+                   "is set by RecordPlacementChange (PLACEMENT_CHANGE_KIND_HOST_DECLINED) only");
+  }
   if (auto status = violations.ToStatus(); !status.ok()) return status;
   if (absl::Status status = repository_.SetRule(caller.tenant, rule); !status.ok()) return status;
   v1::SetPairRuleResponse response;
@@ -535,6 +542,7 @@ absl::StatusOr<v1::RecordPlacementChangeResponse> Coordinator::RecordPlacementCh
   rule.set_host_offer_id(placement->second.host_offer_id());
   rule.set_kind(v1::PAIR_RULE_KIND_FORBID);
   rule.set_note(request.note().empty() ? "host declined" : request.note());
+  rule.set_host_declined(true);
   if (absl::Status status = repository_.SetRule(caller.tenant, rule); !status.ok()) return status;
   return v1::RecordPlacementChangeResponse();
 }

@@ -230,7 +230,7 @@ absl::StatusOr<Claim> DeliveryRepository::ClaimMessage(const std::string& tenant
   if (decision->may_send)
     return Claim{.result = Claim::Result::kClaimed, .resend = decision->resend};
   if (decision->outcome == DeliveryDecision::Outcome::kBusy) {
-    return Claim{.result = Claim::Result::kBusy};
+    return Claim{.result = Claim::Result::kBusy, .busy_until = decision->busy_until};
   }
   return Claim{.result = Claim::Result::kDone,
                .state = decision->state ? std::string(DeliveryStateName(*decision->state))
@@ -243,6 +243,14 @@ absl::Status DeliveryRepository::MarkHandedOver(const std::string& tenant,
                                                 absl::Duration lease) {
   return Transition(tenant, message_id, HandOverEvent{.owner = owner, .now = now, .lease = lease},
                     now, nullptr, nullptr, nullptr)
+      .status();
+}
+
+absl::Status DeliveryRepository::RenewClaim(const std::string& tenant,
+                                            const std::string& message_id, const std::string& owner,
+                                            absl::Time now, absl::Duration lease) {
+  return Transition(tenant, message_id, RenewEvent{.owner = owner, .now = now, .lease = lease}, now,
+                    nullptr, nullptr, nullptr)
       .status();
 }
 

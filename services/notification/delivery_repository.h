@@ -58,6 +58,8 @@ struct Claim {
   int resend = 0;
   // kDone: the final state found.
   std::string state{};
+  // kBusy: when the holder's lease runs out unless it renews it.
+  absl::Time busy_until = absl::InfinitePast();
 };
 
 // How a send ended, to be recorded.
@@ -100,6 +102,10 @@ class DeliveryRepository {
   // PRECONDITION when the claim was lost.
   absl::Status MarkHandedOver(const std::string& tenant, const std::string& message_id,
                               const std::string& owner, absl::Time now, absl::Duration lease);
+  // The live holder keeps its claim for another `lease` from now (while it waits for the SMTP
+  // server). FAILED_PRECONDITION when `owner` no longer holds it.
+  absl::Status RenewClaim(const std::string& tenant, const std::string& message_id,
+                          const std::string& owner, absl::Time now, absl::Duration lease);
   // Records the outcome; FAILED_PRECONDITION when `owner` no longer holds the claim.
   absl::Status FinishMessage(const std::string& tenant, const std::string& message_id,
                              const std::string& owner, const Finish& finish, absl::Time now);

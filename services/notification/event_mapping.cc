@@ -1,6 +1,7 @@
 #include "event_mapping.h"
 
 #include "google/protobuf/util/time_util.h"
+#include "ipraktik/contract/event_types.h"
 
 namespace ipraktik::notification {
 namespace {
@@ -93,6 +94,21 @@ EventRevision RevisionOf(const v1::InternUnmatched& event) {
 
 EventRevision RevisionOf(const v1::HostInternsAssigned& event) {
   return {.scope = "host", .id = event.host_offer().host_offer_id(), .revision = event.revision()};
+}
+
+absl::StatusOr<std::optional<EventRevision>> RevisionOfEnvelope(const events::Envelope& envelope) {
+  const auto of = [&envelope]<typename Payload>() -> absl::StatusOr<std::optional<EventRevision>> {
+    auto payload = events::UnpackPayload<Payload>(envelope);
+    if (!payload.ok()) return payload.status();
+    return RevisionOf(*payload);
+  };
+  if (envelope.type() == contract::kInternPlaced) return of.operator()<v1::InternPlaced>();
+  if (envelope.type() == contract::kInternUnmatched) return of.operator()<v1::InternUnmatched>();
+  if (envelope.type() == contract::kHostInternsAssigned) {
+    return of.operator()<v1::HostInternsAssigned>();
+  }
+  if (envelope.type() == contract::kReminderDue) return of.operator()<v1::ReminderDue>();
+  return std::nullopt;
 }
 
 EventRevision RevisionOf(const v1::ReminderDue& event) {

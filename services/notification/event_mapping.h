@@ -4,10 +4,12 @@
 // the revisions events carry, and delivery records as the API's messages.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "delivery_repository.h"
 #include "domain/model.h"
+#include "ipraktik/events/envelope.h"
 #include "ipraktik/model_proto/model_proto.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
 #include "ipraktik/v1/notification.pb.h"
@@ -31,6 +33,8 @@ EventRevision RevisionOf(const v1::InternUnmatched& event);
 EventRevision RevisionOf(const v1::HostInternsAssigned& event);
 // A reminder's id is "<scope>:<id>" (notifier.cc).
 EventRevision RevisionOf(const v1::ReminderDue& event);
+// The revision an event on the bus carries, by its type; nullopt for a type without one.
+absl::StatusOr<std::optional<EventRevision>> RevisionOfEnvelope(const events::Envelope& envelope);
 
 InternPlaced FromProto(const v1::InternPlaced& event);
 InternUnmatched FromProto(const v1::InternUnmatched& event);

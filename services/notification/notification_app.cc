@@ -182,10 +182,10 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader) {
   settings.senders = static_cast<int>(reader.Int("IPRAKTIK_NOTIFICATION_SENDERS", 4, 1, 64,
                                                  "E-mails sent in parallel (SMTP connections)."));
   settings.notifier.lease = FromChrono(reader.Duration(
-      "IPRAKTIK_NOTIFICATION_LEASE", std::chrono::minutes(2), std::chrono::seconds(1),
+      "IPRAKTIK_NOTIFICATION_LEASE", std::chrono::seconds(20), std::chrono::seconds(1),
       std::chrono::hours(1),
-      "How long a sender holds a message; another takes it over after that (longer than "
-      "IPRAKTIK_SMTP_TIMEOUT)."));
+      "How long a claim on a message lasts; its live sender renews it every third of this, so a "
+      "sender that died is taken over at most this long after its last renewal."));
   settings.queue = reader.String("IPRAKTIK_NOTIFICATION_QUEUE", "notification.events",
                                  "The service's RabbitMQ queue.");
   settings.retry.max_attempts = static_cast<int>(
@@ -202,9 +202,6 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader) {
   settings.retention = FromChrono(reader.Duration(
       "IPRAKTIK_NOTIFICATION_RETENTION", std::chrono::hours(24 * 400), std::chrono::minutes(1),
       std::chrono::hours(24 * 3650), "How long delivery records and their events are kept."));
-  if (settings.notifier.lease <= FromChrono(settings.smtp.timeout)) {
-    reader.AddError("IPRAKTIK_NOTIFICATION_LEASE", "must be longer than IPRAKTIK_SMTP_TIMEOUT");
-  }
   return settings;
 }
 

@@ -243,7 +243,11 @@ absl::Status NotificationServiceImpl::List(const server::CallContext& call,
                                 .failed_only = request.failed_only()},
                                model::PageSizeOf(request.page_size()), request.page_token());
   if (!page.ok()) return page.status();
-  for (const auto& record : page->records) *response.add_deliveries() = ToProto(record);
+  for (const auto& record : page->records) {
+    auto delivery = Marked(call.tenant, record);
+    if (!delivery.ok()) return delivery.status();
+    *response.add_deliveries() = *std::move(delivery);
+  }
   response.set_next_page_token(page->next_page_token);
   return absl::OkStatus();
 }
@@ -257,8 +261,22 @@ absl::Status NotificationServiceImpl::Get(const server::CallContext& call,
   auto record = repository_.Get(call.tenant, request.message_id());
   if (!record.ok()) return record.status();
   if (!record->has_value()) return errors::NotFound("message", request.message_id());
-  *response.mutable_delivery() = ToProto(**record);
+  auto delivery = Marked(call.tenant, **record);
+  if (!delivery.ok()) return delivery.status();
+  *response.mutable_delivery() = *std::move(delivery);
   return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Delivery> NotificationServiceImpl::Marked(const std::string& tenant,
+                                                             const DeliveryRecord& record) {
+  v1::Delivery delivery = ToProto(record);
+  auto superseded = notifier_.Superseded(tenant, record);
+  if (!superseded.ok()) return superseded.status();
+  if (superseded->has_value()) {
+    delivery.set_superseded(true);
+    delivery.set_superseded_reason(**superseded);
+  }
+  return delivery;
 }
 
 absl::Status NotificationServiceImpl::Resend(const server::CallContext& call,
@@ -266,6 +284,18 @@ absl::Status NotificationServiceImpl::Resend(const server::CallContext& call,
                                              v1::ResendMessageResponse& response) {
   if (request.message_id().empty()) {
     return errors::InvalidArgument({{"message_id", "is required"}});
+  }
+  // A superseded message would send an outdated placement (and its calendar REQUEST after a
+  // cancellation): refused with the reason.
+  auto existing = repository_.Get(call.tenant, request.message_id());
+  if (!existing.ok()) return existing.status();
+  if (!existing->has_value()) return errors::NotFound("message", request.message_id());
+  auto superseded = notifier_.Superseded(call.tenant, **existing);
+  if (!superseded.ok()) return superseded.status();
+  if (superseded->has_value()) {
+    return errors::FailedPrecondition(
+        "SUPERSEDED", "message/" + request.message_id(),
+        absl::StrCat(**superseded, "; the participant has the newer message"));
   }
   // The record and the event that makes the consumer send it again are stored together.
   auto record =

@@ -19,8 +19,8 @@ namespace ipraktik::notification {
 
 class NotificationServiceImpl final : public v1::NotificationService::CallbackService {
  public:
-  NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository,
-                          server::Calls calls, Clock clock);
+  NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository, server::Calls calls,
+                          Clock clock);
 
   using Base = v1::NotificationService::CallbackService;
   using Base::GetDelivery;
@@ -57,6 +57,8 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
                        v1::PreviewMessagesResponse& response);
   absl::Status List(const server::CallContext& call, const v1::ListDeliveriesRequest& request,
                     v1::ListDeliveriesResponse& response);
+  // The record as the API shows it, marked when it is superseded.
+  absl::StatusOr<v1::Delivery> Marked(const std::string& tenant, const DeliveryRecord& record);
   absl::Status Get(const server::CallContext& call, const v1::GetDeliveryRequest& request,
                    v1::GetDeliveryResponse& response);
   absl::Status Resend(const server::CallContext& call, const v1::ResendMessageRequest& request,

@@ -40,6 +40,16 @@ absl::StatusOr<Payload> Unpack(const events::Envelope& envelope) {
   return events::UnpackPayload<Payload>(envelope);
 }
 
+// Waits `delay` unless stop is requested first; false when it was.
+bool WaitUnlessStopped(std::stop_token stop, absl::Duration delay) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  wake.wait_for(lock, stop, absl::ToChronoNanoseconds(delay),
+                [&stop] { return stop.stop_requested(); });
+  return !stop.stop_requested();
+}
+
 // A failure of this attempt (the store, a lease): the event is tried again later, whatever the
 // failure's code.
 absl::Status RetryLater(const absl::Status& status) {
@@ -63,6 +73,49 @@ Notifier::Notifier(NotifierOptions options, DeliveryRepository& repository,
   std::random_device random;
   instance_ =
       absl::StrCat(absl::Hex(random(), absl::kZeroPad8), absl::Hex(random(), absl::kZeroPad8));
+  renewer_ = std::jthread([this](std::stop_token stop) { RenewHeldClaims(stop); });
+}
+
+// Registers a claim for renewal while it lives.
+class Notifier::HeldClaim {
+ public:
+  HeldClaim(Notifier& notifier, const std::string& owner, const std::string& tenant,
+            const std::string& message_id)
+      : notifier_(notifier), owner_(owner) {
+    std::lock_guard lock(notifier_.held_mutex_);
+    notifier_.held_.emplace(owner_, std::pair(tenant, message_id));
+  }
+  HeldClaim(const HeldClaim&) = delete;
+  HeldClaim& operator=(const HeldClaim&) = delete;
+  ~HeldClaim() {
+    std::lock_guard lock(notifier_.held_mutex_);
+    notifier_.held_.erase(owner_);
+  }
+
+ private:
+  Notifier& notifier_;
+  std::string owner_;
+};
+
+void Notifier::RenewHeldClaims(std::stop_token stop) {
+  while (WaitUnlessStopped(stop, options_.lease / 3)) {
+    std::map<std::string, std::pair<std::string, std::string>> held;
+    {
+      std::lock_guard lock(held_mutex_);
+      held = held_;
+    }
+    for (const auto& [owner, claim] : held) {
+      const auto& [tenant, message_id] = claim;
+      if (absl::Status status =
+              repository_.RenewClaim(tenant, message_id, owner, clock_(), options_.lease);
+          !status.ok()) {
+        // Finished meanwhile, or the store is away (the lease then runs out as for a dead
+        // holder; the hand-over and the outcome check the claim).
+        logger_.WithTenant(tenant).Debug(
+            "a claim was not renewed", {{"message_id", message_id}, {"error", status.ToString()}});
+      }
+    }
+  }
 }
 
 std::string Notifier::NewOwner() { return absl::StrCat(instance_, ":", claims_.fetch_add(1)); }
@@ -259,6 +312,18 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
                         .language = LanguageCode(language)};
   const std::string owner = NewOwner();
   auto claim = repository_.ClaimMessage(tenant, fields, owner, clock_(), options_.lease);
+  if (claim.ok() && claim->result == Claim::Result::kBusy) {
+    // Another sender holds it. A live one renews its lease before it runs out; a dead one (a
+    // killed replica) does not: wait for the lease once and claim again, so that a dead
+    // sender's messages are taken over within one lease rather than after the bus's backoff.
+    const absl::Duration wait =
+        std::min(claim->busy_until - clock_(), options_.lease) + absl::Milliseconds(100);
+    if (wait > absl::ZeroDuration() && !WaitUnlessStopped(delivery.stop, wait)) {
+      reason = "stopping";
+      return Result::kRetry;
+    }
+    claim = repository_.ClaimMessage(tenant, fields, owner, clock_(), options_.lease);
+  }
   if (!claim.ok()) {
     reason = absl::StrCat("claiming message ", message_id, ": ", claim.status().ToString());
     return Result::kRetry;
@@ -276,6 +341,7 @@ Notifier::Result Notifier::Deliver(const PlannedMessage& planned, const MessageC
     reason = absl::StrCat("message ", message_id, " is being sent by another sender");
     return Result::kBusy;
   }
+  const HeldClaim held(*this, owner, tenant, message_id);
   const bool last_attempt = delivery.attempt >= options_.max_attempts;
   auto finish = [&](Finish outcome) {
     if (auto status = repository_.FinishMessage(tenant, message_id, owner, outcome, clock_());
@@ -466,8 +532,55 @@ absl::Status Notifier::Resend(const v1::ResendRequested& resend,
   }
   auto original = events::ParseEnvelope(**stored);
   if (!original.ok()) return original.status();
+  // Superseded after the resend was accepted (the service refuses one asked for later): the
+  // outdated placement is not sent, and the record says why.
+  auto superseded = Superseded(tenant, **record);
+  if (!superseded.ok()) return RetryLater(superseded.status());
+  if (superseded->has_value()) {
+    const std::string owner = NewOwner();
+    auto claim = repository_.ClaimMessage(tenant, **record, owner, clock_(), options_.lease);
+    if (!claim.ok()) return RetryLater(claim.status());
+    if (claim->result == Claim::Result::kBusy) {
+      return absl::UnavailableError("the superseded message is held by another sender");
+    }
+    if (claim->result == Claim::Result::kClaimed) {
+      if (auto finished = repository_.FinishMessage(tenant, resend.message_id(), owner,
+                                                    {.state = DeliveryState::kFailed,
+                                                     .failure_reason = "superseded",
+                                                     .last_error = **superseded},
+                                                    clock_());
+          !finished.ok()) {
+        return RetryLater(finished);
+      }
+    }
+    logger_.WithTenant(tenant).Info("a superseded message was not resent",
+                                    {{"message_id", resend.message_id()}});
+    return absl::OkStatus();
+  }
   return SendPlan(PlanEvent(*original, false, std::nullopt, std::nullopt), *original,
                   resend.message_id(), event);
+}
+
+absl::StatusOr<std::optional<std::string>> Notifier::Superseded(const std::string& tenant,
+                                                                const DeliveryRecord& record) {
+  auto stored = scheduling_.LoadEvent(tenant, record.event_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::nullopt;
+  auto envelope = events::ParseEnvelope(**stored);
+  if (!envelope.ok()) return envelope.status();
+  auto revision = RevisionOfEnvelope(*envelope);
+  if (!revision.ok()) return revision.status();
+  if (!revision->has_value()) return std::nullopt;
+  const EventRevision& announced = **revision;
+  auto latest = scheduling_.LatestRevision(tenant, announced.scope, announced.id);
+  if (!latest.ok()) return latest.status();
+  if (*latest <= announced.revision) return std::nullopt;
+  return absl::StrCat("this message announced revision ", announced.revision, " of ",
+                      announced.scope, " ", announced.id, "; revision ", *latest,
+                      " has been announced since (a re-match moved or cancelled it, or the host "
+                      "declined): resending would send the outdated ",
+                      announced.scope == "host" ? "list of interns" : "placement",
+                      " and calendar invitation");
 }
 
 absl::Status Notifier::SendPlan(const absl::StatusOr<Plan>& plan, const events::Envelope& source,

@@ -9,12 +9,15 @@
 // rendering, without sending).
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,9 +46,10 @@ struct NotifierOptions {
   // The domains (lower case) a tenant's From address may be in: the ones the mail setup may send
   // for (IPRAKTIK_NOTIFICATION_SENDER_DOMAINS).
   std::vector<std::string> sender_domains{};
-  // How long a claim holds a message before another sender may take it over: longer than any
-  // SMTP transaction (the SMTP timeout) with a margin.
-  absl::Duration lease = absl::Minutes(2);
+  // How long a claim holds a message before another sender may take it over. The live holder
+  // renews it every lease/3 while it sends, so it may be shorter than an SMTP transaction; a
+  // holder that died is taken over at most this long after its last renewal.
+  absl::Duration lease = absl::Seconds(20);
   // The local time of day reminders go out.
   absl::Duration reminder_time_of_day = absl::Hours(9);
   absl::TimeZone time_zone = absl::UTCTimeZone();
@@ -84,6 +88,12 @@ class Notifier {
   // revision it carries, if any: a stale one (a newer revision was seen) sends nothing.
   absl::Status Notify(const server::EventContext& event, std::optional<EventRevision> revision);
   absl::Status Resend(const v1::ResendRequested& resend, const server::EventContext& event);
+
+  // Why a message is superseded (nullopt when it is not): its event announced a revision of a
+  // placement or host offer, and a newer revision has been announced since (a re-match moved or
+  // cancelled it, a host declined the intern). Resending it would send the outdated placement.
+  absl::StatusOr<std::optional<std::string>> Superseded(const std::string& tenant,
+                                                        const DeliveryRecord& record);
 
   // Renders without sending.
   absl::StatusOr<std::vector<ComposedMessage>> Preview(const PreviewRequest& request);
@@ -125,6 +135,9 @@ class Notifier {
   // Every saved event that names the erased participant, without them.
   absl::Status ForgetInSavedEvents(const std::string& tenant, const std::string& participant_id);
   std::string NewOwner();
+  // The claims this process holds, renewed every lease/3 by renewer_ while they are held.
+  class HeldClaim;
+  void RenewHeldClaims(std::stop_token stop);
 
   NotifierOptions options_;
   DeliveryRepository& repository_;
@@ -139,6 +152,11 @@ class Notifier {
   std::atomic<std::uint64_t> claims_{0};
   std::mutex tenants_mutex_;
   std::set<std::string> known_tenants_;
+  std::mutex held_mutex_;
+  // owner -> (tenant, message id)
+  std::map<std::string, std::pair<std::string, std::string>> held_;
+  // Last: stopped and joined first.
+  std::jthread renewer_;
 };
 
 }  // namespace ipraktik::notification

@@ -1,5 +1,6 @@
 #include "scheduling_repository.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "ipraktik/events/event_script.h"
 #include "notification_keys.h"
@@ -132,6 +133,20 @@ absl::StatusOr<bool> SchedulingRepository::AcceptRevision(const std::string& ten
                            {absl::StrCat(revision), Millis(retention_)}, store::Retry::kIdempotent);
   if (!reply.ok()) return reply.status();
   return reply->integer() == 1;
+}
+
+absl::StatusOr<std::int64_t> SchedulingRepository::LatestRevision(const std::string& tenant,
+                                                                  const std::string& scope,
+                                                                  const std::string& id) {
+  auto keys = NotificationKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command({"GET", keys->Revision(scope, id)}, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  std::int64_t revision = -1;
+  if (!reply->is_nil() && !absl::SimpleAtoi(reply->str(), &revision)) {
+    return absl::DataLossError(absl::StrCat("revision ", scope, " is not a number"));
+  }
+  return revision;
 }
 
 absl::Status SchedulingRepository::ScheduleReminder(const std::string& tenant,

@@ -54,6 +54,10 @@ class SchedulingRepository {
   absl::StatusOr<bool> AcceptRevision(const std::string& tenant, const std::string& scope,
                                       const std::string& id, std::int64_t revision);
 
+  // The latest revision seen for scope/id (-1: none, or no longer kept).
+  absl::StatusOr<std::int64_t> LatestRevision(const std::string& tenant, const std::string& scope,
+                                              const std::string& id);
+
   // Schedules (or moves) a reminder unless a newer revision of it is scheduled.
   absl::Status ScheduleReminder(const std::string& tenant, const Reminder& reminder);
   // Drops a reminder scheduled from this revision or an older one.

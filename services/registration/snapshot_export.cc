@@ -57,10 +57,16 @@ absl::StatusOr<std::unique_ptr<SnapshotExport>> SnapshotExport::Start(
                                        request.round_id());
   if (!round.ok()) return round.status();
   if (!IsFrozen(round->message.state())) {
+    const bool draft = round->message.state() == v1::ROUND_STATE_DRAFT;
     return errors::FailedPrecondition(
         "ROUND_NOT_CLOSED", "round/" + request.round_id(),
-        "only a closed round can be exported: its data may still change while it is a draft or "
-        "open");
+        absl::StrCat(
+            "round ", request.round_id(), " is ", draft ? "a draft" : "open for sign-ups",
+            ": a round is matched (exported) only once it is closed for sign-ups, so that its "
+            "data no longer changes; ",
+            draft ? "open it (TransitionRound to ROUND_STATE_OPEN), let interns and hosts sign "
+                    "up, then close it (TransitionRound to ROUND_STATE_CLOSED)"
+                  : "close it first (TransitionRound to ROUND_STATE_CLOSED)"));
   }
   // Headroom for the response's own framing.
   std::unique_ptr<SnapshotExport> exporter(

@@ -4,12 +4,22 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <optional>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "bus_testing.h"
 
 namespace ipraktik::bus::testing {
 namespace {
 
+using ::testing::HasSubstr;
+
 class DurabilityTest : public BrokerTest {
+ public:
+  static const ipraktik::testing::RabbitMqServer* Broker() { return broker_.get(); }
+
  protected:
   static Publisher MakePublisher(std::vector<QueueSpec> queues = {},
                                  prometheus::Registry* registry = nullptr) {
@@ -120,23 +130,93 @@ TEST_F(DurabilityTest, BatchIsConfirmedAsAWholeAndCounted) {
   EXPECT_NE(text.find("ipraktik_bus_confirmed_messages_total 2000"), std::string::npos) << text;
 }
 
-TEST_F(DurabilityTest, IdlePublisherWhoseConnectionTheBrokerDroppedPublishesAgain) {
-  prometheus::Registry registry;
-  QueueSpec spec = TestQueue("after.idle", {"test.after.idle"});
+// One connection as the broker lists it.
+struct BrokerConnection {
+  std::string pid;
+  std::string peer_port;  // the client's end: the same connection keeps it
+  std::int64_t received_packets = 0;
+  std::string heartbeat;
+};
+
+// The broker's connection named `name`, if it has one.
+std::optional<BrokerConnection> FindConnection(const ipraktik::testing::RabbitMqServer& broker,
+                                               const std::string& name) {
+  // The name the client gave is among its client properties (the last column).
+  std::istringstream lines(broker.Ctl({"--quiet", "list_connections", "--no-table-headers", "pid",
+                                       "peer_port", "recv_cnt", "timeout", "client_properties"}));
+  const std::string quoted = "\"" + name + "\"";
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> fields = absl::StrSplit(line, absl::MaxSplits('\t', 4));
+    if (fields.size() != 5 || fields[4].find(quoted) == std::string::npos) continue;
+    BrokerConnection connection{.pid = fields[0], .peer_port = fields[1], .heartbeat = fields[3]};
+    if (!absl::SimpleAtoi(fields[2], &connection.received_packets)) return std::nullopt;
+    return connection;
+  }
+  return std::nullopt;
+}
+
+Publisher IdlePublisher(const std::string& name, const QueueSpec& spec,
+                        prometheus::Registry& registry) {
   PublisherOptions options;
-  options.connection = TestConnection(*broker_, "idle-publisher");
+  options.connection = TestConnection(*DurabilityTest::Broker(), name);
   options.connection.heartbeat = std::chrono::seconds(1);
   options.connection.metrics = &registry;
   options.queues = {spec};
   auto publisher = Publisher::Create(std::move(options));
-  ASSERT_TRUE(publisher.ok());
-  ASSERT_TRUE(publisher->Publish(Event("test.after.idle", "before")).ok());
-  // Idle for several heartbeat intervals: the broker closes the silent connection.
-  std::this_thread::sleep_for(4s);
-  ASSERT_TRUE(publisher->Publish(Event("test.after.idle", "after")).ok());
-  std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
-  EXPECT_NE(text.find(R"(ipraktik_bus_reconnects_total{role="publisher"} 1)"), std::string::npos)
-      << text;
+  EXPECT_TRUE(publisher.ok()) << publisher.status();
+  return *std::move(publisher);
+}
+
+TEST_F(DurabilityTest, IdlePublisherAnswersHeartbeatsAndKeepsItsConnection) {
+  prometheus::Registry registry;
+  QueueSpec spec = TestQueue("after.idle", {"test.after.idle"});
+  Publisher publisher = IdlePublisher("idle-publisher", spec, registry);
+  ASSERT_TRUE(publisher.Publish(Event("test.after.idle", "before")).ok());
+  auto before = FindConnection(*broker_, "idle-publisher");
+  ASSERT_TRUE(before.has_value()) << broker_->Ctl({"list_connections"});
+  EXPECT_EQ(before->heartbeat, "1");  // the broker drops it after two silent seconds
+  // The publisher is idle (this thread does not touch it) while the broker receives its
+  // heartbeats: eight packets at one heartbeat a second span several heartbeat intervals, each
+  // of which would have been the end of a silent connection.
+  std::optional<BrokerConnection> now;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        now = FindConnection(*broker_, "idle-publisher");
+        return !now || now->received_packets >= before->received_packets + 8;
+      },
+      60s));
+  ASSERT_TRUE(now.has_value()) << "the broker dropped the idle publisher";
+  EXPECT_EQ(now->pid, before->pid);
+  EXPECT_EQ(now->peer_port, before->peer_port);
+
+  ASSERT_TRUE(publisher.Publish(Event("test.after.idle", "after")).ok());
+  auto after = FindConnection(*broker_, "idle-publisher");
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->pid, before->pid);  // published on the very same connection
+  EXPECT_THAT(prometheus::TextSerializer().Serialize(registry.Collect()),
+              HasSubstr(R"(ipraktik_bus_reconnects_total{role="publisher"} 0)"));
+  Admin admin = MakeAdmin();
+  EXPECT_EQ(admin.InspectQueue(spec.name)->messages, 2u);
+  EXPECT_EQ(*admin.Purge(spec.name), 2u);
+}
+
+TEST_F(DurabilityTest, IdlePublisherWhoseConnectionTheBrokerClosedPublishesAgain) {
+  prometheus::Registry registry;
+  QueueSpec spec = TestQueue("after.closed", {"test.after.closed"});
+  Publisher publisher = IdlePublisher("closed-publisher", spec, registry);
+  ASSERT_TRUE(publisher.Publish(Event("test.after.closed", "before")).ok());
+  auto before = FindConnection(*broker_, "closed-publisher");
+  ASSERT_TRUE(before.has_value()) << broker_->Ctl({"list_connections"});
+  broker_->Ctl({"close_connection", before->pid, "closed by the test"});
+  ASSERT_TRUE(WaitFor([&] { return !FindConnection(*broker_, "closed-publisher"); }, 30s));
+
+  ASSERT_TRUE(publisher.Publish(Event("test.after.closed", "after")).ok());
+  auto after = FindConnection(*broker_, "closed-publisher");
+  ASSERT_TRUE(after.has_value());
+  EXPECT_NE(after->pid, before->pid);
+  EXPECT_THAT(prometheus::TextSerializer().Serialize(registry.Collect()),
+              HasSubstr(R"(ipraktik_bus_reconnects_total{role="publisher"} 1)"));
   Admin admin = MakeAdmin();
   EXPECT_EQ(admin.InspectQueue(spec.name)->messages, 2u);
 }

@@ -38,6 +38,7 @@ using ::ipraktik::registration::testing::MustCall;
 using ::ipraktik::registration::testing::TestClock;
 using ::ipraktik::testing::ChildProcess;
 using ::ipraktik::testing::Eventually;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 using RegistrationStub = v1::RegistrationService::Stub;
@@ -269,6 +270,7 @@ class MatchingServiceTest : public ::testing::Test {
     std::map<std::string, v1::MatchedPair> pairs;
     std::map<std::string, std::string> unmatched;  // name -> reason code
     std::vector<v1::RefusedPin> refused;
+    std::map<std::string, std::string> dropped;  // "participant id|offer id" -> reason code
     v1::MatchingSummary summary;
   };
   Result ResultOf(const World& world, const std::string& job_id) {
@@ -291,6 +293,9 @@ class MatchingServiceTest : public ::testing::Test {
       for (const auto& u : part.unmatched())
         result.unmatched[name_of[u.participant_id()]] = u.reason_code();
       for (const auto& r : part.refused_pins()) result.refused.push_back(r);
+      for (const auto& d : part.dropped_wishes()) {
+        result.dropped[d.participant_id() + "|" + d.host_offer_id()] = d.reason_code();
+      }
     }
     grpc::Status status = reader->Finish();
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -439,7 +444,19 @@ TEST_F(MatchingServiceTest, AHostDeclinesAndTheRematchTellsOnlyThePeopleItChange
   EXPECT_TRUE(result.pairs["i3"].kept());
   EXPECT_TRUE(result.pairs["i5"].kept());
   EXPECT_EQ(result.summary.kept(), 3);
-  EXPECT_EQ(result.unmatched.count("i1"), 1u);
+  // The kept placements are the re-match's pins, not coordinators'.
+  EXPECT_EQ(result.summary.coordinator_pins(), 0);
+  EXPECT_EQ(result.summary.pinned(), 3);
+  // The decline is a decline, to the coordinator and to the intern (not "forbidden by a
+  // coordinator", not "filled by other interns").
+  EXPECT_EQ(result.unmatched["i1"], "host_declined");
+  EXPECT_EQ(result.dropped[world.participant["i1"] + "|" + world.offer["c"]], "host_declined");
+  v1::ListPairRulesRequest list_rules;
+  list_rules.set_round_id(world.round_id);
+  v1::ListPairRulesResponse rules;
+  ASSERT_TRUE(Call(world, &v1::MatchingService::Stub::ListPairRules, list_rules, &rules).ok());
+  ASSERT_EQ(rules.rules_size(), 1);
+  EXPECT_TRUE(rules.rules(0).host_declined());
 
   auto after = EventsUpTo(world, second.job_id());
   EXPECT_EQ(after["matching.intern.placed"].size(), 4u) << "nobody is placed anew";
@@ -449,6 +466,7 @@ TEST_F(MatchingServiceTest, AHostDeclinesAndTheRematchTellsOnlyThePeopleItChange
   ASSERT_TRUE(unmatched.back().payload().UnpackTo(&i1));
   EXPECT_EQ(i1.intern().participant_id(), world.participant["i1"]);
   EXPECT_TRUE(i1.placement_cancelled());
+  EXPECT_EQ(i1.reason_code(), "host_declined");
   const auto& hosts = after["matching.host.interns_assigned"];
   ASSERT_EQ(hosts.size(), 4u);  // a, b, c, then c again
   v1::HostInternsAssigned c;
@@ -601,6 +619,30 @@ TEST_F(MatchingServiceTest, ASecondRequestWhileOneRunsGetsTheSameJob) {
   EXPECT_EQ(jobs.jobs(0).attempts(), 1) << "one result";
 }
 
+// A preview done before a newer job was published: publishing it would undo the newer one. The
+// refusal says so and names both jobs.
+TEST_F(MatchingServiceTest, PublishingAnOlderJobSaysANewerOneIsPublishedAndNamesBoth) {
+  World world = MakeWorld();
+  SignUp(world, "i1", "ministry", {"a"});
+  SignUp(world, "i2", "ministry", {"b"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+  v1::MatchingJob older = Request(world, /*preview=*/true);
+  older = WaitDone(world, older.job_id());
+  v1::MatchingJob newer = Request(world, /*preview=*/false);
+  newer = WaitDone(world, newer.job_id(), /*published=*/true);
+
+  v1::PublishMatchingRequest publish;
+  publish.set_job_id(older.job_id());
+  v1::PublishMatchingResponse published;
+  grpc::Status refused =
+      Call(world, &v1::MatchingService::Stub::PublishMatching, publish, &published);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(),
+              AllOf(HasSubstr("a newer matching job exists for round " + world.round_id),
+                    HasSubstr("job " + older.job_id() + " (the one to publish)"),
+                    HasSubstr("before job " + newer.job_id() + ", the newest")));
+}
+
 TEST_F(MatchingServiceTest, RefusesRequestsItCannotServeWithAClearError) {
   World world = MakeWorld();  // the round is open: sign-up is not over
   v1::RequestMatchingRequest request;
@@ -608,6 +650,10 @@ TEST_F(MatchingServiceTest, RefusesRequestsItCannotServeWithAClearError) {
   v1::RequestMatchingResponse response;
   grpc::Status open = Call(world, &v1::MatchingService::Stub::RequestMatching, request, &response);
   EXPECT_EQ(open.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << open.error_message();
+  // Says what is wrong and what to do, not that "only a closed round can be exported".
+  EXPECT_THAT(open.error_message(),
+              AllOf(HasSubstr("is open for sign-ups"), HasSubstr("closed for sign-ups"),
+                    HasSubstr("close it first (TransitionRound to ROUND_STATE_CLOSED)")));
 
   request.set_round_id("");
   grpc::Status empty = Call(world, &v1::MatchingService::Stub::RequestMatching, request, &response);

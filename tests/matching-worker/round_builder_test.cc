@@ -6,9 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
+#include "ipraktik/contract/unmatched_reasons.h"
 #include "ipraktik/matching/solver.h"
 #include "result_parts.h"
 #include "snapshot_samples.h"
@@ -49,6 +51,26 @@ Solved Solve(const Snapshot& snapshot, v1::MatchingJobInput input = {}, int per_
                               })
                   .ok());
   return solved;
+}
+
+// Each unplaced intern's reason code, by intern.
+std::map<std::string, std::string> UnmatchedCodes(const Solved& solved) {
+  std::map<std::string, std::string> codes;
+  for (const auto& part : solved.parts) {
+    for (const auto& u : part.unmatched()) codes[u.participant_id()] = u.reason_code();
+  }
+  return codes;
+}
+
+// Each dropped wish's reason code, by "intern|host".
+std::map<std::string, std::string> DropCodes(const Solved& solved) {
+  std::map<std::string, std::string> codes;
+  for (const auto& part : solved.parts) {
+    for (const auto& d : part.dropped_wishes()) {
+      codes[d.participant_id() + "|" + d.host_offer_id()] = d.reason_code();
+    }
+  }
+  return codes;
 }
 
 std::vector<v1::MatchedPair> Assignments(const Solved& solved) {
@@ -184,6 +206,7 @@ TEST(RoundBuilder, KeepsPublishedPlacementsThatStillStand) {
   forbid->set_participant_id("p-3");
   forbid->set_host_offer_id("o-3");
   forbid->set_kind(v1::PAIR_RULE_KIND_FORBID);
+  forbid->set_host_declined(true);
   auto* gone = input.add_published();  // withdrew
   gone->set_participant_id("p-4");
   gone->set_host_offer_id("o-2");
@@ -199,6 +222,14 @@ TEST(RoundBuilder, KeepsPublishedPlacementsThatStillStand) {
   EXPECT_FALSE(pairs[1].kept());
   EXPECT_EQ(solved.summary.kept(), 1);
   EXPECT_EQ(solved.summary.unmatched(), 1);
+  // The kept placement is pinned by the re-match, not by a coordinator.
+  EXPECT_EQ(solved.summary.pinned(), 1);
+  EXPECT_EQ(solved.summary.coordinator_pins(), 0);
+  // The decline is reported as what it is, to coordinators and (by its code) to the intern.
+  const auto unmatched = UnmatchedCodes(solved);
+  EXPECT_EQ(unmatched.at("p-3"), "host_declined");
+  const auto drops = DropCodes(solved);
+  EXPECT_EQ(drops.at("p-3|o-3"), "host_declined");
 }
 
 TEST(RoundBuilder, LeavesOutWithdrawnInterns) {
@@ -275,6 +306,54 @@ TEST(RoundBuilder, PlacesMutualSwapRequestsWithEachOther) {
   EXPECT_FALSE(by_intern["cy"].swap());
   EXPECT_EQ(solved.summary.swaps(), 1);
   EXPECT_EQ(solved.round.swap_pairs, 1);
+}
+
+// The engine only knows "nothing left of the wishes"; what removed them is what the intern is
+// told, so an intern with no common day with any wished host is not told the hosts left.
+TEST(ResultParts, EachUnplacedInternGetsTheReasonThatIsTrueForThem) {
+  Snapshot snapshot;
+  snapshot.Offer("o-mon", "w-a", 1, {14});
+  snapshot.Offer("o-full", "w-b", 1);
+  snapshot.Offer("o-none", "w-c", 0);
+  snapshot.Offer("o-own", "w-own", 1);
+  snapshot.Offer("o-ruled", "w-d", 1);
+  snapshot.Intern("p-days", "w-x", {{"o-mon"}}, {15, 16});
+  snapshot.Intern("p-first", "w-x", {{"o-full"}});
+  snapshot.Intern("p-full", "w-x", {{"o-full"}});
+  snapshot.Intern("p-gone", "w-x", {{"o-withdrawn"}});
+  snapshot.Intern("p-mixed", "w-x", {{"o-mon"}, {"o-withdrawn"}}, {15});
+  snapshot.Intern("p-nocap", "w-x", {{"o-none"}});
+  snapshot.Intern("p-nowish", "w-x", {});
+  snapshot.Intern("p-own", "w-own", {{"o-own"}});
+  snapshot.Intern("p-ruled", "w-x", {{"o-ruled"}});
+  v1::MatchingJobInput input;
+  auto* forbid = input.add_rules();
+  forbid->set_participant_id("p-ruled");
+  forbid->set_host_offer_id("o-ruled");
+  forbid->set_kind(v1::PAIR_RULE_KIND_FORBID);
+  auto* pin = input.add_rules();
+  pin->set_participant_id("p-first");
+  pin->set_host_offer_id("o-full");
+  pin->set_kind(v1::PAIR_RULE_KIND_PIN);
+  Solved solved = Solve(snapshot, input);
+
+  const std::map<std::string, std::string> expected = {
+      {"p-days", "no_common_day"},     {"p-full", "all_wished_hosts_full"},
+      {"p-gone", "wished_hosts_gone"}, {"p-mixed", "no_valid_wish"},
+      {"p-nocap", "no_capacity"},      {"p-nowish", "no_wishes"},
+      {"p-own", "own_workplace"},      {"p-ruled", "ruled_out"}};
+  EXPECT_EQ(UnmatchedCodes(solved), expected);
+  for (const auto& part : solved.parts) {
+    for (const auto& u : part.unmatched()) {
+      auto reason = contract::ParseUnmatchedReason(u.reason_code());
+      ASSERT_TRUE(reason.has_value()) << u.reason_code();
+      EXPECT_EQ(u.reason(), contract::UnmatchedReasonText(*reason));
+    }
+  }
+  // A coordinator's forbid is reported as one; the pin is a coordinator's.
+  EXPECT_EQ(DropCodes(solved).at("p-ruled|o-ruled"), "forbidden");
+  EXPECT_EQ(solved.summary.coordinator_pins(), 1);
+  EXPECT_EQ(solved.summary.kept(), 0);
 }
 
 TEST(ResultParts, BoundsEveryPartAndPutsTheSummaryFirst) {

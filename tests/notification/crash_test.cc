@@ -16,10 +16,12 @@
 #include <fstream>
 #include <map>
 
+#include "absl/strings/numbers.h"
 #include "child_process.h"
 #include "delivery_repository.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/store/pool.h"
+#include "notification_keys.h"
 #include "notification_testing.h"
 #include "notifier.h"
 
@@ -49,7 +51,8 @@ class CrashTest : public ::testing::Test {
     delete redis_;
   }
 
-  std::unique_ptr<ChildProcess> StartService() {
+  std::unique_ptr<ChildProcess> StartService(
+      const std::map<std::string, std::string>& overrides = {}) {
     std::map<std::string, std::string> environment = {
         {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
         {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
@@ -65,12 +68,40 @@ class CrashTest : public ::testing::Test {
         {"IPRAKTIK_NOTIFICATION_RETRY_DELAY", "200ms"},
         {"IPRAKTIK_NOTIFICATION_RETRY_MAX_DELAY", "1s"},
         {"IPRAKTIK_NOTIFICATION_RETRY_ATTEMPTS", "60"}};
+    for (const auto& [name, value] : overrides) {
+      if (value.empty()) {
+        environment.erase(name);
+      } else {
+        environment[name] = value;
+      }
+    }
     auto log = redis_->dir() / ("notification-" + std::to_string(++runs_) + ".log");
     auto process = std::make_unique<ChildProcess>(BinaryDir() / "bin" / "ipraktik-notification",
                                                   std::vector<std::string>{}, environment, log);
     EXPECT_TRUE(process->WaitForOutput("\"consuming\"", std::chrono::seconds(30)))
         << process->Output();
     return process;
+  }
+
+  // The records of a round, as the service lists them.
+  static std::vector<DeliveryRecord> Records(const std::string& round_id) {
+    store::Pool pool({.host = "127.0.0.1", .port = redis_->port()});
+    outbox::Outbox outbox(pool);
+    DeliveryRepository repository(pool, outbox, absl::Hours(1));
+    auto page = repository.List(kTenant, {.round_id = round_id}, 1000, "");
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? page->records : std::vector<DeliveryRecord>{};
+  }
+
+  // Who holds a message's claim, and until when (milliseconds since the epoch).
+  static std::pair<std::string, std::int64_t> Lease(const std::string& message_id) {
+    store::Pool pool({.host = "127.0.0.1", .port = redis_->port()});
+    auto keys = NotificationKeys::For(kTenant);
+    auto owner = pool.Command({"HGET", keys->Message(message_id), "lease_owner"});
+    auto until = pool.Command({"HGET", keys->Message(message_id), "lease_until"});
+    std::int64_t millis = 0;
+    if (!owner.ok() || !until.ok() || !absl::SimpleAtoi(until->str(), &millis)) return {"", 0};
+    return {owner->str(), millis};
   }
 
   // The number of the batch's delivery records in each state.
@@ -166,6 +197,87 @@ TEST_F(CrashTest, KilledMidBatchAndRestartedSendsEveryEmailExactlyOnce) {
             << ", unconfirmed " << states[kStateUnconfirmed] << "\n";
   restarted->Signal(SIGTERM);
   EXPECT_TRUE(restarted->WaitFor(std::chrono::seconds(15)).has_value());
+}
+
+// The claims of a killed service are taken over within one lease (20 s by default), not after
+// the bus's retry backoff: the live holder renews its lease while the SMTP server keeps it
+// waiting, and a sender that finds a message held waits for that lease to run out and claims it
+// again. The test runs the default lease and SMTP timeout (one minute: longer than the lease,
+// which renewal makes possible) and waits on the records and the SMTP sink, never on a clock.
+TEST_F(CrashTest, AKilledSendersClaimsAreTakenOverWithinOneLease) {
+  constexpr int kMessages = 6;
+  const std::map<std::string, std::string> defaults = {{"IPRAKTIK_NOTIFICATION_LEASE", ""},
+                                                       {"IPRAKTIK_SMTP_TIMEOUT", ""}};
+  auto service = StartService(defaults);
+  const pid_t smtp_pid = SmtpPid();
+  ASSERT_GT(smtp_pid, 0);
+  // The server is paused before anything is sent: every sender that claims a message waits in
+  // its SMTP transaction, holding the claim.
+  ASSERT_EQ(::kill(smtp_pid, SIGSTOP), 0);
+  bus::PublisherOptions options;
+  options.connection.url = rabbit_->url();
+  auto publisher = bus::Publisher::Create(std::move(options));
+  ASSERT_TRUE(publisher.ok()) << publisher.status();
+  const absl::CivilDay first_day = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + 30;
+  for (int i = 0; i < kMessages; ++i) {
+    auto intern = PersonCard("q-" + std::to_string(i), "Karen Lease " + std::to_string(i),
+                             "q" + std::to_string(i) + "@takeover.example");
+    Publish(*publisher,
+            Envelope(contract::kInternPlaced, kTenant,
+                     PlacedEvent("r-takeover", intern, OfferCard("h", "host@coi.example"),
+                                 Days(first_day, 2), "tq-" + std::to_string(i))));
+  }
+  std::string held;
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& record : Records("r-takeover")) {
+      if (record.state == kStateSending) held = record.message_id;
+    }
+    return !held.empty();
+  })) << service->Output();
+  const std::pair<std::string, std::int64_t> first_lease = Lease(held);
+  const std::string owner = first_lease.first;
+  const std::int64_t first_until = first_lease.second;
+  ASSERT_FALSE(owner.empty());
+  // The lease is the configured 20 s from the claim: a holder that dies is taken over at most
+  // that long after its last renewal (the busy sender waits for exactly that, see notifier.cc).
+  EXPECT_LE(first_until - absl::ToUnixMillis(absl::Now()), 20'000);
+  // While the server keeps it waiting, the live holder renews its lease (every third of it).
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto [now_owner, until] = Lease(held);
+        return now_owner == owner && until > first_until;
+      },
+      std::chrono::seconds(60)))
+      << service->Output();
+
+  service->Signal(SIGKILL);
+  ASSERT_TRUE(service->WaitFor(std::chrono::seconds(10)).has_value());
+  ASSERT_EQ(::kill(smtp_pid, SIGCONT), 0);
+  auto survivor = StartService(defaults);
+  std::vector<DeliveryRecord> records;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        records = Records("r-takeover");
+        int sent = 0;
+        for (const auto& record : records) sent += record.state == kStateSent ? 1 : 0;
+        return sent == kMessages;
+      },
+      std::chrono::seconds(90)))
+      << survivor->Output();
+  std::map<std::string, int> per_recipient;
+  for (const auto& message : MailTo(ReceivedMail(*smtp_), "@takeover.example")) {
+    ++per_recipient[message["to"].get<std::string>()];
+  }
+  EXPECT_EQ(per_recipient.size(), static_cast<std::size_t>(kMessages));
+  for (const auto& [to, count] : per_recipient) EXPECT_EQ(count, 1) << to;
+  // The held message was claimed again by the new service after the dead holder's lease.
+  for (const auto& record : records) {
+    if (record.message_id == held) {
+      EXPECT_EQ(record.attempts, 2);
+    }
+  }
+  survivor->Signal(SIGTERM);
+  EXPECT_TRUE(survivor->WaitFor(std::chrono::seconds(15)).has_value());
 }
 
 }  // namespace

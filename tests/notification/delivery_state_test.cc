@@ -210,5 +210,34 @@ TEST(DeliveryStateTest, AResentMessageIsClaimedWithItsResendNumber) {
   EXPECT_EQ(claimed.resend, 2);
 }
 
+// The live holder renews its lease (while the SMTP server keeps it waiting); nobody else can,
+// and a message no longer being sent has no lease to renew.
+TEST(DeliveryStateTest, OnlyTheLiveHolderRenewsItsLease) {
+  const RenewEvent renew{.owner = "me", .now = kNow, .lease = kLease};
+  for (DeliveryState state : kAll) {
+    DeliveryDecision mine = Decide(Record(state, "me"), renew);
+    if (BeingSent(state)) {
+      ASSERT_EQ(mine.outcome, Outcome::kApply) << DeliveryStateName(state);
+      EXPECT_EQ(mine.change.next.state, state);
+      EXPECT_EQ(mine.change.next.lease_owner, "me");
+      EXPECT_EQ(mine.change.next.lease_until, kNow + kLease);
+      EXPECT_EQ(mine.change.next.attempts, 2) << "a renewal is no new attempt";
+    } else {
+      EXPECT_EQ(mine.outcome, Outcome::kRefused) << DeliveryStateName(state);
+    }
+    EXPECT_EQ(Decide(Record(state, "other"), renew).outcome, Outcome::kRefused)
+        << DeliveryStateName(state);
+  }
+  EXPECT_EQ(Decide(std::nullopt, renew).outcome, Outcome::kRefused);
+}
+
+// A busy claim says when the holder's lease runs out, so the sender can wait for exactly that.
+TEST(DeliveryStateTest, ABusyClaimSaysWhenTheHoldersLeaseRunsOut) {
+  DeliveryDecision busy =
+      Decide(Record(DeliveryState::kSending, "other", absl::Seconds(7)), ClaimBy("me"));
+  ASSERT_EQ(busy.outcome, Outcome::kBusy);
+  EXPECT_EQ(busy.busy_until, kNow + absl::Seconds(7));
+}
+
 }  // namespace
 }  // namespace ipraktik::notification

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
@@ -312,10 +313,38 @@ TEST(Text, DatesAndDaysInDanishAndEnglish) {
             "onsdag 30. september – torsdag 1. oktober 2026 og mandag den 5. oktober 2026");
   EXPECT_EQ(FirstName("  Lene Krogh Jeppesen"), "Lene");
   EXPECT_THAT(UnmatchedReasonText("all_wished_hosts_full", "", Language::kDanish),
-              HasSubstr("fyldt op"));
+              HasSubstr("besat af andre praktikanter"));
   EXPECT_EQ(UnmatchedReasonText("something_new", "Because.", Language::kEnglish), "Because.");
   EXPECT_THAT(UnmatchedReasonText("something_new", "Because.", Language::kDanish),
               HasSubstr("Vi kunne ikke finde"));
+}
+
+// Every reason the matching can give has its own sentence in each language: none falls back to
+// the general one, no two say the same, and the code's own (English) words are not used.
+TEST(Text, EveryUnmatchedReasonCodeHasItsOwnSentenceInBothLanguages) {
+  for (Language language : {Language::kDanish, Language::kEnglish}) {
+    std::set<std::string> sentences;
+    for (contract::UnmatchedReason reason : contract::kUnmatchedReasons) {
+      const std::string_view code = contract::UnmatchedReasonCode(reason);
+      const std::string sentence = UnmatchedReasonText(code, "the matching's words", language);
+      EXPECT_EQ(sentence, UnmatchedReasonSentence(reason, language)) << code;
+      EXPECT_NE(sentence, GeneralUnmatchedSentence(language)) << code;
+      EXPECT_NE(sentence, "the matching's words") << code;
+      EXPECT_GT(sentence.size(), 40u) << code;
+      EXPECT_TRUE(sentences.insert(sentence).second) << code << " says what another code says";
+    }
+  }
+  for (contract::UnmatchedReason reason : contract::kUnmatchedReasons) {
+    EXPECT_NE(UnmatchedReasonSentence(reason, Language::kDanish),
+              UnmatchedReasonSentence(reason, Language::kEnglish))
+        << contract::UnmatchedReasonCode(reason);
+  }
+  // The sentences that were wrong before: no common day is not "left the round", a decline is
+  // not "filled by other interns".
+  EXPECT_THAT(UnmatchedReasonText("no_common_day", "", Language::kEnglish),
+              AllOf(HasSubstr("days you said you could come"), Not(HasSubstr("round"))));
+  EXPECT_THAT(UnmatchedReasonText("host_declined", "", Language::kDanish),
+              AllOf(HasSubstr("kunne alligevel ikke tage imod dig"), Not(HasSubstr("besat"))));
 }
 
 // ---------------------------------------------------------------- templates and messages
@@ -429,10 +458,10 @@ TEST_F(MessagesTest, UnmatchedInternGetsTheReasonAndWhatToDo) {
                         .revision = 1};
   ComposedMessage message = ComposeOne(PlanMessages(event, Context())[0], Context());
   EXPECT_EQ(message.kind, MessageKind::kInternUnmatched);
-  EXPECT_THAT(
-      message.text.text,
-      AllOf(HasSubstr("fyldt op"), HasSubstr("senere runde"), HasSubstr("lokal praktikordning"),
-            HasSubstr("Holstebro Kommune laver"), Not(HasSubstr("aflyst"))));
+  EXPECT_THAT(message.text.text,
+              AllOf(HasSubstr("besat af andre praktikanter"), HasSubstr("senere runde"),
+                    HasSubstr("lokal praktikordning"), HasSubstr("Holstebro Kommune laver"),
+                    Not(HasSubstr("aflyst"))));
   EXPECT_TRUE(message.attachments.empty());
 
   event.placement_cancelled = true;

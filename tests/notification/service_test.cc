@@ -225,6 +225,21 @@ class NotificationTest : public ::testing::Test {
   std::unique_ptr<v1::NotificationService::Stub> stub_;
 };
 
+// The host declined the intern placed by revision 1: revision 2 cancels the placement.
+v1::InternUnmatched DeclinedEvent(const std::string& round_id, const v1::PersonCard& intern,
+                                  const std::vector<absl::CivilDay>& days,
+                                  const std::string& placement_id) {
+  v1::InternUnmatched cancelled;
+  *cancelled.mutable_round() = RoundCard(round_id);
+  *cancelled.mutable_intern() = intern;
+  cancelled.set_reason_code("host_declined");
+  cancelled.set_placement_id(placement_id);
+  cancelled.set_revision(2);
+  cancelled.set_placement_cancelled(true);
+  for (auto day : days) *cancelled.add_cancelled_days() = ProtoDay(day);
+  return cancelled;
+}
+
 const Json* Find(const std::vector<Json>& messages, const std::string& kind) {
   for (const auto& message : messages) {
     if (message["kind"] == kind) return &message;
@@ -341,7 +356,7 @@ TEST_F(NotificationTest, EveryMessageArrivesWithItsContentAttachmentAndEncoding)
             "We could not find an internship for you in Innovationspraktik 2026, uge 37");
   EXPECT_EQ(to_emma[0]["to"], "Emma O'Brien <" + Email("emma") + ">");
   EXPECT_THAT(to_emma[0]["text"].get<std::string>(),
-              AllOf(HasSubstr("Dear Emma"), HasSubstr("ranked them as high as you"),
+              AllOf(HasSubstr("Dear Emma"), HasSubstr("had all its places filled by other interns"),
                     HasSubstr("Apply again in a later round"),
                     HasSubstr("Aarhus runs a local programme in spring."),
                     HasSubstr("Kind regards\nThe Innovation Internship secretariat")));
@@ -358,6 +373,37 @@ TEST_F(NotificationTest, EveryMessageArrivesWithItsContentAttachmentAndEncoding)
   EXPECT_EQ(Metric("ipraktik_notification_emails_sent_total", {{"kind", "intern_placed"}}), 1);
   EXPECT_EQ(Metric("ipraktik_notification_send_seconds"), 4);
   EXPECT_EQ(Metric("ipraktik_notification_queue_lag_seconds"), 4) << "one per event";
+}
+
+// An intern with no day in common with any host they wished for is told exactly that, in their
+// language, and not that the hosts left the round.
+TEST_F(NotificationTest, AnInternWithNoCommonDayIsToldSoAndNotThatTheHostsLeft) {
+  StartApp();
+  for (const auto& [name, language] : {std::pair{std::string("ida"), v1::LANGUAGE_DANISH},
+                                       std::pair{std::string("tom"), v1::LANGUAGE_ENGLISH}}) {
+    v1::InternUnmatched unmatched;
+    *unmatched.mutable_round() = RoundCard("r-days");
+    *unmatched.mutable_intern() = PersonCard("p-" + name, name + " Holm", Email(name), language);
+    unmatched.set_reason_code("no_common_day");
+    unmatched.set_reason("no wished host has a day in common with the intern");
+    unmatched.set_placement_id("pl-" + name);
+    unmatched.set_revision(1);
+    Send(contract::kInternUnmatched, unmatched);
+  }
+  ASSERT_TRUE(TenantReceived(2));
+  Json all = ReceivedMail(*servers->smtp);
+  auto to_ida = MailTo(all, Email("ida"));
+  auto to_tom = MailTo(all, Email("tom"));
+  ASSERT_EQ(to_ida.size(), 1u);
+  ASSERT_EQ(to_tom.size(), 1u);
+  EXPECT_THAT(to_ida[0]["text"].get<std::string>(),
+              AllOf(HasSubstr("tager imod praktikanter på nogen af de dage, du har oplyst"),
+                    Not(HasSubstr("ikke længere med i runden"))));
+  EXPECT_THAT(to_ida[0]["html"].get<std::string>(),
+              HasSubstr("tager imod praktikanter på nogen af de dage"));
+  EXPECT_THAT(to_tom[0]["text"].get<std::string>(),
+              AllOf(HasSubstr("receives interns on any of the days you said you could come"),
+                    Not(HasSubstr("no longer part of the round"))));
 }
 
 TEST_F(NotificationTest, AReMatchUpdatesTheAffectedAndCancelsTheLostHostsInvitation) {
@@ -750,6 +796,47 @@ TEST_F(NotificationTest, AResendWaitsInTheOutboxWhileNoRelayRunsAndIsSentOnce) {
   EXPECT_EQ(CountContaining(*servers->smtp, Email("olga")), 2);
 }
 
+// A resend accepted before its message was superseded (the resend waits in the outbox while the
+// host's decline cancels the placement): the outdated placement is not sent, and the record ends
+// failed with the reason.
+TEST_F(NotificationTest, AResendOfAMessageSupersededMeanwhileSendsNothingAndSaysWhy) {
+  StartApp(/*relay=*/false);
+  auto intern = PersonCard("p-late", "Lise Sent", Email("lise"));
+  const auto days = Days(Today() + 45, 1);
+  Send(contract::kInternPlaced,
+       PlacedEvent("r-late", intern, OfferCard("h-late", Email("lhost")), days, "pl-lise"));
+  v1::ListDeliveriesRequest by_participant;
+  by_participant.set_participant_id("p-late");
+  std::vector<v1::Delivery> lises;
+  ASSERT_TRUE(Eventually([&] {
+    lises = Deliveries(by_participant);
+    return lises.size() == 1 && lises[0].state() == v1::DELIVERY_STATE_SENT;
+  }));
+  const std::string placed_id = lises[0].message_id();
+  v1::ResendMessageRequest resend;
+  resend.set_message_id(placed_id);
+  v1::ResendMessageResponse resent;
+  ASSERT_TRUE(stub_->ResendMessage(Call().get(), resend, &resent).ok());
+
+  Send(contract::kInternUnmatched, DeclinedEvent("r-late", intern, days, "pl-lise"));
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("lise")) == 2; }));
+
+  StartRelay();
+  v1::GetDeliveryRequest get;
+  get.set_message_id(placed_id);
+  v1::GetDeliveryResponse got;
+  ASSERT_TRUE(Eventually([&] {
+    return stub_->GetDelivery(Call().get(), get, &got).ok() &&
+           got.delivery().state() == v1::DELIVERY_STATE_FAILED;
+  })) << got.DebugString();
+  EXPECT_EQ(got.delivery().failure_reason(), "superseded");
+  EXPECT_TRUE(got.delivery().superseded());
+  EXPECT_THAT(got.delivery().last_error(), HasSubstr("revision 2"));
+  ASSERT_TRUE(Eventually([&] { return OutboxBacklog() == 0; }));
+  // The record ended without sending: the placement went out once, the cancellation once.
+  EXPECT_EQ(CountContaining(*servers->smtp, Email("lise")), 2);
+}
+
 // A due reminder leaves the schedule in the script that puts its event in the outbox: while no
 // relay runs it waits there, and once one runs the reminder goes out, once.
 TEST_F(NotificationTest, ADueReminderWaitsInTheOutboxWhileNoRelayRunsAndIsSentOnce) {
@@ -837,6 +924,63 @@ TEST_F(NotificationTest, ARefusedResendStoresNothingAndResendsAtOnceEachStoreThe
   EXPECT_EQ((*repository.Get(tenant_, "m-at-once"))->resends, 5);
   // Nothing here is meant to be sent: the next test's relay must not find these events.
   ASSERT_TRUE(redis_->Command({"DEL", stream}).ok());
+}
+
+// A placement later cancelled (the host declined): its first message is superseded. It is
+// marked so, and resending it is refused with the reason instead of sending the old placement
+// with a calendar REQUEST; the current message (the cancellation) can still be resent.
+TEST_F(NotificationTest, ASupersededMessageIsMarkedAndItsResendIsRefusedWithTheReason) {
+  StartApp();
+  auto intern = PersonCard("p-dec", "Dorte Declined", Email("dorte"));
+  const auto days = Days(Today() + 40, 2);
+  Send(contract::kInternPlaced,
+       PlacedEvent("r-dec", intern, OfferCard("h-dec", Email("dhost")), days, "pl-dorte"));
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("dorte")) == 1; }));
+  Send(contract::kInternUnmatched, DeclinedEvent("r-dec", intern, days, "pl-dorte"));
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("dorte")) == 2; }));
+  ASSERT_TRUE(FinishedWith(2));
+
+  std::string placed_id;
+  std::string unmatched_id;
+  for (const auto& delivery : RoundDeliveries("r-dec")) {
+    if (delivery.kind() == v1::MESSAGE_KIND_INTERN_PLACED) placed_id = delivery.message_id();
+    if (delivery.kind() == v1::MESSAGE_KIND_INTERN_UNMATCHED) {
+      unmatched_id = delivery.message_id();
+      EXPECT_FALSE(delivery.superseded());
+    }
+  }
+  ASSERT_FALSE(placed_id.empty());
+  ASSERT_FALSE(unmatched_id.empty());
+  v1::GetDeliveryRequest get;
+  get.set_message_id(placed_id);
+  v1::GetDeliveryResponse got;
+  ASSERT_TRUE(stub_->GetDelivery(Call().get(), get, &got).ok());
+  EXPECT_TRUE(got.delivery().superseded());
+  EXPECT_THAT(got.delivery().superseded_reason(),
+              AllOf(HasSubstr("revision 1 of placement pl-dorte"), HasSubstr("revision 2")));
+
+  v1::ResendMessageRequest resend;
+  resend.set_message_id(placed_id);
+  v1::ResendMessageResponse resent;
+  grpc::Status refused = stub_->ResendMessage(Call().get(), resend, &resent);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("outdated placement"));
+  ASSERT_TRUE(stub_->GetDelivery(Call().get(), get, &got).ok());
+  EXPECT_EQ(got.delivery().resends(), 0) << "nothing stored for the refused resend";
+
+  // The current message is resent; it is the only new e-mail (the marker that the refused one
+  // did not go out meanwhile: both would be sent by the same queue, in order).
+  resend.set_message_id(unmatched_id);
+  ASSERT_TRUE(stub_->ResendMessage(Call().get(), resend, &resent).ok());
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("dorte")) == 3; }));
+  int placed_mails = 0;
+  for (const auto& mail : MailTo(ReceivedMail(*servers->smtp), Email("dorte"))) {
+    placed_mails += mail["kind"] == "intern_placed" ? 1 : 0;
+    if (mail["kind"] == "intern_unmatched") {
+      EXPECT_EQ(mail["calendars"][0]["method"], "CANCEL");
+    }
+  }
+  EXPECT_EQ(placed_mails, 1);
 }
 
 TEST_F(NotificationTest, StartTlsWithAuthenticationConfigurable) {

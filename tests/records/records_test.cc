@@ -149,6 +149,9 @@ TEST(StorageRecords, MatchingRecordsRoundTripAndApiOnlyChangesLeaveThem) {
   rule.set_kind(v1::PAIR_RULE_KIND_FORBID);
   rule.set_note("Same workplace");
   ExpectRoundTrip<storage::PairRuleRecord>(rule);
+  rule.set_note("host declined");
+  rule.set_host_declined(true);
+  ExpectRoundTrip<storage::PairRuleRecord>(rule);
 
   v1::Placement placement;
   placement.set_participant_id("par-1");

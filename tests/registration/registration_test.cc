@@ -20,6 +20,7 @@
 namespace ipraktik::registration::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -1072,6 +1073,29 @@ TEST_F(RegistrationTest, AnOpenRoundCannotBeExported) {
   EXPECT_THAT(messages, IsEmpty());
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(PreconditionTypes(status), ElementsAre("ROUND_NOT_CLOSED"));
+  // The refusal says what state the round is in and what to do (RequestMatching passes it on).
+  EXPECT_THAT(status.error_message(),
+              AllOf(HasSubstr("is open for sign-ups"),
+                    HasSubstr("close it first (TransitionRound to ROUND_STATE_CLOSED)")));
+
+  // A draft is to be opened for sign-ups, then closed.
+  v1::CreateRoundRequest create;
+  v1::Round* draft = create.mutable_round();
+  draft->set_programme_id(world.programme.programme_id());
+  draft->set_name("Innovationspraktik 2026, uge 38");
+  *draft->mutable_window_start() = Day(2026, 9, 14);
+  *draft->mutable_window_end() = Day(2026, 9, 18);
+  *draft->mutable_signup_deadline() = Day(2026, 8, 22);
+  draft->set_max_wishes(3);
+  draft->add_allowed_host_sectors(v1::SECTOR_MUNICIPAL);
+  World drafted = world;
+  drafted.round = Ok(&Stub::CreateRound, create, world.tenant).round();
+  ASSERT_EQ(drafted.round.state(), v1::ROUND_STATE_DRAFT);
+  EXPECT_THAT(Export(drafted, 0, &status), IsEmpty());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(),
+              AllOf(HasSubstr("is a draft"), HasSubstr("TransitionRound to ROUND_STATE_OPEN"),
+                    HasSubstr("then close it (TransitionRound to ROUND_STATE_CLOSED)")));
 }
 
 TEST_F(RegistrationTest, AnExportThatSawTheRoundChangeFailsInsteadOfMixingStates) {

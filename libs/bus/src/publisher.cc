@@ -1,6 +1,10 @@
 #include "ipraktik/bus/publisher.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 #include <vector>
 
 #include "amqp_connection.h"
@@ -30,7 +34,7 @@ class ConfirmTracker {
       : first_tag_(first_tag), settled_(count, false), open_(count) {}
 
   void Settle(std::uint64_t tag, bool multiple, bool nack) {
-    if (tag < first_tag_) return;
+    if (tag < first_tag_ || settled_.empty()) return;
     std::size_t last = std::min<std::size_t>(tag - first_tag_, settled_.size() - 1);
     std::size_t first = multiple ? lowest_open_ : last;
     for (std::size_t i = first; i <= last; ++i) {
@@ -68,7 +72,39 @@ struct Publisher::Impl {
   Impl(internal::BrokerAddress address, PublisherOptions publisher_options)
       : options(std::move(publisher_options)),
         keeper(std::move(address), options.connection, "publisher",
-               [this](Connection& connection) { return Setup(connection); }) {}
+               [this](Connection& connection) { return Setup(connection); }),
+        heartbeats([this](std::stop_token stop) { ServiceHeartbeats(stop); }) {}
+
+  // rabbitmq-c sends and checks heartbeats only inside its calls, so a publisher that sits idle
+  // would be dropped by the broker after two missed heartbeats. This thread reads what the
+  // broker sent (and so answers a due heartbeat) every heartbeat/4 while nothing is published;
+  // the connection is used by one thread at a time (the mutex), and a publish in progress
+  // services heartbeats itself.
+  void ServiceHeartbeats(std::stop_token stop) {
+    std::mutex wait_mutex;
+    std::condition_variable_any wake;
+    for (;;) {
+      Duration interval(1'000);
+      {
+        std::unique_lock lock(mutex, std::try_to_lock);
+        Connection* connection = lock.owns_lock() ? keeper.current() : nullptr;
+        if (connection != nullptr && connection->healthy()) {
+          if (connection->heartbeat_seconds() > 0) {
+            interval = std::min(interval, Duration(connection->heartbeat_seconds() * 1'000 / 4));
+          }
+          ConfirmTracker none(next_tag, 0);
+          if (absl::Status status = DrainReady(*connection, none); !status.ok()) {
+            // The next publish reconnects (and counts the reconnect).
+            keeper.logger().Warning("idle publisher lost its connection",
+                                    {{"error", status.ToString()}});
+          }
+        }
+      }
+      std::unique_lock wait_lock(wait_mutex);
+      wake.wait_for(wait_lock, stop, interval, [&stop] { return stop.stop_requested(); });
+      if (stop.stop_requested()) return;
+    }
+  }
 
   absl::Status Setup(Connection& connection) {
     next_tag = 1;
@@ -126,8 +162,8 @@ struct Publisher::Impl {
   absl::Status PublishOnce(Connection& connection, std::span<const Message> messages,
                            Clock::time_point deadline) {
     ConfirmTracker tracker(next_tag, messages.size());
-    // An idle publisher services no heartbeats, so the broker may have closed the connection
-    // since the last publish: find out (and answer a due heartbeat) before sending.
+    // The broker may have closed the connection since the last publish (a restart, an admin):
+    // find out (and answer a due heartbeat) before sending.
     if (absl::Status status = DrainReady(connection, tracker); !status.ok()) return status;
     for (std::size_t i = 0; i < messages.size(); ++i) {
       const Message& message = messages[i];
@@ -178,6 +214,7 @@ struct Publisher::Impl {
 
   absl::Status Publish(std::span<const Message> messages) {
     if (messages.empty()) return absl::OkStatus();
+    std::lock_guard lock(mutex);
     // A call's deadline (libs/deadline) bounds the wait too; past it nothing is published.
     if (absl::Status late = deadline::Check("the publish"); !late.ok()) return late;
     Clock::time_point deadline =
@@ -213,8 +250,12 @@ struct Publisher::Impl {
   }
 
   PublisherOptions options;
+  // Held by whoever uses the connection: a publish, Connect, Close or the heartbeat thread.
+  std::mutex mutex;
   internal::ConnectionKeeper keeper;
   std::uint64_t next_tag = 1;
+  // Last: stopped and joined first when the publisher goes away.
+  std::jthread heartbeats;
 };
 
 absl::StatusOr<Publisher> Publisher::Create(PublisherOptions options) {
@@ -235,6 +276,7 @@ Publisher& Publisher::operator=(Publisher&&) noexcept = default;
 Publisher::~Publisher() = default;
 
 absl::Status Publisher::Connect() {
+  std::lock_guard lock(impl_->mutex);
   return impl_->keeper.Get(Clock::now() + impl_->options.publish_timeout).status();
 }
 
@@ -246,6 +288,9 @@ absl::Status Publisher::PublishBatch(std::span<const Message> messages) {
   return impl_->Publish(messages);
 }
 
-void Publisher::Close() { impl_->keeper.Drop(); }
+void Publisher::Close() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->keeper.Drop();
+}
 
 }  // namespace ipraktik::bus

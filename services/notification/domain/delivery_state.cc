@@ -59,7 +59,9 @@ DeliveryDecision OnClaim(const std::optional<DeliveryStatus>& current, const Cla
   }
   if (BeingSent(current->state)) {
     if (current->lease_until > claim.now) {
-      return {.outcome = DeliveryDecision::Outcome::kBusy, .state = current->state};
+      return {.outcome = DeliveryDecision::Outcome::kBusy,
+              .state = current->state,
+              .busy_until = current->lease_until};
     }
     if (current->state == DeliveryState::kHandedOver) {
       // Its sender stopped after handing the whole message to the server: the server may have
@@ -89,6 +91,15 @@ DeliveryDecision OnHandOver(const std::optional<DeliveryStatus>& current,
   DeliveryStatus next = *current;
   next.state = DeliveryState::kHandedOver;
   next.lease_until = hand_over.now + hand_over.lease;
+  return Apply({.next = next});
+}
+
+DeliveryDecision OnRenew(const std::optional<DeliveryStatus>& current, const RenewEvent& renew) {
+  if (!current || current->lease_owner != renew.owner || !BeingSent(current->state)) {
+    return Refused(absl::FailedPreconditionError("the claim on this message was lost"));
+  }
+  DeliveryStatus next = *current;
+  next.lease_until = renew.now + renew.lease;
   return Apply({.next = next});
 }
 
@@ -148,6 +159,7 @@ DeliveryDecision Decide(const std::optional<DeliveryStatus>& current, const Deli
         using Event = std::decay_t<decltype(happened)>;
         if constexpr (std::is_same_v<Event, ClaimEvent>) return OnClaim(current, happened);
         if constexpr (std::is_same_v<Event, HandOverEvent>) return OnHandOver(current, happened);
+        if constexpr (std::is_same_v<Event, RenewEvent>) return OnRenew(current, happened);
         if constexpr (std::is_same_v<Event, FinishEvent>) return OnFinish(current, happened);
         if constexpr (std::is_same_v<Event, ResendEvent>) return OnResend(current, happened);
       },

@@ -9,6 +9,7 @@
 //   (none) --claim--> sending --hand over--> handed_over --finish--> sent | failed | unconfirmed
 //   pending, retrying, or sending/handed_over whose lease ran out: --claim--> sending
 //     (an expired handed_over becomes unconfirmed instead: the server may have the message)
+//   sending/handed_over --renew (its holder, alive)--> the same, lease_until = now + lease
 //   sending/handed_over --finish(retrying)--> retrying
 //   any state but a live sending/handed_over --resend--> pending (resends + 1)
 
@@ -71,6 +72,13 @@ struct HandOverEvent {
   absl::Time now;
   absl::Duration lease;
 };
+// The sender that holds the message is still at it (the lease is short and renewed while the
+// holder lives, so a dead holder's messages are taken over soon).
+struct RenewEvent {
+  std::string owner;
+  absl::Time now;
+  absl::Duration lease;
+};
 // The send ended: outcome is sent, retrying, failed or unconfirmed.
 struct FinishEvent {
   std::string owner;
@@ -80,7 +88,7 @@ struct FinishEvent {
 struct ResendEvent {
   absl::Time now;
 };
-using DeliveryEvent = std::variant<ClaimEvent, HandOverEvent, FinishEvent, ResendEvent>;
+using DeliveryEvent = std::variant<ClaimEvent, HandOverEvent, RenewEvent, FinishEvent, ResendEvent>;
 
 // What an applied transition writes.
 struct DeliveryChange {
@@ -107,6 +115,8 @@ struct DeliveryDecision {
   // it sends (0: the first sending).
   bool may_send = false;
   int resend = 0;
+  // kBusy: when the holder's lease runs out unless it renews it.
+  absl::Time busy_until = absl::InfinitePast();
 };
 
 // current: the record, nullopt when there is none.

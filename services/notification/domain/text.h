@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/model.h"
+#include "ipraktik/contract/unmatched_reasons.h"
 
 namespace ipraktik::notification {
 
@@ -19,8 +20,13 @@ std::string FormatDays(const std::vector<Date>& days, Language language);
 // "kommune", "region", "stat", "privat virksomhed" / "municipality", "region", "state", "private
 // company"; "" when unspecified.
 const char* SectorText(Sector sector, Language language);
-// The reason an intern was not placed, in plain words, from the matching's reason code; falls
-// back to the matching's own (English) words, or a general sentence.
+// The reason an intern was not placed, in plain words: each reason code
+// (ipraktik/contract/unmatched_reasons.h) has its own sentence in each language.
+std::string UnmatchedReasonSentence(contract::UnmatchedReason reason, Language language);
+// When the code is none the matching gives: the general sentence.
+std::string GeneralUnmatchedSentence(Language language);
+// From the event's reason code; an unknown code falls back to the matching's own (English)
+// words, or the general sentence.
 std::string UnmatchedReasonText(std::string_view reason_code, std::string_view reason,
                                 Language language);
 // The first word of a name, for greetings ("Kære Henrik").
