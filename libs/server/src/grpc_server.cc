@@ -51,7 +51,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     return absl::UnavailableError("cannot serve gRPC on " + options.address +
                                   " (address in use or not local?)");
   }
-  server->SetServing(true);
+  server->SetServing(options.serving_at_start);
   if (auto* health = server->server_->GetHealthCheckService()) {
     health->SetServingStatus(kLivenessHealthName, true);
   }
