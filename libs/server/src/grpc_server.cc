@@ -64,8 +64,10 @@ void GrpcServer::SetServing(bool serving) {
   if (server_ == nullptr) return;
   auto* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
-  health->SetServingStatus("", serving);
+  // The server's own status last: whoever sees it change may rely on every service's having
+  // changed too.
   for (const auto& name : health_names_) health->SetServingStatus(name, serving);
+  health->SetServingStatus("", serving);
 }
 
 void GrpcServer::Shutdown(std::chrono::milliseconds grace) {

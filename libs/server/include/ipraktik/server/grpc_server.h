@@ -67,7 +67,7 @@ class GrpcServer {
 
   int port() const { return port_; }
 
-  // The health status of the server ("") and of every registered service name.
+  // The health status of every registered service name, then of the server ("").
   void SetServing(bool serving);
 
   // Health NOT_SERVING for good, stop accepting calls, wait up to grace for calls under way,
