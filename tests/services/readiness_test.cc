@@ -80,12 +80,6 @@ class HealthWatch {
   std::thread thread_;
 };
 
-int PortFromLog(const std::string& log, const std::string& key) {
-  std::smatch match;
-  if (!std::regex_search(log, match, std::regex("\"" + key + "\":([0-9]+)"))) return 0;
-  return std::stoi(match[1]);
-}
-
 // A service binary started as deployed against private servers of its own, which the test
 // stops and starts.
 class ReadinessTest : public ::testing::Test {
