@@ -345,12 +345,15 @@ TEST_F(ServerTest, ACallWhoseDeadlinePassedInTheQueueIsNotStarted) {
 TEST_F(ServerTest, HealthIsServingUntilSwitchedOff) {
   EXPECT_EQ(Health(""), 1);
   EXPECT_EQ(Health("ipraktik.test.ProbeService"), 1);
+  EXPECT_EQ(Health(kLivenessHealthName), 1);
   EXPECT_EQ(Health("no.such.Service"), -grpc::StatusCode::NOT_FOUND);
   server_->SetServing(false);
   EXPECT_EQ(Health(""), 2);
   EXPECT_EQ(Health("ipraktik.test.ProbeService"), 2);
+  EXPECT_EQ(Health(kLivenessHealthName), 1);  // not ready, but alive
   server_->SetServing(true);
   EXPECT_EQ(Health(""), 1);
+  EXPECT_EQ(Health("ipraktik.test.ProbeService"), 1);
 }
 
 TEST_F(ServerTest, ShutdownLetsCallsUnderWayFinish) {

@@ -63,12 +63,6 @@ class ServiceProcessTest : public ::testing::Test {
     return std::make_unique<ChildProcess>(program, std::vector<std::string>{}, environment, log);
   }
 
-  static int PortFromLog(const std::string& log, const std::string& key) {
-    std::smatch match;
-    if (!std::regex_search(log, match, std::regex("\"" + key + "\":([0-9]+)"))) return 0;
-    return std::stoi(match[1]);
-  }
-
   static inline int runs_ = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -110,6 +111,12 @@ std::string BufCurl(const std::vector<std::string>& args) {
   if (!tls) command += " --http2-prior-knowledge";
   for (const auto& arg : args) command += " '" + arg + "'";
   return RunCommand(command + " 2>&1");
+}
+
+int PortFromLog(const std::string& log, const std::string& key) {
+  std::smatch match;
+  if (!std::regex_search(log, match, std::regex("\"" + key + "\":([0-9]+)"))) return 0;
+  return std::stoi(match[1]);
 }
 
 }  // namespace ipraktik::testing

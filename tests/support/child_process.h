@@ -43,6 +43,9 @@ class ChildProcess {
   std::filesystem::path output_file_;
 };
 
+// The port a service's start-up log line names under key ("grpc_port", "metrics_port"), or 0.
+int PortFromLog(const std::string& log, const std::string& key);
+
 // Whether something accepts TCP connections on 127.0.0.1:port.
 bool SomethingListensOn(int port);
 

@@ -1,9 +1,5 @@
 #include "ipraktik/bus/consumer.h"
 
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -16,6 +12,7 @@
 #include "amqp_connection.h"
 #include "codec.h"
 #include "connection_keeper.h"
+#include "event_fd.h"
 #include "metrics.h"
 #include "text.h"
 #include "topology.h"
@@ -34,24 +31,6 @@ constexpr amqp_channel_t kConsumeChannel = 1;
 constexpr amqp_channel_t kRepublishChannel = 2;
 // The connection thread wakes at least this often to send heartbeats and notice Stop().
 constexpr Duration kPollInterval{200};
-
-class EventFd {
- public:
-  EventFd() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
-  EventFd(const EventFd&) = delete;
-  EventFd& operator=(const EventFd&) = delete;
-  ~EventFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int fd() const { return fd_; }
-  void Signal() const {
-    std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(fd_, &one, sizeof one);
-  }
-
- private:
-  int fd_;
-};
 
 // A delivery waiting for, or being handled by, a handler thread.
 struct Task {
@@ -87,7 +66,7 @@ struct Consumer::Impl {
         keeper(std::move(address), options.connection, "consumer",
                [this](Connection& connection) { return Setup(connection); }),
         queue_metrics(keeper.metrics().ForQueue(options.queue.name)) {
-    keeper.set_sleep([this](Duration delay) { return SleepUnlessStopped(delay); });
+    keeper.set_sleep([this](Duration delay) { return wake.SleepUnless(stop_requested, delay); });
     // Only a declaration the broker refuses for good ends Run(); anything else is retried.
     keeper.set_retry_if([](const absl::Status& status) {
       return !absl::IsFailedPrecondition(status) && !absl::IsInvalidArgument(status);
@@ -119,20 +98,6 @@ struct Consumer::Impl {
     return absl::OkStatus();
   }
 
-  bool SleepUnlessStopped(Duration delay) {
-    Clock::time_point until = Clock::now() + delay;
-    while (!stop_requested.load()) {
-      auto left = std::chrono::duration_cast<Duration>(until - Clock::now());
-      if (left <= Duration(0)) return true;
-      pollfd fd{wake.fd(), POLLIN, 0};
-      if (::poll(&fd, 1, static_cast<int>(left.count())) > 0) {
-        std::uint64_t ignored = 0;
-        [[maybe_unused]] ssize_t n = ::read(wake.fd(), &ignored, sizeof ignored);
-      }
-    }
-    return false;
-  }
-
   absl::Status Run() {
     for (int i = 0; i < options.handler_threads; ++i) {
       workers.emplace_back([this] { WorkerLoop(); });
@@ -145,12 +110,12 @@ struct Consumer::Impl {
         break;
       }
       ++generation;
-      running.store(true);
+      SetRunning(true);
       keeper.logger().Info("consuming", {{"queue", options.queue.name},
                                          {"prefetch", options.prefetch},
                                          {"heartbeat_s", (*connection)->heartbeat_seconds()}});
       absl::Status served = Serve(**connection);
-      running.store(false);
+      SetRunning(false);
       ForgetQueuedTasks();
       if (!served.ok()) {
         keeper.logger().Warning("lost the message broker connection; reconnecting",
@@ -167,6 +132,11 @@ struct Consumer::Impl {
     for (auto& worker : workers) worker.join();
     workers.clear();
     return result;
+  }
+
+  void SetRunning(bool now) {
+    running.store(now);
+    if (options.on_running) options.on_running(now);
   }
 
   // Consumes on a set-up connection until Stop() (OK) or a connection failure (the error).
@@ -457,7 +427,7 @@ struct Consumer::Impl {
   Handler handler;
   internal::ConnectionKeeper keeper;
   internal::QueueMetrics queue_metrics;
-  EventFd wake;
+  internal::EventFd wake;
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> running{false};
   std::stop_source stop_handlers;

@@ -60,6 +60,22 @@ int PrintHelp(const char* program, const ServiceSpec& spec, Service& service) {
   return 0;
 }
 
+// Until the process is ready (true), a stop is asked for, or timeout passed (false).
+bool WaitUntilReady(const Readiness& readiness, SignalWatcher& signals,
+                    std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!readiness.WaitUntilReady(100ms)) {
+    if (signals.WaitFor(0ms) || std::chrono::steady_clock::now() >= deadline) return false;
+  }
+  return true;
+}
+
+std::string Joined(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const auto& name : names) joined += (joined.empty() ? "" : " ") + name;
+  return joined;
+}
+
 }  // namespace
 
 bool ServiceSpec::Needs(Resource resource) const {
@@ -140,7 +156,8 @@ struct Application::Parts {
         metrics(metrics_in),
         redis(redis_in),
         executor(executor_in),
-        signals(signals_in) {
+        signals(signals_in),
+        readiness(&metrics_in, &logger_in) {
     if (redis != nullptr) {
       keys = std::make_unique<access::KeyStore>(*redis, settings.token_secret);
       // The last use is written on a handler thread, never on gRPC's (best effort: a full
@@ -161,12 +178,15 @@ struct Application::Parts {
   std::unique_ptr<access::Authenticator> authenticator;  // likewise
   Executor& executor;
   SignalWatcher& signals;
-  ShutdownSteps steps;
   std::vector<ServiceRegistration> services;
   std::atomic<bool> failed{false};
   std::mutex mutex;
   GrpcServer* server = nullptr;
   const CallGuard* guard = nullptr;  // rate limits and the audit log; null without Redis
+  // Its listener uses mutex and server; what reports to it lives in steps (consumers), which
+  // therefore come last: destroyed first.
+  Readiness readiness;
+  ShutdownSteps steps;
 };
 
 Application::Application(Parts& parts)
@@ -210,10 +230,7 @@ void Application::OnShutdown(std::string name, std::function<void()> step) {
   parts_.steps.Add(std::move(name), std::move(step));
 }
 
-void Application::SetServing(bool serving) {
-  std::lock_guard lock(parts_.mutex);
-  if (parts_.server != nullptr) parts_.server->SetServing(serving);
-}
+Readiness& Application::readiness() { return parts_.readiness; }
 
 void Application::RequestShutdown(std::string reason) {
   logger_.Error("shutting down after a failure", {{"reason", reason}});
@@ -284,6 +301,12 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
                   logger);
     parts.guard = &*guard;
   }
+  // Redis and RabbitMQ report to readiness from now on (each starts down until it reports).
+  auto watches = internal::WatchResources(spec, settings, logger, parts.readiness);
+  if (!watches.ok()) {
+    logger.Error("not started", {{"error", std::string(watches.status().message())}});
+    return 1;
+  }
   Application app(parts);
   if (absl::Status status = service.Start(app); !status.ok()) {
     logger.Error("not started", {{"error", std::string(status.message())}});
@@ -300,6 +323,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
   settings.grpc.address = settings.grpc_address.ToString();
   settings.grpc.metrics = &registry;
   settings.grpc.credentials = tls::ServerCredentials(settings.tls);
+  settings.grpc.serving_at_start = false;  // readiness decides, just below
   std::unique_ptr<GrpcServer> server;
   {
     std::lock_guard lock(parts.mutex);
@@ -312,10 +336,21 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
     server = std::move(*started);
     parts.server = server.get();
   }
+  parts.readiness.OnChange([&parts](bool ready) {
+    std::lock_guard lock(parts.mutex);
+    if (parts.server != nullptr) parts.server->SetServing(ready);
+  });
+  // "serving" means ready too (liveness answers meanwhile): the consumers are subscribed.
+  const bool ready = WaitUntilReady(parts.readiness, signals, settings.connect_timeout);
   logger.Info("serving", {{"grpc_address", settings.grpc.address},
                           {"grpc_port", server->port()},
                           {"grpc_tls", TransportSummary(settings.tls)},
-                          {"metrics_port", (*metrics)->port()}});
+                          {"metrics_port", (*metrics)->port()},
+                          {"ready", ready}});
+  if (auto down = parts.readiness.Down(); !ready && !down.empty()) {
+    logger.Warning("not ready: health NOT_SERVING until these dependencies are up",
+                   {{"down", Joined(down)}});
+  }
 
   auto stop = signals.Wait();
   auto shutdown_start = std::chrono::steady_clock::now();

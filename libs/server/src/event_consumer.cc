@@ -39,6 +39,12 @@ bool EventConsumer::Running() const { return consumer_.Running(); }
 absl::Status StartEventConsumer(Application& app, std::string name, bus::ConsumerOptions options,
                                 const EventRouter& router) {
   options.connection = app.BusConnection(name);
+  // Ready only while subscribed: down from now until the consumer first consumes.
+  std::string dependency = absl::StrCat("consumer:", options.queue.name);
+  app.readiness().Set(dependency, false);
+  options.on_running = [&readiness = app.readiness(), dependency](bool running) {
+    readiness.Set(dependency, running);
+  };
   auto consumer =
       EventConsumer::Start(std::move(options), router, [&app, name](const absl::Status& status) {
         app.RequestShutdown(absl::StrCat(name, " consumer: ", status.ToString()));

@@ -51,7 +51,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     return absl::UnavailableError("cannot serve gRPC on " + options.address +
                                   " (address in use or not local?)");
   }
-  server->SetServing(true);
+  server->SetServing(options.serving_at_start);
   if (auto* health = server->server_->GetHealthCheckService()) {
     health->SetServingStatus(kLivenessHealthName, true);
   }
@@ -64,8 +64,10 @@ void GrpcServer::SetServing(bool serving) {
   if (server_ == nullptr) return;
   auto* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
-  health->SetServingStatus("", serving);
+  // The server's own status last: whoever sees it change may rely on every service's having
+  // changed too.
   for (const auto& name : health_names_) health->SetServingStatus(name, serving);
+  health->SetServingStatus("", serving);
 }
 
 void GrpcServer::Shutdown(std::chrono::milliseconds grace) {

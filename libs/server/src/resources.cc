@@ -116,4 +116,31 @@ Connected ConnectResources(const ServiceSpec& spec, const ServerSettings& settin
   return Connected::kAll;
 }
 
+absl::StatusOr<ResourceWatches> WatchResources(const ServiceSpec& spec,
+                                               const ServerSettings& settings,
+                                               const logging::Logger& logger,
+                                               Readiness& readiness) {
+  ResourceWatches watches;
+  if (settings.redis) {
+    readiness.Set("redis", false);
+    watches.redis = std::make_unique<RedisWatch>(
+        *settings.redis, 1s, [&readiness](bool up) { readiness.Set("redis", up); });
+  }
+  if (settings.amqp_url) {
+    readiness.Set("rabbitmq", false);
+    bus::ConnectionOptions options;
+    options.url = *settings.amqp_url;
+    options.connection_name = spec.name + "-watch";
+    options.logger = logger;
+    options.heartbeat = 5s;
+    options.connect_timeout = 2s;
+    options.reconnect.max = 1s;
+    auto broker = bus::BrokerWatch::Start(std::move(options),
+                                          [&readiness](bool up) { readiness.Set("rabbitmq", up); });
+    if (!broker.ok()) return broker.status();
+    watches.broker = *std::move(broker);
+  }
+  return watches;
+}
+
 }  // namespace ipraktik::server::internal

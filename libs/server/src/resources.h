@@ -7,12 +7,16 @@
 #include <memory>
 #include <string_view>
 
+#include "absl/status/statusor.h"
 #include "ipraktik/bus/options.h"
+#include "ipraktik/bus/watch.h"
 #include "ipraktik/config/config.h"
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/server/application.h"
+#include "ipraktik/server/readiness.h"
 #include "ipraktik/server/shutdown.h"
 #include "ipraktik/store/pool.h"
+#include "redis_watch.h"
 
 namespace prometheus {
 class Registry;
@@ -41,5 +45,18 @@ enum class Connected {
 Connected ConnectResources(const ServiceSpec& spec, const ServerSettings& settings,
                            prometheus::Registry& metrics, const logging::Logger& logger,
                            SignalWatcher& signals, std::unique_ptr<store::Pool>& redis);
+
+// What tells readiness whether the declared resources answer: "redis" (a PING every second) and
+// "rabbitmq" (an idle connection with a 5 s heartbeat, which notices its loss at once and then
+// reconnects every second at most). Stopped when destroyed.
+struct ResourceWatches {
+  std::unique_ptr<RedisWatch> redis;
+  std::unique_ptr<bus::BrokerWatch> broker;
+};
+
+// Starts the watches of the declared resources; each reports down until it knows better.
+absl::StatusOr<ResourceWatches> WatchResources(const ServiceSpec& spec,
+                                               const ServerSettings& settings,
+                                               const logging::Logger& logger, Readiness& readiness);
 
 }  // namespace ipraktik::server::internal

@@ -41,6 +41,9 @@ struct ConsumerOptions {
   // How often the queue and dead-letter queue depths are read into the metrics (with a
   // registry only).
   Duration depth_interval{15'000};
+  // When set, called on the connection thread whenever Running() changes: true once subscribed,
+  // false when the connection is lost (or consuming stops), for readiness.
+  std::function<void(bool running)> on_running;
 };
 
 class Consumer {

@@ -20,15 +20,17 @@
 //                               service);
 //   }
 //
-// The core every service gets: settings, logs, /metrics, gRPC with health and reflection, the
-// graceful shutdown. On top of it, the resources the spec declares (Resource): only those have
-// settings, are connected at start-up and are reachable through Application, so a service that
-// uses no Redis starts without one.
+// The core every service gets: settings, logs, /metrics, gRPC with health and reflection,
+// readiness, the graceful shutdown. On top of it, the resources the spec declares (Resource):
+// only those have settings, are connected at start-up, are watched for readiness (a PING to
+// Redis every second, an idle RabbitMQ connection that notices its loss at once) and are
+// reachable through Application, so a service that uses no Redis starts without one.
 //
 // RunService: reads the settings (exit 2 naming every bad variable; --help lists them), makes
 // the logger and the /metrics endpoint, connects to the declared resources (retrying for
 // IPRAKTIK_CONNECT_TIMEOUT, then exit 1 saying which is unreachable), calls Service::Start,
-// serves gRPC (health, reflection, metrics), and on SIGTERM/SIGINT shuts down gracefully:
+// serves gRPC (health, reflection, metrics), waits (up to IPRAKTIK_CONNECT_TIMEOUT) until it is
+// ready, logs "serving", and on SIGTERM/SIGINT shuts down gracefully:
 // health NOT_SERVING, no new calls, in-flight calls get IPRAKTIK_SHUTDOWN_GRACE, then the
 // shutdown steps run (last registered first), then Redis closes; exit 0. A shutdown that takes
 // longer than IPRAKTIK_SHUTDOWN_TIMEOUT ends the process with exit code 1.
@@ -52,6 +54,7 @@
 #include "ipraktik/server/calls.h"
 #include "ipraktik/server/executor.h"
 #include "ipraktik/server/grpc_server.h"
+#include "ipraktik/server/readiness.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/tls/tls.h"
 
@@ -159,9 +162,10 @@ class Application {
   void AddGrpcService(std::string name, grpc::Service* service);
   // A step of the shutdown, run after the gRPC server stopped, last registered first.
   void OnShutdown(std::string name, std::function<void()> step);
-  // The health status of the server and every service (e.g. NOT_SERVING while a dependency is
-  // down); only after start-up.
-  void SetServing(bool serving);
+  // What the health status of the server ("") and of every service follows (readiness.h):
+  // Redis, RabbitMQ and each event consumer report to it already; a part of the service that
+  // the service cannot work without may report too (a fixed name of its own).
+  Readiness& readiness();
   // Shuts the process down as SIGTERM would, but with exit code 1: for a background part that
   // failed for good. Thread-safe.
   void RequestShutdown(std::string reason);

@@ -4,7 +4,9 @@
 // every delivery to an EventRouter (event_router.h), started during Service::Start and stopped
 // (in-flight deliveries finished) at shutdown. A consumer that stops for good (the broker gone
 // past every reconnect) shuts the service down, so that the orchestrator restarts it rather than
-// leaving a service that looks alive but takes nothing.
+// leaving a service that looks alive but takes nothing. While it is not subscribed (reconnecting
+// after the broker went, or not yet started) the service is not ready: StartEventConsumer
+// reports it to Application::readiness() as "consumer:<queue>".
 //
 // The router must outlive the consumer: make it a member of the service.
 

@@ -37,6 +37,9 @@ struct GrpcServerOptions {
   std::shared_ptr<grpc::ServerCredentials> credentials{};
   // When set, RED metrics per method are recorded here; it must outlive the server.
   prometheus::Registry* metrics = nullptr;
+  // The health status of "" and the services once started (SetServing changes it); liveness is
+  // SERVING from the start whatever this says.
+  bool serving_at_start = true;
 };
 
 // A service to serve and the name it is known by to health checks (its full gRPC name, e.g.
@@ -64,7 +67,7 @@ class GrpcServer {
 
   int port() const { return port_; }
 
-  // The health status of the server ("") and of every registered service name.
+  // The health status of every registered service name, then of the server ("").
   void SetServing(bool serving);
 
   // Health NOT_SERVING for good, stop accepting calls, wait up to grace for calls under way,
