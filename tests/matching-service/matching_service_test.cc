@@ -714,6 +714,19 @@ TEST_F(MatchingServiceTest, RefusesRequestsItCannotServeWithAClearError) {
   EXPECT_EQ(empty.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(FieldErrors(empty).contains("round_id"));
 
+  v1::GetRoundOverviewRequest overview;
+  v1::GetRoundOverviewResponse overview_response;
+  grpc::Status no_round =
+      Call(world, &v1::MatchingService::Stub::GetRoundOverview, overview, &overview_response);
+  EXPECT_EQ(no_round.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(FieldErrors(no_round).contains("round_id"));
+  v1::CountDeliveriesRequest count;
+  v1::CountDeliveriesResponse counted;
+  auto context = ContextFor(world.tenant);
+  grpc::Status no_count_round = notification_stub_->CountDeliveries(context.get(), count, &counted);
+  EXPECT_EQ(no_count_round.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(FieldErrors(no_count_round).contains("round_id"));
+
   v1::GetMatchingJobRequest get;
   get.set_job_id("no-such-job");
   v1::GetMatchingJobResponse job;
