@@ -65,6 +65,7 @@ start_service() {
   local extra=()
   [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port")
   [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
+    "IPRAKTIK_NOTIFICATION_ADDRESS=127.0.0.1:$(grpc_port 3)"
     "IPRAKTIK_REGISTRATION_API_KEY=$service_key")
   # setsid: Ctrl-C in the terminal reaches this script only, which stops the services in order.
   # The stack's own IPRAKTIK_STACK_* settings are not the service's.

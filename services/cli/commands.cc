@@ -4,7 +4,9 @@
 
 namespace ipraktik::cli {
 
-std::vector<Command> Commands() { return {ImportCommand(), MatchCommand(), KeysCommand()}; }
+std::vector<Command> Commands() {
+  return {ImportCommand(), MatchCommand(), RoundCommand(), KeysCommand()};
+}
 
 namespace {
 

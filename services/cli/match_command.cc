@@ -7,10 +7,13 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "args.h"
 #include "command.h"
@@ -20,6 +23,7 @@
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/v1/matching.grpc.pb.h"
+#include "table.h"
 
 namespace ipraktik::cli {
 namespace {
@@ -32,15 +36,21 @@ Actions:
                                                otherwise the result is published when done)
   status JOB                                   the job's state, progress and summary
   jobs --round ROUND                           the round's jobs, newest first
-  result JOB [--json]                          summary, places by wish, unmatched interns with
-                                               reasons, refused pins, where demand exceeds places
-  publish JOB                                  make a job's result final and tell everyone
+  result JOB [--csv|--json]                    who goes where: the summary, a table of the placed
+                                               interns (name, workplace, sector, host, offer,
+                                               days, wish) and of the unplaced with the reason,
+                                               refused pins, where demand exceeds places;
+                                               --csv (RFC 4180) and --json export the table
+  publish JOB [--force]                        make a job's result final and tell everyone; the
+                                               checks before (sender and reply-to set, everyone
+                                               has an e-mail, approvals settled) refuse it with
+                                               what to fix unless --force
   pin|forbid --round ROUND --intern P --host H [--note TEXT]
   unpin --round ROUND --intern P --host H      remove a pin or forbid
   rules --round ROUND                          the round's pins and forbids
   decline --round ROUND --intern P [--note T]  the intern's host declines them (re-match next)
   withdraw --round ROUND --intern P            the intern withdraws (re-match next)
-  placements --round ROUND                     what the last publication told each intern
+  placements --round ROUND [--csv|--json]      what the last publication told each intern
 
 Options:
 {credentials}  --server HOST:PORT    the matching service (default: $IPRAKTIK_MATCHING_ADDRESS, else
@@ -51,9 +61,9 @@ Options:
                         (default: $IPRAKTIK_TLS_CA, $IPRAKTIK_TLS_CERT, $IPRAKTIK_TLS_KEY)
   --help                this text
 
-Interns are named by participant id, hosts by host offer id. Exit codes: 0 done, 2 bad
-arguments, 3 the service refused (the reason is printed) or is unreachable; `request --wait`
-exits 1 when the job failed.
+Interns are named by participant id, hosts by host offer id (results show their names too).
+Exit codes: 0 done, 2 bad arguments, 3 the service refused (the reason is printed) or is
+unreachable; `request --wait` exits 1 when the job failed.
 )";
 
 using Stub = v1::MatchingService::Stub;
@@ -62,6 +72,7 @@ struct Session {
   std::unique_ptr<Stub> stub;
   Credentials credentials;
   CommandIo& io;
+  std::string_view command;  // "match" or "round"
 
   std::unique_ptr<grpc::ClientContext> Context(
       std::chrono::seconds timeout = std::chrono::seconds(60)) const {
@@ -74,10 +85,14 @@ struct Session {
   // Prints the refusal with every field the service named; returns kExitFailed.
   int Refused(std::string_view action, const grpc::Status& status) const {
     const absl::Status error = rpc_status::FromGrpcStatus(status);
-    io.err << "ipraktik match " << action << ": " << absl::StatusCodeToString(error.code()) << ": "
-           << error.message() << "\n";
+    io.err << "ipraktik " << command << " " << action << ": "
+           << absl::StatusCodeToString(error.code()) << ": " << error.message() << "\n";
     for (const auto& violation : errors::FieldViolationsOf(error)) {
       io.err << "  " << violation.field << ": " << violation.description << "\n";
+    }
+    for (const auto& violation : errors::PreconditionViolationsOf(error)) {
+      io.err << "  " << violation.type << " " << violation.subject << ": " << violation.description
+             << "\n";
     }
     return kExitFailed;
   }
@@ -184,63 +199,145 @@ int Status(Session& session, const std::string& job_id) {
   return kExitOk;
 }
 
-int Result(Session& session, const std::string& job_id, bool json) {
+std::string SectorName(v1::Sector sector) {
+  switch (sector) {
+    case v1::SECTOR_MUNICIPAL:
+      return "kommune";
+    case v1::SECTOR_REGIONAL:
+      return "region";
+    case v1::SECTOR_STATE:
+      return "stat";
+    case v1::SECTOR_PRIVATE:
+      return "privat";
+    default:
+      return "";
+  }
+}
+
+std::string Days(const google::protobuf::RepeatedPtrField<v1::Date>& days) {
+  std::vector<std::string> out;
+  for (const auto& day : days) {
+    out.push_back(absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day()));
+  }
+  return absl::StrJoin(out, " ");
+}
+
+// Who goes where: one row per intern of the result, placed or not.
+Table ResultTable() {
+  return {.columns = {{"status", "Status"},
+                      {"participant_id", "Deltager-id"},
+                      {"intern_name", "Navn"},
+                      {"intern_workplace", "Arbejdsplads"},
+                      {"intern_sector", "Sektor"},
+                      {"host_offer_id", "Tilbud-id"},
+                      {"host_workplace", "Vært"},
+                      {"offer_title", "Tilbud"},
+                      {"host_sector", "Værtens sektor"},
+                      {"days", "Dage"},
+                      {"wish_rank", "Ønske nr.", true},
+                      {"reason", "Årsag"}}};
+}
+
+constexpr char kPlaced[] = "placeret";
+constexpr char kUnplaced[] = "ikke placeret";
+
+void AddRows(Table& table, const v1::GetMatchingResultResponse& part) {
+  for (const auto& p : part.assignments()) {
+    table.rows.push_back({kPlaced, p.participant_id(), p.intern().name(),
+                          p.intern().workplace_name(), SectorName(p.intern().sector()),
+                          p.host_offer_id(), p.host().workplace_name(), p.host().title(),
+                          SectorName(p.host().sector()), Days(p.days()), absl::StrCat(p.rank()),
+                          ""});
+  }
+  for (const auto& u : part.unmatched()) {
+    table.rows.push_back({kUnplaced, u.participant_id(), u.intern().name(),
+                          u.intern().workplace_name(), SectorName(u.intern().sector()), "", "", "",
+                          "", "", "", u.reason()});
+  }
+}
+
+int Result(Session& session, const std::string& job_id, const Args& args) {
+  const bool json = args.Flag("json");
+  const bool csv = args.Flag("csv");
+  if (json && csv) {
+    session.io.err << "ipraktik match result: --json or --csv, not both\n";
+    return kExitUsage;
+  }
   v1::GetMatchingResultRequest request;
   request.set_job_id(job_id);
   auto context = session.Context(std::chrono::seconds(600));
   auto reader = session.stub->GetMatchingResult(context.get(), request);
   v1::GetMatchingResultResponse part;
   std::ostream& out = session.io.out;
-  std::int64_t unmatched = 0;
+  Table table = ResultTable();
+  std::vector<std::string> notes;
   std::int64_t demand = 0;
   while (reader->Read(&part)) {
-    if (json) {
-      std::string line;
-      google::protobuf::util::JsonPrintOptions options;
-      options.preserve_proto_field_names = true;
-      (void)google::protobuf::util::MessageToJsonString(part, &line, options);
-      out << line << "\n";
-      continue;
-    }
+    AddRows(table, part);
+    if (json || csv) continue;
     if (part.has_job()) {
       v1::MatchingJob job = part.job();
       *job.mutable_summary() = part.summary();
       PrintJob(out, job);
     }
-    for (const auto& u : part.unmatched()) {
-      if (unmatched++ == 0) out << "unmatched interns:\n";
-      out << "  " << u.participant_id() << ": " << u.reason();
-      for (const auto& host : u.hosts()) {
-        out << "; " << host.host_offer_id() << " (" << host.wished_by() << " wished, "
-            << host.capacity() << " places)";
-      }
-      out << "\n";
-    }
     for (const auto& r : part.refused_pins()) {
-      out << "refused pin " << r.participant_id() << " -> " << r.host_offer_id() << ": "
-          << r.reason() << "\n";
+      notes.push_back(absl::StrCat("refused pin ", r.participant_id(), " -> ", r.host_offer_id(),
+                                   ": ", r.reason()));
     }
     for (const auto& d : part.demand()) {
-      if (demand++ == 0) out << "most wished beyond their places (recruit more here):\n";
+      if (demand++ == 0) notes.push_back("most wished beyond their places (recruit more here):");
       if (demand <= 20) {
-        out << "  " << d.host_offer_id() << ": " << d.wished_by() << " wished, " << d.capacity()
-            << " places\n";
+        notes.push_back(absl::StrCat("  ", d.host_offer_id(), ": ", d.wished_by(), " wished, ",
+                                     d.capacity(), " places"));
       }
     }
   }
   auto status = reader->Finish();
   if (!status.ok()) return session.Refused("result", status);
-  if (!json && demand > 20) out << "  ... and " << (demand - 20) << " more\n";
+  if (json) {
+    WriteJson(out, table);
+    return kExitOk;
+  }
+  if (csv) {
+    WriteCsv(out, table);
+    return kExitOk;
+  }
+  const std::size_t state = ColumnOf(table, "status");
+  const auto placed = [&](const std::vector<std::string>& row) { return row[state] == kPlaced; };
+  out << "\nplaceringer:\n";
+  PrintTable(out,
+             table.Select({"intern_name", "intern_workplace", "intern_sector", "host_workplace",
+                           "offer_title", "host_sector", "days", "wish_rank"},
+                          placed));
+  const Table unplaced =
+      table.Select({"intern_name", "intern_workplace", "intern_sector", "participant_id", "reason"},
+                   [&](const std::vector<std::string>& row) { return !placed(row); });
+  if (!unplaced.rows.empty()) {
+    out << "\nikke placeret:\n";
+    PrintTable(out, unplaced);
+  }
+  if (!notes.empty()) out << "\n";
+  for (const auto& note : notes) out << note << "\n";
+  if (demand > 20) out << "  ... and " << (demand - 20) << " more\n";
   return kExitOk;
 }
 
-int Publish(Session& session, const std::string& job_id) {
+int Publish(Session& session, const std::string& job_id, bool force) {
   v1::PublishMatchingRequest request;
   request.set_job_id(job_id);
+  request.set_force(force);
   v1::PublishMatchingResponse response;
   auto status = session.stub->PublishMatching(session.Context(std::chrono::seconds(600)).get(),
                                               request, &response);
-  if (!status.ok()) return session.Refused("publish", status);
+  if (!status.ok()) {
+    const int refused = session.Refused("publish", status);
+    if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+        errors::PreconditionViolationsOf(rpc_status::FromGrpcStatus(status)).size() > 0 && !force) {
+      session.io.err << "fix these, or publish anyway with `ipraktik match publish " << job_id
+                     << " --force`\n";
+    }
+    return refused;
+  }
   if (response.already_published()) {
     session.io.out << "job " << job_id << " was published already; nobody is told again\n";
   } else {
@@ -312,23 +409,46 @@ int Change(Session& session, const Args& args, v1::PlacementChangeKind kind) {
   return kExitOk;
 }
 
+// Writes table as --json or --csv ask, else as aligned text.
+int Output(Session& session, const Args& args, const Table& table) {
+  if (args.Flag("json")) {
+    WriteJson(session.io.out, table);
+  } else if (args.Flag("csv")) {
+    WriteCsv(session.io.out, table);
+  } else {
+    PrintTable(session.io.out, table);
+  }
+  return kExitOk;
+}
+
 int Placements(Session& session, const Args& args) {
   v1::ListPlacementsRequest request;
   request.set_round_id(args.Value("round").value_or(""));
   request.set_page_size(500);
+  Table table{.columns = {{"participant_id", "Deltager-id"},
+                          {"intern_name", "Navn"},
+                          {"intern_workplace", "Arbejdsplads"},
+                          {"host_offer_id", "Tilbud-id"},
+                          {"host_workplace", "Vært"},
+                          {"offer_title", "Tilbud"},
+                          {"days", "Dage"},
+                          {"wish_rank", "Ønske nr.", true},
+                          {"reason_code", "Årsag"},
+                          {"revision", "Revision", true}}};
   do {
     v1::ListPlacementsResponse response;
     auto status = session.stub->ListPlacements(session.Context().get(), request, &response);
     if (!status.ok()) return session.Refused("placements", status);
     for (const auto& p : response.placements()) {
-      session.io.out << p.participant_id() << "  "
-                     << (p.host_offer_id().empty() ? "(" + p.reason_code() + ")"
-                                                   : p.host_offer_id())
-                     << "  revision " << p.revision() << "\n";
+      const bool placed = !p.host_offer_id().empty();
+      table.rows.push_back({p.participant_id(), p.intern().name(), p.intern().workplace_name(),
+                            p.host_offer_id(), p.host().workplace_name(), p.host().title(),
+                            Days(p.days()), placed ? absl::StrCat(p.rank()) : "", p.reason_code(),
+                            absl::StrCat(p.revision())});
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
-  return kExitOk;
+  return Output(session, args, table);
 }
 
 int Jobs(Session& session, const Args& args) {
@@ -342,40 +462,65 @@ int Jobs(Session& session, const Args& args) {
   return kExitOk;
 }
 
-int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
-  std::vector<OptionSpec> options = {{"server"},      {"round"},       {"intern"},
-                                     {"host"},        {"note"},        {"preview", false},
-                                     {"wait", false}, {"json", false}, {"help", false}};
+std::vector<OptionSpec> Options() {
+  std::vector<OptionSpec> options = {{"server"},       {"round"},       {"intern"},
+                                     {"host"},         {"note"},        {"preview", false},
+                                     {"wait", false},  {"json", false}, {"csv", false},
+                                     {"force", false}, {"help", false}};
   options.insert(options.end(), kCredentialOptions.begin(), kCredentialOptions.end());
   std::ranges::copy(TlsOptions(), std::back_inserter(options));
-  const std::string usage =
-      absl::StrReplaceAll(std::string(kUsage), {{"{credentials}", std::string(kCredentialUsage)}});
-  auto args = Args::Parse(raw_args, options);
+  return options;
+}
+
+// The parsed arguments and a session with the matching service; nullopt after printing why not
+// (exit_code says how to end).
+struct Opened {
+  Args args;
+  Session session;
+};
+std::optional<Opened> Open(std::span<const std::string_view> raw_args, CommandIo& io,
+                           std::string_view command, std::string_view usage_template,
+                           int& exit_code) {
+  const std::string usage = absl::StrReplaceAll(std::string(usage_template),
+                                                {{"{credentials}", std::string(kCredentialUsage)}});
+  auto args = Args::Parse(raw_args, Options());
   if (!args.ok()) {
-    io.err << "ipraktik match: " << args.status().message() << "\n\n" << usage;
-    return kExitUsage;
+    io.err << "ipraktik " << command << ": " << args.status().message() << "\n\n" << usage;
+    exit_code = kExitUsage;
+    return std::nullopt;
   }
   if (args->Flag("help") || args->positional().empty()) {
     (args->Flag("help") ? io.out : io.err) << usage;
-    return args->Flag("help") ? kExitOk : kExitUsage;
+    exit_code = args->Flag("help") ? kExitOk : kExitUsage;
+    return std::nullopt;
   }
-  const std::string action = args->positional()[0];
-  auto credentials = ReadCredentials(*args, io.environment, "match", io.err);
-  if (!credentials) return kExitUsage;
+  auto credentials = ReadCredentials(*args, io.environment, std::string(command), io.err);
+  exit_code = kExitUsage;
+  if (!credentials) return std::nullopt;
   const std::string server = args->Value("server").value_or(
       io.environment.Get("IPRAKTIK_MATCHING_ADDRESS").value_or("127.0.0.1:7102"));
   auto channel = Connect(*args, io.environment, server);
   if (!channel.ok()) {
-    io.err << "ipraktik match: " << channel.status().message() << "\n";
-    return kExitUsage;
+    io.err << "ipraktik " << command << ": " << channel.status().message() << "\n";
+    return std::nullopt;
   }
-  Session session{v1::MatchingService::NewStub(*channel), *std::move(credentials), io};
+  return Opened{*std::move(args), Session{v1::MatchingService::NewStub(*channel),
+                                          *std::move(credentials), io, command}};
+}
+
+int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
+  int exit_code = kExitUsage;
+  auto opened = Open(raw_args, io, "match", kUsage, exit_code);
+  if (!opened) return exit_code;
+  Args* args = &opened->args;
+  Session& session = opened->session;
+  const std::string action = args->positional()[0];
   const bool has_job = args->positional().size() == 2;
   const auto job = [&] { return args->positional()[1]; };
   if (action == "request") return Request(session, *args);
   if (action == "status" && has_job) return Status(session, job());
-  if (action == "result" && has_job) return Result(session, job(), args->Flag("json"));
-  if (action == "publish" && has_job) return Publish(session, job());
+  if (action == "result" && has_job) return Result(session, job(), *args);
+  if (action == "publish" && has_job) return Publish(session, job(), args->Flag("force"));
   if (action == "jobs") return Jobs(session, *args);
   if (action == "pin") return Rule(session, *args, v1::PAIR_RULE_KIND_PIN);
   if (action == "forbid") return Rule(session, *args, v1::PAIR_RULE_KIND_FORBID);
@@ -385,8 +530,95 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
   if (action == "withdraw")
     return Change(session, *args, v1::PLACEMENT_CHANGE_KIND_INTERN_WITHDREW);
   if (action == "placements") return Placements(session, *args);
-  io.err << "ipraktik match: unknown action or missing JOB: " << action << "\n\n" << usage;
+  io.err << "ipraktik match: unknown action or missing JOB: " << action << "\n\n"
+         << absl::StrReplaceAll(std::string(kUsage),
+                                {{"{credentials}", std::string(kCredentialUsage)}});
   return kExitUsage;
+}
+
+constexpr std::string_view kRoundUsage =
+    R"(usage: ipraktik round overview ROUND [--csv|--json]
+
+A round's figures: signed up, awaiting approval, rejected, taking part, placed, not placed by
+reason, hosts with free places, e-mails sent and failed; then the host offers with free places.
+The result counted is the round's published matching, else its newest finished preview.
+
+Options:
+{credentials}  --server HOST:PORT    the matching service (default: $IPRAKTIK_MATCHING_ADDRESS, else
+                        127.0.0.1:7102)
+  --tls-ca, --tls-cert, --tls-key FILE
+                        as for `ipraktik match`
+  --csv, --json         the figures as CSV (RFC 4180) or JSON
+  --help                this text
+)";
+
+Table OverviewTable(const v1::RoundOverview& o) {
+  Table table{.columns = {{"figure", "Nøgletal"}, {"label", "Hvad"}, {"count", "Antal", true}}};
+  const auto add = [&](std::string key, std::string label, std::int64_t count) {
+    table.rows.push_back({std::move(key), std::move(label), absl::StrCat(count)});
+  };
+  add("signed_up", "Tilmeldt", o.signed_up());
+  add("awaiting_approval", "Afventer godkendelse", o.awaiting_approval());
+  add("rejected", "Afvist af leder", o.rejected());
+  add("taking_part", "Med i matchningen", o.taking_part());
+  add("matched", "Placeret", o.matched());
+  add("unmatched", "Ikke placeret", o.unmatched());
+  for (const auto& reason : o.unmatched_reasons()) {
+    add("unmatched:" + reason.reason_code(), "  " + reason.reason(), reason.interns());
+  }
+  add("host_offers", "Værtstilbud", o.host_offers());
+  add("host_offers_with_free_places", "Værtstilbud med ledige pladser",
+      o.host_offers_with_free_places());
+  add("free_places", "Ledige pladser i alt", o.free_places());
+  add("emails_sent", "E-mails sendt", o.emails_sent());
+  add("emails_failed", "E-mails fejlet", o.emails_failed());
+  add("emails_pending", "E-mails undervejs", o.emails_pending());
+  return table;
+}
+
+int RunRound(std::span<const std::string_view> raw_args, CommandIo& io) {
+  int exit_code = kExitUsage;
+  auto opened = Open(raw_args, io, "round", kRoundUsage, exit_code);
+  if (!opened) return exit_code;
+  const Args& args = opened->args;
+  Session& session = opened->session;
+  if (args.positional().size() != 2 || args.positional()[0] != "overview") {
+    io.err << "ipraktik round: use `ipraktik round overview ROUND`\n";
+    return kExitUsage;
+  }
+  v1::GetRoundOverviewRequest request;
+  request.set_round_id(args.positional()[1]);
+  v1::GetRoundOverviewResponse response;
+  auto status = session.stub->GetRoundOverview(session.Context(std::chrono::seconds(300)).get(),
+                                               request, &response);
+  if (!status.ok()) return session.Refused("overview", status);
+  const v1::RoundOverview& o = response.overview();
+  const Table figures = OverviewTable(o);
+  if (args.Flag("json") || args.Flag("csv")) return Output(session, args, figures);
+  std::ostream& out = io.out;
+  out << "runde " << o.round_name() << " (" << o.round_id() << ")";
+  if (!o.job_id().empty()) {
+    out << ", resultat af " << (o.published() ? "offentliggjort" : "forhåndsvist") << " job "
+        << o.job_id();
+  } else {
+    out << ", ingen matchning endnu";
+  }
+  out << "\n\n";
+  PrintTable(out, figures.Select({"label", "count"}, [](const auto&) { return true; }));
+  if (o.hosts_with_free_places_size() > 0) {
+    Table hosts{.columns = {{"host_workplace", "Vært"},
+                            {"offer_title", "Tilbud"},
+                            {"capacity", "Pladser"},
+                            {"placed", "Placeret"},
+                            {"free", "Ledige"}}};
+    for (const auto& h : o.hosts_with_free_places()) {
+      hosts.rows.push_back({h.host().workplace_name(), h.host().title(), absl::StrCat(h.capacity()),
+                            absl::StrCat(h.placed()), absl::StrCat(h.free())});
+    }
+    out << "\nværter med ledige pladser:\n";
+    PrintTable(out, hosts);
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -395,6 +627,12 @@ Command MatchCommand() {
   return {.name = "match",
           .summary = "request, watch, read and publish matchings; pins, forbids, re-matching",
           .run = Run};
+}
+
+Command RoundCommand() {
+  return {.name = "round",
+          .summary = "a round's overview: sign-ups, approvals, placed, not placed, e-mails",
+          .run = RunRound};
 }
 
 }  // namespace ipraktik::cli

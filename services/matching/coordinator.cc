@@ -1,10 +1,12 @@
 #include "coordinator.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/errors/errors.h"
@@ -15,6 +17,7 @@
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 #include "publication.h"
+#include "round_report.h"
 
 namespace ipraktik::matching_service {
 namespace {
@@ -91,11 +94,12 @@ struct Coordinator::Metrics {
 };
 
 Coordinator::Coordinator(jobs::JobStore& jobs, MatchingRepository& repository,
-                         SnapshotSource snapshots, logging::Logger logger,
-                         CoordinatorOptions options)
+                         SnapshotSource snapshots, NotificationSource notification,
+                         logging::Logger logger, CoordinatorOptions options)
     : jobs_(jobs),
       repository_(repository),
       snapshots_(std::move(snapshots)),
+      notification_(std::move(notification)),
       logger_(std::move(logger)),
       options_(options),
       metrics_(std::make_unique<Metrics>(options.registry)) {}
@@ -210,8 +214,8 @@ absl::StatusOr<v1::ListMatchingJobsResponse> Coordinator::ListMatchingJobs(
   return response;
 }
 
-absl::StatusOr<jobs::JobRecord> Coordinator::ResultOf(const Caller& caller,
-                                                      const v1::GetMatchingResultRequest& request) {
+absl::StatusOr<ResultStream> Coordinator::ResultOf(const Caller& caller,
+                                                   const v1::GetMatchingResultRequest& request) {
   errors::Violations violations;
   CheckId(violations, "job_id", request.job_id());
   if (auto status = violations.ToStatus(); !status.ok()) return status;
@@ -224,16 +228,76 @@ absl::StatusOr<jobs::JobRecord> Coordinator::ResultOf(const Caller& caller,
             ? absl::StrCat("the job failed: ", job->failure_reason)
             : "the job has no result yet (see its state and progress)");
   }
-  return job;
+  auto copy = LabelsOf(caller, *job);
+  if (!copy.ok()) return copy.status();
+  return ResultStream{.job = *std::move(job), .copy = *std::move(copy)};
 }
 
 absl::StatusOr<v1::GetMatchingResultResponse> Coordinator::ResultPart(const Caller& caller,
-                                                                      const jobs::JobRecord& job,
+                                                                      const ResultStream& result,
                                                                       int index) {
-  auto part = jobs_.ResultPart(caller.tenant, job.job_id, index);
+  auto part = jobs_.ResultPart(caller.tenant, result.job.job_id, index);
   if (!part.ok()) return part.status();
-  if (index == 0) *part->mutable_job() = job.ToProto();
+  if (index == 0) *part->mutable_job() = result.job.ToProto();
+  Label(result.copy, *part);
   return part;
+}
+
+absl::StatusOr<RoundCopy> Coordinator::StoredCopy(const Caller& caller,
+                                                  const jobs::JobRecord& job) const {
+  RoundCopy copy;
+  for (int i = 0; i < job.snapshot_parts; ++i) {
+    auto part = jobs_.SnapshotPart(caller.tenant, job.job_id, i);
+    if (!part.ok()) return part.status();
+    copy.Add(*part);
+  }
+  return copy;
+}
+
+absl::StatusOr<RoundCopy> Coordinator::CurrentCopy(const Caller& caller,
+                                                   const std::string& round_id) const {
+  RoundCopy copy;
+  absl::Status read =
+      snapshots_(caller, round_id, [&](const v1::ExportRoundSnapshotResponse& part) {
+        copy.Add(part);
+        return absl::OkStatus();
+      });
+  if (!read.ok()) return read;
+  return copy;
+}
+
+absl::StatusOr<RoundCopy> Coordinator::LabelsOf(const Caller& caller,
+                                                const jobs::JobRecord& job) const {
+  auto stored = StoredCopy(caller, job);
+  if (!absl::IsNotFound(stored.status())) return stored;
+  return CurrentLabels(caller, job.round_id);
+}
+
+absl::StatusOr<RoundCopy> Coordinator::CurrentLabels(const Caller& caller,
+                                                     const std::string& round_id) const {
+  auto current = CurrentCopy(caller, round_id);
+  // A round reopened for late sign-ups is not exported until it is closed again: the ids are
+  // served without names meanwhile.
+  if (absl::IsFailedPrecondition(current.status())) {
+    logger_.WithTenant(caller.tenant)
+        .WithCorrelationId(caller.correlation_id)
+        .Info("result served without names",
+              {{"round_id", round_id}, {"reason", std::string(current.status().message())}});
+    return RoundCopy();
+  }
+  return current;
+}
+
+absl::Status Coordinator::ReadResult(const Caller& caller, const jobs::JobRecord& job,
+                                     std::vector<v1::MatchedPair>& assignments,
+                                     std::vector<v1::UnmatchedIntern>& unmatched) const {
+  for (int i = 0; i < job.result_parts; ++i) {
+    auto part = jobs_.ResultPart(caller.tenant, job.job_id, i);
+    if (!part.ok()) return part.status();
+    for (auto& pair : *part->mutable_assignments()) assignments.push_back(std::move(pair));
+    for (auto& intern : *part->mutable_unmatched()) unmatched.push_back(std::move(intern));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishMatching(
@@ -241,7 +305,7 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishMatching(
   errors::Violations violations;
   CheckId(violations, "job_id", request.job_id());
   if (auto status = violations.ToStatus(); !status.ok()) return status;
-  return Publish(caller, request.job_id());
+  return Publish(caller, request.job_id(), request.force());
 }
 
 absl::Status Coordinator::OnParticipantErased(const Caller& caller,
@@ -300,7 +364,9 @@ absl::Status Coordinator::OnJobFinished(const Caller& caller,
   if (finished.preview() || finished.state() != v1::MATCHING_JOB_STATE_DONE) {
     return absl::OkStatus();
   }
-  auto published = Publish(caller, finished.job_id());
+  // The coordinator asked for a matching that is not a preview: it is published as asked; what
+  // the checks before publishing find is logged (PublishMatching refuses it without force).
+  auto published = Publish(caller, finished.job_id(), /*force=*/true);
   // A newer publication of the round won: this result is stale and stays unpublished.
   if (absl::IsFailedPrecondition(published.status())) {
     logger_.WithTenant(caller.tenant)
@@ -313,7 +379,8 @@ absl::Status Coordinator::OnJobFinished(const Caller& caller,
 }
 
 absl::StatusOr<v1::PublishMatchingResponse> Coordinator::Publish(const Caller& caller,
-                                                                 const std::string& job_id) {
+                                                                 const std::string& job_id,
+                                                                 bool force) {
   auto job = FindJob(caller, job_id);
   if (!job.ok()) return job.status();
   v1::PublishMatchingResponse response;
@@ -336,13 +403,14 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::Publish(const Caller& c
         absl::AbortedError("a publication of this round is under way; try again shortly"),
         "PUBLICATION_UNDER_WAY");
   }
-  auto result = PublishLocked(caller, *job);
+  auto result = PublishLocked(caller, *job, force);
   (void)repository_.ReleasePublishing(caller.tenant, job->round_id, holder);
   return result;
 }
 
 absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Caller& caller,
-                                                                       const jobs::JobRecord& job) {
+                                                                       const jobs::JobRecord& job,
+                                                                       bool force) {
   const std::string& round_id = job.round_id;
   auto newest = jobs_.PublishedJob(caller.tenant, round_id);
   if (!newest.ok()) return newest.status();
@@ -357,34 +425,53 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   }
 
   // What the job matched: the cards from its snapshot, the result, what was told before.
+  auto copy = StoredCopy(caller, job);
+  if (absl::IsNotFound(copy.status())) {
+    return errors::FailedPrecondition(
+        "SNAPSHOT_EXPIRED", absl::StrCat("matching_job/", job.job_id),
+        "the job's copy of the round (its personal data) is no longer kept: request a new "
+        "matching of the round and publish that");
+  }
+  if (!copy.ok()) return copy.status();
   PublicationInput input;
   input.job_id = job.job_id;
-  for (int i = 0; i < job.snapshot_parts; ++i) {
-    auto part = jobs_.SnapshotPart(caller.tenant, job.job_id, i);
-    if (absl::IsNotFound(part.status())) {
+  input.round = copy->round;
+  input.interns = copy->interns;
+  for (const auto& [id, offer] : copy->offers) input.offers[id] = offer.card;
+  if (absl::Status read = ReadResult(caller, job, input.assignments, input.unmatched); !read.ok()) {
+    return read;
+  }
+
+  // The checks before publishing: the sender, everybody's address, the approvals.
+  PublishCheckInput check{
+      .copy = &*copy, .assignments = &input.assignments, .unmatched = &input.unmatched};
+  if (notification_.settings) {
+    auto settings = notification_.settings(caller);
+    if (settings.ok()) {
+      check.settings = *std::move(settings);
+    } else {
+      check.settings_error = std::string(settings.status().message());
+    }
+  } else {
+    check.settings_error = "no notification service is configured";
+  }
+  const std::vector<errors::PreconditionViolation> problems = PublishProblems(check);
+  if (!problems.empty()) {
+    std::vector<std::string> types;
+    for (const auto& problem : problems) types.push_back(problem.type);
+    logger_.WithTenant(caller.tenant)
+        .WithCorrelationId(caller.correlation_id)
+        .Warning(force ? "publishing despite the checks" : "publication refused by the checks",
+                 {{"job_id", job.job_id},
+                  {"round_id", round_id},
+                  {"problems", absl::StrJoin(types, ",")}});
+    if (!force) {
       return errors::FailedPrecondition(
-          "SNAPSHOT_EXPIRED", absl::StrCat("matching_job/", job.job_id),
-          "the job's copy of the round (its personal data) is no longer kept: request a new "
-          "matching of the round and publish that");
-    }
-    if (!part.ok()) return part.status();
-    if (part->has_header()) input.round = part->header().round();
-    for (const auto& offer : part->host_offers())
-      input.offers[offer.host_offer_id()] = offer.card();
-    for (const auto& application : part->applications()) {
-      if (application.continued()) continue;
-      InternCard& intern = input.interns[application.intern().participant_id()];
-      intern.person = application.intern();
-      intern.purpose = application.purpose();
+          problems, absl::StrCat("the checks before publishing found ", problems.size(),
+                                 " problem(s): fix them, or publish with force"));
     }
   }
-  for (int i = 0; i < job.result_parts; ++i) {
-    auto part = jobs_.ResultPart(caller.tenant, job.job_id, i);
-    if (!part.ok()) return part.status();
-    for (auto& pair : *part->mutable_assignments()) input.assignments.push_back(std::move(pair));
-    for (auto& unmatched : *part->mutable_unmatched())
-      input.unmatched.push_back(std::move(unmatched));
-  }
+
   auto told_interns = repository_.Placements(caller.tenant, round_id);
   if (!told_interns.ok()) return told_interns.status();
   input.told_interns = *std::move(told_interns);
@@ -562,10 +649,62 @@ absl::StatusOr<v1::ListPlacementsResponse> Coordinator::ListPlacements(
   for (; it != placements->end() && response.placements_size() < page_size; ++it) {
     *response.add_placements() = it->second;
   }
+  if (response.placements_size() > 0) {
+    // The publication's copy of the round is gone: the names are the round's as it is now.
+    auto copy = CurrentLabels(caller, request.round_id());
+    if (!copy.ok()) return copy.status();
+    for (auto& placement : *response.mutable_placements()) Label(*copy, placement);
+  }
   if (it != placements->end() && response.placements_size() > 0) {
     response.set_next_page_token(
         response.placements(response.placements_size() - 1).participant_id());
   }
+  return response;
+}
+
+absl::StatusOr<v1::GetRoundOverviewResponse> Coordinator::GetRoundOverview(
+    const Caller& caller, const v1::GetRoundOverviewRequest& request) {
+  errors::Violations violations;
+  CheckId(violations, "round_id", request.round_id());
+  if (auto status = violations.ToStatus(); !status.ok()) return status;
+  const std::string& round_id = request.round_id();
+  auto copy = CurrentCopy(caller, round_id);
+  if (!copy.ok()) return copy.status();
+
+  OverviewInput input{.copy = &*copy};
+  // The result counted: the published job, else the newest finished one.
+  auto published = jobs_.PublishedJob(caller.tenant, round_id);
+  if (!published.ok()) return published.status();
+  std::optional<jobs::JobRecord> job = *std::move(published);
+  input.published = job.has_value();
+  for (std::string token; !job;) {
+    auto page = jobs_.List(caller.tenant, round_id, 100, token);
+    if (!page.ok()) return page.status();
+    for (auto& listed : page->jobs) {
+      if (listed.state == v1::MATCHING_JOB_STATE_DONE) {
+        job = std::move(listed);
+        break;
+      }
+    }
+    token = page->next_page_token;
+    if (token.empty()) break;
+  }
+  if (job) {
+    input.job_id = job->job_id;
+    if (absl::Status read = ReadResult(caller, *job, input.assignments, input.unmatched);
+        !read.ok()) {
+      return read;
+    }
+  }
+  if (!notification_.deliveries) {
+    return absl::FailedPreconditionError("no notification service is configured");
+  }
+  auto deliveries = notification_.deliveries(caller, round_id);
+  if (!deliveries.ok()) return deliveries.status();
+  input.deliveries = *std::move(deliveries);
+
+  v1::GetRoundOverviewResponse response;
+  *response.mutable_overview() = Overview(input);
   return response;
 }
 

@@ -10,14 +10,17 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ipraktik/jobs/job_store.h"
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/v1/matching.pb.h"
+#include "ipraktik/v1/notification.pb.h"
 #include "ipraktik/v1/registration.pb.h"
 #include "ipraktik/v1/registration_events.pb.h"
 #include "matching_repository.h"
+#include "round_copy.h"
 
 namespace prometheus {
 class Registry;
@@ -37,6 +40,22 @@ using SnapshotSink = std::function<absl::Status(const v1::ExportRoundSnapshotRes
 using SnapshotSource = std::function<absl::Status(const Caller& caller, const std::string& round_id,
                                                   const SnapshotSink& sink)>;
 
+// What the matching service asks the notification service: the tenant's sender settings in force,
+// and how the e-mails of a round stand.
+struct NotificationSource {
+  std::function<absl::StatusOr<v1::NotificationSettings>(const Caller& caller)> settings;
+  std::function<absl::StatusOr<v1::CountDeliveriesResponse>(const Caller& caller,
+                                                            const std::string& round_id)>
+      deliveries;
+};
+
+// A finished job's result being streamed: the job, and the round's labels its parts are read
+// with.
+struct ResultStream {
+  jobs::JobRecord job{};
+  RoundCopy copy{};
+};
+
 struct CoordinatorOptions {
   // Placement records and events stored (and published) together in one step.
   int publication_batch = 500;
@@ -48,7 +67,8 @@ class Coordinator {
  public:
   // Everything must outlive the coordinator. Thread-safe.
   Coordinator(jobs::JobStore& jobs, MatchingRepository& repository, SnapshotSource snapshots,
-              logging::Logger logger, CoordinatorOptions options = {});
+              NotificationSource notification, logging::Logger logger,
+              CoordinatorOptions options = {});
   ~Coordinator();
 
   absl::StatusOr<v1::RequestMatchingResponse> RequestMatching(
@@ -57,11 +77,12 @@ class Coordinator {
       const Caller& caller, const v1::GetMatchingJobRequest& request);
   absl::StatusOr<v1::ListMatchingJobsResponse> ListMatchingJobs(
       const Caller& caller, const v1::ListMatchingJobsRequest& request);
-  // The job record and how many stored result parts follow (ResultPart reads each).
-  absl::StatusOr<jobs::JobRecord> ResultOf(const Caller& caller,
-                                           const v1::GetMatchingResultRequest& request);
+  // The job record (how many stored result parts follow: ResultPart reads each, with names and
+  // workplaces from the round's copy).
+  absl::StatusOr<ResultStream> ResultOf(const Caller& caller,
+                                        const v1::GetMatchingResultRequest& request);
   absl::StatusOr<v1::GetMatchingResultResponse> ResultPart(const Caller& caller,
-                                                           const jobs::JobRecord& job, int index);
+                                                           const ResultStream& result, int index);
   absl::StatusOr<v1::PublishMatchingResponse> PublishMatching(
       const Caller& caller, const v1::PublishMatchingRequest& request);
   absl::StatusOr<v1::SetPairRuleResponse> SetPairRule(const Caller& caller,
@@ -74,6 +95,8 @@ class Coordinator {
       const Caller& caller, const v1::RecordPlacementChangeRequest& request);
   absl::StatusOr<v1::ListPlacementsResponse> ListPlacements(
       const Caller& caller, const v1::ListPlacementsRequest& request);
+  absl::StatusOr<v1::GetRoundOverviewResponse> GetRoundOverview(
+      const Caller& caller, const v1::GetRoundOverviewRequest& request);
 
   // A job finished (the matching.job.finished event): a job that is not a preview is published.
   absl::Status OnJobFinished(const Caller& caller, const v1::MatchingJobFinished& finished);
@@ -87,10 +110,23 @@ class Coordinator {
   struct Metrics;
   // NOT_FOUND naming the job when the tenant has no such job.
   absl::StatusOr<jobs::JobRecord> FindJob(const Caller& caller, const std::string& job_id) const;
+  // force: publish although the checks before publishing found problems.
   absl::StatusOr<v1::PublishMatchingResponse> Publish(const Caller& caller,
-                                                      const std::string& job_id);
+                                                      const std::string& job_id, bool force);
   absl::StatusOr<v1::PublishMatchingResponse> PublishLocked(const Caller& caller,
-                                                            const jobs::JobRecord& job);
+                                                            const jobs::JobRecord& job, bool force);
+  // The round as the job's stored copy has it; NOT_FOUND when that copy is gone.
+  absl::StatusOr<RoundCopy> StoredCopy(const Caller& caller, const jobs::JobRecord& job) const;
+  // The round as the registration service holds it now.
+  absl::StatusOr<RoundCopy> CurrentCopy(const Caller& caller, const std::string& round_id) const;
+  // The round now for labels: without names (an empty copy) while the round is open again.
+  absl::StatusOr<RoundCopy> CurrentLabels(const Caller& caller, const std::string& round_id) const;
+  // The job's stored copy, else the round now (after a publication the copy is deleted).
+  absl::StatusOr<RoundCopy> LabelsOf(const Caller& caller, const jobs::JobRecord& job) const;
+  // All of a finished job's assignments and unmatched interns.
+  absl::Status ReadResult(const Caller& caller, const jobs::JobRecord& job,
+                          std::vector<v1::MatchedPair>& assignments,
+                          std::vector<v1::UnmatchedIntern>& unmatched) const;
   // The erased participant out of the round's placements and host lists: how many hosts are
   // told.
   absl::StatusOr<int> EraseFromPublication(const Caller& caller, const std::string& round_id,
@@ -99,6 +135,7 @@ class Coordinator {
   jobs::JobStore& jobs_;
   MatchingRepository& repository_;
   SnapshotSource snapshots_;
+  NotificationSource notification_;
   logging::Logger logger_;
   CoordinatorOptions options_;
   std::unique_ptr<Metrics> metrics_;

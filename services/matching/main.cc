@@ -16,6 +16,7 @@
 #include "ipraktik/server/outbox_relay.h"
 #include "matching_repository.h"
 #include "matching_service.h"
+#include "notification_client.h"
 #include "snapshot_client.h"
 
 namespace {
@@ -33,7 +34,12 @@ class Matching : public server::Service {
     registration_key_ = reader.Secret(
         "IPRAKTIK_REGISTRATION_API_KEY",
         "A service key (role service) the round snapshots are read from the registration "
-        "service with (ipraktik keys create --role service).");
+        "service with (ipraktik keys create --role service); the notification service is asked "
+        "with it too.");
+    notification_ = reader.Address(
+        "IPRAKTIK_NOTIFICATION_ADDRESS", "127.0.0.1:7104",
+        "The notification service (its sender settings are checked before a publication; the "
+        "round overview counts its e-mails).");
     retry_ = jobs::ReadJobRetryPolicy(reader);
     job_store_.snapshot_retention = absl::FromChrono(reader.Duration(
         "IPRAKTIK_MATCHING_SNAPSHOT_RETENTION", std::chrono::hours(24 * 30),
@@ -54,6 +60,9 @@ class Matching : public server::Service {
         *jobs_, *repository_,
         matching_service::RegistrationSnapshots(
             grpc::CreateChannel(registration_.ToString(), app.ChannelCredentials()),
+            registration_key_),
+        matching_service::NotificationFacts(
+            grpc::CreateChannel(notification_.ToString(), app.ChannelCredentials()),
             registration_key_),
         app.logger(), options_);
     service_ = std::make_unique<matching_service::MatchingServiceImpl>(*coordinator_, app.calls());
@@ -99,6 +108,7 @@ class Matching : public server::Service {
   }
 
   config::HostPort registration_;
+  config::HostPort notification_;
   std::string registration_key_;
   bus::RetryPolicy retry_;
   jobs::JobStoreOptions job_store_;

@@ -30,9 +30,9 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
         [this] {
           if (absl::Status admitted = calls_.Admit(call_); !admitted.ok()) return End(admitted);
           admitted_ = true;
-          auto job = coordinator_.ResultOf(caller_, request_);
-          if (!job.ok()) return End(job.status());
-          job_ = *std::move(job);
+          auto result = coordinator_.ResultOf(caller_, request_);
+          if (!result.ok()) return End(result.status());
+          result_ = *std::move(result);
           WriteNext();
         },
         [this](absl::Status why) { End(why); });
@@ -52,11 +52,11 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
  private:
   // On a handler thread: reads the next part and starts writing it.
   void WriteNext() {
-    if (next_ >= job_.result_parts) {
+    if (next_ >= result_.job.result_parts) {
       End(absl::OkStatus());
       return;
     }
-    auto part = coordinator_.ResultPart(caller_, job_, next_++);
+    auto part = coordinator_.ResultPart(caller_, result_, next_++);
     if (!part.ok()) {
       End(part.status());
       return;
@@ -82,7 +82,7 @@ class ResultReactor final : public grpc::ServerWriteReactor<v1::GetMatchingResul
   const v1::GetMatchingResultRequest& request_;  // gRPC keeps it until OnDone
   bool admitted_ = false;
   Caller caller_;
-  jobs::JobRecord job_;
+  ResultStream result_;
   int next_ = 0;
   v1::GetMatchingResultResponse message_;
 };
@@ -107,6 +107,7 @@ IPRAKTIK_UNARY(DeletePairRule)
 IPRAKTIK_UNARY(ListPairRules)
 IPRAKTIK_UNARY(RecordPlacementChange)
 IPRAKTIK_UNARY(ListPlacements)
+IPRAKTIK_UNARY(GetRoundOverview)
 
 #undef IPRAKTIK_UNARY
 

@@ -22,6 +22,7 @@ class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
   using Base::DeletePairRule;
   using Base::GetMatchingJob;
   using Base::GetMatchingResult;
+  using Base::GetRoundOverview;
   using Base::ListMatchingJobs;
   using Base::ListPairRules;
   using Base::ListPlacements;
@@ -53,6 +54,8 @@ class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
                                  v1::RecordPlacementChangeResponse* r) override;
   Reactor* ListPlacements(Context* c, const v1::ListPlacementsRequest* q,
                           v1::ListPlacementsResponse* r) override;
+  Reactor* GetRoundOverview(Context* c, const v1::GetRoundOverviewRequest* q,
+                            v1::GetRoundOverviewResponse* r) override;
 
  private:
   Coordinator& coordinator_;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "domain/delivery_state.h"
 #include "domain/mime.h"
 #include "event_mapping.h"
 #include "ipraktik/contract/event_types.h"
@@ -157,6 +158,11 @@ NotificationServiceImpl::Reactor* NotificationServiceImpl::GetDelivery(
     Context* context, const v1::GetDeliveryRequest* request, v1::GetDeliveryResponse* response) {
   return Unary(context, request, response, &NotificationServiceImpl::Get);
 }
+NotificationServiceImpl::Reactor* NotificationServiceImpl::CountDeliveries(
+    Context* context, const v1::CountDeliveriesRequest* request,
+    v1::CountDeliveriesResponse* response) {
+  return Unary(context, request, response, &NotificationServiceImpl::Count);
+}
 NotificationServiceImpl::Reactor* NotificationServiceImpl::ResendMessage(
     Context* context, const v1::ResendMessageRequest* request,
     v1::ResendMessageResponse* response) {
@@ -277,6 +283,27 @@ absl::StatusOr<v1::Delivery> NotificationServiceImpl::Marked(const std::string& 
     delivery.set_superseded_reason(**superseded);
   }
   return delivery;
+}
+
+absl::Status NotificationServiceImpl::Count(const server::CallContext& call,
+                                            const v1::CountDeliveriesRequest& request,
+                                            v1::CountDeliveriesResponse& response) {
+  if (request.round_id().empty()) return errors::InvalidArgument({{"round_id", "is required"}});
+  if (request.round_id().size() > 128) {
+    return errors::InvalidArgument({{"round_id", "is longer than 128 characters"}});
+  }
+  DeliveryTally tally;
+  std::string token;
+  do {
+    auto page = repository_.List(call.tenant, {.round_id = request.round_id()}, 1000, token);
+    if (!page.ok()) return page.status();
+    for (const auto& record : page->records) tally.Add(record.state);
+    token = page->next_page_token;
+  } while (!token.empty());
+  response.set_sent(tally.sent);
+  response.set_failed(tally.failed);
+  response.set_pending(tally.pending);
+  return absl::OkStatus();
 }
 
 absl::Status NotificationServiceImpl::Resend(const server::CallContext& call,

@@ -23,6 +23,7 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
                           Clock clock);
 
   using Base = v1::NotificationService::CallbackService;
+  using Base::CountDeliveries;
   using Base::GetDelivery;
   using Base::GetNotificationSettings;
   using Base::ListDeliveries;
@@ -38,6 +39,8 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
                           v1::ListDeliveriesResponse* response) override;
   Reactor* GetDelivery(Context* context, const v1::GetDeliveryRequest* request,
                        v1::GetDeliveryResponse* response) override;
+  Reactor* CountDeliveries(Context* context, const v1::CountDeliveriesRequest* request,
+                           v1::CountDeliveriesResponse* response) override;
   Reactor* ResendMessage(Context* context, const v1::ResendMessageRequest* request,
                          v1::ResendMessageResponse* response) override;
   Reactor* GetNotificationSettings(Context* context,
@@ -61,6 +64,8 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
   absl::StatusOr<v1::Delivery> Marked(const std::string& tenant, const DeliveryRecord& record);
   absl::Status Get(const server::CallContext& call, const v1::GetDeliveryRequest& request,
                    v1::GetDeliveryResponse& response);
+  absl::Status Count(const server::CallContext& call, const v1::CountDeliveriesRequest& request,
+                     v1::CountDeliveriesResponse& response);
   absl::Status Resend(const server::CallContext& call, const v1::ResendMessageRequest& request,
                       v1::ResendMessageResponse& response);
   absl::Status GetSettings(const server::CallContext& call,

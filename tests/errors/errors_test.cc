@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "google/rpc/error_details.pb.h"
 
@@ -142,6 +143,25 @@ TEST(AlreadyExistsTest, NamesTheResourceAndKeepsAGivenMessage) {
   EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(status.message(), "e-mail already registered");
   EXPECT_EQ(ResourceOf(status)->name, "p-1");
+}
+
+TEST(FailedPreconditionTest, CarriesEveryViolationAsAGoogleRpcPreconditionFailure) {
+  const std::vector<PreconditionViolation> problems = {
+      {"SENDER_ADDRESS", "notification_settings/sender_address", "from .invalid"},
+      {"MISSING_EMAIL", "participant/p-1", "Anna has no e-mail address"}};
+  auto status = FailedPrecondition(problems, "2 problems");
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "2 problems");
+  EXPECT_EQ(PreconditionViolationsOf(status), problems);
+  google::rpc::PreconditionFailure parsed;
+  ASSERT_TRUE(parsed.ParseFromString(PayloadOf(status, kPreconditionFailureTypeUrl)));
+  ASSERT_EQ(parsed.violations_size(), 2);
+  EXPECT_EQ(parsed.violations(1).subject(), "participant/p-1");
+
+  std::vector<PreconditionViolation> many(kMaxViolations + 5, problems[1]);
+  const auto listed = PreconditionViolationsOf(FailedPrecondition(many, "many"));
+  ASSERT_EQ(listed.size(), kMaxViolations + 1);
+  EXPECT_EQ(listed.back(), (PreconditionViolation{"MORE", "", "and 5 more problems not listed"}));
 }
 
 TEST(FailedPreconditionTest, CarriesTheViolation) {

@@ -6,8 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -20,8 +23,11 @@
 #include "eventually.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/errors/errors.h"
+#include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/v1/matching.grpc.pb.h"
 #include "ipraktik/v1/matching_events.pb.h"
+#include "ipraktik/v1/notification.grpc.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
 #include "local_servers.h"
 #include "registration_harness.h"
@@ -43,6 +49,25 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 using RegistrationStub = v1::RegistrationService::Stub;
 
+// The records of a CSV file as Python's csv module reads them (an independent reader).
+std::vector<std::vector<std::string>> PythonCsv(const std::filesystem::path& file) {
+  const std::filesystem::path out = file.string() + ".parsed.json";
+  ChildProcess python("/usr/bin/python3",
+                      {"-c",
+                       "import csv, json, sys\n"
+                       "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n"
+                       "    print(json.dumps(list(csv.reader(f, strict=True))))",
+                       file.string()},
+                      {}, out);
+  EXPECT_EQ(python.WaitFor(30s).value_or(-1), 0) << python.Output();
+  const auto parsed = nlohmann::json::parse(python.Output(), nullptr, false);
+  EXPECT_TRUE(parsed.is_array()) << python.Output();
+  std::vector<std::vector<std::string>> rows;
+  if (!parsed.is_array()) return rows;
+  for (const auto& row : parsed) rows.push_back(row.get<std::vector<std::string>>());
+  return rows;
+}
+
 // A round in a tenant of its own: three host workplaces each with one offer (the contact is a
 // participant of that workplace), and a ministry the interns come from.
 struct World {
@@ -58,6 +83,7 @@ class MatchingServiceTest : public ::testing::Test {
   static void SetUpTestSuite() {
     redis_ = std::make_unique<ipraktik::testing::RedisServer>();
     rabbit_ = std::make_unique<ipraktik::testing::RabbitMqServer>();
+    smtp_ = std::make_unique<ipraktik::testing::SmtpServer>();
     clock_ = std::make_unique<TestClock>(absl::Now());
     registration_ = std::make_unique<InProcessRegistration>(*redis_, rabbit_->url(), *clock_);
     tap_ = std::make_unique<EventTap>(
@@ -71,10 +97,30 @@ class MatchingServiceTest : public ::testing::Test {
         {"IPRAKTIK_MATCHING_JOB_ATTEMPTS", "3"},
         {"IPRAKTIK_MATCHING_JOB_RETRY_DELAY", "100ms"},
         {"IPRAKTIK_TOKEN_SECRET", ipraktik::testing::kTestTokenSecret}};
+    // The notification service with the sender as shipped (ipraktik@ipraktik.invalid, no
+    // reply-to): MakeWorld sets each tenant's own, as a programme does before publishing.
+    auto notification_env = common;
+    notification_env.erase("IPRAKTIK_MATCHING_JOB_ATTEMPTS");
+    notification_env.erase("IPRAKTIK_MATCHING_JOB_RETRY_DELAY");
+    notification_env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
+    notification_env["IPRAKTIK_SMTP_URL"] = smtp_->url();
+    notification_env["IPRAKTIK_NOTIFICATION_SENDER_DOMAINS"] = "coi.example";
+    notification_env["IPRAKTIK_NOTIFICATION_RETRY_DELAY"] = "200ms";
+    notification_ = Start("ipraktik-notification", notification_env, "notification.log");
+    std::smatch notification_port;
+    const std::string notification_log = notification_->Output();
+    ASSERT_TRUE(std::regex_search(notification_log, notification_port,
+                                  std::regex("\"grpc_port\":([0-9]+)")))
+        << notification_log;
+    const std::string notification_address = absl::StrCat("127.0.0.1:", notification_port[1].str());
+    notification_stub_ = v1::NotificationService::NewStub(
+        grpc::CreateChannel(notification_address, grpc::InsecureChannelCredentials()));
     auto matching_env = common;
-    // Matching reads round snapshots from registration with a service key.
+    // Matching reads round snapshots from registration, and the sender settings and e-mail
+    // counts from notification, with a service key.
     matching_env["IPRAKTIK_REGISTRATION_API_KEY"] =
         registration_->keys().Key("matching", v1::ACCESS_ROLE_SERVICE);
+    matching_env["IPRAKTIK_NOTIFICATION_ADDRESS"] = notification_address;
     matching_env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
     matching_env["IPRAKTIK_REGISTRATION_ADDRESS"] =
         absl::StrCat("127.0.0.1:", registration_->port());
@@ -98,12 +144,14 @@ class MatchingServiceTest : public ::testing::Test {
   static void TearDownTestSuite() {
     workers_.clear();
     matching_.reset();
+    notification_.reset();
     tap_.reset();
     registration_.reset();
     // Registration, matching and the workers wrote only keys of the scheme.
     EXPECT_THAT(redis_->KeysOutsideTheScheme(), ::testing::IsEmpty());
     rabbit_.reset();
     redis_.reset();
+    smtp_.reset();
   }
 
   static std::unique_ptr<ChildProcess> Start(const std::string& program,
@@ -118,7 +166,9 @@ class MatchingServiceTest : public ::testing::Test {
 
   void SetUp() override { stub_ = registration_->NewStub(); }
 
-  World MakeWorld() {
+  // mail_settings: the tenant sets its sender and reply-to (every test but the one about the
+  // checks before publishing).
+  World MakeWorld(bool mail_settings = true) {
     World world;
     world.tenant = absl::StrCat("m", ++worlds_);
     const std::string& t = world.tenant;
@@ -185,6 +235,16 @@ class MatchingServiceTest : public ::testing::Test {
                              .host_offer_id();
     }
     Transition(world, v1::ROUND_STATE_OPEN);
+    if (mail_settings) {
+      v1::UpdateNotificationSettingsRequest update;
+      update.mutable_settings()->set_sender_address("praktik@coi.example");
+      update.mutable_settings()->set_reply_to("sekretariat@coi.example");
+      v1::UpdateNotificationSettingsResponse updated;
+      auto context = ContextFor(world.tenant);
+      grpc::Status status =
+          notification_stub_->UpdateNotificationSettings(context.get(), update, &updated);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+    }
     return world;
   }
 
@@ -269,6 +329,7 @@ class MatchingServiceTest : public ::testing::Test {
     std::map<std::string, std::string> placed;
     std::map<std::string, v1::MatchedPair> pairs;
     std::map<std::string, std::string> unmatched;  // name -> reason code
+    std::map<std::string, v1::UnmatchedIntern> unmatched_interns;
     std::vector<v1::RefusedPin> refused;
     std::map<std::string, std::string> dropped;  // "participant id|offer id" -> reason code
     v1::MatchingSummary summary;
@@ -290,8 +351,10 @@ class MatchingServiceTest : public ::testing::Test {
         result.placed[name_of[pair.participant_id()]] = key_of[pair.host_offer_id()];
         result.pairs[name_of[pair.participant_id()]] = pair;
       }
-      for (const auto& u : part.unmatched())
+      for (const auto& u : part.unmatched()) {
         result.unmatched[name_of[u.participant_id()]] = u.reason_code();
+        result.unmatched_interns[name_of[u.participant_id()]] = u;
+      }
       for (const auto& r : part.refused_pins()) result.refused.push_back(r);
       for (const auto& d : part.dropped_wishes()) {
         result.dropped[d.participant_id() + "|" + d.host_offer_id()] = d.reason_code();
@@ -310,6 +373,40 @@ class MatchingServiceTest : public ::testing::Test {
         Call(world, &v1::MatchingService::Stub::PublishMatching, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
+  }
+
+  // A closed round where i1 (ministry; wishes a, c) and i3 (ministry; a) are placed, i1 at c
+  // as their second wish and i3 at a, and i2 (from c; a) is not: a has one place.
+  World ClosedRoundOfThree() {
+    World world = MakeWorld();
+    SignUp(world, "i1", "ministry", {"a", "c"});
+    SignUp(world, "i2", "c", {"a"});
+    SignUp(world, "i3", "ministry", {"a"});
+    Transition(world, v1::ROUND_STATE_CLOSED);
+    return world;
+  }
+
+  // Runs `ipraktik args...` as world's coordinator: its wait status and what it wrote.
+  std::pair<int, std::string> Cli(const World& world, const std::vector<std::string>& args,
+                                  const std::string& log) {
+    const std::map<std::string, std::string> env = {
+        {"IPRAKTIK_API_KEY", registration_->keys().Key(world.tenant)},
+        {"IPRAKTIK_MATCHING_ADDRESS", matching_address_}};
+    ChildProcess cli(ipraktik::testing::BinaryDir() / "bin" / "ipraktik", args, env,
+                     redis_->dir() / log);
+    auto status = cli.WaitFor(60s);
+    EXPECT_TRUE(status.has_value());
+    return {status.value_or(-1), cli.Output()};
+  }
+
+  v1::RoundOverview Overview(const World& world) {
+    v1::GetRoundOverviewRequest request;
+    request.set_round_id(world.round_id);
+    v1::GetRoundOverviewResponse response;
+    grpc::Status status =
+        Call(world, &v1::MatchingService::Stub::GetRoundOverview, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.overview();
   }
 
   // Proves that nothing world's tenant wrote to the matching service's outbox so far is still on
@@ -355,6 +452,9 @@ class MatchingServiceTest : public ::testing::Test {
   static inline std::unique_ptr<TestClock> clock_;
   static inline std::unique_ptr<InProcessRegistration> registration_;
   static inline std::unique_ptr<EventTap> tap_;
+  static inline std::unique_ptr<ipraktik::testing::SmtpServer> smtp_;
+  static inline std::unique_ptr<ChildProcess> notification_;
+  static inline std::unique_ptr<v1::NotificationService::Stub> notification_stub_;
   static inline std::unique_ptr<ChildProcess> matching_;
   static inline std::vector<std::unique_ptr<ChildProcess>> workers_;
   static inline std::unique_ptr<v1::MatchingService::Stub> matching_stub_;
@@ -660,6 +760,19 @@ TEST_F(MatchingServiceTest, RefusesRequestsItCannotServeWithAClearError) {
   EXPECT_EQ(empty.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(FieldErrors(empty).contains("round_id"));
 
+  v1::GetRoundOverviewRequest overview;
+  v1::GetRoundOverviewResponse overview_response;
+  grpc::Status no_round =
+      Call(world, &v1::MatchingService::Stub::GetRoundOverview, overview, &overview_response);
+  EXPECT_EQ(no_round.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(FieldErrors(no_round).contains("round_id"));
+  v1::CountDeliveriesRequest count;
+  v1::CountDeliveriesResponse counted;
+  auto context = ContextFor(world.tenant);
+  grpc::Status no_count_round = notification_stub_->CountDeliveries(context.get(), count, &counted);
+  EXPECT_EQ(no_count_round.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(FieldErrors(no_count_round).contains("round_id"));
+
   v1::GetMatchingJobRequest get;
   get.set_job_id("no-such-job");
   v1::GetMatchingJobResponse job;
@@ -668,20 +781,9 @@ TEST_F(MatchingServiceTest, RefusesRequestsItCannotServeWithAClearError) {
 }
 
 TEST_F(MatchingServiceTest, ACoordinatorMatchesAndReadsTheResultWithTheCommandLine) {
-  World world = MakeWorld();
-  SignUp(world, "i1", "ministry", {"a", "c"});
-  SignUp(world, "i2", "c", {"a"});
-  SignUp(world, "i3", "ministry", {"a"});
-  Transition(world, v1::ROUND_STATE_CLOSED);
-  const std::map<std::string, std::string> env = {
-      {"IPRAKTIK_API_KEY", registration_->keys().Key(world.tenant)},
-      {"IPRAKTIK_MATCHING_ADDRESS", matching_address_}};
+  World world = ClosedRoundOfThree();
   const auto run = [&](std::vector<std::string> args, const std::string& log) {
-    ChildProcess cli(ipraktik::testing::BinaryDir() / "bin" / "ipraktik", args, env,
-                     redis_->dir() / log);
-    auto status = cli.WaitFor(60s);
-    EXPECT_TRUE(status.has_value());
-    return std::pair{status.value_or(-1), cli.Output()};
+    return Cli(world, args, log);
   };
   auto [requested, request_output] =
       run({"match", "request", "--round", world.round_id, "--preview", "--wait"}, "cli-1.log");
@@ -692,17 +794,246 @@ TEST_F(MatchingServiceTest, ACoordinatorMatchesAndReadsTheResultWithTheCommandLi
 
   auto [read, result_output] = run({"match", "result", job[1].str()}, "cli-2.log");
   EXPECT_EQ(read, 0) << result_output;
-  EXPECT_NE(result_output.find("unmatched interns:"), std::string::npos) << result_output;
-  EXPECT_NE(result_output.find(world.participant["i2"] + ": all wished hosts are full"),
-            std::string::npos)
-      << result_output;
-  EXPECT_NE(result_output.find("recruit more here"), std::string::npos) << result_output;
+  // Who goes where, by name: i1 (Finansministeriet) to carl's offer at Christiansø (their
+  // second wish), i3 to anna's in Aarhus; i2 is not placed, and why.
+  for (const char* expected :
+       {"placeringer:", "Navn", "Arbejdsplads", "Vært", "Tilbud", "Ønske nr.",
+        "ikke placeret:", "Finansministeriet", "Christiansø", "Praktik hos carl",
+        "Praktik hos anna", "all wished hosts are full", "recruit more here"}) {
+    EXPECT_NE(result_output.find(expected), std::string::npos) << expected << "\n" << result_output;
+  }
+  // The table is aligned: every line of the placed table has its host at the same column.
+  {
+    std::istringstream lines(result_output);
+    std::vector<std::string> table;
+    bool in_table = false;
+    for (std::string line; std::getline(lines, line);) {
+      if (line == "placeringer:") {
+        in_table = true;
+        continue;
+      }
+      if (in_table && line.empty()) break;
+      if (in_table) table.push_back(line);
+    }
+    ASSERT_EQ(table.size(), 4u) << result_output;  // headings, rule, i1, i3
+    const auto column = [](const std::string& line, const std::string& text) {
+      // In characters, not bytes (the names hold æ, ø, å).
+      const std::string before = line.substr(0, line.find(text));
+      return std::count_if(before.begin(), before.end(),
+                           [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+    };
+    const auto host_column = column(table[0], "Vært");
+    for (const std::string& row : {table[2], table[3]}) {
+      const std::string host =
+          row.find("Christiansø") != std::string::npos ? "Christiansø" : "Aarhus Kommune";
+      EXPECT_EQ(column(row, host), host_column) << result_output;
+    }
+  }
+
+  // --csv: RFC 4180 as Python's csv module reads it.
+  auto [csv_read, csv_output] = run({"match", "result", job[1].str(), "--csv"}, "cli-csv.log");
+  EXPECT_EQ(csv_read, 0) << csv_output;
+  const auto rows = PythonCsv(redis_->dir() / "cli-csv.log");
+  ASSERT_EQ(rows.size(), 4u) << csv_output;  // header and three interns
+  const std::vector<std::string> header = rows[0];
+  EXPECT_EQ(header.front(), "Status");
+  std::map<std::string, std::map<std::string, std::string>> by_name;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    ASSERT_EQ(rows[r].size(), header.size());
+    for (std::size_t c = 0; c < header.size(); ++c) by_name[rows[r][2]][header[c]] = rows[r][c];
+  }
+  EXPECT_EQ(by_name["i1"]["Status"], "placeret");
+  EXPECT_EQ(by_name["i1"]["Deltager-id"], world.participant["i1"]);
+  EXPECT_EQ(by_name["i1"]["Arbejdsplads"], "Finansministeriet");
+  EXPECT_EQ(by_name["i1"]["Sektor"], "stat");
+  EXPECT_EQ(by_name["i1"]["Vært"], "Christiansø");
+  EXPECT_EQ(by_name["i1"]["Tilbud"], "Praktik hos carl");
+  EXPECT_EQ(by_name["i1"]["Værtens sektor"], "kommune");
+  EXPECT_EQ(by_name["i1"]["Ønske nr."], "2");
+  EXPECT_FALSE(by_name["i1"]["Dage"].empty());
+  EXPECT_EQ(by_name["i3"]["Vært"], "Aarhus Kommune");
+  EXPECT_EQ(by_name["i3"]["Ønske nr."], "1");
+  EXPECT_EQ(by_name["i2"]["Status"], "ikke placeret");
+  EXPECT_EQ(by_name["i2"]["Arbejdsplads"], "Christiansø");
+  EXPECT_EQ(by_name["i2"]["Vært"], "");
+  EXPECT_FALSE(by_name["i2"]["Årsag"].empty());
+
+  // --json: an array of objects keyed by the columns.
+  auto [json_read, json_output] = run({"match", "result", job[1].str(), "--json"}, "cli-json.log");
+  EXPECT_EQ(json_read, 0) << json_output;
+  const auto json = nlohmann::json::parse(json_output, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(json.is_array()) << json_output;
+  ASSERT_EQ(json.size(), 3u);
+  std::map<std::string, nlohmann::json> json_by_name;
+  for (const auto& row : json) json_by_name[row.value("intern_name", "")] = row;
+  EXPECT_EQ(json_by_name["i1"]["host_workplace"], "Christiansø");
+  EXPECT_EQ(json_by_name["i1"]["offer_title"], "Praktik hos carl");
+  EXPECT_EQ(json_by_name["i1"]["wish_rank"], 2);
+  EXPECT_EQ(json_by_name["i1"]["participant_id"], world.participant["i1"]);
+  EXPECT_EQ(json_by_name["i2"]["status"], "ikke placeret");
+  EXPECT_EQ(json_by_name["i2"]["intern_workplace"], "Christiansø");
 
   auto [refused, refused_output] =
       run({"match", "pin", "--round", world.round_id, "--intern", "p"}, "cli-3.log");
   EXPECT_EQ(refused, 3 << 8) << refused_output;  // the wait status of exit code 3
   EXPECT_NE(refused_output.find("rule.host_offer_id: is required"), std::string::npos)
       << refused_output;
+}
+
+// Everywhere a coordinator reads a result, people are named: the result's pairs and unplaced
+// interns, and the published placements (read from the round as it is now, since publishing
+// deletes the job's copy).
+TEST_F(MatchingServiceTest, TheResultAndThePlacementsNameEveryone) {
+  World world = ClosedRoundOfThree();
+  v1::MatchingJob job = WaitDone(world, Request(world, /*preview=*/true).job_id());
+
+  Result result = ResultOf(world, job.job_id());
+  ASSERT_EQ(result.placed, (std::map<std::string, std::string>{{"i1", "c"}, {"i3", "a"}}));
+  const v1::MatchedPair& i1 = result.pairs["i1"];
+  EXPECT_EQ(i1.intern().name(), "i1");
+  EXPECT_EQ(i1.intern().workplace_name(), "Finansministeriet");
+  EXPECT_EQ(i1.intern().sector(), v1::SECTOR_STATE);
+  EXPECT_EQ(i1.host().workplace_name(), "Christiansø");
+  EXPECT_EQ(i1.host().title(), "Praktik hos carl");
+  EXPECT_EQ(i1.host().sector(), v1::SECTOR_MUNICIPAL);
+  EXPECT_EQ(i1.rank(), 2);
+  EXPECT_EQ(i1.days_size(), 1);
+  EXPECT_EQ(result.pairs["i3"].host().title(), "Praktik hos anna");
+  ASSERT_EQ(result.unmatched_interns.count("i2"), 1u);
+  EXPECT_EQ(result.unmatched_interns["i2"].intern().name(), "i2");
+  EXPECT_EQ(result.unmatched_interns["i2"].intern().workplace_name(), "Christiansø");
+
+  EXPECT_TRUE(Publish(world, job.job_id()).job().has_published_at());
+  v1::ListPlacementsRequest list;
+  list.set_round_id(world.round_id);
+  v1::ListPlacementsResponse placements;
+  ASSERT_TRUE(Call(world, &v1::MatchingService::Stub::ListPlacements, list, &placements).ok());
+  std::map<std::string, v1::Placement> by_name;
+  for (const auto& placement : placements.placements()) {
+    by_name[placement.intern().name()] = placement;
+  }
+  ASSERT_EQ(by_name.size(), 3u);
+  EXPECT_EQ(by_name["i1"].intern().workplace_name(), "Finansministeriet");
+  EXPECT_EQ(by_name["i1"].host().workplace_name(), "Christiansø");
+  EXPECT_EQ(by_name["i1"].host().title(), "Praktik hos carl");
+  EXPECT_EQ(by_name["i3"].host().workplace_name(), "Aarhus Kommune");
+  EXPECT_EQ(by_name["i2"].host().title(), "") << "no host for the unplaced";
+  EXPECT_EQ(by_name["i2"].reason_code(), "all_wished_hosts_full");
+  // Once published, the result is still read with names (from the round as it is now).
+  EXPECT_EQ(ResultOf(world, job.job_id()).pairs["i1"].intern().name(), "i1");
+}
+
+// A tenant that never set its sender: publishing is refused with every problem listed (the
+// From address in .invalid, no reply-to) and nobody is told; with force it is published.
+TEST_F(MatchingServiceTest, PublishingIsRefusedWithWhatToFixUnlessForced) {
+  World world = MakeWorld(/*mail_settings=*/false);
+  SignUp(world, "i1", "ministry", {"a"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+  v1::MatchingJob job = WaitDone(world, Request(world, /*preview=*/true).job_id());
+
+  v1::PublishMatchingRequest request;
+  request.set_job_id(job.job_id());
+  v1::PublishMatchingResponse response;
+  grpc::Status refused =
+      Call(world, &v1::MatchingService::Stub::PublishMatching, request, &response);
+  ASSERT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << refused.error_message();
+  std::map<std::string, std::string> problems;  // type -> subject
+  for (const auto& violation :
+       errors::PreconditionViolationsOf(rpc_status::FromGrpcStatus(refused))) {
+    problems[violation.type] = violation.subject;
+    EXPECT_FALSE(violation.description.empty()) << violation.type;
+  }
+  EXPECT_EQ(problems, (std::map<std::string, std::string>{
+                          {"SENDER_ADDRESS", "notification_settings/sender_address"},
+                          {"REPLY_TO", "notification_settings/reply_to"}}));
+  EXPECT_FALSE(Job(world, job.job_id()).has_published_at());
+
+  // The command line lists them and names the way out.
+  auto [code, output] = Cli(world, {"match", "publish", job.job_id()}, "publish-refused.log");
+  EXPECT_EQ(code, 3 << 8) << output;
+  for (const char* expected :
+       {"SENDER_ADDRESS", "ipraktik@ipraktik.invalid", "REPLY_TO", "--force"}) {
+    EXPECT_NE(output.find(expected), std::string::npos) << expected << "\n" << output;
+  }
+  EXPECT_FALSE(Job(world, job.job_id()).has_published_at());
+
+  auto [forced, forced_output] =
+      Cli(world, {"match", "publish", job.job_id(), "--force"}, "publish-forced.log");
+  EXPECT_EQ(forced, 0) << forced_output;
+  EXPECT_NE(forced_output.find("published job"), std::string::npos) << forced_output;
+  EXPECT_TRUE(Job(world, job.job_id()).has_published_at());
+  EXPECT_EQ(EventsUpTo(world, job.job_id())["matching.intern.placed"].size(), 1u);
+}
+
+// The round overview counts what the test signed up and what was matched, the hosts with places
+// left, and the e-mails the notification service sent for the round.
+TEST_F(MatchingServiceTest, TheRoundOverviewCountsSignUpsPlacesAndEmails) {
+  World world = ClosedRoundOfThree();
+  v1::MatchingJob job = WaitDone(world, Request(world, /*preview=*/true).job_id());
+
+  v1::RoundOverview preview = Overview(world);
+  EXPECT_EQ(preview.job_id(), job.job_id());
+  EXPECT_FALSE(preview.published());
+  EXPECT_EQ(preview.emails_sent() + preview.emails_failed() + preview.emails_pending(), 0);
+
+  Publish(world, job.job_id());
+  // i1 and i3 placed, i2 told no place was found, anna's and carl's offers told who comes.
+  v1::RoundOverview overview;
+  EXPECT_TRUE(Eventually([&] {
+    overview = Overview(world);
+    return overview.emails_sent() + overview.emails_failed() == 5 && overview.emails_pending() == 0;
+  })) << overview.DebugString();
+  EXPECT_EQ(overview.emails_sent(), 5);
+  EXPECT_EQ(overview.emails_failed(), 0);
+  EXPECT_TRUE(overview.published());
+  EXPECT_EQ(overview.round_name(), "Uge 37");
+  EXPECT_EQ(overview.signed_up(), 3);
+  EXPECT_EQ(overview.awaiting_approval(), 0);
+  EXPECT_EQ(overview.rejected(), 0);
+  EXPECT_EQ(overview.taking_part(), 3);
+  EXPECT_EQ(overview.matched(), 2);
+  EXPECT_EQ(overview.unmatched(), 1);
+  ASSERT_EQ(overview.unmatched_reasons_size(), 1);
+  EXPECT_EQ(overview.unmatched_reasons(0).reason_code(), "all_wished_hosts_full");
+  EXPECT_EQ(overview.unmatched_reasons(0).reason(), "Alle ønskede værter var fyldt op");
+  EXPECT_EQ(overview.unmatched_reasons(0).interns(), 1);
+  EXPECT_EQ(overview.host_offers(), 3);
+  // b (1 place, nobody) and c (2 places, i1).
+  EXPECT_EQ(overview.host_offers_with_free_places(), 2);
+  EXPECT_EQ(overview.free_places(), 2);
+  std::map<std::string, std::int64_t> free;
+  for (const auto& host : overview.hosts_with_free_places()) {
+    free[host.host().workplace_name()] = host.free();
+  }
+  EXPECT_EQ(free,
+            (std::map<std::string, std::int64_t>{{"Billund Kommune", 1}, {"Christiansø", 1}}));
+
+  // The command line: a table, and CSV with the same figures.
+  auto [code, text] = Cli(world, {"round", "overview", world.round_id}, "overview.log");
+  EXPECT_EQ(code, 0) << text;
+  for (const char* expected :
+       {"Tilmeldt", "Placeret", "Ikke placeret", "Alle ønskede værter var fyldt op",
+        "E-mails sendt", "værter med ledige pladser:", "Billund Kommune", "Praktik hos bo"}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  }
+  auto [csv_code, csv_text] =
+      Cli(world, {"round", "overview", world.round_id, "--csv"}, "overview-csv.log");
+  EXPECT_EQ(csv_code, 0) << csv_text;
+  std::map<std::string, std::string> figures;
+  const auto rows = PythonCsv(redis_->dir() / "overview-csv.log");
+  ASSERT_FALSE(rows.empty()) << csv_text;
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"Nøgletal", "Hvad", "Antal"}));
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    ASSERT_EQ(rows[r].size(), 3u);
+    figures[rows[r][0]] = rows[r][2];
+  }
+  EXPECT_EQ(figures["signed_up"], "3");
+  EXPECT_EQ(figures["matched"], "2");
+  EXPECT_EQ(figures["unmatched"], "1");
+  EXPECT_EQ(figures["unmatched:all_wished_hosts_full"], "1");
+  EXPECT_EQ(figures["host_offers_with_free_places"], "2");
+  EXPECT_EQ(figures["emails_sent"], "5");
+  EXPECT_EQ(figures["emails_failed"], "0");
 }
 
 }  // namespace

@@ -33,10 +33,12 @@ std::string EncodeResourceInfo(const ResourceInfo& resource) {
   return EncodeStringFields({resource.type, resource.name, resource.owner, resource.description});
 }
 
-std::string EncodePreconditionFailure(const PreconditionViolation& violation) {
+std::string EncodePreconditionFailure(const std::vector<PreconditionViolation>& violations) {
   wire::Writer failure;
-  failure.Message(1,
-                  EncodeStringFields({violation.type, violation.subject, violation.description}));
+  for (const auto& violation : violations) {
+    failure.Message(1,
+                    EncodeStringFields({violation.type, violation.subject, violation.description}));
+  }
   return failure.data();
 }
 
@@ -177,7 +179,24 @@ absl::Status FailedPrecondition(std::string_view type, std::string_view subject,
   PreconditionViolation violation{std::string(type), Cut(subject),
                                   Cut(description, kMaxDescriptionBytes)};
   return WithPayload(absl::StatusCode::kFailedPrecondition, violation.description,
-                     kPreconditionFailureTypeUrl, EncodePreconditionFailure(violation));
+                     kPreconditionFailureTypeUrl, EncodePreconditionFailure({violation}));
+}
+
+absl::Status FailedPrecondition(std::vector<PreconditionViolation> violations,
+                                std::string_view message) {
+  const std::size_t total = violations.size();
+  if (total > kMaxViolations) {
+    violations.resize(kMaxViolations);
+    violations.push_back(
+        {"MORE", "",
+         "and " + std::to_string(total - kMaxViolations) + " more problems not listed"});
+  }
+  for (auto& violation : violations) {
+    violation.subject = Cut(violation.subject);
+    violation.description = Cut(violation.description, kMaxDescriptionBytes);
+  }
+  return WithPayload(absl::StatusCode::kFailedPrecondition, std::string(message),
+                     kPreconditionFailureTypeUrl, EncodePreconditionFailure(violations));
 }
 
 absl::Status Unavailable(std::string_view message, std::optional<absl::Duration> retry_after) {

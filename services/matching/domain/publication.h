@@ -15,14 +15,9 @@
 
 #include "ipraktik/v1/matching.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
+#include "round_copy.h"
 
 namespace ipraktik::matching_service {
-
-// An intern as the snapshot of the job describes them.
-struct InternCard {
-  v1::PersonCard person;
-  std::string purpose;
-};
 
 // Everything the comparison reads. Maps are keyed by participant id / host offer id.
 struct PublicationInput {

@@ -153,6 +153,17 @@ bool IsFailure(DeliveryState state) {
   return state == DeliveryState::kFailed || state == DeliveryState::kUnconfirmed;
 }
 
+void DeliveryTally::Add(std::string_view state) {
+  const std::optional<DeliveryState> parsed = ParseDeliveryState(state);
+  if (parsed == DeliveryState::kSent) {
+    ++sent;
+  } else if (parsed && IsFailure(*parsed)) {
+    ++failed;
+  } else {
+    ++pending;
+  }
+}
+
 DeliveryDecision Decide(const std::optional<DeliveryStatus>& current, const DeliveryEvent& event) {
   return std::visit(
       [&current](const auto& happened) -> DeliveryDecision {

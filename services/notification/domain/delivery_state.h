@@ -13,6 +13,7 @@
 //   sending/handed_over --finish(retrying)--> retrying
 //   any state but a live sending/handed_over --resend--> pending (resends + 1)
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,16 @@ std::optional<DeliveryState> ParseDeliveryState(std::string_view name);
 bool IsFinal(DeliveryState state);
 // Failed or unconfirmed: listed among the failures.
 bool IsFailure(DeliveryState state);
+
+// A round's deliveries counted by how they stand: sent, failed (failed or unconfirmed), and not
+// settled yet (every other state).
+struct DeliveryTally {
+  std::int64_t sent = 0;
+  std::int64_t failed = 0;
+  std::int64_t pending = 0;
+  // state as stored (DeliveryRecord::state).
+  void Add(std::string_view state);
+};
 
 // The part of a stored record the rules read.
 struct DeliveryStatus {

@@ -140,6 +140,10 @@ absl::Status AlreadyExists(std::string_view type, std::string_view name,
 // subject is Cut, description Cut to kMaxDescriptionBytes.
 absl::Status FailedPrecondition(std::string_view type, std::string_view subject,
                                 std::string_view description);
+// The same with every precondition that did not hold (at most kMaxViolations, then one of type
+// "MORE" saying how many more there were), e.g. the checks before a publication.
+absl::Status FailedPrecondition(std::vector<PreconditionViolation> violations,
+                                std::string_view message);
 
 // UNAVAILABLE, with a RetryInfo payload when the caller should wait before retrying.
 absl::Status Unavailable(std::string_view message,

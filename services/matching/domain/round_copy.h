@@ -1,0 +1,49 @@
+#pragma once
+
+// A round as the registration service's snapshot describes it (the job's stored copy, or a
+// fresh export), gathered part by part, and the labels people read a result by: the intern's
+// name and workplace, the host offer's workplace and title. Pure: no Redis, RabbitMQ or gRPC.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "ipraktik/v1/matching.pb.h"
+#include "ipraktik/v1/registration.pb.h"
+
+namespace ipraktik::matching_service {
+
+// An intern as the snapshot of the job describes them.
+struct InternCard {
+  v1::PersonCard person;
+  std::string purpose;
+};
+
+struct HostOfferCopy {
+  v1::HostOfferCard card{};
+  std::int64_t capacity = 0;
+};
+
+struct RoundCopy {
+  v1::RoundCard round;
+  std::map<std::string, InternCard> interns;    // by participant id
+  std::map<std::string, HostOfferCopy> offers;  // by host offer id
+  // From the trailer: applications taking part, awaiting their manager's approval, refused.
+  std::int64_t applications = 0;
+  std::int64_t awaiting_approval = 0;
+  std::int64_t rejected = 0;
+
+  // One part of the snapshot stream (in order).
+  void Add(const v1::ExportRoundSnapshotResponse& part);
+
+  // Empty labels for an id the copy does not know (a person erased since).
+  v1::InternLabel InternLabelOf(const std::string& participant_id) const;
+  v1::HostLabel HostLabelOf(const std::string& host_offer_id) const;
+};
+
+// Fills the labels of every assignment and unmatched intern of a result part.
+void Label(const RoundCopy& copy, v1::GetMatchingResultResponse& part);
+// Fills a published placement's labels (the host's only when it has one).
+void Label(const RoundCopy& copy, v1::Placement& placement);
+
+}  // namespace ipraktik::matching_service
