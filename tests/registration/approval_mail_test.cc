@@ -323,6 +323,40 @@ TEST_F(ApprovalMailTest, TheReminderReachesOnlyTheUndecidedManagerOnceWhateverRu
             "Praktikant anna");
 }
 
+TEST_F(ApprovalMailTest, ANewManagerGetsANewLinkTheOldOneStopsAndTheHistoryStays) {
+  auto signed_up = MustCall(*stub_, &Stub::SignUp, SignUp("dora", "chef-a"), tenant_);
+  const std::string application_id = signed_up.application().application_id();
+  auto first = AwaitMail("chef-a", "approval_request", 1);
+  ASSERT_THAT(first, SizeIs(1));
+  const std::string old_token = TokenIn(first[0]);
+  v1::DecideApprovalResponse decided;
+  ASSERT_TRUE(Decide(old_token, v1::APPROVAL_STATE_APPROVED, "Ja.", &decided).ok());
+
+  // The intern changes their application, same manager: the approval stands, no new request.
+  auto same = SignUp("dora", "chef-a");
+  same.mutable_application()->set_purpose("Lære hvordan et andet køkken planlægger indkøb.");
+  auto resubmitted = MustCall(*stub_, &Stub::SignUp, same, tenant_);
+  EXPECT_EQ(resubmitted.application().approval_state(), v1::APPROVAL_STATE_APPROVED);
+  EXPECT_THAT(Application(application_id).approval_history(), SizeIs(1));
+
+  // Another manager: asked anew; the first link no longer works; the history is kept.
+  auto moved = MustCall(*stub_, &Stub::SignUp, SignUp("dora", "chef-b"), tenant_);
+  EXPECT_EQ(moved.application().approval_state(), v1::APPROVAL_STATE_PENDING);
+  auto second = AwaitMail("chef-b", "approval_request", 1);
+  ASSERT_THAT(second, SizeIs(1));
+  EXPECT_NE(TokenIn(second[0]), old_token);
+  v1::LookupApprovalRequest lookup;
+  lookup.set_approval_token(old_token);
+  v1::LookupApprovalResponse found;
+  auto context = ContextFor(tenant_);
+  EXPECT_EQ(stub_->LookupApproval(context.get(), lookup, &found).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::Application application = Application(application_id);
+  ASSERT_THAT(application.approval_history(), SizeIs(1));
+  EXPECT_EQ(application.approval_history(0).comment(), "Ja.");
+  EXPECT_THAT(MailTo("chef-a", "approval_request"), SizeIs(1));
+}
+
 TEST_F(ApprovalMailTest, BadDecisionsAreRefusedNamingTheFieldAndTheLinkExpiresWithTheDeadline) {
   v1::DecideApprovalResponse decided;
   grpc::Status empty = Decide("", v1::APPROVAL_STATE_UNSPECIFIED, std::string(2001, 'x'), &decided);

@@ -807,8 +807,8 @@ TEST_F(RegistrationTest, AManagerApprovesThroughThePersonalLinkAndCoordinatorsSe
   EXPECT_EQ(payload.approval_url(), "");
   auto requested = shared_->events.WaitFor(
       "registration.approval.requested", 1, [&](const events::Envelope& event) {
-        auto payload = events::UnpackPayload<v1::ApprovalRequested>(event);
-        return payload.ok() && payload->application_id() == simon.application().application_id();
+        auto asked = events::UnpackPayload<v1::ApprovalRequested>(event);
+        return asked.ok() && asked->application_id() == simon.application().application_id();
       });
   ASSERT_THAT(requested, SizeIs(1));
   auto request_payload = events::UnpackPayload<v1::ApprovalRequested>(requested[0]).value();
