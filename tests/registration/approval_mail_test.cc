@@ -55,8 +55,10 @@ Servers* const servers = dynamic_cast<Servers*>(::testing::AddGlobalTestEnvironm
 class ApprovalMailTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    tenant_ =
-        absl::StrCat("appr-", ::testing::UnitTest::GetInstance()->current_test_info()->line());
+    // A tenant (and queue) of this run of this test: repeated runs share the servers.
+    static int runs = 0;
+    tenant_ = absl::StrCat("appr-", ::testing::UnitTest::GetInstance()->current_test_info()->line(),
+                           "-", ++runs);
     // The notification service first, so its queue is bound before anything is published.
     auto settings = notification::testing::TestSettings(*servers->smtp, tenant_);
     settings.senders = 1;  // in order: the marker e-mail comes after everything before it
