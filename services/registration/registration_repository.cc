@@ -420,25 +420,22 @@ absl::StatusOr<std::vector<IndexEntry>> RegistrationRepository::Range(const std:
 
 absl::StatusOr<std::vector<std::string>> RegistrationRepository::Due(const std::string& schedule,
                                                                      absl::Time now, int count) {
-  auto reply =
-      redis_.Command({"ZRANGEBYSCORE", schedule, "-inf", absl::StrCat(absl::ToUnixSeconds(now)),
-                      "LIMIT", "0", absl::StrCat(count)},
-                     store::Retry::kIdempotent);
-  if (!reply.ok()) return reply.status();
-  if (absl::Status status = reply->ToStatus(); !status.ok()) return status;
-  std::vector<std::string> members;
-  for (const auto& element : reply->elements()) members.push_back(element.str());
-  return members;
+  return Strings({"ZRANGEBYSCORE", schedule, "-inf", absl::StrCat(absl::ToUnixSeconds(now)),
+                  "LIMIT", "0", absl::StrCat(count)});
 }
 
 absl::StatusOr<std::vector<std::string>> RegistrationRepository::Tenants() {
-  auto reply = redis_.Command({"SMEMBERS", std::string(outbox::kTenantRegistryKey)},
-                              store::Retry::kIdempotent);
+  return Strings({"SMEMBERS", std::string(outbox::kTenantRegistryKey)});
+}
+
+absl::StatusOr<std::vector<std::string>> RegistrationRepository::Strings(
+    const std::vector<std::string>& command) {
+  auto reply = redis_.Command(command, store::Retry::kIdempotent);
   if (!reply.ok()) return reply.status();
   if (absl::Status status = reply->ToStatus(); !status.ok()) return status;
-  std::vector<std::string> tenants;
-  for (const auto& element : reply->elements()) tenants.push_back(element.str());
-  return tenants;
+  std::vector<std::string> strings;
+  for (const auto& element : reply->elements()) strings.push_back(element.str());
+  return strings;
 }
 
 absl::StatusOr<std::vector<std::optional<StoredRecord>>> RegistrationRepository::GetRecords(

@@ -257,6 +257,9 @@ class RegistrationRepository {
   store::Pool& redis() { return redis_; }
 
  private:
+  // The strings of a read command's array reply.
+  absl::StatusOr<std::vector<std::string>> Strings(const std::vector<std::string>& command);
+
   store::Pool& redis_;
   outbox::Outbox& outbox_;
   events::EventScript transaction_script_;
