@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/model_proto/model_proto.h"
+#include "ipraktik/server/periodic.h"
 #include "ipraktik/tokens/tokens.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
 
@@ -10,7 +11,6 @@ namespace ipraktik::evaluation {
 namespace {
 
 constexpr char kTokenKind[] = "ipe";
-
 
 // The invitation (or reminder: the same invitation id) for step, with the personal link.
 absl::StatusOr<events::Envelope> Invitation(const std::string& tenant, const Participation& p,
@@ -132,7 +132,7 @@ absl::Status Scheduler::Visit(const std::string& tenant, const std::string& part
 }
 
 void Scheduler::Run(std::stop_token stop) {
-  while (!stop.stop_requested()) {
+  server::RunPeriodically(stop, options_.poll_interval, [this] {
     auto pass = RunOnce();
     if (!pass.ok()) {
       logger_.Warning("evaluation messages could not be scheduled; trying again",
@@ -141,12 +141,7 @@ void Scheduler::Run(std::stop_token stop) {
       logger_.Info("evaluation messages requested",
                    {{"invitations", pass->invitations}, {"reminders", pass->reminders}});
     }
-    // Sleep in short steps so that a shutdown is not held up.
-    for (absl::Duration slept; slept < options_.poll_interval && !stop.stop_requested();
-         slept += absl::Milliseconds(50)) {
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-  }
+  });
 }
 
 }  // namespace ipraktik::evaluation

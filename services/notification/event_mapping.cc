@@ -73,6 +73,10 @@ v1::MessageKind ToProto(MessageKind kind) {
       return v1::MESSAGE_KIND_HOST_REMINDER;
     case MessageKind::kEvaluationInvitation:
       return v1::MESSAGE_KIND_EVALUATION_INVITATION;
+    case MessageKind::kApprovalRequest:
+      return v1::MESSAGE_KIND_APPROVAL_REQUEST;
+    case MessageKind::kApprovalDecision:
+      return v1::MESSAGE_KIND_APPROVAL_DECISION;
   }
   return v1::MESSAGE_KIND_UNSPECIFIED;
 }
@@ -163,6 +167,35 @@ EvaluationInvitation FromProto(const v1::EvaluationInvitationRequested& event) {
     out.respond_by = FromProto(event.respond_by());
   }
   return out;
+}
+
+ApprovalRequest FromProto(const v1::ApprovalRequested& event) {
+  ApprovalRequest out{.round = RoundFromProto(event.round()),
+                      .programme_name = event.programme_name(),
+                      .application_id = event.application_id(),
+                      .intern = PersonFromProto(event.intern()),
+                      .manager_name = event.manager().name(),
+                      .manager_email = event.manager().email(),
+                      .approval_url = event.approval_url(),
+                      .purpose = event.purpose(),
+                      .reminder = event.reminder()};
+  if (event.has_respond_by() && event.respond_by().year() > 0) {
+    out.respond_by = FromProto(event.respond_by());
+  }
+  for (const auto& wish : event.wishes()) {
+    out.wishes.push_back({.rank = wish.rank(), .title = wish.title()});
+  }
+  return out;
+}
+
+ApprovalDecision FromProto(const v1::ApplicationApprovalDecided& event) {
+  return {.round = RoundFromProto(event.round()),
+          .application_id = event.application_id(),
+          .intern = PersonFromProto(event.intern()),
+          .approved = event.approval_state() == v1::APPROVAL_STATE_APPROVED,
+          .comment = event.comment(),
+          .manager_name = event.manager_name(),
+          .changed = event.changed()};
 }
 
 TenantSettings FromProto(const v1::NotificationSettings& settings) {

@@ -15,6 +15,7 @@
 #include "ipraktik/v1/notification.pb.h"
 #include "ipraktik/v1/notification_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
+#include "ipraktik/v1/registration_events.pb.h"
 
 namespace ipraktik::notification {
 
@@ -40,6 +41,8 @@ InternPlaced FromProto(const v1::InternPlaced& event);
 InternUnmatched FromProto(const v1::InternUnmatched& event);
 HostInternsAssigned FromProto(const v1::HostInternsAssigned& event);
 EvaluationInvitation FromProto(const v1::EvaluationInvitationRequested& event);
+ApprovalRequest FromProto(const v1::ApprovalRequested& event);
+ApprovalDecision FromProto(const v1::ApplicationApprovalDecided& event);
 
 v1::MessageKind ToProto(MessageKind kind);
 std::optional<MessageKind> FromProto(v1::MessageKind kind);

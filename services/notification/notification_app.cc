@@ -55,6 +55,16 @@ std::unique_ptr<server::EventRouter> NotificationRouter(Notifier& notifier,
           [notify](const v1::EvaluationInvitationRequested&, const server::EventContext& event) {
             return notify(event);
           })
+      .On<v1::ApprovalRequested>(
+          contract::kApprovalRequested,
+          [notify](const v1::ApprovalRequested&, const server::EventContext& event) {
+            return notify(event);
+          })
+      .On<v1::ApplicationApprovalDecided>(
+          contract::kApprovalDecided,
+          [notify](const v1::ApplicationApprovalDecided&, const server::EventContext& event) {
+            return notify(event);
+          })
       .On<v1::MatchingResultPublished>(contract::kResultPublished,
                                        [&notifier](const v1::MatchingResultPublished& published,
                                                    const server::EventContext& event) {
@@ -79,6 +89,8 @@ std::vector<std::string> NotificationBindings() {
           contract::kHostInternsAssigned,
           contract::kResultPublished,
           contract::kEvaluationInvitationRequested,
+          contract::kApprovalRequested,
+          contract::kApprovalDecided,
           contract::kReminderDue,
           contract::kParticipantErased,
           contract::kResendRequested};

@@ -206,6 +206,14 @@ absl::Status NotificationServiceImpl::Preview(const server::CallContext& call,
       envelope = PreviewEnvelope(contract::kEvaluationInvitationRequested, call.tenant,
                                  request.evaluation_invitation_requested(), now);
       break;
+    case v1::PreviewMessagesRequest::kApprovalRequested:
+      envelope = PreviewEnvelope(contract::kApprovalRequested, call.tenant,
+                                 request.approval_requested(), now);
+      break;
+    case v1::PreviewMessagesRequest::kApprovalDecided:
+      envelope =
+          PreviewEnvelope(contract::kApprovalDecided, call.tenant, request.approval_decided(), now);
+      break;
     case v1::PreviewMessagesRequest::kMessageId:
       preview.message_id = request.message_id();
       break;
@@ -213,7 +221,8 @@ absl::Status NotificationServiceImpl::Preview(const server::CallContext& call,
       return errors::InvalidArgument(
           {{"source",
             "name an event (intern_placed, intern_unmatched, host_interns_assigned, "
-            "evaluation_invitation_requested) or a message_id"}});
+            "evaluation_invitation_requested, approval_requested, approval_decided) or a "
+            "message_id"}});
   }
   if (preview.message_id.empty()) {
     if (!envelope.ok()) return envelope.status();

@@ -220,6 +220,14 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
     auto payload = Unpack<v1::EvaluationInvitationRequested>(envelope);
     if (!payload.ok()) return payload.status();
     plan.messages = PlanMessages(FromProto(*payload), plan.context);
+  } else if (type == contract::kApprovalRequested) {
+    auto payload = Unpack<v1::ApprovalRequested>(envelope);
+    if (!payload.ok()) return payload.status();
+    plan.messages = PlanMessages(FromProto(*payload), plan.context);
+  } else if (type == contract::kApprovalDecided) {
+    auto payload = Unpack<v1::ApplicationApprovalDecided>(envelope);
+    if (!payload.ok()) return payload.status();
+    plan.messages = PlanMessages(FromProto(*payload), plan.context);
   } else if (type == contract::kReminderDue) {
     return PlanReminder(envelope, language);
   } else {

@@ -6,6 +6,7 @@
 #include "domain/ids.h"
 #include "event_mapping.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/server/periodic.h"
 #include "ipraktik/v1/notification_events.pb.h"
 
 namespace ipraktik::notification {
@@ -46,7 +47,7 @@ absl::StatusOr<int> ReminderScheduler::RunOnce() {
 }
 
 void ReminderScheduler::Run(std::stop_token stop) {
-  while (!stop.stop_requested()) {
+  server::RunPeriodically(stop, poll_interval_, [this] {
     auto handed_on = RunOnce();
     if (!handed_on.ok()) {
       logger_.Warning("reminders could not be handed on; trying again",
@@ -54,12 +55,7 @@ void ReminderScheduler::Run(std::stop_token stop) {
     } else if (*handed_on > 0) {
       logger_.Info("reminders due", {{"handed_on", *handed_on}});
     }
-    // Sleep in short steps so that a shutdown is not held up.
-    for (absl::Duration slept; slept < poll_interval_ && !stop.stop_requested();
-         slept += absl::Milliseconds(50)) {
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-  }
+  });
 }
 
 }  // namespace ipraktik::notification

@@ -1,5 +1,7 @@
 #include "application_plan.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "domain/rules.h"
 #include "ipraktik/contract/event_types.h"
@@ -132,9 +134,10 @@ void CheckApplicationInputs(const Application& application, const ApplicationInp
   CheckApplication(application, context, FieldPath("application"), violations);
 }
 
-ApplicationPlan PlanApplication(Application application, const ApplicationInputs& inputs,
-                                const std::optional<Loaded<v1::Application>>& previous,
-                                absl::Time now) {
+absl::StatusOr<ApplicationPlan> PlanApplication(
+    Application application, const ApplicationInputs& inputs,
+    const std::optional<Loaded<v1::Application>>& previous, absl::Time now,
+    const ApprovalLinkPolicy& links) {
   ApplicationPlan plan;
   plan.created = !previous.has_value();
   std::optional<Application> before;
@@ -145,18 +148,32 @@ ApplicationPlan PlanApplication(Application application, const ApplicationInputs
   application.approval_comment =
       before && before->approval_state == approval.state ? before->approval_comment : "";
   plan.message = ToProto(application);
+  // The manager's decisions stay with the application, whatever the intern changes.
+  if (previous) *plan.message.mutable_approval_history() = previous->message.approval_history();
   plan.record = NextVersion(previous ? &previous->record : nullptr, plan.message, now);
-  std::string token = previous ? previous->record.Field("token") : "";
+  std::vector<std::string> digests;
+  std::string used;
+  if (previous) {
+    digests = LinkDigests(previous->record);
+    used = previous->record.Field("used");
+  }
   if (approval.needs_new_link) {
-    plan.new_token = NewApprovalToken();
-    token = plan.new_token;
+    auto link = NewApprovalLink(*links.options, links.tenant);
+    if (!link.ok()) return link.status();
+    digests = {link->digest};
+    used.clear();
+    plan.link = *std::move(link);
+    plan.remind_at = ApprovalReminderTime(
+        inputs.round->message, links.options->approval_reminder_days, links.time_zone, now);
   } else if (approval.state == ApprovalState::kNotRequired) {
-    token.clear();
+    digests.clear();
+    used.clear();
   }
   plan.record.fields["round"] = application.round_id;
   plan.record.fields["participant"] = application.participant_id;
   plan.record.fields["approval"] = ApprovalStateName(approval.state);
-  plan.record.fields["token"] = token;
+  plan.record.fields["token"] = JoinDigests(digests);
+  plan.record.fields["used"] = used;
   SetBookkeeping(plan.record, plan.message);
   return plan;
 }
@@ -178,18 +195,30 @@ void AddApplicationWrites(Transaction& transaction, const KeySpace& keys,
   transaction.PutRecord(keys.Application(id), plan.record);
   transaction.Index(keys.RoundApplications(application.round_id()), id);
   transaction.AddMember(keys.ParticipantApplications(application.participant_id()), id);
-  std::string old_token = previous ? previous->record.Field("token") : "";
-  if (!old_token.empty() && old_token != plan.record.Field("token")) {
-    transaction.Delete(keys.ApprovalToken(old_token));
+  const std::vector<std::string> kept = LinkDigests(plan.record);
+  if (previous) {
+    for (const std::string& digest : LinkDigests(previous->record)) {
+      if (std::find(kept.begin(), kept.end(), digest) == kept.end()) {
+        transaction.Delete(keys.ApprovalLink(digest));
+      }
+    }
   }
-  if (!plan.new_token.empty()) transaction.Set(keys.ApprovalToken(plan.new_token), id);
+  if (plan.link) {
+    transaction.Set(keys.ApprovalLink(plan.link->digest), id);
+    if (plan.remind_at) {
+      transaction.Schedule(keys.ApprovalReminders(), id, *plan.remind_at);
+    } else {
+      transaction.Unindex(keys.ApprovalReminders(), id);
+    }
+  } else if (kept.empty()) {
+    transaction.Unindex(keys.ApprovalReminders(), id);
+  }
   transaction.HashIncrement(keys.Round(application.round_id()), "rev");
 }
 
-absl::StatusOr<events::Envelope> SubmittedEvent(const Caller& caller, const ApplicationPlan& plan,
-                                                const v1::Participant& intern,
-                                                const v1::Workplace* workplace,
-                                                std::string_view approval_base_url) {
+absl::Status AddApplicationEvents(Transaction& transaction, const Caller& caller,
+                                  const ApplicationPlan& plan, const v1::Participant& intern,
+                                  const v1::Workplace* workplace, const ApplicationInputs& inputs) {
   v1::ApplicationSubmitted submitted;
   const v1::Application& application = plan.message;
   submitted.set_round_id(application.round_id());
@@ -200,12 +229,24 @@ absl::StatusOr<events::Envelope> SubmittedEvent(const Caller& caller, const Appl
   submitted.set_approval_state(application.approval_state());
   if (application.approval_state() == v1::APPROVAL_STATE_PENDING) {
     *submitted.mutable_manager() = application.manager();
-    submitted.set_approval_url(absl::StrCat(std::string(approval_base_url), caller.tenant, "/",
-                                            plan.record.Field("token")));
   }
   submitted.set_resubmitted(!plan.created);
   submitted.set_version(plan.record.version);
-  return MakeEvent(caller, contract::kApplicationSubmitted, submitted);
+  auto event = MakeEvent(caller, contract::kApplicationSubmitted, submitted);
+  if (!event.ok()) return event.status();
+  transaction.Emit(*std::move(event));
+  if (!plan.link) return absl::OkStatus();
+  auto requested = ApprovalRequestedEvent(caller,
+                                          {.round = &inputs.round->message,
+                                           .programme = &inputs.programme->message,
+                                           .intern = &intern,
+                                           .intern_workplace = workplace,
+                                           .application = &application,
+                                           .offers = &inputs.offers},
+                                          *plan.link, /*reminder=*/false);
+  if (!requested.ok()) return requested.status();
+  transaction.Emit(*std::move(requested));
+  return absl::OkStatus();
 }
 
 }  // namespace ipraktik::registration

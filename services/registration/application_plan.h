@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "approval_links.h"
 #include "domain/model.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/events/envelope.h"
@@ -75,24 +76,35 @@ void CheckApplicationInputs(const Application& application, const ApplicationInp
 struct ApplicationPlan {
   v1::Application message;
   StoredRecord record;
-  std::string new_token;  // set when the manager gets a new personal link
+  std::optional<ApprovalLink> link;     // set when the manager gets a new personal link
+  std::optional<absl::Time> remind_at;  // with link: when an undecided manager is reminded
   bool created = false;
 };
 
-ApplicationPlan PlanApplication(Application application, const ApplicationInputs& inputs,
-                                const std::optional<Loaded<v1::Application>>& previous,
-                                absl::Time now);
+// Where new approval links come from.
+struct ApprovalLinkPolicy {
+  const RegistrarOptions* options = nullptr;
+  std::string tenant;
+  absl::TimeZone time_zone;
+};
 
-// The writes of plan, guarded by the versions of the records its rules were decided on.
+// INTERNAL only when a new link's random source fails.
+absl::StatusOr<ApplicationPlan> PlanApplication(
+    Application application, const ApplicationInputs& inputs,
+    const std::optional<Loaded<v1::Application>>& previous, absl::Time now,
+    const ApprovalLinkPolicy& links);
+
+// The writes of plan, guarded by the versions of the records its rules were decided on: the
+// record, the new link's key and the reminder's schedule, the old links' removal.
 void AddApplicationWrites(Transaction& transaction, const KeySpace& keys,
                           const ApplicationPlan& plan,
                           const std::optional<Loaded<v1::Application>>& previous,
                           const ApplicationInputs& inputs);
 
-// "registration.application.submitted" for plan, with the manager's approval link when pending.
-absl::StatusOr<events::Envelope> SubmittedEvent(const Caller& caller, const ApplicationPlan& plan,
-                                                const v1::Participant& intern,
-                                                const v1::Workplace* workplace,
-                                                std::string_view approval_base_url);
+// "registration.application.submitted" for plan and, with a new link,
+// "registration.approval.requested" for the manager.
+absl::Status AddApplicationEvents(Transaction& transaction, const Caller& caller,
+                                  const ApplicationPlan& plan, const v1::Participant& intern,
+                                  const v1::Workplace* workplace, const ApplicationInputs& inputs);
 
 }  // namespace ipraktik::registration

@@ -3,7 +3,9 @@
 // publishes its events to RabbitMQ and the consumer of published matchings (the round moves to
 // PUBLISHED).
 #include <memory>
+#include <thread>
 
+#include "approval_reminders.h"
 #include "audit_service.h"
 #include "ipraktik/access/key_administration.h"
 #include "ipraktik/outbox/outbox.h"
@@ -23,10 +25,16 @@ using namespace ipraktik;
 class Registration : public server::Service {
  public:
   void ReadSettings(config::Reader& reader) override {
-    approval_base_url_ = reader.String(
-        "IPRAKTIK_APPROVAL_BASE_URL", "https://ipraktik.dk/godkend/",
-        "Start of the personal link a manager approves an application through; the tenant and "
-        "a secret token follow it.");
+    options_.participant_web_url = reader.String(
+        "IPRAKTIK_PARTICIPANT_WEB_URL", "https://127.0.0.1:7443",
+        "The participant pages: a manager's personal approval link is this, '/approval/', the "
+        "tenant, '/' and the token.");
+    options_.approval_reminder_days = static_cast<int>(reader.Int(
+        "IPRAKTIK_APPROVAL_REMINDER_DAYS", 3, 0, 60,
+        "Days before the sign-up deadline a manager who has not decided is reminded (0: never)."));
+    reminders_.poll_interval = absl::FromChrono(reader.Duration(
+        "IPRAKTIK_APPROVAL_POLL_INTERVAL", std::chrono::minutes(1), std::chrono::milliseconds(50),
+        std::chrono::hours(24), "How often the approval reminders due are looked for."));
     time_zone_ = reader.String("IPRAKTIK_TIME_ZONE", "Europe/Copenhagen",
                                "Time zone of the days deadlines and retention count in.");
   }
@@ -34,10 +42,11 @@ class Registration : public server::Service {
   absl::Status Start(server::Application& app) override {
     outbox_ = std::make_unique<outbox::Outbox>(app.redis());
     repository_ = std::make_unique<registration::RegistrationRepository>(app.redis(), *outbox_);
-    registrar_ = std::make_unique<registration::Registrar>(
-        *repository_, registration::RegistrarOptions{.approval_base_url = approval_base_url_,
-                                                     .time_zone = time_zone_,
-                                                     .metrics = &app.metrics()});
+    options_.time_zone = time_zone_;
+    options_.metrics = &app.metrics();
+    // The one server secret (IPRAKTIK_TOKEN_SECRET) that also keys the API keys' digests.
+    options_.token_secret = app.settings().token_secret;
+    registrar_ = std::make_unique<registration::Registrar>(*repository_, options_);
     service_ = std::make_unique<registration::RegistrationServiceImpl>(*registrar_, app.calls());
     app.AddGrpcService("ipraktik.v1.RegistrationService", service_.get());
     key_administration_ = std::make_unique<access::KeyAdministration>(app.keys());
@@ -49,11 +58,25 @@ class Registration : public server::Service {
     published_ = registration::MatchingPublishedRouter(*registrar_, app.redis(), &app.metrics());
     bus::ConsumerOptions consumer;
     consumer.queue = registration::MatchingPublishedQueue();
-    return server::StartEventConsumer(app, "matching-published", std::move(consumer), *published_);
+    if (absl::Status consuming =
+            server::StartEventConsumer(app, "matching-published", std::move(consumer), *published_);
+        !consuming.ok()) {
+      return consuming;
+    }
+    approval_reminders_ =
+        std::make_unique<registration::ApprovalReminders>(*registrar_, reminders_, app.logger());
+    reminder_thread_ =
+        std::jthread([this](std::stop_token stop) { approval_reminders_->Run(stop); });
+    app.OnShutdown("approval reminders", [this] {
+      reminder_thread_.request_stop();
+      reminder_thread_.join();
+    });
+    return absl::OkStatus();
   }
 
  private:
-  std::string approval_base_url_;
+  registration::RegistrarOptions options_;
+  registration::ApprovalReminderOptions reminders_;
   std::string time_zone_;
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<registration::RegistrationRepository> repository_;
@@ -63,6 +86,8 @@ class Registration : public server::Service {
   std::unique_ptr<registration::KeyServiceImpl> keys_;
   std::unique_ptr<registration::AuditServiceImpl> audit_;
   std::unique_ptr<server::EventRouter> published_;
+  std::unique_ptr<registration::ApprovalReminders> approval_reminders_;
+  std::jthread reminder_thread_;
 };
 
 }  // namespace

@@ -41,8 +41,14 @@ struct Caller {
 };
 
 struct RegistrarOptions {
-  // The manager's personal link is approval_base_url + "<tenant>/<token>".
-  std::string approval_base_url = "https://ipraktik.dk/godkend/";
+  // The participant pages (served by the participant web service): a manager's personal link is
+  // participant_web_url + "/approval/<tenant>/<token>".
+  std::string participant_web_url = "https://127.0.0.1:7443";
+  // The key of the approval tokens' digests (tokens::Digest; the server's IPRAKTIK_TOKEN_SECRET).
+  std::string token_secret;
+  // A manager who has not decided is reminded this many days before the sign-up deadline (0:
+  // never).
+  int approval_reminder_days = 3;
   // Days (deadlines, retention) are Danish days.
   std::string time_zone = "Europe/Copenhagen";
   // The current time; tests move it.
@@ -146,6 +152,12 @@ class Registrar {
       const Caller& caller, const v1::LookupApprovalRequest& request);
   absl::StatusOr<v1::DecideApprovalResponse> DecideApproval(
       const Caller& caller, const v1::DecideApprovalRequest& request);
+  // Reminds the managers of tenant whose reminder is due (at most batch of them): each gets a
+  // fresh link by a "registration.approval.requested" event (reminder = true), written with the
+  // reminder's removal from the schedule in one transaction, so replicas and repeated passes
+  // remind once. Returns how many were reminded.
+  absl::StatusOr<int> RemindApprovals(const std::string& tenant, int batch);
+  const RegistrarOptions& options() const { return options_; }
 
   // The bulk import, one request message at a time. Start checks the round (it must take
   // sign-ups); ImportRows signs up each row and adds to summary what happened to it.

@@ -133,7 +133,11 @@ absl::StatusOr<std::variant<std::string, Registrar::SignUpCommit>> Registrar::De
   application.round_id = round_id;
   application.participant_id = person.message.participant_id();
   application.id = ApplicationId(round_id, application.participant_id);
-  ApplicationPlan plan = PlanApplication(application, inputs, inputs.application, now);
+  auto planned =
+      PlanApplication(application, inputs, inputs.application, now,
+                      {.options = &options_, .tenant = keys.tenant(), .time_zone = time_zone_});
+  if (!planned.ok()) return planned.status();
+  ApplicationPlan& plan = *planned;
 
   Transaction transaction(keys);
   if (!input.request_id.empty()) {
@@ -152,10 +156,11 @@ absl::StatusOr<std::variant<std::string, Registrar::SignUpCommit>> Registrar::De
     if (!event.ok()) return event.status();
     transaction.Emit(*std::move(event));
   }
-  auto submitted = SubmittedEvent(input.caller, plan, person.message, &inputs.workplace->message,
-                                  options_.approval_base_url);
-  if (!submitted.ok()) return submitted.status();
-  transaction.Emit(*std::move(submitted));
+  if (absl::Status events = AddApplicationEvents(transaction, input.caller, plan, person.message,
+                                                 &inputs.workplace->message, inputs);
+      !events.ok()) {
+    return events;
+  }
   const bool created = plan.created;
   return SignUpCommit{.transaction = std::move(transaction),
                       .outcome = {.participant = std::move(person.message),
@@ -406,16 +411,21 @@ absl::StatusOr<v1::UpdateApplicationResponse> Registrar::UpdateApplication(
         }
         if (inputs->application->record.version != loaded->record.version) return std::nullopt;
 
-        ApplicationPlan plan = PlanApplication(application, *inputs, inputs->application, Now());
+        auto planned = PlanApplication(
+            application, *inputs, inputs->application, Now(),
+            {.options = &options_, .tenant = keys->tenant(), .time_zone = time_zone_});
+        if (!planned.ok()) return planned.status();
+        ApplicationPlan& plan = *planned;
         Transaction transaction(*keys);
         transaction.ExpectVersion(keys->Participant(application.participant_id),
                                   person->record.version);
         AddApplicationWrites(transaction, *keys, plan, inputs->application, *inputs);
-        auto event = SubmittedEvent(caller, plan, person->message,
-                                    inputs->workplace ? &inputs->workplace->message : nullptr,
-                                    options_.approval_base_url);
-        if (!event.ok()) return event.status();
-        transaction.Emit(*std::move(event));
+        if (absl::Status events = AddApplicationEvents(
+                transaction, caller, plan, person->message,
+                inputs->workplace ? &inputs->workplace->message : nullptr, *inputs);
+            !events.ok()) {
+          return events;
+        }
         auto committed = repository_.Commit(transaction);
         if (!committed.ok()) return committed.status();
         if (committed->kind == CommitResult::Kind::kRetry) return std::nullopt;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "approval_links.h"
 #include "domain/rules.h"
 #include "ipraktik/contract/event_types.h"
 #include "registrar.h"
@@ -245,9 +246,10 @@ absl::StatusOr<Registrar::Erasure> Registrar::Erase(const Caller& caller, const 
           std::string round_id = record->Field("round");
           transaction.Delete(key);
           transaction.Unindex(keys.RoundApplications(round_id), application_ids[i]);
-          if (std::string token = record->Field("token"); !token.empty()) {
-            transaction.Delete(keys.ApprovalToken(token));
+          for (const std::string& digest : LinkDigests(*record)) {
+            transaction.Delete(keys.ApprovalLink(digest));
           }
+          transaction.Unindex(keys.ApprovalReminders(), application_ids[i]);
           transaction.HashIncrement(keys.Round(round_id), "rev");
           round_ids.insert(round_id);
           ++erasure.applications;

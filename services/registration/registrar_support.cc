@@ -47,8 +47,6 @@ std::string ApplicationId(std::string_view round_id, std::string_view participan
   return absl::StrCat("app-", View(round_id), ".", View(participant_id));
 }
 
-std::string NewApprovalToken() { return RandomHex(32); }
-
 void CheckRequestId(const std::string& request_id, errors::Violations& out) {
   if (request_id.empty()) return;
   bool valid =

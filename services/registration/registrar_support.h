@@ -31,8 +31,6 @@ absl::StatusOr<KeySpace> KeysFor(const Caller& caller);
 std::string NewId(std::string_view prefix);
 // The application of a participant in a round has a fixed id, so a sign-up finds it directly.
 std::string ApplicationId(std::string_view round_id, std::string_view participant_id);
-// A random secret for a manager's personal link (32 hex digits).
-std::string NewApprovalToken();
 
 // A request id is optional; when given it is 1-64 of A-Z a-z 0-9 - _ .
 void CheckRequestId(const std::string& request_id, errors::Violations& out);

@@ -73,6 +73,10 @@ for _ = 1, checks do
     local failure = arg()
     local have = redis.call('GET', k) or ''
     if have ~= want then return refuse(failure, k) end
+  elseif op == 'scheduled' then
+    local member = arg()
+    local failure = arg()
+    if not redis.call('ZSCORE', k, member) then return refuse(failure, k) end
   else
     return redis.error_reply('INTERNAL unknown check ' .. op)
   end
@@ -101,6 +105,9 @@ for _ = 1, writes do
     if not redis.call('ZSCORE', k, member) then
       redis.call('ZADD', k, redis.call('INCR', counter), member)
     end
+  elseif op == 'schedule' then
+    local score = arg()
+    redis.call('ZADD', k, score, arg())
   elseif op == 'unindex' then
     redis.call('ZREM', k, arg())
   elseif op == 'sadd' then
@@ -290,6 +297,10 @@ void Transaction::ExpectValue(const std::string& key, std::string value, std::st
   AddCheck({"value", KeyRef(key), std::move(value), std::move(failure)});
 }
 
+void Transaction::ExpectScheduled(const std::string& key, std::string member, std::string failure) {
+  AddCheck({"scheduled", KeyRef(key), std::move(member), std::move(failure)});
+}
+
 void Transaction::PutRecord(const std::string& key, const StoredRecord& record) {
   writes_.insert(writes_.end(), {"hset", KeyRef(key), absl::StrCat(4 + record.fields.size()), "v",
                                  absl::StrCat(record.version), "c", Micros(record.create_time), "u",
@@ -318,6 +329,10 @@ void Transaction::Delete(const std::string& key) { AddWrite({"del", KeyRef(key)}
 void Transaction::Index(const std::string& key, std::string member) {
   std::string index_ref = KeyRef(key);
   AddWrite({"index", index_ref, KeyRef(counter_key_), std::move(member)});
+}
+
+void Transaction::Schedule(const std::string& key, std::string member, absl::Time at) {
+  AddWrite({"schedule", KeyRef(key), absl::StrCat(absl::ToUnixSeconds(at)), std::move(member)});
 }
 
 void Transaction::Unindex(const std::string& key, std::string member) {
@@ -401,6 +416,26 @@ absl::StatusOr<std::vector<IndexEntry>> RegistrationRepository::Range(const std:
     entries.push_back({elements[i].str(), ParseInt(elements[i + 1].str())});
   }
   return entries;
+}
+
+absl::StatusOr<std::vector<std::string>> RegistrationRepository::Due(const std::string& schedule,
+                                                                     absl::Time now, int count) {
+  return Strings({"ZRANGEBYSCORE", schedule, "-inf", absl::StrCat(absl::ToUnixSeconds(now)),
+                  "LIMIT", "0", absl::StrCat(count)});
+}
+
+absl::StatusOr<std::vector<std::string>> RegistrationRepository::Tenants() {
+  return Strings({"SMEMBERS", std::string(outbox::kTenantRegistryKey)});
+}
+
+absl::StatusOr<std::vector<std::string>> RegistrationRepository::Strings(
+    const std::vector<std::string>& command) {
+  auto reply = redis_.Command(command, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  if (absl::Status status = reply->ToStatus(); !status.ok()) return status;
+  std::vector<std::string> strings;
+  for (const auto& element : reply->elements()) strings.push_back(element.str());
+  return strings;
 }
 
 absl::StatusOr<std::vector<std::optional<StoredRecord>>> RegistrationRepository::GetRecords(

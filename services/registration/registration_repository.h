@@ -73,7 +73,11 @@ class KeySpace {
   std::string EmailIndex(std::string_view normalized_email) const;
   std::string WorkplaceNameIndex(std::string_view folded_name,
                                  std::string_view folded_municipality) const;
-  std::string ApprovalToken(std::string_view token) const { return keys_.Key("approval", token); }
+  // A manager's personal link, named by the token's keyed digest (never the token), holding the
+  // application's id.
+  std::string ApprovalLink(std::string_view digest) const { return keys_.Key("approval", digest); }
+  // Sorted set: applications whose manager gets a reminder, scored by when (Unix seconds).
+  std::string ApprovalReminders() const { return keys_.Key("approval-reminders"); }
   // A client request id of one method, holding the first request's fingerprint and result.
   std::string Request(std::string_view method, std::string_view request_id) const;
   // The counter behind the index scores.
@@ -168,6 +172,10 @@ class Transaction {
   void ExpectValue(const std::string& key, std::string value,
                    std::string failure = std::string(kRetry));
 
+  // member is in the sorted set key.
+  void ExpectScheduled(const std::string& key, std::string member,
+                       std::string failure = std::string(kRetry));
+
   // Writes the whole record (version, times, data) and extra hash fields.
   void PutRecord(const std::string& key, const StoredRecord& record);
   void HashSet(const std::string& key, std::string field, std::string value);
@@ -177,6 +185,8 @@ class Transaction {
   // Adds member at the end of a sorted-set index unless it is there already.
   void Index(const std::string& key, std::string member);
   void Unindex(const std::string& key, std::string member);
+  // Adds (or moves) member in a sorted set scored by time (Unix seconds); Unindex removes it.
+  void Schedule(const std::string& key, std::string member, absl::Time at);
   void AddMember(const std::string& key, std::string member);
   void RemoveMember(const std::string& key, std::string member);
 
@@ -226,6 +236,11 @@ class RegistrationRepository {
   // Up to count entries of a sorted-set index with a score above after, in order.
   absl::StatusOr<std::vector<IndexEntry>> Range(const std::string& index, std::int64_t after,
                                                 int count);
+  // Up to count members of a sorted set scored by time (Transaction::Schedule) due at now.
+  absl::StatusOr<std::vector<std::string>> Due(const std::string& schedule, absl::Time now,
+                                               int count);
+  // Every tenant that ever wrote an event (the outbox's registry).
+  absl::StatusOr<std::vector<std::string>> Tenants();
   // Records of many keys in one round trip (nullopt for missing ones).
   absl::StatusOr<std::vector<std::optional<StoredRecord>>> GetRecords(
       const std::vector<std::string>& keys);
@@ -242,6 +257,9 @@ class RegistrationRepository {
   store::Pool& redis() { return redis_; }
 
  private:
+  // The strings of a read command's array reply.
+  absl::StatusOr<std::vector<std::string>> Strings(const std::vector<std::string>& command);
+
   store::Pool& redis_;
   outbox::Outbox& outbox_;
   events::EventScript transaction_script_;

@@ -586,6 +586,60 @@ TEST_F(MessagesTest, RemindersAndEvaluationRenderInBothLanguages) {
   EXPECT_FALSE(PlanHostReminder(nobody, Context(), 2).has_value());
 }
 
+TEST_F(MessagesTest, ApprovalRequestsAndDecisionsRenderInBothLanguages) {
+  for (Language language : {Language::kDanish, Language::kEnglish}) {
+    const bool da = language == Language::kDanish;
+    ApprovalRequest request{.round = SampleRound(),
+                            .programme_name = "Innovationspraktik",
+                            .application_id = "app-1",
+                            .intern = Intern(language),
+                            .manager_name = "Mette Chef",
+                            .manager_email = "mette@fm.example",
+                            .approval_url = "https://p.example/approval/coi/ipa_x?a=1&b=2",
+                            .respond_by = Day(2026, 8, 14),
+                            .purpose = "Se en anden arbejdsplads.",
+                            .wishes = {{.rank = 1, .title = "Køkkenet"}, {.rank = 2}}};
+    auto planned = PlanMessages(request, Context());
+    ASSERT_EQ(planned.size(), 1u);
+    // To the manager, in the intern's language; erasing the intern erases it.
+    EXPECT_EQ(planned[0].kind, MessageKind::kApprovalRequest);
+    EXPECT_EQ(planned[0].recipient.email, "mette@fm.example");
+    EXPECT_EQ(planned[0].recipient.participant_id, request.intern.participant_id);
+    ComposedMessage mail = ComposeOne(planned[0], Context());
+    EXPECT_THAT(mail.text.subject, Not(HasSubstr("Påmindelse")));
+    EXPECT_THAT(
+        mail.text.text,
+        AllOf(HasSubstr(da ? "Kære Mette" : "Dear Mette"), HasSubstr("1. Køkkenet"),
+              HasSubstr(da ? "2. Et værtssted efter kriterier" : "2. A host chosen by criteria"),
+              HasSubstr("https://p.example/approval/coi/ipa_x?a=1&b=2"),
+              HasSubstr(da ? "14. august 2026" : "14 August 2026")));
+    EXPECT_THAT(mail.text.html,
+                HasSubstr("href=\"https://p.example/approval/coi/ipa_x?a=1&amp;b=2\""));
+    request.reminder = true;
+    auto reminder = PlanMessages(request, Context());
+    EXPECT_NE(reminder[0].Key(Context()).subject, planned[0].Key(Context()).subject);
+    EXPECT_THAT(ComposeOne(reminder[0], Context()).text.subject,
+                HasSubstr(da ? "Påmindelse: " : "Reminder: "));
+
+    ApprovalDecision decision{.round = SampleRound(),
+                              .application_id = "app-1",
+                              .intern = Intern(language),
+                              .approved = false,
+                              .comment = "Ikke i uge 37.",
+                              .manager_name = "Mette Chef",
+                              .changed = true};
+    auto told = PlanMessages(decision, Context());
+    ASSERT_EQ(told.size(), 1u);
+    EXPECT_EQ(told[0].kind, MessageKind::kApprovalDecision);
+    EXPECT_EQ(told[0].recipient.email, decision.intern.email);
+    ComposedMessage decided = ComposeOne(told[0], Context());
+    EXPECT_THAT(decided.text.subject, HasSubstr(da ? "ikke godkendt" : "did not approve"));
+    EXPECT_THAT(decided.text.text,
+                AllOf(HasSubstr("Ikke i uge 37."),
+                      HasSubstr(da ? "ændret sin beslutning" : "changed their decision")));
+  }
+}
+
 TEST_F(MessagesTest, MessageIdsAreStableAndDistinct) {
   auto a = PlanMessages(Placed(), Context())[0];
   EXPECT_EQ(MessageIdFor(a.Key(Context())), MessageIdFor(a.Key(Context())));

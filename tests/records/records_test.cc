@@ -138,6 +138,11 @@ TEST(StorageRecords, RegistrationRecordsRoundTripAndApiOnlyChangesLeaveThem) {
   application.mutable_manager()->set_name("Mette Mortensen");
   application.set_approval_state(v1::APPROVAL_STATE_NOT_REQUIRED);
   application.set_approval_comment("Ok fra mig");
+  v1::ApprovalDecisionEntry* decided = application.add_approval_history();
+  decided->set_decision(v1::APPROVAL_STATE_REJECTED);
+  decided->set_comment("Ikke nu");
+  *decided->mutable_decide_time() = TimeUtil::MicrosecondsToTimestamp(1'780'000'000'000'001);
+  application.add_approval_history()->set_decision(v1::APPROVAL_STATE_APPROVED);
   ExpectRegistrationRoundTrip(application);
 }
 

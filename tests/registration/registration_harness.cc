@@ -41,7 +41,8 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   outbox_ = std::make_unique<outbox::Outbox>(*redis_);
   repository_ = std::make_unique<RegistrationRepository>(*redis_, *outbox_);
   registrar_ = std::make_unique<Registrar>(
-      *repository_, RegistrarOptions{.approval_base_url = "https://ipraktik.test/godkend/",
+      *repository_, RegistrarOptions{.participant_web_url = "https://ipraktik.test",
+                                     .token_secret = ipraktik::testing::kTestTokenSecret,
                                      .time_zone = "Europe/Copenhagen",
                                      .clock = [&clock] { return clock.Now(); },
                                      .metrics = &metrics_});

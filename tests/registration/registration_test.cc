@@ -26,6 +26,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pair;
 using ::testing::SizeIs;
+using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 using Stub = v1::RegistrationService::Stub;
 
@@ -794,7 +795,8 @@ TEST_F(RegistrationTest, AManagerApprovesThroughThePersonalLinkAndCoordinatorsSe
   waiting.set_approval_state(v1::APPROVAL_STATE_PENDING);
   EXPECT_THAT(Ok(&Stub::ListApplications, waiting, "approval").applications(), SizeIs(2));
 
-  // The manager's link arrives with the event the notification service mails.
+  // The manager's link arrives with the event the notification service mails (not with the
+  // submission, which every consumer reads).
   auto submitted = shared_->events.WaitFor(
       "registration.application.submitted", 1, [&](const events::Envelope& event) {
         auto payload = events::UnpackPayload<v1::ApplicationSubmitted>(event);
@@ -803,14 +805,30 @@ TEST_F(RegistrationTest, AManagerApprovesThroughThePersonalLinkAndCoordinatorsSe
   ASSERT_THAT(submitted, SizeIs(1));
   auto payload = events::UnpackPayload<v1::ApplicationSubmitted>(submitted[0]).value();
   EXPECT_EQ(payload.manager().email(), "chef@fm.dk");
-  const std::string prefix = "https://ipraktik.test/godkend/approval/";
-  ASSERT_THAT(payload.approval_url(), HasSubstr(prefix));
-  std::string token = payload.approval_url().substr(prefix.size());
+  EXPECT_EQ(payload.approval_url(), "");
+  auto requested = shared_->events.WaitFor(
+      "registration.approval.requested", 1, [&](const events::Envelope& event) {
+        auto asked = events::UnpackPayload<v1::ApprovalRequested>(event);
+        return asked.ok() && asked->application_id() == simon.application().application_id();
+      });
+  ASSERT_THAT(requested, SizeIs(1));
+  auto request_payload = events::UnpackPayload<v1::ApprovalRequested>(requested[0]).value();
+  EXPECT_EQ(request_payload.manager().email(), "chef@fm.dk");
+  EXPECT_EQ(request_payload.intern().name(), "Simon Pasquali");
+  EXPECT_FALSE(request_payload.reminder());
+  const std::string prefix = "https://ipraktik.test/approval/approval/";
+  ASSERT_THAT(request_payload.approval_url(), HasSubstr(prefix));
+  std::string token = request_payload.approval_url().substr(prefix.size());
+  EXPECT_THAT(token, StartsWith("ipa_"));
 
   v1::LookupApprovalRequest lookup;
   lookup.set_approval_token(token);
   auto found = Ok(&Stub::LookupApproval, lookup, "approval");
   EXPECT_EQ(found.participant().name(), "Simon Pasquali");
+  EXPECT_EQ(found.round().round_id(), world.round.round_id());
+  ASSERT_THAT(found.wishes(), SizeIs(1));
+  EXPECT_EQ(found.wishes(0).host_offer_id(), world.dragoer_offer.host_offer_id());
+  EXPECT_EQ(found.wishes(0).title(), world.dragoer_offer.title());
   v1::DecideApprovalRequest decide;
   decide.set_approval_token(token);
   decide.set_decision(v1::APPROVAL_STATE_APPROVED);
@@ -820,8 +838,8 @@ TEST_F(RegistrationTest, AManagerApprovesThroughThePersonalLinkAndCoordinatorsSe
   EXPECT_THAT(Ok(&Stub::ListApplications, waiting, "approval").applications(), SizeIs(1));
   v1::LookupApprovalRequest forged;
   forged.set_approval_token("0123456789abcdef0123456789abcdef");
-  EXPECT_EQ(Fails(&Stub::LookupApproval, forged, "approval").error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(
+      FieldErrors(Fails(&Stub::LookupApproval, forged, "approval")).contains("approval_token"));
 
   // Only the approved application takes part in the matching.
   Transition(world, v1::ROUND_STATE_CLOSED);

@@ -346,6 +346,63 @@ std::vector<PlannedMessage> PlanMessages(const EvaluationInvitation& event,
   return {std::move(message)};
 }
 
+std::vector<PlannedMessage> PlanMessages(const ApprovalRequest& event,
+                                         const MessageContext& context) {
+  PlannedMessage message;
+  message.kind = MessageKind::kApprovalRequest;
+  message.recipient = {.participant_id = event.intern.participant_id,
+                       .name = event.manager_name,
+                       .email = event.manager_email,
+                       .language = event.intern.language};
+  message.round_id = event.round.round_id;
+  // The first request and the reminder are two messages to the same manager.
+  message.subject_key = event.reminder ? "reminder" : "request";
+  Language language = message.LanguageIn(context);
+  message.data = CommonData(message.recipient, event.round, context, language);
+  std::vector<TemplateData> wishes;
+  for (const ApprovalWish& wish : event.wishes) {
+    wishes.push_back(TemplateData()
+                         .Set("rank", std::to_string(wish.rank))
+                         .Set("title", wish.title)
+                         .Set("by_criteria", wish.title.empty()));
+  }
+  message.data.Set("approval_url", event.approval_url)
+      .Set("is_reminder", event.reminder)
+      .Set("programme_name", event.programme_name)
+      .Set("has_programme_name", !event.programme_name.empty())
+      .Set("intern_name", event.intern.name)
+      .Set("intern_first_name", FirstName(event.intern.name))
+      .Set("intern_job_title", event.intern.job_title)
+      .Set("has_intern_job_title", !event.intern.job_title.empty())
+      .Set("intern_workplace", event.intern.workplace_name)
+      .Set("has_intern_workplace", !event.intern.workplace_name.empty())
+      .Set("purpose", event.purpose)
+      .Set("purpose_lines", Lines(event.purpose))
+      .Set("has_purpose", !event.purpose.empty())
+      .Set("wishes", std::move(wishes))
+      .Set("has_wishes", !event.wishes.empty())
+      .Set("respond_by",
+           event.respond_by ? FormatLongDate(*event.respond_by, language) : std::string())
+      .Set("has_respond_by", event.respond_by.has_value());
+  return {std::move(message)};
+}
+
+std::vector<PlannedMessage> PlanMessages(const ApprovalDecision& event,
+                                         const MessageContext& context) {
+  PlannedMessage message = NewMessage(MessageKind::kApprovalDecision, event.intern, event.round);
+  Language language = message.LanguageIn(context);
+  message.data = CommonData(message.recipient, event.round, context, language);
+  message.data.Set("approved", event.approved)
+      .Set("rejected", !event.approved)
+      .Set("changed", event.changed)
+      .Set("manager_name", event.manager_name)
+      .Set("has_manager_name", !event.manager_name.empty())
+      .Set("comment", event.comment)
+      .Set("comment_lines", Lines(event.comment))
+      .Set("has_comment", !event.comment.empty());
+  return {std::move(message)};
+}
+
 PlannedMessage PlanInternReminder(const InternPlaced& event, const MessageContext& context,
                                   int days_until) {
   PlannedMessage message = NewMessage(MessageKind::kInternReminder, event.intern, event.round);

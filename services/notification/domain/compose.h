@@ -61,6 +61,13 @@ std::vector<PlannedMessage> PlanMessages(const HostInternsAssigned& event,
                                          const MessageContext& context);
 std::vector<PlannedMessage> PlanMessages(const EvaluationInvitation& event,
                                          const MessageContext& context);
+// To the intern's manager, in the intern's language: approve or refuse, through the link. The
+// recipient's participant id is the intern's, so erasing the intern erases the message.
+std::vector<PlannedMessage> PlanMessages(const ApprovalRequest& event,
+                                         const MessageContext& context);
+// To the intern: the manager's decision.
+std::vector<PlannedMessage> PlanMessages(const ApprovalDecision& event,
+                                         const MessageContext& context);
 // The reminders a placement schedules (days_until: how many days before the first day).
 PlannedMessage PlanInternReminder(const InternPlaced& event, const MessageContext& context,
                                   int days_until);

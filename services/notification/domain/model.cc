@@ -22,6 +22,10 @@ const char* MessageKindName(MessageKind kind) {
       return "host_reminder";
     case MessageKind::kEvaluationInvitation:
       return "evaluation_invitation";
+    case MessageKind::kApprovalRequest:
+      return "approval_request";
+    case MessageKind::kApprovalDecision:
+      return "approval_decision";
   }
   return "unknown";
 }

@@ -109,6 +109,38 @@ struct EvaluationInvitation {
   std::string host_workplace_name{};
 };
 
+// A manager is asked to approve (or, reminder = true, reminded of) an intern's application.
+struct ApprovalWish {
+  int rank = 0;
+  std::string title{};  // empty: a wish by criteria
+};
+struct ApprovalRequest {
+  Round round{};
+  std::string programme_name{};
+  std::string application_id{};
+  Person intern{};
+  // The manager has no participant record: name and address; the intern's language.
+  std::string manager_name{};
+  std::string manager_email{};
+  std::string approval_url{};
+  std::optional<Date> respond_by{};
+  std::string purpose{};
+  std::vector<ApprovalWish> wishes{};
+  bool reminder = false;
+};
+
+// The manager decided: the intern hears it.
+struct ApprovalDecision {
+  Round round{};
+  std::string application_id{};
+  Person intern{};
+  bool approved = false;
+  std::string comment{};
+  std::string manager_name{};
+  // A change of mind: an earlier, different decision is replaced.
+  bool changed = false;
+};
+
 enum class MessageKind {
   kInternPlaced,
   kInternMoved,
@@ -118,14 +150,18 @@ enum class MessageKind {
   kInternReminder,
   kHostReminder,
   kEvaluationInvitation,
+  kApprovalRequest,
+  kApprovalDecision,
 };
 // "intern_placed", ...: the template file names and the kind recorded per delivery.
 const char* MessageKindName(MessageKind kind);
 std::optional<MessageKind> ParseMessageKind(std::string_view name);
 inline constexpr MessageKind kAllMessageKinds[] = {
-    MessageKind::kInternPlaced, MessageKind::kInternMoved,         MessageKind::kInternUnmatched,
-    MessageKind::kHostInterns,  MessageKind::kHostCancellation,    MessageKind::kInternReminder,
-    MessageKind::kHostReminder, MessageKind::kEvaluationInvitation};
+    MessageKind::kInternPlaced,     MessageKind::kInternMoved,
+    MessageKind::kInternUnmatched,  MessageKind::kHostInterns,
+    MessageKind::kHostCancellation, MessageKind::kInternReminder,
+    MessageKind::kHostReminder,     MessageKind::kEvaluationInvitation,
+    MessageKind::kApprovalRequest,  MessageKind::kApprovalDecision};
 
 // How a tenant's e-mails present themselves. Empty strings mean "use the default" when merged
 // over the service's defaults (Merge).

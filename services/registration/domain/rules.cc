@@ -458,6 +458,21 @@ absl::Status AllowsApproval(const Round& round) {
   return absl::OkStatus();
 }
 
+absl::Status ApprovalLinkValid(const Round& round, Date today) {
+  if (today > round.signup_deadline) {
+    return errors::FailedPrecondition(
+        "LINK_EXPIRED", Subject("round", round.id),
+        absl::StrCat("this approval link expired with the sign-up deadline ",
+                     FormatDate(round.signup_deadline)));
+  }
+  return absl::OkStatus();
+}
+
+std::optional<Date> ApprovalReminderDay(const Round& round, int days_before) {
+  if (days_before <= 0) return std::nullopt;
+  return model::AddDays(round.signup_deadline, -days_before);
+}
+
 absl::Status AllowsHostOfferChange(const Round& round) {
   if (round.state != RoundState::kDraft && round.state != RoundState::kOpen) {
     return errors::FailedPrecondition(

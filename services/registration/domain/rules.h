@@ -82,6 +82,12 @@ void CheckApplication(const Application& application, const ApplicationContext& 
 absl::Status AllowsSignUp(const Round& round, Date today);
 // Manager approval: the round is open (also after the sign-up deadline).
 absl::Status AllowsApproval(const Round& round);
+// A manager's personal link works until the end of the round's sign-up deadline (a Danish day):
+// FAILED_PRECONDITION LINK_EXPIRED after it.
+absl::Status ApprovalLinkValid(const Round& round, Date today);
+// The day a manager who has not decided is reminded: days_before the sign-up deadline (nullopt
+// when days_before is not positive).
+std::optional<Date> ApprovalReminderDay(const Round& round, int days_before);
 // Host offers may be added and changed while the round is a draft or open.
 absl::Status AllowsHostOfferChange(const Round& round);
 // The round's schedule and rules (window, deadline, wishes, sectors) change only while the round

@@ -49,6 +49,7 @@ const EventRouter& Router() {
     Accept<v1::HostOfferWithdrawn>(*r, contract::kHostOfferWithdrawn);
     Accept<v1::ApplicationSubmitted>(*r, contract::kApplicationSubmitted);
     Accept<v1::ApplicationApprovalDecided>(*r, contract::kApprovalDecided);
+    Accept<v1::ApprovalRequested>(*r, contract::kApprovalRequested);
     Accept<v1::RoundStateChanged>(*r, contract::kRoundStateChanged);
     Accept<v1::MatchingJobRequested>(*r, contract::kJobRequested);
     Accept<v1::MatchingJobFinished>(*r, contract::kJobFinished);

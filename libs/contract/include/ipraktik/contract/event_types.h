@@ -14,8 +14,10 @@ inline constexpr char kParticipantErased[] =  // notification, matching erase th
 inline constexpr char kHostOfferPublished[] = "registration.host_offer.published";
 inline constexpr char kHostOfferWithdrawn[] = "registration.host_offer.withdrawn";
 inline constexpr char kApplicationSubmitted[] = "registration.application.submitted";
-inline constexpr char kApprovalDecided[] =  // ApplicationApprovalDecided
-    "registration.application.approval_decided";
+inline constexpr char kApprovalDecided[] =        // ApplicationApprovalDecided
+    "registration.application.approval_decided";  // notification tells the intern
+inline constexpr char kApprovalRequested[] =      // notification e-mails the manager
+    "registration.approval.requested";
 inline constexpr char kRoundStateChanged[] = "registration.round.state_changed";
 
 // matching jobs (matching_events.proto): the matching service asks, the worker answers
