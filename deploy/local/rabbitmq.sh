@@ -92,6 +92,8 @@ make_users() {
     ctl set_user_tags "$name"
     ctl set_permissions -p / "$name" "$(amqp_configure "$name")" "$(amqp_write "$name")" \
       "$(amqp_read "$name")"
+    ctl set_topic_permissions -p / "$name" ipraktik.events "$(amqp_topic_write "$name")" \
+      "$amqp_topic_read"
   done
   if "$bin/rabbitmqctl" -q list_users | cut -f1 | grep -qx guest; then ctl delete_user guest; fi
 }

@@ -32,7 +32,7 @@ class Registration : public server::Service {
   }
 
   absl::Status Start(server::Application& app) override {
-    outbox_ = std::make_unique<outbox::Outbox>(app.redis());
+    outbox_ = std::make_unique<outbox::Outbox>(app.redis(), app.spec().name);
     repository_ = std::make_unique<registration::RegistrationRepository>(app.redis(), *outbox_);
     registrar_ = std::make_unique<registration::Registrar>(
         *repository_, registration::RegistrarOptions{.approval_base_url = approval_base_url_,
