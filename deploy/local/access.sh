@@ -46,13 +46,31 @@ amqp_write() {
 }
 amqp_read() { amqp_configure "$1"; }
 
+# The event types (routing keys on the events exchange) a service publishes, as a regex: its
+# outbox relay publishes nothing else (libs/contract/event_types.h lists them by service). Set as
+# the user's topic permission on ipraktik.events, so the broker refuses (ACCESS_REFUSED) any
+# other routing key from it: a forged placement event from the notification service's user, say.
+amqp_topic_write() {
+  case $1 in
+  registration) echo '^registration\.[a-z0-9_.]+$' ;;
+  matching) echo '^matching\.(job\.requested|(intern|host|result)\.[a-z0-9_.]+)$' ;;
+  matching-worker) echo '^matching\.job\.finished$' ;;
+  notification) echo '^notification\.[a-z0-9_.]+$' ;;
+  evaluation) echo '^evaluation\.[a-z0-9_.]+$' ;;
+  *) return 1 ;;
+  esac
+}
+# Binding keys on the events exchange: any (a service binds only its own queues, which its
+# configure permission limits).
+amqp_topic_read='.*'
+
 # Redis ACL key patterns (every key of a tenant is ipraktik:{<tenant>}:<kind>...). Every
-# publisher shares the tenant's outbox (libs/outbox); a consumer's dedupe claims are
-# processed:<its queue>:<event id>.
+# publisher has an outbox of its own (outbox:<service>, libs/outbox) and shares the registry of
+# tenants with one; a consumer's dedupe claims are processed:<its queue>:<event id>.
 redis_keys() {
-  # Every service: the shared outbox, the API keys its call shell checks (libs/access), and the
+  # Every service: its outbox, the API keys its call shell checks (libs/access), and the
   # rate-limit buckets and audit log the call shell keeps (libs/server call_guard).
-  local keys=('ipraktik:{*}:outbox' 'ipraktik:{*}:outbox:*' 'ipraktik:outbox:tenants'
+  local keys=("ipraktik:{*}:outbox:$1" "ipraktik:{*}:outbox:$1:*" 'ipraktik:outbox:tenants'
     'ipraktik:access:*' 'ipraktik:{*}:ratelimit:*' 'ipraktik:{*}:audit') queue
   for queue in $(consumed_queues "$1"); do keys+=("ipraktik:{*}:processed:$queue:*"); done
   case $1 in

@@ -1,6 +1,8 @@
 // `ipraktik keys ...`: API keys for administrators (KeyService, hosted by the registration
 // service), and the bootstrap of the first operator key, written straight to Redis with the
-// server secret, since no key exists yet to call the service with.
+// server secret, since no key exists yet to call the service with. create and revoke are calls of
+// KeyService, recorded in the audit log by the service's call shell; bootstrap goes around the
+// service, so it writes its audit entry itself (libs/audit).
 #include <memory>
 #include <ostream>
 
@@ -17,6 +19,8 @@
 #include "ipraktik/access/access.h"
 #include "ipraktik/access/key_administration.h"
 #include "ipraktik/access/key_store.h"
+#include "ipraktik/audit/audit.h"
+#include "ipraktik/audit/declaration.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/store/pool.h"
@@ -47,6 +51,9 @@ Options:
 Exit codes: 0 done, 2 bad arguments, 3 the service refused (the reason is printed) or is
 unreachable.
 )";
+
+// How a bootstrap is named in the audit log (it is no gRPC method).
+constexpr std::string_view kBootstrapMethod = "ipraktik keys bootstrap";
 
 std::string Time(const google::protobuf::Timestamp& time) {
   return time.seconds() == 0 ? "-" : google::protobuf::util::TimeUtil::ToString(time);
@@ -118,7 +125,21 @@ int Bootstrap(const Args& args, CommandIo& io) {
   request.set_valid_days(*days);
   auto created = administration.Create(
       {.tenant = tenant, .key_id = "", .role = v1::ACCESS_ROLE_OPERATOR}, request);
+  // On record like KeyService's CreateApiKey: the new key's id (never the key), the outcome. No
+  // caller key: whoever reached Redis with the secret made it.
+  audit::Entry entry{
+      .kind = audit::KindName(v1::AUDIT_KIND_PRIVILEGED),
+      .method = std::string(kBootstrapMethod),
+      .peer = "local",
+      .outcome = created.ok() ? "OK" : absl::StatusCodeToString(created.status().code())};
+  if (created.ok()) entry.object_ids.emplace_back("key_id", created->api_key().key_id());
+  auto recorded = audit::Log(redis).Append(tenant, entry);
   if (!created.ok()) return Refused(io, "bootstrap", created.status());
+  if (!recorded.ok()) {
+    // The key exists: it is printed, and the missing entry is said (the operator records it).
+    io.err << "ipraktik keys bootstrap: the key was made but its audit entry was not written: "
+           << recorded.status().message() << "\n";
+  }
   PrintKey(io.err, created->api_key());
   io.out << created->key() << "\n";
   return kExitOk;

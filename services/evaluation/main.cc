@@ -44,7 +44,7 @@ class Evaluation : public server::Service {
   absl::Status Start(server::Application& app) override {
     // The one server secret (IPRAKTIK_TOKEN_SECRET) that also keys the API keys' digests.
     options_.link.token_secret = app.settings().token_secret;
-    outbox_ = std::make_unique<outbox::Outbox>(app.redis());
+    outbox_ = std::make_unique<outbox::Outbox>(app.redis(), app.spec().name);
     store_ = std::make_unique<evaluation::EvaluationStore>(app.redis(), *outbox_);
     metrics_ = std::make_unique<evaluation::EvaluationMetrics>(&app.metrics());
     intake_ = std::make_unique<evaluation::Intake>(*store_);

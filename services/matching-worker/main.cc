@@ -52,7 +52,7 @@ class MatchingWorker : public server::Service {
   }
 
   absl::Status Start(server::Application& app) override {
-    outbox_ = std::make_unique<outbox::Outbox>(app.redis());
+    outbox_ = std::make_unique<outbox::Outbox>(app.redis(), app.spec().name);
     jobs_ = std::make_unique<jobs::JobStore>(app.redis(), *outbox_);
     handler_options_.registry = &app.metrics();
     handler_ =

@@ -52,7 +52,7 @@ class Matching : public server::Service {
   }
 
   absl::Status Start(server::Application& app) override {
-    outbox_ = std::make_unique<outbox::Outbox>(app.redis());
+    outbox_ = std::make_unique<outbox::Outbox>(app.redis(), app.spec().name);
     jobs_ = std::make_unique<jobs::JobStore>(app.redis(), *outbox_, job_store_);
     repository_ = std::make_unique<matching_service::MatchingRepository>(app.redis(), *outbox_);
     options_.registry = &app.metrics();

@@ -227,7 +227,7 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
   app->smtp_ = std::make_unique<SmtpPool>(settings.smtp, settings.senders);
   // Resends and reminders go to the outbox with the change they announce; the service's outbox
   // relay (server::StartOutboxRelay) publishes them.
-  app->outbox_ = std::make_unique<outbox::Outbox>(redis);
+  app->outbox_ = std::make_unique<outbox::Outbox>(redis, "notification");
   app->repository_ = std::make_unique<DeliveryRepository>(redis, *app->outbox_, settings.retention);
   app->scheduling_ =
       std::make_unique<SchedulingRepository>(redis, *app->outbox_, settings.retention);

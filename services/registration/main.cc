@@ -40,7 +40,7 @@ class Registration : public server::Service {
   }
 
   absl::Status Start(server::Application& app) override {
-    outbox_ = std::make_unique<outbox::Outbox>(app.redis());
+    outbox_ = std::make_unique<outbox::Outbox>(app.redis(), app.spec().name);
     repository_ = std::make_unique<registration::RegistrationRepository>(app.redis(), *outbox_);
     options_.time_zone = time_zone_;
     options_.metrics = &app.metrics();

@@ -1,5 +1,6 @@
 #include "registration_service.h"
 
+#include <atomic>
 #include <memory>
 
 #include "ipraktik/rpc_status/rpc_status.h"
@@ -15,6 +16,8 @@ Caller CallerOf(const server::CallContext& call) {
 
 // Reads the import stream: the first message names the round (checked once), every message's
 // rows are signed up as they arrive, on a handler thread; the next message is read once they are.
+// The import is one audit entry, written when the stream ends (however it ends, once it was
+// admitted): the round and the summary's counts, no row's data.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequest> {
  public:
   ImportReactor(Registrar& registrar, const server::Calls& calls,
@@ -29,21 +32,25 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client finished sending
-      calls_.LoggerFor(call_).Info("import finished",
-                                   {{"round_id", round_id_},
-                                    {"rows", summary_->rows_received()},
-                                    {"created", summary_->applications_created()},
-                                    {"updated", summary_->applications_updated()},
-                                    {"failed", summary_->rows_failed()}});
-      Finish(grpc::Status::OK);
+    if (!ok) {  // the client finished sending (or went away: then the entry says CANCELLED)
+      calls_.Run(call_, [this](absl::Status ready) {
+        calls_.LoggerFor(call_).Info("import finished",
+                                     {{"round_id", round_id_},
+                                      {"rows", summary_->rows_received()},
+                                      {"created", summary_->applications_created()},
+                                      {"updated", summary_->applications_updated()},
+                                      {"failed", summary_->rows_failed()}});
+        // Not ready (the executor is full): the rows are in; only the entry is not written.
+        End(absl::OkStatus(), ready);
+      });
       return;
     }
     calls_.Run(call_, [this](absl::Status ready) {
+      const absl::Status on_worker = ready;
       if (ready.ok()) ready = Import();
       if (!ready.ok()) {
         calls_.LogServerFault(call_, v1::ImportSignUpsRequest::descriptor()->name(), ready);
-        Finish(rpc_status::ToGrpcStatus(ready));
+        End(ready, on_worker);
         return;
       }
       request_.Clear();
@@ -51,6 +58,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
     });
   }
 
+  void OnCancel() override { cancelled_ = true; }
   void OnDone() override { delete this; }
 
  private:
@@ -62,6 +70,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
       first_ = false;
       // The whole stream is one call of the caller's rate limit.
       if (absl::Status admitted = calls_.Admit(call_); !admitted.ok()) return admitted;
+      admitted_ = true;
       round_id_ = request_.round_id();
       if (absl::Status status = registrar_.StartImport(caller, round_id_); !status.ok()) {
         return status;
@@ -71,6 +80,29 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
     return absl::OkStatus();
   }
 
+  // The audit entry of an admitted import, then the answer. on_worker: OK when this runs on a
+  // handler thread (the entry needs Redis), else why no worker ran it: then the entry is not
+  // written and the log says so (the import's rows are stored all the same).
+  void End(absl::Status status, const absl::Status& on_worker) {
+    if (admitted_ && !on_worker.ok()) {
+      calls_.LoggerFor(call_).Error(
+          "audit entry not written",
+          {{"method", "ImportSignUps"}, {"error", std::string(on_worker.message())}});
+    } else if (admitted_) {
+      v1::ImportSignUpsRequest named;  // the object ids: the round only, never a row's
+      named.set_round_id(round_id_);
+      if (status.ok() && cancelled_) {
+        status = absl::CancelledError("the client went away");
+      }
+      (void)calls_.Record(call_, named, status, nullptr,
+                          {{"rows_received", summary_->rows_received()},
+                           {"applications_created", summary_->applications_created()},
+                           {"applications_updated", summary_->applications_updated()},
+                           {"rows_failed", summary_->rows_failed()}});
+    }
+    Finish(rpc_status::ToGrpcStatus(status));
+  }
+
   Registrar& registrar_;
   const server::Calls& calls_;
   server::CallContext call_;
@@ -78,6 +110,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
   v1::ImportSignUpsRequest request_;
   std::string round_id_;
   bool first_ = true;
+  bool admitted_ = false;  // the import took its call from the rate limit: it is recorded
+  std::atomic<bool> cancelled_ = false;
 };
 
 // Writes the snapshot; the next message is produced (on a handler thread) when the previous one

@@ -104,6 +104,23 @@ TEST_F(AuditLogTest, EntriesComeBackNewestFirstAsWritten) {
   EXPECT_THAT(other->entries, IsEmpty());
 }
 
+TEST_F(AuditLogTest, ABulkActionsCountsComeBackInOrder) {
+  Entry import = Sample(0);
+  import.method = "/s.S/Import";
+  import.counts = {{"rows_received", 1200}, { "rows_failed", 3 }};
+  ASSERT_TRUE(log_->Append("holstebro", import).ok());
+  auto page = log_->List("holstebro", {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->entries.size(), 1u);
+  EXPECT_THAT(page->entries[0].counts,
+              ElementsAre(Pair("rows_received", 1200), Pair("rows_failed", 3)));
+  EXPECT_THAT(page->entries[0].object_ids,
+              ElementsAre(Pair("participant_id", "p-0"), Pair("round_id", "r-1")));
+  auto rows = ipraktik::testing::CsvRows(ToCsv(page->entries));
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ((*rows)[1][10], "rows_received=1200;rows_failed=3");
+}
+
 TEST_F(AuditLogTest, Filters) {
   AppendSamples(6);
   EXPECT_THAT(CorrelationIds({.kind = "personal_read"}), ElementsAre("c-5", "c-3", "c-1"));
@@ -160,7 +177,8 @@ TEST_F(AuditLogTest, TheCsvExportParses) {
   const auto& rows = *parsed;
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_THAT(rows[0], ElementsAre("id", "time", "kind", "method", "key_id", "role", "object_ids",
-                                   "peer", "correlation_id", "outcome"));
+                                   "peer", "correlation_id", "outcome", "counts"));
+  EXPECT_EQ(rows[1][10], "");  // no counts: not a bulk action
   EXPECT_EQ(rows[1][0], page->entries[0].id);
   EXPECT_EQ(rows[1][2], "personal_read");
   EXPECT_EQ(rows[1][6], "participant_id=p-1;round_id=r-1");

@@ -123,7 +123,7 @@ class EvaluationParts : public ::testing::Test {
         store::Options{.host = "127.0.0.1", .port = redis_port, .pool_size = 8});
     // The scheduler visits every tenant it knows: only this test's.
     ASSERT_TRUE(redis_->Command({"DEL", "ipraktik:evaluation:tenants"}).ok());
-    outbox_ = std::make_unique<outbox::Outbox>(*redis_);
+    outbox_ = std::make_unique<outbox::Outbox>(*redis_, "evaluation");
     store_ = std::make_unique<EvaluationStore>(*redis_, *outbox_);
     metrics_ = std::make_unique<EvaluationMetrics>(&registry_);
     intake_ = std::make_unique<Intake>(*store_);
@@ -182,7 +182,7 @@ class EvaluationParts : public ::testing::Test {
 
   // The invitation events in the outbox, taken out as the relay does after publishing them.
   std::vector<v1::EvaluationInvitationRequested> TakeInvitations() {
-    auto stream = outbox::StreamKey(*store::TenantKeys::For(tenant_));
+    auto stream = outbox::StreamKey(*store::TenantKeys::For(tenant_), outbox_->publisher());
     auto entries = redis_->Command({"XRANGE", stream, "-", "+"});
     EXPECT_TRUE(entries.ok()) << entries.status();
     std::vector<v1::EvaluationInvitationRequested> invitations;

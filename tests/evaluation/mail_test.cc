@@ -85,7 +85,7 @@ class MailTest : public EvaluationParts {
     ASSERT_TRUE(publisher.ok()) << publisher.status();
     publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
     relay_ = std::make_unique<outbox::Relay>(
-        *redis_, server::PublishToBus(*publisher_),
+        *redis_, outbox_->publisher(), server::PublishToBus(*publisher_),
         logging::Logger("evaluation-relay", logging::Level::kWarning));
   }
 

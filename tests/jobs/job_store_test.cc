@@ -30,7 +30,7 @@ class JobStoreTest : public RedisTest {
  protected:
   void SetUp() override {
     RedisTest::SetUp();
-    outbox_ = std::make_unique<outbox::Outbox>(*redis_);
+    outbox_ = std::make_unique<outbox::Outbox>(*redis_, "matching");
     jobs_ = std::make_unique<JobStore>(*redis_, *outbox_);
   }
 
@@ -52,8 +52,9 @@ class JobStoreTest : public RedisTest {
 
   // The envelopes of the given type in tenant's outbox stream.
   std::vector<events::Envelope> OutboxEvents(std::string_view tenant, std::string_view type) {
-    auto entries =
-        redis_->Command({"XRANGE", outbox::StreamKey(*store::TenantKeys::For(tenant)), "-", "+"});
+    auto entries = redis_->Command(
+        {"XRANGE", outbox::StreamKey(*store::TenantKeys::For(tenant), outbox_->publisher()), "-",
+         "+"});
     std::vector<events::Envelope> found;
     for (const store::Reply& entry : entries->elements()) {
       const auto& fields = entry.elements()[1].elements();

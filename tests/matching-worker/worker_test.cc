@@ -63,7 +63,7 @@ class WorkerTest : public ::testing::Test {
     store::Options options;
     options.port = redis_->port();
     redis_pool_ = std::make_unique<store::Pool>(options);
-    outbox_ = std::make_unique<outbox::Outbox>(*redis_pool_);
+    outbox_ = std::make_unique<outbox::Outbox>(*redis_pool_, "matching-worker");
     jobs_ = std::make_unique<jobs::JobStore>(*redis_pool_, *outbox_);
     tenant_ = absl::StrCat("t", ++tests_);
     auto admin = bus::Admin::Create(Connection());
@@ -96,9 +96,9 @@ class WorkerTest : public ::testing::Test {
     auto publisher = bus::Publisher::Create(std::move(options));
     ASSERT_TRUE(publisher.ok()) << publisher.status();
     publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
-    relay_ = std::make_unique<outbox::Relay>(*redis_pool_, server::PublishToBus(*publisher_),
-                                             logging::Logger("test-relay"),
-                                             outbox::RelayOptions{.lease_ttl = absl::Seconds(2)});
+    relay_ = std::make_unique<outbox::Relay>(
+        *redis_pool_, outbox_->publisher(), server::PublishToBus(*publisher_),
+        logging::Logger("test-relay"), outbox::RelayOptions{.lease_ttl = absl::Seconds(2)});
     relay_->Start();
   }
   void StopRelay() {

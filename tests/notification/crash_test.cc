@@ -107,7 +107,7 @@ class CrashTest : public ::testing::Test {
   // The number of the batch's delivery records in each state.
   static std::map<std::string, int> RecordStates() {
     store::Pool pool({.host = "127.0.0.1", .port = redis_->port()});
-    outbox::Outbox outbox(pool);
+    outbox::Outbox outbox(pool, "notification");
     DeliveryRepository repository(pool, outbox, absl::Hours(1));
     auto page = repository.List(kTenant, {.round_id = "r-crash"}, 1000, "");
     EXPECT_TRUE(page.ok()) << page.status();

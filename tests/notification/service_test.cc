@@ -95,14 +95,16 @@ class NotificationTest : public ::testing::Test {
     auto publisher = bus::Publisher::Create(std::move(options));
     ASSERT_TRUE(publisher.ok()) << publisher.status();
     relay_publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
-    relay_ = std::make_unique<outbox::Relay>(*redis_, server::PublishToBus(*relay_publisher_),
+    relay_ = std::make_unique<outbox::Relay>(*redis_, "notification",
+                                             server::PublishToBus(*relay_publisher_),
                                              logging::Logger("outbox", LogLevel()));
     relay_->Start();
   }
 
   // Entries waiting in the tenant's outbox.
   std::int64_t OutboxBacklog() {
-    auto length = redis_->Command({"XLEN", outbox::StreamKey(*store::TenantKeys::For(tenant_))});
+    auto length = redis_->Command(
+        {"XLEN", outbox::StreamKey(*store::TenantKeys::For(tenant_), "notification")});
     EXPECT_TRUE(length.ok()) << length.status();
     return length.ok() ? length->integer() : -1;
   }
@@ -904,7 +906,7 @@ TEST_F(NotificationTest, ARefusedResendStoresNothingAndResendsAtOnceEachStoreThe
     }
   }
   EXPECT_EQ(std::set<int>(numbers.begin(), numbers.end()), (std::set<int>{1, 2, 3, 4, 5}));
-  const std::string stream = outbox::StreamKey(*store::TenantKeys::For(tenant_));
+  const std::string stream = outbox::StreamKey(*store::TenantKeys::For(tenant_), "notification");
   auto entries = redis_->Command({"XRANGE", stream, "-", "+"});
   ASSERT_TRUE(entries.ok()) << entries.status();
   std::set<int> announced;

@@ -41,6 +41,9 @@ namespace {
 using events::Envelope;
 using ::ipraktik::testing::Eventually;
 
+// The service whose outbox the tests write and relay (relay_victim.cc publishes the same).
+constexpr char kPublisher[] = "matching";
+
 // The producer's change: records the sequence number of the last placement and counts them;
 // refuses a sequence that is not a number before writing anything.
 constexpr std::string_view kPlaceLua = R"lua(
@@ -131,7 +134,7 @@ class OutboxTest : public ::ipraktik::testing::RedisTest {
  protected:
   void SetUp() override {
     RedisTest::SetUp();
-    outbox_ = std::make_unique<Outbox>(*redis_);
+    outbox_ = std::make_unique<Outbox>(*redis_, kPublisher);
   }
 
   RelayOptions FastRelay(std::string replica) const {
@@ -161,7 +164,8 @@ class OutboxTest : public ::ipraktik::testing::RedisTest {
   }
 
   std::int64_t StreamLength(std::string_view tenant) {
-    return redis_->Command({"XLEN", StreamKey(*store::TenantKeys::For(tenant))})->integer();
+    return redis_->Command({"XLEN", StreamKey(*store::TenantKeys::For(tenant), kPublisher)})
+        ->integer();
   }
 
   std::string StateField(std::string_view tenant, std::string_view field) {
@@ -209,7 +213,7 @@ TEST_F(OutboxTest, CommitStoresTheChangeAndItsEventTogether) {
   EXPECT_EQ(StateField("kk", "last"), "1");
 
   absl::StatusOr<store::Reply> entries =
-      redis_->Command({"XRANGE", "ipraktik:{kk}:outbox", "-", "+"});
+      redis_->Command({"XRANGE", "ipraktik:{kk}:outbox:matching", "-", "+"});
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->elements().size(), 1u);
   const std::vector<store::Reply>& fields = entries->elements()[0].elements()[1].elements();
@@ -281,7 +285,7 @@ TEST_F(OutboxTest, RelayPublishesEveryEntryInOrderPerTenantAndEmptiesTheOutbox) 
   RelayOptions options = FastRelay("a");
   options.registry = &registry;
   FakeBus bus;
-  Relay relay(*redis_, bus.Callback(), Quiet(), options);
+  Relay relay(*redis_, kPublisher, bus.Callback(), Quiet(), options);
   Drain(relay);
 
   const std::vector<Envelope> published = bus.published();
@@ -294,12 +298,39 @@ TEST_F(OutboxTest, RelayPublishesEveryEntryInOrderPerTenantAndEmptiesTheOutbox) 
   EXPECT_EQ(ipraktik::testing::MetricValue(registry, "ipraktik_outbox_published_total"), 180);
 }
 
+TEST_F(OutboxTest, ARelayPublishesOnlyItsOwnServicesOutbox) {
+  // Each service's relay publishes its own outbox only: the broker lets its user publish only
+  // its own event types, so another service's entry would be refused and block the tenant.
+  Produce("kk", 1, 5);
+  Outbox other(*redis_, "notification");
+  ASSERT_TRUE(
+      other
+          .Commit(
+              place_, "kk",
+              {.keys = {StateKey("kk")}, .args = {"6", "change"}, .events = {Placement("kk", 6)}})
+          .ok());
+  const std::string others_stream = StreamKey(*store::TenantKeys::For("kk"), "notification");
+  EXPECT_EQ(others_stream, "ipraktik:{kk}:outbox:notification");
+
+  FakeBus bus;
+  Relay relay(*redis_, kPublisher, bus.Callback(), Quiet(), FastRelay("a"));
+  Drain(relay);
+
+  EXPECT_EQ(FirstPublications(bus.published())["kk"], OneTo(5));
+  EXPECT_EQ(StreamLength("kk"), 0);
+  EXPECT_EQ(redis_->Command({"XLEN", others_stream})->integer(), 1) << "left to its own relay";
+
+  Relay others_relay(*redis_, "notification", bus.Callback(), Quiet(), FastRelay("b"));
+  Drain(others_relay);
+  EXPECT_EQ(FirstPublications(bus.published())["kk"], OneTo(6));
+}
+
 TEST_F(OutboxTest, AFailingPublisherLosesNothingAndKeepsTheOrder) {
   Produce("kk", 1, 50);
   Produce("odense", 1, 50);
   FakeBus bus;
   bus.FailWhen([](int call) { return call % 3 == 0; });  // every third publish fails
-  Relay relay(*redis_, bus.Callback(), Quiet(), FastRelay("a"));
+  Relay relay(*redis_, kPublisher, bus.Callback(), Quiet(), FastRelay("a"));
   relay.Start();
   ASSERT_TRUE(Eventually([&] {
     auto sequences = FirstPublications(bus.published());
@@ -328,7 +359,7 @@ TEST_F(OutboxTest, ABatchPublisherGetsWholeBatchesAndARefusedBatchComesAgain) {
     }
     return absl::OkStatus();
   };
-  Relay relay(*redis_, publish, Quiet(), FastRelay("a"));
+  Relay relay(*redis_, kPublisher, publish, Quiet(), FastRelay("a"));
   relay.Start();
   ASSERT_TRUE(Eventually([&] { return FirstPublications(bus.published())["kk"].size() == 50; }));
   relay.Stop();
@@ -341,7 +372,7 @@ TEST_F(OutboxTest, ABatchPublisherGetsWholeBatchesAndARefusedBatchComesAgain) {
 
 TEST_F(OutboxTest, PublishesWhileRedisRestarts) {
   FakeBus bus;
-  Relay relay(*redis_, bus.Callback(), Quiet(), FastRelay("a"));
+  Relay relay(*redis_, kPublisher, bus.Callback(), Quiet(), FastRelay("a"));
   relay.Start();
   Produce("kk", 1, 30);
   server_->Restart();
@@ -364,8 +395,8 @@ TEST_F(OutboxTest, TwoReplicasPublishEverythingAndTheConsumerAppliesEachOnce) {
       return bus.Send(event, serialized);
     };
   };
-  Relay a(*redis_, counting(by_a), Quiet(), FastRelay("a"));
-  Relay b(other_redis, counting(by_b), Quiet(), FastRelay("b"));
+  Relay a(*redis_, kPublisher, counting(by_a), Quiet(), FastRelay("a"));
+  Relay b(other_redis, kPublisher, counting(by_b), Quiet(), FastRelay("b"));
   a.Start();
   b.Start();
   std::vector<std::thread> producers;
@@ -429,12 +460,12 @@ TEST_F(OutboxTest, AReplicaKilledInTheMiddleOfABatchLosesNothing) {
   victim.Kill();
   // The victim died holding published but unacknowledged entries.
   absl::StatusOr<store::Reply> pending =
-      redis_->Command({"XPENDING", "ipraktik:{kk}:outbox", "relay"});
+      redis_->Command({"XPENDING", "ipraktik:{kk}:outbox:matching", "relay"});
   ASSERT_TRUE(pending.ok()) << pending.status();
   EXPECT_GT(pending->elements().at(0).integer(), 0);
 
   FakeBus bus;
-  Relay survivor(*redis_, bus.Callback(), Quiet(), FastRelay("survivor"));
+  Relay survivor(*redis_, kPublisher, bus.Callback(), Quiet(), FastRelay("survivor"));
   survivor.Start();  // takes over once the victim's lease (1 s) expired
   ASSERT_TRUE(Eventually([&] { return StreamLength("kk") == 0; }));
   survivor.Stop();
@@ -461,7 +492,7 @@ TEST_F(OutboxTest, FindsOutboxesMissingFromTheRegistry) {
   Produce("kk", 1, 10);
   ASSERT_TRUE(redis_->Command({"DEL", kTenantRegistryKey}).ok());
   FakeBus bus;
-  Relay relay(*redis_, bus.Callback(), Quiet(), FastRelay("a"));
+  Relay relay(*redis_, kPublisher, bus.Callback(), Quiet(), FastRelay("a"));
   Drain(relay);
   EXPECT_EQ(FirstPublications(bus.published())["kk"], OneTo(10));
   // And the registry is repaired.
@@ -470,21 +501,23 @@ TEST_F(OutboxTest, FindsOutboxesMissingFromTheRegistry) {
 
 TEST_F(OutboxTest, MovesAnUnreadableEntryToTheDeadLettersAndGoesOn) {
   Produce("kk", 1, 2);
-  ASSERT_TRUE(redis_->Command({"XADD", "ipraktik:{kk}:outbox", "*", "envelope", "garbage"}).ok());
-  ASSERT_TRUE(redis_->Command({"XADD", "ipraktik:{kk}:outbox", "*", "something", "else"}).ok());
-  const Envelope foreign = Placement("odense", 1);
   ASSERT_TRUE(
-      redis_
-          ->Command({"XADD", "ipraktik:{kk}:outbox", "*", "envelope", foreign.SerializeAsString()})
-          .ok());
+      redis_->Command({"XADD", "ipraktik:{kk}:outbox:matching", "*", "envelope", "garbage"}).ok());
+  ASSERT_TRUE(
+      redis_->Command({"XADD", "ipraktik:{kk}:outbox:matching", "*", "something", "else"}).ok());
+  const Envelope foreign = Placement("odense", 1);
+  ASSERT_TRUE(redis_
+                  ->Command({"XADD", "ipraktik:{kk}:outbox:matching", "*", "envelope",
+                             foreign.SerializeAsString()})
+                  .ok());
   Produce("kk", 3, 4);
   FakeBus bus;
-  Relay relay(*redis_, bus.Callback(), Quiet(), FastRelay("a"));
+  Relay relay(*redis_, kPublisher, bus.Callback(), Quiet(), FastRelay("a"));
   Drain(relay);
   EXPECT_EQ(FirstPublications(bus.published())["kk"], OneTo(4));
   EXPECT_EQ(StreamLength("kk"), 0);
   absl::StatusOr<store::Reply> dead =
-      redis_->Command({"XRANGE", "ipraktik:{kk}:outbox:dead", "-", "+"});
+      redis_->Command({"XRANGE", "ipraktik:{kk}:outbox:matching:dead", "-", "+"});
   ASSERT_TRUE(dead.ok());
   ASSERT_EQ(dead->elements().size(), 3u);
   const std::vector<store::Reply>& first = dead->elements()[0].elements()[1].elements();
@@ -498,11 +531,11 @@ TEST_F(OutboxTest, StopHandsTheTenantToAnotherReplicaAtOnce) {
   RelayOptions slow_lease = FastRelay("a");
   slow_lease.lease_ttl = absl::Hours(1);
   {
-    Relay a(*redis_, bus.Callback(), Quiet(), slow_lease);
+    Relay a(*redis_, kPublisher, bus.Callback(), Quiet(), slow_lease);
     Drain(a);
   }  // destroyed: releases its lease
   Produce("kk", 6, 10);
-  Relay b(*redis_, bus.Callback(), Quiet(), FastRelay("b"));
+  Relay b(*redis_, kPublisher, bus.Callback(), Quiet(), FastRelay("b"));
   Drain(b);
   EXPECT_EQ(FirstPublications(bus.published())["kk"], OneTo(10));
 }

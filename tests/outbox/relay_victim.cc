@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   relay_options.batch_size = 50;
   relay_options.poll_interval = absl::Milliseconds(10);
   outbox::Relay relay(
-      redis,
+      redis, "matching",  // the publisher of outbox_test's events
       [&](const events::Envelope&, std::string_view serialized) -> absl::Status {
         absl::StatusOr<store::Reply> pushed = bus.Command({"RPUSH", "test:bus", serialized});
         std::this_thread::sleep_for(delay);

@@ -2,11 +2,16 @@
 // erasing them are recorded by the call shell from the RPCs' declarations (with the key id, the
 // method, the participant's id, the peer and the correlation id), a refused read is recorded
 // with its outcome and never as a success, AuditService lists and exports the entries (the CSV
-// parses), nothing in the log names the person (after the erasure only their id remains), and a
-// snapshot export stream is one entry with how it ended.
+// parses), nothing in the log names the person (after the erasure only their id remains), a
+// snapshot export stream is one entry with how it ended, an import is one entry with its round
+// and counts, and `ipraktik keys create|revoke|bootstrap` are each on record with the key's id.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "command.h"
 #include "csv_rows.h"
 #include "registration_harness.h"
 
@@ -191,6 +196,141 @@ TEST_F(AuditTest, ASnapshotExportIsOnRecordOnceWithItsOutcome) {
   ASSERT_EQ(listed.entries(0).object_ids_size(), 1);
   EXPECT_EQ(listed.entries(0).object_ids(0).field(), "round_id");
   EXPECT_EQ(listed.entries(0).object_ids(0).id(), local.round.round_id());
+}
+
+TEST_F(AuditTest, AnImportIsOneEntryWithItsRoundAndCountsAndNoRowsData) {
+  auto local =
+      MakeLocalRound(*stub_, kTenant, DaysFromToday(30), DaysFromToday(40), DaysFromToday(45));
+  auto context = ContextFor(kTenant, "import-1");
+  v1::ImportSignUpsResponse summary;
+  auto writer = stub_->ImportSignUps(context.get(), &summary);
+  v1::ImportSignUpsRequest message;
+  message.set_round_id(local.round.round_id());
+  for (int line = 2; line <= 3; ++line) {
+    v1::ImportRow* row = message.add_rows();
+    row->set_line(line);
+    v1::Participant* person = row->mutable_participant();
+    person->set_name(kName);
+    person->set_email(line == 2 ? kEmail : "simon.spies-at-skive.dk");  // line 3 is refused
+    person->set_job_title("Fuldmægtig");
+    person->set_workplace_id(local.intern_workplace.workplace_id());
+    person->set_consent(true);
+    v1::Application* application = row->mutable_application();
+    application->set_purpose("Se hvordan de kommunale rammer virker i praksis hos en kommune.");
+    *application->mutable_available_days() = local.offer.days();
+    application->add_wishes()->set_host_offer_id(local.offer.host_offer_id());
+  }
+  ASSERT_TRUE(writer->Write(message));
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(summary.rows_received(), 2);
+  ASSERT_EQ(summary.rows_failed(), 1);
+
+  v1::ListAuditEntriesRequest imports;
+  imports.mutable_filter()->set_method("/ipraktik.v1.RegistrationService/ImportSignUps");
+  auto listed = List(imports);
+  ASSERT_EQ(listed.entries_size(), 1);  // one entry for the whole import
+  const v1::AuditEntry& entry = listed.entries(0);
+  EXPECT_EQ(entry.kind(), v1::AUDIT_KIND_PRIVILEGED);
+  EXPECT_EQ(entry.correlation_id(), "import-1");
+  EXPECT_EQ(entry.outcome(), "OK");
+  EXPECT_FALSE(entry.key_id().empty());
+  ASSERT_EQ(entry.object_ids_size(), 1);  // the round, never a row's ids
+  EXPECT_EQ(entry.object_ids(0).field(), "round_id");
+  EXPECT_EQ(entry.object_ids(0).id(), local.round.round_id());
+  std::map<std::string, std::int64_t> counts;
+  for (const auto& count : entry.counts()) counts[count.name()] = count.value();
+  EXPECT_EQ(counts, (std::map<std::string, std::int64_t>{
+                        {"rows_received", 2},
+                        {"applications_created", summary.applications_created()},
+                        {"applications_updated", summary.applications_updated()},
+                        {"rows_failed", 1}}));
+
+  // The CSV export carries the counts too.
+  v1::ExportAuditEntriesRequest export_request;
+  *export_request.mutable_filter() = imports.filter();
+  v1::ExportAuditEntriesResponse exported;
+  auto export_context = ContextFor(kTenant);
+  ASSERT_TRUE(audit_->ExportAuditEntries(export_context.get(), export_request, &exported).ok());
+  auto rows = ipraktik::testing::CsvRows(exported.csv());
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0][10], "counts");
+  EXPECT_EQ(
+      (*rows)[1][10],
+      absl::StrCat("rows_received=2;applications_created=", summary.applications_created(),
+                   ";applications_updated=", summary.applications_updated(), ";rows_failed=1"));
+
+  auto raw = service_->redis().Command({"XRANGE", "ipraktik:{skive}:audit", "-", "+"});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_THAT(raw->DebugString(),
+              AllOf(Not(HasSubstr("Simon")), Not(HasSubstr("Spies")), Not(HasSubstr("@"))));
+}
+
+TEST_F(AuditTest, TheKeysCommandsAreOnRecordByKeyId) {
+  // `ipraktik keys create` and `revoke` call KeyService (recorded by the call shell);
+  // `bootstrap` writes Redis itself and records itself.
+  const cli::Command keys = cli::KeysCommand();
+  auto run = [&](std::vector<std::string> args, const config::Environment& environment,
+                 std::string& out, std::string& err) {
+    std::vector<std::string_view> views(args.begin(), args.end());
+    std::ostringstream out_stream, err_stream;
+    cli::CommandIo io{.out = out_stream, .err = err_stream, .environment = environment};
+    int code = keys.run(views, io);
+    out = out_stream.str();
+    err = err_stream.str();
+    return code;
+  };
+  const config::Environment caller({{"IPRAKTIK_API_KEY", service_->keys().Key(kTenant)}});
+  const std::string server = absl::StrCat("127.0.0.1:", service_->port());
+  std::string out, err;
+  ASSERT_EQ(run({"create", "--server", server, "--role", "partner", "--label", "import"}, caller,
+                out, err),
+            0)
+      << err;
+  const std::string created_id = err.substr(0, err.find(' '));  // "key-... skive partner ..."
+  ASSERT_THAT(created_id, StartsWith("key-"));
+  ASSERT_EQ(run({"revoke", "--server", server, created_id}, caller, out, err), 0) << err;
+
+  const config::Environment operator_host(
+      {{"IPRAKTIK_REDIS_ADDRESS", absl::StrCat("127.0.0.1:", redis_server_->port())},
+       {"IPRAKTIK_TOKEN_SECRET", ipraktik::testing::kTestTokenSecret}});
+  ASSERT_EQ(
+      run({"bootstrap", "--tenant", kTenant, "--role", "coordinator"}, operator_host, out, err), 0)
+      << err;
+  const std::string bootstrapped_id = err.substr(0, err.find(' '));
+  ASSERT_THAT(bootstrapped_id, StartsWith("key-"));
+  EXPECT_THAT(out, StartsWith("ipk_"));
+
+  v1::ListAuditEntriesRequest privileged;
+  privileged.mutable_filter()->set_kind(v1::AUDIT_KIND_PRIVILEGED);
+  auto listed = List(privileged);
+  ASSERT_EQ(listed.entries_size(), 3);
+  const v1::AuditEntry& bootstrap = listed.entries(0);
+  const v1::AuditEntry& revoke = listed.entries(1);
+  const v1::AuditEntry& create = listed.entries(2);
+  EXPECT_EQ(create.method(), "/ipraktik.v1.KeyService/CreateApiKey");
+  EXPECT_EQ(create.outcome(), "OK");
+  EXPECT_EQ(create.role(), "ACCESS_ROLE_COORDINATOR");
+  ASSERT_EQ(create.object_ids_size(), 1);  // the new key's, from the response
+  EXPECT_EQ(create.object_ids(0).field(), "api_key.key_id");
+  EXPECT_EQ(create.object_ids(0).id(), created_id);
+  EXPECT_EQ(revoke.method(), "/ipraktik.v1.KeyService/RevokeApiKey");
+  EXPECT_EQ(revoke.outcome(), "OK");
+  ASSERT_EQ(revoke.object_ids_size(), 1);
+  EXPECT_EQ(revoke.object_ids(0).id(), created_id);
+  EXPECT_EQ(bootstrap.method(), "ipraktik keys bootstrap");
+  EXPECT_EQ(bootstrap.outcome(), "OK");
+  EXPECT_EQ(bootstrap.peer(), "local");
+  ASSERT_EQ(bootstrap.object_ids_size(), 1);
+  EXPECT_EQ(bootstrap.object_ids(0).field(), "key_id");
+  EXPECT_EQ(bootstrap.object_ids(0).id(), bootstrapped_id);
+
+  // Keys never reach the log: only their ids.
+  auto raw = service_->redis().Command({"XRANGE", "ipraktik:{skive}:audit", "-", "+"});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_THAT(raw->DebugString(), Not(HasSubstr("ipk_")));
 }
 
 TEST_F(AuditTest, ABadFilterIsNamed) {

@@ -38,7 +38,7 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   keys_for_contexts_ = std::make_unique<KeysForContexts>(*keys_);
   key_store_ = std::make_unique<access::KeyStore>(*redis_, ipraktik::testing::kTestTokenSecret);
   authenticator_ = std::make_unique<access::Authenticator>(*key_store_);
-  outbox_ = std::make_unique<outbox::Outbox>(*redis_);
+  outbox_ = std::make_unique<outbox::Outbox>(*redis_, "registration");
   repository_ = std::make_unique<RegistrationRepository>(*redis_, *outbox_);
   registrar_ = std::make_unique<Registrar>(
       *repository_, RegistrarOptions{.participant_web_url = "https://ipraktik.test",
@@ -56,9 +56,12 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   server::Calls calls(*handlers_, harness.deadlines, logger, *authenticator_, guard_.get());
   service_ = std::make_unique<RegistrationServiceImpl>(*registrar_, calls);
   audit_ = std::make_unique<AuditServiceImpl>(*redis_, calls);
+  key_administration_ = std::make_unique<access::KeyAdministration>(*key_store_);
+  key_service_ = std::make_unique<KeyServiceImpl>(*key_administration_, calls);
   auto server = server::GrpcServer::Start({.address = "127.0.0.1:0", .metrics = &metrics_},
                                           {{"ipraktik.v1.RegistrationService", service_.get()},
-                                           {"ipraktik.v1.AuditService", audit_.get()}});
+                                           {"ipraktik.v1.AuditService", audit_.get()},
+                                           {"ipraktik.v1.KeyService", key_service_.get()}});
   if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));
   server_ = *std::move(server);
   if (!harness.with_bus) return;
@@ -71,7 +74,7 @@ InProcessRegistration::InProcessRegistration(const ipraktik::testing::RedisServe
   if (!publisher.ok()) throw std::runtime_error(std::string(publisher.status().message()));
   publisher_ = std::make_unique<bus::Publisher>(*std::move(publisher));
   relay_ = std::make_unique<outbox::Relay>(
-      *redis_, server::PublishToBus(*publisher_), logger,
+      *redis_, outbox_->publisher(), server::PublishToBus(*publisher_), logger,
       outbox::RelayOptions{.poll_interval = absl::Milliseconds(10)});
   relay_->Start();
 

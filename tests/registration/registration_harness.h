@@ -20,6 +20,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "ipraktik/access/key_administration.h"
 #include "ipraktik/bus/admin.h"
 #include "ipraktik/bus/consumer.h"
 #include "ipraktik/bus/publisher.h"
@@ -34,6 +35,7 @@
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/audit.grpc.pb.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
+#include "key_service.h"
 #include "local_servers.h"
 #include "matching_published.h"
 #include "prometheus/registry.h"
@@ -121,6 +123,8 @@ class InProcessRegistration {
   std::unique_ptr<server::CallGuard> guard_;  // the audit log; no rate limit
   std::unique_ptr<RegistrationServiceImpl> service_;
   std::unique_ptr<AuditServiceImpl> audit_;
+  std::unique_ptr<access::KeyAdministration> key_administration_;
+  std::unique_ptr<KeyServiceImpl> key_service_;  // KeyService, as the registration service hosts it
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<bus::Publisher> publisher_;
   std::unique_ptr<outbox::Relay> relay_;

@@ -36,7 +36,7 @@ class SignUpBatcherTest : public ::testing::Test {
 
   // Nothing listens on port 1: a store command fails at once.
   store::Pool redis_{{.port = 1, .max_attempts = 1}};
-  outbox::Outbox outbox_{redis_};
+  outbox::Outbox outbox_{redis_, "registration"};
   RegistrationRepository repository_{redis_, outbox_};
   Registrar registrar_{repository_, RegistrarOptions{}};
   const Caller caller_{.tenant = "aarhus", .correlation_id = "batcher-test"};

@@ -2,15 +2,20 @@
 // (registration, matching, a matching worker, notification, evaluation) with private Redis,
 // RabbitMQ and SMTP: an intern and a host are matched, published and e-mailed; the intern is
 // erased; the host gets a calendar CANCEL for the visit that names nobody; and then every Redis
-// key and value, every message left in a RabbitMQ queue and every service's log is searched for
-// the intern's name and e-mail address, and none holds them.
+// key and value, every message left in a RabbitMQ queue, every service's log and Redis's
+// append-only file (after the rewrite an operator runs, docs/security.md) is searched for the
+// intern's name and e-mail address, and none holds them; the erasure's audit entry is there,
+// naming the intern by id only.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -195,6 +200,42 @@ std::map<std::string, std::string> QueuedMessages(const RabbitMqServer& rabbit) 
     messages[name] = std::move(text);
   }
   return messages;
+}
+
+// Redis's append-only file as Redis would load it: the parts its manifest names (Redis 7's
+// data/appendonlydir; parts a rewrite replaced are deleted in the background, so they are not
+// read), by file name, as bytes.
+std::map<std::string, std::string> PersistenceFiles(const RedisServer& redis) {
+  auto read = [](const std::filesystem::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << file.rdbuf();
+    return bytes.str();
+  };
+  const std::filesystem::path dir = redis.dir() / "data" / "appendonlydir";
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".manifest") continue;
+    const std::string manifest = read(entry.path());
+    files[entry.path().filename().string()] = manifest;
+    const std::regex part("file (\\S+) seq");
+    for (auto it = std::sregex_iterator(manifest.begin(), manifest.end(), part);
+         it != std::sregex_iterator(); ++it) {
+      files[(*it)[1].str()] = read(dir / (*it)[1].str());
+    }
+  }
+  if (files.size() < 2) throw std::runtime_error("no append-only file in " + dir.string());
+  return files;
+}
+
+// A field of INFO persistence.
+std::string PersistenceInfo(const std::string& field, store::Pool& redis) {
+  auto info = redis.Command({"INFO", "persistence"});
+  if (!info.ok()) return "";
+  std::smatch value;
+  const std::string text = info->str();
+  if (!std::regex_search(text, value, std::regex(field + ":([^\r\n]*)"))) return "";
+  return value[1].str();
 }
 
 class ErasureTest : public ::testing::Test {
@@ -404,6 +445,36 @@ TEST_F(ErasureTest, AnErasedInternIsNowhereAndTheirHostGetsACancellation) {
   }
   // The scan saw the data that must stay: the host's e-mail address is still in Redis.
   EXPECT_THAT(Holding(redis, kHostEmail), Not(IsEmpty()));
+
+  // What is left of the intern is the audit log's record of the erasure, by id.
+  const std::string audit_key = absl::StrCat("ipraktik:{", kTenant, "}:audit");
+  ASSERT_TRUE(redis.contains(audit_key));
+  EXPECT_THAT(redis.at(audit_key), HasSubstr("/ipraktik.v1.RegistrationService/EraseParticipant"));
+  EXPECT_THAT(redis.at(audit_key), HasSubstr(intern_id_));
+
+  // On disk: the append-only file is a history of writes, so it still holds the sign-up until
+  // Redis rewrites it (by itself as it grows, or when an operator runs BGREWRITEAOF after an
+  // erasure: docs/security.md). Rewritten as commands (no RDB preamble, whose strings may be
+  // compressed), it holds the current data only, and the intern nowhere.
+  ASSERT_EQ(PersistenceInfo("aof_enabled", *keys_redis_), "1");
+  EXPECT_THAT(Holding(PersistenceFiles(*servers->redis), kInternEmail), Not(IsEmpty()))
+      << "the history before the rewrite";
+  ASSERT_TRUE(keys_redis_->Command({"CONFIG", "SET", "aof-use-rdb-preamble", "no"}).ok());
+  const std::string rewrites_before = PersistenceInfo("aof_rewrites", *keys_redis_);
+  auto rewrite = keys_redis_->Command({"BGREWRITEAOF"});
+  ASSERT_TRUE(rewrite.ok()) << rewrite.status();
+  ASSERT_TRUE(Eventually([&] {
+    return PersistenceInfo("aof_rewrite_in_progress", *keys_redis_) == "0" &&
+           PersistenceInfo("aof_rewrites", *keys_redis_) != rewrites_before &&
+           PersistenceInfo("aof_rewrite_scheduled", *keys_redis_) == "0";
+  }));
+  ASSERT_EQ(PersistenceInfo("aof_last_bgrewrite_status", *keys_redis_), "ok");
+  const auto files = PersistenceFiles(*servers->redis);
+  for (const std::string& needle : {std::string(kInternEmail), std::string("Glemmesen")}) {
+    EXPECT_THAT(Holding(files, needle), IsEmpty()) << "the append-only file holds " << needle;
+  }
+  EXPECT_THAT(Holding(files, kHostEmail), Not(IsEmpty())) << "the rewrite kept the data";
+  EXPECT_THAT(Holding(files, intern_id_), Not(IsEmpty())) << "the audit entry, by id";
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The per-service RabbitMQ and Redis users of `make run` (deploy/local/access.sh, made by
 // `rabbitmq.sh users` and `redis.sh users`), tried with the project's own clients: guest is
-// gone, and each service reaches its own queues and keys only.
+// gone, each service reaches its own queues and keys only, and publishes only its own event types.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "ipraktik/bus/admin.h"
+#include "ipraktik/bus/publisher.h"
 #include "ipraktik/store/pool.h"
 #include "local_servers.h"
 
@@ -41,6 +43,27 @@ class AccessTest : public ::testing::Test {
     options.rpc_timeout = 5s;
     options.reconnect.max = 200ms;
     return bus::Admin::Create(std::move(options));
+  }
+
+  // Publishes one event of type (the routing key) on the events exchange as user, waiting for
+  // the broker's confirm; message_id names it.
+  static absl::Status PublishAs(const std::string& user, const std::string& type,
+                                const std::string& message_id) {
+    bus::PublisherOptions options;
+    options.connection.url = rabbit_->UrlOf(user);
+    options.connection.connection_name = "access-test-publisher";
+    options.connection.connect_timeout = 5s;
+    options.connection.rpc_timeout = 5s;
+    options.connection.reconnect.max = 200ms;
+    options.publish_timeout = bus::Duration(5'000);
+    auto publisher = bus::Publisher::Create(std::move(options));
+    if (!publisher.ok()) return publisher.status();
+    bus::Message message;
+    message.routing_key = type;
+    message.type = type;
+    message.message_id = message_id;
+    message.body = "forged?";
+    return publisher->Publish(message);
   }
 
   static std::unique_ptr<store::Pool> RedisAs(const std::string& user) {
@@ -106,6 +129,48 @@ TEST_F(AccessTest, AServiceCannotReadOrDeclareAnotherServicesQueue) {
   EXPECT_THAT(declared.message(), HasSubstr("ACCESS_REFUSED"));
 }
 
+TEST_F(AccessTest, AServicePublishesItsOwnEventTypesOnly) {
+  // A queue that would receive every event on the exchange: what reaches a consumer.
+  auto watcher = BrokerAs(rabbit_->UrlOf("evaluation"));
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  bus::QueueSpec all{.name = "evaluation.events", .bindings = {"#"}, .retry = {}};
+  ASSERT_TRUE(watcher->Declare({&all, 1}).ok());
+  ASSERT_TRUE(watcher->Purge("evaluation.events").ok());
+
+  // Each service's user, one of its own event types and one of another service's (the forged
+  // placement e-mail of issue #13 was a matching.intern.placed from outside matching).
+  struct Case {
+    std::string user, own, foreign;
+  };
+  const std::vector<Case> cases = {
+      {"notification", "notification.reminder.due", "matching.intern.placed"},
+      {"registration", "registration.participant.erased", "matching.result.published"},
+      {"matching", "matching.intern.placed", "registration.participant.erased"},
+      {"matching", "matching.job.requested", "matching.job.finished"},
+      {"matching-worker", "matching.job.finished", "matching.intern.placed"},
+      {"evaluation", "evaluation.invitation.requested", "notification.resend.requested"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.user);
+    absl::Status forged = PublishAs(c.user, c.foreign, "forged-" + c.user);
+    EXPECT_EQ(forged.code(), absl::StatusCode::kPermissionDenied) << forged;
+    EXPECT_THAT(forged.message(), HasSubstr("ACCESS_REFUSED"));
+
+    // Its own type goes through: confirmed, and queued behind anything published before it.
+    const std::string id = absl::StrCat("own-", c.user, "-", c.own);
+    absl::Status own = PublishAs(c.user, c.own, id);
+    ASSERT_TRUE(own.ok()) << own;
+    auto delivery = watcher->Take("evaluation.events");
+    ASSERT_TRUE(delivery.ok()) << delivery.status();
+    ASSERT_TRUE(delivery->has_value());
+    EXPECT_EQ((*delivery)->message_id, id) << "the forged event reached the queue";
+    EXPECT_EQ((*delivery)->routing_key, c.own);
+  }
+  auto left = watcher->InspectQueue("evaluation.events");
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->messages, 0u) << "no forged event reached the queue";
+}
+
 TEST_F(AccessTest, AServicesRedisUserReachesItsOwnKeysOnly) {
   auto registration = RedisAs("registration");
   ASSERT_TRUE(Run(*registration, {"SET", "ipraktik:{aarhus}:participant:p-1", "x"}).ok());
@@ -114,6 +179,18 @@ TEST_F(AccessTest, AServicesRedisUserReachesItsOwnKeysOnly) {
   EXPECT_TRUE(Run(*notification, {"SET", "ipraktik:{aarhus}:notification:message:m-1", "x"}).ok());
   absl::Status read = Run(*notification, {"GET", "ipraktik:{aarhus}:participant:p-1"});
   EXPECT_THAT(read.message(), HasSubstr("NOPERM"));
+}
+
+TEST_F(AccessTest, AServiceWritesOnlyItsOwnOutbox) {
+  // An event written to another service's outbox would be published by that service's relay,
+  // with that service's broker rights: Redis refuses the write.
+  auto notification = RedisAs("notification");
+  EXPECT_TRUE(
+      Run(*notification, {"XADD", "ipraktik:{aarhus}:outbox:notification", "*", "envelope", "x"})
+          .ok());
+  absl::Status forged =
+      Run(*notification, {"XADD", "ipraktik:{aarhus}:outbox:matching", "*", "envelope", "x"});
+  EXPECT_THAT(forged.message(), HasSubstr("NOPERM"));
 }
 
 TEST_F(AccessTest, AServicesRedisUserCannotAdministerTheServer) {

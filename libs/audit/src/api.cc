@@ -62,6 +62,11 @@ v1::AuditEntry ToProto(const Entry& entry) {
   out.set_peer(entry.peer);
   out.set_correlation_id(entry.correlation_id);
   out.set_outcome(entry.outcome);
+  for (const auto& [name, number] : entry.counts) {
+    auto* count = out.add_counts();
+    count->set_name(name);
+    count->set_value(number);
+  }
   return out;
 }
 

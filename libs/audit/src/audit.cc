@@ -18,6 +18,7 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
 constexpr std::string_view kIdFieldPrefix = "id:";
+constexpr std::string_view kCountFieldPrefix = "count:";
 constexpr char kWithheld[] = "(withheld)";
 
 bool NamesAnObject(const FieldDescriptor& field) {
@@ -83,6 +84,10 @@ Entry ParseEntry(const store::Reply& item) {
     const std::string& value = fields[i + 1].str();
     if (name.starts_with(kIdFieldPrefix)) {
       entry.object_ids.emplace_back(name.substr(kIdFieldPrefix.size()), value);
+    } else if (name.starts_with(kCountFieldPrefix)) {
+      std::int64_t number = 0;
+      std::from_chars(value.data(), value.data() + value.size(), number);
+      entry.counts.emplace_back(name.substr(kCountFieldPrefix.size()), number);
     } else if (name == "kind") {
       entry.kind = value;
     } else if (name == "method") {
@@ -156,6 +161,10 @@ absl::StatusOr<std::string> Log::Append(std::string_view tenant, const Entry& en
     command.push_back(std::string(kIdFieldPrefix) + name);
     command.push_back(value);
   }
+  for (const auto& [name, number] : entry.counts) {
+    command.push_back(std::string(kCountFieldPrefix) + name);
+    command.push_back(std::to_string(number));
+  }
   // Retry::kNever: XADD with '*' sent twice would add the entry twice.
   auto reply = redis_.Command(command);
   if (!reply.ok()) return reply.status();
@@ -206,10 +215,14 @@ absl::StatusOr<Page> Log::List(std::string_view tenant, const Query& query) cons
 }
 
 std::string ToCsv(const std::vector<Entry>& entries) {
-  std::string csv = "id,time,kind,method,key_id,role,object_ids,peer,correlation_id,outcome\r\n";
+  std::string csv =
+      "id,time,kind,method,key_id,role,object_ids,peer,correlation_id,outcome,counts\r\n";
   for (const auto& entry : entries) {
     std::vector<std::string> ids;
     for (const auto& [name, value] : entry.object_ids) ids.push_back(name + "=" + value);
+    std::vector<std::string> counts;
+    for (const auto& [name, number] : entry.counts)
+      counts.push_back(absl::StrCat(name, "=", number));
     std::vector<std::string> fields = {
         entry.id,
         absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", entry.time, absl::UTCTimeZone()),
@@ -220,7 +233,8 @@ std::string ToCsv(const std::vector<Entry>& entries) {
         absl::StrJoin(ids, ";"),
         entry.peer,
         entry.correlation_id,
-        entry.outcome};
+        entry.outcome,
+        absl::StrJoin(counts, ";")};
     for (auto& field : fields) field = text::CsvField(Inert(field));
     absl::StrAppend(&csv, absl::StrJoin(fields, ","), "\r\n");
   }

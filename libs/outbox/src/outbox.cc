@@ -4,11 +4,20 @@
 
 namespace ipraktik::outbox {
 
-std::string StreamKey(const store::TenantKeys& keys) { return keys.Key("outbox"); }
+std::string StreamKey(const store::TenantKeys& keys, std::string_view publisher) {
+  return keys.Key("outbox", publisher);
+}
 
-std::string DeadLetterKey(const store::TenantKeys& keys) { return keys.Key("outbox", "dead"); }
+std::string DeadLetterKey(const store::TenantKeys& keys, std::string_view publisher) {
+  return absl::StrCat(StreamKey(keys, publisher), ":dead");
+}
 
-Outbox::Outbox(store::Pool& redis) : redis_(redis) {}
+std::string LeaseKey(const store::TenantKeys& keys, std::string_view publisher) {
+  return absl::StrCat(StreamKey(keys, publisher), ":lease");
+}
+
+Outbox::Outbox(store::Pool& redis, std::string publisher)
+    : redis_(redis), publisher_(std::move(publisher)) {}
 
 absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view tenant,
                                                             Change& change) {
@@ -17,7 +26,7 @@ absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view ten
   events::EventScriptCall call;
   call.keys = std::move(change.keys);
   call.args = std::move(change.args);
-  call.stream_key = StreamKey(*keys);
+  call.stream_key = StreamKey(*keys, publisher_);
   call.events = change.events;
   return events::PrepareEventScript(std::move(call));
 }

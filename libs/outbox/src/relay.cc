@@ -122,8 +122,10 @@ struct Relay::Scripts {
   store::Script dead_letter{kDeadLetterLua};
 };
 
-Relay::Relay(store::Pool& redis, Publish publish, logging::Logger logger, RelayOptions options)
+Relay::Relay(store::Pool& redis, std::string publisher, Publish publish, logging::Logger logger,
+             RelayOptions options)
     : redis_(redis),
+      publisher_(std::move(publisher)),
       publish_(std::move(publish)),
       logger_(std::move(logger)),
       options_(std::move(options)),
@@ -134,9 +136,9 @@ Relay::Relay(store::Pool& redis, Publish publish, logging::Logger logger, RelayO
   options_.batches_per_pass = std::max(1, options_.batches_per_pass);
 }
 
-Relay::Relay(store::Pool& redis, PublishBatch publish_batch, logging::Logger logger,
-             RelayOptions options)
-    : Relay(redis, Publish(), std::move(logger), std::move(options)) {
+Relay::Relay(store::Pool& redis, std::string publisher, PublishBatch publish_batch,
+             logging::Logger logger, RelayOptions options)
+    : Relay(redis, std::move(publisher), Publish(), std::move(logger), std::move(options)) {
   publish_batch_ = std::move(publish_batch);
 }
 
@@ -216,7 +218,8 @@ absl::Status Relay::RefreshTenants() {
   if (now - last_scan_page_ < options_.scan_page_interval) return absl::OkStatus();
   last_scan_page_ = now;
   absl::StatusOr<store::Reply> page = redis_.Command(
-      {"SCAN", scan_cursor_, "MATCH", "ipraktik:{*}:outbox", "COUNT", "100", "TYPE", "stream"},
+      {"SCAN", scan_cursor_, "MATCH", absl::StrCat("ipraktik:{*}:outbox:", publisher_), "COUNT",
+       "100", "TYPE", "stream"},
       store::Retry::kIdempotent);
   if (!page.ok()) return page.status();
   if (page->elements().size() != 2) return absl::InternalError("redis: unexpected SCAN reply");
@@ -246,7 +249,7 @@ absl::StatusOr<std::size_t> Relay::RunOnce() {
   // Each tenant's backlog and oldest entry, in one round trip.
   store::Pipeline survey;
   for (const std::string& tenant : tenants) {
-    const std::string stream = StreamKey(*store::TenantKeys::For(tenant));
+    const std::string stream = StreamKey(*store::TenantKeys::For(tenant), publisher_);
     survey.Add({"XLEN", stream}).Add({"XRANGE", stream, "-", "+", "COUNT", "1"});
   }
   absl::StatusOr<std::vector<store::Reply>> replies =
@@ -283,7 +286,7 @@ absl::StatusOr<std::size_t> Relay::RunOnce() {
 }
 
 absl::StatusOr<bool> Relay::HoldLease(const std::string& tenant) {
-  const std::string lease = store::TenantKeys::For(tenant)->Key("outbox", "lease");
+  const std::string lease = LeaseKey(*store::TenantKeys::For(tenant), publisher_);
   absl::StatusOr<store::Reply> held = redis_.Eval(
       scripts_->hold_lease, {lease},
       {options_.replica_id, absl::StrCat(absl::ToInt64Milliseconds(options_.lease_ttl))},
@@ -298,7 +301,7 @@ absl::StatusOr<bool> Relay::HoldLease(const std::string& tenant) {
 }
 
 void Relay::ReleaseLease(const std::string& tenant) {
-  const std::string lease = store::TenantKeys::For(tenant)->Key("outbox", "lease");
+  const std::string lease = LeaseKey(*store::TenantKeys::For(tenant), publisher_);
   // Best effort: an unreleased lease expires after lease_ttl anyway.
   (void)redis_.Eval(scripts_->release_lease, {lease}, {options_.replica_id},
                     store::Retry::kIdempotent);
@@ -394,8 +397,8 @@ absl::Status Relay::DeadLetter(const std::string& tenant, const Entry& entry,
     args.push_back(field);
     args.push_back(value);
   }
-  absl::StatusOr<store::Reply> moved =
-      redis_.Eval(scripts_->dead_letter, {StreamKey(keys), DeadLetterKey(keys)}, args);
+  absl::StatusOr<store::Reply> moved = redis_.Eval(
+      scripts_->dead_letter, {StreamKey(keys, publisher_), DeadLetterKey(keys, publisher_)}, args);
   if (!moved.ok()) return moved.status();
   metrics_->DeadLettered();
   logger_.WithTenant(tenant).Error("outbox entry is not a valid event; moved to the dead letters",
@@ -460,7 +463,7 @@ absl::StatusOr<absl::Status> Relay::PublishWhole(const std::string& tenant,
 }
 
 absl::StatusOr<std::size_t> Relay::PublishTenant(const std::string& tenant) {
-  const std::string stream = StreamKey(*store::TenantKeys::For(tenant));
+  const std::string stream = StreamKey(*store::TenantKeys::For(tenant), publisher_);
   absl::StatusOr<bool> held = HoldLease(tenant);
   if (!held.ok()) return held.status();
   if (!*held) return 0;  // another replica serves this tenant now

@@ -1,5 +1,6 @@
 #include "ipraktik/server/call_guard.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -75,7 +76,9 @@ absl::Status CallGuard::Admit(const CallContext& call) const {
 }
 
 absl::Status CallGuard::Record(const CallContext& call, const google::protobuf::Message& request,
-                               const absl::Status& outcome) const {
+                               const absl::Status& outcome,
+                               const google::protobuf::Message* response,
+                               std::vector<audit::Count> counts) const {
   audit::Declaration declared = audit::DeclarationOf(*request.GetDescriptor());
   if (!declared.audited()) return absl::OkStatus();
   audit::Entry entry{.kind = audit::KindName(declared.kind),
@@ -85,7 +88,18 @@ absl::Status CallGuard::Record(const CallContext& call, const google::protobuf::
                      .object_ids = audit::ObjectIdsOf(request),
                      .peer = call.peer,
                      .correlation_id = call.correlation_id,
-                     .outcome = outcome.ok() ? "OK" : absl::StatusCodeToString(outcome.code())};
+                     .outcome = outcome.ok() ? "OK" : absl::StatusCodeToString(outcome.code()),
+                     .counts = std::move(counts)};
+  if (response != nullptr && declared.kind == v1::AUDIT_KIND_PRIVILEGED) {
+    for (audit::ObjectId& id : audit::ObjectIdsOf(*response)) {
+      if (entry.object_ids.size() >= audit::kMaxObjectIds) break;
+      // An id the request named already (under any field) is not repeated.
+      if (std::none_of(entry.object_ids.begin(), entry.object_ids.end(),
+                       [&](const audit::ObjectId& named) { return named.second == id.second; })) {
+        entry.object_ids.push_back(std::move(id));
+      }
+    }
+  }
   auto written = log_.Append(call.tenant, entry);
   if (written.ok()) {
     if (entries_ != nullptr) entries_->Add({{"kind", entry.kind}}).Increment();
@@ -110,8 +124,10 @@ absl::Status Calls::Admit(const CallContext& call) const {
 bool Calls::Limits() const { return guard_ != nullptr && guard_->limits(); }
 
 absl::Status Calls::Record(const CallContext& call, const google::protobuf::Message& request,
-                           const absl::Status& outcome) const {
-  return guard_ == nullptr ? absl::OkStatus() : guard_->Record(call, request, outcome);
+                           const absl::Status& outcome, const google::protobuf::Message* response,
+                           std::vector<audit::Count> counts) const {
+  return guard_ == nullptr ? absl::OkStatus()
+                           : guard_->Record(call, request, outcome, response, std::move(counts));
 }
 
 }  // namespace ipraktik::server

@@ -44,9 +44,9 @@ absl::Status StartOutboxRelay(Application& app, std::vector<bus::QueueSpec> queu
   if (declare) {
     if (absl::Status connected = parts->publisher->Connect(); !connected.ok()) return connected;
   }
-  parts->relay =
-      std::make_unique<outbox::Relay>(app.redis(), PublishToBus(*parts->publisher), app.logger(),
-                                      outbox::RelayOptions{.registry = &app.metrics()});
+  parts->relay = std::make_unique<outbox::Relay>(app.redis(), app.spec().name,
+                                                 PublishToBus(*parts->publisher), app.logger(),
+                                                 outbox::RelayOptions{.registry = &app.metrics()});
   parts->relay->Start();
   app.OnShutdown("outbox relay", [parts] {
     parts->relay->Stop();

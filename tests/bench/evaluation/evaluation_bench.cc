@@ -274,7 +274,7 @@ int Main(int argc, char** argv) {
     store::Pool pool(store::Options{.host = "127.0.0.1", .port = redis.port(), .pool_size = 4});
     keys.coordinator = ::ipraktik::testing::MintKey(pool, TenantOf(0));
     keys.operator_key = ::ipraktik::testing::MintKey(pool, "national", v1::ACCESS_ROLE_OPERATOR);
-    outbox::Outbox outbox(pool);
+    outbox::Outbox outbox(pool, "evaluation");
     EvaluationStore store(pool, outbox);
     constexpr int kSeeders = 4;
     std::vector<std::vector<Invited>> parts(kSeeders);

@@ -377,7 +377,7 @@ int Main(int argc, char** argv) {
     return at == std::string::npos ? -1 : std::atoll(text.c_str() + at + field.size() + 1);
   };
   {
-    const std::string outbox = outbox::StreamKey(*store::TenantKeys::For(kTenant));
+    const std::string outbox = outbox::StreamKey(*store::TenantKeys::For(kTenant), "registration");
     const auto settle_by = Clock::now() + 120s;
     std::int64_t waiting = 0;
     do {

@@ -101,7 +101,7 @@ return redis.call('INCRBY', KEYS[2], 1)
   const events::EventScript place(R"lua(
 return redis.call('HINCRBY', KEYS[1], 'count', 1)
 )lua");
-  outbox::Outbox box(pool);
+  outbox::Outbox box(pool, "bench");
   v1::InternPlaced payload;
   payload.set_placement_id("pl-1");
   payload.mutable_intern()->set_name("Mette Frederiksen");
@@ -127,7 +127,7 @@ return redis.call('HINCRBY', KEYS[1], 'count', 1)
   outbox::RelayOptions relay_options;
   relay_options.poll_interval = absl::Milliseconds(5);
   outbox::Relay relay(
-      pool,
+      pool, box.publisher(),
       [&](const events::Envelope&, std::string_view) {
         ++published;
         return absl::OkStatus();

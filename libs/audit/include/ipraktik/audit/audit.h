@@ -28,6 +28,8 @@ namespace ipraktik::audit {
 // A request field that names an object, e.g. {"participant_id", "p-17"}; nested fields by their
 // path ("offer.workplace_id").
 using ObjectId = std::pair<std::string, std::string>;
+// What a bulk action did, by number, e.g. {"rows_received", 120}: numbers, never data.
+using Count = std::pair<std::string, std::int64_t>;
 
 struct Entry {
   // Set when read back: the stream entry id ("1796428800123-0") and the time in it.
@@ -42,6 +44,7 @@ struct Entry {
   std::string peer{};  // where the call came from, as gRPC reports it ("ipv4:10.0.0.7:51234")
   std::string correlation_id{};  // the call's x-correlation-id
   std::string outcome{};         // "OK", or the status code's name ("NOT_FOUND", ...)
+  std::vector<Count> counts{};   // a bulk action's summary (ImportSignUps), else empty
 };
 
 // The object ids of a request: every string field named "id" or ending in "_id", at any depth of
@@ -95,8 +98,8 @@ class Log {
 
 // The entries as CSV (RFC 4180, CRLF line ends) with a header line: id, time (RFC 3339, UTC),
 // kind, method, key_id, role, object_ids ("name=value" joined by ';'), peer, correlation_id,
-// outcome. A field that starts with = + - @ tab or CR gets a ' in front, so a spreadsheet shows it
-// as text instead of running it as a formula.
+// outcome, counts ("name=number" joined by ';'). A field that starts with = + - @ tab or CR gets a
+// ' in front, so a spreadsheet shows it as text instead of running it as a formula.
 std::string ToCsv(const std::vector<Entry>& entries);
 
 }  // namespace ipraktik::audit

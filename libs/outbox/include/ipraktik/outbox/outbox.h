@@ -1,9 +1,12 @@
 #pragma once
 
 // The transactional outbox, writing side: a service's change and the events describing it are
-// stored in one atomic Lua script (the change plus an XADD of each envelope to the tenant's
-// outbox stream ipraktik:{<tenant>}:outbox), so an event is never published for a change that was
-// not stored, and never lost for one that was. The relay (relay.h) publishes the stream.
+// stored in one atomic Lua script (the change plus an XADD of each envelope to the publishing
+// service's outbox stream of the tenant, ipraktik:{<tenant>}:outbox:<publisher>), so an event is
+// never published for a change that was not stored, and never lost for one that was. The relay
+// (relay.h) of the same publisher publishes the stream. Each service has an outbox of its own so
+// that its relay publishes only its own event types: the broker lets each service's user publish
+// only those, and Redis lets it write only its own outbox (docs/security.md, "Transport").
 //
 //   events::EventScript register_(R"lua(               // a member of the repository
 //     if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -12,7 +15,7 @@
 //     redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[2])
 //     return 1
 //   )lua");
-//   outbox::Outbox outbox(redis);
+//   outbox::Outbox outbox(redis, "registration");
 //   auto registered = events::BuildEnvelope({.type = "registration.participant.registered",
 //                                            .tenant = tenant, .correlation_id = cid}, payload);
 //   auto outcome = outbox.Commit(register_, tenant, {.keys = {participant_key},
@@ -39,10 +42,13 @@ namespace ipraktik::outbox {
 // relay also SCANs, slowly, for streams the registry misses (one lost or written before this).
 inline constexpr std::string_view kTenantRegistryKey = "ipraktik:outbox:tenants";
 
-// ipraktik:{<tenant>}:outbox, the stream of a tenant's unpublished events.
-std::string StreamKey(const store::TenantKeys& keys);
-// ipraktik:{<tenant>}:outbox:dead, entries the relay could not read (with the reason).
-std::string DeadLetterKey(const store::TenantKeys& keys);
+// ipraktik:{<tenant>}:outbox:<publisher>, the stream of a tenant's unpublished events of one
+// publisher (a service's name, e.g. "registration": [a-z0-9-]+).
+std::string StreamKey(const store::TenantKeys& keys, std::string_view publisher);
+// ipraktik:{<tenant>}:outbox:<publisher>:dead, entries the relay could not read (with the reason).
+std::string DeadLetterKey(const store::TenantKeys& keys, std::string_view publisher);
+// ipraktik:{<tenant>}:outbox:<publisher>:lease, the relay replica serving the stream.
+std::string LeaseKey(const store::TenantKeys& keys, std::string_view publisher);
 
 // Every member has a default, so designated initializers may leave any out.
 struct Change {
@@ -54,8 +60,11 @@ struct Change {
 
 class Outbox {
  public:
-  // redis must outlive this object. Thread-safe.
-  explicit Outbox(store::Pool& redis);
+  // redis must outlive this object. Thread-safe. publisher names the service whose events go
+  // in (its relay is made with the same name).
+  Outbox(store::Pool& redis, std::string publisher);
+
+  const std::string& publisher() const { return publisher_; }
 
   // Runs script's body with change.keys and change.args and appends change.events to the outbox
   // of tenant, atomically (events::RunEventScript says what the body may do). Every key and
@@ -77,6 +86,7 @@ class Outbox {
   absl::Status Register(const std::string& tenant);
 
   store::Pool& redis_;
+  const std::string publisher_;
   std::mutex mutex_;
   std::set<std::string> registered_;
 };

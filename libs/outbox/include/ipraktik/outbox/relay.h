@@ -1,28 +1,32 @@
 #pragma once
 
-// The outbox relay: one per service replica, on its own thread, publishing every tenant's outbox
-// stream through a callback (the service plugs in its bus publisher) and deleting an entry only
-// after the callback succeeded. Delivery is at least once; consumers dedupe by event id.
+// The outbox relay: one per service replica, on its own thread, publishing the service's outbox
+// stream of every tenant (outbox.h: the streams of one publisher) through a callback (the service
+// plugs in its bus publisher) and deleting an entry only after the callback succeeded. Delivery
+// is at least once; consumers dedupe by event id.
 //
-//   outbox::Relay relay(redis, [&](const events::Envelope& event, std::string_view bytes) {
+//   outbox::Relay relay(redis, "registration",
+//                       [&](const events::Envelope& event, std::string_view bytes) {
 //     return publisher.Publish(event.type(), bytes);   // returns once the broker confirmed
 //   }, logger);
 //   relay.Start();      // ... relay.Stop() (or the destructor) before the publisher goes away
 //
 // How it works (details in docs/store-and-events.md):
-//   - tenants come from the registry set (outbox.h) plus a periodic SCAN for outbox streams;
+//   - tenants come from the registry set (outbox.h) plus a periodic SCAN for the publisher's
+//     outbox streams;
 //   - one pipelined round trip per pass reads each tenant's backlog (XLEN) and oldest entry;
 //   - a tenant with a backlog is served by the replica holding its lease
-//     (ipraktik:{<tenant>}:outbox:lease, renewed per batch, expiring after lease_ttl, given up
-//     when the tenant's outbox is drained), so entries of one tenant are published in order even
-//     with several replicas, and tenants spread over the replicas;
+//     (ipraktik:{<tenant>}:outbox:<publisher>:lease, renewed per batch, expiring after lease_ttl,
+//     given up when the tenant's outbox is drained), so entries of one tenant are published in
+//     order even with several replicas, and tenants spread over the replicas;
 //   - entries are read through the consumer group "relay"; the lease holder first claims
 //     (XAUTOCLAIM) every pending entry, those of a replica that died mid-batch included, then
 //     reads new ones; after the callback succeeded for a prefix of the batch, that prefix is
 //     acknowledged and deleted in one script;
 //   - a failing callback stops the tenant's batch at that entry and retries it after a backoff
 //     (doubling up to max_backoff); nothing is skipped, so order is kept;
-//   - an entry that is not a valid envelope of its tenant goes to ipraktik:{<tenant>}:outbox:dead
+//   - an entry that is not a valid envelope of its tenant goes to the stream's dead letters
+//     (ipraktik:{<tenant>}:outbox:<publisher>:dead)
 //     with the reason, so it cannot block the tenant forever.
 
 #include <condition_variable>
@@ -95,11 +99,13 @@ class RelayMetrics;
 
 class Relay {
  public:
-  // redis must outlive the relay; publish is called on the relay's thread only.
-  Relay(store::Pool& redis, Publish publish, logging::Logger logger, RelayOptions options = {});
-  // The same, publishing each batch (up to batch_size entries) with one call.
-  Relay(store::Pool& redis, PublishBatch publish_batch, logging::Logger logger,
+  // redis must outlive the relay; publish is called on the relay's thread only. publisher: the
+  // name the service's Outbox was made with; only its streams are published.
+  Relay(store::Pool& redis, std::string publisher, Publish publish, logging::Logger logger,
         RelayOptions options = {});
+  // The same, publishing each batch (up to batch_size entries) with one call.
+  Relay(store::Pool& redis, std::string publisher, PublishBatch publish_batch,
+        logging::Logger logger, RelayOptions options = {});
   ~Relay();
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
@@ -148,6 +154,7 @@ class Relay {
   absl::Duration BackoffAfter(int failures) const;
 
   store::Pool& redis_;
+  std::string publisher_;
   Publish publish_;
   PublishBatch publish_batch_;  // when set, used instead of publish_
   logging::Logger logger_;

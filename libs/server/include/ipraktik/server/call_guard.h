@@ -65,9 +65,14 @@ class CallGuard {
   bool limits() const { return limiter_.limit().enabled(); }
 
   // After the domain call of request ended with outcome: the audit entry, when request's RPC
-  // declares one. Not OK only when a successful personal read could not be recorded.
+  // declares one. A privileged action's entry also names the objects its response names (when
+  // given: a created key's id, the participants a retention run erased), after the request's;
+  // counts are a bulk action's summary (an import's rows). Not OK only when a successful
+  // personal read could not be recorded.
   absl::Status Record(const CallContext& call, const google::protobuf::Message& request,
-                      const absl::Status& outcome) const;
+                      const absl::Status& outcome,
+                      const google::protobuf::Message* response = nullptr,
+                      std::vector<audit::Count> counts = {}) const;
 
  private:
   std::string service_;

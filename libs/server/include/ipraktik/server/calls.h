@@ -25,6 +25,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -33,6 +34,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "ipraktik/access/authenticator.h"
+#include "ipraktik/audit/audit.h"
 #include "ipraktik/logging/logger.h"
 #include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/call_context.h"
@@ -201,13 +203,17 @@ class Calls {
   absl::StatusOr<Response> Audited(const CallContext& call,
                                    const google::protobuf::Message& request,
                                    absl::StatusOr<Response> result) const {
-    if (absl::Status recorded = Record(call, request, result.status()); !recorded.ok()) {
+    if (absl::Status recorded =
+            Record(call, request, result.status(), result.ok() ? &*result : nullptr);
+        !recorded.ok()) {
       return recorded;
     }
     return result;
   }
   absl::Status Record(const CallContext& call, const google::protobuf::Message& request,
-                      const absl::Status& outcome) const;
+                      const absl::Status& outcome,
+                      const google::protobuf::Message* response = nullptr,
+                      std::vector<audit::Count> counts = {}) const;
 
   // Logs a failed call (method: its request type's name) when IsServerFault(status).
   void LogServerFault(const CallContext& call, std::string_view request_type,

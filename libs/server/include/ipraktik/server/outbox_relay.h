@@ -18,7 +18,8 @@ class Application;
 // (rabbitmq-c is not thread-safe).
 outbox::PublishBatch PublishToBus(bus::Publisher& publisher);
 
-// Starts a relay with its own publisher for the service, with the service's logger and metrics;
+// Starts a relay with its own publisher for the service, with the service's logger and metrics,
+// publishing the outbox named after the service (outbox::Outbox(redis, app.spec().name));
 // it is stopped and its connection closed at shutdown. Only during Service::Start, and only for
 // a service whose spec declares Resource::kRedis and Resource::kBus (else FAILED_PRECONDITION). The
 // publisher declares `queues` before anything is published (on every reconnect too), so events
