@@ -76,7 +76,7 @@ redis_keys() {
   case $1 in
   registration)
     local kind
-    for kind in application approval email offer participant participant-applications \
+    for kind in application approval approval-reminders email offer participant participant-applications \
       participant-offers participants programme programmes request round round-applications \
       round-offers rounds sequence workplace workplace-name workplaces; do
       keys+=("ipraktik:{*}:$kind" "ipraktik:{*}:$kind:*")
