@@ -91,11 +91,12 @@ struct Coordinator::Metrics {
 };
 
 Coordinator::Coordinator(jobs::JobStore& jobs, MatchingRepository& repository,
-                         SnapshotSource snapshots, logging::Logger logger,
+                         SnapshotSource snapshots, RecordCheck records, logging::Logger logger,
                          CoordinatorOptions options)
     : jobs_(jobs),
       repository_(repository),
       snapshots_(std::move(snapshots)),
+      records_(std::move(records)),
       logger_(std::move(logger)),
       options_(options),
       metrics_(std::make_unique<Metrics>(options.registry)) {}
@@ -466,6 +467,11 @@ absl::StatusOr<v1::SetPairRuleResponse> Coordinator::SetPairRule(
   }
   if (rule.note().size() > 500) violations.Add("rule.note", "is longer than 500 characters");
   if (auto status = violations.ToStatus(); !status.ok()) return status;
+  if (absl::Status exists =
+          records_(caller, rule.round_id(), rule.participant_id(), rule.host_offer_id());
+      !exists.ok()) {
+    return exists;
+  }
   if (absl::Status status = repository_.SetRule(caller.tenant, rule); !status.ok()) return status;
   v1::SetPairRuleResponse response;
   *response.mutable_rule() = rule;
@@ -512,6 +518,10 @@ absl::StatusOr<v1::RecordPlacementChangeResponse> Coordinator::RecordPlacementCh
   }
   if (request.note().size() > 500) violations.Add("note", "is longer than 500 characters");
   if (auto status = violations.ToStatus(); !status.ok()) return status;
+  if (absl::Status exists = records_(caller, request.round_id(), request.participant_id(), "");
+      !exists.ok()) {
+    return exists;
+  }
 
   if (request.kind() == v1::PLACEMENT_CHANGE_KIND_INTERN_WITHDREW) {
     if (absl::Status status =

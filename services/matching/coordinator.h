@@ -37,6 +37,13 @@ using SnapshotSink = std::function<absl::Status(const v1::ExportRoundSnapshotRes
 using SnapshotSource = std::function<absl::Status(const Caller& caller, const std::string& round_id,
                                                   const SnapshotSink& sink)>;
 
+// Whether the records a pair rule or placement change names exist in the caller's tenant: the
+// round, the intern (a participant) and, when not empty, the host offer, which must be the
+// round's. NOT_FOUND naming the first that does not; the registration service knows them.
+using RecordCheck = std::function<absl::Status(const Caller& caller, const std::string& round_id,
+                                               const std::string& participant_id,
+                                               const std::string& host_offer_id)>;
+
 struct CoordinatorOptions {
   // Placement records and events stored (and published) together in one step.
   int publication_batch = 500;
@@ -48,7 +55,7 @@ class Coordinator {
  public:
   // Everything must outlive the coordinator. Thread-safe.
   Coordinator(jobs::JobStore& jobs, MatchingRepository& repository, SnapshotSource snapshots,
-              logging::Logger logger, CoordinatorOptions options = {});
+              RecordCheck records, logging::Logger logger, CoordinatorOptions options = {});
   ~Coordinator();
 
   absl::StatusOr<v1::RequestMatchingResponse> RequestMatching(
@@ -99,6 +106,7 @@ class Coordinator {
   jobs::JobStore& jobs_;
   MatchingRepository& repository_;
   SnapshotSource snapshots_;
+  RecordCheck records_;
   logging::Logger logger_;
   CoordinatorOptions options_;
   std::unique_ptr<Metrics> metrics_;
