@@ -63,11 +63,12 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
       // The whole stream is one call of the caller's rate limit.
       if (absl::Status admitted = calls_.Admit(call_); !admitted.ok()) return admitted;
       round_id_ = request_.round_id();
+      validate_only_ = request_.validate_only();
       if (absl::Status status = registrar_.StartImport(caller, round_id_); !status.ok()) {
         return status;
       }
     }
-    registrar_.ImportRows(caller, round_id_, request_.rows(), *summary_);
+    registrar_.ImportRows(caller, round_id_, request_.rows(), validate_only_, *summary_);
     return absl::OkStatus();
   }
 
@@ -77,6 +78,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
   v1::ImportSignUpsResponse* summary_;
   v1::ImportSignUpsRequest request_;
   std::string round_id_;
+  bool validate_only_ = false;
   bool first_ = true;
 };
 
