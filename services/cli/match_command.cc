@@ -19,6 +19,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/rpc_status/rpc_status.h"
+#include "ipraktik/text/text.h"
 #include "ipraktik/v1/matching.grpc.pb.h"
 
 namespace ipraktik::cli {
@@ -62,6 +63,7 @@ struct Session {
   std::unique_ptr<Stub> stub;
   Credentials credentials;
   CommandIo& io;
+  Target target;
 
   std::unique_ptr<grpc::ClientContext> Context(
       std::chrono::seconds timeout = std::chrono::seconds(60)) const {
@@ -73,12 +75,8 @@ struct Session {
 
   // Prints the refusal with every field the service named; returns kExitFailed.
   int Refused(std::string_view action, const grpc::Status& status) const {
-    const absl::Status error = rpc_status::FromGrpcStatus(status);
-    io.err << "ipraktik match " << action << ": " << absl::StatusCodeToString(error.code()) << ": "
-           << error.message() << "\n";
-    for (const auto& violation : errors::FieldViolationsOf(error)) {
-      io.err << "  " << violation.field << ": " << violation.description << "\n";
-    }
+    PrintRefusal(io.err, absl::StrCat("ipraktik match ", std::string(action)),
+                 rpc_status::FromGrpcStatus(status), target);
     return kExitFailed;
   }
 };
@@ -210,7 +208,7 @@ int Result(Session& session, const std::string& job_id, bool json) {
       out << "  " << u.participant_id() << ": " << u.reason();
       for (const auto& host : u.hosts()) {
         out << "; " << host.host_offer_id() << " (" << host.wished_by() << " wished, "
-            << host.capacity() << " places)";
+            << text::Counted(host.capacity(), "place", "places") << ")";
       }
       out << "\n";
     }
@@ -221,8 +219,8 @@ int Result(Session& session, const std::string& job_id, bool json) {
     for (const auto& d : part.demand()) {
       if (demand++ == 0) out << "most wished beyond their places (recruit more here):\n";
       if (demand <= 20) {
-        out << "  " << d.host_offer_id() << ": " << d.wished_by() << " wished, " << d.capacity()
-            << " places\n";
+        out << "  " << d.host_offer_id() << ": " << d.wished_by() << " wished, "
+            << text::Counted(d.capacity(), "place", "places") << "\n";
       }
     }
   }
@@ -365,7 +363,8 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
     io.err << "ipraktik match: " << channel.status().message() << "\n";
     return kExitUsage;
   }
-  Session session{v1::MatchingService::NewStub(*channel), *std::move(credentials), io};
+  Session session{v1::MatchingService::NewStub(*channel), *std::move(credentials), io,
+                  TargetOf(*args, io.environment, server)};
   const bool has_job = args->positional().size() == 2;
   const auto job = [&] { return args->positional()[1]; };
   if (action == "request") return Request(session, *args);
