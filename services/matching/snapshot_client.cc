@@ -59,41 +59,36 @@ SnapshotSource RegistrationSnapshots(std::shared_ptr<grpc::Channel> registration
 }
 
 RecordCheck RegistrationRecords(std::shared_ptr<grpc::Channel> registration, std::string api_key) {
-  auto stub = std::shared_ptr<v1::RegistrationService::Stub>(
-      v1::RegistrationService::NewStub(std::move(registration)));
+  using Stub = v1::RegistrationService::Stub;
+  auto stub = std::shared_ptr<Stub>(v1::RegistrationService::NewStub(std::move(registration)));
   return [stub, authorization = "Bearer " + api_key](
              const Caller& caller, const std::string& round_id, const std::string& participant_id,
              const std::string& host_offer_id) -> absl::Status {
-    {
+    // One read of the caller's tenant; what failed reaching the service says what it read.
+    auto read = [&](auto method, const auto& request, auto& response, std::string_view what) {
       grpc::ClientContext context;
       Prepare(context, authorization, caller);
-      v1::GetRoundRequest request;
-      request.set_round_id(round_id);
-      v1::GetRoundResponse response;
-      absl::Status status =
-          rpc_status::FromGrpcStatus(stub->GetRound(&context, request, &response));
-      if (!status.ok()) return Reaching(status, "reading the round");
+      return Reaching(rpc_status::FromGrpcStatus(((*stub).*method)(&context, request, &response)),
+                      what);
+    };
+    v1::GetRoundRequest round;
+    round.set_round_id(round_id);
+    v1::GetParticipantRequest intern;
+    intern.set_participant_id(participant_id);
+    v1::GetHostOfferRequest offer;
+    offer.set_host_offer_id(host_offer_id);
+    v1::GetRoundResponse found_round;
+    v1::GetParticipantResponse found_intern;
+    v1::GetHostOfferResponse found_offer;
+    absl::Status status = read(&Stub::GetRound, round, found_round, "reading the round");
+    if (status.ok()) {
+      status = read(&Stub::GetParticipant, intern, found_intern, "reading the intern");
     }
-    {
-      grpc::ClientContext context;
-      Prepare(context, authorization, caller);
-      v1::GetParticipantRequest request;
-      request.set_participant_id(participant_id);
-      v1::GetParticipantResponse response;
-      absl::Status status =
-          rpc_status::FromGrpcStatus(stub->GetParticipant(&context, request, &response));
-      if (!status.ok()) return Reaching(status, "reading the intern");
+    if (status.ok() && !host_offer_id.empty()) {
+      status = read(&Stub::GetHostOffer, offer, found_offer, "reading the host offer");
     }
-    if (host_offer_id.empty()) return absl::OkStatus();
-    grpc::ClientContext context;
-    Prepare(context, authorization, caller);
-    v1::GetHostOfferRequest request;
-    request.set_host_offer_id(host_offer_id);
-    v1::GetHostOfferResponse response;
-    absl::Status status =
-        rpc_status::FromGrpcStatus(stub->GetHostOffer(&context, request, &response));
-    if (!status.ok()) return Reaching(status, "reading the host offer");
-    if (response.host_offer().round_id() != round_id) {
+    if (!status.ok() || host_offer_id.empty()) return status;
+    if (found_offer.host_offer().round_id() != round_id) {
       return errors::NotFound(
           "host offer", host_offer_id,
           absl::StrCat("host offer ", host_offer_id, " is not in round ", round_id));
