@@ -176,13 +176,13 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
   message.set_round_id(round_id);
   message.set_validate_only(dry_run);
   auto flush = [&] {
-    if (stream_broken) return;
-    if (!writer->Write(message)) stream_broken = true;  // Finish() says why
+    // Once the service ended the stream, the rest is read and reported, not sent.
+    if (!stream_broken && !writer->Write(message)) stream_broken = true;  // Finish() says why
     for (const auto& row : message.rows()) sent_lines.push_back(row.line());
     message.Clear();
     progress.Update(static_cast<std::int64_t>(sent_lines.size()), reader.bytes_read());
   };
-  while (!stream_broken) {
+  while (true) {
     auto record = reader.Next();
     if (!record.ok()) {  // the reader goes on after the line it names
       ++rows;
