@@ -8,7 +8,9 @@
 //   --tls-key FILE   ($IPRAKTIK_TLS_KEY)   its private key
 
 #include <memory>
+#include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,5 +28,21 @@ std::vector<OptionSpec> TlsOptions();
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(const Args& args,
                                                        const config::Environment& environment,
                                                        const std::string& server);
+
+// Where a subcommand's calls go, for what it says when they fail.
+struct Target {
+  std::string server;  // host:port
+  bool tls = false;    // a CA bundle was given
+};
+Target TargetOf(const Args& args, const config::Environment& environment,
+                const std::string& server);
+
+// A refused call, for a person: "<prefix>: CODE: message" and every field (and every failed
+// precondition) the service named.
+// When no connection to the service came about (UNAVAILABLE with gRPC's words for that), instead
+// the address it tried and what to check: that the service runs there (`make run` for the local
+// stack), the port, and that the TLS options fit the server.
+void PrintRefusal(std::ostream& err, std::string_view prefix, const absl::Status& error,
+                  const Target& target);
 
 }  // namespace ipraktik::cli

@@ -23,6 +23,12 @@ char DetectDelimiter(const std::string& line) {
 }  // namespace
 
 bool CsvReader::ReadLine(std::string& line) {
+  if (!again_.empty()) {
+    line = std::move(again_.front().first);
+    line_ = again_.front().second;
+    again_.pop_front();
+    return true;
+  }
   if (!std::getline(in_, line)) return false;
   bytes_read_ += line.size() + 1;
   ++line_;
@@ -40,7 +46,9 @@ absl::StatusOr<std::optional<CsvRecord>> CsvReader::Next() {
 
   CsvRecord record;
   record.line = line_;
+  record_line_ = line_;
   std::string field;
+  std::vector<std::pair<std::string, std::int64_t>> continued;  // lines read inside quotes
   bool quoted = false;
   std::size_t i = 0;
   while (true) {
@@ -49,9 +57,13 @@ absl::StatusOr<std::optional<CsvRecord>> CsvReader::Next() {
       // A line break inside quotes belongs to the field.
       std::string next;
       if (!ReadLine(next)) {
-        return absl::InvalidArgumentError("line " + std::to_string(record.line) +
-                                          ": a quoted field is never closed");
+        // Read the lines after the opening one again, as records of their own.
+        again_.insert(again_.begin(), continued.begin(), continued.end());
+        return absl::InvalidArgumentError(
+            "a quoted field opens on this line and is never closed (a missing \"?): the row "
+            "is left out, the lines after it are read as rows of their own");
       }
+      continued.emplace_back(next, line_);
       field.push_back('\n');
       line = std::move(next);
       i = 0;

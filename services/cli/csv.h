@@ -6,9 +6,11 @@
 // starts on, so problems can be reported by line number.
 
 #include <cstdint>
+#include <deque>
 #include <istream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,8 +27,11 @@ class CsvReader {
   explicit CsvReader(std::istream& in) : in_(in) {}
 
   // The next record (blank lines are skipped); nullopt at the end. INVALID_ARGUMENT for a quote
-  // that is never closed, naming the line it opened on.
+  // that is never closed (record_line() is the line it opened on); reading then goes on with the
+  // line after that one, so the rows after it are read, not swallowed.
   absl::StatusOr<std::optional<CsvRecord>> Next();
+  // The line the record Next last read (or failed to read) starts on.
+  std::int64_t record_line() const { return record_line_; }
 
   char delimiter() const { return delimiter_; }
   // Bytes consumed so far (for progress against the file's size).
@@ -38,7 +43,10 @@ class CsvReader {
   std::istream& in_;
   char delimiter_ = 0;
   std::int64_t line_ = 0;
+  std::int64_t record_line_ = 0;
   std::uint64_t bytes_read_ = 0;
+  // Lines read again after an unclosed quote: text and line number, in order.
+  std::deque<std::pair<std::string, std::int64_t>> again_;
 };
 
 }  // namespace ipraktik::cli

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -66,12 +67,9 @@ void PrintKey(std::ostream& out, const v1::ApiKey& key) {
       << (key.label().empty() ? "" : "  # ") << key.label() << "\n";
 }
 
-int Refused(CommandIo& io, std::string_view action, const absl::Status& error) {
-  io.err << "ipraktik keys " << action << ": " << absl::StatusCodeToString(error.code()) << ": "
-         << error.message() << "\n";
-  for (const auto& violation : errors::FieldViolationsOf(error)) {
-    io.err << "  " << violation.field << ": " << violation.description << "\n";
-  }
+int Refused(CommandIo& io, std::string_view action, const absl::Status& error,
+            const Target& target) {
+  PrintRefusal(io.err, absl::StrCat("ipraktik keys ", std::string(action)), error, target);
   return kExitFailed;
 }
 
@@ -134,7 +132,10 @@ int Bootstrap(const Args& args, CommandIo& io) {
       .outcome = created.ok() ? "OK" : absl::StatusCodeToString(created.status().code())};
   if (created.ok()) entry.object_ids.emplace_back("key_id", created->api_key().key_id());
   auto recorded = audit::Log(redis).Append(tenant, entry);
-  if (!created.ok()) return Refused(io, "bootstrap", created.status());
+  if (!created.ok()) {
+    return Refused(io, "bootstrap", created.status(),
+                   {.server = absl::StrCat(options.host, ":", options.port), .tls = false});
+  }
   if (!recorded.ok()) {
     // The key exists: it is printed, and the missing entry is said (the operator records it).
     io.err << "ipraktik keys bootstrap: the key was made but its audit entry was not written: "
@@ -172,6 +173,7 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
     io.err << "ipraktik keys: " << channel.status().message() << "\n";
     return kExitUsage;
   }
+  const Target target = TargetOf(*args, io.environment, server);
   auto stub = v1::KeyService::NewStub(*channel);
   grpc::ClientContext context;
   Authorize(context, *credentials);
@@ -186,7 +188,7 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
     request.set_valid_days(*days);
     v1::CreateApiKeyResponse response;
     auto status = stub->CreateApiKey(&context, request, &response);
-    if (!status.ok()) return Refused(io, action, rpc_status::FromGrpcStatus(status));
+    if (!status.ok()) return Refused(io, action, rpc_status::FromGrpcStatus(status), target);
     PrintKey(io.err, response.api_key());
     io.out << response.key() << "\n";
     return kExitOk;
@@ -194,7 +196,7 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
   if (action == "list") {
     v1::ListApiKeysResponse response;
     auto status = stub->ListApiKeys(&context, v1::ListApiKeysRequest(), &response);
-    if (!status.ok()) return Refused(io, action, rpc_status::FromGrpcStatus(status));
+    if (!status.ok()) return Refused(io, action, rpc_status::FromGrpcStatus(status), target);
     for (const auto& key : response.api_keys()) PrintKey(io.out, key);
     return kExitOk;
   }
@@ -203,7 +205,7 @@ int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
     request.set_key_id(args->positional()[1]);
     v1::RevokeApiKeyResponse response;
     auto status = stub->RevokeApiKey(&context, request, &response);
-    if (!status.ok()) return Refused(io, action, rpc_status::FromGrpcStatus(status));
+    if (!status.ok()) return Refused(io, action, rpc_status::FromGrpcStatus(status), target);
     PrintKey(io.out, response.api_key());
     return kExitOk;
   }

@@ -22,6 +22,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/rpc_status/rpc_status.h"
+#include "ipraktik/text/text.h"
 #include "ipraktik/v1/matching.grpc.pb.h"
 #include "table.h"
 
@@ -73,6 +74,7 @@ struct Session {
   Credentials credentials;
   CommandIo& io;
   std::string_view command;  // "match" or "round"
+  Target target;
 
   std::unique_ptr<grpc::ClientContext> Context(
       std::chrono::seconds timeout = std::chrono::seconds(60)) const {
@@ -84,16 +86,8 @@ struct Session {
 
   // Prints the refusal with every field the service named; returns kExitFailed.
   int Refused(std::string_view action, const grpc::Status& status) const {
-    const absl::Status error = rpc_status::FromGrpcStatus(status);
-    io.err << "ipraktik " << command << " " << action << ": "
-           << absl::StatusCodeToString(error.code()) << ": " << error.message() << "\n";
-    for (const auto& violation : errors::FieldViolationsOf(error)) {
-      io.err << "  " << violation.field << ": " << violation.description << "\n";
-    }
-    for (const auto& violation : errors::PreconditionViolationsOf(error)) {
-      io.err << "  " << violation.type << " " << violation.subject << ": " << violation.description
-             << "\n";
-    }
+    PrintRefusal(io.err, absl::StrCat("ipraktik ", command, " ", action),
+                 rpc_status::FromGrpcStatus(status), target);
     return kExitFailed;
   }
 };
@@ -288,7 +282,7 @@ int Result(Session& session, const std::string& job_id, const Args& args) {
       if (demand++ == 0) notes.push_back("most wished beyond their places (recruit more here):");
       if (demand <= 20) {
         notes.push_back(absl::StrCat("  ", d.host_offer_id(), ": ", d.wished_by(), " wished, ",
-                                     d.capacity(), " places"));
+                                     text::Counted(d.capacity(), "place", "places")));
       }
     }
   }
@@ -504,8 +498,9 @@ std::optional<Opened> Open(std::span<const std::string_view> raw_args, CommandIo
     io.err << "ipraktik " << command << ": " << channel.status().message() << "\n";
     return std::nullopt;
   }
+  Target target = TargetOf(*args, io.environment, server);
   return Opened{*std::move(args), Session{v1::MatchingService::NewStub(*channel),
-                                          *std::move(credentials), io, command}};
+                                          *std::move(credentials), io, command, std::move(target)}};
 }
 
 int Run(std::span<const std::string_view> raw_args, CommandIo& io) {

@@ -94,11 +94,13 @@ struct Coordinator::Metrics {
 };
 
 Coordinator::Coordinator(jobs::JobStore& jobs, MatchingRepository& repository,
-                         SnapshotSource snapshots, NotificationSource notification,
-                         logging::Logger logger, CoordinatorOptions options)
+                         SnapshotSource snapshots, RecordCheck records,
+                         NotificationSource notification, logging::Logger logger,
+                         CoordinatorOptions options)
     : jobs_(jobs),
       repository_(repository),
       snapshots_(std::move(snapshots)),
+      records_(std::move(records)),
       notification_(std::move(notification)),
       logger_(std::move(logger)),
       options_(options),
@@ -560,6 +562,11 @@ absl::StatusOr<v1::SetPairRuleResponse> Coordinator::SetPairRule(
                    "is set by RecordPlacementChange (PLACEMENT_CHANGE_KIND_HOST_DECLINED) only");
   }
   if (auto status = violations.ToStatus(); !status.ok()) return status;
+  if (absl::Status exists =
+          records_(caller, rule.round_id(), rule.participant_id(), rule.host_offer_id());
+      !exists.ok()) {
+    return exists;
+  }
   if (absl::Status status = repository_.SetRule(caller.tenant, rule); !status.ok()) return status;
   v1::SetPairRuleResponse response;
   *response.mutable_rule() = rule;
@@ -606,6 +613,10 @@ absl::StatusOr<v1::RecordPlacementChangeResponse> Coordinator::RecordPlacementCh
   }
   if (request.note().size() > 500) violations.Add("note", "is longer than 500 characters");
   if (auto status = violations.ToStatus(); !status.ok()) return status;
+  if (absl::Status exists = records_(caller, request.round_id(), request.participant_id(), "");
+      !exists.ok()) {
+    return exists;
+  }
 
   if (request.kind() == v1::PLACEMENT_CHANGE_KIND_INTERN_WITHDREW) {
     if (absl::Status status =

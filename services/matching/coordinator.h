@@ -40,6 +40,13 @@ using SnapshotSink = std::function<absl::Status(const v1::ExportRoundSnapshotRes
 using SnapshotSource = std::function<absl::Status(const Caller& caller, const std::string& round_id,
                                                   const SnapshotSink& sink)>;
 
+// Whether the records a pair rule or placement change names exist in the caller's tenant: the
+// round, the intern (a participant) and, when not empty, the host offer, which must be the
+// round's. NOT_FOUND naming the first that does not; the registration service knows them.
+using RecordCheck = std::function<absl::Status(const Caller& caller, const std::string& round_id,
+                                               const std::string& participant_id,
+                                               const std::string& host_offer_id)>;
+
 // What the matching service asks the notification service: the tenant's sender settings in force,
 // and how the e-mails of a round stand.
 struct NotificationSource {
@@ -67,7 +74,7 @@ class Coordinator {
  public:
   // Everything must outlive the coordinator. Thread-safe.
   Coordinator(jobs::JobStore& jobs, MatchingRepository& repository, SnapshotSource snapshots,
-              NotificationSource notification, logging::Logger logger,
+              RecordCheck records, NotificationSource notification, logging::Logger logger,
               CoordinatorOptions options = {});
   ~Coordinator();
 
@@ -135,6 +142,7 @@ class Coordinator {
   jobs::JobStore& jobs_;
   MatchingRepository& repository_;
   SnapshotSource snapshots_;
+  RecordCheck records_;
   NotificationSource notification_;
   logging::Logger logger_;
   CoordinatorOptions options_;

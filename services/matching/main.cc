@@ -56,11 +56,11 @@ class Matching : public server::Service {
     jobs_ = std::make_unique<jobs::JobStore>(app.redis(), *outbox_, job_store_);
     repository_ = std::make_unique<matching_service::MatchingRepository>(app.redis(), *outbox_);
     options_.registry = &app.metrics();
+    auto registration = grpc::CreateChannel(registration_.ToString(), app.ChannelCredentials());
     coordinator_ = std::make_unique<matching_service::Coordinator>(
         *jobs_, *repository_,
-        matching_service::RegistrationSnapshots(
-            grpc::CreateChannel(registration_.ToString(), app.ChannelCredentials()),
-            registration_key_),
+        matching_service::RegistrationSnapshots(registration, registration_key_),
+        matching_service::RegistrationRecords(registration, registration_key_),
         matching_service::NotificationFacts(
             grpc::CreateChannel(notification_.ToString(), app.ChannelCredentials()),
             registration_key_),

@@ -95,6 +95,12 @@ absl::StatusOr<ApplicationInputs> CompleteApplicationInputs(
     if (!offer.ok()) return offer.status();
     if (*offer) inputs.offers.emplace(wish.host_offer_id, **std::move(offer));
   }
+  if (std::any_of(wishes.begin(), wishes.end(),
+                  [](const Wish& wish) { return wish.criteria && !wish.criteria->empty(); })) {
+    auto published = PublishedOfferFacts(repository, keys, inputs.round->message.round_id());
+    if (!published.ok()) return published.status();
+    inputs.published = *std::move(published);
+  }
   auto participant = ToLoaded<v1::Participant>(person.participant);
   if (!participant.ok()) return participant.status();
   inputs.participant = *std::move(participant);
@@ -130,7 +136,8 @@ void CheckApplicationInputs(const Application& application, const ApplicationInp
                              .find_offer = [&offers](const std::string& id) -> const HostOffer* {
                                auto it = offers.find(id);
                                return it == offers.end() ? nullptr : &it->second;
-                             }};
+                             },
+                             .published_offers = inputs.published ? &*inputs.published : nullptr};
   CheckApplication(application, context, FieldPath("application"), violations);
 }
 

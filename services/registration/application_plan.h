@@ -32,7 +32,10 @@ struct ApplicationInputs {
   std::optional<Loaded<v1::Participant>> participant;
   std::optional<Loaded<v1::Application>> application;
   std::map<std::string, Loaded<v1::HostOffer>> offers;  // the wished ones that exist
-  std::optional<std::string> replay;                    // the stored result of the request id
+  // The round's published offers, read when a wish gives criteria (which they must be able to
+  // match).
+  std::optional<std::vector<OfferFacts>> published;
+  std::optional<std::string> replay;  // the stored result of the request id
 };
 
 // The reads behind ApplicationInputs: the round with its programme, the intern's workplace, the

@@ -43,10 +43,6 @@ absl::StatusOr<std::optional<std::string>> CommitCreate(
   return std::optional<std::string>(id);
 }
 
-std::string WorkplaceNameKey(const KeySpace& keys, const v1::Workplace& workplace) {
-  return keys.WorkplaceNameIndex(FoldCase(workplace.name()), FoldCase(workplace.municipality()));
-}
-
 }  // namespace
 
 Registrar::Registrar(RegistrationRepository& repository, RegistrarOptions options)
@@ -288,6 +284,13 @@ absl::StatusOr<v1::UpdateRoundResponse> Registrar::UpdateRound(
         }
         if (auto status = checked.ToStatus(); !status.ok()) return status;
         if (auto status = AllowsRoundChange(before, after); !status.ok()) return status;
+        if (after.window_start != before.window_start || after.window_end != before.window_end) {
+          auto offers = OffersOfRound(repository_, *keys, id, /*published_only=*/false);
+          if (!offers.ok()) return offers.status();
+          std::vector<HostOffer> dated;
+          for (const auto& offer : *offers) dated.push_back(ToDomain(offer));
+          if (auto status = CheckOffersInWindow(after, dated); !status.ok()) return status;
+        }
 
         v1::Round message = ToProto(after);
         StoredRecord record = NextVersion(&loaded->record, message, Now());
@@ -440,11 +443,7 @@ absl::StatusOr<v1::CreateWorkplaceResponse> Registrar::CreateWorkplace(
                            " exists already: ", *owner));
         }
         Transaction transaction(*keys);
-        transaction.ExpectVersion(keys->Workplace(workplace.id), 0);
-        transaction.ExpectValue(name_key, "");
-        transaction.PutRecord(keys->Workplace(workplace.id), NextVersion(nullptr, message, Now()));
-        transaction.Set(name_key, workplace.id);
-        transaction.Index(keys->Workplaces(), workplace.id);
+        AddNewWorkplaceWrites(transaction, *keys, message, Now());
         return CommitCreate(repository_, transaction, *keys, "CreateWorkplace",
                             request.request_id(), request, workplace.id);
       },
@@ -455,38 +454,6 @@ absl::StatusOr<v1::CreateWorkplaceResponse> Registrar::CreateWorkplace(
   v1::CreateWorkplaceResponse response;
   *response.mutable_workplace() = std::move(loaded->message);
   return response;
-}
-
-absl::StatusOr<std::string> Registrar::FindOrCreateWorkplace(const KeySpace& keys,
-                                                             const v1::Workplace& given) {
-  Workplace workplace = ToDomain(given);
-  Normalize(workplace);
-  Violations violations;
-  CheckWorkplace(workplace, FieldPath("workplace"), violations);
-  if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
-  v1::Workplace message = ToProto(workplace);
-  std::string name_key = WorkplaceNameKey(keys, message);
-  return Optimistically<std::string>(
-      [&]() -> absl::StatusOr<std::optional<std::string>> {
-        Reads reads;
-        reads.Value(name_key);
-        auto existing = repository_.Read(reads);
-        if (!existing.ok()) return existing.status();
-        if (auto owner = existing->Value(0)) return std::optional<std::string>(*owner);
-        std::string id = NewId("wpl");
-        message.set_workplace_id(id);
-        Transaction transaction(keys);
-        transaction.ExpectValue(name_key, "");
-        transaction.ExpectVersion(keys.Workplace(id), 0);
-        transaction.PutRecord(keys.Workplace(id), NextVersion(nullptr, message, Now()));
-        transaction.Set(name_key, id);
-        transaction.Index(keys.Workplaces(), id);
-        auto committed = repository_.Commit(transaction);
-        if (!committed.ok()) return committed.status();
-        if (committed->kind == CommitResult::Kind::kRetry) return std::nullopt;
-        return std::optional<std::string>(id);
-      },
-      [this] { metrics_->Retry(); });
 }
 
 absl::StatusOr<v1::GetWorkplaceResponse> Registrar::GetWorkplace(

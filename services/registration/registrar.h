@@ -160,10 +160,11 @@ class Registrar {
   const RegistrarOptions& options() const { return options_; }
 
   // The bulk import, one request message at a time. Start checks the round (it must take
-  // sign-ups); ImportRows signs up each row and adds to summary what happened to it.
+  // sign-ups); ImportRows signs up each row and adds to summary what happened to it (with
+  // validate_only, what would happen: the same checks, nothing stored).
   absl::Status StartImport(const Caller& caller, std::string_view round_id);
   void ImportRows(const Caller& caller, std::string_view round_id,
-                  const google::protobuf::RepeatedPtrField<v1::ImportRow>& rows,
+                  const google::protobuf::RepeatedPtrField<v1::ImportRow>& rows, bool validate_only,
                   v1::ImportSignUpsResponse& summary);
 
   // The snapshot export of a closed round (snapshot_export.h), and its outcome for the metrics.
@@ -193,8 +194,10 @@ class Registrar {
                                      const std::string& request_id, const std::string& fingerprint,
                                      const std::string& etag);
   absl::StatusOr<SignUpInput> SignUpInputOf(const Caller& caller, const v1::SignUpRequest& request);
+  // new_workplace: the intern's workplace, created with the sign-up (an imported row's).
   absl::StatusOr<std::variant<std::string, SignUpCommit>> DecideSignUp(
-      const SignUpInput& input, const ApplicationInputs& inputs);
+      const SignUpInput& input, const ApplicationInputs& inputs,
+      const v1::Workplace* new_workplace = nullptr);
   absl::StatusOr<SignUpOutcome> ReplaySignUp(const SignUpInput& input, const std::string& result);
   absl::StatusOr<std::optional<SignUpOutcome>> SignUpCommitted(
       const SignUpInput& input, const absl::StatusOr<CommitResult>& committed,
@@ -203,8 +206,6 @@ class Registrar {
   absl::StatusOr<SignUpOutcome> SignUpPerson(const SignUpInput& input);
   // The response (and the sign-up counters) of an outcome.
   absl::StatusOr<v1::SignUpResponse> SignUpAnswer(absl::StatusOr<SignUpOutcome> outcome);
-  absl::StatusOr<std::string> FindOrCreateWorkplace(const KeySpace& keys,
-                                                    const v1::Workplace& workplace);
   absl::StatusOr<Erasure> Erase(const Caller& caller, const KeySpace& keys,
                                 const std::string& participant_id, bool validate_only);
 

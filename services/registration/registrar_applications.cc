@@ -51,6 +51,11 @@ struct Registrar::SignUpInput {
   std::string fingerprint;
   std::string etag;
   std::string request_key;
+  // An imported row's workplace (normalized and checked, without id) when the row names it by
+  // name and municipality: found, or created with the sign-up.
+  std::optional<v1::Workplace> workplace_by_name{};
+  // Decide only: nothing is stored.
+  bool validate_only = false;
 };
 
 // The transaction that stores a decided sign-up, and what it answers once committed.
@@ -94,7 +99,7 @@ absl::StatusOr<Registrar::SignUpOutcome> Registrar::ReplaySignUp(const SignUpInp
 }
 
 absl::StatusOr<std::variant<std::string, Registrar::SignUpCommit>> Registrar::DecideSignUp(
-    const SignUpInput& input, const ApplicationInputs& inputs) {
+    const SignUpInput& input, const ApplicationInputs& inputs, const v1::Workplace* new_workplace) {
   auto replay = ReplayOf(inputs.replay, input.request_id, input.fingerprint);
   if (!replay.ok()) return replay.status();
   if (replay->has_value()) return **std::move(replay);
@@ -144,8 +149,12 @@ absl::StatusOr<std::variant<std::string, Registrar::SignUpCommit>> Registrar::De
     transaction.Dedupe(input.request_key, input.fingerprint,
                        SignUpResult(application.participant_id, application.id, plan.created));
   }
-  transaction.ExpectVersion(keys.Workplace(participant.workplace_id),
-                            inputs.workplace->record.version);
+  if (new_workplace != nullptr) {
+    AddNewWorkplaceWrites(transaction, keys, *new_workplace, now);
+  } else {
+    transaction.ExpectVersion(keys.Workplace(participant.workplace_id),
+                              inputs.workplace->record.version);
+  }
   AddParticipantWrites(transaction, keys, person);
   AddApplicationWrites(transaction, keys, plan, inputs.application, inputs);
   if (person.created) {
@@ -199,17 +208,38 @@ bool MayBeStaleRefusal(const absl::Status& status) {
 absl::StatusOr<Registrar::SignUpOutcome> Registrar::SignUpPerson(const SignUpInput& input) {
   // One decision: on records from the cache where it has them, or all read now.
   auto decide = [&](RecordCache* cache) -> absl::StatusOr<std::optional<SignUpOutcome>> {
-    auto inputs = ReadApplicationInputs(repository_, cache, input.keys, input.round_id,
-                                        input.participant.email, input.participant.workplace_id,
-                                        input.application.wishes,
-                                        input.request_id.empty() ? "" : input.request_key);
+    // An imported row's workplace by name: the one with that name, or a new one stored in the
+    // same transaction as the sign-up (so a refused row leaves none behind).
+    std::optional<SignUpInput> resolved;
+    std::optional<v1::Workplace> new_workplace;
+    if (input.workplace_by_name) {
+      Reads reads;
+      reads.Value(WorkplaceNameKey(input.keys, *input.workplace_by_name));
+      auto existing = repository_.Read(reads);
+      if (!existing.ok()) return existing.status();
+      resolved = input;
+      if (auto owner = existing->Value(0)) {
+        resolved->participant.workplace_id = *owner;
+      } else {
+        new_workplace = *input.workplace_by_name;
+        new_workplace->set_workplace_id(NewId("wpl"));
+        resolved->participant.workplace_id = new_workplace->workplace_id();
+      }
+    }
+    const SignUpInput& effective = resolved ? *resolved : input;
+    auto inputs = ReadApplicationInputs(
+        repository_, cache, effective.keys, effective.round_id, effective.participant.email,
+        effective.participant.workplace_id, effective.application.wishes,
+        effective.request_id.empty() ? "" : effective.request_key);
     if (!inputs.ok()) return inputs.status();
-    auto decision = DecideSignUp(input, *inputs);
+    if (new_workplace) inputs->workplace = Loaded<v1::Workplace>{*new_workplace, StoredRecord{}};
+    auto decision = DecideSignUp(effective, *inputs, new_workplace ? &*new_workplace : nullptr);
     if (!decision.ok()) return decision.status();
     if (auto* replayed = std::get_if<std::string>(&*decision))
-      return ReplaySignUp(input, *replayed);
+      return ReplaySignUp(effective, *replayed);
     SignUpCommit& commit = std::get<SignUpCommit>(*decision);
-    return SignUpCommitted(input, repository_.Commit(commit.transaction), commit);
+    if (effective.validate_only) return std::optional<SignUpOutcome>(std::move(commit.outcome));
+    return SignUpCommitted(effective, repository_.Commit(commit.transaction), commit);
   };
 
   return Optimistically<SignUpOutcome>(
@@ -452,11 +482,13 @@ absl::Status Registrar::StartImport(const Caller& caller, std::string_view round
 
 void Registrar::ImportRows(const Caller& caller, std::string_view round_id,
                            const google::protobuf::RepeatedPtrField<v1::ImportRow>& rows,
-                           v1::ImportSignUpsResponse& summary) {
+                           bool validate_only, v1::ImportSignUpsResponse& summary) {
   auto report = [&](const v1::ImportRow& row, const absl::Status& status) {
     summary.set_rows_failed(summary.rows_failed() + 1);
-    metrics_->ImportRow(false);
-    metrics_->SignUpRefused();
+    if (!validate_only) {
+      metrics_->ImportRow(false);
+      metrics_->SignUpRefused();
+    }
     auto violations = errors::FieldViolationsOf(status);
     if (violations.empty()) {
       v1::ImportRowError* error = summary.add_errors();
@@ -485,28 +517,32 @@ void Registrar::ImportRows(const Caller& caller, std::string_view round_id,
       report(row, keys.status());
       continue;
     }
-    v1::Participant participant = row.participant();
-    if (participant.workplace_id().empty() && row.has_workplace()) {
-      auto workplace_id = FindOrCreateWorkplace(*keys, row.workplace());
-      if (!workplace_id.ok()) {
-        report(row, workplace_id.status());
+    SignUpInput input = MakeSignUpInput(caller, *keys, std::string(round_id), row.participant(),
+                                        row.application(), "", "", "");
+    input.validate_only = validate_only;
+    if (input.participant.workplace_id.empty() && row.has_workplace()) {
+      Workplace workplace = ToDomain(row.workplace());
+      Normalize(workplace);
+      Violations violations;
+      CheckWorkplace(workplace, FieldPath("workplace"), violations);
+      if (absl::Status status = violations.ToStatus(); !status.ok()) {
+        report(row, status);
         continue;
       }
-      participant.set_workplace_id(*workplace_id);
+      input.workplace_by_name = ToProto(workplace);
     }
-    auto outcome = SignUpPerson(MakeSignUpInput(caller, *keys, std::string(round_id), participant,
-                                                row.application(), "", "", ""));
+    auto outcome = SignUpPerson(input);
     if (!outcome.ok()) {
       report(row, outcome.status());
       continue;
     }
-    metrics_->ImportRow(true);
+    if (!validate_only) metrics_->ImportRow(true);
     if (outcome->created) {
       summary.set_applications_created(summary.applications_created() + 1);
-      metrics_->SignUpCreated();
+      if (!validate_only) metrics_->SignUpCreated();
     } else {
       summary.set_applications_updated(summary.applications_updated() + 1);
-      metrics_->SignUpUpdated();
+      if (!validate_only) metrics_->SignUpUpdated();
     }
   }
 }

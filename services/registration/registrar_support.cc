@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -230,6 +231,83 @@ absl::Status ForEachInIndex(
     if (absl::Status status = visit(ids); !status.ok()) return status;
     if (static_cast<int>(entries->size()) < kBatch) return absl::OkStatus();
   }
+}
+
+std::string WorkplaceNameKey(const KeySpace& keys, const v1::Workplace& workplace) {
+  return keys.WorkplaceNameIndex(FoldCase(workplace.name()), FoldCase(workplace.municipality()));
+}
+
+void AddNewWorkplaceWrites(Transaction& transaction, const KeySpace& keys,
+                           const v1::Workplace& workplace, absl::Time now) {
+  const std::string& id = workplace.workplace_id();
+  const std::string name_key = WorkplaceNameKey(keys, workplace);
+  v1::Workplace message = workplace;
+  transaction.ExpectVersion(keys.Workplace(id), 0);
+  transaction.ExpectValue(name_key, "");
+  transaction.PutRecord(keys.Workplace(id), NextVersion(nullptr, message, now));
+  transaction.Set(name_key, id);
+  transaction.Index(keys.Workplaces(), id);
+}
+
+absl::StatusOr<std::vector<v1::HostOffer>> OffersOfRound(RegistrationRepository& repository,
+                                                         const KeySpace& keys,
+                                                         const std::string& round_id,
+                                                         bool published_only) {
+  std::vector<v1::HostOffer> offers;
+  absl::Status status =
+      ForEachInIndex(repository, keys.RoundOffers(round_id),
+                     [&](const std::vector<std::string>& ids) -> absl::Status {
+                       std::vector<std::string> record_keys;
+                       for (const auto& id : ids) record_keys.push_back(keys.HostOffer(id));
+                       auto records = repository.GetRecords(record_keys);
+                       if (!records.ok()) return records.status();
+                       for (const auto& record : *records) {
+                         if (!record || (published_only && record->Field("state") != "published"))
+                           continue;
+                         auto offer = ParseRecord<v1::HostOffer>(*record);
+                         if (!offer.ok()) return offer.status();
+                         offers.push_back(*std::move(offer));
+                       }
+                       return absl::OkStatus();
+                     });
+  if (!status.ok()) return status;
+  return offers;
+}
+
+absl::StatusOr<std::vector<OfferFacts>> PublishedOfferFacts(RegistrationRepository& repository,
+                                                            const KeySpace& keys,
+                                                            const std::string& round_id) {
+  auto offers = OffersOfRound(repository, keys, round_id, /*published_only=*/true);
+  if (!offers.ok()) return offers.status();
+  std::vector<std::string> workplace_ids;
+  for (const auto& offer : *offers) workplace_ids.push_back(offer.workplace_id());
+  std::sort(workplace_ids.begin(), workplace_ids.end());
+  workplace_ids.erase(std::unique(workplace_ids.begin(), workplace_ids.end()), workplace_ids.end());
+  std::vector<std::string> workplace_keys;
+  for (const auto& id : workplace_ids) workplace_keys.push_back(keys.Workplace(id));
+  auto records = repository.GetRecords(workplace_keys);
+  if (!records.ok()) return records.status();
+  std::map<std::string, Sector, std::less<>> sectors;
+  for (const auto& record : *records) {
+    if (!record) continue;
+    auto workplace = ParseRecord<v1::Workplace>(*record);
+    if (!workplace.ok()) return workplace.status();
+    sectors[workplace->workplace_id()] = ToDomain(*workplace).sector;
+  }
+  std::vector<OfferFacts> facts;
+  facts.reserve(offers->size());
+  for (const auto& message : *offers) {
+    HostOffer offer = ToDomain(message);
+    auto sector = sectors.find(offer.workplace_id);
+    facts.push_back({.id = offer.id,
+                     .workplace_id = offer.workplace_id,
+                     .sector = sector == sectors.end() ? Sector::kUnspecified : sector->second,
+                     .region = offer.region,
+                     .municipality = offer.municipality,
+                     .fields = offer.fields,
+                     .days = offer.days});
+  }
+  return facts;
 }
 
 }  // namespace ipraktik::registration

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "domain/wishes.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/message.h"
 #include "ipraktik/errors/errors.h"
@@ -180,6 +181,22 @@ void AddParticipantWrites(Transaction& transaction, const KeySpace& keys,
 absl::Status ForEachInIndex(
     RegistrationRepository& repository, const std::string& index,
     const std::function<absl::Status(const std::vector<std::string>&)>& visit);
+
+// The lookup of a workplace by name and municipality (without regard to case).
+std::string WorkplaceNameKey(const KeySpace& keys, const v1::Workplace& workplace);
+// The checks (no such record, the name not taken) and writes that create workplace (its id set).
+void AddNewWorkplaceWrites(Transaction& transaction, const KeySpace& keys,
+                           const v1::Workplace& workplace, absl::Time now);
+
+// The round's host offers in creation order: every one, or only the published ones.
+absl::StatusOr<std::vector<v1::HostOffer>> OffersOfRound(RegistrationRepository& repository,
+                                                         const KeySpace& keys,
+                                                         const std::string& round_id,
+                                                         bool published_only);
+// What wishes are matched against: the round's published offers with their workplaces' sectors.
+absl::StatusOr<std::vector<OfferFacts>> PublishedOfferFacts(RegistrationRepository& repository,
+                                                            const KeySpace& keys,
+                                                            const std::string& round_id);
 
 }  // namespace ipraktik::registration
 

@@ -72,11 +72,12 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
       if (absl::Status admitted = calls_.Admit(call_); !admitted.ok()) return admitted;
       admitted_ = true;
       round_id_ = request_.round_id();
+      validate_only_ = request_.validate_only();
       if (absl::Status status = registrar_.StartImport(caller, round_id_); !status.ok()) {
         return status;
       }
     }
-    registrar_.ImportRows(caller, round_id_, request_.rows(), *summary_);
+    registrar_.ImportRows(caller, round_id_, request_.rows(), validate_only_, *summary_);
     return absl::OkStatus();
   }
 
@@ -109,6 +110,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportSignUpsRequ
   v1::ImportSignUpsResponse* summary_;
   v1::ImportSignUpsRequest request_;
   std::string round_id_;
+  bool validate_only_ = false;
   bool first_ = true;
   bool admitted_ = false;  // the import took its call from the rate limit: it is recorded
   std::atomic<bool> cancelled_ = false;

@@ -104,24 +104,9 @@ const v1::Workplace* SnapshotExport::WorkplaceOf(const std::string& id) {
 }
 
 absl::Status SnapshotExport::LoadOffers() {
-  std::vector<v1::HostOffer> published;
-  absl::Status status = ForEachInIndex(repository_, keys_.RoundOffers(round_.round_id()),
-                                       [&](const std::vector<std::string>& ids) -> absl::Status {
-                                         std::vector<std::string> record_keys;
-                                         for (const auto& id : ids)
-                                           record_keys.push_back(keys_.HostOffer(id));
-                                         auto records = repository_.GetRecords(record_keys);
-                                         if (!records.ok()) return records.status();
-                                         for (const auto& record : *records) {
-                                           if (!record || record->Field("state") != "published")
-                                             continue;
-                                           auto offer = ParseRecord<v1::HostOffer>(*record);
-                                           if (!offer.ok()) return offer.status();
-                                           published.push_back(*std::move(offer));
-                                         }
-                                         return absl::OkStatus();
-                                       });
-  if (!status.ok()) return status;
+  auto offers = OffersOfRound(repository_, keys_, round_.round_id(), /*published_only=*/true);
+  if (!offers.ok()) return offers.status();
+  const std::vector<v1::HostOffer>& published = *offers;
 
   std::vector<std::string> workplace_ids;
   std::vector<std::string> contact_keys;
@@ -174,7 +159,8 @@ absl::Status SnapshotExport::LoadOffers() {
                      .sector = FromProto(out.sector()),
                      .region = offer.region(),
                      .municipality = offer.municipality(),
-                     .fields = {offer.fields().begin(), offer.fields().end()}});
+                     .fields = {offer.fields().begin(), offer.fields().end()},
+                     .days = {}});
     offers_.push_back(std::move(out));
   }
   expander_ = std::make_unique<WishExpander>(std::move(facts));

@@ -45,8 +45,9 @@ TEST(MethodOf, FindsTheRpcOfARequestType) {
 }
 
 TEST(Declarations, AreReadFromTheProto) {
+  // The matching service's key reads a participant to check a pin names a real intern.
   EXPECT_THAT(AllowedRoles(Method(v1::GetParticipantRequest::descriptor())),
-              ElementsAre(v1::ACCESS_ROLE_COORDINATOR));
+              ElementsAre(v1::ACCESS_ROLE_COORDINATOR, v1::ACCESS_ROLE_SERVICE));
   EXPECT_EQ(AuditOf(Method(v1::GetParticipantRequest::descriptor())), v1::AUDIT_KIND_PERSONAL_READ);
   EXPECT_EQ(AuditOf(Method(v1::TransitionRoundRequest::descriptor())), v1::AUDIT_KIND_PRIVILEGED);
   EXPECT_TRUE(ForParticipants(Method(v1::LookupEvaluationRequest::descriptor())));

@@ -8,7 +8,9 @@
 
 #include "args.h"
 #include "command.h"
+#include "connection.h"
 #include "csv.h"
+#include "encoding.h"
 #include "progress.h"
 #include "sign_up_csv.h"
 
@@ -56,7 +58,84 @@ TEST(CsvReaderTest, DetectsTheDelimiterAndRefusesAnOpenQuote) {
   ASSERT_TRUE(broken.Next().ok());
   auto record = broken.Next();
   EXPECT_FALSE(record.ok());
-  EXPECT_THAT(record.status().message(), HasSubstr("line 2"));
+  EXPECT_EQ(broken.record_line(), 2);
+  EXPECT_THAT(record.status().message(), HasSubstr("never closed"));
+}
+
+// An unclosed quote costs its own row only: the error names the line the quote opened on, and
+// the rows after it are read as rows of their own, not swallowed into the field.
+TEST(CsvReaderTest, AnUnclosedQuoteNamesItsLineAndTheRowsAfterItAreStillRead) {
+  std::istringstream in("navn;formål\nLotte;\"åben\nHenrik;Post-its\nMaja;Kaffe\n");
+  CsvReader reader(in);
+  ASSERT_TRUE(reader.Next().ok());
+  auto broken = reader.Next();
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(reader.record_line(), 2);
+  std::vector<CsvRecord> after;
+  while (true) {
+    auto record = reader.Next();
+    ASSERT_TRUE(record.ok()) << record.status();
+    if (!record->has_value()) break;
+    after.push_back(**record);
+  }
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].line, 3);
+  EXPECT_THAT(after[0].fields, ElementsAre("Henrik", "Post-its"));
+  EXPECT_EQ(after[1].line, 4);
+  EXPECT_THAT(after[1].fields, ElementsAre("Maja", "Kaffe"));
+}
+
+// A file that is not UTF-8 is refused up front, naming the encoding and where it shows; asked
+// to, the CLI reads it as Windows-1252 (ISO-8859-1) and converts it.
+TEST(EncodingTest, RefusesLatin1NamingItAndConvertsItWhenAsked) {
+  const std::string latin1 = "navn;by\nS\xF8ren;Kge\nAnna;\x80 5\n";
+  auto refused = ToUtf8(latin1, SourceEncoding::kUtf8, "tilmeldinger.csv");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("tilmeldinger.csv is not UTF-8: line 2"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("0xF8 (\"ø\" in ISO-8859-1/Windows-1252"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("--encoding windows-1252"));
+  auto converted = ToUtf8(latin1, SourceEncoding::kWindows1252, "tilmeldinger.csv");
+  ASSERT_TRUE(converted.ok());
+  EXPECT_EQ(*converted, "navn;by\nSøren;Kge\nAnna;€ 5\n");
+  EXPECT_EQ(*ToUtf8("navn\nSøren\n", SourceEncoding::kUtf8, "x.csv"), "navn\nSøren\n");
+  auto utf16 = ToUtf8(std::string("\xFF\xFEn\0a\0", 6), SourceEncoding::kUtf8, "x.csv");
+  EXPECT_THAT(utf16.status().message(), HasSubstr("UTF-16"));
+  // Overlong forms and surrogates are not UTF-8 either (protobuf would refuse them).
+  EXPECT_FALSE(ToUtf8("\xC0\xAF", SourceEncoding::kUtf8, "x.csv").ok());
+  EXPECT_FALSE(ToUtf8("\xED\xA0\x80", SourceEncoding::kUtf8, "x.csv").ok());
+  EXPECT_EQ(ParseEncoding("Latin1"), SourceEncoding::kWindows1252);
+  EXPECT_EQ(ParseEncoding("ISO-8859-1"), SourceEncoding::kWindows1252);
+  EXPECT_EQ(ParseEncoding("UTF-8"), SourceEncoding::kUtf8);
+  EXPECT_EQ(ParseEncoding("ebcdic"), std::nullopt);
+}
+
+// A service the CLI cannot reach is said as such: the address tried and what to check, not a
+// raw gRPC error; any other refusal lists its fields.
+TEST(RefusalTest, AnUnreachableServiceSaysWhereItTriedAndWhatToCheck) {
+  std::ostringstream err;
+  PrintRefusal(err, "ipraktik match status",
+               absl::UnavailableError("failed to connect to all addresses; last error: "
+                                      "UNKNOWN: ipv4:127.0.0.1:7999: Connection refused"),
+               {.server = "127.0.0.1:7999", .tls = false});
+  EXPECT_THAT(err.str(), HasSubstr("could not reach the service at 127.0.0.1:7999"));
+  EXPECT_THAT(err.str(), HasSubstr("make run"));
+  EXPECT_THAT(err.str(), HasSubstr("--server HOST:PORT"));
+  EXPECT_THAT(err.str(), HasSubstr("a TLS server needs --tls-ca"));
+  std::ostringstream tls;
+  PrintRefusal(tls, "ipraktik keys list",
+               absl::UnavailableError("failed to connect to all addresses; last error: "
+                                      "handshake failed"),
+               {.server = "svc:443", .tls = true});
+  EXPECT_THAT(tls.str(), HasSubstr("this call used TLS"));
+  std::ostringstream refused;
+  PrintRefusal(refused, "ipraktik match pin", absl::NotFoundError("round rnd-1 not found"),
+               {.server = "svc:443", .tls = true});
+  EXPECT_EQ(refused.str(), "ipraktik match pin: NOT_FOUND: round rnd-1 not found\n");
+  // A service that answered UNAVAILABLE (its store away for a moment) is quoted as it said it.
+  std::ostringstream busy;
+  PrintRefusal(busy, "ipraktik import", absl::UnavailableError("Redis is unavailable: retry"),
+               {.server = "svc:443", .tls = true});
+  EXPECT_EQ(busy.str(), "ipraktik import: UNAVAILABLE: Redis is unavailable: retry\n");
 }
 
 CsvRecord Header(std::vector<std::string> fields) {

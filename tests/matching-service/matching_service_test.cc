@@ -682,6 +682,56 @@ TEST_F(MatchingServiceTest, PinsAndForbidsAreHonouredAndABadPinIsRefusedWithItsR
   EXPECT_EQ(result.refused[0].reason_code(), "not_wished");
 }
 
+// A pin, forbid or withdrawal must name a round, an intern and a host offer (of that round) that
+// exist in the caller's tenant: anything else is NOT_FOUND and stores no rule.
+TEST_F(MatchingServiceTest, PinsForbidsAndWithdrawalsOfRecordsThatDoNotExistAreNotFound) {
+  World world = MakeWorld();
+  World other = MakeWorld();
+  SignUp(world, "i1", "ministry", {"a"});
+  SignUp(other, "j1", "ministry", {"a"});
+  const auto rule = [&](const std::string& round_id, const std::string& participant_id,
+                        const std::string& offer_id) {
+    v1::SetPairRuleRequest request;
+    request.mutable_rule()->set_round_id(round_id);
+    request.mutable_rule()->set_participant_id(participant_id);
+    request.mutable_rule()->set_host_offer_id(offer_id);
+    request.mutable_rule()->set_kind(v1::PAIR_RULE_KIND_PIN);
+    v1::SetPairRuleResponse response;
+    return Call(world, &v1::MatchingService::Stub::SetPairRule, request, &response);
+  };
+  const std::string& intern = world.participant["i1"];
+  const std::string& offer = world.offer["a"];
+  for (const auto& [what, status] : std::vector<std::pair<std::string, grpc::Status>>{
+           {"no such round", rule("rnd-none", intern, offer)},
+           {"another tenant's round", rule(other.round_id, intern, offer)},
+           {"no such intern", rule(world.round_id, "par-none", offer)},
+           {"another tenant's intern", rule(world.round_id, other.participant["j1"], offer)},
+           {"no such offer", rule(world.round_id, intern, "off-none")},
+           {"another tenant's offer", rule(world.round_id, intern, other.offer["a"])}}) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
+        << what << ": " << status.error_message();
+  }
+  v1::ListPairRulesRequest list;
+  list.set_round_id(world.round_id);
+  v1::ListPairRulesResponse rules;
+  ASSERT_TRUE(Call(world, &v1::MatchingService::Stub::ListPairRules, list, &rules).ok());
+  EXPECT_EQ(rules.rules_size(), 0);
+  EXPECT_TRUE(rule(world.round_id, intern, offer).ok());
+
+  const auto withdraw = [&](const std::string& round_id, const std::string& participant_id) {
+    v1::RecordPlacementChangeRequest request;
+    request.set_round_id(round_id);
+    request.set_participant_id(participant_id);
+    request.set_kind(v1::PLACEMENT_CHANGE_KIND_INTERN_WITHDREW);
+    v1::RecordPlacementChangeResponse response;
+    return Call(world, &v1::MatchingService::Stub::RecordPlacementChange, request, &response);
+  };
+  EXPECT_EQ(withdraw("rnd-none", intern).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(withdraw(other.round_id, intern).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(withdraw(world.round_id, "par-none").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(withdraw(world.round_id, intern).ok());
+}
+
 TEST_F(MatchingServiceTest, TwoLeadersWhoAskedToSwapAreSwapped) {
   World world = MakeWorld();
   // anna leads a, bo leads b; each asked to intern with the other.

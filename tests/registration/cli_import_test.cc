@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "child_process.h"
@@ -137,6 +138,143 @@ TEST_F(CliImportTest, AWrongHeaderOrAnUnknownRoundImportsNothing) {
   EXPECT_EQ(
       RunCli({"import", "--server", Server(), "--round", "rnd-unknown", path.string()}, output), 3);
   EXPECT_THAT(output, Not(HasSubstr("imported")));
+}
+
+// The header of the small files below, and one row of it (line: the row's line number).
+constexpr std::string_view kSmallHeader =
+    "Navn;E-mail;Stilling;Samtykke;Arbejdsplads;Sektor;Region;Kommune;Formål;Dage;Ønske 1\n";
+std::string SmallRow(const std::string& name, const std::string& email,
+                     const std::string& workplace, const std::string& offer_id) {
+  return absl::StrCat(name, ";", email, ";Kok;ja;", workplace,
+                      ";kommunal;Midtjylland;Holstebro;Prøve en anden måde at arbejde på;"
+                      "07-09-2026;",
+                      offer_id, "\n");
+}
+
+TEST_F(CliImportTest, AFileInLatin1IsRefusedUpFrontOrConvertedWhenAsked) {
+  tenant_ = "holstebro-latin1";
+  const std::string offer_id = MakeRound();
+  auto path = shared_->redis.dir() / "latin1.csv";
+  {
+    std::ofstream csv(path, std::ios::binary);
+    // "Søren Ærø" and "Det Gode Køkken" in ISO-8859-1, as a spreadsheet on Windows saves them.
+    csv << "Navn;E-mail;Stilling;Samtykke;Arbejdsplads;Sektor;Region;Kommune;Form\xE5l;Dage;"
+           "\xD8nske 1\n"
+        << "Lotte Lind;lotte@holstebro.dk;Kok;ja;Det Gode K\xF8kken;kommunal;Midtjylland;"
+           "Holstebro;Pr\xF8ve en anden m\xE5"
+           "de at arbejde p\xE5;07-09-2026;"
+        << offer_id << "\n"
+        << "S\xF8ren \xC6r\xF8;soeren@holstebro.dk;Kok;ja;Det Gode K\xF8kken;kommunal;Midtjylland;"
+           "Holstebro;Pr\xF8ve en anden m\xE5"
+           "de at arbejde p\xE5;07-09-2026;"
+        << offer_id << "\n";
+  }
+  std::string output;
+  EXPECT_EQ(RunCli({"import", "--server", Server(), "--round", round_id_, path.string()}, output),
+            3);
+  EXPECT_THAT(output, HasSubstr("is not UTF-8: line 1 has the byte 0xE5"));
+  EXPECT_THAT(output, HasSubstr("ISO-8859-1/Windows-1252"));
+  EXPECT_THAT(output, HasSubstr("nothing was imported"));
+  EXPECT_THAT(output, Not(HasSubstr("rows (")));  // no row was sent
+  v1::ListApplicationsRequest list;
+  list.set_round_id(round_id_);
+  EXPECT_EQ(Ok(&Stub::ListApplications, list).applications_size(), 0);
+
+  EXPECT_EQ(RunCli({"import", "--server", Server(), "--round", round_id_, "--encoding",
+                    "iso-8859-1", path.string()},
+                   output),
+            0)
+      << output;
+  EXPECT_THAT(output, HasSubstr("note: read " + path.string() +
+                                " as Windows-1252 and converted it to UTF-8"));
+  EXPECT_THAT(output, HasSubstr("imported 2 of 2 rows (2 new, 0 updated), 0 failed"));
+  v1::ListParticipantsRequest soeren;
+  soeren.set_email("soeren@holstebro.dk");
+  auto found = Ok(&Stub::ListParticipants, soeren);
+  ASSERT_EQ(found.participants_size(), 1);
+  EXPECT_EQ(found.participants(0).name(), "Søren Ærø");
+}
+
+// The dry run sends the rows to the service, which checks them as it would import them: it
+// reports what the import would refuse, and stores nothing (no workplace either).
+TEST_F(CliImportTest, ADryRunReportsWhatTheImportRefusesAndStoresNothing) {
+  tenant_ = "holstebro-dry";
+  const std::string offer_id = MakeRound();
+  auto path = shared_->redis.dir() / "dry.csv";
+  {
+    std::ofstream csv(path);
+    csv << kSmallHeader << SmallRow("Lotte Lind", "lotte@holstebro.dk", "Nyt Køkken", offer_id)
+        << SmallRow("Henrik Hansen", "ikke-en-adresse", "Det Gode Køkken", "off-findes-ikke");
+  }
+  std::string output;
+  EXPECT_EQ(
+      RunCli({"import", "--server", Server(), "--round", round_id_, "--dry-run", path.string()},
+             output),
+      1);
+  EXPECT_THAT(output, HasSubstr("line 3: participant.email: is not an e-mail address"));
+  EXPECT_THAT(output, HasSubstr("line 3: application.wishes[0].host_offer_id: names no host "
+                                "offer in this round: off-findes-ikke"));
+  EXPECT_THAT(output, HasSubstr("2 rows read, 1 with problems (dry run: nothing imported; 1 "
+                                "would be new, 0 updated)"));
+  v1::ListApplicationsRequest applications;
+  applications.set_round_id(round_id_);
+  EXPECT_EQ(Ok(&Stub::ListApplications, applications).applications_size(), 0);
+  auto workplaces = Ok(&Stub::ListWorkplaces, v1::ListWorkplacesRequest());
+  for (const auto& workplace : workplaces.workplaces()) {
+    EXPECT_NE(workplace.name(), "Nyt Køkken") << "a dry run created a workplace";
+  }
+
+  // The real import refuses the same row with the same errors.
+  std::string imported;
+  EXPECT_EQ(RunCli({"import", "--server", Server(), "--round", round_id_, path.string()}, imported),
+            1);
+  EXPECT_THAT(imported, HasSubstr("line 3: participant.email: is not an e-mail address"));
+  EXPECT_THAT(imported, HasSubstr("imported 1 of 2 rows (1 new, 0 updated), 1 failed"));
+}
+
+// A refused row writes nothing: the new workplace it names is not created. An unclosed quote
+// costs its own row, reported on the line it opened on, and the rows after it are imported.
+TEST_F(CliImportTest, ARefusedRowCreatesNoWorkplaceAndAnOpenQuoteLosesNoOtherRow) {
+  tenant_ = "holstebro-atomic";
+  const std::string offer_id = MakeRound();
+  auto path = shared_->redis.dir() / "atomic.csv";
+  {
+    std::ofstream csv(path);
+    csv << kSmallHeader
+        << SmallRow("Lotte Lind", "ikke-en-adresse", "Kantinen ved Søen", offer_id)   // line 2
+        << "Maja Mik;maja@holstebro.dk;Kok;ja;\"Det Gode Køkken;kommunal\n"           // line 3
+        << SmallRow("Henrik Hansen", "henrik@holstebro.dk", "Nyt Køkken", offer_id)   // line 4
+        << SmallRow("Ida Iversen", "ida@holstebro.dk", "Det Gode Køkken", offer_id);  // line 5
+  }
+  std::string output;
+  EXPECT_EQ(RunCli({"import", "--server", Server(), "--round", round_id_, path.string()}, output),
+            1);
+  EXPECT_THAT(output, HasSubstr("line 2: participant.email: is not an e-mail address"));
+  EXPECT_THAT(output, HasSubstr("line 3: a quoted field opens on this line and is never closed"));
+  EXPECT_THAT(output, Not(HasSubstr("line 0")));
+  EXPECT_THAT(output, HasSubstr("imported 2 of 4 rows (2 new, 0 updated), 2 failed"));
+  std::set<std::string> names;
+  auto workplaces = Ok(&Stub::ListWorkplaces, v1::ListWorkplacesRequest());
+  for (const auto& workplace : workplaces.workplaces()) {
+    names.insert(workplace.name());
+  }
+  EXPECT_FALSE(names.contains("Kantinen ved Søen")) << "the refused row created its workplace";
+  EXPECT_TRUE(names.contains("Nyt Køkken"));
+}
+
+// On a port where no service listens the CLI says which address it tried and what to check.
+TEST_F(CliImportTest, AWrongPortSaysWhereItTriedAndWhatToCheck) {
+  tenant_ = "holstebro-port";
+  auto path = shared_->redis.dir() / "port.csv";
+  {
+    std::ofstream csv(path);
+    csv << kSmallHeader << SmallRow("Lotte Lind", "lotte@holstebro.dk", "Køkkenet", "off-1");
+  }
+  const std::string nowhere = absl::StrCat("127.0.0.1:", ipraktik::testing::FreePort());
+  std::string output;
+  EXPECT_EQ(RunCli({"import", "--server", nowhere, "--round", "rnd-1", path.string()}, output), 3);
+  EXPECT_THAT(output, HasSubstr("could not reach the service at " + nowhere));
+  EXPECT_THAT(output, HasSubstr("make run"));
 }
 
 }  // namespace

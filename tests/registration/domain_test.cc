@@ -101,6 +101,12 @@ TEST(TextTest, FoldsDanishLettersAndTrims) {
   EXPECT_EQ(CharacterCount("Dragør"), 6u);
 }
 
+TEST(TextTest, CountsInTheRightNumber) {
+  EXPECT_EQ(text::Counted(1, "place", "places"), "1 place");
+  EXPECT_EQ(text::Counted(0, "place", "places"), "0 places");
+  EXPECT_EQ(text::Counted(3, "place", "places"), "3 places");
+}
+
 TEST(TextTest, RecognizesEmailPhoneAndRegions) {
   EXPECT_TRUE(IsEmailAddress("lotte.lind@holstebro.dk"));
   EXPECT_FALSE(IsEmailAddress("lotte.lind@holstebro"));
@@ -364,7 +370,8 @@ class ApplicationTest : public ::testing::Test {
                                .find_offer = [this](const std::string& id) -> const HostOffer* {
                                  auto it = offers_.find(id);
                                  return it == offers_.end() ? nullptr : &it->second;
-                               }};
+                               },
+                               .published_offers = published_ ? &*published_ : nullptr};
     Violations out;
     CheckApplication(application, context, FieldPath("application"), out);
     return out;
@@ -373,6 +380,7 @@ class ApplicationTest : public ::testing::Test {
   Programme programme_ = NationalProgramme();
   Round round_ = Week37();
   std::map<std::string, HostOffer> offers_;
+  std::optional<std::vector<OfferFacts>> published_;
 };
 
 TEST_F(ApplicationTest, AcceptsAClearPurposeAndValidWishes) {
@@ -438,6 +446,69 @@ TEST_F(ApplicationTest, ChecksCriteriaAgainstTheRound) {
   auto map = ViolationMap(Check(application));
   EXPECT_THAT(map["application.wishes[0].criteria.sector"], HasSubstr("take no part"));
   EXPECT_THAT(map["application.wishes[0].criteria.region"], HasSubstr("must be one of"));
+}
+
+// A criteria wish is held to what a named wish is: some published offer fits it, not only at the
+// intern's own workplace, and on one of their days.
+TEST_F(ApplicationTest, RefusesACriteriaWishNoPublishedOfferCanFulfil) {
+  published_ = std::vector<OfferFacts>{{.id = "off-dragoer",
+                                        .workplace_id = "wp-dragoer",
+                                        .sector = Sector::kMunicipal,
+                                        .region = "Hovedstaden",
+                                        .municipality = "Dragør",
+                                        .fields = {"ledelse"},
+                                        .days = {D("2026-09-07"), D("2026-09-08")}},
+                                       {.id = "off-own",
+                                        .workplace_id = "wp-fm",
+                                        .sector = Sector::kState,
+                                        .region = "Hovedstaden",
+                                        .municipality = "København",
+                                        .fields = {"ledelse"},
+                                        .days = {D("2026-09-07")}}};
+  auto wish = [](CriteriaWish criteria) {
+    return Wish{.host_offer_id = "", .criteria = std::move(criteria)};
+  };
+  Application application = SimonsApplication();
+  application.wishes = {
+      wish({.field = "ledelse",
+            .sector = Sector::kUnspecified,
+            .region = "Nordjylland",
+            .municipality = ""}),
+      wish({.field = "", .sector = Sector::kState, .region = "", .municipality = ""}),
+      wish({.field = "it", .sector = Sector::kUnspecified, .region = "", .municipality = ""})};
+  auto map = ViolationMap(Check(application));
+  EXPECT_EQ(map["application.wishes[0].criteria"],
+            "no published offer of this round fits criteria field=ledelse region=Nordjylland: "
+            "change the criteria or name an offer");
+  EXPECT_THAT(map["application.wishes[1].criteria"], HasSubstr("is at your own workplace"));
+  EXPECT_THAT(map["application.wishes[2].criteria"], HasSubstr("no published offer"));
+
+  application.available_days = {D("2026-09-09")};
+  application.wishes = {
+      wish({.field = "LEDELSE", .sector = Sector::kUnspecified, .region = "", .municipality = ""})};
+  EXPECT_EQ(ViolationMap(Check(application))["application.wishes[0].criteria"],
+            "the one offer that fits criteria field=LEDELSE takes interns on none of your "
+            "available days");
+  application.available_days = {D("2026-09-08")};
+  EXPECT_THAT(Fields(Check(application)), IsEmpty());
+}
+
+// A round's window moves only where its offers' days stay inside; withdrawn offers do not count.
+TEST(RoundTest, AWindowThatLeavesOffersOutsideNamesThem) {
+  Round round = Week37();
+  std::vector<HostOffer> offers = {Offer("off-a", "wp-a"), Offer("off-b", "wp-b")};
+  offers[1].days = {D("2026-09-11")};
+  EXPECT_TRUE(CheckOffersInWindow(round, offers).ok());
+  round.window_start = D("2026-09-09");
+  absl::Status status = CheckOffersInWindow(round, offers);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(),
+              HasSubstr("the window 2026-09-09 to 2026-09-11 leaves 1 offer with days outside "
+                        "it"));
+  EXPECT_THAT(status.message(),
+              HasSubstr("off-a \"Kommunaldirektørens kontor\" (2026-09-07, 2026-09-08)"));
+  offers[0].state = HostOfferState::kWithdrawn;
+  EXPECT_TRUE(CheckOffersInWindow(round, offers).ok());
 }
 
 TEST(ApprovalTest, PendingUntilTheSameManagerApproved) {

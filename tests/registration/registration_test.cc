@@ -1206,5 +1206,114 @@ TEST_F(RegistrationTest, SignUpsAndImportsAreCounted) {
   EXPECT_EQ(created(), before + 1);
 }
 
+// A partner who reads one page of participants filtered by e-mail finds the person, however
+// many participants the tenant has before them (the filter is answered through the e-mail index,
+// not by scanning the list).
+TEST_F(RegistrationTest, AFilterByEmailAnswersWithTheLastPageBeyondFiveThousandParticipants) {
+  const std::string tenant = "many-people";
+  auto keys = KeySpace::For(tenant);
+  ASSERT_TRUE(keys.ok());
+  // 5,001 entries of the participant list come first (entries whose records are gone cost a
+  // scan like any participant that does not match).
+  std::vector<std::string> zadd = {"ZADD", keys->Participants()};
+  for (int i = 1; i <= 5001; ++i) {
+    zadd.push_back(std::to_string(i));
+    zadd.push_back(absl::StrCat("p-gone-", i));
+  }
+  ASSERT_TRUE(shared_->service.redis().Command(zadd).ok());
+  ASSERT_TRUE(shared_->service.redis().Command({"SET", keys->Counter(), "5001"}).ok());
+  v1::Workplace home =
+      NewWorkplace(tenant, "Skive Rådhus", v1::SECTOR_MUNICIPAL, "Midtjylland", "Skive");
+  v1::Participant simon =
+      NewParticipant(tenant, "Simon Pasquali", "Simon@FM.dk", home.workplace_id());
+
+  v1::ListParticipantsRequest by_email;
+  by_email.set_email(" SIMON@fm.dk");
+  by_email.set_page_size(10);
+  auto page = Ok(&Stub::ListParticipants, by_email, tenant);
+  ASSERT_THAT(page.participants(), SizeIs(1));
+  EXPECT_EQ(page.participants(0).participant_id(), simon.participant_id());
+  EXPECT_EQ(page.next_page_token(), "");  // the last page: nothing more to read
+  by_email.set_workplace_id(home.workplace_id());
+  EXPECT_THAT(Ok(&Stub::ListParticipants, by_email, tenant).participants(), SizeIs(1));
+  by_email.set_workplace_id("w-elsewhere");
+  auto elsewhere = Ok(&Stub::ListParticipants, by_email, tenant);
+  EXPECT_THAT(elsewhere.participants(), IsEmpty());
+  EXPECT_EQ(elsewhere.next_page_token(), "");
+  by_email.clear_workplace_id();
+  by_email.set_email("nobody@fm.dk");
+  auto nobody = Ok(&Stub::ListParticipants, by_email, tenant);
+  EXPECT_THAT(nobody.participants(), IsEmpty());
+  EXPECT_EQ(nobody.next_page_token(), "");
+}
+
+// A criteria wish the matching could never fulfil is refused like a named wish with the same
+// problem, naming the wish and why: no offer fits, only the intern's own workplace's offer fits,
+// or no offer that fits takes interns on their days.
+TEST_F(RegistrationTest, ACriteriaWishThatCanNeverMatchIsRefusedLikeANamedOne) {
+  World world = MakeWorld("never-match");
+  const std::string field = "application.wishes[0].criteria";
+
+  auto nowhere = SignUpRequest(world, "simon@fm.dk", {});
+  v1::CriteriaWish* north = nowhere.mutable_application()->add_wishes()->mutable_criteria();
+  north->set_field("ledelse");
+  north->set_region("Nordjylland");
+  grpc::Status no_offer = Fails(&Stub::SignUp, nowhere, "never-match");
+  EXPECT_EQ(no_offer.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldErrors(no_offer)[field],
+              HasSubstr("no published offer of this round fits criteria field=ledelse "
+                        "region=Nordjylland"));
+
+  auto own = SignUpRequest(world, "simon@fm.dk", {});
+  own.mutable_application()->add_wishes()->mutable_criteria()->set_sector(v1::SECTOR_STATE);
+  EXPECT_THAT(FieldErrors(Fails(&Stub::SignUp, own, "never-match"))[field],
+              HasSubstr("is at your own workplace"));
+  // The named wish for that offer is refused the same way, with the same status.
+  auto named = SignUpRequest(world, "simon@fm.dk", {world.ministry_offer.host_offer_id()});
+  grpc::Status named_status = Fails(&Stub::SignUp, named, "never-match");
+  EXPECT_EQ(named_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldErrors(named_status)["application.wishes[0].host_offer_id"],
+              HasSubstr("is at your own workplace"));
+
+  auto other_days = SignUpRequest(world, "simon@fm.dk", {}, "ledelse");
+  other_days.mutable_application()->clear_available_days();
+  *other_days.mutable_application()->add_available_days() = Day(2026, 9, 10);
+  EXPECT_THAT(FieldErrors(Fails(&Stub::SignUp, other_days, "never-match"))[field],
+              HasSubstr("takes interns on none of your available days"));
+
+  // A criteria wish some offer elsewhere fulfils on a common day is taken, and nothing of the
+  // refused ones was stored.
+  auto fine = SignUpRequest(world, "simon@fm.dk", {}, "LEDELSE");
+  EXPECT_TRUE(Ok(&Stub::SignUp, fine, "never-match").created());
+}
+
+// Moving a round's window away from its offers' days is refused, naming the offers to move.
+TEST_F(RegistrationTest, MovingTheWindowAwayFromItsOffersNamesThem) {
+  World world = MakeWorld("window");
+  v1::UpdateRoundRequest move;
+  move.mutable_round()->set_round_id(world.round.round_id());
+  *move.mutable_round()->mutable_window_start() = Day(2026, 9, 14);
+  *move.mutable_round()->mutable_window_end() = Day(2026, 9, 18);
+  move.mutable_update_mask()->add_paths("window_start");
+  move.mutable_update_mask()->add_paths("window_end");
+  grpc::Status refused = Fails(&Stub::UpdateRound, move, "window");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(PreconditionTypes(refused), ElementsAre("OFFERS_OUTSIDE_WINDOW"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("leaves 3 offers with days outside it"));
+  for (const auto* offer : {&world.dragoer_offer, &world.social_offer, &world.ministry_offer}) {
+    EXPECT_THAT(refused.error_message(),
+                HasSubstr(absl::StrCat(offer->host_offer_id(), " \"", offer->title(),
+                                       "\" (2026-09-07, 2026-09-08)")));
+  }
+  v1::GetRoundRequest get;
+  get.set_round_id(world.round.round_id());
+  EXPECT_EQ(Ok(&Stub::GetRound, get, "window").round().window_start().day(), 7);
+
+  // A move that keeps every offer's days inside is made.
+  *move.mutable_round()->mutable_window_start() = Day(2026, 9, 4);
+  *move.mutable_round()->mutable_window_end() = Day(2026, 9, 8);
+  EXPECT_EQ(Ok(&Stub::UpdateRound, move, "window").round().window_start().day(), 4);
+}
+
 }  // namespace
 }  // namespace ipraktik::registration::testing

@@ -79,6 +79,13 @@ TEST(ParseCallContextTest, TwoTenantsAreRefused) {
   TestMetadata metadata{{{"x-ipraktik-tenant", "a"}, {"x-ipraktik-tenant", "b"}}};
   auto call = ParseCallContext(metadata.map(), kNow, std::nullopt, kPolicy);
   EXPECT_EQ(call.status().code(), absl::StatusCode::kInvalidArgument);
+  // Said as it is: sent twice, not "is required".
+  EXPECT_EQ(ViolationFor(call.status(), "x-ipraktik-tenant"), "is sent 2 times: send it once");
+  TestMetadata two_ids{
+      {{"x-ipraktik-tenant", "a"}, {"x-correlation-id", "c1"}, {"x-correlation-id", "c2"}}};
+  EXPECT_EQ(ViolationFor(ParseCallContext(two_ids.map(), kNow, std::nullopt, kPolicy).status(),
+                         "x-correlation-id"),
+            "is sent 2 times: send it once");
 }
 
 TEST(ParseCallContextTest, MalformedCorrelationIdsAreNamed) {

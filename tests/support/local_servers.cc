@@ -271,4 +271,6 @@ std::vector<std::string> SmtpServer::Messages() const {
   return messages;
 }
 
+int FreePort() { return FindFreePorts(1); }
+
 }  // namespace ipraktik::testing

@@ -111,6 +111,9 @@ std::filesystem::path SourceDir();
 // The build folder (for the programs in bin/).
 std::filesystem::path BinaryDir();
 
+// A loopback port nothing listens on (for a client that must find nobody there).
+int FreePort();
+
 // Runs a command through /bin/sh and returns its standard output; throws when it exits non-zero.
 std::string RunCommand(const std::string& command);
 

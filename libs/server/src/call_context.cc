@@ -27,6 +27,13 @@ std::optional<std::string> CorrelationIdProblem(std::string_view id) {
   return std::nullopt;
 }
 
+// What is wrong with a header sent more than once (nullopt when it came at most once).
+std::optional<std::string> RepeatedHeaderProblem(const Metadata& metadata, std::string_view key) {
+  auto count = metadata.count(grpc::string_ref(key.data(), key.size()));
+  if (count < 2) return std::nullopt;
+  return "is sent " + std::to_string(count) + " times: send it once";
+}
+
 }  // namespace
 
 std::optional<std::string> MetadataValue(const Metadata& metadata, std::string_view key) {
@@ -87,11 +94,15 @@ absl::StatusOr<CallContext> ParseCallContext(
     const DeadlinePolicy& policy, CallShape shape) {
   errors::Violations violations;
   CallContext call;
-  if (auto tenant = MetadataValue(metadata, kTenantHeader)) {
+  if (auto repeated = RepeatedHeaderProblem(metadata, kTenantHeader)) {
+    violations.Add(kTenantHeader, *repeated);
+  } else if (auto tenant = MetadataValue(metadata, kTenantHeader)) {
     if (auto problem = TenantProblem(*tenant)) violations.Add(kTenantHeader, *problem);
     call.tenant = std::move(*tenant);
   }
-  if (auto id = MetadataValue(metadata, kCorrelationIdHeader)) {
+  if (auto repeated = RepeatedHeaderProblem(metadata, kCorrelationIdHeader)) {
+    violations.Add(kCorrelationIdHeader, *repeated);
+  } else if (auto id = MetadataValue(metadata, kCorrelationIdHeader)) {
     if (auto problem = CorrelationIdProblem(*id)) violations.Add(kCorrelationIdHeader, *problem);
     call.correlation_id = std::move(*id);
   } else {

@@ -120,6 +120,47 @@ void CheckCriteria(const CriteriaWish& criteria, const Round& round, const Field
   }
 }
 
+// A criteria wish the matching could never fulfil is refused like such a named wish: no
+// published offer fits it, or every one that does is at the intern's own workplace or on none of
+// their available days.
+void CheckCriteriaCanMatch(const CriteriaWish& criteria, const Application& application,
+                           const ApplicationContext& context, const FieldPath& path,
+                           Violations& out) {
+  if (context.published_offers == nullptr) return;
+  int fitting = 0;
+  int elsewhere = 0;
+  for (const OfferFacts& offer : *context.published_offers) {
+    if (!Fits(offer, criteria)) continue;
+    ++fitting;
+    if (!context.intern_workplace_id.empty() && offer.workplace_id == context.intern_workplace_id) {
+      continue;
+    }
+    ++elsewhere;
+    bool common_day =
+        application.available_days.empty() ||
+        std::any_of(offer.days.begin(), offer.days.end(), [&](Date day) {
+          return std::find(application.available_days.begin(), application.available_days.end(),
+                           day) != application.available_days.end();
+        });
+    if (common_day) return;
+  }
+  const std::string wish = DescribeWish(Wish{.host_offer_id = {}, .criteria = criteria});
+  if (fitting == 0) {
+    out.Add(path, absl::StrCat("no published offer of this round fits ", wish,
+                               ": change the criteria or name an offer"));
+  } else if (elsewhere == 0) {
+    out.Add(path, absl::StrCat("every published offer that fits ", wish,
+                               " is at your own workplace: an innovation internship is spent at "
+                               "another workplace"));
+  } else {
+    out.Add(path, elsewhere == 1
+                      ? absl::StrCat("the one offer that fits ", wish,
+                                     " takes interns on none of your available days")
+                      : absl::StrCat("none of the ", elsewhere, " offers that fit ", wish,
+                                     " takes interns on any of your available days"));
+  }
+}
+
 void CheckOfferWish(const Wish& wish, const Application& application,
                     const ApplicationContext& context, const FieldPath& path, Violations& out) {
   const HostOffer* offer = context.find_offer(wish.host_offer_id);
@@ -191,9 +232,11 @@ void Normalize(Workplace& workplace) {
   NormalizeRegion(workplace.region);
 }
 
+std::string NormalizedEmail(std::string_view email) { return FoldCase(Trim(email)); }
+
 void Normalize(Participant& participant) {
   participant.name = Trim(participant.name);
-  participant.email = FoldCase(Trim(participant.email));
+  participant.email = NormalizedEmail(participant.email);
   participant.phone = Trim(participant.phone);
   participant.job_title = Trim(participant.job_title);
   participant.workplace_id = Trim(participant.workplace_id);
@@ -405,7 +448,11 @@ void CheckApplication(const Application& application, const ApplicationContext& 
     if (wish.criteria && !wish.host_offer_id.empty()) {
       out.Add(path, "names a host offer and criteria: give one of them");
     } else if (wish.criteria) {
+      std::size_t before = out.size();
       CheckCriteria(*wish.criteria, context.round, path.Field("criteria"), out);
+      if (out.size() == before) {
+        CheckCriteriaCanMatch(*wish.criteria, application, context, path.Field("criteria"), out);
+      }
     } else if (wish.host_offer_id.empty()) {
       out.Add(path, "is empty: name a host offer or give criteria");
     } else {
@@ -433,6 +480,31 @@ void CheckApplication(const Application& application, const ApplicationContext& 
       }
     }
   }
+}
+
+absl::Status CheckOffersInWindow(const Round& round, const std::vector<HostOffer>& offers) {
+  constexpr int kListed = 10;
+  std::string listed;
+  int outside = 0;
+  for (const HostOffer& offer : offers) {
+    if (offer.state == HostOfferState::kWithdrawn) continue;
+    std::string days;
+    for (Date day : offer.days) {
+      if (!round.InWindow(day)) absl::StrAppend(&days, days.empty() ? "" : ", ", FormatDate(day));
+    }
+    if (days.empty()) continue;
+    if (++outside <= kListed) {
+      absl::StrAppend(&listed, "; ", offer.id, " \"", offer.title, "\" (", days, ")");
+    }
+  }
+  if (outside == 0) return absl::OkStatus();
+  if (outside > kListed) absl::StrAppend(&listed, "; and ", outside - kListed, " more");
+  return errors::FailedPrecondition(
+      "OFFERS_OUTSIDE_WINDOW", Subject("round", round.id),
+      absl::StrCat("the window ", FormatDate(round.window_start), " to ",
+                   FormatDate(round.window_end), " leaves ",
+                   text::Counted(outside, "offer", "offers"),
+                   " with days outside it: move their days (or withdraw them) first", listed));
 }
 
 absl::Status AllowsSignUp(const Round& round, Date today) {

@@ -14,9 +14,11 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "domain/model.h"
+#include "domain/wishes.h"
 #include "ipraktik/errors/errors.h"
 
 namespace ipraktik::registration {
@@ -47,6 +49,8 @@ void Normalize(Programme& programme);
 void Normalize(Round& round);
 void Normalize(Workplace& workplace);
 void Normalize(Participant& participant);
+// An e-mail address as participants are stored and looked up by: trimmed, in lower case.
+std::string NormalizedEmail(std::string_view email);
 // Fills municipality and region from the hosting workplace when the offer gives none.
 void Normalize(HostOffer& offer, const Workplace* workplace);
 void Normalize(Application& application);
@@ -73,6 +77,10 @@ struct ApplicationContext {
   std::string_view intern_workplace_id;
   // The host offers the wishes name (nullptr: no such offer in the tenant).
   std::function<const HostOffer*(const std::string& host_offer_id)> find_offer;
+  // The round's published offers, which a criteria wish must be able to match like a named
+  // wish (some offer fits, not at the intern's workplace, on a common day); nullptr: not
+  // checked.
+  const std::vector<OfferFacts>* published_offers = nullptr;
 };
 
 void CheckApplication(const Application& application, const ApplicationContext& context,
@@ -93,6 +101,10 @@ absl::Status AllowsHostOfferChange(const Round& round);
 // The round's schedule and rules (window, deadline, wishes, sectors) change only while the round
 // is a draft or open; its name always.
 absl::Status AllowsRoundChange(const Round& before, const Round& after);
+
+// A round's window moves only where every offer of the round (withdrawn ones aside) keeps its
+// days inside it: FAILED_PRECONDITION OFFERS_OUTSIDE_WINDOW naming the offers to move first.
+absl::Status CheckOffersInWindow(const Round& round, const std::vector<HostOffer>& offers);
 
 // draft -> open -> closed -> matched -> published -> completed, plus closed -> open (reopen
 // sign-up) and matched -> closed (discard a matching). Anything else is FAILED_PRECONDITION.

@@ -26,6 +26,7 @@ struct OfferFacts {
   std::string region;
   std::string municipality;
   std::vector<std::string> fields;  // normalized (lower case)
+  std::vector<Date> days{};
 };
 
 struct RankedOffers {

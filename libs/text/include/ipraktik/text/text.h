@@ -39,6 +39,14 @@ bool IsPhoneNumber(std::string_view text);
 // "Region " (e.g. "region hovedstaden"); nullopt otherwise.
 std::optional<std::string> CanonicalRegion(std::string_view text);
 
+// Where text stops being well-formed UTF-8 (as protobuf checks string fields: no overlong forms,
+// surrogates or code points past U+10FFFF): the offset of the first bad byte; nullopt when
+// there is none.
+std::optional<std::size_t> FirstInvalidUtf8(std::string_view text);
+
+// A count with its noun in the right number, for English messages: "1 place", "3 places".
+std::string Counted(long long count, std::string_view one, std::string_view many);
+
 // text as one quoted CSV field (RFC 4180): in double quotes, each quote doubled, so commas and
 // line breaks inside stay part of the field.
 std::string CsvField(std::string_view text);
