@@ -37,6 +37,9 @@ struct GrpcServerOptions {
   std::shared_ptr<grpc::ServerCredentials> credentials{};
   // When set, RED metrics per method are recorded here; it must outlive the server.
   prometheus::Registry* metrics = nullptr;
+  // When not empty (host:port): a second, plaintext port that serves the health checks only, with
+  // the same statuses, for probes that speak no TLS (Kubernetes' gRPC probes, docs/deploy.md).
+  std::string health_address{};
 };
 
 // A service to serve and the name it is known by to health checks (its full gRPC name, e.g.
@@ -63,6 +66,8 @@ class GrpcServer {
   GrpcServer& operator=(const GrpcServer&) = delete;
 
   int port() const { return port_; }
+  // The plaintext health-only port (GrpcServerOptions::health_address), 0 when there is none.
+  int health_port() const { return health_port_; }
 
   // The health status of the server ("") and of every registered service name.
   void SetServing(bool serving);
@@ -74,9 +79,14 @@ class GrpcServer {
  private:
   GrpcServer() = default;
 
+  // Each server's health service, the API server's first.
+  std::vector<grpc::HealthCheckServiceInterface*> HealthServices() const;
+
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
   std::vector<std::string> health_names_;
   int port_ = 0;
+  int health_port_ = 0;
   bool shut_down_ = false;
 };
 
