@@ -12,13 +12,11 @@
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "child_process.h"
 #include "eventually.h"
-#include "grpcpp/create_channel.h"
 #include "registration_harness.h"
 
 namespace ipraktik::registration::testing {
@@ -54,26 +52,18 @@ class FailoverTest : public ::testing::Test {
   }
 
   void Start() {
-    process_ = std::make_unique<ipraktik::testing::ChildProcess>(
-        ipraktik::testing::BinaryDir() / "bin" / "ipraktik-registration",
-        std::vector<std::string>{},
-        std::map<std::string, std::string>{
-            {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
-            {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
-            {"IPRAKTIK_REDIS_SENTINELS", SentinelList()},
-            {"IPRAKTIK_REDIS_MASTER_NAME", "ipraktik"},
-            {"IPRAKTIK_REDIS_WAIT_REPLICAS", "1"},
-            // The loop signs up as fast as it can: no rate limit in the way.
-            {"IPRAKTIK_RATE_LIMIT_PER_SECOND", "0"},
-            {"IPRAKTIK_AMQP_URL", rabbit_.url()},
-            {"IPRAKTIK_TOKEN_SECRET", ipraktik::testing::kTestTokenSecret}},
-        primary_.dir() / "registration.log");
-    ASSERT_TRUE(process_->WaitForOutput("\"msg\":\"serving\"", 30s)) << process_->Output();
-    std::smatch match;
-    std::string output = process_->Output();
-    ASSERT_TRUE(std::regex_search(output, match, std::regex("\"grpc_port\":([0-9]+)")));
-    stub_ = v1::RegistrationService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + match[1].str(), grpc::InsecureChannelCredentials()));
+    auto started =
+        StartRegistrationBinary({{"IPRAKTIK_REDIS_SENTINELS", SentinelList()},
+                                 {"IPRAKTIK_REDIS_MASTER_NAME", "ipraktik"},
+                                 {"IPRAKTIK_REDIS_WAIT_REPLICAS", "1"},
+                                 // The loop signs up as fast as it can: no rate limit in the way.
+                                 {"IPRAKTIK_RATE_LIMIT_PER_SECOND", "0"},
+                                 {"IPRAKTIK_AMQP_URL", rabbit_.url()},
+                                 {"IPRAKTIK_TOKEN_SECRET", ipraktik::testing::kTestTokenSecret}},
+                                primary_.dir() / "registration.log");
+    process_ = std::move(started.process);
+    stub_ = std::move(started.stub);
+    ASSERT_NE(stub_, nullptr);
   }
 
   v1::SignUpRequest SignUpRequest(int i) const {
