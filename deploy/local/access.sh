@@ -92,8 +92,10 @@ redis_keys() {
 }
 
 # What every service may run: reading and writing data, scripts and transactions; nothing that
-# administers the server or touches every key (KEYS, FLUSHALL, CONFIG, DEBUG, ...).
-redis_commands='-@all +@read +@write +@scripting +@transaction +@connection -@dangerous -@admin'
+# administers the server or touches every key (KEYS, FLUSHALL, CONFIG, DEBUG, ...). Besides,
+# ROLE (an @admin command): behind Sentinel a service asks the node it connects to whether it is
+# the primary (libs/store).
+redis_commands='-@all +@read +@write +@scripting +@transaction +@connection -@dangerous -@admin +role'
 
 # The password of user NAME kept under DIR/users (made once, owner-readable only).
 user_password() {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A private redis-server on loopback, with append-only persistence, under DIR.
-#   redis.sh start DIR PORT    start and wait until it answers PING
+#   redis.sh start DIR PORT [PRIMARY_PORT]
+#                              start and wait until it answers PING; with PRIMARY_PORT as a
+#                              replica of the redis on that loopback port (sentinel.sh tests)
 #   redis.sh stop DIR          stop (SIGTERM, so the AOF is flushed)
 #   redis.sh kill DIR          stop at once (SIGKILL), for crash tests
 #   redis.sh users DIR         an ACL user per service (access.sh: its keys and commands) and an
@@ -14,7 +16,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/common.sh"
 source "$here/access.sh"
 
-usage() { die "usage: redis.sh start DIR PORT | stop DIR | kill DIR | users DIR"; }
+usage() { die "usage: redis.sh start DIR PORT [PRIMARY_PORT] | stop DIR | kill DIR | users DIR"; }
 
 # The ACL file: admin, one user per service, and a default user that can only PING.
 write_acl() {
@@ -39,8 +41,8 @@ pidfile=$dir/redis.pid
 
 case $command in
 start)
-  [[ $# -eq 3 ]] || usage
-  port=$3
+  [[ $# -eq 3 || $# -eq 4 ]] || usage
+  port=$3 primary_port=${4:-}
   command -v redis-server >/dev/null || die "redis-server is not installed (run: make deps)"
   if pid_alive "$pidfile"; then
     echo "redis already running in $dir (pid $(cat "$pidfile"))"
@@ -62,6 +64,7 @@ save ""
 CONF
   # Users made by an earlier `redis.sh users` come back with the server.
   [[ -f $dir/users.acl ]] && echo "aclfile $dir/users.acl" >>"$dir/redis.conf"
+  [[ -n $primary_port ]] && echo "replicaof 127.0.0.1 $primary_port" >>"$dir/redis.conf"
   redis-server "$dir/redis.conf" || die "redis-server failed to start; see $dir/redis.log"
   wait_until 10 "redis PING" redis-cli -p "$port" ping ||
     die "redis on port $port did not answer PING within 10 s; see $dir/redis.log"

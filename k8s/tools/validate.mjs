@@ -124,13 +124,31 @@ for (const workload of workloads) {
   if (labels["app.kubernetes.io/component"] !== "service") continue;
   // The ipraktik services.
   const [container] = pod.containers;
-  const grpcPort = (container.ports.find((port) => port.name === "grpc") || {}).containerPort;
+  // The kubelet's gRPC probes speak no TLS: they ask the plaintext health-only port the service
+  // opens at IPRAKTIK_HEALTH_ADDRESS (docs/deploy.md, "TLS").
+  const healthPort = (container.ports.find((port) => port.name === "health") || {}).containerPort;
+  const envValue = (variable) => ((container.env || []).find((entry) => entry.name === variable) || {}).value;
+  rule(healthPort && (envValue("IPRAKTIK_HEALTH_ADDRESS") || "").endsWith(`:${healthPort}`),
+    `${name}: needs a port named health that IPRAKTIK_HEALTH_ADDRESS opens`);
   const readiness = (container.readinessProbe || {}).grpc;
   const liveness = (container.livenessProbe || {}).grpc;
-  rule(readiness && readiness.port === grpcPort && !readiness.service,
-    `${name}: readiness must be the gRPC health check of the server ("") on its gRPC port`);
-  rule(liveness && liveness.port === grpcPort && liveness.service === "liveness",
-    `${name}: liveness must be the gRPC health check "liveness" on its gRPC port`);
+  rule(readiness && readiness.port === healthPort && !readiness.service,
+    `${name}: readiness must be the gRPC health check of the server ("") on its health port`);
+  rule(liveness && liveness.port === healthPort && liveness.service === "liveness",
+    `${name}: liveness must be the gRPC health check "liveness" on its health port`);
+  // TLS on: the files the settings name are in Secrets mounted at their folders.
+  const mountedSecret = (file) => {
+    const folder = path.posix.dirname(file || "");
+    const mount = (container.volumeMounts || []).find((m) => m.mountPath === folder);
+    const volume = mount && (pod.volumes || []).find((v) => v.name === mount.name);
+    return volume && volume.secret && volume.secret.secretName;
+  };
+  rule(settings.IPRAKTIK_TLS === "on", `${name}: IPRAKTIK_TLS must be on`);
+  for (const variable of ["IPRAKTIK_TLS_CERT", "IPRAKTIK_TLS_KEY", "IPRAKTIK_TLS_CA"]) {
+    rule(mountedSecret(settings[variable]), `${name}: ${variable} (${settings[variable]}) is not in a mounted Secret`);
+  }
+  rule(mountedSecret(settings.IPRAKTIK_TLS_CERT) === `${workload.metadata.name}-tls`,
+    `${name}: its certificate must come from its own Secret ${workload.metadata.name}-tls`);
   rule(pod.terminationGracePeriodSeconds > seconds(settings.IPRAKTIK_SHUTDOWN_TIMEOUT),
     `${name}: terminationGracePeriodSeconds must outlast IPRAKTIK_SHUTDOWN_TIMEOUT (${settings.IPRAKTIK_SHUTDOWN_TIMEOUT})`);
   for (const variable of container.env || []) {
@@ -150,6 +168,17 @@ for (const workload of workloads) {
       ofKind("ScaledObject").some((scaled) => scaled.spec.scaleTargetRef.name === workload.metadata.name),
     `${name}: nothing scales it (HorizontalPodAutoscaler or ScaledObject)`);
 }
+// The services follow a Redis failover through the Sentinels, and wait for a replica to confirm
+// each write: at least one, and never more than the replicas there are.
+const sentinelSet = named("StatefulSet", "ipraktik-redis-sentinel");
+const redisNodes = named("StatefulSet", "ipraktik-redis-node");
+const sentinels = (settings.IPRAKTIK_REDIS_SENTINELS || "").split(",").filter(Boolean);
+rule(sentinelSet && sentinels.length === sentinelSet.spec.replicas &&
+  sentinels.every((entry, i) => entry === `ipraktik-redis-sentinel-${i}.${sentinelSet.spec.serviceName}:26379`),
+"IPRAKTIK_REDIS_SENTINELS must name every pod of StatefulSet ipraktik-redis-sentinel (host:26379)");
+const waitReplicas = Number(settings.IPRAKTIK_REDIS_WAIT_REPLICAS);
+rule(redisNodes && waitReplicas >= 1 && waitReplicas < redisNodes.spec.replicas,
+  "IPRAKTIK_REDIS_WAIT_REPLICAS must be at least 1 and less than the Redis nodes");
 rule(ipraktikTags.size === 1, `the ipraktik images must carry one tag, not ${[...ipraktikTags].join(", ") || "none"}`);
 
 rule(ofKind("NetworkPolicy").some((policy) =>

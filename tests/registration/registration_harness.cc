@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <thread>
 
 #include "absl/time/civil_time.h"
@@ -145,6 +146,29 @@ v1::Date Day(int year, int month, int day) {
   date.set_month(month);
   date.set_day(day);
   return date;
+}
+
+RegistrationBinary StartRegistrationBinary(std::map<std::string, std::string> environment,
+                                           const std::filesystem::path& log) {
+  environment.emplace("IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0");
+  environment.emplace("IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0");
+  RegistrationBinary started;
+  started.process = std::make_unique<ipraktik::testing::ChildProcess>(
+      ipraktik::testing::BinaryDir() / "bin" / "ipraktik-registration", std::vector<std::string>{},
+      environment, log);
+  if (!started.process->WaitForOutput("\"msg\":\"serving\"", std::chrono::seconds(30))) {
+    ADD_FAILURE() << "ipraktik-registration did not start:\n" << started.process->Output();
+    return started;
+  }
+  std::smatch match;
+  const std::string output = started.process->Output();
+  if (!std::regex_search(output, match, std::regex("\"grpc_port\":([0-9]+)"))) {
+    ADD_FAILURE() << "ipraktik-registration logged no grpc_port:\n" << output;
+    return started;
+  }
+  started.stub = v1::RegistrationService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + match[1].str(), grpc::InsecureChannelCredentials()));
+  return started;
 }
 
 v1::Date DaysFromToday(int days) {

@@ -6,6 +6,7 @@
 // clock is the test's.
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "absl/time/time.h"
 #include "api_keys.h"
 #include "audit_service.h"
+#include "child_process.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
@@ -46,6 +48,17 @@
 namespace ipraktik::registration::testing {
 
 namespace v1 = ::ipraktik::v1;
+
+// The build's bin/ipraktik-registration as a child process, with environment plus gRPC and
+// metrics on any free loopback port, its output appended to log; once it serves: the process and
+// a plaintext stub for its gRPC port (IPRAKTIK_TLS=off unless environment says otherwise). A
+// start that fails fails the test, and the stub is null then.
+struct RegistrationBinary {
+  std::unique_ptr<ipraktik::testing::ChildProcess> process;
+  std::unique_ptr<v1::RegistrationService::Stub> stub;
+};
+RegistrationBinary StartRegistrationBinary(std::map<std::string, std::string> environment,
+                                           const std::filesystem::path& log);
 
 // A clock tests can set and move.
 class TestClock {

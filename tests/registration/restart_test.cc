@@ -7,13 +7,10 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <regex>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "child_process.h"
-#include "grpcpp/create_channel.h"
 #include "ipraktik/v1/registration_events.pb.h"
 #include "registration_harness.h"
 
@@ -29,23 +26,14 @@ class RestartTest : public ::testing::Test {
   RestartTest() : events_(rabbit_.url(), "registration-restart-events") {}
 
   void Start() {
-    auto log = redis_.dir() / absl::StrCat("registration-", ++starts_, ".log");
-    process_ = std::make_unique<ipraktik::testing::ChildProcess>(
-        ipraktik::testing::BinaryDir() / "bin" / "ipraktik-registration",
-        std::vector<std::string>{},
-        std::map<std::string, std::string>{
-            {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
-            {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
-            {"IPRAKTIK_REDIS_ADDRESS", redis_.address()},
-            {"IPRAKTIK_AMQP_URL", rabbit_.url()},
-            {"IPRAKTIK_TOKEN_SECRET", ipraktik::testing::kTestTokenSecret}},
-        log);
-    ASSERT_TRUE(process_->WaitForOutput("\"msg\":\"serving\"", 30s)) << process_->Output();
-    std::smatch match;
-    std::string output = process_->Output();
-    ASSERT_TRUE(std::regex_search(output, match, std::regex("\"grpc_port\":([0-9]+)")));
-    stub_ = v1::RegistrationService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + match[1].str(), grpc::InsecureChannelCredentials()));
+    auto started =
+        StartRegistrationBinary({{"IPRAKTIK_REDIS_ADDRESS", redis_.address()},
+                                 {"IPRAKTIK_AMQP_URL", rabbit_.url()},
+                                 {"IPRAKTIK_TOKEN_SECRET", ipraktik::testing::kTestTokenSecret}},
+                                redis_.dir() / absl::StrCat("registration-", ++starts_, ".log"));
+    process_ = std::move(started.process);
+    stub_ = std::move(started.stub);
+    ASSERT_NE(stub_, nullptr);
   }
 
   template <typename Request, typename Response>

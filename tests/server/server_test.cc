@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "certificates.h"
 #include "eventually.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -23,6 +24,7 @@
 #include "ipraktik/server/call_context.h"
 #include "ipraktik/server/calls.h"
 #include "ipraktik/server/grpc_server.h"
+#include "ipraktik/tls/tls.h"
 #include "probe.grpc.pb.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
@@ -146,14 +148,15 @@ class ServerTest : public ::testing::Test {
 
   // grpc.health.v1.Health/Check by hand: the request is field 1 (service name), the reply's
   // field 1 the status (1 SERVING, 2 NOT_SERVING). Returns -code when the call fails.
-  int Health(const std::string& service) {
+  int Health(const std::string& service) { return HealthOn(channel_, service); }
+  static int HealthOn(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
     std::string request;
     if (!service.empty()) {
       request = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
     }
     grpc::Slice slice(request);
     grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
-    grpc::GenericStub stub(channel_);
+    grpc::GenericStub stub(channel);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 5s);
     std::promise<grpc::Status> done;
@@ -371,6 +374,46 @@ TEST_F(ServerTest, ShutdownLetsCallsUnderWayFinish) {
   auto status = pending.get();
   EXPECT_TRUE(status.ok()) << status.error_message();
   shutdown.get();
+}
+
+// The API on a mutual-TLS port, and a plaintext port beside it with nothing but the health checks
+// (IPRAKTIK_HEALTH_ADDRESS): what Kubernetes' gRPC probes, which speak no TLS, can ask.
+TEST_F(ServerTest, APlaintextHealthPortAnswersHealthChecksOnly) {
+  ipraktik::testing::Certificates certificates;
+  auto identity = certificates.Issue("registration");
+  tls::Settings tls{.enabled = true,
+                    .certificate_file = identity.certificate.string(),
+                    .key_file = identity.key.string(),
+                    .ca_file = certificates.ca().string()};
+  auto server = GrpcServer::Start({.address = "127.0.0.1:0",
+                                   .credentials = tls::ServerCredentials(tls),
+                                   .health_address = "127.0.0.1:0"},
+                                  {{"ipraktik.test.ProbeService", &service_}});
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_NE((*server)->health_port(), 0);
+  auto plaintext = grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->health_port()),
+                                       grpc::InsecureChannelCredentials());
+  EXPECT_EQ(HealthOn(plaintext, ""), 1);
+  EXPECT_EQ(HealthOn(plaintext, "liveness"), 1);
+  EXPECT_EQ(HealthOn(plaintext, "ipraktik.test.ProbeService"), 1);
+  // The API is not there: only behind TLS.
+  {
+    auto stub = test::ProbeService::NewStub(plaintext);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 5s);
+    context.AddMetadata("x-ipraktik-tenant", "holstebro");
+    ProbeReply reply;
+    EXPECT_EQ(stub->Probe(&context, {}, &reply).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
+  // Plaintext on the API port is refused.
+  auto api_plaintext = grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),
+                                           grpc::InsecureChannelCredentials());
+  EXPECT_EQ(HealthOn(api_plaintext, ""), -grpc::StatusCode::UNAVAILABLE);
+  // Both ports say the same: not ready, still alive, and NOT_SERVING for good after shutdown.
+  (*server)->SetServing(false);
+  EXPECT_EQ(HealthOn(plaintext, ""), 2);
+  EXPECT_EQ(HealthOn(plaintext, "liveness"), 1);
+  (*server)->Shutdown(0ms);
 }
 
 TEST(GrpcServerTest, ATakenPortIsAClearError) {

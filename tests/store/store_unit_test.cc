@@ -86,6 +86,11 @@ TEST(ReplyTest, ErrorRepliesBecomeStatusesWithTheCodeTheScriptChose) {
   EXPECT_EQ(ErrorReplyToStatus("LOADING Redis is loading the dataset in memory").code(),
             absl::StatusCode::kUnavailable);
   EXPECT_EQ(ErrorReplyToStatus("NOSCRIPT No matching script").code(), absl::StatusCode::kNotFound);
+  // A failover under way: a demoted node, or a primary without the replicas it requires.
+  EXPECT_EQ(ErrorReplyToStatus("READONLY You can't write against a read only replica.").code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorReplyToStatus("NOREPLICAS Not enough good replicas to write.").code(),
+            absl::StatusCode::kUnavailable);
   absl::Status wrong_type = ErrorReplyToStatus("WRONGTYPE Operation against a key");
   EXPECT_EQ(wrong_type.code(), absl::StatusCode::kInternal);
   EXPECT_NE(wrong_type.message().find("WRONGTYPE"), absl::string_view::npos);

@@ -209,6 +209,61 @@ std::string LocalServer::Password(const std::string& user) const {
 
 RedisServer::RedisServer() : LocalServer("redis", 1) {}
 
+RedisServer::RedisServer(int primary_port)
+    : LocalServer("redis", 1, {std::to_string(primary_port)}) {}
+
+void RedisServer::StartAsReplicaOf(int primary_port) {
+  RunScript({"start", dir().string(), std::to_string(port()), std::to_string(primary_port)});
+}
+
+namespace {
+
+// "field:value" lines (INFO) as a map; other lines ignored.
+std::map<std::string, std::string> InfoFields(const std::string& text) {
+  std::map<std::string, std::string> fields;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) fields[line.substr(0, colon)] = line.substr(colon + 1);
+  }
+  return fields;
+}
+
+// A flat reply of alternating names and values, one a line (redis-cli without a terminal).
+std::map<std::string, std::string> PairedLines(const std::string& text) {
+  std::map<std::string, std::string> fields;
+  std::istringstream lines(text);
+  for (std::string name, value; std::getline(lines, name) && std::getline(lines, value);) {
+    fields[name] = value;
+  }
+  return fields;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> RedisServer::Replication() const {
+  return InfoFields(RunCommand("redis-cli -p " + std::to_string(port()) + " INFO replication"));
+}
+
+SentinelServer::SentinelServer(int primary_port, std::chrono::milliseconds down_after)
+    : LocalServer("sentinel", 1,
+                  {std::to_string(primary_port), std::to_string(down_after.count())}) {}
+
+int SentinelServer::PrimaryPort() const {
+  std::istringstream reply(RunCommand("redis-cli -p " + std::to_string(port()) +
+                                      " SENTINEL get-master-addr-by-name ipraktik"));
+  std::string host;
+  int primary = 0;
+  if (std::getline(reply, host) && reply >> primary) return primary;
+  return 0;
+}
+
+std::map<std::string, std::string> SentinelServer::Master() const {
+  return PairedLines(
+      RunCommand("redis-cli -p " + std::to_string(port()) + " SENTINEL MASTER ipraktik"));
+}
+
 std::vector<std::string> RedisServer::KeysOutsideTheScheme() const {
   static const std::regex kTenantRegistry("ipraktik:[a-z]+:tenants");
   // The API keys' records (libs/access): looked up by digest before the tenant is known.

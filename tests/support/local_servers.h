@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,13 +41,13 @@ class LocalServer {
   std::string Password(const std::string& user) const;
 
  protected:
-  // kind names the script in deploy/local (redis, rabbitmq, smtp); ports_needed consecutive free
-  // ports are reserved, the first being port().
+  // kind names the script in deploy/local (redis, rabbitmq, smtp, sentinel); ports_needed
+  // consecutive free ports are reserved, the first being port().
   LocalServer(std::string kind, int ports_needed, std::vector<std::string> extra_start_args = {});
 
- private:
   void RunScript(const std::vector<std::string>& args) const;
 
+ private:
   std::string kind_;
   std::vector<std::string> extra_start_args_;
   std::filesystem::path dir_;
@@ -55,12 +57,31 @@ class LocalServer {
 class RedisServer : public LocalServer {
  public:
   RedisServer();
+  // A replica of the redis on loopback port primary_port (redis.sh start's PRIMARY_PORT).
+  explicit RedisServer(int primary_port);
+
+  // Starts again (after Kill or Stop) as a replica of the redis on primary_port: a former primary
+  // coming back after a failover, as start-redis.sh in k8s/base/redis.yaml brings it back.
+  void StartAsReplicaOf(int primary_port);
+  // INFO replication as field -> value (role, master_link_status, connected_slaves, ...).
+  std::map<std::string, std::string> Replication() const;
 
   // The keys that break the key scheme (docs/store-and-events.md): neither a tenant's
   // (ipraktik:{<tenant>}:..., store::TenantOfKey) nor a registry of tenants
   // (ipraktik:<name>:tenants). Tests that ran the services check it is empty at the end, so every
   // key the services write keeps its tenant's Redis Cluster hash tag (docs/deploy.md).
   std::vector<std::string> KeysOutsideTheScheme() const;
+};
+
+// A Redis Sentinel (deploy/local/sentinel.sh) watching the primary "ipraktik" on primary_port,
+// with quorum 2: tests run three.
+class SentinelServer : public LocalServer {
+ public:
+  SentinelServer(int primary_port, std::chrono::milliseconds down_after);
+  // The port of the primary it names now (get-master-addr-by-name), 0 when it names none.
+  int PrimaryPort() const;
+  // SENTINEL MASTER ipraktik as field -> value (num-slaves, num-other-sentinels, flags, ...).
+  std::map<std::string, std::string> Master() const;
 };
 
 class RabbitMqServer : public LocalServer {

@@ -91,6 +91,17 @@ ServerSettings ReadServerSettings(config::Reader& reader, const ServiceSpec& spe
   settings.metrics_address =
       reader.Address("IPRAKTIK_METRICS_ADDRESS", spec.default_metrics_address,
                      "Where Prometheus scrapes http://<address>/metrics (port 0: any free port).");
+  const std::string health = reader.String(
+      "IPRAKTIK_HEALTH_ADDRESS", "",
+      "host:port of a plaintext port that serves only the health checks (for probes that speak "
+      "no TLS, e.g. Kubernetes' gRPC probes); empty: none, health checks only on the gRPC port.");
+  if (!health.empty()) {
+    if (auto address = config::ParseHostPort(health)) {
+      settings.grpc.health_address = address->ToString();
+    } else {
+      reader.AddError("IPRAKTIK_HEALTH_ADDRESS", "'" + health + "' is not host:port");
+    }
+  }
   auto level = reader.Choice("IPRAKTIK_LOG_LEVEL", "info", {"debug", "info", "warning", "error"},
                              "The least important log lines written (JSON lines on stderr).");
   settings.log_level = logging::ParseLevel(level).value_or(logging::Level::kInfo);
@@ -345,6 +356,7 @@ int RunService(int argc, char** argv, const ServiceSpec& spec, Service& service)
   logger.Info("serving", {{"grpc_address", settings.grpc.address},
                           {"grpc_port", server->port()},
                           {"grpc_tls", TransportSummary(settings.tls)},
+                          {"health_port", server->health_port()},
                           {"metrics_port", (*metrics)->port()},
                           {"ready", ready}});
   if (auto down = parts.readiness.Down(); !ready && !down.empty()) {

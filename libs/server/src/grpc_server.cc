@@ -51,32 +51,58 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     return absl::UnavailableError("cannot serve gRPC on " + options.address +
                                   " (address in use or not local?)");
   }
+  if (!options.health_address.empty()) {
+    // Nothing but the health service (and reflection, which describes just that): the API stays
+    // behind the TLS port.
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(options.health_address, grpc::InsecureServerCredentials(),
+                                    &server->health_port_);
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    server->health_server_ = health_builder.BuildAndStart();
+    if (server->health_server_ == nullptr || server->health_port_ == 0) {
+      server->Shutdown(std::chrono::milliseconds(0));
+      return absl::UnavailableError("cannot serve health checks on " + options.health_address +
+                                    " (address in use or not local?)");
+    }
+  }
   server->SetServing(options.serving_at_start);
-  if (auto* health = server->server_->GetHealthCheckService()) {
+  for (auto* health : server->HealthServices()) {
     health->SetServingStatus(kLivenessHealthName, true);
   }
   return server;
 }
 
+std::vector<grpc::HealthCheckServiceInterface*> GrpcServer::HealthServices() const {
+  std::vector<grpc::HealthCheckServiceInterface*> services;
+  for (const auto* server : {server_.get(), health_server_.get()}) {
+    if (server == nullptr) continue;
+    if (auto* health = server->GetHealthCheckService()) services.push_back(health);
+  }
+  return services;
+}
+
 GrpcServer::~GrpcServer() { Shutdown(std::chrono::milliseconds(0)); }
 
 void GrpcServer::SetServing(bool serving) {
-  if (server_ == nullptr) return;
-  auto* health = server_->GetHealthCheckService();
-  if (health == nullptr) return;
   // The server's own status last: whoever sees it change may rely on every service's having
   // changed too.
-  for (const auto& name : health_names_) health->SetServingStatus(name, serving);
-  health->SetServingStatus("", serving);
+  for (auto* health : HealthServices()) {
+    for (const auto& name : health_names_) health->SetServingStatus(name, serving);
+    health->SetServingStatus("", serving);
+  }
 }
 
 void GrpcServer::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
   // NOT_SERVING for every name, also to clients watching, and no later change back.
-  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  for (auto* health : HealthServices()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   server_->Wait();
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
+  }
 }
 
 }  // namespace ipraktik::server

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
 #include "ipraktik/bus/admin.h"
 
 namespace ipraktik::server::internal {
@@ -46,6 +48,32 @@ void ReadResourceSettings(config::Reader& reader, const ServiceSpec& spec,
     redis.password = reader.Secret("IPRAKTIK_REDIS_PASSWORD", "Redis AUTH password.");
     redis.pool_size = static_cast<int>(reader.Int("IPRAKTIK_REDIS_POOL_SIZE", 8, 1, 256,
                                                   "Most Redis connections the process opens."));
+    const std::string sentinels =
+        reader.String("IPRAKTIK_REDIS_SENTINELS", "",
+                      "Redis Sentinels (host:port,host:port,...) to ask for the primary; when set, "
+                      "IPRAKTIK_REDIS_ADDRESS is not used.");
+    for (absl::string_view item : absl::StrSplit(sentinels, ',', absl::SkipWhitespace())) {
+      const absl::string_view trimmed = absl::StripAsciiWhitespace(item);
+      auto sentinel = config::ParseHostPort(std::string_view(trimmed.data(), trimmed.size()));
+      if (!sentinel) {
+        reader.AddError("IPRAKTIK_REDIS_SENTINELS",
+                        "'" + sentinels + "' is not a list of host:port (e.g. a:26379,b:26379)");
+        break;
+      }
+      redis.sentinels.push_back({sentinel->host, sentinel->port});
+    }
+    redis.master_name = reader.String("IPRAKTIK_REDIS_MASTER_NAME", redis.master_name,
+                                      "The name the Sentinels monitor the primary under.");
+    redis.sentinel_password =
+        reader.Secret("IPRAKTIK_REDIS_SENTINEL_PASSWORD",
+                      "AUTH password of the Sentinels (empty: they ask for none).");
+    redis.wait_replicas = static_cast<int>(
+        reader.Int("IPRAKTIK_REDIS_WAIT_REPLICAS", 0, 0, 8,
+                   "Replicas that must confirm a write (WAIT) before it is acknowledged; 0: none "
+                   "(a single Redis)."));
+    redis.wait_timeout = absl::FromChrono(reader.Duration(
+        "IPRAKTIK_REDIS_WAIT_TIMEOUT", 500ms, 10ms, 1s,
+        "How long a write waits for its replicas before the call fails UNAVAILABLE."));
     settings.redis = std::move(redis);
   }
   if (spec.Needs(Resource::kBus)) {
@@ -83,9 +111,10 @@ Connected ConnectResources(const ServiceSpec& spec, const ServerSettings& settin
         settings.connect_timeout, "redis", [&] { return redis->Ping(); }, signals, logger);
     if (!status) return Connected::kStopped;
     if (!status->ok()) {
+      std::string where = options.host + ":" + std::to_string(options.port);
+      if (!options.sentinels.empty()) where = "the primary '" + options.master_name + "'";
       logger.Error("not started: Redis does not answer",
-                   {{"address", options.host + ":" + std::to_string(options.port)},
-                    {"error", std::string(status->message())}});
+                   {{"address", where}, {"error", std::string(status->message())}});
       return Connected::kUnreachable;
     }
   }

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <iterator>
 #include <set>
 #include <thread>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ipraktik/deadline/deadline.h"
@@ -58,6 +60,68 @@ bool IsLoading(const Reply& reply) {
 
 bool IsDeadline(const absl::Status& status) {
   return status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+// A node that became a replica under the connection refuses writes and executes nothing else of
+// consequence: the commands may run again on the primary, whatever their Retry.
+bool IsReadOnly(const Reply& reply) {
+  return reply.is_error() && reply.str().starts_with("READONLY");
+}
+
+// Commands that never write: a batch of only these needs no WAIT.
+bool IsReadOnlyCommand(std::string_view label) {
+  static constexpr std::string_view kReadOnly[] = {
+      "DBSIZE",  "DISCARD", "ECHO",   "EXISTS",        "GET",       "HEXISTS",  "HGET",
+      "HGETALL", "HKEYS",   "HLEN",   "HMGET",         "HSCAN",     "HVALS",    "INFO",
+      "LINDEX",  "LLEN",    "LRANGE", "MGET",          "MULTI",     "PING",     "PTTL",
+      "ROLE",    "SCAN",    "SCARD",  "SCRIPT",        "SISMEMBER", "SMEMBERS", "SSCAN",
+      "STRLEN",  "TIME",    "TTL",    "TYPE",          "UNWATCH",   "WATCH",    "XLEN",
+      "XRANGE",  "ZCARD",   "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE", "ZSCORE"};
+  return std::find(std::begin(kReadOnly), std::end(kReadOnly), label) != std::end(kReadOnly);
+}
+
+std::string Where(const Endpoint& node) {
+  return absl::StrCat("redis ", node.host, ":", node.port);
+}
+
+struct FreeContext {
+  void operator()(redisContext* raw) const { redisFree(raw); }
+};
+using ContextPtr = std::unique_ptr<redisContext, FreeContext>;
+
+// A connection to node, with the connect timeout, the reply timeout and TCP keep-alive.
+absl::StatusOr<ContextPtr> Open(const Endpoint& node, absl::Duration connect_timeout,
+                                absl::Duration timeout) {
+  ContextPtr raw(redisConnectWithTimeout(node.host.c_str(), node.port,
+                                         absl::ToTimeval(deadline::Bound(connect_timeout))));
+  if (raw == nullptr) {
+    return absl::UnavailableError(absl::StrCat(Where(node), ": cannot allocate a context"));
+  }
+  if (raw->err != 0 || redisSetTimeout(raw.get(), absl::ToTimeval(timeout)) != 0 ||
+      redisEnableKeepAlive(raw.get()) != 0) {
+    return absl::UnavailableError(absl::StrCat(Where(node), ": ", raw->errstr));
+  }
+  return raw;
+}
+
+// One command straight through hiredis, for setting up a connection (AUTH, SELECT, ROLE, asking a
+// Sentinel): it belongs to one connection attempt and must not recurse into the retrying Run.
+// An error reply becomes its status.
+absl::StatusOr<Reply> SetupCommand(redisContext* raw, std::initializer_list<std::string_view> args,
+                                   const std::string& where) {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  for (std::string_view arg : args) {
+    argv.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(raw, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+  if (reply == nullptr) return absl::UnavailableError(absl::StrCat(where, ": ", raw->errstr));
+  Reply converted = FromHiredis(*reply);
+  freeReplyObject(reply);
+  if (absl::Status status = converted.ToStatus(); !status.ok()) return status;
+  return converted;
 }
 
 }  // namespace
@@ -133,55 +197,69 @@ void Connection::Disconnect() {
     redisFree(context_->raw);
     context_->raw = nullptr;
   }
+  in_transaction_ = false;  // the server discards an open transaction with the connection
+}
+
+bool Connection::NeedsWait(std::span<const std::vector<std::string_view>> commands) const {
+  if (options_.wait_replicas <= 0) return false;
+  bool in_transaction = in_transaction_;
+  bool writes = false;
+  for (const std::vector<std::string_view>& command : commands) {
+    const std::string name = CommandLabel(command.front());
+    if (name == "MULTI") in_transaction = true;
+    if (name == "EXEC" || name == "DISCARD") in_transaction = false;
+    writes = writes || !IsReadOnlyCommand(name);
+  }
+  // Inside a transaction WAIT would only be queued: the batch with the EXEC waits.
+  return writes && !in_transaction;
 }
 
 // A broken context is rebuilt from scratch rather than with redisReconnect: a fresh context
 // carries nothing over from the broken one (half-read replies, buffered commands), and the
-// command timeout has to be set on the new socket either way.
+// command timeout has to be set on the new socket either way. With Sentinels, every connection
+// asks them afresh where the primary is: that is how a connection follows a failover.
 absl::Status Connection::Connect() {
   Disconnect();
-  const std::string where = absl::StrCat(options_.host, ":", options_.port);
-  redisContext* raw =
-      redisConnectWithTimeout(options_.host.c_str(), options_.port,
-                              absl::ToTimeval(deadline::Bound(options_.connect_timeout)));
-  if (raw == nullptr) {
-    metrics_->RecordConnectFailure();
-    return absl::UnavailableError(absl::StrCat("redis ", where, ": cannot allocate a context"));
+  if (options_.sentinels.empty()) {
+    node_ = {options_.host, options_.port};
+  } else {
+    absl::StatusOr<Endpoint> primary = AskSentinels();
+    if (!primary.ok()) {
+      metrics_->RecordConnectFailure();
+      return primary.status();
+    }
+    node_ = *std::move(primary);
   }
+  const std::string where = Where(node_);
+  const absl::Duration timeout = deadline::Bound(options_.command_timeout);
+  absl::StatusOr<ContextPtr> opened = Open(node_, options_.connect_timeout, timeout);
+  if (!opened.ok()) {
+    metrics_->RecordConnectFailure();
+    return opened.status();
+  }
+  redisContext* raw = opened->release();
   context_->raw = raw;
-  context_->timeout = deadline::Bound(options_.command_timeout);
-  if (raw->err != 0 || redisSetTimeout(raw, absl::ToTimeval(context_->timeout)) != 0 ||
-      redisEnableKeepAlive(raw) != 0) {
-    const std::string error = raw->errstr;
-    Disconnect();
-    metrics_->RecordConnectFailure();
-    return absl::UnavailableError(absl::StrCat("redis ", where, ": ", error));
-  }
-  // AUTH and SELECT go straight through hiredis: they belong to this connection attempt and must
-  // not recurse into the retrying Run.
-  auto setup = [&](std::initializer_list<std::string_view> args) -> absl::Status {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    for (std::string_view arg : args) {
-      argv.push_back(arg.data());
-      lengths.push_back(arg.size());
-    }
-    auto* reply = static_cast<redisReply*>(
-        redisCommandArgv(raw, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-    if (reply == nullptr) {
-      return absl::UnavailableError(absl::StrCat("redis ", where, ": ", raw->errstr));
-    }
-    const Reply converted = FromHiredis(*reply);
-    freeReplyObject(reply);
-    return converted.ToStatus();
-  };
+  context_->timeout = timeout;
   absl::Status status;
   if (!options_.password.empty()) {
-    status = options_.user.empty() ? setup({"AUTH", options_.password})
-                                   : setup({"AUTH", options_.user, options_.password});
+    status = (options_.user.empty()
+                  ? SetupCommand(raw, {"AUTH", options_.password}, where)
+                  : SetupCommand(raw, {"AUTH", options_.user, options_.password}, where))
+                 .status();
   }
   if (status.ok() && options_.database != 0) {
-    status = setup({"SELECT", absl::StrCat(options_.database)});
+    status = SetupCommand(raw, {"SELECT", absl::StrCat(options_.database)}, where).status();
+  }
+  if (status.ok() && !options_.sentinels.empty()) {
+    // During a failover a Sentinel may still name the old primary, or name the new one before
+    // it has taken the role: only a node that says it is the primary is used.
+    absl::StatusOr<Reply> role = SetupCommand(raw, {"ROLE"}, where);
+    status = role.status();
+    if (status.ok() && (role->elements().empty() || role->elements()[0].str() != "master")) {
+      status = absl::UnavailableError(
+          absl::StrCat(where, ": the Sentinels name it the primary of '", options_.master_name,
+                       "' but it says it is ", role->DebugString(), " (a failover under way?)"));
+    }
   }
   if (!status.ok()) {
     Disconnect();
@@ -194,6 +272,41 @@ absl::Status Connection::Connect() {
   }
   ever_connected_ = true;
   return absl::OkStatus();
+}
+
+absl::StatusOr<Endpoint> Connection::AskSentinels() {
+  const std::size_t count = options_.sentinels.size();
+  absl::Status last;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t index = (sentinel_ + i) % count;
+    const Endpoint& sentinel = options_.sentinels[index];
+    const std::string where = absl::StrCat("redis sentinel ", sentinel.host, ":", sentinel.port);
+    absl::StatusOr<ContextPtr> opened =
+        Open(sentinel, options_.connect_timeout, deadline::Bound(options_.command_timeout));
+    if (!opened.ok()) {
+      last = opened.status();
+      continue;
+    }
+    if (!options_.sentinel_password.empty()) {
+      last = SetupCommand(opened->get(), {"AUTH", options_.sentinel_password}, where).status();
+      if (!last.ok()) continue;
+    }
+    absl::StatusOr<Reply> named = SetupCommand(
+        opened->get(), {"SENTINEL", "get-master-addr-by-name", options_.master_name}, where);
+    int port = 0;
+    if (!named.ok()) {
+      last = named.status();
+    } else if (named->elements().size() != 2 ||
+               !absl::SimpleAtoi(named->elements()[1].str(), &port)) {
+      last = absl::UnavailableError(
+          absl::StrCat(where, ": knows no primary named '", options_.master_name, "'"));
+    } else {
+      sentinel_ = index;
+      return Endpoint{named->elements()[0].str(), port};
+    }
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "redis: none of ", count, " Sentinels named the primary (last: ", last.message(), ")"));
 }
 
 absl::Status Connection::EnsureConnected() {
@@ -211,6 +324,7 @@ absl::StatusOr<std::vector<Reply>> Connection::RunOnce(
   sent = false;
   if (absl::Status status = EnsureConnected(); !status.ok()) return status;
   redisContext* raw = context_->raw;
+  const std::string where = Where(node_);
   // Wait for the replies no longer than the caller's deadline allows (libs/deadline).
   const absl::Duration timeout = deadline::Bound(options_.command_timeout);
   if (timeout != context_->timeout) {
@@ -221,25 +335,41 @@ absl::StatusOr<std::vector<Reply>> Connection::RunOnce(
     }
     context_->timeout = timeout;
   }
+  // A batch that may write ends with WAIT, which answers once wait_replicas replicas confirmed
+  // everything this connection wrote, or after wait_for with how many did. It stays well inside
+  // the reply timeout, so a missing replica shows as its count, not as a timeout.
+  const bool wait = NeedsWait(commands);
+  const absl::Duration wait_for = std::min(options_.wait_timeout, timeout / 2);
+  const std::string wait_replicas = absl::StrCat(options_.wait_replicas);
+  const std::string wait_ms =
+      absl::StrCat(std::max<std::int64_t>(1, absl::ToInt64Milliseconds(wait_for)));
+  const std::vector<std::string_view> wait_command = {"WAIT", wait_replicas, wait_ms};
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
-  for (const std::vector<std::string_view>& command : commands) {
+  auto append = [&](const std::vector<std::string_view>& command) {
     argv.clear();
     lengths.clear();
     for (std::string_view arg : command) {
       argv.push_back(arg.data());
       lengths.push_back(arg.size());
     }
-    if (redisAppendCommandArgv(raw, static_cast<int>(argv.size()), argv.data(), lengths.data()) !=
-        REDIS_OK) {
-      const std::string error = raw->errstr;
-      Disconnect();
-      return absl::UnavailableError(absl::StrCat("redis: ", error));
-    }
+    return redisAppendCommandArgv(raw, static_cast<int>(argv.size()), argv.data(),
+                                  lengths.data()) == REDIS_OK;
+  };
+  bool appended = true;
+  for (const std::vector<std::string_view>& command : commands) {
+    appended = appended && append(command);
   }
+  if (wait) appended = appended && append(wait_command);
+  if (!appended) {
+    const std::string error = raw->errstr;
+    Disconnect();
+    return absl::UnavailableError(absl::StrCat("redis: ", error));
+  }
+  const std::size_t expected = commands.size() + (wait ? 1 : 0);
   std::vector<Reply> replies;
-  replies.reserve(commands.size());
-  for (std::size_t i = 0; i < commands.size(); ++i) {
+  replies.reserve(expected);
+  for (std::size_t i = 0; i < expected; ++i) {
     sent = true;
     void* reply = nullptr;
     errno = 0;
@@ -249,18 +379,41 @@ absl::StatusOr<std::vector<Reply>> Connection::RunOnce(
           raw->err == REDIS_ERR_EOF ? "the server closed the connection" : raw->errstr;
       // The stream may hold a late reply now: never read from this context again.
       Disconnect();
-      const std::string where = absl::StrCat(options_.host, ":", options_.port);
       if (timed_out) {
         // Disconnecting dropped the command if Redis had not run it yet (e.g. paused): what was
         // sent either ran whole or not at all (a script is atomic), never half.
         return absl::DeadlineExceededError(
-            absl::StrCat("redis ", where, ": no reply within ", absl::FormatDuration(timeout),
+            absl::StrCat(where, ": no reply within ", absl::FormatDuration(timeout),
                          timeout < options_.command_timeout ? " (the call's deadline)" : ""));
       }
-      return absl::UnavailableError(absl::StrCat("redis ", where, ": ", error));
+      return absl::UnavailableError(absl::StrCat(where, ": ", error));
     }
     replies.push_back(FromHiredis(*static_cast<redisReply*>(reply)));
     freeReplyObject(reply);
+  }
+  if (std::any_of(replies.begin(), replies.end(), IsReadOnly)) {
+    // The node is a replica now (a failover): it wrote nothing, so the whole batch may run again
+    // on the primary that a new connection finds.
+    Disconnect();
+    sent = false;
+    return absl::UnavailableError(
+        absl::StrCat(where, ": is a replica now (READONLY); reconnecting to the primary"));
+  }
+  for (const std::vector<std::string_view>& command : commands) {
+    const std::string name = CommandLabel(command.front());
+    if (name == "MULTI") in_transaction_ = true;
+    if (name == "EXEC" || name == "DISCARD") in_transaction_ = false;
+  }
+  if (wait) {
+    const Reply confirmed = std::move(replies.back());
+    replies.pop_back();
+    if (confirmed.is_error() || confirmed.integer() < options_.wait_replicas) {
+      metrics_->RecordUnreplicatedWrite();
+      return absl::UnavailableError(absl::StrCat(
+          where, ": ", confirmed.is_error() ? confirmed.str() : absl::StrCat(confirmed.integer()),
+          " of ", options_.wait_replicas, " replicas confirmed the write within ",
+          absl::FormatDuration(wait_for), ", so a failover could lose it"));
+    }
   }
   return replies;
 }

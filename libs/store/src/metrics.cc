@@ -39,6 +39,9 @@ ConnectionMetrics::ConnectionMetrics(prometheus::Registry* registry) {
                                         "Redis connections opened again after a connection broke");
   connect_failures_ = &metrics::SingleCounter(*registry, "ipraktik_redis_connect_failures_total",
                                               "Attempts to connect to Redis that failed");
+  unreplicated_writes_ = &metrics::SingleCounter(
+      *registry, "ipraktik_redis_unreplicated_writes_total",
+      "Redis writes that fewer replicas confirmed (WAIT) than required: failed, not acknowledged");
   pool_in_use_ = &prometheus::BuildGauge()
                       .Name("ipraktik_redis_pool_connections_in_use")
                       .Help("Redis connections lent out by the pool")
@@ -62,6 +65,8 @@ void ConnectionMetrics::RecordCommand(std::string_view command, CommandResult re
 void ConnectionMetrics::RecordReconnect() { metrics::Increment(reconnects_); }
 
 void ConnectionMetrics::RecordConnectFailure() { metrics::Increment(connect_failures_); }
+
+void ConnectionMetrics::RecordUnreplicatedWrite() { metrics::Increment(unreplicated_writes_); }
 
 void ConnectionMetrics::SetPoolInUse(int connections) {
   if (pool_in_use_ != nullptr) pool_in_use_->Set(connections);

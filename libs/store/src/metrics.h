@@ -30,6 +30,8 @@ class ConnectionMetrics {
   void RecordCommand(std::string_view command, CommandResult result, absl::Duration latency);
   void RecordReconnect();
   void RecordConnectFailure();
+  // A write fewer replicas confirmed than Options::wait_replicas asks (the call failed).
+  void RecordUnreplicatedWrite();
   void SetPoolInUse(int connections);
   void RecordPoolExhausted();
 
@@ -38,6 +40,7 @@ class ConnectionMetrics {
   prometheus::Family<prometheus::Histogram>* latency_ = nullptr;
   prometheus::Counter* reconnects_ = nullptr;
   prometheus::Counter* connect_failures_ = nullptr;
+  prometheus::Counter* unreplicated_writes_ = nullptr;
   prometheus::Gauge* pool_in_use_ = nullptr;
   prometheus::Counter* pool_exhausted_ = nullptr;
 };

@@ -130,8 +130,9 @@ absl::Status ErrorReplyToStatus(std::string_view error) {
     if (prefix == code_name) return absl::Status(code, rest);
   }
   // Redis' own errors that go away by themselves: a caller may retry.
-  static constexpr std::array<std::string_view, 7> kTransient = {
-      "LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "OOM"};
+  // NOREPLICAS: a primary with too few replicas (min-replicas-to-write) refuses writes.
+  static constexpr std::array<std::string_view, 8> kTransient = {
+      "LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "NOREPLICAS", "OOM"};
   const std::string whole(error);
   for (std::string_view transient : kTransient) {
     if (prefix == transient) return absl::UnavailableError(absl::StrCat("redis: ", whole));

@@ -40,6 +40,9 @@ struct GrpcServerOptions {
   // The health status of "" and the services once started (SetServing changes it); liveness is
   // SERVING from the start whatever this says.
   bool serving_at_start = true;
+  // When not empty (host:port): a second, plaintext port that serves the health checks only, with
+  // the same statuses, for probes that speak no TLS (Kubernetes' gRPC probes, docs/deploy.md).
+  std::string health_address{};
 };
 
 // A service to serve and the name it is known by to health checks (its full gRPC name, e.g.
@@ -66,6 +69,8 @@ class GrpcServer {
   GrpcServer& operator=(const GrpcServer&) = delete;
 
   int port() const { return port_; }
+  // The plaintext health-only port (GrpcServerOptions::health_address), 0 when there is none.
+  int health_port() const { return health_port_; }
 
   // The health status of every registered service name, then of the server ("").
   void SetServing(bool serving);
@@ -77,9 +82,14 @@ class GrpcServer {
  private:
   GrpcServer() = default;
 
+  // Each server's health service, the API server's first.
+  std::vector<grpc::HealthCheckServiceInterface*> HealthServices() const;
+
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
   std::vector<std::string> health_names_;
   int port_ = 0;
+  int health_port_ = 0;
   bool shut_down_ = false;
 };
 

@@ -4,6 +4,15 @@
 // reconnects by itself when the server went away. Not thread-safe, like the hiredis context it
 // wraps: threads share connections through store::Pool (pool.h).
 //
+// Redis with Sentinel (Options::sentinels): every (re)connection asks the Sentinels which node is
+// the primary and checks with ROLE that the node agrees, so a connection follows a failover at its
+// next reconnect; a READONLY reply (the node was demoted under the connection) reconnects and
+// runs the commands again, which is safe since a replica executed none of them.
+//
+// Acknowledged writes survive a failover when Options::wait_replicas > 0: a batch that may write
+// ends with WAIT, and unless that many replicas confirmed the write in time the call fails
+// UNAVAILABLE (the write may or may not outlive the primary) instead of reporting success.
+//
 // Failures are statuses: UNAVAILABLE when Redis cannot be reached or the connection broke,
 // DEADLINE_EXCEEDED when a reply did not come within the command timeout, and for an error reply
 // the code ErrorReplyToStatus picks (reply.h).
@@ -28,9 +37,26 @@ class Registry;
 
 namespace ipraktik::store {
 
+// A Redis server or Sentinel.
+struct Endpoint {
+  std::string host;
+  int port = 0;
+};
+
 struct Options {
+  // The node to connect to, unless sentinels are given.
   std::string host = "127.0.0.1";
   int port = 6379;
+  // When not empty: the Sentinels to ask for the current primary of master_name (host and port
+  // above are then unused), tried in turn; sentinel_password for Sentinels that require one (the
+  // user and password below are for the data nodes).
+  std::vector<Endpoint> sentinels{};
+  std::string master_name = "ipraktik";
+  std::string sentinel_password{};
+  // After a batch that may write: WAIT for this many replicas to confirm it, at most wait_timeout
+  // (bounded by half the command timeout and the call's deadline). 0: no WAIT (a single node).
+  int wait_replicas = 0;
+  absl::Duration wait_timeout = absl::Milliseconds(500);
   // AUTH as user (an ACL user; empty: the default user) with password (empty: no AUTH), and
   // the database number, sent again after every reconnect.
   std::string user{};
@@ -151,8 +177,12 @@ class Connection {
                                          Retry retry, std::string_view metric_command);
   absl::StatusOr<std::vector<Reply>> RunOnce(
       std::span<const std::vector<std::string_view>> commands, bool& sent);
+  // Whether commands end with a WAIT (they may write, and no transaction stays open after them).
+  bool NeedsWait(std::span<const std::vector<std::string_view>> commands) const;
   absl::Status EnsureConnected();
   absl::Status Connect();
+  // The primary as the Sentinels name it.
+  absl::StatusOr<Endpoint> AskSentinels();
   void Disconnect();
   absl::Status LoadScript(const Script& script);
 
@@ -161,6 +191,12 @@ class Connection {
   std::unique_ptr<Context> context_;
   bool ever_connected_ = false;
   std::int64_t reconnects_ = 0;
+  // The node connected to (or last tried), for messages.
+  Endpoint node_;
+  // The Sentinel that answered last: asked first next time.
+  std::size_t sentinel_ = 0;
+  // Between a MULTI and its EXEC or DISCARD (WAIT waits for the EXEC).
+  bool in_transaction_ = false;
 };
 
 }  // namespace ipraktik::store
