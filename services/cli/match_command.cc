@@ -86,7 +86,7 @@ struct Session {
 
   // Prints the refusal with every field the service named; returns kExitFailed.
   int Refused(std::string_view action, const grpc::Status& status) const {
-    PrintRefusal(io.err, absl::StrCat("ipraktik ", command, " ", action),
+    PrintRefusal(io.err, absl::StrCat("ipraktik ", std::string(command), " ", std::string(action)),
                  rpc_status::FromGrpcStatus(status), target);
     return kExitFailed;
   }

@@ -86,7 +86,7 @@ class CrashTest : public ::testing::Test {
   // The records of a round, as the service lists them.
   static std::vector<DeliveryRecord> Records(const std::string& round_id) {
     store::Pool pool({.host = "127.0.0.1", .port = redis_->port()});
-    outbox::Outbox outbox(pool);
+    outbox::Outbox outbox(pool, "notification");
     DeliveryRepository repository(pool, outbox, absl::Hours(1));
     auto page = repository.List(kTenant, {.round_id = round_id}, 1000, "");
     EXPECT_TRUE(page.ok()) << page.status();
