@@ -6,8 +6,9 @@
 
 access_services=(registration matching matching-worker notification evaluation)
 
-# A queue with its retry and dead-letter queues (libs/bus/src/topology.h), as a regex part.
-queue_family() { local name=${1//./\\.}; echo "$name(\\.retry\\.[0-9]+ms|\\.dlq)?"; }
+# A queue with its retry and dead-letter queues and its own failed-message exchange
+# (<queue>.failed; libs/bus/src/topology.h), as a regex part.
+queue_family() { local name=${1//./\\.}; echo "$name(\\.retry\\.[0-9]+ms|\\.dlq|\\.failed)?"; }
 
 # The queues a service consumes (read) and the ones it only declares for others (matching
 # declares the work queue, so that jobs queued before any worker ran are kept).
@@ -30,17 +31,19 @@ declared_queues() {
 alternatives() { local IFS='|'; echo "$*"; }
 
 # RabbitMQ permissions (regexes on resource names) in vhost "/". Every service declares,
-# publishes to and binds from the events exchange; consumers move failed messages to their
-# own retry and dead-letter queues through the default exchange (amq.default). The broker lets
-# only a user that may read a queue declare it with a dead-letter exchange, so a service reads
-# every queue it declares (matching: the work queue, which it never consumes).
+# publishes to and binds from the events exchange; a consumer moves failed messages to its own
+# retry and dead-letter queues through its own exchange <queue>.failed, which its queues also
+# dead-letter through. No user may write to the default exchange (amq.default): through it, a
+# message goes straight into any queue by name. The broker lets only a user that may read a
+# queue declare it with a dead-letter exchange, so a service reads every queue it declares
+# (matching: the work queue, which it never consumes).
 amqp_configure() {
   local parts=('ipraktik\.events') queue
   for queue in $(declared_queues "$1"); do parts+=("$(queue_family "$queue")"); done
   echo "^($(alternatives "${parts[@]}"))\$"
 }
 amqp_write() {
-  local parts=('ipraktik\.events' 'amq\.default') queue
+  local parts=('ipraktik\.events') queue
   for queue in $(declared_queues "$1"); do parts+=("$(queue_family "$queue")"); done
   echo "^($(alternatives "${parts[@]}"))\$"
 }

@@ -1,16 +1,23 @@
 // The per-service RabbitMQ and Redis users of `make run` (deploy/local/access.sh, made by
 // `rabbitmq.sh users` and `redis.sh users`), tried with the project's own clients: guest is
-// gone, each service reaches its own queues and keys only, and publishes only its own event types.
+// gone, each service reaches its own queues and keys only, and publishes only its own event types;
+// none writes into a queue by name through the default exchange, yet each consumer still moves
+// failed messages to its own retry and dead-letter queues.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/bus/admin.h"
+#include "ipraktik/bus/consumer.h"
 #include "ipraktik/bus/publisher.h"
 #include "ipraktik/store/pool.h"
 #include "local_servers.h"
@@ -45,10 +52,11 @@ class AccessTest : public ::testing::Test {
     return bus::Admin::Create(std::move(options));
   }
 
-  // Publishes one event of type (the routing key) on the events exchange as user, waiting for
-  // the broker's confirm; message_id names it.
+  // Publishes one event of type (the routing key) on exchange (the events exchange unless told)
+  // as user, waiting for the broker's confirm; message_id names it.
   static absl::Status PublishAs(const std::string& user, const std::string& type,
-                                const std::string& message_id) {
+                                const std::string& message_id,
+                                const std::string& exchange = std::string(bus::kEventsExchange)) {
     bus::PublisherOptions options;
     options.connection.url = rabbit_->UrlOf(user);
     options.connection.connection_name = "access-test-publisher";
@@ -59,6 +67,7 @@ class AccessTest : public ::testing::Test {
     auto publisher = bus::Publisher::Create(std::move(options));
     if (!publisher.ok()) return publisher.status();
     bus::Message message;
+    message.exchange = exchange;
     message.routing_key = type;
     message.type = type;
     message.message_id = message_id;
@@ -169,6 +178,88 @@ TEST_F(AccessTest, AServicePublishesItsOwnEventTypesOnly) {
   auto left = watcher->InspectQueue("evaluation.events");
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(left->messages, 0u) << "no forged event reached the queue";
+}
+
+TEST_F(AccessTest, NoServiceWritesIntoAQueueByNameThroughTheDefaultExchange) {
+  auto notification = BrokerAs(rabbit_->UrlOf("notification"));
+  ASSERT_TRUE(notification.ok()) << notification.status();
+  bus::QueueSpec queue{.name = "notification.events", .bindings = {}, .retry = {}};
+  ASSERT_TRUE(notification->Declare({&queue, 1}).ok());
+  ASSERT_TRUE(notification->Purge("notification.events").ok());
+
+  // The default exchange routes a message to the queue its routing key names: a forged
+  // placement e-mail straight into the notification service's queue, from any service's user
+  // (the notification service's own included), is refused.
+  for (const char* user :
+       {"registration", "matching", "matching-worker", "evaluation", "notification"}) {
+    SCOPED_TRACE(user);
+    absl::Status forged = PublishAs(user, "notification.events", absl::StrCat("forged-", user), "");
+    EXPECT_EQ(forged.code(), absl::StatusCode::kPermissionDenied) << forged;
+    EXPECT_THAT(forged.message(), HasSubstr("ACCESS_REFUSED"));
+  }
+  // Nor through the notification consumer's own failed-message exchange.
+  absl::Status through_failed = PublishAs("matching-worker", "notification.events", "forged-failed",
+                                          bus::FailedExchangeName(queue.name));
+  EXPECT_EQ(through_failed.code(), absl::StatusCode::kPermissionDenied) << through_failed;
+  EXPECT_THAT(through_failed.message(), HasSubstr("ACCESS_REFUSED"));
+
+  auto left = notification->InspectQueue("notification.events");
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->messages, 0u) << "a forged message reached the queue";
+}
+
+TEST_F(AccessTest, AConsumerRetriesAndDeadLettersUnderItsOwnUser) {
+  // The evaluation service's queue, with its own user only: failed attempts go to its retry
+  // queue and back (through evaluation.events.failed), the last to its dead-letter queue.
+  bus::QueueSpec queue{.name = "evaluation.events",
+                       .bindings = {"evaluation.invitation.requested"},
+                       .retry = {.max_attempts = 2,
+                                 .initial_delay = bus::Duration(100),
+                                 .multiplier = 1.0,
+                                 .max_delay = bus::Duration(100)}};
+  auto evaluation = BrokerAs(rabbit_->UrlOf("evaluation"));
+  ASSERT_TRUE(evaluation.ok()) << evaluation.status();
+  ASSERT_TRUE(evaluation->Declare({&queue, 1}).ok());
+  ASSERT_TRUE(evaluation->Purge("evaluation.events").ok());
+  ASSERT_TRUE(evaluation->Purge(bus::DeadLetterQueueName(queue.name)).ok());
+
+  bus::ConsumerOptions options;
+  options.connection.url = rabbit_->UrlOf("evaluation");
+  options.connection.connection_name = "access-test-consumer";
+  options.connection.connect_timeout = 5s;
+  options.connection.rpc_timeout = 5s;
+  options.connection.reconnect.max = 200ms;
+  options.queue = queue;
+  std::atomic<int> attempts_seen = 0;
+  auto consumer = bus::Consumer::Create(std::move(options), [&](const bus::Delivery& delivery) {
+    if (delivery.message_id == "retried") ++attempts_seen;
+    return bus::Outcome::Retry("not yet");
+  });
+  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  absl::Status ran;
+  std::thread running([&] { ran = consumer->Run(); });
+
+  ASSERT_TRUE(PublishAs("evaluation", "evaluation.invitation.requested", "retried").ok());
+  // Waits for the message to reach the dead-letter queue (the proof), polling the broker.
+  std::optional<bus::Delivery> dead;
+  auto until = std::chrono::steady_clock::now() + 30s;
+  while (!dead && std::chrono::steady_clock::now() < until) {
+    auto taken = evaluation->Take(bus::DeadLetterQueueName(queue.name));
+    ASSERT_TRUE(taken.ok()) << taken.status();
+    if (taken->has_value()) {
+      dead = **taken;
+    } else {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  consumer->Stop();
+  running.join();
+  EXPECT_TRUE(ran.ok()) << ran;
+
+  ASSERT_TRUE(dead.has_value()) << "nothing reached the dead-letter queue";
+  EXPECT_EQ(dead->message_id, "retried");
+  EXPECT_EQ(dead->headers.at(std::string(bus::kAttemptsHeader)), "2");
+  EXPECT_EQ(attempts_seen.load(), 2) << "the retry copy did not come back to the queue";
 }
 
 TEST_F(AccessTest, AServicesRedisUserReachesItsOwnKeysOnly) {

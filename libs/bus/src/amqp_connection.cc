@@ -242,9 +242,9 @@ absl::Status Connection::Qos(amqp_channel_t channel, std::uint16_t prefetch) {
   return Check(amqp_get_rpc_reply(state_), "setting the prefetch limit");
 }
 
-absl::Status Connection::DeclareExchange(amqp_channel_t channel, std::string_view name) {
-  amqp_exchange_declare(state_, channel, Bytes(name), amqp_cstring_bytes("topic"), 0, 1, 0, 0,
-                        amqp_empty_table);
+absl::Status Connection::DeclareExchange(amqp_channel_t channel, std::string_view name,
+                                         std::string_view type) {
+  amqp_exchange_declare(state_, channel, Bytes(name), Bytes(type), 0, 1, 0, 0, amqp_empty_table);
   return Check(amqp_get_rpc_reply(state_), Cat("declaring exchange ", name));
 }
 

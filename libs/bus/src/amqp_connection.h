@@ -91,7 +91,9 @@ class Connection {
   absl::Status OpenChannel(amqp_channel_t channel);
   absl::Status ConfirmSelect(amqp_channel_t channel);
   absl::Status Qos(amqp_channel_t channel, std::uint16_t prefetch);
-  absl::Status DeclareExchange(amqp_channel_t channel, std::string_view name);
+  // Durable; type "topic" or "direct".
+  absl::Status DeclareExchange(amqp_channel_t channel, std::string_view name,
+                               std::string_view type = "topic");
   absl::StatusOr<QueueInfo> DeclareQueue(amqp_channel_t channel, std::string_view name,
                                          bool passive, amqp_table_t arguments);
   absl::Status Bind(amqp_channel_t channel, std::string_view queue, std::string_view exchange,

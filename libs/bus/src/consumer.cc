@@ -318,7 +318,8 @@ struct Consumer::Impl {
     amqp_basic_properties_t properties =
         internal::RepublishProperties(result.raw.properties(), headers);
     if (absl::Status status =
-            connection.Publish(kRepublishChannel, "", target, true, properties, result.raw.body());
+            connection.Publish(kRepublishChannel, FailedExchangeName(options.queue.name), target,
+                               true, properties, result.raw.body());
         !status.ok()) {
       return status;
     }

@@ -54,6 +54,8 @@ absl::Status QueueSpec::Validate() const {
 
 std::string DeadLetterQueueName(std::string_view queue) { return Cat(queue, ".dlq"); }
 
+std::string FailedExchangeName(std::string_view queue) { return Cat(queue, ".failed"); }
+
 std::string RetryQueueName(const QueueSpec& spec, int attempt) {
   return Cat(spec.name, ".retry.", spec.retry.DelayAfter(attempt).count(), "ms");
 }

@@ -2,8 +2,11 @@
 
 // Declares the events exchange and each queue with its retry and dead-letter queues:
 //
-//   <queue>            quorum; dead-letters (delivery limit) to <queue>.dlq via the default
-//                      exchange, at least once
+//   <queue>.failed     direct exchange of the queue's own; every queue below is bound to it
+//                      by its name. The consumer moves failed messages through it, and the
+//                      queues dead-letter through it (never the default exchange: see
+//                      docs/security.md)
+//   <queue>            quorum; dead-letters (delivery limit) to <queue>.dlq, at least once
 //   <queue>.retry.<N>ms  quorum, message TTL N ms, dead-letters back to <queue>
 //   <queue>.dlq        quorum; kept until someone looks at it
 

@@ -91,6 +91,9 @@ struct QueueSpec {
 };
 
 std::string DeadLetterQueueName(std::string_view queue);
+// The consumer's own direct exchange for failed messages: its retry and dead-letter queues (and
+// the queue itself, for the way back from a retry queue) are bound to it by their names.
+std::string FailedExchangeName(std::string_view queue);
 // The retry queue that holds a message after failed attempt `attempt` (1-based).
 std::string RetryQueueName(const QueueSpec& spec, int attempt);
 // The retry queues of a queue, one per distinct delay, shortest first.
