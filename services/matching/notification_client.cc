@@ -4,22 +4,11 @@
 #include <chrono>
 
 #include "grpcpp/client_context.h"
-#include "ipraktik/access/access.h"
 #include "ipraktik/rpc_status/rpc_status.h"
-#include "ipraktik/server/call_context.h"
 #include "ipraktik/v1/notification.grpc.pb.h"
+#include "outgoing_call.h"
 
 namespace ipraktik::matching_service {
-namespace {
-
-void Prepare(grpc::ClientContext& context, const std::string& authorization, const Caller& caller) {
-  context.AddMetadata(access::kAuthorizationHeader, authorization);
-  context.AddMetadata(server::kTenantHeader, caller.tenant);
-  context.AddMetadata(server::kCorrelationIdHeader, caller.correlation_id);
-  context.set_deadline(caller.deadline);
-}
-
-}  // namespace
 
 NotificationSource NotificationFacts(std::shared_ptr<grpc::Channel> notification,
                                      std::string api_key) {
@@ -30,7 +19,7 @@ NotificationSource NotificationFacts(std::shared_ptr<grpc::Channel> notification
   source.settings =
       [stub, authorization](const Caller& caller) -> absl::StatusOr<v1::NotificationSettings> {
     grpc::ClientContext context;
-    Prepare(context, authorization, caller);
+    PrepareOutgoingCall(context, authorization, caller);
     v1::GetNotificationSettingsResponse response;
     absl::Status status = rpc_status::FromGrpcStatus(
         stub->GetNotificationSettings(&context, v1::GetNotificationSettingsRequest(), &response));
@@ -40,7 +29,7 @@ NotificationSource NotificationFacts(std::shared_ptr<grpc::Channel> notification
   source.deliveries = [stub, authorization](const Caller& caller, const std::string& round_id)
       -> absl::StatusOr<v1::CountDeliveriesResponse> {
     grpc::ClientContext context;
-    Prepare(context, authorization, caller);
+    PrepareOutgoingCall(context, authorization, caller);
     v1::CountDeliveriesRequest request;
     request.set_round_id(round_id);
     v1::CountDeliveriesResponse response;

@@ -2,22 +2,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
-#include "ipraktik/access/access.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/rpc_status/rpc_status.h"
-#include "ipraktik/server/call_context.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
+#include "outgoing_call.h"
 
 namespace ipraktik::matching_service {
 
 namespace {
-
-void Prepare(grpc::ClientContext& context, const std::string& authorization, const Caller& caller) {
-  context.AddMetadata(access::kAuthorizationHeader, authorization);
-  context.AddMetadata(server::kTenantHeader, caller.tenant);
-  context.AddMetadata(server::kCorrelationIdHeader, caller.correlation_id);
-  context.set_deadline(caller.deadline);
-}
 
 // A failure to reach the registration service, said as such.
 absl::Status Reaching(absl::Status status, std::string_view what) {
@@ -39,7 +31,7 @@ SnapshotSource RegistrationSnapshots(std::shared_ptr<grpc::Channel> registration
       [stub, authorization = "Bearer " + api_key](const Caller& caller, const std::string& round_id,
                                                   const SnapshotSink& sink) -> absl::Status {
         grpc::ClientContext context;
-        Prepare(context, authorization, caller);
+        PrepareOutgoingCall(context, authorization, caller);
         v1::ExportRoundSnapshotRequest request;
         request.set_round_id(round_id);
         auto reader = stub->ExportRoundSnapshot(&context, request);
@@ -67,7 +59,7 @@ RecordCheck RegistrationRecords(std::shared_ptr<grpc::Channel> registration, std
     // One read of the caller's tenant; what failed reaching the service says what it read.
     auto read = [&](auto method, const auto& request, auto& response, std::string_view what) {
       grpc::ClientContext context;
-      Prepare(context, authorization, caller);
+      PrepareOutgoingCall(context, authorization, caller);
       return Reaching(rpc_status::FromGrpcStatus(((*stub).*method)(&context, request, &response)),
                       what);
     };
