@@ -59,6 +59,9 @@ class FailoverTest : public ::testing::Test {
         StartRegistrationBinary({{"IPRAKTIK_REDIS_SENTINELS", SentinelList()},
                                  {"IPRAKTIK_REDIS_MASTER_NAME", "ipraktik"},
                                  {"IPRAKTIK_REDIS_WAIT_REPLICAS", "1"},
+                                 // A replica starved of CPU on a loaded machine is not what
+                                 // this test is about: it may take its time to confirm.
+                                 {"IPRAKTIK_REDIS_WAIT_TIMEOUT", "1s"},
                                  // The loop signs up as fast as it can: no rate limit in the way.
                                  {"IPRAKTIK_RATE_LIMIT_PER_SECOND", "0"},
                                  {"IPRAKTIK_AMQP_URL", rabbit_.url()},
@@ -131,6 +134,8 @@ class FailoverTest : public ::testing::Test {
     for (const auto& sentinel : sentinels_)
       options.sentinels.push_back({"127.0.0.1", sentinel->port()});
     options.wait_replicas = 1;
+    options.wait_timeout = absl::Seconds(30);
+    options.command_timeout = absl::Seconds(60);  // WAIT is bounded by half of it
     return options;
   }()};
   ipraktik::testing::KeyRing keys_{keys_redis_};
