@@ -250,6 +250,31 @@ void AddRows(Table& table, const v1::GetMatchingResultResponse& part) {
   }
 }
 
+// Where to recruit more places: the most over-wished offers by title and workplace, as the tables
+// name them (an offer that placed nobody, so no row names it, by its id).
+void PrintDemand(std::ostream& out, const std::vector<v1::HostDemand>& demand, const Table& table) {
+  if (demand.empty()) return;
+  const std::size_t id = ColumnOf(table, "host_offer_id");
+  const std::size_t title = ColumnOf(table, "offer_title");
+  const std::size_t workplace = ColumnOf(table, "host_workplace");
+  std::map<std::string, std::string> names;
+  for (const auto& row : table.rows) {
+    if (!row[id].empty() && !row[title].empty()) {
+      names[row[id]] = absl::StrCat(row[title], " (", row[workplace], ")");
+    }
+  }
+  constexpr std::size_t kShown = 20;
+  out << "\nflest ønsker ud over pladserne (rekrutter flere her):\n";
+  for (std::size_t i = 0; i < demand.size() && i < kShown; ++i) {
+    const auto& d = demand[i];
+    auto name = names.find(d.host_offer_id());
+    out << "  " << (name != names.end() ? name->second : d.host_offer_id()) << ": "
+        << text::Counted(d.wished_by(), "ønske", "ønsker") << ", "
+        << text::Counted(d.capacity(), "plads", "pladser") << "\n";
+  }
+  if (demand.size() > kShown) out << "  ... og " << (demand.size() - kShown) << " flere\n";
+}
+
 int Result(Session& session, const std::string& job_id, const Args& args) {
   const bool json = args.Flag("json");
   const bool csv = args.Flag("csv");
@@ -265,7 +290,7 @@ int Result(Session& session, const std::string& job_id, const Args& args) {
   std::ostream& out = session.io.out;
   Table table = ResultTable();
   std::vector<std::string> notes;
-  std::int64_t demand = 0;
+  std::vector<v1::HostDemand> demand;
   while (reader->Read(&part)) {
     AddRows(table, part);
     if (json || csv) continue;
@@ -278,13 +303,7 @@ int Result(Session& session, const std::string& job_id, const Args& args) {
       notes.push_back(absl::StrCat("refused pin ", r.participant_id(), " -> ", r.host_offer_id(),
                                    ": ", r.reason()));
     }
-    for (const auto& d : part.demand()) {
-      if (demand++ == 0) notes.push_back("most wished beyond their places (recruit more here):");
-      if (demand <= 20) {
-        notes.push_back(absl::StrCat("  ", d.host_offer_id(), ": ", d.wished_by(), " wished, ",
-                                     text::Counted(d.capacity(), "place", "places")));
-      }
-    }
+    demand.insert(demand.end(), part.demand().begin(), part.demand().end());
   }
   auto status = reader->Finish();
   if (!status.ok()) return session.Refused("result", status);
@@ -312,7 +331,7 @@ int Result(Session& session, const std::string& job_id, const Args& args) {
   }
   if (!notes.empty()) out << "\n";
   for (const auto& note : notes) out << note << "\n";
-  if (demand > 20) out << "  ... and " << (demand - 20) << " more\n";
+  PrintDemand(out, demand, table);
   return kExitOk;
 }
 

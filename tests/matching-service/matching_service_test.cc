@@ -849,8 +849,17 @@ TEST_F(MatchingServiceTest, ACoordinatorMatchesAndReadsTheResultWithTheCommandLi
   for (const char* expected :
        {"placeringer:", "Navn", "Arbejdsplads", "Vært", "Tilbud", "Ønske nr.",
         "ikke placeret:", "Finansministeriet", "Christiansø", "Praktik hos carl",
-        "Praktik hos anna", "all wished hosts are full", "recruit more here"}) {
+        "Praktik hos anna", "all wished hosts are full", "rekrutter flere her"}) {
     EXPECT_NE(result_output.find(expected), std::string::npos) << expected << "\n" << result_output;
+  }
+  // Where to recruit is said by the offer's title and workplace, not its id.
+  {
+    const std::size_t recruit = result_output.find("rekrutter flere her):\n");
+    ASSERT_NE(recruit, std::string::npos) << result_output;
+    const std::string first =
+        result_output.substr(recruit + 22, result_output.find('\n', recruit + 22) - (recruit + 22));
+    EXPECT_NE(first.find("Praktik hos "), std::string::npos) << first;
+    EXPECT_EQ(first.find("off-"), std::string::npos) << first;
   }
   // The table is aligned: every line of the placed table has its host at the same column.
   {
