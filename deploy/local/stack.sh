@@ -27,8 +27,15 @@ source "$here/common.sh"
 dir=${IPRAKTIK_STACK_DIR:-$root/var/local}
 bin=${IPRAKTIK_STACK_BIN:-$root/build/bin}
 offset=${IPRAKTIK_STACK_PORT_OFFSET:-0}
-health_wait=${IPRAKTIK_STACK_WAIT:-40}
+# A generous default: on a loaded machine a service's first health answer can take a minute.
+health_wait=${IPRAKTIK_STACK_WAIT:-120}
 buf=$root/proto/node_modules/.bin/buf
+# npm's `buf` is a Node.js shim that starts the real binary; the health polls call the binary
+# itself, which starts in milliseconds where the shim takes seconds on a busy machine.
+probe_buf=$buf
+for native in "$root"/proto/node_modules/@bufbuild/buf-linux-*/bin/buf; do
+  [[ -x $native ]] && probe_buf=$native
+done
 
 services=(registration matching matching-worker notification evaluation)
 redis_port=$((7379 + offset))
@@ -89,9 +96,9 @@ client_tls=(--cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/cl
 
 healthy() {
   local port=$1
-  if [[ -x $buf ]]; then
+  if [[ -x $probe_buf ]]; then
     local answer
-    answer=$(timeout 5 "$buf" curl --protocol grpc "${client_tls[@]}" \
+    answer=$(timeout 15 "$probe_buf" curl --protocol grpc "${client_tls[@]}" \
       "https://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null) || return 1
     [[ $answer == *'"SERVING"'* ]]
   else

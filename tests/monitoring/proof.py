@@ -97,7 +97,7 @@ class Stack:
         self.output = open(self.dir.parent / f"{self.dir.name}.out", "w+")
         self.process = subprocess.Popen([str(ROOT / "deploy/local/stack.sh"), "run"], env=self.env,
                                         stdout=self.output, stderr=subprocess.STDOUT)
-        eventually("the stack to come up", self._running, 180)
+        eventually("the stack to come up", self._running, 300)
 
     def _running(self):
         if self.process.poll() is not None:

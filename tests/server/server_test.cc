@@ -338,6 +338,9 @@ TEST_F(ServerTest, ACallWhoseDeadlinePassedInTheQueueIsNotStarted) {
       ipraktik::testing::Eventually([&] { return std::chrono::system_clock::now() > passed; }));
   service_.gate.Open();
   EXPECT_TRUE(first.get().ok());
+  // The client hears the first answer before the handler thread has taken the expired call off
+  // the queue; until it has, the queue (of one) is full and would refuse the next call.
+  ASSERT_TRUE(ipraktik::testing::Eventually([&] { return handlers_.queued() == 0; }));
   // One handler thread takes calls in order: once a later call is answered, the expired one was
   // taken from the queue before it.
   ProbeReply reply;

@@ -76,7 +76,7 @@ TEST(StackTest, RunBringsEverythingUpAndStopBringsItDown) {
     running =
         std::make_unique<ChildProcess>(script, std::vector<std::string>{"run"}, environment,
                                        dir.parent_path() / (dir.filename().string() + ".out"));
-    if (running->WaitForOutput("ipraktik is running", 120s)) break;
+    if (running->WaitForOutput("ipraktik is running", 300s)) break;
     const std::string output = running->Output();
     ASSERT_TRUE(attempt < 3 && APortWasTaken(output)) << output;
     ASSERT_TRUE(running->WaitFor(60s).has_value()) << output;  // it stops itself
