@@ -488,13 +488,16 @@ class Maker {
   v1::Participant Person(const Place& place, bool english) {
     std::string name;
     do {
-      name = english
-                 ? std::string(Pick(kEnglishNames))
-                 : absl::StrCat(std::string(Pick(kFirstNames)), " ", std::string(Pick(kLastNames)));
-      if (names_.contains(name) && !english) {
-        name = absl::StrCat(std::string(Pick(kFirstNames)), " ",
-                            name);  // a middle name tells them apart
+      if (english) {
+        name = std::string(Pick(kEnglishNames));
+        continue;
       }
+      const std::string first(Pick(kFirstNames));
+      const std::string last(Pick(kLastNames));
+      name = absl::StrCat(first, " ", last);
+      // A Danish middle name (a family name too) tells namesakes apart.
+      if (names_.contains(name))
+        name = absl::StrCat(first, " ", std::string(Pick(kLastNames)), " ", last);
     } while (names_.contains(name) && names_.size() < 5000);
     names_.insert(name);
     std::string email = absl::StrCat(AsciiMail(name), "@", std::string(place.mail_domain));
@@ -723,7 +726,7 @@ Demo MakeDemo(std::uint64_t seed, const v1::Date& today_date) {
         .intern_days_min = 1,
         .intern_days_max = 5,
         .interns_per_place = 106,
-        .cross_sector_percent = 13,
+        .cross_sector_percent = 17,
         .criteria_percent = 25,
         .english_percent = 5};
     Programme p = programme(
