@@ -79,7 +79,12 @@ users)
   # The running server takes the file with ACL LOAD, which needs the aclfile setting: a server
   # started without one gets the users one by one instead.
   # The default user goes last: once it may only PING, it can set up no one.
-  if [[ $(redis-cli -p "$port" ACL LOAD 2>&1) != OK ]]; then
+  # A server started again on its data has the users already: admin reloads them (the default
+  # user may only PING), as `make run` does a second time on the same folder.
+  auth=()
+  [[ -s $dir/users/admin.password ]] &&
+    auth=(--no-auth-warning --user admin --pass "$(cat "$dir/users/admin.password")")
+  if [[ $(redis-cli "${auth[@]}" -p "$port" ACL LOAD 2>&1) != OK ]]; then
     set -f  # the key patterns are words, not file names
     for name in admin exporter "${access_services[@]}" default; do
       # shellcheck disable=SC2046

@@ -16,6 +16,8 @@
 #   IPRAKTIK_STACK_BIN          where the programs are (default <repo>/build/bin)
 #   IPRAKTIK_STACK_PORT_OFFSET  added to every port below, to run a second stack beside one
 #   IPRAKTIK_STACK_WAIT         seconds a service may take to become healthy (default 40)
+#   IPRAKTIK_STACK_DEMO         "off": do not load the demo (by default a stack whose tenant
+#                               'demo' has no programme yet gets the demo: `ipraktik demo load`)
 # Ports: Redis 7379 (its Prometheus exporter 7380), RabbitMQ 7672 (management 7673, distribution 7674, epmd 7675, Prometheus
 # 7676), SMTP 7025, Prometheus 7090; gRPC 7101-7105 and metrics 9101-9105 for registration, matching,
 # matching-worker, notification, evaluation.
@@ -70,14 +72,16 @@ new_key() {
 start_service() {
   local name=$1 index=$2
   local extra=()
-  [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port")
+  # The local sink takes any sender: the demo's tenant may send as innovationspraktik.example.
+  [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port"
+    "IPRAKTIK_NOTIFICATION_SENDER_DOMAINS=${IPRAKTIK_NOTIFICATION_SENDER_DOMAINS:-ipraktik.invalid,innovationspraktik.example}")
   [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
     "IPRAKTIK_NOTIFICATION_ADDRESS=127.0.0.1:$(grpc_port 3)"
     "IPRAKTIK_REGISTRATION_API_KEY=$service_key")
   # setsid: Ctrl-C in the terminal reaches this script only, which stops the services in order.
   # The stack's own IPRAKTIK_STACK_* settings are not the service's.
   env -u IPRAKTIK_STACK_DIR -u IPRAKTIK_STACK_BIN -u IPRAKTIK_STACK_PORT_OFFSET \
-    -u IPRAKTIK_STACK_WAIT \
+    -u IPRAKTIK_STACK_WAIT -u IPRAKTIK_STACK_DEMO \
     IPRAKTIK_GRPC_ADDRESS="127.0.0.1:$(grpc_port "$index")" \
     IPRAKTIK_METRICS_ADDRESS="127.0.0.1:$(metrics_port "$index")" \
     IPRAKTIK_TLS=on IPRAKTIK_TLS_CERT="$certs/$name.pem" IPRAKTIK_TLS_KEY="$certs/$name.key" \
@@ -125,6 +129,17 @@ wait_healthy() {
     fi
     sleep 0.3
   done
+}
+
+# The demo (programmes, rounds, a few hundred sign-ups) into tenant 'demo', through the
+# registration service's API as a partner would load it; a tenant with programmes is left alone
+# (the command says so). A failure leaves the stack running without (all of) it.
+load_demo() {
+  [[ ${IPRAKTIK_STACK_DEMO:-on} == off ]] && return 0
+  say "loading the demo into tenant 'demo' (ipraktik demo load)..."
+  IPRAKTIK_API_KEY=$demo_key "$bin/ipraktik" demo load --server "127.0.0.1:$(grpc_port 0)" \
+    --tls-ca "$certs/ca.pem" --tls-cert "$certs/client.pem" --tls-key "$certs/client.key" 2>&1 |
+    sed 's/^/  /' || say "the demo was not loaded (see above); the stack runs without it"
 }
 
 report_failure() {
@@ -272,6 +287,7 @@ run() {
   done
   "$here/prometheus.sh" start "$dir/prometheus" "$prometheus_port" "${targets[@]}" ||
     { stop_all; exit 1; }
+  load_demo
   print_addresses
 
   # Serve until a signal. A service that dies is reported once; the others keep running.

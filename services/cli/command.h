@@ -41,6 +41,7 @@ Command ImportCommand();  // import_command.cc
 Command MatchCommand();   // match_command.cc
 Command RoundCommand();   // match_command.cc (the round overview comes from the matching service)
 Command KeysCommand();    // keys_command.cc
+Command DemoCommand();    // demo_command.cc
 
 // Every subcommand, in the order `ipraktik help` lists them (commands.cc).
 std::vector<Command> Commands();

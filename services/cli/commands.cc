@@ -5,7 +5,7 @@
 namespace ipraktik::cli {
 
 std::vector<Command> Commands() {
-  return {ImportCommand(), MatchCommand(), RoundCommand(), KeysCommand()};
+  return {ImportCommand(), MatchCommand(), RoundCommand(), KeysCommand(), DemoCommand()};
 }
 
 namespace {

@@ -20,6 +20,8 @@
 #include "connection.h"
 #include "credentials.h"
 #include "google/protobuf/util/json_util.h"
+#include "ipraktik/contract/pin_refusals.h"
+#include "ipraktik/contract/unmatched_reasons.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/text/text.h"
@@ -33,8 +35,11 @@ constexpr std::string_view kUsage =
     R"(usage: ipraktik match <action> [options]
 
 Actions:
-  request --round ROUND [--preview] [--wait]   match a closed round (a preview sends nothing;
-                                               otherwise the result is published when done)
+  request --round ROUND [--preview] [--wait] [--force]
+                                               match a closed round (a preview sends nothing;
+                                               otherwise the result is published when done, so
+                                               the checks before publishing run first and
+                                               refuse it with what to fix unless --force)
   status JOB                                   the job's state, progress and summary
   jobs --round ROUND                           the round's jobs, newest first
   result JOB [--csv|--json]                    who goes where: the summary, a table of the placed
@@ -141,15 +146,29 @@ void PrintJob(std::ostream& out, const v1::MatchingJob& job) {
   }
 }
 
+// The service refused because the checks before publishing found problems (listed).
+bool ChecksFailed(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+         !errors::PreconditionViolationsOf(rpc_status::FromGrpcStatus(status)).empty();
+}
+
 int Request(Session& session, const Args& args) {
   v1::RequestMatchingRequest request;
   request.set_round_id(args.Value("round").value_or(""));
   request.set_preview(args.Flag("preview"));
+  request.set_force(args.Flag("force"));
   v1::RequestMatchingResponse response;
   // Copying a national round's snapshot takes a while.
   auto status = session.stub->RequestMatching(session.Context(std::chrono::seconds(600)).get(),
                                               request, &response);
-  if (!status.ok()) return session.Refused("request", status);
+  if (!status.ok()) {
+    const int refused = session.Refused("request", status);
+    if (ChecksFailed(status) && !request.force()) {
+      session.io.err << "fix these, or match with `--preview` first and publish later, or request "
+                        "it anyway with `--force`\n";
+    }
+    return refused;
+  }
   if (response.already_running())
     session.io.err << "a matching of this round is already under way\n";
   v1::MatchingJob job = response.job();
@@ -244,31 +263,59 @@ void AddRows(Table& table, const v1::GetMatchingResultResponse& part) {
                           ""});
   }
   for (const auto& u : part.unmatched()) {
-    table.rows.push_back({kUnplaced, u.participant_id(), u.intern().name(),
-                          u.intern().workplace_name(), SectorName(u.intern().sector()), "", "", "",
-                          "", "", "", u.reason()});
+    // In Danish like the rest of the table; a code this version does not know in the
+    // matching's own words.
+    table.rows.push_back(
+        {kUnplaced, u.participant_id(), u.intern().name(), u.intern().workplace_name(),
+         SectorName(u.intern().sector()), "", "", "", "", "", "",
+         std::string(contract::UnmatchedReasonDanishOf(u.reason_code()).value_or(u.reason()))});
   }
+}
+
+// The names the table gives each intern and host offer, by id (empty: none known).
+struct Names {
+  std::map<std::string, std::string> interns;
+  std::map<std::string, std::string> offers;  // "title (workplace)"
+};
+
+Names NamesOf(const Table& table) {
+  const std::size_t participant = ColumnOf(table, "participant_id");
+  const std::size_t intern = ColumnOf(table, "intern_name");
+  const std::size_t id = ColumnOf(table, "host_offer_id");
+  const std::size_t title = ColumnOf(table, "offer_title");
+  const std::size_t workplace = ColumnOf(table, "host_workplace");
+  Names names;
+  for (const auto& row : table.rows) {
+    if (!row[intern].empty()) names.interns[row[participant]] = row[intern];
+    if (!row[id].empty() && !row[title].empty()) {
+      names.offers[row[id]] = absl::StrCat(row[title], " (", row[workplace], ")");
+    }
+  }
+  return names;
+}
+
+std::string NameOr(const std::map<std::string, std::string>& names, const std::string& id) {
+  auto it = names.find(id);
+  return it == names.end() ? id : it->second;
+}
+
+// A refused pin, in Danish: who, where to, and why.
+std::string RefusedPinNote(const v1::RefusedPin& pin, const Names& names) {
+  return absl::StrCat(
+      "fastlåsning afvist: ", NameOr(names.interns, pin.participant_id()), " -> ",
+      NameOr(names.offers, pin.host_offer_id()), ": ",
+      std::string(contract::PinRefusalDanishOf(pin.reason_code()).value_or(pin.reason())));
 }
 
 // Where to recruit more places: the most over-wished offers by title and workplace, as the tables
 // name them (an offer that placed nobody, so no row names it, by its id).
-void PrintDemand(std::ostream& out, const std::vector<v1::HostDemand>& demand, const Table& table) {
+void PrintDemand(std::ostream& out, const std::vector<v1::HostDemand>& demand, const Names& names) {
   if (demand.empty()) return;
-  const std::size_t id = ColumnOf(table, "host_offer_id");
-  const std::size_t title = ColumnOf(table, "offer_title");
-  const std::size_t workplace = ColumnOf(table, "host_workplace");
-  std::map<std::string, std::string> names;
-  for (const auto& row : table.rows) {
-    if (!row[id].empty() && !row[title].empty()) {
-      names[row[id]] = absl::StrCat(row[title], " (", row[workplace], ")");
-    }
-  }
   constexpr std::size_t kShown = 20;
   out << "\nflest ønsker ud over pladserne (rekrutter flere her):\n";
   for (std::size_t i = 0; i < demand.size() && i < kShown; ++i) {
     const auto& d = demand[i];
-    auto name = names.find(d.host_offer_id());
-    out << "  " << (name != names.end() ? name->second : d.host_offer_id()) << ": "
+    out << "  " << NameOr(names.offers, d.host_offer_id()) << ": "
         << text::Counted(d.wished_by(), "ønske", "ønsker") << ", "
         << text::Counted(d.capacity(), "plads", "pladser") << "\n";
   }
@@ -289,7 +336,7 @@ int Result(Session& session, const std::string& job_id, const Args& args) {
   v1::GetMatchingResultResponse part;
   std::ostream& out = session.io.out;
   Table table = ResultTable();
-  std::vector<std::string> notes;
+  std::vector<v1::RefusedPin> refused;
   std::vector<v1::HostDemand> demand;
   while (reader->Read(&part)) {
     AddRows(table, part);
@@ -299,10 +346,7 @@ int Result(Session& session, const std::string& job_id, const Args& args) {
       *job.mutable_summary() = part.summary();
       PrintJob(out, job);
     }
-    for (const auto& r : part.refused_pins()) {
-      notes.push_back(absl::StrCat("refused pin ", r.participant_id(), " -> ", r.host_offer_id(),
-                                   ": ", r.reason()));
-    }
+    refused.insert(refused.end(), part.refused_pins().begin(), part.refused_pins().end());
     demand.insert(demand.end(), part.demand().begin(), part.demand().end());
   }
   auto status = reader->Finish();
@@ -329,9 +373,10 @@ int Result(Session& session, const std::string& job_id, const Args& args) {
     out << "\nikke placeret:\n";
     PrintTable(out, unplaced);
   }
-  if (!notes.empty()) out << "\n";
-  for (const auto& note : notes) out << note << "\n";
-  PrintDemand(out, demand, table);
+  const Names names = NamesOf(table);
+  if (!refused.empty()) out << "\n";
+  for (const auto& pin : refused) out << RefusedPinNote(pin, names) << "\n";
+  PrintDemand(out, demand, names);
   return kExitOk;
 }
 
@@ -344,8 +389,7 @@ int Publish(Session& session, const std::string& job_id, bool force) {
                                               request, &response);
   if (!status.ok()) {
     const int refused = session.Refused("publish", status);
-    if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
-        errors::PreconditionViolationsOf(rpc_status::FromGrpcStatus(status)).size() > 0 && !force) {
+    if (ChecksFailed(status) && !force) {
       session.io.err << "fix these, or publish anyway with `ipraktik match publish " << job_id
                      << " --force`\n";
     }

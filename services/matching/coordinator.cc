@@ -141,17 +141,35 @@ absl::StatusOr<v1::RequestMatchingResponse> Coordinator::RequestMatching(
   input.set_round_id(round_id);
   input.set_preview(request.preview());
   int parts = 0;
+  // A matching that is not a preview is published as soon as it is done: the checks before
+  // publishing run now, on the round as copied, as PublishMatching runs them (with force, the
+  // coordinator publishes regardless).
+  const bool check = !request.preview() && !request.force();
+  RoundCopy checked;
   absl::Status copied =
       snapshots_(caller, round_id, [&](const v1::ExportRoundSnapshotResponse& part) {
         if (part.has_header()) {
           *input.mutable_round() = part.header().round();
           input.set_snapshot_revision(part.header().revision());
         }
+        if (check) checked.Add(part);
         ++parts;
         return jobs_.AppendSnapshotPart(caller.tenant, job.job_id, part);
       });
   if (!copied.ok()) return copied;
   input.set_snapshot_parts(parts);
+  if (check) {
+    const std::vector<errors::PreconditionViolation> problems =
+        PublishChecks(caller, {.copy = &checked}, job.job_id, round_id, /*force=*/false);
+    if (!problems.empty()) {
+      (void)jobs_.DiscardSnapshot(caller.tenant, job.job_id);
+      return errors::FailedPrecondition(
+          problems,
+          absl::StrCat("the checks before publishing found ", problems.size(),
+                       " problem(s), and a matching that is not a preview is published as soon "
+                       "as it is done: fix them, or request it with force (or as a preview)"));
+    }
+  }
 
   auto rules = repository_.Rules(caller.tenant, round_id);
   if (!rules.ok()) return rules.status();
@@ -366,8 +384,9 @@ absl::Status Coordinator::OnJobFinished(const Caller& caller,
   if (finished.preview() || finished.state() != v1::MATCHING_JOB_STATE_DONE) {
     return absl::OkStatus();
   }
-  // The coordinator asked for a matching that is not a preview: it is published as asked; what
-  // the checks before publishing find is logged (PublishMatching refuses it without force).
+  // The coordinator asked for a matching that is not a preview: it is published as asked. The
+  // checks before publishing ran when it was requested (RequestMatching refused it, or the
+  // coordinator forced it); what they find now is logged.
   auto published = Publish(caller, finished.job_id(), /*force=*/true);
   // A newer publication of the round won: this result is stale and stays unpublished.
   if (absl::IsFailedPrecondition(published.status())) {
@@ -410,6 +429,34 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::Publish(const Caller& c
   return result;
 }
 
+std::vector<errors::PreconditionViolation> Coordinator::PublishChecks(const Caller& caller,
+                                                                      PublishCheckInput check,
+                                                                      const std::string& job_id,
+                                                                      const std::string& round_id,
+                                                                      bool force) const {
+  if (notification_.settings) {
+    auto settings = notification_.settings(caller);
+    if (settings.ok()) {
+      check.settings = *std::move(settings);
+    } else {
+      check.settings_error = std::string(settings.status().message());
+    }
+  } else {
+    check.settings_error = "no notification service is configured";
+  }
+  std::vector<errors::PreconditionViolation> problems = PublishProblems(check);
+  if (!problems.empty()) {
+    std::vector<std::string> types;
+    for (const auto& problem : problems) types.push_back(problem.type);
+    logger_.WithTenant(caller.tenant)
+        .WithCorrelationId(caller.correlation_id)
+        .Warning(
+            force ? "publishing despite the checks" : "publication refused by the checks",
+            {{"job_id", job_id}, {"round_id", round_id}, {"problems", absl::StrJoin(types, ",")}});
+  }
+  return problems;
+}
+
 absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Caller& caller,
                                                                        const jobs::JobRecord& job,
                                                                        bool force) {
@@ -445,33 +492,13 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   }
 
   // The checks before publishing: the sender, everybody's address, the approvals.
-  PublishCheckInput check{
-      .copy = &*copy, .assignments = &input.assignments, .unmatched = &input.unmatched};
-  if (notification_.settings) {
-    auto settings = notification_.settings(caller);
-    if (settings.ok()) {
-      check.settings = *std::move(settings);
-    } else {
-      check.settings_error = std::string(settings.status().message());
-    }
-  } else {
-    check.settings_error = "no notification service is configured";
-  }
-  const std::vector<errors::PreconditionViolation> problems = PublishProblems(check);
-  if (!problems.empty()) {
-    std::vector<std::string> types;
-    for (const auto& problem : problems) types.push_back(problem.type);
-    logger_.WithTenant(caller.tenant)
-        .WithCorrelationId(caller.correlation_id)
-        .Warning(force ? "publishing despite the checks" : "publication refused by the checks",
-                 {{"job_id", job.job_id},
-                  {"round_id", round_id},
-                  {"problems", absl::StrJoin(types, ",")}});
-    if (!force) {
-      return errors::FailedPrecondition(
-          problems, absl::StrCat("the checks before publishing found ", problems.size(),
-                                 " problem(s): fix them, or publish with force"));
-    }
+  const std::vector<errors::PreconditionViolation> problems = PublishChecks(
+      caller, {.copy = &*copy, .assignments = &input.assignments, .unmatched = &input.unmatched},
+      job.job_id, round_id, force);
+  if (!problems.empty() && !force) {
+    return errors::FailedPrecondition(
+        problems, absl::StrCat("the checks before publishing found ", problems.size(),
+                               " problem(s): fix them, or publish with force"));
   }
 
   auto told_interns = repository_.Placements(caller.tenant, round_id);

@@ -21,6 +21,7 @@
 #include "ipraktik/v1/registration_events.pb.h"
 #include "matching_repository.h"
 #include "round_copy.h"
+#include "round_report.h"
 
 namespace prometheus {
 class Registry;
@@ -117,6 +118,13 @@ class Coordinator {
   struct Metrics;
   // NOT_FOUND naming the job when the tenant has no such job.
   absl::StatusOr<jobs::JobRecord> FindJob(const Caller& caller, const std::string& job_id) const;
+  // The checks before publishing (round_report.h) with the tenant's sender settings in force;
+  // logs what they find. Empty: nothing to fix.
+  std::vector<errors::PreconditionViolation> PublishChecks(const Caller& caller,
+                                                           PublishCheckInput check,
+                                                           const std::string& job_id,
+                                                           const std::string& round_id,
+                                                           bool force) const;
   // force: publish although the checks before publishing found problems.
   absl::StatusOr<v1::PublishMatchingResponse> Publish(const Caller& caller,
                                                       const std::string& job_id, bool force);

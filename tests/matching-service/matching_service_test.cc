@@ -680,6 +680,67 @@ TEST_F(MatchingServiceTest, PinsAndForbidsAreHonouredAndABadPinIsRefusedWithItsR
   EXPECT_EQ(result.unmatched.count("i3"), 1u);
   ASSERT_EQ(result.refused.size(), 1u);
   EXPECT_EQ(result.refused[0].reason_code(), "not_wished");
+
+  // The coordinator reads it in Danish, with the intern's name (the offer placed nobody, so no
+  // row of the result names it: by its id).
+  auto [read, output] = Cli(world, {"match", "result", job.job_id()}, "pin-refused.log");
+  EXPECT_EQ(read, 0) << output;
+  EXPECT_NE(output.find("fastlåsning afvist: i3 -> " + world.offer["c"] +
+                        ": praktikanten har ikke ønsket denne vært"),
+            std::string::npos)
+      << output;
+  EXPECT_EQ(output.find("refused pin"), std::string::npos) << output;
+  EXPECT_EQ(output.find("did not wish"), std::string::npos) << output;
+}
+
+// A matching that is not a preview is published as soon as it is done, so requesting one runs
+// the checks before publishing that PublishMatching runs: refused with the same list (and no
+// job, no copy of the round left behind), or requested anyway with force.
+TEST_F(MatchingServiceTest, ARequestToPublishWhenDoneRunsTheChecksBeforePublishingUnlessForced) {
+  World world = MakeWorld(/*mail_settings=*/false);
+  SignUp(world, "i1", "ministry", {"a"});
+  Transition(world, v1::ROUND_STATE_CLOSED);
+
+  v1::RequestMatchingRequest request;
+  request.set_round_id(world.round_id);
+  v1::RequestMatchingResponse response;
+  grpc::Status refused =
+      Call(world, &v1::MatchingService::Stub::RequestMatching, request, &response);
+  ASSERT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << refused.error_message();
+  std::map<std::string, std::string> problems;  // type -> subject
+  for (const auto& violation :
+       errors::PreconditionViolationsOf(rpc_status::FromGrpcStatus(refused))) {
+    problems[violation.type] = violation.subject;
+  }
+  EXPECT_EQ(problems, (std::map<std::string, std::string>{
+                          {"SENDER_ADDRESS", "notification_settings/sender_address"},
+                          {"REPLY_TO", "notification_settings/reply_to"}}));
+  v1::ListMatchingJobsRequest list;
+  list.set_round_id(world.round_id);
+  v1::ListMatchingJobsResponse jobs;
+  ASSERT_TRUE(Call(world, &v1::MatchingService::Stub::ListMatchingJobs, list, &jobs).ok());
+  EXPECT_EQ(jobs.jobs_size(), 0);
+  EXPECT_EQ(ipraktik::testing::RunCommand(absl::StrCat(
+                "redis-cli -p ", redis_->port(), " --scan --pattern '*matching_job_snapshot*'")),
+            "")
+      << "the round's copy is deleted at once";
+
+  // A preview is not published, so it is not checked.
+  EXPECT_EQ(WaitDone(world, Request(world, /*preview=*/true).job_id()).state(),
+            v1::MATCHING_JOB_STATE_DONE);
+
+  // The command line lists the problems and the ways out; --force requests it anyway, and it
+  // is published when done.
+  auto [code, output] =
+      Cli(world, {"match", "request", "--round", world.round_id, "--wait"}, "request-refused.log");
+  EXPECT_EQ(code, 3 << 8) << output;
+  for (const char* expected : {"SENDER_ADDRESS", "REPLY_TO", "--preview", "--force"}) {
+    EXPECT_NE(output.find(expected), std::string::npos) << expected << "\n" << output;
+  }
+  auto [forced, forced_output] = Cli(
+      world, {"match", "request", "--round", world.round_id, "--wait", "--force"}, "forced.log");
+  EXPECT_EQ(forced, 0) << forced_output;
+  EXPECT_NE(forced_output.find("published"), std::string::npos) << forced_output;
 }
 
 // A pin, forbid or withdrawal must name a round, an intern and a host offer (of that round) that
@@ -849,9 +910,11 @@ TEST_F(MatchingServiceTest, ACoordinatorMatchesAndReadsTheResultWithTheCommandLi
   for (const char* expected :
        {"placeringer:", "Navn", "Arbejdsplads", "Vært", "Tilbud", "Ønske nr.",
         "ikke placeret:", "Finansministeriet", "Christiansø", "Praktik hos carl",
-        "Praktik hos anna", "all wished hosts are full", "rekrutter flere her"}) {
+        "Praktik hos anna", "Alle ønskede værter var fyldt op", "rekrutter flere her"}) {
     EXPECT_NE(result_output.find(expected), std::string::npos) << expected << "\n" << result_output;
   }
+  // The reason is Danish like the rest of the table, not the matching's English words.
+  EXPECT_EQ(result_output.find("all wished hosts are full"), std::string::npos) << result_output;
   // Where to recruit is said by the offer's title and workplace, not its id.
   {
     const std::size_t recruit = result_output.find("rekrutter flere her):\n");

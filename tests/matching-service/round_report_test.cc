@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include "ipraktik/contract/unmatched_reasons.h"
 
 namespace ipraktik::matching_service {
 namespace {
@@ -142,6 +145,17 @@ TEST(PublishProblems, ListsEveryProblemOnce) {
   for (const auto& problem : problems) EXPECT_FALSE(problem.description.empty());
 }
 
+// Before the matching (a request to be published when done): everybody the publication could
+// e-mail counts, every intern and every host offer's contact, whoever ends up placed.
+TEST(PublishProblems, BeforeTheMatchingEveryInternAndEveryContactIsChecked) {
+  const RoundCopy copy = Copy();
+  const auto problems =
+      PublishProblems({.copy = &copy, .settings = Sender("praktik@coi.dk", "sekretariat@coi.dk")});
+  EXPECT_EQ(ByType(problems), (std::map<std::string, std::vector<std::string>>{
+                                  {"MISSING_EMAIL", {"participant/bo", "participant/ole"}},
+                                  {"APPROVALS_PENDING", {"round/r-37"}}}));
+}
+
 TEST(PublishProblems, AnUnreadableSenderIsAProblemAndEveryInvalidDomainIsRefused) {
   RoundCopy copy = Copy();
   copy.awaiting_approval = 0;
@@ -205,9 +219,16 @@ TEST(Overview, CountsTheRoundTheResultTheFreePlacesAndTheEmails) {
   EXPECT_EQ(overview.emails_pending(), 2);
 }
 
-TEST(Overview, ReasonsAreDanishAndAnUnknownCodeIsShownAsItIs) {
-  for (const char* code : {"no_valid_wish", "no_capacity", "all_wished_hosts_full"}) {
-    EXPECT_NE(UnmatchedReasonDanish(code), code);
+// Every reason code the matching can give has its own Danish sentence (the same the CLI's
+// result table shows: ipraktik/contract/unmatched_reasons.h).
+TEST(Overview, ReasonsAreDanishOneSentenceEachAndAnUnknownCodeIsShownAsItIs) {
+  std::set<std::string> sentences;
+  for (contract::UnmatchedReason reason : contract::kUnmatchedReasons) {
+    const std::string code(contract::UnmatchedReasonCode(reason));
+    const std::string sentence = UnmatchedReasonDanish(code);
+    EXPECT_NE(sentence, code);
+    EXPECT_NE(sentence, contract::UnmatchedReasonText(reason)) << "not the English words";
+    EXPECT_TRUE(sentences.insert(sentence).second) << "one sentence per reason: " << sentence;
   }
   EXPECT_EQ(UnmatchedReasonDanish("new_reason"), "new_reason");
 }

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "ipraktik/contract/pin_refusals.h"
 #include "ipraktik/matching/json.h"
 #include "ipraktik/matching/verify.h"
 #include "oracle.h"
@@ -356,6 +357,21 @@ TEST(MatchingRulesTest, PinsAreHonouredOrRefusedWithReasons) {
   const Result not_wished = SolveOrDie(instance);
   ASSERT_EQ(not_wished.refused_pins.size(), 1u);
   EXPECT_EQ(not_wished.refused_pins[0].reason, PinRefusal::kNotWished);
+}
+
+// A coordinator reads why a pin was refused in Danish (the CLI's result): every code the engine
+// gives has its own sentence.
+TEST(SolverTest, EveryPinRefusalHasItsOwnDanishSentence) {
+  std::set<std::string> sentences;
+  for (PinRefusal reason :
+       {PinRefusal::kUnknownIntern, PinRefusal::kUnknownHost, PinRefusal::kPinnedTwice,
+        PinRefusal::kNotWished, PinRefusal::kOwnOrganization, PinRefusal::kForbidden,
+        PinRefusal::kHostFull}) {
+    const auto sentence = contract::PinRefusalDanishOf(ReasonCode(reason));
+    ASSERT_TRUE(sentence.has_value()) << ReasonCode(reason);
+    EXPECT_TRUE(sentences.insert(std::string(*sentence)).second) << *sentence;
+  }
+  EXPECT_FALSE(contract::PinRefusalDanishOf("a_new_reason").has_value());
 }
 
 TEST(MatchingRulesTest, ForbiddenPairIsNeverUsed) {

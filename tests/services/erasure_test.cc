@@ -355,6 +355,7 @@ class ErasureTest : public ::testing::Test {
   void MatchAndPublish() {
     v1::RequestMatchingRequest request;
     request.set_round_id(round_id_);
+    request.set_force(true);  // the tenant keeps the shipped sender: publish regardless
     v1::RequestMatchingResponse requested;
     auto context = ContextFor(kTenant);
     ASSERT_TRUE(matching_stub_->RequestMatching(context.get(), request, &requested).ok());

@@ -337,6 +337,14 @@ absl::Status JobStore::AppendSnapshotPart(std::string_view tenant, std::string_v
   return absl::OkStatus();
 }
 
+absl::Status JobStore::DiscardSnapshot(std::string_view tenant, std::string_view job_id) {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  auto reply = redis_.Command({"DEL", KeysOf(*keys, job_id).snapshot}, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  return reply->ToStatus();
+}
+
 absl::StatusOr<CreateOutcome> JobStore::Create(std::string_view tenant, const NewJob& job) {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();

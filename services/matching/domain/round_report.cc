@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "ipraktik/contract/unmatched_reasons.h"
 
 namespace ipraktik::matching_service {
 namespace {
@@ -54,11 +55,19 @@ std::vector<errors::PreconditionViolation> PublishProblems(const PublishCheckInp
     if (it != copy.interns.end()) need_email(it->second.person, participant_id, "intern");
   };
   std::set<std::string> hosts;
-  for (const auto& pair : *input.assignments) {
-    intern(pair.participant_id());
-    hosts.insert(pair.host_offer_id());
+  if (input.assignments == nullptr && input.unmatched == nullptr) {
+    for (const auto& [participant_id, card] : copy.interns) intern(participant_id);
+    for (const auto& [host_offer_id, offer] : copy.offers) hosts.insert(host_offer_id);
   }
-  for (const auto& unmatched : *input.unmatched) intern(unmatched.participant_id());
+  if (input.assignments != nullptr) {
+    for (const auto& pair : *input.assignments) {
+      intern(pair.participant_id());
+      hosts.insert(pair.host_offer_id());
+    }
+  }
+  if (input.unmatched != nullptr) {
+    for (const auto& unmatched : *input.unmatched) intern(unmatched.participant_id());
+  }
   for (const auto& host : hosts) {
     auto it = copy.offers.find(host);
     if (it == copy.offers.end()) continue;
@@ -76,14 +85,7 @@ std::vector<errors::PreconditionViolation> PublishProblems(const PublishCheckInp
 }
 
 std::string UnmatchedReasonDanish(const std::string& reason_code) {
-  static const std::map<std::string, std::string, std::less<>> kReasons = {
-      {"no_valid_wish",
-       "Ingen af ønskerne kunne bruges (fx egen arbejdsplads eller ingen fælles dage)"},
-      {"no_capacity", "Der var ikke pladser nok i runden"},
-      {"all_wished_hosts_full", "Alle ønskede værter var fyldt op"},
-  };
-  auto it = kReasons.find(reason_code);
-  return it == kReasons.end() ? reason_code : it->second;
+  return std::string(contract::UnmatchedReasonDanishOf(reason_code).value_or(reason_code));
 }
 
 v1::RoundOverview Overview(const OverviewInput& input) {

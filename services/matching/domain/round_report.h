@@ -19,6 +19,9 @@ namespace ipraktik::matching_service {
 
 struct PublishCheckInput {
   const RoundCopy* copy = nullptr;
+  // The result to publish. Both null before the matching (a request to be published as soon as
+  // it is done): everybody its publication could e-mail is checked, every intern and the
+  // contact of every host offer of the copy.
   const std::vector<v1::MatchedPair>* assignments = nullptr;
   const std::vector<v1::UnmatchedIntern>* unmatched = nullptr;
   // The notification settings in force for the tenant; nullopt when they could not be read.

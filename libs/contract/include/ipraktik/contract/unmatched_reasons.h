@@ -89,10 +89,48 @@ constexpr std::string_view UnmatchedReasonText(UnmatchedReason reason) {
   return "";
 }
 
+// For coordinators in Danish (the CLI's result table, the round overview): one true sentence
+// per reason, about the intern (the intern's own e-mail speaks to them: notification's
+// UnmatchedReasonSentence).
+constexpr std::string_view UnmatchedReasonTextDanish(UnmatchedReason reason) {
+  switch (reason) {
+    case UnmatchedReason::kAllWishedHostsFull:
+      return "Alle ønskede værter var fyldt op";
+    case UnmatchedReason::kNoCapacity:
+      return "De ønskede værter havde ingen pladser (ingen kapacitet, eller alle fastlåst)";
+    case UnmatchedReason::kHostDeclined:
+      return "Værten takkede nej, og ingen af de andre ønsker havde en ledig plads";
+    case UnmatchedReason::kNoCommonDay:
+      return "Ingen ønsket vært har en dag til fælles med praktikanten";
+    case UnmatchedReason::kWishedHostsGone:
+      return "Alle ønskede værter var gået ud af runden";
+    case UnmatchedReason::kOwnWorkplace:
+      return "Alle ønskede værter hører til praktikantens egen arbejdsplads";
+    case UnmatchedReason::kRuledOut:
+      return "En koordinator har udelukket alle de ønskede værter";
+    case UnmatchedReason::kNoWishes:
+      return "Ansøgningen nævnte ingen vært";
+    case UnmatchedReason::kNoValidWish:
+      return "Intet ønske kunne bruges (vært udgået, ingen fælles dag, egen arbejdsplads eller "
+             "udelukket)";
+  }
+  return "";
+}
+
 constexpr std::optional<UnmatchedReason> ParseUnmatchedReason(std::string_view code) {
   for (UnmatchedReason reason : kUnmatchedReasons) {
     if (UnmatchedReasonCode(reason) == code) return reason;
   }
+  return std::nullopt;
+}
+
+}  // namespace ipraktik::contract
+
+namespace ipraktik::contract {
+
+// The Danish sentence for a reason code; nullopt for a code this version does not know.
+constexpr std::optional<std::string_view> UnmatchedReasonDanishOf(std::string_view code) {
+  if (auto reason = ParseUnmatchedReason(code)) return UnmatchedReasonTextDanish(*reason);
   return std::nullopt;
 }
 

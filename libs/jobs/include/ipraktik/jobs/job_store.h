@@ -131,6 +131,9 @@ class JobStore {
   // created expire after a day.
   absl::Status AppendSnapshotPart(std::string_view tenant, std::string_view job_id,
                                   const v1::ExportRoundSnapshotResponse& part);
+  // Deletes the snapshot parts of a job that will not be created (its request was refused
+  // after the copy): the round's personal data does not wait for the expiry.
+  absl::Status DiscardSnapshot(std::string_view tenant, std::string_view job_id);
   // Creates the job QUEUED with its input, makes it the round's active job and appends the
   // "matching.job.requested" event to the outbox, atomically, unless the round already has an
   // active job (or request_id was used): then returns that job with existing = true and the new
