@@ -1,8 +1,13 @@
 #include "connection.h"
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
+#include <ostream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "credentials.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/tls/tls.h"
@@ -54,6 +59,28 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(const Args& args,
     }
   }
   return grpc::CreateChannel(server, tls::ChannelCredentials(settings));
+}
+
+std::optional<Args> ParseServiceArgs(std::span<const std::string_view> raw_args,
+                                     std::vector<OptionSpec> options,
+                                     std::string_view usage_template, std::string_view command,
+                                     CommandIo& io, std::string& usage, int& exit_code) {
+  options.insert(options.end(), kCredentialOptions.begin(), kCredentialOptions.end());
+  std::ranges::copy(TlsOptions(), std::back_inserter(options));
+  usage = absl::StrReplaceAll(std::string(usage_template),
+                              {{"{credentials}", std::string(kCredentialUsage)}});
+  auto args = Args::Parse(raw_args, options);
+  if (!args.ok()) {
+    io.err << "ipraktik " << command << ": " << args.status().message() << "\n\n" << usage;
+    exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  if (args->Flag("help")) {
+    io.out << usage;
+    exit_code = kExitOk;
+    return std::nullopt;
+  }
+  return *std::move(args);
 }
 
 Target TargetOf(const Args& args, const config::Environment& environment,

@@ -8,7 +8,9 @@
 //   --tls-key FILE   ($IPRAKTIK_TLS_KEY)   its private key
 
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,15 @@ struct Target {
 };
 Target TargetOf(const Args& args, const config::Environment& environment,
                 const std::string& server);
+
+// The arguments of a command that calls a service: its own options and the credential and TLS
+// ones, with usage_template's "{credentials}" filled in. For --help prints the usage on out
+// (exit_code kExitOk), for arguments it cannot parse what is wrong and the usage on err
+// (kExitUsage), and returns nullopt; usage gets the filled-in text.
+std::optional<Args> ParseServiceArgs(std::span<const std::string_view> raw_args,
+                                     std::vector<OptionSpec> options,
+                                     std::string_view usage_template, std::string_view command,
+                                     CommandIo& io, std::string& usage, int& exit_code);
 
 // A refused call, for a person: "<prefix>: CODE: message" and every field (and every failed
 // precondition) the service named.

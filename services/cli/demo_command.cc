@@ -3,7 +3,6 @@
 // interns' sign-ups as one import stream per round), into a tenant that has no programme yet.
 // A tenant with programmes is left alone: the demo is loaded once, into an empty stack.
 #include <chrono>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -11,7 +10,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "args.h"
@@ -249,20 +247,11 @@ v1::Date Today() {
 }
 
 int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
-  std::vector<OptionSpec> options = {{"server"}, {"seed"}, {"help", false}};
-  options.insert(options.end(), kCredentialOptions.begin(), kCredentialOptions.end());
-  std::ranges::copy(TlsOptions(), std::back_inserter(options));
-  const std::string usage =
-      absl::StrReplaceAll(std::string(kUsage), {{"{credentials}", std::string(kCredentialUsage)}});
-  auto args = Args::Parse(raw_args, options);
-  if (!args.ok()) {
-    io.err << "ipraktik demo: " << args.status().message() << "\n\n" << usage;
-    return kExitUsage;
-  }
-  if (args->Flag("help")) {
-    io.out << usage;
-    return kExitOk;
-  }
+  std::string usage;
+  int exit_code = kExitUsage;
+  auto args = ParseServiceArgs(raw_args, {{"server"}, {"seed"}, {"help", false}}, kUsage, "demo",
+                               io, usage, exit_code);
+  if (!args) return exit_code;
   if (args->positional().size() != 1 || args->positional()[0] != "load") {
     io.err << usage;
     return kExitUsage;

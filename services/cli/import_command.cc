@@ -66,21 +66,13 @@ unreachable).
 )";
 
 int Run(std::span<const std::string_view> raw_args, CommandIo& io) {
-  std::vector<OptionSpec> options = {{"round"},    {"server"},         {"batch-size"},
-                                     {"encoding"}, {"dry-run", false}, {"help", false}};
-  options.insert(options.end(), kCredentialOptions.begin(), kCredentialOptions.end());
-  std::ranges::copy(TlsOptions(), std::back_inserter(options));
-  const std::string usage =
-      absl::StrReplaceAll(std::string(kUsage), {{"{credentials}", std::string(kCredentialUsage)}});
-  auto args = Args::Parse(raw_args, options);
-  if (!args.ok()) {
-    io.err << "ipraktik import: " << args.status().message() << "\n\n" << usage;
-    return kExitUsage;
-  }
-  if (args->Flag("help")) {
-    io.out << usage;
-    return kExitOk;
-  }
+  std::string usage;
+  int exit_code = kExitUsage;
+  auto args = ParseServiceArgs(
+      raw_args,
+      {{"round"}, {"server"}, {"batch-size"}, {"encoding"}, {"dry-run", false}, {"help", false}},
+      kUsage, "import", io, usage, exit_code);
+  if (!args) return exit_code;
   std::string round_id = args->Value("round").value_or("");
   std::string server = args->Value("server").value_or(
       io.environment.Get("IPRAKTIK_REGISTRATION_ADDRESS").value_or("127.0.0.1:7101"));

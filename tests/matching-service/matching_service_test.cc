@@ -689,7 +689,7 @@ TEST_F(MatchingServiceTest, PinsAndForbidsAreHonouredAndABadPinIsRefusedWithItsR
                         ": praktikanten har ikke ønsket denne vært"),
             std::string::npos)
       << output;
-  EXPECT_EQ(output.find("refused pin"), std::string::npos) << output;
+  EXPECT_EQ(output.find("refused pin " + world.participant["i3"]), std::string::npos) << output;
   EXPECT_EQ(output.find("did not wish"), std::string::npos) << output;
 }
 
@@ -720,8 +720,9 @@ TEST_F(MatchingServiceTest, ARequestToPublishWhenDoneRunsTheChecksBeforePublishi
   v1::ListMatchingJobsResponse jobs;
   ASSERT_TRUE(Call(world, &v1::MatchingService::Stub::ListMatchingJobs, list, &jobs).ok());
   EXPECT_EQ(jobs.jobs_size(), 0);
-  EXPECT_EQ(ipraktik::testing::RunCommand(absl::StrCat(
-                "redis-cli -p ", redis_->port(), " --scan --pattern '*matching_job_snapshot*'")),
+  EXPECT_EQ(ipraktik::testing::RunCommand(absl::StrCat("redis-cli -p ", redis_->port(),
+                                                       " --scan --pattern 'ipraktik:{",
+                                                       world.tenant, "}:matching_job_snapshot*'")),
             "")
       << "the round's copy is deleted at once";
 
