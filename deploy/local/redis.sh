@@ -26,7 +26,7 @@ write_acl() {
     echo "user admin on >$(user_password "$dir" admin) ~* &* +@all"
     # Prometheus's Redis exporter: server figures only, no key.
     echo "user exporter on >$(user_password "$dir" exporter) resetkeys -@all +ping +info +dbsize +select +hello +auth +client|setname +client|list +config|get +latency|latest +slowlog|get +slowlog|len +memory|stats"
-    for name in "${access_services[@]}"; do
+    for name in "${redis_services[@]}"; do
       echo "user $name on >$(user_password "$dir" "$name") resetkeys $(redis_keys "$name")$redis_commands"
     done
   } >"$dir/users.acl.new"
@@ -86,7 +86,7 @@ users)
     auth=(--no-auth-warning --user admin --pass "$(cat "$dir/users/admin.password")")
   if [[ $(redis-cli "${auth[@]}" -p "$port" ACL LOAD 2>&1) != OK ]]; then
     set -f  # the key patterns are words, not file names
-    for name in admin exporter "${access_services[@]}" default; do
+    for name in admin exporter "${redis_services[@]}" default; do
       # shellcheck disable=SC2046
       redis-cli -p "$port" ACL SETUSER "$name" reset \
         $(awk -v name="$name" '$1 == "user" && $2 == name {$1 = $2 = ""; print}' "$dir/users.acl") |
@@ -94,7 +94,7 @@ users)
     done
     set +f
   fi
-  echo "redis users: admin and one per service (${access_services[*]}); passwords in $dir/users"
+  echo "redis users: admin and one per service (${redis_services[*]}); passwords in $dir/users"
   ;;
 stop) stop_pid "$pidfile" TERM 10 ;;
 kill) stop_pid "$pidfile" KILL 5 ;;

@@ -19,8 +19,8 @@
 #   IPRAKTIK_STACK_DEMO         "off": do not load the demo (by default a stack whose tenant
 #                               'demo' has no programme yet gets the demo: `ipraktik demo load`)
 # Ports: Redis 7379 (its Prometheus exporter 7380), RabbitMQ 7672 (management 7673, distribution 7674, epmd 7675, Prometheus
-# 7676), SMTP 7025, Prometheus 7090; gRPC 7101-7105 and metrics 9101-9105 for registration, matching,
-# matching-worker, notification, evaluation.
+# 7676), SMTP 7025, Prometheus 7090; gRPC 7101-7106 and metrics 9101-9106 for registration, matching,
+# matching-worker, notification, evaluation, participant-web; the participant pages (HTTP) 7180.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -39,12 +39,15 @@ for native in "$root"/proto/node_modules/@bufbuild/buf-linux-*/bin/buf; do
   [[ -x $native ]] && probe_buf=$native
 done
 
-services=(registration matching matching-worker notification evaluation)
+services=(registration matching matching-worker notification evaluation participant-web)
 redis_port=$((7379 + offset))
 redis_exporter_port=$((7380 + offset))
 rabbitmq_port=$((7672 + offset))
 smtp_port=$((7025 + offset))
 prometheus_port=$((7090 + offset))
+# The participant pages (HTTP): the approval and evaluation links in the e-mails point here.
+web_port=$((7180 + offset))
+web_url=http://127.0.0.1:$web_port
 grpc_port() { echo $((7101 + offset + $1)); }
 metrics_port() { echo $((9101 + offset + $1)); }
 # Each service is its own RabbitMQ and Redis user (deploy/local/access.sh); no guest.
@@ -78,6 +81,14 @@ start_service() {
   [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
     "IPRAKTIK_NOTIFICATION_ADDRESS=127.0.0.1:$(grpc_port 3)"
     "IPRAKTIK_REGISTRATION_API_KEY=$service_key")
+  # Every personal link points at the participant pages.
+  [[ $name == registration ]] && extra+=("IPRAKTIK_PARTICIPANT_WEB_URL=$web_url")
+  [[ $name == evaluation ]] && extra+=("IPRAKTIK_EVALUATION_FORM_URL=$web_url/evaluation/")
+  [[ $name == participant-web ]] && extra+=("IPRAKTIK_PARTICIPANT_WEB_ADDRESS=127.0.0.1:$web_port"
+    "IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
+    "IPRAKTIK_EVALUATION_ADDRESS=127.0.0.1:$(grpc_port 4)")
+  # The participant pages use no RabbitMQ (and have no user there).
+  [[ $name != participant-web ]] && extra+=("IPRAKTIK_AMQP_URL=$(amqp_url "$name")")
   # setsid: Ctrl-C in the terminal reaches this script only, which stops the services in order.
   # The stack's own IPRAKTIK_STACK_* settings are not the service's.
   env -u IPRAKTIK_STACK_DIR -u IPRAKTIK_STACK_BIN -u IPRAKTIK_STACK_PORT_OFFSET \
@@ -88,7 +99,6 @@ start_service() {
     IPRAKTIK_TLS_CA="$certs/ca.pem" \
     IPRAKTIK_REDIS_ADDRESS="127.0.0.1:$redis_port" \
     IPRAKTIK_REDIS_USER="$name" IPRAKTIK_REDIS_PASSWORD="$(cat "$dir/redis/users/$name.password")" \
-    IPRAKTIK_AMQP_URL="$(amqp_url "$name")" \
     IPRAKTIK_TOKEN_SECRET="$token_secret" \
     "${extra[@]}" \
     setsid "$bin/ipraktik-$name" >"$(service_log "$name")" 2>&1 </dev/null &
@@ -206,6 +216,8 @@ check_ports() {
 another process; stop it, or set IPRAKTIK_STACK_PORT_OFFSET"
     done
   done
+  port_is_free "$web_port" || die "port $web_port (participant pages) on 127.0.0.1 is taken by \
+another process; stop it, or set IPRAKTIK_STACK_PORT_OFFSET"
 }
 
 print_addresses() {
@@ -225,6 +237,8 @@ print_addresses() {
   echo "             management http://127.0.0.1:$((rabbitmq_port + 1)) (admin, $rel/rabbitmq/users/admin.password)"
   echo "  SMTP       127.0.0.1:$smtp_port: e-mails land in $rel/smtp/mail/new/, one file each"
   echo "  Prometheus http://127.0.0.1:$prometheus_port (alerts: /alerts; rules in deploy/prometheus)"
+  echo "  pages      $web_url (the participant pages: the links in the e-mails,"
+  echo "             $web_url/approval/<tenant>/<token> and $web_url/evaluation/<tenant>/<token>)"
   echo "  logs       $rel/logs/<service>.log (JSON lines)"
   echo
   echo "  TLS        CA, certificates and keys in $rel/certs (mutual TLS: a client shows client.pem)"

@@ -27,7 +27,7 @@ class Evaluation : public server::Service {
  public:
   void ReadSettings(config::Reader& reader) override {
     options_.link.form_url = reader.String(
-        "IPRAKTIK_EVALUATION_FORM_URL", "http://127.0.0.1:7106/evaluation/",
+        "IPRAKTIK_EVALUATION_FORM_URL", "http://127.0.0.1:7180/evaluation/",
         "The evaluation form; a participant's personal link is this, the tenant, '/' and the "
         "token.");
     std::string zone = reader.String("IPRAKTIK_TIME_ZONE", "Europe/Copenhagen",

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "event_mapping.h"
+#include "ipraktik/config/data_folder.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/text/text.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
@@ -20,15 +21,10 @@ absl::Duration FromChrono(std::chrono::milliseconds duration) {
   return absl::Milliseconds(duration.count());
 }
 
-// The templates' place relative to the running program (<prefix>/bin/ipraktik-notification):
-// <prefix>/share/ipraktik/notification/templates. The build tree (build/bin, build/share), an
-// install (`cmake --install`) and the image (/usr/local) all have this layout, so one default
-// serves each without a path fixed at compile time.
+// The templates' place relative to the running program: <prefix>/share/ipraktik/notification/
+// templates beside <prefix>/bin (config::ProgramDataFolder).
 std::filesystem::path DefaultTemplatesFolder() {
-  std::error_code error;
-  std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) return "share/ipraktik/notification/templates";
-  return program.parent_path().parent_path() / "share/ipraktik/notification/templates";
+  return config::ProgramDataFolder("share/ipraktik/notification/templates");
 }
 
 }  // namespace

@@ -5,11 +5,13 @@
 #include <regex>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/server/outbox_relay.h"
+#include "service_program.h"
 
 namespace ipraktik::registration::testing {
 
@@ -150,24 +152,13 @@ v1::Date Day(int year, int month, int day) {
 
 RegistrationBinary StartRegistrationBinary(std::map<std::string, std::string> environment,
                                            const std::filesystem::path& log) {
-  environment.emplace("IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0");
-  environment.emplace("IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0");
+  auto service =
+      ipraktik::testing::StartServiceProgram("ipraktik-registration", std::move(environment), log);
   RegistrationBinary started;
-  started.process = std::make_unique<ipraktik::testing::ChildProcess>(
-      ipraktik::testing::BinaryDir() / "bin" / "ipraktik-registration", std::vector<std::string>{},
-      environment, log);
-  if (!started.process->WaitForOutput("\"msg\":\"serving\"", std::chrono::seconds(30))) {
-    ADD_FAILURE() << "ipraktik-registration did not start:\n" << started.process->Output();
-    return started;
-  }
-  std::smatch match;
-  const std::string output = started.process->Output();
-  if (!std::regex_search(output, match, std::regex("\"grpc_port\":([0-9]+)"))) {
-    ADD_FAILURE() << "ipraktik-registration logged no grpc_port:\n" << output;
-    return started;
-  }
-  started.stub = v1::RegistrationService::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + match[1].str(), grpc::InsecureChannelCredentials()));
+  started.process = std::move(service.process);
+  if (service.grpc_port == 0) return started;
+  started.stub = v1::RegistrationService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", service.grpc_port), grpc::InsecureChannelCredentials()));
   return started;
 }
 

@@ -25,8 +25,8 @@ using namespace std::chrono_literals;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
-const std::vector<std::string> kServices = {"registration", "matching", "matching-worker",
-                                            "notification", "evaluation"};
+const std::vector<std::string> kServices = {"registration", "matching",   "matching-worker",
+                                            "notification", "evaluation", "participant-web"};
 
 // A test's name from its service's: gtest allows no '-'.
 std::string ServiceTestName(const ::testing::TestParamInfo<std::string>& test) {
@@ -48,7 +48,9 @@ class ServiceProcessTest : public ::testing::Test {
             {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
             {"IPRAKTIK_REDIS_ADDRESS", servers->redis->address()},
             {"IPRAKTIK_AMQP_URL", servers->rabbit->url()},
-            {"IPRAKTIK_SMTP_URL", servers->smtp->url()}};
+            {"IPRAKTIK_SMTP_URL", servers->smtp->url()},
+            // The participant pages' HTTP port: any free one too.
+            {"IPRAKTIK_PARTICIPANT_WEB_ADDRESS", "127.0.0.1:0"}};
   }
 
   std::unique_ptr<ChildProcess> Start(const std::string& service,
@@ -128,8 +130,11 @@ TEST_P(ImageLayoutTest, ServesFromWhatItsImageInstalls) {
   }
   const std::string program = "bin/ipraktik-" + service;
   const std::string templates = "share/ipraktik/notification/templates";
+  const std::string pages = "share/ipraktik/participant-web";
   for (const auto& file : installed) {
-    EXPECT_TRUE(file == program || (service == "notification" && file.starts_with(templates + "/")))
+    EXPECT_TRUE(file == program ||
+                (service == "notification" && file.starts_with(templates + "/")) ||
+                (service == "participant-web" && file.starts_with(pages + "/")))
         << "the " << service << " image would hold " << file;
   }
   ASSERT_THAT(installed, ::testing::Contains(program));

@@ -24,8 +24,8 @@ using ::testing::HasSubstr;
 
 // Every port the stack uses at offset 0 (see stack.sh).
 std::vector<int> StackPorts() {
-  std::vector<int> ports = {7025, 7379, 7380, 7672, 7673, 7674, 7675, 7676};
-  for (int i = 0; i < 5; ++i) {
+  std::vector<int> ports = {7025, 7379, 7380, 7672, 7673, 7674, 7675, 7676, 7180};
+  for (int i = 0; i < 6; ++i) {
     ports.push_back(7101 + i);
     ports.push_back(9101 + i);
   }
@@ -89,6 +89,9 @@ TEST(StackTest, RunBringsEverythingUpAndStopBringsItDown) {
   auto grpc = [&](int i) { return std::to_string(7101 + offset + i); };
   EXPECT_THAT(output, HasSubstr("registration     127.0.0.1:" + grpc(0)));
   EXPECT_THAT(output, HasSubstr("evaluation       127.0.0.1:" + grpc(4)));
+  EXPECT_THAT(output, HasSubstr("participant-web  127.0.0.1:" + grpc(5)));
+  const std::string pages = "http://127.0.0.1:" + std::to_string(7180 + offset);
+  EXPECT_THAT(output, HasSubstr("pages      " + pages));
   EXPECT_THAT(output, HasSubstr("http://127.0.0.1:" + std::to_string(9101 + offset) + "/metrics"));
   EXPECT_THAT(output, HasSubstr("management http://127.0.0.1:" + std::to_string(7673 + offset)));
   EXPECT_THAT(output, HasSubstr("e-mails land in " + (dir / "smtp/mail/new/").string()));
@@ -98,7 +101,7 @@ TEST(StackTest, RunBringsEverythingUpAndStopBringsItDown) {
   const std::vector<std::string> client_tls = {"--cacert", (certs / "ca.pem").string(),
                                                "--cert",   (certs / "client.pem").string(),
                                                "--key",    (certs / "client.key").string()};
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 6; ++i) {
     auto args = client_tls;
     args.push_back("https://127.0.0.1:" + grpc(i) + "/grpc.health.v1.Health/Check");
     EXPECT_THAT(BufCurl(args), HasSubstr("\"SERVING\""));
@@ -108,6 +111,10 @@ TEST(StackTest, RunBringsEverythingUpAndStopBringsItDown) {
                std::runtime_error);
   EXPECT_TRUE(std::filesystem::is_directory(dir / "smtp/mail/new"));
   EXPECT_TRUE(std::filesystem::exists(dir / "logs/notification.log"));
+  // The participant pages answer over HTTP, with their security headers.
+  const std::string page = RunCommand("curl -s -i " + pages + "/approval/demo/ipa_unknown");
+  EXPECT_THAT(page, HasSubstr("HTTP/1.1 404"));
+  EXPECT_THAT(page, HasSubstr("Content-Security-Policy: default-src 'none'"));
 
   // `make stop` from another terminal.
   std::string with_environment;
@@ -122,8 +129,8 @@ TEST(StackTest, RunBringsEverythingUpAndStopBringsItDown) {
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "stack.pid"));
   // Each service reported a clean stop in its log.
-  for (std::string service :
-       {"registration", "matching", "matching-worker", "notification", "evaluation"}) {
+  for (std::string service : {"registration", "matching", "matching-worker", "notification",
+                              "evaluation", "participant-web"}) {
     std::ifstream log(dir / "logs" / (service + ".log"));
     std::stringstream content;
     content << log.rdbuf();

@@ -9,14 +9,14 @@
 
 #include "domain/model.h"
 #include "ipraktik/contract/unmatched_reasons.h"
+#include "ipraktik/model/date_text.h"
 
 namespace ipraktik::notification {
 
-// "mandag den 7. september 2026" / "Monday 7 September 2026"
-std::string FormatLongDate(Date date, Language language);
-// Runs of consecutive days as ranges: "mandag 7. – onsdag 9. september 2026",
-// "Monday 7 – Wednesday 9 September 2026"; several runs joined with "og" / "and".
-std::string FormatDays(const std::vector<Date>& days, Language language);
+// Dates in words (libs/model): FormatLongDate, FormatDays.
+using model::FormatDays;
+using model::FormatLongDate;
+
 // "kommune", "region", "stat", "privat virksomhed" / "municipality", "region", "state", "private
 // company"; "" when unspecified.
 const char* SectorText(Sector sector, Language language);

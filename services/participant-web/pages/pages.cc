@@ -1,0 +1,15 @@
+#include "pages/pages.h"
+
+#include <memory>
+
+#include "pages/approval_page.h"
+#include "pages/evaluation_page.h"
+
+namespace ipraktik::participant_web {
+
+void AddPages(Site& site, const Backends& backends) {
+  site.Add("approval", std::make_unique<ApprovalPage>(site.tools(), backends.approval));
+  site.Add("evaluation", std::make_unique<EvaluationPage>(site.tools(), backends.evaluation));
+}
+
+}  // namespace ipraktik::participant_web

@@ -1,0 +1,75 @@
+// The participant pages in a real browser (issue #17's acceptance): headless Chromium driven by
+// chromium-driver through Selenium (browser/flows.py, one function per flow), against the real
+// services. Each test takes a link from a real e-mail in the SMTP sink, runs a flow in the
+// browser (which fails on a console message or an axe-core accessibility violation on any page,
+// and writes a screenshot of each page to <build>/screenshots/), and then checks over gRPC that
+// the flow did what the person meant. A new flow: a flow_<name> function in flows.py and a test
+// here.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "ipraktik/tokens/tokens.h"
+#include "nlohmann/json.hpp"
+#include "web_system.h"
+
+namespace ipraktik::participant_web::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+class BrowserTest : public WebSystemTest {
+ protected:
+  // Runs flows.py's flow in the browser; its JSON outcome (the test fails with the flow's
+  // error, console messages and accessibility violations when it did not succeed).
+  static Json RunFlow(const std::string& flow, const std::string& url) {
+    const auto script = ipraktik::testing::SourceDir() / "tests/participant-web/browser/flows.py";
+    const auto out = ipraktik::testing::BinaryDir() / "screenshots";
+    const std::string output = ipraktik::testing::RunCommand(
+        absl::StrCat("/usr/bin/python3 ", script.string(), " ", flow, " --url '", url, "' --out '",
+                     out.string(), "' 2>&1; echo \"exit=$?\""));
+    const std::size_t json_start = output.rfind("\n{", output.rfind("exit="));
+    Json outcome;
+    try {
+      outcome = Json::parse(output.substr(json_start == std::string::npos ? 0 : json_start + 1,
+                                          output.rfind("exit=") - (json_start + 1)));
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "flows.py " << flow << " printed no outcome:\n" << output;
+      return Json::object();
+    }
+    EXPECT_TRUE(outcome.value("ok", false)) << "flows.py " << flow << ":\n" << outcome.dump(2);
+    EXPECT_THAT(output, HasSubstr(outcome.value("ok", false) ? "exit=0" : "exit=1"));
+    return outcome;
+  }
+};
+
+TEST_F(BrowserTest, AManagerApprovesFromTheLinkInTheirEmail) {
+  auto approval = system_->RequestApproval("web-browser", "Ida Holm");
+  ASSERT_FALSE(approval.link.empty());
+  Json outcome = RunFlow("approve", approval.link);
+  EXPECT_THAT(outcome.value("confirmation", ""), HasSubstr("Ida Holm"));
+  EXPECT_EQ(outcome["pages"].size(), 2u);
+  v1::Application application = system_->Application(approval.tenant, approval.application_id);
+  EXPECT_EQ(application.approval_state(), v1::APPROVAL_STATE_APPROVED);
+  EXPECT_EQ(application.approval_comment(), "God idé, god fornøjelse.");
+}
+
+TEST_F(BrowserTest, AParticipantAnswersTheSurveyFromTheirInvitationAndTheReportCountsIt) {
+  auto evaluation = system_->InviteToEvaluate("web-browser-eval", "browser-intern-1");
+  ASSERT_FALSE(evaluation.link.empty());
+  const std::int64_t before = system_->EvaluationAnswers(evaluation.tenant);
+  Json outcome = RunFlow("evaluate", evaluation.link);
+  EXPECT_EQ(outcome["pages"].size(), 3u);
+  EXPECT_EQ(system_->EvaluationAnswers(evaluation.tenant), before + 1);
+}
+
+TEST_F(BrowserTest, AnUnknownLinkShowsAClearAccessiblePage) {
+  RunFlow("unknown-link",
+          absl::StrCat(system_->web_url(), "/approval/web-browser/", *tokens::NewToken("ipa")));
+}
+
+}  // namespace
+}  // namespace ipraktik::participant_web::testing

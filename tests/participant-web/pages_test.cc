@@ -1,0 +1,493 @@
+// The participant pages without an HTTP server or gRPC: form parsing, CSRF tokens, the site's
+// pipeline (link shapes, content type, malformed posts, CSRF) and each page over fake backends,
+// rendered with the real templates.
+#include "pages/pages.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "domain/csrf.h"
+#include "domain/field_messages.h"
+#include "domain/form.h"
+#include "domain/site.h"
+#include "domain/survey_form.h"
+#include "domain/views.h"
+#include "ipraktik/errors/errors.h"
+#include "ipraktik/tokens/tokens.h"
+#include "pages/approval_page.h"
+#include "pages/evaluation_page.h"
+
+namespace ipraktik::participant_web {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::filesystem::path kFiles = IPRAKTIK_WEB_FILES;
+const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);
+
+// ---- Forms ----
+
+TEST(FormTest, ParsesPairsWithEscapesAndPlus) {
+  auto form = ParseForm("comment=God+id%C3%A9%0D%0Aok&decision=approve&empty=");
+  ASSERT_TRUE(form.ok()) << form.status();
+  EXPECT_EQ(form->Value("comment"), "God idé\r\nok");
+  EXPECT_EQ(form->Value("decision"), "approve");
+  EXPECT_EQ(form->Get("empty"), std::optional<std::string>(""));
+  EXPECT_EQ(form->Get("missing"), std::nullopt);
+}
+
+TEST(FormTest, RefusesWhatNoBrowserSendsFromTheseForms) {
+  for (const char* body :
+       {"a=%", "a=%4", "a=%zz", "a=1&a=2", "=x", "a=%00", "a=%C3%28", "a=%1B[31m"}) {
+    EXPECT_FALSE(ParseForm(body).ok()) << body;
+  }
+  std::string many;
+  for (int i = 0; i < 65; ++i) absl::StrAppend(&many, "f", i, "=1&");
+  EXPECT_FALSE(ParseForm(many).ok());
+}
+
+TEST(FormTest, KnowsTheUrlEncodedContentType) {
+  EXPECT_TRUE(IsUrlEncodedForm("application/x-www-form-urlencoded"));
+  EXPECT_TRUE(IsUrlEncodedForm("Application/X-WWW-Form-Urlencoded; charset=UTF-8"));
+  EXPECT_FALSE(IsUrlEncodedForm("multipart/form-data; boundary=x"));
+  EXPECT_FALSE(IsUrlEncodedForm(""));
+}
+
+// ---- CSRF ----
+
+TEST(CsrfTest, ATokenWorksForItsOwnFormAndLinkUntilItExpires) {
+  CsrfTokens csrf("secret", absl::Hours(1));
+  const FormTarget target{"approval", "holstebro", "ipa_token"};
+  const std::string token = csrf.Issue(target, kNow);
+  EXPECT_TRUE(csrf.Verify(token, target, kNow));
+  EXPECT_TRUE(csrf.Verify(token, target, kNow + absl::Minutes(59)));
+  EXPECT_FALSE(csrf.Verify(token, target, kNow + absl::Minutes(61)));
+  EXPECT_FALSE(csrf.Verify(token, {"evaluation", "holstebro", "ipa_token"}, kNow));
+  EXPECT_FALSE(csrf.Verify(token, {"approval", "aarhus", "ipa_token"}, kNow));
+  EXPECT_FALSE(csrf.Verify(token, {"approval", "holstebro", "ipa_other"}, kNow));
+  EXPECT_FALSE(CsrfTokens("other secret", absl::Hours(1)).Verify(token, target, kNow));
+}
+
+TEST(CsrfTest, AlteredMissingOrStretchedTokensAreRefused) {
+  CsrfTokens csrf("secret", absl::Hours(1));
+  const FormTarget target{"approval", "holstebro", "ipa_token"};
+  std::string token = csrf.Issue(target, kNow);
+  EXPECT_FALSE(csrf.Verify("", target, kNow));
+  EXPECT_FALSE(csrf.Verify(".", target, kNow));
+  std::string flipped = token;
+  flipped.back() = flipped.back() == '0' ? '1' : '0';
+  EXPECT_FALSE(csrf.Verify(flipped, target, kNow));
+  // A later expiry with the old signature.
+  const std::string signature = token.substr(token.find('.'));
+  EXPECT_FALSE(csrf.Verify(absl::StrCat(absl::ToUnixSeconds(kNow + absl::Hours(100)), signature),
+                           target, kNow));
+}
+
+// ---- Field messages ----
+
+TEST(FieldMessageTest, TheApisRulesInThePersonsWords) {
+  EXPECT_EQ(FieldMessage("is required", model::Language::kDanish), "Besvar venligst spørgsmålet.");
+  EXPECT_EQ(FieldMessage("must be 1 to 5", model::Language::kDanish),
+            "Angiv et helt tal fra 1 til 5.");
+  EXPECT_EQ(FieldMessage("must be 0 to 100", model::Language::kEnglish),
+            "Give a whole number from 0 to 100.");
+  EXPECT_EQ(FieldMessage("is too long: at most 2000 characters", model::Language::kDanish),
+            "Skriv højst 2000 tegn.");
+  EXPECT_EQ(FieldMessage("is longer than 500 characters", model::Language::kEnglish),
+            "Write at most 500 characters.");
+  EXPECT_EQ(FieldMessage("names no round", model::Language::kDanish), "names no round.");
+}
+
+// ---- Survey form ----
+
+std::vector<SurveyQuestion> Questions() {
+  return {{"overall_value", QuestionKind::kRating, true, "Hvor meget fik du ud af det?"},
+          {"length", QuestionKind::kLengthVerdict, true, "Var praktikken passende lang?"},
+          {"would_recommend", QuestionKind::kYesNo, true, "Vil du anbefale det?"},
+          {"new_contacts", QuestionKind::kCount, false, "Hvor mange nye kontakter?"},
+          {"idea", QuestionKind::kLine, false, "En idé du tager med hjem"},
+          {"comment", QuestionKind::kText, false, "Kommentar"}};
+}
+
+Form FormOf(std::map<std::string, std::string> fields) {
+  Form form;
+  for (auto& [name, value] : fields) form.Set(name, value);
+  return form;
+}
+
+TEST(SurveyFormTest, AnswersInTheApisTypesAndBlanksLeftOut) {
+  auto parsed = ParseSurvey(Questions(),
+                            FormOf({{"overall_value", "4"},
+                                    {"length", "right"},
+                                    {"would_recommend", "no"},
+                                    {"new_contacts", " 3 "},
+                                    {"idea", ""},
+                                    {"comment", "Godt\r\nforløb"},
+                                    {"csrf", "x"}}),
+                            "csrf");
+  EXPECT_FALSE(parsed.malformed);
+  EXPECT_TRUE(parsed.errors.empty());
+  EXPECT_EQ(std::get<int>(parsed.answers.at("overall_value")), 4);
+  EXPECT_EQ(std::get<LengthVerdict>(parsed.answers.at("length")), LengthVerdict::kRight);
+  EXPECT_FALSE(std::get<bool>(parsed.answers.at("would_recommend")));
+  EXPECT_EQ(std::get<int>(parsed.answers.at("new_contacts")), 3);
+  EXPECT_FALSE(parsed.answers.contains("idea"));
+  EXPECT_EQ(std::get<std::string>(parsed.answers.at("comment")), "Godt\r\nforløb");
+  EXPECT_EQ(FormValue(parsed.answers.at("length")), "right");
+}
+
+TEST(SurveyFormTest, ANumberThatIsNoneGetsTheApisRuleAChoiceNeverOfferedIsMalformed) {
+  auto parsed = ParseSurvey(Questions(), FormOf({{"new_contacts", "mange"}}), "csrf");
+  EXPECT_FALSE(parsed.malformed);
+  EXPECT_EQ(parsed.errors.at("new_contacts"), "must be 0 to 100");
+  EXPECT_TRUE(ParseSurvey(Questions(), FormOf({{"length", "medium"}}), "csrf").malformed);
+  EXPECT_TRUE(ParseSurvey(Questions(), FormOf({{"would_recommend", "maybe"}}), "csrf").malformed);
+  EXPECT_TRUE(ParseSurvey(Questions(), FormOf({{"salary", "1"}}), "csrf").malformed);
+}
+
+// ---- The site and its pages over fake backends ----
+
+class FakeApprovals : public ApprovalBackend {
+ public:
+  absl::StatusOr<ApprovalCase> Lookup(const std::string& tenant,
+                                      const std::string& token) override {
+    ++lookups;
+    if (!lookup_error.ok()) return lookup_error;
+    last_tenant = tenant;
+    last_token = token;
+    return approval;
+  }
+  absl::StatusOr<ApprovalState> Decide(const std::string&, const std::string&, bool approve,
+                                       const std::string& comment) override {
+    ++decisions;
+    if (!decide_error.ok()) return decide_error;
+    last_comment = comment;
+    approval.state = approve ? ApprovalState::kApproved : ApprovalState::kRejected;
+    return approval.state;
+  }
+
+  ApprovalCase approval = [] {
+    ApprovalCase a;
+    a.intern_name = "Ida Holm";
+    a.intern_job_title = "Fuldmægtig";
+    a.manager_name = "Chef Hansen";
+    a.purpose = "Lære om <borgerinddragelse> & service";
+    a.programme_name = "Holstebro Kommunes lynpraktik";
+    a.round_name = "Uge 40";
+    a.window_start =
+        model::Date{std::chrono::year(2026), std::chrono::month(10), std::chrono::day(5)};
+    a.window_end =
+        model::Date{std::chrono::year(2026), std::chrono::month(10), std::chrono::day(9)};
+    a.respond_by =
+        model::Date{std::chrono::year(2026), std::chrono::month(9), std::chrono::day(20)};
+    a.available_days = {*a.window_start};
+    a.wishes = {{1, "Køkkenet på rådhuset"}, {2, ""}};
+    return a;
+  }();
+  absl::Status lookup_error;
+  absl::Status decide_error;
+  int lookups = 0;
+  int decisions = 0;
+  std::string last_tenant, last_token, last_comment;
+};
+
+class FakeEvaluations : public EvaluationBackend {
+ public:
+  absl::StatusOr<EvaluationCase> Lookup(const std::string&, const std::string&) override {
+    if (!lookup_error.ok()) return lookup_error;
+    return evaluation;
+  }
+  absl::StatusOr<bool> Submit(const std::string&, const std::string&,
+                              const SurveyAnswers& answers) override {
+    ++submits;
+    submitted = answers;
+    if (!submit_error.ok()) return submit_error;
+    evaluation.answered = true;
+    return false;
+  }
+
+  EvaluationCase evaluation = [] {
+    EvaluationCase e;
+    e.round_name = "Uge 40";
+    e.host_workplace_name = "Aarhus Kommune";
+    e.first_day = model::Date{std::chrono::year(2026), std::chrono::month(10), std::chrono::day(5)};
+    e.last_day = model::Date{std::chrono::year(2026), std::chrono::month(10), std::chrono::day(6)};
+    e.questions = Questions();
+    return e;
+  }();
+  absl::Status lookup_error;
+  absl::Status submit_error;
+  int submits = 0;
+  SurveyAnswers submitted;
+};
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class SiteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto views = Views::Load(kFiles / "templates");
+    ASSERT_TRUE(views.ok()) << views.status();
+    views_ = std::make_unique<Views>(*std::move(views));
+    site_ = std::make_unique<Site>(*views_, csrf_, ReadFile(kFiles / "static/style.css"));
+    AddPages(*site_, Backends{.approval = approvals_, .evaluation = evaluations_});
+    approval_token_ = *tokens::NewToken("ipa");
+    evaluation_token_ = *tokens::NewToken("ipe");
+  }
+
+  Handled Get(const std::string& path) const {
+    Request request;
+    request.method = "GET";
+    request.path = path;
+    return site_->Handle(request, kNow);
+  }
+
+  Handled Post(const std::string& path, const std::string& body,
+               const std::string& type = "application/x-www-form-urlencoded") const {
+    Request request;
+    request.method = "POST";
+    request.path = path;
+    request.headers["content-type"] = type;
+    request.body = body;
+    return site_->Handle(request, kNow);
+  }
+
+  std::string ApprovalPath() const { return "/approval/holstebro/" + approval_token_; }
+  std::string EvaluationPath() const { return "/evaluation/holstebro/" + evaluation_token_; }
+  std::string Csrf(const std::string& form, const std::string& token) const {
+    return csrf_.Issue({form, "holstebro", token}, kNow);
+  }
+
+  CsrfTokens csrf_{"test secret"};
+  std::unique_ptr<Views> views_;
+  std::unique_ptr<Site> site_;
+  FakeApprovals approvals_;
+  FakeEvaluations evaluations_;
+  std::string approval_token_;
+  std::string evaluation_token_;
+};
+
+TEST_F(SiteTest, TheApprovalPageShowsWhoAsksForWhatWithAFormThatCarriesItsCsrfToken) {
+  Handled page = Get(ApprovalPath());
+  EXPECT_EQ(page.page, "approval");
+  ASSERT_EQ(page.response.status, 200) << page.response.body;
+  const std::string& html = page.response.body;
+  EXPECT_THAT(html, HasSubstr("<html lang=\"da\">"));
+  EXPECT_THAT(html, HasSubstr("Ida Holm"));
+  EXPECT_THAT(html, HasSubstr("Kære Chef Hansen"));
+  EXPECT_THAT(html, HasSubstr("Holstebro Kommunes lynpraktik"));
+  EXPECT_THAT(html, HasSubstr("mandag den 5. oktober 2026 – fredag den 9. oktober 2026"));
+  EXPECT_THAT(html, HasSubstr("<li>Køkkenet på rådhuset</li>"));
+  EXPECT_THAT(html, HasSubstr("Et ønske ud fra kriterier"));
+  // Values are escaped.
+  EXPECT_THAT(html, HasSubstr("Lære om &lt;borgerinddragelse&gt; &amp; service"));
+  EXPECT_THAT(html, HasSubstr("<label for=\"comment\">"));
+  EXPECT_THAT(html, HasSubstr("value=\"approve\""));
+  EXPECT_THAT(html, HasSubstr("value=\"reject\""));
+  EXPECT_THAT(html, HasSubstr(absl::StrCat("action=\"", ApprovalPath(), "\"")));
+  EXPECT_THAT(html, HasSubstr(absl::StrCat("name=\"csrf\" value=\"",
+                                           Csrf("approval", approval_token_), "\"")));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_EQ(approvals_.last_tenant, "holstebro");
+  EXPECT_EQ(approvals_.last_token, approval_token_);
+}
+
+TEST_F(SiteTest, TheApprovalPageIsInTheInternsLanguage) {
+  approvals_.approval.language = model::Language::kEnglish;
+  Handled page = Get(ApprovalPath());
+  EXPECT_THAT(page.response.body, HasSubstr("<html lang=\"en\">"));
+  EXPECT_THAT(page.response.body, HasSubstr("Approve the application"));
+  EXPECT_THAT(page.response.body, HasSubstr("Monday 5 October 2026"));
+}
+
+TEST_F(SiteTest, ADecisionIsConfirmedAndTheOtherDecisionStaysOnOffer) {
+  Handled done = Post(ApprovalPath(), absl::StrCat("csrf=", Csrf("approval", approval_token_),
+                                                   "&decision=approve&comment=God+id%C3%A9"));
+  ASSERT_EQ(done.response.status, 200) << done.response.body;
+  EXPECT_THAT(done.response.body, HasSubstr("Tak, ansøgningen er godkendt"));
+  EXPECT_THAT(done.response.body, HasSubstr("Ida Holm"));
+  EXPECT_EQ(approvals_.last_comment, "God idé");
+  Handled again = Get(ApprovalPath());
+  EXPECT_THAT(again.response.body, HasSubstr("Du har godkendt ansøgningen."));
+  EXPECT_THAT(again.response.body, Not(HasSubstr("value=\"approve\"")));
+  EXPECT_THAT(again.response.body, HasSubstr("value=\"reject\""));
+}
+
+TEST_F(SiteTest, WithoutAValidCsrfTokenNothingIsDecided) {
+  for (const std::string& body :
+       {std::string("decision=approve"), std::string("csrf=&decision=approve"),
+        absl::StrCat("csrf=", Csrf("evaluation", approval_token_), "&decision=approve"),
+        absl::StrCat("csrf=", csrf_.Issue({"approval", "aarhus", approval_token_}, kNow),
+                     "&decision=approve")}) {
+    Handled refused = Post(ApprovalPath(), body);
+    EXPECT_EQ(refused.response.status, 403) << body;
+    EXPECT_THAT(refused.response.body, HasSubstr("Formularen kunne ikke godkendes"));
+  }
+  EXPECT_EQ(approvals_.decisions, 0);
+  EXPECT_EQ(approvals_.lookups, 0);
+}
+
+TEST_F(SiteTest, MalformedPostsAreRefusedBeforeAnyCall) {
+  const std::string csrf = Csrf("approval", approval_token_);
+  EXPECT_EQ(Post(ApprovalPath(), "csrf=" + csrf + "&decision=maybe").response.status, 400);
+  EXPECT_EQ(
+      Post(ApprovalPath(), "csrf=" + csrf + "&decision=approve&decision=reject").response.status,
+      400);
+  EXPECT_EQ(Post(ApprovalPath(), "csrf=%zz").response.status, 400);
+  EXPECT_EQ(Post(ApprovalPath(), "{\"decision\":\"approve\"}", "application/json").response.status,
+            400);
+  EXPECT_EQ(approvals_.decisions, 0);
+}
+
+TEST_F(SiteTest, LinksOfTheWrongShapeAreUnknownWithoutACall) {
+  EXPECT_EQ(Get("/approval/holstebro/ipa_short").response.status, 404);
+  EXPECT_EQ(Get("/approval/Holstebro/" + approval_token_).response.status, 404);
+  EXPECT_EQ(Get("/approval/holstebro/" + evaluation_token_).response.status, 404);
+  EXPECT_EQ(Get("/approval/holstebro").response.status, 404);
+  EXPECT_EQ(Get("/nothing/holstebro/" + approval_token_).response.status, 404);
+  EXPECT_EQ(approvals_.lookups, 0);
+  Handled unknown = Get("/approval/holstebro/ipa_short");
+  EXPECT_THAT(unknown.response.body, HasSubstr("Linket virker ikke"));
+}
+
+TEST_F(SiteTest, TheServicesRefusalsBecomeClearPagesWithTheirStatus) {
+  struct Case {
+    absl::Status status;
+    int http;
+    const char* says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {errors::NotFound("approval", "approval_token"), 404, "Linket virker ikke"},
+           {errors::FailedPrecondition("LINK_EXPIRED", "round/r-1", "expired"), 410,
+            "Linket er udløbet"},
+           {errors::FailedPrecondition("ALREADY_DECIDED", "application/a-1", "used"), 409,
+            "Beslutningen er allerede truffet"},
+           {errors::FailedPrecondition("ROUND_NOT_OPEN", "round/r-1", "closed"), 410,
+            "Der tages ikke imod svar længere"},
+           {absl::UnavailableError("down"), 503, "midlertidigt utilgængelig"},
+           {absl::InternalError("boom"), 500, "Der opstod en fejl"}}) {
+    approvals_.decide_error = c.status;
+    Handled page = Post(ApprovalPath(), absl::StrCat("csrf=", Csrf("approval", approval_token_),
+                                                     "&decision=approve"));
+    EXPECT_EQ(page.response.status, c.http) << c.status;
+    EXPECT_THAT(page.response.body, HasSubstr(c.says)) << c.status;
+    EXPECT_THAT(page.response.body, Not(HasSubstr(std::string(c.status.message()))));
+  }
+  approvals_.lookup_error = errors::NotFound("approval", "approval_token");
+  EXPECT_EQ(Get(ApprovalPath()).response.status, 404);
+}
+
+TEST_F(SiteTest, ACommentTheServiceRefusesComesBackWithTheMessageNextToIt) {
+  approvals_.decide_error =
+      errors::InvalidArgument({{"comment", "is too long: at most 2000 characters"}});
+  Handled page = Post(ApprovalPath(), absl::StrCat("csrf=", Csrf("approval", approval_token_),
+                                                   "&decision=reject&comment=lang"));
+  EXPECT_EQ(page.response.status, 422);
+  EXPECT_THAT(page.response.body, HasSubstr("id=\"comment-error\""));
+  EXPECT_THAT(page.response.body, HasSubstr("Skriv højst 2000 tegn."));
+  EXPECT_THAT(page.response.body, HasSubstr(">lang</textarea>"));
+}
+
+TEST_F(SiteTest, TheSurveyAsksItsQuestionsWithALabelForEveryField) {
+  Handled page = Get(EvaluationPath());
+  ASSERT_EQ(page.response.status, 200) << page.response.body;
+  const std::string& html = page.response.body;
+  EXPECT_THAT(html, HasSubstr("Aarhus Kommune"));
+  EXPECT_THAT(html,
+              HasSubstr("<legend><span class=\"number\">1.</span> Hvor meget fik du ud af det?"));
+  EXPECT_THAT(html, HasSubstr("<label for=\"q-overall_value-5\">5 – I meget høj grad</label>"));
+  EXPECT_THAT(html, HasSubstr("<label for=\"q-new_contacts\">"));
+  EXPECT_THAT(html, HasSubstr("id=\"q-comment\" name=\"comment\""));
+  EXPECT_THAT(html, HasSubstr(Csrf("evaluation", evaluation_token_)));
+}
+
+TEST_F(SiteTest, TheSurveyShowsTheServicesMessagesNextToTheFieldsAndKeepsTheAnswers) {
+  evaluations_.submit_error = errors::InvalidArgument(
+      {{"answers.overall_value", "is required"}, {"answers.length", "is required"}});
+  Handled page = Post(EvaluationPath(), absl::StrCat("csrf=", Csrf("evaluation", evaluation_token_),
+                                                     "&would_recommend=yes&idea=Kaffe"));
+  ASSERT_EQ(page.response.status, 422);
+  const std::string& html = page.response.body;
+  EXPECT_THAT(html, HasSubstr("id=\"q-overall_value-error\""));
+  EXPECT_THAT(html, HasSubstr("Besvar venligst spørgsmålet."));
+  EXPECT_THAT(html, HasSubstr("href=\"#q-overall_value-1\""));
+  EXPECT_THAT(
+      html, HasSubstr("id=\"q-would_recommend-1\" name=\"would_recommend\" value=\"yes\" checked"));
+  EXPECT_THAT(html, HasSubstr("value=\"Kaffe\""));
+  EXPECT_EQ(std::get<bool>(evaluations_.submitted.at("would_recommend")), true);
+}
+
+TEST_F(SiteTest, AnAnsweredSurveySaysSoAndASecondPostChangesNothing) {
+  Handled thanks =
+      Post(EvaluationPath(), absl::StrCat("csrf=", Csrf("evaluation", evaluation_token_),
+                                          "&overall_value=5&length=right&would_recommend=yes"));
+  ASSERT_EQ(thanks.response.status, 200) << thanks.response.body;
+  EXPECT_THAT(thanks.response.body, HasSubstr("Tak for dine svar"));
+  Handled answered = Get(EvaluationPath());
+  EXPECT_EQ(answered.response.status, 200);
+  EXPECT_THAT(answered.response.body, HasSubstr("Du har allerede svaret"));
+  Handled again =
+      Post(EvaluationPath(),
+           absl::StrCat("csrf=", Csrf("evaluation", evaluation_token_), "&overall_value=1"));
+  EXPECT_EQ(again.response.status, 409);
+  EXPECT_EQ(evaluations_.submits, 1);
+}
+
+TEST_F(SiteTest, TheStyleSheetIsServedAndCacheable) {
+  Handled css = Get("/style.css");
+  EXPECT_EQ(css.response.status, 200);
+  EXPECT_EQ(css.response.content_type, "text/css; charset=utf-8");
+  EXPECT_TRUE(css.response.cacheable);
+  EXPECT_EQ(Post("/style.css", "").response.status, 405);
+}
+
+TEST(SecurityHeadersTest, StrictByDefault) {
+  std::map<std::string, std::string> headers;
+  for (auto& [name, value] : SecurityHeaders(false)) headers[name] = value;
+  EXPECT_THAT(headers["Content-Security-Policy"], HasSubstr("default-src 'none'"));
+  EXPECT_THAT(headers["Content-Security-Policy"], HasSubstr("frame-ancestors 'none'"));
+  EXPECT_THAT(headers["Content-Security-Policy"], Not(HasSubstr("script-src")));
+  EXPECT_EQ(headers["X-Frame-Options"], "DENY");
+  EXPECT_EQ(headers["Referrer-Policy"], "no-referrer");
+  EXPECT_EQ(headers["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(headers["Cache-Control"], "no-store");
+}
+
+TEST(BrowserLanguageTest, DanishUnlessEnglishComesFirst) {
+  EXPECT_EQ(BrowserLanguage(""), model::Language::kDanish);
+  EXPECT_EQ(BrowserLanguage("en-GB,en;q=0.9,da;q=0.8"), model::Language::kEnglish);
+  EXPECT_EQ(BrowserLanguage("da,en;q=0.5"), model::Language::kDanish);
+  EXPECT_EQ(BrowserLanguage("de-DE,en;q=0.5"), model::Language::kEnglish);
+}
+
+TEST(ViewsTest, BothLanguagesHaveEveryWordAndABrokenTemplateIsNamed) {
+  auto dir = std::filesystem::temp_directory_path() / absl::StrCat("web-views-", ::getpid());
+  std::filesystem::create_directories(dir / "text");
+  std::ofstream(dir / "layout.html") << "{{{content}}}";
+  std::ofstream(dir / "text/da.txt") << "a = en\nb = to\n";
+  std::ofstream(dir / "text/en.txt") << "a = one\n";
+  auto views = Views::Load(dir);
+  EXPECT_FALSE(views.ok());
+  EXPECT_THAT(std::string(views.status().message()), HasSubstr("text/en.txt lacks 'b'"));
+  std::ofstream(dir / "text/en.txt") << "a = one\nb = two\n";
+  std::ofstream(dir / "broken.html") << "{{#open}}";
+  views = Views::Load(dir);
+  EXPECT_FALSE(views.ok());
+  EXPECT_THAT(std::string(views.status().message()), HasSubstr("broken.html"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ipraktik::participant_web

@@ -1,0 +1,109 @@
+#pragma once
+
+// The participant pages as people reach them, for the HTTP and browser tests: the real service
+// programs (registration, evaluation, notification, participant-web) on the test program's
+// private Redis, RabbitMQ and SMTP sink, each link base pointing at the pages, and what the tests
+// need around them: a manager's approval link from the real e-mail, an evaluation link from the
+// real invitation, the state behind them over gRPC, plain HTTP calls and the pages' metrics.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api_keys.h"
+#include "ipraktik/bus/publisher.h"
+#include "ipraktik/store/pool.h"
+#include "ipraktik/v1/evaluation.grpc.pb.h"
+#include "ipraktik/v1/registration.grpc.pb.h"
+#include "local_servers.h"
+#include "registration_harness.h"
+#include "service_program.h"
+
+namespace ipraktik::participant_web::testing {
+
+namespace v1 = ::ipraktik::v1;
+
+struct HttpAnswer {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // by lower-case name
+  std::string body;
+};
+
+// One HTTP request with libcurl (no redirects followed); status 0 when it could not be made.
+HttpAnswer HttpCall(const std::string& method, const std::string& url, const std::string& body = "",
+                    const std::vector<std::string>& headers = {});
+
+// The value of the hidden CSRF field in a page ("" when there is none).
+std::string CsrfFieldOf(const std::string& html);
+// application/x-www-form-urlencoded escaping of one value.
+std::string FormEscape(const std::string& value);
+
+class WebSystem {
+ public:
+  // Starts the programs; a failure fails the test (check ok()). environment: more settings of
+  // the participant pages (e.g. a rate limit).
+  explicit WebSystem(const ipraktik::testing::ProgramServers& servers,
+                     std::map<std::string, std::string> web_environment = {});
+  ~WebSystem();
+
+  bool ok() const { return ok_; }
+  // http://127.0.0.1:PORT
+  const std::string& web_url() const { return web_url_; }
+
+  struct Approval {
+    std::string tenant;
+    std::string link;  // from the manager's e-mail
+    std::string token;
+    std::string application_id;
+  };
+  // A round of a new tenant whose programme asks managers, an intern (intern_name) signed up
+  // with a manager; waits for the manager's e-mail and returns its link.
+  Approval RequestApproval(const std::string& tenant, const std::string& intern_name);
+  v1::Application Application(const std::string& tenant, const std::string& application_id);
+
+  struct Evaluation {
+    std::string tenant;
+    std::string link;  // from the invitation e-mail
+    std::string token;
+  };
+  // An intern of tenant placed by a published matching (their two days ended yesterday); waits
+  // for their invitation e-mail and returns its link.
+  Evaluation InviteToEvaluate(const std::string& tenant, const std::string& intern_id);
+  // How many answers the tenant's evaluation report counts (the round of InviteToEvaluate).
+  std::int64_t EvaluationAnswers(const std::string& tenant);
+
+  // ipraktik_participant_web_requests_total{page,status} from the pages' /metrics.
+  double Requests(const std::string& page, int status) const;
+  // Everything the participant-web program logged so far.
+  std::string WebLog() const;
+
+ private:
+  const ipraktik::testing::ProgramServers& servers_;
+  bool ok_ = false;
+  std::string web_url_;
+  std::unique_ptr<store::Pool> keys_redis_;
+  std::unique_ptr<ipraktik::testing::KeyRing> keys_;
+  std::unique_ptr<registration::testing::KeysForContexts> contexts_;
+  registration::testing::RegistrationBinary registration_;
+  ipraktik::testing::ServiceProcess evaluation_;
+  ipraktik::testing::ServiceProcess notification_;
+  ipraktik::testing::ServiceProcess web_;
+  std::unique_ptr<v1::EvaluationService::Stub> evaluation_stub_;
+  std::unique_ptr<bus::Publisher> publisher_;
+};
+
+// A test suite over one WebSystem, started before its first test on the program's private
+// servers (registered with gtest by web_system.cc) and stopped after its last.
+class WebSystemTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override { ASSERT_TRUE(system_ != nullptr && system_->ok()); }
+
+  static WebSystem* system_;
+};
+
+}  // namespace ipraktik::participant_web::testing
