@@ -33,7 +33,7 @@ end
 if ARGV[7] == '1' and redis.call('EXISTS', KEYS[6]) == 1 then
   return redis.error_reply('ABORTED the recipient was erased meanwhile')
 end
-for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if #ARGV >= 8 then redis.call('HSET', KEYS[1], unpack(ARGV, 8)) end
 redis.call('HSET', KEYS[1], 'version', (tonumber(version) or 0) + 1, 'updated_at', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local function index(i)

@@ -110,6 +110,8 @@ void ImportInternsAndClose(v1::RegistrationService::Stub& registration,
   }
   const auto pick = [&](int region) {
     const auto& candidates = by_region[static_cast<std::size_t>(region)];
+    // A round with fewer offers than regions: any offer.
+    if (candidates.empty()) return static_cast<int>(random() % round.offers.size());
     double total = 0;
     for (const auto& [weight, h] : candidates) total += weight;
     double x = std::uniform_real_distribution<double>(0, total)(random);
