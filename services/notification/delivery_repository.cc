@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/contract/event_types.h"
@@ -33,7 +35,7 @@ end
 if ARGV[7] == '1' and redis.call('EXISTS', KEYS[6]) == 1 then
   return redis.error_reply('ABORTED the recipient was erased meanwhile')
 end
-for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if #ARGV >= 8 then redis.call('HSET', KEYS[1], unpack(ARGV, 8)) end
 redis.call('HSET', KEYS[1], 'version', (tonumber(version) or 0) + 1, 'updated_at', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local function index(i)
@@ -155,12 +157,43 @@ struct DeliveryRepository::Scripts {
   events::EventScript apply{kApplyScript};
 };
 
+struct DeliveryRepository::Held {
+  std::mutex mutex;
+  std::unordered_map<std::string, Read> records;  // message id -> record as last written
+
+  std::optional<Read> Find(const std::string& message_id) {
+    std::lock_guard lock(mutex);
+    auto found = records.find(message_id);
+    if (found == records.end()) return std::nullopt;
+    return found->second;
+  }
+  // After an applied change: kept while someone holds the claim, forgotten otherwise.
+  void Update(const std::string& message_id, const Read& before, const DeliveryStatus& next,
+              const DeliveryRecord& record) {
+    std::lock_guard lock(mutex);
+    if (next.lease_owner.empty()) {
+      records.erase(message_id);
+      return;
+    }
+    Read after;
+    after.record = record;
+    after.status = next;
+    after.version = absl::StrCat(before.status ? ToInt(before.version) + 1 : 1);
+    records[message_id] = std::move(after);
+  }
+  void Forget(const std::string& message_id) {
+    std::lock_guard lock(mutex);
+    records.erase(message_id);
+  }
+};
+
 DeliveryRepository::DeliveryRepository(store::Pool& redis, outbox::Outbox& outbox,
                                        absl::Duration retention)
     : redis_(redis),
       outbox_(outbox),
       retention_(retention),
-      scripts_(std::make_unique<Scripts>()) {}
+      scripts_(std::make_unique<Scripts>()),
+      held_(std::make_unique<Held>()) {}
 
 DeliveryRepository::~DeliveryRepository() = default;
 
@@ -172,20 +205,46 @@ absl::StatusOr<DeliveryDecision> DeliveryRepository::Transition(
   const bool claim = std::holds_alternative<ClaimEvent>(event);
   absl::Status changed;
   for (int attempt = 0; attempt < kMaxDecisions; ++attempt) {
-    store::Pipeline reads;
-    reads.Add({"HGETALL", keys->Message(message_id)});
-    if (claim && fields != nullptr) reads.Add({"EXISTS", keys->Erased(fields->participant_id)});
-    auto replies = redis_.Execute(reads, store::Retry::kIdempotent);
-    if (!replies.ok()) return replies.status();
-    Read read = ReadFrom((*replies)[0]);
-    DeliveryEvent decided = event;
-    if (claim) {
-      std::get<ClaimEvent>(decided).recipient_erased =
-          replies->size() > 1 && (*replies)[1].integer() == 1;
+    // First a guess without a read: the record as this process last wrote it while holding its
+    // claim, or for a claim no record yet (a new message to someone not erased). Only a guess
+    // that leads to a change is tried, and the script applies it only if the record is still
+    // the version guessed (and, for a claim, the recipient not erased): else it is read.
+    std::optional<Read> guess;
+    if (attempt == 0) {
+      guess = claim ? (fields != nullptr ? std::optional<Read>(Read{}) : std::nullopt)
+                    : held_->Find(message_id);
     }
-    DeliveryDecision decision = Decide(read.status, decided);
-    if (decision.outcome == DeliveryDecision::Outcome::kRefused) return decision.refusal;
-    if (decision.outcome != DeliveryDecision::Outcome::kApply) return decision;
+    DeliveryEvent decided = event;
+    Read read;
+    std::optional<DeliveryDecision> guessed;
+    if (guess) {
+      guessed = Decide(guess->status, decided);
+      if (guessed->outcome == DeliveryDecision::Outcome::kApply)
+        read = *std::move(guess);
+      else
+        guessed.reset();
+    }
+    if (!guessed) {
+      store::Pipeline reads;
+      reads.Add({"HGETALL", keys->Message(message_id)});
+      if (claim && fields != nullptr) reads.Add({"EXISTS", keys->Erased(fields->participant_id)});
+      auto replies = redis_.Execute(reads, store::Retry::kIdempotent);
+      if (!replies.ok()) return replies.status();
+      read = ReadFrom((*replies)[0]);
+      if (claim) {
+        std::get<ClaimEvent>(decided).recipient_erased =
+            replies->size() > 1 && (*replies)[1].integer() == 1;
+      }
+    }
+    DeliveryDecision decision = guessed ? *std::move(guessed) : Decide(read.status, decided);
+    if (decision.outcome == DeliveryDecision::Outcome::kRefused) {
+      held_->Forget(message_id);
+      return decision.refusal;
+    }
+    if (decision.outcome != DeliveryDecision::Outcome::kApply) {
+      held_->Forget(message_id);
+      return decision;
+    }
 
     const DeliveryRecord* record = read.record ? &*read.record : fields;
     if (record == nullptr) return absl::InternalError("a new message record without its fields");
@@ -212,7 +271,11 @@ absl::StatusOr<DeliveryDecision> DeliveryRepository::Transition(
                   keys->RoundFailed(record->round_id), keys->Erased(record->participant_id)},
          .args = std::move(args),
          .events = std::move(announced)});
-    if (applied.ok()) return decision;
+    if (applied.ok()) {
+      held_->Update(message_id, read, decision.change.next, *record);
+      return decision;
+    }
+    held_->Forget(message_id);
     if (!absl::IsAborted(applied.status())) return applied.status();
     changed = applied.status();
   }

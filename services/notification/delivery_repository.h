@@ -152,6 +152,11 @@ class DeliveryRepository {
   outbox::Outbox& outbox_;
   absl::Duration retention_;
   std::unique_ptr<Scripts> scripts_;
+  // The records this process holds a claim on, as its last applied change left them: the next
+  // change is decided on that and sent straight to the compare-and-set script, without a read
+  // round trip (a record changed meanwhile fails the script's version check and is read).
+  struct Held;
+  std::unique_ptr<Held> held_;
 };
 
 }  // namespace ipraktik::notification

@@ -865,6 +865,54 @@ TEST_F(NotificationTest, ADueReminderWaitsInTheOutboxWhileNoRelayRunsAndIsSentOn
   EXPECT_EQ(CountContaining(*servers->smtp, Email("pia")), 2);
 }
 
+// A sender decides its next change on the record as its own last change left it, without
+// reading it; when another replica took the message over meanwhile, that guess fails the
+// record's version check, the record is read, and the change is refused.
+TEST_F(NotificationTest, ASenderWhoseClaimWasTakenOverCannotHandOverOnItsRememberedRecord) {
+  outbox::Outbox other_outbox(*redis_, "notification");
+  DeliveryRepository first(*redis_, other_outbox, absl::Hours(1));
+  DeliveryRepository second(*redis_, other_outbox, absl::Hours(1));
+  const DeliveryRecord fields{.message_id = "m-taken-over",
+                              .event_id = "e-taken-over",
+                              .event_type = contract::kInternPlaced,
+                              .kind = "intern_placed",
+                              .round_id = "r12",
+                              .participant_id = "p-taken-over",
+                              .recipient_email = Email("taken"),
+                              .language = "da"};
+  const absl::Time start = absl::Now();
+  auto claim = first.ClaimMessage(tenant_, fields, "sender-1", start, absl::Seconds(1));
+  ASSERT_TRUE(claim.ok()) << claim.status();
+  ASSERT_EQ(claim->result, Claim::Result::kClaimed);
+  // The first sender's lease ran out (it stalled): the other replica takes the message over.
+  const absl::Time later = start + absl::Seconds(5);
+  auto taken = second.ClaimMessage(tenant_, fields, "sender-2", later, absl::Minutes(1));
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  ASSERT_EQ(taken->result, Claim::Result::kClaimed);
+  // The first sender comes back: its remembered record is stale, and it holds nothing now.
+  EXPECT_FALSE(
+      first.MarkHandedOver(tenant_, "m-taken-over", "sender-1", later, absl::Seconds(1)).ok());
+  EXPECT_FALSE(first
+                   .FinishMessage(tenant_, "m-taken-over", "sender-1",
+                                  {.state = DeliveryState::kSent}, later)
+                   .ok());
+  EXPECT_EQ((*second.Get(tenant_, "m-taken-over"))->state, "sending");
+  // The holder's own changes go through (on its remembered record) and are stored.
+  ASSERT_TRUE(
+      second.MarkHandedOver(tenant_, "m-taken-over", "sender-2", later, absl::Minutes(1)).ok());
+  ASSERT_TRUE(second
+                  .FinishMessage(tenant_, "m-taken-over", "sender-2",
+                                 {.state = DeliveryState::kSent}, later)
+                  .ok());
+  auto record = first.Get(tenant_, "m-taken-over");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->state, "sent");
+  // A claim of a message that exists already (a redelivery) is read and found done.
+  auto again = first.ClaimMessage(tenant_, fields, "sender-3", later, absl::Minutes(1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->result, Claim::Result::kDone);
+}
+
 // A resend the record's state refuses stores neither the change nor an event; resends made at
 // once are each decided on the record as it then is, so each stores its own number and event.
 TEST_F(NotificationTest, ARefusedResendStoresNothingAndResendsAtOnceEachStoreTheirOwn) {

@@ -24,6 +24,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "api_keys.h"
+#include "bench_round.h"
 #include "child_process.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/bus/admin.h"
@@ -38,11 +39,6 @@ namespace {
 using namespace ipraktik;
 using Clock = std::chrono::steady_clock;
 using ipraktik::testing::ChildProcess;
-
-constexpr const char* kRegions[] = {"Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland",
-                                    "Nordjylland"};
-constexpr v1::Sector kSectors[] = {v1::SECTOR_MUNICIPAL, v1::SECTOR_REGIONAL, v1::SECTOR_STATE,
-                                   v1::SECTOR_PRIVATE};
 
 struct Options {
   int rounds = 10;
@@ -70,15 +66,6 @@ std::unique_ptr<grpc::ClientContext> Context(const std::string& tenant) {
   return context;
 }
 
-v1::Date DaysFromToday(int days) {
-  const absl::CivilDay day = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + days;
-  v1::Date date;
-  date.set_year(static_cast<int>(day.year()));
-  date.set_month(day.month());
-  date.set_day(day.day());
-  return date;
-}
-
 std::unique_ptr<ChildProcess> Start(const std::string& program,
                                     std::map<std::string, std::string> env,
                                     const std::filesystem::path& log, int* grpc_port) {
@@ -98,137 +85,6 @@ std::unique_ptr<ChildProcess> Start(const std::string& program,
     *grpc_port = std::stoi(port[1].str());
   }
   return process;
-}
-
-// One round in a tenant of its own: hosts in five regions with skewed popularity, interns who
-// wish mostly within their region; signed up through the import stream.
-std::string MakeRound(v1::RegistrationService::Stub& registration, const std::string& tenant,
-                      const Options& options, std::mt19937_64& random) {
-  v1::CreateProgrammeRequest programme;
-  programme.mutable_programme()->set_name("Innovationspraktik");
-  v1::CreateProgrammeResponse programme_created;
-  Check(registration.CreateProgramme(Context(tenant).get(), programme, &programme_created),
-        "CreateProgramme");
-  v1::CreateRoundRequest round;
-  round.mutable_round()->set_programme_id(programme_created.programme().programme_id());
-  round.mutable_round()->set_name("Uge 37");
-  *round.mutable_round()->mutable_signup_deadline() = DaysFromToday(20);
-  *round.mutable_round()->mutable_window_start() = DaysFromToday(30);
-  *round.mutable_round()->mutable_window_end() = DaysFromToday(34);
-  round.mutable_round()->set_max_wishes(options.wishes);
-  for (v1::Sector sector : kSectors) round.mutable_round()->add_allowed_host_sectors(sector);
-  v1::CreateRoundResponse round_created;
-  Check(registration.CreateRound(Context(tenant).get(), round, &round_created), "CreateRound");
-  const std::string round_id = round_created.round().round_id();
-
-  // Host workplaces: one per offer, each with its contact.
-  std::vector<std::pair<std::string, int>> offers;  // id, region
-  for (int h = 0; h < options.hosts; ++h) {
-    const int region = h % 5;
-    v1::CreateWorkplaceRequest workplace;
-    workplace.mutable_workplace()->set_name(absl::StrCat("Vært ", h));
-    workplace.mutable_workplace()->set_sector(kSectors[h % 4]);
-    workplace.mutable_workplace()->set_region(kRegions[region]);
-    workplace.mutable_workplace()->set_municipality(absl::StrCat("Kommune ", h % 98));
-    v1::CreateWorkplaceResponse workplace_created;
-    Check(registration.CreateWorkplace(Context(tenant).get(), workplace, &workplace_created),
-          "CreateWorkplace");
-    v1::RegisterParticipantRequest contact;
-    contact.mutable_participant()->set_name(absl::StrCat("Kontakt ", h));
-    contact.mutable_participant()->set_email(absl::StrCat("kontakt", h, "@vaert.example"));
-    contact.mutable_participant()->set_job_title("Leder");
-    contact.mutable_participant()->set_workplace_id(workplace_created.workplace().workplace_id());
-    contact.mutable_participant()->set_consent(true);
-    v1::RegisterParticipantResponse contact_created;
-    Check(registration.RegisterParticipant(Context(tenant).get(), contact, &contact_created),
-          "RegisterParticipant");
-    v1::CreateHostOfferRequest offer;
-    v1::HostOffer* o = offer.mutable_host_offer();
-    o->set_round_id(round_id);
-    o->set_workplace_id(workplace_created.workplace().workplace_id());
-    o->set_title(absl::StrCat("Praktik ", h));
-    o->set_description("Følg hverdagen og stil spørgsmål.");
-    o->set_capacity(1 + static_cast<int>(random() % 6));
-    for (int d = 30; d < 33; ++d) *o->add_days() = DaysFromToday(d);
-    o->set_address("Rådhuspladsen 1");
-    o->add_fields("ledelse");
-    o->set_contact_participant_id(contact_created.participant().participant_id());
-    v1::CreateHostOfferResponse offer_created;
-    Check(registration.CreateHostOffer(Context(tenant).get(), offer, &offer_created),
-          "CreateHostOffer");
-    v1::PublishHostOfferRequest publish;
-    publish.set_host_offer_id(offer_created.host_offer().host_offer_id());
-    v1::PublishHostOfferResponse published;
-    Check(registration.PublishHostOffer(Context(tenant).get(), publish, &published),
-          "PublishHostOffer");
-    offers.emplace_back(published.host_offer().host_offer_id(), region);
-  }
-  v1::TransitionRoundRequest open;
-  open.set_round_id(round_id);
-  open.set_state(v1::ROUND_STATE_OPEN);
-  v1::TransitionRoundResponse opened;
-  Check(registration.TransitionRound(Context(tenant).get(), open, &opened), "open the round");
-
-  // Popularity: Zipf over the offers (exponent 0.7), by region.
-  std::vector<std::vector<std::pair<double, int>>> by_region(5);
-  for (int h = 0; h < options.hosts; ++h) {
-    by_region[static_cast<std::size_t>(offers[static_cast<std::size_t>(h)].second)].emplace_back(
-        1.0 / std::pow(h + 1.0, 0.7), h);
-  }
-  const auto pick = [&](int region) {
-    const auto& candidates = by_region[static_cast<std::size_t>(region)];
-    double total = 0;
-    for (const auto& [weight, h] : candidates) total += weight;
-    double x = std::uniform_real_distribution<double>(0, total)(random);
-    for (const auto& [weight, h] : candidates) {
-      if ((x -= weight) <= 0) return h;
-    }
-    return candidates.back().second;
-  };
-  auto context = Context(tenant);
-  v1::ImportSignUpsResponse imported;
-  auto writer = registration.ImportSignUps(context.get(), &imported);
-  v1::ImportSignUpsRequest batch;
-  batch.set_round_id(round_id);
-  for (int i = 0; i < options.interns; ++i) {
-    const int region = static_cast<int>(random() % 5);
-    v1::ImportRow* row = batch.add_rows();
-    row->set_line(i + 2);
-    row->mutable_participant()->set_name(absl::StrCat("Praktikant ", i));
-    row->mutable_participant()->set_email(absl::StrCat("p", i, "@org", i % 50, ".example"));
-    row->mutable_participant()->set_job_title("Fuldmægtig");
-    row->mutable_participant()->set_consent(true);
-    row->mutable_workplace()->set_name(absl::StrCat("Organisation ", i % 50));
-    row->mutable_workplace()->set_sector(kSectors[i % 4]);
-    row->mutable_workplace()->set_region(kRegions[region]);
-    row->mutable_workplace()->set_municipality(absl::StrCat("By ", i % 50));
-    v1::Application* application = row->mutable_application();
-    application->set_purpose("Lære hvordan en anden organisation arbejder med innovation.");
-    *application->add_available_days() = DaysFromToday(30 + static_cast<int>(random() % 3));
-    std::vector<int> chosen;
-    for (int tries = 0; static_cast<int>(chosen.size()) < options.wishes && tries < 50; ++tries) {
-      const int h = (random() % 5 == 0) ? pick(static_cast<int>(random() % 5)) : pick(region);
-      if (std::find(chosen.begin(), chosen.end(), h) == chosen.end()) chosen.push_back(h);
-    }
-    for (int h : chosen) {
-      application->add_wishes()->set_host_offer_id(offers[static_cast<std::size_t>(h)].first);
-    }
-    if (batch.rows_size() == 500 || i + 1 == options.interns) {
-      if (!writer->Write(batch)) break;
-      batch.clear_rows();
-    }
-  }
-  writer->WritesDone();
-  Check(writer->Finish(), "ImportSignUps");
-  if (imported.rows_failed() > 0) {
-    Fail(absl::StrCat(imported.rows_failed(), " rows failed, e.g. ", imported.errors(0).field(),
-                      ": ", imported.errors(0).description()));
-  }
-  v1::TransitionRoundRequest close = open;
-  close.set_state(v1::ROUND_STATE_CLOSED);
-  v1::TransitionRoundResponse closed;
-  Check(registration.TransitionRound(Context(tenant).get(), close, &closed), "close the round");
-  return round_id;
 }
 
 double Percentile(std::vector<double> values, double p) {
@@ -301,7 +157,11 @@ int main(int argc, char** argv) {
   const auto signup_start = Clock::now();
   for (int r = 0; r < options.rounds; ++r) {
     const std::string tenant = absl::StrCat("bench", r);
-    rounds.emplace_back(tenant, MakeRound(*registration, tenant, options, random));
+    // One round in a tenant of its own.
+    const bench::RoundShape shape{
+        .interns = options.interns, .hosts = options.hosts, .wishes = options.wishes};
+    rounds.emplace_back(tenant, bench::MakeRound(
+                                    *registration, [&] { return Context(tenant); }, shape, random));
     std::fprintf(stderr, "\rsigned up round %d of %d", r + 1, options.rounds);
   }
   std::fprintf(stderr, "\n");

@@ -4,7 +4,6 @@
 // client (libcurl, the same connections and the same pre-rendered messages, nothing else)
 // sending as many messages to the same local SMTP sink in the same run. The ratio is the
 // service's overhead per e-mail.
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,7 +12,6 @@
 #include <thread>
 #include <vector>
 
-#include "domain/compose.h"
 #include "ipraktik/bus/admin.h"
 #include "ipraktik/bus/publisher.h"
 #include "ipraktik/contract/event_types.h"
@@ -23,6 +21,7 @@
 #include "ipraktik/v1/placement_events.pb.h"
 #include "local_servers.h"
 #include "notification_app.h"
+#include "plain_smtp.h"
 
 namespace ipraktik::notification {
 namespace {
@@ -109,62 +108,27 @@ int Main() {
 
   // The events, and the same messages rendered once for the plain client.
   std::vector<events::Envelope> envelopes;
-  std::vector<std::string> rendered;
-  TemplateStore store(templates);
-  TenantSettings settings{.sender_name = "Innovationspraktikken",
-                          .sender_address = "ipraktik@bench.example",
-                          .signature_da = "Venlig hilsen\nSekretariatet",
-                          .signature_en = "Kind regards\nThe secretariat",
-                          .reminder_days_before = 3};
   for (int i = 0; i < kPlacements; ++i) {
     auto envelope =
         events::BuildEnvelope({.type = contract::kInternPlaced, .tenant = kTenant}, Placement(i));
     Check(envelope.status(), "building an envelope");
-    MessageContext context{.tenant = kTenant,
-                           .event_id = envelope->id(),
-                           .event_time = absl::Now(),
-                           .settings = settings};
-    InternPlaced placed{
-        .round = {.round_id = "r-bench", .name = "Innovationspraktik 2026"},
-        .intern = {.participant_id = "p-" + std::to_string(i),
-                   .name = "Søren Ærø " + std::to_string(i),
-                   .email = "intern" + std::to_string(i) + "@bench.example"},
-        .host_offer = {.workplace_name = "Socialforvaltningen"},
-        .days = {Date{std::chrono::year(2027), std::chrono::month(9), std::chrono::day(13)}},
-        .placement_id = "pl-" + std::to_string(i),
-        .revision = 1};
-    auto composed =
-        Compose(PlanMessages(placed, context)[0], context, store, 0, absl::Now(), copenhagen);
-    Check(composed.status(), "rendering");
-    rendered.push_back(composed->mime);
     envelopes.push_back(*std::move(envelope));
   }
+  const std::vector<std::string> rendered = bench::RenderPlacementMessages(kPlacements, templates);
+  const TenantSettings settings{.sender_name = "Innovationspraktikken",
+                                .sender_address = "ipraktik@bench.example",
+                                .signature_da = "Venlig hilsen\nSekretariatet",
+                                .signature_en = "Kind regards\nThe secretariat",
+                                .reminder_days_before = 3};
   std::printf("messages of about %zu bytes (MIME, text + HTML + .ics), %d senders/connections\n",
               rendered.front().size(), kSenders);
 
   // 1. The plain SMTP client: kSenders threads, one libcurl connection each, nothing else.
   double plain_first = 0;
   {
-    SmtpSettings smtp_settings{.url = smtp.url(), .starttls = StartTls::kOff};
     const int start = Received(smtp);
-    std::atomic<int> next{0};
     auto began = SteadyClock::now();
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kSenders; ++t) {
-      threads.emplace_back([&] {
-        SmtpConnection connection(smtp_settings);
-        for (int i = next++; i < kPlacements; i = next++) {
-          SmtpAttempt attempt =
-              connection.Send("ipraktik@bench.example",
-                              "plain" + std::to_string(i) + "@bench.example", rendered[i], {});
-          if (!attempt.accepted) {
-            std::fprintf(stderr, "plain send failed: %s\n", attempt.error.c_str());
-            std::exit(1);
-          }
-        }
-      });
-    }
-    for (auto& thread : threads) thread.join();
+    bench::SendPlain(smtp.url(), rendered, kPlacements, kSenders, "plain");
     WaitFor(smtp, start + kPlacements);
     plain_first = Report("plain SMTP client (libcurl, pre-rendered)", kPlacements,
                          SteadyClock::now() - began);
@@ -239,23 +203,9 @@ int Main() {
   // 3. The plain client once more, so that drift of the sink during the run shows.
   double plain_again = 0;
   {
-    SmtpSettings smtp_settings{.url = smtp.url(), .starttls = StartTls::kOff};
     const int before = Received(smtp);
-    std::atomic<int> next{0};
     auto began_again = SteadyClock::now();
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kSenders; ++t) {
-      threads.emplace_back([&] {
-        SmtpConnection plain(smtp_settings);
-        for (int i = next++; i < kPlacements; i = next++) {
-          SmtpAttempt attempt =
-              plain.Send("ipraktik@bench.example", "again" + std::to_string(i) + "@bench.example",
-                         rendered[i], {});
-          if (!attempt.accepted) std::exit(1);
-        }
-      });
-    }
-    for (auto& thread : threads) thread.join();
+    bench::SendPlain(smtp.url(), rendered, kPlacements, kSenders, "again");
     WaitFor(smtp, before + kPlacements);
     plain_again = Report("plain SMTP client again (after the service run)", kPlacements,
                          SteadyClock::now() - began_again);

@@ -168,29 +168,6 @@ Recorder::Summary Paced(const StartCall& start, int rate, Clock::duration durati
   return recorder.Summarize(Clock::now() - begin);
 }
 
-// CPU time (user + system) a process has used so far, from /proc; 0 when it cannot be read.
-double CpuSeconds(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  std::getline(stat, text);
-  auto end_of_name = text.rfind(')');
-  if (end_of_name == std::string::npos) return 0;
-  std::istringstream fields(text.substr(end_of_name + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-pid_t PidFrom(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  pid_t pid = 0;
-  in >> pid;
-  return pid;
-}
-
 // Where the CPU time of a phase went, per process, in microseconds per call.
 class CpuShares {
  public:
@@ -198,14 +175,14 @@ class CpuShares {
       : processes_(std::move(processes)) {}
   void Start() {
     before_.clear();
-    for (const auto& [name, pid] : processes_) before_.push_back(CpuSeconds(pid));
+    for (const auto& [name, pid] : processes_) before_.push_back(ipraktik::bench::CpuSeconds(pid));
   }
   // Prints each process's CPU since Start() in microseconds per call, and returns their sum.
   double Print(const char* what, std::size_t calls) const {
     std::printf("  CPU per %s:", what);
     double total = 0;
     for (std::size_t i = 0; i < processes_.size(); ++i) {
-      const double used = CpuSeconds(processes_[i].second) - before_[i];
+      const double used = ipraktik::bench::CpuSeconds(processes_[i].second) - before_[i];
       const double share = calls == 0 ? 0.0 : used * 1e6 / static_cast<double>(calls);
       total += share;
       std::printf(" %s %.0f us%s", processes_[i].first.c_str(), share,
@@ -338,8 +315,8 @@ int Main(int argc, char** argv) {
   std::printf("registration: %d s per phase, %d calls in flight, paced phase at %d/s\n", seconds,
               in_flight, paced_rate);
   CpuShares cpu({{"service", service.pid()},
-                 {"redis", PidFrom(redis.dir() / "redis.pid")},
-                 {"rabbitmq", PidFrom(rabbit.dir() / "rabbitmq.pid")},
+                 {"redis", ipraktik::bench::PidFromFile(redis.dir() / "redis.pid")},
+                 {"rabbitmq", ipraktik::bench::PidFromFile(rabbit.dir() / "rabbitmq.pid")},
                  {"client", getpid()}});
   store::Pool pool({.host = "127.0.0.1", .port = redis.port()});
   // CPU is counted over the whole phase (warm-up and wind-down too) and shared among all the

@@ -1,8 +1,12 @@
 #include "bench_service.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 
 #include "api_keys.h"
@@ -60,6 +64,28 @@ void CallHealthCheck(grpc::GenericStub& generic, std::function<void(bool ok)> do
   generic.UnaryCall(&call->context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
                     &call->request, &call->response,
                     [call, done = std::move(done)](grpc::Status status) { done(status.ok()); });
+}
+
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  auto end_of_name = text.rfind(')');
+  if (end_of_name == std::string::npos) return 0;
+  std::istringstream fields(text.substr(end_of_name + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+pid_t PidFromFile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
 }
 
 int RunBench(const char* name, const std::function<int()>& main) {

@@ -4,6 +4,9 @@
 // RabbitMQ with a free gRPC port, one client channel to it, and the gRPC health check as the
 // yardstick call measured beside the service's own calls.
 
+#include <sys/types.h>
+
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +39,12 @@ std::shared_ptr<grpc::Channel> BenchChannel(const std::string& address);
 // Starts one grpc.health.v1.Health/Check (the server's overall health); done(ok) runs on a
 // gRPC thread.
 void CallHealthCheck(grpc::GenericStub& generic, std::function<void(bool ok)> done);
+
+// CPU time (user + system) a process has used so far, from /proc; 0 when it cannot be read.
+double CpuSeconds(pid_t pid);
+
+// The process id written in a pid file (redis.pid, rabbitmq.pid of the local servers); 0 if none.
+pid_t PidFromFile(const std::filesystem::path& file);
 
 // Runs main, reporting a failure (Fail or any other exception) as `name: what` and exit code 1.
 int RunBench(const char* name, const std::function<int()>& main);

@@ -1,0 +1,516 @@
+// Figures for docs/benchmarks.md (section "National round"): a national round through every real
+// service and server, with the e-mails handed to Postfix's smtp-sink (a sink written in C, so
+// that it is not the bottleneck), and in the same run, against the same sink, the two
+// references: Postfix's smtp-source sending as many messages of the same size, and a plain
+// libcurl client sending pre-rendered messages (plain_smtp.h, as the notification benchmark).
+//
+// 50 programmes of one tenant, 100,000 interns and 20,000 host offers at scale 1 (--scale
+// multiplies both): hosts created through the API, interns imported through ImportSignUps,
+// every round matched (as a preview, so that matching and publication are timed apart), then
+// published one after the other with PublishMatching; the notification service sends.
+//
+//   national_bench --postfix DIR [--scale S] [--senders N] [--programmes P] [--clients C]
+//
+// DIR holds Postfix's files as `dpkg -x` of Debian's package unpacks them (run.sh does it).
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "api_keys.h"
+#include "bench_round.h"
+#include "bench_service.h"
+#include "child_process.h"
+#include "ipraktik/store/pool.h"
+#include "ipraktik/v1/matching.grpc.pb.h"
+#include "ipraktik/v1/registration.grpc.pb.h"
+#include "local_servers.h"
+#include "plain_smtp.h"
+
+namespace ipraktik::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using testing::ChildProcess;
+
+struct Options {
+  std::filesystem::path postfix;
+  double scale = 1.0;
+  int programmes = 50;
+  int senders = 16;  // the service's senders, and the references' connections
+  int clients = 4;   // sign-up calls in flight (one round per client thread)
+};
+
+constexpr char kTenant[] = "national";
+
+double Seconds(Clock::duration elapsed) { return std::chrono::duration<double>(elapsed).count(); }
+
+void Check(const grpc::Status& status, const std::string& what) {
+  if (!status.ok()) Fail(what + ": " + status.error_message());
+}
+
+// The last value a file of smtp-sink -c counters ("\rsess=N quit=N mesg=N") shows: messages
+// received since the sink started. Reads only the file's tail.
+std::int64_t SinkMessages(const std::filesystem::path& log) {
+  std::ifstream in(log, std::ios::binary);
+  if (!in) return 0;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  const std::streamoff from = std::max<std::streamoff>(0, size - 256);
+  in.seekg(from);
+  std::string tail(static_cast<std::size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  const std::size_t at = tail.rfind("mesg=");
+  if (at == std::string::npos) return 0;
+  return std::atoll(tail.c_str() + at + 5);
+}
+
+// Waits until the sink has received `until` messages; fails when none arrived for a minute.
+// Returns when the first message after `base` arrived (polled) and when the last did.
+struct Arrival {
+  Clock::time_point first;
+  Clock::time_point last;
+};
+Arrival WaitForSink(const std::filesystem::path& log, std::int64_t base, std::int64_t until) {
+  Arrival arrival{};
+  bool seen_first = false;
+  std::int64_t previous = -1;
+  auto progress_at = Clock::now();
+  for (;;) {
+    const std::int64_t now = SinkMessages(log);
+    const auto at = Clock::now();
+    if (!seen_first && now > base) {
+      arrival.first = at;
+      seen_first = true;
+    }
+    if (now >= until) {
+      arrival.last = at;
+      return arrival;
+    }
+    if (now != previous) {
+      previous = now;
+      progress_at = at;
+    } else if (at - progress_at > std::chrono::minutes(1)) {
+      Fail(absl::StrCat("the sink received ", now - base, " of ", until - base,
+                        " messages and nothing more for a minute"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// Peak resident memory (VmHWM) of a process in MB, and its CPU time (user + system) in s.
+struct Usage {
+  double peak_mb = 0;
+  double cpu_seconds = 0;
+};
+Usage UsageOf(pid_t pid) {
+  Usage usage;
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) usage.peak_mb = std::atof(line.c_str() + 6) / 1024.0;
+  }
+  usage.cpu_seconds = CpuSeconds(pid);
+  return usage;
+}
+
+// Whether something accepts connections on the loopback port.
+bool Listening(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected =
+      connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return connected;
+}
+
+// The processes whose CPU each phase is charged with, and their peak memory at the end.
+class Processes {
+ public:
+  void Add(std::string name, pid_t pid) { list_.emplace_back(std::move(name), pid); }
+  // CPU seconds of every process since the last call, as "name 1.2 s, ...".
+  std::string CpuSinceLast() {
+    std::string out;
+    for (const auto& [name, pid] : list_) {
+      const double now = UsageOf(pid).cpu_seconds;
+      double& before = last_cpu_[name];
+      absl::StrAppend(&out, out.empty() ? "" : ", ", name, " ",
+                      absl::StrFormat("%.1f", now - before));
+      before = now;
+    }
+    return out;
+  }
+  std::string PeakMemory() const {
+    std::string out;
+    for (const auto& [name, pid] : list_) {
+      absl::StrAppend(&out, out.empty() ? "" : ", ", name, " ",
+                      absl::StrFormat("%.0f", UsageOf(pid).peak_mb));
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::string, pid_t>> list_;
+  std::map<std::string, double> last_cpu_;
+};
+
+// Redis's INFO commandstats: command -> (calls, microseconds executing).
+std::map<std::string, std::pair<double, double>> CommandStats(store::Pool& redis) {
+  std::map<std::string, std::pair<double, double>> stats;
+  auto reply = redis.Command({"INFO", "commandstats"});
+  if (!reply.ok()) return stats;
+  std::istringstream lines(reply->str());
+  static const std::regex kLine("cmdstat_([a-z|]+):calls=([0-9]+),usec=([0-9]+),");
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch match;
+    if (std::regex_search(line, match, kLine)) {
+      stats[match[1].str()] = {std::stod(match[2].str()), std::stod(match[3].str())};
+    }
+  }
+  return stats;
+}
+
+// Redis commands per unit of work between two CommandStats: "N commands taking U us per X;
+// the most frequent: NAME n, ...".
+std::string CommandsPer(const std::map<std::string, std::pair<double, double>>& before,
+                        const std::map<std::string, std::pair<double, double>>& after, double units,
+                        const char* unit) {
+  std::vector<std::pair<double, std::string>> calls;
+  double total_calls = 0;
+  double total_usec = 0;
+  for (const auto& [name, value] : after) {
+    const auto found = before.find(name);
+    const double c = value.first - (found == before.end() ? 0 : found->second.first);
+    const double u = value.second - (found == before.end() ? 0 : found->second.second);
+    if (c <= 0) continue;
+    total_calls += c;
+    total_usec += u;
+    calls.emplace_back(c, name);
+  }
+  std::sort(calls.rbegin(), calls.rend());
+  std::string out =
+      absl::StrFormat("%.1f commands taking %.0f us per %s; most frequent:", total_calls / units,
+                      total_usec / units, unit);
+  for (std::size_t i = 0; i < std::min<std::size_t>(calls.size(), 8); ++i) {
+    absl::StrAppend(&out, " ", calls[i].second, absl::StrFormat(" %.1f", calls[i].first / units));
+  }
+  return out;
+}
+
+double LoadAverage() {
+  double load = 0;
+  std::ifstream("/proc/loadavg") >> load;
+  return load;
+}
+
+int Main(const Options& options) {
+  const int interns_per_round =
+      std::max(1, static_cast<int>(100'000 * options.scale / options.programmes + 0.5));
+  const int hosts_per_round =
+      std::max(1, static_cast<int>(20'000 * options.scale / options.programmes + 0.5));
+  const int interns = interns_per_round * options.programmes;
+  const int hosts = hosts_per_round * options.programmes;
+  std::printf(
+      "national round: %d programmes of one tenant, %d interns and %d host offers "
+      "(scale %.3g), 5 wishes each; load average %.1f at the start\n",
+      options.programmes, interns, hosts, options.scale, LoadAverage());
+  std::fflush(stdout);
+
+  testing::RedisServer redis;
+  testing::RabbitMqServer rabbit;
+
+  // The sink: smtp-sink with running counters (-c) on stdout, as the user we run as.
+  const int sink_port = testing::FreePort();
+  const std::string sink_url = absl::StrCat("smtp://127.0.0.1:", sink_port);
+  const std::filesystem::path sink_log = redis.dir() / "smtp-sink.log";
+  const std::map<std::string, std::string> postfix_environment = {
+      {"LD_LIBRARY_PATH", (options.postfix / "usr/lib/postfix").string()}};
+  const passwd* user = getpwuid(getuid());
+  ChildProcess sink(options.postfix / "usr/sbin/smtp-sink",
+                    {"-c", "-u", user != nullptr ? user->pw_name : "root",
+                     absl::StrCat("127.0.0.1:", sink_port), "1024"},
+                    postfix_environment, sink_log);
+  for (int tries = 0;; ++tries) {
+    if (Listening(sink_port)) break;
+    if (tries == 100) Fail("smtp-sink did not start: " + sink.Output());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+
+  // The services, each a real program on the private servers.
+  store::Pool keys_redis({.host = "127.0.0.1", .port = redis.port(), .pool_size = 2});
+  testing::KeyRing key_ring(keys_redis);
+  const std::string coordinator_key = key_ring.Key(kTenant);
+  const std::string service_key = key_ring.Key("matching", v1::ACCESS_ROLE_SERVICE);
+  std::map<std::string, std::string> notification_environment = {
+      {"IPRAKTIK_SMTP_URL", sink_url},
+      {"IPRAKTIK_SMTP_STARTTLS", "off"},
+      {"IPRAKTIK_NOTIFICATION_SEND_RATE", "0"},
+      {"IPRAKTIK_NOTIFICATION_SENDER_ADDRESS", "ipraktik@bench.example"},
+      {"IPRAKTIK_NOTIFICATION_REPLY_TO", "sekretariat@bench.example"}};
+  notification_environment["IPRAKTIK_NOTIFICATION_SENDERS"] = std::to_string(options.senders);
+  BenchService notification =
+      StartBenchService("notification", redis, rabbit, notification_environment);
+  BenchService registration = StartBenchService("registration", redis, rabbit);
+  BenchService matching =
+      StartBenchService("matching", redis, rabbit,
+                        {{"IPRAKTIK_REGISTRATION_ADDRESS", registration.address},
+                         {"IPRAKTIK_REGISTRATION_API_KEY", service_key},
+                         {"IPRAKTIK_NOTIFICATION_ADDRESS", notification.address}});
+  std::vector<std::unique_ptr<ChildProcess>> workers;
+  for (int w = 0; w < 2; ++w) {
+    workers.push_back(
+        StartBenchService("matching-worker", redis, rabbit,
+                          {{"IPRAKTIK_MATCHING_WORKER_ID", absl::StrCat("bench-", w)}})
+            .process);
+  }
+  Processes processes;
+  processes.Add("registration", registration.process->pid());
+  processes.Add("matching", matching.process->pid());
+  processes.Add("worker-1", workers[0]->pid());
+  processes.Add("worker-2", workers[1]->pid());
+  processes.Add("notification", notification.process->pid());
+  processes.Add("redis", PidFromFile(redis.dir() / "redis.pid"));
+  processes.Add("rabbitmq", PidFromFile(rabbit.dir() / "rabbitmq.pid"));
+  processes.Add("smtp-sink", sink.pid());
+  processes.CpuSinceLast();
+
+  const ContextFactory context = [&] {
+    auto made = std::make_unique<grpc::ClientContext>();
+    testing::AddKey(*made, coordinator_key);
+    made->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(30));
+    return made;
+  };
+  auto registration_stub = v1::RegistrationService::NewStub(BenchChannel(registration.address));
+  auto matching_stub = v1::MatchingService::NewStub(BenchChannel(matching.address));
+
+  // 1. Sign-up: every programme's round with its hosts (API calls), then every intern (the
+  //    import stream), `clients` rounds at a time.
+  std::vector<RoundShape> shapes;
+  for (int p = 0; p < options.programmes; ++p) {
+    shapes.push_back({.interns = interns_per_round,
+                      .hosts = hosts_per_round,
+                      .wishes = 5,
+                      .first_person = p * std::max(interns_per_round, hosts_per_round),
+                      .programme_name = absl::StrCat("Innovationspraktik ", p + 1)});
+  }
+  std::vector<OpenRound> rounds(static_cast<std::size_t>(options.programmes));
+  std::vector<std::mt19937_64> randoms;
+  for (int p = 0; p < options.programmes; ++p) randoms.emplace_back(42 + p);
+  const auto in_parallel = [&](const std::function<void(std::size_t)>& work) {
+    std::atomic<std::size_t> next{0};
+    std::vector<std::thread> threads;
+    std::string failure;
+    std::mutex failure_mutex;
+    for (int c = 0; c < options.clients; ++c) {
+      threads.emplace_back([&] {
+        for (std::size_t p = next++; p < rounds.size(); p = next++) {
+          try {
+            work(p);
+          } catch (const std::exception& error) {
+            std::lock_guard lock(failure_mutex);
+            failure = error.what();
+            return;
+          }
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    if (!failure.empty()) Fail(failure);
+  };
+  auto began = Clock::now();
+  in_parallel([&](std::size_t p) {
+    rounds[p] = OpenRoundWithHosts(*registration_stub, context, shapes[p], randoms[p]);
+  });
+  const double hosts_seconds = Seconds(Clock::now() - began);
+  std::printf(
+      "hosts: %d host offers (workplace, contact, offer, published: 4 calls each) in %.1f s: %.0f "
+      "hosts/s\n",
+      hosts, hosts_seconds, hosts / hosts_seconds);
+  std::printf("  CPU s: %s\n", processes.CpuSinceLast().c_str());
+  std::fflush(stdout);
+  began = Clock::now();
+  in_parallel([&](std::size_t p) {
+    ImportInternsAndClose(*registration_stub, context, shapes[p], rounds[p], randoms[p]);
+  });
+  const double import_seconds = Seconds(Clock::now() - began);
+  std::printf(
+      "sign-ups: %d interns imported (ImportSignUps, %d streams at a time) in %.1f s: %.0f "
+      "sign-ups/s\n",
+      interns, options.clients, import_seconds, interns / import_seconds);
+  std::printf("  CPU s: %s\n", processes.CpuSinceLast().c_str());
+  std::fflush(stdout);
+
+  // 2. Matching: every round requested at once (previews: matched, not published).
+  began = Clock::now();
+  std::vector<std::string> jobs;
+  for (const OpenRound& round : rounds) {
+    v1::RequestMatchingRequest request;
+    request.set_round_id(round.round_id);
+    request.set_preview(true);
+    v1::RequestMatchingResponse response;
+    Check(matching_stub->RequestMatching(context().get(), request, &response), "RequestMatching");
+    jobs.push_back(response.job().job_id());
+  }
+  const double request_seconds = Seconds(Clock::now() - began);
+  double solve_ms = 0;
+  std::int64_t placed = 0;
+  for (const std::string& job_id : jobs) {
+    for (;;) {
+      v1::GetMatchingJobRequest get;
+      get.set_job_id(job_id);
+      v1::GetMatchingJobResponse job;
+      Check(matching_stub->GetMatchingJob(context().get(), get, &job), "GetMatchingJob");
+      if (job.job().state() == v1::MATCHING_JOB_STATE_FAILED) Fail("job " + job_id + " failed");
+      if (job.job().state() == v1::MATCHING_JOB_STATE_DONE) {
+        solve_ms += job.job().summary().solve_ms();
+        placed += job.job().summary().matched();
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  const double match_seconds = Seconds(Clock::now() - began);
+  std::printf(
+      "match: %zu rounds requested in %.2f s (snapshot copies), all done after %.2f s "
+      "(engine %.2f s in all, 2 workers); %lld interns placed\n",
+      jobs.size(), request_seconds, match_seconds, solve_ms / 1000.0,
+      static_cast<long long>(placed));
+  std::printf("  CPU s: %s\n", processes.CpuSinceLast().c_str());
+  std::fflush(stdout);
+
+  // 3. Publication, round after round, and the e-mails it causes.
+  const auto redis_before = CommandStats(keys_redis);
+  const std::int64_t sink_before = SinkMessages(sink_log);
+  const auto publish_began = Clock::now();
+  // The first e-mail arrives while the rounds are still being published.
+  Clock::time_point first_mail{};
+  std::jthread first_mail_watch([&](std::stop_token stop) {
+    while (!stop.stop_requested() && SinkMessages(sink_log) == sink_before) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    first_mail = Clock::now();
+  });
+  std::int64_t notified = 0;
+  for (const std::string& job_id : jobs) {
+    v1::PublishMatchingRequest publish;
+    publish.set_job_id(job_id);
+    v1::PublishMatchingResponse published;
+    Check(matching_stub->PublishMatching(context().get(), publish, &published), "PublishMatching");
+    notified += published.notified();
+  }
+  const double publish_seconds = Seconds(Clock::now() - publish_began);
+  std::printf(
+      "publication: %zu rounds, %lld people told, in %.2f s: %.1f us per person "
+      "(%.1f us per intern)\n",
+      jobs.size(), static_cast<long long>(notified), publish_seconds,
+      publish_seconds * 1e6 / static_cast<double>(notified), publish_seconds * 1e6 / interns);
+  std::printf("  CPU s: %s\n", processes.CpuSinceLast().c_str());
+  std::fflush(stdout);
+  const Arrival arrival = WaitForSink(sink_log, sink_before, sink_before + notified);
+  first_mail_watch.join();
+  const double mail_seconds = Seconds(arrival.last - first_mail);
+  const double service_rate = static_cast<double>(notified) / mail_seconds;
+  std::printf(
+      "e-mails: %lld in the sink, %.2f s from the first to the last: %.0f e-mails/s; "
+      "publish -> first e-mail %.2f s, -> last e-mail %.2f s\n",
+      static_cast<long long>(notified), mail_seconds, service_rate,
+      Seconds(first_mail - publish_began), Seconds(arrival.last - publish_began));
+  std::printf("  CPU s (publication and e-mails): %s\n", processes.CpuSinceLast().c_str());
+  std::printf("  Redis (publication and e-mails): %s\n",
+              CommandsPer(redis_before, CommandStats(keys_redis), static_cast<double>(notified),
+                          "person told")
+                  .c_str());
+  std::printf("peak memory (max RSS, MB): %s\n", processes.PeakMemory().c_str());
+  std::fflush(stdout);
+
+  // 4. The references, to the same sink, as many messages of the same size.
+  const std::vector<std::string> rendered =
+      RenderPlacementMessages(static_cast<int>(std::min<std::int64_t>(notified, 2000)),
+                              testing::SourceDir() / "services/notification/templates");
+  std::size_t total_size = 0;
+  for (const auto& message : rendered) total_size += message.size();
+  const std::size_t size = total_size / rendered.size();
+  const int connections = options.senders;
+  std::int64_t base = SinkMessages(sink_log);
+  began = Clock::now();
+  {
+    ChildProcess source(options.postfix / "usr/sbin/smtp-source",
+                        {"-s", std::to_string(connections), "-m", std::to_string(notified), "-l",
+                         std::to_string(size), "-f", "ipraktik@bench.example", "-t",
+                         "reference@bench.example", absl::StrCat("127.0.0.1:", sink_port)},
+                        postfix_environment, redis.dir() / "smtp-source.log");
+    WaitForSink(sink_log, base, base + notified);
+  }
+  const double source_rate = static_cast<double>(notified) / Seconds(Clock::now() - began);
+  base = SinkMessages(sink_log);
+  began = Clock::now();
+  SendPlain(sink_url, rendered, static_cast<int>(notified), connections, "plain");
+  WaitForSink(sink_log, base, base + notified);
+  const double plain_rate = static_cast<double>(notified) / Seconds(Clock::now() - began);
+  std::printf("references, %lld messages of %zu bytes, %d connections, same sink:\n",
+              static_cast<long long>(notified), size, connections);
+  std::printf("  smtp-source (Postfix, C)                 %8.0f e-mails/s\n", source_rate);
+  std::printf("  plain libcurl client, pre-rendered       %8.0f e-mails/s\n", plain_rate);
+  std::printf("  notification service                     %8.0f e-mails/s\n", service_rate);
+  std::printf(
+      "service / libcurl client: %.2f (goal >= 0.8); service / smtp-source: %.2f (goal >= 0.25)\n",
+      service_rate / plain_rate, service_rate / source_rate);
+  std::printf("publication per person: %.1f us (goal <= 10 us)\n",
+              publish_seconds * 1e6 / static_cast<double>(notified));
+  std::printf("load average %.1f at the end\n", LoadAverage());
+  return 0;
+}
+
+}  // namespace
+}  // namespace ipraktik::bench
+
+int main(int argc, char** argv) {
+  ipraktik::bench::Options options;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const std::string value = argv[i + 1];
+    if (flag == "--postfix") {
+      options.postfix = value;
+    } else if (flag == "--scale") {
+      options.scale = std::atof(value.c_str());
+    } else if (flag == "--senders") {
+      options.senders = std::atoi(value.c_str());
+    } else if (flag == "--programmes") {
+      options.programmes = std::atoi(value.c_str());
+    } else if (flag == "--clients") {
+      options.clients = std::atoi(value.c_str());
+    } else {
+      std::fprintf(stderr, "national_bench: unknown option %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  if (options.postfix.empty()) {
+    std::fprintf(stderr, "usage: national_bench --postfix DIR [--scale S] [--senders N]\n");
+    return 2;
+  }
+  return ipraktik::bench::RunBench("national_bench",
+                                   [&] { return ipraktik::bench::Main(options); });
+}

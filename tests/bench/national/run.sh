@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# A national round (50 programmes, 100,000 interns, 20,000 host offers at NATIONAL_SCALE=1)
+# through every service, its e-mails handed to Postfix's smtp-sink, beside Postfix's smtp-source
+# and a plain libcurl client sending to the same sink. Postfix is not installed: Debian's package
+# is downloaded and unpacked into the build folder (once), which gives the two programs.
+#   NATIONAL_SCALE=0.05 (5,000 interns) for a quick run; NATIONAL_SENDERS: the service's senders.
+set -euo pipefail
+build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
+postfix=$build/bench-postfix
+if [[ ! -x $postfix/usr/sbin/smtp-sink ]]; then
+  rm -rf "$postfix.download" && mkdir -p "$postfix.download"
+  (cd "$postfix.download" && apt-get download postfix >/dev/null)
+  dpkg -x "$postfix.download"/postfix_*.deb "$postfix"
+  rm -rf "$postfix.download"
+fi
+args=(--postfix "$postfix" --scale "${NATIONAL_SCALE:-1}")
+[[ -n ${NATIONAL_SENDERS:-} ]] && args+=(--senders "$NATIONAL_SENDERS")
+"$build/bin/national_bench" "${args[@]}"
