@@ -205,9 +205,13 @@ TEST_F(FaultTest, ARoundPublishedWhileEverythingBreaksSendsEachEMailOnceAndLoses
       round.Workplace("Finansministeriet", v1::SECTOR_STATE, "Hovedstaden", "København");
   std::vector<std::string> offers;
   std::map<std::string, std::string> contact_of_offer;
+  std::vector<std::string> workplaces;  // two offers each
+  for (int i = 0; i < kOffers / 2; ++i) {
+    workplaces.push_back(round.Workplace(absl::StrCat("Kommune nr. ", i), v1::SECTOR_MUNICIPAL,
+                                         "Syddanmark", "Odense"));
+  }
   for (int i = 0; i < kOffers; ++i) {
-    const std::string workplace = round.Workplace(absl::StrCat("Kommune nr. ", i / 2),
-                                                  v1::SECTOR_MUNICIPAL, "Syddanmark", "Odense");
+    const std::string& workplace = workplaces[i / 2];
     const std::string contact = absl::StrCat("vaert-", i, "@kommune.example");
     offers.push_back(round.Offer(round_id, workplace, absl::StrCat("Praktik ", i), 2, {30, 31},
                                  absl::StrCat("Vært ", i), contact,
@@ -216,7 +220,7 @@ TEST_F(FaultTest, ARoundPublishedWhileEverythingBreaksSendsEachEMailOnceAndLoses
   }
   const std::string live_offer = round.Offer(
       live_round, round.Workplace("Kommune nr. 99", v1::SECTOR_MUNICIPAL, "Syddanmark", "Odense"),
-      "Løbende praktik", 500, {30}, "Vært 99", "vaert-99@kommune.example");
+      "Løbende praktik", 100, {30}, "Vært 99", "vaert-99@kommune.example");
   for (int i = 0; i < kInterns; ++i) {
     const std::vector<std::string> wishes = {offers[i % kOffers], offers[(i * 5 + 3) % kOffers],
                                              offers[(i * 7 + 1) % kOffers]};
