@@ -7,9 +7,10 @@
 #   redis.sh kill DIR          stop at once (SIGKILL), for crash tests
 #   redis.sh users DIR         an ACL user per service (access.sh: its keys and commands) and an
 #                              administrator "admin", a user "exporter" for the Prometheus exporter
-#                              (server figures, no keys); the default user may then only PING (so
-#                              the start check still works). Passwords in DIR/users/; the users
-#                              are kept in DIR/users.acl and loaded again at every start.
+#                              (server figures, no keys); the default user is then switched off
+#                              (no one can log in as it; a connection without AUTH gets NOAUTH).
+#                              Passwords in DIR/users/; the users are kept in DIR/users.acl and
+#                              loaded again at every start, before the append-only file.
 #                              Tests that need no users keep the open default user.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,11 +19,18 @@ source "$here/access.sh"
 
 usage() { die "usage: redis.sh start DIR PORT [PRIMARY_PORT] | stop DIR | kill DIR | users DIR"; }
 
-# The ACL file: admin, one user per service, and a default user that can only PING.
+# The ACL file: admin, one user per service, and a default user no one can log in as.
+# The default user keeps every permission because Redis 7.0 replays the append-only file as the
+# default user: a script's writes are in the file as MULTI ... EXEC, and EXEC checks the ACL
+# again, so a default user limited to PING made a restart drop every transaction with
+# "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC
+# call" (the data of every Lua script, i.e. nearly all of it, was lost on each restart).
+# "off" keeps it closed all the same: nobody authenticates as it, and a connection that has not
+# sent AUTH is answered NOAUTH.
 write_acl() {
   local name
   {
-    echo "user default on nopass -@all +ping"
+    echo "user default off resetpass ~* &* +@all"
     echo "user admin on >$(user_password "$dir" admin) ~* &* +@all"
     # Prometheus's Redis exporter: server figures only, no key.
     echo "user exporter on >$(user_password "$dir" exporter) resetkeys -@all +ping +info +dbsize +select +hello +auth +client|setname +client|list +config|get +latency|latest +slowlog|get +slowlog|len +memory|stats"
@@ -33,6 +41,22 @@ write_acl() {
   chmod 600 "$dir/users.acl.new"
   mv "$dir/users.acl.new" "$dir/users.acl"
 }
+# Whether the redis on loopback port $1 answers: PONG, or NOAUTH once its users are set up (the
+# default user is off then).
+answers_ping() {
+  [[ $(redis-cli -p "$1" ping 2>&1) =~ ^(PONG|NOAUTH) ]]
+}
+
+# redis-cli as whoever may set the server up: the open default user of a fresh server, the admin
+# (password from DIR/users) once the default user is off.
+admin_cli() {
+  if [[ $(redis-cli -p "$port" ping 2>&1) == NOAUTH* ]]; then
+    REDISCLI_AUTH=$(user_password "$dir" admin) redis-cli --user admin -p "$port" "$@"
+  else
+    redis-cli -p "$port" "$@"
+  fi
+}
+
 [[ $# -ge 2 ]] || usage
 command=$1
 dir=$(instance_dir "$command" "$2") || exit 0
@@ -66,7 +90,7 @@ CONF
   [[ -f $dir/users.acl ]] && echo "aclfile $dir/users.acl" >>"$dir/redis.conf"
   [[ -n $primary_port ]] && echo "replicaof 127.0.0.1 $primary_port" >>"$dir/redis.conf"
   redis-server "$dir/redis.conf" || die "redis-server failed to start; see $dir/redis.log"
-  wait_until 10 "redis PING" redis-cli -p "$port" ping ||
+  wait_until 10 "redis PING" answers_ping "$port" ||
     die "redis on port $port did not answer PING within 10 s; see $dir/redis.log"
   watch_owner "$here/redis.sh" "$dir"
   echo "redis ready on 127.0.0.1:$port (data in $dir/data)"
@@ -77,18 +101,14 @@ users)
   write_acl
   grep -q '^aclfile ' "$dir/redis.conf" || echo "aclfile $dir/users.acl" >>"$dir/redis.conf"
   # The running server takes the file with ACL LOAD, which needs the aclfile setting: a server
-  # started without one gets the users one by one instead.
-  # The default user goes last: once it may only PING, it can set up no one.
-  # A server started again on its data has the users already: admin reloads them (the default
-  # user may only PING), as `make run` does a second time on the same folder.
-  auth=()
-  [[ -s $dir/users/admin.password ]] &&
-    auth=(--no-auth-warning --user admin --pass "$(cat "$dir/users/admin.password")")
-  if [[ $(redis-cli "${auth[@]}" -p "$port" ACL LOAD 2>&1) != OK ]]; then
+  # started without one gets the users one by one instead. A server that read the users at its
+  # start (a restart of `make run` on the same folder) is set up by its admin.
+  # The default user goes last: once it is off, it can set up no one.
+  if [[ $(admin_cli ACL LOAD 2>&1) != OK ]]; then
     set -f  # the key patterns are words, not file names
     for name in admin exporter "${redis_services[@]}" default; do
       # shellcheck disable=SC2046
-      redis-cli -p "$port" ACL SETUSER "$name" reset \
+      admin_cli ACL SETUSER "$name" reset \
         $(awk -v name="$name" '$1 == "user" && $2 == name {$1 = $2 = ""; print}' "$dir/users.acl") |
         grep -qx OK || die "redis: ACL SETUSER $name failed"
     done

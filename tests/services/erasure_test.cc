@@ -30,6 +30,7 @@
 #include "local_servers.h"
 #include "notification_testing.h"
 #include "registration_harness.h"
+#include "service_programs.h"
 
 namespace ipraktik::testing {
 namespace {
@@ -51,63 +52,6 @@ constexpr char kTenant[] = "erasure";
 constexpr char kInternName[] = "Ingrid Glemmesen";
 constexpr char kInternEmail[] = "ingrid.glemmesen@finans.example";
 constexpr char kHostEmail[] = "hanne@aarhus.example";
-
-// One service program, with the ports it reported.
-struct Service {
-  std::string program;
-  std::unique_ptr<ChildProcess> process;
-  int grpc_port = 0;
-  int metrics_port = 0;
-};
-
-// Starts program and waits until it serves and consumes each of its queues (an event published
-// before its queue is bound would be lost to the test).
-Service Start(const std::string& program, const std::vector<std::string>& queues,
-              std::map<std::string, std::string> env = {}) {
-  env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
-  env["IPRAKTIK_METRICS_ADDRESS"] = "127.0.0.1:0";
-  env["IPRAKTIK_REDIS_ADDRESS"] = servers->redis->address();
-  env["IPRAKTIK_AMQP_URL"] = servers->rabbit->url();
-  env["IPRAKTIK_TOKEN_SECRET"] = ::ipraktik::testing::kTestTokenSecret;  // of the test's keys
-  Service service;
-  service.program = program;
-  service.process =
-      std::make_unique<ChildProcess>(BinaryDir() / "bin" / program, std::vector<std::string>{}, env,
-                                     servers->redis->dir() / (program + ".log"));
-  EXPECT_TRUE(service.process->WaitForOutput("\"serving\"", 30s)) << service.process->Output();
-  for (const std::string& queue : queues) {
-    EXPECT_TRUE(service.process->WaitForOutput(
-        absl::StrCat("\"msg\":\"consuming\",\"queue\":\"", queue, "\""), 30s))
-        << service.process->Output();
-  }
-  const std::string log = service.process->Output();
-  std::smatch port;
-  if (std::regex_search(log, port, std::regex("\"grpc_port\":([0-9]+)"))) {
-    service.grpc_port = std::stoi(port[1].str());
-  }
-  if (std::regex_search(log, port, std::regex("\"metrics_port\":([0-9]+)"))) {
-    service.metrics_port = std::stoi(port[1].str());
-  }
-  return service;
-}
-
-// How many events of `type` the service's consumers handled, from its /metrics page.
-double Handled(const Service& service, const std::string& type) {
-  const std::string page =
-      RunCommand(absl::StrCat("curl -sf http://127.0.0.1:", service.metrics_port, "/metrics"));
-  std::smatch sample;
-  double total = 0;
-  const std::regex line("ipraktik_events_consumed_total\\{([^}]*)\\} ([0-9.e+]+)");
-  for (auto it = std::sregex_iterator(page.begin(), page.end(), line); it != std::sregex_iterator();
-       ++it) {
-    const std::string labels = (*it)[1].str();
-    if (labels.find("outcome=\"handled\"") != std::string::npos &&
-        labels.find("type=\"" + type + "\"") != std::string::npos) {
-      total += std::stod((*it)[2].str());
-    }
-  }
-  return total;
-}
 
 // What holds `needle` (without regard to case) among named texts: their names.
 std::vector<std::string> Holding(const std::map<std::string, std::string>& texts,
@@ -246,21 +190,23 @@ class ErasureTest : public ::testing::Test {
         store::Options{.host = "127.0.0.1", .port = servers->redis->port()});
     keys_ = std::make_unique<::ipraktik::testing::KeyRing>(*keys_redis_);
     contexts_ = std::make_unique<registration::testing::KeysForContexts>(*keys_);
-    registration_ = Start("ipraktik-registration", {"registration.matching-published"});
-    evaluation_ = Start("ipraktik-evaluation", {"evaluation.events"});
-    notification_ = Start("ipraktik-notification", {"notification.events"},
-                          {{"IPRAKTIK_SMTP_URL", servers->smtp->url()},
-                           {"IPRAKTIK_NOTIFICATION_SENDER_ADDRESS", "ipraktik@coi.example"},
-                           {"IPRAKTIK_NOTIFICATION_RETRY_DELAY", "200ms"}});
-    matching_ = Start(
-        "ipraktik-matching", {"matching.job-finished", "matching.participant-erased"},
-        {{"IPRAKTIK_REGISTRATION_ADDRESS", absl::StrCat("127.0.0.1:", registration_.grpc_port)},
+    programs_ = std::make_unique<ServicePrograms>(*servers->redis, *servers->rabbit,
+                                                  /*users=*/false, kTestTokenSecret);
+    const auto& registration = programs_->Start("registration", {});
+    programs_->Start("evaluation", {});
+    programs_->Start("notification",
+                     {{"IPRAKTIK_SMTP_URL", servers->smtp->url()},
+                      {"IPRAKTIK_NOTIFICATION_SENDER_ADDRESS", "ipraktik@coi.example"},
+                      {"IPRAKTIK_NOTIFICATION_RETRY_DELAY", "200ms"}});
+    const auto& matching = programs_->Start(
+        "matching",
+        {{"IPRAKTIK_REGISTRATION_ADDRESS", registration.address()},
          {"IPRAKTIK_REGISTRATION_API_KEY", keys_->Key("matching", v1::ACCESS_ROLE_SERVICE)}});
-    worker_ = Start("ipraktik-matching-worker", {"matching.jobs"});
-    registration_stub_ = v1::RegistrationService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", registration_.grpc_port), grpc::InsecureChannelCredentials()));
-    matching_stub_ = v1::MatchingService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", matching_.grpc_port), grpc::InsecureChannelCredentials()));
+    programs_->Start("matching-worker", {});
+    registration_stub_ = v1::RegistrationService::NewStub(
+        grpc::CreateChannel(registration.address(), grpc::InsecureChannelCredentials()));
+    matching_stub_ = v1::MatchingService::NewStub(
+        grpc::CreateChannel(matching.address(), grpc::InsecureChannelCredentials()));
   }
 
   // A round with one host offer (contact: Hanne) and the intern signed up for it; closed.
@@ -375,7 +321,7 @@ class ErasureTest : public ::testing::Test {
   std::unique_ptr<store::Pool> keys_redis_;
   std::unique_ptr<::ipraktik::testing::KeyRing> keys_;
   std::unique_ptr<registration::testing::KeysForContexts> contexts_;
-  Service registration_, evaluation_, notification_, matching_, worker_;
+  std::unique_ptr<ServicePrograms> programs_;
   std::unique_ptr<RegistrationStub> registration_stub_;
   std::unique_ptr<v1::MatchingService::Stub> matching_stub_;
   std::string round_id_;
@@ -391,8 +337,8 @@ TEST_F(ErasureTest, AnErasedInternIsNowhereAndTheirHostGetsACancellation) {
     return MailTo(mail, kInternEmail).size() == 1 && MailTo(mail, kHostEmail).size() == 1;
   }));
   // The evaluation service took the placements in too (it keeps people for its invitations).
-  ASSERT_TRUE(
-      Eventually([&] { return Handled(evaluation_, "matching.host.interns_assigned") == 1; }));
+  ASSERT_TRUE(Eventually(
+      [&] { return programs_->Handled("evaluation", "matching.host.interns_assigned") == 1; }));
 
   // The scan below finds the intern while they are there.
   ASSERT_THAT(Holding(RedisContents(*servers->redis), kInternEmail), Not(IsEmpty()));
@@ -403,13 +349,15 @@ TEST_F(ErasureTest, AnErasedInternIsNowhereAndTheirHostGetsACancellation) {
 
   // Every consumer handled the erasure, and the host's new list (the matching service's answer
   // to the erasure) reached notification and evaluation.
-  for (const Service* service : {&matching_, &notification_, &evaluation_}) {
-    EXPECT_TRUE(
-        Eventually([&] { return Handled(*service, "registration.participant.erased") == 1; }, 30s));
+  for (const char* service : {"matching", "notification", "evaluation"}) {
+    EXPECT_TRUE(Eventually(
+        [&] { return programs_->Handled(service, "registration.participant.erased") == 1; }, 30s))
+        << service;
   }
-  for (const Service* service : {&notification_, &evaluation_}) {
-    EXPECT_TRUE(
-        Eventually([&] { return Handled(*service, "matching.host.interns_assigned") == 2; }, 30s));
+  for (const char* service : {"notification", "evaluation"}) {
+    EXPECT_TRUE(Eventually(
+        [&] { return programs_->Handled(service, "matching.host.interns_assigned") == 2; }, 30s))
+        << service;
   }
 
   // The host hears that the visit is off: a cancellation with the visit's day, naming nobody.
@@ -432,11 +380,7 @@ TEST_F(ErasureTest, AnErasedInternIsNowhereAndTheirHostGetsACancellation) {
   // Nothing more goes to the erased intern.
   EXPECT_EQ(MailTo(ReceivedMail(*servers->smtp), kInternEmail).size(), 1u);
 
-  std::map<std::string, std::string> logs;
-  for (const Service* service :
-       {&registration_, &matching_, &worker_, &notification_, &evaluation_}) {
-    logs[service->program] = service->process->Output();
-  }
+  const std::map<std::string, std::string> logs = programs_->Logs();
   const auto redis = RedisContents(*servers->redis);
   const auto queued = QueuedMessages(*servers->rabbit);
   for (const std::string& needle : {std::string(kInternEmail), std::string("Glemmesen")}) {

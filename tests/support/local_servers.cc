@@ -242,8 +242,17 @@ std::map<std::string, std::string> PairedLines(const std::string& text) {
 
 }  // namespace
 
+std::string RedisServer::Cli() const {
+  std::string cli = "redis-cli -p " + std::to_string(port());
+  // Once the users are made (MakeServiceUsers) the default user is off: the admin asks.
+  if (std::filesystem::exists(dir() / "users" / "admin.password")) {
+    cli = "REDISCLI_AUTH=" + ShellQuote(Password("admin")) + " " + cli + " --user admin";
+  }
+  return cli;
+}
+
 std::map<std::string, std::string> RedisServer::Replication() const {
-  return InfoFields(RunCommand("redis-cli -p " + std::to_string(port()) + " INFO replication"));
+  return InfoFields(RunCommand(Cli() + " INFO replication"));
 }
 
 SentinelServer::SentinelServer(int primary_port, std::chrono::milliseconds down_after)
@@ -270,8 +279,7 @@ std::vector<std::string> RedisServer::KeysOutsideTheScheme() const {
   static const std::regex kAccessRecord("ipraktik:access:(key|id|tenant):[^:]+");
   // Quoted, one key a line even when a key holds a newline (a workplace's name may); the escapes
   // can only be in the part after the tenant's tag.
-  std::istringstream keys(
-      RunCommand("redis-cli --no-raw -p " + std::to_string(port()) + " --scan"));
+  std::istringstream keys(RunCommand(Cli() + " --no-raw --scan"));
   std::vector<std::string> outside;
   for (std::string line; std::getline(keys, line);) {
     const std::string key =

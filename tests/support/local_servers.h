@@ -63,6 +63,9 @@ class RedisServer : public LocalServer {
   // Starts again (after Kill or Stop) as a replica of the redis on primary_port: a former primary
   // coming back after a failover, as start-redis.sh in k8s/base/redis.yaml brings it back.
   void StartAsReplicaOf(int primary_port);
+  // "redis-cli -p PORT", as the admin once MakeServiceUsers made the users: a shell command to
+  // which arguments are added.
+  std::string Cli() const;
   // INFO replication as field -> value (role, master_link_status, connected_slaves, ...).
   std::map<std::string, std::string> Replication() const;
 

@@ -1,0 +1,79 @@
+#pragma once
+
+// The service programs of build/bin (registration, matching, matching-worker, notification,
+// evaluation) as child processes against a test's private servers, for tests of a whole round:
+// each on gRPC and metrics ports of its own that stay the same across a restart (so the other
+// services and the test's stubs find it again), started the way `make run` starts them, with its
+// own Redis and RabbitMQ user when the servers have them (MakeServiceUsers). Start waits until
+// the program serves and consumes each of its queues (an event published before its queue is
+// bound would be lost to the test). Each start writes a log of its own.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "child_process.h"
+#include "local_servers.h"
+
+namespace ipraktik::testing {
+
+// The queues a service consumes (as deploy/local/access.sh lists them).
+std::vector<std::string> ConsumedQueues(const std::string& service);
+
+struct ServiceProgram {
+  std::string service;  // "registration", "matching-worker", ...
+  std::map<std::string, std::string> environment;
+  std::unique_ptr<ChildProcess> process;
+  int grpc_port = 0;
+  int metrics_port = 0;
+  int starts = 0;
+  std::filesystem::path log;  // of the last start
+  // "127.0.0.1:<grpc port>"
+  std::string address() const;
+};
+
+class ServicePrograms {
+ public:
+  // The servers must outlive this. With users, each program logs in to Redis and RabbitMQ as
+  // its service's user (the servers' MakeServiceUsers must have run).
+  ServicePrograms(const RedisServer& redis, const RabbitMqServer& rabbit, bool users,
+                  std::string token_secret);
+  ~ServicePrograms();
+  ServicePrograms(const ServicePrograms&) = delete;
+  ServicePrograms& operator=(const ServicePrograms&) = delete;
+
+  // Starts bin/ipraktik-<service> as `name` (default: the service; a second worker needs a name
+  // of its own) with environment added to the common one; fails the test (and returns the
+  // program, whose process may have ended) when it does not serve and consume within 60 s.
+  ServiceProgram& Start(const std::string& service, std::map<std::string, std::string> environment,
+                        const std::string& name = "");
+  // SIGKILL, as in a crash; returns once the process is gone.
+  void Kill(const std::string& name);
+  // Starts a killed (or ended) program again, with the same environment and ports.
+  void Restart(const std::string& name);
+  // SIGTERM and the wait for a clean exit; false when it did not end cleanly within 30 s.
+  bool Stop(const std::string& name);
+
+  ServiceProgram& operator[](const std::string& name) { return *programs_.at(name); }
+  // Every program's log of every start, by file name (for searches and failure output).
+  std::map<std::string, std::string> Logs() const;
+
+  // The sum of the samples of metric `name` on the program's /metrics page whose labels include
+  // every one of `labels` (0 when there are none; the program must run).
+  double Metric(const std::string& name, const std::string& metric,
+                const std::map<std::string, std::string>& labels = {}) const;
+  // How many events of `type` the program's consumers handled since it last started.
+  double Handled(const std::string& name, const std::string& type) const;
+
+ private:
+  void Launch(ServiceProgram& program);
+
+  const RedisServer& redis_;
+  const RabbitMqServer& rabbit_;
+  bool users_;
+  std::string token_secret_;
+  std::map<std::string, std::unique_ptr<ServiceProgram>> programs_;
+};
+
+}  // namespace ipraktik::testing
