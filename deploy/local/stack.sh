@@ -63,7 +63,9 @@ new_key() {
 start_service() {
   local name=$1 index=$2
   local extra=()
-  [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port")
+  [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port"
+    "IPRAKTIK_MATCHING_ADDRESS=127.0.0.1:$(grpc_port 1)"
+    "IPRAKTIK_MATCHING_API_KEY=$service_key")
   [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
     "IPRAKTIK_NOTIFICATION_ADDRESS=127.0.0.1:$(grpc_port 3)"
     "IPRAKTIK_REGISTRATION_API_KEY=$service_key")
