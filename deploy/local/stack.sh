@@ -77,7 +77,9 @@ start_service() {
   local extra=()
   # The local sink takes any sender: the demo's tenant may send as innovationspraktik.example.
   [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port"
-    "IPRAKTIK_NOTIFICATION_SENDER_DOMAINS=${IPRAKTIK_NOTIFICATION_SENDER_DOMAINS:-ipraktik.invalid,innovationspraktik.example}")
+    "IPRAKTIK_NOTIFICATION_SENDER_DOMAINS=${IPRAKTIK_NOTIFICATION_SENDER_DOMAINS:-ipraktik.invalid,innovationspraktik.example}"
+    "IPRAKTIK_MATCHING_ADDRESS=127.0.0.1:$(grpc_port 1)"
+    "IPRAKTIK_MATCHING_API_KEY=$service_key")
   [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
     "IPRAKTIK_NOTIFICATION_ADDRESS=127.0.0.1:$(grpc_port 3)"
     "IPRAKTIK_REGISTRATION_API_KEY=$service_key")

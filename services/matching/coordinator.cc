@@ -639,6 +639,12 @@ absl::StatusOr<v1::RecordPlacementChangeResponse> Coordinator::RecordPlacementCh
     violations.Add("kind", "must be PLACEMENT_CHANGE_KIND_HOST_DECLINED or _INTERN_WITHDREW");
   }
   if (request.note().size() > 500) violations.Add("note", "is longer than 500 characters");
+  if (!request.host_offer_id().empty()) {
+    CheckId(violations, "host_offer_id", request.host_offer_id());
+    if (request.kind() == v1::PLACEMENT_CHANGE_KIND_INTERN_WITHDREW) {
+      violations.Add("host_offer_id", "names the declining host: only with HOST_DECLINED");
+    }
+  }
   if (auto status = violations.ToStatus(); !status.ok()) return status;
   if (absl::Status exists = records_(caller, request.round_id(), request.participant_id(), "");
       !exists.ok()) {
@@ -660,6 +666,14 @@ absl::StatusOr<v1::RecordPlacementChangeResponse> Coordinator::RecordPlacementCh
     return errors::FailedPrecondition(
         "NOT_PLACED", absl::StrCat("participant/", request.participant_id()),
         "the intern has no published placement in this round, so no host can decline them");
+  }
+  if (!request.host_offer_id().empty() &&
+      placement->second.host_offer_id() != request.host_offer_id()) {
+    return errors::FailedPrecondition(
+        "PLACED_ELSEWHERE", absl::StrCat("participant/", request.participant_id()),
+        absl::StrCat("the intern's published placement is not at host offer ",
+                     request.host_offer_id(),
+                     " (a re-match moved them), so it cannot decline them"));
   }
   v1::PairRule rule;
   rule.set_round_id(request.round_id());

@@ -30,7 +30,11 @@ HostOffer OfferFromProto(const v1::HostOfferCard& card) {
 }
 
 Round RoundFromProto(const v1::RoundCard& card) {
-  return {.programme_id = card.programme_id(), .round_id = card.round_id(), .name = card.name()};
+  Round round{
+      .programme_id = card.programme_id(), .round_id = card.round_id(), .name = card.name()};
+  if (card.has_window_start()) round.window_start = FromProto(card.window_start());
+  if (card.has_window_end()) round.window_end = FromProto(card.window_end());
+  return round;
 }
 
 VisitingIntern VisitorFromProto(const v1::VisitingIntern& visitor) {

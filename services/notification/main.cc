@@ -5,9 +5,11 @@
 #include <memory>
 #include <string>
 
+#include "grpcpp/create_channel.h"
 #include "ipraktik/server/application.h"
-#include "ipraktik/server/outbox_relay.h"
 #include "ipraktik/server/event_consumer.h"
+#include "ipraktik/server/outbox_relay.h"
+#include "matching_client.h"
 #include "notification_app.h"
 
 namespace {
@@ -18,12 +20,25 @@ class Notification : public server::Service {
  public:
   void ReadSettings(config::Reader& reader) override {
     settings_ = notification::ReadNotificationSettings(reader);
+    matching_ = reader.Address(
+        "IPRAKTIK_MATCHING_ADDRESS", "127.0.0.1:7102",
+        "The matching service: a host's decline or an intern's withdrawal through the link of a "
+        "placement e-mail is recorded there (RecordPlacementChange).");
+    matching_key_ = reader.Secret(
+        "IPRAKTIK_MATCHING_API_KEY",
+        "A service key (role service) the notification service records placement changes with "
+        "at the matching service (ipraktik keys create --role service).");
   }
 
   absl::Status Start(server::Application& app) override {
+    // The one server secret (IPRAKTIK_TOKEN_SECRET) derives the placement links' tokens and keys
+    // their digests.
+    settings_.notifier.links.token_secret = app.settings().token_secret;
     auto started = notification::NotificationApp::Start(
-        settings_, app.redis(),
-        &app.metrics(), app.logger(), app.calls(), [] { return absl::Now(); });
+        settings_, app.redis(), &app.metrics(), app.logger(), app.calls(),
+        [] { return absl::Now(); },
+        notification::MatchingPlacementChanges(
+            grpc::CreateChannel(matching_.ToString(), app.ChannelCredentials()), matching_key_));
     if (!started.ok()) return started.status();
     app_ = *std::move(started);
     // Publishes the resends and reminders the service stores in its outbox; its publisher
@@ -42,6 +57,8 @@ class Notification : public server::Service {
 
  private:
   notification::NotificationSettings settings_;
+  config::HostPort matching_;
+  std::string matching_key_;
   std::unique_ptr<notification::NotificationApp> app_;
 };
 

@@ -207,6 +207,14 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader) {
       "IPRAKTIK_NOTIFICATION_RETRY_MAX_DELAY", std::chrono::minutes(15),
       std::chrono::milliseconds(10), std::chrono::hours(6), "Longest delay between retries.");
   settings.notifier.max_attempts = settings.retry.max_attempts;
+  settings.notifier.links.participant_web_url =
+      reader.String("IPRAKTIK_PARTICIPANT_WEB_URL", "https://127.0.0.1:7443",
+                    "Where the participant pages are served: every placement e-mail links to "
+                    "<url>/placement/<tenant>/<token> (empty: no placement links).");
+  settings.notifier.links.extra_days = static_cast<int>(
+      reader.Int("IPRAKTIK_NOTIFICATION_PLACEMENT_LINK_DAYS", 30, 0, 365,
+                 "A placement link works until this many days after the round's last day (or "
+                 "the placement's, if later)."));
   settings.retention = FromChrono(reader.Duration(
       "IPRAKTIK_NOTIFICATION_RETENTION", std::chrono::hours(24 * 400), std::chrono::minutes(1),
       std::chrono::hours(24 * 3650), "How long delivery records and their events are kept."));
@@ -215,7 +223,7 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader) {
 
 absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
     const NotificationSettings& settings, store::Pool& redis, prometheus::Registry* metrics,
-    logging::Logger logger, server::Calls calls, Clock clock) {
+    logging::Logger logger, server::Calls calls, Clock clock, RecordPlacementChange record_change) {
   std::unique_ptr<NotificationApp> app(new NotificationApp());
   app->templates_ = std::make_unique<TemplateStore>(settings.templates);
   if (auto status = app->templates_->Check(); !status.ok()) return status;
@@ -228,16 +236,24 @@ absl::StatusOr<std::unique_ptr<NotificationApp>> NotificationApp::Start(
   app->scheduling_ =
       std::make_unique<SchedulingRepository>(redis, *app->outbox_, settings.retention);
   app->metrics_ = std::make_unique<NotificationMetrics>(metrics);
-  app->notifier_ =
-      std::make_unique<Notifier>(settings.notifier, *app->repository_, *app->scheduling_,
-                                 *app->templates_, *app->smtp_, *app->metrics_, logger, clock);
+  app->links_ = std::make_unique<PlacementLinkRepository>(redis);
+  app->notifier_ = std::make_unique<Notifier>(settings.notifier, *app->repository_,
+                                              *app->scheduling_, *app->links_, *app->templates_,
+                                              *app->smtp_, *app->metrics_, logger, clock);
+  if (!record_change) {
+    record_change = [](const server::CallContext&, const PlacementChange&) {
+      return absl::UnavailableError("no matching service is set up to record placement changes");
+    };
+  }
+  app->desk_ = std::make_unique<PlacementDesk>(*app->notifier_, *app->scheduling_, *app->links_,
+                                               *app->templates_, std::move(record_change), clock);
 
   bus::QueueSpec queue = NotificationQueue(settings);
   NotificationApp* self = app.get();
   app->scheduler_ =
       std::make_unique<ReminderScheduler>(*app->scheduling_, settings.reminder_poll, clock, logger);
   app->service_ = std::make_unique<NotificationServiceImpl>(*app->notifier_, *app->repository_,
-                                                            std::move(calls), clock);
+                                                            *app->desk_, std::move(calls), clock);
 
   app->queue_ = queue;
   app->handler_threads_ = settings.senders;

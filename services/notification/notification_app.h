@@ -27,6 +27,8 @@
 #include "ipraktik/store/pool.h"
 #include "notification_service.h"
 #include "notifier.h"
+#include "placement_desk.h"
+#include "placement_link_repository.h"
 #include "reminder_scheduler.h"
 #include "scheduling_repository.h"
 #include "smtp_transport.h"
@@ -61,9 +63,12 @@ std::unique_ptr<server::EventRouter> NotificationRouter(Notifier& notifier,
 
 class NotificationApp {
  public:
+  // record_change: how a decline or withdrawal through a placement link reaches the matching
+  // service (none: such calls are answered UNAVAILABLE).
   static absl::StatusOr<std::unique_ptr<NotificationApp>> Start(
-      const NotificationSettings& settings, store::Pool& redis,
-      prometheus::Registry* metrics, logging::Logger logger, server::Calls calls, Clock clock);
+      const NotificationSettings& settings, store::Pool& redis, prometheus::Registry* metrics,
+      logging::Logger logger, server::Calls calls, Clock clock,
+      RecordPlacementChange record_change = nullptr);
   ~NotificationApp();
 
   grpc::Service* service() { return service_.get(); }
@@ -86,6 +91,8 @@ class NotificationApp {
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<DeliveryRepository> repository_;
   std::unique_ptr<SchedulingRepository> scheduling_;
+  std::unique_ptr<PlacementLinkRepository> links_;
+  std::unique_ptr<PlacementDesk> desk_;
   std::unique_ptr<NotificationMetrics> metrics_;
   std::unique_ptr<Notifier> notifier_;
   std::unique_ptr<ReminderScheduler> scheduler_;

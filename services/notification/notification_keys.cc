@@ -47,6 +47,12 @@ std::string NotificationKeys::ReminderKey(const std::string& id) const {
   return tenant.Key("notification:reminder", id);
 }
 std::string NotificationKeys::Settings() const { return tenant.Key("notification:settings"); }
+std::string NotificationKeys::PlacementLink(const std::string& digest) const {
+  return tenant.Key("notification:link", digest);
+}
+std::string NotificationKeys::PlacementLinks(const std::string& participant_id) const {
+  return tenant.Key("notification:links", participant_id);
+}
 
 std::string Millis(absl::Time time) { return absl::StrCat(absl::ToUnixMillis(time)); }
 std::string Millis(absl::Duration duration) {

@@ -37,6 +37,10 @@ struct NotificationKeys {
   std::string Reminders() const;
   std::string ReminderKey(const std::string& id) const;
   std::string Settings() const;
+  // A placement link (HASH), by the keyed digest of its token (never the token), and the SET of
+  // the digests of one participant's links (so their erasure finds them).
+  std::string PlacementLink(const std::string& digest) const;
+  std::string PlacementLinks(const std::string& participant_id) const;
 };
 
 // Not a tenant's key: the list of tenants itself.

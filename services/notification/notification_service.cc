@@ -122,9 +122,11 @@ absl::Status CheckSettings(const TenantSettings& settings,
 }  // namespace
 
 NotificationServiceImpl::NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository,
-                                                 server::Calls calls, Clock clock)
+                                                 PlacementDesk& desk, server::Calls calls,
+                                                 Clock clock)
     : notifier_(notifier),
       repository_(repository),
+      desk_(desk),
       calls_(std::move(calls)),
       clock_(std::move(clock)) {}
 
@@ -177,6 +179,27 @@ NotificationServiceImpl::Reactor* NotificationServiceImpl::UpdateNotificationSet
     Context* context, const v1::UpdateNotificationSettingsRequest* request,
     v1::UpdateNotificationSettingsResponse* response) {
   return Unary(context, request, response, &NotificationServiceImpl::UpdateSettings);
+}
+
+namespace {
+// The placement desk's calls take the call context itself (tenant, correlation id, deadline).
+const server::CallContext& AsIs(const server::CallContext& call) { return call; }
+}  // namespace
+
+NotificationServiceImpl::Reactor* NotificationServiceImpl::LookupPlacement(
+    Context* context, const v1::LookupPlacementRequest* request,
+    v1::LookupPlacementResponse* response) {
+  return calls_.UnaryOn(context, request, response, desk_, &PlacementDesk::Lookup, AsIs);
+}
+NotificationServiceImpl::Reactor* NotificationServiceImpl::DeclinePlacement(
+    Context* context, const v1::DeclinePlacementRequest* request,
+    v1::DeclinePlacementResponse* response) {
+  return calls_.UnaryOn(context, request, response, desk_, &PlacementDesk::Decline, AsIs);
+}
+NotificationServiceImpl::Reactor* NotificationServiceImpl::WithdrawPlacement(
+    Context* context, const v1::WithdrawPlacementRequest* request,
+    v1::WithdrawPlacementResponse* response) {
+  return calls_.UnaryOn(context, request, response, desk_, &PlacementDesk::Withdraw, AsIs);
 }
 
 absl::Status NotificationServiceImpl::Preview(const server::CallContext& call,

@@ -14,22 +14,26 @@
 #include "ipraktik/server/calls.h"
 #include "ipraktik/v1/notification.grpc.pb.h"
 #include "notifier.h"
+#include "placement_desk.h"
 
 namespace ipraktik::notification {
 
 class NotificationServiceImpl final : public v1::NotificationService::CallbackService {
  public:
-  NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository, server::Calls calls,
-                          Clock clock);
+  NotificationServiceImpl(Notifier& notifier, DeliveryRepository& repository, PlacementDesk& desk,
+                          server::Calls calls, Clock clock);
 
   using Base = v1::NotificationService::CallbackService;
   using Base::CountDeliveries;
+  using Base::DeclinePlacement;
   using Base::GetDelivery;
   using Base::GetNotificationSettings;
   using Base::ListDeliveries;
+  using Base::LookupPlacement;
   using Base::PreviewMessages;
   using Base::ResendMessage;
   using Base::UpdateNotificationSettings;
+  using Base::WithdrawPlacement;
   using Context = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
 
@@ -49,6 +53,13 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
   Reactor* UpdateNotificationSettings(Context* context,
                                       const v1::UpdateNotificationSettingsRequest* request,
                                       v1::UpdateNotificationSettingsResponse* response) override;
+  // "My placement" by the personal link's token (PlacementDesk).
+  Reactor* LookupPlacement(Context* context, const v1::LookupPlacementRequest* request,
+                           v1::LookupPlacementResponse* response) override;
+  Reactor* DeclinePlacement(Context* context, const v1::DeclinePlacementRequest* request,
+                            v1::DeclinePlacementResponse* response) override;
+  Reactor* WithdrawPlacement(Context* context, const v1::WithdrawPlacementRequest* request,
+                             v1::WithdrawPlacementResponse* response) override;
 
  private:
   template <typename Request, typename Response>
@@ -77,6 +88,7 @@ class NotificationServiceImpl final : public v1::NotificationService::CallbackSe
 
   Notifier& notifier_;
   DeliveryRepository& repository_;
+  PlacementDesk& desk_;
   server::Calls calls_;
   Clock clock_;
 };

@@ -9,6 +9,7 @@
 #include "event_mapping.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/errors/errors.h"
+#include "ipraktik/tokens/tokens.h"
 #include "ipraktik/v1/evaluation_events.pb.h"
 #include "ipraktik/v1/notification_events.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
@@ -59,11 +60,13 @@ absl::Status RetryLater(const absl::Status& status) {
 }  // namespace
 
 Notifier::Notifier(NotifierOptions options, DeliveryRepository& repository,
-                   SchedulingRepository& scheduling, const TemplateStore& templates, SmtpPool& smtp,
-                   NotificationMetrics& metrics, logging::Logger logger, Clock clock)
+                   SchedulingRepository& scheduling, PlacementLinkRepository& links,
+                   const TemplateStore& templates, SmtpPool& smtp, NotificationMetrics& metrics,
+                   logging::Logger logger, Clock clock)
     : options_(std::move(options)),
       repository_(repository),
       scheduling_(scheduling),
+      links_(links),
       templates_(templates),
       smtp_(smtp),
       metrics_(metrics),
@@ -120,6 +123,86 @@ void Notifier::RenewHeldClaims(std::stop_token stop) {
 
 std::string Notifier::NewOwner() { return absl::StrCat(instance_, ":", claims_.fetch_add(1)); }
 
+bool Notifier::LinksEnabled() const {
+  return !options_.links.participant_web_url.empty() && !options_.links.token_secret.empty();
+}
+
+absl::StatusOr<std::string> Notifier::LinkToken(const LinkSubject& subject) const {
+  return notification::LinkToken(options_.links.token_secret, subject);
+}
+
+std::string Notifier::LinkUrl(const LinkSubject& subject) const {
+  if (!LinksEnabled() || subject.participant_id.empty()) return "";
+  auto token = LinkToken(subject);
+  if (!token.ok()) return "";
+  return notification::LinkUrl(options_.links.participant_web_url, subject.tenant, *token);
+}
+
+std::string Notifier::LinkDigest(std::string_view token) const {
+  return tokens::Digest(options_.links.token_secret, token);
+}
+
+std::string Notifier::PreviewLinkUrl(const std::string& tenant) const {
+  if (!LinksEnabled()) return "";
+  return notification::LinkUrl(options_.links.participant_web_url, tenant, "ipp_PREVIEW");
+}
+
+absl::Status Notifier::RecordLinks(const events::Envelope& envelope) {
+  if (!LinksEnabled()) return absl::OkStatus();
+  const std::string& tenant = envelope.tenant();
+  const absl::Time now = clock_();
+  // A link of an event without any day (none is published so) still works for a while.
+  auto expiry = [&](const Round& round, const std::vector<Date>& days) {
+    auto last = LinkLastDay(round, days, options_.links.extra_days);
+    return last ? LinkExpiry(*last, options_.time_zone)
+                : events::OccurredAt(envelope) + absl::Hours(24 * options_.links.extra_days);
+  };
+  auto record = [&](const LinkSubject& subject, const Round& round, std::int64_t revision,
+                    absl::Time expires) -> absl::Status {
+    auto token = LinkToken(subject);
+    if (!token.ok()) return token.status();
+    return links_.Record(tenant, LinkDigest(*token),
+                         {.role = subject.role,
+                          .scope_id = subject.scope_id,
+                          .participant_id = subject.participant_id,
+                          .round_id = round.round_id,
+                          .event_id = envelope.id(),
+                          .revision = revision,
+                          .expires = expires},
+                         expires + options_.links.keep_expired, now);
+  };
+  if (envelope.type() == contract::kInternPlaced) {
+    auto payload = Unpack<v1::InternPlaced>(envelope);
+    if (!payload.ok()) return payload.status();
+    InternPlaced event = FromProto(*payload);
+    if (event.intern.participant_id.empty()) return absl::OkStatus();
+    return record(InternLink(tenant, event.placement_id, event.intern.participant_id), event.round,
+                  event.revision, expiry(event.round, event.days));
+  }
+  if (envelope.type() == contract::kInternUnmatched) {
+    auto payload = Unpack<v1::InternUnmatched>(envelope);
+    if (!payload.ok()) return payload.status();
+    InternUnmatched event = FromProto(*payload);
+    if (event.intern.participant_id.empty()) return absl::OkStatus();
+    auto token = LinkToken(InternLink(tenant, event.placement_id, event.intern.participant_id));
+    if (!token.ok()) return token.status();
+    return links_.Cancel(tenant, LinkDigest(*token), envelope.id(), event.revision);
+  }
+  if (envelope.type() == contract::kHostInternsAssigned) {
+    auto payload = Unpack<v1::HostInternsAssigned>(envelope);
+    if (!payload.ok()) return payload.status();
+    HostInternsAssigned event = FromProto(*payload);
+    auto subject = HostLink(tenant, event);
+    if (!subject) return absl::OkStatus();
+    std::vector<Date> days = HostDays(event);
+    for (const auto& visitor : event.cancelled) {
+      days.insert(days.end(), visitor.days.begin(), visitor.days.end());
+    }
+    return record(*subject, event.round, event.revision, expiry(event.round, days));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<TenantSettings> Notifier::EffectiveSettings(const std::string& tenant) {
   auto stored = repository_.GetSettings(tenant);
   if (!stored.ok()) return stored.status();
@@ -154,7 +237,7 @@ absl::Status Notifier::ScheduleReminder(const std::string& tenant, const std::st
 absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envelope,
                                                    bool schedule_reminders,
                                                    std::optional<MessageKind> preview_kind,
-                                                   std::optional<Language> language) {
+                                                   std::optional<Language> language, bool preview) {
   const std::string& tenant = envelope.tenant();
   auto settings = EffectiveSettings(tenant);
   if (!settings.ok()) return settings.status();
@@ -172,6 +255,9 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
     auto payload = Unpack<v1::InternPlaced>(envelope);
     if (!payload.ok()) return payload.status();
     InternPlaced event = FromProto(*payload);
+    event.placement_url =
+        preview ? PreviewLinkUrl(tenant)
+                : LinkUrl(InternLink(tenant, event.placement_id, event.intern.participant_id));
     if (schedule_reminders) {
       auto status =
           ScheduleReminder(tenant, ReminderIdForIntern(event.placement_id), envelope, event.days,
@@ -199,14 +285,13 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
     if (!payload.ok()) return payload.status();
     HostInternsAssigned event = FromProto(*payload);
     if (auto dropped = DropErasedInterns(tenant, event); !dropped.ok()) return dropped;
+    if (auto subject = HostLink(tenant, event)) {
+      event.placement_url = preview ? PreviewLinkUrl(tenant) : LinkUrl(*subject);
+    }
     if (schedule_reminders) {
-      std::vector<Date> days;
-      for (const auto& visitor : event.interns) {
-        days.insert(days.end(), visitor.days.begin(), visitor.days.end());
-      }
       auto status =
           ScheduleReminder(tenant, ReminderIdForHost(event.host_offer.host_offer_id), envelope,
-                           days, event.revision, MessageKind::kHostReminder, *settings);
+                           HostDays(event), event.revision, MessageKind::kHostReminder, *settings);
       if (!status.ok()) return status;
     }
     if (reminder_preview) {
@@ -263,6 +348,8 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanReminder(const events::Envelope& en
     auto payload = Unpack<v1::InternPlaced>(*source);
     if (!payload.ok()) return payload.status();
     InternPlaced event = FromProto(*payload);
+    event.placement_url =
+        LinkUrl(InternLink(envelope.tenant(), event.placement_id, event.intern.participant_id));
     plan.messages.push_back(
         PlanInternReminder(event, plan.context, DaysUntil(event.days, now, options_.time_zone)));
   } else if (source->type() == contract::kHostInternsAssigned) {
@@ -270,12 +357,9 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanReminder(const events::Envelope& en
     if (!payload.ok()) return payload.status();
     HostInternsAssigned event = FromProto(*payload);
     if (auto dropped = DropErasedInterns(envelope.tenant(), event); !dropped.ok()) return dropped;
-    std::vector<Date> days;
-    for (const auto& visitor : event.interns) {
-      days.insert(days.end(), visitor.days.begin(), visitor.days.end());
-    }
-    if (auto reminder =
-            PlanHostReminder(event, plan.context, DaysUntil(days, now, options_.time_zone))) {
+    if (auto subject = HostLink(envelope.tenant(), event)) event.placement_url = LinkUrl(*subject);
+    if (auto reminder = PlanHostReminder(event, plan.context,
+                                         DaysUntil(HostDays(event), now, options_.time_zone))) {
       plan.messages.push_back(*std::move(reminder));
     }
   }
@@ -467,6 +551,9 @@ absl::Status Notifier::EraseParticipant(const v1::ParticipantErased& erased,
   const std::string& tenant = event.envelope.tenant();
   auto messages = repository_.EraseParticipant(tenant, erased.participant_id());
   if (!messages.ok()) return RetryLater(messages.status());
+  // Their placement links (after the erasure marker, which keeps a late event from making one).
+  auto links = links_.Erase(tenant, erased.participant_id());
+  if (!links.ok()) return RetryLater(links.status());
   // Other people's saved events that name them (a host's list of interns, an offer's contact).
   if (auto forgotten = ForgetInSavedEvents(tenant, erased.participant_id()); !forgotten.ok()) {
     return RetryLater(forgotten);
@@ -474,8 +561,9 @@ absl::Status Notifier::EraseParticipant(const v1::ParticipantErased& erased,
   metrics_.Erased();
   logger_.WithTenant(tenant)
       .WithCorrelationId(event.envelope.correlation_id())
-      .Info("participant erased",
-            {{"participant_id", erased.participant_id()}, {"messages", *messages}});
+      .Info("participant erased", {{"participant_id", erased.participant_id()},
+                                   {"messages", *messages},
+                                   {"placement_links", *links}});
   return absl::OkStatus();
 }
 
@@ -519,6 +607,11 @@ absl::Status Notifier::Notify(const server::EventContext& event,
   if (auto status = scheduling_.SaveEvent(tenant, envelope.id(), envelope.SerializeAsString(),
                                           PeopleIn(envelope));
       !status.ok()) {
+    return RetryLater(status);
+  }
+  // The personal links the e-mails carry work from before they are sent.
+  if (auto status = RecordLinks(envelope); !status.ok()) {
+    if (status.code() == absl::StatusCode::kInvalidArgument) return status;
     return RetryLater(status);
   }
   return SendPlan(PlanEvent(envelope, true, std::nullopt, std::nullopt), envelope, "", event);
@@ -647,7 +740,7 @@ absl::StatusOr<std::vector<ComposedMessage>> Notifier::Preview(const PreviewRequ
     envelope = *parsed;
     only_message = request.message_id;
   }
-  auto plan = PlanEvent(envelope, false, request.kind, request.language);
+  auto plan = PlanEvent(envelope, false, request.kind, request.language, /*preview=*/true);
   if (!plan.ok()) return plan.status();
   std::vector<PlannedMessage> messages;
   if (!only_message.empty()) {

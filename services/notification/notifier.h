@@ -25,6 +25,7 @@
 #include "delivery_repository.h"
 #include "domain/compose.h"
 #include "domain/delivery.h"
+#include "domain/placement_links.h"
 #include "domain/templates.h"
 #include "event_mapping.h"
 #include "ipraktik/events/envelope.h"
@@ -34,11 +35,25 @@
 #include "ipraktik/v1/placement_events.pb.h"
 #include "ipraktik/v1/registration_events.pb.h"
 #include "notification_metrics.h"
+#include "placement_link_repository.h"
 #include "scheduling_repository.h"
 #include "send_gate.h"
 #include "smtp_transport.h"
 
 namespace ipraktik::notification {
+
+// The placement links ("My placement", domain/placement_links.h). No links when the web address
+// or the secret is empty.
+struct PlacementLinkOptions {
+  // IPRAKTIK_PARTICIPANT_WEB_URL: links are <url>/placement/<tenant>/<token>.
+  std::string participant_web_url{};
+  // The server's IPRAKTIK_TOKEN_SECRET: derives the tokens and keys their digests.
+  std::string token_secret{};
+  // A link works until this many days after the round's (or the placement's) last day.
+  int extra_days = 30;
+  // How long an expired link is still recognised (answered LINK_EXPIRED, not NOT_FOUND).
+  absl::Duration keep_expired = absl::Hours(24 * 30);
+};
 
 struct NotifierOptions {
   // The tenant settings' defaults (IPRAKTIK_NOTIFICATION_*).
@@ -53,6 +68,7 @@ struct NotifierOptions {
   // The local time of day reminders go out.
   absl::Duration reminder_time_of_day = absl::Hours(9);
   absl::TimeZone time_zone = absl::UTCTimeZone();
+  PlacementLinkOptions links{};
   // The bus's attempts per event: on the last one a transient failure is final ("gave_up").
   int max_attempts = 10;
   // Sends per second (0: unlimited) and the burst allowed.
@@ -74,8 +90,9 @@ struct PreviewRequest {
 class Notifier {
  public:
   Notifier(NotifierOptions options, DeliveryRepository& repository,
-           SchedulingRepository& scheduling, const TemplateStore& templates, SmtpPool& smtp,
-           NotificationMetrics& metrics, logging::Logger logger, Clock clock);
+           SchedulingRepository& scheduling, PlacementLinkRepository& links,
+           const TemplateStore& templates, SmtpPool& smtp, NotificationMetrics& metrics,
+           logging::Logger logger, Clock clock);
 
   // The event router's handlers (notification_app.cc wires them up). Each returns OK when done,
   // INVALID_ARGUMENT or NOT_FOUND for an event that can never be handled, UNAVAILABLE to be
@@ -101,6 +118,18 @@ class Notifier {
   // The tenant's settings over the defaults.
   absl::StatusOr<TenantSettings> EffectiveSettings(const std::string& tenant);
   const TenantSettings& defaults() const { return options_.defaults; }
+  const NotifierOptions& options() const { return options_; }
+
+  // The personal link of subject (empty when links are not set up), and the digest its token is
+  // stored by.
+  bool LinksEnabled() const;
+  absl::StatusOr<std::string> LinkToken(const LinkSubject& subject) const;
+  std::string LinkUrl(const LinkSubject& subject) const;
+  std::string LinkDigest(std::string_view token) const;
+
+  // Leaves out of a host's message the interns whose data was erased since the event, and
+  // keeps of an erased intern's cancelled visit only its ids and days.
+  absl::Status DropErasedInterns(const std::string& tenant, HostInternsAssigned& event);
   const std::vector<std::string>& sender_domains() const { return options_.sender_domains; }
 
  private:
@@ -112,9 +141,14 @@ class Notifier {
 
   // Plans the messages of an event (preview_kind: a reminder's preview; language: a preview in
   // another language). Schedules or cancels its reminders when asked.
+  // preview: the placement links show a placeholder token (a coordinator's preview never shows
+  // a participant's credential).
   absl::StatusOr<Plan> PlanEvent(const events::Envelope& envelope, bool schedule_reminders,
                                  std::optional<MessageKind> preview_kind,
-                                 std::optional<Language> language);
+                                 std::optional<Language> language, bool preview = false);
+  // Records the placement links an event gives or moves (or the intern's placement it cancels).
+  absl::Status RecordLinks(const events::Envelope& envelope);
+  std::string PreviewLinkUrl(const std::string& tenant) const;
   absl::StatusOr<Plan> PlanReminder(const events::Envelope& envelope,
                                     std::optional<Language> language);
   absl::Status ScheduleReminder(const std::string& tenant, const std::string& reminder_id,
@@ -129,9 +163,6 @@ class Notifier {
   // tried again.
   absl::Status SendPlan(const absl::StatusOr<Plan>& plan, const events::Envelope& source,
                         const std::string& only_message, const server::EventContext& event);
-  // Leaves out of a host's message the interns whose data was erased since the event, and
-  // keeps of an erased intern's cancelled visit only its ids and days.
-  absl::Status DropErasedInterns(const std::string& tenant, HostInternsAssigned& event);
   // Every saved event that names the erased participant, without them.
   absl::Status ForgetInSavedEvents(const std::string& tenant, const std::string& participant_id);
   std::string NewOwner();
@@ -142,6 +173,7 @@ class Notifier {
   NotifierOptions options_;
   DeliveryRepository& repository_;
   SchedulingRepository& scheduling_;
+  PlacementLinkRepository& links_;
   const TemplateStore& templates_;
   SmtpPool& smtp_;
   NotificationMetrics& metrics_;

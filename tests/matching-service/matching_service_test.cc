@@ -106,6 +106,13 @@ class MatchingServiceTest : public ::testing::Test {
     notification_env["IPRAKTIK_SMTP_URL"] = smtp_->url();
     notification_env["IPRAKTIK_NOTIFICATION_SENDER_DOMAINS"] = "coi.example";
     notification_env["IPRAKTIK_NOTIFICATION_RETRY_DELAY"] = "200ms";
+    // A host's decline and an intern's withdrawal through the links of their e-mails are
+    // recorded at the matching service, with notification's service key.
+    const int matching_port = ipraktik::testing::FreePort();
+    notification_env["IPRAKTIK_PARTICIPANT_WEB_URL"] = "https://praktik.example";
+    notification_env["IPRAKTIK_MATCHING_ADDRESS"] = absl::StrCat("127.0.0.1:", matching_port);
+    notification_env["IPRAKTIK_MATCHING_API_KEY"] =
+        registration_->keys().Key("notification", v1::ACCESS_ROLE_SERVICE);
     notification_ = Start("ipraktik-notification", notification_env, "notification.log");
     std::smatch notification_port;
     const std::string notification_log = notification_->Output();
@@ -121,7 +128,7 @@ class MatchingServiceTest : public ::testing::Test {
     matching_env["IPRAKTIK_REGISTRATION_API_KEY"] =
         registration_->keys().Key("matching", v1::ACCESS_ROLE_SERVICE);
     matching_env["IPRAKTIK_NOTIFICATION_ADDRESS"] = notification_address;
-    matching_env["IPRAKTIK_GRPC_ADDRESS"] = "127.0.0.1:0";
+    matching_env["IPRAKTIK_GRPC_ADDRESS"] = absl::StrCat("127.0.0.1:", matching_port);
     matching_env["IPRAKTIK_REGISTRATION_ADDRESS"] =
         absl::StrCat("127.0.0.1:", registration_->port());
     matching_ = Start("ipraktik-matching", matching_env, "matching.log");
@@ -386,6 +393,20 @@ class MatchingServiceTest : public ::testing::Test {
     return world;
   }
 
+  // Signs up <prefix>1..5, closes the round and has it matched and published (not a preview):
+  // 1 (ministry; wishes a, c) goes to c, 3 (ministry; a) to a, 4 (ministry; b) to b, 5
+  // (ministry; c) to c, and 2 (from c; a, b) nowhere. Returns the published job.
+  v1::MatchingJob PublishRoundOfFive(World& world, const std::string& prefix) {
+    SignUp(world, prefix + "1", "ministry", {"a", "c"});
+    SignUp(world, prefix + "2", "c", {"a", "b"});
+    SignUp(world, prefix + "3", "ministry", {"a"});
+    SignUp(world, prefix + "4", "ministry", {"b"});
+    SignUp(world, prefix + "5", "ministry", {"c"});
+    Transition(world, v1::ROUND_STATE_CLOSED);
+    const v1::MatchingJob job = Request(world, /*preview=*/false);
+    return WaitDone(world, job.job_id(), /*published=*/true);
+  }
+
   // Runs `ipraktik args...` as world's coordinator: its wait status and what it wrote.
   std::pair<int, std::string> Cli(const World& world, const std::vector<std::string>& args,
                                   const std::string& log) {
@@ -445,6 +466,39 @@ class MatchingServiceTest : public ::testing::Test {
       by_type[type] = tap_->WaitFor(type, 100'000, of_world, 0ms);
     }
     return by_type;
+  }
+
+  // The personal placement links (tokens) of the e-mails of the given kind to `address`, oldest
+  // first, as a mail client reads them (parse_mail.py decodes the MIME).
+  // with_link_only: only the e-mails with a link of world's tenant (the hosts' addresses are
+  // every world's).
+  static std::vector<std::string> LinksTo(const World& world, const std::string& address,
+                                          const std::string& kind, bool with_link_only = false) {
+    const auto script = ipraktik::testing::SourceDir() / "tests/notification/parse_mail.py";
+    const auto all = nlohmann::json::parse(ipraktik::testing::RunCommand(
+        "/usr/bin/python3 " + script.string() + " " + (smtp_->dir() / "mail" / "new").string()));
+    const std::regex link("https://praktik\\.example/placement/" + world.tenant +
+                          "/(ipp_[0-9A-Za-z]{36})");
+    std::vector<std::string> tokens;
+    for (const auto& mail : all) {
+      if (mail["to"].get<std::string>().find(address) == std::string::npos ||
+          mail["kind"].get<std::string>() != kind) {
+        continue;
+      }
+      const std::string text = mail["text"];
+      std::smatch found;
+      const bool linked = std::regex_search(text, found, link);
+      if (linked || !with_link_only) tokens.push_back(linked ? found[1].str() : "");
+    }
+    return tokens;
+  }
+
+  // A call from a participant's page: no API key, the tenant in the header.
+  static std::unique_ptr<grpc::ClientContext> ParticipantContext(const World& world) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("x-ipraktik-tenant", world.tenant);
+    context->set_deadline(std::chrono::system_clock::now() + 10s);
+    return context;
   }
 
   static inline std::unique_ptr<ipraktik::testing::RedisServer> redis_;
@@ -515,16 +569,7 @@ TEST_F(MatchingServiceTest, APreviewSendsNothingAndPublishingItTellsEveryoneOnce
 
 TEST_F(MatchingServiceTest, AHostDeclinesAndTheRematchTellsOnlyThePeopleItChanges) {
   World world = MakeWorld();
-  SignUp(world, "i1", "ministry", {"a", "c"});
-  SignUp(world, "i2", "c", {"a", "b"});
-  SignUp(world, "i3", "ministry", {"a"});
-  SignUp(world, "i4", "ministry", {"b"});
-  SignUp(world, "i5", "ministry", {"c"});
-  Transition(world, v1::ROUND_STATE_CLOSED);
-
-  // Not a preview: published as soon as it is done.
-  v1::MatchingJob first = Request(world, /*preview=*/false);
-  first = WaitDone(world, first.job_id(), /*published=*/true);
+  const v1::MatchingJob first = PublishRoundOfFive(world, "i");
   auto before = EventsUpTo(world, first.job_id());
   ASSERT_EQ(before["matching.intern.placed"].size(), 4u);  // i1 c, i3 a, i4 b, i5 c
 
@@ -580,6 +625,107 @@ TEST_F(MatchingServiceTest, AHostDeclinesAndTheRematchTellsOnlyThePeopleItChange
   ASSERT_TRUE(
       Eventually([&] { return registration_->MatchingPublicationsHandled(world.tenant) >= 2; }));
   EXPECT_EQ(RoundState(world), v1::ROUND_STATE_PUBLISHED) << "a re-match leaves it published";
+}
+
+// The same decline and a withdrawal, made by the people themselves through the personal links
+// in their e-mails: the host's decline starts the same re-match path (the intern is told), the
+// intern's withdrawal takes them out of the next matching (the host is told).
+TEST_F(MatchingServiceTest, AHostDeclinesThroughTheLinkInItsEmailAndTheRematchTellsTheIntern) {
+  World world = MakeWorld();
+  PublishRoundOfFive(world, "d");  // names of this test only: their e-mail addresses are too
+
+  // Carl (host c) has i1 and i5; his e-mail and i5's carry their links.
+  std::vector<std::string> carl;
+  std::vector<std::string> i5;
+  ASSERT_TRUE(Eventually([&] {
+    carl = LinksTo(world, "carl@c.example", "host_interns", /*with_link_only=*/true);
+    i5 = LinksTo(world, "d5@ministry.example", "intern_placed");
+    return carl.size() == 1 && i5.size() == 1;
+  }));
+  ASSERT_FALSE(carl[0].empty()) << "the host's e-mail has no placement link";
+  ASSERT_FALSE(i5[0].empty()) << "the intern's e-mail has no placement link";
+  v1::LookupPlacementRequest lookup;
+  lookup.set_placement_token(carl[0]);
+  v1::LookupPlacementResponse page;
+  grpc::Status status =
+      notification_stub_->LookupPlacement(ParticipantContext(world).get(), lookup, &page);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(page.role(), v1::PLACEMENT_ROLE_HOST);
+  EXPECT_EQ(page.host_offer().host_offer_id(), world.offer["c"]);
+  std::set<std::string> coming;
+  for (const auto& intern : page.interns()) coming.insert(intern.intern().participant_id());
+  EXPECT_EQ(coming, (std::set<std::string>{world.participant["d1"], world.participant["d5"]}));
+
+  // Carl declines i1 on his page; a repeat records nothing more.
+  v1::DeclinePlacementRequest decline;
+  decline.set_placement_token(carl[0]);
+  decline.set_participant_id(world.participant["d1"]);
+  decline.set_reason("Vi har ikke en kollega, der kan tage imod på dagen.");
+  v1::DeclinePlacementResponse declined;
+  status =
+      notification_stub_->DeclinePlacement(ParticipantContext(world).get(), decline, &declined);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(declined.already_declined());
+  status =
+      notification_stub_->DeclinePlacement(ParticipantContext(world).get(), decline, &declined);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(declined.already_declined());
+  // Recorded as a coordinator's RecordPlacementChange records it.
+  v1::ListPairRulesRequest list_rules;
+  list_rules.set_round_id(world.round_id);
+  v1::ListPairRulesResponse rules;
+  ASSERT_TRUE(Call(world, &v1::MatchingService::Stub::ListPairRules, list_rules, &rules).ok());
+  ASSERT_EQ(rules.rules_size(), 1);
+  EXPECT_TRUE(rules.rules(0).host_declined());
+  EXPECT_EQ(rules.rules(0).participant_id(), world.participant["d1"]);
+  EXPECT_EQ(rules.rules(0).host_offer_id(), world.offer["c"]);
+  EXPECT_EQ(rules.rules(0).note(), decline.reason());
+  ASSERT_TRUE(
+      notification_stub_->LookupPlacement(ParticipantContext(world).get(), lookup, &page).ok());
+  EXPECT_THAT(page.declined_participant_ids(), ::testing::ElementsAre(world.participant["d1"]));
+
+  // The re-match: i1 is told by e-mail that the host declined, and Carl of the cancellation.
+  v1::MatchingJob second = Request(world, /*preview=*/false);
+  second = WaitDone(world, second.job_id(), /*published=*/true);
+  EXPECT_EQ(ResultOf(world, second.job_id()).unmatched["d1"], "host_declined");
+  EXPECT_TRUE(Eventually([&] {
+    return LinksTo(world, "d1@ministry.example", "intern_unmatched").size() == 1;
+  })) << "the intern was not e-mailed after the re-match";
+  // Carl's link shows his new list (the address is every test's: his e-mails are told apart by
+  // the link, which names the tenant).
+  ASSERT_TRUE(Eventually([&] {
+    return notification_stub_->LookupPlacement(ParticipantContext(world).get(), lookup, &page)
+               .ok() &&
+           page.interns_size() == 1;
+  }));
+  EXPECT_EQ(page.interns(0).intern().participant_id(), world.participant["d5"]);
+
+  // i5 withdraws through their link; a repeat is answered as done; the link is used up.
+  v1::WithdrawPlacementRequest withdraw;
+  withdraw.set_placement_token(i5[0]);
+  withdraw.set_reason("Jeg er blevet syg.");
+  v1::WithdrawPlacementResponse withdrawn;
+  status =
+      notification_stub_->WithdrawPlacement(ParticipantContext(world).get(), withdraw, &withdrawn);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(withdrawn.already_withdrawn());
+  ASSERT_TRUE(
+      notification_stub_->WithdrawPlacement(ParticipantContext(world).get(), withdraw, &withdrawn)
+          .ok());
+  EXPECT_TRUE(withdrawn.already_withdrawn());
+  lookup.set_placement_token(i5[0]);
+  status = notification_stub_->LookupPlacement(ParticipantContext(world).get(), lookup, &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  // The next re-match leaves i5 out, and Carl hears of it.
+  v1::MatchingJob third = Request(world, /*preview=*/false);
+  third = WaitDone(world, third.job_id(), /*published=*/true);
+  EXPECT_EQ(ResultOf(world, third.job_id()).placed.count("d5"), 0u);
+  lookup.set_placement_token(carl[0]);
+  EXPECT_TRUE(Eventually([&] {
+    return notification_stub_->LookupPlacement(ParticipantContext(world).get(), lookup, &page)
+               .ok() &&
+           page.interns_size() == 0;
+  })) << "the host's page still lists the intern who withdrew";
 }
 
 // The coordinator reopens a published round for late sign-ups: the re-match places the newcomer

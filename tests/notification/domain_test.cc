@@ -15,8 +15,11 @@
 #include "domain/delivery.h"
 #include "domain/ids.h"
 #include "domain/mime.h"
+#include "domain/placement_links.h"
 #include "domain/text.h"
 #include "domain_samples.h"
+#include "ipraktik/errors/errors.h"
+#include "ipraktik/tokens/tokens.h"
 #include "local_servers.h"
 
 namespace ipraktik::notification {
@@ -492,6 +495,90 @@ TEST_F(MessagesTest, HostContactLearnsWhoIsComingWithOneInvitationPerIntern) {
             HasSubstr("Møde borgerne og dem, der arbejder i kommunerne."),
             HasSubstr("torsdag 10. – fredag 11. september 2026"),
             HasSubstr("Brug hele arbejdspladsen"), Not(HasSubstr("Spørgsmål, du kan stille"))));
+}
+
+TEST_F(MessagesTest, PlacementMessagesCarryThePersonalLinkInBothPartsAndLanguages) {
+  const std::string url = "https://praktik.example/placement/coi/ipp_x";
+  for (Language language : {Language::kDanish, Language::kEnglish}) {
+    InternPlaced placed = Placed(language);
+    placed.placement_url = url;
+    ComposedMessage intern = ComposeOne(PlanMessages(placed, Context())[0], Context());
+    EXPECT_THAT(intern.text.text, AllOf(HasSubstr(url), HasSubstr(language == Language::kEnglish
+                                                                      ? "YOUR INTERNSHIP ONLINE"
+                                                                      : "DIN PRAKTIK ONLINE")));
+    EXPECT_THAT(intern.text.html, HasSubstr("href=\"" + url + "\""));
+    placed.moved = true;
+    EXPECT_THAT(ComposeOne(PlanMessages(placed, Context())[0], Context()).text.text,
+                HasSubstr(url));
+    EXPECT_THAT(ComposeOne(PlanInternReminder(placed, Context(), 3), Context()).text.html,
+                HasSubstr(url));
+    HostInternsAssigned assigned = Assigned();
+    assigned.host_offer.contact.language = language;
+    assigned.placement_url = url;
+    ComposedMessage host = ComposeOne(PlanMessages(assigned, Context())[0], Context());
+    EXPECT_THAT(host.text.text, AllOf(HasSubstr(url), HasSubstr(language == Language::kEnglish
+                                                                    ? "YOUR INTERNS ONLINE"
+                                                                    : "DINE PRAKTIKANTER ONLINE")));
+    EXPECT_THAT(host.text.html, HasSubstr("href=\"" + url + "\""));
+    EXPECT_THAT(ComposeOne(*PlanHostReminder(assigned, Context(), 2), Context()).text.text,
+                HasSubstr(url));
+  }
+  // Without links set up, nothing of them shows.
+  ComposedMessage plain = ComposeOne(PlanMessages(Placed(), Context())[0], Context());
+  EXPECT_THAT(plain.text.text, AllOf(Not(HasSubstr("ONLINE")), Not(HasSubstr("/placement/"))));
+}
+
+TEST(PlacementLinks, TheTokenNamesTenantRolePlacementAndPerson) {
+  const LinkSubject intern = InternLink("coi", "r-1/p-1", "p-1");
+  auto token = LinkToken("secret", intern);
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_TRUE(tokens::CheckFormat(*token, kPlacementTokenKind).ok());
+  EXPECT_EQ(*LinkToken("secret", intern), *token) << "a resend renders the same link";
+  EXPECT_NE(*LinkToken("secret", InternLink("other", "r-1/p-1", "p-1")), *token);
+  EXPECT_NE(*LinkToken("secret", InternLink("coi", "r-1/p-2", "p-1")), *token);
+  HostInternsAssigned assigned;
+  assigned.host_offer.host_offer_id = "r-1/p-1";
+  assigned.host_offer.contact.participant_id = "p-1";
+  auto host = HostLink("coi", assigned);
+  ASSERT_TRUE(host.has_value());
+  EXPECT_NE(*LinkToken("secret", *host), *token) << "the host's link is not the intern's";
+  assigned.host_offer.contact.participant_id.clear();
+  EXPECT_FALSE(HostLink("coi", assigned).has_value()) << "no contact, no link";
+  EXPECT_EQ(LinkUrl("https://praktik.example//", "coi", *token),
+            "https://praktik.example/placement/coi/" + *token);
+}
+
+TEST(PlacementLinks, ALinkWorksUntilItsExtraDaysAfterTheRoundOrThePlacementEnd) {
+  absl::TimeZone copenhagen;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Copenhagen", &copenhagen));
+  Round round = SampleRound();
+  EXPECT_FALSE(LinkLastDay(round, {}, 30).has_value());
+  EXPECT_EQ(LinkLastDay(round, {Day(2026, 9, 7), Day(2026, 9, 9)}, 30), Day(2026, 10, 9));
+  round.window_end = Day(2026, 9, 11);
+  EXPECT_EQ(LinkLastDay(round, {Day(2026, 9, 7)}, 30), Day(2026, 10, 11));
+  EXPECT_EQ(LinkLastDay(round, {Day(2026, 9, 20)}, 0), Day(2026, 9, 20));
+  // Until the end of that day, Danish time (CEST: UTC+2).
+  EXPECT_EQ(LinkExpiry(Day(2026, 10, 11), copenhagen),
+            absl::FromCivil(absl::CivilSecond(2026, 10, 11, 22, 0, 0), absl::UTCTimeZone()));
+}
+
+TEST(PlacementLinks, AnExpiredWithdrawnCancelledOrReplacedLinkIsRefusedWithItsType) {
+  const absl::Time now = absl::FromUnixSeconds(1788000000);
+  StoredLink link{.role = LinkRole::kIntern, .revision = 2, .expires = now + absl::Hours(1)};
+  EXPECT_TRUE(CheckLinkUsable(link, now, 2).ok());
+  auto type = [](const absl::Status& status) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+    auto violations = errors::PreconditionViolationsOf(status);
+    return violations.empty() ? std::string() : violations[0].type;
+  };
+  EXPECT_EQ(type(CheckLinkUsable(link, now + absl::Hours(1), 2)), "LINK_EXPIRED");
+  EXPECT_EQ(type(CheckLinkUsable(link, now, 3)), "LINK_REPLACED");
+  StoredLink withdrawn = link;
+  withdrawn.withdrawn = true;
+  EXPECT_EQ(type(CheckLinkUsable(withdrawn, now, 2)), "ALREADY_WITHDRAWN");
+  StoredLink cancelled = link;
+  cancelled.cancelled = true;
+  EXPECT_EQ(type(CheckLinkUsable(cancelled, now, 3)), "PLACEMENT_CANCELLED");
 }
 
 TEST_F(MessagesTest, HostInvitationsShareTheInternsCalendarUid) {

@@ -10,17 +10,21 @@
 #include <prometheus/registry.h>
 
 #include <atomic>
+#include <regex>
 #include <set>
 #include <thread>
 
 #include "api_keys.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/errors/errors.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/outbox/relay.h"
+#include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/server/event_consumer.h"
 #include "ipraktik/server/grpc_server.h"
 #include "ipraktik/server/outbox_relay.h"
 #include "ipraktik/store/pool.h"
+#include "ipraktik/tokens/tokens.h"
 #include "ipraktik/v1/notification.grpc.pb.h"
 #include "ipraktik/v1/notification_events.pb.h"
 #include "ipraktik/v1/registration_events.pb.h"
@@ -124,7 +128,7 @@ class NotificationTest : public ::testing::Test {
     auto app = NotificationApp::Start(
         settings_, *redis_, &registry_, logging::Logger("notification", LogLevel()),
         server::Calls(handlers_, {}, logging::Logger("notification", LogLevel()), *authenticator_),
-        [] { return absl::Now(); });
+        [this] { return absl::Now() + absl::Hours(clock_shift_hours_.load()); });
     EXPECT_TRUE(app.ok()) << app.status();
     apps_.push_back(*std::move(app));
     bus::ConsumerOptions consumer_options = apps_.back()->consumer_options();
@@ -149,6 +153,14 @@ class NotificationTest : public ::testing::Test {
   std::unique_ptr<grpc::ClientContext> Call() const {
     auto context = std::make_unique<grpc::ClientContext>();
     ipraktik::testing::AddKey(*context, key_);
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return context;
+  }
+
+  // A participant's call (a personal link's page): no API key, the tenant named in the header.
+  std::unique_ptr<grpc::ClientContext> ParticipantCall() const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("x-ipraktik-tenant", tenant_);
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     return context;
   }
@@ -225,6 +237,8 @@ class NotificationTest : public ::testing::Test {
   std::vector<std::unique_ptr<server::EventConsumer>> consumers_;
   std::unique_ptr<server::GrpcServer> server_;
   std::unique_ptr<v1::NotificationService::Stub> stub_;
+  // The replicas' clock runs this many hours ahead (a link's expiry).
+  std::atomic<int> clock_shift_hours_{0};
 };
 
 // The host declined the intern placed by revision 1: revision 2 cancels the placement.
@@ -1053,6 +1067,200 @@ TEST_F(NotificationTest, StartTlsWithAuthenticationConfigurable) {
                                        [] { return absl::OkStatus(); });
   EXPECT_FALSE(attempt.accepted);
   EXPECT_EQ(JudgeSmtpAttempt(attempt).verdict, Verdict::kRetry) << attempt.error;
+}
+
+}  // namespace
+}  // namespace ipraktik::notification
+
+namespace ipraktik::notification {
+namespace {
+
+// The personal placement links of the e-mails in `text` (the tenant's, on the test's web address).
+std::vector<std::string> LinkTokens(const std::string& text, const std::string& tenant) {
+  std::vector<std::string> tokens;
+  const std::regex link("https://praktik\\.example/placement/" + tenant + "/(ipp_[0-9A-Za-z]{36})");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), link); it != std::sregex_iterator();
+       ++it) {
+    tokens.push_back((*it)[1].str());
+  }
+  return tokens;
+}
+
+std::vector<std::string> FieldsNamed(const grpc::Status& status) {
+  std::vector<std::string> fields;
+  for (const auto& violation : errors::FieldViolationsOf(rpc_status::FromGrpcStatus(status))) {
+    fields.push_back(violation.field);
+  }
+  return fields;
+}
+
+std::string PreconditionType(const grpc::Status& status) {
+  auto violations = errors::PreconditionViolationsOf(rpc_status::FromGrpcStatus(status));
+  return violations.empty() ? std::string() : violations[0].type;
+}
+
+TEST_F(NotificationTest, APlacementLinkInTheEmailShowsThePlacementUntilItIsCancelledOrExpires) {
+  settings_.notifier.links = {.participant_web_url = "https://praktik.example/",
+                              .token_secret = ipraktik::testing::kTestTokenSecret,
+                              .extra_days = 30};
+  StartApp();
+  const auto first_day = Today() + 20;
+  auto intern = PersonCard("p-ida", "Ida Link", Email("ida"), v1::LANGUAGE_ENGLISH);
+  auto offer = OfferCard("h-link", Email("vaert"));
+  auto placed = PlacedEvent("r9", intern, offer, Days(first_day, 2), "r9/p-ida");
+  Send(contract::kInternPlaced, placed);
+  Send(contract::kHostInternsAssigned, HostAssigned("r9", offer, {placed}, 1));
+  ASSERT_TRUE(Eventually([&] {
+    return CountContaining(*servers->smtp, Email("ida")) == 1 &&
+           CountContaining(*servers->smtp, Email("vaert")) == 1;
+  }));
+  Json all = ReceivedMail(*servers->smtp);
+  const auto to_ida = MailTo(all, Email("ida"));
+  const auto to_host = MailTo(all, Email("vaert"));
+  ASSERT_EQ(to_ida.size(), 1u);
+  ASSERT_EQ(to_host.size(), 1u);
+  // The link is in both parts of each e-mail, in the person's language.
+  const auto intern_links = LinkTokens(to_ida[0]["text"], tenant_);
+  ASSERT_EQ(intern_links.size(), 1u) << to_ida[0]["text"];
+  EXPECT_EQ(LinkTokens(to_ida[0]["html"], tenant_), intern_links);
+  EXPECT_THAT(to_ida[0]["text"].get<std::string>(), HasSubstr("YOUR INTERNSHIP ONLINE"));
+  const auto host_links = LinkTokens(to_host[0]["text"], tenant_);
+  ASSERT_EQ(host_links.size(), 1u) << to_host[0]["text"];
+  EXPECT_EQ(LinkTokens(to_host[0]["html"], tenant_), host_links);
+  EXPECT_THAT(to_host[0]["text"].get<std::string>(), HasSubstr("DINE PRAKTIKANTER ONLINE"));
+  const std::string intern_token = intern_links[0];
+  const std::string host_token = host_links[0];
+  EXPECT_NE(intern_token, host_token);
+
+  // Neither the token nor the e-mail address is in any key.
+  auto keys = redis_->Command({"KEYS", "*"});
+  ASSERT_TRUE(keys.ok());
+  for (const auto& key : keys->elements()) {
+    EXPECT_THAT(key.str(), AllOf(Not(HasSubstr(intern_token)), Not(HasSubstr(host_token)),
+                                 Not(HasSubstr("@"))));
+  }
+
+  // The intern's page: the host, address, days, contact, guide and calendar, in English.
+  v1::LookupPlacementRequest lookup;
+  lookup.set_placement_token(intern_token);
+  v1::LookupPlacementResponse mine;
+  grpc::Status status = stub_->LookupPlacement(ParticipantCall().get(), lookup, &mine);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(mine.role(), v1::PLACEMENT_ROLE_INTERN);
+  EXPECT_EQ(mine.host_offer().address(), "Bernstorffsgade 17, 1592 København V");
+  EXPECT_EQ(mine.host_offer().contact().name(), "Lene Krogh Jæppesen");
+  EXPECT_EQ(mine.participant().participant_id(), "p-ida");
+  EXPECT_EQ(mine.days_size(), 2);
+  EXPECT_EQ(mine.language(), v1::LANGUAGE_ENGLISH);
+  EXPECT_THAT(mine.guide(), HasSubstr("Align expectations beforehand"));
+  ASSERT_EQ(mine.calendars_size(), 1);
+  EXPECT_EQ(mine.calendars(0).method(), "REQUEST");
+  EXPECT_THAT(mine.calendars(0).content(),
+              AllOf(HasSubstr("BEGIN:VCALENDAR"), HasSubstr("UID:placement-r9/p-ida")));
+  const auto last = first_day + 1 + 30;
+  EXPECT_EQ(mine.valid_until().year(), last.year());
+  EXPECT_EQ(mine.valid_until().month(), last.month());
+  EXPECT_EQ(mine.valid_until().day(), last.day());
+
+  // The host's page: the interns coming, in Danish.
+  lookup.set_placement_token(host_token);
+  v1::LookupPlacementResponse host;
+  status = stub_->LookupPlacement(ParticipantCall().get(), lookup, &host);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(host.role(), v1::PLACEMENT_ROLE_HOST);
+  ASSERT_EQ(host.interns_size(), 1);
+  EXPECT_EQ(host.interns(0).intern().name(), "Ida Link");
+  EXPECT_THAT(host.guide(), HasSubstr("Brug hele arbejdspladsen"));
+  EXPECT_EQ(host.calendars_size(), 1);
+
+  // A resend renders the same link: no second token.
+  v1::ListDeliveriesRequest idas;
+  idas.set_participant_id("p-ida");
+  const auto deliveries = Deliveries(idas);
+  ASSERT_EQ(deliveries.size(), 1u);
+  v1::ResendMessageRequest resend;
+  resend.set_message_id(deliveries[0].message_id());
+  v1::ResendMessageResponse resent;
+  ASSERT_TRUE(stub_->ResendMessage(Call().get(), resend, &resent).ok());
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("ida")) == 2; }));
+  const auto again = MailTo(ReceivedMail(*servers->smtp), Email("ida"));
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(LinkTokens(again[0]["text"], tenant_), LinkTokens(again[1]["text"], tenant_));
+  // A coordinator's preview never shows the participant's token.
+  v1::PreviewMessagesRequest preview;
+  preview.set_message_id(deliveries[0].message_id());
+  v1::PreviewMessagesResponse previewed;
+  ASSERT_TRUE(stub_->PreviewMessages(Call().get(), preview, &previewed).ok());
+  ASSERT_EQ(previewed.messages_size(), 1);
+  EXPECT_THAT(
+      previewed.messages(0).text_body(),
+      AllOf(HasSubstr("/placement/" + tenant_ + "/ipp_PREVIEW"), Not(HasSubstr(intern_token))));
+
+  // Bad tokens: the field is named; a token nobody was given is not found.
+  for (const std::string& bad :
+       {std::string(), intern_token.substr(0, 20), "ipa" + intern_token.substr(3)}) {
+    lookup.set_placement_token(bad);
+    v1::LookupPlacementResponse none;
+    status = stub_->LookupPlacement(ParticipantCall().get(), lookup, &none);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_THAT(FieldsNamed(status), ::testing::ElementsAre("placement_token"));
+  }
+  lookup.set_placement_token(*tokens::NewToken("ipp"));
+  v1::LookupPlacementResponse nobody;
+  EXPECT_EQ(stub_->LookupPlacement(ParticipantCall().get(), lookup, &nobody).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // The intern's link declines nobody, the host's withdraws nobody; a decline names its reason.
+  v1::DeclinePlacementRequest decline;
+  decline.set_placement_token(intern_token);
+  decline.set_participant_id("p-ida");
+  decline.set_reason("Vi har ikke plads alligevel.");
+  v1::DeclinePlacementResponse declined;
+  status = stub_->DeclinePlacement(ParticipantCall().get(), decline, &declined);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(PreconditionType(status), "NOT_HOST_LINK");
+  decline.set_placement_token(host_token);
+  decline.set_reason("");
+  status = stub_->DeclinePlacement(ParticipantCall().get(), decline, &declined);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldsNamed(status), ::testing::ElementsAre("reason"));
+  decline.set_reason("Vi har ikke plads alligevel.");
+  decline.set_participant_id("p-somebody-else");
+  status = stub_->DeclinePlacement(ParticipantCall().get(), decline, &declined);
+  EXPECT_EQ(PreconditionType(status), "NOT_VISITING");
+  v1::WithdrawPlacementRequest withdraw;
+  withdraw.set_placement_token(host_token);
+  v1::WithdrawPlacementResponse withdrawn;
+  status = stub_->WithdrawPlacement(ParticipantCall().get(), withdraw, &withdrawn);
+  EXPECT_EQ(PreconditionType(status), "NOT_INTERN_LINK");
+
+  // A re-match takes Ida's place away: her link says so, the host's still works.
+  Send(contract::kInternUnmatched, DeclinedEvent("r9", intern, Days(first_day, 2), "r9/p-ida"));
+  ASSERT_TRUE(Eventually([&] { return CountContaining(*servers->smtp, Email("ida")) == 3; }));
+  lookup.set_placement_token(intern_token);
+  status = stub_->LookupPlacement(ParticipantCall().get(), lookup, &mine);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(PreconditionType(status), "PLACEMENT_CANCELLED");
+  lookup.set_placement_token(host_token);
+  EXPECT_TRUE(stub_->LookupPlacement(ParticipantCall().get(), lookup, &host).ok());
+
+  // After the link's last day it is refused as expired.
+  clock_shift_hours_ = 24 * (30 + 30);
+  status = stub_->LookupPlacement(ParticipantCall().get(), lookup, &host);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(PreconditionType(status), "LINK_EXPIRED");
+  clock_shift_hours_ = 0;
+
+  // The host contact's erasure removes their link.
+  v1::ParticipantErased erased;
+  erased.set_participant_id(offer.contact().participant_id());
+  Send(contract::kParticipantErased, erased);
+  ASSERT_TRUE(
+      Eventually([&] { return Metric("ipraktik_notification_participants_erased_total") >= 1; }));
+  status = stub_->LookupPlacement(ParticipantCall().get(), lookup, &host);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  auto links = redis_->Command({"KEYS", "ipraktik:{" + tenant_ + "}:notification:link:*"});
+  ASSERT_TRUE(links.ok());
+  EXPECT_EQ(links->elements().size(), 1u) << "only Ida's link is left";
 }
 
 }  // namespace

@@ -50,5 +50,28 @@ TEST(Tokens, TheDigestIsKeyedHmacSha256) {
   EXPECT_NE(Digest("secret-1", "ipe_x"), Digest("secret-2", "ipe_x"));
 }
 
+TEST(Tokens, ADerivedTokenIsTheSameForTheSameInputsAndPassesItsCheck) {
+  auto token = DerivedToken("secret", "ipp", "demo\nintern\nrnd-1/par-1\npar-1");
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_TRUE(CheckFormat(*token, "ipp").ok());
+  EXPECT_EQ(*DerivedToken("secret", "ipp", "demo\nintern\nrnd-1/par-1\npar-1"), *token);
+  // Another secret, kind or context (tenant, role, object, person) gives another token.
+  EXPECT_NE(*DerivedToken("other", "ipp", "demo\nintern\nrnd-1/par-1\npar-1"), *token);
+  EXPECT_NE(DerivedToken("secret", "ipq", "demo\nintern\nrnd-1/par-1\npar-1")->substr(4),
+            token->substr(4));
+  EXPECT_NE(*DerivedToken("secret", "ipp", "demo\nhost\nrnd-1/par-1\npar-1"), *token);
+  EXPECT_FALSE(DerivedToken("secret", "IPP", "x").ok());
+  // Independently computed with Python's hmac and zlib.crc32 (HMAC-SHA-256 of the label, kind,
+  // context and block counter; bytes of 248 and above skipped; base62; CRC-32 checksum).
+  EXPECT_EQ(*DerivedToken("Jefe", "ipp", "demo\nintern\nrnd-1/par-1\npar-1"),
+            "ipp_ISop2NzQbOG5Rynu4YezHZXOmSjJMj3rsJKv");
+}
+
+TEST(Tokens, DerivedTokensOfManyContextsAreAllDifferent) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) seen.insert(*DerivedToken("secret", "ipp", std::to_string(i)));
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
 }  // namespace
 }  // namespace ipraktik::tokens

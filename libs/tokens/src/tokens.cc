@@ -92,4 +92,33 @@ std::string Digest(std::string_view secret, std::string_view token) {
       absl::string_view(reinterpret_cast<const char*>(mac.data()), length));
 }
 
+absl::StatusOr<std::string> DerivedToken(std::string_view secret, std::string_view kind,
+                                         std::string_view context) {
+  if (!IsKind(kind)) return absl::InternalError("a token kind is 2-8 lower-case letters");
+  // A label no token starts with keeps these MACs apart from Digest's (of "<kind>_..." tokens).
+  std::string input = "ipraktik derived token";
+  input.push_back('\0');
+  input.append(kind);
+  input.push_back('\0');
+  input.append(context);
+  input.push_back('\0');
+  std::string random_part;
+  random_part.reserve(kRandomCharacters);
+  constexpr unsigned kLimit = 256 - 256 % kAlphabet.size();
+  for (unsigned char block = 0; random_part.size() < kRandomCharacters; ++block) {
+    std::string counted = input;
+    counted.push_back(static_cast<char>(block));
+    std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(counted.data()), counted.size(), mac.data(),
+         &length);
+    for (unsigned int i = 0; i < length && random_part.size() < kRandomCharacters; ++i) {
+      if (mac[i] >= kLimit) continue;
+      random_part.push_back(kAlphabet[mac[i] % kAlphabet.size()]);
+    }
+  }
+  return std::string(kind) + "_" + random_part + Checksum(random_part);
+}
+
 }  // namespace ipraktik::tokens

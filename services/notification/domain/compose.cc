@@ -92,7 +92,9 @@ TemplateData InternData(const InternPlaced& event, const Recipient& recipient,
       .Set("first_wish", event.rank == 1)
       .Set("cross_sector", own != Sector::kUnspecified &&
                                event.host_offer.sector != Sector::kUnspecified &&
-                               own != event.host_offer.sector);
+                               own != event.host_offer.sector)
+      .Set("placement_url", event.placement_url)
+      .Set("has_placement_url", !event.placement_url.empty());
   return data;
 }
 
@@ -132,7 +134,9 @@ TemplateData HostData(const HostInternsAssigned& event, const Recipient& recipie
       .Set("several", event.interns.size() > 1)
       .Set("is_update", event.revision > 1 || !event.cancelled.empty())
       .Set("cancelled_interns", std::move(cancelled))
-      .Set("has_cancelled", !event.cancelled.empty());
+      .Set("has_cancelled", !event.cancelled.empty())
+      .Set("placement_url", event.placement_url)
+      .Set("has_placement_url", !event.placement_url.empty());
   return data;
 }
 

@@ -55,6 +55,9 @@ struct Round {
   std::string programme_id{};
   std::string round_id{};
   std::string name{};
+  // The internship window (when the event names it).
+  std::optional<Date> window_start{};
+  std::optional<Date> window_end{};
 };
 
 // An intern got a place, or a re-match moved them (moved = true).
@@ -68,6 +71,8 @@ struct InternPlaced {
   bool moved = false;
   std::string placement_id{};
   std::int64_t revision = 0;
+  // The intern's personal placement link ("My placement"); empty when links are not set up.
+  std::string placement_url{};
 };
 
 struct InternUnmatched {
@@ -97,6 +102,8 @@ struct HostInternsAssigned {
   // Interns the host lost since the last message: their invitations are cancelled.
   std::vector<VisitingIntern> cancelled{};
   std::int64_t revision = 0;
+  // The contact's personal link to the offer's interns; empty when links are not set up.
+  std::string placement_url{};
 };
 
 struct EvaluationInvitation {

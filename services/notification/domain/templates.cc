@@ -197,6 +197,12 @@ absl::StatusOr<RenderedText> TemplateStore::Render(std::string_view tenant, Lang
   return out;
 }
 
+absl::StatusOr<std::string> TemplateStore::RenderText(std::string_view tenant, Language language,
+                                                      std::string_view relative,
+                                                      const TemplateData& data) const {
+  return RenderPart(tenant, language, relative, ".txt", false, data);
+}
+
 absl::Status TemplateStore::Check() const {
   std::vector<std::string> problems;
   for (Language language : {Language::kDanish, Language::kEnglish}) {

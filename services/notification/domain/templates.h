@@ -58,6 +58,11 @@ class TemplateStore {
   absl::StatusOr<RenderedText> Render(std::string_view tenant, Language language, MessageKind kind,
                                       const TemplateData& data) const;
 
+  // One text file (e.g. "partials/guide.txt") rendered without HTML escaping, its partials
+  // included: what a page shows of an e-mail (the placement link's preparation guide).
+  absl::StatusOr<std::string> RenderText(std::string_view tenant, Language language,
+                                         std::string_view relative, const TemplateData& data) const;
+
   // Every file of every kind and language exists and parses (not: every variable is known,
   // which needs data). For start-up.
   absl::Status Check() const;

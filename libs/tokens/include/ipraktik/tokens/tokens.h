@@ -18,7 +18,8 @@
 
 namespace ipraktik::tokens {
 
-// A kind is 2-8 lower-case letters: "ipk" (API key), "ipe" (evaluation link), "ipa" (approval).
+// A kind is 2-8 lower-case letters: "ipk" (API key), "ipe" (evaluation link), "ipa" (approval),
+// "ipp" (placement link).
 // A fresh token of that kind from OpenSSL's secure random source; INTERNAL when that source fails
 // or kind is not one.
 absl::StatusOr<std::string> NewToken(std::string_view kind);
@@ -29,5 +30,14 @@ absl::Status CheckFormat(std::string_view token, std::string_view kind);
 
 // The keyed digest a service stores instead of the token: 64 lower-case hex digits.
 std::string Digest(std::string_view secret, std::string_view token);
+
+// A token of kind derived from secret and context (HMAC-SHA-256 in counter mode, domain-separated
+// from Digest): the same inputs always give the same token, and without the secret it is as
+// unguessable as a new one (178 bits). For a link that must stay the same when its message is
+// rendered again (a redelivered event, a resend) although only its digest is stored: the
+// placement links of the notification service. context must name everything the token stands
+// for (tenant, role, object, person). INTERNAL when kind is not one.
+absl::StatusOr<std::string> DerivedToken(std::string_view secret, std::string_view kind,
+                                         std::string_view context);
 
 }  // namespace ipraktik::tokens
