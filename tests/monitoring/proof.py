@@ -44,11 +44,13 @@ NEEDS_DAYS = {
     "internship's last day; tests/evaluation/service_test proves the gauge with a test clock",
 }
 # Ports of the stack at offset 0 (deploy/local/stack.sh).
-STACK_PORTS = [7025, 7090, 7379, 7380, 7672, 7673, 7674, 7675, 7676] + [
-    p for i in range(5) for p in (7101 + i, 9101 + i)
+STACK_PORTS = [7025, 7090, 7180, 7379, 7380, 7672, 7673, 7674, 7675, 7676] + [
+    p for i in range(6) for p in (7101 + i, 9101 + i)
 ]
 PERSONAL = ["@", "Praktikant", "Vært"]
-SERVICES = ["registration", "matching", "matching-worker", "notification", "evaluation"]
+SERVICES = [
+    "registration", "matching", "matching-worker", "notification", "evaluation", "participant-web"
+]
 TARGETS = len(SERVICES) + 3  # and rabbitmq, rabbitmq-queues, redis
 WAIT = 90  # seconds any one step may take on a loaded machine
 
