@@ -13,10 +13,7 @@
 //
 // DIR holds Postfix's files as `dpkg -x` of Debian's package unpacks them (run.sh does it).
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,6 +39,7 @@
 #include "bench_round.h"
 #include "bench_service.h"
 #include "child_process.h"
+#include "eventually.h"
 #include "ipraktik/store/pool.h"
 #include "ipraktik/v1/matching.grpc.pb.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
@@ -132,19 +130,6 @@ Usage UsageOf(pid_t pid) {
   }
   usage.cpu_seconds = CpuSeconds(pid);
   return usage;
-}
-
-// Whether something accepts connections on the loopback port.
-bool Listening(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool connected =
-      connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-  close(fd);
-  return connected;
 }
 
 // The processes whose CPU each phase is charged with, and their peak memory at the end.
@@ -253,10 +238,9 @@ int Main(const Options& options) {
                     {"-c", "-u", user != nullptr ? user->pw_name : "root",
                      absl::StrCat("127.0.0.1:", sink_port), "1024"},
                     postfix_environment, sink_log);
-  for (int tries = 0;; ++tries) {
-    if (Listening(sink_port)) break;
-    if (tries == 100) Fail("smtp-sink did not start: " + sink.Output());
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!ipraktik::testing::Eventually(
+          [&] { return ipraktik::testing::SomethingListensOn(sink_port); })) {
+    Fail("smtp-sink did not start: " + sink.Output());
   }
 
   // The services, each a real program on the private servers.
