@@ -90,10 +90,22 @@ const rule = (ok, message) => {
 const documented = new Set(
   [...fs.readFileSync(path.join(root, "docs/operations.md"), "utf8").matchAll(/`(IPRAKTIK_[A-Z0-9_]+)`/g)].map((m) => m[1]),
 );
+// The settings docs/operations.md types as "secret": a Deployment takes them from a Secret only.
+const secretSettings = new Set(
+  [...fs.readFileSync(path.join(root, "docs/operations.md"), "utf8").matchAll(/^\| `(IPRAKTIK_[A-Z0-9_]+)` \|(.*)$/gm)]
+    .filter((m) => m[2].split("|").some((cell) => cell.trim() === "secret"))
+    .map((m) => m[1]),
+);
+// The service keys a service calls another with (docs/deploy.md, "Secrets").
+const serviceKeys = {
+  "ipraktik-matching": ["IPRAKTIK_REGISTRATION_API_KEY"],
+  "ipraktik-notification": ["IPRAKTIK_MATCHING_API_KEY"],
+};
 const settings = (named("ConfigMap", "ipraktik-settings") || {}).data || {};
 for (const configMap of ofKind("ConfigMap").filter((c) => c.metadata.name.startsWith("ipraktik-") && !c.metadata.name.startsWith("ipraktik-redis"))) {
   for (const key of Object.keys(configMap.data || {})) {
     rule(documented.has(key), `${nameOf(configMap)} sets ${key}, which docs/operations.md does not list`);
+    rule(!secretSettings.has(key), `${nameOf(configMap)} sets the secret ${key}: it belongs in a Secret`);
   }
 }
 
@@ -155,6 +167,18 @@ for (const workload of workloads) {
     if (variable.name.startsWith("IPRAKTIK_")) {
       rule(documented.has(variable.name), `${name} sets ${variable.name}, which docs/operations.md does not list`);
     }
+    rule(!secretSettings.has(variable.name) || (variable.valueFrom && variable.valueFrom.secretKeyRef),
+      `${name}: ${variable.name} is a secret: set it from a Secret (secretKeyRef)`);
+  }
+  // Every service keys the digests of API keys and links with the one secret, so a key works
+  // everywhere (docs/operations.md, IPRAKTIK_TOKEN_SECRET): never the public development default.
+  const secretRef = (variable) =>
+    (((container.env || []).find((entry) => entry.name === variable) || {}).valueFrom || {}).secretKeyRef;
+  const tokenSecret = secretRef("IPRAKTIK_TOKEN_SECRET");
+  rule(tokenSecret && tokenSecret.name === "ipraktik-tokens" && tokenSecret.key === "secret",
+    `${name}: IPRAKTIK_TOKEN_SECRET must come from Secret ipraktik-tokens (key secret)`);
+  for (const variable of serviceKeys[workload.metadata.name] || []) {
+    rule(secretRef(variable), `${name}: needs ${variable} (its service key) from a Secret`);
   }
   for (const source of container.envFrom || []) {
     rule(!source.configMapRef || named("ConfigMap", source.configMapRef.name),
