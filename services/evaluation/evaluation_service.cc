@@ -23,6 +23,7 @@ const std::string& TenantOf(const server::CallContext& call) { return call.tenan
 
 IPRAKTIK_EVALUATION_UNARY(LookupEvaluation, Lookup)
 IPRAKTIK_EVALUATION_UNARY(SubmitEvaluation, Submit)
+IPRAKTIK_EVALUATION_UNARY(SendEvaluationInvitations, SendInvitations)
 IPRAKTIK_EVALUATION_UNARY(CloseEvaluation, Close)
 IPRAKTIK_EVALUATION_UNARY(GetEvaluationSettings, GetSettings)
 IPRAKTIK_EVALUATION_UNARY(UpdateEvaluationSettings, UpdateSettings)

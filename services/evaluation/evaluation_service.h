@@ -24,6 +24,7 @@ class EvaluationServiceImpl final : public v1::EvaluationService::CallbackServic
   using Base::GetNationalEvaluationReport;
   using Base::GetTenantEvaluationSettings;
   using Base::LookupEvaluation;
+  using Base::SendEvaluationInvitations;
   using Base::SubmitEvaluation;
   using Base::UpdateEvaluationSettings;
   using Base::UpdateTenantEvaluationSettings;
@@ -35,6 +36,8 @@ class EvaluationServiceImpl final : public v1::EvaluationService::CallbackServic
                             v1::LookupEvaluationResponse* r) override;
   Reactor* SubmitEvaluation(Context* c, const v1::SubmitEvaluationRequest* q,
                             v1::SubmitEvaluationResponse* r) override;
+  Reactor* SendEvaluationInvitations(Context* c, const v1::SendEvaluationInvitationsRequest* q,
+                                     v1::SendEvaluationInvitationsResponse* r) override;
   Reactor* CloseEvaluation(Context* c, const v1::CloseEvaluationRequest* q,
                            v1::CloseEvaluationResponse* r) override;
   Reactor* GetEvaluationSettings(Context* c, const v1::GetEvaluationSettingsRequest* q,

@@ -29,6 +29,9 @@ class Keys {
   std::string Person(std::string_view participant_id) const {
     return Key("person", participant_id);
   }
+  std::string RoundParticipations(std::string_view round_id) const {
+    return Key("participations:round", round_id);
+  }
   std::string Token(std::string_view digest) const { return Key("token", digest); }
   std::string Tokens(std::string_view participation_id) const {
     return Key("tokens", participation_id);
@@ -128,7 +131,8 @@ std::string NextDueArg(std::optional<year_month_day> day) {
   return day.has_value() ? std::to_string(DayNumber(*day)) : "";
 }
 
-// KEYS: participation, due, person index. ARGV: revision, due score, participation id, fields...
+// KEYS: participation, due, person index, round's participations. ARGV: revision, due score,
+// participation id, fields...
 constexpr char kUpsertSource[] = R"lua(
 if redis.call('HGET', KEYS[1], 'erased') == '1' then return 0 end
 local stored = tonumber(redis.call('HGET', KEYS[1], 'revision') or '-1')
@@ -141,6 +145,7 @@ redis.call('HSET', KEYS[1], 'revision', ARGV[1], 'cancelled', '0', unpack(ARGV, 
 redis.call('HSETNX', KEYS[1], 'version', '0')
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('SADD', KEYS[4], ARGV[3])
 return 1
 )lua";
 
@@ -333,8 +338,10 @@ absl::Status EvaluationStore::Upsert(const std::string& tenant, const Participat
                                    "host_workplace",
                                    p.host_workplace_name};
   return redis_
-      .Eval(upsert_, {keys->Participation(id), keys->Due(), keys->Person(p.participant_id)}, args,
-            store::Retry::kIdempotent)
+      .Eval(upsert_,
+            {keys->Participation(id), keys->Due(), keys->Person(p.participant_id),
+             keys->RoundParticipations(p.cell.round_id)},
+            args, store::Retry::kIdempotent)
       .status();
 }
 
@@ -369,25 +376,32 @@ absl::Status EvaluationStore::ErasePerson(const std::string& tenant,
   return redis_.Eval(erase_, script_keys, args, store::Retry::kIdempotent).status();
 }
 
+absl::StatusOr<std::vector<std::string>> EvaluationStore::Strings(
+    const std::vector<std::string>& command) {
+  auto reply = redis_.Command(command, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> strings;
+  for (const auto& element : reply->elements()) strings.push_back(element.str());
+  return strings;
+}
+
 absl::StatusOr<std::vector<std::string>> EvaluationStore::Tenants() {
-  auto members = redis_.Command({"SMEMBERS", kTenantsKey}, store::Retry::kIdempotent);
-  if (!members.ok()) return members.status();
-  std::vector<std::string> tenants;
-  for (const auto& member : members->elements()) tenants.push_back(member.str());
-  return tenants;
+  return Strings({"SMEMBERS", kTenantsKey});
 }
 
 absl::StatusOr<std::vector<std::string>> EvaluationStore::Due(const std::string& tenant,
                                                               year_month_day day, int limit) {
   auto keys = Keys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto due = redis_.Command({"ZRANGEBYSCORE", keys->Due(), "-inf", std::to_string(DayNumber(day)),
-                             "LIMIT", "0", std::to_string(limit)},
-                            store::Retry::kIdempotent);
-  if (!due.ok()) return due.status();
-  std::vector<std::string> ids;
-  for (const auto& id : due->elements()) ids.push_back(id.str());
-  return ids;
+  return Strings({"ZRANGEBYSCORE", keys->Due(), "-inf", std::to_string(DayNumber(day)), "LIMIT",
+                  "0", std::to_string(limit)});
+}
+
+absl::StatusOr<std::vector<std::string>> EvaluationStore::RoundParticipations(
+    const std::string& tenant, const std::string& round_id) {
+  auto keys = Keys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return Strings({"SMEMBERS", keys->RoundParticipations(round_id)});
 }
 
 absl::StatusOr<std::optional<Participation>> EvaluationStore::Load(

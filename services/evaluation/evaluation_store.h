@@ -7,6 +7,8 @@
 //   evaluation:due                                   zset: participation id -> day number (days
 //                                                    since 1970) its next message is due
 //   evaluation:person:<participant id>               set: that person's participation ids (erasure)
+//   evaluation:participations:round:<round id>       set: the round's participation ids (a
+//                                                    coordinator's invitations now)
 //   evaluation:token:<digest>                        string: participation id of a link's token
 //   evaluation:tokens:<participation id>             set: the digests handed to it (erasure)
 //   evaluation:cell:<cell id>                        hash: a report cell's tally (only sums)
@@ -127,6 +129,9 @@ class EvaluationStore {
   // Up to limit participation ids whose next message is due on or before day.
   absl::StatusOr<std::vector<std::string>> Due(const std::string& tenant,
                                                std::chrono::year_month_day day, int limit);
+  // Every participation id the round ever had (cancelled and erased ones too).
+  absl::StatusOr<std::vector<std::string>> RoundParticipations(const std::string& tenant,
+                                                               const std::string& round_id);
   // nullopt when unknown (or erased).
   absl::StatusOr<std::optional<Participation>> Load(const std::string& tenant,
                                                     const std::string& participation_id);
@@ -172,6 +177,8 @@ class EvaluationStore {
 
  private:
   absl::Status RegisterTenant(const std::string& tenant);
+  // The strings of a command whose reply is an array of them (SMEMBERS, ZRANGEBYSCORE).
+  absl::StatusOr<std::vector<std::string>> Strings(const std::vector<std::string>& command);
 
   store::Pool& redis_;
   outbox::Outbox& outbox_;

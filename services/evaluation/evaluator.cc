@@ -240,8 +240,12 @@ std::string ReportCsv(const v1::GetEvaluationReportResponse& report) {
   return csv;
 }
 
-Evaluator::Evaluator(EvaluationStore& store, std::string token_secret, EvaluationMetrics& metrics)
-    : store_(store), token_secret_(std::move(token_secret)), metrics_(metrics) {}
+Evaluator::Evaluator(EvaluationStore& store, Scheduler& scheduler, std::string token_secret,
+                     EvaluationMetrics& metrics)
+    : store_(store),
+      scheduler_(scheduler),
+      token_secret_(std::move(token_secret)),
+      metrics_(metrics) {}
 
 absl::StatusOr<Evaluator::Resolved> Evaluator::Resolve(const std::string& tenant,
                                                        const std::string& token) {
@@ -328,6 +332,19 @@ absl::StatusOr<v1::SubmitEvaluationResponse> Evaluator::Submit(
   metrics_.Answer(p.role);
   v1::SubmitEvaluationResponse response;
   response.set_corrected(*result == SubmitResult::kCorrected);
+  return response;
+}
+
+absl::StatusOr<v1::SendEvaluationInvitationsResponse> Evaluator::SendInvitations(
+    const std::string& tenant, const v1::SendEvaluationInvitationsRequest& request) {
+  if (request.round_id().empty()) return errors::InvalidArgument({{"round_id", "is required"}});
+  auto done = scheduler_.InviteRound(tenant, request.round_id(), request.include_unfinished());
+  if (!done.ok()) return done.status();
+  v1::SendEvaluationInvitationsResponse response;
+  response.set_invited(done->invited);
+  response.set_already_invited(done->already_invited);
+  response.set_not_finished(done->not_finished);
+  response.set_not_evaluated(done->not_evaluated);
   return response;
 }
 

@@ -22,12 +22,16 @@ v1::GetEvaluationReportResponse ReportResponse(const Report& report);
 
 class Evaluator {
  public:
-  Evaluator(EvaluationStore& store, std::string token_secret, EvaluationMetrics& metrics);
+  // scheduler sends a coordinator's invitations (the same steps it schedules).
+  Evaluator(EvaluationStore& store, Scheduler& scheduler, std::string token_secret,
+            EvaluationMetrics& metrics);
 
   absl::StatusOr<v1::LookupEvaluationResponse> Lookup(const std::string& tenant,
                                                       const v1::LookupEvaluationRequest& request);
   absl::StatusOr<v1::SubmitEvaluationResponse> Submit(const std::string& tenant,
                                                       const v1::SubmitEvaluationRequest& request);
+  absl::StatusOr<v1::SendEvaluationInvitationsResponse> SendInvitations(
+      const std::string& tenant, const v1::SendEvaluationInvitationsRequest& request);
   absl::StatusOr<v1::CloseEvaluationResponse> Close(const std::string& tenant,
                                                     const v1::CloseEvaluationRequest& request);
   absl::StatusOr<v1::GetEvaluationSettingsResponse> GetSettings(
@@ -52,6 +56,7 @@ class Evaluator {
   absl::StatusOr<Resolved> Resolve(const std::string& tenant, const std::string& token);
 
   EvaluationStore& store_;
+  Scheduler& scheduler_;
   std::string token_secret_;
   EvaluationMetrics& metrics_;
 };

@@ -58,8 +58,7 @@ std::unique_ptr<server::EventRouter> IntakeRouter(Intake& intake, prometheus::Re
   router->On<v1::InternPlaced>(contract::kInternPlaced, Into(intake, &Intake::OnInternPlaced))
       .On<v1::HostInternsAssigned>(contract::kHostInternsAssigned,
                                    Into(intake, &Intake::OnHostInternsAssigned))
-      .On<v1::InternUnmatched>(contract::kInternUnmatched,
-                               Into(intake, &Intake::OnInternUnmatched))
+      .On<v1::InternUnmatched>(contract::kInternUnmatched, Into(intake, &Intake::OnInternUnmatched))
       .On<v1::ParticipantErased>(contract::kParticipantErased,
                                  Into(intake, &Intake::OnParticipantErased));
   return router;

@@ -27,7 +27,7 @@ class Evaluation : public server::Service {
  public:
   void ReadSettings(config::Reader& reader) override {
     options_.link.form_url = reader.String(
-        "IPRAKTIK_EVALUATION_FORM_URL", "http://127.0.0.1:7180/evaluation/",
+        "IPRAKTIK_EVALUATION_FORM_URL", evaluation::kDefaultFormUrl,
         "The evaluation form; a participant's personal link is this, the tenant, '/' and the "
         "token.");
     std::string zone = reader.String("IPRAKTIK_TIME_ZONE", "Europe/Copenhagen",
@@ -48,8 +48,10 @@ class Evaluation : public server::Service {
     store_ = std::make_unique<evaluation::EvaluationStore>(app.redis(), *outbox_);
     metrics_ = std::make_unique<evaluation::EvaluationMetrics>(&app.metrics());
     intake_ = std::make_unique<evaluation::Intake>(*store_);
-    evaluator_ =
-        std::make_unique<evaluation::Evaluator>(*store_, options_.link.token_secret, *metrics_);
+    scheduler_ = std::make_unique<evaluation::Scheduler>(
+        *store_, options_, [] { return absl::Now(); }, *metrics_, app.logger());
+    evaluator_ = std::make_unique<evaluation::Evaluator>(*store_, *scheduler_,
+                                                         options_.link.token_secret, *metrics_);
     service_ = std::make_unique<evaluation::EvaluationServiceImpl>(*evaluator_, app.calls());
     app.AddGrpcService("ipraktik.v1.EvaluationService", service_.get());
     if (absl::Status relay = server::StartOutboxRelay(app); !relay.ok()) return relay;
@@ -62,8 +64,6 @@ class Evaluation : public server::Service {
         !consuming.ok()) {
       return consuming;
     }
-    scheduler_ = std::make_unique<evaluation::Scheduler>(
-        *store_, options_, [] { return absl::Now(); }, *metrics_, app.logger());
     scheduler_thread_ = std::jthread([this](std::stop_token stop) { scheduler_->Run(stop); });
     app.OnShutdown("scheduler", [this] {
       scheduler_thread_.request_stop();
@@ -79,9 +79,9 @@ class Evaluation : public server::Service {
   std::unique_ptr<evaluation::EvaluationMetrics> metrics_;
   std::unique_ptr<evaluation::Intake> intake_;
   std::unique_ptr<server::EventRouter> router_;
+  std::unique_ptr<evaluation::Scheduler> scheduler_;
   std::unique_ptr<evaluation::Evaluator> evaluator_;
   std::unique_ptr<evaluation::EvaluationServiceImpl> service_;
-  std::unique_ptr<evaluation::Scheduler> scheduler_;
   std::jthread scheduler_thread_;
 };
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/errors/errors.h"
 #include "ipraktik/model_proto/model_proto.h"
 #include "ipraktik/server/periodic.h"
 #include "ipraktik/tokens/tokens.h"
@@ -85,6 +86,18 @@ absl::Status Scheduler::MeasureResponseRates(const std::string& tenant) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<ScheduleSettings> Scheduler::ScheduleOf(
+    const std::string& tenant, const std::string& programme_id,
+    std::map<std::string, ProgrammeSettings>& settings) {
+  auto found = settings.find(programme_id);
+  if (found == settings.end()) {
+    auto read = store_.Settings(tenant, programme_id);
+    if (!read.ok()) return read.status();
+    found = settings.emplace(programme_id, *read).first;
+  }
+  return found->second.schedule;
+}
+
 absl::Status Scheduler::Visit(const std::string& tenant, const std::string& participation_id,
                               std::chrono::year_month_day today,
                               std::map<std::string, ProgrammeSettings>& settings, Pass& pass) {
@@ -92,20 +105,24 @@ absl::Status Scheduler::Visit(const std::string& tenant, const std::string& part
   if (!loaded.ok()) return loaded.status();
   if (!loaded->has_value() || (*loaded)->cancelled) return absl::OkStatus();
   const Participation& p = **loaded;
-  auto found = settings.find(p.cell.programme_id);
-  if (found == settings.end()) {
-    auto read = store_.Settings(tenant, p.cell.programme_id);
-    if (!read.ok()) return read.status();
-    found = settings.emplace(p.cell.programme_id, *read).first;
-  }
-  const ScheduleSettings& schedule = found->second.schedule;
-  const Step step = NextStep(p.progress, today, schedule);
+  auto schedule = ScheduleOf(tenant, p.cell.programme_id, settings);
+  if (!schedule.ok()) return schedule.status();
+  const Step step = NextStep(p.progress, today, *schedule);
   if (step.kind == StepKind::kNone) {
     // Not due after all (settings changed, or answered): look again on the right day.
     return store_
-        .ApplyStep(tenant, p, p.progress, NextDueDay(p.progress, schedule), {}, "", std::nullopt)
+        .ApplyStep(tenant, p, p.progress, NextDueDay(p.progress, *schedule), {}, "", std::nullopt)
         .status();
   }
+  auto sent = Send(tenant, p, step, today, *schedule);
+  if (!sent.ok()) return sent.status();
+  if (*sent) ++(step.kind == StepKind::kInvite ? pass.invitations : pass.reminders);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Scheduler::Send(const std::string& tenant, const Participation& p, Step step,
+                                     std::chrono::year_month_day today,
+                                     const ScheduleSettings& schedule) {
   auto token = tokens::NewToken(kTokenKind);
   if (!token.ok()) return token.status();
   auto event =
@@ -120,15 +137,89 @@ absl::Status Scheduler::Visit(const std::string& tenant, const std::string& part
   auto applied = store_.ApplyStep(tenant, p, after, NextDueDay(after, schedule), tally,
                                   tokens::Digest(options_.link.token_secret, *token), *event);
   if (!applied.ok()) return applied.status();
-  if (!*applied) return absl::OkStatus();  // another replica (or pass) came first
+  if (!*applied) return false;
   if (step.kind == StepKind::kInvite) {
     metrics_.Invitation(step.wave);
-    ++pass.invitations;
   } else {
     metrics_.Reminder(step.wave);
-    ++pass.reminders;
   }
-  return absl::OkStatus();
+  return true;
+}
+
+absl::StatusOr<InviteNow> Scheduler::InviteOne(const std::string& tenant,
+                                               const std::string& participation_id,
+                                               std::chrono::year_month_day today,
+                                               bool include_unfinished,
+                                               std::map<std::string, ProgrammeSettings>& settings) {
+  // A step that finds the version moved (the schedule or another call at the same moment) looks
+  // again: the participation is then invited already, or still to invite. The version moves
+  // once per message, so a few attempts settle it.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto loaded = store_.Load(tenant, participation_id);
+    if (!loaded.ok()) return loaded.status();
+    if (!loaded->has_value() || (*loaded)->cancelled) return InviteNow::kClosed;
+    const Participation& p = **loaded;
+    const InviteNow decision = InviteNowDecision(p.progress, today, include_unfinished);
+    if (decision != InviteNow::kInvite) return decision;
+    auto schedule = ScheduleOf(tenant, p.cell.programme_id, settings);
+    if (!schedule.ok()) return schedule.status();
+    auto sent = Send(tenant, p, {StepKind::kInvite, Wave::kFirst}, today, *schedule);
+    if (!sent.ok()) return sent.status();
+    if (*sent) return InviteNow::kInvite;
+    // Not sent and the version unchanged: the round was closed meanwhile.
+    auto closed = store_.Closed(tenant, p.cell.round_id);
+    if (!closed.ok()) return closed.status();
+    if (*closed) return InviteNow::kClosed;
+  }
+  return absl::AbortedError(absl::StrCat("participation ", participation_id,
+                                         " kept changing while it was invited: call again"));
+}
+
+absl::StatusOr<Scheduler::RoundInvitations> Scheduler::InviteRound(const std::string& tenant,
+                                                                   const std::string& round_id,
+                                                                   bool include_unfinished) {
+  auto ids = store_.RoundParticipations(tenant, round_id);
+  if (!ids.ok()) return ids.status();
+  if (ids->empty()) {
+    return errors::NotFound("round", round_id,
+                            absl::StrCat("no placement of round ", round_id,
+                                         " has reached the evaluation: a round's placements "
+                                         "arrive when it is published"));
+  }
+  auto closed = store_.Closed(tenant, round_id);
+  if (!closed.ok()) return closed.status();
+  if (*closed) {
+    return errors::FailedPrecondition("EVALUATION_CLOSED", absl::StrCat("round/", round_id),
+                                      "the round's evaluation is closed");
+  }
+  const auto today = Today(clock_(), options_.time_zone);
+  std::map<std::string, ProgrammeSettings> settings;
+  RoundInvitations done;
+  for (const std::string& id : *ids) {
+    auto outcome = InviteOne(tenant, id, today, include_unfinished, settings);
+    if (!outcome.ok()) return outcome.status();
+    switch (*outcome) {
+      case InviteNow::kInvite:
+        ++done.invited;
+        break;
+      case InviteNow::kAlreadyInvited:
+        ++done.already_invited;
+        break;
+      case InviteNow::kNotFinished:
+        ++done.not_finished;
+        break;
+      case InviteNow::kClosed:
+        ++done.not_evaluated;
+        break;
+    }
+  }
+  logger_.Info("evaluation invitations sent at a coordinator's request",
+               {{"tenant", tenant},
+                {"round", round_id},
+                {"invited", done.invited},
+                {"already_invited", done.already_invited},
+                {"not_finished", done.not_finished}});
+  return done;
 }
 
 void Scheduler::Run(std::stop_token stop) {

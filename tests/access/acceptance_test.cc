@@ -129,6 +129,7 @@ const std::map<std::string, std::string>& Samples() {
        R"(placement_token: "ipp_not-a-token")"},
       {"ipraktik.v1.EvaluationService.LookupEvaluation", R"(token: "ipe_not-a-token")"},
       {"ipraktik.v1.EvaluationService.SubmitEvaluation", R"(token: "ipe_not-a-token")"},
+      {"ipraktik.v1.EvaluationService.SendEvaluationInvitations", R"(round_id: "$ROUND")"},
       {"ipraktik.v1.EvaluationService.CloseEvaluation", R"(round_id: "$ROUND")"},
       {"ipraktik.v1.EvaluationService.GetEvaluationSettings", R"(programme_id: "$PROGRAMME")"},
       {"ipraktik.v1.EvaluationService.UpdateEvaluationSettings", R"(programme_id: "$PROGRAMME")"},

@@ -128,8 +128,10 @@ class EvaluationParts : public ::testing::Test {
     metrics_ = std::make_unique<EvaluationMetrics>(&registry_);
     intake_ = std::make_unique<Intake>(*store_);
     router_ = IntakeRouter(*intake_, nullptr);
-    evaluator_ = std::make_unique<Evaluator>(*store_, kSecret, *metrics_);
     now_ = absl::FromCivil(kLastDay, absl::UTCTimeZone()) + absl::Hours(12);
+    // The API's scheduler (a coordinator's invitations now); passes make their own.
+    scheduler_ = NewScheduler();
+    evaluator_ = std::make_unique<Evaluator>(*store_, *scheduler_, kSecret, *metrics_);
   }
 
   std::unique_ptr<Scheduler> NewScheduler() {
@@ -161,6 +163,17 @@ class EvaluationParts : public ::testing::Test {
     }
     Deliver(contract::kHostInternsAssigned, Assigned(Offer(offer_id), placements));
     return placements;
+  }
+
+  // The matching service's event that a re-match took the intern's placement away.
+  void CancelPlacement(const v1::InternPlaced& placed, std::int64_t revision) {
+    v1::InternUnmatched unmatched;
+    *unmatched.mutable_round() = Round();
+    *unmatched.mutable_intern() = placed.intern();
+    unmatched.set_placement_id(placed.placement_id());
+    unmatched.set_revision(revision);
+    unmatched.set_placement_cancelled(true);
+    Deliver(contract::kInternUnmatched, unmatched);
   }
 
   // One intern placed with host h1 and both sides invited: the two invitations, the intern's
@@ -280,6 +293,7 @@ class EvaluationParts : public ::testing::Test {
   std::unique_ptr<EvaluationMetrics> metrics_;
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<server::EventRouter> router_;
+  std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<Evaluator> evaluator_;
   std::atomic<absl::Time> now_;
 };

@@ -69,6 +69,41 @@ TEST(Schedule, NothingBeforeTheLastDayHasPassedNorAfterTheEvaluationCloses) {
   EXPECT_EQ(NextStep(progress, DaysAfterLastDay(1), {}).kind, StepKind::kNone);
 }
 
+TEST(Schedule, ACoordinatorInvitesNowOnceTheLastDayHasComeOrEarlierWhenAsked) {
+  EvaluationProgress progress{.last_day = kLastDay};
+  EXPECT_EQ(InviteNowDecision(progress, DaysAfterLastDay(-3), false), InviteNow::kNotFinished);
+  EXPECT_EQ(InviteNowDecision(progress, DaysAfterLastDay(-3), true), InviteNow::kInvite);
+  // On the last day itself (the schedule would wait until the next).
+  EXPECT_EQ(InviteNowDecision(progress, kLastDay, false), InviteNow::kInvite);
+  EXPECT_EQ(InviteNowDecision(progress, DaysAfterLastDay(4), false), InviteNow::kInvite);
+  EvaluationProgress closed{.last_day = kLastDay, .closed = true};
+  EXPECT_EQ(InviteNowDecision(closed, DaysAfterLastDay(4), true), InviteNow::kClosed);
+}
+
+TEST(Schedule, AnInvitationSentEarlyIsNeverSentAgainAndItsRemindersCountFromIt) {
+  ScheduleSettings settings{.follow_up_after_days = 90};
+  EvaluationProgress progress{.last_day = kLastDay};
+  progress = AfterStep(progress, {StepKind::kInvite, Wave::kFirst}, DaysAfterLastDay(-3));
+  EXPECT_EQ(InviteNowDecision(progress, DaysAfterLastDay(-3), true), InviteNow::kAlreadyInvited);
+  EXPECT_EQ(NextDueDay(progress, settings), DaysAfterLastDay(2));
+  std::vector<std::pair<int, Step>> sent;
+  for (int n = -3; n <= 200; ++n) {
+    for (Step step = NextStep(progress, DaysAfterLastDay(n), settings);
+         step.kind != StepKind::kNone; step = NextStep(progress, DaysAfterLastDay(n), settings)) {
+      sent.emplace_back(n, step);
+      progress = AfterStep(progress, step, DaysAfterLastDay(n));
+    }
+  }
+  // No invitation the day after the last day: reminders five days after the early one, and the
+  // follow-up still counted from the last day.
+  std::vector<std::pair<int, Step>> expected = {
+      {2, {StepKind::kRemind, Wave::kFirst}},      {7, {StepKind::kRemind, Wave::kFirst}},
+      {90, {StepKind::kInvite, Wave::kFollowUp}},  {95, {StepKind::kRemind, Wave::kFollowUp}},
+      {100, {StepKind::kRemind, Wave::kFollowUp}},
+  };
+  EXPECT_EQ(sent, expected);
+}
+
 TEST(Schedule, ARestartedScheduleThatIsLateSendsOneMessageNotABacklog) {
   // The service was down for 30 days after the last day: one invitation, then a reminder only
   // reminder_after_days after that invitation.

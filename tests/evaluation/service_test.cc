@@ -1,6 +1,7 @@
 // The evaluation service's parts against a real Redis, in-process (a clock the test moves): the
 // intake turns published placements into participations, the scheduler requests one invitation
-// per intern and per host side the day after the last day (once, with two schedulers too),
+// per intern and per host side the day after the last day (once, with two schedulers too), a
+// coordinator's invitations now reach each once (the schedule then invites nobody again),
 // reminders go only to those who have not answered, a link's token works once, validation names
 // the field, a report's figures equal ones computed by hand (small groups suppressed, the CSV
 // parses with Python's csv module), and erasure leaves neither token nor e-mail address behind.
@@ -13,6 +14,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <fstream>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -45,6 +47,30 @@ Servers* const servers = dynamic_cast<Servers*>(::testing::AddGlobalTestEnvironm
 class EvaluationTest : public testing::EvaluationParts {
  protected:
   void SetUp() override { SetUpParts(servers->redis->port()); }
+
+  // 40 interns placed with h1 (80 participations), the day after their last day: two schedulers
+  // pass at once while `meanwhile` runs on this thread. The outbox must hold 80 invitations, each
+  // once; returns how many the two passes sent.
+  int RaceTwoSchedulers(const std::function<void()>& meanwhile) {
+    PlaceInterns(40, v1::SECTOR_STATE, "h1");
+    AdvanceDays(1);
+    auto first = NewScheduler();
+    auto second = NewScheduler();
+    absl::StatusOr<Scheduler::Pass> a, b;
+    std::thread one([&] { a = first->RunOnce(); });
+    std::thread two([&] { b = second->RunOnce(); });
+    meanwhile();
+    one.join();
+    two.join();
+    EXPECT_TRUE(a.ok()) << a.status();
+    EXPECT_TRUE(b.ok()) << b.status();
+    auto invitations = TakeInvitations();
+    EXPECT_EQ(invitations.size(), 80u);
+    std::set<std::string> ids;
+    for (const auto& invitation : invitations) ids.insert(invitation.invitation_id());
+    EXPECT_EQ(ids.size(), 80u);
+    return (a.ok() ? a->invitations : 0) + (b.ok() ? b->invitations : 0);
+  }
 };
 
 TEST_F(EvaluationTest, InvitesEveryInternAndHostSideOnceTheDayAfterTheLastDay) {
@@ -81,21 +107,118 @@ TEST_F(EvaluationTest, InvitesEveryInternAndHostSideOnceTheDayAfterTheLastDay) {
 }
 
 TEST_F(EvaluationTest, TwoSchedulersAtOnceSendEachInvitationOnce) {
-  PlaceInterns(40, v1::SECTOR_STATE, "h1");
-  AdvanceDays(1);
-  auto first = NewScheduler();
-  auto second = NewScheduler();
-  absl::StatusOr<Scheduler::Pass> a, b;
-  std::thread other([&] { b = second->RunOnce(); });
-  a = first->RunOnce();
-  other.join();
-  ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_EQ(a->invitations + b->invitations, 80);
+  EXPECT_EQ(RaceTwoSchedulers([] {}), 80);
+}
+
+// A coordinator's SendEvaluationInvitations for round r-37 (or round_id).
+absl::StatusOr<v1::SendEvaluationInvitationsResponse> InviteNow(Evaluator& evaluator,
+                                                                const std::string& tenant,
+                                                                bool include_unfinished,
+                                                                std::string round_id = "r-37") {
+  v1::SendEvaluationInvitationsRequest request;
+  request.set_round_id(std::move(round_id));
+  request.set_include_unfinished(include_unfinished);
+  return evaluator.SendInvitations(tenant, request);
+}
+
+TEST_F(EvaluationTest, ACoordinatorInvitesARoundNowOnceAndTheScheduleDoesNotInviteAgain) {
+  PlaceInterns(3, v1::SECTOR_STATE, "h1");
+  // Three days before the last day: the internships are not over.
+  AdvanceDays(-3);
+  auto early = InviteNow(*evaluator_, tenant_, /*include_unfinished=*/false);
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(early->invited(), 0);
+  EXPECT_EQ(early->not_finished(), 6);  // three interns, and the host's contact for each
+  EXPECT_TRUE(TakeInvitations().empty());
+
+  const double invited_before = Counter("ipraktik_evaluation_invitations_total", "first");
+  auto sent = InviteNow(*evaluator_, tenant_, /*include_unfinished=*/true);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(sent->invited(), 6);
+  EXPECT_EQ(sent->already_invited(), 0);
   auto invitations = TakeInvitations();
-  EXPECT_EQ(invitations.size(), 80u);
-  std::set<std::string> ids;
-  for (const auto& invitation : invitations) ids.insert(invitation.invitation_id());
-  EXPECT_EQ(ids.size(), 80u);
+  EXPECT_EQ(Recipients(invitations),
+            (std::multiset<std::string>{"i0@people.example", "i1@people.example",
+                                        "i2@people.example", "host-h1@people.example",
+                                        "host-h1@people.example", "host-h1@people.example"}));
+  EXPECT_EQ(Counter("ipraktik_evaluation_invitations_total", "first") - invited_before, 6);
+  // The link works at once, and the report counts the invited.
+  auto first = std::find_if(invitations.begin(), invitations.end(), [](const auto& invitation) {
+    return invitation.participant().email() == "i0@people.example";
+  });
+  ASSERT_NE(first, invitations.end());
+  ASSERT_TRUE(Submit(TokenOf(*first),
+                     FirstAnswers(Role::kIntern, 5, 4, 4, v1::LENGTH_VERDICT_RIGHT, true, 2))
+                  .ok());
+  v1::GetEvaluationReportRequest scope;
+  scope.set_round_id("r-37");
+  auto report = evaluator_->Report(tenant_, scope);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->total().participants(), 6);
+  EXPECT_EQ(report->total().answers(), 1);
+
+  // Asked again: nobody twice.
+  auto again = InviteNow(*evaluator_, tenant_, /*include_unfinished=*/true);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->invited(), 0);
+  EXPECT_EQ(again->already_invited(), 6);
+  EXPECT_TRUE(TakeInvitations().empty());
+
+  // The day after the last day, when the schedule would have invited: nothing. The reminders
+  // count from the invitation (five days later: two days after the last day), to the five who
+  // have not answered.
+  AdvanceDays(4);
+  auto pass = NewScheduler()->RunOnce();
+  ASSERT_TRUE(pass.ok()) << pass.status();
+  EXPECT_EQ(pass->invitations, 0);
+  EXPECT_EQ(pass->reminders, 0);
+  EXPECT_TRUE(TakeInvitations().empty());
+  AdvanceDays(1);
+  pass = NewScheduler()->RunOnce();
+  ASSERT_TRUE(pass.ok()) << pass.status();
+  EXPECT_EQ(pass->invitations, 0);
+  EXPECT_EQ(pass->reminders, 5);
+  EXPECT_EQ(Recipients(TakeInvitations()).count("i0@people.example"), 0u);
+}
+
+TEST_F(EvaluationTest, ACoordinatorAndTwoSchedulersAtOnceInviteEachOnce) {
+  absl::StatusOr<v1::SendEvaluationInvitationsResponse> sent;
+  const int by_schedulers = RaceTwoSchedulers(
+      [&] { sent = InviteNow(*evaluator_, tenant_, /*include_unfinished=*/false); });
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(by_schedulers + sent->invited(), 80);
+  EXPECT_EQ(sent->invited() + sent->already_invited(), 80);
+}
+
+TEST_F(EvaluationTest, InvitingNowNamesAMissingRoundAndRefusesAnUnknownOrClosedOne) {
+  auto missing = InviteNow(*evaluator_, tenant_, true, "");
+  ASSERT_TRUE(absl::IsInvalidArgument(missing.status())) << missing.status();
+  ASSERT_EQ(errors::FieldViolationsOf(missing.status()).size(), 1u);
+  EXPECT_EQ(errors::FieldViolationsOf(missing.status())[0].field, "round_id");
+
+  // A round none of whose placements has arrived (not published, or another tenant's).
+  auto unknown = InviteNow(*evaluator_, tenant_, true, "r-38");
+  ASSERT_TRUE(absl::IsNotFound(unknown.status())) << unknown.status();
+  EXPECT_THAT(unknown.status().message(), HasSubstr("published"));
+
+  // A cancelled placement is not evaluated (its host's side, not cancelled here, is).
+  auto placements = PlaceInterns(2, v1::SECTOR_STATE, "h1");
+  CancelPlacement(placements[1], 2);
+  auto sent = InviteNow(*evaluator_, tenant_, false);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(sent->invited(), 3);
+  EXPECT_EQ(sent->not_evaluated(), 1);
+  EXPECT_EQ(Recipients(TakeInvitations()),
+            (std::multiset<std::string>{"i0@people.example", "host-h1@people.example",
+                                        "host-h1@people.example"}));
+
+  v1::CloseEvaluationRequest close;
+  close.set_round_id("r-37");
+  ASSERT_TRUE(evaluator_->Close(tenant_, close).ok());
+  auto closed = InviteNow(*evaluator_, tenant_, true);
+  ASSERT_TRUE(absl::IsFailedPrecondition(closed.status())) << closed.status();
+  EXPECT_EQ(errors::PreconditionViolationsOf(closed.status())[0].type, "EVALUATION_CLOSED");
+  EXPECT_TRUE(TakeInvitations().empty());
 }
 
 TEST_F(EvaluationTest, ALinksTokenAnswersOnceAndValidationNamesTheFields) {
@@ -434,13 +557,7 @@ TEST_F(EvaluationTest, TheFollowUpSurveyComesNinetyDaysAfterTheLastDayAndCountsA
 
 TEST_F(EvaluationTest, ACancelledPlacementIsNotEvaluated) {
   auto placements = PlaceInterns(2, v1::SECTOR_STATE, "h1");
-  v1::InternUnmatched unmatched;
-  *unmatched.mutable_round() = Round();
-  *unmatched.mutable_intern() = placements[1].intern();
-  unmatched.set_placement_id(placements[1].placement_id());
-  unmatched.set_revision(2);
-  unmatched.set_placement_cancelled(true);
-  Deliver(contract::kInternUnmatched, unmatched);
+  CancelPlacement(placements[1], 2);
   v1::HostInternsAssigned assigned = Assigned(Offer("h1"), {placements[0]}, 2);
   *assigned.add_cancelled() = Assigned(Offer("h1"), {placements[1]}).interns(0);
   Deliver(contract::kHostInternsAssigned, assigned);

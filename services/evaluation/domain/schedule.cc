@@ -62,6 +62,16 @@ Step NextStep(const EvaluationProgress& progress, year_month_day today,
   return {};
 }
 
+InviteNow InviteNowDecision(const EvaluationProgress& progress, year_month_day today,
+                            bool include_unfinished) {
+  if (progress.closed) return InviteNow::kClosed;
+  if (progress.first.invited) return InviteNow::kAlreadyInvited;
+  if (!include_unfinished && sys_days(progress.last_day) > sys_days(today)) {
+    return InviteNow::kNotFinished;
+  }
+  return InviteNow::kInvite;
+}
+
 EvaluationProgress AfterStep(EvaluationProgress progress, Step step, year_month_day today) {
   SurveyProgress& survey = step.wave == Wave::kFirst ? progress.first : progress.follow_up;
   switch (step.kind) {

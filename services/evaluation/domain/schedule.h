@@ -56,6 +56,19 @@ Step NextStep(const EvaluationProgress& progress, std::chrono::year_month_day to
 std::optional<std::chrono::year_month_day> NextDueDay(const EvaluationProgress& progress,
                                                       const ScheduleSettings& settings);
 
+// Whether a coordinator's request to invite now (before the schedule's day) invites a
+// participant to the first survey today.
+enum class InviteNow {
+  kInvite,          // yes: Step{kInvite, kFirst}
+  kAlreadyInvited,  // invited before: never twice
+  kNotFinished,     // the internship's last day is after today, and unfinished ones were not asked
+  kClosed,          // the round's evaluation is closed
+};
+// Invites once the internship's last day has come (the schedule would wait one more day), or at
+// any time with include_unfinished; never a participant invited already.
+InviteNow InviteNowDecision(const EvaluationProgress& progress, std::chrono::year_month_day today,
+                            bool include_unfinished);
+
 // The progress once step was sent today.
 EvaluationProgress AfterStep(EvaluationProgress progress, Step step,
                              std::chrono::year_month_day today);
