@@ -42,6 +42,7 @@ Command MatchCommand();   // match_command.cc
 Command RoundCommand();   // match_command.cc (the round overview comes from the matching service)
 Command KeysCommand();    // keys_command.cc
 Command DemoCommand();    // demo_command.cc
+Command EvaluationCommand();  // evaluation_command.cc
 
 // Every subcommand, in the order `ipraktik help` lists them (commands.cc).
 std::vector<Command> Commands();

@@ -5,7 +5,8 @@
 namespace ipraktik::cli {
 
 std::vector<Command> Commands() {
-  return {ImportCommand(), MatchCommand(), RoundCommand(), KeysCommand(), DemoCommand()};
+  return {ImportCommand(), MatchCommand(),      RoundCommand(),
+          KeysCommand(),   EvaluationCommand(), DemoCommand()};
 }
 
 namespace {

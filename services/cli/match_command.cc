@@ -212,21 +212,6 @@ int Status(Session& session, const std::string& job_id) {
   return kExitOk;
 }
 
-std::string SectorName(v1::Sector sector) {
-  switch (sector) {
-    case v1::SECTOR_MUNICIPAL:
-      return "kommune";
-    case v1::SECTOR_REGIONAL:
-      return "region";
-    case v1::SECTOR_STATE:
-      return "stat";
-    case v1::SECTOR_PRIVATE:
-      return "privat";
-    default:
-      return "";
-  }
-}
-
 std::string Days(const google::protobuf::RepeatedPtrField<v1::Date>& days) {
   std::vector<std::string> out;
   for (const auto& day : days) {
@@ -257,9 +242,9 @@ constexpr char kUnplaced[] = "ikke placeret";
 void AddRows(Table& table, const v1::GetMatchingResultResponse& part) {
   for (const auto& p : part.assignments()) {
     table.rows.push_back({kPlaced, p.participant_id(), p.intern().name(),
-                          p.intern().workplace_name(), SectorName(p.intern().sector()),
+                          p.intern().workplace_name(), SectorWord(p.intern().sector()),
                           p.host_offer_id(), p.host().workplace_name(), p.host().title(),
-                          SectorName(p.host().sector()), Days(p.days()), absl::StrCat(p.rank()),
+                          SectorWord(p.host().sector()), Days(p.days()), absl::StrCat(p.rank()),
                           ""});
   }
   for (const auto& u : part.unmatched()) {
@@ -267,7 +252,7 @@ void AddRows(Table& table, const v1::GetMatchingResultResponse& part) {
     // matching's own words.
     table.rows.push_back(
         {kUnplaced, u.participant_id(), u.intern().name(), u.intern().workplace_name(),
-         SectorName(u.intern().sector()), "", "", "", "", "", "",
+         SectorWord(u.intern().sector()), "", "", "", "", "", "",
          std::string(contract::UnmatchedReasonDanishOf(u.reason_code()).value_or(u.reason()))});
   }
 }

@@ -22,6 +22,21 @@ void PrintRow(std::ostream& out, const std::vector<std::string>& values,
 
 }  // namespace
 
+std::string SectorWord(v1::Sector sector) {
+  switch (sector) {
+    case v1::SECTOR_MUNICIPAL:
+      return "kommune";
+    case v1::SECTOR_REGIONAL:
+      return "region";
+    case v1::SECTOR_STATE:
+      return "stat";
+    case v1::SECTOR_PRIVATE:
+      return "privat";
+    default:
+      return "";
+  }
+}
+
 std::size_t ColumnOf(const Table& table, const std::string& key) {
   auto it = std::find_if(table.columns.begin(), table.columns.end(),
                          [&](const Column& column) { return column.key == key; });

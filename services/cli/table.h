@@ -8,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "ipraktik/v1/common.pb.h"
+
 namespace ipraktik::cli {
+
+// A sector as the tables name it ("kommune", "region", "stat", "privat"; "" when unspecified).
+std::string SectorWord(v1::Sector sector);
 
 struct Column {
   std::string key;      // JSON key, e.g. "intern_name"
