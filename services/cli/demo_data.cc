@@ -472,6 +472,49 @@ int IsoWeek(sys_days day) {
   return static_cast<int>((thursday - first).count() / 7 + 1);
 }
 
+// Easter Sunday of year (the Gregorian computus, Meeus/Jones/Butcher).
+sys_days EasterSunday(int year) {
+  const int a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4;
+  const int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;
+  const int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
+  const int m = (a + 11 * h + 22 * l) / 451;
+  const int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
+  return sys_days(year_month_day(std::chrono::year(year),
+                                 std::chrono::month(static_cast<unsigned>(month)),
+                                 std::chrono::day(static_cast<unsigned>(day))));
+}
+
+}  // namespace
+
+bool IsHolidayWeek(sys_days monday) {
+  // The school holidays (winter 7-8, summer 28-31, autumn 42) and Christmas to New Year.
+  const int week = IsoWeek(monday);
+  for (int holiday_week : {52, 53, 1, 7, 8, 28, 29, 30, 31, 42}) {
+    if (week == holiday_week) return true;
+  }
+  // A public holiday on a weekday: Maundy Thursday to Easter Monday, Ascension Day, Whit Monday,
+  // Constitution Day (5 June).
+  const int year = static_cast<int>(year_month_day(monday).year());
+  std::vector<sys_days> holidays;
+  for (int y : {year - 1, year, year + 1}) {
+    const sys_days easter = EasterSunday(y);
+    for (int offset : {-3, -2, 1, 39, 50}) holidays.push_back(easter + days(offset));
+    holidays.push_back(sys_days(std::chrono::year(y) / std::chrono::June / 5));
+  }
+  for (sys_days holiday : holidays) {
+    if (holiday >= monday && holiday < monday + days(5)) return true;
+  }
+  return false;
+}
+
+sys_days WorkingWeekFrom(sys_days day) {
+  sys_days monday = MondayFrom(day);
+  while (IsHolidayWeek(monday)) monday += days(7);
+  return monday;
+}
+
+namespace {
+
 // The generator: a std::mt19937_64 (its sequence is fixed by the standard, unlike the
 // distributions'), and the people made so far (names and addresses are unique in the demo).
 class Maker {
@@ -708,7 +751,7 @@ Demo MakeDemo(std::uint64_t seed, const v1::Date& today_date) {
 
   // The national programme: one common week, 1-5 days, every sector.
   {
-    const sys_days monday = MondayFrom(today + days(35));
+    const sys_days monday = WorkingWeekFrom(today + days(35));
     RoundPlan plan{
         .name = absl::StrCat("Innovationspraktik ", static_cast<int>(year_month_day(monday).year()),
                              ", uge ", IsoWeek(monday)),
@@ -739,9 +782,13 @@ Demo MakeDemo(std::uint64_t seed, const v1::Date& today_date) {
     p.rounds.push_back(MakeRound(maker, plan, demo, workplace_index));
     demo.programmes.push_back(std::move(p));
   }
+  // The local rounds: Holstebro's first, Silkeborg's and Gladsaxe's a week or more later.
+  const sys_days holstebro_week = WorkingWeekFrom(today + days(14));
+  const sys_days later_local_week =
+      WorkingWeekFrom(std::max(today + days(21), holstebro_week + days(7)));
   // Holstebro's lynpraktik: 1-2 days inside the municipality.
   {
-    const sys_days monday = MondayFrom(today + days(14));
+    const sys_days monday = holstebro_week;
     RoundPlan plan{.name = absl::StrCat("Lynpraktik, ", std::string(MonthName(monday)), " ",
                                         static_cast<int>(year_month_day(monday).year())),
                    .signup_deadline = today + days(7),
@@ -769,7 +816,7 @@ Demo MakeDemo(std::uint64_t seed, const v1::Date& today_date) {
   }
   // Silkeborg's copycat internships: see a good idea at work elsewhere, and copy it.
   {
-    const sys_days monday = MondayFrom(today + days(21));
+    const sys_days monday = later_local_week;
     RoundPlan plan{.name = absl::StrCat("Copycat-praktik, ", std::string(MonthName(monday)), " ",
                                         static_cast<int>(year_month_day(monday).year())),
                    .signup_deadline = today + days(10),
@@ -798,7 +845,7 @@ Demo MakeDemo(std::uint64_t seed, const v1::Date& today_date) {
   }
   // Gladsaxe: the manager approves each sign-up; the round is still open.
   {
-    const sys_days monday = MondayFrom(today + days(21));
+    const sys_days monday = later_local_week;
     RoundPlan plan{.name = absl::StrCat("Gladsaxe på tværs, ", std::string(MonthName(monday)), " ",
                                         static_cast<int>(year_month_day(monday).year())),
                    .signup_deadline = today + days(10),

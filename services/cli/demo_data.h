@@ -8,6 +8,7 @@
 // domains); the public workplaces are real kinds of units. Made from a seed, so the same seed
 // and day give the same demo; pure (no gRPC): demo_command.cc sends it.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -55,6 +56,13 @@ struct Demo {
   std::vector<v1::Workplace> workplaces;
   std::vector<Programme> programmes;
 };
+
+// Whether the week of monday is one no round is planned in: Christmas to New Year, the school
+// holidays (weeks 7-8, 28-31, 42), or a public holiday on a weekday (Easter, Ascension Day, Whit
+// Monday, Constitution Day).
+bool IsHolidayWeek(std::chrono::sys_days monday);
+// The Monday of the first week on or after day that is no holiday week.
+std::chrono::sys_days WorkingWeekFrom(std::chrono::sys_days day);
 
 // The demo for the day `today` (the rounds lie ahead of it): the same seed and day give the
 // same demo.

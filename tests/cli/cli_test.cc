@@ -10,6 +10,7 @@
 #include "command.h"
 #include "connection.h"
 #include "csv.h"
+#include "demo_data.h"
 #include "encoding.h"
 #include "progress.h"
 #include "sign_up_csv.h"
@@ -268,6 +269,56 @@ TEST(ProgressTest, StaysQuietForShortRunsAndThenReportsRowsAndShare) {
   redrawn.Update(7, 0);
   redrawn.Done();
   EXPECT_EQ(terminal.str(), "\r5 rows sent\r7 rows sent\n");
+}
+
+}  // namespace
+}  // namespace ipraktik::cli
+
+namespace ipraktik::cli {
+namespace {
+
+std::chrono::sys_days Day(int y, unsigned m, unsigned d) {
+  return std::chrono::sys_days(std::chrono::year(y) / std::chrono::month(m) / std::chrono::day(d));
+}
+
+TEST(DemoWeeksTest, HolidayWeeksAreChristmasTheSchoolHolidaysAndWeeksWithAPublicHoliday) {
+  using demo::IsHolidayWeek;
+  EXPECT_TRUE(IsHolidayWeek(Day(2026, 12, 21)));  // Christmas, week 52
+  EXPECT_TRUE(IsHolidayWeek(Day(2026, 12, 28)));  // week 53
+  EXPECT_TRUE(IsHolidayWeek(Day(2027, 1, 4)));    // New Year, week 1
+  EXPECT_FALSE(IsHolidayWeek(Day(2027, 1, 11)));
+  EXPECT_TRUE(IsHolidayWeek(Day(2027, 2, 15)));  // winter holidays, week 7
+  EXPECT_TRUE(IsHolidayWeek(Day(2027, 3, 22)));  // Easter 2027 is 28 March: Maundy Thursday
+  EXPECT_TRUE(IsHolidayWeek(Day(2027, 3, 29)));  // Easter Monday
+  EXPECT_FALSE(IsHolidayWeek(Day(2027, 4, 5)));
+  EXPECT_TRUE(IsHolidayWeek(Day(2027, 5, 3)));    // Ascension Day, 6 May
+  EXPECT_TRUE(IsHolidayWeek(Day(2027, 5, 17)));   // Whit Monday
+  EXPECT_TRUE(IsHolidayWeek(Day(2027, 7, 12)));   // summer, week 28
+  EXPECT_TRUE(IsHolidayWeek(Day(2027, 10, 18)));  // autumn, week 42
+  EXPECT_EQ(demo::WorkingWeekFrom(Day(2026, 12, 19)), Day(2027, 1, 11));
+}
+
+TEST(DemoWeeksTest, EveryDemoRoundLiesInAWorkingWeekAheadWhateverTheDay) {
+  for (std::chrono::sys_days today = Day(2026, 1, 1); today < Day(2029, 1, 1);
+       today += std::chrono::days(5)) {
+    const std::chrono::year_month_day ymd(today);
+    v1::Date date;
+    date.set_year(static_cast<int>(ymd.year()));
+    date.set_month(static_cast<int>(static_cast<unsigned>(ymd.month())));
+    date.set_day(static_cast<int>(static_cast<unsigned>(ymd.day())));
+    const demo::Demo made = demo::MakeDemo(2015, date);
+    for (const auto& programme : made.programmes) {
+      for (const auto& round : programme.rounds) {
+        const auto& start = round.round.window_start();
+        const auto first = Day(start.year(), start.month(), start.day());
+        const auto monday =
+            first - std::chrono::days(std::chrono::weekday(first).iso_encoding() - 1);
+        EXPECT_FALSE(demo::IsHolidayWeek(monday))
+            << round.round.name() << " made on " << date.ShortDebugString();
+        EXPECT_GT(first, today + std::chrono::days(7)) << round.round.name();
+      }
+    }
+  }
 }
 
 }  // namespace
