@@ -26,7 +26,7 @@ class Registration : public server::Service {
  public:
   void ReadSettings(config::Reader& reader) override {
     options_.participant_web_url = reader.String(
-        "IPRAKTIK_PARTICIPANT_WEB_URL", "http://127.0.0.1:7180",
+        "IPRAKTIK_PARTICIPANT_WEB_URL", registration::kDefaultParticipantWebUrl,
         "The participant pages: a manager's personal approval link is this, '/approval/', the "
         "tenant, '/' and the token.");
     options_.approval_reminder_days = static_cast<int>(reader.Int(

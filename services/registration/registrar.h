@@ -40,10 +40,13 @@ struct Caller {
   std::string correlation_id;
 };
 
+// The participant pages on the local stack (IPRAKTIK_PARTICIPANT_WEB_URL's default).
+inline constexpr char kDefaultParticipantWebUrl[] = "http://127.0.0.1:7180";
+
 struct RegistrarOptions {
   // The participant pages (served by the participant web service): a manager's personal link is
   // participant_web_url + "/approval/<tenant>/<token>".
-  std::string participant_web_url = "https://127.0.0.1:7443";
+  std::string participant_web_url = kDefaultParticipantWebUrl;
   // The key of the approval tokens' digests (tokens::Digest; the server's IPRAKTIK_TOKEN_SECRET).
   std::string token_secret;
   // A manager who has not decided is reminded this many days before the sign-up deadline (0:
