@@ -9,6 +9,7 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "domain/calendar.h"
 #include "domain/compose.h"
@@ -478,6 +479,46 @@ TEST_F(MessagesTest, UnmatchedInternGetsTheReasonAndWhatToDo) {
               AllOf(HasSubstr("METHOD:CANCEL"), HasSubstr("UID:placement-pl-henrik.coi@ipraktik"),
                     HasSubstr("SEQUENCE:3"), HasSubstr("STATUS:CANCELLED"),
                     HasSubstr("DTSTART;VALUE=DATE:20260910")));
+}
+
+// The "no place" e-mail ends with the signature once, in both parts, whatever its variant.
+TEST_F(MessagesTest, TheUnmatchedEmailIsSignedOnce) {
+  const auto count = [](const std::string& text, const std::string& part) {
+    std::size_t n = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+    return n;
+  };
+  for (bool english : {false, true}) {
+    for (bool cancelled : {false, true}) {
+      for (bool local_info : {false, true}) {
+        InternUnmatched event{.round = SampleRound(),
+                              .intern = Intern(),
+                              .reason_code = "no_common_day",
+                              .placement_id = "pl-henrik",
+                              .revision = 2,
+                              .placement_cancelled = cancelled};
+        if (cancelled) event.cancelled_days = {Day(2026, 9, 10)};
+        event.intern.language = english ? Language::kEnglish : Language::kDanish;
+        MessageContext context = Context();
+        if (!local_info) context.settings.local_programme_info_da.clear();
+        if (!local_info) context.settings.local_programme_info_en.clear();
+        const ComposedMessage message = ComposeOne(PlanMessages(event, context)[0], context);
+        const std::string where = absl::StrCat(english ? "en" : "da", cancelled ? " cancelled" : "",
+                                               local_info ? " with local info" : "");
+        const std::string greeting = english ? "Kind regards" : "Venlig hilsen";
+        const std::string signer = english ? "The Innovation Internship secretariat"
+                                           : "Sekretariatet for Innovationspraktikken";
+        EXPECT_EQ(count(message.text.text, greeting), 1u) << where << "\n" << message.text.text;
+        EXPECT_EQ(count(message.text.text, signer), 1u) << where;
+        EXPECT_EQ(count(message.text.html, greeting), 1u) << where << "\n" << message.text.html;
+        EXPECT_EQ(count(message.text.html, signer), 1u) << where;
+        // The signature is the end of the text: nothing but the programme's address after it.
+        EXPECT_THAT(message.text.text,
+                    HasSubstr(absl::StrCat(signer, "\nhttps://coi.example/ipraktik")))
+            << where;
+      }
+    }
+  }
 }
 
 TEST_F(MessagesTest, HostContactLearnsWhoIsComingWithOneInvitationPerIntern) {
