@@ -10,6 +10,7 @@
 #include "command.h"
 #include "connection.h"
 #include "credentials.h"
+#include "google/protobuf/util/json_util.h"
 #include "ipraktik/rpc_status/rpc_status.h"
 #include "ipraktik/text/text.h"
 #include "ipraktik/v1/evaluation.grpc.pb.h"
@@ -31,7 +32,7 @@ Actions:
   report [--round ROUND | --programme PROGRAMME] [--csv|--json]
                       the answers by role and sector (the whole tenant without a scope); a
                       group with fewer answers than the threshold (5, ideas 8) shows its
-                      counts only
+                      counts only; --csv and --json give every figure
   close --round ROUND no more answers, invitations or reminders for the round
 
 Options:
@@ -102,7 +103,7 @@ std::string Mean(const v1::RatingFigures& figures) {
 
 std::string Share(double share) { return absl::StrCat(static_cast<int>(share * 100 + 0.5), " %"); }
 
-// The report's rows, the total first, as the text and JSON show them.
+// The report's rows, the total first, as the text shows them.
 Table ReportTable(const v1::GetEvaluationReportResponse& report) {
   Table table{.columns = {{"role", "Rolle"},
                           {"sector", "Sektor"},
@@ -152,12 +153,23 @@ int Report(Session& session, const Args& args) {
     out << response.csv();  // the service's own, with every figure
     return kExitOk;
   }
-  const Table table = ReportTable(response);
   if (args.Flag("json")) {
-    WriteJson(out, table);
+    // The service's answer with every figure (machine values, not the table's words).
+    v1::GetEvaluationReportResponse figures = response;
+    figures.clear_csv();
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    options.preserve_proto_field_names = true;
+    std::string json;
+    if (auto printed = google::protobuf::util::MessageToJsonString(figures, &json, options);
+        !printed.ok()) {
+      session.io.err << "ipraktik evaluation report: " << printed.ToString() << "\n";
+      return kExitFailed;
+    }
+    out << json;
     return kExitOk;
   }
-  PrintTable(out, table);
+  PrintTable(out, ReportTable(response));
   const auto& total = response.total();
   if (!total.hidden()) {
     out << "\nlængden: " << total.length_too_short() << " for kort, " << total.length_right()
