@@ -79,7 +79,7 @@ start_service() {
   [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port"
     "IPRAKTIK_NOTIFICATION_SENDER_DOMAINS=${IPRAKTIK_NOTIFICATION_SENDER_DOMAINS:-ipraktik.invalid,innovationspraktik.example}"
     "IPRAKTIK_MATCHING_ADDRESS=127.0.0.1:$(grpc_port 1)"
-    "IPRAKTIK_MATCHING_API_KEY=$service_key")
+    "IPRAKTIK_MATCHING_API_KEY=$service_key" "IPRAKTIK_PARTICIPANT_WEB_URL=$web_url")
   [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
     "IPRAKTIK_NOTIFICATION_ADDRESS=127.0.0.1:$(grpc_port 3)"
     "IPRAKTIK_REGISTRATION_API_KEY=$service_key")
@@ -88,7 +88,8 @@ start_service() {
   [[ $name == evaluation ]] && extra+=("IPRAKTIK_EVALUATION_FORM_URL=$web_url/evaluation/")
   [[ $name == participant-web ]] && extra+=("IPRAKTIK_PARTICIPANT_WEB_ADDRESS=127.0.0.1:$web_port"
     "IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
-    "IPRAKTIK_EVALUATION_ADDRESS=127.0.0.1:$(grpc_port 4)")
+    "IPRAKTIK_EVALUATION_ADDRESS=127.0.0.1:$(grpc_port 4)"
+    "IPRAKTIK_NOTIFICATION_ADDRESS=127.0.0.1:$(grpc_port 3)")
   # The participant pages use no RabbitMQ (and have no user there).
   [[ $name != participant-web ]] && extra+=("IPRAKTIK_AMQP_URL=$(amqp_url "$name")")
   # setsid: Ctrl-C in the terminal reaches this script only, which stops the services in order.

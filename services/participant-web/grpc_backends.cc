@@ -1,5 +1,7 @@
 #include "grpc_backends.h"
 
+#include <set>
+
 #include "grpcpp/client_context.h"
 #include "ipraktik/model_proto/model_proto.h"
 #include "ipraktik/rpc_status/rpc_status.h"
@@ -50,6 +52,23 @@ QuestionKind KindOf(v1::QuestionKind kind) {
     default:
       return QuestionKind::kRating;
   }
+}
+
+PlacementPerson PersonOf(const v1::PersonCard& card) {
+  return {.participant_id = card.participant_id(),
+          .name = card.name(),
+          .email = card.email(),
+          .phone = card.phone(),
+          .job_title = card.job_title(),
+          .workplace_name = card.workplace_name()};
+}
+
+std::vector<model::Date> DaysOf(const google::protobuf::RepeatedPtrField<v1::Date>& days) {
+  std::vector<model::Date> out;
+  for (const v1::Date& day : days) {
+    if (auto date = DateOf(day)) out.push_back(*date);
+  }
+  return out;
 }
 
 }  // namespace
@@ -177,6 +196,82 @@ absl::StatusOr<bool> GrpcEvaluationBackend::Submit(const std::string& tenant,
   grpc::Status status = stub_->SubmitEvaluation(&context, request, &response);
   if (!status.ok()) return rpc_status::FromGrpcStatus(status);
   return response.corrected();
+}
+
+GrpcPlacementBackend::GrpcPlacementBackend(const std::shared_ptr<grpc::Channel>& notification,
+                                           std::chrono::milliseconds timeout)
+    : stub_(v1::NotificationService::NewStub(notification)), timeout_(timeout) {}
+
+absl::StatusOr<PlacementCase> GrpcPlacementBackend::Lookup(const std::string& tenant,
+                                                           const std::string& token) {
+  grpc::ClientContext context;
+  Prepare(context, tenant, timeout_);
+  v1::LookupPlacementRequest request;
+  request.set_placement_token(token);
+  v1::LookupPlacementResponse response;
+  grpc::Status status = stub_->LookupPlacement(&context, request, &response);
+  if (!status.ok()) return rpc_status::FromGrpcStatus(status);
+  PlacementCase placement;
+  placement.host = response.role() == v1::PLACEMENT_ROLE_HOST;
+  placement.round_name = response.round().name();
+  placement.window_start = DateOf(response.round().window_start());
+  placement.window_end = DateOf(response.round().window_end());
+  const v1::HostOfferCard& offer = response.host_offer();
+  placement.host_title = offer.title();
+  placement.host_workplace_name = offer.workplace_name();
+  placement.host_description = offer.description();
+  placement.address = offer.address();
+  placement.municipality = offer.municipality();
+  placement.contact = PersonOf(offer.contact());
+  placement.participant = PersonOf(response.participant());
+  placement.days = DaysOf(response.days());
+  placement.purpose = response.purpose();
+  const std::set<std::string> declined(response.declined_participant_ids().begin(),
+                                       response.declined_participant_ids().end());
+  for (const v1::VisitingIntern& visitor : response.interns()) {
+    placement.interns.push_back({.person = PersonOf(visitor.intern()),
+                                 .purpose = visitor.purpose(),
+                                 .days = DaysOf(visitor.days()),
+                                 .declined = declined.contains(visitor.intern().participant_id())});
+  }
+  placement.guide = response.guide();
+  for (const v1::CalendarAttachment& calendar : response.calendars()) {
+    placement.calendars.push_back(
+        {.file_name = calendar.file_name(), .content = calendar.content()});
+  }
+  placement.valid_until = DateOf(response.valid_until());
+  placement.language = model::FromProto(response.language());
+  return placement;
+}
+
+absl::StatusOr<bool> GrpcPlacementBackend::Decline(const std::string& tenant,
+                                                   const std::string& token,
+                                                   const std::string& participant_id,
+                                                   const std::string& reason) {
+  grpc::ClientContext context;
+  Prepare(context, tenant, timeout_);
+  v1::DeclinePlacementRequest request;
+  request.set_placement_token(token);
+  request.set_participant_id(participant_id);
+  request.set_reason(reason);
+  v1::DeclinePlacementResponse response;
+  grpc::Status status = stub_->DeclinePlacement(&context, request, &response);
+  if (!status.ok()) return rpc_status::FromGrpcStatus(status);
+  return response.already_declined();
+}
+
+absl::StatusOr<bool> GrpcPlacementBackend::Withdraw(const std::string& tenant,
+                                                    const std::string& token,
+                                                    const std::string& reason) {
+  grpc::ClientContext context;
+  Prepare(context, tenant, timeout_);
+  v1::WithdrawPlacementRequest request;
+  request.set_placement_token(token);
+  request.set_reason(reason);
+  v1::WithdrawPlacementResponse response;
+  grpc::Status status = stub_->WithdrawPlacement(&context, request, &response);
+  if (!status.ok()) return rpc_status::FromGrpcStatus(status);
+  return response.already_withdrawn();
 }
 
 }  // namespace ipraktik::participant_web
