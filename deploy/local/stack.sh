@@ -241,7 +241,8 @@ print_addresses() {
   echo "  SMTP       127.0.0.1:$smtp_port: e-mails land in $rel/smtp/mail/new/, one file each"
   echo "  Prometheus http://127.0.0.1:$prometheus_port (alerts: /alerts; rules in deploy/prometheus)"
   echo "  pages      $web_url (the participant pages: the links in the e-mails,"
-  echo "             $web_url/approval/<tenant>/<token> and $web_url/evaluation/<tenant>/<token>)"
+  echo "             $web_url/approval/<tenant>/<token>, $web_url/evaluation/<tenant>/<token>"
+  echo "             and \"My placement\" $web_url/placement/<tenant>/<token>)"
   echo "  logs       $rel/logs/<service>.log (JSON lines)"
   echo
   echo "  TLS        CA, certificates and keys in $rel/certs (mutual TLS: a client shows client.pem)"

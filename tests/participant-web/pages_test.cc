@@ -566,7 +566,7 @@ TEST_F(SiteTest, TheInternsPlacementShowsHostAddressDaysContactGuideCalendarAndW
   EXPECT_THAT(html, HasSubstr("Hanne Holm, Leder"));
   EXPECT_THAT(html, HasSubstr("href=\"mailto:hanne@aarhus.example\""));
   EXPECT_THAT(html, HasSubstr("Følg hverdagen &lt;i&gt;tæt&lt;/i&gt; på."));
-  EXPECT_THAT(html, HasSubstr("Mød op kl. 9."));
+  EXPECT_THAT(html, HasSubstr("<p>Afstem forventninger. Mød op kl. 9.</p>"));
   EXPECT_THAT(html, HasSubstr("href=\"/calendar/holstebro/" + placement_token_ + "\""));
   EXPECT_THAT(html, HasSubstr("download=\"innovationspraktik.ics\""));
   EXPECT_THAT(html, HasSubstr("<label for=\"reason\">"));
@@ -682,6 +682,21 @@ TEST_F(SiteTest, APlacementLinkNoLongerInForceGetsAClearPage) {
   }
   EXPECT_EQ(placements_.changes, 0);
   EXPECT_EQ(Get("/placement/holstebro/" + approval_token_).response.status, 404);
+}
+
+TEST(GuideTest, TheEmailsWrappedTextBecomesParagraphsOfHeadingsItemsAndSentences) {
+  const auto paragraphs = GuideParagraphs(
+      "SÅDAN FÅR DU MEST UD AF FÅ DAGE\nErfaringen er, at korte praktikker giver\nmest.\n\n"
+      "1. Afstem forventningerne inden. Ring\neller skriv.\n2. Hav et klart formål.\n"
+      "- Hvad gør I?\n");
+  ASSERT_EQ(paragraphs.size(), 2u);
+  EXPECT_THAT(paragraphs[0],
+              ::testing::ElementsAre("SÅDAN FÅR DU MEST UD AF FÅ DAGE",
+                                     "Erfaringen er, at korte praktikker giver mest."));
+  EXPECT_THAT(paragraphs[1],
+              ::testing::ElementsAre("1. Afstem forventningerne inden. Ring eller skriv.",
+                                     "2. Hav et klart formål.", "- Hvad gør I?"));
+  EXPECT_TRUE(GuideParagraphs(" \n\n").empty());
 }
 
 TEST_F(SiteTest, TheCalendarFileIsTheEmailsOneFileAndAHostsInOne) {

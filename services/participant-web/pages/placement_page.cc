@@ -1,6 +1,10 @@
 #include "pages/placement_page.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "domain/field_messages.h"
 #include "domain/page_text.h"
@@ -29,7 +33,63 @@ std::string CalendarLink(const PageRequest& request) {
 
 constexpr char kCalendarEnd[] = "END:VCALENDAR";
 
+// Whether a line of the guide starts an item of its own ("1. ...", "- ...").
+bool StartsItem(std::string_view line) {
+  if (line.starts_with("- ")) return true;
+  std::size_t digits = 0;
+  while (digits < line.size() && line[digits] >= '0' && line[digits] <= '9') ++digits;
+  return digits > 0 && line.substr(digits).starts_with(". ");
+}
+
+// Whether a line of the guide is a heading: letters, all in capitals ("SÅDAN FÅR DU ...").
+bool IsHeading(const std::string& line) {
+  return std::any_of(line.begin(), line.end(), [](char c) { return c >= 'A' && c <= 'Z'; }) &&
+         absl::AsciiStrToUpper(line) == line;
+}
+
 }  // namespace
+
+std::vector<std::vector<std::string>> GuideParagraphs(std::string_view guide) {
+  std::vector<std::vector<std::string>> paragraphs;
+  bool open = false;
+  for (absl::string_view raw :
+       absl::StrSplit(absl::string_view(guide.data(), guide.size()), '\n')) {
+    const std::string line(absl::StripAsciiWhitespace(raw));
+    if (line.empty()) {
+      open = false;
+      continue;
+    }
+    if (!open) {
+      paragraphs.emplace_back();
+      open = true;
+    }
+    std::vector<std::string>& lines = paragraphs.back();
+    // A heading in capitals stands alone; an item starts a line; anything else continues one.
+    if (lines.empty() || IsHeading(line) || StartsItem(line) || IsHeading(lines.back())) {
+      lines.push_back(line);
+    } else {
+      absl::StrAppend(&lines.back(), " ", line);
+    }
+  }
+  return paragraphs;
+}
+
+PageData GuideData(std::string_view guide) {
+  PageData paragraphs{PageData::type::list};
+  for (const auto& lines : GuideParagraphs(guide)) {
+    PageData paragraph{PageData::type::object};
+    PageData items{PageData::type::list};
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      PageData item{PageData::type::object};
+      item.set("text", lines[i]);
+      item.set("break", i + 1 < lines.size());
+      items.push_back(item);
+    }
+    paragraph.set("lines", items);
+    paragraphs.push_back(paragraph);
+  }
+  return paragraphs;
+}
 
 PageData PlacementData(const PlacementCase& placement, const Views& views,
                        const std::string& action, const std::string& csrf,
@@ -56,7 +116,9 @@ PageData PlacementData(const PlacementCase& placement, const Views& views,
   data.set("round_name", placement.round_name);
   SetText(data, "window", PeriodText(placement.window_start, placement.window_end, language));
   SetText(data, "valid_until", LongDateText(placement.valid_until, language));
-  SetText(data, "guide", placement.guide);
+  PageData guide = GuideData(placement.guide);
+  data.set("has_guide", !guide.is_empty_list());
+  data.set("guide", guide);
   // What the intern alone is told: whom to contact (the host's contact is the person reading),
   // what the host offers, and their own purpose.
   const PlacementPerson none;

@@ -66,6 +66,13 @@ PageData PlacementData(const PlacementCase& placement, const Views& views,
 PageData PlacementDoneData(const PlacementCase& placement, const Views& views,
                            const std::string& declined_name);
 
+// The preparation guide (the e-mail's plain text, wrapped at 72 characters) as paragraphs of
+// lines for a page that wraps by itself: blank lines part paragraphs; a heading in capitals, a
+// numbered item ("1. ") and a bullet ("- ") start a line; other lines continue the one before.
+std::vector<std::vector<std::string>> GuideParagraphs(std::string_view guide);
+// The same as the template's list: {lines: [{text, break}]} per paragraph.
+PageData GuideData(std::string_view guide);
+
 // The calendar files as one (the first file with every other file's events added before its
 // END:VCALENDAR), and the name to download it as ("" when there is no calendar).
 struct CalendarFile {
