@@ -14,6 +14,7 @@
 #include "grpcpp/create_channel.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/server/call_context.h"
+#include "ipraktik/tokens/tokens.h"
 #include "notification_testing.h"
 #include "whole_round.h"
 
@@ -417,6 +418,16 @@ grpc::Status WebSystem::LookupPlacement(const std::string& tenant, const std::st
 std::vector<nlohmann::json> WebSystem::MailTo(const std::string& address) const {
   return notification::testing::MailTo(notification::testing::ReceivedMail(*servers_.smtp),
                                        address);
+}
+
+void WebSystem::ExhaustRateLimit(const std::string& address) {
+  const std::string key =
+      absl::StrCat("ipraktik:{participant-web}:ratelimit:participant-web:client:",
+                   tokens::Digest(kTestTokenSecret, address).substr(0, 32));
+  // The bucket's "theoretical arrival time" in microseconds of Redis's clock (this machine's).
+  const std::string full_until = std::to_string(absl::ToUnixMicros(absl::Now() + absl::Hours(1)));
+  auto set = keys_redis_->Command({"SET", key, full_until, "PX", "3600000"});
+  EXPECT_TRUE(set.ok()) << set.status();
 }
 
 double WebSystem::Requests(const std::string& page, int status) const {

@@ -107,6 +107,11 @@ class WebSystem {
   // The e-mails to address (the decoded messages of the SMTP sink, oldest first).
   std::vector<nlohmann::json> MailTo(const std::string& address) const;
 
+  // As if a client at address had kept sending for an hour: its rate-limit bucket (the Redis key
+  // docs/participant-web.md names) holds no request until an hour from now, so a request from it
+  // is refused whatever the time the test takes.
+  void ExhaustRateLimit(const std::string& address);
+
   // ipraktik_participant_web_requests_total{page,status} from the pages' /metrics.
   double Requests(const std::string& page, int status) const;
   // Everything the participant-web program logged so far.
