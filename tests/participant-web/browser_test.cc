@@ -102,6 +102,14 @@ TEST_F(BrowserTest, AHostDeclinesAnInternFromTheirEmailAndTheReMatchEmailsTheInt
   EXPECT_THAT(text, HasSubstr("Helle Hansen"));
   ASSERT_EQ(moved["calendars"].size(), 1u);
   EXPECT_EQ(moved["calendars"][0]["method"], "REQUEST");
+  // The host's link follows the host's latest e-mail: Ida is no longer listed, Erik still is.
+  HttpAnswer host_page;
+  EXPECT_TRUE(ipraktik::testing::Eventually([&] {
+    host_page = HttpCall("GET", placed.host_link);
+    return host_page.status == 200 && host_page.body.find("Ida Holm") == std::string::npos;
+  })) << host_page.status
+      << host_page.body;
+  EXPECT_THAT(host_page.body, HasSubstr("Erik Evans"));
   // Its own "My placement" link, which shows the new host.
   const std::string prefix =
       absl::StrCat(system_->web_url(), "/placement/", placed.tenant, "/ipp_");
