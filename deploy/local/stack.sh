@@ -79,7 +79,7 @@ start_service() {
   [[ $name == notification ]] && extra+=("IPRAKTIK_SMTP_URL=smtp://127.0.0.1:$smtp_port"
     "IPRAKTIK_NOTIFICATION_SENDER_DOMAINS=${IPRAKTIK_NOTIFICATION_SENDER_DOMAINS:-ipraktik.invalid,innovationspraktik.example}"
     "IPRAKTIK_MATCHING_ADDRESS=127.0.0.1:$(grpc_port 1)"
-    "IPRAKTIK_MATCHING_API_KEY=$service_key")
+    "IPRAKTIK_MATCHING_API_KEY=$service_key" "IPRAKTIK_PARTICIPANT_WEB_URL=$web_url")
   [[ $name == matching ]] && extra+=("IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
     "IPRAKTIK_NOTIFICATION_ADDRESS=127.0.0.1:$(grpc_port 3)"
     "IPRAKTIK_REGISTRATION_API_KEY=$service_key")
@@ -88,7 +88,8 @@ start_service() {
   [[ $name == evaluation ]] && extra+=("IPRAKTIK_EVALUATION_FORM_URL=$web_url/evaluation/")
   [[ $name == participant-web ]] && extra+=("IPRAKTIK_PARTICIPANT_WEB_ADDRESS=127.0.0.1:$web_port"
     "IPRAKTIK_REGISTRATION_ADDRESS=127.0.0.1:$(grpc_port 0)"
-    "IPRAKTIK_EVALUATION_ADDRESS=127.0.0.1:$(grpc_port 4)")
+    "IPRAKTIK_EVALUATION_ADDRESS=127.0.0.1:$(grpc_port 4)"
+    "IPRAKTIK_NOTIFICATION_ADDRESS=127.0.0.1:$(grpc_port 3)")
   # The participant pages use no RabbitMQ (and have no user there).
   [[ $name != participant-web ]] && extra+=("IPRAKTIK_AMQP_URL=$(amqp_url "$name")")
   # setsid: Ctrl-C in the terminal reaches this script only, which stops the services in order.
@@ -240,7 +241,8 @@ print_addresses() {
   echo "  SMTP       127.0.0.1:$smtp_port: e-mails land in $rel/smtp/mail/new/, one file each"
   echo "  Prometheus http://127.0.0.1:$prometheus_port (alerts: /alerts; rules in deploy/prometheus)"
   echo "  pages      $web_url (the participant pages: the links in the e-mails,"
-  echo "             $web_url/approval/<tenant>/<token> and $web_url/evaluation/<tenant>/<token>)"
+  echo "             $web_url/approval/<tenant>/<token>, $web_url/evaluation/<tenant>/<token>"
+  echo "             and \"My placement\" $web_url/placement/<tenant>/<token>)"
   echo "  logs       $rel/logs/<service>.log (JSON lines)"
   echo
   echo "  TLS        CA, certificates and keys in $rel/certs (mutual TLS: a client shows client.pem)"

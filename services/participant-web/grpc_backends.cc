@@ -1,5 +1,7 @@
 #include "grpc_backends.h"
 
+#include <set>
+
 #include "grpcpp/client_context.h"
 #include "ipraktik/model_proto/model_proto.h"
 #include "ipraktik/rpc_status/rpc_status.h"
@@ -8,11 +10,20 @@
 namespace ipraktik::participant_web {
 namespace {
 
-void Prepare(grpc::ClientContext& context, const std::string& tenant,
-             std::chrono::milliseconds timeout) {
+// One token RPC as the pages make it: the link's tenant in x-ipraktik-tenant, a fresh
+// correlation id and the deadline; on failure the service's status with its details.
+template <typename Stub, typename Request, typename Response>
+absl::Status Call(Stub& stub,
+                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                  const std::string& tenant, std::chrono::milliseconds timeout,
+                  const Request& request, Response& response) {
+  grpc::ClientContext context;
   context.AddMetadata(server::kTenantHeader, tenant);
   context.AddMetadata(server::kCorrelationIdHeader, server::NewCorrelationId());
   context.set_deadline(std::chrono::system_clock::now() + timeout);
+  grpc::Status status = (stub.*method)(&context, request, &response);
+  if (!status.ok()) return rpc_status::FromGrpcStatus(status);
+  return absl::OkStatus();
 }
 
 std::optional<model::Date> DateOf(const v1::Date& date) {
@@ -52,6 +63,23 @@ QuestionKind KindOf(v1::QuestionKind kind) {
   }
 }
 
+PlacementPerson PersonOf(const v1::PersonCard& card) {
+  return {.participant_id = card.participant_id(),
+          .name = card.name(),
+          .email = card.email(),
+          .phone = card.phone(),
+          .job_title = card.job_title(),
+          .workplace_name = card.workplace_name()};
+}
+
+std::vector<model::Date> DaysOf(const google::protobuf::RepeatedPtrField<v1::Date>& days) {
+  std::vector<model::Date> out;
+  for (const v1::Date& day : days) {
+    if (auto date = DateOf(day)) out.push_back(*date);
+  }
+  return out;
+}
+
 }  // namespace
 
 GrpcApprovalBackend::GrpcApprovalBackend(const std::shared_ptr<grpc::Channel>& registration,
@@ -60,13 +88,14 @@ GrpcApprovalBackend::GrpcApprovalBackend(const std::shared_ptr<grpc::Channel>& r
 
 absl::StatusOr<ApprovalCase> GrpcApprovalBackend::Lookup(const std::string& tenant,
                                                          const std::string& token) {
-  grpc::ClientContext context;
-  Prepare(context, tenant, timeout_);
   v1::LookupApprovalRequest request;
   request.set_approval_token(token);
   v1::LookupApprovalResponse response;
-  grpc::Status status = stub_->LookupApproval(&context, request, &response);
-  if (!status.ok()) return rpc_status::FromGrpcStatus(status);
+  if (absl::Status status = Call(*stub_, &v1::RegistrationService::Stub::LookupApproval, tenant,
+                                 timeout_, request, response);
+      !status.ok()) {
+    return status;
+  }
   const v1::Application& application = response.application();
   ApprovalCase approval;
   approval.intern_name = response.participant().name();
@@ -93,15 +122,16 @@ absl::StatusOr<ApprovalCase> GrpcApprovalBackend::Lookup(const std::string& tena
 absl::StatusOr<ApprovalState> GrpcApprovalBackend::Decide(const std::string& tenant,
                                                           const std::string& token, bool approve,
                                                           const std::string& comment) {
-  grpc::ClientContext context;
-  Prepare(context, tenant, timeout_);
   v1::DecideApprovalRequest request;
   request.set_approval_token(token);
   request.set_decision(approve ? v1::APPROVAL_STATE_APPROVED : v1::APPROVAL_STATE_REJECTED);
   request.set_comment(comment);
   v1::DecideApprovalResponse response;
-  grpc::Status status = stub_->DecideApproval(&context, request, &response);
-  if (!status.ok()) return rpc_status::FromGrpcStatus(status);
+  if (absl::Status status = Call(*stub_, &v1::RegistrationService::Stub::DecideApproval, tenant,
+                                 timeout_, request, response);
+      !status.ok()) {
+    return status;
+  }
   return StateOf(response.application().approval_state());
 }
 
@@ -111,13 +141,14 @@ GrpcEvaluationBackend::GrpcEvaluationBackend(const std::shared_ptr<grpc::Channel
 
 absl::StatusOr<EvaluationCase> GrpcEvaluationBackend::Lookup(const std::string& tenant,
                                                              const std::string& token) {
-  grpc::ClientContext context;
-  Prepare(context, tenant, timeout_);
   v1::LookupEvaluationRequest request;
   request.set_token(token);
   v1::LookupEvaluationResponse response;
-  grpc::Status status = stub_->LookupEvaluation(&context, request, &response);
-  if (!status.ok()) return rpc_status::FromGrpcStatus(status);
+  if (absl::Status status = Call(*stub_, &v1::EvaluationService::Stub::LookupEvaluation, tenant,
+                                 timeout_, request, response);
+      !status.ok()) {
+    return status;
+  }
   EvaluationCase evaluation;
   evaluation.round_name = response.round().name();
   evaluation.host_workplace_name = response.host_workplace_name();
@@ -168,15 +199,95 @@ v1::EvaluationAnswers ToProto(const SurveyAnswers& answers) {
 absl::StatusOr<bool> GrpcEvaluationBackend::Submit(const std::string& tenant,
                                                    const std::string& token,
                                                    const SurveyAnswers& answers) {
-  grpc::ClientContext context;
-  Prepare(context, tenant, timeout_);
   v1::SubmitEvaluationRequest request;
   request.set_token(token);
   *request.mutable_answers() = ToProto(answers);
   v1::SubmitEvaluationResponse response;
-  grpc::Status status = stub_->SubmitEvaluation(&context, request, &response);
-  if (!status.ok()) return rpc_status::FromGrpcStatus(status);
+  if (absl::Status status = Call(*stub_, &v1::EvaluationService::Stub::SubmitEvaluation, tenant,
+                                 timeout_, request, response);
+      !status.ok()) {
+    return status;
+  }
   return response.corrected();
+}
+
+GrpcPlacementBackend::GrpcPlacementBackend(const std::shared_ptr<grpc::Channel>& notification,
+                                           std::chrono::milliseconds timeout)
+    : stub_(v1::NotificationService::NewStub(notification)), timeout_(timeout) {}
+
+absl::StatusOr<PlacementCase> GrpcPlacementBackend::Lookup(const std::string& tenant,
+                                                           const std::string& token) {
+  v1::LookupPlacementRequest request;
+  request.set_placement_token(token);
+  v1::LookupPlacementResponse response;
+  if (absl::Status status = Call(*stub_, &v1::NotificationService::Stub::LookupPlacement, tenant,
+                                 timeout_, request, response);
+      !status.ok()) {
+    return status;
+  }
+  PlacementCase placement;
+  placement.host = response.role() == v1::PLACEMENT_ROLE_HOST;
+  placement.round_name = response.round().name();
+  placement.window_start = DateOf(response.round().window_start());
+  placement.window_end = DateOf(response.round().window_end());
+  const v1::HostOfferCard& offer = response.host_offer();
+  placement.host_title = offer.title();
+  placement.host_workplace_name = offer.workplace_name();
+  placement.host_description = offer.description();
+  placement.address = offer.address();
+  placement.municipality = offer.municipality();
+  placement.contact = PersonOf(offer.contact());
+  placement.participant = PersonOf(response.participant());
+  placement.days = DaysOf(response.days());
+  placement.purpose = response.purpose();
+  const std::set<std::string> declined(response.declined_participant_ids().begin(),
+                                       response.declined_participant_ids().end());
+  for (const v1::VisitingIntern& visitor : response.interns()) {
+    placement.interns.push_back({.person = PersonOf(visitor.intern()),
+                                 .purpose = visitor.purpose(),
+                                 .days = DaysOf(visitor.days()),
+                                 .declined = declined.contains(visitor.intern().participant_id())});
+  }
+  placement.guide = response.guide();
+  for (const v1::CalendarAttachment& calendar : response.calendars()) {
+    placement.calendars.push_back(
+        {.file_name = calendar.file_name(), .content = calendar.content()});
+  }
+  placement.valid_until = DateOf(response.valid_until());
+  placement.language = model::FromProto(response.language());
+  return placement;
+}
+
+absl::StatusOr<bool> GrpcPlacementBackend::Decline(const std::string& tenant,
+                                                   const std::string& token,
+                                                   const std::string& participant_id,
+                                                   const std::string& reason) {
+  v1::DeclinePlacementRequest request;
+  request.set_placement_token(token);
+  request.set_participant_id(participant_id);
+  request.set_reason(reason);
+  v1::DeclinePlacementResponse response;
+  if (absl::Status status = Call(*stub_, &v1::NotificationService::Stub::DeclinePlacement, tenant,
+                                 timeout_, request, response);
+      !status.ok()) {
+    return status;
+  }
+  return response.already_declined();
+}
+
+absl::StatusOr<bool> GrpcPlacementBackend::Withdraw(const std::string& tenant,
+                                                    const std::string& token,
+                                                    const std::string& reason) {
+  v1::WithdrawPlacementRequest request;
+  request.set_placement_token(token);
+  request.set_reason(reason);
+  v1::WithdrawPlacementResponse response;
+  if (absl::Status status = Call(*stub_, &v1::NotificationService::Stub::WithdrawPlacement, tenant,
+                                 timeout_, request, response);
+      !status.ok()) {
+    return status;
+  }
+  return response.already_withdrawn();
 }
 
 }  // namespace ipraktik::participant_web

@@ -1,7 +1,7 @@
 #pragma once
 
-// The pages' backends over gRPC, calling the registration and evaluation services as any
-// partner would: the token RPCs (access role "participant": the link's token in the request is
+// The pages' backends over gRPC, calling the registration, evaluation and notification services as
+// any partner would: the token RPCs (access role "participant": the link's token in the request is
 // the credential, so no API key goes with them), the link's tenant in x-ipraktik-tenant, a fresh
 // correlation id and a deadline per call. A service's error comes back as its status with its
 // details (libs/rpc_status).
@@ -12,6 +12,7 @@
 #include "domain/backends.h"
 #include "grpcpp/channel.h"
 #include "ipraktik/v1/evaluation.grpc.pb.h"
+#include "ipraktik/v1/notification.grpc.pb.h"
 #include "ipraktik/v1/registration.grpc.pb.h"
 
 namespace ipraktik::participant_web {
@@ -40,6 +41,23 @@ class GrpcEvaluationBackend : public EvaluationBackend {
 
  private:
   std::unique_ptr<v1::EvaluationService::Stub> stub_;
+  std::chrono::milliseconds timeout_;
+};
+
+class GrpcPlacementBackend : public PlacementBackend {
+ public:
+  GrpcPlacementBackend(const std::shared_ptr<grpc::Channel>& notification,
+                       std::chrono::milliseconds timeout);
+  absl::StatusOr<PlacementCase> Lookup(const std::string& tenant,
+                                       const std::string& token) override;
+  absl::StatusOr<bool> Decline(const std::string& tenant, const std::string& token,
+                               const std::string& participant_id,
+                               const std::string& reason) override;
+  absl::StatusOr<bool> Withdraw(const std::string& tenant, const std::string& token,
+                                const std::string& reason) override;
+
+ private:
+  std::unique_ptr<v1::NotificationService::Stub> stub_;
   std::chrono::milliseconds timeout_;
 };
 

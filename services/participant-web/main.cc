@@ -1,8 +1,8 @@
 // ipraktik-participant-web: the pages the links in participants' e-mails open (a manager's
-// approval, an evaluation survey), server-rendered HTML over the other services' token RPCs. On
-// the shared process skeleton of libs/server: settings, logs, /metrics, the gRPC health check
-// (its readiness follows Redis, where the per-address rate limits live) and the graceful
-// shutdown; the pages themselves are served by civetweb on their own port.
+// approval, an evaluation survey, "My placement"), server-rendered HTML over the other services'
+// token RPCs. On the shared process skeleton of libs/server: settings, logs, /metrics, the gRPC
+// health check (its readiness follows Redis, where the per-address rate limits live) and the
+// graceful shutdown; the pages themselves are served by civetweb on their own port.
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -53,6 +53,8 @@ class ParticipantWeb : public server::Service {
                                    "The registration service (approval links)");
     evaluation_ = reader.Address("IPRAKTIK_EVALUATION_ADDRESS", "127.0.0.1:7105",
                                  "The evaluation service (evaluation links)");
+    notification_ = reader.Address("IPRAKTIK_NOTIFICATION_ADDRESS", "127.0.0.1:7104",
+                                   "The notification service (placement links)");
     call_timeout_ =
         reader.Duration("IPRAKTIK_PARTICIPANT_WEB_CALL_TIMEOUT", std::chrono::seconds(5),
                         std::chrono::milliseconds(100), std::chrono::minutes(1),
@@ -79,7 +81,11 @@ class ParticipantWeb : public server::Service {
         grpc::CreateChannel(registration_.ToString(), app.ChannelCredentials()), call_timeout_);
     evaluation_backend_ = std::make_unique<GrpcEvaluationBackend>(
         grpc::CreateChannel(evaluation_.ToString(), app.ChannelCredentials()), call_timeout_);
-    AddPages(*site_, Backends{.approval = *approval_, .evaluation = *evaluation_backend_});
+    placement_ = std::make_unique<GrpcPlacementBackend>(
+        grpc::CreateChannel(notification_.ToString(), app.ChannelCredentials()), call_timeout_);
+    AddPages(*site_, Backends{.approval = *approval_,
+                              .evaluation = *evaluation_backend_,
+                              .placement = *placement_});
 
     limiter_ = std::make_unique<ratelimit::Limiter>(app.redis(), limit_);
     prometheus::Counter* limit_errors = &metrics::SingleCounter(
@@ -111,6 +117,7 @@ class ParticipantWeb : public server::Service {
   ratelimit::Limit limit_;
   config::HostPort registration_;
   config::HostPort evaluation_;
+  config::HostPort notification_;
   std::chrono::milliseconds call_timeout_{5000};
   std::string files_;
   std::unique_ptr<Views> views_;
@@ -118,6 +125,7 @@ class ParticipantWeb : public server::Service {
   std::unique_ptr<Site> site_;
   std::unique_ptr<GrpcApprovalBackend> approval_;
   std::unique_ptr<GrpcEvaluationBackend> evaluation_backend_;
+  std::unique_ptr<GrpcPlacementBackend> placement_;
   std::unique_ptr<ratelimit::Limiter> limiter_;
   std::unique_ptr<HttpServer> http_server_;
 };
@@ -129,7 +137,7 @@ int main(int argc, char** argv) {
   return server::RunService(
       argc, argv,
       {.name = "participant-web",
-       .description = "Participant pages: the approval and evaluation links' web pages",
+       .description = "Participant pages: the approval, evaluation and placement links' web pages",
        .default_grpc_address = "127.0.0.1:7106",
        .default_metrics_address = "127.0.0.1:9106",
        .needs = {server::Resource::kRedis}},

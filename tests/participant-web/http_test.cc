@@ -1,9 +1,10 @@
 // The participant pages over HTTP against the real services (registration, evaluation,
 // notification and participant-web as programs on private Redis, RabbitMQ and SMTP): links
 // from real e-mails; bad and replayed tokens, a missing or wrong CSRF token, oversized and
-// malformed posts each get a clear page with the right status and change nothing (the
-// application's and the evaluation's state read over gRPC afterwards); every page carries the
-// security headers; no token reaches the log; requests are counted by page and status.
+// malformed posts, and requests over the rate limit each get a clear page with the right status
+// and change nothing (the application's, the evaluation's and the placement's state read over
+// gRPC afterwards); every page carries the security headers; no token reaches the log; requests
+// are counted by page and status.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -176,6 +177,179 @@ TEST_F(HttpTest, TheSurveyValidatesOnTheServerThanksAndThenSaysItWasAnswered) {
   EXPECT_EQ(later.status, 200);
   EXPECT_THAT(later.body, HasSubstr("Du har allerede svaret"));
   EXPECT_THAT(system_->WebLog(), Not(HasSubstr(evaluation.token)));
+}
+
+TEST_F(HttpTest, ThePlacementLinkRefusesEveryBadRequestChangingNothingThenDeclinesOnce) {
+  auto placed = system_->PlaceInterns("web-http-place");
+  ASSERT_FALSE(placed.host_link.empty());
+  const std::string base = system_->web_url();
+  // The host's page: the interns coming, a decline form for each.
+  HttpAnswer page = HttpCall("GET", placed.host_link);
+  ASSERT_EQ(page.status, 200) << page.body;
+  ExpectSecurityHeaders(page);
+  EXPECT_THAT(page.body, HasSubstr("Jeres innovationspraktikanter"));
+  EXPECT_THAT(page.body, HasSubstr("Ida Holm"));
+  EXPECT_THAT(page.body, HasSubstr("Erik Evans"));
+  EXPECT_THAT(page.body, Not(HasSubstr("<script")));
+  const std::string csrf = absl::StrCat("csrf=", FormEscape(CsrfFieldOf(page.body)));
+  ASSERT_NE(csrf, "csrf=");
+  const std::string decline_ida = csrf + "&action=decline&participant=" + placed.intern_id;
+  const auto before = system_->Placements(placed.tenant, placed.round_id);
+
+  // Nothing recorded: the host's link declined nobody, the interns' links withdrew nothing, and
+  // the published placements are those of the matching.
+  auto unchanged = [&](const char* what) {
+    v1::LookupPlacementResponse host;
+    grpc::Status status = system_->LookupPlacement(placed.tenant, placed.host_token, host);
+    ASSERT_TRUE(status.ok()) << what << ": " << status.error_message();
+    EXPECT_EQ(host.declined_participant_ids_size(), 0) << what;
+    EXPECT_EQ(host.interns_size(), 2) << what;
+    for (const std::string& token : {placed.intern_token, placed.other_token}) {
+      v1::LookupPlacementResponse intern;
+      EXPECT_TRUE(system_->LookupPlacement(placed.tenant, token, intern).ok()) << what;
+    }
+    for (const auto& [name, placement] : system_->Placements(placed.tenant, placed.round_id)) {
+      EXPECT_EQ(placement.host_offer_id(), before.at(name).host_offer_id()) << what;
+      EXPECT_EQ(placement.revision(), before.at(name).revision()) << what;
+    }
+  };
+
+  // Bad tokens: malformed, never issued, another kind of link.
+  for (const std::string& path :
+       {absl::StrCat("/placement/", placed.tenant, "/ipp_not-a-token"),
+        absl::StrCat("/placement/", placed.tenant, "/", *tokens::NewToken("ipp")),
+        absl::StrCat("/placement/", placed.tenant, "/", *tokens::NewToken("ipa")),
+        absl::StrCat("/placement/other-tenant/", placed.host_token),
+        absl::StrCat("/calendar/", placed.tenant, "/", *tokens::NewToken("ipp"))}) {
+    HttpAnswer answer = HttpCall("GET", base + path);
+    EXPECT_EQ(answer.status, 404) << path;
+    EXPECT_THAT(answer.body, HasSubstr("Linket virker ikke")) << path;
+    ExpectSecurityHeaders(answer);
+    HttpAnswer posted = Post(base + path, decline_ida + "&reason=x");
+    EXPECT_THAT(posted.status, ::testing::AnyOf(403, 404)) << path;
+  }
+  // No CSRF token; a forged one; one of another link (the intern's page's, posted to the host's).
+  HttpAnswer missing =
+      Post(placed.host_link, "action=decline&participant=" + placed.intern_id + "&reason=Sygdom");
+  EXPECT_EQ(missing.status, 403);
+  EXPECT_THAT(missing.body, HasSubstr("Formularen kunne ikke godkendes"));
+  ExpectSecurityHeaders(missing);
+  EXPECT_EQ(Post(placed.host_link, "csrf=1999999999.abc&action=decline&participant=" +
+                                       placed.intern_id + "&reason=Sygdom")
+                .status,
+            403);
+  const std::string intern_csrf = CsrfFieldOf(HttpCall("GET", placed.intern_link).body);
+  ASSERT_FALSE(intern_csrf.empty());
+  EXPECT_EQ(Post(placed.host_link,
+                 absl::StrCat("csrf=", FormEscape(intern_csrf),
+                              "&action=decline&participant=", placed.intern_id, "&reason=Sygdom"))
+                .status,
+            403);
+  unchanged("missing or foreign CSRF tokens");
+  // Malformed: a bad escape, a field twice, an unknown action, an intern the link does not list,
+  // a withdrawal by the host's link, not a form.
+  for (const std::string& body :
+       {decline_ida + "&reason=%zz", decline_ida + "&reason=a&reason=b", csrf + "&action=perhaps",
+        csrf + "&action=decline&participant=p-nobody&reason=Sygdom", csrf + "&action=withdraw"}) {
+    HttpAnswer malformed = Post(placed.host_link, body);
+    EXPECT_EQ(malformed.status, 400) << body;
+    EXPECT_THAT(malformed.body, HasSubstr("Forespørgslen kunne ikke læses")) << body;
+    ExpectSecurityHeaders(malformed);
+  }
+  EXPECT_EQ(
+      Post(placed.host_link, "{\"action\":\"decline\"}", "Content-Type: application/json").status,
+      400);
+  // A decline without a reason: the form again with the message (422).
+  HttpAnswer no_reason = Post(placed.host_link, decline_ida + "&reason=");
+  EXPECT_EQ(no_reason.status, 422);
+  EXPECT_THAT(no_reason.body, HasSubstr("Skriv en kort begrundelse til koordinatorerne."));
+  unchanged("malformed posts");
+  // Oversized: refused before it is read.
+  HttpAnswer oversized =
+      Post(placed.host_link, decline_ida + "&reason=" + std::string(70 * 1024, 'a'));
+  EXPECT_EQ(oversized.status, 413);
+  EXPECT_THAT(oversized.body, HasSubstr("For meget tekst"));
+  ExpectSecurityHeaders(oversized);
+  unchanged("oversized post");
+
+  // Over the rate limit (an address of its own, as the proxy in front names it): requests from
+  // one address are refused with 429 once its burst is spent...
+  const std::string client = "X-Forwarded-For: 198.51.100.17";
+  HttpAnswer limited;
+  int admitted = 0;
+  for (int i = 0; i < 500 && limited.status != 429; ++i) {
+    limited = HttpCall("GET", base + "/style.css", "", {client});
+    if (limited.status == 200) ++admitted;
+  }
+  ASSERT_EQ(limited.status, 429);
+  EXPECT_GE(admitted, 60);  // the burst
+  EXPECT_THAT(limited.body, HasSubstr("For mange forespørgsler"));
+  // ... and a post from an address over its limit (one that kept sending for an hour, so the
+  // refusal does not hang on how fast this test runs) is refused before the page sees it.
+  const std::string flood = "198.51.100.18";
+  system_->ExhaustRateLimit(flood);
+  const double limited_before = system_->Requests("limited", 429);
+  HttpAnswer refused = HttpCall("POST", placed.host_link, decline_ida + "&reason=Sygdom",
+                                {kForm, "X-Forwarded-For: " + flood});
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_THAT(refused.body, HasSubstr("For mange forespørgsler"));
+  EXPECT_EQ(refused.headers["retry-after"], "10");
+  ExpectSecurityHeaders(refused);
+  EXPECT_EQ(system_->Requests("limited", 429), limited_before + 1);
+  unchanged("rate-limited post");
+
+  // The calendar file of the intern's link.
+  HttpAnswer calendar =
+      HttpCall("GET", absl::StrCat(base, "/calendar/", placed.tenant, "/", placed.intern_token));
+  ASSERT_EQ(calendar.status, 200) << calendar.body;
+  EXPECT_THAT(calendar.headers["content-type"], HasSubstr("text/calendar"));
+  EXPECT_EQ(calendar.headers["content-disposition"],
+            "attachment; filename=\"innovationspraktik.ics\"");
+  EXPECT_EQ(calendar.headers["cache-control"], "no-store");
+  EXPECT_EQ(calendar.headers["referrer-policy"], "no-referrer");
+  EXPECT_THAT(calendar.body, HasSubstr("BEGIN:VCALENDAR"));
+
+  // The decline, confirmed; a replay is refused (409) and records nothing more.
+  HttpAnswer declined = Post(placed.host_link, decline_ida + "&reason=Sygdom+i+afdelingen");
+  ASSERT_EQ(declined.status, 200) << declined.body;
+  EXPECT_THAT(declined.body, HasSubstr("I har meldt fra til praktikanten"));
+  EXPECT_THAT(declined.body, HasSubstr("Ida Holm"));
+  HttpAnswer replayed = Post(placed.host_link, decline_ida + "&reason=Igen");
+  EXPECT_EQ(replayed.status, 409);
+  EXPECT_THAT(replayed.body, HasSubstr("Beslutningen er allerede truffet"));
+  v1::LookupPlacementResponse host;
+  ASSERT_TRUE(system_->LookupPlacement(placed.tenant, placed.host_token, host).ok());
+  EXPECT_THAT(host.declined_participant_ids(), ::testing::ElementsAre(placed.intern_id));
+  EXPECT_THAT(HttpCall("GET", placed.host_link).body, HasSubstr("I har meldt fra til denne"));
+
+  // Erik withdraws through his link (English); the used link then answers 410 and records
+  // nothing more.
+  HttpAnswer erik = HttpCall("GET", placed.other_link);
+  ASSERT_EQ(erik.status, 200) << erik.body;
+  EXPECT_THAT(erik.body, HasSubstr("Your innovation internship"));
+  const std::string erik_csrf = absl::StrCat("csrf=", FormEscape(CsrfFieldOf(erik.body)));
+  EXPECT_EQ(Post(placed.other_link, erik_csrf + "&action=decline&participant=x&reason=x").status,
+            400);
+  HttpAnswer withdrawn = Post(placed.other_link, erik_csrf + "&action=withdraw&reason=Syg");
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_THAT(withdrawn.body, HasSubstr("You have withdrawn from the internship"));
+  // (The link no longer says whose it is: the page is in the browser's language.)
+  const std::string english = "Accept-Language: en-GB,en;q=0.9";
+  for (const HttpAnswer& used :
+       {HttpCall("POST", placed.other_link, erik_csrf + "&action=withdraw", {kForm, english}),
+        HttpCall("GET", placed.other_link, "", {english})}) {
+    EXPECT_EQ(used.status, 410);
+    EXPECT_THAT(used.body, HasSubstr("You have already withdrawn"));
+    ExpectSecurityHeaders(used);
+  }
+  v1::LookupPlacementResponse gone;
+  grpc::Status status = system_->LookupPlacement(placed.tenant, placed.other_token, gone);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  // The tokens are in no log line of the pages.
+  for (const std::string& token : {placed.host_token, placed.intern_token, placed.other_token}) {
+    EXPECT_THAT(system_->WebLog(), Not(HasSubstr(token)));
+  }
 }
 
 TEST_F(HttpTest, TheStyleSheetIsTheOneAssetAndCacheable) {

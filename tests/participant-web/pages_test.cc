@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,7 @@
 #include "ipraktik/tokens/tokens.h"
 #include "pages/approval_page.h"
 #include "pages/evaluation_page.h"
+#include "pages/placement_page.h"
 
 namespace ipraktik::participant_web {
 namespace {
@@ -228,12 +230,116 @@ class FakeEvaluations : public EvaluationBackend {
   SurveyAnswers submitted;
 };
 
+model::Date Day(int month, int day) {
+  return model::Date{std::chrono::year(2026), std::chrono::month(month), std::chrono::day(day)};
+}
+
+constexpr char kIcsA[] =
+    "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:placement-a\r\nEND:VEVENT\r\n"
+    "END:VCALENDAR\r\n";
+constexpr char kIcsB[] =
+    "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:placement-b\r\nEND:VEVENT\r\n"
+    "END:VCALENDAR\r\n";
+
+class FakePlacements : public PlacementBackend {
+ public:
+  absl::StatusOr<PlacementCase> Lookup(const std::string&, const std::string&) override {
+    ++lookups;
+    if (!lookup_error.ok()) return lookup_error;
+    return host ? host_case : intern_case;
+  }
+  absl::StatusOr<bool> Decline(const std::string&, const std::string&,
+                               const std::string& participant_id,
+                               const std::string& reason) override {
+    ++changes;
+    if (!change_error.ok()) return change_error;
+    declined_id = participant_id;
+    last_reason = reason;
+    for (PlacementIntern& intern : host_case.interns) {
+      if (intern.person.participant_id == participant_id) {
+        if (intern.declined) return true;
+        intern.declined = true;
+      }
+    }
+    return false;
+  }
+  absl::StatusOr<bool> Withdraw(const std::string&, const std::string&,
+                                const std::string& reason) override {
+    ++changes;
+    if (!change_error.ok()) return change_error;
+    last_reason = reason;
+    const bool again = withdrawn;
+    withdrawn = true;
+    return again;
+  }
+
+  bool host = false;
+  PlacementCase intern_case = [] {
+    PlacementCase p;
+    p.round_name = "Uge 40";
+    p.window_start = Day(10, 5);
+    p.window_end = Day(10, 9);
+    p.host_title = "Borgerservice";
+    p.host_workplace_name = "Aarhus Kommune";
+    p.host_description = "Følg hverdagen <i>tæt</i> på.";
+    p.address = "Rådhuspladsen 2, 8000 Aarhus C";
+    p.municipality = "Aarhus";
+    p.contact = {.participant_id = "c-1",
+                 .name = "Hanne Holm",
+                 .email = "hanne@aarhus.example",
+                 .phone = "+45 11 22 33 44",
+                 .job_title = "Leder"};
+    p.participant = {.participant_id = "p-ida", .name = "Ida Holm"};
+    p.days = {Day(10, 5), Day(10, 6)};
+    p.purpose = "Lære om borgerinddragelse";
+    p.guide = "Afstem forventninger.\nMød op kl. 9.";
+    p.calendars = {{"innovationspraktik.ics", kIcsA}};
+    p.valid_until = Day(11, 8);
+    return p;
+  }();
+  PlacementCase host_case = [] {
+    PlacementCase p;
+    p.host = true;
+    p.round_name = "Uge 40";
+    p.host_title = "Borgerservice";
+    p.host_workplace_name = "Aarhus Kommune";
+    p.address = "Rådhuspladsen 2, 8000 Aarhus C";
+    p.participant = {.participant_id = "c-1", .name = "Hanne Holm"};
+    p.days = {Day(10, 5), Day(10, 6)};
+    p.interns = {
+        {.person = {.participant_id = "p-ida",
+                    .name = "Ida Holm",
+                    .email = "ida@fm.example",
+                    .job_title = "Fuldmægtig",
+                    .workplace_name = "Finansministeriet"},
+         .purpose = "Lære om borgerinddragelse",
+         .days = {Day(10, 5)}},
+        {.person = {.participant_id = "p-erik", .name = "Erik Evans"}, .days = {Day(10, 6)}}};
+    p.guide = "Brug hele arbejdspladsen.";
+    p.calendars = {{"innovationspraktik-1.ics", kIcsA}, {"innovationspraktik-2.ics", kIcsB}};
+    return p;
+  }();
+  absl::Status lookup_error;
+  absl::Status change_error;
+  bool withdrawn = false;
+  int lookups = 0;
+  int changes = 0;
+  std::string declined_id, last_reason;
+};
+
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
 }
+
+// A refusal of a service behind a page, and the page's status and words for it.
+struct ProblemCase {
+  absl::Status status;
+  int http;
+  const char* says;
+};
 
 class SiteTest : public ::testing::Test {
  protected:
@@ -242,9 +348,12 @@ class SiteTest : public ::testing::Test {
     ASSERT_TRUE(views.ok()) << views.status();
     views_ = std::make_unique<Views>(*std::move(views));
     site_ = std::make_unique<Site>(*views_, csrf_, ReadFile(kFiles / "static/style.css"));
-    AddPages(*site_, Backends{.approval = approvals_, .evaluation = evaluations_});
+    AddPages(
+        *site_,
+        Backends{.approval = approvals_, .evaluation = evaluations_, .placement = placements_});
     approval_token_ = *tokens::NewToken("ipa");
     evaluation_token_ = *tokens::NewToken("ipe");
+    placement_token_ = *tokens::NewToken("ipp");
   }
 
   Handled Get(const std::string& path) const {
@@ -266,6 +375,8 @@ class SiteTest : public ::testing::Test {
 
   std::string ApprovalPath() const { return "/approval/holstebro/" + approval_token_; }
   std::string EvaluationPath() const { return "/evaluation/holstebro/" + evaluation_token_; }
+  std::string PlacementPath() const { return "/placement/holstebro/" + placement_token_; }
+  std::string PlacementForm() const { return "csrf=" + Csrf("placement", placement_token_); }
   std::string Csrf(const std::string& form, const std::string& token) const {
     return csrf_.Issue({form, "holstebro", token}, kNow);
   }
@@ -275,8 +386,10 @@ class SiteTest : public ::testing::Test {
   std::unique_ptr<Site> site_;
   FakeApprovals approvals_;
   FakeEvaluations evaluations_;
+  FakePlacements placements_;
   std::string approval_token_;
   std::string evaluation_token_;
+  std::string placement_token_;
 };
 
 TEST_F(SiteTest, TheApprovalPageShowsWhoAsksForWhatWithAFormThatCarriesItsCsrfToken) {
@@ -363,12 +476,7 @@ TEST_F(SiteTest, LinksOfTheWrongShapeAreUnknownWithoutACall) {
 }
 
 TEST_F(SiteTest, TheServicesRefusalsBecomeClearPagesWithTheirStatus) {
-  struct Case {
-    absl::Status status;
-    int http;
-    const char* says;
-  };
-  for (const Case& c : std::vector<Case>{
+  for (const ProblemCase& c : std::vector<ProblemCase>{
            {errors::NotFound("approval", "approval_token"), 404, "Linket virker ikke"},
            {errors::FailedPrecondition("LINK_EXPIRED", "round/r-1", "expired"), 410,
             "Linket er udløbet"},
@@ -445,6 +553,173 @@ TEST_F(SiteTest, AnAnsweredSurveySaysSoAndASecondPostChangesNothing) {
   EXPECT_EQ(evaluations_.submits, 1);
 }
 
+TEST_F(SiteTest, TheInternsPlacementShowsHostAddressDaysContactGuideCalendarAndWithdrawal) {
+  Handled page = Get(PlacementPath());
+  EXPECT_EQ(page.page, "placement");
+  ASSERT_EQ(page.response.status, 200) << page.response.body;
+  const std::string& html = page.response.body;
+  EXPECT_THAT(html, HasSubstr("<h1>Din innovationspraktik</h1>"));
+  EXPECT_THAT(html, HasSubstr("Kære Ida Holm."));
+  EXPECT_THAT(html, HasSubstr("Aarhus Kommune"));
+  EXPECT_THAT(html, HasSubstr("Rådhuspladsen 2, 8000 Aarhus C"));
+  EXPECT_THAT(html, HasSubstr("mandag den 5. oktober 2026"));
+  EXPECT_THAT(html, HasSubstr("Hanne Holm, Leder"));
+  EXPECT_THAT(html, HasSubstr("href=\"mailto:hanne@aarhus.example\""));
+  EXPECT_THAT(html, HasSubstr("Følg hverdagen &lt;i&gt;tæt&lt;/i&gt; på."));
+  EXPECT_THAT(html, HasSubstr("<p>Afstem forventninger. Mød op kl. 9.</p>"));
+  EXPECT_THAT(html, HasSubstr("href=\"/calendar/holstebro/" + placement_token_ + "\""));
+  EXPECT_THAT(html, HasSubstr("download=\"innovationspraktik.ics\""));
+  EXPECT_THAT(html, HasSubstr("<label for=\"reason\">"));
+  EXPECT_THAT(html, HasSubstr("value=\"withdraw\""));
+  EXPECT_THAT(html, Not(HasSubstr("value=\"decline\"")));
+  EXPECT_THAT(html, HasSubstr(absl::StrCat("name=\"csrf\" value=\"",
+                                           Csrf("placement", placement_token_), "\"")));
+  EXPECT_THAT(html, HasSubstr("Linket virker til og med søndag den 8. november 2026."));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+}
+
+TEST_F(SiteTest, ThePlacementIsInThePersonsLanguage) {
+  placements_.intern_case.language = model::Language::kEnglish;
+  Handled page = Get(PlacementPath());
+  EXPECT_THAT(page.response.body, HasSubstr("<html lang=\"en\">"));
+  EXPECT_THAT(page.response.body, HasSubstr("Your innovation internship"));
+  EXPECT_THAT(page.response.body, HasSubstr("Withdraw from the internship"));
+  EXPECT_THAT(page.response.body, HasSubstr("Monday 5 October 2026"));
+}
+
+TEST_F(SiteTest, TheHostSeesItsInternsEachWithAFormToDecline) {
+  placements_.host = true;
+  placements_.host_case.interns[1].declined = true;
+  Handled page = Get(PlacementPath());
+  ASSERT_EQ(page.response.status, 200) << page.response.body;
+  const std::string& html = page.response.body;
+  EXPECT_THAT(html, HasSubstr("<h1>Jeres innovationspraktikanter</h1>"));
+  EXPECT_THAT(html, HasSubstr("<h3 id=\"intern-1-name\">Ida Holm</h3>"));
+  EXPECT_THAT(html, HasSubstr("Fuldmægtig, Finansministeriet"));
+  EXPECT_THAT(html, HasSubstr("<label for=\"intern-1-reason\">"));
+  EXPECT_THAT(html, HasSubstr("name=\"participant\" value=\"p-ida\""));
+  // Erik was declined already: a notice, no form.
+  EXPECT_THAT(html, HasSubstr("<h3 id=\"intern-2-name\">Erik Evans</h3>"));
+  EXPECT_THAT(html, Not(HasSubstr("value=\"p-erik\"")));
+  EXPECT_THAT(html, HasSubstr("I har meldt fra til denne praktikant."));
+  EXPECT_THAT(html, Not(HasSubstr("value=\"withdraw\"")));
+  EXPECT_THAT(html, HasSubstr("download=\"innovationspraktikanter.ics\""));
+}
+
+TEST_F(SiteTest, AHostDeclinesAnInternWithAReasonOnce) {
+  placements_.host = true;
+  const std::string form = PlacementForm() + "&action=decline&participant=p-ida";
+  // No reason: the form again with the message, nothing recorded.
+  Handled empty = Post(PlacementPath(), form + "&reason=+");
+  EXPECT_EQ(empty.response.status, 422);
+  EXPECT_THAT(empty.response.body, HasSubstr("id=\"intern-1-error\""));
+  EXPECT_THAT(empty.response.body, HasSubstr("Skriv en kort begrundelse til koordinatorerne."));
+  EXPECT_EQ(placements_.changes, 0);
+  // An intern the link does not list, or withdrawing by a host's link: malformed.
+  EXPECT_EQ(Post(PlacementPath(), PlacementForm() + "&action=decline&participant=p-x&reason=x")
+                .response.status,
+            400);
+  EXPECT_EQ(Post(PlacementPath(), PlacementForm() + "&action=withdraw").response.status, 400);
+  EXPECT_EQ(Post(PlacementPath(), PlacementForm() + "&action=maybe").response.status, 400);
+  EXPECT_EQ(placements_.changes, 0);
+
+  Handled done = Post(PlacementPath(), form + "&reason=Sygdom+i+afdelingen");
+  ASSERT_EQ(done.response.status, 200) << done.response.body;
+  EXPECT_THAT(done.response.body, HasSubstr("I har meldt fra til praktikanten"));
+  EXPECT_THAT(done.response.body, HasSubstr("<strong>Ida Holm</strong>"));
+  EXPECT_EQ(placements_.declined_id, "p-ida");
+  EXPECT_EQ(placements_.last_reason, "Sygdom i afdelingen");
+  // Again: the page knows it was declined (409), nothing more recorded.
+  Handled again = Post(PlacementPath(), form + "&reason=igen");
+  EXPECT_EQ(again.response.status, 409);
+  EXPECT_THAT(again.response.body, HasSubstr("Beslutningen er allerede truffet"));
+  EXPECT_EQ(placements_.changes, 1);
+}
+
+TEST_F(SiteTest, AReasonTheServiceRefusesComesBackNextToTheField) {
+  placements_.host = true;
+  placements_.change_error = errors::InvalidArgument({{"reason", "is longer than 500 bytes"}});
+  Handled page =
+      Post(PlacementPath(), PlacementForm() + "&action=decline&participant=p-erik&reason=lang");
+  EXPECT_EQ(page.response.status, 422);
+  EXPECT_THAT(page.response.body, HasSubstr("id=\"intern-2-error\""));
+  EXPECT_THAT(page.response.body, HasSubstr("Skriv højst 500 tegn."));
+  EXPECT_THAT(page.response.body, HasSubstr(">lang</textarea>"));
+}
+
+TEST_F(SiteTest, AnInternWithdrawsAndTheLinkThenSaysSo) {
+  EXPECT_EQ(Post(PlacementPath(), PlacementForm() + "&action=decline&participant=p-ida&reason=x")
+                .response.status,
+            400);
+  Handled done = Post(PlacementPath(), PlacementForm() + "&action=withdraw&reason=");
+  ASSERT_EQ(done.response.status, 200) << done.response.body;
+  EXPECT_THAT(done.response.body, HasSubstr("Du har meldt fra til praktikken"));
+  EXPECT_THAT(done.response.body, HasSubstr("<strong>Aarhus Kommune</strong>"));
+  Handled again = Post(PlacementPath(), PlacementForm() + "&action=withdraw");
+  EXPECT_EQ(again.response.status, 410);
+  EXPECT_THAT(again.response.body, HasSubstr("Du har allerede meldt fra"));
+  EXPECT_EQ(placements_.changes, 2);
+}
+
+TEST_F(SiteTest, APlacementLinkNoLongerInForceGetsAClearPage) {
+  for (const ProblemCase& c : std::vector<ProblemCase>{
+           {errors::FailedPrecondition("ALREADY_WITHDRAWN", "placement_link/intern", "w"), 410,
+            "Du har meldt fra til praktikken"},
+           {errors::FailedPrecondition("PLACEMENT_CANCELLED", "placement_link/intern", "c"), 410,
+            "Praktikken er ændret"},
+           {errors::FailedPrecondition("LINK_REPLACED", "placement_link/host", "r"), 410,
+            "Praktikken er ændret"},
+           {errors::FailedPrecondition("LINK_EXPIRED", "placement_link/host", "e"), 410,
+            "Linket er udløbet"},
+           {errors::NotFound("placement_link", ""), 404, "Linket virker ikke"}}) {
+    placements_.lookup_error = c.status;
+    for (const Handled& page :
+         {Get(PlacementPath()), Post(PlacementPath(), PlacementForm() + "&action=withdraw"),
+          Get("/calendar/holstebro/" + placement_token_)}) {
+      EXPECT_EQ(page.response.status, c.http) << c.status;
+      EXPECT_THAT(page.response.body, HasSubstr(c.says)) << c.status;
+    }
+  }
+  EXPECT_EQ(placements_.changes, 0);
+  EXPECT_EQ(Get("/placement/holstebro/" + approval_token_).response.status, 404);
+}
+
+TEST(GuideTest, TheEmailsWrappedTextBecomesParagraphsOfHeadingsItemsAndSentences) {
+  const auto paragraphs = GuideParagraphs(
+      "SÅDAN FÅR DU MEST UD AF FÅ DAGE\nErfaringen er, at korte praktikker giver\nmest.\n\n"
+      "1. Afstem forventningerne inden. Ring\neller skriv.\n2. Hav et klart formål.\n"
+      "- Hvad gør I?\n");
+  ASSERT_EQ(paragraphs.size(), 2u);
+  EXPECT_THAT(paragraphs[0],
+              ::testing::ElementsAre("SÅDAN FÅR DU MEST UD AF FÅ DAGE",
+                                     "Erfaringen er, at korte praktikker giver mest."));
+  EXPECT_THAT(paragraphs[1],
+              ::testing::ElementsAre("1. Afstem forventningerne inden. Ring eller skriv.",
+                                     "2. Hav et klart formål.", "- Hvad gør I?"));
+  EXPECT_TRUE(GuideParagraphs(" \n\n").empty());
+}
+
+TEST_F(SiteTest, TheCalendarFileIsTheEmailsOneFileAndAHostsInOne) {
+  Handled file = Get("/calendar/holstebro/" + placement_token_);
+  EXPECT_EQ(file.page, "calendar");
+  ASSERT_EQ(file.response.status, 200) << file.response.body;
+  EXPECT_EQ(file.response.content_type, "text/calendar; charset=utf-8");
+  EXPECT_EQ(file.response.body, kIcsA);
+  ASSERT_EQ(file.response.headers.size(), 1u);
+  EXPECT_EQ(file.response.headers[0].second, "attachment; filename=\"innovationspraktik.ics\"");
+  EXPECT_EQ(
+      Post("/calendar/holstebro/" + placement_token_, "csrf=" + Csrf("calendar", placement_token_))
+          .response.status,
+      405);
+  placements_.host = true;
+  Handled both = Get("/calendar/holstebro/" + placement_token_);
+  EXPECT_EQ(both.response.body,
+            "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:placement-a\r\nEND:VEVENT\r\n"
+            "BEGIN:VEVENT\r\nUID:placement-b\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+  placements_.host_case.calendars.clear();
+  EXPECT_EQ(Get("/calendar/holstebro/" + placement_token_).response.status, 404);
+}
+
 TEST_F(SiteTest, TheStyleSheetIsServedAndCacheable) {
   Handled css = Get("/style.css");
   EXPECT_EQ(css.response.status, 200);
@@ -470,6 +745,25 @@ TEST(BrowserLanguageTest, DanishUnlessEnglishComesFirst) {
   EXPECT_EQ(BrowserLanguage("en-GB,en;q=0.9,da;q=0.8"), model::Language::kEnglish);
   EXPECT_EQ(BrowserLanguage("da,en;q=0.5"), model::Language::kDanish);
   EXPECT_EQ(BrowserLanguage("de-DE,en;q=0.5"), model::Language::kEnglish);
+}
+
+TEST(ViewsTest, EveryWordATemplateAsksForIsThereInBothLanguages) {
+  auto views = Views::Load(kFiles / "templates");
+  ASSERT_TRUE(views.ok()) << views.status();
+  const std::regex word("\\{\\{t\\.([a-z0-9_]+)\\}\\}");
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kFiles / "templates")) {
+    if (entry.path().extension() != ".html") continue;
+    const std::string text = ReadFile(entry.path());
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), word);
+         it != std::sregex_iterator(); ++it, ++checked) {
+      for (auto language : {model::Language::kDanish, model::Language::kEnglish}) {
+        EXPECT_FALSE(views->Word(language, (*it)[1].str()).empty())
+            << entry.path().filename() << ": " << (*it)[1].str();
+      }
+    }
+  }
+  EXPECT_GT(checked, 50);
 }
 
 TEST(ViewsTest, BothLanguagesHaveEveryWordAndABrokenTemplateIsNamed) {

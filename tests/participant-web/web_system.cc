@@ -13,7 +13,10 @@
 #include "eventually.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/server/call_context.h"
+#include "ipraktik/tokens/tokens.h"
 #include "notification_testing.h"
+#include "whole_round.h"
 
 namespace ipraktik::participant_web::testing {
 namespace {
@@ -83,7 +86,9 @@ ipraktik::testing::ProgramServers* const servers = ipraktik::testing::AddProgram
 
 WebSystem* WebSystemTest::system_ = nullptr;
 
-void WebSystemTest::SetUpTestSuite() { system_ = new WebSystem(*servers); }
+void WebSystemTest::SetUpTestSuite() {
+  system_ = new WebSystem(*servers, {{"IPRAKTIK_PARTICIPANT_WEB_FORWARDED_FOR", "true"}});
+}
 
 void WebSystemTest::TearDownTestSuite() {
   delete system_;
@@ -157,12 +162,19 @@ WebSystem::WebSystem(const ipraktik::testing::ProgramServers& servers,
     return extra;
   };
   const auto logs = servers.redis->dir();
+  // The matching service and the notification service call each other (publication; a decline
+  // through a placement link): the matching service's port is chosen first.
+  const std::string matching_address = absl::StrCat("127.0.0.1:", ipraktik::testing::FreePort());
+  const std::string service_key = keys_->Key("ipraktik", v1::ACCESS_ROLE_SERVICE);
   // Notification and evaluation first: their queues are bound before anything is published.
   notification_ = ipraktik::testing::StartServiceProgram(
       "ipraktik-notification",
       with({{"IPRAKTIK_SMTP_URL", servers.smtp->url()},
             {"IPRAKTIK_NOTIFICATION_SENDER_ADDRESS", "ipraktik@coi.example"},
-            {"IPRAKTIK_NOTIFICATION_RETRY_DELAY", "200ms"}}),
+            {"IPRAKTIK_NOTIFICATION_RETRY_DELAY", "200ms"},
+            {"IPRAKTIK_PARTICIPANT_WEB_URL", web_url_},
+            {"IPRAKTIK_MATCHING_ADDRESS", matching_address},
+            {"IPRAKTIK_MATCHING_API_KEY", service_key}}),
       logs / "notification.log");
   evaluation_ = ipraktik::testing::StartServiceProgram(
       "ipraktik-evaluation",
@@ -182,12 +194,31 @@ WebSystem::WebSystem(const ipraktik::testing::ProgramServers& servers,
   registration_ = registration::testing::StartRegistrationBinary(
       with({{"IPRAKTIK_PARTICIPANT_WEB_URL", web_url_}}), logs / "registration.log");
   if (registration_.stub == nullptr) return;
-  std::map<std::string, std::string> web =
-      with({{"IPRAKTIK_PARTICIPANT_WEB_ADDRESS", absl::StrCat("127.0.0.1:", web_port)},
-            {"IPRAKTIK_REGISTRATION_ADDRESS",
-             absl::StrCat("127.0.0.1:", ipraktik::testing::PortFromLog(
-                                            registration_.process->Output(), "grpc_port"))},
-            {"IPRAKTIK_EVALUATION_ADDRESS", absl::StrCat("127.0.0.1:", evaluation_.grpc_port)}});
+  const std::string registration_address = absl::StrCat(
+      "127.0.0.1:", ipraktik::testing::PortFromLog(registration_.process->Output(), "grpc_port"));
+  matching_ = ipraktik::testing::StartServiceProgram(
+      "ipraktik-matching",
+      with({{"IPRAKTIK_GRPC_ADDRESS", matching_address},
+            {"IPRAKTIK_REGISTRATION_ADDRESS", registration_address},
+            {"IPRAKTIK_NOTIFICATION_ADDRESS", absl::StrCat("127.0.0.1:", notification_.grpc_port)},
+            {"IPRAKTIK_REGISTRATION_API_KEY", service_key}}),
+      logs / "matching.log");
+  matching_worker_ = ipraktik::testing::StartServiceProgram("ipraktik-matching-worker", with({}),
+                                                            logs / "matching-worker.log");
+  for (auto [service, queue] : {std::pair{&matching_, "matching.job-finished"},
+                                std::pair{&matching_worker_, "matching.jobs"}}) {
+    if (service->process == nullptr ||
+        !service->process->WaitForOutput(
+            absl::StrCat("\"msg\":\"consuming\",\"queue\":\"", queue, "\""), 30s)) {
+      ADD_FAILURE() << queue << " is not consumed";
+      return;
+    }
+  }
+  std::map<std::string, std::string> web = with(
+      {{"IPRAKTIK_PARTICIPANT_WEB_ADDRESS", absl::StrCat("127.0.0.1:", web_port)},
+       {"IPRAKTIK_REGISTRATION_ADDRESS", registration_address},
+       {"IPRAKTIK_EVALUATION_ADDRESS", absl::StrCat("127.0.0.1:", evaluation_.grpc_port)},
+       {"IPRAKTIK_NOTIFICATION_ADDRESS", absl::StrCat("127.0.0.1:", notification_.grpc_port)}});
   web.erase("IPRAKTIK_AMQP_URL");  // the pages use no RabbitMQ
   for (auto& [name, value] : web_environment) web[name] = value;
   web_ = ipraktik::testing::StartServiceProgram("ipraktik-participant-web", web,
@@ -195,6 +226,10 @@ WebSystem::WebSystem(const ipraktik::testing::ProgramServers& servers,
   if (web_.grpc_port == 0) return;
   evaluation_stub_ = v1::EvaluationService::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", evaluation_.grpc_port), grpc::InsecureChannelCredentials()));
+  matching_stub_ = v1::MatchingService::NewStub(
+      grpc::CreateChannel(matching_address, grpc::InsecureChannelCredentials()));
+  notification_stub_ = v1::NotificationService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", notification_.grpc_port), grpc::InsecureChannelCredentials()));
   bus::PublisherOptions publisher;
   publisher.connection.url = servers.rabbit->url();
   publisher.connection.connection_name = "participant-web-test";
@@ -283,6 +318,116 @@ std::int64_t WebSystem::EvaluationAnswers(const std::string& tenant) {
   grpc::Status status = evaluation_stub_->GetEvaluationReport(context.get(), request, &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return response.total().answers();
+}
+
+WebSystem::Placement WebSystem::PlaceInterns(const std::string& tenant) {
+  using ::ipraktik::testing::RoundBuilder;
+  RoundBuilder round(*registration_.stub, tenant);
+  Placement placement;
+  placement.tenant = tenant;
+  const std::string programme = round.Programme("Innovationspraktik Midtjylland", false);
+  placement.round_id = round.OpenRound(programme, "Uge 40", 30, 34);
+  const std::string aarhus =
+      round.Workplace("Aarhus Kommune", v1::SECTOR_MUNICIPAL, "Midtjylland", "Aarhus");
+  const std::string herning =
+      round.Workplace("Herning Kommune", v1::SECTOR_MUNICIPAL, "Midtjylland", "Herning");
+  const std::string ministry =
+      round.Workplace("Finansministeriet", v1::SECTOR_STATE, "Hovedstaden", "København");
+  const std::string host_email = absl::StrCat("hanne.", tenant, "@aarhus.example");
+  const std::string aarhus_offer =
+      round.Offer(placement.round_id, aarhus, "Borgerservice", 2, {30}, "Hanne Holm", host_email);
+  const std::string herning_offer =
+      round.Offer(placement.round_id, herning, "Jobcentret", 1, {30}, "Helle Hansen",
+                  absl::StrCat("helle.", tenant, "@herning.example"));
+  placement.intern_email = absl::StrCat("ida.", tenant, "@fm.example");
+  const std::string erik_email = absl::StrCat("erik.", tenant, "@fm.example");
+  placement.intern_id =
+      registration::testing::MustCall(
+          *registration_.stub, &RegistrationStub::SignUp,
+          round.SignUp(placement.round_id, ministry, "Ida Holm", placement.intern_email,
+                       v1::LANGUAGE_DANISH, {aarhus_offer, herning_offer}, {30}),
+          tenant)
+          .participant()
+          .participant_id();
+  registration::testing::MustCall(
+      *registration_.stub, &RegistrationStub::SignUp,
+      round.SignUp(placement.round_id, ministry, "Erik Evans", erik_email, v1::LANGUAGE_ENGLISH,
+                   {aarhus_offer}, {30}),
+      tenant);
+  round.Transition(placement.round_id, v1::ROUND_STATE_CLOSED);
+  // Publishing needs the programme's reply-to address.
+  v1::UpdateNotificationSettingsRequest settings;
+  settings.mutable_settings()->set_sender_name("Innovationspraktik Midtjylland");
+  settings.mutable_settings()->set_sender_address("midt@coi.example");
+  settings.mutable_settings()->set_reply_to("sekretariat@coi.example");
+  {
+    v1::UpdateNotificationSettingsResponse response;
+    auto context = ContextFor(tenant);
+    grpc::Status status =
+        notification_stub_->UpdateNotificationSettings(context.get(), settings, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  Rematch(tenant, placement.round_id);
+  const std::string prefix = absl::StrCat(web_url_, "/placement/", tenant, "/");
+  placement.host_link = AwaitLink(*servers_.smtp, host_email, prefix);
+  placement.host_token = LastSegment(placement.host_link);
+  placement.intern_link = AwaitLink(*servers_.smtp, placement.intern_email, prefix);
+  placement.intern_token = LastSegment(placement.intern_link);
+  placement.other_link = AwaitLink(*servers_.smtp, erik_email, prefix);
+  placement.other_token = LastSegment(placement.other_link);
+  return placement;
+}
+
+void WebSystem::Rematch(const std::string& tenant, const std::string& round_id) {
+  v1::RequestMatchingRequest request;
+  request.set_round_id(round_id);
+  v1::RequestMatchingResponse response;
+  auto context = ContextFor(tenant);
+  grpc::Status status = matching_stub_->RequestMatching(context.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ::ipraktik::testing::AwaitJob(*matching_stub_, tenant, response.job().job_id(),
+                                /*published=*/true);
+}
+
+std::map<std::string, v1::Placement> WebSystem::Placements(const std::string& tenant,
+                                                           const std::string& round_id) {
+  std::map<std::string, v1::Placement> placements;
+  v1::ListPlacementsRequest request;
+  request.set_round_id(round_id);
+  request.set_page_size(500);
+  v1::ListPlacementsResponse response;
+  auto context = ContextFor(tenant);
+  grpc::Status status = matching_stub_->ListPlacements(context.get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  for (const auto& placement : response.placements()) {
+    placements[placement.intern().name()] = placement;
+  }
+  return placements;
+}
+
+grpc::Status WebSystem::LookupPlacement(const std::string& tenant, const std::string& token,
+                                        v1::LookupPlacementResponse& response) {
+  // As the pages call it: the token is the credential, no API key.
+  grpc::ClientContext context;
+  context.AddMetadata(server::kTenantHeader, tenant);
+  v1::LookupPlacementRequest request;
+  request.set_placement_token(token);
+  return notification_stub_->LookupPlacement(&context, request, &response);
+}
+
+std::vector<nlohmann::json> WebSystem::MailTo(const std::string& address) const {
+  return notification::testing::MailTo(notification::testing::ReceivedMail(*servers_.smtp),
+                                       address);
+}
+
+void WebSystem::ExhaustRateLimit(const std::string& address) {
+  const std::string key =
+      absl::StrCat("ipraktik:{participant-web}:ratelimit:participant-web:client:",
+                   tokens::Digest(kTestTokenSecret, address).substr(0, 32));
+  // The bucket's "theoretical arrival time" in microseconds of Redis's clock (this machine's).
+  const std::string full_until = std::to_string(absl::ToUnixMicros(absl::Now() + absl::Hours(1)));
+  auto set = keys_redis_->Command({"SET", key, full_until, "PX", "3600000"});
+  EXPECT_TRUE(set.ok()) << set.status();
 }
 
 double WebSystem::Requests(const std::string& page, int status) const {

@@ -2,8 +2,9 @@
 
 // The services behind the pages, as the pages see them: what a personal link is about and what
 // the person decides or answers, in plain values. grpc_backends.h implements them with the
-// registration and evaluation services' token RPCs (LookupApproval, DecideApproval,
-// LookupEvaluation, SubmitEvaluation); tests give the pages fakes. A failure is the service's
+// registration, evaluation and notification services' token RPCs (LookupApproval, DecideApproval,
+// LookupEvaluation, SubmitEvaluation, LookupPlacement, DeclinePlacement, WithdrawPlacement); tests
+// give the pages fakes. A failure is the service's
 // own status (with its details: field violations, precondition types), which the pages show.
 
 #include <map>
@@ -94,6 +95,72 @@ class EvaluationBackend {
   // true when the answers replaced earlier ones.
   virtual absl::StatusOr<bool> Submit(const std::string& tenant, const std::string& token,
                                       const SurveyAnswers& answers) = 0;
+};
+
+// ---- My placement (an "ipp_" link of a placement e-mail) ----
+
+// A person as the placement e-mails show them.
+struct PlacementPerson {
+  std::string participant_id{};
+  std::string name{};
+  std::string email{};
+  std::string phone{};
+  std::string job_title{};
+  std::string workplace_name{};
+};
+
+// An intern coming to the host (the host's link).
+struct PlacementIntern {
+  PlacementPerson person{};
+  std::string purpose{};
+  std::vector<model::Date> days{};
+  // Declined through this link; the re-match has not placed them elsewhere yet.
+  bool declined = false;
+};
+
+// A calendar file of the e-mail (text/calendar).
+struct PlacementCalendar {
+  std::string file_name{};
+  std::string content{};
+};
+
+struct PlacementCase {
+  bool host = false;  // the host contact's link (else the intern's)
+  std::string round_name{};
+  std::optional<model::Date> window_start{};
+  std::optional<model::Date> window_end{};
+  // The host offer.
+  std::string host_title{};
+  std::string host_workplace_name{};
+  std::string host_description{};
+  std::string address{};
+  std::string municipality{};
+  PlacementPerson contact{};
+  // The person the link is for (the intern, or the host's contact).
+  PlacementPerson participant{};
+  // The intern's days (intern), or every day an intern comes (host); sorted.
+  std::vector<model::Date> days{};
+  std::string purpose{};                   // the intern's (intern)
+  std::vector<PlacementIntern> interns{};  // (host)
+  std::string guide{};                     // plain text in the person's language
+  std::vector<PlacementCalendar> calendars{};
+  std::optional<model::Date> valid_until{};
+  model::Language language = model::Language::kDanish;
+};
+
+class PlacementBackend {
+ public:
+  virtual ~PlacementBackend() = default;
+  virtual absl::StatusOr<PlacementCase> Lookup(const std::string& tenant,
+                                               const std::string& token) = 0;
+  // The host declines one of its interns (reason: for the coordinators); true when the link had
+  // declined this intern already (nothing new recorded).
+  virtual absl::StatusOr<bool> Decline(const std::string& tenant, const std::string& token,
+                                       const std::string& participant_id,
+                                       const std::string& reason) = 0;
+  // The intern withdraws (reason optional); true when the link had withdrawn already.
+  virtual absl::StatusOr<bool> Withdraw(const std::string& tenant, const std::string& token,
+                                        const std::string& reason) = 0;
 };
 
 }  // namespace ipraktik::participant_web

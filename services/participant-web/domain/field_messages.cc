@@ -23,12 +23,13 @@ std::string FieldMessage(std::string_view description, model::Language language)
                    : absl::StrCat("Angiv et helt tal fra ", match[1].str(), " til ", match[2].str(),
                                   ".");
   }
-  if (std::regex_match(text, match,
-                       std::regex("is (?:too long|longer than)[^0-9]*([0-9]+) characters"))) {
+  if (std::regex_match(
+          text, match,
+          std::regex("is (?:too long|longer than)[^0-9]*([0-9]+) (?:characters|bytes)"))) {
     return english ? absl::StrCat("Write at most ", match[1].str(), " characters.")
                    : absl::StrCat("Skriv højst ", match[1].str(), " tegn.");
   }
-  if (text.starts_with("must be valid UTF-8")) {
+  if (text.starts_with("must be valid UTF-8") || text.starts_with("must be UTF-8")) {
     return english ? "Remove special control characters from the text."
                    : "Fjern særlige kontroltegn fra teksten.";
   }

@@ -12,6 +12,8 @@ int StatusOf(Problem problem) {
       return 404;
     case Problem::kExpired:
     case Problem::kClosed:
+    case Problem::kWithdrawn:
+    case Problem::kPlacementChanged:
       return 410;
     case Problem::kAlreadyDecided:
     case Problem::kAlreadyAnswered:
@@ -45,6 +47,10 @@ std::string_view ProblemName(Problem problem) {
       return "expired";
     case Problem::kClosed:
       return "closed";
+    case Problem::kWithdrawn:
+      return "withdrawn";
+    case Problem::kPlacementChanged:
+      return "placement_changed";
     case Problem::kAlreadyDecided:
       return "already_decided";
     case Problem::kAlreadyAnswered:
@@ -81,6 +87,10 @@ Problem ProblemOf(const absl::Status& status) {
       if (type == "ALREADY_DECIDED") return Problem::kAlreadyDecided;
       if (type == "ALREADY_ANSWERED") return Problem::kAlreadyAnswered;
       if (type == "EVALUATION_CLOSED" || type == "ROUND_NOT_OPEN") return Problem::kClosed;
+      if (type == "ALREADY_WITHDRAWN") return Problem::kWithdrawn;
+      if (type == "PLACEMENT_CANCELLED" || type == "LINK_REPLACED") {
+        return Problem::kPlacementChanged;
+      }
       return Problem::kConflict;
     }
     case absl::StatusCode::kUnavailable:

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "domain/field_messages.h"
+#include "domain/page_text.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/model/date_text.h"
 
@@ -33,17 +34,11 @@ PageData ApprovalData(const ApprovalCase& approval, const Views& views, const st
   data.set("intern_name", approval.intern_name);
   data.set("intern_job_title", approval.intern_job_title);
   data.set("has_job_title", !approval.intern_job_title.empty());
-  data.set("manager_name", approval.manager_name);
-  data.set("has_manager_name", !approval.manager_name.empty());
+  SetText(data, "manager_name", approval.manager_name);
   data.set("programme_name", approval.programme_name);
   data.set("has_programme", !approval.programme_name.empty());
   data.set("round_name", approval.round_name);
-  const std::string window =
-      approval.window_start && approval.window_end
-          ? model::FormatPeriod(*approval.window_start, *approval.window_end, language)
-          : "";
-  data.set("window", window);
-  data.set("has_window", !window.empty());
+  SetText(data, "window", PeriodText(approval.window_start, approval.window_end, language));
   data.set("days", model::FormatDays(approval.available_days, language));
   data.set("has_days", !approval.available_days.empty());
   data.set("purpose", approval.purpose);
@@ -57,9 +52,7 @@ PageData ApprovalData(const ApprovalCase& approval, const Views& views, const st
   }
   data.set("wishes", wishes);
   data.set("has_wishes", !approval.wishes.empty());
-  data.set("respond_by",
-           approval.respond_by ? model::FormatLongDate(*approval.respond_by, language) : "");
-  data.set("has_respond_by", approval.respond_by.has_value());
+  SetText(data, "respond_by", LongDateText(approval.respond_by, language));
 
   const bool decided =
       approval.state == ApprovalState::kApproved || approval.state == ApprovalState::kRejected;
@@ -89,9 +82,7 @@ PageData ApprovalDoneData(const ApprovalCase& approval, ApprovalState decided, c
   data.set("decision_text",
            views.Word(language, approved ? "approval_done_approved" : "approval_done_rejected"));
   data.set("intern_name", approval.intern_name);
-  data.set("respond_by",
-           approval.respond_by ? model::FormatLongDate(*approval.respond_by, language) : "");
-  data.set("has_respond_by", approval.respond_by.has_value());
+  SetText(data, "respond_by", LongDateText(approval.respond_by, language));
   return data;
 }
 

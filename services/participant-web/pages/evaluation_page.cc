@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "domain/field_messages.h"
+#include "domain/page_text.h"
 #include "domain/survey_form.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/model/date_text.h"
@@ -34,11 +35,6 @@ std::vector<Choice> ChoicesOf(QuestionKind kind) {
   }
 }
 
-std::string Period(const EvaluationCase& evaluation) {
-  if (!evaluation.first_day || !evaluation.last_day) return "";
-  return model::FormatPeriod(*evaluation.first_day, *evaluation.last_day, evaluation.language);
-}
-
 // What every page of the survey says about the internship.
 PageData CaseData(const EvaluationCase& evaluation, const Views& views) {
   const model::Language language = evaluation.language;
@@ -46,9 +42,8 @@ PageData CaseData(const EvaluationCase& evaluation, const Views& views) {
   data.set("round_name", evaluation.round_name);
   data.set("host_workplace_name", evaluation.host_workplace_name);
   data.set("has_host_workplace", !evaluation.host_workplace_name.empty());
-  const std::string period = Period(evaluation);
-  data.set("period", period);
-  data.set("has_period", !period.empty());
+  SetText(data, "period",
+          PeriodText(evaluation.first_day, evaluation.last_day, evaluation.language));
   data.set("intro", views.Word(language, evaluation.host ? "evaluation_intro_host"
                                                          : "evaluation_intro_intern"));
   data.set("follow_up", evaluation.follow_up);

@@ -12,6 +12,7 @@ namespace ipraktik::participant_web {
 struct Backends {
   ApprovalBackend& approval;
   EvaluationBackend& evaluation;
+  PlacementBackend& placement;
 };
 
 void AddPages(Site& site, const Backends& backends);

@@ -14,6 +14,8 @@ the services' state over gRPC. Adding a flow is a function here (flow_<name>) an
 
     flows.py approve --url LINK --out DIR [--comment TEXT]
     flows.py evaluate --url LINK --out DIR
+    flows.py decline --url LINK --out DIR --intern NAME [--comment TEXT]
+    flows.py calendar --url LINK --out DIR
 """
 import argparse
 import json
@@ -183,6 +185,70 @@ def flow_evaluate(browser, args):
     return {"thanks": browser.text()}
 
 
+def flow_decline(browser, args):
+    """A host contact opens "My placement" from their e-mail, finds the intern by name, first
+    sends the decline without a reason (the page asks for one, next to the field), then writes the
+    reason and declines with the keyboard (Tab from the reason to the button, Enter); the
+    confirmation names the intern."""
+    driver = browser.driver
+    browser.open(args.url)
+    browser.wait_for_heading("praktikanter")
+    browser.no_script_on_page()
+    browser.check("host")
+    article = next((candidate for candidate in driver.find_elements(By.CSS_SELECTOR, "article.intern")
+                    if candidate.find_element(By.TAG_NAME, "h3").text == args.intern), None)
+    if article is None:
+        raise FlowFailed("the page does not list %s" % args.intern)
+    article.find_element(By.CSS_SELECTOR, "button[value=decline]").click()
+    WebDriverWait(driver, 30).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".field.invalid .error")))
+    browser.check("host-reason-missing", expect_status_page=True)  # 422, the message on the page
+    article = next(candidate for candidate in driver.find_elements(By.CSS_SELECTOR, "article.intern")
+                   if candidate.find_element(By.TAG_NAME, "h3").text == args.intern)
+    reason = article.find_element(By.TAG_NAME, "textarea")
+    label = driver.find_element(By.CSS_SELECTOR, "label[for='%s']" % reason.get_attribute("id")).text
+    if args.intern not in label:
+        raise FlowFailed("the reason's label does not name the intern: %r" % label)
+    reason.click()
+    reason.send_keys(args.comment)
+    reason.send_keys(Keys.TAB)
+    focused = driver.switch_to.active_element
+    if focused.get_attribute("value") != "decline":
+        raise FlowFailed("Tab from the reason does not reach the decline button")
+    focused.send_keys(Keys.ENTER)
+    browser.wait_for_heading("meldt fra")
+    browser.check("declined")
+    return {"confirmation": browser.text()}
+
+
+def flow_calendar(browser, args):
+    """An intern opens "My placement" from their e-mail and downloads the calendar file through
+    the page's link (Chromium saves it to a folder of its own; the flow returns its text)."""
+    driver = browser.driver
+    downloads = tempfile.mkdtemp(prefix="ipraktik-downloads-")
+    try:
+        driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                               {"behavior": "allow", "downloadPath": downloads})
+        browser.open(args.url)
+        browser.wait_for_heading("innovationspraktik")
+        browser.no_script_on_page()
+        browser.check("intern")
+        link = driver.find_element(By.ID, "calendar-link")
+        if not link.text:
+            raise FlowFailed("the calendar link has no text")
+        name = link.get_attribute("download")
+        link.click()
+        path = os.path.join(downloads, name)
+        # Chromium writes <name>.crdownload and renames it when the file is complete.
+        WebDriverWait(driver, 30).until(lambda _: os.path.exists(path))
+        with open(path, encoding="utf-8", newline="") as calendar:
+            content = calendar.read()
+        browser.check("intern-after-download")
+        return {"file_name": name, "calendar": content, "page": browser.text()}
+    finally:
+        shutil.rmtree(downloads, ignore_errors=True)
+
+
 def flow_unknown_link(browser, args):
     """A link that names nothing: the clear page (404), accessible like the others."""
     browser.open(args.url)
@@ -204,6 +270,7 @@ def main():
     parser.add_argument("--url", required=True)
     parser.add_argument("--out", required=True, help="folder for the screenshots")
     parser.add_argument("--comment", default="God idé, god fornøjelse.")
+    parser.add_argument("--intern", default="", help="the intern a host declines")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     started = time.monotonic()
