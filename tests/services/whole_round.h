@@ -217,18 +217,24 @@ class RoundBuilder {
 // The matching job `job_id` of tenant once it is done (and published, when published is set);
 // fails the test when it failed or did not get there.
 inline v1::MatchingJob AwaitJob(v1::MatchingService::Stub& matching, const std::string& tenant,
-                                const std::string& job_id, bool published) {
+                                const std::string& job_id, bool published,
+                                std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
   v1::MatchingJob job;
-  EXPECT_TRUE(Eventually([&] {
-    v1::GetMatchingJobRequest request;
-    request.set_job_id(job_id);
-    v1::GetMatchingJobResponse response;
-    auto context = ContextFor(tenant);
-    if (!matching.GetMatchingJob(context.get(), request, &response).ok()) return false;
-    job = response.job();
-    return job.state() == v1::MATCHING_JOB_STATE_FAILED ||
-           (job.state() == v1::MATCHING_JOB_STATE_DONE && (!published || job.has_published_at()));
-  })) << job.DebugString();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        v1::GetMatchingJobRequest request;
+        request.set_job_id(job_id);
+        v1::GetMatchingJobResponse response;
+        auto context = ContextFor(tenant);
+        if (!matching.GetMatchingJob(context.get(), request, &response).ok()) return false;
+        job = response.job();
+        return job.state() == v1::MATCHING_JOB_STATE_FAILED ||
+               (job.state() == v1::MATCHING_JOB_STATE_DONE &&
+                (!published || job.has_published_at()));
+      },
+      timeout))
+      << "waited for job " << job_id << " to be done" << (published ? " and published" : "") << ": "
+      << job.DebugString();
   EXPECT_EQ(job.state(), v1::MATCHING_JOB_STATE_DONE) << job.failure_reason();
   return job;
 }

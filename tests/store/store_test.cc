@@ -1,9 +1,12 @@
 // The store against a real redis-server: replies, pipelines, timeouts, reconnection after a
-// graceful restart and after SIGKILL, scripts reloaded after NOSCRIPT, and atomic Lua updates
-// from many threads through the pool.
+// graceful restart and after SIGKILL, waiting while a restarted Redis loads its data, scripts
+// reloaded after NOSCRIPT, and atomic Lua updates from many threads through the pool.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "child_process.h"
 #include "eventually.h"
 #include "ipraktik/deadline/deadline.h"
 #include "ipraktik/store/connection.h"
@@ -398,6 +402,88 @@ TEST_F(StoreTest, RecordsCommandsErrorsAndReconnects) {
                     {{"command", "INCR"}, {"result", "error_reply"}}),
             1);
   EXPECT_EQ(CountOf(registry, "ipraktik_redis_reconnects_total", {}), 1);
+}
+
+// Redis reads its append-only file after a restart and meanwhile answers every command LOADING
+// (the fault test's Redis restart met it: a call right after it failed). redis-server is started
+// here by hand with key-load-delay, so that loading 300 keys takes about a second.
+class LoadingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / absl::StrCat("store-loading-", ::getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    port_ = ipraktik::testing::FreePort();
+  }
+  void TearDown() override {
+    process_.reset();
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+
+  // Starts redis-server on dir_ (append-only) and waits until it accepts connections.
+  void Start(const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {
+        "--port", absl::StrCat(port_), "--bind", "127.0.0.1", "--dir", dir_.string(), "--save",
+        "",       "--appendonly",      "yes"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<ipraktik::testing::ChildProcess>(
+        "/usr/bin/redis-server", args, std::map<std::string, std::string>{}, dir_ / "redis.log");
+    ASSERT_TRUE(ipraktik::testing::Eventually(
+        [&] { return ipraktik::testing::SomethingListensOn(port_); }, std::chrono::seconds(30)));
+  }
+  void Shutdown() {
+    ipraktik::testing::RunCommand(absl::StrCat("redis-cli -p ", port_, " SHUTDOWN 2>&1"));
+    ASSERT_TRUE(process_->WaitFor(std::chrono::seconds(30)).has_value());
+  }
+  Options Opts() const {
+    Options options;
+    options.port = port_;
+    return options;
+  }
+
+  std::filesystem::path dir_;
+  int port_ = 0;
+  std::unique_ptr<ipraktik::testing::ChildProcess> process_;
+};
+
+TEST_F(LoadingTest, ACommandRightAfterARestartWaitsUntilTheDataIsLoaded) {
+  ASSERT_NO_FATAL_FAILURE(Start({}));
+  Connection redis(Opts());
+  Pipeline writes;
+  // Values over 1 KiB: loading answers waiting clients after every key (the interval below), as
+  // it does every few milliseconds with real data.
+  const std::string filler(1100, '.');
+  for (int i = 0; i < 300; ++i) {
+    writes.Add({"SET", absl::StrCat("k", i), absl::StrCat("v", i, filler)});
+  }
+  ASSERT_TRUE(redis.Execute(writes).ok());
+  // Into the RDB base of the append-only file, whose loading key-load-delay slows down.
+  ASSERT_TRUE(redis.Command({"BGREWRITEAOF"}).ok());
+  ASSERT_TRUE(ipraktik::testing::Eventually([&] {
+    auto info = redis.Command({"INFO", "persistence"});
+    return info.ok() && info->str().find("aof_rewrite_in_progress:0") != std::string::npos &&
+           info->str().find("aof_rewrite_scheduled:0") != std::string::npos;
+  }));
+  ASSERT_NO_FATAL_FAILURE(Shutdown());
+  // 300 keys at 3 ms each: about a second of LOADING.
+  ASSERT_NO_FATAL_FAILURE(
+      Start({"--key-load-delay", "3000", "--loading-process-events-interval-bytes", "1024"}));
+  // Redis is loading (so the commands below meet it).
+  EXPECT_THAT(ipraktik::testing::RunCommand(absl::StrCat("redis-cli -p ", port_, " GET k1 2>&1")),
+              ::testing::HasSubstr("LOADING"));
+  // A caller that may wait no longer than 100 ms is told UNAVAILABLE, naming the reason.
+  Options impatient = Opts();
+  impatient.command_timeout = absl::Milliseconds(100);
+  auto refused = Connection(impatient).Command({"GET", "k1"}, Retry::kIdempotent);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable) << refused.status();
+  EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr("LOADING"));
+  // With the default command timeout (2 s) the connection that was open before the restart
+  // reconnects, waits for the data and reads it; a write (never retried after it was sent)
+  // is not lost to LOADING either.
+  auto read = redis.Command({"GET", "k299"}, Retry::kIdempotent);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(*read, Reply::String(absl::StrCat("v299", filler)));
+  EXPECT_EQ(*redis.Command({"INCR", "counter"}), Reply::Integer(1));
 }
 
 }  // namespace

@@ -54,6 +54,9 @@ std::string CommandLabel(std::string_view name) {
   return label.empty() ? "OTHER" : label;
 }
 
+// The longest pause between two tries while Redis loads its data.
+constexpr absl::Duration kLongestLoadingPause = absl::Milliseconds(100);
+
 bool IsLoading(const Reply& reply) {
   return reply.is_error() && reply.str().starts_with("LOADING");
 }
@@ -424,6 +427,13 @@ absl::StatusOr<std::vector<Reply>> Connection::Run(
   absl::Duration backoff = options_.retry_backoff;
   const int attempts = std::max(1, options_.max_attempts);
   absl::StatusOr<std::vector<Reply>> result;
+  // While Redis answers LOADING (it reads its append-only file after a restart, which takes as
+  // long as the data is big) it executed nothing: the batch waits for the data, as for a slow
+  // reply, up to the command timeout (and the call's deadline), without using up attempts.
+  // Counting LOADING as attempts gave up after 150 ms, so every call made in the first moments
+  // after a restart failed although Redis was about to serve it.
+  const absl::Time loading_until = absl::Now() + options_.command_timeout;
+  absl::Duration loading_pause = options_.retry_backoff;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     // Work the caller no longer waits for is not started (nor tried again).
     if (absl::Status late = deadline::Check("the redis command"); !late.ok()) {
@@ -442,8 +452,14 @@ absl::StatusOr<std::vector<Reply>> Connection::Run(
       }
       metrics_->RecordCommand(metric_command,
                               any_error ? CommandResult::kErrorReply : CommandResult::kOk, latency);
-      // A server still loading its data after a restart executed nothing: try again.
-      if (!all_loading || attempt == attempts) return result;
+      if (!all_loading) return result;
+      if (absl::Now() + loading_pause > loading_until || deadline::Shortens(loading_pause)) {
+        return result;  // as LOADING replies: UNAVAILABLE for the caller, who may try later
+      }
+      std::this_thread::sleep_for(absl::ToChronoNanoseconds(loading_pause));
+      loading_pause = std::min(loading_pause * 2, kLongestLoadingPause);
+      --attempt;  // not an attempt used up: Redis said when to come back (once loaded)
+      continue;
     } else {
       metrics_->RecordCommand(
           metric_command,
