@@ -24,8 +24,9 @@ constexpr const char* kCreateFields[] = {
 // KEYS: message, round index, participant index, failed index, round failed index, the
 // recipient's erasure marker.
 // ARGV: expected version, message id, now (ms), retention (ms), '1' for a new record (added to
-// the round and participant indexes), 'add' or 'remove' (the failed indexes), '1' to refuse when
-// the recipient was erased meanwhile, then the field/value pairs to write.
+// the round and participant indexes), 'add' or 'remove' (the failed indexes; '' leaves them, for
+// a record that was not failed and is not now), '1' to refuse when the recipient was erased
+// meanwhile, then the field/value pairs to write. One HSET writes them with the version.
 constexpr char kApplyScript[] = R"lua(
 local version = redis.call('HGET', KEYS[1], 'version')
 if not version and redis.call('EXISTS', KEYS[1]) == 1 then version = '0' end
@@ -35,8 +36,8 @@ end
 if ARGV[7] == '1' and redis.call('EXISTS', KEYS[6]) == 1 then
   return redis.error_reply('ABORTED the recipient was erased meanwhile')
 end
-if #ARGV >= 8 then redis.call('HSET', KEYS[1], unpack(ARGV, 8)) end
-redis.call('HSET', KEYS[1], 'version', (tonumber(version) or 0) + 1, 'updated_at', ARGV[3])
+redis.call('HSET', KEYS[1], 'version', (tonumber(version) or 0) + 1, 'updated_at', ARGV[3],
+           unpack(ARGV, 8))
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local function index(i)
   redis.call('ZADD', KEYS[i], ARGV[3], ARGV[2])
@@ -49,7 +50,7 @@ end
 if ARGV[6] == 'add' then
   index(4)
   index(5)
-else
+elseif ARGV[6] == 'remove' then
   redis.call('ZREM', KEYS[4], ARGV[2])
   redis.call('ZREM', KEYS[5], ARGV[2])
 end
@@ -149,6 +150,14 @@ std::vector<std::string> FieldsOf(const DeliveryChange& change, const DeliveryRe
     if (next.state == DeliveryState::kSent) add("sent_at", Millis(now));
   }
   return fields;
+}
+
+// What a change does to the failed indexes: a failure is added, a record that was failed leaves
+// them, any other (no record yet, or one not failed) is not in them and leaves them alone.
+std::string FailedIndexes(const std::optional<DeliveryStatus>& before, DeliveryState next) {
+  if (IsFailure(next)) return "add";
+  if (!before || !IsFailure(before->state)) return "";
+  return "remove";
 }
 
 }  // namespace
@@ -253,7 +262,7 @@ absl::StatusOr<DeliveryDecision> DeliveryRepository::Transition(
                                      Millis(now),
                                      Millis(retention_),
                                      decision.change.create ? "1" : "0",
-                                     IsFailure(decision.change.next.state) ? "add" : "remove",
+                                     FailedIndexes(read.status, decision.change.next.state),
                                      claim ? "1" : "0"};
     for (std::string& field : FieldsOf(decision.change, fields, outcome, now)) {
       args.push_back(std::move(field));
@@ -464,23 +473,52 @@ absl::StatusOr<bool> DeliveryRepository::IsErased(const std::string& tenant,
   return reply->integer() == 1;
 }
 
-absl::StatusOr<TenantSettings> DeliveryRepository::GetSettings(const std::string& tenant) {
+absl::StatusOr<std::vector<bool>> DeliveryRepository::AreErased(
+    const std::string& tenant, const std::vector<std::string>& participant_ids) {
   auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto reply = redis_.Command({"HGETALL", keys->Settings()}, store::Retry::kIdempotent);
-  if (!reply.ok()) return reply.status();
-  auto fields = HashOf(*reply);
+  std::vector<bool> erased;
+  if (participant_ids.empty()) return erased;
+  store::Pipeline checks;
+  for (const std::string& id : participant_ids) checks.Add({"EXISTS", keys->Erased(id)});
+  auto replies = redis_.Execute(checks, store::Retry::kIdempotent);
+  if (!replies.ok()) return replies.status();
+  for (const store::Reply& reply : *replies) {
+    if (absl::Status status = reply.ToStatus(); !status.ok()) return status;
+    erased.push_back(reply.integer() == 1);
+  }
+  return erased;
+}
+
+absl::StatusOr<TenantSettings> DeliveryRepository::GetSettings(const std::string& tenant) {
+  RedisBatch batch(redis_);
   TenantSettings settings;
-  settings.sender_name = fields["sender_name"];
-  settings.sender_address = fields["sender_address"];
-  settings.reply_to = fields["reply_to"];
-  settings.signature_da = fields["signature_da"];
-  settings.signature_en = fields["signature_en"];
-  settings.reminder_days_before = static_cast<int>(ToInt(fields["reminder_days_before"]));
-  settings.programme_url = fields["programme_url"];
-  settings.local_programme_info_da = fields["local_programme_info_da"];
-  settings.local_programme_info_en = fields["local_programme_info_en"];
+  if (auto status = GetSettings(batch, tenant, settings); !status.ok()) return status;
+  if (auto status = batch.Execute(); !status.ok()) return status;
   return settings;
+}
+
+absl::Status DeliveryRepository::GetSettings(RedisBatch& batch, const std::string& tenant,
+                                             TenantSettings& settings) {
+  auto keys = NotificationKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  store::Pipeline read;
+  read.Add({"HGETALL", keys->Settings()});
+  batch.Add(read, [&settings](std::span<const store::Reply> replies) {
+    if (auto status = replies[0].ToStatus(); !status.ok()) return status;
+    auto fields = HashOf(replies[0]);
+    settings.sender_name = fields["sender_name"];
+    settings.sender_address = fields["sender_address"];
+    settings.reply_to = fields["reply_to"];
+    settings.signature_da = fields["signature_da"];
+    settings.signature_en = fields["signature_en"];
+    settings.reminder_days_before = static_cast<int>(ToInt(fields["reminder_days_before"]));
+    settings.programme_url = fields["programme_url"];
+    settings.local_programme_info_da = fields["local_programme_info_da"];
+    settings.local_programme_info_en = fields["local_programme_info_en"];
+    return absl::OkStatus();
+  });
+  return absl::OkStatus();
 }
 
 absl::Status DeliveryRepository::PutSettings(const std::string& tenant,

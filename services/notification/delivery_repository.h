@@ -24,6 +24,7 @@
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/pool.h"
+#include "redis_batch.h"
 
 namespace ipraktik::notification {
 
@@ -131,8 +132,15 @@ class DeliveryRepository {
 
   // Whether the participant's data was erased (within the retention).
   absl::StatusOr<bool> IsErased(const std::string& tenant, const std::string& participant_id);
+  // The same for several participants, in one round trip (erased[i] for participant_ids[i]).
+  absl::StatusOr<std::vector<bool>> AreErased(const std::string& tenant,
+                                              const std::vector<std::string>& participant_ids);
 
   absl::StatusOr<TenantSettings> GetSettings(const std::string& tenant);
+  // The same, sent with other calls: `settings` is set when the batch has run.
+  absl::Status GetSettings(RedisBatch& batch, const std::string& tenant, TenantSettings& settings);
+  // A batch of calls on the service's Redis (this and the other repositories share it).
+  RedisBatch Batch() { return RedisBatch(redis_); }
   absl::Status PutSettings(const std::string& tenant, const TenantSettings& settings);
 
  private:

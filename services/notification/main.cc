@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
                       "their language",
        .default_grpc_address = "127.0.0.1:7104",
        .default_metrics_address = "127.0.0.1:9104",
-       .needs = {server::Resource::kRedis, server::Resource::kBus}},
+       .needs = {server::Resource::kRedis, server::Resource::kBus},
+       // The senders (16 by default) each go to Redis several times per e-mail; with fewer
+       // connections than senders they queue for one (docs/benchmarks.md, national round).
+       .default_redis_pool_size = 24},
       service);
 }

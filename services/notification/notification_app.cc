@@ -187,8 +187,10 @@ NotificationSettings ReadNotificationSettings(config::Reader& reader) {
                                      "Most e-mails sent per second by one replica (0: no limit)."));
   settings.notifier.send_burst = static_cast<int>(reader.Int(
       "IPRAKTIK_NOTIFICATION_SEND_BURST", 10, 1, 100'000, "E-mails that may go out at once."));
-  settings.senders = static_cast<int>(reader.Int("IPRAKTIK_NOTIFICATION_SENDERS", 16, 1, 64,
-                                                 "E-mails sent in parallel (SMTP connections)."));
+  settings.senders = static_cast<int>(reader.Int(
+      "IPRAKTIK_NOTIFICATION_SENDERS", 16, 1, 64,
+      "E-mails sent in parallel (SMTP connections); keep IPRAKTIK_REDIS_POOL_SIZE (24 by default "
+      "here) above it, or the senders queue for Redis connections."));
   settings.notifier.lease = FromChrono(reader.Duration(
       "IPRAKTIK_NOTIFICATION_LEASE", std::chrono::seconds(20), std::chrono::seconds(1),
       std::chrono::hours(1),

@@ -147,7 +147,7 @@ std::string Notifier::PreviewLinkUrl(const std::string& tenant) const {
   return notification::LinkUrl(options_.links.participant_web_url, tenant, "ipp_PREVIEW");
 }
 
-absl::Status Notifier::RecordLinks(const events::Envelope& envelope) {
+absl::Status Notifier::RecordLinks(RedisBatch& batch, const events::Envelope& envelope) {
   if (!LinksEnabled()) return absl::OkStatus();
   const std::string& tenant = envelope.tenant();
   const absl::Time now = clock_();
@@ -161,7 +161,7 @@ absl::Status Notifier::RecordLinks(const events::Envelope& envelope) {
                     absl::Time expires) -> absl::Status {
     auto token = LinkToken(subject);
     if (!token.ok()) return token.status();
-    return links_.Record(tenant, LinkDigest(*token),
+    return links_.Record(batch, tenant, LinkDigest(*token),
                          {.role = subject.role,
                           .scope_id = subject.scope_id,
                           .participant_id = subject.participant_id,
@@ -186,7 +186,7 @@ absl::Status Notifier::RecordLinks(const events::Envelope& envelope) {
     if (event.intern.participant_id.empty()) return absl::OkStatus();
     auto token = LinkToken(InternLink(tenant, event.placement_id, event.intern.participant_id));
     if (!token.ok()) return token.status();
-    return links_.Cancel(tenant, LinkDigest(*token), envelope.id(), event.revision);
+    return links_.Cancel(batch, tenant, LinkDigest(*token), envelope.id(), event.revision);
   }
   if (envelope.type() == contract::kHostInternsAssigned) {
     auto payload = Unpack<v1::HostInternsAssigned>(envelope);
@@ -220,26 +220,30 @@ absl::Status Notifier::RememberTenant(const std::string& tenant) {
   return absl::OkStatus();
 }
 
-absl::Status Notifier::ScheduleReminder(const std::string& tenant, const std::string& reminder_id,
+absl::Status Notifier::ScheduleReminder(RedisBatch& batch, const std::string& tenant,
+                                        const std::string& reminder_id,
                                         const events::Envelope& source,
                                         const std::vector<Date>& days, std::int64_t revision,
                                         MessageKind kind, const TenantSettings& settings) {
   auto due = ReminderTime(days, settings.reminder_days_before, options_.reminder_time_of_day,
                           options_.time_zone, events::OccurredAt(source));
   if (!due) return scheduling_.CancelReminder(tenant, reminder_id, revision);
-  return scheduling_.ScheduleReminder(tenant, {.reminder_id = reminder_id,
-                                               .source_event_id = source.id(),
-                                               .revision = revision,
-                                               .kind = MessageKindName(kind),
-                                               .due = *due});
+  return scheduling_.ScheduleReminder(batch, tenant,
+                                      {.reminder_id = reminder_id,
+                                       .source_event_id = source.id(),
+                                       .revision = revision,
+                                       .kind = MessageKindName(kind),
+                                       .due = *due});
 }
 
 absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envelope,
-                                                   bool schedule_reminders,
+                                                   RedisBatch* reminders,
                                                    std::optional<MessageKind> preview_kind,
-                                                   std::optional<Language> language, bool preview) {
+                                                   std::optional<Language> language, bool preview,
+                                                   const TenantSettings* known_settings) {
   const std::string& tenant = envelope.tenant();
-  auto settings = EffectiveSettings(tenant);
+  auto settings = known_settings != nullptr ? absl::StatusOr<TenantSettings>(*known_settings)
+                                            : EffectiveSettings(tenant);
   if (!settings.ok()) return settings.status();
   Plan plan;
   plan.context = {.tenant = tenant,
@@ -258,10 +262,10 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
     event.placement_url =
         preview ? PreviewLinkUrl(tenant)
                 : LinkUrl(InternLink(tenant, event.placement_id, event.intern.participant_id));
-    if (schedule_reminders) {
+    if (reminders != nullptr) {
       auto status =
-          ScheduleReminder(tenant, ReminderIdForIntern(event.placement_id), envelope, event.days,
-                           event.revision, MessageKind::kInternReminder, *settings);
+          ScheduleReminder(*reminders, tenant, ReminderIdForIntern(event.placement_id), envelope,
+                           event.days, event.revision, MessageKind::kInternReminder, *settings);
       if (!status.ok()) return status;
     }
     if (reminder_preview) {
@@ -274,7 +278,7 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
     auto payload = Unpack<v1::InternUnmatched>(envelope);
     if (!payload.ok()) return payload.status();
     InternUnmatched event = FromProto(*payload);
-    if (schedule_reminders) {
+    if (reminders != nullptr) {
       auto status = scheduling_.CancelReminder(tenant, ReminderIdForIntern(event.placement_id),
                                                event.revision);
       if (!status.ok()) return status;
@@ -288,10 +292,10 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanEvent(const events::Envelope& envel
     if (auto subject = HostLink(tenant, event)) {
       event.placement_url = preview ? PreviewLinkUrl(tenant) : LinkUrl(*subject);
     }
-    if (schedule_reminders) {
-      auto status =
-          ScheduleReminder(tenant, ReminderIdForHost(event.host_offer.host_offer_id), envelope,
-                           HostDays(event), event.revision, MessageKind::kHostReminder, *settings);
+    if (reminders != nullptr) {
+      auto status = ScheduleReminder(
+          *reminders, tenant, ReminderIdForHost(event.host_offer.host_offer_id), envelope,
+          HostDays(event), event.revision, MessageKind::kHostReminder, *settings);
       if (!status.ok()) return status;
     }
     if (reminder_preview) {
@@ -367,19 +371,21 @@ absl::StatusOr<Notifier::Plan> Notifier::PlanReminder(const events::Envelope& en
 }
 
 absl::Status Notifier::DropErasedInterns(const std::string& tenant, HostInternsAssigned& event) {
+  std::vector<std::string> ids;
+  for (const auto& visitor : event.interns) ids.push_back(visitor.intern.participant_id);
+  for (const auto& visitor : event.cancelled) ids.push_back(visitor.intern.participant_id);
+  auto erased = repository_.AreErased(tenant, ids);
+  if (!erased.ok()) return erased.status();
+  std::size_t next = 0;
   std::vector<VisitingIntern> kept;
   for (auto& visitor : event.interns) {
-    auto erased = repository_.IsErased(tenant, visitor.intern.participant_id);
-    if (!erased.ok()) return erased.status();
-    if (!*erased) kept.push_back(std::move(visitor));
+    if (!(*erased)[next++]) kept.push_back(std::move(visitor));
   }
   event.interns = std::move(kept);
   // The host still hears that an erased intern's visit is off (the calendar CANCEL), without
   // anything that names them.
   for (auto& visitor : event.cancelled) {
-    auto erased = repository_.IsErased(tenant, visitor.intern.participant_id);
-    if (!erased.ok()) return erased.status();
-    if (!*erased) continue;
+    if (!(*erased)[next++]) continue;
     visitor.intern = Person{.participant_id = visitor.intern.participant_id};
     visitor.purpose.clear();
   }
@@ -592,29 +598,46 @@ absl::Status Notifier::Notify(const server::EventContext& event,
   metrics_.QueueLag(clock_() - events::OccurredAt(envelope));
   const std::string& tenant = envelope.tenant();
   if (auto status = RememberTenant(tenant); !status.ok()) return RetryLater(status);
+  // Two round trips to Redis before the e-mails: the revision check with the tenant's settings,
+  // then every write the e-mails need first (the saved event, the links, the reminders).
+  RedisBatch reads = repository_.Batch();
+  bool accepted = true;
   if (revision) {
-    auto accepted =
-        scheduling_.AcceptRevision(tenant, revision->scope, revision->id, revision->revision);
-    if (!accepted.ok()) return RetryLater(accepted.status());
-    if (!*accepted) {
-      logger_.WithTenant(tenant)
-          .WithCorrelationId(envelope.correlation_id())
-          .Info("a newer revision was seen: nothing to send",
-                {{"event_id", envelope.id()}, {"type", envelope.type()}});
-      return absl::OkStatus();
+    if (auto status = scheduling_.AcceptRevision(reads, tenant, revision->scope, revision->id,
+                                                 revision->revision, accepted);
+        !status.ok()) {
+      return RetryLater(status);
     }
   }
-  if (auto status = scheduling_.SaveEvent(tenant, envelope.id(), envelope.SerializeAsString(),
-                                          PeopleIn(envelope));
+  TenantSettings stored;
+  if (auto status = repository_.GetSettings(reads, tenant, stored); !status.ok()) {
+    return RetryLater(status);
+  }
+  if (auto status = reads.Execute(); !status.ok()) return RetryLater(status);
+  if (!accepted) {
+    logger_.WithTenant(tenant)
+        .WithCorrelationId(envelope.correlation_id())
+        .Info("a newer revision was seen: nothing to send",
+              {{"event_id", envelope.id()}, {"type", envelope.type()}});
+    return absl::OkStatus();
+  }
+  const TenantSettings settings = Merge(options_.defaults, stored);
+  RedisBatch writes = repository_.Batch();
+  if (auto status = scheduling_.SaveEvent(writes, tenant, envelope.id(),
+                                          envelope.SerializeAsString(), PeopleIn(envelope));
       !status.ok()) {
     return RetryLater(status);
   }
   // The personal links the e-mails carry work from before they are sent.
-  if (auto status = RecordLinks(envelope); !status.ok()) {
+  if (auto status = RecordLinks(writes, envelope); !status.ok()) {
     if (status.code() == absl::StatusCode::kInvalidArgument) return status;
     return RetryLater(status);
   }
-  return SendPlan(PlanEvent(envelope, true, std::nullopt, std::nullopt), envelope, "", event);
+  auto plan = PlanEvent(envelope, &writes, std::nullopt, std::nullopt, false, &settings);
+  if (plan.ok()) {
+    if (auto status = writes.Execute(); !status.ok()) return RetryLater(status);
+  }
+  return SendPlan(plan, envelope, "", event);
 }
 
 absl::Status Notifier::Resend(const v1::ResendRequested& resend,
@@ -658,7 +681,7 @@ absl::Status Notifier::Resend(const v1::ResendRequested& resend,
                                     {{"message_id", resend.message_id()}});
     return absl::OkStatus();
   }
-  return SendPlan(PlanEvent(*original, false, std::nullopt, std::nullopt), *original,
+  return SendPlan(PlanEvent(*original, nullptr, std::nullopt, std::nullopt), *original,
                   resend.message_id(), event);
 }
 
@@ -740,7 +763,7 @@ absl::StatusOr<std::vector<ComposedMessage>> Notifier::Preview(const PreviewRequ
     envelope = *parsed;
     only_message = request.message_id;
   }
-  auto plan = PlanEvent(envelope, false, request.kind, request.language, /*preview=*/true);
+  auto plan = PlanEvent(envelope, nullptr, request.kind, request.language, /*preview=*/true);
   if (!plan.ok()) return plan.status();
   std::vector<PlannedMessage> messages;
   if (!only_message.empty()) {

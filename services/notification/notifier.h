@@ -140,21 +140,24 @@ class Notifier {
   };
 
   // Plans the messages of an event (preview_kind: a reminder's preview; language: a preview in
-  // another language). Schedules or cancels its reminders when asked.
+  // another language). With `reminders`, schedules its reminders in that batch (a cancellation
+  // goes at once).
   // preview: the placement links show a placeholder token (a coordinator's preview never shows
-  // a participant's credential).
-  absl::StatusOr<Plan> PlanEvent(const events::Envelope& envelope, bool schedule_reminders,
+  // a participant's credential). known_settings: the tenant's effective settings if read already.
+  absl::StatusOr<Plan> PlanEvent(const events::Envelope& envelope, RedisBatch* reminders,
                                  std::optional<MessageKind> preview_kind,
-                                 std::optional<Language> language, bool preview = false);
-  // Records the placement links an event gives or moves (or the intern's placement it cancels).
-  absl::Status RecordLinks(const events::Envelope& envelope);
+                                 std::optional<Language> language, bool preview = false,
+                                 const TenantSettings* known_settings = nullptr);
+  // Records the placement links an event gives or moves (or the intern's placement it cancels),
+  // in the batch.
+  absl::Status RecordLinks(RedisBatch& batch, const events::Envelope& envelope);
   std::string PreviewLinkUrl(const std::string& tenant) const;
   absl::StatusOr<Plan> PlanReminder(const events::Envelope& envelope,
                                     std::optional<Language> language);
-  absl::Status ScheduleReminder(const std::string& tenant, const std::string& reminder_id,
-                                const events::Envelope& source, const std::vector<Date>& days,
-                                std::int64_t revision, MessageKind kind,
-                                const TenantSettings& settings);
+  absl::Status ScheduleReminder(RedisBatch& batch, const std::string& tenant,
+                                const std::string& reminder_id, const events::Envelope& source,
+                                const std::vector<Date>& days, std::int64_t revision,
+                                MessageKind kind, const TenantSettings& settings);
   Result Deliver(const PlannedMessage& planned, const MessageContext& context,
                  const events::Envelope& envelope, const server::EventContext& delivery,
                  std::string& reason);

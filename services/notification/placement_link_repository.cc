@@ -74,26 +74,47 @@ PlacementLinkRepository::~PlacementLinkRepository() = default;
 absl::Status PlacementLinkRepository::Record(const std::string& tenant, const std::string& digest,
                                              const StoredLink& link, absl::Time keep_until,
                                              absl::Time now) {
+  RedisBatch batch(redis_);
+  if (auto status = Record(batch, tenant, digest, link, keep_until, now); !status.ok()) {
+    return status;
+  }
+  return batch.Execute();
+}
+
+absl::Status PlacementLinkRepository::Record(RedisBatch& batch, const std::string& tenant,
+                                             const std::string& digest, const StoredLink& link,
+                                             absl::Time keep_until, absl::Time now) {
   auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   const absl::Duration keep = std::max(keep_until - now, absl::Minutes(1));
-  auto reply = redis_.Eval(
+  store::Pipeline record;
+  record.AddScript(
       scripts_->record,
       {keys->PlacementLink(digest), keys->PlacementLinks(link.participant_id),
        keys->Erased(link.participant_id)},
       {LinkRoleName(link.role), link.scope_id, link.participant_id, link.round_id, link.event_id,
-       absl::StrCat(link.revision), Millis(link.expires), Millis(keep), digest},
-      store::Retry::kIdempotent);
-  return reply.ok() ? absl::OkStatus() : reply.status();
+       absl::StrCat(link.revision), Millis(link.expires), Millis(keep), digest});
+  batch.Add(record);
+  return absl::OkStatus();
 }
 
 absl::Status PlacementLinkRepository::Cancel(const std::string& tenant, const std::string& digest,
                                              const std::string& event_id, std::int64_t revision) {
+  RedisBatch batch(redis_);
+  if (auto status = Cancel(batch, tenant, digest, event_id, revision); !status.ok()) return status;
+  return batch.Execute();
+}
+
+absl::Status PlacementLinkRepository::Cancel(RedisBatch& batch, const std::string& tenant,
+                                             const std::string& digest, const std::string& event_id,
+                                             std::int64_t revision) {
   auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto reply = redis_.Eval(scripts_->cancel, {keys->PlacementLink(digest)},
-                           {event_id, absl::StrCat(revision)}, store::Retry::kIdempotent);
-  return reply.ok() ? absl::OkStatus() : reply.status();
+  store::Pipeline cancel;
+  cancel.AddScript(scripts_->cancel, {keys->PlacementLink(digest)},
+                   {event_id, absl::StrCat(revision)});
+  batch.Add(cancel);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<StoredLink>> PlacementLinkRepository::Get(const std::string& tenant,

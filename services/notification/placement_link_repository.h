@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "domain/placement_links.h"
 #include "ipraktik/store/pool.h"
+#include "redis_batch.h"
 
 namespace ipraktik::notification {
 
@@ -28,9 +29,14 @@ class PlacementLinkRepository {
   // is live again; a withdrawal stays.
   absl::Status Record(const std::string& tenant, const std::string& digest, const StoredLink& link,
                       absl::Time keep_until, absl::Time now);
+  // The same, sent with other calls (see RedisBatch).
+  absl::Status Record(RedisBatch& batch, const std::string& tenant, const std::string& digest,
+                      const StoredLink& link, absl::Time keep_until, absl::Time now);
   // The intern's link: a re-match took the placement away (event at revision). Nothing when
   // there is no such link or a newer revision is stored.
   absl::Status Cancel(const std::string& tenant, const std::string& digest,
+                      const std::string& event_id, std::int64_t revision);
+  absl::Status Cancel(RedisBatch& batch, const std::string& tenant, const std::string& digest,
                       const std::string& event_id, std::int64_t revision);
   absl::StatusOr<std::optional<StoredLink>> Get(const std::string& tenant,
                                                 const std::string& digest);

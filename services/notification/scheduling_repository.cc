@@ -67,6 +67,17 @@ SchedulingRepository::~SchedulingRepository() = default;
 absl::Status SchedulingRepository::SaveEvent(const std::string& tenant, const std::string& event_id,
                                              const std::string& envelope,
                                              const std::set<std::string>& people) {
+  RedisBatch batch(redis_);
+  if (auto status = SaveEvent(batch, tenant, event_id, envelope, people); !status.ok()) {
+    return status;
+  }
+  return batch.Execute();
+}
+
+absl::Status SchedulingRepository::SaveEvent(RedisBatch& batch, const std::string& tenant,
+                                             const std::string& event_id,
+                                             const std::string& envelope,
+                                             const std::set<std::string>& people) {
   auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   store::Pipeline writes;
@@ -75,11 +86,7 @@ absl::Status SchedulingRepository::SaveEvent(const std::string& tenant, const st
     writes.Add({"SADD", keys->Mentions(person), event_id});
     writes.Add({"PEXPIRE", keys->Mentions(person), Millis(retention_)});
   }
-  auto replies = redis_.Execute(writes, store::Retry::kIdempotent);
-  if (!replies.ok()) return replies.status();
-  for (const store::Reply& reply : *replies) {
-    if (absl::Status status = reply.ToStatus(); !status.ok()) return status;
-  }
+  batch.Add(writes);
   return absl::OkStatus();
 }
 
@@ -127,12 +134,29 @@ absl::StatusOr<bool> SchedulingRepository::AcceptRevision(const std::string& ten
                                                           const std::string& scope,
                                                           const std::string& id,
                                                           std::int64_t revision) {
+  RedisBatch batch(redis_);
+  bool accepted = false;
+  if (auto status = AcceptRevision(batch, tenant, scope, id, revision, accepted); !status.ok()) {
+    return status;
+  }
+  if (auto status = batch.Execute(); !status.ok()) return status;
+  return accepted;
+}
+
+absl::Status SchedulingRepository::AcceptRevision(RedisBatch& batch, const std::string& tenant,
+                                                  const std::string& scope, const std::string& id,
+                                                  std::int64_t revision, bool& accepted) {
   auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto reply = redis_.Eval(scripts_->revision, {keys->Revision(scope, id)},
-                           {absl::StrCat(revision), Millis(retention_)}, store::Retry::kIdempotent);
-  if (!reply.ok()) return reply.status();
-  return reply->integer() == 1;
+  store::Pipeline check;
+  check.AddScript(scripts_->revision, {keys->Revision(scope, id)},
+                  {absl::StrCat(revision), Millis(retention_)});
+  batch.Add(check, [&accepted](std::span<const store::Reply> replies) {
+    if (auto status = replies[0].ToStatus(); !status.ok()) return status;
+    accepted = replies[0].integer() == 1;
+    return absl::OkStatus();
+  });
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::int64_t> SchedulingRepository::LatestRevision(const std::string& tenant,
@@ -151,14 +175,22 @@ absl::StatusOr<std::int64_t> SchedulingRepository::LatestRevision(const std::str
 
 absl::Status SchedulingRepository::ScheduleReminder(const std::string& tenant,
                                                     const Reminder& reminder) {
+  RedisBatch batch(redis_);
+  if (auto status = ScheduleReminder(batch, tenant, reminder); !status.ok()) return status;
+  return batch.Execute();
+}
+
+absl::Status SchedulingRepository::ScheduleReminder(RedisBatch& batch, const std::string& tenant,
+                                                    const Reminder& reminder) {
   auto keys = NotificationKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  auto reply =
-      redis_.Eval(scripts_->schedule, {keys->Reminders(), keys->ReminderKey(reminder.reminder_id)},
-                  {reminder.reminder_id, Millis(reminder.due), reminder.source_event_id,
-                   absl::StrCat(reminder.revision), reminder.kind, Millis(retention_)},
-                  store::Retry::kIdempotent);
-  return reply.ok() ? absl::OkStatus() : reply.status();
+  store::Pipeline schedule;
+  schedule.AddScript(scripts_->schedule,
+                     {keys->Reminders(), keys->ReminderKey(reminder.reminder_id)},
+                     {reminder.reminder_id, Millis(reminder.due), reminder.source_event_id,
+                      absl::StrCat(reminder.revision), reminder.kind, Millis(retention_)});
+  batch.Add(schedule);
+  return absl::OkStatus();
 }
 
 absl::Status SchedulingRepository::CancelReminder(const std::string& tenant,

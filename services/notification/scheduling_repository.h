@@ -17,6 +17,7 @@
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/outbox/outbox.h"
 #include "ipraktik/store/pool.h"
+#include "redis_batch.h"
 
 namespace ipraktik::notification {
 
@@ -39,6 +40,9 @@ class SchedulingRepository {
   // erasure finds it).
   absl::Status SaveEvent(const std::string& tenant, const std::string& event_id,
                          const std::string& envelope, const std::set<std::string>& people);
+  // The same, sent with other calls (see RedisBatch).
+  absl::Status SaveEvent(RedisBatch& batch, const std::string& tenant, const std::string& event_id,
+                         const std::string& envelope, const std::set<std::string>& people);
   absl::StatusOr<std::optional<std::string>> LoadEvent(const std::string& tenant,
                                                        const std::string& event_id);
   // A saved event changed in place (its expiry stays); nothing when it has expired meanwhile.
@@ -53,6 +57,10 @@ class SchedulingRepository {
   // revision is older than one already seen (a late event).
   absl::StatusOr<bool> AcceptRevision(const std::string& tenant, const std::string& scope,
                                       const std::string& id, std::int64_t revision);
+  // The same, sent with other calls: `accepted` is set when the batch has run.
+  absl::Status AcceptRevision(RedisBatch& batch, const std::string& tenant,
+                              const std::string& scope, const std::string& id,
+                              std::int64_t revision, bool& accepted);
 
   // The latest revision seen for scope/id (-1: none, or no longer kept).
   absl::StatusOr<std::int64_t> LatestRevision(const std::string& tenant, const std::string& scope,
@@ -60,6 +68,8 @@ class SchedulingRepository {
 
   // Schedules (or moves) a reminder unless a newer revision of it is scheduled.
   absl::Status ScheduleReminder(const std::string& tenant, const Reminder& reminder);
+  absl::Status ScheduleReminder(RedisBatch& batch, const std::string& tenant,
+                                const Reminder& reminder);
   // Drops a reminder scheduled from this revision or an older one.
   absl::Status CancelReminder(const std::string& tenant, const std::string& reminder_id,
                               std::int64_t revision);

@@ -811,7 +811,7 @@ class EditableTemplates : public ::testing::Test {
 };
 
 TEST_F(EditableTemplates, EditsApplyWithoutRestartAndTenantsMayOverride) {
-  TemplateStore store(root_);
+  TemplateStore store(root_, absl::ZeroDuration());
   MessageContext context{.tenant = "holstebro", .event_id = "e", .settings = Settings()};
   PlannedMessage planned = PlanMessages(Placed(), context)[0];
   EXPECT_THAT(store.Render("holstebro", Language::kDanish, planned.kind, planned.data)->subject,
@@ -826,8 +826,47 @@ TEST_F(EditableTemplates, EditsApplyWithoutRestartAndTenantsMayOverride) {
             "Lynpraktik hos Socialforvaltningen, Københavns Kommune");
 }
 
+// A parsed template is used for a while (a second by default) before its files are looked at
+// again: messages do not stat or parse files, and an edit applies after at most that while.
+TEST_F(EditableTemplates, EditsApplyOnceTheFilesAreLookedAtAgain) {
+  absl::Time now = absl::FromUnixSeconds(1788000000);
+  TemplateStore store(root_, absl::Seconds(1), [&now] { return now; });
+  MessageContext context{.tenant = "holstebro", .event_id = "e", .settings = Settings()};
+  PlannedMessage planned = PlanMessages(Placed(), context)[0];
+  auto subject = [&] {
+    return store.Render("holstebro", Language::kDanish, planned.kind, planned.data)->subject;
+  };
+  EXPECT_THAT(subject(), StartsWith("Du skal i innovationspraktik"));
+  Write("da/intern_placed.subject", "Lynpraktik hos {{workplace}}\n");
+  now += absl::Milliseconds(999);
+  EXPECT_THAT(subject(), StartsWith("Du skal i innovationspraktik"));
+  now += absl::Milliseconds(1);
+  EXPECT_EQ(subject(), "Lynpraktik hos Socialforvaltningen, Københavns Kommune");
+  // A partial's edit and a tenant's new override count as changes too.
+  Write("da/partials/guide.txt", "Ny guide til {{recipient_first_name}}\n");
+  Write("tenants/holstebro/da/intern_placed.subject", "Holstebro: {{round_name}}");
+  EXPECT_EQ(subject(), "Lynpraktik hos Socialforvaltningen, Københavns Kommune");
+  now += absl::Seconds(1);
+  EXPECT_EQ(subject(), "Holstebro: Innovationspraktik 2026, uge 37");
+  EXPECT_THAT(store.Render("holstebro", Language::kDanish, planned.kind, planned.data)->text,
+              HasSubstr("Ny guide til "));
+}
+
+// A partial that includes itself (directly or through another) is refused, naming the template.
+TEST_F(EditableTemplates, APartialIncludingItselfIsAnError) {
+  TemplateStore store(root_, absl::ZeroDuration());
+  MessageContext context{.tenant = "coi", .event_id = "e", .settings = Settings()};
+  PlannedMessage planned = PlanMessages(Placed(), context)[0];
+  Write("da/partials/guide.txt", "Se {{> closing}}\n");
+  Write("da/partials/closing.txt", "og {{> guide}}\n");
+  auto rendered = store.Render("coi", Language::kDanish, planned.kind, planned.data);
+  ASSERT_EQ(rendered.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(rendered.status().message(),
+              AllOf(HasSubstr("da/intern_placed.txt"), HasSubstr("includes itself")));
+}
+
 TEST_F(EditableTemplates, ATypoIsAnErrorNamingTheFileAndVariable) {
-  TemplateStore store(root_);
+  TemplateStore store(root_, absl::ZeroDuration());
   MessageContext context{.tenant = "coi", .event_id = "e", .settings = Settings()};
   PlannedMessage planned = PlanMessages(Placed(), context)[0];
   Write("da/partials/guide.txt", "Hej {{recipient_frist_name}}\n");

@@ -46,8 +46,9 @@ void ReadResourceSettings(config::Reader& reader, const ServiceSpec& spec,
     redis.user = reader.String("IPRAKTIK_REDIS_USER", "",
                                "Redis ACL user of this service (empty: the default user).");
     redis.password = reader.Secret("IPRAKTIK_REDIS_PASSWORD", "Redis AUTH password.");
-    redis.pool_size = static_cast<int>(reader.Int("IPRAKTIK_REDIS_POOL_SIZE", 8, 1, 256,
-                                                  "Most Redis connections the process opens."));
+    redis.pool_size =
+        static_cast<int>(reader.Int("IPRAKTIK_REDIS_POOL_SIZE", spec.default_redis_pool_size, 1,
+                                    256, "Most Redis connections the process opens."));
     const std::string sentinels =
         reader.String("IPRAKTIK_REDIS_SENTINELS", "",
                       "Redis Sentinels (host:port,host:port,...) to ask for the primary; when set, "

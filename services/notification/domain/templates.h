@@ -5,15 +5,23 @@
 // <root>/<language>/partials/<name>.txt|.html used as {{> name}}. A tenant may override any file
 // under <root>/tenants/<tenant>/<language>/. Mustache syntax (kainjow/mustache); an unknown
 // variable is an error rather than an empty string, so a typo shows in the preview.
+//
+// A template is read and parsed once, its partials included in its text, and kept until one of
+// its files changes (or a tenant's override appears or goes): the files are looked at again at
+// most once per `recheck` (a second by default), not for every message.
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "domain/delivery.h"
 #include "domain/model.h"
 
 namespace ipraktik::notification {
@@ -48,7 +56,14 @@ struct RenderedText {
 
 class TemplateStore {
  public:
-  explicit TemplateStore(std::filesystem::path root) : root_(std::move(root)) {}
+  // recheck: how long a parsed template is used before its files are looked at again (zero:
+  // at every use).
+  explicit TemplateStore(
+      std::filesystem::path root, absl::Duration recheck = absl::Seconds(1),
+      Clock clock = [] { return absl::Now(); });
+  ~TemplateStore();
+  TemplateStore(const TemplateStore&) = delete;
+  TemplateStore& operator=(const TemplateStore&) = delete;
 
   const std::filesystem::path& root() const { return root_; }
 
@@ -76,14 +91,31 @@ class TemplateStore {
     std::filesystem::file_time_type modified;
     std::string text;
   };
+  // One template file with its partials, parsed (Prepared), and the data a render needs once.
+  struct Prepared;
+  struct Values;
   absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) const;
+  // The file a tenant's template name resolves to (the override first), and its time.
+  std::filesystem::path Resolve(std::string_view tenant, Language language,
+                                std::string_view relative) const;
+  absl::StatusOr<std::shared_ptr<Prepared>> Prepare(std::string_view tenant, Language language,
+                                                    std::string_view file,
+                                                    std::string_view partial_suffix,
+                                                    bool html) const;
+  absl::StatusOr<std::shared_ptr<Prepared>> Build(std::string_view tenant, Language language,
+                                                  std::string_view file,
+                                                  std::string_view partial_suffix, bool html) const;
   absl::StatusOr<std::string> RenderPart(std::string_view tenant, Language language,
                                          std::string_view file, std::string_view partial_suffix,
-                                         bool html, const TemplateData& data) const;
+                                         bool html, const Values& values) const;
 
   std::filesystem::path root_;
+  absl::Duration recheck_;
+  Clock clock_;
   mutable std::mutex mutex_;
   mutable std::map<std::filesystem::path, CachedFile> cache_;
+  // tenant/language/file/html -> the parsed template.
+  mutable std::map<std::string, std::shared_ptr<Prepared>, std::less<>> prepared_;
 };
 
 // The variable names a template uses ({{name}}, {{{name}}}, {{&name}}, sections), and the

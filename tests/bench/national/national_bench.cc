@@ -144,6 +144,7 @@ class Processes {
       double& before = last_cpu_[name];
       absl::StrAppend(&out, out.empty() ? "" : ", ", name, " ",
                       absl::StrFormat("%.1f", now - before));
+      last_delta_[name] = now - before;
       before = now;
     }
     return out;
@@ -160,6 +161,14 @@ class Processes {
  private:
   std::vector<std::pair<std::string, pid_t>> list_;
   std::map<std::string, double> last_cpu_;
+  std::map<std::string, double> last_delta_;
+
+ public:
+  // A process's CPU seconds in the interval CpuSinceLast() last reported.
+  double LastDelta(const std::string& name) const {
+    auto found = last_delta_.find(name);
+    return found == last_delta_.end() ? 0 : found->second;
+  }
 };
 
 // Redis's INFO commandstats: command -> (calls, microseconds executing).
@@ -413,6 +422,10 @@ int Main(const Options& options) {
       publish_seconds * 1e6 / static_cast<double>(notified), publish_seconds * 1e6 / interns);
   std::printf("  CPU s: %s\n", processes.CpuSinceLast().c_str());
   std::fflush(stdout);
+  std::map<std::string, double> publication_cpu;
+  for (const char* name : {"notification", "redis", "rabbitmq"}) {
+    publication_cpu[name] = processes.LastDelta(name);
+  }
   const Arrival arrival = WaitForSink(sink_log, sink_before, sink_before + notified);
   first_mail_watch.join();
   const double mail_seconds = Seconds(arrival.last - first_mail);
@@ -423,6 +436,20 @@ int Main(const Options& options) {
       static_cast<long long>(notified), mail_seconds, service_rate,
       Seconds(first_mail - publish_began), Seconds(arrival.last - publish_began));
   std::printf("  CPU s (publication and e-mails): %s\n", processes.CpuSinceLast().c_str());
+  {
+    const double ms = 1000.0 / static_cast<double>(notified);
+    auto both = [&](const char* name) {
+      return (publication_cpu[name] + processes.LastDelta(name)) * ms;
+    };
+    const double notification_ms = both("notification");
+    const double redis_ms = both("redis");
+    const double rabbitmq_ms = both("rabbitmq");
+    // Publication and e-mails overlap: Redis and RabbitMQ include the publication's own work.
+    std::printf(
+        "  CPU ms per e-mail (publication and e-mails): notification %.3f, redis "
+        "%.3f, rabbitmq %.3f; together %.3f\n",
+        notification_ms, redis_ms, rabbitmq_ms, notification_ms + redis_ms + rabbitmq_ms);
+  }
   std::printf("  Redis (publication and e-mails): %s\n",
               CommandsPer(redis_before, CommandStats(keys_redis), static_cast<double>(notified),
                           "person told")
@@ -439,7 +466,10 @@ int Main(const Options& options) {
   const std::size_t size = total_size / rendered.size();
   const int connections = options.senders;
   std::int64_t base = SinkMessages(sink_log);
+  const pid_t self = getpid();
+  const double sink_cpu_before_source = CpuSeconds(sink.pid());
   began = Clock::now();
+  double source_cpu = 0;
   {
     ChildProcess source(options.postfix / "usr/sbin/smtp-source",
                         {"-s", std::to_string(connections), "-m", std::to_string(notified), "-l",
@@ -447,17 +477,31 @@ int Main(const Options& options) {
                          "reference@bench.example", absl::StrCat("127.0.0.1:", sink_port)},
                         postfix_environment, redis.dir() / "smtp-source.log");
     WaitForSink(sink_log, base, base + notified);
+    source_cpu = CpuSeconds(source.pid());
   }
   const double source_rate = static_cast<double>(notified) / Seconds(Clock::now() - began);
+  const double sink_cpu_source = CpuSeconds(sink.pid()) - sink_cpu_before_source;
   base = SinkMessages(sink_log);
+  const double self_cpu_before = CpuSeconds(self);
+  const double sink_cpu_before_plain = CpuSeconds(sink.pid());
   began = Clock::now();
   SendPlain(sink_url, rendered, static_cast<int>(notified), connections, "plain");
   WaitForSink(sink_log, base, base + notified);
   const double plain_rate = static_cast<double>(notified) / Seconds(Clock::now() - began);
+  // The libcurl client runs in this process, which does nothing else meanwhile.
+  const double plain_cpu = CpuSeconds(self) - self_cpu_before;
+  const double sink_cpu_plain = CpuSeconds(sink.pid()) - sink_cpu_before_plain;
   std::printf("references, %lld messages of %zu bytes, %d connections, same sink:\n",
               static_cast<long long>(notified), size, connections);
-  std::printf("  smtp-source (Postfix, C)                 %8.0f e-mails/s\n", source_rate);
-  std::printf("  plain libcurl client, pre-rendered       %8.0f e-mails/s\n", plain_rate);
+  const double per_mail_ms = 1000.0 / static_cast<double>(notified);
+  std::printf(
+      "  smtp-source (Postfix, C)                 %8.0f e-mails/s; CPU ms per e-mail: client "
+      "%.3f, smtp-sink %.3f\n",
+      source_rate, source_cpu * per_mail_ms, sink_cpu_source * per_mail_ms);
+  std::printf(
+      "  plain libcurl client, pre-rendered       %8.0f e-mails/s; CPU ms per e-mail: client "
+      "%.3f, smtp-sink %.3f\n",
+      plain_rate, plain_cpu * per_mail_ms, sink_cpu_plain * per_mail_ms);
   std::printf("  notification service                     %8.0f e-mails/s\n", service_rate);
   std::printf(
       "service / libcurl client: %.2f (goal >= 0.8); service / smtp-source: %.2f (goal >= 0.25)\n",

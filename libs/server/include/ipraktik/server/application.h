@@ -82,6 +82,9 @@ struct ServiceSpec {
   std::string default_grpc_address;     // e.g. "127.0.0.1:7101"
   std::string default_metrics_address;  // e.g. "127.0.0.1:9101"
   std::vector<Resource> needs{};        // what the service uses besides the core
+  // The default of IPRAKTIK_REDIS_POOL_SIZE: at least the threads that use Redis at once, or
+  // they wait for a connection (a futex wake and a context switch each time).
+  int default_redis_pool_size = 8;
 
   bool Needs(Resource resource) const;
 };
