@@ -598,8 +598,8 @@ absl::Status Notifier::Notify(const server::EventContext& event,
   metrics_.QueueLag(clock_() - events::OccurredAt(envelope));
   const std::string& tenant = envelope.tenant();
   if (auto status = RememberTenant(tenant); !status.ok()) return RetryLater(status);
-  // Two round trips to Redis before the e-mails: the revision check with the tenant's settings,
-  // then every write the e-mails need first (the saved event, the links, the reminders).
+  // Three round trips to Redis before the e-mails: the revision check with the tenant's settings,
+  // the writes the e-mails need first (the saved event, the links), then the reminders.
   RedisBatch reads = repository_.Batch();
   bool accepted = true;
   if (revision) {
@@ -633,9 +633,13 @@ absl::Status Notifier::Notify(const server::EventContext& event,
     if (status.code() == absl::StatusCode::kInvalidArgument) return status;
     return RetryLater(status);
   }
-  auto plan = PlanEvent(envelope, &writes, std::nullopt, std::nullopt, false, &settings);
-  if (plan.ok()) {
-    if (auto status = writes.Execute(); !status.ok()) return RetryLater(status);
+  // The saved event is written before the plan looks for erased interns: an erasure that comes
+  // later finds the event by its mentions and scrubs it, one that came earlier is seen by the plan.
+  if (auto status = writes.Execute(); !status.ok()) return RetryLater(status);
+  RedisBatch reminders = repository_.Batch();
+  auto plan = PlanEvent(envelope, &reminders, std::nullopt, std::nullopt, false, &settings);
+  if (plan.ok() && !reminders.empty()) {
+    if (auto status = reminders.Execute(); !status.ok()) return RetryLater(status);
   }
   return SendPlan(plan, envelope, "", event);
 }
