@@ -34,6 +34,21 @@ void CheckId(errors::Violations& violations, std::string_view field, const std::
   }
 }
 
+// Where a publication's time goes, phase by phase, for its log line (docs/benchmarks.md reads
+// them): the fixed work of a round apart from the batches of people.
+class PhaseClock {
+ public:
+  // The time since the previous lap (or the start) is added to phase.
+  void Lap(double& phase) {
+    const absl::Time now = absl::Now();
+    phase += absl::ToDoubleMilliseconds(now - last_);
+    last_ = now;
+  }
+
+ private:
+  absl::Time last_ = absl::Now();
+};
+
 absl::StatusOr<events::Envelope> Event(const Caller& caller, std::string type, std::string name,
                                        const google::protobuf::Message& payload) {
   return events::BuildEnvelope({.type = std::move(type),
@@ -266,11 +281,9 @@ absl::StatusOr<v1::GetMatchingResultResponse> Coordinator::ResultPart(const Call
 absl::StatusOr<RoundCopy> Coordinator::StoredCopy(const Caller& caller,
                                                   const jobs::JobRecord& job) const {
   RoundCopy copy;
-  for (int i = 0; i < job.snapshot_parts; ++i) {
-    auto part = jobs_.SnapshotPart(caller.tenant, job.job_id, i);
-    if (!part.ok()) return part.status();
-    copy.Add(*part);
-  }
+  auto parts = jobs_.SnapshotParts(caller.tenant, job.job_id, job.snapshot_parts);
+  if (!parts.ok()) return parts.status();
+  for (const v1::ExportRoundSnapshotResponse& part : *parts) copy.Add(part);
   return copy;
 }
 
@@ -311,11 +324,11 @@ absl::StatusOr<RoundCopy> Coordinator::CurrentLabels(const Caller& caller,
 absl::Status Coordinator::ReadResult(const Caller& caller, const jobs::JobRecord& job,
                                      std::vector<v1::MatchedPair>& assignments,
                                      std::vector<v1::UnmatchedIntern>& unmatched) const {
-  for (int i = 0; i < job.result_parts; ++i) {
-    auto part = jobs_.ResultPart(caller.tenant, job.job_id, i);
-    if (!part.ok()) return part.status();
-    for (auto& pair : *part->mutable_assignments()) assignments.push_back(std::move(pair));
-    for (auto& intern : *part->mutable_unmatched()) unmatched.push_back(std::move(intern));
+  auto parts = jobs_.ResultParts(caller.tenant, job.job_id, job.result_parts);
+  if (!parts.ok()) return parts.status();
+  for (v1::GetMatchingResultResponse& part : *parts) {
+    for (auto& pair : *part.mutable_assignments()) assignments.push_back(std::move(pair));
+    for (auto& intern : *part.mutable_unmatched()) unmatched.push_back(std::move(intern));
   }
   return absl::OkStatus();
 }
@@ -461,6 +474,11 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
                                                                        const jobs::JobRecord& job,
                                                                        bool force) {
   const std::string& round_id = job.round_id;
+  struct {
+    double newest = 0, copy = 0, result = 0, checks = 0, told = 0, compare = 0, events = 0,
+           store = 0, final = 0;
+  } ms;
+  PhaseClock clock;
   auto newest = jobs_.PublishedJob(caller.tenant, round_id);
   if (!newest.ok()) return newest.status();
   if (newest->has_value() && (*newest)->job_id != job.job_id &&
@@ -472,6 +490,8 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
                      ", the newest, which is already published; publishing the older one would "
                      "undo it (request a new matching to change the published result)"));
   }
+
+  clock.Lap(ms.newest);
 
   // What the job matched: the cards from its snapshot, the result, what was told before.
   auto copy = StoredCopy(caller, job);
@@ -487,9 +507,11 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   input.round = copy->round;
   input.interns = copy->interns;
   for (const auto& [id, offer] : copy->offers) input.offers[id] = offer.card;
+  clock.Lap(ms.copy);
   if (absl::Status read = ReadResult(caller, job, input.assignments, input.unmatched); !read.ok()) {
     return read;
   }
+  clock.Lap(ms.result);
 
   // The checks before publishing: the sender, everybody's address, the approvals.
   const std::vector<errors::PreconditionViolation> problems = PublishChecks(
@@ -500,6 +522,7 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
         problems, absl::StrCat("the checks before publishing found ", problems.size(),
                                " problem(s): fix them, or publish with force"));
   }
+  clock.Lap(ms.checks);
 
   auto told_interns = repository_.Placements(caller.tenant, round_id);
   if (!told_interns.ok()) return told_interns.status();
@@ -507,8 +530,10 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   auto told_hosts = repository_.HostLists(caller.tenant, round_id);
   if (!told_hosts.ok()) return told_hosts.status();
   input.told_hosts = *std::move(told_hosts);
+  clock.Lap(ms.told);
 
   const Publication publication = ComparePublication(input);
+  clock.Lap(ms.compare);
 
   // In batches: each batch's records and their events are one atomic step, so a publication
   // cut short and run again finds those people told already and tells only the rest.
@@ -534,9 +559,11 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
       if (!envelope.ok()) return envelope.status();
       envelopes.push_back(*std::move(envelope));
     }
+    clock.Lap(ms.events);
     absl::Status applied = repository_.ApplyPublicationBatch(caller.tenant, round_id, placements,
                                                              host_lists, envelopes);
     if (!applied.ok()) return applied;
+    clock.Lap(ms.store);
   }
 
   v1::MatchingResultPublished result;
@@ -554,6 +581,7 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
 
   auto updated = jobs_.Get(caller.tenant, job.job_id);
   if (!updated.ok()) return updated.status();
+  clock.Lap(ms.final);
   v1::PublishMatchingResponse response;
   *response.mutable_job() = updated->ToProto();
   response.set_already_published(!*marked);
@@ -568,7 +596,16 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
                                    {"round_id", round_id},
                                    {"placed", publication.placed},
                                    {"unmatched", publication.unplaced},
-                                   {"notified", publication.notified}});
+                                   {"notified", publication.notified},
+                                   {"ms_newest", ms.newest},
+                                   {"ms_copy", ms.copy},
+                                   {"ms_result", ms.result},
+                                   {"ms_checks", ms.checks},
+                                   {"ms_told", ms.told},
+                                   {"ms_compare", ms.compare},
+                                   {"ms_events", ms.events},
+                                   {"ms_store", ms.store},
+                                   {"ms_final", ms.final}});
   return response;
 }
 

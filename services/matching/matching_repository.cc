@@ -16,22 +16,38 @@ namespace {
 namespace storage = ::ipraktik::storage::v1;
 
 // KEYS: placements, host lists. ARGV: n placements, then (participant, bytes) pairs (empty
-// bytes: the record goes, an erased intern's), then (offer, bytes) pairs.
+// bytes: the record goes, an erased intern's), then (offer, bytes) pairs. The records are written
+// with one HSET of many fields per hash (in slices that keep unpack() well inside Lua's stack),
+// not one call per person.
 constexpr std::string_view kApplyLua = R"lua(
   local n = tonumber(ARGV[1])
+  local fields = {}
+  local function flush(key)
+    if #fields > 0 then
+      redis.call('HSET', key, unpack(fields))
+      fields = {}
+    end
+  end
+  local function add(key, field, value)
+    fields[#fields + 1] = field
+    fields[#fields + 1] = value
+    if #fields >= 2000 then flush(key) end
+  end
   local i = 2
   for _ = 1, n do
     if ARGV[i + 1] == '' then
       redis.call('HDEL', KEYS[1], ARGV[i])
     else
-      redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+      add(KEYS[1], ARGV[i], ARGV[i + 1])
     end
     i = i + 2
   end
+  flush(KEYS[1])
   while i <= #ARGV do
-    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+    add(KEYS[2], ARGV[i], ARGV[i + 1])
     i = i + 2
   end
+  flush(KEYS[2])
   return 1
 )lua";
 

@@ -133,6 +133,31 @@ absl::StatusOr<Message> ParseStored(const absl::StatusOr<store::Reply>& reply,
   return message;
 }
 
+// The first `count` items of a list of stored messages, read with one LRANGE: NOT_FOUND when
+// the list has fewer (it is gone), DATA_LOSS naming an unreadable one.
+template <typename Message>
+absl::StatusOr<std::vector<Message>> ParseList(store::Pool& redis, const std::string& key,
+                                               int count, const std::string& what) {
+  std::vector<Message> out;
+  if (count <= 0) return out;
+  auto reply =
+      redis.Command({"LRANGE", key, "0", absl::StrCat(count - 1)}, store::Retry::kIdempotent);
+  if (!reply.ok()) return reply.status();
+  if (static_cast<int>(reply->elements().size()) < count) {
+    return absl::NotFoundError(
+        absl::StrCat(what, ": ", count, " parts expected, ", reply->elements().size(), " found"));
+  }
+  out.reserve(static_cast<std::size_t>(count));
+  for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) {
+    auto message = records::FromStoredBytes<Message, Message>(reply->elements()[i].str());
+    if (!message.ok()) {
+      return absl::DataLossError(absl::StrCat(what, ": part ", i, " is not readable"));
+    }
+    out.push_back(*std::move(message));
+  }
+  return out;
+}
+
 // Applies a creation DecideCreate decided: first compares the request id's job, the round's
 // active job and that job's state with those the decision was made on (ABORTED when any
 // changed: the caller decides again), then writes.
@@ -468,9 +493,8 @@ absl::StatusOr<v1::MatchingJobInput> JobStore::Input(std::string_view tenant,
       absl::StrCat("input of matching job ", std::string(job_id)));
 }
 
-absl::StatusOr<v1::GetMatchingResultResponse> JobStore::ResultPart(std::string_view tenant,
-                                                                   std::string_view job_id,
-                                                                   int index) const {
+absl::StatusOr<std::string> JobStore::ResultKey(std::string_view tenant,
+                                                std::string_view job_id) const {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   const JobKeys k = KeysOf(*keys, job_id);
@@ -482,10 +506,25 @@ absl::StatusOr<v1::GetMatchingResultResponse> JobStore::ResultPart(std::string_v
   }
   std::int64_t result_fence = 0;
   (void)absl::SimpleAtoi(fence->str(), &result_fence);
+  return k.Result(result_fence);
+}
+
+absl::StatusOr<v1::GetMatchingResultResponse> JobStore::ResultPart(std::string_view tenant,
+                                                                   std::string_view job_id,
+                                                                   int index) const {
+  auto key = ResultKey(tenant, job_id);
+  if (!key.ok()) return key.status();
   return ParseStored<v1::GetMatchingResultResponse>(
-      redis_.Command({"LINDEX", k.Result(result_fence), absl::StrCat(index)},
-                     store::Retry::kIdempotent),
+      redis_.Command({"LINDEX", *key, absl::StrCat(index)}, store::Retry::kIdempotent),
       absl::StrCat("result part ", index, " of matching job ", std::string(job_id)));
+}
+
+absl::StatusOr<std::vector<v1::GetMatchingResultResponse>> JobStore::ResultParts(
+    std::string_view tenant, std::string_view job_id, int count) const {
+  auto key = ResultKey(tenant, job_id);
+  if (!key.ok()) return key.status();
+  return ParseList<v1::GetMatchingResultResponse>(
+      redis_, *key, count, absl::StrCat("result of matching job ", std::string(job_id)));
 }
 
 absl::StatusOr<bool> JobStore::MarkPublished(std::string_view tenant, std::string_view job_id,
@@ -593,6 +632,15 @@ absl::StatusOr<v1::ExportRoundSnapshotResponse> JobStore::SnapshotPart(std::stri
       redis_.Command({"LINDEX", KeysOf(*keys, job_id).snapshot, absl::StrCat(index)},
                      store::Retry::kIdempotent),
       absl::StrCat("snapshot part ", index, " of matching job ", std::string(job_id)));
+}
+
+absl::StatusOr<std::vector<v1::ExportRoundSnapshotResponse>> JobStore::SnapshotParts(
+    std::string_view tenant, std::string_view job_id, int count) const {
+  auto keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  return ParseList<v1::ExportRoundSnapshotResponse>(
+      redis_, KeysOf(*keys, job_id).snapshot, count,
+      absl::StrCat("snapshot of matching job ", std::string(job_id)));
 }
 
 absl::Status JobStore::ReportProgress(std::string_view tenant, std::string_view job_id,

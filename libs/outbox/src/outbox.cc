@@ -27,17 +27,21 @@ absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view ten
   call.keys = std::move(change.keys);
   call.args = std::move(change.args);
   call.stream_key = StreamKey(*keys, publisher_);
-  call.events = change.events;
+  call.events = std::move(change.events);
   return events::PrepareEventScript(std::move(call));
 }
 
 absl::StatusOr<events::ScriptOutcome> Outbox::Commit(const events::EventScript& script,
                                                      std::string_view tenant,
                                                      const Change& change) {
+  return Commit(script, tenant, Change(change));
+}
+
+absl::StatusOr<events::ScriptOutcome> Outbox::Commit(const events::EventScript& script,
+                                                     std::string_view tenant, Change&& change) {
   const std::string owner(tenant);
-  Change copy = change;
   std::vector<absl::StatusOr<events::ScriptOutcome>> outcomes =
-      CommitMany(script, std::span(&owner, 1), std::span(&copy, 1));
+      CommitMany(script, std::span(&owner, 1), std::span(&change, 1));
   return std::move(outcomes.front());
 }
 

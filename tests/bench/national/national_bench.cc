@@ -10,10 +10,17 @@
 // published one after the other with PublishMatching; the notification service sends.
 //
 //   national_bench --postfix DIR [--scale S] [--senders N] [--programmes P] [--clients C]
+//                  [--hold-mail 1]
+//
+// --hold-mail 1 times the publication alone: the notification service is stopped while the
+// rounds are published (RabbitMQ keeps their events) and started again after, so no e-mail
+// takes the CPU from the publication (the publication is forced: its check of the sender
+// settings cannot reach the stopped service).
 //
 // DIR holds Postfix's files as `dpkg -x` of Debian's package unpacks them (run.sh does it).
 
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -58,6 +65,10 @@ struct Options {
   int programmes = 50;
   int senders = 16;  // the service's senders, and the references' connections
   int clients = 4;   // sign-up calls in flight (one round per client thread)
+  // Publication timed alone: the notification service is stopped (its queue keeps the events)
+  // while the rounds are published, with force since its sender settings cannot be checked
+  // then, and started again afterwards to send every e-mail.
+  bool hold_mail = false;
 };
 
 constexpr char kTenant[] = "national";
@@ -124,6 +135,7 @@ struct Usage {
 };
 Usage UsageOf(pid_t pid) {
   Usage usage;
+  if (pid <= 0) return usage;  // a process that is not running
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
   for (std::string line; std::getline(status, line);) {
     if (line.rfind("VmHWM:", 0) == 0) usage.peak_mb = std::atof(line.c_str() + 6) / 1024.0;
@@ -136,8 +148,16 @@ Usage UsageOf(pid_t pid) {
 class Processes {
  public:
   void Add(std::string name, pid_t pid) { list_.emplace_back(std::move(name), pid); }
-  // CPU seconds of every process since the last call, as "name 1.2 s, ...".
-  std::string CpuSinceLast() {
+  // A process started again under the same name: its CPU counts from its start.
+  void Replace(const std::string& name, pid_t pid) {
+    for (auto& [listed, listed_pid] : list_) {
+      if (listed == name) listed_pid = pid;
+    }
+    last_cpu_[name] = 0;
+  }
+  // CPU seconds of every process since the last call, as "name 1.2, ..."; with per > 0, also
+  // the microseconds per unit of work (e.g. per person told) as "name 1.2 (41 us), ...".
+  std::string CpuSinceLast(double per = 0) {
     std::string out;
     for (const auto& [name, pid] : list_) {
       const double now = UsageOf(pid).cpu_seconds;
@@ -145,6 +165,7 @@ class Processes {
       absl::StrAppend(&out, out.empty() ? "" : ", ", name, " ",
                       absl::StrFormat("%.1f", now - before));
       last_delta_[name] = now - before;
+      if (per > 0) absl::StrAppend(&out, absl::StrFormat(" (%.0f us)", (now - before) * 1e6 / per));
       before = now;
     }
     return out;
@@ -211,6 +232,41 @@ std::string CommandsPer(const std::map<std::string, std::pair<double, double>>& 
   for (std::size_t i = 0; i < std::min<std::size_t>(calls.size(), 8); ++i) {
     absl::StrAppend(&out, " ", calls[i].second, absl::StrFormat(" %.1f", calls[i].first / units));
   }
+  return out;
+}
+
+// The matching service's "matching published" log lines (one per round) summed by phase: the
+// milliseconds of each phase per round, and in microseconds per person told.
+std::string PublicationPhases(const std::string& log, double people) {
+  static const std::regex kPhase("\"ms_([a-z]+)\":([0-9.eE+-]+)");
+  std::vector<std::pair<std::string, double>> phases;  // in the order the lines give them
+  int rounds = 0;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("\"msg\":\"matching published\"") == std::string::npos) continue;
+    ++rounds;
+    for (std::sregex_iterator it(line.begin(), line.end(), kPhase), end; it != end; ++it) {
+      const std::string name = (*it)[1].str();
+      const double ms = std::stod((*it)[2].str());
+      auto found = std::find_if(phases.begin(), phases.end(),
+                                [&](const auto& phase) { return phase.first == name; });
+      if (found == phases.end()) {
+        phases.emplace_back(name, ms);
+      } else {
+        found->second += ms;
+      }
+    }
+  }
+  if (rounds == 0) return "none logged";
+  std::string out;
+  double total = 0;
+  for (const auto& [name, ms] : phases) {
+    total += ms;
+    absl::StrAppend(&out, out.empty() ? "" : ", ", name,
+                    absl::StrFormat(" %.1f (%.1f us)", ms / rounds, ms * 1000 / people));
+  }
+  absl::StrAppend(&out,
+                  absl::StrFormat("; all %.1f (%.1f us)", total / rounds, total * 1000 / people));
   return out;
 }
 
@@ -395,6 +451,15 @@ int Main(const Options& options) {
   std::fflush(stdout);
 
   // 3. Publication, round after round, and the e-mails it causes.
+  if (options.hold_mail) {
+    notification.process->Signal(SIGTERM);
+    if (!notification.process->WaitFor(std::chrono::seconds(60)).has_value()) {
+      Fail("the notification service did not stop within a minute");
+    }
+    processes.Replace("notification", 0);  // none until it starts again
+    std::printf("  (e-mails held: the notification service stopped during publication)\n");
+    std::fflush(stdout);
+  }
   const auto redis_before = CommandStats(keys_redis);
   const std::int64_t sink_before = SinkMessages(sink_log);
   const auto publish_began = Clock::now();
@@ -410,6 +475,8 @@ int Main(const Options& options) {
   for (const std::string& job_id : jobs) {
     v1::PublishMatchingRequest publish;
     publish.set_job_id(job_id);
+    // Held e-mails: the checks cannot read the sender settings, which are known to be right.
+    publish.set_force(options.hold_mail);
     v1::PublishMatchingResponse published;
     Check(matching_stub->PublishMatching(context().get(), publish, &published), "PublishMatching");
     notified += published.notified();
@@ -420,7 +487,19 @@ int Main(const Options& options) {
       "(%.1f us per intern)\n",
       jobs.size(), static_cast<long long>(notified), publish_seconds,
       publish_seconds * 1e6 / static_cast<double>(notified), publish_seconds * 1e6 / interns);
-  std::printf("  CPU s: %s\n", processes.CpuSinceLast().c_str());
+  std::printf("  CPU s (us per person told): %s\n",
+              processes.CpuSinceLast(static_cast<double>(notified)).c_str());
+  std::printf("  matching service's phases, ms per round (us per person told): %s\n",
+              PublicationPhases(matching.process->Output(), static_cast<double>(notified)).c_str());
+  Clock::time_point mail_began = publish_began;
+  if (options.hold_mail) {
+    // The held service's log out of the way, so that the new one's start is read from its own.
+    const std::filesystem::path log = redis.dir() / "notification.log";
+    std::filesystem::rename(log, redis.dir() / "notification-held.log");
+    mail_began = Clock::now();
+    notification = StartBenchService("notification", redis, rabbit, notification_environment);
+    processes.Replace("notification", notification.process->pid());
+  }
   std::fflush(stdout);
   std::map<std::string, double> publication_cpu;
   for (const char* name : {"notification", "redis", "rabbitmq"}) {
@@ -432,9 +511,10 @@ int Main(const Options& options) {
   const double service_rate = static_cast<double>(notified) / mail_seconds;
   std::printf(
       "e-mails: %lld in the sink, %.2f s from the first to the last: %.0f e-mails/s; "
-      "publish -> first e-mail %.2f s, -> last e-mail %.2f s\n",
+      "%s -> first e-mail %.2f s, -> last e-mail %.2f s\n",
       static_cast<long long>(notified), mail_seconds, service_rate,
-      Seconds(first_mail - publish_began), Seconds(arrival.last - publish_began));
+      options.hold_mail ? "notification started" : "publish", Seconds(first_mail - mail_began),
+      Seconds(arrival.last - mail_began));
   std::printf("  CPU s (publication and e-mails): %s\n", processes.CpuSinceLast().c_str());
   {
     const double ms = 1000.0 / static_cast<double>(notified);
@@ -530,6 +610,8 @@ int main(int argc, char** argv) {
       options.programmes = std::atoi(value.c_str());
     } else if (flag == "--clients") {
       options.clients = std::atoi(value.c_str());
+    } else if (flag == "--hold-mail") {
+      options.hold_mail = value == "1" || value == "yes";
     } else {
       std::fprintf(stderr, "national_bench: unknown option %s\n", flag.c_str());
       return 2;

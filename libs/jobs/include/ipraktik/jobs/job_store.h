@@ -150,6 +150,11 @@ class JobStore {
   absl::StatusOr<v1::GetMatchingResultResponse> ResultPart(std::string_view tenant,
                                                            std::string_view job_id,
                                                            int index) const;
+  // All `count` parts of the stored result of a DONE job, read in one round trip after its
+  // fence (a publication reads them all; ResultPart serves a stream part by part).
+  absl::StatusOr<std::vector<v1::GetMatchingResultResponse>> ResultParts(std::string_view tenant,
+                                                                         std::string_view job_id,
+                                                                         int count) const;
   // GDPR erasure of someone in the round: the snapshots of its jobs that are not queued or
   // running go (a preview not yet published can then no longer be published: its copy of the
   // round holds the erased person). Returns how many went.
@@ -175,6 +180,10 @@ class JobStore {
   absl::StatusOr<v1::ExportRoundSnapshotResponse> SnapshotPart(std::string_view tenant,
                                                                std::string_view job_id,
                                                                int index) const;
+  // All `count` parts of the job's copy of the round in one round trip; NOT_FOUND when the copy
+  // is gone (or shorter).
+  absl::StatusOr<std::vector<v1::ExportRoundSnapshotResponse>> SnapshotParts(
+      std::string_view tenant, std::string_view job_id, int count) const;
   // Best effort and cheap: callers throttle (e.g. at most every 500 ms).
   absl::Status ReportProgress(std::string_view tenant, std::string_view job_id, std::int64_t fence,
                               std::string_view phase, double fraction);
@@ -190,6 +199,9 @@ class JobStore {
                     std::string_view reason);
 
  private:
+  // The list of the job's result parts, under its result fence; FAILED_PRECONDITION when the job
+  // has no result.
+  absl::StatusOr<std::string> ResultKey(std::string_view tenant, std::string_view job_id) const;
   struct Scripts;
   absl::StatusOr<std::optional<JobRecord>> JobBehind(std::string_view tenant,
                                                      std::string_view pointer,

@@ -71,11 +71,14 @@ class Outbox {
   // event must belong to tenant. The body's error reply comes back as a status.
   absl::StatusOr<events::ScriptOutcome> Commit(const events::EventScript& script,
                                                std::string_view tenant, const Change& change);
+  // The same, taking the change's keys, args and events (no copy of big records and envelopes).
+  absl::StatusOr<events::ScriptOutcome> Commit(const events::EventScript& script,
+                                               std::string_view tenant, Change&& change);
 
   // Many commits in one round trip: changes[i] of tenants[i], each atomic on its own (not with
   // the others), outcomes in the same order. A broken connection fails every commit with the
   // same status (whether a commit without dedupe ran is then unknown, as with Commit). The
-  // changes' keys and args are moved out (they are big: records and envelopes).
+  // changes' keys, args and events are moved out (they are big: records and envelopes).
   std::vector<absl::StatusOr<events::ScriptOutcome>> CommitMany(
       const events::EventScript& script, std::span<const std::string> tenants,
       std::span<Change> changes);
