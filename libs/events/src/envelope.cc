@@ -200,4 +200,54 @@ absl::Status UnpackPayloadTo(const Envelope& envelope, google::protobuf::Message
   return absl::OkStatus();
 }
 
+bool IsBatch(const Envelope& envelope) { return envelope.payload().Is<v1::EventBatch>(); }
+
+namespace {
+
+// An event as a batch may carry it: valid, of the batch's tenant, not a batch itself.
+absl::Status ValidateBatchedEvent(const Envelope& event, std::string_view tenant) {
+  if (absl::Status status = ValidateEnvelope(event); !status.ok()) return status;
+  if (event.tenant() != tenant) {
+    return errors::InvalidArgument(
+        {{"tenant", "differs from the tenant of the batch that carries the event"}}, kMalformed);
+  }
+  if (IsBatch(event)) {
+    return errors::InvalidArgument({{"payload", "is a batch inside a batch"}}, kMalformed);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Envelope> BuildBatch(const EventInfo& info, std::vector<Envelope> events,
+                                    absl::Time occurred_at) {
+  if (events.empty()) {
+    return errors::InvalidArgument({{"events", "a batch needs at least one event"}}, kMalformed);
+  }
+  for (const Envelope& event : events) {
+    if (absl::Status status = ValidateBatchedEvent(event, info.tenant); !status.ok()) {
+      return status;
+    }
+  }
+  EventInfo batch_info = info;
+  batch_info.id = EventIdFor(
+      absl::StrCat("batch/", events.front().id(), "/", events.back().id(), "/", events.size()));
+  v1::EventBatch batch;
+  batch.mutable_events()->Reserve(static_cast<int>(events.size()));
+  for (Envelope& event : events) *batch.add_events() = std::move(event);
+  return BuildEnvelope(batch_info, batch, occurred_at);
+}
+
+absl::StatusOr<std::vector<BatchedEvent>> UnpackBatch(const Envelope& batch) {
+  v1::EventBatch events;
+  if (absl::Status status = UnpackPayloadTo(batch, events); !status.ok()) return status;
+  std::vector<BatchedEvent> unpacked;
+  unpacked.reserve(static_cast<std::size_t>(events.events_size()));
+  for (Envelope& event : *events.mutable_events()) {
+    absl::Status valid = ValidateBatchedEvent(event, batch.tenant());
+    unpacked.push_back({.event = std::move(event), .valid = std::move(valid)});
+  }
+  return unpacked;
+}
+
 }  // namespace ipraktik::events

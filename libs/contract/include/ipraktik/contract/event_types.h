@@ -30,6 +30,9 @@ inline constexpr char kInternUnmatched[] = "matching.intern.unmatched";
 inline constexpr char kHostInternsAssigned[] = "matching.host.interns_assigned";
 inline constexpr char kResultPublished[] =  // MatchingResultPublished; registration too
     "matching.result.published";
+// A publication's placement events above, up to IPRAKTIK_MATCHING_EVENT_BATCH in one message
+// (EventBatch, event.proto): consumers route each inner event by its own type.
+inline constexpr char kPlacementsPublished[] = "matching.placements.published";
 
 // evaluation (evaluation_events.proto): notification emails the invitation
 inline constexpr char kEvaluationInvitationRequested[] = "evaluation.invitation.requested";

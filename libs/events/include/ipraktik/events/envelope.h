@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
@@ -82,5 +83,24 @@ absl::StatusOr<Payload> UnpackPayload(const Envelope& envelope) {
   if (absl::Status status = UnpackPayloadTo(envelope, payload); !status.ok()) return status;
   return payload;
 }
+
+// Batches (v1::EventBatch): many events in one envelope of type info.type, for publishers that
+// tell many people at once. The batch's id derives from its first and last event ids (info.id
+// is ignored), so the same events always make the same batch. INVALID_ARGUMENT when events is
+// empty, or an event is not valid, belongs to another tenant or is a batch itself.
+absl::StatusOr<Envelope> BuildBatch(const EventInfo& info, std::vector<Envelope> events,
+                                    absl::Time occurred_at = absl::Now());
+// True when envelope's payload is a v1::EventBatch.
+bool IsBatch(const Envelope& envelope);
+// One event out of a batch, with what checking it found: OK, or INVALID_ARGUMENT as
+// ParseEnvelope would answer for it alone (or: another tenant's, a batch inside the batch).
+struct BatchedEvent {
+  Envelope event;
+  absl::Status valid;
+};
+// A batch's events. The batch itself fails (INVALID_ARGUMENT) only when its payload does not
+// parse; a bad event inside it comes back with its own error, so the good ones can still be
+// handled and the bad one dead-lettered alone.
+absl::StatusOr<std::vector<BatchedEvent>> UnpackBatch(const Envelope& batch);
 
 }  // namespace ipraktik::events
