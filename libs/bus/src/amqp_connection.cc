@@ -11,12 +11,12 @@
 #include "text.h"
 
 namespace ipraktik::bus::internal {
-namespace {
-
 amqp_bytes_t Bytes(std::string_view text) {
   // rabbitmq-c takes non-const pointers but only reads through them.
   return amqp_bytes_t{text.size(), const_cast<char*>(text.data())};
 }
+
+namespace {
 
 timeval ToTimeval(Duration duration) {
   auto millis = std::max<Duration::rep>(duration.count(), 0);

@@ -55,6 +55,8 @@ class TableBuilder {
 };
 
 std::string ToString(amqp_bytes_t bytes);
+// A view of text as rabbitmq-c takes it (text must outlive the use).
+amqp_bytes_t Bytes(std::string_view text);
 
 // A message (properties and body) read off a channel; frees it when destroyed.
 class OwnedMessage {

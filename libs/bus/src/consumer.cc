@@ -57,6 +57,14 @@ struct PendingCopy {
   bool dead_letter = false;
 };
 
+// A delivery whose retry or dead-letter copies (one, or one per failed part) await their
+// confirms: it is settled when the last one is.
+struct CopiedDelivery {
+  int copies_left = 0;
+  bool refused = false;  // the broker refused a copy: the delivery goes back to the queue
+  bool split = false;    // the rest of it was done (Outcome::Split): counted as acked
+};
+
 }  // namespace
 
 struct Consumer::Impl {
@@ -142,6 +150,7 @@ struct Consumer::Impl {
   // Consumes on a set-up connection until Stop() (OK) or a connection failure (the error).
   absl::Status Serve(Connection& connection) {
     pending_copies.clear();
+    copied_deliveries.clear();
     next_publish_tag = 1;
     unsettled = 0;
     bool draining = false;
@@ -270,9 +279,9 @@ struct Consumer::Impl {
   }
 
   absl::Status Apply(Connection& connection, Result& result) {
-    const RetryPolicy& retry = options.queue.retry;
     const Outcome& outcome = result.outcome;
-    if (outcome.kind() == Outcome::Kind::kAck) {
+    if (outcome.kind() == Outcome::Kind::kAck ||
+        (outcome.kind() == Outcome::Kind::kSplit && outcome.parts().empty())) {
       if (absl::Status status = connection.Ack(kConsumeChannel, result.delivery_tag);
           !status.ok()) {
         return status;
@@ -281,8 +290,10 @@ struct Consumer::Impl {
       internal::Increment(queue_metrics.acked);
       return absl::OkStatus();
     }
-    if (outcome.kind() == Outcome::Kind::kRetry && stop_requested.load()) {
-      // Most likely interrupted by the shutdown: back to the queue without using an attempt.
+    if ((outcome.kind() == Outcome::Kind::kRetry || outcome.kind() == Outcome::Kind::kSplit) &&
+        stop_requested.load()) {
+      // Most likely interrupted by the shutdown: back to the queue without using an attempt
+      // (a split delivery whole: the parts that were done are done again, idempotently).
       if (absl::Status status = connection.Nack(kConsumeChannel, result.delivery_tag, true);
           !status.ok()) {
         return status;
@@ -290,40 +301,69 @@ struct Consumer::Impl {
       --unsettled;
       return absl::OkStatus();
     }
+    if (outcome.kind() == Outcome::Kind::kSplit) {
+      for (const Outcome::Part& part : outcome.parts()) {
+        if (absl::Status status =
+                PublishCopy(connection, result, part.kind, part.reason, &part, true);
+            !status.ok()) {
+          return status;
+        }
+      }
+      return absl::OkStatus();
+    }
+    return PublishCopy(connection, result, outcome.kind(), outcome.reason(), nullptr, false);
+  }
+
+  // Publishes the retry or dead-letter copy of a delivery (part: of one part of it, with its
+  // own body, id and routing key); the delivery is settled when every copy is confirmed.
+  absl::Status PublishCopy(Connection& connection, const Result& result, Outcome::Kind kind,
+                           const std::string& reason_given, const Outcome::Part* part, bool split) {
+    const RetryPolicy& retry = options.queue.retry;
+    const std::string& routing_key = part != nullptr ? part->routing_key : result.routing_key;
+    const std::string& message_id = part != nullptr ? part->message_id : result.message_id;
     internal::TableBuilder headers;
-    headers.AddString(kOriginalRoutingKeyHeader, result.routing_key);
+    headers.AddString(kOriginalRoutingKeyHeader, routing_key);
     headers.AddString(kOriginalExchangeHeader, result.exchange);
     std::string target;
     bool dead_letter = true;
-    if (outcome.kind() == Outcome::Kind::kRetry && result.attempt < retry.max_attempts) {
+    if (kind == Outcome::Kind::kRetry && result.attempt < retry.max_attempts) {
       dead_letter = false;
       target = RetryQueueName(options.queue, result.attempt);
       headers.AddInt(kAttemptHeader, result.attempt + 1);
-      headers.AddString(kRetryReasonHeader, outcome.reason());
+      headers.AddString(kRetryReasonHeader, reason_given);
     } else {
       target = DeadLetterQueueName(options.queue.name);
-      std::string reason =
-          outcome.kind() == Outcome::Kind::kRetry
-              ? Cat("gave up after ", result.attempt, " attempts: ", outcome.reason())
-              : outcome.reason();
+      std::string reason = kind == Outcome::Kind::kRetry
+                               ? Cat("gave up after ", result.attempt, " attempts: ", reason_given)
+                               : reason_given;
       headers.AddString(kDeathReasonHeader, reason);
       headers.AddInt(kAttemptsHeader, result.attempt);
       headers.AddString(kDeadLetteredFromHeader, options.queue.name);
       keeper.logger().Warning("message dead-lettered", {{"queue", options.queue.name},
-                                                        {"message_id", result.message_id},
-                                                        {"routing_key", result.routing_key},
+                                                        {"message_id", message_id},
+                                                        {"routing_key", routing_key},
                                                         {"attempts", result.attempt},
                                                         {"reason", reason}});
     }
     amqp_basic_properties_t properties =
         internal::RepublishProperties(result.raw.properties(), headers);
+    amqp_bytes_t body = result.raw.body();
+    if (part != nullptr) {
+      properties._flags |= AMQP_BASIC_MESSAGE_ID_FLAG | AMQP_BASIC_TYPE_FLAG;
+      properties.message_id = internal::Bytes(part->message_id);
+      properties.type = internal::Bytes(part->routing_key);
+      body = internal::Bytes(part->body);
+    }
     if (absl::Status status =
             connection.Publish(kRepublishChannel, FailedExchangeName(options.queue.name), target,
-                               true, properties, result.raw.body());
+                               true, properties, body);
         !status.ok()) {
       return status;
     }
     pending_copies.emplace(next_publish_tag++, PendingCopy{result.delivery_tag, dead_letter});
+    CopiedDelivery& copied = copied_deliveries[result.delivery_tag];
+    ++copied.copies_left;
+    copied.split = split;
     return absl::OkStatus();
   }
 
@@ -334,16 +374,26 @@ struct Consumer::Impl {
     if (!multiple) end = std::next(begin);
     for (auto it = begin; it != end; ++it) {
       const PendingCopy& copy = it->second;
-      absl::Status status = nack ? connection.Nack(kConsumeChannel, copy.delivery_tag, true)
-                                 : connection.Ack(kConsumeChannel, copy.delivery_tag);
-      if (!status.ok()) return status;
-      --unsettled;
       if (nack) {
         keeper.logger().Warning("the broker refused a retry copy; the message is redelivered",
                                 {{"queue", options.queue.name}});
       } else {
         internal::Increment(copy.dead_letter ? queue_metrics.dead_lettered : queue_metrics.retried);
       }
+      auto copied = copied_deliveries.find(copy.delivery_tag);
+      if (copied == copied_deliveries.end()) continue;
+      copied->second.refused = copied->second.refused || nack;
+      if (--copied->second.copies_left > 0) continue;
+      // Every copy of the delivery is settled: the original goes, or back to the queue when the
+      // broker refused a copy (its parts are then handled again, idempotently).
+      const bool refused = copied->second.refused;
+      const bool split = copied->second.split;
+      copied_deliveries.erase(copied);
+      absl::Status status = refused ? connection.Nack(kConsumeChannel, copy.delivery_tag, true)
+                                    : connection.Ack(kConsumeChannel, copy.delivery_tag);
+      if (!status.ok()) return status;
+      --unsettled;
+      if (split && !refused) internal::Increment(queue_metrics.acked);
     }
     pending_copies.erase(begin, end);
     return absl::OkStatus();
@@ -444,7 +494,8 @@ struct Consumer::Impl {
   // Connection thread only.
   std::uint64_t generation = 0;
   std::string consumer_tag;
-  std::map<std::uint64_t, PendingCopy> pending_copies;
+  std::map<std::uint64_t, PendingCopy> pending_copies;        // by publish tag
+  std::map<std::uint64_t, CopiedDelivery> copied_deliveries;  // by delivery tag
   std::uint64_t next_publish_tag = 1;
   // Deliveries of this connection not yet acked or nacked (queued, running, or copy pending).
   std::int64_t unsettled = 0;

@@ -7,6 +7,7 @@
 #include <map>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "ipraktik/bus/options.h"
 
@@ -59,7 +60,18 @@ struct Delivery {
 // What the handler decided about a delivery.
 class Outcome {
  public:
-  enum class Kind { kAck, kRetry, kDeadLetter };
+  enum class Kind { kAck, kRetry, kDeadLetter, kSplit };
+
+  // A part of a delivery that failed on its own (one event of a batch): it is republished alone,
+  // as its own message, to the retry or dead-letter queue, while the rest counts as done.
+  struct Part {
+    Kind kind = Kind::kRetry;  // kRetry or kDeadLetter
+    std::string reason;
+    std::string body;
+    // The part's own message id and routing key (also its AMQP type): the event's id and type.
+    std::string message_id;
+    std::string routing_key;
+  };
 
   // Done: the message is acked.
   static Outcome Ack() { return Outcome(Kind::kAck, {}); }
@@ -70,14 +82,24 @@ class Outcome {
   static Outcome DeadLetter(std::string reason) {
     return Outcome(Kind::kDeadLetter, std::move(reason));
   }
+  // Done except for parts (at least one), each retried or dead-lettered alone as Retry and
+  // DeadLetter would do with a message of its own (its attempt counted on from the delivery's).
+  // The delivery is acked once the broker has confirmed every part's copy.
+  static Outcome Split(std::vector<Part> parts) {
+    Outcome outcome(Kind::kSplit, {});
+    outcome.parts_ = std::move(parts);
+    return outcome;
+  }
 
   Kind kind() const { return kind_; }
   const std::string& reason() const { return reason_; }
+  const std::vector<Part>& parts() const { return parts_; }
 
  private:
   Outcome(Kind kind, std::string reason) : kind_(kind), reason_(std::move(reason)) {}
   Kind kind_;
   std::string reason_;
+  std::vector<Part> parts_;
 };
 
 }  // namespace ipraktik::bus
