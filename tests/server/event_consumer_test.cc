@@ -2,7 +2,8 @@
 // a malformed envelope, a payload of the wrong type and an unknown type go to the dead-letter
 // queue with their reasons and do not hold up a good event published after them; an envelope
 // delivered twice is handled once where the handler asked for dedupe; a transient failure is
-// retried and then handled.
+// retried and then handled; in a batch, only the events that failed are retried or
+// dead-lettered, each alone, and the batch is acked.
 #include "ipraktik/server/event_consumer.h"
 
 #include <gmock/gmock.h>
@@ -71,6 +72,7 @@ class EventConsumerTest : public ::testing::Test {
           if (event.attempt == 1) return absl::UnavailableError("the store is busy");
           return absl::OkStatus();
         });
+    router_->OnBatch(contract::kPlacementsPublished);
   }
 
   void TearDown() override {
@@ -230,6 +232,43 @@ TEST_F(EventConsumerTest, ATransientFailureIsRetriedAndThenHandled) {
       [&] { return ConsumedEvents(registry_, contract::kInternPlaced, "handled") == 1; }));
   EXPECT_THAT(Handled(), ElementsAre("pl-3", "pl-3"));
   EXPECT_EQ(ConsumedEvents(registry_, contract::kInternPlaced, "retried"), 1);
+}
+
+TEST_F(EventConsumerTest, InABatchOnlyTheFailedEventsAreRetriedOrDeadLetteredEachAlone) {
+  StartConsumer();
+  v1::InternPlaced placed;
+  placed.set_placement_id("pl-5");
+  const events::Envelope unknown = EnvelopeOf(kUnknownType, Erased("p-0"));
+  auto batch = events::BuildBatch({.type = contract::kPlacementsPublished, .tenant = "kk"},
+                                  {EnvelopeOf(contract::kParticipantErased, Erased("p-4")),
+                                   EnvelopeOf(contract::kInternPlaced, placed), unknown});
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  Publish({MessageOf(*batch)});
+
+  // The placement failed in the batch and is handled when its retry brings it back alone.
+  ASSERT_TRUE(Eventually(
+      [&] { return ConsumedEvents(registry_, contract::kInternPlaced, "handled") == 1; }));
+  std::map<std::string, bus::Delivery> dead = DeadLetters(1);
+  ASSERT_EQ(dead.size(), 1u);
+  const bus::Delivery& dead_unknown = dead.begin()->second;
+  EXPECT_EQ(dead_unknown.message_id, unknown.id()) << "the event alone, not its batch";
+  EXPECT_EQ(dead_unknown.body, unknown.SerializeAsString());
+  EXPECT_EQ(dead_unknown.headers.at(std::string(bus::kOriginalRoutingKeyHeader)), kUnknownType);
+  EXPECT_THAT(dead_unknown.headers.at(std::string(bus::kDeathReasonHeader)),
+              HasSubstr("no handler for event type test.unknown.happened"));
+
+  // A later event marks the end: once it is handled and the consumer closed, nothing is left
+  // in the queue or unacknowledged (a batch not acked would be back in the queue).
+  Publish({MessageOf(EnvelopeOf(contract::kParticipantErased, Erased("p-6")))});
+  ASSERT_TRUE(Eventually([&] { return Handled().size() == 4; }));
+  consumer_.reset();
+  auto admin = bus::Admin::Create(Connection("router-test-admin"));
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  auto queue = admin->InspectQueue(queue_);
+  ASSERT_TRUE(queue.ok()) << queue.status();
+  EXPECT_EQ(queue->messages, 0u);
+  EXPECT_THAT(Handled(), ElementsAre("p-4", "pl-5", "pl-5", "p-6"));
+  EXPECT_EQ(ConsumedEvents(registry_, contract::kPlacementsPublished, "split"), 1);
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ constexpr std::string_view kRetried = "retried";
 constexpr std::string_view kRejected = "rejected";
 constexpr std::string_view kMalformed = "malformed";
 constexpr std::string_view kUnknownTypeOutcome = "unknown_type";
+// A batch some of whose events were retried or dead-lettered on their own.
+constexpr std::string_view kSplit = "split";
 constexpr std::string_view kRoutedOutcomes[] = {kHandled, kDuplicate, kRetried, kRejected,
                                                 kMalformed};
 
@@ -115,9 +117,21 @@ void EventRouter::Add(std::string_view type, EventHandlerOptions options,
   for (std::string_view outcome : kRoutedOutcomes) counters_->Prepare(type, outcome);
 }
 
+EventRouter& EventRouter::OnBatch(std::string_view type) {
+  if (routes_.contains(type) ||
+      std::find(batch_types_.begin(), batch_types_.end(), type) != batch_types_.end()) {
+    std::cerr << "EventRouter " << options_.name << ": " << type << " registered twice\n";
+    std::abort();
+  }
+  batch_types_.emplace_back(type);
+  for (std::string_view outcome : {kHandled, kSplit, kMalformed}) counters_->Prepare(type, outcome);
+  return *this;
+}
+
 std::vector<std::string> EventRouter::Types() const {
   std::vector<std::string> types;
   for (const auto& [type, route] : routes_) types.push_back(type);
+  types.insert(types.end(), batch_types_.begin(), batch_types_.end());
   return types;
 }
 
@@ -135,9 +149,17 @@ bus::Outcome EventRouter::Handle(const bus::Delivery& delivery) const {
     Count(kUnknownType, kMalformed);
     return bus::Outcome::DeadLetter(Reason(envelope.status()));
   }
-  const std::string& type = envelope->type();
+  if (std::find(batch_types_.begin(), batch_types_.end(), envelope->type()) != batch_types_.end()) {
+    return HandleBatch(*envelope, delivery);
+  }
+  return RouteEvent(*envelope, delivery);
+}
+
+bus::Outcome EventRouter::RouteEvent(const events::Envelope& envelope,
+                                     const bus::Delivery& delivery) const {
+  const std::string& type = envelope.type();
   if (auto route = routes_.find(type); route != routes_.end()) {
-    return Dispatch(route->second, *envelope, delivery);
+    return Dispatch(route->second, envelope, delivery);
   }
   if (std::find(options_.ignored_types.begin(), options_.ignored_types.end(), type) !=
       options_.ignored_types.end()) {
@@ -147,6 +169,42 @@ bus::Outcome EventRouter::Handle(const bus::Delivery& delivery) const {
   Count(kUnknownType, kUnknownTypeOutcome);
   return bus::Outcome::DeadLetter(
       absl::StrCat("UNIMPLEMENTED: ", options_.name, " has no handler for event type ", type));
+}
+
+bus::Outcome EventRouter::HandleBatch(const events::Envelope& batch,
+                                      const bus::Delivery& delivery) const {
+  absl::StatusOr<std::vector<events::BatchedEvent>> events = events::UnpackBatch(batch);
+  if (!events.ok()) {
+    Count(batch.type(), kMalformed);
+    return bus::Outcome::DeadLetter(Reason(events.status()));
+  }
+  std::vector<bus::Outcome::Part> failed;
+  for (const events::BatchedEvent& batched : *events) {
+    if (delivery.stop.stop_requested()) {
+      // The rest is not handled: all of it goes back to the queue (what was done is done again,
+      // idempotently), as any handler interrupted by the shutdown.
+      return bus::Outcome::Retry("the service is stopping");
+    }
+    bus::Outcome outcome = bus::Outcome::Ack();
+    if (!batched.valid.ok()) {
+      Count(kUnknownType, kMalformed);
+      outcome = bus::Outcome::DeadLetter(Reason(batched.valid));
+    } else {
+      outcome = RouteEvent(batched.event, delivery);
+    }
+    if (outcome.kind() == bus::Outcome::Kind::kAck) continue;
+    failed.push_back({.kind = outcome.kind(),
+                      .reason = outcome.reason(),
+                      .body = batched.event.SerializeAsString(),
+                      .message_id = batched.event.id(),
+                      .routing_key = batched.event.type()});
+  }
+  if (failed.empty()) {
+    Count(batch.type(), kHandled);
+    return bus::Outcome::Ack();
+  }
+  Count(batch.type(), kSplit);
+  return bus::Outcome::Split(std::move(failed));
 }
 
 bus::Outcome EventRouter::Dispatch(const Route& route, const events::Envelope& envelope,

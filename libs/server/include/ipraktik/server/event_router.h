@@ -27,6 +27,13 @@
 //     ("rejected"); anything else retried later with backoff, and dead-lettered with the reason
 //     once the queue's attempts are used up ("retried").
 //
+// A batch (events::BuildBatch: many events in one message, under a type registered with
+// OnBatch) is opened and each event in it routed as if it had come alone, with the outcomes
+// above; the events that are not done (retried, rejected, malformed, unknown) are retried or
+// dead-lettered each on its own, as a message of its own, and the batch is acked
+// (bus::Outcome::Split). Events are counted by their own type; the batch by its type, "handled"
+// when every event in it was done and "split" when some were not.
+//
 // Handlers see no broker: the payload and an EventContext. A handler that is not naturally
 // idempotent (a repeated event would change something again) asks for `.dedupe`: the event is
 // claimed by its id (events::ProcessedEvents, a record per consumer and event in Redis) before
@@ -113,7 +120,11 @@ class EventRouter {
     return *this;
   }
 
-  // The types with a handler: what the queue binds.
+  // Envelopes of `type` are batches (v1::EventBatch) whose events are routed one by one by
+  // their own types. A type registered twice, or also with On, aborts.
+  EventRouter& OnBatch(std::string_view type);
+
+  // The types with a handler (and the batch types): what the queue binds.
   std::vector<std::string> Types() const;
 
   // What the bus does with one delivery (the consumer's handler).
@@ -127,13 +138,16 @@ class EventRouter {
 
   void Add(std::string_view type, EventHandlerOptions options,
            std::unique_ptr<google::protobuf::Message> prototype, ErasedHandler handler);
+  bus::Outcome RouteEvent(const events::Envelope& envelope, const bus::Delivery& delivery) const;
   bus::Outcome Dispatch(const Route& route, const events::Envelope& envelope,
                         const bus::Delivery& delivery) const;
+  bus::Outcome HandleBatch(const events::Envelope& batch, const bus::Delivery& delivery) const;
   void Count(std::string_view type, std::string_view outcome) const;
 
   EventRouterOptions options_;
   std::unique_ptr<events::ProcessedEvents> processed_;
   std::map<std::string, Route, std::less<>> routes_;
+  std::vector<std::string> batch_types_;
   std::unique_ptr<Counters> counters_;
 };
 
