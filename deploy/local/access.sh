@@ -58,7 +58,7 @@ amqp_read() { amqp_configure "$1"; }
 amqp_topic_write() {
   case $1 in
   registration) echo '^registration\.[a-z0-9_.]+$' ;;
-  matching) echo '^matching\.(job\.requested|(intern|host|result)\.[a-z0-9_.]+)$' ;;
+  matching) echo '^matching\.(job\.requested|placements\.published|(intern|host|result)\.[a-z0-9_.]+)$' ;;
   matching-worker) echo '^matching\.job\.finished$' ;;
   notification) echo '^notification\.[a-z0-9_.]+$' ;;
   evaluation) echo '^evaluation\.[a-z0-9_.]+$' ;;

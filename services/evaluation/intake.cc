@@ -55,7 +55,8 @@ std::unique_ptr<server::EventRouter> IntakeRouter(Intake& intake, prometheus::Re
       server::EventRouterOptions{.name = "evaluation.events", .metrics = metrics});
   // Placement events carry revisions and an erasure repeated changes nothing: every handler is
   // idempotent, none needs the router's dedupe.
-  router->On<v1::InternPlaced>(contract::kInternPlaced, Into(intake, &Intake::OnInternPlaced))
+  router->OnBatch(contract::kPlacementsPublished)
+      .On<v1::InternPlaced>(contract::kInternPlaced, Into(intake, &Intake::OnInternPlaced))
       .On<v1::HostInternsAssigned>(contract::kHostInternsAssigned,
                                    Into(intake, &Intake::OnHostInternsAssigned))
       .On<v1::InternUnmatched>(contract::kInternUnmatched, Into(intake, &Intake::OnInternUnmatched))

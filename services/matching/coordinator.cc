@@ -61,6 +61,26 @@ absl::StatusOr<events::Envelope> Event(const Caller& caller, std::string type, s
 
 }  // namespace
 
+// The placement events of a publication, up to options_.event_batch in each message.
+absl::StatusOr<std::vector<events::Envelope>> Coordinator::InBatches(
+    const Caller& caller, std::vector<events::Envelope> envelopes) const {
+  const auto size = static_cast<std::size_t>(std::max(options_.event_batch, 1));
+  if (size == 1) return envelopes;
+  std::vector<events::Envelope> batches;
+  for (std::size_t begin = 0; begin < envelopes.size(); begin += size) {
+    const std::size_t end = std::min(envelopes.size(), begin + size);
+    auto batch = events::BuildBatch(
+        {.type = contract::kPlacementsPublished,
+         .tenant = caller.tenant,
+         .correlation_id = caller.correlation_id},
+        {std::make_move_iterator(envelopes.begin() + static_cast<std::ptrdiff_t>(begin)),
+         std::make_move_iterator(envelopes.begin() + static_cast<std::ptrdiff_t>(end))});
+    if (!batch.ok()) return batch.status();
+    batches.push_back(*std::move(batch));
+  }
+  return batches;
+}
+
 struct Coordinator::Metrics {
   explicit Metrics(prometheus::Registry* registry) {
     if (registry == nullptr) return;
@@ -559,6 +579,9 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
       if (!envelope.ok()) return envelope.status();
       envelopes.push_back(*std::move(envelope));
     }
+    auto batched = InBatches(caller, std::move(envelopes));
+    if (!batched.ok()) return batched.status();
+    envelopes = *std::move(batched);
     clock.Lap(ms.events);
     absl::Status applied = repository_.ApplyPublicationBatch(caller.tenant, round_id, placements,
                                                              host_lists, envelopes);

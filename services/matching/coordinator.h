@@ -67,6 +67,10 @@ struct ResultStream {
 struct CoordinatorOptions {
   // Placement records and events stored (and published) together in one step.
   int publication_batch = 500;
+  // Placement events carried in one message (an EventBatch of type
+  // matching.placements.published): the broker and the outbox then work once per this many
+  // people instead of once per person. 1: each event alone.
+  int event_batch = 25;
   absl::Duration publishing_lease = absl::Minutes(10);
   prometheus::Registry* registry = nullptr;
 };
@@ -130,6 +134,9 @@ class Coordinator {
                                                       const std::string& job_id, bool force);
   absl::StatusOr<v1::PublishMatchingResponse> PublishLocked(const Caller& caller,
                                                             const jobs::JobRecord& job, bool force);
+  // A publication's events in messages of up to options_.event_batch events each.
+  absl::StatusOr<std::vector<events::Envelope>> InBatches(
+      const Caller& caller, std::vector<events::Envelope> envelopes) const;
   // The round as the job's stored copy has it; NOT_FOUND when that copy is gone.
   absl::StatusOr<RoundCopy> StoredCopy(const Caller& caller, const jobs::JobRecord& job) const;
   // The round as the registration service holds it now.

@@ -49,6 +49,10 @@ class Matching : public server::Service {
     options_.publication_batch = static_cast<int>(
         reader.Int("IPRAKTIK_MATCHING_PUBLICATION_BATCH", 500, 1, 10'000,
                    "People whose records and events a publication stores in one atomic step."));
+    options_.event_batch = static_cast<int>(reader.Int(
+        "IPRAKTIK_MATCHING_EVENT_BATCH", 25, 1, 500,
+        "Placement events a publication puts in one message on the bus (1: one message per "
+        "person). Consumers still handle, retry and dead-letter each event on its own."));
   }
 
   absl::Status Start(server::Application& app) override {

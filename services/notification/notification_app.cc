@@ -42,7 +42,8 @@ std::unique_ptr<server::EventRouter> NotificationRouter(Notifier& notifier,
                                                        const server::EventContext& event) {
     return notifier.Notify(event, RevisionOf(payload));
   };
-  router->On<v1::InternPlaced>(contract::kInternPlaced, notify_revision)
+  router->OnBatch(contract::kPlacementsPublished)
+      .On<v1::InternPlaced>(contract::kInternPlaced, notify_revision)
       .On<v1::InternUnmatched>(contract::kInternUnmatched, notify_revision)
       .On<v1::HostInternsAssigned>(contract::kHostInternsAssigned, notify_revision)
       .On<v1::ReminderDue>(contract::kReminderDue, notify_revision)

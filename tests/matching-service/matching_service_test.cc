@@ -89,7 +89,7 @@ class MatchingServiceTest : public ::testing::Test {
     tap_ = std::make_unique<EventTap>(
         rabbit_->url(), "test.placements",
         std::vector<std::string>{"matching.intern.#", "matching.host.#", "matching.result.#",
-                                 contract::kJobRequested});
+                                 contract::kPlacementsPublished, contract::kJobRequested});
     const std::map<std::string, std::string> common = {
         {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
         {"IPRAKTIK_REDIS_ADDRESS", redis_->address()},

@@ -292,9 +292,18 @@ void EventTap::Drain() {
     if (!delivery.ok() || !delivery->has_value()) return;
     auto envelope = events::ParseEnvelope((*delivery)->body);
     EXPECT_TRUE(envelope.ok()) << envelope.status();
-    if (envelope.ok()) {
-      EXPECT_EQ((*delivery)->routing_key, envelope->type());
+    if (!envelope.ok()) continue;
+    EXPECT_EQ((*delivery)->routing_key, envelope->type());
+    if (!events::IsBatch(*envelope)) {
       received_.push_back(*std::move(envelope));
+      continue;
+    }
+    // A batch's events arrive as the consumers route them: each on its own.
+    auto batched = events::UnpackBatch(*envelope);
+    ASSERT_TRUE(batched.ok()) << batched.status();
+    for (events::BatchedEvent& event : *batched) {
+      EXPECT_TRUE(event.valid.ok()) << event.valid;
+      received_.push_back(std::move(event.event));
     }
   }
 }

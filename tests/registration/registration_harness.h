@@ -188,7 +188,8 @@ std::string ErrorReason(const grpc::Status& status);
 std::vector<std::string> PreconditionTypes(const grpc::Status& status);
 
 // Reads the events that arrive on RabbitMQ through a queue bound to bindings (declared by the
-// constructor, so declare it before the events are produced).
+// constructor, so declare it before the events are produced). A batch's events are read each on
+// its own, as the consumers route them.
 class EventTap {
  public:
   EventTap(const std::string& amqp_url, std::string queue,

@@ -156,6 +156,8 @@ TEST_F(AccessTest, AServicePublishesItsOwnEventTypesOnly) {
       {"registration", "registration.participant.erased", "matching.result.published"},
       {"matching", "matching.intern.placed", "registration.participant.erased"},
       {"matching", "matching.job.requested", "matching.job.finished"},
+      {"matching", "matching.placements.published", "registration.round.state_changed"},
+      {"notification", "notification.resend.requested", "matching.placements.published"},
       {"matching-worker", "matching.job.finished", "matching.intern.placed"},
       {"evaluation", "evaluation.invitation.requested", "notification.resend.requested"},
   };
