@@ -10,12 +10,15 @@
 // published one after the other with PublishMatching; the notification service sends.
 //
 //   national_bench --postfix DIR [--scale S] [--senders N] [--programmes P] [--clients C]
-//                  [--hold-mail 1]
+//                  [--hold-mail 1] [--event-batch N]
 //
 // --hold-mail 1 times the publication alone: the notification service is stopped while the
 // rounds are published (RabbitMQ keeps their events) and started again after, so no e-mail
 // takes the CPU from the publication (the publication is forced: its check of the sender
 // settings cannot reach the stopped service).
+//
+// --event-batch N: placement events per message on the bus (the matching service's
+// IPRAKTIK_MATCHING_EVENT_BATCH; 1 is one message per person, as before batches).
 //
 // DIR holds Postfix's files as `dpkg -x` of Debian's package unpacks them (run.sh does it).
 
@@ -69,6 +72,8 @@ struct Options {
   // while the rounds are published, with force since its sender settings cannot be checked
   // then, and started again afterwards to send every e-mail.
   bool hold_mail = false;
+  // Placement events per bus message (0: the matching service's default).
+  int event_batch = 0;
 };
 
 constexpr char kTenant[] = "national";
@@ -285,8 +290,12 @@ int Main(const Options& options) {
   const int hosts = hosts_per_round * options.programmes;
   std::printf(
       "national round: %d programmes of one tenant, %d interns and %d host offers "
-      "(scale %.3g), 5 wishes each; load average %.1f at the start\n",
-      options.programmes, interns, hosts, options.scale, LoadAverage());
+      "(scale %.3g), 5 wishes each, %s; load average %.1f at the start\n",
+      options.programmes, interns, hosts, options.scale,
+      options.event_batch > 0
+          ? absl::StrCat(options.event_batch, " placement events per bus message").c_str()
+          : "placement events per bus message as the service's default",
+      LoadAverage());
   std::fflush(stdout);
 
   testing::RedisServer redis;
@@ -323,11 +332,14 @@ int Main(const Options& options) {
   BenchService notification =
       StartBenchService("notification", redis, rabbit, notification_environment);
   BenchService registration = StartBenchService("registration", redis, rabbit);
-  BenchService matching =
-      StartBenchService("matching", redis, rabbit,
-                        {{"IPRAKTIK_REGISTRATION_ADDRESS", registration.address},
-                         {"IPRAKTIK_REGISTRATION_API_KEY", service_key},
-                         {"IPRAKTIK_NOTIFICATION_ADDRESS", notification.address}});
+  std::map<std::string, std::string> matching_environment = {
+      {"IPRAKTIK_REGISTRATION_ADDRESS", registration.address},
+      {"IPRAKTIK_REGISTRATION_API_KEY", service_key},
+      {"IPRAKTIK_NOTIFICATION_ADDRESS", notification.address}};
+  if (options.event_batch > 0) {
+    matching_environment["IPRAKTIK_MATCHING_EVENT_BATCH"] = std::to_string(options.event_batch);
+  }
+  BenchService matching = StartBenchService("matching", redis, rabbit, matching_environment);
   std::vector<std::unique_ptr<ChildProcess>> workers;
   for (int w = 0; w < 2; ++w) {
     workers.push_back(
@@ -612,6 +624,8 @@ int main(int argc, char** argv) {
       options.clients = std::atoi(value.c_str());
     } else if (flag == "--hold-mail") {
       options.hold_mail = value == "1" || value == "yes";
+    } else if (flag == "--event-batch") {
+      options.event_batch = std::atoi(value.c_str());
     } else {
       std::fprintf(stderr, "national_bench: unknown option %s\n", flag.c_str());
       return 2;

@@ -5,7 +5,8 @@
 # is downloaded and unpacked into the build folder (once), which gives the two programs.
 #   NATIONAL_SCALE=0.05 (5,000 interns) for a quick run; NATIONAL_SENDERS: the service's senders;
 #   NATIONAL_HOLD_MAIL=1: no e-mail is sent while the rounds are published (publication timed
-#   alone; the notification service is stopped meanwhile and started again after).
+#   alone; the notification service is stopped meanwhile and started again after);
+#   NATIONAL_EVENT_BATCH: placement events per bus message (1: one per person, as before).
 set -euo pipefail
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 postfix=$build/bench-postfix
@@ -18,4 +19,5 @@ fi
 args=(--postfix "$postfix" --scale "${NATIONAL_SCALE:-1}")
 [[ -n ${NATIONAL_SENDERS:-} ]] && args+=(--senders "$NATIONAL_SENDERS")
 [[ -n ${NATIONAL_HOLD_MAIL:-} ]] && args+=(--hold-mail "$NATIONAL_HOLD_MAIL")
+[[ -n ${NATIONAL_EVENT_BATCH:-} ]] && args+=(--event-batch "$NATIONAL_EVENT_BATCH")
 "$build/bin/national_bench" "${args[@]}"
