@@ -81,7 +81,8 @@ std::unique_ptr<server::EventRouter> NotificationRouter(Notifier& notifier,
 }
 
 std::vector<std::string> NotificationBindings() {
-  return {contract::kInternPlaced,
+  return {contract::kPlacementsPublished,
+          contract::kInternPlaced,
           contract::kInternUnmatched,
           contract::kHostInternsAssigned,
           contract::kResultPublished,
