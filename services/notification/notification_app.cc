@@ -81,16 +81,11 @@ std::unique_ptr<server::EventRouter> NotificationRouter(Notifier& notifier,
 }
 
 std::vector<std::string> NotificationBindings() {
-  return {contract::kPlacementsPublished,
-          contract::kInternPlaced,
-          contract::kInternUnmatched,
-          contract::kHostInternsAssigned,
-          contract::kResultPublished,
-          contract::kEvaluationInvitationRequested,
-          contract::kApprovalRequested,
-          contract::kApprovalDecided,
-          contract::kReminderDue,
-          contract::kParticipantErased,
+  return {contract::kPlacementsPublished, contract::kInternPlaced,
+          contract::kInternUnmatched,     contract::kHostInternsAssigned,
+          contract::kResultPublished,     contract::kEvaluationInvitationRequested,
+          contract::kApprovalRequested,   contract::kApprovalDecided,
+          contract::kReminderDue,         contract::kParticipantErased,
           contract::kResendRequested};
 }
 

@@ -587,8 +587,7 @@ TEST_F(FaultTest, ARoundPublishedWhileEverythingBreaksSendsEachEMailOnceAndLoses
   });
 
   // Nothing waits in a queue or unacknowledged, but dead letters, each with its reason.
-  if (!Await("every queue but the dead-letter queues empty, nothing unacknowledged",
-             queues_idle)) {
+  if (!Await("every queue but the dead-letter queues empty, nothing unacknowledged", queues_idle)) {
     std::string text;
     for (const auto& [name, counts] : queues) {
       text += absl::StrCat(name, " ready ", counts.first, " unacked ", counts.second, "\n");
