@@ -525,8 +525,6 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   PublicationInput input;
   input.job_id = job.job_id;
   input.round = copy->round;
-  input.interns = copy->interns;
-  for (const auto& [id, offer] : copy->offers) input.offers[id] = offer.card;
   clock.Lap(ms.copy);
   if (absl::Status read = ReadResult(caller, job, input.assignments, input.unmatched); !read.ok()) {
     return read;
@@ -542,6 +540,9 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
         problems, absl::StrCat("the checks before publishing found ", problems.size(),
                                " problem(s): fix them, or publish with force"));
   }
+  // The cards are moved, not copied, once the checks have read them.
+  input.interns = std::move(copy->interns);
+  for (auto& [id, offer] : copy->offers) input.offers[id] = std::move(offer.card);
   clock.Lap(ms.checks);
 
   auto told_interns = repository_.Placements(caller.tenant, round_id);
@@ -552,7 +553,7 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   input.told_hosts = *std::move(told_hosts);
   clock.Lap(ms.told);
 
-  const Publication publication = ComparePublication(input);
+  Publication publication = ComparePublication(input);
   clock.Lap(ms.compare);
 
   // In batches: each batch's records and their events are one atomic step, so a publication
@@ -564,9 +565,9 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
     std::vector<v1::HostInternsAssigned> host_lists;
     std::vector<events::Envelope> envelopes;
     for (std::size_t i = begin; i < end; ++i) {
-      const PublicationChange& change = publication.changes[i];
-      if (change.placement) placements.push_back(*change.placement);
-      if (change.host_list) host_lists.push_back(*change.host_list);
+      PublicationChange& change = publication.changes[i];
+      if (change.placement) placements.push_back(std::move(*change.placement));
+      if (change.host_list) host_lists.push_back(std::move(*change.host_list));
       if (!change.event) continue;
       const PublicationEvent& event = *change.event;
       const google::protobuf::Message& payload =

@@ -45,6 +45,9 @@ std::string PlacementId(const std::string& round_id, const std::string& particip
 
 Publication ComparePublication(const PublicationInput& input) {
   Publication out;
+  // Every intern and at most every offer once: no change is moved when the vector grows.
+  out.changes.reserve(input.assignments.size() + input.unmatched.size() +
+                      input.told_interns.size() + input.offers.size() + input.told_hosts.size());
   const std::string& round_id = input.round.round_id();
   // Each offer's new list, built from the assignments.
   std::map<std::string, std::vector<v1::VisitingIntern>> new_lists;
@@ -53,21 +56,24 @@ Publication ComparePublication(const PublicationInput& input) {
     auto it = input.told_interns.find(participant);
     return it == input.told_interns.end() ? nullptr : &it->second;
   };
-  const auto card = [&](const std::string& participant) {
+  // A reference, not a copy: a card is read twice per person, and copying it was a good part of
+  // a publication's time (docs/benchmarks.md, "National round").
+  static const InternCard kUnknownIntern{};
+  const auto card = [&](const std::string& participant) -> const InternCard& {
     auto it = input.interns.find(participant);
-    return it == input.interns.end() ? InternCard{} : it->second;
+    return it == input.interns.end() ? kUnknownIntern : it->second;
   };
 
   for (const v1::MatchedPair& pair : input.assignments) {
     const std::string& participant = pair.participant_id();
-    const InternCard intern = card(participant);
+    const InternCard& intern = card(participant);
     const std::string placement_id = PlacementId(round_id, participant);
     v1::VisitingIntern visiting;
     *visiting.mutable_intern() = intern.person;
     visiting.set_purpose(intern.purpose);
     *visiting.mutable_days() = pair.days();
     visiting.set_placement_id(placement_id);
-    new_lists[pair.host_offer_id()].push_back(visiting);
+    new_lists[pair.host_offer_id()].push_back(std::move(visiting));
     ++out.placed;
 
     const v1::Placement* before = told(participant);
@@ -164,7 +170,7 @@ Publication ComparePublication(const PublicationInput& input) {
     const v1::HostInternsAssigned* before = nullptr;
     if (auto it = input.told_hosts.find(offer); it != input.told_hosts.end()) before = &it->second;
     google::protobuf::RepeatedPtrField<v1::VisitingIntern> now;
-    for (auto& intern : new_lists[offer]) *now.Add() = intern;
+    for (auto& intern : new_lists[offer]) *now.Add() = std::move(intern);
     const auto new_roster = Roster(now);
     if (before != nullptr && Roster(before->interns()) == new_roster) continue;
 
@@ -177,7 +183,7 @@ Publication ComparePublication(const PublicationInput& input) {
     } else {
       message.mutable_host_offer()->set_host_offer_id(offer);
     }
-    *message.mutable_interns() = now;
+    message.mutable_interns()->Swap(&now);
     if (before != nullptr) {
       for (const v1::VisitingIntern& lost : before->interns()) {
         if (!new_roster.contains(lost.intern().participant_id())) *message.add_cancelled() = lost;
