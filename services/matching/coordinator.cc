@@ -64,7 +64,8 @@ absl::StatusOr<events::Envelope> Event(const Caller& caller, std::string type, s
 // The placement events of a publication, up to options_.event_batch in each message.
 absl::StatusOr<std::vector<events::Envelope>> Coordinator::InBatches(
     const Caller& caller, std::vector<events::Envelope> envelopes) const {
-  const auto size = static_cast<std::size_t>(std::max(options_.event_batch, 1));
+  const std::size_t size =
+      EventsPerMessage(envelopes.size(), options_.event_batch, options_.event_spread);
   if (size == 1) return envelopes;
   std::vector<events::Envelope> batches;
   for (std::size_t begin = 0; begin < envelopes.size(); begin += size) {

@@ -71,6 +71,9 @@ struct CoordinatorOptions {
   // matching.placements.published): the broker and the outbox then work once per this many
   // people instead of once per person. 1: each event alone.
   int event_batch = 25;
+  // Fewer events to a message when a publication is small, so that it still fills this many
+  // messages and the notification service's senders (16 by default) each get some.
+  int event_spread = 16;
   absl::Duration publishing_lease = absl::Minutes(10);
   prometheus::Registry* registry = nullptr;
 };
@@ -134,7 +137,8 @@ class Coordinator {
                                                       const std::string& job_id, bool force);
   absl::StatusOr<v1::PublishMatchingResponse> PublishLocked(const Caller& caller,
                                                             const jobs::JobRecord& job, bool force);
-  // A publication's events in messages of up to options_.event_batch events each.
+  // A publication's events in messages of up to options_.event_batch events each
+  // (EventsPerMessage).
   absl::StatusOr<std::vector<events::Envelope>> InBatches(
       const Caller& caller, std::vector<events::Envelope> envelopes) const;
   // The round as the job's stored copy has it; NOT_FOUND when that copy is gone.

@@ -221,5 +221,22 @@ TEST(Publication, AnErasedInternLeavesTheHostListsWithACancellationThatNamesNobo
   EXPECT_EQ(contact[0].host_list->host_offer().contact().participant_id(), "cy");
 }
 
+TEST(EventsPerMessage, ANationalRoundsBatchesAreFullAndASmallRoundIsSpreadOverTheSenders) {
+  // A store batch of 500 changes of a national round: 25 to a message, 20 messages.
+  EXPECT_EQ(EventsPerMessage(500, 25, 16), 25u);
+  // A municipal round of 148 e-mails: 10 to a message, 15 messages for 16 senders (6 full
+  // batches of 25 would keep 10 senders idle).
+  EXPECT_EQ(EventsPerMessage(148, 25, 16), 10u);
+  // Fewer events than senders: each alone.
+  EXPECT_EQ(EventsPerMessage(12, 25, 16), 1u);
+  EXPECT_EQ(EventsPerMessage(0, 25, 16), 1u);
+  // The most wins over the spread, and 1 (or a nonsense 0) sends each alone.
+  EXPECT_EQ(EventsPerMessage(10'000, 25, 16), 25u);
+  EXPECT_EQ(EventsPerMessage(500, 1, 16), 1u);
+  EXPECT_EQ(EventsPerMessage(500, 0, 16), 1u);
+  // No spread asked for: full batches.
+  EXPECT_EQ(EventsPerMessage(148, 25, 1), 25u);
+}
+
 }  // namespace
 }  // namespace ipraktik::matching_service

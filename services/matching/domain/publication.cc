@@ -202,6 +202,13 @@ Publication ComparePublication(const PublicationInput& input) {
   return out;
 }
 
+std::size_t EventsPerMessage(std::size_t events, int most, int spread) {
+  const auto most_size = static_cast<std::size_t>(std::max(most, 1));
+  const auto spread_size = static_cast<std::size_t>(std::max(spread, 1));
+  const std::size_t to_spread = (events + spread_size - 1) / spread_size;
+  return std::clamp<std::size_t>(to_spread, 1, most_size);
+}
+
 std::vector<PublicationChange> EraseFromHostLists(
     const std::string& participant_id,
     const std::map<std::string, v1::HostInternsAssigned>& told_hosts) {

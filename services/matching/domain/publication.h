@@ -7,6 +7,7 @@
 // docs/matching-service.md has the table. No Redis, RabbitMQ or gRPC: the records and events are
 // plain messages.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -63,6 +64,13 @@ struct Publication {
 std::string PlacementId(const std::string& round_id, const std::string& participant_id);
 
 Publication ComparePublication(const PublicationInput& input);
+
+// How many of `events` placement events go in one bus message: at most `most`, and few enough
+// that they fill at least `spread` messages when there are that many events. The events of one
+// message are handled one after the other by one consumer, so a round of a few dozen people in
+// full batches would be e-mailed by one or two senders while the others wait; a national round's
+// batches of 500 changes still go `most` to a message. Always at least 1.
+std::size_t EventsPerMessage(std::size_t events, int most, int spread);
 
 // What erasing an intern changes in what the hosts of a round were told (told_hosts, by offer):
 // a host list with the intern loses them, and its host hears it (the list without them and a
