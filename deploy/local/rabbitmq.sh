@@ -66,7 +66,8 @@ management_login() {
 }
 
 health() {
-  curl -sf -u "$(management_login)" \
+  # Bounded: a port taken by another program may accept and never answer.
+  curl -sf --max-time 5 -u "$(management_login)" \
     "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/health/checks/alarms"
 }
 
@@ -133,12 +134,17 @@ CONF
     head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$dir/.erlang.cookie"
     chmod 400 "$dir/.erlang.cookie"
   fi
-  setsid "$bin/rabbitmq-server" >"$dir/log/console.log" 2>&1 </dev/null &
+  # -w: setsid stays until the broker ends, so $! tells whether it is still booting.
+  setsid -w "$bin/rabbitmq-server" >"$dir/log/console.log" 2>&1 </dev/null &
+  booting=$!
   # Ready in 3-6 s on a quiet machine; a loaded one (parallel tests and a build on 2 cores) has
   # taken over a minute, so the bound is generous: it only ends a start that will never succeed.
-  if ! wait_until 180 "rabbitmq health" health; then
-    tail -20 "$dir/log/console.log" >&2 || true
-    die "rabbitmq on port $RABBITMQ_PORT did not become healthy within 180 s; see $dir/log"
+  # A broker that ends while booting (another program took one of its ports after the check
+  # above: eaddrinuse) is not waited for.
+  healthy_or_ended() { health || ! kill -0 "$booting" 2>/dev/null; }
+  if ! wait_until 180 "rabbitmq health" healthy_or_ended || ! health >/dev/null 2>&1; then
+    tail -5 "$dir/log/console.log" | cut -c1-400 >&2 || true
+    die "rabbitmq on port $RABBITMQ_PORT did not become healthy (ended, or not within 180 s); see $dir/log"
   fi
   watch_owner "$here/rabbitmq.sh" "$dir"
   echo "rabbitmq ready on 127.0.0.1:$RABBITMQ_PORT (management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT, $(management_login | cut -d: -f1))"

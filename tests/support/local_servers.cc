@@ -151,9 +151,21 @@ LocalServer::LocalServer(std::string kind, int ports_needed,
     try {
       Start();
       return;
-    } catch (const std::runtime_error&) {
+    } catch (const std::runtime_error& error) {
       if (attempt == 3) throw;
-      Kill();
+      std::cerr << kind_ << " did not start on port " << port_ << " (attempt " << attempt
+                << "), trying other ports: " << error.what() << "\n";
+      // Killed, then stopped for what outlives it (RabbitMQ's private epmd), as at the end; a
+      // server that never started may have nothing to stop, which is no reason not to retry.
+      try {
+        Kill();
+        Stop();
+      } catch (const std::runtime_error& cleanup) {
+        std::cerr << "cleaning up " << kind_ << " in " << dir_ << ": " << cleanup.what() << "\n";
+      }
+      // A new folder: a server's folder remembers the ports it was made for, so the next ports
+      // need one of their own (the old one stays, for inspection).
+      dir_ = MakeTempDir(kind_);
     }
   }
 }
