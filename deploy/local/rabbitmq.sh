@@ -134,7 +134,8 @@ CONF
     head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$dir/.erlang.cookie"
     chmod 400 "$dir/.erlang.cookie"
   fi
-  # -w: setsid stays until the broker ends, so $! tells whether it is still booting.
+  # $! is the broker (or, should setsid have to fork, a setsid that -w keeps until the broker
+  # ends), so it tells whether the broker is still booting.
   setsid -w "$bin/rabbitmq-server" >"$dir/log/console.log" 2>&1 </dev/null &
   booting=$!
   # Ready in 3-6 s on a quiet machine; a loaded one (parallel tests and a build on 2 cores) has

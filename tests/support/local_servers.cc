@@ -155,14 +155,7 @@ LocalServer::LocalServer(std::string kind, int ports_needed,
       if (attempt == 3) throw;
       std::cerr << kind_ << " did not start on port " << port_ << " (attempt " << attempt
                 << "), trying other ports: " << error.what() << "\n";
-      // Killed, then stopped for what outlives it (RabbitMQ's private epmd), as at the end; a
-      // server that never started may have nothing to stop, which is no reason not to retry.
-      try {
-        Kill();
-        Stop();
-      } catch (const std::runtime_error& cleanup) {
-        std::cerr << "cleaning up " << kind_ << " in " << dir_ << ": " << cleanup.what() << "\n";
-      }
+      Discard();
       // A new folder: a server's folder remembers the ports it was made for, so the next ports
       // need one of their own (the old one stays, for inspection).
       dir_ = MakeTempDir(kind_);
@@ -170,14 +163,19 @@ LocalServer::LocalServer(std::string kind, int ports_needed,
   }
 }
 
-LocalServer::~LocalServer() {
+void LocalServer::Discard() noexcept {
   try {
-    // Test data is thrown away: kill at once, then let stop clean up what outlives the server.
+    // Test data is thrown away: kill at once, then let stop clean up what outlives the server
+    // (RabbitMQ's private epmd).
     Kill();
     Stop();
   } catch (const std::exception& error) {
     std::cerr << "stopping " << kind_ << " failed: " << error.what() << "\n";
   }
+}
+
+LocalServer::~LocalServer() {
+  Discard();
   if (CurrentTestProgramFailed()) {
     std::cerr << kind_ << " files kept for inspection in " << dir_ << "\n";
   } else {

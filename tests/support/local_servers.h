@@ -48,6 +48,10 @@ class LocalServer {
   void RunScript(const std::vector<std::string>& args) const;
 
  private:
+  // Kill and stop, reporting (not throwing) what fails: at the end, and before a failed start
+  // is tried again elsewhere.
+  void Discard() noexcept;
+
   std::string kind_;
   std::vector<std::string> extra_start_args_;
   std::filesystem::path dir_;
