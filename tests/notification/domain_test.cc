@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <set>
 
@@ -161,6 +162,48 @@ TEST(Mime, QuotedPrintableEncodesUtf8AndKeepsLinesShort) {
   std::string encoded = EncodeQuotedPrintable(long_text);
   for (const auto& line : SplitCrlf(encoded)) EXPECT_LE(line.size(), 76u);
   EXPECT_EQ(DecodeQuotedPrintable(encoded), std::string(300, 'x') + "ø\r\nnext\r\n");
+}
+
+TEST(Mime, QuotedPrintableBreaksAtTheLimitAndEscapesLineEdges) {
+  EXPECT_EQ(EncodeQuotedPrintable(std::string(75, 'x')), std::string(75, 'x') + "\r\n");
+  EXPECT_EQ(EncodeQuotedPrintable(std::string(76, 'x')), std::string(75, 'x') + "=\r\nx\r\n");
+  EXPECT_EQ(EncodeQuotedPrintable(std::string(74, 'x') + "\xC3\xA9"),
+            std::string(74, 'x') + "=\r\n=C3=A9\r\n");
+  // CR, LF and CRLF are each one line end; a space or tab ending a line is escaped.
+  EXPECT_EQ(EncodeQuotedPrintable("a\tb\t\r\nc \rd\n"), "a\tb=09\r\nc=20\r\nd\r\n");
+  EXPECT_EQ(EncodeQuotedPrintable(" "), "=20\r\n");
+  EXPECT_EQ(EncodeQuotedPrintable("x\r.y.\n."), "x\r\n=2Ey.\r\n=2E\r\n");
+  EXPECT_EQ(EncodeQuotedPrintable(std::string(75, 'x') + ".y"),
+            std::string(75, 'x') + "=\r\n=2Ey\r\n");
+}
+
+// Any text comes back whole (line ends as CRLF), in lines of at most 76 characters, none
+// starting with a dot or ending in a space or tab.
+TEST(Mime, QuotedPrintableRoundTripsAnyText) {
+  std::mt19937 random(20261205);
+  const std::string some = std::string("x.= \t\r\n\x01\x7f") + "\xC3\xA6";
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const auto length = random() % 300;
+    const auto mix = 2 + random() % 30;  // how often a special byte comes
+    for (std::size_t i = 0; i < length; ++i) {
+      text += random() % mix == 0 ? some[random() % some.size()]
+                                  : static_cast<char>('a' + random() % 26);
+    }
+    const std::string encoded = EncodeQuotedPrintable(text);
+    std::string expected = std::regex_replace(text, std::regex("\r\n|\r|\n"), "\r\n");
+    if (expected.size() < 2 || expected.compare(expected.size() - 2, 2, "\r\n") != 0) {
+      expected += "\r\n";
+    }
+    ASSERT_EQ(DecodeQuotedPrintable(encoded), expected) << "text: " << text;
+    std::vector<std::string> lines = SplitCrlf(encoded);
+    lines.pop_back();  // after the final CRLF
+    for (const std::string& line : lines) {
+      ASSERT_LE(line.size(), 76u) << "text: " << text;
+      ASSERT_FALSE(line.starts_with('.')) << "text: " << text;
+      ASSERT_FALSE(line.ends_with(' ') || line.ends_with('\t')) << "text: " << text;
+    }
+  }
 }
 
 TEST(Mime, HeaderTextIsEncodedOnlyWhenNeeded) {
