@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "domain/compose.h"
+#include "ipraktik/store/pool.h"
 #include "smtp_transport.h"
 
 namespace ipraktik::bench {
@@ -52,7 +53,8 @@ std::vector<std::string> RenderPlacementMessages(int count,
 
 std::chrono::duration<double> SendPlain(const std::string& smtp_url,
                                         const std::vector<std::string>& messages, int count,
-                                        int connections, const std::string& recipient_prefix) {
+                                        int connections, const std::string& recipient_prefix,
+                                        store::Pool* once) {
   using namespace ipraktik::notification;
   InitSmtpLibrary();
   const SmtpSettings settings{.url = smtp_url, .starttls = StartTls::kOff};
@@ -63,12 +65,29 @@ std::chrono::duration<double> SendPlain(const std::string& smtp_url,
     threads.emplace_back([&] {
       SmtpConnection connection(settings);
       for (int i = next++; i < count; i = next++) {
-        SmtpAttempt attempt = connection.Send(
-            "ipraktik@bench.example", recipient_prefix + std::to_string(i) + "@bench.example",
-            messages[static_cast<std::size_t>(i) % messages.size()], {});
+        const std::string name = recipient_prefix + std::to_string(i);
+        const std::string key = "bench:once:" + name;
+        if (once != nullptr) {
+          auto claimed = once->Command({"SET", key + ":claim", "sender", "NX", "PX", "600000"});
+          if (!claimed.ok() || claimed->is_nil()) {
+            std::fprintf(stderr, "claim of %s failed: %s\n", key.c_str(),
+                         claimed.ok() ? "claimed already" : claimed.status().ToString().c_str());
+            std::exit(1);
+          }
+        }
+        SmtpAttempt attempt =
+            connection.Send("ipraktik@bench.example", name + "@bench.example",
+                            messages[static_cast<std::size_t>(i) % messages.size()], {});
         if (!attempt.accepted) {
           std::fprintf(stderr, "plain send failed: %s\n", attempt.error.c_str());
           std::exit(1);
+        }
+        if (once != nullptr) {
+          if (auto recorded = once->Command({"SET", key + ":sent", "1"}); !recorded.ok()) {
+            std::fprintf(stderr, "record of %s failed: %s\n", key.c_str(),
+                         recorded.status().ToString().c_str());
+            std::exit(1);
+          }
         }
       }
     });

@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+namespace ipraktik::store {
+class Pool;
+}
+
 namespace ipraktik::bench {
 
 // count intern_placed messages (Danish and every fifth English: text, HTML and an .ics, about
@@ -19,8 +23,14 @@ std::vector<std::string> RenderPlacementMessages(int count, const std::filesyste
 // libcurl connection each, cycling through messages; recipients are
 // <recipient_prefix><n>@bench.example. Returns once every message was accepted (250); exits the
 // program on the first refusal.
+//
+// With once set, each message also gets the least bookkeeping that sending it exactly once
+// needs, and nothing else: a claim in Redis before it is sent (SET NX with an expiry, so that a
+// sender that dies lets another take it over) and a record after (SET), one round trip each on
+// once's connections (keys "bench:once:<recipient_prefix><n>:claim|sent", no personal data).
 std::chrono::duration<double> SendPlain(const std::string& smtp_url,
                                         const std::vector<std::string>& messages, int count,
-                                        int connections, const std::string& recipient_prefix);
+                                        int connections, const std::string& recipient_prefix,
+                                        store::Pool* once = nullptr);
 
 }  // namespace ipraktik::bench
