@@ -24,7 +24,7 @@
 #include "local_servers.h"
 #include "nlohmann/json.hpp"
 #include "registration_harness.h"
-#include "service_program.h"
+#include "service_programs.h"
 
 namespace ipraktik::participant_web::testing {
 

@@ -11,7 +11,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
 #include "ipraktik/server/outbox_relay.h"
-#include "service_program.h"
+#include "service_programs.h"
 
 namespace ipraktik::registration::testing {
 

@@ -14,6 +14,25 @@ namespace ipraktik::testing {
 
 using namespace std::chrono_literals;
 
+ServiceProcess StartServiceProgram(const std::string& program,
+                                   std::map<std::string, std::string> environment,
+                                   const std::filesystem::path& log) {
+  environment.emplace("IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0");
+  environment.emplace("IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0");
+  ServiceProcess started;
+  started.process = std::make_unique<ChildProcess>(BinaryDir() / "bin" / program,
+                                                   std::vector<std::string>{}, environment, log);
+  if (!started.process->WaitForOutput("\"msg\":\"serving\"", 60s)) {
+    ADD_FAILURE() << program << " did not start:\n" << started.process->Output();
+    return started;
+  }
+  const std::string output = started.process->Output();
+  started.grpc_port = PortFromLog(output, "grpc_port");
+  started.metrics_port = PortFromLog(output, "metrics_port");
+  if (started.grpc_port == 0) ADD_FAILURE() << program << " logged no grpc_port:\n" << output;
+  return started;
+}
+
 std::vector<std::string> ConsumedQueues(const std::string& service) {
   static const std::map<std::string, std::vector<std::string>> kQueues = {
       {"registration", {"registration.matching-published"}},
@@ -65,12 +84,10 @@ void ServicePrograms::Launch(ServiceProgram& program) {
   program.log = redis_.dir() / ("program-" + std::to_string(program.grpc_port) + "-" +
                                 program.service + "." + std::to_string(program.starts) + ".log");
   program.process.reset();
-  program.process =
-      std::make_unique<ChildProcess>(BinaryDir() / "bin" / ("ipraktik-" + program.service),
-                                     std::vector<std::string>{}, program.environment, program.log);
-  EXPECT_TRUE(program.process->WaitForOutput("\"msg\":\"serving\"", 60s))
-      << program.service << ":\n"
-      << program.process->Output();
+  ServiceProcess started =
+      StartServiceProgram("ipraktik-" + program.service, program.environment, program.log);
+  program.process = std::move(started.process);
+  if (started.grpc_port == 0) return;  // the start failed the test with the program's output
   for (const std::string& queue : ConsumedQueues(program.service)) {
     EXPECT_TRUE(
         program.process->WaitForOutput("\"msg\":\"consuming\",\"queue\":\"" + queue + "\"", 60s))

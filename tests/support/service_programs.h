@@ -1,13 +1,16 @@
 #pragma once
 
-// The service programs of build/bin (registration, matching, matching-worker, notification,
-// evaluation) as child processes against a test's private servers, for tests of a whole round:
+// The service programs of build/bin as child processes. StartServiceProgram starts one, on any
+// free ports, for a test that sets up each program itself. ServicePrograms starts the services
+// (registration, matching, matching-worker, notification, evaluation) against a test's private
+// servers, for tests of a whole round:
 // each on gRPC and metrics ports of its own that stay the same across a restart (so the other
 // services and the test's stubs find it again), started the way `make run` starts them, with its
 // own Redis and RabbitMQ user when the servers have them (MakeServiceUsers). Start waits until
 // the program serves and consumes each of its queues (an event published before its queue is
 // bound would be lost to the test). Each start writes a log of its own.
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +20,19 @@
 #include "local_servers.h"
 
 namespace ipraktik::testing {
+
+// Started with environment plus gRPC and metrics on any free loopback port (unless environment
+// names them), its output appended to log; returned once it logs "serving", with the ports its
+// log names. A start that fails fails the test (ADD_FAILURE, with the program's output); the
+// ports are 0 then.
+struct ServiceProcess {
+  std::unique_ptr<ChildProcess> process;
+  int grpc_port = 0;
+  int metrics_port = 0;
+};
+ServiceProcess StartServiceProgram(const std::string& program,
+                                   std::map<std::string, std::string> environment,
+                                   const std::filesystem::path& log);
 
 // The queues a service consumes (as deploy/local/access.sh lists them).
 std::vector<std::string> ConsumedQueues(const std::string& service);
