@@ -68,6 +68,17 @@ std::vector<std::vector<std::string>> PythonCsv(const std::filesystem::path& fil
   return rows;
 }
 
+// What a FAILED_PRECONDITION refusal lists, type -> subject; each must say what is wrong.
+std::map<std::string, std::string> ProblemsOf(const grpc::Status& refused) {
+  std::map<std::string, std::string> problems;
+  for (const auto& violation :
+       errors::PreconditionViolationsOf(rpc_status::FromGrpcStatus(refused))) {
+    problems[violation.type] = violation.subject;
+    EXPECT_FALSE(violation.description.empty()) << violation.type;
+  }
+  return problems;
+}
+
 // A round in a tenant of its own: three host workplaces each with one offer (the contact is a
 // participant of that workplace), and a ministry the interns come from.
 struct World {
@@ -853,14 +864,9 @@ TEST_F(MatchingServiceTest, ARequestToPublishWhenDoneRunsTheChecksBeforePublishi
   grpc::Status refused =
       Call(world, &v1::MatchingService::Stub::RequestMatching, request, &response);
   ASSERT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << refused.error_message();
-  std::map<std::string, std::string> problems;  // type -> subject
-  for (const auto& violation :
-       errors::PreconditionViolationsOf(rpc_status::FromGrpcStatus(refused))) {
-    problems[violation.type] = violation.subject;
-  }
-  EXPECT_EQ(problems, (std::map<std::string, std::string>{
-                          {"SENDER_ADDRESS", "notification_settings/sender_address"},
-                          {"REPLY_TO", "notification_settings/reply_to"}}));
+  EXPECT_EQ(ProblemsOf(refused), (std::map<std::string, std::string>{
+                                     {"SENDER_ADDRESS", "notification_settings/sender_address"},
+                                     {"REPLY_TO", "notification_settings/reply_to"}}));
   v1::ListMatchingJobsRequest list;
   list.set_round_id(world.round_id);
   v1::ListMatchingJobsResponse jobs;
@@ -1206,15 +1212,9 @@ TEST_F(MatchingServiceTest, PublishingIsRefusedWithWhatToFixUnlessForced) {
   grpc::Status refused =
       Call(world, &v1::MatchingService::Stub::PublishMatching, request, &response);
   ASSERT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << refused.error_message();
-  std::map<std::string, std::string> problems;  // type -> subject
-  for (const auto& violation :
-       errors::PreconditionViolationsOf(rpc_status::FromGrpcStatus(refused))) {
-    problems[violation.type] = violation.subject;
-    EXPECT_FALSE(violation.description.empty()) << violation.type;
-  }
-  EXPECT_EQ(problems, (std::map<std::string, std::string>{
-                          {"SENDER_ADDRESS", "notification_settings/sender_address"},
-                          {"REPLY_TO", "notification_settings/reply_to"}}));
+  EXPECT_EQ(ProblemsOf(refused), (std::map<std::string, std::string>{
+                                     {"SENDER_ADDRESS", "notification_settings/sender_address"},
+                                     {"REPLY_TO", "notification_settings/reply_to"}}));
   EXPECT_FALSE(Job(world, job.job_id()).has_published_at());
 
   // The command line lists them and names the way out.
