@@ -219,6 +219,7 @@ std::string CommandsPer(const std::map<std::string, std::pair<double, double>>& 
                         const std::map<std::string, std::pair<double, double>>& after, double units,
                         const char* unit) {
   std::vector<std::pair<double, std::string>> calls;
+  std::vector<std::pair<double, std::string>> time;
   double total_calls = 0;
   double total_usec = 0;
   for (const auto& [name, value] : after) {
@@ -229,13 +230,21 @@ std::string CommandsPer(const std::map<std::string, std::pair<double, double>>& 
     total_calls += c;
     total_usec += u;
     calls.emplace_back(c, name);
+    time.emplace_back(u, name);
   }
   std::sort(calls.rbegin(), calls.rend());
+  std::sort(time.rbegin(), time.rend());
+  // A script's time includes the commands it ran, which are counted apart as well: the total
+  // counts them twice, the list by time shows each where it is spent.
   std::string out =
       absl::StrFormat("%.1f commands taking %.0f us per %s; most frequent:", total_calls / units,
                       total_usec / units, unit);
   for (std::size_t i = 0; i < std::min<std::size_t>(calls.size(), 8); ++i) {
     absl::StrAppend(&out, " ", calls[i].second, absl::StrFormat(" %.1f", calls[i].first / units));
+  }
+  absl::StrAppend(&out, "; most time (us):");
+  for (std::size_t i = 0; i < std::min<std::size_t>(time.size(), 8); ++i) {
+    absl::StrAppend(&out, " ", time[i].second, absl::StrFormat(" %.1f", time[i].first / units));
   }
   return out;
 }
