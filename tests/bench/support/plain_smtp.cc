@@ -54,7 +54,7 @@ std::vector<std::string> RenderPlacementMessages(int count,
 std::chrono::duration<double> SendPlain(const std::string& smtp_url,
                                         const std::vector<std::string>& messages, int count,
                                         int connections, const std::string& recipient_prefix,
-                                        store::Pool* once) {
+                                        Bookkeeping bookkeeping) {
   using namespace ipraktik::notification;
   InitSmtpLibrary();
   const SmtpSettings settings{.url = smtp_url, .starttls = StartTls::kOff};
@@ -67,8 +67,9 @@ std::chrono::duration<double> SendPlain(const std::string& smtp_url,
       for (int i = next++; i < count; i = next++) {
         const std::string name = recipient_prefix + std::to_string(i);
         const std::string key = "bench:once:" + name;
-        if (once != nullptr) {
-          auto claimed = once->Command({"SET", key + ":claim", "sender", "NX", "PX", "600000"});
+        if (bookkeeping.redis != nullptr) {
+          auto claimed =
+              bookkeeping.redis->Command({"SET", key + ":claim", "sender", "NX", "PX", "600000"});
           if (!claimed.ok() || claimed->is_nil()) {
             std::fprintf(stderr, "claim of %s failed: %s\n", key.c_str(),
                          claimed.ok() ? "claimed already" : claimed.status().ToString().c_str());
@@ -82,8 +83,9 @@ std::chrono::duration<double> SendPlain(const std::string& smtp_url,
           std::fprintf(stderr, "plain send failed: %s\n", attempt.error.c_str());
           std::exit(1);
         }
-        if (once != nullptr) {
-          if (auto recorded = once->Command({"SET", key + ":sent", "1"}); !recorded.ok()) {
+        if (bookkeeping.redis != nullptr && bookkeeping.record) {
+          if (auto recorded = bookkeeping.redis->Command({"SET", key + ":sent", "1"});
+              !recorded.ok()) {
             std::fprintf(stderr, "record of %s failed: %s\n", key.c_str(),
                          recorded.status().ToString().c_str());
             std::exit(1);

@@ -24,13 +24,18 @@ std::vector<std::string> RenderPlacementMessages(int count, const std::filesyste
 // <recipient_prefix><n>@bench.example. Returns once every message was accepted (250); exits the
 // program on the first refusal.
 //
-// With once set, each message also gets the least bookkeeping that sending it exactly once
-// needs, and nothing else: a claim in Redis before it is sent (SET NX with an expiry, so that a
-// sender that dies lets another take it over) and a record after (SET), one round trip each on
-// once's connections (keys "bench:once:<recipient_prefix><n>:claim|sent", no personal data).
+// With bookkeeping.redis set, each message also gets durable writes in Redis and nothing else,
+// one round trip each on its connections (keys "bench:once:<recipient_prefix><n>:...", no
+// personal data): a claim before it is sent (SET NX with an expiry, so that a sender that dies
+// lets another take it over; it stands for any write that must be durable before the message
+// is handed over), and with record, a record after (SET).
+struct Bookkeeping {
+  store::Pool* redis = nullptr;
+  bool record = false;
+};
 std::chrono::duration<double> SendPlain(const std::string& smtp_url,
                                         const std::vector<std::string>& messages, int count,
                                         int connections, const std::string& recipient_prefix,
-                                        store::Pool* once = nullptr);
+                                        Bookkeeping bookkeeping = {});
 
 }  // namespace ipraktik::bench
