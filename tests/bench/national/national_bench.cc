@@ -12,12 +12,15 @@
 // published one after the other with PublishMatching; the notification service sends.
 //
 //   national_bench --postfix DIR [--scale S] [--senders N] [--programmes P] [--clients C]
-//                  [--hold-mail 1] [--event-batch N]
+//                  [--hold-mail 1] [--event-batch N] [--count-publication 1]
 //
 // --hold-mail 1 times the publication alone: the notification service is stopped while the
 // rounds are published (RabbitMQ keeps their events) and started again after, so no e-mail
 // takes the CPU from the publication (the publication is forced: its check of the sender
 // settings cannot reach the stopped service).
+//
+// --count-publication 1: the publication counted in instructions (callgrind) instead of timed;
+// the bench ends after it.
 //
 // --event-batch N: placement events per message on the bus (the matching service's
 // IPRAKTIK_MATCHING_EVENT_BATCH; 1 is one message per person, as before batches).
@@ -76,6 +79,10 @@ struct Options {
   bool hold_mail = false;
   // Placement events per bus message (0: the matching service's default).
   int event_batch = 0;
+  // The publication's instructions instead of its time: the matching service runs under
+  // callgrind, counting only inside PublishLocked (the publishing thread's own work, not Redis's,
+  // RabbitMQ's or the outbox relay's), and the bench ends after the publication.
+  bool count_publication = false;
 };
 
 constexpr char kTenant[] = "national";
@@ -350,7 +357,15 @@ int Main(const Options& options) {
   if (options.event_batch > 0) {
     matching_environment["IPRAKTIK_MATCHING_EVENT_BATCH"] = std::to_string(options.event_batch);
   }
-  BenchService matching = StartBenchService("matching", redis, rabbit, matching_environment);
+  const std::filesystem::path callgrind_out = redis.dir() / "callgrind.matching";
+  std::vector<std::string> matching_wrapper;
+  if (options.count_publication) {
+    matching_wrapper = {"/usr/bin/valgrind", "--tool=callgrind",
+                        "--toggle-collect=*Coordinator::PublishLocked*",
+                        "--callgrind-out-file=" + callgrind_out.string()};
+  }
+  BenchService matching =
+      StartBenchService("matching", redis, rabbit, matching_environment, matching_wrapper);
   std::vector<std::unique_ptr<ChildProcess>> workers;
   for (int w = 0; w < 2; ++w) {
     workers.push_back(
@@ -514,6 +529,22 @@ int Main(const Options& options) {
               processes.CpuSinceLast(static_cast<double>(notified)).c_str());
   std::printf("  matching service's phases, ms per round (us per person told): %s\n",
               PublicationPhases(matching.process->Output(), static_cast<double>(notified)).c_str());
+  if (options.count_publication) {
+    // A dump now (the program keeps running), read from its "totals:" line.
+    testing::RunCommand(
+        absl::StrCat("callgrind_control -d ", matching.process->pid(), " >/dev/null 2>&1"));
+    const std::string totals = testing::RunCommand(absl::StrCat(
+        "grep -h '^totals:' ", callgrind_out.string(), ".* | awk '{s+=$2} END {print s}'"));
+    const double instructions = std::atof(totals.c_str());
+    if (instructions <= 0)
+      Fail("no callgrind dump of the matching service in " + redis.dir().string());
+    std::printf(
+        "publication counted (callgrind; the times above are callgrind's, not the service's): "
+        "%.0f instructions per person told in PublishLocked and what it calls, on the publishing "
+        "thread\n",
+        instructions / static_cast<double>(notified));
+    return 0;
+  }
   Clock::time_point mail_began = publish_began;
   if (options.hold_mail) {
     // The held service's log out of the way, so that the new one's start is read from its own.
@@ -712,6 +743,8 @@ int main(int argc, char** argv) {
       options.clients = std::atoi(value.c_str());
     } else if (flag == "--hold-mail") {
       options.hold_mail = value == "1" || value == "yes";
+    } else if (flag == "--count-publication") {
+      options.count_publication = value == "1" || value == "yes";
     } else if (flag == "--event-batch") {
       options.event_batch = std::atoi(value.c_str());
     } else {
@@ -719,6 +752,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (options.count_publication) options.hold_mail = true;
   if (options.postfix.empty()) {
     std::fprintf(stderr, "usage: national_bench --postfix DIR [--scale S] [--senders N]\n");
     return 2;

@@ -6,7 +6,9 @@
 #   NATIONAL_SCALE=0.05 (5,000 interns) for a quick run; NATIONAL_SENDERS: the service's senders;
 #   NATIONAL_HOLD_MAIL=1: no e-mail is sent while the rounds are published (publication timed
 #   alone; the notification service is stopped meanwhile and started again after);
-#   NATIONAL_EVENT_BATCH: placement events per bus message (1: one per person, as before).
+#   NATIONAL_EVENT_BATCH: placement events per bus message (1: one per person, as before);
+#   NATIONAL_COUNT_PUBLICATION=1: the publication's instructions per person (the matching service
+#   under callgrind; steady where times are not), and nothing after the publication.
 set -euo pipefail
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 postfix=$build/bench-postfix
@@ -20,4 +22,5 @@ args=(--postfix "$postfix" --scale "${NATIONAL_SCALE:-1}")
 [[ -n ${NATIONAL_SENDERS:-} ]] && args+=(--senders "$NATIONAL_SENDERS")
 [[ -n ${NATIONAL_HOLD_MAIL:-} ]] && args+=(--hold-mail "$NATIONAL_HOLD_MAIL")
 [[ -n ${NATIONAL_EVENT_BATCH:-} ]] && args+=(--event-batch "$NATIONAL_EVENT_BATCH")
+[[ -n ${NATIONAL_COUNT_PUBLICATION:-} ]] && args+=(--count-publication "$NATIONAL_COUNT_PUBLICATION")
 "$build/bin/national_bench" "${args[@]}"

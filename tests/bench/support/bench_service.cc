@@ -18,7 +18,8 @@ void Fail(const std::string& what) { throw std::runtime_error(what); }
 
 BenchService StartBenchService(const std::string& name, const testing::RedisServer& redis,
                                const testing::RabbitMqServer& rabbit,
-                               const std::map<std::string, std::string>& extra_environment) {
+                               const std::map<std::string, std::string>& extra_environment,
+                               const std::vector<std::string>& wrapper) {
   std::map<std::string, std::string> environment = {
       {"IPRAKTIK_GRPC_ADDRESS", "127.0.0.1:0"},
       {"IPRAKTIK_METRICS_ADDRESS", "127.0.0.1:0"},
@@ -32,10 +33,19 @@ BenchService StartBenchService(const std::string& name, const testing::RedisServ
   };
   for (const auto& [variable, value] : extra_environment) environment[variable] = value;
   BenchService service;
-  service.process = std::make_unique<testing::ChildProcess>(
-      testing::BinaryDir() / "bin" / ("ipraktik-" + name), std::vector<std::string>{}, environment,
-      redis.dir() / (name + ".log"));
-  if (!service.process->WaitForOutput("\"msg\":\"serving\"", std::chrono::seconds(30))) {
+  const std::filesystem::path binary = testing::BinaryDir() / "bin" / ("ipraktik-" + name);
+  std::filesystem::path program = binary;
+  std::vector<std::string> arguments;
+  if (!wrapper.empty()) {
+    program = wrapper.front();
+    arguments.assign(wrapper.begin() + 1, wrapper.end());
+    arguments.push_back(binary.string());
+  }
+  service.process = std::make_unique<testing::ChildProcess>(program, arguments, environment,
+                                                            redis.dir() / (name + ".log"));
+  // A program under valgrind starts tens of times slower.
+  const auto start_limit = std::chrono::seconds(wrapper.empty() ? 30 : 300);
+  if (!service.process->WaitForOutput("\"msg\":\"serving\"", start_limit)) {
     Fail(name + ": " + service.process->Output());
   }
   std::smatch port;

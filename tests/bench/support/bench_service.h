@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "child_process.h"
 #include "grpcpp/channel.h"
@@ -28,10 +29,12 @@ struct BenchService {
 };
 
 // build/bin/ipraktik-<name> on redis and rabbit (log in redis.dir()), with extra environment,
-// once it serves.
+// once it serves. With a wrapper (e.g. {"valgrind", "--tool=callgrind"}), the binary is started
+// as the wrapper's last argument.
 BenchService StartBenchService(const std::string& name, const testing::RedisServer& redis,
                                const testing::RabbitMqServer& rabbit,
-                               const std::map<std::string, std::string>& extra_environment = {});
+                               const std::map<std::string, std::string>& extra_environment = {},
+                               const std::vector<std::string>& wrapper = {});
 
 // One channel, as a partner's client has (one per kind of work would hide the contention).
 std::shared_ptr<grpc::Channel> BenchChannel(const std::string& address);
