@@ -304,7 +304,7 @@ absl::StatusOr<RoundCopy> Coordinator::StoredCopy(const Caller& caller,
   RoundCopy copy;
   auto parts = jobs_.SnapshotParts(caller.tenant, job.job_id, job.snapshot_parts);
   if (!parts.ok()) return parts.status();
-  for (const v1::ExportRoundSnapshotResponse& part : *parts) copy.Add(part);
+  for (v1::ExportRoundSnapshotResponse& part : *parts) copy.Add(std::move(part));
   return copy;
 }
 

@@ -1,17 +1,20 @@
 #include "round_copy.h"
 
+#include <utility>
+
 namespace ipraktik::matching_service {
 
-void RoundCopy::Add(const v1::ExportRoundSnapshotResponse& part) {
-  if (part.has_header()) round = part.header().round();
-  for (const auto& offer : part.host_offers()) {
-    offers[offer.host_offer_id()] = {.card = offer.card(), .capacity = offer.capacity()};
+void RoundCopy::Add(v1::ExportRoundSnapshotResponse&& part) {
+  if (part.has_header()) round = std::move(*part.mutable_header()->mutable_round());
+  for (auto& offer : *part.mutable_host_offers()) {
+    offers[offer.host_offer_id()] = {.card = std::move(*offer.mutable_card()),
+                                     .capacity = offer.capacity()};
   }
-  for (const auto& application : part.applications()) {
+  for (auto& application : *part.mutable_applications()) {
     if (application.continued()) continue;
     InternCard& intern = interns[application.intern().participant_id()];
-    intern.person = application.intern();
-    intern.purpose = application.purpose();
+    intern.person = std::move(*application.mutable_intern());
+    intern.purpose = std::move(*application.mutable_purpose());
   }
   if (part.has_trailer()) {
     applications = part.trailer().application_count();

@@ -33,8 +33,11 @@ struct RoundCopy {
   std::int64_t awaiting_approval = 0;
   std::int64_t rejected = 0;
 
-  // One part of the snapshot stream (in order).
-  void Add(const v1::ExportRoundSnapshotResponse& part);
+  // One part of the snapshot stream (in order); the part's cards are moved out of it.
+  void Add(v1::ExportRoundSnapshotResponse&& part);
+  void Add(const v1::ExportRoundSnapshotResponse& part) {
+    Add(v1::ExportRoundSnapshotResponse(part));
+  }
 
   // Empty labels for an id the copy does not know (a person erased since).
   v1::InternLabel InternLabelOf(const std::string& participant_id) const;
