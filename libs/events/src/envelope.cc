@@ -57,10 +57,12 @@ bool IsPrintableAscii(std::string_view text) {
   return true;
 }
 
-std::string PayloadTypeName(const Envelope& envelope) {
-  const std::string& url = envelope.payload().type_url();
+// A view into the envelope, not a copy: every event is validated where it is built, batched
+// and stored, and a copied name was an allocation each time.
+std::string_view PayloadTypeName(const Envelope& envelope) {
+  const std::string_view url = envelope.payload().type_url();
   const std::size_t slash = url.rfind('/');
-  return slash == std::string::npos ? std::string() : url.substr(slash + 1);
+  return slash == std::string_view::npos ? std::string_view() : url.substr(slash + 1);
 }
 
 }  // namespace
@@ -186,11 +188,12 @@ absl::Time OccurredAt(const Envelope& envelope) {
 
 absl::Status UnpackPayloadTo(const Envelope& envelope, google::protobuf::Message& message) {
   const std::string expected = message.GetTypeName();
-  const std::string actual = PayloadTypeName(envelope);
+  const std::string_view actual = PayloadTypeName(envelope);
   if (actual != expected) {
     return errors::InvalidArgument(
-        {{"payload", absl::StrCat("holds ", actual.empty() ? "nothing" : actual, ", not ", expected,
-                                  " as event type ", envelope.type(), " needs")}},
+        {{"payload",
+          absl::StrCat("holds ", actual.empty() ? "nothing" : std::string(actual), ", not ",
+                       expected, " as event type ", envelope.type(), " needs")}},
         "unexpected event payload");
   }
   if (!envelope.payload().UnpackTo(&message)) {
