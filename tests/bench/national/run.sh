@@ -3,7 +3,9 @@
 # through every service, its e-mails handed to Postfix's smtp-sink, beside Postfix's smtp-source
 # and a plain libcurl client sending to the same sink. Postfix is not installed: Debian's package
 # is downloaded and unpacked into the build folder (once), which gives the two programs.
-#   NATIONAL_SCALE=0.05 (5,000 interns) for a quick run; NATIONAL_SENDERS: the service's senders;
+#   NATIONAL_SCALE=0.05 (5,000 interns) for a quick run; NATIONAL_PROGRAMMES: how many programmes
+#   (rounds) share them (50; 5 at scale 0.1 gives rounds of national size, 2,400 people);
+#   NATIONAL_SENDERS: the service's senders;
 #   NATIONAL_HOLD_MAIL=1: no e-mail is sent while the rounds are published (publication timed
 #   alone; the notification service is stopped meanwhile and started again after);
 #   NATIONAL_EVENT_BATCH: placement events per bus message (1: one per person, as before);
@@ -19,6 +21,7 @@ if [[ ! -x $postfix/usr/sbin/smtp-sink ]]; then
   rm -rf "$postfix.download"
 fi
 args=(--postfix "$postfix" --scale "${NATIONAL_SCALE:-1}")
+[[ -n ${NATIONAL_PROGRAMMES:-} ]] && args+=(--programmes "$NATIONAL_PROGRAMMES")
 [[ -n ${NATIONAL_SENDERS:-} ]] && args+=(--senders "$NATIONAL_SENDERS")
 [[ -n ${NATIONAL_HOLD_MAIL:-} ]] && args+=(--hold-mail "$NATIONAL_HOLD_MAIL")
 [[ -n ${NATIONAL_EVENT_BATCH:-} ]] && args+=(--event-batch "$NATIONAL_EVENT_BATCH")
