@@ -662,9 +662,6 @@ int Main(const Options& options) {
   const PlainRun plain = fastest(plain_runs);
   const PlainRun one = fastest(one_runs);
   const PlainRun two = fastest(two_runs);
-  const double plain_rate = plain.rate;
-  const double plain_cpu = plain.client_cpu;
-  const double sink_cpu_plain = plain.sink_cpu;
   std::printf("references, %lld messages of %zu bytes, %d connections, same sink:\n",
               static_cast<long long>(notified), size, connections);
   const double per_mail_ms = 1000.0 / static_cast<double>(notified);
@@ -675,7 +672,7 @@ int Main(const Options& options) {
   std::printf(
       "  plain libcurl client, pre-rendered       %8.0f e-mails/s; CPU ms per e-mail: client "
       "%.3f, smtp-sink %.3f\n",
-      plain_rate, plain_cpu * per_mail_ms, sink_cpu_plain * per_mail_ms);
+      plain.rate, plain.client_cpu * per_mail_ms, plain.sink_cpu * per_mail_ms);
   const auto print_with_writes = [&](const char* label, const PlainRun& run,
                                      const std::vector<PlainRun>& runs) {
     std::printf(
@@ -692,7 +689,8 @@ int Main(const Options& options) {
   // Both sides keep the two cores busy, so their rates go as 1 / CPU per e-mail: 0.8 of the plain
   // client's rate leaves the service's whole path 1 / 0.8 of the plain client's and its sink's
   // CPU, that is a quarter of it beyond what SMTP itself costs.
-  const double plain_path_us = (plain_cpu + sink_cpu_plain) * 1e6 / static_cast<double>(notified);
+  const double plain_path_us =
+      (plain.client_cpu + plain.sink_cpu) * 1e6 / static_cast<double>(notified);
   std::printf(
       "  rendering alone (the service's templates, MIME and calendar, nothing else): %.0f us of "
       "CPU per e-mail; 0.8 of the plain client leaves %.0f us per e-mail for all the service "
@@ -706,17 +704,17 @@ int Main(const Options& options) {
   }
   // What a durable write per e-mail costs, in CPU of the client and Redis beyond the plain run.
   const auto write_us = [&](const PlainRun& run, int writes) {
-    return ((run.client_cpu + run.redis_cpu + run.sink_cpu) - (plain_cpu + sink_cpu_plain)) * 1e6 /
-           static_cast<double>(notified) / writes;
+    return ((run.client_cpu + run.redis_cpu + run.sink_cpu) - (plain.client_cpu + plain.sink_cpu)) *
+           1e6 / static_cast<double>(notified) / writes;
   };
   std::printf(
       "durable writes alone (no queue, no rendering, nothing else): the plain client reaches %.2f "
       "of its own rate with one write per e-mail and %.2f with two; a write costs %.0f us of CPU "
       "(client and Redis; %.0f us each in the run with two)\n",
-      one.rate / plain_rate, two.rate / plain_rate, write_us(one, 1), write_us(two, 2));
+      one.rate / plain.rate, two.rate / plain.rate, write_us(one, 1), write_us(two, 2));
   std::printf(
       "service / libcurl client: %.2f (goal >= 0.8); service / smtp-source: %.2f (goal >= 0.25)\n",
-      service_rate / plain_rate, service_rate / source_rate);
+      service_rate / plain.rate, service_rate / source_rate);
   std::printf("publication per person: %.1f us (goal <= 10 us)\n",
               publish_seconds * 1e6 / static_cast<double>(notified));
   std::printf("load average %.1f at the end\n", LoadAverage());

@@ -8,24 +8,14 @@
 // machine is not: the difference between two counts (say 200 and 1,200 e-mails) divided by the
 // difference in e-mails is the cost of one.
 
-#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 
+#include "bench_service.h"
 #include "local_servers.h"
 #include "plain_smtp.h"
-
-namespace {
-
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   const int count = argc > 1 ? std::atoi(argv[1]) : 20'000;
@@ -33,10 +23,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: render_bench [count > 0]\n");
     return 2;
   }
-  const double before = CpuSeconds();
+  using ipraktik::bench::CpuSeconds;
+  const pid_t self = getpid();
+  const double before = CpuSeconds(self);
   const std::vector<std::string> messages = ipraktik::bench::RenderPlacementMessages(
       count, ipraktik::testing::SourceDir() / "services/notification/templates");
-  const double cpu = CpuSeconds() - before;
+  const double cpu = CpuSeconds(self) - before;
   std::size_t bytes = 0;
   for (const std::string& message : messages) bytes += message.size();
   std::printf(
