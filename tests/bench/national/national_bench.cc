@@ -538,11 +538,21 @@ int Main(const Options& options) {
     const double instructions = std::atof(totals.c_str());
     if (instructions <= 0)
       Fail("no callgrind dump of the matching service in " + redis.dir().string());
+    // Kept beside the downloaded Postfix (in the build folder) for callgrind_annotate: the
+    // private servers' folder goes when the bench ends.
+    const std::filesystem::path kept = options.postfix.parent_path() / "national-callgrind";
+    std::filesystem::remove_all(kept);
+    std::filesystem::create_directories(kept);
+    for (const auto& file : std::filesystem::directory_iterator(redis.dir())) {
+      if (file.path().filename().string().starts_with("callgrind.matching")) {
+        std::filesystem::copy_file(file.path(), kept / file.path().filename());
+      }
+    }
     std::printf(
         "publication counted (callgrind; the times above are callgrind's, not the service's): "
         "%.0f instructions per person told in PublishLocked and what it calls, on the publishing "
-        "thread\n",
-        instructions / static_cast<double>(notified));
+        "thread (callgrind_annotate %s/*)\n",
+        instructions / static_cast<double>(notified), kept.c_str());
     return 0;
   }
   Clock::time_point mail_began = publish_began;
