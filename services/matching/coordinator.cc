@@ -49,14 +49,18 @@ class PhaseClock {
   absl::Time last_ = absl::Now();
 };
 
+// An event of caller's tenant whose id derives from name.
+events::EventInfo Info(const Caller& caller, std::string type, std::string_view name) {
+  return {.type = std::move(type),
+          .tenant = caller.tenant,
+          .correlation_id = caller.correlation_id,
+          .schema_version = 1,
+          .id = events::EventIdFor(name)};
+}
+
 absl::StatusOr<events::Envelope> Event(const Caller& caller, std::string type, std::string name,
                                        const google::protobuf::Message& payload) {
-  return events::BuildEnvelope({.type = std::move(type),
-                                .tenant = caller.tenant,
-                                .correlation_id = caller.correlation_id,
-                                .schema_version = 1,
-                                .id = events::EventIdFor(name)},
-                               payload);
+  return events::BuildEnvelope(Info(caller, std::move(type), name), payload);
 }
 
 }  // namespace
@@ -80,6 +84,37 @@ absl::StatusOr<std::vector<events::Envelope>> Coordinator::InBatches(
     batches.push_back(*std::move(batch));
   }
   return batches;
+}
+
+absl::StatusOr<PublicationWrites> Coordinator::Writes(const Caller& caller,
+                                                      std::span<PublicationChange> changes) const {
+  PublicationWrites writes;
+  for (PublicationChange& change : changes) {
+    if (change.placement) writes.placements.push_back(std::move(*change.placement));
+    std::string host_list;
+    if (change.host_list) host_list = change.host_list->SerializeAsString();
+    if (change.event) {
+      const PublicationEvent& event = *change.event;
+      auto envelope =
+          event.type == contract::kHostInternsAssigned
+              ? events::BuildEnvelope(Info(caller, event.type, event.name),
+                                      v1::HostInternsAssigned::descriptor()->full_name(), host_list)
+              : Event(caller, event.type, event.name,
+                      event.type == contract::kInternPlaced
+                          ? static_cast<const google::protobuf::Message&>(event.placed)
+                          : static_cast<const google::protobuf::Message&>(event.unmatched));
+      if (!envelope.ok()) return envelope.status();
+      writes.events.push_back(*std::move(envelope));
+    }
+    if (change.host_list) {
+      writes.host_lists.emplace_back(change.host_list->host_offer().host_offer_id(),
+                                     std::move(host_list));
+    }
+  }
+  auto batched = InBatches(caller, std::move(writes.events));
+  if (!batched.ok()) return batched.status();
+  writes.events = *std::move(batched);
+  return writes;
 }
 
 struct Coordinator::Metrics {
@@ -395,19 +430,15 @@ absl::StatusOr<int> Coordinator::EraseFromPublication(const Caller& caller,
   auto told = [&]() -> absl::StatusOr<int> {
     auto told_hosts = repository_.HostLists(caller.tenant, round_id);
     if (!told_hosts.ok()) return told_hosts.status();
-    std::vector<v1::HostInternsAssigned> host_lists;
-    std::vector<events::Envelope> envelopes;
-    for (const PublicationChange& change : EraseFromHostLists(participant_id, *told_hosts)) {
-      host_lists.push_back(*change.host_list);
-      if (!change.event) continue;
-      auto envelope = Event(caller, change.event->type, change.event->name, change.event->host);
-      if (!envelope.ok()) return envelope.status();
-      envelopes.push_back(*std::move(envelope));
-    }
+    std::vector<PublicationChange> changes = EraseFromHostLists(participant_id, *told_hosts);
+    const auto hosts_told = std::count_if(changes.begin(), changes.end(),
+                                          [](const PublicationChange& c) { return c.event; });
+    auto writes = Writes(caller, changes);
+    if (!writes.ok()) return writes.status();
     absl::Status applied =
-        repository_.ApplyErasure(caller.tenant, round_id, participant_id, host_lists, envelopes);
+        repository_.ApplyErasure(caller.tenant, round_id, participant_id, *std::move(writes));
     if (!applied.ok()) return applied;
-    return static_cast<int>(envelopes.size());
+    return static_cast<int>(hosts_told);
   }();
   (void)repository_.ReleasePublishing(caller.tenant, round_id, holder);
   return told;
@@ -562,31 +593,11 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   const auto batch = static_cast<std::size_t>(std::max(options_.publication_batch, 1));
   for (std::size_t begin = 0; begin < publication.changes.size(); begin += batch) {
     const std::size_t end = std::min(publication.changes.size(), begin + batch);
-    std::vector<v1::Placement> placements;
-    std::vector<v1::HostInternsAssigned> host_lists;
-    std::vector<events::Envelope> envelopes;
-    for (std::size_t i = begin; i < end; ++i) {
-      PublicationChange& change = publication.changes[i];
-      if (change.placement) placements.push_back(std::move(*change.placement));
-      if (change.host_list) host_lists.push_back(std::move(*change.host_list));
-      if (!change.event) continue;
-      const PublicationEvent& event = *change.event;
-      const google::protobuf::Message& payload =
-          event.type == contract::kInternPlaced
-              ? static_cast<const google::protobuf::Message&>(event.placed)
-          : event.type == contract::kInternUnmatched
-              ? static_cast<const google::protobuf::Message&>(event.unmatched)
-              : static_cast<const google::protobuf::Message&>(event.host);
-      auto envelope = Event(caller, event.type, event.name, payload);
-      if (!envelope.ok()) return envelope.status();
-      envelopes.push_back(*std::move(envelope));
-    }
-    auto batched = InBatches(caller, std::move(envelopes));
-    if (!batched.ok()) return batched.status();
-    envelopes = *std::move(batched);
+    auto writes = Writes(caller, std::span(publication.changes).subspan(begin, end - begin));
+    if (!writes.ok()) return writes.status();
     clock.Lap(ms.events);
-    absl::Status applied = repository_.ApplyPublicationBatch(caller.tenant, round_id, placements,
-                                                             host_lists, envelopes);
+    absl::Status applied =
+        repository_.ApplyPublicationBatch(caller.tenant, round_id, *std::move(writes));
     if (!applied.ok()) return applied;
     clock.Lap(ms.store);
   }

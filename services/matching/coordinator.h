@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "ipraktik/v1/registration.pb.h"
 #include "ipraktik/v1/registration_events.pb.h"
 #include "matching_repository.h"
+#include "publication.h"
 #include "round_copy.h"
 #include "round_report.h"
 
@@ -141,6 +143,10 @@ class Coordinator {
   // (EventsPerMessage).
   absl::StatusOr<std::vector<events::Envelope>> InBatches(
       const Caller& caller, std::vector<events::Envelope> envelopes) const;
+  // What storing changes writes: their records and their events, in batches (moved out of
+  // changes).
+  absl::StatusOr<PublicationWrites> Writes(const Caller& caller,
+                                           std::span<PublicationChange> changes) const;
   // The round as the job's stored copy has it; NOT_FOUND when that copy is gone.
   absl::StatusOr<RoundCopy> StoredCopy(const Caller& caller, const jobs::JobRecord& job) const;
   // The round as the registration service holds it now.

@@ -168,48 +168,45 @@ absl::StatusOr<std::map<std::string, v1::HostInternsAssigned>> MatchingRepositor
   return ReadHash<v1::HostInternsAssigned>(redis_, keys->Key("matching_host_lists", round_id));
 }
 
-absl::Status MatchingRepository::ApplyPublicationBatch(
-    std::string_view tenant, std::string_view round_id, std::span<const v1::Placement> placements,
-    std::span<const v1::HostInternsAssigned> host_lists, std::span<const events::Envelope> events) {
+absl::Status MatchingRepository::ApplyPublicationBatch(std::string_view tenant,
+                                                       std::string_view round_id,
+                                                       PublicationWrites writes) {
   std::vector<std::pair<std::string, std::string>> records;
-  records.reserve(placements.size());
-  for (const v1::Placement& placement : placements) {
+  records.reserve(writes.placements.size());
+  for (const v1::Placement& placement : writes.placements) {
     records.emplace_back(placement.participant_id(),
                          records::StoredBytes<storage::PlacementRecord>(placement));
   }
-  return Apply(tenant, round_id, records, host_lists, events);
+  return Apply(tenant, round_id, std::move(records), std::move(writes));
 }
 
 absl::Status MatchingRepository::ApplyErasure(std::string_view tenant, std::string_view round_id,
                                               std::string_view participant_id,
-                                              std::span<const v1::HostInternsAssigned> host_lists,
-                                              std::span<const events::Envelope> events) {
-  const std::pair<std::string, std::string> erased{std::string(participant_id), ""};
-  return Apply(tenant, round_id, {&erased, 1}, host_lists, events);
+                                              PublicationWrites writes) {
+  return Apply(tenant, round_id, {{std::string(participant_id), ""}}, std::move(writes));
 }
 
-absl::Status MatchingRepository::Apply(
-    std::string_view tenant, std::string_view round_id,
-    std::span<const std::pair<std::string, std::string>> placements,
-    std::span<const v1::HostInternsAssigned> host_lists, std::span<const events::Envelope> events) {
+absl::Status MatchingRepository::Apply(std::string_view tenant, std::string_view round_id,
+                                       std::vector<std::pair<std::string, std::string>> placements,
+                                       PublicationWrites writes) {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   std::vector<std::string> args;
-  args.reserve(1 + 2 * (placements.size() + host_lists.size()));
+  args.reserve(1 + 2 * (placements.size() + writes.host_lists.size()));
   args.push_back(absl::StrCat(placements.size()));
-  for (const auto& [participant, bytes] : placements) {
-    args.push_back(participant);
-    args.push_back(bytes);
+  for (auto& [participant, bytes] : placements) {
+    args.push_back(std::move(participant));
+    args.push_back(std::move(bytes));
   }
-  for (const v1::HostInternsAssigned& list : host_lists) {
-    args.push_back(list.host_offer().host_offer_id());
-    args.push_back(list.SerializeAsString());
+  for (auto& [offer, bytes] : writes.host_lists) {
+    args.push_back(std::move(offer));
+    args.push_back(std::move(bytes));
   }
   auto outcome = outbox_.Commit(scripts_->apply, tenant,
                                 {.keys = {keys->Key("matching_placements", round_id),
                                           keys->Key("matching_host_lists", round_id)},
                                  .args = std::move(args),
-                                 .events = {events.begin(), events.end()}});
+                                 .events = std::move(writes.events)});
   return outcome.status();
 }
 

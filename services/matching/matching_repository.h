@@ -14,7 +14,6 @@
 // host, byte for byte: it is what was said (docs/decisions.md).
 
 #include <map>
-#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,6 +27,16 @@
 #include "ipraktik/v1/placement_events.pb.h"
 
 namespace ipraktik::matching_service {
+
+// What one atomic step of a publication (or an erasure) writes: placement records, host lists
+// and the events that tell their people.
+struct PublicationWrites {
+  std::vector<v1::Placement> placements{};
+  // (host offer id, serialized HostInternsAssigned): the same bytes as the host's event carries,
+  // so they are serialized once.
+  std::vector<std::pair<std::string, std::string>> host_lists{};
+  std::vector<events::Envelope> events{};
+};
 
 class MatchingRepository {
  public:
@@ -55,16 +64,13 @@ class MatchingRepository {
 
   // Stores records and appends their events to the outbox, atomically.
   absl::Status ApplyPublicationBatch(std::string_view tenant, std::string_view round_id,
-                                     std::span<const v1::Placement> placements,
-                                     std::span<const v1::HostInternsAssigned> host_lists,
-                                     std::span<const events::Envelope> events);
+                                     PublicationWrites writes);
 
   // An erased intern: their placement record goes, the host lists and events (from
-  // EraseFromHostLists) are stored and appended to the outbox, atomically.
+  // EraseFromHostLists; writes has no placements) are stored and appended to the outbox,
+  // atomically.
   absl::Status ApplyErasure(std::string_view tenant, std::string_view round_id,
-                            std::string_view participant_id,
-                            std::span<const v1::HostInternsAssigned> host_lists,
-                            std::span<const events::Envelope> events);
+                            std::string_view participant_id, PublicationWrites writes);
 
   // A lease on publishing the round, so two publications never interleave. false when another
   // holder has it.
@@ -77,9 +83,8 @@ class MatchingRepository {
   struct Scripts;
   // placements: (participant, stored record bytes) pairs, empty bytes deleting the record.
   absl::Status Apply(std::string_view tenant, std::string_view round_id,
-                     std::span<const std::pair<std::string, std::string>> placements,
-                     std::span<const v1::HostInternsAssigned> host_lists,
-                     std::span<const events::Envelope> events);
+                     std::vector<std::pair<std::string, std::string>> placements,
+                     PublicationWrites writes);
   store::Pool& redis_;
   outbox::Outbox& outbox_;
   std::unique_ptr<Scripts> scripts_;

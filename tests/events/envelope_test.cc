@@ -58,6 +58,27 @@ TEST(EnvelopeTest, BuildsAValidEnvelopeThatParsesBack) {
   EXPECT_EQ(payload->intern().name(), "Mette");
 }
 
+// A payload serialized already (and stored as a record too) makes the same envelope as the
+// message would.
+TEST(EnvelopeTest, APayloadSerializedAlreadyMakesTheSameEnvelope) {
+  const absl::Time at = absl::FromUnixMillis(1'790'000'000'123);
+  EventInfo info = Info();
+  info.id = EventIdFor("job-1/placed/p-1");
+  absl::StatusOr<Envelope> from_message = BuildEnvelope(info, Placement(), at);
+  absl::StatusOr<Envelope> from_bytes =
+      BuildEnvelope(info, "ipraktik.v1.InternPlaced", Placement().SerializeAsString(), at);
+  ASSERT_TRUE(from_message.ok()) << from_message.status();
+  ASSERT_TRUE(from_bytes.ok()) << from_bytes.status();
+  EXPECT_EQ(from_bytes->SerializeAsString(), from_message->SerializeAsString());
+  absl::StatusOr<v1::InternPlaced> payload = UnpackPayload<v1::InternPlaced>(*from_bytes);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  EXPECT_EQ(payload->revision(), 3);
+
+  // A type name that names nothing is refused as a malformed payload type.
+  absl::StatusOr<Envelope> unnamed = BuildEnvelope(info, "", "", at);
+  EXPECT_THAT(ViolatedFields(unnamed.status()), ElementsAre("payload.type_url"));
+}
+
 TEST(EnvelopeTest, IdsAreRandomVersion4Uuids) {
   std::set<std::string> ids;
   for (int i = 0; i < 10'000; ++i) {

@@ -55,10 +55,24 @@ void Remember(const Publication& publication, PublicationInput& next) {
   }
 }
 
-std::vector<PublicationEvent> Events(const Publication& publication) {
-  std::vector<PublicationEvent> events;
+// An event as its person reads it: a host's payload is its change's host list.
+struct Told {
+  std::string type;
+  std::string name;
+  v1::InternPlaced placed;
+  v1::InternUnmatched unmatched;
+  v1::HostInternsAssigned host;
+};
+
+std::vector<Told> Events(const Publication& publication) {
+  std::vector<Told> events;
   for (const auto& change : publication.changes) {
-    if (change.event) events.push_back(*change.event);
+    if (!change.event) continue;
+    events.push_back({.type = change.event->type,
+                      .name = change.event->name,
+                      .placed = change.event->placed,
+                      .unmatched = change.event->unmatched,
+                      .host = change.host_list.value_or(v1::HostInternsAssigned())});
   }
   return events;
 }
@@ -114,7 +128,7 @@ TEST(Publication, ARematchTellsOnlyThoseWhosePlacementChanged) {
   second.assignments = {Pair("anna", "h-1"), Pair("bo", "h-2"), Pair("cy", "h-2")};
   second.unmatched = {Unmatched("dan")};
   Publication publication = ComparePublication(second);
-  std::map<std::string, PublicationEvent> by_subject;
+  std::map<std::string, Told> by_subject;
   for (const auto& event : Events(publication)) {
     by_subject[event.type == contract::kHostInternsAssigned
                    ? event.host.host_offer().host_offer_id()
@@ -203,7 +217,6 @@ TEST(Publication, AnErasedInternLeavesTheHostListsWithACancellationThatNamesNobo
   EXPECT_EQ(list.revision(), 2);
   ASSERT_TRUE(changes[0].event.has_value());
   EXPECT_EQ(changes[0].event->type, contract::kHostInternsAssigned);
-  EXPECT_EQ(changes[0].event->host.SerializeAsString(), list.SerializeAsString());
 
   // Stored again, the list still names anna in its cancellation only by id: erasing again tells
   // nobody, and a later publication without anna tells nobody either.

@@ -151,6 +151,16 @@ absl::Status ValidateEnvelope(const Envelope& envelope) {
 absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info,
                                        const google::protobuf::Message& payload,
                                        absl::Time occurred_at) {
+  std::string bytes;
+  if (!payload.SerializeToString(&bytes)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot pack a ", payload.GetTypeName(), " into an event envelope"));
+  }
+  return BuildEnvelope(info, payload.GetDescriptor()->full_name(), std::move(bytes), occurred_at);
+}
+
+absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info, std::string_view payload_type,
+                                       std::string payload, absl::Time occurred_at) {
   Envelope envelope;
   envelope.set_id(info.id.empty() ? NewEventId() : info.id);
   envelope.set_type(info.type);
@@ -162,10 +172,10 @@ absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info,
   envelope.mutable_occurred_at()->set_seconds(seconds);
   envelope.mutable_occurred_at()->set_nanos(
       static_cast<std::int32_t>(absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
-  if (!envelope.mutable_payload()->PackFrom(payload)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot pack a ", payload.GetTypeName(), " into an event envelope"));
-  }
+  // What Any::PackFrom writes: the type URL prefix and the message's full name.
+  envelope.mutable_payload()->set_type_url(
+      std::string("type.googleapis.com/").append(payload_type));
+  envelope.mutable_payload()->set_value(std::move(payload));
   if (absl::Status status = ValidateEnvelope(envelope); !status.ok()) return status;
   return envelope;
 }

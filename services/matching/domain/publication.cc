@@ -92,8 +92,7 @@ Publication ComparePublication(const PublicationInput& input) {
     PublicationEvent event{.type = contract::kInternPlaced,
                            .name = input.job_id + "/placed/" + participant,
                            .placed = {},
-                           .unmatched = {},
-                           .host = {}};
+                           .unmatched = {}};
     v1::InternPlaced& placed = event.placed;
     *placed.mutable_round() = input.round;
     *placed.mutable_intern() = intern.person;
@@ -128,8 +127,7 @@ Publication ComparePublication(const PublicationInput& input) {
     PublicationEvent event{.type = contract::kInternUnmatched,
                            .name = input.job_id + "/unmatched/" + participant,
                            .placed = {},
-                           .unmatched = {},
-                           .host = {}};
+                           .unmatched = {}};
     v1::InternUnmatched& message = event.unmatched;
     *message.mutable_round() = input.round;
     *message.mutable_intern() = card(participant).person;
@@ -193,8 +191,7 @@ Publication ComparePublication(const PublicationInput& input) {
     PublicationEvent event{.type = contract::kHostInternsAssigned,
                            .name = input.job_id + "/host/" + offer,
                            .placed = {},
-                           .unmatched = {},
-                           .host = message};
+                           .unmatched = {}};
     out.changes.push_back(
         {.placement = {}, .host_list = std::move(message), .event = std::move(event)});
     ++out.notified;
@@ -251,8 +248,7 @@ std::vector<PublicationChange> EraseFromHostLists(
         .type = contract::kHostInternsAssigned,
         .name = absl::StrCat("erased/", participant_id, "/host/", offer, "/", next.revision()),
         .placed = {},
-        .unmatched = {},
-        .host = next};
+        .unmatched = {}};
     changes.push_back({.placement = {}, .host_list = std::move(next), .event = std::move(event)});
   }
   return changes;

@@ -35,13 +35,13 @@ struct PublicationInput {
 };
 
 // One event to publish: its type (routing key), a name its id derives from (the same
-// publication computed again gives the same names), and the payload.
+// publication computed again gives the same names), and the payload. A host's event
+// (matching.host.interns_assigned) carries its change's host_list, which is stored as sent.
 struct PublicationEvent {
   std::string type;
   std::string name;
   v1::InternPlaced placed;        // type matching.intern.placed
   v1::InternUnmatched unmatched;  // type matching.intern.unmatched
-  v1::HostInternsAssigned host;   // type matching.host.interns_assigned
 };
 
 // One changed record (of an intern or of a host offer) and the event that tells its person, if

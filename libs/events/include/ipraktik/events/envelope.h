@@ -50,6 +50,11 @@ struct EventInfo {
 absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info,
                                        const google::protobuf::Message& payload,
                                        absl::Time occurred_at = absl::Now());
+// The same for a payload serialized already (payload_type its full name, e.g.
+// "ipraktik.v1.HostInternsAssigned"), when the same bytes are also stored as a record: they are
+// serialized once.
+absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info, std::string_view payload_type,
+                                       std::string payload, absl::Time occurred_at = absl::Now());
 
 // A random (version 4) UUID in canonical lower-case form, from the kernel's random source.
 std::string NewEventId();
