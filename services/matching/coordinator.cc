@@ -87,7 +87,8 @@ absl::StatusOr<std::vector<events::Envelope>> Coordinator::InBatches(
 }
 
 absl::StatusOr<PublicationWrites> Coordinator::Writes(const Caller& caller,
-                                                      std::span<PublicationChange> changes) const {
+                                                      std::span<PublicationChange> changes,
+                                                      EventPayloads* payloads) const {
   PublicationWrites writes;
   for (PublicationChange& change : changes) {
     if (change.placement) writes.placements.push_back(std::move(*change.placement));
@@ -95,14 +96,17 @@ absl::StatusOr<PublicationWrites> Coordinator::Writes(const Caller& caller,
     if (change.host_list) host_list = change.host_list->SerializeAsString();
     if (change.event) {
       const PublicationEvent& event = *change.event;
-      auto envelope =
-          event.type == contract::kHostInternsAssigned
-              ? events::BuildEnvelope(Info(caller, event.type, event.name),
-                                      v1::HostInternsAssigned::descriptor()->full_name(), host_list)
-              : Event(caller, event.type, event.name,
-                      event.type == contract::kInternPlaced
-                          ? static_cast<const google::protobuf::Message&>(event.placed)
-                          : static_cast<const google::protobuf::Message&>(event.unmatched));
+      const bool host = event.type == contract::kHostInternsAssigned;
+      if (!host && payloads == nullptr) {
+        return absl::InternalError(
+            absl::StrCat("an intern's event without its payloads: ", event.type));
+      }
+      const std::string& payload_type = host ? v1::HostInternsAssigned::descriptor()->full_name()
+                                        : event.type == contract::kInternPlaced
+                                            ? v1::InternPlaced::descriptor()->full_name()
+                                            : v1::InternUnmatched::descriptor()->full_name();
+      auto envelope = events::BuildEnvelope(Info(caller, event.type, event.name), payload_type,
+                                            host ? host_list : payloads->Of(event));
       if (!envelope.ok()) return envelope.status();
       writes.events.push_back(*std::move(envelope));
     }
@@ -433,7 +437,7 @@ absl::StatusOr<int> Coordinator::EraseFromPublication(const Caller& caller,
     std::vector<PublicationChange> changes = EraseFromHostLists(participant_id, *told_hosts);
     const auto hosts_told = std::count_if(changes.begin(), changes.end(),
                                           [](const PublicationChange& c) { return c.event; });
-    auto writes = Writes(caller, changes);
+    auto writes = Writes(caller, changes, /*payloads=*/nullptr);
     if (!writes.ok()) return writes.status();
     absl::Status applied =
         repository_.ApplyErasure(caller.tenant, round_id, participant_id, *std::move(writes));
@@ -586,6 +590,7 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   clock.Lap(ms.told);
 
   Publication publication = ComparePublication(input);
+  EventPayloads payloads(input);
   clock.Lap(ms.compare);
 
   // In batches: each batch's records and their events are one atomic step, so a publication
@@ -593,7 +598,8 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   const auto batch = static_cast<std::size_t>(std::max(options_.publication_batch, 1));
   for (std::size_t begin = 0; begin < publication.changes.size(); begin += batch) {
     const std::size_t end = std::min(publication.changes.size(), begin + batch);
-    auto writes = Writes(caller, std::span(publication.changes).subspan(begin, end - begin));
+    auto writes =
+        Writes(caller, std::span(publication.changes).subspan(begin, end - begin), &payloads);
     if (!writes.ok()) return writes.status();
     clock.Lap(ms.events);
     absl::Status applied =

@@ -144,9 +144,10 @@ class Coordinator {
   absl::StatusOr<std::vector<events::Envelope>> InBatches(
       const Caller& caller, std::vector<events::Envelope> envelopes) const;
   // What storing changes writes: their records and their events, in batches (moved out of
-  // changes).
+  // changes). payloads makes the intern events' payloads (none among an erasure's changes).
   absl::StatusOr<PublicationWrites> Writes(const Caller& caller,
-                                           std::span<PublicationChange> changes) const;
+                                           std::span<PublicationChange> changes,
+                                           EventPayloads* payloads) const;
   // The round as the job's stored copy has it; NOT_FOUND when that copy is gone.
   absl::StatusOr<RoundCopy> StoredCopy(const Caller& caller, const jobs::JobRecord& job) const;
   // The round as the registration service holds it now.

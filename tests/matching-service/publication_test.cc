@@ -55,7 +55,8 @@ void Remember(const Publication& publication, PublicationInput& next) {
   }
 }
 
-// An event as its person reads it: a host's payload is its change's host list.
+// An event as its person reads it: an intern's payload as EventPayloads makes it (the facts
+// with the cards), a host's payload its change's host list.
 struct Told {
   std::string type;
   std::string name;
@@ -64,22 +65,29 @@ struct Told {
   v1::HostInternsAssigned host;
 };
 
-std::vector<Told> Events(const Publication& publication) {
+std::vector<Told> Events(const PublicationInput& input, const Publication& publication) {
+  EventPayloads payloads(input);
   std::vector<Told> events;
   for (const auto& change : publication.changes) {
     if (!change.event) continue;
-    events.push_back({.type = change.event->type,
-                      .name = change.event->name,
-                      .placed = change.event->placed,
-                      .unmatched = change.event->unmatched,
-                      .host = change.host_list.value_or(v1::HostInternsAssigned())});
+    Told told{.type = change.event->type,
+              .name = change.event->name,
+              .placed = {},
+              .unmatched = {},
+              .host = change.host_list.value_or(v1::HostInternsAssigned())};
+    if (told.type == contract::kInternPlaced) {
+      EXPECT_TRUE(told.placed.ParseFromString(payloads.Of(*change.event)));
+    } else if (told.type == contract::kInternUnmatched) {
+      EXPECT_TRUE(told.unmatched.ParseFromString(payloads.Of(*change.event)));
+    }
+    events.push_back(std::move(told));
   }
   return events;
 }
 
-std::map<std::string, int> Types(const Publication& publication) {
+std::map<std::string, int> Types(const PublicationInput& input, const Publication& publication) {
   std::map<std::string, int> types;
-  for (const auto& event : Events(publication)) ++types[event.type];
+  for (const auto& event : Events(input, publication)) ++types[event.type];
   return types;
 }
 
@@ -88,17 +96,25 @@ TEST(Publication, TheFirstTellsEveryone) {
   input.assignments = {Pair("anna", "h-1"), Pair("bo", "h-1"), Pair("cy", "h-2")};
   input.unmatched = {Unmatched("dan")};
   Publication publication = ComparePublication(input);
-  EXPECT_EQ(Types(publication), (std::map<std::string, int>{{contract::kInternPlaced, 3},
-                                                            {contract::kInternUnmatched, 1},
-                                                            {contract::kHostInternsAssigned, 2}}));
+  EXPECT_EQ(Types(input, publication),
+            (std::map<std::string, int>{{contract::kInternPlaced, 3},
+                                        {contract::kInternUnmatched, 1},
+                                        {contract::kHostInternsAssigned, 2}}));
   EXPECT_EQ(publication.notified, 6);
   EXPECT_EQ(publication.changes.size(), 6u);
-  for (const auto& event : Events(publication)) {
+  for (const auto& event : Events(input, publication)) {
     if (event.type == contract::kInternPlaced) {
       EXPECT_EQ(event.placed.change(), v1::PLACEMENT_CHANGE_NEW);
       EXPECT_EQ(event.placed.revision(), 1);
       EXPECT_EQ(event.placed.placement_id(), "r-37/" + event.placed.intern().participant_id());
       EXPECT_EQ(event.placed.purpose(), "learn");
+      // The cards, added to the event's facts as bytes, parse as its own fields.
+      EXPECT_EQ(event.placed.round().round_id(), "r-37");
+      EXPECT_EQ(event.placed.intern().name(), "Name of " + event.placed.intern().participant_id());
+      EXPECT_EQ(event.placed.host_offer().host_offer_id(),
+                event.placed.intern().participant_id() == "cy" ? "h-2" : "h-1");
+      EXPECT_EQ(event.placed.days_size(), 1);
+      EXPECT_EQ(event.placed.rank(), 1);
     }
     if (event.type == contract::kHostInternsAssigned &&
         event.host.host_offer().host_offer_id() == "h-1") {
@@ -108,11 +124,13 @@ TEST(Publication, TheFirstTellsEveryone) {
     if (event.type == contract::kInternUnmatched) {
       EXPECT_FALSE(event.unmatched.placement_cancelled());
       EXPECT_EQ(event.unmatched.reason_code(), "all_wished_hosts_full");
+      EXPECT_EQ(event.unmatched.round().round_id(), "r-37");
+      EXPECT_EQ(event.unmatched.intern().name(), "Name of dan");
     }
   }
   // The same publication computed again names the same events.
-  auto again = Events(ComparePublication(input));
-  auto first = Events(publication);
+  auto again = Events(input, ComparePublication(input));
+  auto first = Events(input, publication);
   ASSERT_EQ(again.size(), first.size());
   for (std::size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].name, first[i].name);
 }
@@ -129,7 +147,7 @@ TEST(Publication, ARematchTellsOnlyThoseWhosePlacementChanged) {
   second.unmatched = {Unmatched("dan")};
   Publication publication = ComparePublication(second);
   std::map<std::string, Told> by_subject;
-  for (const auto& event : Events(publication)) {
+  for (const auto& event : Events(second, publication)) {
     by_subject[event.type == contract::kHostInternsAssigned
                    ? event.host.host_offer().host_offer_id()
                    : (event.type == contract::kInternPlaced
@@ -159,7 +177,7 @@ TEST(Publication, APlaceTakenAwayIsCancelledAndAWithdrawnInternLeavesTheirHost) 
   second.unmatched = {Unmatched("anna")};
   Publication publication = ComparePublication(second);
   int cancelled_hosts = 0;
-  for (const auto& event : Events(publication)) {
+  for (const auto& event : Events(second, publication)) {
     if (event.type == contract::kInternUnmatched) {
       EXPECT_EQ(event.unmatched.intern().participant_id(), "anna");
       EXPECT_TRUE(event.unmatched.placement_cancelled());
@@ -189,7 +207,7 @@ TEST(Publication, APlaceTakenAwayIsCancelledAndAWithdrawnInternLeavesTheirHost) 
   third.told_hosts = second.told_hosts;
   Remember(publication, third);
   third.unmatched = {Unmatched("anna")};
-  EXPECT_TRUE(Events(ComparePublication(third)).empty());
+  EXPECT_TRUE(Events(third, ComparePublication(third)).empty());
 }
 
 TEST(Publication, AnErasedInternLeavesTheHostListsWithACancellationThatNamesNobody) {

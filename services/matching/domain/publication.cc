@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -37,7 +38,56 @@ v1::VisitingIntern Anonymous(const v1::VisitingIntern& visitor) {
   return out;
 }
 
+// Appends a length-delimited field (a message's bytes) as protobuf's wire format writes it: a
+// parser merges it into the message the bytes before it made.
+void AppendVarint(std::string& out, std::uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+void AppendField(std::string& out, int number, std::string_view bytes) {
+  constexpr std::uint64_t kLengthDelimited = 2;
+  AppendVarint(out, (static_cast<std::uint64_t>(number) << 3) | kLengthDelimited);
+  AppendVarint(out, bytes.size());
+  out.append(bytes);
+}
+
+void AppendField(std::string& out, int number, const google::protobuf::MessageLite& message) {
+  constexpr std::uint64_t kLengthDelimited = 2;
+  AppendVarint(out, (static_cast<std::uint64_t>(number) << 3) | kLengthDelimited);
+  AppendVarint(out, message.ByteSizeLong());
+  message.AppendToString(&out);
+}
+
 }  // namespace
+
+EventPayloads::EventPayloads(const PublicationInput& input)
+    : input_(input), round_(input.round.SerializeAsString()) {}
+
+std::string EventPayloads::Of(const PublicationEvent& event) {
+  // Both events carry the round and the intern at the same numbers.
+  static_assert(static_cast<int>(v1::InternPlaced::kRoundFieldNumber) ==
+                    static_cast<int>(v1::InternUnmatched::kRoundFieldNumber) &&
+                static_cast<int>(v1::InternPlaced::kInternFieldNumber) ==
+                    static_cast<int>(v1::InternUnmatched::kInternFieldNumber));
+  const bool placed = event.type == contract::kInternPlaced;
+  std::string out = placed ? event.placed.SerializeAsString() : event.unmatched.SerializeAsString();
+  AppendField(out, v1::InternPlaced::kRoundFieldNumber, round_);
+  static const v1::PersonCard kUnknownIntern;
+  const auto intern = input_.interns.find(event.participant_id);
+  AppendField(out, v1::InternPlaced::kInternFieldNumber,
+              intern == input_.interns.end() ? kUnknownIntern : intern->second.person);
+  if (!placed) return out;
+  const auto offer = input_.offers.find(event.host_offer_id);
+  if (offer == input_.offers.end()) return out;
+  auto [card, added] = offers_.try_emplace(event.host_offer_id);
+  if (added) card->second = offer->second.SerializeAsString();
+  AppendField(out, v1::InternPlaced::kHostOfferFieldNumber, card->second);
+  return out;
+}
 
 std::string PlacementId(const std::string& round_id, const std::string& participant_id) {
   return round_id + "/" + participant_id;
@@ -91,15 +141,12 @@ Publication ComparePublication(const PublicationInput& input) {
     record.set_job_id(input.job_id);
     PublicationEvent event{.type = contract::kInternPlaced,
                            .name = input.job_id + "/placed/" + participant,
+                           .participant_id = participant,
+                           .host_offer_id = pair.host_offer_id(),
                            .placed = {},
                            .unmatched = {}};
     v1::InternPlaced& placed = event.placed;
-    *placed.mutable_round() = input.round;
-    *placed.mutable_intern() = intern.person;
     placed.set_purpose(intern.purpose);
-    if (auto offer = input.offers.find(pair.host_offer_id()); offer != input.offers.end()) {
-      *placed.mutable_host_offer() = offer->second;
-    }
     *placed.mutable_days() = pair.days();
     placed.set_rank(pair.rank());
     placed.set_change(moved ? v1::PLACEMENT_CHANGE_MOVED : v1::PLACEMENT_CHANGE_NEW);
@@ -126,11 +173,11 @@ Publication ComparePublication(const PublicationInput& input) {
 
     PublicationEvent event{.type = contract::kInternUnmatched,
                            .name = input.job_id + "/unmatched/" + participant,
+                           .participant_id = participant,
+                           .host_offer_id = {},
                            .placed = {},
                            .unmatched = {}};
     v1::InternUnmatched& message = event.unmatched;
-    *message.mutable_round() = input.round;
-    *message.mutable_intern() = card(participant).person;
     message.set_reason_code(unmatched.reason_code());
     message.set_reason(unmatched.reason());
     message.set_placement_id(record.placement_id());
@@ -190,6 +237,8 @@ Publication ComparePublication(const PublicationInput& input) {
     message.set_revision(before == nullptr ? 1 : before->revision() + 1);
     PublicationEvent event{.type = contract::kHostInternsAssigned,
                            .name = input.job_id + "/host/" + offer,
+                           .participant_id = {},
+                           .host_offer_id = offer,
                            .placed = {},
                            .unmatched = {}};
     out.changes.push_back(
@@ -247,6 +296,8 @@ std::vector<PublicationChange> EraseFromHostLists(
     PublicationEvent event{
         .type = contract::kHostInternsAssigned,
         .name = absl::StrCat("erased/", participant_id, "/host/", offer, "/", next.revision()),
+        .participant_id = {},
+        .host_offer_id = offer,
         .placed = {},
         .unmatched = {}};
     changes.push_back({.placement = {}, .host_list = std::move(next), .event = std::move(event)});

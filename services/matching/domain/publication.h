@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,13 +36,18 @@ struct PublicationInput {
 };
 
 // One event to publish: its type (routing key), a name its id derives from (the same
-// publication computed again gives the same names), and the payload. A host's event
-// (matching.host.interns_assigned) carries its change's host_list, which is stored as sent.
+// publication computed again gives the same names), and what it says. An intern's event holds
+// its own facts only, without the round's, the intern's and the host offer's cards: EventPayloads
+// adds those as bytes serialized once per publication, where copying them into every event and
+// serializing them again was a good part of a publication's work (docs/benchmarks.md). A host's
+// event (matching.host.interns_assigned) carries its change's host_list, which is stored as sent.
 struct PublicationEvent {
   std::string type;
   std::string name;
-  v1::InternPlaced placed;        // type matching.intern.placed
-  v1::InternUnmatched unmatched;  // type matching.intern.unmatched
+  std::string participant_id;     // an intern's event: whose card it carries
+  std::string host_offer_id;      // matching.intern.placed: whose offer card it carries
+  v1::InternPlaced placed;        // type matching.intern.placed, without its cards
+  v1::InternUnmatched unmatched;  // type matching.intern.unmatched, without its cards
 };
 
 // One changed record (of an intern or of a host offer) and the event that tells its person, if
@@ -58,6 +64,21 @@ struct Publication {
   std::int64_t notified = 0;
   std::int64_t placed = 0;
   std::int64_t unplaced = 0;
+};
+
+// The serialized payloads of a publication's intern events: the event's facts with the round's
+// card, the intern's card (an empty one for an intern the input does not know) and, for a
+// placement, the host offer's card. Parses as the whole v1::InternPlaced / v1::InternUnmatched.
+// input must outlive it.
+class EventPayloads {
+ public:
+  explicit EventPayloads(const PublicationInput& input);
+  std::string Of(const PublicationEvent& event);
+
+ private:
+  const PublicationInput& input_;
+  std::string round_;
+  std::map<std::string, std::string, std::less<>> offers_;  // serialized cards, by offer id
 };
 
 // Stable for one intern in one round across re-matches (calendar UIDs derive from it).
