@@ -343,7 +343,12 @@ absl::StatusOr<RoundCopy> Coordinator::StoredCopy(const Caller& caller,
   RoundCopy copy;
   auto parts = jobs_.SnapshotParts(caller.tenant, job.job_id, job.snapshot_parts);
   if (!parts.ok()) return parts.status();
-  for (v1::ExportRoundSnapshotResponse& part : *parts) copy.Add(std::move(part));
+  for (const std::string& part : *parts) {
+    if (absl::Status read = copy.AddStored(part); !read.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("the copy of the round of matching job ", job.job_id, ": ", read.message()));
+    }
+  }
   return copy;
 }
 

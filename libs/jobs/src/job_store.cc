@@ -133,12 +133,11 @@ absl::StatusOr<Message> ParseStored(const absl::StatusOr<store::Reply>& reply,
   return message;
 }
 
-// The first `count` items of a list of stored messages, read with one LRANGE: NOT_FOUND when
-// the list has fewer (it is gone), DATA_LOSS naming an unreadable one.
-template <typename Message>
-absl::StatusOr<std::vector<Message>> ParseList(store::Pool& redis, const std::string& key,
-                                               int count, const std::string& what) {
-  std::vector<Message> out;
+// The first `count` items of a list, read with one LRANGE: NOT_FOUND when the list has fewer
+// (it is gone).
+absl::StatusOr<std::vector<std::string>> StoredList(store::Pool& redis, const std::string& key,
+                                                    int count, const std::string& what) {
+  std::vector<std::string> out;
   if (count <= 0) return out;
   auto reply =
       redis.Command({"LRANGE", key, "0", absl::StrCat(count - 1)}, store::Retry::kIdempotent);
@@ -149,7 +148,21 @@ absl::StatusOr<std::vector<Message>> ParseList(store::Pool& redis, const std::st
   }
   out.reserve(static_cast<std::size_t>(count));
   for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) {
-    auto message = records::FromStoredBytes<Message, Message>(reply->elements()[i].str());
+    out.push_back(reply->elements()[i].str());
+  }
+  return out;
+}
+
+// The same parsed as stored messages: DATA_LOSS naming an unreadable one.
+template <typename Message>
+absl::StatusOr<std::vector<Message>> ParseList(store::Pool& redis, const std::string& key,
+                                               int count, const std::string& what) {
+  auto stored = StoredList(redis, key, count, what);
+  if (!stored.ok()) return stored.status();
+  std::vector<Message> out;
+  out.reserve(stored->size());
+  for (std::size_t i = 0; i < stored->size(); ++i) {
+    auto message = records::FromStoredBytes<Message, Message>((*stored)[i]);
     if (!message.ok()) {
       return absl::DataLossError(absl::StrCat(what, ": part ", i, " is not readable"));
     }
@@ -634,13 +647,13 @@ absl::StatusOr<v1::ExportRoundSnapshotResponse> JobStore::SnapshotPart(std::stri
       absl::StrCat("snapshot part ", index, " of matching job ", std::string(job_id)));
 }
 
-absl::StatusOr<std::vector<v1::ExportRoundSnapshotResponse>> JobStore::SnapshotParts(
-    std::string_view tenant, std::string_view job_id, int count) const {
+absl::StatusOr<std::vector<std::string>> JobStore::SnapshotParts(std::string_view tenant,
+                                                                 std::string_view job_id,
+                                                                 int count) const {
   auto keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
-  return ParseList<v1::ExportRoundSnapshotResponse>(
-      redis_, KeysOf(*keys, job_id).snapshot, count,
-      absl::StrCat("snapshot of matching job ", std::string(job_id)));
+  return StoredList(redis_, KeysOf(*keys, job_id).snapshot, count,
+                    absl::StrCat("snapshot of matching job ", std::string(job_id)));
 }
 
 absl::Status JobStore::ReportProgress(std::string_view tenant, std::string_view job_id,

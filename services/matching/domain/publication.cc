@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/contract/event_types.h"
+#include "wire.h"
 
 namespace ipraktik::matching_service {
 namespace {
@@ -38,30 +39,6 @@ v1::VisitingIntern Anonymous(const v1::VisitingIntern& visitor) {
   return out;
 }
 
-// Appends a length-delimited field (a message's bytes) as protobuf's wire format writes it: a
-// parser merges it into the message the bytes before it made.
-void AppendVarint(std::string& out, std::uint64_t value) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-}
-
-void AppendField(std::string& out, int number, std::string_view bytes) {
-  constexpr std::uint64_t kLengthDelimited = 2;
-  AppendVarint(out, (static_cast<std::uint64_t>(number) << 3) | kLengthDelimited);
-  AppendVarint(out, bytes.size());
-  out.append(bytes);
-}
-
-void AppendField(std::string& out, int number, const google::protobuf::MessageLite& message) {
-  constexpr std::uint64_t kLengthDelimited = 2;
-  AppendVarint(out, (static_cast<std::uint64_t>(number) << 3) | kLengthDelimited);
-  AppendVarint(out, message.ByteSizeLong());
-  message.AppendToString(&out);
-}
-
 }  // namespace
 
 EventPayloads::EventPayloads(const PublicationInput& input)
@@ -75,17 +52,17 @@ std::string EventPayloads::Of(const PublicationEvent& event) {
                     static_cast<int>(v1::InternUnmatched::kInternFieldNumber));
   const bool placed = event.type == contract::kInternPlaced;
   std::string out = placed ? event.placed.SerializeAsString() : event.unmatched.SerializeAsString();
-  AppendField(out, v1::InternPlaced::kRoundFieldNumber, round_);
+  wire::AppendField(out, v1::InternPlaced::kRoundFieldNumber, round_);
   static const v1::PersonCard kUnknownIntern;
   const auto intern = input_.interns.find(event.participant_id);
-  AppendField(out, v1::InternPlaced::kInternFieldNumber,
-              intern == input_.interns.end() ? kUnknownIntern : intern->second.person);
+  wire::AppendField(out, v1::InternPlaced::kInternFieldNumber,
+                    intern == input_.interns.end() ? kUnknownIntern : intern->second.person);
   if (!placed) return out;
   const auto offer = input_.offers.find(event.host_offer_id);
   if (offer == input_.offers.end()) return out;
   auto [card, added] = offers_.try_emplace(event.host_offer_id);
   if (added) card->second = offer->second.SerializeAsString();
-  AppendField(out, v1::InternPlaced::kHostOfferFieldNumber, card->second);
+  wire::AppendField(out, v1::InternPlaced::kHostOfferFieldNumber, card->second);
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "wire.h"
+
 namespace ipraktik::matching_service {
 
 void RoundCopy::Add(v1::ExportRoundSnapshotResponse&& part) {
@@ -21,6 +23,38 @@ void RoundCopy::Add(v1::ExportRoundSnapshotResponse&& part) {
     awaiting_approval = part.trailer().applications_awaiting_approval();
     rejected = part.trailer().applications_rejected();
   }
+}
+
+absl::Status RoundCopy::AddStored(std::string_view bytes) {
+  using Part = v1::ExportRoundSnapshotResponse;
+  using Application = v1::SnapshotApplication;
+  // The part again with only what Add keeps of each application: its intern, purpose and
+  // whether it continues the previous part's.
+  std::string kept;
+  kept.reserve(bytes.size() / 2);
+  std::string application;
+  bool applications_valid = true;
+  const bool valid = wire::ForEachField(bytes, [&](const wire::Field& field) {
+    if (field.number != Part::kApplicationsFieldNumber) {
+      kept.append(field.whole);
+      return;
+    }
+    application.clear();
+    applications_valid &= wire::ForEachField(field.value, [&](const wire::Field& inner) {
+      if (inner.number == Application::kInternFieldNumber ||
+          inner.number == Application::kPurposeFieldNumber ||
+          inner.number == Application::kContinuedFieldNumber) {
+        application.append(inner.whole);
+      }
+    });
+    wire::AppendField(kept, Part::kApplicationsFieldNumber, application);
+  });
+  Part part;
+  if (!valid || !applications_valid || !part.ParseFromString(kept)) {
+    return absl::DataLossError("a stored part of the round's copy is not readable");
+  }
+  Add(std::move(part));
+  return absl::OkStatus();
 }
 
 v1::InternLabel RoundCopy::InternLabelOf(const std::string& participant_id) const {

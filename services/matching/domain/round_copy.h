@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
+#include "absl/status/status.h"
 #include "ipraktik/v1/matching.pb.h"
 #include "ipraktik/v1/registration.pb.h"
 
@@ -38,6 +40,11 @@ struct RoundCopy {
   void Add(const v1::ExportRoundSnapshotResponse& part) {
     Add(v1::ExportRoundSnapshotResponse(part));
   }
+
+  // One stored part (the bytes of an ExportRoundSnapshotResponse, as a job keeps its copy): read
+  // as Add reads it, without parsing what the copy does not keep (each application's wishes,
+  // days and workplace: most of the part). DATA_LOSS when the bytes are no such message.
+  absl::Status AddStored(std::string_view bytes);
 
   // Empty labels for an id the copy does not know (a person erased since).
   v1::InternLabel InternLabelOf(const std::string& participant_id) const;

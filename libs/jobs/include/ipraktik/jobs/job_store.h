@@ -180,10 +180,11 @@ class JobStore {
   absl::StatusOr<v1::ExportRoundSnapshotResponse> SnapshotPart(std::string_view tenant,
                                                                std::string_view job_id,
                                                                int index) const;
-  // All `count` parts of the job's copy of the round in one round trip; NOT_FOUND when the copy
-  // is gone (or shorter).
-  absl::StatusOr<std::vector<v1::ExportRoundSnapshotResponse>> SnapshotParts(
-      std::string_view tenant, std::string_view job_id, int count) const;
+  // All `count` parts of the job's copy of the round in one round trip, as stored (each an
+  // ExportRoundSnapshotResponse's bytes, for a reader that parses only what it needs); NOT_FOUND
+  // when the copy is gone (or shorter).
+  absl::StatusOr<std::vector<std::string>> SnapshotParts(std::string_view tenant,
+                                                         std::string_view job_id, int count) const;
   // Best effort and cheap: callers throttle (e.g. at most every 500 ms).
   absl::Status ReportProgress(std::string_view tenant, std::string_view job_id, std::int64_t fence,
                               std::string_view phase, double fraction);
