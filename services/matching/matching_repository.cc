@@ -85,7 +85,8 @@ absl::StatusOr<std::map<std::string, Message>> ReadHash(store::Pool& redis,
 }  // namespace
 
 struct MatchingRepository::Scripts {
-  events::EventScript apply{kApplyLua};
+  // It never refuses, so its events (most of a publication's bytes) stay out of Lua.
+  events::EventScript apply{kApplyLua, events::Emits::kAlways};
   store::Script release{std::string(kReleaseLua)};
 };
 

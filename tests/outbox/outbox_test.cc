@@ -168,6 +168,22 @@ class OutboxTest : public ::ipraktik::testing::RedisTest {
         ->integer();
   }
 
+  // The fields and values of every entry in tenant's outbox, in order.
+  std::vector<std::vector<std::string>> Entries(std::string_view tenant) {
+    absl::StatusOr<store::Reply> entries = redis_->Command(
+        {"XRANGE", StreamKey(*store::TenantKeys::For(tenant), kPublisher), "-", "+"});
+    EXPECT_TRUE(entries.ok()) << entries.status();
+    std::vector<std::vector<std::string>> out;
+    if (!entries.ok()) return out;
+    for (const store::Reply& entry : entries->elements()) {
+      std::vector<std::string>& fields = out.emplace_back();
+      for (const store::Reply& field : entry.elements()[1].elements()) {
+        fields.push_back(field.str());
+      }
+    }
+    return out;
+  }
+
   std::string StateField(std::string_view tenant, std::string_view field) {
     return redis_->Command({"HGET", StateKey(tenant), field})->str();
   }
@@ -212,16 +228,14 @@ TEST_F(OutboxTest, CommitStoresTheChangeAndItsEventTogether) {
   EXPECT_EQ(outcome->reply, store::Reply::Integer(1));
   EXPECT_EQ(StateField("kk", "last"), "1");
 
-  absl::StatusOr<store::Reply> entries =
-      redis_->Command({"XRANGE", "ipraktik:{kk}:outbox:matching", "-", "+"});
-  ASSERT_TRUE(entries.ok());
-  ASSERT_EQ(entries->elements().size(), 1u);
-  const std::vector<store::Reply>& fields = entries->elements()[0].elements()[1].elements();
+  const std::vector<std::vector<std::string>> entries = Entries("kk");
+  ASSERT_EQ(entries.size(), 1u);
+  const std::vector<std::string>& fields = entries[0];
   ASSERT_EQ(fields.size(), 6u);
-  EXPECT_EQ(fields[0].str(), events::kEntryIdField);
-  EXPECT_EQ(fields[1].str(), event.id());
-  EXPECT_EQ(fields[3].str(), "matching.intern.placed");
-  EXPECT_EQ(events::ParseEnvelope(fields[5].str())->id(), event.id());
+  EXPECT_EQ(fields[0], events::kEntryIdField);
+  EXPECT_EQ(fields[1], event.id());
+  EXPECT_EQ(fields[3], "matching.intern.placed");
+  EXPECT_EQ(events::ParseEnvelope(fields[5])->id(), event.id());
   EXPECT_EQ(*redis_->Command({"SMEMBERS", kTenantRegistryKey}),
             store::Reply::Array({store::Reply::String("kk")}));
 }
@@ -239,6 +253,70 @@ TEST_F(OutboxTest, ARefusedChangeStoresNeitherStateNorEvent) {
       place_, "kk",
       {.keys = {StateKey("kk")}, .args = {"1", "no-op"}, .events = {Placement("kk", 1)}});
   ASSERT_TRUE(no_op.ok()) << no_op.status();
+  EXPECT_EQ(StreamLength("kk"), 0);
+}
+
+// A body that never refuses has its events appended by XADDs in the same MULTI/EXEC, not through
+// Lua: the same entries, the body's reply, and nothing half-done when Redis lost its scripts.
+TEST_F(OutboxTest, AScriptThatAlwaysEmitsStoresTheSameEntriesInOneTransaction) {
+  static constexpr std::string_view kAlwaysLua = R"lua(
+redis.call('HSET', KEYS[1], 'last', ARGV[1])
+return redis.call('HINCRBY', KEYS[1], 'count', 1)
+)lua";
+  const events::EventScript always(kAlwaysLua, events::Emits::kAlways);
+  const Envelope first = Placement("kk", 1);
+  const Envelope second = Placement("kk", 2);
+  absl::StatusOr<events::ScriptOutcome> outcome = outbox_->Commit(
+      always, "kk", {.keys = {StateKey("kk")}, .args = {"2"}, .events = {first, second}});
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->reply, store::Reply::Integer(1));
+  EXPECT_EQ(StateField("kk", "last"), "2");
+  // The same entries as the script's epilogue writes: id, type, envelope.
+  const std::vector<std::vector<std::string>> entries = Entries("kk");
+  ASSERT_EQ(entries.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const Envelope& event = i == 0 ? first : second;
+    EXPECT_EQ(
+        entries[i],
+        (std::vector<std::string>{
+            std::string(events::kEntryIdField), event.id(), std::string(events::kEntryTypeField),
+            event.type(), std::string(events::kEntryEnvelopeField), event.SerializeAsString()}));
+  }
+  EXPECT_EQ(redis_->Command({"SISMEMBER", kTenantRegistryKey, "kk"})->integer(), 1);
+
+  // Redis forgot its scripts (as after a restart): the transaction runs the body as EVAL, so
+  // the change and its event are stored together all the same.
+  ASSERT_TRUE(redis_->Command({"SCRIPT", "FLUSH"}).ok());
+  ASSERT_TRUE(
+      outbox_
+          ->Commit(always, "kk",
+                   {.keys = {StateKey("kk")}, .args = {"3"}, .events = {Placement("kk", 3)}})
+          .ok());
+  EXPECT_EQ(StateField("kk", "count"), "2");
+  EXPECT_EQ(StreamLength("kk"), 3);
+
+  // Many commits in one pipeline, each its own transaction; one refused before Redis (another
+  // tenant's event) leaves the others whole.
+  std::vector<Change> changes;
+  changes.push_back({.keys = {StateKey("kk")}, .args = {"4"}, .events = {Placement("kk", 4)}});
+  changes.push_back({.keys = {StateKey("kk")}, .args = {"5"}, .events = {Placement("odense", 5)}});
+  changes.push_back({.keys = {StateKey("kk")}, .args = {"6"}, .events = {Placement("kk", 6)}});
+  const std::vector<std::string> tenants = {"kk", "kk", "kk"};
+  std::vector<absl::StatusOr<events::ScriptOutcome>> outcomes =
+      outbox_->CommitMany(always, tenants, changes);
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_TRUE(outcomes[0].ok()) << outcomes[0].status();
+  EXPECT_EQ(outcomes[1].status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(outcomes[2].ok()) << outcomes[2].status();
+  EXPECT_EQ(outcomes[2]->reply, store::Reply::Integer(4));
+  EXPECT_EQ(StateField("kk", "last"), "6");
+  EXPECT_EQ(StreamLength("kk"), 5);
+
+  // The relay publishes them as any others.
+  FakeBus bus;
+  Relay relay(*redis_, kPublisher, bus.Callback(), Quiet(), FastRelay("a"));
+  Drain(relay);
+  EXPECT_EQ(FirstPublications(bus.published())["kk"], (std::vector<std::int64_t>{1, 2, 3, 4, 6}));
   EXPECT_EQ(StreamLength("kk"), 0);
 }
 

@@ -42,10 +42,10 @@ absl::string_view View(std::string_view text) { return {text.data(), text.size()
 
 }  // namespace
 
-EventScript::EventScript(std::string_view body)
-    : script_(absl::StrCat(View(kPrelude), View(body), View(kEpilogue))) {}
+EventScript::EventScript(std::string_view body, Emits emits)
+    : script_(absl::StrCat(View(kPrelude), View(body), View(kEpilogue))), emits_(emits) {}
 
-absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call) {
+absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call, Emits when) {
   const bool emits = !call.events.empty();
   if (emits && call.stream_key.empty()) {
     return absl::InvalidArgumentError("event script: events to emit but no stream key");
@@ -68,7 +68,10 @@ absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call) {
     tenant = std::move(owner);
   }
 
+  const bool in_transaction = when == Emits::kAlways && emits;
+  if (in_transaction) keys.pop_back();  // the stream key: the XADDs name it, not the script
   std::vector<std::string> args = std::move(call.args);
+  std::vector<std::vector<std::string>> appends;
   for (const Envelope& event : call.events) {
     if (absl::Status status = ValidateEnvelope(event); !status.ok()) return status;
     if (event.tenant() != *tenant) {
@@ -76,29 +79,73 @@ absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call) {
                                                      " of tenant ", event.tenant(),
                                                      " cannot go to the outbox of ", *tenant));
     }
+    if (in_transaction) {
+      appends.push_back({"XADD", call.stream_key, "*", std::string(kEntryIdField), event.id(),
+                         std::string(kEntryTypeField), event.type(),
+                         std::string(kEntryEnvelopeField), event.SerializeAsString()});
+      continue;
+    }
     args.push_back(event.id());
     args.push_back(event.type());
     args.push_back(event.SerializeAsString());
   }
-  args.push_back(absl::StrCat(call.events.size()));
+  args.push_back(in_transaction ? "0" : absl::StrCat(call.events.size()));
 
-  return PreparedEventScript{
-      .keys = std::move(keys), .args = std::move(args), .retry = store::Retry::kNever};
+  return PreparedEventScript{.keys = std::move(keys),
+                             .args = std::move(args),
+                             .retry = store::Retry::kNever,
+                             .appends = std::move(appends)};
 }
 
-absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply) {
+QueuedEventScript AddEventScript(store::Pipeline& pipeline, const EventScript& script,
+                                 PreparedEventScript prepared) {
+  if (prepared.appends.empty()) {
+    pipeline.AddScript(script.script(), std::move(prepared.keys), std::move(prepared.args));
+    return {.reply = pipeline.size() - 1, .transaction = false};
+  }
+  pipeline.Add({"MULTI"});
+  std::vector<std::string> eval = {"EVAL", script.script().source(),
+                                   absl::StrCat(prepared.keys.size())};
+  eval.reserve(eval.size() + prepared.keys.size() + prepared.args.size());
+  for (std::string& key : prepared.keys) eval.push_back(std::move(key));
+  for (std::string& arg : prepared.args) eval.push_back(std::move(arg));
+  pipeline.Add(std::move(eval));
+  for (std::vector<std::string>& append : prepared.appends) pipeline.Add(std::move(append));
+  pipeline.Add({"EXEC"});
+  return {.reply = pipeline.size() - 1, .transaction = true};
+}
+
+absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply,
+                                                 const QueuedEventScript& queued) {
   if (reply.is_error()) return reply.ToStatus();
-  return ScriptOutcome{.reply = std::move(reply)};
+  if (!queued.transaction) return ScriptOutcome{.reply = std::move(reply)};
+  // EXEC's reply: the script's, then each XADD's.
+  if (reply.elements().empty()) {
+    return absl::InternalError("event script: the transaction was not run");
+  }
+  for (std::size_t i = 1; i < reply.elements().size(); ++i) {
+    if (reply.elements()[i].is_error()) return reply.elements()[i].ToStatus();
+  }
+  const store::Reply& body = reply.elements().front();
+  if (body.is_error()) {
+    // A body declared never to refuse did: its events are appended all the same.
+    return absl::InternalError(absl::StrCat(
+        "event script: a script that always emits failed after its events were appended: ",
+        body.ToStatus().message()));
+  }
+  return ScriptOutcome{.reply = body};
 }
 
 absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScript& script,
                                              const EventScriptCall& call) {
-  absl::StatusOr<PreparedEventScript> prepared = PrepareEventScript(call);
+  absl::StatusOr<PreparedEventScript> prepared = PrepareEventScript(call, script.emits());
   if (!prepared.ok()) return prepared.status();
-  absl::StatusOr<store::Reply> reply =
-      redis.Eval(script.script(), prepared->keys, prepared->args, prepared->retry);
-  if (!reply.ok()) return reply.status();
-  return EventScriptOutcome(*std::move(reply));
+  const store::Retry retry = prepared->retry;
+  store::Pipeline pipeline;
+  const QueuedEventScript queued = AddEventScript(pipeline, script, *std::move(prepared));
+  absl::StatusOr<std::vector<store::Reply>> replies = redis.Execute(pipeline, retry);
+  if (!replies.ok()) return replies.status();
+  return EventScriptOutcome(std::move((*replies)[queued.reply]), queued);
 }
 
 }  // namespace ipraktik::events

@@ -19,8 +19,8 @@ std::string LeaseKey(const store::TenantKeys& keys, std::string_view publisher) 
 Outbox::Outbox(store::Pool& redis, std::string publisher)
     : redis_(redis), publisher_(std::move(publisher)) {}
 
-absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view tenant,
-                                                            Change& change) {
+absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view tenant, Change& change,
+                                                            events::Emits emits) {
   absl::StatusOr<store::TenantKeys> keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   events::EventScriptCall call;
@@ -28,7 +28,7 @@ absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view ten
   call.args = std::move(change.args);
   call.stream_key = StreamKey(*keys, publisher_);
   call.events = std::move(change.events);
-  return events::PrepareEventScript(std::move(call));
+  return events::PrepareEventScript(std::move(call), emits);
 }
 
 absl::StatusOr<events::ScriptOutcome> Outbox::Commit(const events::EventScript& script,
@@ -50,11 +50,13 @@ std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
     std::span<Change> changes) {
   std::vector<absl::StatusOr<events::ScriptOutcome>> outcomes(changes.size());
   store::Pipeline pipeline;
-  std::vector<std::size_t> sent;  // the changes in the pipeline, in its order
+  // The changes in the pipeline, in its order, and where each one's outcome is.
+  std::vector<std::pair<std::size_t, events::QueuedEventScript>> sent;
   store::Retry retry = store::Retry::kIdempotent;
   for (std::size_t i = 0; i < changes.size(); ++i) {
     const bool emits = !changes[i].events.empty();
-    absl::StatusOr<events::PreparedEventScript> prepared = Prepare(tenants[i], changes[i]);
+    absl::StatusOr<events::PreparedEventScript> prepared =
+        Prepare(tenants[i], changes[i], script.emits());
     if (!prepared.ok()) {
       outcomes[i] = prepared.status();
       continue;
@@ -65,20 +67,18 @@ std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
         continue;
       }
     }
-    pipeline.AddScript(script.script(), std::move(prepared->keys), std::move(prepared->args));
-    sent.push_back(i);
     // The whole pipeline may be sent again only if every call in it may.
     if (prepared->retry == store::Retry::kNever) retry = store::Retry::kNever;
+    sent.emplace_back(i, events::AddEventScript(pipeline, script, *std::move(prepared)));
   }
   if (sent.empty()) return outcomes;
   absl::StatusOr<std::vector<store::Reply>> replies = redis_.Execute(pipeline, retry);
-  for (std::size_t j = 0; j < sent.size(); ++j) {
-    const std::size_t i = sent[j];
+  for (const auto& [i, queued] : sent) {
     if (!replies.ok()) {
       outcomes[i] = replies.status();
       continue;
     }
-    outcomes[i] = events::EventScriptOutcome(std::move((*replies)[j]));
+    outcomes[i] = events::EventScriptOutcome(std::move((*replies)[queued.reply]), queued);
   }
   return outcomes;
 }

@@ -151,6 +151,12 @@ Pipeline& Pipeline::Add(const std::vector<std::string>& args) {
   return *this;
 }
 
+Pipeline& Pipeline::Add(std::vector<std::string>&& args) {
+  commands_.push_back(std::move(args));
+  scripts_.push_back(nullptr);
+  return *this;
+}
+
 Pipeline& Pipeline::Append(const Pipeline& other) {
   commands_.insert(commands_.end(), other.commands_.begin(), other.commands_.end());
   scripts_.insert(scripts_.end(), other.scripts_.begin(), other.scripts_.end());

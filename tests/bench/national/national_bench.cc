@@ -529,6 +529,14 @@ int Main(const Options& options) {
               processes.CpuSinceLast(static_cast<double>(notified)).c_str());
   std::printf("  matching service's phases, ms per round (us per person told): %s\n",
               PublicationPhases(matching.process->Output(), static_cast<double>(notified)).c_str());
+  if (options.hold_mail) {
+    // Nothing else uses Redis meanwhile, so its work is the publication's (until the calls
+    // return; the relay may still be reading the last events).
+    std::printf("  Redis (publication alone): %s\n",
+                CommandsPer(redis_before, CommandStats(keys_redis), static_cast<double>(notified),
+                            "person told")
+                    .c_str());
+  }
   if (options.count_publication) {
     // A dump now (the program keeps running), read from its "totals:" line.
     testing::RunCommand(

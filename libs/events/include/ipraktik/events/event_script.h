@@ -35,16 +35,31 @@ inline constexpr std::string_view kEntryIdField = "id";
 inline constexpr std::string_view kEntryTypeField = "type";
 inline constexpr std::string_view kEntryEnvelopeField = "envelope";
 
+// When a script's events are appended.
+enum class Emits {
+  // When the body succeeded and did not call skip_events(): the events go into the script as
+  // arguments and its epilogue appends them.
+  kWhenTheBodySucceeds,
+  // Always: for a body that never refuses and never skips (a runtime error of it is a bug). The
+  // events' XADDs are queued after the script in one MULTI/EXEC, which is as atomic (no other
+  // client runs in between, and the AOF holds the transaction whole or not at all), so their
+  // bytes never pass through Lua: Redis's Lua hashes every byte of every string argument, which
+  // was a quarter of Redis's time in a publication (docs/benchmarks.md).
+  kAlways,
+};
+
 class EventScript {
  public:
-  explicit EventScript(std::string_view body);
+  explicit EventScript(std::string_view body, Emits emits = Emits::kWhenTheBodySucceeds);
   EventScript(const EventScript&) = delete;
   EventScript& operator=(const EventScript&) = delete;
 
   const store::Script& script() const { return script_; }
+  Emits emits() const { return emits_; }
 
  private:
   store::Script script_;
+  Emits emits_;
 };
 
 // Every member has a default, so designated initializers may leave any out.
@@ -69,16 +84,30 @@ struct ScriptOutcome {
 absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScript& script,
                                              const EventScriptCall& call);
 
-// RunEventScript in two halves, for callers that send many calls in one pipeline
-// (store::Pipeline::AddScript): the checked call as the EVALSHA's keys and arguments, and what
-// its reply means.
+// RunEventScript in parts, for callers that send many calls in one pipeline: the checked call
+// (PrepareEventScript), its commands queued on the pipeline (AddEventScript), and what its reply
+// means (EventScriptOutcome).
 struct PreparedEventScript {
   std::vector<std::string> keys;
   std::vector<std::string> args;
   // Never sent again after a broken connection (running it twice could change twice).
   store::Retry retry = store::Retry::kNever;
+  // Emits::kAlways: the events' XADD commands, queued after the script in its transaction.
+  std::vector<std::vector<std::string>> appends;
 };
-absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call);
-absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply);
+absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call,
+                                                       Emits when = Emits::kWhenTheBodySucceeds);
+// Where a queued call's outcome is among the pipeline's replies.
+struct QueuedEventScript {
+  std::size_t reply = 0;
+  bool transaction = false;  // the reply is the EXEC's; the script's is its first element
+};
+// Queues the call: an EVALSHA of the script, or (with appends) MULTI, an EVAL of the script
+// (EVAL, since a NOSCRIPT error would show only inside the EXEC, after the XADDs ran), the XADDs
+// and EXEC.
+QueuedEventScript AddEventScript(store::Pipeline& pipeline, const EventScript& script,
+                                 PreparedEventScript prepared);
+absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply,
+                                                 const QueuedEventScript& queued);
 
 }  // namespace ipraktik::events

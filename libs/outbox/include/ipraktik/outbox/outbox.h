@@ -84,7 +84,8 @@ class Outbox {
       std::span<Change> changes);
 
  private:
-  absl::StatusOr<events::PreparedEventScript> Prepare(std::string_view tenant, Change& change);
+  absl::StatusOr<events::PreparedEventScript> Prepare(std::string_view tenant, Change& change,
+                                                      events::Emits emits);
   // Adds tenant to kTenantRegistryKey, once per process and tenant.
   absl::Status Register(const std::string& tenant);
 

@@ -90,6 +90,7 @@ class Pipeline {
  public:
   Pipeline& Add(std::initializer_list<std::string_view> args);
   Pipeline& Add(const std::vector<std::string>& args);
+  Pipeline& Add(std::vector<std::string>&& args);
   // An EVALSHA of script (loaded first when needed; a NOSCRIPT reply loads it and runs that
   // command again, which is safe for any script since nothing ran, but after the rest of the
   // pipeline: use it for commands that do not depend on each other's order). script must
