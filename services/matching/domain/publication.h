@@ -45,7 +45,7 @@ struct PublicationEvent {
   std::string type;
   std::string name;
   std::string participant_id;     // an intern's event: whose card it carries
-  std::string host_offer_id;      // matching.intern.placed: whose offer card it carries
+  std::string host_offer_id;      // a placement's host offer (its card goes in), or a host's
   v1::InternPlaced placed;        // type matching.intern.placed, without its cards
   v1::InternUnmatched unmatched;  // type matching.intern.unmatched, without its cards
 };
