@@ -24,6 +24,8 @@ v1::ExportRoundSnapshotResponse Part() {
     application->mutable_intern()->set_participant_id(id);
     application->mutable_intern()->set_name(std::string("Navn ") + id);
     application->mutable_intern()->set_language(v1::LANGUAGE_ENGLISH);
+    // Long enough that the kept application's length takes two bytes to write.
+    application->mutable_intern()->set_job_title(std::string(200, 'k'));
     application->set_purpose("Lære om borgerservice");
     application->set_region("Midtjylland");
     application->add_available_days()->set_day(14);
@@ -61,6 +63,7 @@ TEST(RoundCopy, StoredBytesMakeTheSameCopyAsTheParsedPart) {
     EXPECT_EQ(stored.interns[id].purpose, "Lære om borgerservice");
   }
   EXPECT_EQ(stored.interns["bo"].person.name(), "Navn bo");
+  EXPECT_EQ(stored.interns["bo"].person.job_title().size(), 200u);
   EXPECT_EQ(stored.applications, 2);
   EXPECT_EQ(stored.awaiting_approval, 1);
   EXPECT_EQ(stored.rejected, 3);

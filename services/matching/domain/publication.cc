@@ -38,6 +38,15 @@ v1::VisitingIntern Anonymous(const v1::VisitingIntern& visitor) {
   return out;
 }
 
+// An intern's card by reference, not a copy (copying cards was a good part of a publication's
+// time: docs/benchmarks.md, "National round"); an empty one for an intern the input does not
+// know (erased since).
+const InternCard& CardOf(const PublicationInput& input, const std::string& participant_id) {
+  static const InternCard kUnknownIntern{};
+  auto it = input.interns.find(participant_id);
+  return it == input.interns.end() ? kUnknownIntern : it->second;
+}
+
 }  // namespace
 
 EventPayloads::EventPayloads(const PublicationInput& input)
@@ -52,10 +61,8 @@ std::string EventPayloads::Of(const PublicationEvent& event) {
   const bool placed = event.type == contract::kInternPlaced;
   std::string out = placed ? event.placed.SerializeAsString() : event.unmatched.SerializeAsString();
   wire::AppendField(out, v1::InternPlaced::kRoundFieldNumber, round_);
-  static const v1::PersonCard kUnknownIntern;
-  const auto intern = input_.interns.find(event.participant_id);
   wire::AppendField(out, v1::InternPlaced::kInternFieldNumber,
-                    intern == input_.interns.end() ? kUnknownIntern : intern->second.person);
+                    CardOf(input_, event.participant_id).person);
   if (!placed) return out;
   const auto offer = input_.offers.find(event.host_offer_id);
   if (offer == input_.offers.end()) return out;
@@ -82,17 +89,9 @@ Publication ComparePublication(const PublicationInput& input) {
     auto it = input.told_interns.find(participant);
     return it == input.told_interns.end() ? nullptr : &it->second;
   };
-  // A reference, not a copy: a card is read twice per person, and copying it was a good part of
-  // a publication's time (docs/benchmarks.md, "National round").
-  static const InternCard kUnknownIntern{};
-  const auto card = [&](const std::string& participant) -> const InternCard& {
-    auto it = input.interns.find(participant);
-    return it == input.interns.end() ? kUnknownIntern : it->second;
-  };
-
   for (const v1::MatchedPair& pair : input.assignments) {
     const std::string& participant = pair.participant_id();
-    const InternCard& intern = card(participant);
+    const InternCard& intern = CardOf(input, participant);
     const std::string placement_id = PlacementId(round_id, participant);
     v1::VisitingIntern visiting;
     *visiting.mutable_intern() = intern.person;

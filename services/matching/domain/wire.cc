@@ -10,11 +10,10 @@ namespace {
 using google::protobuf::internal::WireFormatLite;
 
 void AppendVarint(std::string& out, std::uint64_t value) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
+  std::uint8_t bytes[10];  // a varint of 64 bits takes at most 10 bytes
+  const std::uint8_t* end =
+      google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, bytes);
+  out.append(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(end - bytes));
 }
 
 void AppendTagAndLength(std::string& out, int number, std::size_t length) {
