@@ -1,6 +1,7 @@
 #include "ipraktik/events/event_script.h"
 
 #include <optional>
+#include <span>
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/store/keys.h"
@@ -42,110 +43,139 @@ absl::string_view View(std::string_view text) { return {text.data(), text.size()
 
 }  // namespace
 
-EventScript::EventScript(std::string_view body, Emits emits)
-    : script_(absl::StrCat(View(kPrelude), View(body), View(kEpilogue))), emits_(emits) {}
+namespace {
 
-absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call, Emits when) {
+// The one tenant whose keys these are (one tenant's keys share a hash slot: the condition for
+// one atomic step on a cluster; "" for no keys), or INVALID_ARGUMENT naming what is not.
+absl::StatusOr<std::string> TenantOfKeys(std::string_view step,
+                                         std::span<const std::string* const> keys) {
+  std::optional<std::string> tenant;
+  for (const std::string* key : keys) {
+    std::optional<std::string> owner = store::TenantOfKey(*key);
+    if (!owner.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(View(step), ": key \"", *key, "\" is not a tenant key"));
+    }
+    if (tenant.has_value() && *owner != *tenant) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(View(step), ": keys of tenants ", *tenant, " and ", *owner, " in one step"));
+    }
+    tenant = std::move(owner);
+  }
+  return tenant.value_or("");
+}
+
+absl::Status CheckEvent(std::string_view step, const Envelope& event, std::string_view tenant) {
+  if (absl::Status status = ValidateEnvelope(event); !status.ok()) return status;
+  if (event.tenant() != tenant) {
+    return absl::InvalidArgumentError(absl::StrCat(View(step), ": event ", event.id(),
+                                                   " of tenant ", event.tenant(),
+                                                   " cannot go to the outbox of ", View(tenant)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+EventScript::EventScript(std::string_view body)
+    : script_(absl::StrCat(View(kPrelude), View(body), View(kEpilogue))) {}
+
+absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call) {
+  constexpr std::string_view kStep = "event script";
   const bool emits = !call.events.empty();
   if (emits && call.stream_key.empty()) {
     return absl::InvalidArgumentError("event script: events to emit but no stream key");
   }
-
   std::vector<std::string> keys = std::move(call.keys);
   if (emits) keys.push_back(call.stream_key);
-  // One tenant's keys share a hash slot: the condition for one atomic script on a cluster.
-  std::optional<std::string> tenant;
-  for (const std::string& key : keys) {
-    std::optional<std::string> owner = store::TenantOfKey(key);
-    if (!owner.has_value()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("event script: key \"", key, "\" is not a tenant key"));
-    }
-    if (tenant.has_value() && *owner != *tenant) {
-      return absl::InvalidArgumentError(absl::StrCat("event script: keys of tenants ", *tenant,
-                                                     " and ", *owner, " in one script"));
-    }
-    tenant = std::move(owner);
-  }
+  std::vector<const std::string*> checked;
+  for (const std::string& key : keys) checked.push_back(&key);
+  absl::StatusOr<std::string> tenant = TenantOfKeys(kStep, checked);
+  if (!tenant.ok()) return tenant.status();
 
-  const bool in_transaction = when == Emits::kAlways && emits;
-  if (in_transaction) keys.pop_back();  // the stream key: the XADDs name it, not the script
   std::vector<std::string> args = std::move(call.args);
-  std::vector<std::vector<std::string>> appends;
   for (const Envelope& event : call.events) {
-    if (absl::Status status = ValidateEnvelope(event); !status.ok()) return status;
-    if (event.tenant() != *tenant) {
-      return absl::InvalidArgumentError(absl::StrCat("event script: event ", event.id(),
-                                                     " of tenant ", event.tenant(),
-                                                     " cannot go to the outbox of ", *tenant));
-    }
-    if (in_transaction) {
-      appends.push_back({"XADD", call.stream_key, "*", std::string(kEntryIdField), event.id(),
-                         std::string(kEntryTypeField), event.type(),
-                         std::string(kEntryEnvelopeField), event.SerializeAsString()});
-      continue;
-    }
+    if (absl::Status status = CheckEvent(kStep, event, *tenant); !status.ok()) return status;
     args.push_back(event.id());
     args.push_back(event.type());
     args.push_back(event.SerializeAsString());
   }
-  args.push_back(in_transaction ? "0" : absl::StrCat(call.events.size()));
-
-  return PreparedEventScript{.keys = std::move(keys),
-                             .args = std::move(args),
-                             .retry = store::Retry::kNever,
-                             .appends = std::move(appends)};
+  args.push_back(absl::StrCat(call.events.size()));
+  return PreparedEventScript{
+      .keys = std::move(keys), .args = std::move(args), .retry = store::Retry::kNever};
 }
 
 QueuedEventScript AddEventScript(store::Pipeline& pipeline, const EventScript& script,
                                  PreparedEventScript prepared) {
-  if (prepared.appends.empty()) {
-    pipeline.AddScript(script.script(), std::move(prepared.keys), std::move(prepared.args));
-    return {.reply = pipeline.size() - 1, .transaction = false};
-  }
-  pipeline.Add({"MULTI"});
-  std::vector<std::string> eval = {"EVAL", script.script().source(),
-                                   absl::StrCat(prepared.keys.size())};
-  eval.reserve(eval.size() + prepared.keys.size() + prepared.args.size());
-  for (std::string& key : prepared.keys) eval.push_back(std::move(key));
-  for (std::string& arg : prepared.args) eval.push_back(std::move(arg));
-  pipeline.Add(std::move(eval));
-  for (std::vector<std::string>& append : prepared.appends) pipeline.Add(std::move(append));
-  pipeline.Add({"EXEC"});
-  return {.reply = pipeline.size() - 1, .transaction = true};
+  pipeline.AddScript(script.script(), std::move(prepared.keys), std::move(prepared.args));
+  return {.reply = pipeline.size() - 1};
 }
 
-absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply,
-                                                 const QueuedEventScript& queued) {
+absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply) {
   if (reply.is_error()) return reply.ToStatus();
-  if (!queued.transaction) return ScriptOutcome{.reply = std::move(reply)};
-  // EXEC's reply: the script's, then each XADD's.
-  if (reply.elements().empty()) {
-    return absl::InternalError("event script: the transaction was not run");
+  return ScriptOutcome{.reply = std::move(reply)};
+}
+
+absl::StatusOr<std::vector<std::vector<std::string>>> PrepareEventWrites(EventWrites writes) {
+  constexpr std::string_view kStep = "event writes";
+  if (!writes.events.empty() && writes.stream_key.empty()) {
+    return absl::InvalidArgumentError("event writes: events to append but no stream key");
   }
-  for (std::size_t i = 1; i < reply.elements().size(); ++i) {
-    if (reply.elements()[i].is_error()) return reply.elements()[i].ToStatus();
+  std::vector<const std::string*> keys;
+  for (const std::vector<std::string>& command : writes.commands) {
+    if (command.size() < 2) {
+      return absl::InvalidArgumentError("event writes: a command without its key");
+    }
+    keys.push_back(&command[1]);
   }
-  const store::Reply& body = reply.elements().front();
-  if (body.is_error()) {
-    // A body declared never to refuse did: its events are appended all the same.
-    return absl::InternalError(absl::StrCat(
-        "event script: a script that always emits failed after its events were appended: ",
-        body.ToStatus().message()));
+  // The stream's tenant is the one every key must belong to, events or not.
+  if (!writes.stream_key.empty()) keys.push_back(&writes.stream_key);
+  if (writes.commands.empty() && writes.events.empty())
+    return std::vector<std::vector<std::string>>{};  // nothing to write
+  absl::StatusOr<std::string> tenant = TenantOfKeys(kStep, keys);
+  if (!tenant.ok()) return tenant.status();
+
+  std::vector<std::vector<std::string>> transaction;
+  transaction.reserve(writes.commands.size() + writes.events.size() + 2);
+  transaction.push_back({"MULTI"});
+  for (std::vector<std::string>& command : writes.commands) {
+    transaction.push_back(std::move(command));
   }
-  return ScriptOutcome{.reply = body};
+  for (const Envelope& event : writes.events) {
+    if (absl::Status status = CheckEvent(kStep, event, *tenant); !status.ok()) return status;
+    // The same entry as a script's epilogue appends.
+    transaction.push_back({"XADD", writes.stream_key, "*", std::string(kEntryIdField), event.id(),
+                           std::string(kEntryTypeField), event.type(),
+                           std::string(kEntryEnvelopeField), event.SerializeAsString()});
+  }
+  transaction.push_back({"EXEC"});
+  return transaction;
+}
+
+absl::Status EventWritesOutcome(const store::Reply& exec_reply) {
+  // An error before EXEC (EXECABORT: a command Redis refused to queue) ran nothing.
+  if (exec_reply.is_error()) return exec_reply.ToStatus();
+  for (const store::Reply& reply : exec_reply.elements()) {
+    if (reply.is_error()) {
+      return absl::InternalError(
+          absl::StrCat("event writes: a command failed inside the transaction, after which the "
+                       "others ran all the same: ",
+                       reply.ToStatus().message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScript& script,
                                              const EventScriptCall& call) {
-  absl::StatusOr<PreparedEventScript> prepared = PrepareEventScript(call, script.emits());
+  absl::StatusOr<PreparedEventScript> prepared = PrepareEventScript(call);
   if (!prepared.ok()) return prepared.status();
   const store::Retry retry = prepared->retry;
   store::Pipeline pipeline;
   const QueuedEventScript queued = AddEventScript(pipeline, script, *std::move(prepared));
   absl::StatusOr<std::vector<store::Reply>> replies = redis.Execute(pipeline, retry);
   if (!replies.ok()) return replies.status();
-  return EventScriptOutcome(std::move((*replies)[queued.reply]), queued);
+  return EventScriptOutcome(std::move((*replies)[queued.reply]));
 }
 
 }  // namespace ipraktik::events

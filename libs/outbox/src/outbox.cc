@@ -19,8 +19,8 @@ std::string LeaseKey(const store::TenantKeys& keys, std::string_view publisher) 
 Outbox::Outbox(store::Pool& redis, std::string publisher)
     : redis_(redis), publisher_(std::move(publisher)) {}
 
-absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view tenant, Change& change,
-                                                            events::Emits emits) {
+absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view tenant,
+                                                            Change& change) {
   absl::StatusOr<store::TenantKeys> keys = store::TenantKeys::For(tenant);
   if (!keys.ok()) return keys.status();
   events::EventScriptCall call;
@@ -28,7 +28,7 @@ absl::StatusOr<events::PreparedEventScript> Outbox::Prepare(std::string_view ten
   call.args = std::move(change.args);
   call.stream_key = StreamKey(*keys, publisher_);
   call.events = std::move(change.events);
-  return events::PrepareEventScript(std::move(call), emits);
+  return events::PrepareEventScript(std::move(call));
 }
 
 absl::StatusOr<events::ScriptOutcome> Outbox::Commit(const events::EventScript& script,
@@ -55,8 +55,7 @@ std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
   store::Retry retry = store::Retry::kIdempotent;
   for (std::size_t i = 0; i < changes.size(); ++i) {
     const bool emits = !changes[i].events.empty();
-    absl::StatusOr<events::PreparedEventScript> prepared =
-        Prepare(tenants[i], changes[i], script.emits());
+    absl::StatusOr<events::PreparedEventScript> prepared = Prepare(tenants[i], changes[i]);
     if (!prepared.ok()) {
       outcomes[i] = prepared.status();
       continue;
@@ -78,9 +77,32 @@ std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
       outcomes[i] = replies.status();
       continue;
     }
-    outcomes[i] = events::EventScriptOutcome(std::move((*replies)[queued.reply]), queued);
+    outcomes[i] = events::EventScriptOutcome(std::move((*replies)[queued.reply]));
   }
   return outcomes;
+}
+
+absl::Status Outbox::CommitWrites(std::string_view tenant, Writes writes) {
+  absl::StatusOr<store::TenantKeys> keys = store::TenantKeys::For(tenant);
+  if (!keys.ok()) return keys.status();
+  const bool emits = !writes.events.empty();
+  absl::StatusOr<std::vector<std::vector<std::string>>> transaction =
+      events::PrepareEventWrites({.commands = std::move(writes.commands),
+                                  .stream_key = StreamKey(*keys, publisher_),
+                                  .events = writes.events});
+  if (!transaction.ok()) return transaction.status();
+  if (transaction->empty()) return absl::OkStatus();
+  if (emits) {
+    if (absl::Status registered = Register(std::string(tenant)); !registered.ok()) {
+      return registered;
+    }
+  }
+  store::Pipeline pipeline;
+  for (std::vector<std::string>& command : *transaction) pipeline.Add(std::move(command));
+  absl::StatusOr<std::vector<store::Reply>> replies =
+      redis_.Execute(pipeline, store::Retry::kNever);
+  if (!replies.ok()) return replies.status();
+  return events::EventWritesOutcome(replies->back());
 }
 
 absl::Status Outbox::Register(const std::string& tenant) {

@@ -35,31 +35,16 @@ inline constexpr std::string_view kEntryIdField = "id";
 inline constexpr std::string_view kEntryTypeField = "type";
 inline constexpr std::string_view kEntryEnvelopeField = "envelope";
 
-// When a script's events are appended.
-enum class Emits {
-  // When the body succeeded and did not call skip_events(): the events go into the script as
-  // arguments and its epilogue appends them.
-  kWhenTheBodySucceeds,
-  // Always: for a body that never refuses and never skips (a runtime error of it is a bug). The
-  // events' XADDs are queued after the script in one MULTI/EXEC, which is as atomic (no other
-  // client runs in between, and the AOF holds the transaction whole or not at all), so their
-  // bytes never pass through Lua: Redis's Lua hashes every byte of every string argument, which
-  // was a quarter of Redis's time in a publication (docs/benchmarks.md).
-  kAlways,
-};
-
 class EventScript {
  public:
-  explicit EventScript(std::string_view body, Emits emits = Emits::kWhenTheBodySucceeds);
+  explicit EventScript(std::string_view body);
   EventScript(const EventScript&) = delete;
   EventScript& operator=(const EventScript&) = delete;
 
   const store::Script& script() const { return script_; }
-  Emits emits() const { return emits_; }
 
  private:
   store::Script script_;
-  Emits emits_;
 };
 
 // Every member has a default, so designated initializers may leave any out.
@@ -92,22 +77,34 @@ struct PreparedEventScript {
   std::vector<std::string> args;
   // Never sent again after a broken connection (running it twice could change twice).
   store::Retry retry = store::Retry::kNever;
-  // Emits::kAlways: the events' XADD commands, queued after the script in its transaction.
-  std::vector<std::vector<std::string>> appends;
 };
-absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call,
-                                                       Emits when = Emits::kWhenTheBodySucceeds);
+absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call);
 // Where a queued call's outcome is among the pipeline's replies.
 struct QueuedEventScript {
   std::size_t reply = 0;
-  bool transaction = false;  // the reply is the EXEC's; the script's is its first element
 };
-// Queues the call: an EVALSHA of the script, or (with appends) MULTI, an EVAL of the script
-// (EVAL, since a NOSCRIPT error would show only inside the EXEC, after the XADDs ran), the XADDs
-// and EXEC.
 QueuedEventScript AddEventScript(store::Pipeline& pipeline, const EventScript& script,
                                  PreparedEventScript prepared);
-absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply,
-                                                 const QueuedEventScript& queued);
+absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply);
+
+// A change with nothing to check and nothing to refuse (the matching service's publication
+// batches): plain write commands and the XADDs of its events in one MULTI/EXEC, no Lua at all. A
+// transaction is as atomic as a script (no other client runs in between; the AOF keeps it whole
+// or not at all) and the entries are the same. The reason is cost: Redis's Lua hashes every byte
+// of every string it is given, and unpacking the values into a command copies them again; a
+// publication's records and events are nearly all of its bytes (docs/benchmarks.md).
+struct EventWrites {
+  // Each command names its one key second (HSET key ..., HDEL key ...); every key must belong
+  // to the tenant of stream_key.
+  std::vector<std::vector<std::string>> commands{};
+  std::string stream_key{};
+  std::span<const Envelope> events{};
+};
+// The transaction, checked as PrepareEventScript checks a script's call: MULTI, the commands,
+// an XADD per event, EXEC. Never sent again after a broken connection (the XADDs would repeat).
+absl::StatusOr<std::vector<std::vector<std::string>>> PrepareEventWrites(EventWrites writes);
+// What the EXEC's reply means. A command that fails inside the transaction (a key of the wrong
+// type: a bug) does not undo the others, which MULTI cannot roll back: INTERNAL, naming it.
+absl::Status EventWritesOutcome(const store::Reply& exec_reply);
 
 }  // namespace ipraktik::events

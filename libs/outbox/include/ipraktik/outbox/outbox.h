@@ -58,6 +58,13 @@ struct Change {
   std::vector<events::Envelope> events{};
 };
 
+// A change with nothing to check (events::EventWrites): plain write commands, each naming its
+// key second, and the events they produce.
+struct Writes {
+  std::vector<std::vector<std::string>> commands{};
+  std::vector<events::Envelope> events{};
+};
+
 class Outbox {
  public:
   // redis must outlive this object. Thread-safe. publisher names the service whose events go
@@ -83,9 +90,13 @@ class Outbox {
       const events::EventScript& script, std::span<const std::string> tenants,
       std::span<Change> changes);
 
+  // Runs writes.commands and appends writes.events to the outbox of tenant in one MULTI/EXEC
+  // (events::PrepareEventWrites), no Lua: for a change that never refuses, whose bytes are
+  // many. Every key and event must belong to tenant.
+  absl::Status CommitWrites(std::string_view tenant, Writes writes);
+
  private:
-  absl::StatusOr<events::PreparedEventScript> Prepare(std::string_view tenant, Change& change,
-                                                      events::Emits emits);
+  absl::StatusOr<events::PreparedEventScript> Prepare(std::string_view tenant, Change& change);
   // Adds tenant to kTenantRegistryKey, once per process and tenant.
   absl::Status Register(const std::string& tenant);
 
