@@ -51,6 +51,10 @@ void ExpectRoundTrip(const Message& message) {
   SCOPED_TRACE(message.GetTypeName());
   EXPECT_TRUE(records::CheckCounterparts(*Record::descriptor(), *Message::descriptor()).ok());
   const std::string stored = records::StoredBytes<Record>(message);
+  // Written straight from the API message, the bytes are the record's as protobuf writes it.
+  Record record;
+  records::MappingOf<Record, Message>().Store(message, record);
+  EXPECT_EQ(stored, record.SerializeAsString()) << record.DebugString();
   auto back = records::FromStoredBytes<Record, Message>(stored);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_TRUE(MessageDifferencer::Equals(*back, message)) << back->DebugString() << "\nwent in as\n"
@@ -167,6 +171,14 @@ TEST(StorageRecords, MatchingRecordsRoundTripAndApiOnlyChangesLeaveThem) {
   placement.set_revision(3);
   placement.set_job_id("job-1");
   ExpectRoundTrip<storage::PlacementRecord>(placement);
+  // A negative number takes ten bytes, a second day makes the packed list longer, an unplaced
+  // intern has a reason and no host.
+  placement.set_rank(-1);
+  *placement.add_days() = Day("2026-09-08");
+  placement.clear_host_offer_id();
+  placement.set_reason_code("NO_COMMON_DAY");
+  ExpectRoundTrip<storage::PlacementRecord>(placement);
+  placement.set_rank(2);
 
   v1::MatchingJobInput input;
   input.set_job_id("job-2");

@@ -1,6 +1,8 @@
 #include "ipraktik/records/records.h"
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -10,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/io/coded_stream.h"
 
 namespace ipraktik::records {
 namespace {
@@ -58,37 +61,39 @@ absl::string_view EnumPrefix(const EnumDescriptor& type) {
 // One element of a field: index -1 stands for a singular field.
 struct Element {
   const Message& message;
+  // The message's, looked up once per message: GetReflection() is a virtual call and a check
+  // that the descriptors are built, each time.
+  const Reflection& reflection;
   const FieldDescriptor& field;
   int index;
 
-  const Reflection& reflection() const { return *message.GetReflection(); }
   std::int32_t Int32() const {
-    return index < 0 ? reflection().GetInt32(message, &field)
-                     : reflection().GetRepeatedInt32(message, &field, index);
+    return index < 0 ? reflection.GetInt32(message, &field)
+                     : reflection.GetRepeatedInt32(message, &field, index);
   }
   std::int64_t Int64() const {
-    return index < 0 ? reflection().GetInt64(message, &field)
-                     : reflection().GetRepeatedInt64(message, &field, index);
+    return index < 0 ? reflection.GetInt64(message, &field)
+                     : reflection.GetRepeatedInt64(message, &field, index);
   }
   const std::string& String(std::string& scratch) const {
-    return index < 0 ? reflection().GetStringReference(message, &field, &scratch)
-                     : reflection().GetRepeatedStringReference(message, &field, index, &scratch);
+    return index < 0 ? reflection.GetStringReference(message, &field, &scratch)
+                     : reflection.GetRepeatedStringReference(message, &field, index, &scratch);
   }
   int EnumValue() const {
-    return index < 0 ? reflection().GetEnumValue(message, &field)
-                     : reflection().GetRepeatedEnumValue(message, &field, index);
+    return index < 0 ? reflection.GetEnumValue(message, &field)
+                     : reflection.GetRepeatedEnumValue(message, &field, index);
   }
   bool Bool() const {
-    return index < 0 ? reflection().GetBool(message, &field)
-                     : reflection().GetRepeatedBool(message, &field, index);
+    return index < 0 ? reflection.GetBool(message, &field)
+                     : reflection.GetRepeatedBool(message, &field, index);
   }
   double Double() const {
-    return index < 0 ? reflection().GetDouble(message, &field)
-                     : reflection().GetRepeatedDouble(message, &field, index);
+    return index < 0 ? reflection.GetDouble(message, &field)
+                     : reflection.GetRepeatedDouble(message, &field, index);
   }
   const Message& Nested() const {
-    return index < 0 ? reflection().GetMessage(message, &field)
-                     : reflection().GetRepeatedMessage(message, &field, index);
+    return index < 0 ? reflection.GetMessage(message, &field)
+                     : reflection.GetRepeatedMessage(message, &field, index);
   }
 };
 
@@ -174,6 +179,8 @@ struct Mapping::Step {
   std::vector<std::pair<int, std::string>> names;  // kEnumName: number -> stored name
   // kDateNumber: the Date's year, month, day; kTimeMicros: the Timestamp's seconds, nanos.
   std::array<const FieldDescriptor*, 3> parts{};
+  // The record field's type is one StoredBytes writes itself (and so are a nested record's).
+  bool written_directly = false;
 };
 
 namespace {
@@ -192,7 +199,7 @@ absl::Status ForEachElement(const std::vector<Mapping::Step>& steps, const Messa
                       : reflection.HasField(from, &source) ? 1
                                                            : 0;
     for (int i = 0; i < count; ++i) {
-      const Element element{from, source, source.is_repeated() ? i : -1};
+      const Element element{from, reflection, source, source.is_repeated() ? i : -1};
       if (step.conversion == Conversion::kSame) {
         CopySame(element, target);
       } else if (absl::Status status = convert(step, element, target); !status.ok()) {
@@ -218,9 +225,59 @@ void Set(Message& message, const FieldDescriptor* field, std::int64_t value) {
   }
 }
 
+// The record field types StoredBytes writes itself: all our records use (others are written by
+// building the record, as Store does).
+bool WrittenDirectly(FieldDescriptor::Type type) {
+  switch (type) {
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_INT64:
+    case FieldDescriptor::TYPE_BOOL:
+    case FieldDescriptor::TYPE_ENUM:
+    case FieldDescriptor::TYPE_DOUBLE:
+    case FieldDescriptor::TYPE_STRING:
+    case FieldDescriptor::TYPE_BYTES:
+    case FieldDescriptor::TYPE_MESSAGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Protocol Buffers' wire format (what the generated serializer writes for a proto3 message).
+constexpr std::uint32_t kVarint = 0;
+constexpr std::uint32_t kFixed64 = 1;
+constexpr std::uint32_t kLengthDelimited = 2;
+
+void AppendVarint(std::string& out, std::uint64_t value) {
+  std::array<std::uint8_t, 10> bytes{};
+  const std::uint8_t* end =
+      google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, bytes.data());
+  out.append(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::size_t>(end - bytes.data()));
+}
+
+void AppendTag(std::string& out, int number, std::uint32_t wire_type) {
+  AppendVarint(out, (static_cast<std::uint64_t>(number) << 3) | wire_type);
+}
+
+void AppendLengthDelimited(std::string& out, int number, std::string_view bytes) {
+  AppendTag(out, number, kLengthDelimited);
+  AppendVarint(out, bytes.size());
+  out.append(bytes);
+}
+
+// A number as the record stores it: a varint's value (int32 and enum sign-extended, as protobuf
+// writes them), or a double's bits.
+void AppendNumber(std::string& out, const FieldDescriptor& record, std::uint64_t value) {
+  if (record.type() != FieldDescriptor::TYPE_DOUBLE) return AppendVarint(out, value);
+  for (int byte = 0; byte < 8; ++byte) out.push_back(static_cast<char>(value >> (8 * byte)));
+}
+
+std::uint64_t SignExtended(std::int64_t value) { return static_cast<std::uint64_t>(value); }
+
 }  // namespace
 
-Mapping::Mapping(const Descriptor& record, const Descriptor& api) {
+Mapping::Mapping(const Descriptor& record, const Descriptor& api) : record_(record) {
   for (int n = 0; n < record.field_count(); ++n) {
     const FieldDescriptor& record_field = *record.field(n);
     const FieldDescriptor* api_field = api.FindFieldByName(record_field.name());
@@ -258,8 +315,14 @@ Mapping::Mapping(const Descriptor& record, const Descriptor& api) {
       case Conversion::kSame:
         break;
     }
+    step.written_directly = WrittenDirectly(record_field.type()) &&
+                            (step.nested == nullptr || step.nested->written_directly_);
     steps_.push_back(std::move(step));
   }
+  std::sort(steps_.begin(), steps_.end(),
+            [](const Step& a, const Step& b) { return a.record->number() < b.record->number(); });
+  written_directly_ = std::all_of(steps_.begin(), steps_.end(),
+                                  [](const Step& step) { return step.written_directly; });
 }
 
 Mapping::~Mapping() = default;
@@ -299,6 +362,119 @@ void Mapping::Store(const Message& api, Message& record) const {
         }
         return absl::OkStatus();
       });
+}
+
+std::string Mapping::StoredBytes(const Message& api) const {
+  std::string out;
+  AppendStored(api, out);
+  return out;
+}
+
+void Mapping::AppendStored(const Message& api, std::string& out) const {
+  out.reserve(out.size() + 128);  // most records are short: one allocation, not four
+  if (!written_directly_) {
+    std::unique_ptr<Message> record(
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(&record_)->New());
+    Store(api, *record);
+    record->AppendToString(&out);
+    return;
+  }
+  const Reflection& reflection = *api.GetReflection();
+  for (const Step& step : steps_) {
+    const FieldDescriptor& source = *step.api;
+    const FieldDescriptor& target = *step.record;
+    // A singular field that is not a message has no presence in proto3: its value decides
+    // (zero and empty are not written), so HasField, which reads it too, is not asked.
+    const int count =
+        source.is_repeated() ? reflection.FieldSize(api, &source)
+        : source.cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || reflection.HasField(api, &source)
+            ? 1
+            : 0;
+    if (count == 0) continue;
+    const int number = target.number();
+    auto element = [&](int i) {
+      return Element{api, reflection, source, source.is_repeated() ? i : -1};
+    };
+
+    if (target.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      for (int i = 0; i < count; ++i) {
+        std::string scratch;
+        std::string_view value;
+        if (step.conversion == Conversion::kEnumName) {
+          const int enum_number = element(i).EnumValue();
+          for (const auto& [known, text] : step.names) {
+            if (known == enum_number) value = text;
+          }
+        } else {
+          value = element(i).String(scratch);
+        }
+        // A singular string is written unless empty; each element of a repeated one is.
+        if (!target.is_repeated() && value.empty()) continue;
+        AppendLengthDelimited(out, number, value);
+      }
+      continue;
+    }
+    if (target.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      // A message present in the API message is written even when empty, as the record's would.
+      for (int i = 0; i < count; ++i) {
+        std::string nested;
+        if (step.conversion == Conversion::kNested) {
+          step.nested->AppendStored(element(i).Nested(), nested);
+        } else {
+          element(i).Nested().AppendToString(&nested);
+        }
+        AppendLengthDelimited(out, number, nested);
+      }
+      continue;
+    }
+    // A number: what Store sets, as the record's type writes it.
+    auto value = [&](int i) -> std::uint64_t {
+      const Element from = element(i);
+      switch (step.conversion) {
+        case Conversion::kDateNumber: {
+          const Message& date = from.Nested();
+          return SignExtended(Get(date, step.parts[0]) * 10000 + Get(date, step.parts[1]) * 100 +
+                              Get(date, step.parts[2]));
+        }
+        case Conversion::kTimeMicros: {
+          const Message& time = from.Nested();
+          return SignExtended(Get(time, step.parts[0]) * 1'000'000 +
+                              Get(time, step.parts[1]) / 1000);
+        }
+        default:
+          break;
+      }
+      switch (target.cpp_type()) {
+        case FieldDescriptor::CPPTYPE_INT32:
+          return SignExtended(from.Int32());
+        case FieldDescriptor::CPPTYPE_INT64:
+          return SignExtended(from.Int64());
+        case FieldDescriptor::CPPTYPE_BOOL:
+          return from.Bool() ? 1 : 0;
+        case FieldDescriptor::CPPTYPE_ENUM:
+          return SignExtended(from.EnumValue());
+        case FieldDescriptor::CPPTYPE_DOUBLE:
+          return std::bit_cast<std::uint64_t>(from.Double());
+        default:
+          return 0;  // not written directly (WrittenDirectly)
+      }
+    };
+    const std::uint32_t wire_type =
+        target.type() == FieldDescriptor::TYPE_DOUBLE ? kFixed64 : kVarint;
+    if (target.is_packed()) {
+      std::string packed;
+      for (int i = 0; i < count; ++i) AppendNumber(packed, target, value(i));
+      AppendLengthDelimited(out, number, packed);
+      continue;
+    }
+    for (int i = 0; i < count; ++i) {
+      const std::uint64_t bits = value(i);
+      // A singular number is written unless zero (proto3: +0.0 for a double, whose -0.0 is not).
+      if (!target.is_repeated() && bits == 0) continue;
+      AppendTag(out, number, wire_type);
+      AppendNumber(out, target, bits);
+    }
+  }
 }
 
 absl::Status Mapping::Load(const Message& record, Message& api) const {

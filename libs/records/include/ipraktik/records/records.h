@@ -42,13 +42,21 @@ class Mapping {
   // Fills record from api (record is cleared first). An enum number the API's enum does not
   // declare is stored as unspecified ("").
   void Store(const google::protobuf::Message& api, google::protobuf::Message& record) const;
+  // The record's serialized bytes, the same as Store and then serializing the record, written
+  // straight from api: no record is built (a publication stores one per intern, and building
+  // it through reflection was the largest single part of its thread, docs/benchmarks.md).
+  std::string StoredBytes(const google::protobuf::Message& api) const;
   // Fills api from record (api is cleared first); DATA_LOSS for a name the API's enum lacks.
   absl::Status Load(const google::protobuf::Message& record, google::protobuf::Message& api) const;
 
   struct Step;
 
  private:
-  std::vector<Step> steps_;
+  void AppendStored(const google::protobuf::Message& api, std::string& out) const;
+
+  const google::protobuf::Descriptor& record_;
+  std::vector<Step> steps_;  // by the record's field number, the order protobuf writes them in
+  bool written_directly_ = false;  // every step's record field is of a type StoredBytes writes
 };
 
 template <typename Record, typename Api>
@@ -65,9 +73,7 @@ absl::Status CheckCounterparts(const google::protobuf::Descriptor& record,
 // The stored bytes of an API message as a Record.
 template <typename Record, typename Api>
 std::string StoredBytes(const Api& api) {
-  Record record;
-  MappingOf<Record, Api>().Store(api, record);
-  return record.SerializeAsString();
+  return MappingOf<Record, Api>().StoredBytes(api);
 }
 
 // The API message of stored bytes; DATA_LOSS when they are no readable Record.
