@@ -222,6 +222,19 @@ std::map<std::string, std::pair<double, double>> CommandStats(store::Pool& redis
   return stats;
 }
 
+// Redis's INFO stats: the bytes it has read from and written to its clients.
+std::pair<double, double> NetBytes(store::Pool& redis) {
+  auto reply = redis.Command({"INFO", "stats"});
+  if (!reply.ok()) return {0, 0};
+  static const std::regex kIn("total_net_input_bytes:([0-9]+)");
+  static const std::regex kOut("total_net_output_bytes:([0-9]+)");
+  std::smatch in;
+  std::smatch out;
+  const std::string text = reply->str();
+  if (!std::regex_search(text, in, kIn) || !std::regex_search(text, out, kOut)) return {0, 0};
+  return {std::stod(in[1].str()), std::stod(out[1].str())};
+}
+
 // Redis commands per unit of work between two CommandStats: "N commands taking U us per X;
 // the most frequent: NAME n, ...".
 std::string CommandsPer(const std::map<std::string, std::pair<double, double>>& before,
@@ -499,6 +512,7 @@ int Main(const Options& options) {
     std::fflush(stdout);
   }
   const auto redis_before = CommandStats(keys_redis);
+  const auto redis_bytes_before = NetBytes(keys_redis);
   const std::int64_t sink_before = SinkMessages(sink_log);
   const auto publish_began = Clock::now();
   // The first e-mail arrives while the rounds are still being published.
@@ -536,6 +550,12 @@ int Main(const Options& options) {
                 CommandsPer(redis_before, CommandStats(keys_redis), static_cast<double>(notified),
                             "person told")
                     .c_str());
+    // What Redis received (records and events; their bytes drive its, the relay's and the
+    // broker's work) and sent (mostly the events read again by the relay).
+    const auto redis_bytes = NetBytes(keys_redis);
+    std::printf("  Redis bytes per person told: %.0f received, %.0f sent\n",
+                (redis_bytes.first - redis_bytes_before.first) / static_cast<double>(notified),
+                (redis_bytes.second - redis_bytes_before.second) / static_cast<double>(notified));
   }
   if (options.count_publication) {
     // A dump now (the program keeps running), read from its "totals:" line.
