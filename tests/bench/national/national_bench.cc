@@ -235,6 +235,16 @@ std::pair<double, double> NetBytes(store::Pool& redis) {
   return {std::stod(in[1].str()), std::stod(out[1].str())};
 }
 
+// Redis's rewrites of its append-only file so far (each a forked child writing the whole data set).
+double AofRewrites(store::Pool& redis) {
+  auto reply = redis.Command({"INFO", "persistence"});
+  if (!reply.ok()) return 0;
+  static const std::regex kRewrites("aof_rewrites:([0-9]+)");
+  std::smatch match;
+  const std::string text = reply->str();
+  return std::regex_search(text, match, kRewrites) ? std::stod(match[1].str()) : 0;
+}
+
 // Redis commands per unit of work between two CommandStats: "N commands taking U us per X;
 // the most frequent: NAME n, ...".
 std::string CommandsPer(const std::map<std::string, std::pair<double, double>>& before,
@@ -513,6 +523,7 @@ int Main(const Options& options) {
   }
   const auto redis_before = CommandStats(keys_redis);
   const auto redis_bytes_before = NetBytes(keys_redis);
+  const double rewrites_before = AofRewrites(keys_redis);
   const std::int64_t sink_before = SinkMessages(sink_log);
   const auto publish_began = Clock::now();
   // The first e-mail arrives while the rounds are still being published.
@@ -553,9 +564,12 @@ int Main(const Options& options) {
     // What Redis received (records and events; their bytes drive its, the relay's and the
     // broker's work) and sent (mostly the events read again by the relay).
     const auto redis_bytes = NetBytes(keys_redis);
-    std::printf("  Redis bytes per person told: %.0f received, %.0f sent\n",
-                (redis_bytes.first - redis_bytes_before.first) / static_cast<double>(notified),
-                (redis_bytes.second - redis_bytes_before.second) / static_cast<double>(notified));
+    std::printf(
+        "  Redis bytes per person told: %.0f received, %.0f sent; append-only file rewrites "
+        "begun: %.0f (their CPU is Redis's once they end)\n",
+        (redis_bytes.first - redis_bytes_before.first) / static_cast<double>(notified),
+        (redis_bytes.second - redis_bytes_before.second) / static_cast<double>(notified),
+        AofRewrites(keys_redis) - rewrites_before);
   }
   if (options.count_publication) {
     // A dump now (the program keeps running), read from its "totals:" line.
@@ -610,6 +624,8 @@ int Main(const Options& options) {
   // With the e-mails held, the publication's CPU was taken apart above: this is the e-mails'.
   std::printf("  CPU s (%s): %s\n", options.hold_mail ? "e-mails" : "publication and e-mails",
               processes.CpuSinceLast().c_str());
+  std::printf("  append-only file rewrites begun since the publication began: %.0f\n",
+              AofRewrites(keys_redis) - rewrites_before);
   const double mail_broker_us =
       processes.LastDelta("rabbitmq") * 1e6 / static_cast<double>(notified);
   {

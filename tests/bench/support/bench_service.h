@@ -43,7 +43,8 @@ std::shared_ptr<grpc::Channel> BenchChannel(const std::string& address);
 // gRPC thread.
 void CallHealthCheck(grpc::GenericStub& generic, std::function<void(bool ok)> done);
 
-// CPU time (user + system) a process has used so far, from /proc; 0 when it cannot be read.
+// CPU time (user + system) a process and the children it has waited for have used so far, from
+// /proc; 0 when it cannot be read.
 double CpuSeconds(pid_t pid);
 
 // The process id written in a pid file (redis.pid, rabbitmq.pid of the local servers); 0 if none.
