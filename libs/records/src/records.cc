@@ -12,7 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "google/protobuf/io/coded_stream.h"
+#include "ipraktik/wire/wire.h"
 
 namespace ipraktik::records {
 namespace {
@@ -243,33 +243,10 @@ bool WrittenDirectly(FieldDescriptor::Type type) {
   }
 }
 
-// Protocol Buffers' wire format (what the generated serializer writes for a proto3 message).
-constexpr std::uint32_t kVarint = 0;
-constexpr std::uint32_t kFixed64 = 1;
-constexpr std::uint32_t kLengthDelimited = 2;
-
-void AppendVarint(std::string& out, std::uint64_t value) {
-  std::array<std::uint8_t, 10> bytes{};
-  const std::uint8_t* end =
-      google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, bytes.data());
-  out.append(reinterpret_cast<const char*>(bytes.data()),
-             static_cast<std::size_t>(end - bytes.data()));
-}
-
-void AppendTag(std::string& out, int number, std::uint32_t wire_type) {
-  AppendVarint(out, (static_cast<std::uint64_t>(number) << 3) | wire_type);
-}
-
-void AppendLengthDelimited(std::string& out, int number, std::string_view bytes) {
-  AppendTag(out, number, kLengthDelimited);
-  AppendVarint(out, bytes.size());
-  out.append(bytes);
-}
-
 // A number as the record stores it: a varint's value (int32 and enum sign-extended, as protobuf
 // writes them), or a double's bits.
 void AppendNumber(std::string& out, const FieldDescriptor& record, std::uint64_t value) {
-  if (record.type() != FieldDescriptor::TYPE_DOUBLE) return AppendVarint(out, value);
+  if (record.type() != FieldDescriptor::TYPE_DOUBLE) return wire::AppendVarint(out, value);
   for (int byte = 0; byte < 8; ++byte) out.push_back(static_cast<char>(value >> (8 * byte)));
 }
 
@@ -410,7 +387,7 @@ void Mapping::AppendStored(const Message& api, std::string& out) const {
         }
         // A singular string is written unless empty; each element of a repeated one is.
         if (!target.is_repeated() && value.empty()) continue;
-        AppendLengthDelimited(out, number, value);
+        wire::AppendField(out, number, value);
       }
       continue;
     }
@@ -423,7 +400,7 @@ void Mapping::AppendStored(const Message& api, std::string& out) const {
         } else {
           element(i).Nested().AppendToString(&nested);
         }
-        AppendLengthDelimited(out, number, nested);
+        wire::AppendField(out, number, nested);
       }
       continue;
     }
@@ -459,19 +436,20 @@ void Mapping::AppendStored(const Message& api, std::string& out) const {
           return 0;  // not written directly (WrittenDirectly)
       }
     };
-    const std::uint32_t wire_type =
-        target.type() == FieldDescriptor::TYPE_DOUBLE ? kFixed64 : kVarint;
+    const wire::WireType wire_type = target.type() == FieldDescriptor::TYPE_DOUBLE
+                                         ? wire::WireType::kFixed64
+                                         : wire::WireType::kVarint;
     if (target.is_packed()) {
       std::string packed;
       for (int i = 0; i < count; ++i) AppendNumber(packed, target, value(i));
-      AppendLengthDelimited(out, number, packed);
+      wire::AppendField(out, number, packed);
       continue;
     }
     for (int i = 0; i < count; ++i) {
       const std::uint64_t bits = value(i);
       // A singular number is written unless zero (proto3: +0.0 for a double, whose -0.0 is not).
       if (!target.is_repeated() && bits == 0) continue;
-      AppendTag(out, number, wire_type);
+      wire::AppendTag(out, number, wire_type);
       AppendNumber(out, target, bits);
     }
   }

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ipraktik/contract/event_types.h"
-#include "wire.h"
+#include "ipraktik/wire/wire.h"
 
 namespace ipraktik::matching_service {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "wire.h"
+#include "ipraktik/wire/wire.h"
 
 namespace ipraktik::matching_service {
 

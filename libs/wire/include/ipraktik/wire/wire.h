@@ -1,8 +1,9 @@
 #pragma once
 
-// Protobuf's wire format, for the publication's work on bytes rather than messages: walking a
-// message's fields without parsing them, and appending a field to a message's bytes (a parser
-// merges it into what the bytes before it made). Pure.
+// Protobuf's wire format, for work on bytes rather than messages where a national round's
+// publication made messages too dear (docs/benchmarks.md): walking a message's fields without
+// parsing them, and appending fields to a message's bytes (a parser merges an appended field
+// into what the bytes before it made). Pure.
 
 #include <cstdint>
 #include <functional>
@@ -13,7 +14,7 @@ namespace google::protobuf {
 class MessageLite;
 }
 
-namespace ipraktik::matching_service::wire {
+namespace ipraktik::wire {
 
 // One field as the bytes hold it.
 struct Field {
@@ -25,8 +26,16 @@ struct Field {
 // Calls on(field) for each field of bytes, in order. false when bytes are no valid message.
 bool ForEachField(std::string_view bytes, const std::function<void(const Field&)>& on);
 
+enum class WireType : std::uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2 };
+
+// Appends value as a varint (a negative int32 or enum is written sign-extended to 64 bits, as
+// protobuf writes it: ten bytes).
+void AppendVarint(std::string& out, std::uint64_t value);
+// Appends a field's tag.
+void AppendTag(std::string& out, int number, WireType type);
+
 // Appends a length-delimited field: the bytes of a message (or a string).
 void AppendField(std::string& out, int number, std::string_view bytes);
 void AppendField(std::string& out, int number, const google::protobuf::MessageLite& message);
 
-}  // namespace ipraktik::matching_service::wire
+}  // namespace ipraktik::wire

@@ -1,13 +1,20 @@
-#include "wire.h"
+#include "ipraktik/wire/wire.h"
 
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/message_lite.h"
 #include "google/protobuf/wire_format_lite.h"
 
-namespace ipraktik::matching_service::wire {
+namespace ipraktik::wire {
 namespace {
 
 using google::protobuf::internal::WireFormatLite;
+
+void AppendTagAndLength(std::string& out, int number, std::size_t length) {
+  AppendTag(out, number, WireType::kLengthDelimited);
+  AppendVarint(out, length);
+}
+
+}  // namespace
 
 void AppendVarint(std::string& out, std::uint64_t value) {
   std::uint8_t bytes[10];  // a varint of 64 bits takes at most 10 bytes
@@ -16,12 +23,9 @@ void AppendVarint(std::string& out, std::uint64_t value) {
   out.append(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(end - bytes));
 }
 
-void AppendTagAndLength(std::string& out, int number, std::size_t length) {
-  AppendVarint(out, WireFormatLite::MakeTag(number, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-  AppendVarint(out, length);
+void AppendTag(std::string& out, int number, WireType type) {
+  AppendVarint(out, (static_cast<std::uint64_t>(number) << 3) | static_cast<std::uint32_t>(type));
 }
-
-}  // namespace
 
 bool ForEachField(std::string_view bytes, const std::function<void(const Field&)>& on) {
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
@@ -55,4 +59,4 @@ void AppendField(std::string& out, int number, const google::protobuf::MessageLi
   message.AppendToString(&out);
 }
 
-}  // namespace ipraktik::matching_service::wire
+}  // namespace ipraktik::wire
