@@ -66,20 +66,18 @@ absl::StatusOr<events::Envelope> Event(const Caller& caller, std::string type, s
 }  // namespace
 
 // The placement events of a publication, up to options_.event_batch in each message.
-absl::StatusOr<std::vector<events::Envelope>> Coordinator::InBatches(
-    const Caller& caller, std::vector<events::Envelope> envelopes) const {
+absl::StatusOr<std::vector<events::SealedEvent>> Coordinator::InBatches(
+    const Caller& caller, std::vector<events::SealedEvent> events) const {
   const std::size_t size =
-      EventsPerMessage(envelopes.size(), options_.event_batch, options_.event_spread);
-  if (size == 1) return envelopes;
-  std::vector<events::Envelope> batches;
-  for (std::size_t begin = 0; begin < envelopes.size(); begin += size) {
-    const std::size_t end = std::min(envelopes.size(), begin + size);
-    auto batch = events::BuildBatch(
-        {.type = contract::kPlacementsPublished,
-         .tenant = caller.tenant,
-         .correlation_id = caller.correlation_id},
-        {std::make_move_iterator(envelopes.begin() + static_cast<std::ptrdiff_t>(begin)),
-         std::make_move_iterator(envelopes.begin() + static_cast<std::ptrdiff_t>(end))});
+      EventsPerMessage(events.size(), options_.event_batch, options_.event_spread);
+  if (size == 1) return events;
+  std::vector<events::SealedEvent> batches;
+  for (std::size_t begin = 0; begin < events.size(); begin += size) {
+    const std::size_t end = std::min(events.size(), begin + size);
+    auto batch = events::BuildBatch({.type = contract::kPlacementsPublished,
+                                     .tenant = caller.tenant,
+                                     .correlation_id = caller.correlation_id},
+                                    std::span(events).subspan(begin, end - begin));
     if (!batch.ok()) return batch.status();
     batches.push_back(*std::move(batch));
   }
@@ -105,8 +103,8 @@ absl::StatusOr<PublicationWrites> Coordinator::Writes(const Caller& caller,
                                         : event.type == contract::kInternPlaced
                                             ? v1::InternPlaced::descriptor()->full_name()
                                             : v1::InternUnmatched::descriptor()->full_name();
-      auto envelope = events::BuildEnvelope(Info(caller, event.type, event.name), payload_type,
-                                            host ? host_list : payloads->Of(event));
+      auto envelope = events::BuildSealedEvent(Info(caller, event.type, event.name), payload_type,
+                                               host ? host_list : payloads->Of(event));
       if (!envelope.ok()) return envelope.status();
       writes.events.push_back(*std::move(envelope));
     }

@@ -141,8 +141,8 @@ class Coordinator {
                                                             const jobs::JobRecord& job, bool force);
   // A publication's events in messages of up to options_.event_batch events each
   // (EventsPerMessage).
-  absl::StatusOr<std::vector<events::Envelope>> InBatches(
-      const Caller& caller, std::vector<events::Envelope> envelopes) const;
+  absl::StatusOr<std::vector<events::SealedEvent>> InBatches(
+      const Caller& caller, std::vector<events::SealedEvent> events) const;
   // What storing changes writes: their records and their events, in batches (moved out of
   // changes). payloads makes the intern events' payloads (none among an erasure's changes).
   absl::StatusOr<PublicationWrites> Writes(const Caller& caller,

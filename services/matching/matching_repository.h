@@ -35,7 +35,7 @@ struct PublicationWrites {
   // (host offer id, serialized HostInternsAssigned): the same bytes as the host's event carries,
   // so they are serialized once.
   std::vector<std::pair<std::string, std::string>> host_lists{};
-  std::vector<events::Envelope> events{};
+  std::vector<events::SealedEvent> events{};
 };
 
 class MatchingRepository {

@@ -177,5 +177,86 @@ TEST(EnvelopeTest, UnpackingTheWrongPayloadTypeIsAnError) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// A sealed event is the envelope BuildEnvelope makes, serialized: the same bytes, with protobuf's
+// omissions (no correlation id, an empty payload, a whole second).
+TEST(SealedEventTest, IsTheSerializedEnvelopeBuildEnvelopeMakes) {
+  v1::InternPlaced placed;
+  placed.set_placement_id("pl-1");
+  placed.set_revision(3);
+  const std::vector<std::pair<EventInfo, absl::Time>> cases = {
+      {{.type = "matching.intern.placed",
+        .tenant = "kk",
+        .correlation_id = "c-1",
+        .id = EventIdFor("job-1/p-1")},
+       absl::FromUnixMicros(1'780'000'000'123'456)},
+      {{.type = "matching.intern.placed", .tenant = "kk", .schema_version = 2, .id = NewEventId()},
+       absl::FromUnixSeconds(1'780'000'000)}};
+  for (const auto& [info, at] : cases) {
+    for (const std::string& payload : {placed.SerializeAsString(), std::string()}) {
+      v1::InternPlaced message;
+      ASSERT_TRUE(message.ParseFromString(payload));
+      absl::StatusOr<Envelope> envelope = BuildEnvelope(info, message, at);
+      ASSERT_TRUE(envelope.ok()) << envelope.status();
+      absl::StatusOr<SealedEvent> sealed =
+          BuildSealedEvent(info, v1::InternPlaced::descriptor()->full_name(), payload, at);
+      ASSERT_TRUE(sealed.ok()) << sealed.status();
+      EXPECT_EQ(sealed->bytes(), envelope->SerializeAsString());
+      EXPECT_EQ(sealed->id(), envelope->id());
+      EXPECT_EQ(sealed->type(), "matching.intern.placed");
+      EXPECT_EQ(sealed->tenant(), "kk");
+      EXPECT_FALSE(sealed->is_batch());
+      absl::StatusOr<SealedEvent> resealed = SealEvent(*envelope);
+      ASSERT_TRUE(resealed.ok());
+      EXPECT_EQ(resealed->bytes(), sealed->bytes());
+    }
+  }
+  // What BuildEnvelope refuses, it refuses.
+  EXPECT_EQ(BuildSealedEvent({.type = "Placed", .tenant = "kk"}, "ipraktik.v1.InternPlaced", "")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(BuildSealedEvent({.type = "matching.intern.placed", .tenant = ""},
+                             "ipraktik.v1.InternPlaced", "")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  Envelope unchecked;
+  EXPECT_EQ(SealEvent(unchecked).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SealedEventTest, ABatchOfSealedEventsUnpacksIntoThemAndRefusesWhatDoesNotBelong) {
+  std::vector<SealedEvent> sealed;
+  for (int i = 0; i < 3; ++i) {
+    v1::InternPlaced placed;
+    placed.set_revision(i);
+    auto event =
+        BuildSealedEvent({.type = "matching.intern.placed", .tenant = "kk"},
+                         v1::InternPlaced::descriptor()->full_name(), placed.SerializeAsString());
+    ASSERT_TRUE(event.ok()) << event.status();
+    sealed.push_back(*std::move(event));
+  }
+  const EventInfo info = {.type = "matching.placements.published", .tenant = "kk"};
+  absl::StatusOr<SealedEvent> batch = BuildBatch(info, sealed);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_TRUE(batch->is_batch());
+  absl::StatusOr<Envelope> received = ParseEnvelope(batch->bytes());
+  ASSERT_TRUE(received.ok()) << received.status();
+  EXPECT_TRUE(IsBatch(*received));
+  absl::StatusOr<std::vector<BatchedEvent>> unpacked = UnpackBatch(*received);
+  ASSERT_TRUE(unpacked.ok()) << unpacked.status();
+  ASSERT_EQ(unpacked->size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE((*unpacked)[i].valid.ok()) << (*unpacked)[i].valid;
+    EXPECT_EQ((*unpacked)[i].event.SerializeAsString(), sealed[i].bytes());
+  }
+  // The same events, the same batch id.
+  EXPECT_EQ(BuildBatch(info, sealed)->id(), batch->id());
+  // Another tenant's, a batch inside a batch, none at all: refused.
+  EXPECT_FALSE(
+      BuildBatch({.type = "matching.placements.published", .tenant = "aarhus"}, sealed).ok());
+  EXPECT_FALSE(BuildBatch(info, std::span(&*batch, 1)).ok());
+  EXPECT_FALSE(BuildBatch(info, {}).ok());
+}
+
 }  // namespace
 }  // namespace ipraktik::events

@@ -75,6 +75,12 @@ Envelope Placement(std::string_view tenant, std::int64_t sequence) {
   return *envelope;
 }
 
+events::SealedEvent Sealed(const Envelope& event) {
+  absl::StatusOr<events::SealedEvent> sealed = events::SealEvent(event);
+  EXPECT_TRUE(sealed.ok()) << sealed.status();
+  return *std::move(sealed);
+}
+
 std::int64_t SequenceOf(const Envelope& event) {
   return events::UnpackPayload<v1::InternPlaced>(event)->revision();
 }
@@ -265,7 +271,7 @@ TEST_F(OutboxTest, PlainWritesAndTheirEventsAreOneTransactionWithTheSameEntries)
   ASSERT_TRUE(outbox_
                   ->CommitWrites("kk", {.commands = {{"HSET", StateKey("kk"), "last", "2"},
                                                      {"HINCRBY", StateKey("kk"), "count", "1"}},
-                                        .events = {first, second}})
+                                        .events = {Sealed(first), Sealed(second)}})
                   .ok());
   EXPECT_EQ(StateField("kk", "last"), "2");
   EXPECT_EQ(StateField("kk", "count"), "1");
@@ -285,7 +291,7 @@ TEST_F(OutboxTest, PlainWritesAndTheirEventsAreOneTransactionWithTheSameEntries)
   // Another tenant's key or event, or a command without its key: refused, nothing written.
   EXPECT_EQ(outbox_
                 ->CommitWrites("kk", {.commands = {{"HSET", StateKey("odense"), "last", "3"}},
-                                      .events = {Placement("kk", 3)}})
+                                      .events = {Sealed(Placement("kk", 3))}})
                 .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(
@@ -293,7 +299,7 @@ TEST_F(OutboxTest, PlainWritesAndTheirEventsAreOneTransactionWithTheSameEntries)
       absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(outbox_
                 ->CommitWrites("kk", {.commands = {{"HSET", StateKey("kk"), "last", "3"}},
-                                      .events = {Placement("odense", 3)}})
+                                      .events = {Sealed(Placement("odense", 3))}})
                 .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(outbox_->CommitWrites("kk", {.commands = {{"PING"}}}).code(),
@@ -307,7 +313,7 @@ TEST_F(OutboxTest, PlainWritesAndTheirEventsAreOneTransactionWithTheSameEntries)
   ASSERT_TRUE(redis_->Command({"SET", StateKey("kk") + ":text", "a string"}).ok());
   const absl::Status failed =
       outbox_->CommitWrites("kk", {.commands = {{"HSET", StateKey("kk") + ":text", "last", "4"}},
-                                   .events = {Placement("kk", 4)}});
+                                   .events = {Sealed(Placement("kk", 4))}});
   EXPECT_EQ(failed.code(), absl::StatusCode::kInternal);
   EXPECT_NE(failed.message().find("WRONGTYPE"), std::string_view::npos) << failed;
   EXPECT_EQ(StreamLength("kk"), 3);

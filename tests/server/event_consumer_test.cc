@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "consumed_events.h"
+#include "event_batches.h"
 #include "eventually.h"
 #include "ipraktik/bus/admin.h"
 #include "ipraktik/bus/publisher.h"
@@ -239,9 +240,10 @@ TEST_F(EventConsumerTest, InABatchOnlyTheFailedEventsAreRetriedOrDeadLetteredEac
   v1::InternPlaced placed;
   placed.set_placement_id("pl-5");
   const events::Envelope unknown = EnvelopeOf(kUnknownType, Erased("p-0"));
-  auto batch = events::BuildBatch({.type = contract::kPlacementsPublished, .tenant = "kk"},
-                                  {EnvelopeOf(contract::kParticipantErased, Erased("p-4")),
-                                   EnvelopeOf(contract::kInternPlaced, placed), unknown});
+  auto batch =
+      ipraktik::testing::BatchOfEnvelopes({.type = contract::kPlacementsPublished, .tenant = "kk"},
+                                          {EnvelopeOf(contract::kParticipantErased, Erased("p-4")),
+                                           EnvelopeOf(contract::kInternPlaced, placed), unknown});
   ASSERT_TRUE(batch.ok()) << batch.status();
   Publish({MessageOf(*batch)});
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "consumed_events.h"
+#include "event_batches.h"
 #include "ipraktik/bus/message.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/events/envelope.h"
@@ -154,9 +155,8 @@ class EventRouterBatchTest : public EventRouterTest {
   EventRouterBatchTest() { router_.OnBatch(contract::kPlacementsPublished); }
 
   events::Envelope BatchOf(std::vector<events::Envelope> events) {
-    auto batch = events::BuildBatch(
-        {.type = contract::kPlacementsPublished, .tenant = "kk", .correlation_id = "c-1"},
-        std::move(events));
+    auto batch = ipraktik::testing::BatchOfEnvelopes(
+        {.type = contract::kPlacementsPublished, .tenant = "kk", .correlation_id = "c-1"}, events);
     EXPECT_TRUE(batch.ok()) << batch.status();
     return *batch;
   }
@@ -246,20 +246,22 @@ TEST(EventBatchTest, ABatchIsRefusedForAnotherTenantsEventOrANestedBatch) {
   auto event =
       events::BuildEnvelope({.type = contract::kParticipantErased, .tenant = "kk"}, Erased("p-1"));
   ASSERT_TRUE(event.ok());
-  EXPECT_FALSE(
-      events::BuildBatch({.type = contract::kPlacementsPublished, .tenant = "aarhus"}, {*event})
-          .ok());
-  auto batch =
-      events::BuildBatch({.type = contract::kPlacementsPublished, .tenant = "kk"}, {*event});
+  EXPECT_FALSE(ipraktik::testing::BatchOfEnvelopes(
+                   {.type = contract::kPlacementsPublished, .tenant = "aarhus"}, {*event})
+                   .ok());
+  auto batch = ipraktik::testing::BatchOfEnvelopes(
+      {.type = contract::kPlacementsPublished, .tenant = "kk"}, {*event});
   ASSERT_TRUE(batch.ok()) << batch.status();
   EXPECT_TRUE(events::IsBatch(*batch));
-  EXPECT_FALSE(
-      events::BuildBatch({.type = contract::kPlacementsPublished, .tenant = "kk"}, {*batch}).ok());
-  EXPECT_FALSE(
-      events::BuildBatch({.type = contract::kPlacementsPublished, .tenant = "kk"}, {}).ok());
+  EXPECT_FALSE(ipraktik::testing::BatchOfEnvelopes(
+                   {.type = contract::kPlacementsPublished, .tenant = "kk"}, {*batch})
+                   .ok());
+  EXPECT_FALSE(ipraktik::testing::BatchOfEnvelopes(
+                   {.type = contract::kPlacementsPublished, .tenant = "kk"}, {})
+                   .ok());
   // The same events make the same batch id, so a repeated publication is the same message.
-  auto again =
-      events::BuildBatch({.type = contract::kPlacementsPublished, .tenant = "kk"}, {*event});
+  auto again = ipraktik::testing::BatchOfEnvelopes(
+      {.type = contract::kPlacementsPublished, .tenant = "kk"}, {*event});
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->id(), batch->id());
 }

@@ -7,9 +7,12 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/any.pb.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/store/keys.h"
+#include "ipraktik/wire/wire.h"
 
 namespace ipraktik::events {
 namespace {
@@ -59,11 +62,25 @@ bool IsPrintableAscii(std::string_view text) {
 
 // A view into the envelope, not a copy: every event is validated where it is built, batched
 // and stored, and a copied name was an allocation each time.
-std::string_view PayloadTypeName(const Envelope& envelope) {
-  const std::string_view url = envelope.payload().type_url();
+std::string_view TypeNameOfUrl(std::string_view url) {
   const std::size_t slash = url.rfind('/');
   return slash == std::string_view::npos ? std::string_view() : url.substr(slash + 1);
 }
+
+std::string_view PayloadTypeName(const Envelope& envelope) {
+  return TypeNameOfUrl(envelope.payload().type_url());
+}
+
+// What ValidateEnvelope checks, as views: of a message, or of one not built (BuildSealedEvent).
+struct EnvelopeFields {
+  std::string_view id, type, tenant, correlation_id;
+  bool has_occurred_at = false;
+  std::int64_t seconds = 0;
+  std::int32_t nanos = 0;
+  std::uint32_t schema_version = 0;
+  bool has_payload = false;
+  std::string_view type_url;
+};
 
 }  // namespace
 
@@ -115,37 +132,53 @@ std::string EventIdFor(std::string_view name) {
   return FormatUuid(bytes, 8);
 }
 
-absl::Status ValidateEnvelope(const Envelope& envelope) {
+namespace {
+
+absl::Status ValidateFields(const EnvelopeFields& envelope) {
   errors::Violations violations;
-  if (!IsUuid(envelope.id())) {
-    violations.Add("id", envelope.id().empty() ? "is required" : "is not a UUID");
+  if (!IsUuid(envelope.id)) {
+    violations.Add("id", envelope.id.empty() ? "is required" : "is not a UUID");
   }
-  if (!IsEventType(envelope.type())) {
-    violations.Add("type", envelope.type().empty()
+  if (!IsEventType(envelope.type)) {
+    violations.Add("type", envelope.type.empty()
                                ? "is required"
                                : "must be 2 or more dot-separated words of a-z, 0-9 and '_', at "
                                  "most 255 characters");
   }
-  if (absl::Status tenant = store::ValidateTenant(envelope.tenant()); !tenant.ok()) {
+  if (absl::Status tenant = store::ValidateTenant(envelope.tenant); !tenant.ok()) {
     violations.Add("tenant", std::string(tenant.message()));
   }
-  if (!envelope.has_occurred_at()) {
+  if (!envelope.has_occurred_at) {
     violations.Add("occurred_at", "is required");
-  } else if (envelope.occurred_at().seconds() <= 0 || envelope.occurred_at().nanos() < 0 ||
-             envelope.occurred_at().nanos() > 999'999'999) {
+  } else if (envelope.seconds <= 0 || envelope.nanos < 0 || envelope.nanos > 999'999'999) {
     violations.Add("occurred_at", "is not a valid time after 1970");
   }
-  if (envelope.correlation_id().size() > kMaxCorrelationIdLength ||
-      !IsPrintableAscii(envelope.correlation_id())) {
+  if (envelope.correlation_id.size() > kMaxCorrelationIdLength ||
+      !IsPrintableAscii(envelope.correlation_id)) {
     violations.Add("correlation_id", "must be at most 128 printable ASCII characters");
   }
-  if (envelope.schema_version() < 1) violations.Add("schema_version", "must be 1 or more");
-  if (!envelope.has_payload()) {
+  if (envelope.schema_version < 1) violations.Add("schema_version", "must be 1 or more");
+  if (!envelope.has_payload) {
     violations.Add("payload", "is required");
-  } else if (PayloadTypeName(envelope).empty()) {
+  } else if (TypeNameOfUrl(envelope.type_url).empty()) {
     violations.Add("payload.type_url", "does not name a message type");
   }
   return violations.ToStatus(kMalformed);
+}
+
+}  // namespace
+
+absl::Status ValidateEnvelope(const Envelope& envelope) {
+  return ValidateFields({.id = envelope.id(),
+                         .type = envelope.type(),
+                         .tenant = envelope.tenant(),
+                         .correlation_id = envelope.correlation_id(),
+                         .has_occurred_at = envelope.has_occurred_at(),
+                         .seconds = envelope.occurred_at().seconds(),
+                         .nanos = envelope.occurred_at().nanos(),
+                         .schema_version = envelope.schema_version(),
+                         .has_payload = envelope.has_payload(),
+                         .type_url = envelope.payload().type_url()});
 }
 
 absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info,
@@ -159,6 +192,34 @@ absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info,
   return BuildEnvelope(info, payload.GetDescriptor()->full_name(), std::move(bytes), occurred_at);
 }
 
+namespace {
+
+// What Any::PackFrom writes: the type URL prefix and the message's full name.
+std::string TypeUrl(std::string_view payload_type) {
+  return std::string("type.googleapis.com/").append(payload_type);
+}
+
+// occurred_at as a Timestamp's seconds and nanos.
+std::pair<std::int64_t, std::int32_t> SecondsAndNanos(absl::Time occurred_at) {
+  const absl::Duration since_epoch = occurred_at - absl::UnixEpoch();
+  const std::int64_t seconds = absl::ToInt64Seconds(since_epoch);
+  return {seconds, static_cast<std::int32_t>(
+                       absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds)))};
+}
+
+// A proto3 string field as protobuf writes it: not at all when empty.
+void AppendString(std::string& out, int number, std::string_view value) {
+  if (!value.empty()) wire::AppendField(out, number, value);
+}
+
+void AppendNumber(std::string& out, int number, std::uint64_t value) {
+  if (value == 0) return;
+  wire::AppendTag(out, number, wire::WireType::kVarint);
+  wire::AppendVarint(out, value);
+}
+
+}  // namespace
+
 absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info, std::string_view payload_type,
                                        std::string payload, absl::Time occurred_at) {
   Envelope envelope;
@@ -167,17 +228,70 @@ absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info, std::string_view p
   envelope.set_tenant(info.tenant);
   envelope.set_correlation_id(info.correlation_id);
   envelope.set_schema_version(info.schema_version);
-  const absl::Duration since_epoch = occurred_at - absl::UnixEpoch();
-  const std::int64_t seconds = absl::ToInt64Seconds(since_epoch);
+  const auto [seconds, nanos] = SecondsAndNanos(occurred_at);
   envelope.mutable_occurred_at()->set_seconds(seconds);
-  envelope.mutable_occurred_at()->set_nanos(
-      static_cast<std::int32_t>(absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
-  // What Any::PackFrom writes: the type URL prefix and the message's full name.
-  envelope.mutable_payload()->set_type_url(
-      std::string("type.googleapis.com/").append(payload_type));
+  envelope.mutable_occurred_at()->set_nanos(nanos);
+  envelope.mutable_payload()->set_type_url(TypeUrl(payload_type));
   envelope.mutable_payload()->set_value(std::move(payload));
   if (absl::Status status = ValidateEnvelope(envelope); !status.ok()) return status;
   return envelope;
+}
+
+absl::StatusOr<SealedEvent> BuildSealedEvent(const EventInfo& info, std::string_view payload_type,
+                                             std::string_view payload, absl::Time occurred_at) {
+  const std::string id = info.id.empty() ? NewEventId() : info.id;
+  const auto [seconds, nanos] = SecondsAndNanos(occurred_at);
+  const std::string type_url = TypeUrl(payload_type);
+  if (absl::Status status = ValidateFields({.id = id,
+                                            .type = info.type,
+                                            .tenant = info.tenant,
+                                            .correlation_id = info.correlation_id,
+                                            .has_occurred_at = true,
+                                            .seconds = seconds,
+                                            .nanos = nanos,
+                                            .schema_version = info.schema_version,
+                                            .has_payload = true,
+                                            .type_url = type_url});
+      !status.ok()) {
+    return status;
+  }
+  // The envelope's fields in their numbers' order, as protobuf serializes the message
+  // (a test compares the two).
+  std::string occurred;
+  AppendNumber(occurred, google::protobuf::Timestamp::kSecondsFieldNumber,
+               static_cast<std::uint64_t>(seconds));
+  AppendNumber(occurred, google::protobuf::Timestamp::kNanosFieldNumber,
+               static_cast<std::uint64_t>(static_cast<std::int64_t>(nanos)));
+  std::string any;
+  any.reserve(type_url.size() + payload.size() + 16);
+  AppendString(any, google::protobuf::Any::kTypeUrlFieldNumber, type_url);
+  AppendString(any, google::protobuf::Any::kValueFieldNumber, payload);
+  SealedEvent sealed;
+  std::string& out = sealed.bytes_;
+  out.reserve(any.size() + 200);
+  AppendString(out, Envelope::kIdFieldNumber, id);
+  AppendString(out, Envelope::kTypeFieldNumber, info.type);
+  AppendString(out, Envelope::kTenantFieldNumber, info.tenant);
+  wire::AppendField(out, Envelope::kOccurredAtFieldNumber, occurred);
+  AppendString(out, Envelope::kCorrelationIdFieldNumber, info.correlation_id);
+  AppendNumber(out, Envelope::kSchemaVersionFieldNumber, info.schema_version);
+  wire::AppendField(out, Envelope::kPayloadFieldNumber, any);
+  sealed.id_ = id;
+  sealed.type_ = info.type;
+  sealed.tenant_ = info.tenant;
+  sealed.is_batch_ = payload_type == v1::EventBatch::descriptor()->full_name();
+  return sealed;
+}
+
+absl::StatusOr<SealedEvent> SealEvent(const Envelope& envelope) {
+  if (absl::Status status = ValidateEnvelope(envelope); !status.ok()) return status;
+  SealedEvent sealed;
+  sealed.bytes_ = envelope.SerializeAsString();
+  sealed.id_ = envelope.id();
+  sealed.type_ = envelope.type();
+  sealed.tenant_ = envelope.tenant();
+  sealed.is_batch_ = IsBatch(envelope);
+  return sealed;
 }
 
 absl::StatusOr<Envelope> ParseEnvelope(std::string_view bytes) {
@@ -232,23 +346,34 @@ absl::Status ValidateBatchedEvent(const Envelope& event, std::string_view tenant
 
 }  // namespace
 
-absl::StatusOr<Envelope> BuildBatch(const EventInfo& info, std::vector<Envelope> events,
-                                    absl::Time occurred_at) {
+absl::StatusOr<SealedEvent> BuildBatch(const EventInfo& info, std::span<const SealedEvent> events,
+                                       absl::Time occurred_at) {
   if (events.empty()) {
     return errors::InvalidArgument({{"events", "a batch needs at least one event"}}, kMalformed);
   }
-  for (const Envelope& event : events) {
-    if (absl::Status status = ValidateBatchedEvent(event, info.tenant); !status.ok()) {
-      return status;
+  std::size_t size = 0;
+  for (const SealedEvent& event : events) {
+    // Each was checked when it was sealed.
+    if (event.tenant() != info.tenant) {
+      return errors::InvalidArgument(
+          {{"tenant", "differs from the tenant of the batch that carries the event"}}, kMalformed);
     }
+    if (event.is_batch()) {
+      return errors::InvalidArgument({{"payload", "is a batch inside a batch"}}, kMalformed);
+    }
+    size += event.bytes().size() + 8;
   }
   EventInfo batch_info = info;
   batch_info.id = EventIdFor(
       absl::StrCat("batch/", events.front().id(), "/", events.back().id(), "/", events.size()));
-  v1::EventBatch batch;
-  batch.mutable_events()->Reserve(static_cast<int>(events.size()));
-  for (Envelope& event : events) *batch.add_events() = std::move(event);
-  return BuildEnvelope(batch_info, batch, occurred_at);
+  // The EventBatch's bytes: each envelope as its repeated field, as protobuf would write it.
+  std::string batch;
+  batch.reserve(size);
+  for (const SealedEvent& event : events) {
+    wire::AppendField(batch, v1::EventBatch::kEventsFieldNumber, event.bytes());
+  }
+  return BuildSealedEvent(batch_info, v1::EventBatch::descriptor()->full_name(), batch,
+                          occurred_at);
 }
 
 absl::StatusOr<std::vector<BatchedEvent>> UnpackBatch(const Envelope& batch) {

@@ -65,14 +65,12 @@ absl::StatusOr<std::string> TenantOfKeys(std::string_view step,
   return tenant.value_or("");
 }
 
-absl::Status CheckEvent(std::string_view step, const Envelope& event, std::string_view tenant) {
-  if (absl::Status status = ValidateEnvelope(event); !status.ok()) return status;
-  if (event.tenant() != tenant) {
-    return absl::InvalidArgumentError(absl::StrCat(View(step), ": event ", event.id(),
-                                                   " of tenant ", event.tenant(),
-                                                   " cannot go to the outbox of ", View(tenant)));
-  }
-  return absl::OkStatus();
+absl::Status CheckTenant(std::string_view step, std::string_view event_id,
+                         std::string_view event_tenant, std::string_view tenant) {
+  if (event_tenant == tenant) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(View(step), ": event ", View(event_id),
+                                                 " of tenant ", View(event_tenant),
+                                                 " cannot go to the outbox of ", View(tenant)));
 }
 
 }  // namespace
@@ -95,7 +93,11 @@ absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call) {
 
   std::vector<std::string> args = std::move(call.args);
   for (const Envelope& event : call.events) {
-    if (absl::Status status = CheckEvent(kStep, event, *tenant); !status.ok()) return status;
+    if (absl::Status status = ValidateEnvelope(event); !status.ok()) return status;
+    if (absl::Status status = CheckTenant(kStep, event.id(), event.tenant(), *tenant);
+        !status.ok()) {
+      return status;
+    }
     args.push_back(event.id());
     args.push_back(event.type());
     args.push_back(event.SerializeAsString());
@@ -141,12 +143,16 @@ absl::StatusOr<std::vector<std::vector<std::string>>> PrepareEventWrites(EventWr
   for (std::vector<std::string>& command : writes.commands) {
     transaction.push_back(std::move(command));
   }
-  for (const Envelope& event : writes.events) {
-    if (absl::Status status = CheckEvent(kStep, event, *tenant); !status.ok()) return status;
+  for (const SealedEvent& event : writes.events) {
+    // Checked when it was sealed: only its tenant is left to check.
+    if (absl::Status status = CheckTenant(kStep, event.id(), event.tenant(), *tenant);
+        !status.ok()) {
+      return status;
+    }
     // The same entry as a script's epilogue appends.
     transaction.push_back({"XADD", writes.stream_key, "*", std::string(kEntryIdField), event.id(),
                            std::string(kEntryTypeField), event.type(),
-                           std::string(kEntryEnvelopeField), event.SerializeAsString()});
+                           std::string(kEntryEnvelopeField), event.bytes()});
   }
   transaction.push_back({"EXEC"});
   return transaction;

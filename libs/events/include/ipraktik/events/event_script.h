@@ -98,7 +98,7 @@ struct EventWrites {
   // to the tenant of stream_key.
   std::vector<std::vector<std::string>> commands{};
   std::string stream_key{};
-  std::span<const Envelope> events{};
+  std::span<const SealedEvent> events{};
 };
 // The transaction, checked as PrepareEventScript checks a script's call: MULTI, the commands,
 // an XADD per event, EXEC. Never sent again after a broken connection (the XADDs would repeat).

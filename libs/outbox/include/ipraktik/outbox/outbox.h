@@ -62,7 +62,7 @@ struct Change {
 // key second, and the events they produce.
 struct Writes {
   std::vector<std::vector<std::string>> commands{};
-  std::vector<events::Envelope> events{};
+  std::vector<events::SealedEvent> events{};
 };
 
 class Outbox {
