@@ -17,7 +17,8 @@
 // --hold-mail 1 times the publication alone: the notification service is stopped while the
 // rounds are published (RabbitMQ keeps their events) and started again after, so no e-mail
 // takes the CPU from the publication (the publication is forced: its check of the sender
-// settings cannot reach the stopped service).
+// settings cannot reach the stopped service), and Redis's append-only file is rewritten first, so
+// that no rewrite takes a core in the middle of it.
 //
 // --count-publication 1: the publication counted in instructions (callgrind) instead of timed;
 // the bench ends after it.

@@ -7,7 +7,8 @@
 #   (rounds) share them (50; 5 at scale 0.1 gives rounds of national size, 2,400 people);
 #   NATIONAL_SENDERS: the service's senders;
 #   NATIONAL_HOLD_MAIL=1: no e-mail is sent while the rounds are published (publication timed
-#   alone; the notification service is stopped meanwhile and started again after);
+#   alone; the notification service is stopped meanwhile and started again after, and Redis's
+#   append-only file is rewritten before it);
 #   NATIONAL_EVENT_BATCH: placement events per bus message (1: one per person, as before);
 #   NATIONAL_COUNT_PUBLICATION=1: the publication's instructions per person (the matching service
 #   under callgrind; steady where times are not), and nothing after the publication.
