@@ -246,8 +246,8 @@ double AofRewrites(store::Pool& redis) {
   return std::regex_search(text, match, kRewrites) ? std::stod(match[1].str()) : 0;
 }
 
-// Starts a rewrite of Redis's append-only file (after one under way) and waits for its end:
-// false when it failed.
+// Rewrites Redis's append-only file and waits for the rewrite's end (after one under way):
+// false when it failed or took over ten minutes.
 bool RewriteAppendOnlyFile(store::Pool& redis) {
   auto field = [&](const char* name) -> std::string {
     auto reply = redis.Command({"INFO", "persistence"});
@@ -257,16 +257,20 @@ bool RewriteAppendOnlyFile(store::Pool& redis) {
     const std::string text = reply->str();
     return std::regex_search(text, match, pattern) ? match[1].str() : "";
   };
-  const double before = AofRewrites(redis);
-  // Refused while a rewrite runs already: that one's end serves as well.
-  (void)redis.Command({"BGREWRITEAOF"});
-  for (;;) {
-    if (AofRewrites(redis) > before && field("aof_rewrite_in_progress") == "0" &&
-        field("aof_rewrite_scheduled") == "0") {
-      return field("aof_last_bgrewrite_status") == "ok";
+  const auto deadline = Clock::now() + std::chrono::minutes(10);
+  auto idle = [&] {
+    while (field("aof_rewrite_in_progress") != "0" || field("aof_rewrite_scheduled") != "0") {
+      if (Clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return true;
+  };
+  // Redis counts a rewrite when it starts it: one under way is waited for first.
+  if (!idle()) return false;
+  const double before = AofRewrites(redis);
+  auto started = redis.Command({"BGREWRITEAOF"});  // started, or scheduled after a snapshot
+  if (!started.ok() || started->is_error()) return false;
+  return idle() && AofRewrites(redis) > before && field("aof_last_bgrewrite_status") == "ok";
 }
 
 // Redis commands per unit of work between two CommandStats: "N commands taking U us per X;
