@@ -1,11 +1,9 @@
 #include "matching_repository.h"
 
 #include <algorithm>
-#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "ipraktik/events/event_script.h"
 #include "ipraktik/records/records.h"
 #include "ipraktik/storage/v1/records.pb.h"
 #include "ipraktik/store/keys.h"

@@ -41,10 +41,6 @@ return ipraktik_result
 
 absl::string_view View(std::string_view text) { return {text.data(), text.size()}; }
 
-}  // namespace
-
-namespace {
-
 // The one tenant whose keys these are (one tenant's keys share a hash slot: the condition for
 // one atomic step on a cluster; "" for no keys), or INVALID_ARGUMENT naming what is not.
 absl::StatusOr<std::string> TenantOfKeys(std::string_view step,

@@ -410,8 +410,10 @@ void Mapping::AppendStored(const Message& api, std::string& out) const {
       switch (step.conversion) {
         case Conversion::kDateNumber: {
           const Message& date = from.Nested();
-          return SignExtended(Get(date, step.parts[0]) * 10000 + Get(date, step.parts[1]) * 100 +
-                              Get(date, step.parts[2]));
+          // An int32 field, as Store sets it.
+          return SignExtended(static_cast<std::int32_t>(Get(date, step.parts[0]) * 10000 +
+                                                        Get(date, step.parts[1]) * 100 +
+                                                        Get(date, step.parts[2])));
         }
         case Conversion::kTimeMicros: {
           const Message& time = from.Nested();
