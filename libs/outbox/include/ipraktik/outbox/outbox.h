@@ -2,8 +2,9 @@
 
 // The transactional outbox, writing side: a service's change and the events describing it are
 // stored in one atomic Lua script (the change plus an XADD of each envelope to the publishing
-// service's outbox stream of the tenant, ipraktik:{<tenant>}:outbox:<publisher>), so an event is
-// never published for a change that was not stored, and never lost for one that was. The relay
+// service's outbox stream of the tenant, ipraktik:{<tenant>}:outbox:<publisher>), or, for a
+// change with nothing to check, in one MULTI/EXEC of plain commands (CommitWrites), so an event
+// is never published for a change that was not stored, and never lost for one that was. The relay
 // (relay.h) of the same publisher publishes the stream. Each service has an outbox of its own so
 // that its relay publishes only its own event types: the broker lets each service's user publish
 // only those, and Redis lets it write only its own outbox (docs/security.md, "Transport").
