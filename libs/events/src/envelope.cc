@@ -332,16 +332,21 @@ bool IsBatch(const Envelope& envelope) { return envelope.payload().Is<v1::EventB
 namespace {
 
 // An event as a batch may carry it: valid, of the batch's tenant, not a batch itself.
-absl::Status ValidateBatchedEvent(const Envelope& event, std::string_view tenant) {
-  if (absl::Status status = ValidateEnvelope(event); !status.ok()) return status;
-  if (event.tenant() != tenant) {
+// What a batch refuses of a valid event: another tenant's, or a batch itself.
+absl::Status CheckBatched(std::string_view event_tenant, bool is_batch, std::string_view tenant) {
+  if (event_tenant != tenant) {
     return errors::InvalidArgument(
         {{"tenant", "differs from the tenant of the batch that carries the event"}}, kMalformed);
   }
-  if (IsBatch(event)) {
+  if (is_batch) {
     return errors::InvalidArgument({{"payload", "is a batch inside a batch"}}, kMalformed);
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidateBatchedEvent(const Envelope& event, std::string_view tenant) {
+  if (absl::Status status = ValidateEnvelope(event); !status.ok()) return status;
+  return CheckBatched(event.tenant(), IsBatch(event), tenant);
 }
 
 }  // namespace
@@ -354,12 +359,9 @@ absl::StatusOr<SealedEvent> BuildBatch(const EventInfo& info, std::span<const Se
   std::size_t size = 0;
   for (const SealedEvent& event : events) {
     // Each was checked when it was sealed.
-    if (event.tenant() != info.tenant) {
-      return errors::InvalidArgument(
-          {{"tenant", "differs from the tenant of the batch that carries the event"}}, kMalformed);
-    }
-    if (event.is_batch()) {
-      return errors::InvalidArgument({{"payload", "is a batch inside a batch"}}, kMalformed);
+    if (absl::Status status = CheckBatched(event.tenant(), event.is_batch(), info.tenant);
+        !status.ok()) {
+      return status;
     }
     size += event.bytes().size() + 8;
   }

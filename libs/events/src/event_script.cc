@@ -103,12 +103,6 @@ absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call) {
       .keys = std::move(keys), .args = std::move(args), .retry = store::Retry::kNever};
 }
 
-QueuedEventScript AddEventScript(store::Pipeline& pipeline, const EventScript& script,
-                                 PreparedEventScript prepared) {
-  pipeline.AddScript(script.script(), std::move(prepared.keys), std::move(prepared.args));
-  return {.reply = pipeline.size() - 1};
-}
-
 absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply) {
   if (reply.is_error()) return reply.ToStatus();
   return ScriptOutcome{.reply = std::move(reply)};
@@ -128,8 +122,9 @@ absl::StatusOr<std::vector<std::vector<std::string>>> PrepareEventWrites(EventWr
   }
   // The stream's tenant is the one every key must belong to, events or not.
   if (!writes.stream_key.empty()) keys.push_back(&writes.stream_key);
-  if (writes.commands.empty() && writes.events.empty())
+  if (writes.commands.empty() && writes.events.empty()) {
     return std::vector<std::vector<std::string>>{};  // nothing to write
+  }
   absl::StatusOr<std::string> tenant = TenantOfKeys(kStep, keys);
   if (!tenant.ok()) return tenant.status();
 
@@ -172,12 +167,10 @@ absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScri
                                              const EventScriptCall& call) {
   absl::StatusOr<PreparedEventScript> prepared = PrepareEventScript(call);
   if (!prepared.ok()) return prepared.status();
-  const store::Retry retry = prepared->retry;
-  store::Pipeline pipeline;
-  const QueuedEventScript queued = AddEventScript(pipeline, script, *std::move(prepared));
-  absl::StatusOr<std::vector<store::Reply>> replies = redis.Execute(pipeline, retry);
-  if (!replies.ok()) return replies.status();
-  return EventScriptOutcome(std::move((*replies)[queued.reply]));
+  absl::StatusOr<store::Reply> reply =
+      redis.Eval(script.script(), prepared->keys, prepared->args, prepared->retry);
+  if (!reply.ok()) return reply.status();
+  return EventScriptOutcome(*std::move(reply));
 }
 
 }  // namespace ipraktik::events

@@ -50,8 +50,7 @@ std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
     std::span<Change> changes) {
   std::vector<absl::StatusOr<events::ScriptOutcome>> outcomes(changes.size());
   store::Pipeline pipeline;
-  // The changes in the pipeline, in its order, and where each one's outcome is.
-  std::vector<std::pair<std::size_t, events::QueuedEventScript>> sent;
+  std::vector<std::size_t> sent;  // the changes in the pipeline, in its order
   store::Retry retry = store::Retry::kIdempotent;
   for (std::size_t i = 0; i < changes.size(); ++i) {
     const bool emits = !changes[i].events.empty();
@@ -66,18 +65,20 @@ std::vector<absl::StatusOr<events::ScriptOutcome>> Outbox::CommitMany(
         continue;
       }
     }
+    pipeline.AddScript(script.script(), std::move(prepared->keys), std::move(prepared->args));
+    sent.push_back(i);
     // The whole pipeline may be sent again only if every call in it may.
     if (prepared->retry == store::Retry::kNever) retry = store::Retry::kNever;
-    sent.emplace_back(i, events::AddEventScript(pipeline, script, *std::move(prepared)));
   }
   if (sent.empty()) return outcomes;
   absl::StatusOr<std::vector<store::Reply>> replies = redis_.Execute(pipeline, retry);
-  for (const auto& [i, queued] : sent) {
+  for (std::size_t j = 0; j < sent.size(); ++j) {
+    const std::size_t i = sent[j];
     if (!replies.ok()) {
       outcomes[i] = replies.status();
       continue;
     }
-    outcomes[i] = events::EventScriptOutcome(std::move((*replies)[queued.reply]));
+    outcomes[i] = events::EventScriptOutcome(std::move((*replies)[j]));
   }
   return outcomes;
 }

@@ -179,8 +179,6 @@ struct Mapping::Step {
   std::vector<std::pair<int, std::string>> names;  // kEnumName: number -> stored name
   // kDateNumber: the Date's year, month, day; kTimeMicros: the Timestamp's seconds, nanos.
   std::array<const FieldDescriptor*, 3> parts{};
-  // The record field's type is one StoredBytes writes itself (and so are a nested record's).
-  bool written_directly = false;
 };
 
 namespace {
@@ -292,14 +290,14 @@ Mapping::Mapping(const Descriptor& record, const Descriptor& api) : record_(reco
       case Conversion::kSame:
         break;
     }
-    step.written_directly = WrittenDirectly(record_field.type()) &&
-                            (step.nested == nullptr || step.nested->written_directly_);
     steps_.push_back(std::move(step));
   }
   std::sort(steps_.begin(), steps_.end(),
             [](const Step& a, const Step& b) { return a.record->number() < b.record->number(); });
-  written_directly_ = std::all_of(steps_.begin(), steps_.end(),
-                                  [](const Step& step) { return step.written_directly; });
+  // A nested record that is not is written by its own mapping, which knows.
+  written_directly_ = std::all_of(steps_.begin(), steps_.end(), [](const Step& step) {
+    return WrittenDirectly(step.record->type());
+  });
 }
 
 Mapping::~Mapping() = default;

@@ -223,54 +223,51 @@ std::map<std::string, std::pair<double, double>> CommandStats(store::Pool& redis
   return stats;
 }
 
-// Redis's INFO stats: the bytes it has read from and written to its clients.
-std::pair<double, double> NetBytes(store::Pool& redis) {
-  auto reply = redis.Command({"INFO", "stats"});
-  if (!reply.ok()) return {0, 0};
-  static const std::regex kIn("total_net_input_bytes:([0-9]+)");
-  static const std::regex kOut("total_net_output_bytes:([0-9]+)");
-  std::smatch in;
-  std::smatch out;
-  const std::string text = reply->str();
-  if (!std::regex_search(text, in, kIn) || !std::regex_search(text, out, kOut)) return {0, 0};
-  return {std::stod(in[1].str()), std::stod(out[1].str())};
-}
-
-// Redis's rewrites of its append-only file so far (each a forked child writing the whole data set).
-double AofRewrites(store::Pool& redis) {
-  auto reply = redis.Command({"INFO", "persistence"});
-  if (!reply.ok()) return 0;
-  static const std::regex kRewrites("aof_rewrites:([0-9]+)");
+// One field of a section of Redis's INFO ("" when there is none).
+std::string InfoField(store::Pool& redis, const char* section, const std::string& name) {
+  auto reply = redis.Command({"INFO", section});
+  if (!reply.ok()) return "";
+  const std::regex pattern(name + ":([a-z0-9]+)");
   std::smatch match;
   const std::string text = reply->str();
-  return std::regex_search(text, match, kRewrites) ? std::stod(match[1].str()) : 0;
+  return std::regex_search(text, match, pattern) ? match[1].str() : "";
 }
 
+double InfoNumber(store::Pool& redis, const char* section, const std::string& name) {
+  const std::string value = InfoField(redis, section, name);
+  return value.empty() ? 0 : std::stod(value);
+}
+
+// The bytes Redis has read from and written to its clients.
+std::pair<double, double> NetBytes(store::Pool& redis) {
+  return {InfoNumber(redis, "stats", "total_net_input_bytes"),
+          InfoNumber(redis, "stats", "total_net_output_bytes")};
+}
+
+// Redis's rewrites of its append-only file so far (each a forked child writing the whole data
+// set), counted as they start.
+double AofRewrites(store::Pool& redis) { return InfoNumber(redis, "persistence", "aof_rewrites"); }
+
 // Rewrites Redis's append-only file and waits for the rewrite's end (after one under way):
-// false when it failed or took over ten minutes.
+// false when it failed or took over ten minutes. Redis tells nobody when a rewrite ends, so its
+// state is asked until it says so.
 bool RewriteAppendOnlyFile(store::Pool& redis) {
-  auto field = [&](const char* name) -> std::string {
-    auto reply = redis.Command({"INFO", "persistence"});
-    if (!reply.ok()) return "";
-    const std::regex pattern(std::string(name) + ":([a-z0-9]+)");
-    std::smatch match;
-    const std::string text = reply->str();
-    return std::regex_search(text, match, pattern) ? match[1].str() : "";
-  };
   const auto deadline = Clock::now() + std::chrono::minutes(10);
   auto idle = [&] {
-    while (field("aof_rewrite_in_progress") != "0" || field("aof_rewrite_scheduled") != "0") {
+    while (InfoField(redis, "persistence", "aof_rewrite_in_progress") != "0" ||
+           InfoField(redis, "persistence", "aof_rewrite_scheduled") != "0") {
       if (Clock::now() > deadline) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return true;
   };
-  // Redis counts a rewrite when it starts it: one under way is waited for first.
+  // A rewrite is counted when it starts: one under way is waited for first.
   if (!idle()) return false;
   const double before = AofRewrites(redis);
   auto started = redis.Command({"BGREWRITEAOF"});  // started, or scheduled after a snapshot
   if (!started.ok() || started->is_error()) return false;
-  return idle() && AofRewrites(redis) > before && field("aof_last_bgrewrite_status") == "ok";
+  return idle() && AofRewrites(redis) > before &&
+         InfoField(redis, "persistence", "aof_last_bgrewrite_status") == "ok";
 }
 
 // Redis commands per unit of work between two CommandStats: "N commands taking U us per X;

@@ -69,9 +69,9 @@ struct ScriptOutcome {
 absl::StatusOr<ScriptOutcome> RunEventScript(store::Pool& redis, const EventScript& script,
                                              const EventScriptCall& call);
 
-// RunEventScript in parts, for callers that send many calls in one pipeline: the checked call
-// (PrepareEventScript), its commands queued on the pipeline (AddEventScript), and what its reply
-// means (EventScriptOutcome).
+// RunEventScript in two halves, for callers that send many calls in one pipeline
+// (store::Pipeline::AddScript): the checked call as the EVALSHA's keys and arguments, and what
+// its reply means.
 struct PreparedEventScript {
   std::vector<std::string> keys;
   std::vector<std::string> args;
@@ -79,12 +79,6 @@ struct PreparedEventScript {
   store::Retry retry = store::Retry::kNever;
 };
 absl::StatusOr<PreparedEventScript> PrepareEventScript(EventScriptCall call);
-// Where a queued call's outcome is among the pipeline's replies.
-struct QueuedEventScript {
-  std::size_t reply = 0;
-};
-QueuedEventScript AddEventScript(store::Pipeline& pipeline, const EventScript& script,
-                                 PreparedEventScript prepared);
 absl::StatusOr<ScriptOutcome> EventScriptOutcome(store::Reply reply);
 
 // A change with nothing to check and nothing to refuse (the matching service's publication

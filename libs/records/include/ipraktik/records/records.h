@@ -56,7 +56,7 @@ class Mapping {
 
   const google::protobuf::Descriptor& record_;
   std::vector<Step> steps_;  // by the record's field number, the order protobuf writes them in
-  bool written_directly_ = false;  // every step's record field is of a type StoredBytes writes
+  bool written_directly_ = false;  // every record field here is of a type StoredBytes writes
 };
 
 template <typename Record, typename Api>
