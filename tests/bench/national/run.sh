@@ -9,6 +9,7 @@
 #   NATIONAL_HOLD_MAIL=1: no e-mail is sent while the rounds are published (publication timed
 #   alone; the notification service is stopped meanwhile and started again after, and Redis's
 #   append-only file is rewritten before it);
+#   NATIONAL_PUBLICATION_ONLY=1: as NATIONAL_HOLD_MAIL=1, and the bench ends after the publication;
 #   NATIONAL_EVENT_BATCH: placement events per bus message (1: one per person, as before);
 #   NATIONAL_COUNT_PUBLICATION=1: the publication's instructions per person (the matching service
 #   under callgrind; steady where times are not), and nothing after the publication.
@@ -25,6 +26,7 @@ args=(--postfix "$postfix" --scale "${NATIONAL_SCALE:-1}")
 [[ -n ${NATIONAL_PROGRAMMES:-} ]] && args+=(--programmes "$NATIONAL_PROGRAMMES")
 [[ -n ${NATIONAL_SENDERS:-} ]] && args+=(--senders "$NATIONAL_SENDERS")
 [[ -n ${NATIONAL_HOLD_MAIL:-} ]] && args+=(--hold-mail "$NATIONAL_HOLD_MAIL")
+[[ -n ${NATIONAL_PUBLICATION_ONLY:-} ]] && args+=(--publication-only "$NATIONAL_PUBLICATION_ONLY")
 [[ -n ${NATIONAL_EVENT_BATCH:-} ]] && args+=(--event-batch "$NATIONAL_EVENT_BATCH")
 [[ -n ${NATIONAL_COUNT_PUBLICATION:-} ]] && args+=(--count-publication "$NATIONAL_COUNT_PUBLICATION")
 "$build/bin/national_bench" "${args[@]}"
