@@ -49,6 +49,10 @@ class Matching : public server::Service {
     options_.publication_batch = static_cast<int>(
         reader.Int("IPRAKTIK_MATCHING_PUBLICATION_BATCH", 500, 1, 10'000,
                    "People whose records and events a publication stores in one atomic step."));
+    options_.publication_threads = static_cast<int>(
+        reader.Int("IPRAKTIK_MATCHING_PUBLICATION_THREADS", 2, 1, 16,
+                   "Threads that build and store a publication's batches at once (one of them the "
+                   "publishing call's own)."));
     options_.event_batch = static_cast<int>(reader.Int(
         "IPRAKTIK_MATCHING_EVENT_BATCH", 25, 1, 500,
         "Placement events a publication puts in one message on the bus (1: one message per "

@@ -142,6 +142,10 @@ class MatchingServiceTest : public ::testing::Test {
     matching_env["IPRAKTIK_GRPC_ADDRESS"] = absl::StrCat("127.0.0.1:", matching_port);
     matching_env["IPRAKTIK_REGISTRATION_ADDRESS"] =
         absl::StrCat("127.0.0.1:", registration_->port());
+    // Every publication of these small rounds is then stored in several batches, by two threads
+    // at once (the service's default), as a national round's is: each person told once still.
+    matching_env["IPRAKTIK_MATCHING_PUBLICATION_BATCH"] = "2";
+    matching_env["IPRAKTIK_MATCHING_PUBLICATION_THREADS"] = "2";
     matching_ = Start("ipraktik-matching", matching_env, "matching.log");
     std::smatch port;
     const std::string log = matching_->Output();
