@@ -13,7 +13,7 @@
 //
 //   national_bench --postfix DIR [--scale S] [--senders N] [--programmes P] [--clients C]
 //                  [--hold-mail 1] [--event-batch N] [--count-publication 1]
-//                  [--publication-only 1]
+//                  [--publication-only 1] [--publication-threads N]
 //
 // --hold-mail 1 times the publication alone: the notification service is stopped while the
 // rounds are published (RabbitMQ keeps their events) and started again after, so no e-mail
@@ -27,6 +27,9 @@
 //
 // --publication-only 1: --hold-mail 1, and the bench ends after the publication (for comparing
 // builds' publications in turns, a minute and a half a run instead of three and a half).
+//
+// --publication-threads N: threads storing a publication's batches at once (the matching
+// service's IPRAKTIK_MATCHING_PUBLICATION_THREADS; 1 is the publishing thread alone).
 //
 // --event-batch N: placement events per message on the bus (the matching service's
 // IPRAKTIK_MATCHING_EVENT_BATCH; 1 is one message per person, as before batches).
@@ -85,6 +88,8 @@ struct Options {
   bool hold_mail = false;
   // Placement events per bus message (0: the matching service's default).
   int event_batch = 0;
+  // Threads storing a publication's batches (0: the matching service's default).
+  int publication_threads = 0;
   // The publication's instructions instead of its time: the matching service runs under
   // callgrind, counting only inside PublishLocked (the publishing thread's own work, not Redis's,
   // RabbitMQ's or the outbox relay's), and the bench ends after the publication.
@@ -316,35 +321,43 @@ std::string CommandsPer(const std::map<std::string, std::pair<double, double>>& 
 // The matching service's "matching published" log lines (one per round) summed by phase: the
 // milliseconds of each phase per round, and in microseconds per person told.
 std::string PublicationPhases(const std::string& log, double people) {
-  static const std::regex kPhase("\"ms_([a-z]+)\":([0-9.eE+-]+)");
-  std::vector<std::pair<std::string, double>> phases;  // in the order the lines give them
+  // "ms_<phase>": a phase's wall time; "thread_ms_<work>": the batch threads' time, summed.
+  static const std::regex kPhase("\"(thread_)?ms_([a-z]+)\":([0-9.eE+-]+)");
+  // In the order the lines give them, the phases before the threads' work.
+  std::vector<std::pair<std::string, double>> phases, threads;
   int rounds = 0;
   std::istringstream lines(log);
   for (std::string line; std::getline(lines, line);) {
     if (line.find("\"msg\":\"matching published\"") == std::string::npos) continue;
     ++rounds;
     for (std::sregex_iterator it(line.begin(), line.end(), kPhase), end; it != end; ++it) {
-      const std::string name = (*it)[1].str();
-      const double ms = std::stod((*it)[2].str());
-      auto found = std::find_if(phases.begin(), phases.end(),
+      auto& sums = (*it)[1].matched ? threads : phases;
+      const std::string name = (*it)[2].str();
+      const double ms = std::stod((*it)[3].str());
+      auto found = std::find_if(sums.begin(), sums.end(),
                                 [&](const auto& phase) { return phase.first == name; });
-      if (found == phases.end()) {
-        phases.emplace_back(name, ms);
+      if (found == sums.end()) {
+        sums.emplace_back(name, ms);
       } else {
         found->second += ms;
       }
     }
   }
   if (rounds == 0) return "none logged";
-  std::string out;
+  const auto list = [&](const std::vector<std::pair<std::string, double>>& sums) {
+    std::string out;
+    for (const auto& [name, ms] : sums) {
+      absl::StrAppend(&out, out.empty() ? "" : ", ", name,
+                      absl::StrFormat(" %.1f (%.1f us)", ms / rounds, ms * 1000 / people));
+    }
+    return out;
+  };
   double total = 0;
-  for (const auto& [name, ms] : phases) {
-    total += ms;
-    absl::StrAppend(&out, out.empty() ? "" : ", ", name,
-                    absl::StrFormat(" %.1f (%.1f us)", ms / rounds, ms * 1000 / people));
-  }
+  for (const auto& phase : phases) total += phase.second;
+  std::string out = list(phases);
   absl::StrAppend(&out,
                   absl::StrFormat("; all %.1f (%.1f us)", total / rounds, total * 1000 / people));
+  if (!threads.empty()) absl::StrAppend(&out, "; the batch threads' time, summed: ", list(threads));
   return out;
 }
 
@@ -411,6 +424,10 @@ int Main(const Options& options) {
       {"IPRAKTIK_NOTIFICATION_ADDRESS", notification.address}};
   if (options.event_batch > 0) {
     matching_environment["IPRAKTIK_MATCHING_EVENT_BATCH"] = std::to_string(options.event_batch);
+  }
+  if (options.publication_threads > 0) {
+    matching_environment["IPRAKTIK_MATCHING_PUBLICATION_THREADS"] =
+        std::to_string(options.publication_threads);
   }
   const std::filesystem::path callgrind_out = redis.dir() / "callgrind.matching";
   std::vector<std::string> matching_wrapper;
@@ -842,6 +859,8 @@ int main(int argc, char** argv) {
       options.count_publication = value == "1" || value == "yes";
     } else if (flag == "--publication-only") {
       options.publication_only = value == "1" || value == "yes";
+    } else if (flag == "--publication-threads") {
+      options.publication_threads = std::atoi(value.c_str());
     } else if (flag == "--event-batch") {
       options.event_batch = std::atoi(value.c_str());
     } else {

@@ -10,6 +10,7 @@
 #   alone; the notification service is stopped meanwhile and started again after, and Redis's
 #   append-only file is rewritten before it);
 #   NATIONAL_PUBLICATION_ONLY=1: as NATIONAL_HOLD_MAIL=1, and the bench ends after the publication;
+#   NATIONAL_PUBLICATION_THREADS: threads storing a publication's batches at once (2);
 #   NATIONAL_EVENT_BATCH: placement events per bus message (1: one per person, as before);
 #   NATIONAL_COUNT_PUBLICATION=1: the publication's instructions per person (the matching service
 #   under callgrind; steady where times are not), and nothing after the publication.
@@ -27,6 +28,7 @@ args=(--postfix "$postfix" --scale "${NATIONAL_SCALE:-1}")
 [[ -n ${NATIONAL_SENDERS:-} ]] && args+=(--senders "$NATIONAL_SENDERS")
 [[ -n ${NATIONAL_HOLD_MAIL:-} ]] && args+=(--hold-mail "$NATIONAL_HOLD_MAIL")
 [[ -n ${NATIONAL_PUBLICATION_ONLY:-} ]] && args+=(--publication-only "$NATIONAL_PUBLICATION_ONLY")
+[[ -n ${NATIONAL_PUBLICATION_THREADS:-} ]] && args+=(--publication-threads "$NATIONAL_PUBLICATION_THREADS")
 [[ -n ${NATIONAL_EVENT_BATCH:-} ]] && args+=(--event-batch "$NATIONAL_EVENT_BATCH")
 [[ -n ${NATIONAL_COUNT_PUBLICATION:-} ]] && args+=(--count-publication "$NATIONAL_COUNT_PUBLICATION")
 "$build/bin/national_bench" "${args[@]}"
