@@ -5,7 +5,6 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <tuple>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -160,9 +159,6 @@ absl::Status Coordinator::StoreChanges(const Caller& caller, const std::string& 
         if (failure.ok()) failure = std::move(applied);
         break;
       }
-      // Stored: the batch's messages are freed by this thread now rather than all together
-      // by the publishing thread at the end.
-      for (PublicationChange& change : changes.subspan(begin, end - begin)) change = {};
       clock.Lap(store_ms);
     }
     std::lock_guard lock(mutex);
@@ -235,8 +231,7 @@ Coordinator::Coordinator(jobs::JobStore& jobs, MatchingRepository& repository,
       notification_(std::move(notification)),
       logger_(std::move(logger)),
       options_(options),
-      metrics_(std::make_unique<Metrics>(options.registry)),
-      freeing_({.threads = 1, .queue_capacity = 2}) {}
+      metrics_(std::make_unique<Metrics>(options.registry)) {}
 
 Coordinator::~Coordinator() = default;
 
@@ -593,7 +588,8 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
                                                                        bool force) {
   const std::string& round_id = job.round_id;
   struct {
-    double newest = 0, read = 0, checks = 0, told = 0, compare = 0, batches = 0, final = 0;
+    double newest = 0, copy = 0, result = 0, checks = 0, told = 0, compare = 0, batches = 0,
+           final = 0;
   } ms;
   PhaseClock clock;
   auto newest = jobs_.PublishedJob(caller.tenant, round_id);
@@ -610,16 +606,8 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
 
   clock.Lap(ms.newest);
 
-  // What the job matched: the cards from its snapshot, the result, what was told before. The
-  // result is read and parsed beside the copy: two independent reads of the job's parts.
-  PublicationInput input;
-  absl::Status result_read;
-  absl::StatusOr<RoundCopy> copy;
-  {
-    std::jthread result_reader(
-        [&] { result_read = ReadResult(caller, job, input.assignments, input.unmatched); });
-    copy = StoredCopy(caller, job);
-  }
+  // What the job matched: the cards from its snapshot, the result, what was told before.
+  auto copy = StoredCopy(caller, job);
   if (absl::IsNotFound(copy.status())) {
     return errors::FailedPrecondition(
         "SNAPSHOT_EXPIRED", absl::StrCat("matching_job/", job.job_id),
@@ -627,10 +615,14 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
         "matching of the round and publish that");
   }
   if (!copy.ok()) return copy.status();
-  if (!result_read.ok()) return result_read;
+  PublicationInput input;
   input.job_id = job.job_id;
   input.round = copy->round;
-  clock.Lap(ms.read);
+  clock.Lap(ms.copy);
+  if (absl::Status read = ReadResult(caller, job, input.assignments, input.unmatched); !read.ok()) {
+    return read;
+  }
+  clock.Lap(ms.result);
 
   // The checks before publishing: the sender, everybody's address, the approvals.
   const std::vector<errors::PreconditionViolation> problems = PublishChecks(
@@ -668,15 +660,7 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   clock.Lap(ms.batches);
 
   v1::MatchingResultPublished result;
-  *result.mutable_round() = std::move(input.round);
-  // The round's cards and the comparison's input are thousands of small allocations (about
-  // 1 us per person told to free): freed on a thread of their own, beside the rest of this call
-  // and the next one, or here when that thread has more waiting than it takes.
-  (void)freeing_.Submit([input = std::move(input), copy = *std::move(copy),
-                         changes = std::move(publication.changes)]() mutable {
-    [[maybe_unused]] const auto freed =
-        std::make_tuple(std::move(input), std::move(copy), std::move(changes));
-  });
+  *result.mutable_round() = input.round;
   result.set_job_id(job.job_id);
   result.set_interns(static_cast<std::int32_t>(publication.placed + publication.unplaced));
   result.set_placed(static_cast<std::int32_t>(publication.placed));
@@ -707,7 +691,8 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
                                    {"unmatched", publication.unplaced},
                                    {"notified", publication.notified},
                                    {"ms_newest", ms.newest},
-                                   {"ms_read", ms.read},
+                                   {"ms_copy", ms.copy},
+                                   {"ms_result", ms.result},
                                    {"ms_checks", ms.checks},
                                    {"ms_told", ms.told},
                                    {"ms_compare", ms.compare},

@@ -16,7 +16,6 @@
 #include "absl/status/statusor.h"
 #include "ipraktik/jobs/job_store.h"
 #include "ipraktik/logging/logger.h"
-#include "ipraktik/server/executor.h"
 #include "ipraktik/v1/matching.pb.h"
 #include "ipraktik/v1/notification.pb.h"
 #include "ipraktik/v1/registration.pb.h"
@@ -189,8 +188,6 @@ class Coordinator {
   logging::Logger logger_;
   CoordinatorOptions options_;
   std::unique_ptr<Metrics> metrics_;
-  // Frees a publication's messages after its batches are stored (PublishLocked).
-  server::Executor freeing_;
 };
 
 }  // namespace ipraktik::matching_service
