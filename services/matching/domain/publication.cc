@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "ipraktik/contract/event_types.h"
 #include "ipraktik/wire/wire.h"
@@ -83,7 +84,7 @@ Publication ComparePublication(const PublicationInput& input) {
                       input.told_interns.size() + input.offers.size() + input.told_hosts.size());
   const std::string& round_id = input.round.round_id();
   // Each offer's new list, built from the assignments.
-  std::map<std::string, std::vector<v1::VisitingIntern>> new_lists;
+  absl::flat_hash_map<std::string, std::vector<v1::VisitingIntern>> new_lists;
 
   const auto told = [&](const std::string& participant) -> const v1::Placement* {
     auto it = input.told_interns.find(participant);
@@ -166,9 +167,12 @@ Publication ComparePublication(const PublicationInput& input) {
 
   // Interns told before who are in neither list withdrew or were erased: they are not written
   // to, but their hosts lose them (below). Their record says so, so a later re-match knows.
-  std::set<std::string> present;
-  for (const auto& pair : input.assignments) present.insert(pair.participant_id());
-  for (const auto& unmatched : input.unmatched) present.insert(unmatched.participant_id());
+  absl::flat_hash_set<std::string_view> present;
+  if (!input.told_interns.empty()) {
+    present.reserve(input.assignments.size() + input.unmatched.size());
+    for (const auto& pair : input.assignments) present.insert(pair.participant_id());
+    for (const auto& unmatched : input.unmatched) present.insert(unmatched.participant_id());
+  }
   for (const auto& [participant, before] : input.told_interns) {
     if (present.contains(participant) || before.reason_code() == "withdrawn") continue;
     v1::Placement record;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "ipraktik/v1/matching.pb.h"
 #include "ipraktik/v1/placement_events.pb.h"
 #include "round_copy.h"
@@ -25,8 +26,8 @@ namespace ipraktik::matching_service {
 struct PublicationInput {
   std::string job_id;
   v1::RoundCard round;
-  std::map<std::string, InternCard> interns;        // every intern of the job's snapshot
-  std::map<std::string, v1::HostOfferCard> offers;  // every host offer of the snapshot
+  absl::flat_hash_map<std::string, InternCard> interns;        // every intern of the snapshot
+  absl::flat_hash_map<std::string, v1::HostOfferCard> offers;  // every host offer of it
   std::vector<v1::MatchedPair> assignments;
   std::vector<v1::UnmatchedIntern> unmatched;
   // What the last publication told: the placement of each intern, and each offer's last
@@ -78,7 +79,7 @@ class EventPayloads {
  private:
   const PublicationInput& input_;
   std::string round_;
-  std::map<std::string, std::string, std::less<>> offers_;  // serialized cards, by offer id
+  absl::flat_hash_map<std::string, std::string> offers_;  // serialized cards, by offer id
 };
 
 // Stable for one intern in one round across re-matches (calendar UIDs derive from it).

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "ipraktik/v1/matching.pb.h"
 #include "ipraktik/v1/registration.pb.h"
@@ -28,7 +29,9 @@ struct HostOfferCopy {
 
 struct RoundCopy {
   v1::RoundCard round;
-  std::map<std::string, InternCard> interns;    // by participant id
+  // By participant id. A hash map: a publication looks each intern up several times, and the
+  // ids share a long prefix that every comparison of an ordered map would read again.
+  absl::flat_hash_map<std::string, InternCard> interns;
   std::map<std::string, HostOfferCopy> offers;  // by host offer id
   // From the trailer: applications taking part, awaiting their manager's approval, refused.
   std::int64_t applications = 0;

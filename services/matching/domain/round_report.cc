@@ -1,7 +1,10 @@
 #include "round_report.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -56,7 +59,12 @@ std::vector<errors::PreconditionViolation> PublishProblems(const PublishCheckInp
   };
   std::set<std::string> hosts;
   if (input.assignments == nullptr && input.unmatched == nullptr) {
-    for (const auto& [participant_id, card] : copy.interns) intern(participant_id);
+    // In the order of their ids, so that the list of problems reads the same each time.
+    std::vector<std::string_view> ids;
+    ids.reserve(copy.interns.size());
+    for (const auto& [participant_id, card] : copy.interns) ids.push_back(participant_id);
+    std::sort(ids.begin(), ids.end());
+    for (std::string_view participant_id : ids) intern(std::string(participant_id));
     for (const auto& [host_offer_id, offer] : copy.offers) hosts.insert(host_offer_id);
   }
   if (input.assignments != nullptr) {
