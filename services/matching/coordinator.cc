@@ -4,6 +4,7 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -136,8 +137,8 @@ absl::Status Coordinator::StoreChanges(const Caller& caller, const std::string& 
   absl::Status failure;
   times.threads = static_cast<int>(threads);
   // Each worker takes the next batch until none is left or one has failed: the batches are
-  // independent (each is one person's record and event at most once), so their order does not
-  // matter, and a batch that failed leaves the publication to be run again for the rest.
+  // independent (no person is in two), so their order does not matter, and a batch that failed
+  // leaves the publication to be run again for the rest.
   const auto work = [&] {
     EventPayloads payloads(input);  // its cache of serialized offers is its own
     double events_ms = 0, store_ms = 0;
@@ -167,7 +168,13 @@ absl::Status Coordinator::StoreChanges(const Caller& caller, const std::string& 
   };
   {
     std::vector<std::jthread> helpers;
-    for (std::size_t i = 1; i < threads; ++i) helpers.emplace_back(work);
+    for (std::size_t i = 1; i < threads; ++i) {
+      try {
+        helpers.emplace_back(work);
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: the ones there are store every batch still
+      }
+    }
     work();
   }  // the helpers joined
   return failure;

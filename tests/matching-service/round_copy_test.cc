@@ -75,6 +75,14 @@ TEST(RoundCopy, UnreadableStoredBytesAreRefused) {
   EXPECT_TRUE(absl::IsDataLoss(copy.AddStored(bytes.substr(0, bytes.size() - 3))));
   EXPECT_TRUE(absl::IsDataLoss(copy.AddStored("\xff\xff\xff")));
   EXPECT_TRUE(copy.AddStored("").ok()) << "an empty part is an empty message";
+
+  // An application's intern card that is no card (its name not UTF-8): the part is refused, as
+  // parsing the whole part would refuse it.
+  v1::ExportRoundSnapshotResponse bad_card = Part();
+  bad_card.mutable_applications(0)->mutable_intern()->set_name("Navn \xff");
+  const std::string bad_bytes = bad_card.SerializeAsString();
+  EXPECT_FALSE(v1::ExportRoundSnapshotResponse().ParseFromString(bad_bytes));
+  EXPECT_TRUE(absl::IsDataLoss(copy.AddStored(bad_bytes)));
 }
 
 }  // namespace

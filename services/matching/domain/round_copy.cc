@@ -27,34 +27,67 @@ void RoundCopy::Add(v1::ExportRoundSnapshotResponse&& part) {
 
 absl::Status RoundCopy::AddStored(std::string_view bytes) {
   using Part = v1::ExportRoundSnapshotResponse;
-  using Application = v1::SnapshotApplication;
-  // The part again with only what Add keeps of each application: its intern, purpose and
-  // whether it continues the previous part's.
-  std::string kept;
-  kept.reserve(bytes.size() / 2);
-  std::string application;
+  // The applications are read field by field, each intern's card parsed straight into the copy,
+  // and the rest of the part (its header, offers and trailer) is parsed as the message.
+  std::string rest;
   bool applications_valid = true;
   const bool valid = wire::ForEachField(bytes, [&](const wire::Field& field) {
-    if (field.number != Part::kApplicationsFieldNumber) {
-      kept.append(field.whole);
-      return;
+    if (field.number == Part::kApplicationsFieldNumber) {
+      applications_valid = applications_valid && AddStoredApplication(field.value);
+    } else {
+      rest.append(field.whole);
     }
-    application.clear();
-    applications_valid &= wire::ForEachField(field.value, [&](const wire::Field& inner) {
-      if (inner.number == Application::kInternFieldNumber ||
-          inner.number == Application::kPurposeFieldNumber ||
-          inner.number == Application::kContinuedFieldNumber) {
-        application.append(inner.whole);
-      }
-    });
-    wire::AppendField(kept, Part::kApplicationsFieldNumber, application);
   });
   Part part;
-  if (!valid || !applications_valid || !part.ParseFromString(kept)) {
+  if (!valid || !applications_valid || !part.ParseFromString(rest)) {
     return absl::DataLossError("a stored part of the round's copy is not readable");
   }
   Add(std::move(part));
   return absl::OkStatus();
+}
+
+bool RoundCopy::AddStoredApplication(std::string_view bytes) {
+  using Application = v1::SnapshotApplication;
+  // What the copy keeps of an application: its intern's card and purpose, not its wishes, days
+  // and workplace (most of the part). The purpose is taken as stored: the copy was serialized
+  // from an export protobuf had parsed, and checked, and every consumer parses it again.
+  std::string_view card;  // the intern's card as stored
+  std::string pieces;     // the card's pieces joined, should it be stored in several (they merge)
+  std::string_view purpose;
+  std::string continued;  // the field as stored: only a continuation has one
+  const bool valid = wire::ForEachField(bytes, [&](const wire::Field& field) {
+    switch (field.number) {
+      case Application::kInternFieldNumber:
+        if (card.data() == nullptr) {
+          card = field.value;
+        } else {
+          if (pieces.empty()) pieces = card;
+          pieces.append(field.value);
+          card = pieces;
+        }
+        break;
+      case Application::kPurposeFieldNumber:
+        purpose = field.value;
+        break;
+      case Application::kContinuedFieldNumber:
+        continued.append(field.whole);
+        break;
+      default:
+        break;
+    }
+  });
+  if (!valid) return false;
+  if (!continued.empty()) {
+    Application flag;
+    if (!flag.ParseFromString(continued)) return false;
+    if (flag.continued()) return true;  // its intern came with an earlier part
+  }
+  v1::PersonCard person;
+  if (!person.ParseFromArray(card.data(), static_cast<int>(card.size()))) return false;
+  InternCard& intern = interns[person.participant_id()];
+  intern.person = std::move(person);
+  intern.purpose = std::string(purpose);
+  return true;
 }
 
 v1::InternLabel RoundCopy::InternLabelOf(const std::string& participant_id) const {

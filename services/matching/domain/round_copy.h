@@ -52,6 +52,11 @@ struct RoundCopy {
   // Empty labels for an id the copy does not know (a person erased since).
   v1::InternLabel InternLabelOf(const std::string& participant_id) const;
   v1::HostLabel HostLabelOf(const std::string& host_offer_id) const;
+
+ private:
+  // One application of a stored part, as AddStored reads it; false when its bytes are no
+  // application.
+  bool AddStoredApplication(std::string_view bytes);
 };
 
 // Fills the labels of every assignment and unmatched intern of a result part.
