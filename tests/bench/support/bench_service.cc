@@ -1,14 +1,21 @@
 #include "bench_service.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "api_keys.h"
 #include "grpcpp/create_channel.h"
 
@@ -100,7 +107,65 @@ pid_t PidFromFile(const std::filesystem::path& file) {
   return pid;
 }
 
+namespace {
+
+// This process's children (its services and smtp-sink), from /proc.
+std::vector<pid_t> Children() {
+  std::vector<pid_t> children;
+  const pid_t self = getpid();
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    std::string line;
+    std::getline(std::ifstream(entry.path() / "stat"), line);
+    // "pid (name) state ppid ...": the name may hold spaces and parentheses.
+    const std::size_t name_end = line.rfind(')');
+    if (name_end == std::string::npos) continue;
+    std::istringstream rest(line.substr(name_end + 1));
+    char state = 0;
+    pid_t parent = 0;
+    if (rest >> state >> parent && parent == self) children.push_back(pid);
+  }
+  return children;
+}
+
+// A bench stopped with SIGTERM (kill, timeout) ends without running a destructor, and the
+// services it started would keep running (its private Redis and RabbitMQ stop themselves when
+// it is gone). While one of these lives, SIGTERM is taken by a thread of its own, which tells
+// the bench's children to stop and ends the bench. Made before any other thread, which inherit
+// the blocked signals.
+class StopChildrenOnTerm {
+ public:
+  StopChildrenOnTerm() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGUSR1);  // the destructor's: the bench ended on its own
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    waiter_ = std::thread([signals] {
+      int received = 0;
+      if (sigwait(&signals, &received) != 0 || received != SIGTERM) return;
+      for (pid_t child : Children()) kill(child, SIGTERM);
+      std::fprintf(stderr, "stopped (SIGTERM); its services were told to stop\n");
+      std::_Exit(128 + SIGTERM);
+    });
+  }
+  ~StopChildrenOnTerm() {
+    pthread_kill(waiter_.native_handle(), SIGUSR1);
+    waiter_.join();
+  }
+  StopChildrenOnTerm(const StopChildrenOnTerm&) = delete;
+  StopChildrenOnTerm& operator=(const StopChildrenOnTerm&) = delete;
+
+ private:
+  std::thread waiter_;
+};
+
+}  // namespace
+
 int RunBench(const char* name, const std::function<int()>& main) {
+  const StopChildrenOnTerm stop_children;
   try {
     return main();
   } catch (const std::exception& failure) {

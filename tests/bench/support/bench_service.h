@@ -51,6 +51,7 @@ double CpuSeconds(pid_t pid);
 pid_t PidFromFile(const std::filesystem::path& file);
 
 // Runs main, reporting a failure (Fail or any other exception) as `name: what` and exit code 1.
+// A SIGTERM meanwhile stops the services the bench started, and the bench.
 int RunBench(const char* name, const std::function<int()>& main);
 
 }  // namespace ipraktik::bench
