@@ -66,9 +66,15 @@ management_login() {
 }
 
 health() {
-  # Bounded: a port taken by another program may accept and never answer.
-  curl -sf --max-time 5 -u "$(management_login)" \
-    "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/health/checks/alarms"
+  # Bounded: a port taken by another program may accept and never answer. The AMQP listener is
+  # asked for too: the management API answers while the broker boots, before it opens its AMQP
+  # port, and a broker that then finds that port taken ends (eaddrinuse) after looking healthy.
+  local login
+  login=$(management_login)
+  curl -sf --max-time 5 -u "$login" \
+    "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/health/checks/alarms" &&
+    curl -sf --max-time 5 -u "$login" -o /dev/null \
+      "http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT/api/health/checks/port-listener/$RABBITMQ_PORT"
 }
 
 # The users are made through the management API: one rabbitmqctl call starts an Erlang VM of its
