@@ -331,7 +331,6 @@ bool IsBatch(const Envelope& envelope) { return envelope.payload().Is<v1::EventB
 
 namespace {
 
-// An event as a batch may carry it: valid, of the batch's tenant, not a batch itself.
 // What a batch refuses of a valid event: another tenant's, or a batch itself.
 absl::Status CheckBatched(std::string_view event_tenant, bool is_batch, std::string_view tenant) {
   if (event_tenant != tenant) {
@@ -344,6 +343,7 @@ absl::Status CheckBatched(std::string_view event_tenant, bool is_batch, std::str
   return absl::OkStatus();
 }
 
+// An event as a batch may carry it: valid, of the batch's tenant, not a batch itself.
 absl::Status ValidateBatchedEvent(const Envelope& event, std::string_view tenant) {
   if (absl::Status status = ValidateEnvelope(event); !status.ok()) return status;
   return CheckBatched(event.tenant(), IsBatch(event), tenant);

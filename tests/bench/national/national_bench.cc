@@ -235,51 +235,58 @@ std::map<std::string, std::pair<double, double>> CommandStats(store::Pool& redis
   return stats;
 }
 
-// One field of a section of Redis's INFO ("" when there is none).
-std::string InfoField(store::Pool& redis, const char* section, const std::string& name) {
+// A section of Redis's INFO, as text ("" when Redis does not answer).
+std::string Info(store::Pool& redis, const char* section) {
   auto reply = redis.Command({"INFO", section});
-  if (!reply.ok()) return "";
-  const std::regex pattern(name + ":([a-z0-9]+)");
-  std::smatch match;
-  const std::string text = reply->str();
-  return std::regex_search(text, match, pattern) ? match[1].str() : "";
+  return reply.ok() ? reply->str() : "";
 }
 
-double InfoNumber(store::Pool& redis, const char* section, const std::string& name) {
-  const std::string value = InfoField(redis, section, name);
+// One field of an INFO section's text ("" when there is none).
+std::string InfoField(const std::string& info, const std::string& name) {
+  const std::regex pattern(name + ":([a-z0-9]+)");
+  std::smatch match;
+  return std::regex_search(info, match, pattern) ? match[1].str() : "";
+}
+
+double InfoNumber(const std::string& info, const std::string& name) {
+  const std::string value = InfoField(info, name);
   return value.empty() ? 0 : std::stod(value);
 }
 
 // The bytes Redis has read from and written to its clients.
 std::pair<double, double> NetBytes(store::Pool& redis) {
-  return {InfoNumber(redis, "stats", "total_net_input_bytes"),
-          InfoNumber(redis, "stats", "total_net_output_bytes")};
+  const std::string stats = Info(redis, "stats");
+  return {InfoNumber(stats, "total_net_input_bytes"), InfoNumber(stats, "total_net_output_bytes")};
 }
 
 // Redis's rewrites of its append-only file so far (each a forked child writing the whole data
 // set), counted as they start.
-double AofRewrites(store::Pool& redis) { return InfoNumber(redis, "persistence", "aof_rewrites"); }
+double AofRewrites(store::Pool& redis) {
+  return InfoNumber(Info(redis, "persistence"), "aof_rewrites");
+}
 
 // Rewrites Redis's append-only file and waits for the rewrite's end (after one under way):
-// false when it failed or took over ten minutes. Redis tells nobody when a rewrite ends, so its
-// state is asked until it says so.
+// false when it failed or a wait took over ten minutes.
 bool RewriteAppendOnlyFile(store::Pool& redis) {
-  const auto deadline = Clock::now() + std::chrono::minutes(10);
-  auto idle = [&] {
-    while (InfoField(redis, "persistence", "aof_rewrite_in_progress") != "0" ||
-           InfoField(redis, "persistence", "aof_rewrite_scheduled") != "0") {
-      if (Clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
+  // Redis 7.0 lets no client wait for a rewrite (WAITAOF came with 7.2): its own state is read
+  // until it says none is running or scheduled.
+  const auto idle = [&] {
+    return testing::Eventually(
+        [&] {
+          const std::string persistence = Info(redis, "persistence");
+          return InfoField(persistence, "aof_rewrite_in_progress") == "0" &&
+                 InfoField(persistence, "aof_rewrite_scheduled") == "0";
+        },
+        std::chrono::minutes(10));
   };
   // A rewrite is counted when it starts: one under way is waited for first.
   if (!idle()) return false;
   const double before = AofRewrites(redis);
   auto started = redis.Command({"BGREWRITEAOF"});  // started, or scheduled after a snapshot
-  if (!started.ok() || started->is_error()) return false;
-  return idle() && AofRewrites(redis) > before &&
-         InfoField(redis, "persistence", "aof_last_bgrewrite_status") == "ok";
+  if (!started.ok() || started->is_error() || !idle()) return false;
+  const std::string persistence = Info(redis, "persistence");
+  return InfoNumber(persistence, "aof_rewrites") > before &&
+         InfoField(persistence, "aof_last_bgrewrite_status") == "ok";
 }
 
 // Redis commands per unit of work between two CommandStats: "N commands taking U us per X;
