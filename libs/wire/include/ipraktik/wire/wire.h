@@ -23,6 +23,22 @@ struct Field {
   std::string_view value;  // a length-delimited field's bytes (empty for other wire types)
 };
 
+// A message's fields one by one, in order, read from its bytes as protobuf's parser reads the
+// wire format (any wire type, groups skipped whole) but without parsing or copying a value:
+// reading a national round's stored cards field by field through protobuf's input stream cost
+// more than a tenth of its publication (docs/benchmarks.md).
+class FieldReader {
+ public:
+  explicit FieldReader(std::string_view bytes) : rest_(bytes) {}
+  // The next field; false at the end, or where the bytes stop being a message (then !valid()).
+  bool Next(Field& field);
+  bool valid() const { return valid_; }
+
+ private:
+  std::string_view rest_;
+  bool valid_ = true;
+};
+
 // Calls on(field) for each field of bytes, in order. false when bytes are no valid message.
 bool ForEachField(std::string_view bytes, const std::function<void(const Field&)>& on);
 
