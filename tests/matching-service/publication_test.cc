@@ -37,12 +37,22 @@ PublicationInput Input(std::string job_id) {
   input.job_id = std::move(job_id);
   input.round.set_round_id("r-37");
   for (const char* id : {"anna", "bo", "cy", "dan"}) {
-    input.interns[id].person.set_participant_id(id);
-    input.interns[id].person.set_name(std::string("Name of ") + id);
+    v1::PersonCard card;
+    card.set_participant_id(id);
+    card.set_name(std::string("Name of ") + id);
+    input.interns[id].card = card.SerializeAsString();
     input.interns[id].purpose = "learn";
   }
   for (const char* id : {"h-1", "h-2"}) input.offers[id].set_host_offer_id(id);
   return input;
+}
+
+// A host list as its bytes say it (the service stores and sends those): an intern's card is
+// in them as bytes, not in the message's fields.
+v1::HostInternsAssigned AsSent(const v1::HostInternsAssigned& list) {
+  v1::HostInternsAssigned sent;
+  EXPECT_TRUE(sent.ParseFromString(list.SerializeAsString()));
+  return sent;
 }
 
 // Applies a publication's records as the service stores them.
@@ -50,7 +60,7 @@ void Remember(const Publication& publication, PublicationInput& next) {
   for (const auto& change : publication.changes) {
     if (change.placement) next.told_interns[change.placement->participant_id()] = *change.placement;
     if (change.host_list) {
-      next.told_hosts[change.host_list->host_offer().host_offer_id()] = *change.host_list;
+      next.told_hosts[change.host_list->host_offer().host_offer_id()] = AsSent(*change.host_list);
     }
   }
 }
@@ -74,7 +84,7 @@ std::vector<Told> Events(const PublicationInput& input, const Publication& publi
               .name = change.event->name,
               .placed = {},
               .unmatched = {},
-              .host = change.host_list.value_or(v1::HostInternsAssigned())};
+              .host = AsSent(change.host_list.value_or(v1::HostInternsAssigned()))};
     if (told.type == contract::kInternPlaced) {
       EXPECT_TRUE(told.placed.ParseFromString(payloads.Of(*change.event)));
     } else if (told.type == contract::kInternUnmatched) {
@@ -118,8 +128,12 @@ TEST(Publication, TheFirstTellsEveryone) {
     }
     if (event.type == contract::kHostInternsAssigned &&
         event.host.host_offer().host_offer_id() == "h-1") {
-      EXPECT_EQ(event.host.interns_size(), 2);
+      ASSERT_EQ(event.host.interns_size(), 2);
       EXPECT_EQ(event.host.cancelled_size(), 0);
+      // Each visitor's card, put in as bytes, parses as the visit's own.
+      EXPECT_EQ(event.host.interns(0).intern().name(),
+                "Name of " + event.host.interns(0).intern().participant_id());
+      EXPECT_EQ(event.host.interns(0).purpose(), "learn");
     }
     if (event.type == contract::kInternUnmatched) {
       EXPECT_FALSE(event.unmatched.placement_cancelled());

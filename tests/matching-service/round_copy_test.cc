@@ -23,6 +23,7 @@ v1::ExportRoundSnapshotResponse Part() {
     application->set_application_id(std::string("app-") + id);
     application->mutable_intern()->set_participant_id(id);
     application->mutable_intern()->set_name(std::string("Navn ") + id);
+    if (std::string(id) == "anna") application->mutable_intern()->set_email("anna@kommune.dk");
     application->mutable_intern()->set_language(v1::LANGUAGE_ENGLISH);
     // Long enough that the kept application's length takes two bytes to write.
     application->mutable_intern()->set_job_title(std::string(200, 'k'));
@@ -58,12 +59,16 @@ TEST(RoundCopy, StoredBytesMakeTheSameCopyAsTheParsedPart) {
             parsed.offers["h-1"].card.SerializeAsString());
   ASSERT_EQ(stored.interns.size(), 2u);
   for (const char* id : {"anna", "bo"}) {
-    EXPECT_EQ(stored.interns[id].person.SerializeAsString(),
-              parsed.interns[id].person.SerializeAsString());
+    EXPECT_EQ(stored.interns[id].card, parsed.interns[id].card);
     EXPECT_EQ(stored.interns[id].purpose, "Lære om borgerservice");
   }
-  EXPECT_EQ(stored.interns["bo"].person.name(), "Navn bo");
-  EXPECT_EQ(stored.interns["bo"].person.job_title().size(), 200u);
+  EXPECT_EQ(stored.interns["bo"].Person().name(), "Navn bo");
+  EXPECT_EQ(stored.interns["bo"].Person().job_title().size(), 200u);
+  EXPECT_FALSE(stored.interns["bo"].has_email);
+  EXPECT_TRUE(stored.interns["anna"].has_email);
+  EXPECT_TRUE(parsed.interns["anna"].has_email);
+  EXPECT_FALSE(parsed.interns["bo"].has_email);
+  EXPECT_EQ(stored.InternLabelOf("bo").name(), "Navn bo");
   EXPECT_EQ(stored.applications, 2);
   EXPECT_EQ(stored.awaiting_approval, 1);
   EXPECT_EQ(stored.rejected, 3);

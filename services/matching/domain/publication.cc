@@ -21,13 +21,30 @@ Days DaysOf(const google::protobuf::RepeatedPtrField<v1::Date>& dates) {
 }
 
 // The interns of an offer's list and their days: what decides whether a host hears again.
-std::map<std::string, Days> Roster(
-    const google::protobuf::RepeatedPtrField<v1::VisitingIntern>& list) {
-  std::map<std::string, Days> roster;
+using Roster = std::map<std::string, Days, std::less<>>;
+
+Roster RosterOf(const google::protobuf::RepeatedPtrField<v1::VisitingIntern>& list) {
+  Roster roster;
   for (const v1::VisitingIntern& intern : list) {
     roster[intern.intern().participant_id()] = DaysOf(intern.days());
   }
   return roster;
+}
+
+// An intern on a host's new list, and who they are: their card is in the visit only as bytes
+// (WithCard), which its fields do not show.
+struct NewVisitor {
+  std::string_view participant_id;
+  v1::VisitingIntern visit;
+};
+
+// The intern's stored card put into their visit as it is: as a field the message does not
+// parse (an unknown field, of the number of its intern card), which it serializes after its
+// own fields, so that its bytes parse as the visit with the card. A copy of the bytes, not of
+// a parsed card's every field.
+void WithCard(v1::VisitingIntern& visit, const std::string& card) {
+  visit.GetReflection()->MutableUnknownFields(&visit)->AddLengthDelimited(
+      v1::VisitingIntern::kInternFieldNumber, card);
 }
 
 // A visitor as an erased person's visit is remembered: ids and days, nothing that names them.
@@ -63,7 +80,7 @@ std::string EventPayloads::Of(const PublicationEvent& event) {
   std::string out = placed ? event.placed.SerializeAsString() : event.unmatched.SerializeAsString();
   wire::AppendField(out, v1::InternPlaced::kRoundFieldNumber, round_);
   wire::AppendField(out, v1::InternPlaced::kInternFieldNumber,
-                    CardOf(input_, event.participant_id).person);
+                    CardOf(input_, event.participant_id).card);
   if (!placed) return out;
   const auto offer = input_.offers.find(event.host_offer_id);
   if (offer == input_.offers.end()) return out;
@@ -84,7 +101,7 @@ Publication ComparePublication(const PublicationInput& input) {
                       input.told_interns.size() + input.offers.size() + input.told_hosts.size());
   const std::string& round_id = input.round.round_id();
   // Each offer's new list, built from the assignments.
-  absl::flat_hash_map<std::string, std::vector<v1::VisitingIntern>> new_lists;
+  absl::flat_hash_map<std::string, std::vector<NewVisitor>> new_lists;
 
   const auto told = [&](const std::string& participant) -> const v1::Placement* {
     auto it = input.told_interns.find(participant);
@@ -94,12 +111,12 @@ Publication ComparePublication(const PublicationInput& input) {
     const std::string& participant = pair.participant_id();
     const InternCard& intern = CardOf(input, participant);
     const std::string placement_id = PlacementId(round_id, participant);
-    v1::VisitingIntern visiting;
-    *visiting.mutable_intern() = intern.person;
-    visiting.set_purpose(intern.purpose);
-    *visiting.mutable_days() = pair.days();
-    visiting.set_placement_id(placement_id);
-    new_lists[pair.host_offer_id()].push_back(std::move(visiting));
+    NewVisitor visitor{.participant_id = participant, .visit = {}};
+    WithCard(visitor.visit, intern.card);
+    visitor.visit.set_purpose(intern.purpose);
+    *visitor.visit.mutable_days() = pair.days();
+    visitor.visit.set_placement_id(placement_id);
+    new_lists[pair.host_offer_id()].push_back(std::move(visitor));
     ++out.placed;
 
     const v1::Placement* before = told(participant);
@@ -194,9 +211,12 @@ Publication ComparePublication(const PublicationInput& input) {
     const v1::HostInternsAssigned* before = nullptr;
     if (auto it = input.told_hosts.find(offer); it != input.told_hosts.end()) before = &it->second;
     google::protobuf::RepeatedPtrField<v1::VisitingIntern> now;
-    for (auto& intern : new_lists[offer]) *now.Add() = std::move(intern);
-    const auto new_roster = Roster(now);
-    if (before != nullptr && Roster(before->interns()) == new_roster) continue;
+    Roster new_roster;
+    for (NewVisitor& visitor : new_lists[offer]) {
+      new_roster[std::string(visitor.participant_id)] = DaysOf(visitor.visit.days());
+      *now.Add() = std::move(visitor.visit);
+    }
+    if (before != nullptr && RosterOf(before->interns()) == new_roster) continue;
 
     v1::HostInternsAssigned message;
     *message.mutable_round() = input.round;

@@ -2,9 +2,29 @@
 
 #include <utility>
 
+#include "ipraktik/text/text.h"
 #include "ipraktik/wire/wire.h"
 
 namespace ipraktik::matching_service {
+namespace {
+
+// The string fields of a person's card: protobuf refuses a card whose text is not UTF-8.
+bool IsTextField(int number) {
+  using Card = v1::PersonCard;
+  switch (number) {
+    case Card::kParticipantIdFieldNumber:
+    case Card::kNameFieldNumber:
+    case Card::kEmailFieldNumber:
+    case Card::kPhoneFieldNumber:
+    case Card::kJobTitleFieldNumber:
+    case Card::kWorkplaceNameFieldNumber:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 void RoundCopy::Add(v1::ExportRoundSnapshotResponse&& part) {
   if (part.has_header()) round = std::move(*part.mutable_header()->mutable_round());
@@ -15,8 +35,9 @@ void RoundCopy::Add(v1::ExportRoundSnapshotResponse&& part) {
   for (auto& application : *part.mutable_applications()) {
     if (application.continued()) continue;
     InternCard& intern = interns[application.intern().participant_id()];
-    intern.person = std::move(*application.mutable_intern());
+    intern.card = application.intern().SerializeAsString();
     intern.purpose = std::move(*application.mutable_purpose());
+    intern.has_email = !application.intern().email().empty();
   }
   if (part.has_trailer()) {
     applications = part.trailer().application_count();
@@ -31,15 +52,16 @@ absl::Status RoundCopy::AddStored(std::string_view bytes) {
   // and the rest of the part (its header, offers and trailer) is parsed as the message.
   std::string rest;
   bool applications_valid = true;
-  const bool valid = wire::ForEachField(bytes, [&](const wire::Field& field) {
+  wire::FieldReader reader(bytes);
+  for (wire::Field field; applications_valid && reader.Next(field);) {
     if (field.number == Part::kApplicationsFieldNumber) {
-      applications_valid = applications_valid && AddStoredApplication(field.value);
+      applications_valid = AddStoredApplication(field.value);
     } else {
       rest.append(field.whole);
     }
-  });
+  }
   Part part;
-  if (!valid || !applications_valid || !part.ParseFromString(rest)) {
+  if (!reader.valid() || !applications_valid || !part.ParseFromString(rest)) {
     return absl::DataLossError("a stored part of the round's copy is not readable");
   }
   Add(std::move(part));
@@ -55,7 +77,8 @@ bool RoundCopy::AddStoredApplication(std::string_view bytes) {
   std::string pieces;     // the card's pieces joined, should it be stored in several (they merge)
   std::string_view purpose;
   std::string continued;  // the field as stored: only a continuation has one
-  const bool valid = wire::ForEachField(bytes, [&](const wire::Field& field) {
+  wire::FieldReader reader(bytes);
+  for (wire::Field field; reader.Next(field);) {
     switch (field.number) {
       case Application::kInternFieldNumber:
         if (card.data() == nullptr) {
@@ -75,26 +98,44 @@ bool RoundCopy::AddStoredApplication(std::string_view bytes) {
       default:
         break;
     }
-  });
-  if (!valid) return false;
+  }
+  if (!reader.valid()) return false;
   if (!continued.empty()) {
     Application flag;
     if (!flag.ParseFromString(continued)) return false;
     if (flag.continued()) return true;  // its intern came with an earlier part
   }
-  v1::PersonCard person;
-  if (!person.ParseFromArray(card.data(), static_cast<int>(card.size()))) return false;
-  InternCard& intern = interns[person.participant_id()];
-  intern.person = std::move(person);
+  // The card is kept as stored, not parsed: only its id is read, and its text checked as
+  // parsing it would check it.
+  // The last occurrence of a field is its value, as a parser takes it.
+  std::string_view participant_id;
+  bool has_email = false;
+  wire::FieldReader card_reader(card);
+  for (wire::Field field; card_reader.Next(field);) {
+    if (field.number == v1::PersonCard::kParticipantIdFieldNumber) participant_id = field.value;
+    if (field.number == v1::PersonCard::kEmailFieldNumber) has_email = !field.value.empty();
+    if (IsTextField(field.number) && text::FirstInvalidUtf8(field.value)) return false;
+  }
+  if (!card_reader.valid()) return false;
+  InternCard& intern = interns[std::string(participant_id)];
+  intern.card = std::string(card);
   intern.purpose = std::string(purpose);
+  intern.has_email = has_email;
   return true;
+}
+
+v1::PersonCard InternCard::Person() const {
+  v1::PersonCard person;
+  // Checked when the copy was read: a card that is no card was refused then.
+  (void)person.ParseFromString(card);
+  return person;
 }
 
 v1::InternLabel RoundCopy::InternLabelOf(const std::string& participant_id) const {
   v1::InternLabel label;
   auto it = interns.find(participant_id);
   if (it == interns.end()) return label;
-  const v1::PersonCard& person = it->second.person;
+  const v1::PersonCard person = it->second.Person();
   label.set_name(person.name());
   label.set_workplace_name(person.workplace_name());
   label.set_sector(person.workplace_sector());

@@ -16,10 +16,19 @@
 
 namespace ipraktik::matching_service {
 
-// An intern as the snapshot of the job describes them.
+// An intern as the snapshot of the job describes them. The card is kept as its bytes (a
+// v1::PersonCard as the copy stores it): a publication puts it into the intern's event and
+// their host's list as it is, where parsing every card, copying it into the host's list and
+// serializing it twice was a good part of a national round's publication (docs/benchmarks.md).
 struct InternCard {
-  v1::PersonCard person;
+  std::string card;  // a serialized v1::PersonCard; empty for an intern nobody knows
   std::string purpose;
+  // Whether the card has an e-mail address (what the checks before publishing ask of every
+  // intern), noted when the card is read.
+  bool has_email = false;
+
+  // The card parsed, for those who read its fields (labels, the checks' messages).
+  v1::PersonCard Person() const;
 };
 
 struct HostOfferCopy {

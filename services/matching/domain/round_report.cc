@@ -55,7 +55,9 @@ std::vector<errors::PreconditionViolation> PublishProblems(const PublishCheckInp
   };
   auto intern = [&](const std::string& participant_id) {
     auto it = copy.interns.find(participant_id);
-    if (it != copy.interns.end()) need_email(it->second.person, participant_id, "intern");
+    // A card is parsed only for the name of an intern without an address.
+    if (it == copy.interns.end() || it->second.has_email) return;
+    need_email(it->second.Person(), participant_id, "intern");
   };
   std::set<std::string> hosts;
   if (input.assignments == nullptr && input.unmatched == nullptr) {
