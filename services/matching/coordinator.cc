@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <system_error>
@@ -123,34 +124,76 @@ absl::StatusOr<PublicationWrites> Coordinator::Writes(const Caller& caller,
   return writes;
 }
 
-absl::Status Coordinator::StoreChanges(const Caller& caller, const std::string& round_id,
-                                       const PublicationInput& input,
-                                       std::span<PublicationChange> changes,
-                                       BatchTimes& times) const {
+namespace {
+
+// The changes of a publication the comparison has finished, for the threads that store them
+// meanwhile: a batch is taken once it is complete, or once the comparison is over.
+class ChangeFeed {
+ public:
+  explicit ChangeFeed(std::size_t batch) : batch_(batch) {}
+
+  // From the comparing thread, after each change: the waiting threads hear of whole batches.
+  void Ready(std::span<PublicationChange> changes) {
+    if (changes.size() % batch_ != 0) return;
+    {
+      std::lock_guard lock(mutex_);
+      ready_ = changes;
+    }
+    changed_.notify_all();
+  }
+  void Finish(std::span<PublicationChange> changes) {
+    {
+      std::lock_guard lock(mutex_);
+      ready_ = changes;
+      finished_ = true;
+    }
+    changed_.notify_all();
+  }
+  // The changes of the batch that begins at begin, once they are final; none when the
+  // comparison ended before it.
+  std::span<PublicationChange> WaitForBatch(std::size_t begin) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return finished_ || ready_.size() >= begin + batch_; });
+    if (ready_.size() <= begin) return {};
+    return ready_.subspan(begin, std::min(batch_, ready_.size() - begin));
+  }
+
+ private:
+  const std::size_t batch_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::span<PublicationChange> ready_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+absl::Status Coordinator::CompareAndStore(const Caller& caller, const std::string& round_id,
+                                          const PublicationInput& input, Publication& publication,
+                                          BatchTimes& times) const {
   const auto batch = static_cast<std::size_t>(std::max(options_.publication_batch, 1));
-  const std::size_t batches = (changes.size() + batch - 1) / batch;
-  const std::size_t threads =
-      std::min(static_cast<std::size_t>(std::max(options_.publication_threads, 1)),
-               std::max<std::size_t>(batches, 1));
+  const auto threads = static_cast<std::size_t>(std::max(options_.publication_threads, 1));
+  ChangeFeed feed(batch);
   std::atomic<std::size_t> next{0};
   std::mutex mutex;  // guards failure and times
   absl::Status failure;
-  times.threads = static_cast<int>(threads);
   // Each worker takes the next batch until none is left or one has failed: the batches are
   // independent (no person is in two), so their order does not matter, and a batch that failed
-  // leaves the publication to be run again for the rest.
+  // leaves the publication to be run again for the rest. A stored batch's changes are freed by
+  // the thread that stored it, not all at the end by the calling thread.
   const auto work = [&] {
     EventPayloads payloads(input);  // its cache of serialized offers is its own
     double events_ms = 0, store_ms = 0;
-    PhaseClock clock;
-    for (std::size_t index = next++; index < batches; index = next++) {
+    int stored = 0;
+    for (;;) {
+      const std::span<PublicationChange> changes = feed.WaitForBatch(next++ * batch);
+      if (changes.empty()) break;
       {
         std::lock_guard lock(mutex);
         if (!failure.ok()) break;
       }
-      const std::size_t begin = index * batch;
-      const std::size_t end = std::min(changes.size(), begin + batch);
-      auto writes = Writes(caller, changes.subspan(begin, end - begin), &payloads);
+      PhaseClock clock;
+      auto writes = Writes(caller, changes, &payloads);
       clock.Lap(events_ms);
       absl::Status applied = writes.ok() ? repository_.ApplyPublicationBatch(
                                                caller.tenant, round_id, *std::move(writes))
@@ -161,13 +204,23 @@ absl::Status Coordinator::StoreChanges(const Caller& caller, const std::string& 
         break;
       }
       clock.Lap(store_ms);
+      for (PublicationChange& change : changes) change = {};
+      ++stored;
     }
     std::lock_guard lock(mutex);
     times.events += events_ms;
     times.store += store_ms;
+    if (stored > 0) ++times.threads;
   };
+  const absl::Time began = absl::Now();
+  std::vector<std::jthread> helpers;  // joined last, once the feed is finished
   {
-    std::vector<std::jthread> helpers;
+    // Finished however the comparison ends, so that no helper waits for changes forever.
+    struct FinishFeed {
+      ChangeFeed& feed;
+      Publication& publication;
+      ~FinishFeed() { feed.Finish(std::span(publication.changes)); }
+    } finish{feed, publication};
     for (std::size_t i = 1; i < threads; ++i) {
       try {
         helpers.emplace_back(work);
@@ -175,8 +228,12 @@ absl::Status Coordinator::StoreChanges(const Caller& caller, const std::string& 
         break;  // no thread to be had: the ones there are store every batch still
       }
     }
-    work();
-  }  // the helpers joined
+    ComparePublication(input, publication,
+                       [&](std::span<PublicationChange> ready) { feed.Ready(ready); });
+  }
+  times.compared = absl::ToDoubleMilliseconds(absl::Now() - began);
+  work();
+  helpers.clear();
   return failure;
 }
 
@@ -653,18 +710,18 @@ absl::StatusOr<v1::PublishMatchingResponse> Coordinator::PublishLocked(const Cal
   input.told_hosts = *std::move(told_hosts);
   clock.Lap(ms.told);
 
-  Publication publication = ComparePublication(input);
-  clock.Lap(ms.compare);
-
   // In batches: each batch's records and their events are one atomic step, so a publication
   // cut short and run again finds those people told already and tells only the rest.
+  Publication publication;
   BatchTimes batch_times;
-  if (absl::Status stored =
-          StoreChanges(caller, round_id, input, std::span(publication.changes), batch_times);
+  if (absl::Status stored = CompareAndStore(caller, round_id, input, publication, batch_times);
       !stored.ok()) {
     return stored;
   }
   clock.Lap(ms.batches);
+  // The comparison's own time, and the batches' after it (the first ones stored meanwhile).
+  ms.compare = batch_times.compared;
+  ms.batches -= batch_times.compared;
 
   v1::MatchingResultPublished result;
   *result.mutable_round() = input.round;

@@ -83,11 +83,13 @@ struct CoordinatorOptions {
   prometheus::Registry* registry = nullptr;
 };
 
-// Where a publication's batches spent their time, summed over the threads that stored them.
+// Where a publication's batches spent their time, summed over the threads that stored them,
+// and how long the comparison took (the first batches were stored meanwhile).
 struct BatchTimes {
-  int threads = 0;
-  double events = 0;  // ms building records and events
-  double store = 0;   // ms storing them
+  int threads = 0;      // that stored a batch
+  double events = 0;    // ms building records and events
+  double store = 0;     // ms storing them
+  double compared = 0;  // ms until the comparison was over
 };
 
 class Coordinator {
@@ -158,11 +160,12 @@ class Coordinator {
   absl::StatusOr<PublicationWrites> Writes(const Caller& caller,
                                            std::span<PublicationChange> changes,
                                            EventPayloads* payloads) const;
-  // Writes and stores changes batch by batch, options_.publication_threads batches at once;
-  // the first failure.
-  absl::Status StoreChanges(const Caller& caller, const std::string& round_id,
-                            const PublicationInput& input, std::span<PublicationChange> changes,
-                            BatchTimes& times) const;
+  // Compares the publication into publication (empty) and stores its changes batch by batch,
+  // the first batches while the rest are compared: options_.publication_threads threads store,
+  // the calling thread among them once it has compared; the first failure.
+  absl::Status CompareAndStore(const Caller& caller, const std::string& round_id,
+                               const PublicationInput& input, Publication& publication,
+                               BatchTimes& times) const;
   // The round as the job's stored copy has it; NOT_FOUND when that copy is gone.
   absl::StatusOr<RoundCopy> StoredCopy(const Caller& caller, const jobs::JobRecord& job) const;
   // The round as the registration service holds it now.

@@ -266,6 +266,44 @@ TEST(Publication, AnErasedInternLeavesTheHostListsWithACancellationThatNamesNobo
   EXPECT_EQ(contact[0].host_list->host_offer().contact().participant_id(), "cy");
 }
 
+TEST(Publication, TheChangesHandedOverAreFinalAndStayWhereTheyAre) {
+  PublicationInput first = Input("job-1");
+  first.assignments = {Pair("anna", "h-1"), Pair("bo", "h-1")};
+  first.unmatched = {Unmatched("cy"), Unmatched("dan")};
+  PublicationInput second = Input("job-2");
+  Remember(ComparePublication(first), second);
+  // A re-match that changes every kind of record: anna moves, bo withdrew, cy is placed, dan
+  // stays without a place, both hosts' lists change.
+  second.assignments = {Pair("anna", "h-2"), Pair("cy", "h-1")};
+  second.unmatched = {Unmatched("dan")};
+
+  Publication publication;
+  std::vector<std::string> handed_over;  // each change as it was when handed over
+  const PublicationChange* first_change = nullptr;
+  ComparePublication(second, publication, [&](std::span<PublicationChange> ready) {
+    ASSERT_EQ(ready.size(), handed_over.size() + 1) << "one change more each time";
+    if (first_change == nullptr) first_change = ready.data();
+    EXPECT_EQ(ready.data(), first_change) << "the changes never move";
+    const PublicationChange& latest = ready.back();
+    handed_over.push_back(
+        (latest.placement ? latest.placement->SerializeAsString() : std::string()) + "|" +
+        (latest.host_list ? latest.host_list->SerializeAsString() : std::string()) + "|" +
+        (latest.event ? latest.event->name : std::string()));
+  });
+  const Publication all_at_once = ComparePublication(second);
+  ASSERT_EQ(handed_over.size(), all_at_once.changes.size());
+  EXPECT_EQ(handed_over.size(), 5u) << "anna, bo, cy and the two hosts (dan was told before)";
+  for (std::size_t i = 0; i < handed_over.size(); ++i) {
+    const PublicationChange& change = publication.changes[i];
+    EXPECT_EQ((change.placement ? change.placement->SerializeAsString() : std::string()) + "|" +
+                  (change.host_list ? change.host_list->SerializeAsString() : std::string()) + "|" +
+                  (change.event ? change.event->name : std::string()),
+              handed_over[i])
+        << "change " << i << " was not touched after it was handed over";
+  }
+  EXPECT_EQ(publication.notified, all_at_once.notified);
+}
+
 TEST(EventsPerMessage, ANationalRoundsBatchesAreFullAndASmallRoundIsSpreadOverTheSenders) {
   // A store batch of 500 changes of a national round: 25 to a message, 20 messages.
   EXPECT_EQ(EventsPerMessage(500, 25, 16), 25u);

@@ -96,9 +96,21 @@ std::string PlacementId(const std::string& round_id, const std::string& particip
 
 Publication ComparePublication(const PublicationInput& input) {
   Publication out;
-  // Every intern and at most every offer once: no change is moved when the vector grows.
-  out.changes.reserve(input.assignments.size() + input.unmatched.size() +
-                      input.told_interns.size() + input.offers.size() + input.told_hosts.size());
+  ComparePublication(input, out, [](std::span<PublicationChange>) {});
+  return out;
+}
+
+void ComparePublication(const PublicationInput& input, Publication& out,
+                        const ChangesReady& ready) {
+  // At most one change per intern (placed, unmatched or told before), one per offer with a
+  // placed intern (at most one per placement) and one per offer told before: the vector never
+  // grows past this, so no change moves while a caller stores those handed over.
+  out.changes.reserve(input.assignments.size() * 2 + input.unmatched.size() +
+                      input.told_interns.size() + input.told_hosts.size());
+  const auto add = [&](PublicationChange change) {
+    out.changes.push_back(std::move(change));
+    ready(std::span(out.changes));
+  };
   const std::string& round_id = input.round.round_id();
   // Each offer's new list, built from the assignments.
   absl::flat_hash_map<std::string, std::vector<NewVisitor>> new_lists;
@@ -145,8 +157,7 @@ Publication ComparePublication(const PublicationInput& input) {
     placed.set_change(moved ? v1::PLACEMENT_CHANGE_MOVED : v1::PLACEMENT_CHANGE_NEW);
     placed.set_placement_id(placement_id);
     placed.set_revision(record.revision());
-    out.changes.push_back(
-        {.placement = std::move(record), .host_list = {}, .event = std::move(event)});
+    add({.placement = std::move(record), .host_list = {}, .event = std::move(event)});
     ++out.notified;
   }
 
@@ -177,8 +188,7 @@ Publication ComparePublication(const PublicationInput& input) {
     message.set_revision(record.revision());
     message.set_placement_cancelled(had_place);
     if (had_place) *message.mutable_cancelled_days() = before->days();
-    out.changes.push_back(
-        {.placement = std::move(record), .host_list = {}, .event = std::move(event)});
+    add({.placement = std::move(record), .host_list = {}, .event = std::move(event)});
     ++out.notified;
   }
 
@@ -198,7 +208,7 @@ Publication ComparePublication(const PublicationInput& input) {
     record.set_revision(before.revision() + 1);
     record.set_job_id(input.job_id);
     record.set_reason_code("withdrawn");
-    out.changes.push_back({.placement = std::move(record), .host_list = {}, .event = {}});
+    add({.placement = std::move(record), .host_list = {}, .event = {}});
   }
 
   // Hosts: every offer that has interns now or had some before.
@@ -240,11 +250,9 @@ Publication ComparePublication(const PublicationInput& input) {
                            .host_offer_id = offer,
                            .placed = {},
                            .unmatched = {}};
-    out.changes.push_back(
-        {.placement = {}, .host_list = std::move(message), .event = std::move(event)});
+    add({.placement = {}, .host_list = std::move(message), .event = std::move(event)});
     ++out.notified;
   }
-  return out;
 }
 
 std::size_t EventsPerMessage(std::size_t events, int most, int spread) {

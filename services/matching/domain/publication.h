@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,14 @@ class EventPayloads {
 std::string PlacementId(const std::string& round_id, const std::string& participant_id);
 
 Publication ComparePublication(const PublicationInput& input);
+
+// The same comparison into out (empty), handing `ready` the changes final so far after each
+// change, so that a caller can store those while the rest are compared (the comparison is a
+// sixth of a national round's publication, which otherwise keeps one core busy until it is
+// over). out.changes is reserved for the most a publication can have and never moves, so the
+// changes handed over stay where they are; the comparison does not touch them again.
+using ChangesReady = std::function<void(std::span<PublicationChange> ready)>;
+void ComparePublication(const PublicationInput& input, Publication& out, const ChangesReady& ready);
 
 // How many of `events` placement events go in one bus message: at most `most`, and few enough
 // that they fill at least `spread` messages when there are that many events. The events of one
