@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "ipraktik/contract/event_types.h"
+#include "ipraktik/deadline/deadline.h"
 #include "ipraktik/errors/errors.h"
 #include "ipraktik/events/envelope.h"
 #include "ipraktik/metrics/counters.h"
@@ -53,6 +54,17 @@ class PhaseClock {
  private:
   absl::Time last_ = absl::Now();
 };
+
+// A thread that does part of a call's work: it works to the call's deadline, as the call's own
+// thread does (libs/deadline keeps it per thread).
+template <typename Work>
+std::jthread CallThread(Work work) {
+  return std::jthread([deadline = deadline::Current(), work = std::move(work)]() mutable {
+    std::optional<deadline::Scope> scope;
+    if (deadline) scope.emplace(*deadline);
+    work();
+  });
+}
 
 // An event of caller's tenant whose id derives from name.
 events::EventInfo Info(const Caller& caller, std::string type, std::string_view name) {
@@ -223,7 +235,7 @@ absl::Status Coordinator::CompareAndStore(const Caller& caller, const std::strin
     } finish{feed, publication};
     for (std::size_t i = 1; i < threads; ++i) {
       try {
-        helpers.emplace_back(work);
+        helpers.push_back(CallThread(work));
       } catch (const std::system_error&) {
         break;  // no thread to be had: the ones there are store every batch still
       }
