@@ -105,9 +105,9 @@ bool RoundCopy::AddStoredApplication(std::string_view bytes) {
     if (!flag.ParseFromString(continued)) return false;
     if (flag.continued()) return true;  // its intern came with an earlier part
   }
-  // The card is kept as stored, not parsed: only its id is read, and its text checked as
+  // The card is kept as stored, not parsed: its id and whether it has an address are read (the
+  // last occurrence of a field being its value, as for a parser) and its text is checked as
   // parsing it would check it.
-  // The last occurrence of a field is its value, as a parser takes it.
   std::string_view participant_id;
   bool has_email = false;
   wire::FieldReader card_reader(card);
