@@ -21,7 +21,7 @@ Days DaysOf(const google::protobuf::RepeatedPtrField<v1::Date>& dates) {
 }
 
 // The interns of an offer's list and their days: what decides whether a host hears again.
-using Roster = std::map<std::string, Days, std::less<>>;
+using Roster = std::map<std::string, Days>;
 
 Roster RosterOf(const google::protobuf::RepeatedPtrField<v1::VisitingIntern>& list) {
   Roster roster;

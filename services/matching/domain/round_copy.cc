@@ -1,27 +1,32 @@
 #include "round_copy.h"
 
 #include <utility>
+#include <vector>
 
+#include "google/protobuf/descriptor.h"
 #include "ipraktik/text/text.h"
 #include "ipraktik/wire/wire.h"
 
 namespace ipraktik::matching_service {
 namespace {
 
-// The string fields of a person's card: protobuf refuses a card whose text is not UTF-8.
+// A string field of a person's card (protobuf refuses a card whose text is not UTF-8), as the
+// card's own descriptor says, so that a field added to the card is checked too. The numbers are
+// read from it once: looking each field up was 1.5 % of a publication's count.
 bool IsTextField(int number) {
-  using Card = v1::PersonCard;
-  switch (number) {
-    case Card::kParticipantIdFieldNumber:
-    case Card::kNameFieldNumber:
-    case Card::kEmailFieldNumber:
-    case Card::kPhoneFieldNumber:
-    case Card::kJobTitleFieldNumber:
-    case Card::kWorkplaceNameFieldNumber:
-      return true;
-    default:
-      return false;
-  }
+  static const std::vector<bool> kText = [] {
+    const google::protobuf::Descriptor& card = *v1::PersonCard::descriptor();
+    std::vector<bool> text;
+    for (int i = 0; i < card.field_count(); ++i) {
+      const google::protobuf::FieldDescriptor& field = *card.field(i);
+      if (field.type() != google::protobuf::FieldDescriptor::TYPE_STRING) continue;
+      if (text.size() <= static_cast<std::size_t>(field.number())) text.resize(field.number() + 1);
+      text[static_cast<std::size_t>(field.number())] = true;
+    }
+    return text;
+  }();
+  return number > 0 && static_cast<std::size_t>(number) < kText.size() &&
+         kText[static_cast<std::size_t>(number)];
 }
 
 }  // namespace
