@@ -104,6 +104,19 @@ absl::StatusOr<std::vector<events::SealedEvent>> Coordinator::InBatches(
 absl::StatusOr<PublicationWrites> Coordinator::Writes(const Caller& caller,
                                                       std::span<PublicationChange> changes,
                                                       EventPayloads* payloads) const {
+  // The three kinds of event a publication sends, each checked once (not once per person).
+  const absl::Time now = absl::Now();
+  auto sealer = [&](std::string type, const google::protobuf::Descriptor* payload) {
+    return events::EventSealer::For(
+        {.type = std::move(type), .tenant = caller.tenant, .correlation_id = caller.correlation_id},
+        payload->full_name(), now);
+  };
+  const auto placed = sealer(contract::kInternPlaced, v1::InternPlaced::descriptor());
+  const auto unmatched = sealer(contract::kInternUnmatched, v1::InternUnmatched::descriptor());
+  const auto host = sealer(contract::kHostInternsAssigned, v1::HostInternsAssigned::descriptor());
+  for (const auto* made : {&placed, &unmatched, &host}) {
+    if (!made->ok()) return made->status();
+  }
   PublicationWrites writes;
   for (PublicationChange& change : changes) {
     if (change.placement) writes.placements.push_back(std::move(*change.placement));
@@ -111,17 +124,16 @@ absl::StatusOr<PublicationWrites> Coordinator::Writes(const Caller& caller,
     if (change.host_list) host_list = change.host_list->SerializeAsString();
     if (change.event) {
       const PublicationEvent& event = *change.event;
-      const bool host = event.type == contract::kHostInternsAssigned;
-      if (!host && payloads == nullptr) {
+      const bool to_host = event.type == contract::kHostInternsAssigned;
+      if (!to_host && payloads == nullptr) {
         return absl::InternalError(
             absl::StrCat("an intern's event without its payloads: ", event.type));
       }
-      const std::string& payload_type = host ? v1::HostInternsAssigned::descriptor()->full_name()
-                                        : event.type == contract::kInternPlaced
-                                            ? v1::InternPlaced::descriptor()->full_name()
-                                            : v1::InternUnmatched::descriptor()->full_name();
-      auto envelope = events::BuildSealedEvent(Info(caller, event.type, event.name), payload_type,
-                                               host ? host_list : payloads->Of(event));
+      const events::EventSealer& sealed_as = to_host                                 ? *host
+                                             : event.type == contract::kInternPlaced ? *placed
+                                                                                     : *unmatched;
+      auto envelope =
+          sealed_as.Seal(events::EventIdFor(event.name), to_host ? host_list : payloads->Of(event));
       if (!envelope.ok()) return envelope.status();
       writes.events.push_back(*std::move(envelope));
     }

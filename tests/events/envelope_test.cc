@@ -191,8 +191,11 @@ TEST(SealedEventTest, IsTheSerializedEnvelopeBuildEnvelopeMakes) {
        absl::FromUnixMicros(1'780'000'000'123'456)},
       {{.type = "matching.intern.placed", .tenant = "kk", .schema_version = 2, .id = NewEventId()},
        absl::FromUnixSeconds(1'780'000'000)}};
+  v1::InternPlaced long_placed = placed;  // lengths of two and three bytes
+  long_placed.set_placement_id(std::string(20'000, 'x'));
   for (const auto& [info, at] : cases) {
-    for (const std::string& payload : {placed.SerializeAsString(), std::string()}) {
+    for (const std::string& payload :
+         {placed.SerializeAsString(), long_placed.SerializeAsString(), std::string()}) {
       v1::InternPlaced message;
       ASSERT_TRUE(message.ParseFromString(payload));
       absl::StatusOr<Envelope> envelope = BuildEnvelope(info, message, at);
@@ -208,6 +211,17 @@ TEST(SealedEventTest, IsTheSerializedEnvelopeBuildEnvelopeMakes) {
       absl::StatusOr<SealedEvent> resealed = SealEvent(*envelope);
       ASSERT_TRUE(resealed.ok());
       EXPECT_EQ(resealed->bytes(), sealed->bytes());
+      // The same again from a sealer of the shared fields.
+      absl::StatusOr<EventSealer> sealer =
+          EventSealer::For(info, v1::InternPlaced::descriptor()->full_name(), at);
+      ASSERT_TRUE(sealer.ok()) << sealer.status();
+      absl::StatusOr<SealedEvent> from_sealer = sealer->Seal(info.id, payload);
+      ASSERT_TRUE(from_sealer.ok()) << from_sealer.status();
+      EXPECT_EQ(from_sealer->bytes(), sealed->bytes());
+      EXPECT_EQ(from_sealer->id(), info.id);
+      EXPECT_EQ(from_sealer->type(), "matching.intern.placed");
+      EXPECT_EQ(from_sealer->tenant(), "kk");
+      EXPECT_FALSE(from_sealer->is_batch());
     }
   }
   // What BuildEnvelope refuses, it refuses.
@@ -222,6 +236,30 @@ TEST(SealedEventTest, IsTheSerializedEnvelopeBuildEnvelopeMakes) {
             absl::StatusCode::kInvalidArgument);
   Envelope unchecked;
   EXPECT_EQ(SealEvent(unchecked).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// A sealer checks the shared fields when it is made and each id when it seals, as
+// BuildEnvelope checks them all.
+TEST(SealedEventTest, ASealerRefusesWhatBuildEnvelopeRefuses) {
+  const std::string type = v1::InternPlaced::descriptor()->full_name();
+  absl::StatusOr<EventSealer> bad_type = EventSealer::For({.type = "Placed", .tenant = "kk"}, type);
+  EXPECT_EQ(bad_type.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad_type.status().message()), HasSubstr("type"));
+  EXPECT_EQ(
+      EventSealer::For({.type = "matching.intern.placed", .tenant = ""}, type).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      EventSealer::For({.type = "matching.intern.placed", .tenant = "kk"}, "").status().code(),
+      absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<EventSealer> sealer =
+      EventSealer::For({.type = "matching.intern.placed", .tenant = "kk"}, type);
+  ASSERT_TRUE(sealer.ok()) << sealer.status();
+  for (const std::string id : {"", "job-1/p-1", "00000000-0000-0000-0000-00000000000g"}) {
+    absl::StatusOr<SealedEvent> sealed = sealer->Seal(id, "");
+    EXPECT_EQ(sealed.status().code(), absl::StatusCode::kInvalidArgument) << id;
+    EXPECT_THAT(std::string(sealed.status().message()), HasSubstr("id")) << id;
+  }
+  EXPECT_TRUE(sealer->Seal(EventIdFor("job-1/p-1"), "").ok());
 }
 
 TEST(SealedEventTest, ABatchOfSealedEventsUnpacksIntoThemAndRefusesWhatDoesNotBelong) {

@@ -134,10 +134,16 @@ std::string EventIdFor(std::string_view name) {
 
 namespace {
 
+// What is wrong with an event's id, or nothing.
+std::string_view IdProblem(std::string_view id) {
+  if (IsUuid(id)) return {};
+  return id.empty() ? "is required" : "is not a UUID";
+}
+
 absl::Status ValidateFields(const EnvelopeFields& envelope) {
   errors::Violations violations;
-  if (!IsUuid(envelope.id)) {
-    violations.Add("id", envelope.id.empty() ? "is required" : "is not a UUID");
+  if (std::string_view problem = IdProblem(envelope.id); !problem.empty()) {
+    violations.Add("id", std::string(problem));
   }
   if (!IsEventType(envelope.type)) {
     violations.Add("type", envelope.type.empty()
@@ -237,9 +243,9 @@ absl::StatusOr<Envelope> BuildEnvelope(const EventInfo& info, std::string_view p
   return envelope;
 }
 
-absl::StatusOr<SealedEvent> BuildSealedEvent(const EventInfo& info, std::string_view payload_type,
-                                             std::string_view payload, absl::Time occurred_at) {
-  const std::string id = info.id.empty() ? NewEventId() : info.id;
+absl::StatusOr<EventSealer> EventSealer::Checked(const EventInfo& info, std::string_view id,
+                                                 std::string_view payload_type,
+                                                 absl::Time occurred_at) {
   const auto [seconds, nanos] = SecondsAndNanos(occurred_at);
   const std::string type_url = TypeUrl(payload_type);
   if (absl::Status status = ValidateFields({.id = id,
@@ -262,25 +268,66 @@ absl::StatusOr<SealedEvent> BuildSealedEvent(const EventInfo& info, std::string_
                static_cast<std::uint64_t>(seconds));
   AppendNumber(occurred, google::protobuf::Timestamp::kNanosFieldNumber,
                static_cast<std::uint64_t>(static_cast<std::int64_t>(nanos)));
-  std::string any;
-  any.reserve(type_url.size() + payload.size() + 16);
-  AppendString(any, google::protobuf::Any::kTypeUrlFieldNumber, type_url);
-  AppendString(any, google::protobuf::Any::kValueFieldNumber, payload);
+  EventSealer sealer;
+  sealer.type_ = info.type;
+  sealer.tenant_ = info.tenant;
+  AppendString(sealer.shared_fields_, Envelope::kTypeFieldNumber, info.type);
+  AppendString(sealer.shared_fields_, Envelope::kTenantFieldNumber, info.tenant);
+  wire::AppendField(sealer.shared_fields_, Envelope::kOccurredAtFieldNumber, occurred);
+  AppendString(sealer.shared_fields_, Envelope::kCorrelationIdFieldNumber, info.correlation_id);
+  AppendNumber(sealer.shared_fields_, Envelope::kSchemaVersionFieldNumber, info.schema_version);
+  AppendString(sealer.type_url_field_, google::protobuf::Any::kTypeUrlFieldNumber, type_url);
+  sealer.is_batch_ = payload_type == v1::EventBatch::descriptor()->full_name();
+  return sealer;
+}
+
+absl::StatusOr<EventSealer> EventSealer::For(const EventInfo& info, std::string_view payload_type,
+                                             absl::Time occurred_at) {
+  // Any valid id: only the shared fields are checked here, each event's id when it is sealed.
+  return Checked(info, "00000000-0000-0000-0000-000000000000", payload_type, occurred_at);
+}
+
+absl::StatusOr<SealedEvent> EventSealer::Seal(std::string id, std::string_view payload) const {
+  if (std::string_view problem = IdProblem(id); !problem.empty()) {
+    return errors::InvalidArgument({{"id", std::string(problem)}}, kMalformed);
+  }
+  return Write(std::move(id), payload.size(), [payload](std::string& out) { out += payload; });
+}
+
+SealedEvent EventSealer::Write(std::string id, std::size_t payload_size,
+                               const std::function<void(std::string&)>& write_payload) const {
+  // An empty payload is not written, as protobuf leaves out an empty bytes field.
+  const std::size_t any_size =
+      type_url_field_.size() +
+      (payload_size == 0 ? 0
+                         : wire::FieldSize(google::protobuf::Any::kValueFieldNumber, payload_size));
   SealedEvent sealed;
   std::string& out = sealed.bytes_;
-  out.reserve(any.size() + 200);
+  // One allocation, and the payload copied once, straight to where it belongs.
+  out.reserve(wire::FieldSize(Envelope::kIdFieldNumber, id.size()) + shared_fields_.size() +
+              wire::FieldSize(Envelope::kPayloadFieldNumber, any_size));
   AppendString(out, Envelope::kIdFieldNumber, id);
-  AppendString(out, Envelope::kTypeFieldNumber, info.type);
-  AppendString(out, Envelope::kTenantFieldNumber, info.tenant);
-  wire::AppendField(out, Envelope::kOccurredAtFieldNumber, occurred);
-  AppendString(out, Envelope::kCorrelationIdFieldNumber, info.correlation_id);
-  AppendNumber(out, Envelope::kSchemaVersionFieldNumber, info.schema_version);
-  wire::AppendField(out, Envelope::kPayloadFieldNumber, any);
-  sealed.id_ = id;
-  sealed.type_ = info.type;
-  sealed.tenant_ = info.tenant;
-  sealed.is_batch_ = payload_type == v1::EventBatch::descriptor()->full_name();
+  out += shared_fields_;
+  wire::AppendFieldHeader(out, Envelope::kPayloadFieldNumber, any_size);
+  out += type_url_field_;
+  if (payload_size > 0) {
+    wire::AppendFieldHeader(out, google::protobuf::Any::kValueFieldNumber, payload_size);
+    write_payload(out);
+  }
+  sealed.id_ = std::move(id);
+  sealed.type_ = type_;
+  sealed.tenant_ = tenant_;
+  sealed.is_batch_ = is_batch_;
   return sealed;
+}
+
+absl::StatusOr<SealedEvent> BuildSealedEvent(const EventInfo& info, std::string_view payload_type,
+                                             std::string_view payload, absl::Time occurred_at) {
+  std::string id = info.id.empty() ? NewEventId() : info.id;
+  auto sealer = EventSealer::Checked(info, id, payload_type, occurred_at);
+  if (!sealer.ok()) return sealer.status();
+  return sealer->Write(std::move(id), payload.size(),
+                       [payload](std::string& out) { out += payload; });
 }
 
 absl::StatusOr<SealedEvent> SealEvent(const Envelope& envelope) {
@@ -363,19 +410,20 @@ absl::StatusOr<SealedEvent> BuildBatch(const EventInfo& info, std::span<const Se
         !status.ok()) {
       return status;
     }
-    size += event.bytes().size() + 8;
+    size += wire::FieldSize(v1::EventBatch::kEventsFieldNumber, event.bytes().size());
   }
-  EventInfo batch_info = info;
-  batch_info.id = EventIdFor(
+  std::string id = EventIdFor(
       absl::StrCat("batch/", events.front().id(), "/", events.back().id(), "/", events.size()));
-  // The EventBatch's bytes: each envelope as its repeated field, as protobuf would write it.
-  std::string batch;
-  batch.reserve(size);
-  for (const SealedEvent& event : events) {
-    wire::AppendField(batch, v1::EventBatch::kEventsFieldNumber, event.bytes());
-  }
-  return BuildSealedEvent(batch_info, v1::EventBatch::descriptor()->full_name(), batch,
-                          occurred_at);
+  auto sealer =
+      EventSealer::Checked(info, id, v1::EventBatch::descriptor()->full_name(), occurred_at);
+  if (!sealer.ok()) return sealer.status();
+  // The EventBatch's bytes, written straight into the envelope's: each event as its repeated
+  // field, as protobuf would write it.
+  return sealer->Write(std::move(id), size, [events](std::string& out) {
+    for (const SealedEvent& event : events) {
+      wire::AppendField(out, v1::EventBatch::kEventsFieldNumber, event.bytes());
+    }
+  });
 }
 
 absl::StatusOr<std::vector<BatchedEvent>> UnpackBatch(const Envelope& batch) {

@@ -6,12 +6,22 @@
 namespace ipraktik::wire {
 namespace {
 
-void AppendTagAndLength(std::string& out, int number, std::size_t length) {
+std::size_t VarintSize(std::uint64_t value) {
+  std::size_t size = 1;
+  for (; value >= 0x80; value >>= 7) ++size;
+  return size;
+}
+
+}  // namespace
+
+void AppendFieldHeader(std::string& out, int number, std::size_t length) {
   AppendTag(out, number, WireType::kLengthDelimited);
   AppendVarint(out, length);
 }
 
-}  // namespace
+std::size_t FieldSize(int number, std::size_t length) {
+  return VarintSize(static_cast<std::uint64_t>(number) << 3) + VarintSize(length) + length;
+}
 
 void AppendVarint(std::string& out, std::uint64_t value) {
   std::uint8_t bytes[10];  // a varint of 64 bits takes at most 10 bytes
@@ -123,12 +133,12 @@ bool ForEachField(std::string_view bytes, const std::function<void(const Field&)
 }
 
 void AppendField(std::string& out, int number, std::string_view bytes) {
-  AppendTagAndLength(out, number, bytes.size());
+  AppendFieldHeader(out, number, bytes.size());
   out.append(bytes);
 }
 
 void AppendField(std::string& out, int number, const google::protobuf::MessageLite& message) {
-  AppendTagAndLength(out, number, message.ByteSizeLong());
+  AppendFieldHeader(out, number, message.ByteSizeLong());
   message.AppendToString(&out);
 }
 

@@ -13,6 +13,7 @@
 //   auto placement = events::UnpackPayload<v1::PlacementMade>(*received);
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -123,6 +124,7 @@ class SealedEvent {
   friend absl::StatusOr<SealedEvent> BuildSealedEvent(const EventInfo&, std::string_view,
                                                       std::string_view, absl::Time);
   friend absl::StatusOr<SealedEvent> SealEvent(const Envelope&);
+  friend class EventSealer;
   SealedEvent() = default;
 
   std::string id_;
@@ -130,6 +132,40 @@ class SealedEvent {
   std::string tenant_;
   bool is_batch_ = false;
   std::string bytes_;
+};
+
+// Seals many events that share everything but their id and payload (type, tenant, correlation
+// id, schema version, payload type and time: a publication's events of one kind). The shared
+// fields are checked and written once; each event then costs the check of its id and one copy
+// of its payload. The bytes are BuildSealedEvent's.
+class EventSealer {
+ public:
+  // INVALID_ARGUMENT, as BuildSealedEvent answers, when the shared fields would make an invalid
+  // envelope (info.id is not used).
+  static absl::StatusOr<EventSealer> For(const EventInfo& info, std::string_view payload_type,
+                                         absl::Time occurred_at = absl::Now());
+  // The event of this id (a UUID, e.g. EventIdFor's) and payload; INVALID_ARGUMENT for an id
+  // that is no UUID.
+  absl::StatusOr<SealedEvent> Seal(std::string id, std::string_view payload) const;
+
+ private:
+  friend absl::StatusOr<SealedEvent> BuildSealedEvent(const EventInfo&, std::string_view,
+                                                      std::string_view, absl::Time);
+  friend absl::StatusOr<SealedEvent> BuildBatch(const EventInfo&, std::span<const SealedEvent>,
+                                                absl::Time);
+  // Checks the shared fields with id standing for the events' ids.
+  static absl::StatusOr<EventSealer> Checked(const EventInfo& info, std::string_view id,
+                                             std::string_view payload_type, absl::Time occurred_at);
+  EventSealer() = default;
+  // The event of a payload of payload_size bytes, which write_payload appends.
+  SealedEvent Write(std::string id, std::size_t payload_size,
+                    const std::function<void(std::string&)>& write_payload) const;
+
+  std::string type_;
+  std::string tenant_;
+  std::string shared_fields_;   // the envelope's fields after the id, up to the payload
+  std::string type_url_field_;  // the payload Any's first field
+  bool is_batch_ = false;
 };
 
 // True when envelope's payload is a v1::EventBatch.
