@@ -91,12 +91,13 @@ std::string FormatUuid(std::array<unsigned char, 16> bytes, unsigned version) {
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | (version << 4));
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(36);
+  // Written in place (a publication makes an id per person): the dashes are there already.
+  std::string id(36, '-');
+  std::size_t at = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) id += '-';
-    id += kDigits[bytes[i] >> 4];
-    id += kDigits[bytes[i] & 0x0f];
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;
+    id[at++] = kDigits[bytes[i] >> 4];
+    id[at++] = kDigits[bytes[i] & 0x0f];
   }
   return id;
 }
