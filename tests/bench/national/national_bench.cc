@@ -590,6 +590,8 @@ int Main(const Options& options) {
   const auto redis_before = CommandStats(keys_redis);
   const auto redis_bytes_before = NetBytes(keys_redis);
   const double rewrites_before = AofRewrites(keys_redis);
+  const pid_t redis_pid = PidFromFile(redis.dir() / "redis.pid");
+  const double rewrite_cpu_before = ChildrenCpuSeconds(redis_pid);
   const std::int64_t sink_before = SinkMessages(sink_log);
   const auto publish_began = Clock::now();
   // The first e-mail arrives while the rounds are still being published.
@@ -691,8 +693,11 @@ int Main(const Options& options) {
   // With the e-mails held, the publication's CPU was taken apart above: this is the e-mails'.
   std::printf("  CPU s (%s): %s\n", options.hold_mail ? "e-mails" : "publication and e-mails",
               processes.CpuSinceLast().c_str());
-  std::printf("  append-only file rewrites begun since the publication began: %.0f\n",
-              AofRewrites(keys_redis) - rewrites_before);
+  std::printf(
+      "  append-only file rewrites begun since the publication began: %.0f (the CPU of those "
+      "ended: %.1f s, in Redis's above)\n",
+      AofRewrites(keys_redis) - rewrites_before,
+      ChildrenCpuSeconds(redis_pid) - rewrite_cpu_before);
   const double mail_broker_us =
       processes.LastDelta("rabbitmq") * 1e6 / static_cast<double>(notified);
   {
@@ -751,7 +756,6 @@ int Main(const Options& options) {
   struct PlainRun {
     double rate = 0, client_cpu = 0, sink_cpu = 0, redis_cpu = 0;
   };
-  const pid_t redis_pid = PidFromFile(redis.dir() / "redis.pid");
   store::Pool bookkeeping_redis(
       {.host = "127.0.0.1", .port = redis.port(), .pool_size = connections});
   const auto send_plain = [&](const std::string& prefix, Bookkeeping bookkeeping) {
@@ -836,8 +840,17 @@ int Main(const Options& options) {
   std::printf(
       "service / libcurl client: %.2f (goal >= 0.8); service / smtp-source: %.2f (goal >= 0.25)\n",
       service_rate / plain.rate, service_rate / source_rate);
-  std::printf("publication per person: %.1f us (goal <= 10 us)\n",
-              publish_seconds * 1e6 / static_cast<double>(notified));
+  // The goal is the publication's own time, as issue 15 measured it: with the e-mails going out
+  // meanwhile, the notification service and Redis take these 2 cores from it.
+  const double publication_us = publish_seconds * 1e6 / static_cast<double>(notified);
+  if (options.hold_mail) {
+    std::printf("publication per person, timed alone: %.1f us (goal <= 10 us)\n", publication_us);
+  } else {
+    std::printf(
+        "publication per person: %.1f us while the e-mails went out on the same cores (the goal, "
+        "<= 10 us, is the publication timed alone: NATIONAL_HOLD_MAIL=1)\n",
+        publication_us);
+  }
   std::printf("load average %.1f at the end\n", LoadAverage());
   return 0;
 }

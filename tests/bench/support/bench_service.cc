@@ -83,7 +83,10 @@ void CallHealthCheck(grpc::GenericStub& generic, std::function<void(bool ok)> do
                     [call, done = std::move(done)](grpc::Status status) { done(status.ok()); });
 }
 
-double CpuSeconds(pid_t pid) {
+namespace {
+
+// The sum of /proc/PID/stat's fields first..last (numbered as in proc(5)), in seconds.
+double StatSeconds(pid_t pid, int first, int last) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text;
   std::getline(stat, text);
@@ -92,13 +95,19 @@ double CpuSeconds(pid_t pid) {
   std::istringstream fields(text.substr(end_of_name + 2));
   std::string field;
   double ticks = 0;
-  // utime, stime, and cutime, cstime: its children's, once it has waited for them (Redis
-  // rewrites its append-only file in a forked child, which takes a core for seconds).
-  for (int i = 3; i <= 17 && fields >> field; ++i) {
-    if (i >= 14) ticks += std::stod(field);
+  for (int i = 3; i <= last && fields >> field; ++i) {
+    if (i >= first) ticks += std::stod(field);
   }
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
+
+}  // namespace
+
+// utime, stime, and cutime, cstime: its children's, once it has waited for them (Redis rewrites
+// its append-only file in a forked child, which takes a core for seconds).
+double CpuSeconds(pid_t pid) { return StatSeconds(pid, 14, 17); }
+
+double ChildrenCpuSeconds(pid_t pid) { return StatSeconds(pid, 16, 17); }
 
 pid_t PidFromFile(const std::filesystem::path& file) {
   std::ifstream in(file);

@@ -46,6 +46,8 @@ void CallHealthCheck(grpc::GenericStub& generic, std::function<void(bool ok)> do
 // CPU time (user + system) a process and the children it has waited for have used so far, from
 // /proc; 0 when it cannot be read.
 double CpuSeconds(pid_t pid);
+// The part of it that was its children's (Redis's append-only file rewrites).
+double ChildrenCpuSeconds(pid_t pid);
 
 // The process id written in a pid file (redis.pid, rabbitmq.pid of the local servers); 0 if none.
 pid_t PidFromFile(const std::filesystem::path& file);
