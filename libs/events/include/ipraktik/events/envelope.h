@@ -93,8 +93,8 @@ absl::StatusOr<Payload> UnpackPayload(const Envelope& envelope) {
 
 // An event serialized as soon as it is built and checked, the way a batch and the outbox carry it:
 // a publication that tells a hundred thousand people keeps no message per person
-// (docs/benchmarks.md). Made only by BuildSealedEvent, SealEvent and BuildBatch, so its bytes are
-// always a valid envelope.
+// (docs/benchmarks.md). Made only by BuildSealedEvent, SealEvent, BuildBatch and an EventSealer,
+// so its bytes are always a valid envelope.
 class SealedEvent;
 // What BuildEnvelope would make, serialized straight away without building the message (the
 // bytes are the same as the message's).
