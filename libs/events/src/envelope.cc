@@ -338,8 +338,7 @@ absl::StatusOr<SealedEvent> BuildSealedEvent(const EventInfo& info, std::string_
   std::string id = info.id.empty() ? NewEventId() : info.id;
   auto sealer = EventSealer::Checked(info, id, payload_type, occurred_at);
   if (!sealer.ok()) return sealer.status();
-  return sealer->Write(std::move(id), payload.size(),
-                       [payload](std::string& out) { out += payload; });
+  return sealer->Seal(std::move(id), payload);
 }
 
 absl::StatusOr<SealedEvent> SealEvent(const Envelope& envelope) {
