@@ -266,6 +266,13 @@ TEST(Publication, AnErasedInternLeavesTheHostListsWithACancellationThatNamesNobo
   EXPECT_EQ(contact[0].host_list->host_offer().contact().participant_id(), "cy");
 }
 
+// A change as its stored and sent bytes say it, to compare one with itself later.
+std::string Described(const PublicationChange& change) {
+  return (change.placement ? change.placement->SerializeAsString() : std::string()) + "|" +
+         (change.host_list ? change.host_list->SerializeAsString() : std::string()) + "|" +
+         (change.event ? change.event->name : std::string());
+}
+
 TEST(Publication, TheChangesHandedOverAreFinalAndStayWhereTheyAre) {
   PublicationInput first = Input("job-1");
   first.assignments = {Pair("anna", "h-1"), Pair("bo", "h-1")};
@@ -284,21 +291,13 @@ TEST(Publication, TheChangesHandedOverAreFinalAndStayWhereTheyAre) {
     ASSERT_EQ(ready.size(), handed_over.size() + 1) << "one change more each time";
     if (first_change == nullptr) first_change = ready.data();
     EXPECT_EQ(ready.data(), first_change) << "the changes never move";
-    const PublicationChange& latest = ready.back();
-    handed_over.push_back(
-        (latest.placement ? latest.placement->SerializeAsString() : std::string()) + "|" +
-        (latest.host_list ? latest.host_list->SerializeAsString() : std::string()) + "|" +
-        (latest.event ? latest.event->name : std::string()));
+    handed_over.push_back(Described(ready.back()));
   });
   const Publication all_at_once = ComparePublication(second);
   ASSERT_EQ(handed_over.size(), all_at_once.changes.size());
   EXPECT_EQ(handed_over.size(), 5u) << "anna, bo, cy and the two hosts (dan was told before)";
   for (std::size_t i = 0; i < handed_over.size(); ++i) {
-    const PublicationChange& change = publication.changes[i];
-    EXPECT_EQ((change.placement ? change.placement->SerializeAsString() : std::string()) + "|" +
-                  (change.host_list ? change.host_list->SerializeAsString() : std::string()) + "|" +
-                  (change.event ? change.event->name : std::string()),
-              handed_over[i])
+    EXPECT_EQ(Described(publication.changes[i]), handed_over[i])
         << "change " << i << " was not touched after it was handed over";
   }
   EXPECT_EQ(publication.notified, all_at_once.notified);

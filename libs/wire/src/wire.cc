@@ -4,23 +4,15 @@
 #include "google/protobuf/message_lite.h"
 
 namespace ipraktik::wire {
-namespace {
-
-std::size_t VarintSize(std::uint64_t value) {
-  std::size_t size = 1;
-  for (; value >= 0x80; value >>= 7) ++size;
-  return size;
-}
-
-}  // namespace
-
 void AppendFieldHeader(std::string& out, int number, std::size_t length) {
   AppendTag(out, number, WireType::kLengthDelimited);
   AppendVarint(out, length);
 }
 
 std::size_t FieldSize(int number, std::size_t length) {
-  return VarintSize(static_cast<std::uint64_t>(number) << 3) + VarintSize(length) + length;
+  using google::protobuf::io::CodedOutputStream;
+  return CodedOutputStream::VarintSize64(static_cast<std::uint64_t>(number) << 3) +
+         CodedOutputStream::VarintSize64(length) + length;
 }
 
 void AppendVarint(std::string& out, std::uint64_t value) {

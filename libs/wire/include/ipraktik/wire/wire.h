@@ -51,11 +51,11 @@ void AppendTag(std::string& out, int number, WireType type);
 
 // Appends a length-delimited field: the bytes of a message (or a string).
 void AppendField(std::string& out, int number, std::string_view bytes);
+void AppendField(std::string& out, int number, const google::protobuf::MessageLite& message);
 // Appends only the tag and length of a length-delimited field of `length` bytes, for a writer
 // that appends the bytes themselves next (without building them in a string of their own).
 void AppendFieldHeader(std::string& out, int number, std::size_t length);
 // How many bytes AppendField writes for a field of `length` bytes.
 std::size_t FieldSize(int number, std::size_t length);
-void AppendField(std::string& out, int number, const google::protobuf::MessageLite& message);
 
 }  // namespace ipraktik::wire
