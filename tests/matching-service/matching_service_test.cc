@@ -119,9 +119,10 @@ class MatchingServiceTest : public ::testing::Test {
     notification_env["IPRAKTIK_NOTIFICATION_RETRY_DELAY"] = "200ms";
     // A host's decline and an intern's withdrawal through the links of their e-mails are
     // recorded at the matching service, with notification's service key.
-    const int matching_port = ipraktik::testing::FreePort();
+    const ipraktik::testing::ReservedPorts matching_port;  // held until the service listens
     notification_env["IPRAKTIK_PARTICIPANT_WEB_URL"] = "https://praktik.example";
-    notification_env["IPRAKTIK_MATCHING_ADDRESS"] = absl::StrCat("127.0.0.1:", matching_port);
+    notification_env["IPRAKTIK_MATCHING_ADDRESS"] =
+        absl::StrCat("127.0.0.1:", matching_port.first());
     notification_env["IPRAKTIK_MATCHING_API_KEY"] =
         registration_->keys().Key("notification", v1::ACCESS_ROLE_SERVICE);
     notification_ = Start("ipraktik-notification", notification_env, "notification.log");
@@ -139,7 +140,7 @@ class MatchingServiceTest : public ::testing::Test {
     matching_env["IPRAKTIK_REGISTRATION_API_KEY"] =
         registration_->keys().Key("matching", v1::ACCESS_ROLE_SERVICE);
     matching_env["IPRAKTIK_NOTIFICATION_ADDRESS"] = notification_address;
-    matching_env["IPRAKTIK_GRPC_ADDRESS"] = absl::StrCat("127.0.0.1:", matching_port);
+    matching_env["IPRAKTIK_GRPC_ADDRESS"] = absl::StrCat("127.0.0.1:", matching_port.first());
     matching_env["IPRAKTIK_REGISTRATION_ADDRESS"] =
         absl::StrCat("127.0.0.1:", registration_->port());
     // Every publication of these small rounds is then stored in several batches, by two threads

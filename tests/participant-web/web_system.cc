@@ -151,8 +151,9 @@ WebSystem::WebSystem(const ipraktik::testing::ProgramServers& servers,
       store::Options{.host = "127.0.0.1", .port = servers.redis->port()});
   keys_ = std::make_unique<ipraktik::testing::KeyRing>(*keys_redis_);
   contexts_ = std::make_unique<registration::testing::KeysForContexts>(*keys_);
-  const int web_port = ipraktik::testing::FreePort();
-  web_url_ = absl::StrCat("http://127.0.0.1:", web_port);
+  // Held until the programs started below listen on them.
+  const ipraktik::testing::ReservedPorts web_port;
+  web_url_ = absl::StrCat("http://127.0.0.1:", web_port.first());
   const std::map<std::string, std::string> common = {
       {"IPRAKTIK_REDIS_ADDRESS", servers.redis->address()},
       {"IPRAKTIK_AMQP_URL", servers.rabbit->url()},
@@ -164,7 +165,8 @@ WebSystem::WebSystem(const ipraktik::testing::ProgramServers& servers,
   const auto logs = servers.redis->dir();
   // The matching service and the notification service call each other (publication; a decline
   // through a placement link): the matching service's port is chosen first.
-  const std::string matching_address = absl::StrCat("127.0.0.1:", ipraktik::testing::FreePort());
+  const ipraktik::testing::ReservedPorts matching_port;
+  const std::string matching_address = absl::StrCat("127.0.0.1:", matching_port.first());
   const std::string service_key = keys_->Key("ipraktik", v1::ACCESS_ROLE_SERVICE);
   // Notification and evaluation first: their queues are bound before anything is published.
   notification_ = ipraktik::testing::StartServiceProgram(
@@ -215,7 +217,7 @@ WebSystem::WebSystem(const ipraktik::testing::ProgramServers& servers,
     }
   }
   std::map<std::string, std::string> web = with(
-      {{"IPRAKTIK_PARTICIPANT_WEB_ADDRESS", absl::StrCat("127.0.0.1:", web_port)},
+      {{"IPRAKTIK_PARTICIPANT_WEB_ADDRESS", absl::StrCat("127.0.0.1:", web_port.first())},
        {"IPRAKTIK_REGISTRATION_ADDRESS", registration_address},
        {"IPRAKTIK_EVALUATION_ADDRESS", absl::StrCat("127.0.0.1:", evaluation_.grpc_port)},
        {"IPRAKTIK_NOTIFICATION_ADDRESS", absl::StrCat("127.0.0.1:", notification_.grpc_port)}});

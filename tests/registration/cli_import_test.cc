@@ -270,7 +270,8 @@ TEST_F(CliImportTest, AWrongPortSaysWhereItTriedAndWhatToCheck) {
     std::ofstream csv(path);
     csv << kSmallHeader << SmallRow("Lotte Lind", "lotte@holstebro.dk", "Køkkenet", "off-1");
   }
-  const std::string nowhere = absl::StrCat("127.0.0.1:", ipraktik::testing::FreePort());
+  const ipraktik::testing::ReservedPorts unused;  // nothing listens there
+  const std::string nowhere = absl::StrCat("127.0.0.1:", unused.first());
   std::string output;
   EXPECT_EQ(RunCli({"import", "--server", nowhere, "--round", "rnd-1", path.string()}, output), 3);
   EXPECT_THAT(output, HasSubstr("could not reach the service at " + nowhere));

@@ -413,7 +413,6 @@ class LoadingTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / absl::StrCat("store-loading-", ::getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    port_ = ipraktik::testing::FreePort();
   }
   void TearDown() override {
     process_.reset();
@@ -442,7 +441,9 @@ class LoadingTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  int port_ = 0;
+  // Held for the test: redis-server starts on it again after each stop.
+  ipraktik::testing::ReservedPorts reserved_port_;
+  int port_ = reserved_port_.first();
   std::unique_ptr<ipraktik::testing::ChildProcess> process_;
 };
 

@@ -1,8 +1,10 @@
 #include "local_servers.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "child_process.h"
 #include "ipraktik/store/keys.h"
@@ -45,18 +48,22 @@ bool PortIsFree(int port) {
   });
 }
 
-// Below the kernel's ephemeral range (32768+), so outgoing connections never take these ports.
-int FindFreePorts(int count) {
-  std::random_device seed;
-  std::mt19937 random(seed());
-  std::uniform_int_distribution<int> base(20000, 32000 - count);
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    int first = base(random);
-    bool all_free = true;
-    for (int port = first; port < first + count && all_free; ++port) all_free = PortIsFree(port);
-    if (all_free) return first;
+// Holds port for this program: a lock on a file of its own in a folder every test program shares.
+// Returns the open file, or -1 when another program holds the port.
+int LockPort(int port) {
+  const std::filesystem::path folder =
+      std::filesystem::temp_directory_path() / "ipraktik-test-ports";
+  std::error_code ignored;
+  std::filesystem::create_directories(folder, ignored);
+  // O_CLOEXEC: a server the program starts must not keep the hold after the program ends.
+  const int fd =
+      ::open((folder / std::to_string(port)).c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return -1;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return -1;
   }
-  throw std::runtime_error("no free block of loopback ports found");
+  return fd;
 }
 
 std::string ShellQuote(const std::string& text) {
@@ -140,25 +147,66 @@ std::string RunCommand(const std::string& command) {
   return output;
 }
 
+ReservedPorts::ReservedPorts(int count) {
+  std::random_device seed;
+  std::mt19937 random(seed());
+  std::uniform_int_distribution<int> base(20000, 32000 - count);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    first_ = base(random);
+    bool all_free = true;
+    for (int port = first_; port < first_ + count && all_free; ++port) {
+      const int locked = LockPort(port);
+      if (locked >= 0) locked_files_.push_back(locked);
+      all_free = locked >= 0 && PortIsFree(port);
+    }
+    if (all_free) return;
+    Release();
+  }
+  throw std::runtime_error("no free block of loopback ports found");
+}
+
+ReservedPorts::ReservedPorts(ReservedPorts&& other) noexcept
+    : first_(std::exchange(other.first_, 0)),
+      locked_files_(std::exchange(other.locked_files_, {})) {}
+
+ReservedPorts& ReservedPorts::operator=(ReservedPorts&& other) noexcept {
+  if (this != &other) {
+    Release();
+    first_ = std::exchange(other.first_, 0);
+    locked_files_ = std::exchange(other.locked_files_, {});
+  }
+  return *this;
+}
+
+ReservedPorts::~ReservedPorts() { Release(); }
+
+void ReservedPorts::Release() noexcept {
+  // The files stay: removing one could let two programs hold the same port through two files.
+  for (int fd : locked_files_) ::close(fd);
+  locked_files_.clear();
+}
+
 LocalServer::LocalServer(std::string kind, int ports_needed,
                          std::vector<std::string> extra_start_args)
     : kind_(std::move(kind)),
       extra_start_args_(std::move(extra_start_args)),
-      dir_(MakeTempDir(kind_)) {
-  // Another test program may take the ports between the check and the start: try a few blocks.
+      dir_(MakeTempDir(kind_)),
+      ports_(ports_needed) {
+  // A program that reserves no ports (a server of the machine's, `make run`'s) may take them
+  // between the check and the start: try a few blocks.
   for (int attempt = 1;; ++attempt) {
-    port_ = FindFreePorts(ports_needed);
     try {
       Start();
       return;
     } catch (const std::runtime_error& error) {
       if (attempt == 3) throw;
-      std::cerr << kind_ << " did not start on port " << port_ << " (attempt " << attempt
+      std::cerr << kind_ << " did not start on port " << port() << " (attempt " << attempt
                 << "), trying other ports: " << error.what() << "\n";
       Discard();
       // A new folder: a server's folder remembers the ports it was made for, so the next ports
       // need one of their own (the old one stays, for inspection).
       dir_ = MakeTempDir(kind_);
+      ports_ = ReservedPorts(ports_needed);
     }
   }
 }
@@ -184,7 +232,7 @@ LocalServer::~LocalServer() {
   }
 }
 
-std::string LocalServer::address() const { return "127.0.0.1:" + std::to_string(port_); }
+std::string LocalServer::address() const { return "127.0.0.1:" + std::to_string(port()); }
 
 void LocalServer::RunScript(const std::vector<std::string>& args) const {
   std::string command = "IPRAKTIK_OWNER_PID=" + std::to_string(::getpid()) + " " +
@@ -194,7 +242,7 @@ void LocalServer::RunScript(const std::vector<std::string>& args) const {
 }
 
 void LocalServer::Start() {
-  std::vector<std::string> args = {"start", dir_.string(), std::to_string(port_)};
+  std::vector<std::string> args = {"start", dir_.string(), std::to_string(port())};
   args.insert(args.end(), extra_start_args_.begin(), extra_start_args_.end());
   RunScript(args);
 }
@@ -343,7 +391,5 @@ std::vector<std::string> SmtpServer::Messages() const {
   }
   return messages;
 }
-
-int FreePort() { return FindFreePorts(1); }
 
 }  // namespace ipraktik::testing

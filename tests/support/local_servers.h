@@ -17,13 +17,36 @@
 
 namespace ipraktik::testing {
 
+// Loopback ports this test program holds. Test programs run in parallel and all take their ports
+// here, so a port another one holds is never picked, even while nothing listens on it: a server
+// stopped to be started again on the same port would otherwise find it taken by a program whose
+// random pick saw it free. A hold is a lock on a file named after the port, which the kernel lets
+// go when the program ends, however it ends. The ports lie below the kernel's ephemeral range
+// (32768+), so outgoing connections never take them either.
+class ReservedPorts {
+ public:
+  // count consecutive ports, held by no other test program and with nothing bound to them now.
+  explicit ReservedPorts(int count = 1);
+  ReservedPorts(ReservedPorts&& other) noexcept;
+  ReservedPorts& operator=(ReservedPorts&& other) noexcept;
+  ~ReservedPorts();
+
+  int first() const { return first_; }
+
+ private:
+  void Release() noexcept;
+
+  int first_ = 0;
+  std::vector<int> locked_files_;
+};
+
 class LocalServer {
  public:
   LocalServer(const LocalServer&) = delete;
   LocalServer& operator=(const LocalServer&) = delete;
   virtual ~LocalServer();
 
-  int port() const { return port_; }
+  int port() const { return ports_.first(); }
   // "127.0.0.1:PORT"
   std::string address() const;
   const std::filesystem::path& dir() const { return dir_; }
@@ -42,7 +65,7 @@ class LocalServer {
 
  protected:
   // kind names the script in deploy/local (redis, rabbitmq, smtp, sentinel); ports_needed
-  // consecutive free ports are reserved, the first being port().
+  // consecutive ports are reserved for the server's life, the first being port().
   LocalServer(std::string kind, int ports_needed, std::vector<std::string> extra_start_args = {});
 
   void RunScript(const std::vector<std::string>& args) const;
@@ -55,7 +78,7 @@ class LocalServer {
   std::string kind_;
   std::vector<std::string> extra_start_args_;
   std::filesystem::path dir_;
-  int port_ = 0;
+  ReservedPorts ports_;
 };
 
 class RedisServer : public LocalServer {
@@ -138,9 +161,6 @@ ProgramServers* AddProgramServers(bool tls_smtp = false);
 std::filesystem::path SourceDir();
 // The build folder (for the programs in bin/).
 std::filesystem::path BinaryDir();
-
-// A loopback port nothing listens on (for a client that must find nobody there).
-int FreePort();
 
 // Runs a command through /bin/sh and returns its standard output; throws when it exits non-zero.
 std::string RunCommand(const std::string& command);

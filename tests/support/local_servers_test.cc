@@ -3,8 +3,35 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <optional>
+
 namespace ipraktik::testing {
 namespace {
+
+// What another test program's reservation of port does, by flock(1) in a process of its own:
+// "held" when this program holds the port, "free" when it could take it.
+std::string AnotherProgramTries(int port) {
+  const auto file =
+      std::filesystem::temp_directory_path() / "ipraktik-test-ports" / std::to_string(port);
+  return RunCommand("flock -n '" + file.string() + "' true && echo free || echo held");
+}
+
+TEST(ReservedPortsTest, AnotherProgramCannotTakeThemUntilTheyAreLetGo) {
+  std::optional<ReservedPorts> ports(std::in_place, 3);
+  const int first = ports->first();
+  for (int port = first; port < first + 3; ++port) EXPECT_EQ(AnotherProgramTries(port), "held\n");
+  ports.reset();
+  for (int port = first; port < first + 3; ++port) EXPECT_EQ(AnotherProgramTries(port), "free\n");
+}
+
+TEST(ReservedPortsTest, AStoppedServerKeepsItsPortFromOtherPrograms) {
+  RedisServer redis;
+  redis.Stop();
+  EXPECT_EQ(AnotherProgramTries(redis.port()), "held\n");
+  redis.Start();
+  EXPECT_EQ(RunCommand("redis-cli -p " + std::to_string(redis.port()) + " ping"), "PONG\n");
+}
 
 TEST(LocalServersTest, RedisKeepsAppendOnlyDataAcrossRestart) {
   RedisServer redis;

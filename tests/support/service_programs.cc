@@ -59,8 +59,8 @@ ServiceProgram& ServicePrograms::Start(const std::string& service,
                                        const std::string& name) {
   auto program = std::make_unique<ServiceProgram>();
   program->service = service;
-  program->grpc_port = FreePort();
-  program->metrics_port = FreePort();
+  program->grpc_port = program->ports.first();
+  program->metrics_port = program->ports.first() + 1;
   environment["IPRAKTIK_GRPC_ADDRESS"] = program->address();
   environment["IPRAKTIK_METRICS_ADDRESS"] = "127.0.0.1:" + std::to_string(program->metrics_port);
   environment["IPRAKTIK_REDIS_ADDRESS"] = redis_.address();

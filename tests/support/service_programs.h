@@ -41,6 +41,9 @@ struct ServiceProgram {
   std::string service;  // "registration", "matching-worker", ...
   std::map<std::string, std::string> environment;
   std::unique_ptr<ChildProcess> process;
+  // Held while the test runs, so that no other test program takes them while the program is
+  // down between a kill and its restart.
+  ReservedPorts ports{2};
   int grpc_port = 0;
   int metrics_port = 0;
   int starts = 0;

@@ -395,7 +395,8 @@ int Main(const Options& options) {
   testing::RabbitMqServer rabbit;
 
   // The sink: smtp-sink with running counters (-c) on stdout, as the user we run as.
-  const int sink_port = testing::FreePort();
+  const testing::ReservedPorts sink_ports;
+  const int sink_port = sink_ports.first();
   const std::string sink_url = absl::StrCat("smtp://127.0.0.1:", sink_port);
   const std::filesystem::path sink_log = redis.dir() / "smtp-sink.log";
   const std::map<std::string, std::string> postfix_environment = {
