@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -48,22 +49,35 @@ bool PortIsFree(int port) {
   });
 }
 
+// What a try to hold a port came to.
+struct PortLock {
+  bool taken = false;  // another test program holds the port
+  int fd = -1;         // the locked file, when this program holds it now
+};
+
 // Holds port for this program: a lock on a file of its own in a folder every test program shares.
-// Returns the open file, or -1 when another program holds the port.
-int LockPort(int port) {
+// When the folder cannot be used (another user's, read-only), the port is not held, and the
+// check that nothing is bound to it is all there is, as before the folder existed.
+PortLock LockPort(int port) {
   const std::filesystem::path folder =
       std::filesystem::temp_directory_path() / "ipraktik-test-ports";
   std::error_code ignored;
-  std::filesystem::create_directories(folder, ignored);
+  if (std::filesystem::create_directories(folder, ignored)) {
+    // Like /tmp: every user's test programs take their ports here, none can remove another's.
+    std::filesystem::permissions(
+        folder, std::filesystem::perms::all | std::filesystem::perms::sticky_bit, ignored);
+  }
   // O_CLOEXEC: a server the program starts must not keep the hold after the program ends.
+  // Read-only: a lock needs no more, and another user's file (0644 after the umask) allows it.
   const int fd =
       ::open((folder / std::to_string(port)).c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) return -1;
+  if (fd < 0) return {};
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const bool taken = errno == EWOULDBLOCK;
     ::close(fd);
-    return -1;
+    return {.taken = taken};
   }
-  return fd;
+  return {.fd = fd};
 }
 
 std::string ShellQuote(const std::string& text) {
@@ -155,9 +169,9 @@ ReservedPorts::ReservedPorts(int count) {
     first_ = base(random);
     bool all_free = true;
     for (int port = first_; port < first_ + count && all_free; ++port) {
-      const int locked = LockPort(port);
-      if (locked >= 0) locked_files_.push_back(locked);
-      all_free = locked >= 0 && PortIsFree(port);
+      const PortLock lock = LockPort(port);
+      if (lock.fd >= 0) locked_files_.push_back(lock.fd);
+      all_free = !lock.taken && PortIsFree(port);
     }
     if (all_free) return;
     Release();
