@@ -421,29 +421,31 @@ class LoadingTest : public ::testing::Test {
 
   // Starts redis-server on dir_ (append-only) and waits until it accepts connections.
   void Start(const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {
-        "--port", absl::StrCat(port_), "--bind", "127.0.0.1", "--dir", dir_.string(), "--save",
-        "",       "--appendonly",      "yes"};
+    std::vector<std::string> args = {"--port",       absl::StrCat(port_.first()),
+                                     "--bind",       "127.0.0.1",
+                                     "--dir",        dir_.string(),
+                                     "--save",       "",
+                                     "--appendonly", "yes"};
     args.insert(args.end(), extra.begin(), extra.end());
     process_ = std::make_unique<ipraktik::testing::ChildProcess>(
         "/usr/bin/redis-server", args, std::map<std::string, std::string>{}, dir_ / "redis.log");
     ASSERT_TRUE(ipraktik::testing::Eventually(
-        [&] { return ipraktik::testing::SomethingListensOn(port_); }, std::chrono::seconds(30)));
+        [&] { return ipraktik::testing::SomethingListensOn(port_.first()); },
+        std::chrono::seconds(30)));
   }
   void Shutdown() {
-    ipraktik::testing::RunCommand(absl::StrCat("redis-cli -p ", port_, " SHUTDOWN 2>&1"));
+    ipraktik::testing::RunCommand(absl::StrCat("redis-cli -p ", port_.first(), " SHUTDOWN 2>&1"));
     ASSERT_TRUE(process_->WaitFor(std::chrono::seconds(30)).has_value());
   }
   Options Opts() const {
     Options options;
-    options.port = port_;
+    options.port = port_.first();
     return options;
   }
 
   std::filesystem::path dir_;
   // Held for the test: redis-server starts on it again after each stop.
-  ipraktik::testing::ReservedPorts reserved_port_;
-  int port_ = reserved_port_.first();
+  ipraktik::testing::ReservedPorts port_;
   std::unique_ptr<ipraktik::testing::ChildProcess> process_;
 };
 
@@ -470,8 +472,9 @@ TEST_F(LoadingTest, ACommandRightAfterARestartWaitsUntilTheDataIsLoaded) {
   ASSERT_NO_FATAL_FAILURE(
       Start({"--key-load-delay", "3000", "--loading-process-events-interval-bytes", "1024"}));
   // Redis is loading (so the commands below meet it).
-  EXPECT_THAT(ipraktik::testing::RunCommand(absl::StrCat("redis-cli -p ", port_, " GET k1 2>&1")),
-              ::testing::HasSubstr("LOADING"));
+  EXPECT_THAT(
+      ipraktik::testing::RunCommand(absl::StrCat("redis-cli -p ", port_.first(), " GET k1 2>&1")),
+      ::testing::HasSubstr("LOADING"));
   // A caller that may wait no longer than 100 ms is told UNAVAILABLE, naming the reason.
   Options impatient = Opts();
   impatient.command_timeout = absl::Milliseconds(100);

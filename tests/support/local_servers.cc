@@ -49,28 +49,25 @@ bool PortIsFree(int port) {
   });
 }
 
+// Shared by every test program; like /tmp: anyone may add a file, none remove another's.
+std::filesystem::path HoldFolder() {
+  return std::filesystem::temp_directory_path() / "ipraktik-test-ports";
+}
+
 // What a try to hold a port came to.
 struct PortLock {
   bool taken = false;  // another test program holds the port
   int fd = -1;         // the locked file, when this program holds it now
 };
 
-// Holds port for this program: a lock on a file of its own in a folder every test program shares.
-// When the folder cannot be used (another user's, read-only), the port is not held, and the
-// check that nothing is bound to it is all there is, as before the folder existed.
+// Holds port for this program: a lock on its hold file. When the file cannot be made or opened
+// (the folder is another user's, or read-only), the port is not held, and the check that nothing
+// is bound to it is all there is, as before the files existed.
 PortLock LockPort(int port) {
-  const std::filesystem::path folder =
-      std::filesystem::temp_directory_path() / "ipraktik-test-ports";
-  std::error_code ignored;
-  if (std::filesystem::create_directories(folder, ignored)) {
-    // Like /tmp: every user's test programs take their ports here, none can remove another's.
-    std::filesystem::permissions(
-        folder, std::filesystem::perms::all | std::filesystem::perms::sticky_bit, ignored);
-  }
   // O_CLOEXEC: a server the program starts must not keep the hold after the program ends.
   // Read-only: a lock needs no more, and another user's file (0644 after the umask) allows it.
   const int fd =
-      ::open((folder / std::to_string(port)).c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
+      ::open(ReservedPorts::HoldFile(port).c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
   if (fd < 0) return {};
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const bool taken = errno == EWOULDBLOCK;
@@ -161,7 +158,17 @@ std::string RunCommand(const std::string& command) {
   return output;
 }
 
+std::filesystem::path ReservedPorts::HoldFile(int port) {
+  return HoldFolder() / std::to_string(port);
+}
+
 ReservedPorts::ReservedPorts(int count) {
+  const std::filesystem::path folder = HoldFolder();
+  std::error_code ignored;
+  if (std::filesystem::create_directories(folder, ignored)) {
+    std::filesystem::permissions(
+        folder, std::filesystem::perms::all | std::filesystem::perms::sticky_bit, ignored);
+  }
   std::random_device seed;
   std::mt19937 random(seed());
   std::uniform_int_distribution<int> base(20000, 32000 - count);

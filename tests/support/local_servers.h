@@ -33,6 +33,9 @@ class ReservedPorts {
 
   int first() const { return first_; }
 
+  // The file whose lock is the hold of port (what another test program tries to lock).
+  static std::filesystem::path HoldFile(int port);
+
  private:
   void Release() noexcept;
 

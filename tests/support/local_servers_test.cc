@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <optional>
 
 namespace ipraktik::testing {
@@ -12,9 +11,8 @@ namespace {
 // What another test program's reservation of port does, by flock(1) in a process of its own:
 // "held" when this program holds the port, "free" when it could take it.
 std::string AnotherProgramTries(int port) {
-  const auto file =
-      std::filesystem::temp_directory_path() / "ipraktik-test-ports" / std::to_string(port);
-  return RunCommand("flock -n '" + file.string() + "' true && echo free || echo held");
+  return RunCommand("flock -n '" + ReservedPorts::HoldFile(port).string() +
+                    "' true && echo free || echo held");
 }
 
 TEST(ReservedPortsTest, AnotherProgramCannotTakeThemUntilTheyAreLetGo) {

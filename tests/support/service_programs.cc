@@ -43,7 +43,7 @@ std::vector<std::string> ConsumedQueues(const std::string& service) {
   return kQueues.at(service);
 }
 
-std::string ServiceProgram::address() const { return "127.0.0.1:" + std::to_string(grpc_port); }
+std::string ServiceProgram::address() const { return "127.0.0.1:" + std::to_string(grpc_port()); }
 
 ServicePrograms::ServicePrograms(const RedisServer& redis, const RabbitMqServer& rabbit, bool users,
                                  std::string token_secret)
@@ -59,10 +59,8 @@ ServiceProgram& ServicePrograms::Start(const std::string& service,
                                        const std::string& name) {
   auto program = std::make_unique<ServiceProgram>();
   program->service = service;
-  program->grpc_port = program->ports.first();
-  program->metrics_port = program->ports.first() + 1;
   environment["IPRAKTIK_GRPC_ADDRESS"] = program->address();
-  environment["IPRAKTIK_METRICS_ADDRESS"] = "127.0.0.1:" + std::to_string(program->metrics_port);
+  environment["IPRAKTIK_METRICS_ADDRESS"] = "127.0.0.1:" + std::to_string(program->metrics_port());
   environment["IPRAKTIK_REDIS_ADDRESS"] = redis_.address();
   environment["IPRAKTIK_TOKEN_SECRET"] = token_secret_;
   if (users_) {
@@ -81,7 +79,7 @@ ServiceProgram& ServicePrograms::Start(const std::string& service,
 
 void ServicePrograms::Launch(ServiceProgram& program) {
   ++program.starts;
-  program.log = redis_.dir() / ("program-" + std::to_string(program.grpc_port) + "-" +
+  program.log = redis_.dir() / ("program-" + std::to_string(program.grpc_port()) + "-" +
                                 program.service + "." + std::to_string(program.starts) + ".log");
   program.process.reset();
   ServiceProcess started =
@@ -126,8 +124,9 @@ std::map<std::string, std::string> ServicePrograms::Logs() const {
 
 double ServicePrograms::Metric(const std::string& name, const std::string& metric,
                                const std::map<std::string, std::string>& labels) const {
-  const std::string page = RunCommand(
-      "curl -sf http://127.0.0.1:" + std::to_string(programs_.at(name)->metrics_port) + "/metrics");
+  const std::string page =
+      RunCommand("curl -sf http://127.0.0.1:" + std::to_string(programs_.at(name)->metrics_port()) +
+                 "/metrics");
   const std::regex line("(?:^|\n)" + metric + "\\{([^}]*)\\} ([0-9.e+]+)");
   double total = 0;
   for (auto it = std::sregex_iterator(page.begin(), page.end(), line); it != std::sregex_iterator();

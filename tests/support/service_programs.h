@@ -41,13 +41,13 @@ struct ServiceProgram {
   std::string service;  // "registration", "matching-worker", ...
   std::map<std::string, std::string> environment;
   std::unique_ptr<ChildProcess> process;
-  // Held while the test runs, so that no other test program takes them while the program is
-  // down between a kill and its restart.
+  // gRPC and metrics, held while the test runs, so that no other test program takes them while
+  // the program is down between a kill and its restart.
   ReservedPorts ports{2};
-  int grpc_port = 0;
-  int metrics_port = 0;
   int starts = 0;
   std::filesystem::path log;  // of the last start
+  int grpc_port() const { return ports.first(); }
+  int metrics_port() const { return ports.first() + 1; }
   // "127.0.0.1:<grpc port>"
   std::string address() const;
 };
